@@ -1,0 +1,58 @@
+# issuance-station: `make demo` and `make test` work on a fresh Debian 12 with the Swift toolchain; both install
+# the Debian packages they need first (as root, or through sudo).
+
+SWIFT ?= swift
+DEBIAN_PACKAGES := pkg-config util-linux pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
+	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo bench fuzz soak clean test-%
+
+all: build
+
+## deps: install the Debian packages that are missing (apt-get update only when something is missing)
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing: $$missing"; \
+		mkdir -p "$(CURDIR)/.build/apt-tmp"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive TMPDIR="$(CURDIR)/.build/apt-tmp" apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive TMPDIR="$(CURDIR)/.build/apt-tmp" \
+			apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## test-MODULE: one module's tests, e.g. `make test-SmartCard`
+test-%: deps
+	STATION_TARGETS=$*Tests $(SWIFT) test
+
+## demo: the station with simulated devices (pcscd + vpcd + simulated card, a card read, a fingerprint)
+demo: deps
+	$(SWIFT) build --product stationd
+	$(SWIFT) build --product station-demo
+	.build/debug/station-demo
+
+## bench: speed figures against floors measured in the same run (release build)
+bench: deps
+	$(SWIFT) build -c release --product stationd
+	$(SWIFT) build -c release --product station-bench
+	.build/release/station-bench all
+
+## fuzz: the parsers' fuzz loops with millions of cases
+fuzz: deps
+	STATION_FUZZ_ITERATIONS=$${STATION_FUZZ_ITERATIONS:-200000} $(SWIFT) test --filter 'Fuzz|fuzz'
+
+## soak: long crash-safety runs (kill -9 at random points)
+soak: deps
+	STATION_SOAK_KILLS=$${STATION_SOAK_KILLS:-1000} $(SWIFT) test --filter 'Crash|crash'
+
+clean:
+	rm -rf .build .demo

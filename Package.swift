@@ -1,0 +1,129 @@
+// swift-tools-version: 6.2
+// Hummingbird 2.28 (the control server, a later issue) needs tools 6.2; Swift 6 language mode throughout.
+import PackageDescription
+
+// MARK: - System libraries (C shims only: module maps, no Swift)
+
+let systemLibraries: [Target] = [
+    .systemLibrary(name: "CPCSC", pkgConfig: "libpcsclite", providers: [.apt(["libpcsclite-dev"])]),
+    .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+    .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+]
+
+// MARK: - Modules, in the order data flows (see README "Module map")
+
+let modules: [Target] = [
+    .target(
+        name: "Biometrics",
+        dependencies: ["CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
+    ),
+    .executableTarget(
+        name: "biometrics-replay",
+        dependencies: ["Biometrics"]
+    ),
+    .target(
+        name: "SmartCard",
+        dependencies: ["CPCSC", .product(name: "Logging", package: "swift-log")]
+    ),
+    .target(
+        name: "Simulation",
+        dependencies: ["SmartCard", "ChipID", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1")]
+    ),
+    .target(
+        name: "StationTestKit",
+        dependencies: ["SmartCard"]
+    ),
+    .executableTarget(
+        name: "stationd",
+        dependencies: [
+            "SmartCard", "Simulation", "Biometrics", "ChipID",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .executableTarget(
+        name: "station-bench",
+        dependencies: ["SmartCard", "StationTestKit", "Biometrics"]
+    ),
+    .executableTarget(
+        name: "station-demo",
+        dependencies: ["StationTestKit"]
+    ),
+    .target(
+        name: "Intake",
+        dependencies: []
+    ),
+    .target(
+        name: "Queue",
+        dependencies: [
+            "Intake",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]
+    ),
+    .executableTarget(
+        name: "queue-crash-probe",
+        dependencies: ["Queue", "Intake"]
+    ),
+    .target(
+        name: "ChipID",
+        dependencies: [
+            "SmartCard", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]
+    ),
+]
+
+let tests: [Target] = [
+    .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "biometrics-replay"]),
+    // The live tests start `stationd simulate card` processes: depending on the executable makes it built first.
+    .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Simulation", "StationTestKit", "stationd"]),
+    .testTarget(
+        name: "SimulationTests", dependencies: ["Simulation", "SmartCard", "StationTestKit", "ChipID", "stationd"]
+    ),
+    .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
+    .testTarget(
+        name: "QueueTests",
+        dependencies: ["Queue", "Intake", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
+    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
+]
+
+// MARK: - Developer aid: STATION_TARGETS=A,B restricts the graph to those targets and what they need,
+// so one module can be built and tested while another is half-way through a change.
+
+func restricted(_ all: [Target]) -> [Target] {
+    guard let wanted = Context.environment["STATION_TARGETS"], !wanted.isEmpty else { return all }
+    var keep = Set(wanted.split(separator: ",").map(String.init))
+    let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    var queue = Array(keep)
+    while let name = queue.popLast() {
+        for dependency in byName[name]?.dependencies ?? [] {
+            if case .byNameItem(let dep, _) = dependency, byName[dep] != nil, !keep.contains(dep) {
+                keep.insert(dep)
+                queue.append(dep)
+            }
+        }
+    }
+    return all.filter { keep.contains($0.name) }
+}
+
+let targets = restricted(systemLibraries + modules + tests)
+let executables = Set(["stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe"])
+
+let package = Package(
+    name: "issuance-station",
+    platforms: [.macOS(.v15)],
+    products: targets.filter { executables.contains($0.name) }.map { .executable(name: $0.name, targets: [$0.name]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)

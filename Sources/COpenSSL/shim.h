@@ -1,0 +1,43 @@
+// OpenSSL 3 libcrypto for Swift (ChipID's block ciphers, CMAC and elliptic curves).
+// Includes, plus one small inline helper: OSSL_PARAM arrays are awkward to build from Swift.
+#ifndef STATION_COPENSSL_SHIM_H
+#define STATION_COPENSSL_SHIM_H
+
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/rand.h>
+#include <openssl/params.h>
+#include <openssl/core_names.h>
+// Certificates, keys and RSA padding controls (ChipID Passive/Active Authentication).
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/rsa.h>
+
+/// One-shot CMAC of `data` under `key` with the named block cipher (e.g. "AES-128-CBC").
+/// Writes the full MAC to `out` (at least 16 bytes) and its length to `outLength`. Returns 1 on success.
+static inline int station_cmac(const char *cipherName,
+                               const unsigned char *key, size_t keyLength,
+                               const unsigned char *data, size_t dataLength,
+                               unsigned char *out, size_t *outLength) {
+    int ok = 0;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    if (ctx != NULL) {
+        OSSL_PARAM params[2];
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)cipherName, 0);
+        params[1] = OSSL_PARAM_construct_end();
+        if (EVP_MAC_init(ctx, key, keyLength, params) == 1
+            && EVP_MAC_update(ctx, data, dataLength) == 1
+            && EVP_MAC_final(ctx, out, outLength, 16) == 1) {
+            ok = 1;
+        }
+    }
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    return ok;
+}
+
+#endif

@@ -1,0 +1,91 @@
+import COpenSSL
+
+/// A public key held by OpenSSL (RSA, RSA-PSS or EC on any curve, named or with explicit parameters), loaded from
+/// a DER SubjectPublicKeyInfo. Immutable after creation, so it may be shared between threads.
+public final class PublicKey: @unchecked Sendable, CustomStringConvertible {
+    let pkey: OpaquePointer
+    /// The SubjectPublicKeyInfo it was loaded from.
+    public let subjectPublicKeyInfo: [UInt8]
+
+    /// Loads a DER SubjectPublicKeyInfo.
+    public init(subjectPublicKeyInfo spki: [UInt8]) throws(ChipIDError) {
+        var loaded: OpaquePointer?
+        spki.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            loaded = d2i_PUBKEY(nil, &cursor, buffer.count)
+        }
+        guard let loaded else {
+            ERR_clear_error()
+            throw ChipIDError(.certificateMalformed, "public key (SubjectPublicKeyInfo) does not parse")
+        }
+        pkey = loaded
+        subjectPublicKeyInfo = spki
+    }
+
+    /// Takes ownership of an `EVP_PKEY` (up-referenced by the caller).
+    init(owning pkey: OpaquePointer, spki: [UInt8]) {
+        self.pkey = pkey
+        self.subjectPublicKeyInfo = spki
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// Whether it is an RSA (or RSA-PSS) key.
+    public var isRSA: Bool { EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA_PSS }
+
+    /// Whether it is an EC key.
+    public var isEC: Bool { EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC }
+
+    /// Key size in bits.
+    public var bits: Int { Int(EVP_PKEY_get_bits(pkey)) }
+
+    /// The curve's OpenSSL NID for an EC key (named, or recognised from explicit parameters), else nil.
+    public var curveNID: Int32? {
+        guard isEC, let ecKey = EVP_PKEY_get1_EC_KEY(pkey) else { return nil }
+        defer { EC_KEY_free(ecKey) }
+        guard let group = EC_KEY_get0_group(ecKey) else { return nil }
+        let named = EC_GROUP_get_curve_name(group)
+        if named != NID_undef { return named }
+        let matched = EC_GROUP_check_named_curve(group, 0, nil)
+        ERR_clear_error()
+        return matched > 0 ? matched : nil
+    }
+
+    /// The uncompressed EC point `04 || x || y` of an EC key.
+    public var ecPoint: [UInt8]? {
+        guard isEC, let ecKey = EVP_PKEY_get1_EC_KEY(pkey) else { return nil }
+        defer { EC_KEY_free(ecKey) }
+        guard let group = EC_KEY_get0_group(ecKey), let point = EC_KEY_get0_public_key(ecKey) else { return nil }
+        let length = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, nil, 0, nil)
+        guard length > 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: length)
+        _ = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, &out, length, nil)
+        return out
+    }
+
+    /// Algorithm and size, e.g. "RSA-2048" or "EC brainpoolP256r1".
+    public var description: String {
+        if isRSA { return "RSA-\(bits)" }
+        if isEC {
+            if let nid = curveNID, let name = OBJ_nid2sn(nid) { return "EC \(String(cString: name))" }
+            return "EC (\(bits) bits, explicit parameters)"
+        }
+        return "key (\(bits) bits)"
+    }
+
+    /// The raw RSA public operation `s^e mod n` (no padding), for ISO/IEC 9796-2 recovery.
+    func rsaRecover(_ signature: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        guard isRSA, let ctx = EVP_PKEY_CTX_new(pkey, nil) else {
+            throw ChipIDError(.unsupportedAlgorithm, "raw RSA operation needs an RSA key")
+        }
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var out = [UInt8](repeating: 0, count: max(signature.count, (bits + 7) / 8) + 16)
+        var length = out.count
+        guard EVP_PKEY_verify_recover_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1,
+              EVP_PKEY_verify_recover(ctx, &out, &length, signature, signature.count) == 1 else {
+            ERR_clear_error()
+            throw ChipIDError(.activeAuthenticationFailed, "RSA public operation failed (signature out of range)")
+        }
+        return Array(out[0..<length])
+    }
+}

@@ -1,0 +1,126 @@
+import COpenSSL
+
+/// Raw EVP cipher runs (no padding: callers pad with ISO 9797-1 method 2 themselves).
+enum EVPCipher {
+    /// Encrypts or decrypts `data` (a whole number of blocks) with an OpenSSL cipher.
+    static func run(_ cipher: OpaquePointer?, key: [UInt8], iv: [UInt8]?, data: [UInt8],
+                    encrypt: Bool) throws(ChipIDError) -> [UInt8] {
+        guard let cipher else { throw ChipIDError(.crypto, "cipher not available in libcrypto") }
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw ChipIDError(.crypto, "EVP_CIPHER_CTX_new failed") }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        var out = [UInt8](repeating: 0, count: data.count + 32)
+        var written: Int32 = 0
+        var finalWritten: Int32 = 0
+        let ok: Bool = key.withUnsafeBufferPointer { keyBuffer in
+            let ivPointer = iv.map { Array($0) }
+            return withOptionalPointer(ivPointer) { ivBuffer in
+                guard EVP_CipherInit_ex(ctx, cipher, nil, keyBuffer.baseAddress, ivBuffer, encrypt ? 1 : 0) == 1,
+                      EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 else { return false }
+                return out.withUnsafeMutableBufferPointer { outBuffer in
+                    data.withUnsafeBufferPointer { input in
+                        guard EVP_CipherUpdate(ctx, outBuffer.baseAddress, &written, input.baseAddress,
+                                               Int32(input.count)) == 1 else { return false }
+                        return EVP_CipherFinal_ex(ctx, outBuffer.baseAddress! + Int(written), &finalWritten) == 1
+                    }
+                }
+            }
+        }
+        guard ok else {
+            ERR_clear_error()
+            throw ChipIDError(.crypto, "block cipher operation failed")
+        }
+        return Array(out[0..<Int(written + finalWritten)])
+    }
+
+    private static func withOptionalPointer<R>(_ bytes: [UInt8]?,
+                                               _ body: (UnsafePointer<UInt8>?) -> R) -> R {
+        guard let bytes else { return body(nil) }
+        return bytes.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
+
+/// Two-key (16-byte) or three-key (24-byte) Triple DES, and single DES built from it (EDE with equal keys), all in
+/// OpenSSL's default provider.
+public enum TripleDES {
+    /// The DES block size.
+    public static let blockSize = 8
+
+    /// 3DES-CBC encryption of whole blocks, IV zero unless given.
+    public static func encryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
+                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: true)
+    }
+
+    /// 3DES-CBC decryption of whole blocks, IV zero unless given.
+    public static func decryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
+                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: false)
+    }
+
+    /// 3DES-ECB encryption of whole blocks.
+    static func encryptECB(key: [UInt8], _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try EVPCipher.run(key.count == 16 ? EVP_des_ede_ecb() : EVP_des_ede3_ecb(), key: key, iv: nil, data: data,
+                          encrypt: true)
+    }
+
+    /// Single-DES CBC encryption (key 8 bytes), as EDE3 with K1 = K2 = K3.
+    static func singleDESEncryptCBC(key: [UInt8], _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        precondition(key.count == 8, "single DES key is 8 bytes")
+        return try EVPCipher.run(EVP_des_ede3_cbc(), key: key + key + key, iv: [UInt8](repeating: 0, count: 8),
+                                 data: data, encrypt: true)
+    }
+
+    private static func cbc(_ key: [UInt8]) -> OpaquePointer? {
+        switch key.count {
+        case 16: EVP_des_ede_cbc()
+        case 24: EVP_des_ede3_cbc()
+        default: nil
+        }
+    }
+
+    /// Sets the DES odd-parity bit of every byte.
+    public static func adjustParity(_ key: [UInt8]) -> [UInt8] {
+        key.map { byte in
+            let high = byte & 0xFE
+            return high.nonzeroBitCount % 2 == 0 ? high | 1 : high
+        }
+    }
+}
+
+/// AES (128/192/256 by key length) in CBC and ECB, via OpenSSL.
+public enum AESCipher {
+    /// The AES block size.
+    public static let blockSize = 16
+
+    /// AES-CBC encryption of whole blocks, IV zero unless given.
+    public static func encryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 16),
+                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: true)
+    }
+
+    /// AES-CBC decryption of whole blocks, IV zero unless given.
+    public static func decryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 16),
+                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: false)
+    }
+
+    /// AES-ECB encryption of whole blocks.
+    public static func encryptECB(key: [UInt8], _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        let cipher: OpaquePointer? = switch key.count {
+        case 16: EVP_aes_128_ecb()
+        case 24: EVP_aes_192_ecb()
+        case 32: EVP_aes_256_ecb()
+        default: nil
+        }
+        return try EVPCipher.run(cipher, key: key, iv: nil, data: data, encrypt: true)
+    }
+
+    private static func cbc(_ key: [UInt8]) -> OpaquePointer? {
+        switch key.count {
+        case 16: EVP_aes_128_cbc()
+        case 24: EVP_aes_192_cbc()
+        case 32: EVP_aes_256_cbc()
+        default: nil
+        }
+    }
+}

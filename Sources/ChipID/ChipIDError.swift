@@ -1,0 +1,117 @@
+import SmartCard
+
+/// Every failure `ChipID` reports: a stable machine-readable `code`, a human reason (never personal data, never
+/// key material), and, where the card said so, the status word and the attempts left.
+public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Stable error codes: logs, metrics and the operator UI key on these strings.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The card rejected the access key (wrong CAN/MRZ data); `attemptsLeft` tells how many tries remain.
+        public static let accessDenied = Code(rawValue: "chip.access_denied")
+        /// The password is blocked or suspended on the card (`6983`, or `63C0`).
+        public static let accessBlocked = Code(rawValue: "chip.access_blocked")
+        /// The transport failed (reader gone, communication error); the PC/SC error is kept in `smartCardError`.
+        public static let transport = Code(rawValue: "chip.transport")
+        /// The card left the reader (or was reset) during the read; `smartCardError` has the PC/SC details.
+        public static let cardRemoved = Code(rawValue: "chip.card_removed")
+        /// A secure-messaging MAC did not verify: the session is closed.
+        public static let badMAC = Code(rawValue: "chip.bad_mac")
+        /// A secure-messaging response lacked required objects or was malformed.
+        public static let smMalformed = Code(rawValue: "chip.sm_malformed")
+        /// The secure-messaging session was closed by an earlier failure and cannot be used.
+        public static let sessionClosed = Code(rawValue: "chip.session_closed")
+        /// A file's contents do not parse.
+        public static let malformedFile = Code(rawValue: "chip.malformed_file")
+        /// A file the reader needs is not on the card (`6A82`).
+        public static let fileMissing = Code(rawValue: "chip.file_missing")
+        /// The card refused an operation (`6982` etc.) outside authentication.
+        public static let cardRefused = Code(rawValue: "chip.card_refused")
+        /// The chip's authentication cryptogram/token did not verify (possible clone or protocol error).
+        public static let chipAuthenticationFailed = Code(rawValue: "chip.chip_auth_failed")
+        /// The card answered something the protocol does not allow.
+        public static let protocolViolation = Code(rawValue: "chip.protocol")
+        /// The card asks for something this reader does not implement (an unknown PACE OID, a curve…).
+        public static let unsupported = Code(rawValue: "chip.unsupported")
+        /// OpenSSL failed (should not happen; indicates a broken library or bad inputs).
+        public static let crypto = Code(rawValue: "chip.crypto")
+        /// The access key text typed by the operator is invalid.
+        public static let invalidAccessKey = Code(rawValue: "chip.invalid_access_key")
+    }
+
+    /// The stable code.
+    public var code: Code
+    /// What happened, in English, for logs. No personal data.
+    public var reason: String
+    /// The card's status word, when one caused the error.
+    public var status: StatusWord?
+    /// Remaining password attempts (`63Cx`), when the card gave them.
+    public var attemptsLeft: Int?
+    /// A description of the underlying transport error, for `transport` errors.
+    public var underlying: String?
+    /// The smart-card layer's error, passed through unchanged, when the transport threw one.
+    public var smartCardError: SmartCardError?
+
+    /// Builds an error.
+    public init(_ code: Code, _ reason: String, status: StatusWord? = nil, attemptsLeft: Int? = nil,
+                underlying: String? = nil) {
+        self.code = code
+        self.reason = reason
+        self.status = status
+        self.attemptsLeft = attemptsLeft
+        self.underlying = underlying
+    }
+
+    /// A Vietnamese-first message for the operator.
+    public var operatorMessage: String {
+        switch code {
+        case .accessDenied:
+            let tries = attemptsLeft.map { " Còn \($0) lần thử. (\($0) attempts left.)" } ?? ""
+            return "Khóa truy cập sai: kiểm tra số CCCD/CAN, ngày sinh, ngày hết hạn.\(tries) (Wrong access key.)"
+        case .accessBlocked: return "Chip đã khóa truy cập. (Chip access is blocked.)"
+        case .transport: return "Mất kết nối với đầu đọc thẻ. (Card reader connection lost.)"
+        case .cardRemoved: return "Thẻ đã bị rút ra: đặt lại thẻ lên đầu đọc. (Card removed: place it again.)"
+        case .badMAC, .smMalformed, .sessionClosed:
+            return "Phiên bảo mật với chip bị lỗi: đọc lại thẻ. (Secure session error: read the card again.)"
+        case .fileMissing: return "Chip thiếu tệp dữ liệu cần thiết. (A required file is missing on the chip.)"
+        case .malformedFile: return "Dữ liệu trên chip không hợp lệ. (Chip data is malformed.)"
+        case .chipAuthenticationFailed:
+            return "Chip không xác thực được: có thể là thẻ giả. (Chip authentication failed.)"
+        case .invalidAccessKey: return "Thông tin nhập không hợp lệ. (Invalid access key input.)"
+        default: return "Lỗi đọc chip. (Chip read error.)"
+        }
+    }
+
+    public var description: String {
+        var text = "\(code.rawValue): \(reason)"
+        if let status { text += " [SW \(status)]" }
+        if let attemptsLeft { text += " [attempts left \(attemptsLeft)]" }
+        if let underlying { text += " [\(underlying)]" }
+        return text
+    }
+
+    /// Wraps any error thrown by a transport: `ChipIDError`s pass through, anything else becomes `.transport`.
+    static func wrapping(_ error: any Error) -> ChipIDError {
+        if let own = error as? ChipIDError { return own }
+        guard let card = error as? SmartCardError else {
+            return ChipIDError(.transport, "card transport failed", underlying: String(describing: error))
+        }
+        let removed: Set<SmartCardError.Code> = [.cardRemoved, .noCard, .cardReset]
+        var wrapped = ChipIDError(removed.contains(card.code) ? .cardRemoved : .transport,
+                                  "card transport failed: \(card.code.rawValue)", underlying: card.reason)
+        wrapped.smartCardError = card
+        return wrapped
+    }
+
+    /// The error for a failed status word on an ordinary (non-authentication) command.
+    static func status(_ status: StatusWord, doing what: String) -> ChipIDError {
+        switch status {
+        case .fileNotFound: ChipIDError(.fileMissing, "\(what): file not found", status: status)
+        case .smObjectsMissing, .smObjectsIncorrect:
+            ChipIDError(.smMalformed, "\(what): card rejected the secure-messaging objects", status: status)
+        default: ChipIDError(.cardRefused, "\(what): card answered an error", status: status)
+        }
+    }
+}

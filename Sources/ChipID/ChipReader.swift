@@ -1,0 +1,211 @@
+import SmartCard
+
+/// How the reader got access to the chip.
+public enum AccessProtocol: Sendable, Hashable, CustomStringConvertible {
+    /// PACE with the given info (its OID names mapping and cipher).
+    case pace(PACEInfo)
+    /// Basic Access Control.
+    case bac
+
+    public var description: String {
+        switch self {
+        case .pace(let info): "PACE \(info)"
+        case .bac: "BAC"
+        }
+    }
+}
+
+/// Everything read from a chip: typed values plus the raw bytes of every file (for Passive Authentication).
+public struct ChipRead: Sendable, CustomStringConvertible {
+    /// PACE or BAC.
+    public var accessProtocol: AccessProtocol
+    /// EF.COM, when the card has it.
+    public var com: EFCOM?
+    /// DG1 (required).
+    public var dg1: DG1
+    /// DG2 face, when read.
+    public var dg2: DG2?
+    /// DG13 citizen data, when read.
+    public var dg13: CitizenInfo?
+    /// Raw bytes of every file read, EF.CardAccess included when present.
+    public var files: [LDSFile: LDSFileBytes]
+    /// Files asked for that the card does not have.
+    public var missingFiles: [LDSFile]
+    /// DG1 vs DG13 disagreements (empty when they agree or DG13 is absent).
+    public var mismatches: [DataMismatch]
+    /// APDUs exchanged for the whole read (access control included).
+    public var apduCount: Int
+    /// Passive Authentication and Chip/Active Authentication results, when `ChipReader.authentication` is set.
+    public var authenticity: AuthenticityVerdict? = nil
+
+    /// Raw DG14 (Chip Authentication infos), when read.
+    public var dg14: [UInt8]? { files[.dg(14)]?.bytes }
+    /// Raw DG15 (Active Authentication key), when read.
+    public var dg15: [UInt8]? { files[.dg(15)]?.bytes }
+    /// Raw EF.SOD, when read.
+    public var sod: [UInt8]? { files[.sod]?.bytes }
+
+    /// Shape only, no personal data.
+    public var description: String {
+        "ChipRead(\(accessProtocol), files \(files.keys.sorted().map(\.description)), missing \(missingFiles), "
+            + "\(mismatches.count) mismatch(es), \(apduCount) APDUs)"
+    }
+}
+
+/// Reads an eMRTD / CCCD chip end to end over any `CardTransport`: PACE when EF.CardAccess offers a supported
+/// variant (else BAC), SELECT of the eMRTD application, then the files, parsed and cross-checked.
+public struct ChipReader: Sendable {
+    /// Progress of the whole read, per file: file, bytes read, total.
+    public typealias Progress = FileReader.Progress
+
+    /// The card.
+    public let transport: any CardTransport
+    /// The files to read, in order. DG1 is required; data groups EF.COM does not list are skipped, and files the
+    /// card does not have (or refuses with `6982`, e.g. EAC-protected DG3) are recorded in `missingFiles`.
+    public var files: [LDSFile] = [.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]
+    /// Randomness for BAC/PACE.
+    public var random: any RandomSource = SystemRandomSource()
+    /// Whether to try PACE at all (turn off for chips whose PACE is broken).
+    public var allowPACE = true
+    /// When set: Chip Authentication right after DG14 (secure messaging continues under its keys), else Active
+    /// Authentication, then Passive Authentication; the verdict is in `ChipRead.authenticity`.
+    public var authentication: AuthenticationOptions?
+
+    /// Builds a reader for one card session.
+    public init(transport: any CardTransport) {
+        self.transport = transport
+    }
+
+    /// Runs access control and reads the files.
+    public func read(key: AccessKey, progress: Progress? = nil) async throws(ChipIDError) -> ChipRead {
+        let counter = CountingTransport(wrapping: transport)
+        var rawFiles: [LDSFile: LDSFileBytes] = [:]
+
+        // 1. EF.CardAccess, plain, at MF level (no SELECT MF: CCCD chips answer 6D00).
+        var pace: PACEInfo?
+        if allowPACE, let cardAccess = try await readCardAccess(counter) {
+            rawFiles[.cardAccess] = cardAccess
+            if let infos = try? SecurityInfos(der: cardAccess.bytes) { pace = infos.preferredPACE }
+        }
+
+        // 2. Access control.
+        let session: SecureMessagingSession
+        let accessProtocol: AccessProtocol
+        var paceSession: SecureMessagingSession?
+        if let pace {
+            do {
+                paceSession = try await PACEProtocol.run(over: counter, info: pace, key: key, random: random)
+            } catch where error.code == .unsupported && error.status != nil {
+                if case .can = key { throw error }  // no BAC with a CAN
+            }
+        }
+        if let paceSession, let pace {
+            session = paceSession
+            accessProtocol = .pace(pace)
+        } else {
+            guard case .mrz(let seed) = key else {
+                throw ChipIDError(.unsupported,
+                                  "the chip offers no supported PACE, and BAC needs the MRZ data, not a CAN")
+            }
+            try await selectApplication(counter)
+            session = try await BACProtocol.run(over: counter, seed: seed, random: random)
+            accessProtocol = .bac
+        }
+        let secure = SecureMessagingTransport(wrapping: counter, session: session)
+        if case .pace = accessProtocol { try await selectApplication(secure) }
+
+        // 3. Files.
+        let channel = RekeyableTransport(secure)
+        let reader = FileReader(transport: channel)
+        var missing: [LDSFile] = []
+        var com: EFCOM?
+        var cloneCheck: CloneCheck?
+        for file in authentication == nil ? files : Self.chipAuthenticationFirst(files) {
+            if let listed = com?.dataGroups, case .dg = file, !listed.contains(file) { continue }
+            do {
+                let bytes = try await reader.read(file, progress: progress)
+                rawFiles[file] = bytes
+                if file == .com { com = try EFCOM(bytes.bytes) }
+                if file == .dg(14), let options = authentication, options.chipAuthentication {
+                    cloneCheck = await ChipAuthenticator.chipAuthentication(
+                        dg14: bytes.bytes, channel: channel, plain: counter, random: options.random)
+                    if cloneCheck?.outcome != .passed, await Self.isClosed(channel) { break }
+                }
+            } catch where error.code == .fileMissing && file != .dg(1) {
+                missing.append(file)
+            } catch where error.code == .cardRefused && error.status == .securityStatusNotSatisfied
+                && file != .dg(1) && file != .com {
+                missing.append(file)  // EAC-protected (DG3/DG4) or otherwise refused: not fatal for optional files
+            }
+        }
+        guard let dg1Bytes = rawFiles[.dg(1)] else { throw ChipIDError(.fileMissing, "DG1 was not read") }
+        let dg1 = try DG1(dg1Bytes.bytes)
+        let dg2 = try rawFiles[.dg(2)].map { (file) throws(ChipIDError) -> DG2 in try DG2(file.bytes) }
+        let dg13 = try rawFiles[.dg(13)].map { (file) throws(ChipIDError) -> CitizenInfo in
+            try CitizenInfo(file.bytes)
+        }
+        let mismatches = dg13.map { DataMismatch.crossCheck(mrz: dg1.mrz, citizen: $0) } ?? []
+        var authenticity: AuthenticityVerdict?
+        if let options = authentication {
+            authenticity = await authenticate(rawFiles, cloneCheck, channel, options)
+        }
+        return ChipRead(accessProtocol: accessProtocol, com: com, dg1: dg1, dg2: dg2, dg13: dg13, files: rawFiles,
+                        missingFiles: missing, mismatches: mismatches, apduCount: await counter.count,
+                        authenticity: authenticity)
+    }
+
+    /// AA when CA did not pass and could not, then PA over everything read.
+    private func authenticate(_ files: [LDSFile: LDSFileBytes], _ chipCheck: CloneCheck?,
+                              _ channel: RekeyableTransport, _ options: AuthenticationOptions) async
+        -> AuthenticityVerdict {
+        var check = chipCheck ?? CloneCheck(method: .none, outcome: .notAvailable,
+                                            detail: "no Chip Authentication in DG14, no DG15")
+        let closed = await Self.isClosed(channel)
+        let retry = chipCheck == nil || (chipCheck?.outcome == .error && !closed)
+        if retry, options.activeAuthentication, let dg15 = files[.dg(15)]?.bytes {
+            check = await ChipAuthenticator.activeAuthentication(dg15: dg15, dg14: files[.dg(14)]?.bytes,
+                                                                 channel: channel, random: options.random)
+        }
+        do {
+            let passive = try PassiveAuthentication.verify(files: files.mapValues(\.bytes),
+                                                           trustList: options.trustList)
+            return AuthenticityVerdict(passive: passive, passiveError: nil, cloneCheck: check)
+        } catch {
+            return AuthenticityVerdict(passive: nil, passiveError: error.description, cloneCheck: check)
+        }
+    }
+
+    /// DG14 right after DG1, so Chip Authentication runs early and the other files are read under its keys.
+    static func chipAuthenticationFirst(_ files: [LDSFile]) -> [LDSFile] {
+        guard let index = files.firstIndex(of: .dg(14)), let dg1 = files.firstIndex(of: .dg(1)), index > dg1 else {
+            return files
+        }
+        var ordered = files
+        ordered.remove(at: index)
+        ordered.insert(.dg(14), at: dg1 + 1)
+        return ordered
+    }
+
+    private static func isClosed(_ channel: RekeyableTransport) async -> Bool {
+        guard let secure = await channel.current as? SecureMessagingTransport else { return false }
+        return await secure.isClosed
+    }
+
+    /// SELECT EF.CardAccess by FID and read it plain; nil when the card has none.
+    private func readCardAccess(_ transport: any CardTransport) async throws(ChipIDError) -> LDSFileBytes? {
+        var reader = FileReader(transport: transport)
+        reader.useShortIDs = false
+        do {
+            return try await reader.read(.cardAccess)
+        } catch where error.code == .fileMissing || error.code == .cardRefused || error.code == .malformedFile {
+            return nil
+        }
+    }
+
+    private func selectApplication(_ transport: any CardTransport) async throws(ChipIDError) {
+        let response = try await BACProtocol.send(FileReader.selectApplication, over: transport)
+        guard response.status.isSuccess else {
+            throw ChipIDError.status(response.status, doing: "SELECT eMRTD application")
+        }
+    }
+}

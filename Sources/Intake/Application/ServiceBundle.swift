@@ -1,0 +1,62 @@
+/// A bank account to open or link for the 3-in-1 and 4-in-1 bundles.
+public struct BankAccountRequest: Sendable, Hashable, Codable {
+    /// The bank's NAPAS BIN (6 digits), e.g. `970436`.
+    public var bankBIN: String
+    /// An existing account number to link, or nil to open a new one.
+    public var existingAccountNumber: String?
+    /// The citizen also applies for a preferential loan (Social Policy Bank programmes).
+    public var preferentialLoan: Bool
+
+    /// Creates a request.
+    public init(bankBIN: String, existingAccountNumber: String? = nil, preferentialLoan: Bool = false) {
+        self.bankBIN = bankBIN
+        self.existingAccountNumber = existingAccountNumber
+        self.preferentialLoan = preferentialLoan
+    }
+}
+
+/// Social benefits to be paid into the account (4-in-1).
+public enum SocialBenefit: String, Sendable, Hashable, Codable, CaseIterable {
+    case pension
+    case socialAllowance
+    case meritAllowance
+    case unemploymentInsurance
+    case other
+}
+
+/// What the citizen applies for at the registration point.
+public enum ServiceBundle: Sendable, Hashable, Codable {
+    /// 1 utility: an e-ID account for a holder of a chip CCCD.
+    case utility
+    /// 2-in-1: CCCD issuance together with the e-ID account.
+    case twoInOne
+    /// 3-in-1: CCCD + e-ID + a bank account (optionally with a preferential loan).
+    case threeInOne(BankAccountRequest)
+    /// 4-in-1: 3-in-1 + payment of social benefits through the account.
+    case fourInOne(BankAccountRequest, benefits: Set<SocialBenefit>)
+
+    /// A non-personal label for the queue's clear columns and reports.
+    public var kind: String {
+        switch self {
+        case .utility: "utility"
+        case .twoInOne: "2in1"
+        case .threeInOne: "3in1"
+        case .fourInOne: "4in1"
+        }
+    }
+}
+
+/// The priority groups of the campaign plans, served first.
+public enum PriorityGroup: String, Sendable, Hashable, Codable, CaseIterable {
+    /// (1) Students born 2005–2009, before their exams.
+    case students
+    /// (2) Poor and near-poor households, persons with merit, social-allowance recipients.
+    case policyBeneficiaries
+    /// (3) Telecom/bank workers, civil servants, armed forces, factory workers, one-stop counter citizens.
+    case workersAndOfficials
+    /// (4) Everyone aged 14 and over without a CCCD.
+    case withoutCCCD
+
+    /// Whether a date of birth fits group (1): born 2005–2009.
+    public static func isStudentCohort(_ dateOfBirth: CalendarDate) -> Bool { (2005...2009).contains(dateOfBirth.year) }
+}

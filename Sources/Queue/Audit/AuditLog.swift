@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+
+/// Appends to and verifies the hash-chained audit table. Appends happen inside the caller's transaction, so an
+/// entry is written exactly when the change it describes is.
+enum AuditLog {
+    static func append(
+        _ db: Database, at: Int64, actor: String, action: String, applicationID: String?, from: String?,
+        to: String?, reasonCode: String?, sealedNote: Data? = nil, noteKeyID: Int? = nil
+    ) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let previous: Data = last?["hash"] ?? AuditEntry.genesis
+        let sequence: Int64 = (last?["seq"] ?? 0) + 1
+        let hash = AuditEntry.chainHash(
+            previous: previous, sequence: sequence, at: at, actor: actor, action: action,
+            applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
+            noteKeyID: noteKeyID)
+        try db.execute(
+            sql: """
+                INSERT INTO audit (seq, at, actor, action, application_id, from_status, to_status, reason_code,
+                    note_sealed, note_key_id, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sequence, at, actor, action, applicationID, from, to, reasonCode, sealedNote, noteKeyID, previous,
+                hash,
+            ])
+    }
+
+    static func entry(_ row: Row) -> AuditEntry {
+        AuditEntry(
+            sequence: row["seq"], atMilliseconds: row["at"], actor: row["actor"], action: row["action"],
+            applicationID: row["application_id"], from: row["from_status"], to: row["to_status"],
+            reasonCode: row["reason_code"], sealedNote: row["note_sealed"], noteKeyID: row["note_key_id"],
+            previousHash: row["prev_hash"], hash: row["hash"])
+    }
+
+    static func entries(_ db: Database, applicationID: String?) throws -> [AuditEntry] {
+        if let applicationID {
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM audit WHERE application_id = ? ORDER BY seq", arguments: [applicationID]
+            ).map(entry)
+        }
+        return try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq").map(entry)
+    }
+
+    /// Walks the chain in order: sequence numbers must be 1, 2, 3…, each entry must link to its predecessor's
+    /// hash and its own hash must match its fields.
+    static func verify(_ db: Database) throws -> AuditVerification {
+        var previous = AuditEntry.genesis
+        var expected: Int64 = 1
+        var count = 0
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY seq")
+        while let row = try cursor.next() {
+            let entry = entry(row)
+            if entry.sequence != expected || entry.previousHash != previous || !entry.isSelfConsistent {
+                return AuditVerification(entries: count, firstBrokenSequence: entry.sequence)
+            }
+            previous = entry.hash
+            expected += 1
+            count += 1
+        }
+        return AuditVerification(entries: count, firstBrokenSequence: nil)
+    }
+}

@@ -1,0 +1,141 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The keys that protect the queue's payloads at rest, loaded from a key file readable only by the daemon.
+///
+/// The file (JSON, mode 0600) holds numbered AES-256 data keys — the newest seals new rows, older ones still
+/// open the rows they sealed, so a key can be rotated without re-writing the store at once — and one index
+/// key for the HMAC of ID numbers used to find duplicates without storing the number. It is created
+/// atomically (temporary file, fsync, hard link) the first time a store is opened. Keys are never printed.
+public struct KeyRing: Sendable, CustomStringConvertible {
+    /// The data keys by id.
+    private let dataKeyBytes: [Int: Data]
+    /// The id of the key that seals new payloads.
+    public let currentKeyID: Int
+    /// The key for `HMAC-SHA256` of ID numbers.
+    private let indexKeyBytes: Data
+
+    private struct File: Codable {
+        struct Entry: Codable {
+            var id: Int
+            var key: String
+        }
+        var version: Int
+        var index: String
+        var keys: [Entry]
+        var current: Int
+    }
+
+    /// Ids of all data keys in the ring.
+    public var keyIDs: [Int] { dataKeyBytes.keys.sorted() }
+
+    public var description: String { "KeyRing(current: \(currentKeyID), keys: \(keyIDs))" }
+
+    /// Loads the key file at `path`, creating it with fresh random keys when it does not exist and
+    /// `createIfMissing` is true. Refuses a file readable or writable by group or others.
+    public static func load(path: String, createIfMissing: Bool) throws(QueueError) -> KeyRing {
+        if access(path, F_OK) != 0 {
+            guard createIfMissing else { throw QueueError(.keyFile, "key file missing") }
+            let file = File(
+                version: 1, index: randomKeyBase64(), keys: [.init(id: 1, key: randomKeyBase64())], current: 1)
+            try write(file, to: path, replacing: false)
+        }
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw QueueError(.keyFile, "cannot stat key file (errno \(errno))") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw QueueError(.keyFile, "key file is accessible to group or others; it must be mode 0600")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw QueueError(.keyFile, "cannot read key file")
+        }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: data) } catch {
+            throw QueueError(.keyFile, "key file is malformed")
+        }
+        return try KeyRing(file)
+    }
+
+    private init(_ file: File) throws(QueueError) {
+        guard file.version == 1, let index = Data(base64Encoded: file.index), index.count == 32 else {
+            throw QueueError(.keyFile, "key file is malformed")
+        }
+        var keys: [Int: Data] = [:]
+        for entry in file.keys {
+            guard let bytes = Data(base64Encoded: entry.key), bytes.count == 32, entry.id > 0, keys[entry.id] == nil
+            else { throw QueueError(.keyFile, "key file has a malformed key entry") }
+            keys[entry.id] = bytes
+        }
+        guard keys[file.current] != nil else { throw QueueError(.keyFile, "current key id not in key file") }
+        dataKeyBytes = keys
+        currentKeyID = file.current
+        indexKeyBytes = index
+    }
+
+    /// Adds a new data key to the file at `path` and makes it current; older keys stay to open older rows.
+    /// Returns the new ring.
+    public static func rotate(path: String) throws(QueueError) -> KeyRing {
+        guard let data = FileManager.default.contents(atPath: path),
+            var file = try? JSONDecoder().decode(File.self, from: data)
+        else { throw QueueError(.keyFile, "cannot read key file") }
+        let next = (file.keys.map(\.id).max() ?? 0) + 1
+        file.keys.append(.init(id: next, key: randomKeyBase64()))
+        file.current = next
+        try write(file, to: path, replacing: true)
+        return try load(path: path, createIfMissing: false)
+    }
+
+    /// The data key with this id, if the ring has it.
+    func key(id: Int) -> SymmetricKey? { dataKeyBytes[id].map { SymmetricKey(data: $0) } }
+
+    /// The current data key.
+    var currentKey: SymmetricKey { SymmetricKey(data: dataKeyBytes[currentKeyID]!) }
+
+    /// The index key.
+    var indexKey: SymmetricKey { SymmetricKey(data: indexKeyBytes) }
+
+    private static func randomKeyBase64() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    /// Writes via a temporary file created 0600, fsynced, then linked (new file) or renamed (replacement)
+    /// into place and the directory fsynced: a crash leaves either no file or a complete one.
+    private static func write(_ file: File, to path: String, replacing: Bool) throws(QueueError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(file) else { throw QueueError(.keyFile, "cannot encode key file") }
+        let temporary = path + ".tmp-\(getpid())"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw QueueError(.keyFile, "cannot create key file (errno \(errno))") }
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == data.count, synced == 0 else {
+            unlink(temporary)
+            throw QueueError(.keyFile, "cannot write key file")
+        }
+        if replacing {
+            guard rename(temporary, path) == 0 else {
+                unlink(temporary)
+                throw QueueError(.keyFile, "cannot replace key file (errno \(errno))")
+            }
+        } else {
+            let linked = link(temporary, path)
+            let linkErrno = errno
+            unlink(temporary)
+            guard linked == 0 || linkErrno == EEXIST else {
+                throw QueueError(.keyFile, "cannot install key file (errno \(linkErrno))")
+            }
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import GRDB
+
+/// The store's schema as named, versioned migrations. Each runs once, in its own transaction, recorded by
+/// GRDB in `grdb_migrations`; never edit a shipped migration, add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-applications") { db in
+            // Only non-personal columns are in clear. `id_hmac` is a keyed hash of the ID number for duplicate
+            // detection; the number itself, names, phone, portraits and prints live in the sealed `payload`.
+            try db.execute(
+                sql: """
+                    CREATE TABLE application (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        local_state TEXT NOT NULL,
+                        central_state TEXT NOT NULL,
+                        central_reason TEXT,
+                        held_from TEXT,
+                        captured_at INTEGER NOT NULL,
+                        captured_day TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        accepted_at INTEGER,
+                        purged_at INTEGER,
+                        commune_code TEXT NOT NULL,
+                        point_kind TEXT NOT NULL,
+                        operator_id TEXT NOT NULL,
+                        bundle TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        id_hmac BLOB NOT NULL,
+                        key_id INTEGER,
+                        -- Last: reading any column after it would walk its overflow pages.
+                        payload BLOB,
+                        CHECK ((payload IS NULL) = (key_id IS NULL))
+                    ) STRICT
+                    """)
+            // The database itself refuses a second live application for the same citizen.
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX application_live_citizen ON application(id_hmac)
+                        WHERE local_state <> 'cancelled' AND central_state <> 'rejected'
+                    """)
+            try db.execute(sql: "CREATE INDEX application_citizen ON application(id_hmac)")
+        }
+
+        migrator.registerMigration("v1-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        application_id TEXT,
+                        from_status TEXT,
+                        to_status TEXT,
+                        reason_code TEXT,
+                        note_sealed BLOB,
+                        note_key_id INTEGER,
+                        prev_hash BLOB NOT NULL,
+                        hash BLOB NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+                    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END
+                    """)
+            try db.execute(sql: "CREATE INDEX audit_application ON audit(application_id)")
+        }
+
+        migrator.registerMigration("v1-key-check") { db in
+            // MACs of a fixed message under each key (id 0 = index key): detects a wrong key file at open.
+            try db.execute(
+                sql: "CREATE TABLE key_check (key_id INTEGER PRIMARY KEY NOT NULL, mac BLOB NOT NULL) STRICT")
+        }
+
+        migrator.registerMigration("v1-operator-indexes") { db in
+            // What operators filter, page (newest first, keyset on captured_at, id) and count by.
+            let indexes = [
+                "application_state ON application(local_state, captured_at, id)",
+                "application_state_commune ON application(local_state, commune_code, captured_at, id)",
+                "application_commune ON application(commune_code, captured_at, id)",
+                "application_operator ON application(operator_id, captured_at, id)",
+                "application_captured ON application(captured_at, id)",
+                "application_status ON application(local_state, central_state)",  // status summary
+                "application_central ON application(central_state, accepted_at)",  // purge
+                "application_commune_day ON application(commune_code, captured_day)",  // reports
+            ]
+            for index in indexes { try db.execute(sql: "CREATE INDEX " + index) }
+        }
+
+        migrator.registerMigration("v2-eligibility") { db in
+            // Citizens who cannot be registered yet or at all, kept on the commune's list with the reason. Only
+            // the broad class is in clear (for counts); the reason, which may be health data, is sealed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE eligibility (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        id_hmac BLOB NOT NULL,
+                        class TEXT NOT NULL,
+                        commune_code TEXT NOT NULL,
+                        recorded_day TEXT NOT NULL,
+                        operator_id TEXT NOT NULL,
+                        confirmed INTEGER NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(sql: "CREATE INDEX eligibility_commune ON eligibility(commune_code, class)")
+            try db.execute(sql: "CREATE INDEX eligibility_citizen ON eligibility(id_hmac)")
+        }
+
+        migrator.registerMigration("v2-status-counts") { db in
+            // Counts per status kept by triggers in the same transaction as each row change, so the status page
+            // reads a handful of rows instead of scanning an index of every application.
+            try db.execute(
+                sql: """
+                    CREATE TABLE status_count (
+                        local_state TEXT NOT NULL,
+                        central_state TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        PRIMARY KEY (local_state, central_state)
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            try db.execute(
+                sql: """
+                    INSERT INTO status_count (local_state, central_state, n)
+                    SELECT local_state, central_state, COUNT(*) FROM application GROUP BY local_state, central_state
+                    """)
+            let up = """
+                INSERT INTO status_count (local_state, central_state, n) VALUES (NEW.local_state, NEW.central_state, 1)
+                ON CONFLICT (local_state, central_state) DO UPDATE SET n = n + 1;
+                """
+            let down = """
+                UPDATE status_count SET n = n - 1
+                WHERE local_state = OLD.local_state AND central_state = OLD.central_state;
+                """
+            try db.execute(sql: "CREATE TRIGGER status_count_insert AFTER INSERT ON application BEGIN \(up) END")
+            try db.execute(sql: "CREATE TRIGGER status_count_delete AFTER DELETE ON application BEGIN \(down) END")
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER status_count_update AFTER UPDATE OF local_state, central_state ON application
+                    WHEN OLD.local_state <> NEW.local_state OR OLD.central_state <> NEW.central_state
+                    BEGIN \(down) \(up) END
+                    """)
+        }
+
+        return migrator
+    }
+}

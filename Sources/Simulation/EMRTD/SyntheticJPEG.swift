@@ -1,0 +1,92 @@
+/// A tiny baseline JPEG encoder for synthetic portraits: one grey level, 8-bit greyscale, JFIF. Every 8×8 block
+/// has the same DC value and no AC energy, so each block codes as two one-bit Huffman symbols. Not a photo of
+/// anyone: a flat grey card-sized image whose headers are real (SOI, APP0 JFIF, DQT, SOF0, DHT, SOS, EOI).
+public enum SyntheticJPEG {
+    /// The JPEG bytes of a `width`×`height` image of grey `level`, padded with a comment segment (COM) up to
+    /// `totalSize` bytes when that is larger.
+    public static func make(width: Int, height: Int, level: Int = 128, totalSize: Int? = nil) -> [UInt8] {
+        var out: [UInt8] = [0xFF, 0xD8]
+        // APP0 JFIF 1.01, no thumbnail, aspect 1:1.
+        out += segment(0xE0, Array("JFIF".utf8) + [0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00])
+        // DQT: table 0, all ones (DC quantiser 1 keeps the level exact).
+        out += segment(0xDB, [0x00] + [UInt8](repeating: 1, count: 64))
+        // SOF0: precision 8, height, width, 1 component (id 1, sampling 1x1, quant table 0).
+        out += segment(0xC0, [0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
+                              0x01, 0x01, 0x11, 0x00])
+        // DHT DC table 0: one code of length 1 for the DC category of the first block's difference, and one for 0.
+        let dcValue = (max(0, min(255, level)) - 128) * 8  // DC coefficient = 8 × (level − 128) for a flat block
+        let category = dcValue == 0 ? 0 : (Int.bitWidth - abs(dcValue).leadingZeroBitCount)
+        let dcSymbols: [UInt8] = category == 0 ? [0] : [0, UInt8(category)]
+        // Canonical codes: "0" for category 0, "10" for the first block's category when it is not 0.
+        var dcCounts = [UInt8](repeating: 0, count: 16)
+        dcCounts[0] = 1
+        if dcSymbols.count == 2 { dcCounts[1] = 1 }
+        out += segment(0xC4, [0x00] + dcCounts + dcSymbols)
+        // DHT AC table 0: only EOB (0x00), code "0".
+        out += segment(0xC4, [0x10, 0x01] + [UInt8](repeating: 0, count: 15) + [0x00])
+        let blocks = ((width + 7) / 8) * ((height + 7) / 8)
+        var bits = BitWriter()
+        for index in 0..<blocks {
+            if index == 0 && category != 0 {
+                bits.write(0b10, count: 2)
+                let magnitude = dcValue > 0 ? dcValue : dcValue + (1 << category) - 1
+                bits.write(magnitude, count: category)
+            } else {
+                bits.write(0, count: 1)  // DC difference 0
+            }
+            bits.write(0, count: 1)  // EOB
+        }
+        let scan = bits.finish()
+        // COM padding (before SOS; decoders skip comments).
+        let sos = segment(0xDA, [0x01, 0x01, 0x00, 0x00, 0x3F, 0x00])
+        let fixed = out.count + sos.count + scan.count + 2
+        if let totalSize {
+            var fill = totalSize - fixed
+            var filler = 0
+            let text = Array("SYNTHETIC TEST IMAGE - NOT A PERSON. ".utf8)
+            while fill > 4 {
+                let chunk = min(fill, 65_537)
+                out += segment(0xFE, (0..<(chunk - 4)).map { _ in
+                    defer { filler += 1 }
+                    return text[filler % text.count]
+                })
+                fill -= chunk
+            }
+        }
+        out += sos + scan + [0xFF, 0xD9]
+        return out
+    }
+
+    private static func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let length = payload.count + 2
+        return [0xFF, marker, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+    }
+
+    /// MSB-first bit packing with 0xFF byte stuffing and 1-bit padding.
+    private struct BitWriter {
+        var bytes: [UInt8] = []
+        var current = 0
+        var used = 0
+
+        mutating func write(_ value: Int, count: Int) {
+            guard count > 0 else { return }
+            for shift in stride(from: count - 1, through: 0, by: -1) {
+                current = current << 1 | (value >> shift & 1)
+                used += 1
+                if used == 8 { flush() }
+            }
+        }
+
+        private mutating func flush() {
+            bytes.append(UInt8(current))
+            if current == 0xFF { bytes.append(0x00) }
+            current = 0
+            used = 0
+        }
+
+        mutating func finish() -> [UInt8] {
+            while used != 0 { write(1, count: 1) }
+            return bytes
+        }
+    }
+}

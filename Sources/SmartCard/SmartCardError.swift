@@ -1,0 +1,162 @@
+/// An error from the smart-card layer: a stable `code` for programs, the PC/SC return value when there is one, a
+/// reason for logs (never card data), and operator messages in Vietnamese and English.
+///
+/// Codes are strings so they survive JSON and logs unchanged; new codes can be added without breaking callers that
+/// switch over the ones they know (the `Code` struct wraps the string, as swift-certificates does).
+public struct SmartCardError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable error code, e.g. `smartcard.card_removed`.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// pcscd is not running, or stopped while we used it.
+        public static let noService = Code(rawValue: "smartcard.no_service")
+        /// pcscd runs but has no reader.
+        public static let noReaders = Code(rawValue: "smartcard.no_readers")
+        /// The named reader does not exist (any more).
+        public static let readerUnavailable = Code(rawValue: "smartcard.reader_unavailable")
+        /// No card in the reader.
+        public static let noCard = Code(rawValue: "smartcard.no_card")
+        /// The card was removed; the connection is gone.
+        public static let cardRemoved = Code(rawValue: "smartcard.card_removed")
+        /// The card was reset by another application; reconnect to go on.
+        public static let cardReset = Code(rawValue: "smartcard.card_reset")
+        /// The card does not answer (mute) or has no power.
+        public static let cardUnresponsive = Code(rawValue: "smartcard.card_unresponsive")
+        /// Another application holds the card exclusively.
+        public static let sharingViolation = Code(rawValue: "smartcard.sharing_violation")
+        /// A wait ran out of time.
+        public static let timeout = Code(rawValue: "smartcard.timeout")
+        /// A wait was cancelled (shutdown).
+        public static let cancelled = Code(rawValue: "smartcard.cancelled")
+        /// The card and the reader share no protocol, or the card is not one we can talk to.
+        public static let unsupportedCard = Code(rawValue: "smartcard.unsupported_card")
+        /// The card answered something that is not an APDU response (no status word, broken chaining).
+        public static let malformedResponse = Code(rawValue: "smartcard.malformed_response")
+        /// The connection or context is no longer valid (e.g. pcscd restarted under it).
+        public static let invalidHandle = Code(rawValue: "smartcard.invalid_handle")
+        /// Reader communication failed.
+        public static let communication = Code(rawValue: "smartcard.communication")
+        /// The connection was already closed by this program.
+        public static let closed = Code(rawValue: "smartcard.closed")
+        /// Anything else PC/SC reports.
+        public static let other = Code(rawValue: "smartcard.other")
+    }
+
+    /// The stable code.
+    public var code: Code
+    /// The PC/SC return value (`LONG`), when the error came from PC/SC.
+    public var pcscStatus: Int?
+    /// A technical reason for logs; never card data.
+    public var reason: String
+
+    /// Builds an error.
+    public init(_ code: Code, pcscStatus: Int? = nil, reason: String) {
+        self.code = code
+        self.pcscStatus = pcscStatus
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let pcscStatus {
+            return "\(code): \(reason) (PC/SC 0x\(String(UInt32(truncatingIfNeeded: pcscStatus), radix: 16, uppercase: true)))"
+        }
+        return "\(code): \(reason)"
+    }
+
+    /// Whether the PC/SC service itself is gone, so contexts must be re-established.
+    public var meansServiceLost: Bool {
+        code == .noService || code == .invalidHandle || code == .communication
+    }
+
+    /// What an operator should read, in Vietnamese (`"vi"`, the default) or English (`"en"`).
+    public func operatorMessage(language: String = "vi") -> String {
+        let (vi, en) = Self.messages[code] ?? Self.messages[.other]!
+        return language.hasPrefix("en") ? en : vi
+    }
+
+    private static let messages: [Code: (String, String)] = [
+        .noService: ("Dịch vụ đầu đọc thẻ (pcscd) không chạy. Khởi động lại trạm; nếu vẫn lỗi, gọi kỹ thuật viên.",
+                     "The card reader service (pcscd) is not running. Restart the station; if it persists, call a technician."),
+        .noReaders: ("Không thấy đầu đọc thẻ. Kiểm tra cáp USB của đầu đọc rồi thử lại.",
+                     "No card reader found. Check the reader's USB cable and try again."),
+        .readerUnavailable: ("Đầu đọc thẻ đã bị rút hoặc không dùng được. Cắm lại đầu đọc rồi thử lại.",
+                             "The card reader was unplugged or is unavailable. Plug it in again and retry."),
+        .noCard: ("Chưa có thẻ trên đầu đọc. Đặt thẻ CCCD lên đầu đọc.",
+                  "No card on the reader. Place the CCCD card on the reader."),
+        .cardRemoved: ("Thẻ đã bị lấy ra trong khi đọc. Đặt lại thẻ và giữ yên cho đến khi đọc xong.",
+                       "The card was removed while reading. Put it back and keep it still until the read completes."),
+        .cardReset: ("Thẻ vừa bị khởi động lại bởi chương trình khác. Thử đọc lại.",
+                     "The card was reset by another program. Read it again."),
+        .cardUnresponsive: ("Thẻ không phản hồi. Lau thẻ, đặt lại đúng vị trí rồi thử lại.",
+                            "The card does not respond. Wipe it, reposition it and try again."),
+        .sharingViolation: ("Đầu đọc đang được chương trình khác sử dụng. Đóng chương trình đó rồi thử lại.",
+                            "Another program is using the reader. Close it and try again."),
+        .timeout: ("Hết thời gian chờ thẻ. Thử lại.", "Timed out waiting for the card. Try again."),
+        .cancelled: ("Thao tác đã bị huỷ.", "The operation was cancelled."),
+        .unsupportedCard: ("Thẻ này không được hỗ trợ. Kiểm tra đó có phải thẻ CCCD gắn chip không.",
+                           "This card is not supported. Check that it is a chip CCCD card."),
+        .malformedResponse: ("Thẻ trả lời sai định dạng. Lấy thẻ ra, đặt lại và thử lần nữa; nếu vẫn lỗi, thẻ có thể hỏng.",
+                             "The card gave a malformed answer. Remove it, put it back and retry; if it persists the card may be faulty."),
+        .invalidHandle: ("Kết nối tới đầu đọc đã mất (dịch vụ vừa khởi động lại). Thử lại.",
+                         "The connection to the reader was lost (the service restarted). Try again."),
+        .communication: ("Lỗi liên lạc với đầu đọc. Cắm lại đầu đọc rồi thử lại.",
+                         "Communication with the reader failed. Replug the reader and try again."),
+        .closed: ("Kết nối tới thẻ đã đóng. Đọc lại thẻ.", "The card connection is closed. Read the card again."),
+        .other: ("Lỗi đầu đọc thẻ. Thử lại; nếu vẫn lỗi, gọi kỹ thuật viên.",
+                 "Card reader error. Try again; if it persists, call a technician."),
+    ]
+}
+
+/// PC/SC return values (pcsclite.h). Declared here because the C macros are casts Swift does not import.
+enum PCSCStatus {
+    static let success = 0x0000_0000
+    static let internalError = 0x8010_0001
+    static let cancelled = 0x8010_0002
+    static let invalidHandle = 0x8010_0003
+    static let insufficientBuffer = 0x8010_0008
+    static let unknownReader = 0x8010_0009
+    static let timeout = 0x8010_000A
+    static let sharingViolation = 0x8010_000B
+    static let noSmartcard = 0x8010_000C
+    static let unknownCard = 0x8010_000D
+    static let protoMismatch = 0x8010_000F
+    static let notReady = 0x8010_0010
+    static let commError = 0x8010_0013
+    static let notTransacted = 0x8010_0016
+    static let readerUnavailable = 0x8010_0017
+    static let noService = 0x8010_001D
+    static let serviceStopped = 0x8010_001E
+    static let unsupportedFeature = 0x8010_001F
+    static let noReadersAvailable = 0x8010_002E
+    static let unsupportedCard = 0x8010_0065
+    static let unresponsiveCard = 0x8010_0066
+    static let unpoweredCard = 0x8010_0067
+    static let resetCard = 0x8010_0068
+    static let removedCard = 0x8010_0069
+}
+
+extension SmartCardError {
+    /// Maps a PC/SC return value from `function` to a typed error.
+    static func pcsc(_ status: Int, _ function: String) -> SmartCardError {
+        let code: Code
+        switch status {
+        case PCSCStatus.noService, PCSCStatus.serviceStopped: code = .noService
+        case PCSCStatus.noReadersAvailable: code = .noReaders
+        case PCSCStatus.unknownReader, PCSCStatus.readerUnavailable: code = .readerUnavailable
+        case PCSCStatus.noSmartcard: code = .noCard
+        case PCSCStatus.removedCard: code = .cardRemoved
+        case PCSCStatus.resetCard: code = .cardReset
+        case PCSCStatus.unresponsiveCard, PCSCStatus.unpoweredCard: code = .cardUnresponsive
+        case PCSCStatus.sharingViolation: code = .sharingViolation
+        case PCSCStatus.timeout: code = .timeout
+        case PCSCStatus.cancelled: code = .cancelled
+        case PCSCStatus.unsupportedCard, PCSCStatus.unknownCard, PCSCStatus.protoMismatch: code = .unsupportedCard
+        case PCSCStatus.invalidHandle: code = .invalidHandle
+        case PCSCStatus.commError, PCSCStatus.notTransacted: code = .communication
+        default: code = .other
+        }
+        return SmartCardError(code, pcscStatus: status, reason: "\(function) failed")
+    }
+}

@@ -1,0 +1,95 @@
+import Biometrics
+import Foundation
+import SmartCard
+import StationTestKit
+
+/// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
+/// nothing, it reports. `make bench` runs it on a release build.
+///
+/// Usage: station-bench [apdu|biometrics|all] [--iterations N]
+
+struct Statistics {
+    let samples: [Double]
+    init(_ samples: [Double]) { self.samples = samples.sorted() }
+    func percentile(_ p: Double) -> Double {
+        samples[min(samples.count - 1, Int((Double(samples.count - 1) * p).rounded()))]
+    }
+    var median: Double { percentile(0.5) }
+    var p99: Double { percentile(0.99) }
+    var mean: Double { samples.reduce(0, +) / Double(samples.count) }
+}
+
+func microseconds(_ seconds: Double) -> String { String(format: "%.0f µs", seconds * 1e6) }
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// The transport floor: a trivial APDU's round trip through pcscd → vpcd → simulated card.
+func apduRoundTrip(iterations: Int) async throws {
+    print("== APDU round trip: client → pcscd → vpcd → simulated card (the transport floor)")
+    let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/\(getpid())")
+    let harness = try PCSCHarness(directory: directory)
+    defer { harness.shutdown() }
+    let card = try harness.startCard(slot: 0)
+    defer { card.stop() }
+    var connection: CardConnection?
+    let deadline = Date(timeIntervalSinceNow: 10)
+    while connection == nil {
+        do {
+            connection = try await CardReaders().connect(reader: harness.readerName())
+        } catch where Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+    let link = connection!
+    let challenge = CommandAPDU(ins: 0x84, p1: 0, p2: 0, le: 8)
+    for _ in 0..<50 { _ = try await link.transmit(challenge) }  // warm up
+    var samples: [Double] = []
+    samples.reserveCapacity(iterations)
+    for _ in 0..<iterations {
+        let start = now()
+        _ = try await link.transmit(challenge)
+        samples.append(now() - start)
+    }
+    let stats = Statistics(samples)
+    print("GET CHALLENGE ×\(iterations): median \(microseconds(stats.median)), p99 \(microseconds(stats.p99)), "
+          + "mean \(microseconds(stats.mean))")
+    // The same exchange through the raw transmit path (no 61xx/6Cxx handling), to show what our layer costs.
+    var raw: [Double] = []
+    for _ in 0..<iterations {
+        let start = now()
+        _ = try await link.transmitRaw(challenge.bytes)
+        raw.append(now() - start)
+    }
+    let rawStats = Statistics(raw)
+    print("raw SCardTransmit ×\(iterations): median \(microseconds(rawStats.median)), "
+          + "p99 \(microseconds(rawStats.p99)); our transmit = \(String(format: "%.2f", stats.median / rawStats.median))× raw")
+    // A whole 4 KiB file in one extended-length APDU, against the floor.
+    _ = try await link.transmit(CommandAPDU(ins: 0xA4, p1: 4, p2: 0x0C, data: [0xF0] + Array("STATION".utf8)))
+    var large: [Double] = []
+    for _ in 0..<200 {
+        let start = now()
+        _ = try await link.transmit(CommandAPDU(ins: 0xB0, p1: 0x82, p2: 0, le: 65_536))
+        large.append(now() - start)
+    }
+    let largeStats = Statistics(large)
+    print("READ BINARY 4,096 B extended ×200: median \(microseconds(largeStats.median)) = "
+          + String(format: "%.2f", largeStats.median / stats.median) + "× the floor")
+    try await link.disconnect()
+}
+
+func biometrics(iterations: Int) async throws {
+    print("== Fingerprint processing per 384×290 image")
+    let report = try await BiometricsBenchmark.perImageProcessing(iterations: iterations)
+    print(report)
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let which = arguments.first { !$0.hasPrefix("-") } ?? "all"
+let iterations = arguments.firstIndex(of: "--iterations").flatMap { Int(arguments[$0 + 1]) } ?? 1000
+do {
+    if which == "apdu" || which == "all" { try await apduRoundTrip(iterations: iterations) }
+    if which == "biometrics" || which == "all" { try await biometrics(iterations: min(iterations, 20)) }
+} catch {
+    FileHandle.standardError.write(Data("station-bench: \(error)\n".utf8))
+    exit(1)
+}

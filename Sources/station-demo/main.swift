@@ -1,0 +1,84 @@
+import Foundation
+import StationTestKit
+
+/// `station-demo` (`make demo`): the station's main job with simulated devices, driven through the real `stationd`
+/// commands: a private pcscd with the vpcd virtual reader, a simulated card inserted and read, a fingerprint
+/// captured from the simulated module. Everything it starts is stopped by PID; its files stay in `.demo/`.
+
+let root = LivePCSC.packageRoot
+let demoDirectory = root.appendingPathComponent(".demo")
+let english = CommandLine.arguments.contains("--lang=en") || CommandLine.arguments.contains("en")
+let lang = english ? "en" : "vi"
+
+func say(_ vi: String, _ en: String) {
+    print("\n\u{1B}[1m▶ \(english ? en : vi)\u{1B}[0m")
+}
+
+func show(_ label: String, _ arguments: [String], environment: [String: String]) throws -> String {
+    let stationd = try Binaries.path("stationd")
+    print("$ stationd \(arguments.joined(separator: " "))")
+    let result = try runTool(stationd, arguments + ["--lang", lang], environment: environment, timeout: 60)
+    let text = result.output.split(separator: "\n").filter { !$0.contains(" warning station.") }
+        .joined(separator: "\n")
+    print(text)
+    guard result.status == 0 else { throw HarnessError("\(label) failed with exit status \(result.status)") }
+    return result.output
+}
+
+do {
+    try? FileManager.default.removeItem(at: demoDirectory.appendingPathComponent("pcsc"))
+    try FileManager.default.createDirectory(at: demoDirectory, withIntermediateDirectories: true)
+    say("Khởi động dịch vụ đầu đọc thẻ (pcscd) với đầu đọc ảo vpcd", "Starting the card reader service (pcscd) with the vpcd virtual reader")
+    let harness = try PCSCHarness(directory: demoDirectory.appendingPathComponent("pcsc"), exportSocket: false)
+    defer { harness.shutdown() }
+    let environment = harness.clientEnvironment
+    _ = try show("readers", ["readers"], environment: environment)
+
+    say("Theo dõi sự kiện, rồi đặt thẻ mô phỏng lên đầu đọc", "Watching events, then placing the simulated card on the reader")
+    let events = try ManagedProcess(
+        "events", executable: try Binaries.path("stationd"),
+        arguments: ["events", "--lang", lang, "--seconds", "6"],
+        logFile: demoDirectory.appendingPathComponent("events.log"), environment: environment)
+    Thread.sleep(forTimeInterval: 0.8)
+    let dataset = root.appendingPathComponent("Devices/cards").path
+    let datasetFile = (try? FileManager.default.contentsOfDirectory(atPath: dataset))?
+        .filter { $0.hasSuffix(".json") }.sorted().first
+    let card = try harness.startCard(
+        slot: 0, arguments: datasetFile.map { ["--dataset", "\(dataset)/\($0)"] } ?? [], label: "demo-card")
+    defer { card.stop() }
+    Thread.sleep(forTimeInterval: 1.2)
+    _ = try show("readers", ["readers"], environment: environment)
+
+    say("Trao đổi APDU với thẻ qua PC/SC", "Exchanging APDUs with the card through PC/SC")
+    if datasetFile == nil {
+        _ = try show("card apdu", ["card", "apdu", "00 A4 04 0C 08 F0 53 54 41 54 49 4F 4E", "00 B0 81 00 00"],
+                     environment: environment)
+    } else {
+        _ = try show("card apdu", ["card", "apdu", "00 A4 04 0C 07 A0 00 00 02 47 10 01"], environment: environment)
+        say("Đọc chip CCCD (PACE bằng số CAN, đọc DG1, DG2, DG13, SOD)",
+            "Reading the CCCD chip (PACE with the CAN; DG1, DG2, DG13, SOD)")
+        let json = try Data(contentsOf: URL(fileURLWithPath: "\(dataset)/\(datasetFile!)"))
+        let object = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+        if let id = object?["idNumber"] as? String ?? object?["id"] as? String {
+            _ = try show("card read", ["card", "read", "--can", String(id.suffix(6))], environment: environment)
+        }
+    }
+
+    say("Lấy thẻ ra", "Removing the card")
+    card.stop()
+    events.wait(timeout: 10)
+    print(events.output.split(separator: "\n").filter { !$0.contains(" warning station.") }.joined(separator: "\n"))
+
+    say("Lấy vân tay từ thiết bị vân tay mô phỏng", "Capturing a fingerprint from the simulated fingerprint module")
+    var fingerEnvironment = ProcessInfo.processInfo.environment
+    fingerEnvironment["STATION_FINGERPRINT_USB"] = "0"
+    _ = try show("fingerprint", ["fingerprint", "capture", "--simulate", "good", "--finger", "right-index",
+                                 "--out", demoDirectory.appendingPathComponent("finger.png").path],
+                 environment: fingerEnvironment)
+
+    say("Xong. Nhật ký và tệp ở .demo/ — mọi tiến trình đã dừng.",
+        "Done. Logs and files are in .demo/ — every process has been stopped.")
+} catch {
+    FileHandle.standardError.write(Data("station-demo: \(error)\n".utf8))
+    exit(1)
+}

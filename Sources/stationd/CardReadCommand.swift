@@ -1,0 +1,211 @@
+import ArgumentParser
+import ChipID
+import Foundation
+import SmartCard
+
+/// `stationd card read`: reads a CCCD / eMRTD chip directly over PC/SC (no daemon) and prints the identity.
+struct CardReadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Đọc chip thẻ CCCD — read the CCCD chip (PACE with the CAN or MRZ, or BAC).",
+        discussion: """
+            Give one access key: --can (6 digits: the last 6 of the ID number), --mrz (the MRZ text or a file), or \
+            --id with --dob and --expiry (expiry "khong thoi han" or empty for no expiry). The portrait is written \
+            only with --photo. Exit codes: 0 read, 2 device or chip error, 4 access denied (wrong key, or blocked).
+            """)
+
+    @OptionGroup var output: OutputOptions
+    @Option(help: "CAN: 6 digits (a CCCD's is the last 6 digits of the ID number).") var can: String?
+    @Option(help: "MRZ text (lines separated by newlines or run together), or a file holding it.") var mrz: String?
+    @Option(help: "12-digit ID number (with --dob and --expiry: BAC / PACE-MRZ key).") var id: String?
+    @Option(help: "Date of birth, YYMMDD (or dd/MM/yyyy).") var dob: String?
+    @Option(help: "Date of expiry, YYMMDD (or dd/MM/yyyy, or 'khong thoi han' for no expiry).") var expiry: String?
+    @Option(help: "Reader name (default: the first reader with a card).") var reader: String?
+    @Option(help: "Write the portrait (JPEG / JPEG 2000 as stored on the chip) to this file.") var photo: String?
+
+    /// Exit code for a refused access key (documented in the README).
+    static let accessDeniedExit: Int32 = 4
+
+    func validate() throws {
+        let given = [can != nil, mrz != nil, id != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("give exactly one of --can, --mrz, or --id with --dob --expiry") }
+        if id != nil && (dob == nil || expiry == nil) { throw ValidationError("--id needs --dob and --expiry") }
+    }
+
+    func run() async throws {
+        let key: AccessKey
+        do {
+            key = try accessKey()
+        } catch let error as ChipIDError {
+            fail(error)
+            throw ExitCode.validationFailure
+        }
+        do {
+            let name = try await readerName()
+            let connection = try await CardReaders().connect(reader: name)
+            let showProgress = !output.json && isatty(STDERR_FILENO) == 1
+            let language = output
+            let progress: ChipReader.Progress = { file, done, total in
+                guard showProgress else { return }
+                let line = "\r" + language.text("Đang đọc", "Reading") + " \(file): \(done)/\(total) byte"
+                FileHandle.standardError.write(Data((line + (done == total ? "\n" : "")).utf8))
+            }
+            let result: ChipRead
+            do {
+                result = try await connection.withTransaction {
+                    try await ChipReader(transport: connection).read(key: key, progress: progress)
+                }
+            } catch {
+                try? await connection.disconnect(.reset)
+                throw error
+            }
+            // Reset: no secure-messaging session or selected application is left behind for the next reader.
+            try? await connection.disconnect(.reset)
+            try present(result)
+        } catch let error as ChipIDError {
+            fail(error)
+            throw ExitCode([.accessDenied, .accessBlocked].contains(error.code) ? Self.accessDeniedExit
+                                                                                 : ExitStatus.deviceError)
+        } catch let error as SmartCardError {
+            report(error, output)
+            throw ExitCode(ExitStatus.deviceError)
+        }
+    }
+
+    private func accessKey() throws -> AccessKey {
+        if let can { return try AccessKey.can(digits: can) }
+        if let mrz {
+            var text = mrz
+            if FileManager.default.fileExists(atPath: mrz), let contents = try? String(contentsOfFile: mrz,
+                                                                                       encoding: .utf8) {
+                text = contents
+            }
+            do {
+                return .mrz(try MRZ(text.trimmingCharacters(in: .whitespacesAndNewlines)).keySeed)
+            } catch {
+                throw ChipIDError(.invalidAccessKey, "the MRZ does not parse: \(error)")
+            }
+        }
+        guard let id, let dob, let expiry else { throw ChipIDError(.invalidAccessKey, "no access key") }
+        return try AccessKey.cccd(citizenID: id, dateOfBirth: dob, dateOfExpiry: expiry).mrz
+    }
+
+    private func readerName() async throws -> String {
+        if let reader { return reader }
+        let monitor = CardReaders().events()
+        defer { monitor.stop() }
+        for await event in monitor.withTimeout(seconds: 0.6) {
+            switch event {
+            case .cardInserted(let reader, _): return reader
+            case .serviceUnavailable(let error): throw error
+            default: continue
+            }
+        }
+        throw SmartCardError(.noCard, reason: "no reader has a card")
+    }
+
+    private func fail(_ error: ChipIDError) {
+        if output.json {
+            var object: [String: Any] = ["code": error.code.rawValue, "message": error.operatorMessage]
+            if let attempts = error.attemptsLeft { object["attemptsLeft"] = attempts }
+            if let status = error.status { object["sw"] = String(format: "%04X", status.value) }
+            printJSON(["error": object])
+        } else {
+            FileHandle.standardError.write(Data("\(error.operatorMessage) [\(error.code.rawValue)]\n".utf8))
+        }
+    }
+
+    // MARK: - Output
+
+    private func present(_ read: ChipRead) throws {
+        var photoWritten: String?
+        if let photo, let face = read.dg2?.faces.first {
+            try Data(face.imageData).write(to: URL(fileURLWithPath: photo))
+            photoWritten = photo
+        }
+        if output.json {
+            printJSON(CardReadReport.json(read, photoFile: photoWritten))
+            return
+        }
+        for (label, value) in CardReadReport.lines(read, output) { print("\(label): \(value)") }
+        if let photoWritten { print(output.text("Ảnh chân dung đã lưu", "Portrait saved") + ": \(photoWritten)") }
+    }
+}
+
+/// The operator's view of a chip read: labelled lines (Vietnamese or English) and a JSON object. Never the image.
+enum CardReadReport {
+    static func lines(_ read: ChipRead, _ output: OutputOptions) -> [(String, String)] {
+        let citizen = read.dg13
+        let mrz = read.dg1.mrz
+        var rows: [(String, String)] = []
+        func add(_ vi: String, _ en: String, _ value: String?) {
+            if let value, !value.isEmpty { rows.append((output.text(vi, en), value)) }
+        }
+        add("Số định danh", "ID number", citizen?.idNumber ?? mrz.citizenIDNumber ?? mrz.documentNumber)
+        add("Họ và tên", "Full name", citizen?.fullName ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)")
+        add("Ngày sinh", "Date of birth", citizen?.dateOfBirth ?? mrz.dateOfBirth)
+        add("Giới tính", "Sex", citizen?.sex ?? String(mrz.sex))
+        add("Quốc tịch", "Nationality", citizen?.nationality ?? mrz.nationality)
+        add("Dân tộc", "Ethnicity", citizen?.ethnicity)
+        add("Tôn giáo", "Religion", citizen?.religion)
+        add("Quê quán", "Place of origin", citizen?.placeOfOrigin)
+        add("Nơi thường trú", "Place of residence", citizen?.placeOfResidence)
+        add("Đặc điểm nhận dạng", "Identifying marks", citizen?.identifyingMarks)
+        add("Ngày cấp", "Date of issue", citizen?.dateOfIssue)
+        add("Có giá trị đến", "Date of expiry", citizen?.dateOfExpiry ?? mrz.dateOfExpiry)
+        add("Họ tên cha", "Father", citizen?.fatherName)
+        add("Họ tên mẹ", "Mother", citizen?.motherName)
+        add("Vợ/chồng", "Spouse", citizen?.spouseName)
+        add("Số CMND cũ", "Old ID number", citizen?.oldIDNumber)
+        add("Số giấy tờ (MRZ)", "Document number (MRZ)", mrz.documentNumber)
+        if let face = read.dg2?.faces.first {
+            add("Ảnh chân dung", "Portrait",
+                "\(face.encoding == .jpeg ? "JPEG" : "JPEG 2000") \(face.width)×\(face.height), \(face.imageData.count) byte")
+        }
+        add("Giao thức", "Access protocol", read.accessProtocol.description)
+        for mismatch in read.mismatches {
+            add("Không khớp DG1/DG13", "DG1/DG13 mismatch", mismatch.description)
+        }
+        return rows
+    }
+
+    static func json(_ read: ChipRead, photoFile: String?) -> [String: Any] {
+        let mrz = read.dg1.mrz
+        var object: [String: Any] = [
+            "accessProtocol": read.accessProtocol.description,
+            "apduCount": read.apduCount,
+            "mrz": [
+                "format": mrz.format.rawValue, "documentCode": mrz.documentCode, "issuingState": mrz.issuingState,
+                "documentNumber": mrz.documentNumber, "dateOfBirth": mrz.dateOfBirth, "sex": String(mrz.sex),
+                "dateOfExpiry": mrz.dateOfExpiry, "nationality": mrz.nationality,
+                "primaryIdentifier": mrz.primaryIdentifier, "secondaryIdentifier": mrz.secondaryIdentifier,
+                "citizenIDNumber": mrz.citizenIDNumber as Any,
+            ] as [String: Any],
+            "files": Dictionary(uniqueKeysWithValues: read.files.map { ($0.key.description, $0.value.bytes.count) }),
+            "missingFiles": read.missingFiles.map(\.description),
+            "mismatches": read.mismatches.map(\.description),
+        ]
+        if let citizen = read.dg13 {
+            var fields: [String: Any] = [:]
+            let pairs: [(String, String?)] = [
+                ("idNumber", citizen.idNumber), ("fullName", citizen.fullName), ("dateOfBirth", citizen.dateOfBirth),
+                ("sex", citizen.sex), ("nationality", citizen.nationality), ("ethnicity", citizen.ethnicity),
+                ("religion", citizen.religion), ("placeOfOrigin", citizen.placeOfOrigin),
+                ("placeOfResidence", citizen.placeOfResidence), ("identifyingMarks", citizen.identifyingMarks),
+                ("dateOfIssue", citizen.dateOfIssue), ("dateOfExpiry", citizen.dateOfExpiry),
+                ("fatherName", citizen.fatherName), ("motherName", citizen.motherName),
+                ("spouseName", citizen.spouseName), ("oldIDNumber", citizen.oldIDNumber),
+            ]
+            for (key, value) in pairs { if let value { fields[key] = value } }
+            fields["noExpiry"] = citizen.hasNoExpiry
+            object["citizen"] = fields
+        }
+        if let face = read.dg2?.faces.first {
+            var photo: [String: Any] = ["encoding": face.encoding.rawValue, "width": face.width, "height": face.height,
+                                        "bytes": face.imageData.count]
+            if let photoFile { photo["file"] = photoFile }
+            object["photo"] = photo
+        }
+        return object
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Biometrics
+import Foundation
+
+/// `stationd fingerprint …`: the USB fingerprint modules, by hand (technicians, demos).
+struct FingerprintCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fingerprint",
+        abstract: "Máy quét vân tay — fingerprint scanners.",
+        subcommands: [FingerprintListCommand.self, FingerprintCaptureCommand.self]
+    )
+}
+
+/// Options shared by the fingerprint commands.
+struct FingerprintSourceOptions: ParsableArguments {
+    @Option(help: "Directory of device profiles (default: Devices/biometric near the executable).")
+    var profiles: String?
+
+    @Option(help: "Use the simulated scanner with these conditions in order (good,dry,wet,partial,smudged,blank).")
+    var simulate: String?
+
+    @Flag(help: "Do not use USB scanners.")
+    var noUsb = false
+
+    func configuration(seed: String? = nil) throws -> BiometricsConfiguration {
+        var configuration = BiometricsConfiguration.fromEnvironment()
+        if let profiles { configuration.profilesDirectory = URL(fileURLWithPath: profiles) }
+        if let simulate {
+            let conditions = simulate.split(separator: ",").map(String.init)
+            let parsed = conditions.compactMap(SyntheticCondition.init(rawValue:))
+            guard parsed.count == conditions.count else {
+                let names = SyntheticCondition.allCases.map(\.rawValue).joined(separator: ",")
+                throw ValidationError("--simulate takes: \(names)")
+            }
+            configuration.simulator = parsed
+        }
+        if noUsb { configuration.useUSB = false }
+        if let seed {
+            guard let value = UInt32(seed.replacingOccurrences(of: "0x", with: ""), radix: 16) else {
+                throw ValidationError("--seed takes up to 8 hex digits")
+            }
+            configuration.seeds = [value]
+        }
+        return configuration
+    }
+}
+
+/// `stationd fingerprint list`: supported scanners attached now.
+struct FingerprintListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Liệt kê máy quét vân tay — list fingerprint scanners.")
+
+    @OptionGroup var source: FingerprintSourceOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        do {
+            let station = try FingerprintStation(configuration: try source.configuration())
+            let scanners = try await station.scanners()
+            if output.json {
+                printJSON(["scanners": scanners.map { ["id": $0.id, "name": $0.name, "driver": $0.driver] }])
+            } else if scanners.isEmpty {
+                print(output.text("Không có máy quét vân tay nào được hỗ trợ.", "No supported fingerprint scanner."))
+            } else {
+                for scanner in scanners { print("\(scanner.id)  \(scanner.name)  [\(scanner.driver)]") }
+            }
+        } catch let error as BiometricError {
+            reportFingerprint(error, output)
+            throw ExitCode(ExitStatus.deviceError)
+        }
+    }
+}
+
+/// `stationd fingerprint capture`: one finger, with quality retries, to PNG and/or an ISO 19794-4 record.
+struct FingerprintCaptureCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture", abstract: "Lấy một dấu vân tay — capture one fingerprint.")
+
+    @OptionGroup var source: FingerprintSourceOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Scanner id from `fingerprint list` (default: the first one).") var device: String?
+    @Option(help: "Finger: right-thumb … right-little, left-thumb … left-little.") var finger = "right-index"
+    @Option(help: "Write the image as PNG to this file.") var out: String?
+    @Option(help: "Write the ISO/IEC 19794-4 record (JPEG 2000 lossless) to this file.") var iso: String?
+    @Flag(help: "Write the 2005 edition instead of 2011.") var iso2005 = false
+    @Option(help: "Frame-key seed in hex (U.are.U; for replaying recordings).") var seed: String?
+    @Option(help: "Quality threshold 0–100.") var threshold = 50
+    @Option(help: "Attempts before giving up.") var attempts = 3
+    @Option(help: "Seconds to wait for a finger.") var timeout = 30
+
+    func run() async throws {
+        guard let position = FingerPosition(name: finger) else {
+            throw ValidationError("unknown finger \(finger)")
+        }
+        do {
+            var configuration = try source.configuration(seed: seed)
+            configuration.policy = CapturePolicy(threshold: threshold, maxAttempts: attempts,
+                                                 fingerTimeout: .seconds(timeout))
+            configuration.edition = iso2005 ? .iso2005 : .iso2011
+            let station = try FingerprintStation(configuration: configuration)
+            let owner = ClaimOwner(session: "cli-\(getpid())", pid: getpid())
+            let lang = output
+            if !output.json { print(output.text("Đặt ngón tay lên máy quét…", "Place your finger on the scanner…")) }
+            let (capture, outcome) = try await station.capture(for: owner, deviceID: device,
+                                                               finger: position) { advice in
+                if !lang.json { for item in advice { print(lang.text(item.vietnamese, item.english)) } }
+            }
+            if let out { try Data(PNGCodec.encode(outcome.image)).write(to: URL(fileURLWithPath: out)) }
+            if let iso { try Data(capture.isoRecord).write(to: URL(fileURLWithPath: iso)) }
+            if output.json {
+                printJSON(["device": capture.deviceID, "finger": finger, "quality": capture.quality,
+                           "attempts": outcome.attempts, "meetsThreshold": outcome.meetsThreshold,
+                           "timestamp": capture.timestampISO8601, "hash": capture.hash,
+                           "previousHash": capture.previousHash])
+            } else {
+                print(output.text("Chất lượng", "Quality") + ": \(capture.quality)/100, "
+                      + output.text("số lần thử", "attempts") + ": \(outcome.attempts), "
+                      + "\(capture.deviceID), hash \(capture.hash)")
+                if !outcome.meetsThreshold {
+                    print(output.text("Cảnh báo: chưa đạt ngưỡng chất lượng.", "Warning: quality threshold not met."))
+                }
+            }
+            await station.endSession(owner.session)
+        } catch let error as BiometricError {
+            reportFingerprint(error, output)
+            throw ExitCode(ExitStatus.deviceError)
+        }
+    }
+}
+
+/// Prints a fingerprint error for a person (text) or a program (JSON).
+func reportFingerprint(_ error: BiometricError, _ output: OutputOptions) {
+    if output.json {
+        printJSON(["error": error.code.rawValue, "reason": error.reason])
+    } else {
+        let parts = error.operatorMessage.components(separatedBy: " / ")
+        let message = output.text(parts.first ?? "", parts.last ?? "") + " (\(error.code))\n"
+        FileHandle.standardError.write(Data(message.utf8))
+    }
+}

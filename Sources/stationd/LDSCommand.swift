@@ -1,0 +1,169 @@
+import ArgumentParser
+import ChipID
+import Foundation
+
+/// `stationd lds`: offline tools over raw LDS files (ICAO 9303 data groups and EF.SOD).
+struct LDSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lds", abstract: "Tệp dữ liệu chip (LDS) — offline checks of raw eMRTD/CCCD chip files.",
+        subcommands: [LDSVerifyCommand.self])
+}
+
+/// `stationd lds verify DIR`: Passive Authentication of a folder of raw LDS files.
+///
+/// Exit codes (fixed contract): 0 genuine (data groups intact, signature valid, chain to a trusted CSCA);
+/// 3 data groups intact and signature valid but chain unknown/untrusted; 4 a data group altered or the signature
+/// invalid; 1 the input cannot be read.
+struct LDSVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Xác thực thụ động (PA) — Passive Authentication of a folder of raw LDS files.",
+        discussion: """
+            Files are recognised by file identifier (011D, ef011D.bin) or reference-set names (EF_SOD.bin, \
+            EF_COM.bin, Datagroup13.bin). Exit: 0 genuine, 3 intact + signature valid but CSCA chain \
+            unknown/untrusted, 4 data group altered or signature invalid, 1 input unreadable.
+            """)
+
+    /// Exit codes of `lds verify`.
+    enum Exit {
+        static let genuine: Int32 = 0
+        static let unreadable: Int32 = 1
+        static let chainNotTrusted: Int32 = 3
+        static let tampered: Int32 = 4
+    }
+
+    @Argument(help: "Folder with the raw LDS files.") var directory: String
+    @Option(name: .long, help: "Folder of trusted CSCA certificates (PEM/DER), CRLs and master lists.")
+    var trust: String?
+    @Option(name: .long, help: "ICAO CSCA master list file (its signature is verified before use).")
+    var masterlist: String?
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        var trustList = CSCATrustList()
+        let files: [LDSFile: [UInt8]]
+        do {
+            if let trust { trustList = try CSCATrustList.load(folder: URL(fileURLWithPath: trust)) }
+            if let masterlist {
+                var extra = trustList
+                try extra.addMasterList(file: URL(fileURLWithPath: masterlist))
+                trustList = extra
+            }
+            files = try LDSFolder.load(URL(fileURLWithPath: directory))
+        } catch let error as ChipIDError {
+            fail(error)
+            throw ExitCode(Exit.unreadable)
+        }
+        let verdict: PassiveAuthenticationVerdict
+        do {
+            verdict = try PassiveAuthentication.verify(files: files, trustList: trustList)
+        } catch let error as ChipIDError {
+            // A SOD that does not parse or uses an unknown algorithm cannot be read as a security object.
+            fail(error)
+            throw ExitCode(Exit.unreadable)
+        }
+        let code: Int32 = verdict.isGenuine ? Exit.genuine
+            : verdict.signatureAndIntegrityValid ? Exit.chainNotTrusted : Exit.tampered
+        if output.json {
+            printJSON(["passiveAuthentication": Self.json(verdict), "genuine": verdict.isGenuine,
+                       "trustAnchors": trustList.certificates.count, "exitCode": Int(code)])
+        } else {
+            print(headline(verdict))
+            for line in details(verdict, trustList) { print("  " + line) }
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func fail(_ error: ChipIDError) {
+        if output.json {
+            printJSON(["error": ["code": error.code.rawValue, "reason": error.reason]])
+        } else {
+            let message = output.text("Không đọc được dữ liệu đầu vào", "Cannot read the input")
+            FileHandle.standardError.write(Data("\(message): \(error.code.rawValue): \(error.reason)\n".utf8))
+        }
+    }
+
+    private func headline(_ verdict: PassiveAuthenticationVerdict) -> String {
+        if verdict.isGenuine {
+            return output.text(
+                "GIẤY TỜ THẬT: dữ liệu nguyên vẹn, chữ ký hợp lệ, chuỗi chứng thư đến CSCA tin cậy.",
+                "GENUINE: data intact, signature valid, certificate chain to a trusted CSCA.")
+        }
+        if !verdict.dataGroupsIntact {
+            let groups = verdict.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", ")
+            return output.text("KHÔNG XÁC THỰC: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
+                               "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
+        }
+        if !verdict.signatureValid {
+            return output.text("KHÔNG XÁC THỰC: chữ ký của SOD không hợp lệ.",
+                               "NOT GENUINE: the SOD signature is invalid.")
+        }
+        if verdict.chain == .untrusted {
+            return output.text(
+                "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chuỗi chứng thư đến CSCA không hợp lệ.",
+                "NOT CONFIRMED: data intact and signature valid, but the chain to the CSCA fails.")
+        }
+        return output.text(
+            "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chưa có CSCA tin cậy để kiểm tra chuỗi.",
+            "NOT CONFIRMED: data intact and signature valid, but no trusted CSCA to check the chain against.")
+    }
+
+    private func details(_ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList) -> [String] {
+        var lines: [String] = []
+        let list = { (numbers: [Int]) in numbers.isEmpty ? "-" : numbers.map { "DG\($0)" }.joined(separator: " ") }
+        lines.append(output.text("Thuật toán băm", "Hash algorithm") + ": \(verdict.hashAlgorithm)")
+        lines.append(output.text("Khớp SOD", "Match the SOD") + ": \(list(verdict.intactDataGroups))")
+        lines.append(output.text("Bị sửa", "Altered") + ": \(list(verdict.mismatchedDataGroups))")
+        lines.append(output.text("Có trong SOD nhưng không có tệp", "In the SOD but not supplied")
+                     + ": \(list(verdict.unreadDataGroups))")
+        lines.append(output.text("Không được SOD bảo vệ", "Not covered by the SOD")
+                     + ": \(list(verdict.uncoveredDataGroups))")
+        lines.append(output.text("Chữ ký", "Signature") + ": \(verdict.signatureScheme) — "
+                     + (verdict.signatureValid ? output.text("hợp lệ", "valid") : output.text("KHÔNG hợp lệ", "INVALID")))
+        lines.append(output.text("Người ký (DS)", "Document signer") + ": \(verdict.signerSubject)")
+        lines.append(output.text("Cấp bởi", "Issued by") + ": \(verdict.signerIssuer)")
+        lines.append(output.text("Hiệu lực DS", "DS validity") + ": \(Self.day(verdict.signerNotBefore)) – "
+                     + "\(Self.day(verdict.signerNotAfter))"
+                     + (verdict.signerExpiredNow ? output.text(" (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
+                                                              " (expired now; does not fail documents issued earlier)")
+                                                 : ""))
+        lines.append(output.text("Chuỗi đến CSCA", "Chain to CSCA") + ": \(verdict.chain.rawValue) — "
+                     + verdict.chainReason)
+        lines.append(output.text("CSCA tin cậy đã nạp", "Trusted CSCAs loaded") + ": \(trust.certificates.count)"
+                     + (trust.isEmpty ? output.text(" (CSCA Việt Nam chưa được công bố)",
+                                                    " (the Vietnamese CSCA is not published)") : ""))
+        return lines
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
+    }
+
+    static func json(_ verdict: PassiveAuthenticationVerdict) -> [String: Any] {
+        var object: [String: Any] = [
+            "dataGroupsIntact": verdict.dataGroupsIntact,
+            "signatureValid": verdict.signatureValid,
+            "messageDigestValid": verdict.messageDigestValid,
+            "chain": verdict.chain.rawValue,
+            "chainReason": verdict.chainReason,
+            "mismatchedDataGroups": verdict.mismatchedDataGroups,
+            "intactDataGroups": verdict.intactDataGroups,
+            "unreadDataGroups": verdict.unreadDataGroups,
+            "uncoveredDataGroups": verdict.uncoveredDataGroups,
+            "hashAlgorithm": verdict.hashAlgorithm.rawValue,
+            "signatureAlgorithm": verdict.signatureScheme,
+            "securityObjectVersion": verdict.securityObjectVersion,
+            "documentSigner": ["subject": verdict.signerSubject, "issuer": verdict.signerIssuer,
+                               "notBefore": day(verdict.signerNotBefore), "notAfter": day(verdict.signerNotAfter),
+                               "validAtSigning": verdict.signerValidAtSigning, "expiredNow": verdict.signerExpiredNow],
+            "validityCheckedAt": day(verdict.validityCheckedAt),
+            "revocation": verdict.revocation.rawValue,
+        ]
+        if let lds = verdict.ldsVersion { object["ldsVersion"] = lds }
+        if let csca = verdict.cscaSubject { object["csca"] = csca }
+        if let time = verdict.signingTime { object["signingTime"] = day(time) }
+        return object
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+
+/// `stationd`: the station daemon and its by-hand tools.
+@main
+struct Stationd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stationd",
+        abstract: "Trạm cấp định danh điện tử mức 2 — level-2 e-ID station daemon and tools.",
+        discussion: """
+            Tools that talk to the devices directly (no daemon needed):
+              readers               list card readers and the cards in them
+              events                watch reader and card events
+              card read             read a CCCD chip (PACE/BAC) and show the identity
+              card apdu             send APDUs to a card (technicians)
+              fingerprint list      list fingerprint modules
+              fingerprint capture   capture a fingerprint with quality and advice
+              lds verify            check a folder of LDS files (Passive Authentication)
+              simulate card         run a simulated card behind the vpcd virtual reader
+            """,
+        subcommands: [
+            ReadersCommand.self, EventsCommand.self, CardCommand.self, FingerprintCommand.self, LDSCommand.self,
+            SimulateCommand.self,
+        ]
+    )
+}
+
+/// Options every human-facing command shares.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Language of messages: vi (default) or en.")
+    var lang: String = ProcessInfo.processInfo.environment["STATION_LANG"] ?? "vi"
+
+    @Flag(name: .long, help: "Print JSON (one object per line for streams) instead of text.")
+    var json = false
+
+    /// Picks the Vietnamese or English text.
+    func text(_ vi: String, _ en: String) -> String { lang.hasPrefix("en") ? en : vi }
+}
+
+/// Exit codes of the by-hand tools (documented in the README).
+enum ExitStatus {
+    /// A device or service error (message printed).
+    static let deviceError: Int32 = 2
+    /// The card answered with an error status.
+    static let cardStatus: Int32 = 3
+}
+
+/// Prints one JSON object on a line.
+func printJSON(_ object: [String: Any]) {
+    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
