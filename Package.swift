@@ -38,14 +38,14 @@ let modules: [Target] = [
     .executableTarget(
         name: "stationd",
         dependencies: [
-            "SmartCard", "Simulation", "Biometrics", "ChipID",
+            "SmartCard", "Simulation", "Biometrics", "ChipID", "Station",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]
     ),
     .executableTarget(
         name: "station-bench",
-        dependencies: ["SmartCard", "StationTestKit", "Biometrics"]
+        dependencies: ["SmartCard", "StationTestKit", "Biometrics", "Queue", "ChipID", "Simulation"]
     ),
     .executableTarget(
         name: "station-demo",
@@ -67,6 +67,21 @@ let modules: [Target] = [
         name: "queue-crash-probe",
         dependencies: ["Queue", "Intake"]
     ),
+    .target(name: "ControlAPI", dependencies: [], exclude: ["openapi.yaml"]),
+    .target(
+        name: "Station",
+        dependencies: [
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .executableTarget(
+        name: "stationctl",
+        dependencies: ["ControlAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
     .target(
         name: "ChipID",
         dependencies: [
@@ -74,10 +89,34 @@ let modules: [Target] = [
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]
     ),
+    .target(
+        name: "CentralAPI",
+        dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+        exclude: ["openapi.yaml"]
+    ),
+    .target(
+        name: "Uplink",
+        dependencies: [
+            "Queue", "Intake", "CentralAPI", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    ),
+    .executableTarget(
+        name: "central-receiver",
+        dependencies: [
+            "CentralAPI", "Intake", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        ]
+    ),
+    .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"]),
 ]
 
 let tests: [Target] = [
-    .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "biometrics-replay"]),
+    .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "biometrics-replay", "stationd"]),
     // The live tests start `stationd simulate card` processes: depending on the executable makes it built first.
     .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Simulation", "StationTestKit", "stationd"]),
     .testTarget(
@@ -88,7 +127,20 @@ let tests: [Target] = [
         name: "QueueTests",
         dependencies: ["Queue", "Intake", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift")]
     ),
-    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
+    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard", "stationd"]),
+    // The live tests start the `central-receiver` process: depending on the executable makes it built first.
+    .testTarget(
+        name: "UplinkTests",
+        dependencies: [
+            "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "central-receiver", "uplink-crash-probe",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]
+    ),
+    // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
+    .testTarget(
+        name: "StationTests",
+        dependencies: ["Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation"]
+    ),
 ]
 
 // MARK: - Developer aid: STATION_TARGETS=A,B restricts the graph to those targets and what they need,
@@ -111,7 +163,8 @@ func restricted(_ all: [Target]) -> [Target] {
 }
 
 let targets = restricted(systemLibraries + modules + tests)
-let executables = Set(["stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe"])
+let executables = Set(["stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe", "stationctl",
+    "central-receiver", "uplink-crash-probe"])
 
 let package = Package(
     name: "issuance-station",
@@ -123,6 +176,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

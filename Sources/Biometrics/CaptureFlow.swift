@@ -54,10 +54,19 @@ public struct CaptureFlow: Sendable {
                     advise: @Sendable ([CaptureAdvice]) -> Void = { _ in }) async throws -> CaptureOutcome {
         var best: (FingerprintImage, QualityReport)?
         var adviceGiven: [[CaptureAdvice]] = []
+        var attempts = 0
         for attempt in 1...max(1, policy.maxAttempts) {
             try Task.checkCancellation()
-            let image = try await scanner.captureOnce(fingerTimeout: policy.fingerTimeout,
+            let image: FingerprintImage
+            do {
+                image = try await scanner.captureOnce(fingerTimeout: policy.fingerTimeout,
                                                       removalTimeout: policy.removalTimeout)
+            } catch let error as BiometricError where error.code == .timeout && best != nil {
+                // The person did not press again: keep the best image so far (below the threshold, with the
+                // advice already given) rather than lose it. A lost device still fails the capture.
+                break
+            }
+            attempts = attempt
             let report = assessor.assess(image)
             if best == nil || report.score > best!.1.score { best = (image, report) }
             if report.score >= policy.threshold && !report.isBlank {
@@ -71,7 +80,7 @@ public struct CaptureFlow: Sendable {
         guard let (image, report) = best, !report.isBlank else {
             throw BiometricError(.qualityTooLow, "no finger image in \(policy.maxAttempts) attempts (blank or uniform)")
         }
-        return CaptureOutcome(image: image, quality: report, attempts: policy.maxAttempts, meetsThreshold: false,
+        return CaptureOutcome(image: image, quality: report, attempts: attempts, meetsThreshold: false,
                               adviceGiven: adviceGiven)
     }
 }

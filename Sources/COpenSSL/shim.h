@@ -3,6 +3,7 @@
 #ifndef STATION_COPENSSL_SHIM_H
 #define STATION_COPENSSL_SHIM_H
 
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/bn.h>
@@ -16,6 +17,12 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/rsa.h>
 
+/// The CMAC algorithm, fetched once: `EVP_MAC_fetch` is a provider lookup, and secure messaging computes a CMAC
+/// for every APDU.
+static EVP_MAC *station_cmac_algorithm;
+static pthread_once_t station_cmac_once = PTHREAD_ONCE_INIT;
+static inline void station_cmac_fetch(void) { station_cmac_algorithm = EVP_MAC_fetch(NULL, "CMAC", NULL); }
+
 /// One-shot CMAC of `data` under `key` with the named block cipher (e.g. "AES-128-CBC").
 /// Writes the full MAC to `out` (at least 16 bytes) and its length to `outLength`. Returns 1 on success.
 static inline int station_cmac(const char *cipherName,
@@ -23,7 +30,8 @@ static inline int station_cmac(const char *cipherName,
                                const unsigned char *data, size_t dataLength,
                                unsigned char *out, size_t *outLength) {
     int ok = 0;
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    pthread_once(&station_cmac_once, station_cmac_fetch);
+    EVP_MAC *mac = station_cmac_algorithm;
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
     if (ctx != NULL) {
         OSSL_PARAM params[2];
@@ -36,7 +44,6 @@ static inline int station_cmac(const char *cipherName,
         }
     }
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return ok;
 }
 

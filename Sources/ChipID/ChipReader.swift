@@ -129,7 +129,9 @@ public struct ChipReader: Sendable {
                 if file == .dg(14), let options = authentication, options.chipAuthentication {
                     cloneCheck = await ChipAuthenticator.chipAuthentication(
                         dg14: bytes.bytes, channel: channel, plain: counter, random: options.random)
-                    if cloneCheck?.outcome != .passed, await Self.isClosed(channel) { break }
+                    // A failed CA leaves no usable channel (the chip cannot follow the new keys): stop reading.
+                    if cloneCheck?.outcome == .failed { break }
+                    if cloneCheck?.outcome == .error, await Self.isClosed(channel) { break }
                 }
             } catch where error.code == .fileMissing && file != .dg(1) {
                 missing.append(file)

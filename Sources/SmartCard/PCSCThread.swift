@@ -53,14 +53,16 @@ final class PCSCThread: @unchecked Sendable {
                           _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let once = OnceFlag()
         return try await withCheckedThrowingContinuation { continuation in
+            // A cancellable timer, not a thread per call: the hot path (one per APDU) stays cheap.
+            let timer = DispatchWorkItem {
+                if once.claim() { continuation.resume(throwing: onTimeout) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
             submit {
                 let result = Result { try body() }
+                timer.cancel()
                 if once.claim() { continuation.resume(with: result) }
                 completed()
-            }
-            Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: timeout)
-                if once.claim() { continuation.resume(throwing: onTimeout) }
             }
         }
     }

@@ -112,9 +112,20 @@ enum ChildRegistry {
 
     static func remove(_ pid: Int32) { _ = lock.withLock { pids.remove(pid) } }
 
+    /// SIGTERM to every child, then SIGKILL to those still running after 2 s (a pcscd whose vpcd slot is stuck in a
+    /// read ignores SIGTERM).
     static func stopAll() {
-        let all = lock.withLock { pids }
-        for pid in all { kill(pid, SIGTERM) }
+        var remaining = lock.withLock { pids }
+        for pid in remaining { kill(pid, SIGTERM) }
+        let deadline = Date(timeIntervalSinceNow: 2)
+        while !remaining.isEmpty && Date() < deadline {
+            remaining = remaining.filter { pid in
+                var status: Int32 = 0
+                return waitpid(pid, &status, WNOHANG) == 0
+            }
+            usleep(10_000)
+        }
+        for pid in remaining { kill(pid, SIGKILL) }
     }
 }
 

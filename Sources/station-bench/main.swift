@@ -1,12 +1,15 @@
 import Biometrics
+import ChipID
 import Foundation
+import Queue
+import Simulation
 import SmartCard
 import StationTestKit
 
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|biometrics|all] [--iterations N]
+/// Usage: station-bench [apdu|biometrics|pa|queue|all] [--iterations N] [--applications N]
 
 struct Statistics {
     let samples: [Double]
@@ -75,6 +78,27 @@ func apduRoundTrip(iterations: Int) async throws {
     print("READ BINARY 4,096 B extended ×200: median \(microseconds(largeStats.median)) = "
           + String(format: "%.2f", largeStats.median / stats.median) + "× the floor")
     try await link.disconnect()
+    card.stop()
+
+    // A full CCCD read on the same reader, against the floor measured on it in the same run.
+    print("== Full CCCD read (COM, DG1, DG2, DG13, DG14, DG15, SOD) with PACE-CAN, against the transport floor")
+    let dataset = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json").path
+    let cccd = try harness.startCard(slot: 1, arguments: ["--dataset", dataset], label: "bench-cccd")
+    defer { cccd.stop() }
+    var chip: CardConnection?
+    let chipDeadline = Date(timeIntervalSinceNow: 10)
+    while chip == nil {
+        do {
+            chip = try await CardReaders().connect(reader: harness.readerName(slot: 1))
+        } catch where Date() < chipDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+    for _ in 0..<3 {
+        print(try await ChipReadBenchmark.run(transport: chip!, key: try AccessKey.can(digits: "012345")))
+        try await chip!.reconnect(initialization: .reset)
+    }
+    try await chip!.disconnect()
 }
 
 func biometrics(iterations: Int) async throws {
@@ -83,12 +107,34 @@ func biometrics(iterations: Int) async throws {
     print(report)
 }
 
+func passiveAuthentication() throws {
+    print("== Passive Authentication over the BSI TR-03105-5 set (hashing + signature + chain)")
+    let folder = LivePCSC.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/lds/bsi-tr03105-5")
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+        print("skipped: \(folder.path) not found (the shared fixtures sit beside the checkout)")
+        return
+    }
+    print(try PassiveAuthenticationBenchmark.run(folder: folder))
+}
+
+func queue(applications: Int) throws {
+    print("== Queue with \(applications) applications (synchronous=FULL)")
+    let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/queue-\(getpid())").path
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    print(try QueueBenchmark.run(directory: directory, applications: applications))
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 let which = arguments.first { !$0.hasPrefix("-") } ?? "all"
 let iterations = arguments.firstIndex(of: "--iterations").flatMap { Int(arguments[$0 + 1]) } ?? 1000
 do {
     if which == "apdu" || which == "all" { try await apduRoundTrip(iterations: iterations) }
     if which == "biometrics" || which == "all" { try await biometrics(iterations: min(iterations, 20)) }
+    if which == "pa" || which == "all" { try passiveAuthentication() }
+    if which == "queue" || which == "all" {
+        let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
+        try queue(applications: count)
+    }
 } catch {
     FileHandle.standardError.write(Data("station-bench: \(error)\n".utf8))
     exit(1)

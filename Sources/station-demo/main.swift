@@ -12,6 +12,7 @@ let lang = english ? "en" : "vi"
 
 func say(_ vi: String, _ en: String) {
     print("\n\u{1B}[1m▶ \(english ? en : vi)\u{1B}[0m")
+    fflush(nil)
 }
 
 func show(_ label: String, _ arguments: [String], environment: [String: String]) throws -> String {
@@ -29,7 +30,7 @@ do {
     try? FileManager.default.removeItem(at: demoDirectory.appendingPathComponent("pcsc"))
     try FileManager.default.createDirectory(at: demoDirectory, withIntermediateDirectories: true)
     say("Khởi động dịch vụ đầu đọc thẻ (pcscd) với đầu đọc ảo vpcd", "Starting the card reader service (pcscd) with the vpcd virtual reader")
-    let harness = try PCSCHarness(directory: demoDirectory.appendingPathComponent("pcsc"), exportSocket: false)
+    let harness = try PCSCHarness(directory: demoDirectory.appendingPathComponent("pcsc"))
     defer { harness.shutdown() }
     let environment = harness.clientEnvironment
     _ = try show("readers", ["readers"], environment: environment)

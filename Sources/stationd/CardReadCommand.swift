@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import Simulation
 import SmartCard
 
 /// `stationd card read`: reads a CCCD / eMRTD chip directly over PC/SC (no daemon) and prints the identity.
@@ -22,6 +23,11 @@ struct CardReadCommand: AsyncParsableCommand {
     @Option(help: "Date of expiry, YYMMDD (or dd/MM/yyyy, or 'khong thoi han' for no expiry).") var expiry: String?
     @Option(help: "Reader name (default: the first reader with a card).") var reader: String?
     @Option(help: "Write the portrait (JPEG / JPEG 2000 as stored on the chip) to this file.") var photo: String?
+    @Option(help: "Folder of trusted CSCA certificates (PEM/DER), CRLs, master lists (default none: chain unknown).")
+    var trust: String?
+    @Option(help: "ICAO CSCA master list file (its signature is verified before use).") var masterlist: String?
+    @Flag(help: "Technicians: measure the read against the transport floor instead of printing the identity.")
+    var benchmark = false
 
     /// Exit code for a refused access key (documented in the README).
     static let accessDeniedExit: Int32 = 4
@@ -34,8 +40,11 @@ struct CardReadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let key: AccessKey
+        var trustList = CSCATrustList()
         do {
             key = try accessKey()
+            if let trust { trustList = try CSCATrustList.load(folder: URL(fileURLWithPath: trust)) }
+            if let masterlist { try trustList.addMasterList(file: URL(fileURLWithPath: masterlist)) }
         } catch let error as ChipIDError {
             fail(error)
             throw ExitCode.validationFailure
@@ -43,6 +52,11 @@ struct CardReadCommand: AsyncParsableCommand {
         do {
             let name = try await readerName()
             let connection = try await CardReaders().connect(reader: name)
+            if benchmark {
+                try await runBenchmark(connection, key: key)
+                return
+            }
+            let anchors = trustList
             let showProgress = !output.json && isatty(STDERR_FILENO) == 1
             let language = output
             let progress: ChipReader.Progress = { file, done, total in
@@ -53,7 +67,9 @@ struct CardReadCommand: AsyncParsableCommand {
             let result: ChipRead
             do {
                 result = try await connection.withTransaction {
-                    try await ChipReader(transport: connection).read(key: key, progress: progress)
+                    var reader = ChipReader(transport: connection)
+                    reader.authentication = AuthenticationOptions(trustList: anchors)
+                    return try await reader.read(key: key, progress: progress)
                 }
             } catch {
                 try? await connection.disconnect(.reset)
@@ -61,7 +77,7 @@ struct CardReadCommand: AsyncParsableCommand {
             }
             // Reset: no secure-messaging session or selected application is left behind for the next reader.
             try? await connection.disconnect(.reset)
-            try present(result)
+            try present(result, trustList: anchors)
         } catch let error as ChipIDError {
             fail(error)
             throw ExitCode([.accessDenied, .accessBlocked].contains(error.code) ? Self.accessDeniedExit
@@ -69,6 +85,29 @@ struct CardReadCommand: AsyncParsableCommand {
         } catch let error as SmartCardError {
             report(error, output)
             throw ExitCode(ExitStatus.deviceError)
+        }
+    }
+
+    private func runBenchmark(_ connection: CardConnection, key: AccessKey) async throws {
+        let figures: ChipReadBenchmark
+        do {
+            figures = try await connection.withTransaction {
+                try await ChipReadBenchmark.run(transport: connection, key: key)
+            }
+        } catch {
+            try? await connection.disconnect(.reset)
+            throw error
+        }
+        try? await connection.disconnect(.reset)
+        if output.json {
+            printJSON(["roundTripMs": figures.roundTrip * 1000, "chunkSize": figures.chunkSize,
+                       "fileBytes": figures.fileBytes, "minimumFileAPDUs": figures.minimumFileAPDUs,
+                       "fileAPDUs": figures.fileAPDUs, "totalAPDUs": figures.totalAPDUs,
+                       "fileMs": figures.fileSeconds * 1000, "floorMs": figures.floorSeconds * 1000,
+                       "totalMs": figures.totalSeconds * 1000, "apduRatio": figures.apduRatio,
+                       "wallRatio": figures.wallRatio, "accessProtocol": figures.accessProtocol])
+        } else {
+            print(figures.description)
         }
     }
 
@@ -117,15 +156,23 @@ struct CardReadCommand: AsyncParsableCommand {
 
     // MARK: - Output
 
-    private func present(_ read: ChipRead) throws {
+    private func present(_ read: ChipRead, trustList: CSCATrustList) throws {
         var photoWritten: String?
         if let photo, let face = read.dg2?.faces.first {
             try Data(face.imageData).write(to: URL(fileURLWithPath: photo))
             photoWritten = photo
         }
         if output.json {
-            printJSON(CardReadReport.json(read, photoFile: photoWritten))
+            var object = CardReadReport.json(read, photoFile: photoWritten)
+            if let verdict = read.authenticity {
+                object.merge(CardAuthenticityReport.json(verdict, trust: trustList)) { _, new in new }
+            }
+            printJSON(object)
             return
+        }
+        if let verdict = read.authenticity {
+            print(output.text("Xác thực", "Authenticity") + ": "
+                  + CardAuthenticityReport.line(verdict, trust: trustList, output))
         }
         for (label, value) in CardReadReport.lines(read, output) { print("\(label): \(value)") }
         if let photoWritten { print(output.text("Ảnh chân dung đã lưu", "Portrait saved") + ": \(photoWritten)") }
@@ -159,20 +206,26 @@ enum CardReadReport {
         add("Số CMND cũ", "Old ID number", citizen?.oldIDNumber)
         add("Số giấy tờ (MRZ)", "Document number (MRZ)", mrz.documentNumber)
         if let face = read.dg2?.faces.first {
-            add("Ảnh chân dung", "Portrait",
-                "\(face.encoding == .jpeg ? "JPEG" : "JPEG 2000") \(face.width)×\(face.height), \(face.imageData.count) byte")
+            let kind = face.encoding == .jpeg ? "JPEG" : "JPEG 2000"
+            add("Ảnh chân dung", "Portrait", "\(kind) \(face.width)×\(face.height), \(face.imageData.count) byte")
         }
-        add("Giao thức", "Access protocol", read.accessProtocol.description)
+        add("Giao thức", "Access protocol", protocolName(read.accessProtocol))
         for mismatch in read.mismatches {
             add("Không khớp DG1/DG13", "DG1/DG13 mismatch", mismatch.description)
         }
         return rows
     }
 
+    /// "PACE ECDH-GM AES-128" or "BAC".
+    static func protocolName(_ access: AccessProtocol) -> String {
+        guard case .pace(let info) = access else { return "BAC" }
+        return ["PACE", info.mapping?.rawValue, info.cipher?.description].compactMap { $0 }.joined(separator: " ")
+    }
+
     static func json(_ read: ChipRead, photoFile: String?) -> [String: Any] {
         let mrz = read.dg1.mrz
         var object: [String: Any] = [
-            "accessProtocol": read.accessProtocol.description,
+            "accessProtocol": protocolName(read.accessProtocol),
             "apduCount": read.apduCount,
             "mrz": [
                 "format": mrz.format.rawValue, "documentCode": mrz.documentCode, "issuingState": mrz.issuingState,

@@ -54,6 +54,7 @@ struct FingerprintListCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        bootstrapToolLogging()
         do {
             let station = try FingerprintStation(configuration: try source.configuration())
             let scanners = try await station.scanners()
@@ -90,6 +91,7 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for a finger.") var timeout = 30
 
     func run() async throws {
+        bootstrapToolLogging()
         guard let position = FingerPosition(name: finger) else {
             throw ValidationError("unknown finger \(finger)")
         }

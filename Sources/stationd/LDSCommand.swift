@@ -119,7 +119,8 @@ struct LDSVerifyCommand: AsyncParsableCommand {
         lines.append(output.text("Không được SOD bảo vệ", "Not covered by the SOD")
                      + ": \(list(verdict.uncoveredDataGroups))")
         lines.append(output.text("Chữ ký", "Signature") + ": \(verdict.signatureScheme) — "
-                     + (verdict.signatureValid ? output.text("hợp lệ", "valid") : output.text("KHÔNG hợp lệ", "INVALID")))
+                     + (verdict.signatureValid ? output.text("hợp lệ", "valid")
+                                               : output.text("KHÔNG hợp lệ", "INVALID")))
         lines.append(output.text("Người ký (DS)", "Document signer") + ": \(verdict.signerSubject)")
         lines.append(output.text("Cấp bởi", "Issued by") + ": \(verdict.signerIssuer)")
         lines.append(output.text("Hiệu lực DS", "DS validity") + ": \(Self.day(verdict.signerNotBefore)) – "
@@ -128,11 +129,22 @@ struct LDSVerifyCommand: AsyncParsableCommand {
                                                               " (expired now; does not fail documents issued earlier)")
                                                  : ""))
         lines.append(output.text("Chuỗi đến CSCA", "Chain to CSCA") + ": \(verdict.chain.rawValue) — "
-                     + verdict.chainReason)
+                     + output.text(Self.vietnameseChainReason(verdict, trust), verdict.chainReason))
         lines.append(output.text("CSCA tin cậy đã nạp", "Trusted CSCAs loaded") + ": \(trust.certificates.count)"
                      + (trust.isEmpty ? output.text(" (CSCA Việt Nam chưa được công bố)",
                                                     " (the Vietnamese CSCA is not published)") : ""))
         return lines
+    }
+
+    /// The chain result in Vietnamese (the English reason stays in the JSON and with `--lang en`).
+    static func vietnameseChainReason(_ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList) -> String {
+        switch verdict.chain {
+        case .trusted: return "DS do CSCA tin cậy ký, CSCA còn hiệu lực khi cấp DS"
+        case .untrusted: return "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
+        case .unknown:
+            return trust.isEmpty ? "chưa cấu hình CSCA tin cậy nên chưa kiểm tra chuỗi"
+                : "không có CSCA nào trong danh sách tin cậy khớp với đơn vị cấp DS"
+        }
     }
 
     static func day(_ date: Date) -> String {

@@ -10,6 +10,7 @@ struct ReadersCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        bootstrapToolLogging()
         let monitor = CardReaders().events()
         defer { monitor.stop() }
         // The monitor's first pass reports every reader and card present; collect until it goes quiet.
@@ -62,6 +63,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds.") var seconds: Double?
 
     func run() async throws {
+        bootstrapToolLogging()
         let monitor = CardReaders().events()
         defer { monitor.stop() }
         var seen = 0
@@ -119,6 +121,7 @@ struct CardAPDUCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        bootstrapToolLogging()
         let readers = CardReaders()
         do {
             let name: String

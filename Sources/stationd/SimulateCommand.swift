@@ -48,6 +48,12 @@ struct SimulateCardCommand: ParsableCommand {
     var selectMfStatus: String?
     @Option(help: "Remove the card and exit when the process with this PID ends (used by test harnesses).")
     var watchPid: Int32?
+    @Flag(help: ArgumentHelp("--dataset negative case: DG13 changed after EF.SOD was signed (hash mismatch). "
+        + "Other cases: --pki Devices/cards/pki/untrusted-csca or .../expired-ds.")) var alterDg13 = false
+    @Flag(help: "--dataset negative case: a clone whose DG14/DG15 keys do not match its private keys (CA/AA fail).")
+    var clone = false
+    @Flag(help: "--dataset: no Chip/Active Authentication (static DG14/DG15 without private keys, as before).")
+    var noChipAuthentication = false
 
     func validate() throws {
         if dataset != nil && lds != nil { throw ValidationError("--dataset and --lds exclude each other") }
@@ -123,7 +129,9 @@ extension SimulateCardCommand {
             let atrBytes = atr == "extended" ? ISO7816Card.defaultATR : EMRTDCard.cccdATR
             return try SimulatedCCCD.make(dataSet: URL(fileURLWithPath: dataset),
                                           pkiDirectory: pki.map { URL(fileURLWithPath: $0) }, atr: atrBytes,
-                                          behaviour: cardBehaviour, fault: emrtdFault).card
+                                          behaviour: cardBehaviour, fault: emrtdFault,
+                                          variant: CCCDVariant(alterDG13AfterSigning: alterDg13, clone: clone,
+                                                               chipAuthentication: !noChipAuthentication)).card
         }
         if let lds, let mrz {
             let atrBytes = atr == "cccd" ? EMRTDCard.cccdATR : ISO7816Card.defaultATR

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `stationd`: the station daemon and its by-hand tools.
 @main
@@ -8,6 +9,9 @@ struct Stationd: AsyncParsableCommand {
         commandName: "stationd",
         abstract: "Trạm cấp định danh điện tử mức 2 — level-2 e-ID station daemon and tools.",
         discussion: """
+            The daemon:
+              run                   run the station (systemd Type=notify; control socket for stationctl)
+
             Tools that talk to the devices directly (no daemon needed):
               readers               list card readers and the cards in them
               events                watch reader and card events
@@ -20,7 +24,7 @@ struct Stationd: AsyncParsableCommand {
             """,
         subcommands: [
             ReadersCommand.self, EventsCommand.self, CardCommand.self, FingerprintCommand.self, LDSCommand.self,
-            SimulateCommand.self,
+            SimulateCommand.self, DaemonCommand.self,
         ]
     )
 }
@@ -49,5 +53,17 @@ enum ExitStatus {
 func printJSON(_ object: [String: Any]) {
     if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
         print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Logging for the by-hand tools: to stderr, errors only unless `STATION_LOG_LEVEL` says otherwise (an operator
+/// reads the tool's own message; the technical log is there for technicians). The daemon (`stationd run`)
+/// bootstraps its own journald-style logging instead. Logs never carry card data or biometrics.
+func bootstrapToolLogging() {
+    let level = ProcessInfo.processInfo.environment["STATION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
     }
 }

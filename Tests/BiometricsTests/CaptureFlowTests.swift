@@ -34,6 +34,27 @@ import Testing
         #expect(outcome.quality.score == QualityTests.report(.smudged, seed: 2).score) // smudged beat partial
     }
 
+    @Test func personWhoDoesNotPressAgainKeepsTheBestImage() async throws {
+        let scanner = SimulatedScanner(script: [.smudged, .good])
+        try await scanner.open()
+        // After the first (rejected) attempt nobody presses again: the next wait times out.
+        let outcome = try await CaptureFlow(policy: CapturePolicy(threshold: 95, maxAttempts: 3))
+            .run(on: scanner) { _ in scanner.inject(.timeout) }
+        #expect(!outcome.meetsThreshold)
+        #expect(outcome.attempts == 1)
+        #expect(outcome.adviceGiven.count == 1)
+        #expect(outcome.quality.score == QualityTests.report(.smudged, seed: 1).score)
+    }
+
+    @Test func deviceLostAfterAnAttemptStillFails() async throws {
+        let scanner = SimulatedScanner(script: [.smudged, .good])
+        try await scanner.open()
+        await #expect {
+            _ = try await CaptureFlow(policy: CapturePolicy(threshold: 95, maxAttempts: 3))
+                .run(on: scanner) { _ in scanner.inject(.unplug) }
+        } throws: { ($0 as? BiometricError)?.code == .deviceLost }
+    }
+
     /// Whole chain: simulated capture → ISO 2011 record with JPEG 2000 → hash chain.
     @Test func captureToChainedRecord() async throws {
         let scanner = SimulatedScanner(script: [.good])

@@ -36,6 +36,27 @@ struct ReplayTests {
         #expect(result.seconds < 30)
     }
 
+    /// `stationd fingerprint capture` alone, under umockdev with the recording, writes capture.png: the recorded
+    /// finger scores below the default threshold, the retry's wait times out (the recording holds one touch), and
+    /// the best image is kept rather than lost.
+    @Test func stationdCaptureCommandReproducesCapturePNG() throws {
+        let stationd = Fixtures.replayBinary!.deletingLastPathComponent().appendingPathComponent("stationd")
+        try #require(FileManager.default.isExecutableFile(atPath: stationd.path), "stationd is built with the tests")
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("cli.png")
+        let result = try runProcess(Fixtures.umockdevRun!, [
+            "-d", Fixtures.url("\(Self.uruFolder)/device").path,
+            "-p", "\(try Fixtures.sysfsPath(Self.uruFolder))=\(Fixtures.url("\(Self.uruFolder)/capture.pcapng").path)",
+            "--", stationd.path, "fingerprint", "capture", "--profiles", Fixtures.profiles.path,
+            "--seed", Self.recordedSeed, "--out", out.path, "--lang", "en",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Quality:"))
+        let got = try PNGCodec.decode([UInt8](Data(contentsOf: out)))
+        #expect(got.pixels == (try Fixtures.expectedImage(Self.uruFolder)).pixels)
+    }
+
     /// The whole station path on the recorded U.are.U: claim, capture flow, ISO/IEC 19794-4:2011 record with
     /// JPEG 2000 lossless, hash chain. The record's image must still be capture.png exactly.
     @Test func stationPathProducesISORecordOfTheRecordedImage() throws {

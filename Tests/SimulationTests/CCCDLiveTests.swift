@@ -26,11 +26,26 @@ struct CCCDLiveTests {
         }
     }
 
+    /// Starts a simulated card on slot 0 and waits until it says vpcd took it (so a connection reaches this card,
+    /// never the previous test's).
+    func startCard(_ arguments: [String]) throws -> LiveCard {
+        let card = try harness.startCard(arguments: arguments)
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while !card.output.contains("card inserted") {
+            guard card.isRunning, Date() < deadline else {
+                card.stop()
+                throw HarnessError("the simulated card did not start: \(card.output)")
+            }
+            usleep(10_000)
+        }
+        return LiveCard(process: card, harness: harness)
+    }
+
     @Test("every data set: PACE-CAN, PACE-MRZ and BAC reads equal the data set")
     func dataSets() async throws {
         for url in CCCDPaths.dataSets {
             let set = try CitizenDataSet.load(url)
-            let card = try harness.startCard(arguments: ["--dataset", url.path])
+            let card = try startCard(["--dataset", url.path])
             defer { card.stop() }
             for mode in ["can", "mrz", "bac"] {
                 let connection = try await connect()
@@ -57,7 +72,7 @@ struct CCCDLiveTests {
         guard let folder = CCCDPaths.bsi else { return }
         let mrzText = try CCCDPaths.bsiMRZ(folder)
         #expect(mrzText.contains("C11T002JM4D<<9608122F2310314"))
-        let card = try harness.startCard(arguments: ["--lds", folder.path, "--mrz", mrzText])
+        let card = try startCard(["--lds", folder.path, "--mrz", mrzText])
         defer { card.stop() }
         let expected = try LDSDirectory.load(folder)
         #expect(expected.count == 6)
@@ -93,7 +108,7 @@ struct CCCDLiveTests {
     @Test("wrong CAN: typed access denied with the attempts left, and nothing read")
     func wrongCAN() async throws {
         let url = CCCDPaths.cards.appendingPathComponent("nguyen-van-an.json")
-        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        let card = try startCard(["--dataset", url.path])
         defer { card.stop() }
         let connection = try await connect()
         let log = CommandLog(wrapping: connection)
@@ -115,7 +130,8 @@ struct CCCDLiveTests {
     func cardPulled() async throws {
         let url = CCCDPaths.cards.appendingPathComponent("cong-ton-nu-long-name.json")
         let set = try CitizenDataSet.load(url)
-        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        let card = try startCard(["--dataset", url.path])
+        defer { card.stop() }
         let connection = try await connect()
         let pulled = PulledFlag()
         var result: ChipRead?
@@ -137,7 +153,7 @@ struct CCCDLiveTests {
     func badMAC() async throws {
         let url = CCCDPaths.cards.appendingPathComponent("nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
-        let card = try harness.startCard(arguments: ["--dataset", url.path, "--fault", "bad-mac:4"])
+        let card = try startCard(["--dataset", url.path, "--fault", "bad-mac:4"])
         defer { card.stop() }
         let connection = try await connect()
         do {
@@ -153,7 +169,7 @@ struct CCCDLiveTests {
     func cardReadCommand() async throws {
         let url = CCCDPaths.cards.appendingPathComponent("pham-van-duc-no-expiry.json")
         let set = try CitizenDataSet.load(url)
-        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        let card = try startCard(["--dataset", url.path])
         defer { card.stop() }
         _ = try await connect()
         let stationd = try Binaries.path("stationd")
@@ -182,6 +198,14 @@ struct CCCDLiveTests {
                                           harness.readerName()], environment: harness.clientEnvironment, timeout: 60)
         #expect(text.status == 0, "\(text.output)")
         #expect(text.output.contains("Full name: \(set.fullName)"))
+        let mrzText = CCCDMRZ.lines(for: set).joined(separator: "\n")
+        let vietnamese = try runTool(stationd, ["card", "read", "--mrz", mrzText, "--reader", harness.readerName()],
+                                     environment: harness.clientEnvironment, timeout: 60)
+        #expect(vietnamese.status == 0, "\(vietnamese.output)")
+        #expect(vietnamese.output.contains("Họ và tên: \(set.fullName)"))
+        #expect(vietnamese.output.contains("Có giá trị đến: Không thời hạn"))
+        #expect(vietnamese.output.contains("Vợ/chồng: \(set.spouseName ?? "-")"))
+        print(vietnamese.output)
 
         let denied = try runTool(stationd, ["card", "read", "--can", "000000", "--json", "--reader",
                                             harness.readerName()], environment: harness.clientEnvironment, timeout: 60)
@@ -190,21 +214,40 @@ struct CCCDLiveTests {
         #expect(denied.output.contains("\"attemptsLeft\":2"))
     }
 
-    @Test("benchmark: a full read against the transport floor (figures printed)")
+    @Test("benchmark: a full read against the transport floor, via stationd card read --benchmark (figures printed)")
     func benchmark() async throws {
+        // Reader and card are the stationd binary in use: point STATION_BIN_DIR at a release build for real figures.
         let url = CCCDPaths.cards.appendingPathComponent("cong-ton-nu-long-name.json")
         let set = try CitizenDataSet.load(url)
+        let stationd = try Binaries.path("stationd")
         for atr in ["cccd", "extended"] {
-            let card = try harness.startCard(arguments: ["--dataset", url.path, "--atr", atr])
+            let card = try startCard(["--dataset", url.path, "--atr", atr])
             defer { card.stop() }
-            let connection = try await connect()
-            let figures = try await ChipReadBenchmark.run(transport: connection, key: .can(digits: set.can))
-            try await connection.disconnect(.reset)
-            print("CCCD read benchmark (\(atr) ATR): \(figures)")
-            #expect(figures.fileAPDUs >= figures.minimumFileAPDUs)
-            #expect(figures.fileBytes > 15_000)
-            #expect(figures.roundTrip > 0 && figures.fileSeconds > 0)
+            try await connect().disconnect()
+            let result = try runTool(stationd, ["card", "read", "--can", set.can, "--benchmark", "--json", "--reader",
+                                                harness.readerName()], environment: harness.clientEnvironment,
+                                     timeout: 60)
+            #expect(result.status == 0, "\(result.output)")
+            let line = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("{") })
+            let figures = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            print("CCCD read benchmark (\(atr) ATR, \(stationd)): \(line)")
+            let apdus = try #require(figures["fileAPDUs"] as? Int)
+            let minimum = try #require(figures["minimumFileAPDUs"] as? Int)
+            #expect(apdus >= minimum && minimum > 0)
+            #expect((figures["fileBytes"] as? Int ?? 0) > 15_000)
+            #expect((figures["roundTripMs"] as? Double ?? 0) > 0)
+            if atr == "cccd" { #expect(figures["chunkSize"] as? Int == 223) }
         }
+    }
+}
+
+/// A running simulated card; `stop()` ends it and waits until pcscd has seen it leave.
+struct LiveCard: Sendable {
+    let process: ManagedProcess
+    let harness: PCSCHarness
+    func stop() {
+        process.stop()
+        harness.waitUntilEmpty(slot: 0)
     }
 }
 

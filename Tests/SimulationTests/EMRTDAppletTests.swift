@@ -47,8 +47,9 @@ struct EMRTDAppletTests {
 
     @Test("the MRZ of CCCD-CHIP.md §2's synthetic example")
     func mrzExample() throws {
-        let set = CitizenDataSet(note: nil, idNumber: "001099012345", fullName: "Nguyễn Văn A", dateOfBirth: "1999-01-01",
-                                 sex: "M", dateOfIssue: "2021-01-01", dateOfExpiry: "2024-01-01")
+        let set = CitizenDataSet(note: nil, idNumber: "001099012345", fullName: "Nguyễn Văn A",
+                                 dateOfBirth: "1999-01-01", sex: "M", dateOfIssue: "2021-01-01",
+                                 dateOfExpiry: "2024-01-01")
         #expect(CCCDMRZ.lines(for: set) == ["IDVNM0990123459001099012345<<0", "9901018M2401014VNM<<<<<<<<<<<2",
                                             "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"])
         #expect(CCCDMRZ.nameLine("Đặng Thị Ánh Tuyết") == "DANG<<THI<ANH<TUYET<<<<<<<<<<<")
@@ -89,7 +90,8 @@ struct EMRTDAppletTests {
         #expect(try [UInt8](Data(contentsOf: out)) == lso)
         let signer = try DocumentSigner.load(directory: CCCDPaths.pki)
         #expect(signer.description.contains("redacted"))
-        let details = try runProcess("/usr/bin/openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", cms.path])
+        let details = try runProcess("/usr/bin/openssl",
+                                     ["cms", "-cmsout", "-print", "-inform", "DER", "-in", cms.path])
         #expect(details.output.contains("ecdsa-with-SHA256"))
         #expect(details.output.contains("brainpoolP384r1") || details.output.contains("1.3.36.3.3.2.8.1.1.11"))
     }
@@ -229,6 +231,38 @@ struct EMRTDAppletTests {
         #expect(LDSDirectory.file(named: "README.md") == nil)
     }
 
+    @Test("an LDS folder named by FID, with EF.CardAccess: PACE with the TD3 MRZ (given as a file) reads every file")
+    func ldsFolderByFID() async throws {
+        guard let bsi = CCCDPaths.bsi else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lds-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = try LDSDirectory.load(bsi)
+        for (file, bytes) in original {
+            let name = String(format: file == .dg(2) ? "%04X" : "ef%04X.bin", file.fileID)
+            try Data(bytes).write(to: folder.appendingPathComponent(name))
+        }
+        try Data(EMRTDCard.cccdCardAccess).write(to: folder.appendingPathComponent("EF_CardAccess.bin"))
+        let mrzFile = folder.appendingPathComponent("mrz.txt")
+        let mrzText = try CCCDPaths.bsiMRZ(bsi)
+        try (String(mrzText.prefix(44)) + "\n" + String(mrzText.suffix(44)) + "\n").write(to: mrzFile, atomically: true,
+                                                                                     encoding: .utf8)
+        let mrz = try SimulatedCCCD.mrz(from: mrzFile.path)
+        #expect(mrz.format == .td3 && mrz.documentNumber == "C11T002JM")
+        let parts = try SimulatedCCCD.make(ldsDirectory: folder, mrz: mrz)
+        let read = try await ChipReader(transport: DirectCardTransport(card: parts.card)).read(key: .mrz(mrz.keySeed))
+        #expect(read.accessProtocol.description.hasPrefix("PACE"))
+        for (file, bytes) in read.files where file != .cardAccess { #expect(bytes.bytes == original[file], "\(file)") }
+        #expect(read.files[.dg(2)]?.bytes.count == 15_083)
+        // PACE with a CAN is refused: the TD3 document has none.
+        do {
+            _ = try await ChipReader(transport: DirectCardTransport(card: parts.card)).read(key: .can(digits: "123456"))
+            Issue.record("a CAN was accepted by a chip without one")
+        } catch {
+            #expect(error.code != .badMAC)
+        }
+    }
+
     @Test("synthetic JPEG: markers in order, sizes as asked")
     func jpeg() {
         let image = SyntheticJPEG.make(width: 240, height: 320, level: 150, totalSize: 5_000)
@@ -246,6 +280,48 @@ struct EMRTDAppletTests {
         // SOF0 carries the size: height 320, width 240.
         let sof = image.firstRange(of: [0xFF, 0xC0])!.lowerBound
         #expect(Array(image[(sof + 5)..<(sof + 9)]) == [0x01, 0x40, 0x00, 0xF0])
+    }
+
+    @Test("synthetic JPEG decodes with libjpeg to the asked size and grey level")
+    func jpegDecodes() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/include/jpeglib.h"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else {
+            print("skipped: libjpeg-dev or cc missing, the synthetic JPEG is not decoded")
+            return
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("jpeg-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = """
+            #include <stdio.h>
+            #include <jpeglib.h>
+            int main(int argc, char **argv) {
+                FILE *f = fopen(argv[1], "rb"); struct jpeg_decompress_struct d; struct jpeg_error_mgr e;
+                d.err = jpeg_std_error(&e); jpeg_create_decompress(&d); jpeg_stdio_src(&d, f);
+                jpeg_read_header(&d, TRUE); jpeg_start_decompress(&d);
+                unsigned char row[4096]; JSAMPROW rows[1] = { row }; long sum = 0, n = 0; int lo = 255, hi = 0;
+                while (d.output_scanline < d.output_height) {
+                    jpeg_read_scanlines(&d, rows, 1);
+                    for (unsigned i = 0; i < d.output_width; i++) {
+                        sum += row[i]; n++; if (row[i] < lo) lo = row[i]; if (row[i] > hi) hi = row[i];
+                    }
+                }
+                printf("%u %u %d %ld %d %d\\n", d.output_width, d.output_height, d.output_components, sum / n, lo, hi);
+                jpeg_finish_decompress(&d); return e.num_warnings != 0;
+            }
+            """
+        try source.write(to: folder.appendingPathComponent("decode.c"), atomically: true, encoding: .utf8)
+        let compiled = try runProcess("/usr/bin/cc", [folder.appendingPathComponent("decode.c").path, "-ljpeg", "-o",
+                                                      folder.appendingPathComponent("decode").path])
+        try #require(compiled.status == 0, "\(compiled.output)")
+        for (level, size) in [(150, 5_000), (40, nil), (128, nil)] as [(Int, Int?)] {
+            let file = folder.appendingPathComponent("image.jpg")
+            try Data(SyntheticJPEG.make(width: 240, height: 320, level: level, totalSize: size)).write(to: file)
+            let decoded = try runProcess(folder.appendingPathComponent("decode").path, [file.path])
+            #expect(decoded.status == 0, "\(decoded.output)")
+            #expect(decoded.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "240 320 1 \(level) \(level) \(level)")
+        }
     }
 }
 

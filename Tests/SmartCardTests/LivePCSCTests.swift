@@ -203,6 +203,50 @@ struct LivePCSCTests {
         try await fresh.disconnect()
     }
 
+    @Test("a reset by another client is a typed card_reset; reconnect recovers; the reset reached the card")
+    func resetAndReconnect() async throws {
+        let card = try harness.startCard(slot: 0)
+        defer { card.stop() }
+        let first = try await connect(harness.readerName())
+        let second = try await connect(harness.readerName())
+        #expect(try await first.transmit(demoSelect).status == .success)
+        try await second.reconnect(initialization: .reset)
+        do {
+            _ = try await first.transmit(demoSelect)
+            Issue.record("a transmit after another client's reset succeeded")
+        } catch let error as SmartCardError {
+            #expect(error.code == .cardReset, "\(error)")
+        }
+        try await first.reconnect()
+        // The card was really power-cycled: its selection is gone, so reading the current EF fails.
+        let afterReset = try await first.transmit(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 4))
+        #expect(afterReset.status == .noCurrentEF)
+        #expect(try await first.transmit(demoSelect).status == .success)
+        try await first.disconnect()
+        try await second.disconnect()
+        await #expect(throws: SmartCardError.self) { try await first.transmit(demoSelect) }
+    }
+
+    @Test("an exclusive connection keeps others out with a typed sharing violation")
+    func exclusive() async throws {
+        let card = try harness.startCard(slot: 1)
+        defer { card.stop() }
+        let probe = try await connect(harness.readerName(slot: 1))  // waits until pcscd has seen the card
+        try await probe.disconnect()
+        let owner = try await CardReaders().connect(reader: harness.readerName(slot: 1), share: .exclusive)
+        do {
+            _ = try await CardReaders().connect(reader: harness.readerName(slot: 1))
+            Issue.record("a second connection got in while the card was held exclusively")
+        } catch let error as SmartCardError {
+            #expect(error.code == .sharingViolation, "\(error)")
+            #expect(error.operatorMessage(language: "en").contains("Another program"))
+        }
+        try await owner.disconnect()
+        let after = try await connect(harness.readerName(slot: 1))
+        #expect(try await after.transmit(demoSelect).status == .success)
+        try await after.disconnect()
+    }
+
     @Test("SELECT MF can be refused as the real CCCD does (6D00)")
     func selectMFQuirk() async throws {
         let card = try harness.startCard(slot: 1, arguments: ["--select-mf-status", "6D00"])

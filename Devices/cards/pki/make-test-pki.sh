@@ -4,6 +4,11 @@
 #   Active Authentication key for DG15. Nothing here is a real Vietnamese key; never trust it outside tests.
 # The outputs are committed so tests and CI need not run this; re-run only to rotate them:
 #   sh Devices/cards/pki/make-test-pki.sh
+# Negative-case folders (same layout, usable with `stationd simulate card --pki DIR`), made from the committed CSCA:
+#   trust/           only the test CSCA certificate: the folder for `--trust` (genuine chain)
+#   untrusted-csca/  a SECOND test CSCA and a DS it signed (chain untrusted against trust/)
+#   expired-ds/      a DS signed by the test CSCA whose validity ended in 2021 (expired document signer)
+# Regenerate only those (keeping the main CSCA/DS): sh Devices/cards/pki/make-test-pki.sh negative
 set -eu
 cd "$(dirname "$0")"
 days_csca=7300
@@ -17,6 +22,8 @@ keyUsage = critical, digitalSignature
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CONF
+
+if [ "${1:-}" != negative ]; then
 
 # CSCA: self-signed.
 openssl ecparam -name brainpoolP384r1 -genkey -noout -out csca-brainpoolP384r1-TEST-ONLY.key.pem
@@ -45,3 +52,62 @@ openssl pkey -in aa-rsa2048-TEST-ONLY.key.pem -pubout -outform DER -out aa-rsa20
 
 chmod 644 ./*.pem ./*.der
 openssl verify -CAfile csca-TEST-ONLY.cert.pem ds-TEST-ONLY.cert.pem
+fi
+
+# --- negative-case folders ---
+mkdir -p trust untrusted-csca expired-ds
+cp csca-TEST-ONLY.cert.der trust/csca-TEST-ONLY.cert.der
+for dir in untrusted-csca expired-ds; do cp aa-rsa2048-TEST-ONLY.pub.der "$dir/"; done
+
+# A second, untrusted CSCA and its DS.
+openssl ecparam -name brainpoolP384r1 -genkey -noout -out untrusted-csca/csca2-brainpoolP384r1-TEST-ONLY.key.pem
+openssl req -new -x509 -sha256 -days "$days_csca" -key untrusted-csca/csca2-brainpoolP384r1-TEST-ONLY.key.pem \
+    -subj "/C=VN/O=TEST ONLY issuance-station/CN=TEST UNTRUSTED CSCA (not a real CSCA)" \
+    -set_serial 2 -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" -out untrusted-csca/csca2-TEST-ONLY.cert.pem
+openssl ecparam -name brainpoolP384r1 -genkey -noout -out untrusted-csca/ds.key.pem
+openssl req -new -sha256 -key untrusted-csca/ds.key.pem \
+    -subj "/C=VN/O=TEST ONLY issuance-station/CN=TEST Document Signer of the untrusted CSCA" -out ds.csr
+openssl x509 -req -sha256 -days "$days_ds" -in ds.csr -CA untrusted-csca/csca2-TEST-ONLY.cert.pem \
+    -CAkey untrusted-csca/csca2-brainpoolP384r1-TEST-ONLY.key.pem -set_serial 8193 -extfile "$conf" \
+    -extensions ds -out untrusted-csca/ds-TEST-ONLY.cert.pem
+
+# An expired DS (validity 2020-01-01 .. 2021-01-01), signed by the test CSCA with `openssl ca` (fixed dates).
+ca_dir=$(mktemp -d)
+touch "$ca_dir/index.txt"
+echo 1003 >"$ca_dir/serial"
+cat >"$ca_dir/ca.conf" <<CACONF
+[ ca ]
+default_ca = test
+[ test ]
+database = $ca_dir/index.txt
+new_certs_dir = $ca_dir
+serial = $ca_dir/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+[ any ]
+countryName = optional
+organizationName = optional
+commonName = supplied
+[ ds ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CACONF
+openssl ecparam -name brainpoolP384r1 -genkey -noout -out expired-ds/ds.key.pem
+openssl req -new -sha256 -key expired-ds/ds.key.pem \
+    -subj "/C=VN/O=TEST ONLY issuance-station/CN=TEST Document Signer VNM EXPIRED" -out ds.csr
+openssl ca -batch -config "$ca_dir/ca.conf" -extensions ds -startdate 20200101000000Z -enddate 20210101000000Z \
+    -cert csca-TEST-ONLY.cert.pem -keyfile csca-brainpoolP384r1-TEST-ONLY.key.pem -notext -in ds.csr \
+    -out expired-ds/ds-TEST-ONLY.cert.pem
+rm -rf "$ca_dir"
+
+for dir in untrusted-csca expired-ds; do
+    openssl pkcs8 -topk8 -nocrypt -in "$dir/ds.key.pem" -outform DER -out "$dir/ds-brainpoolP384r1-TEST-ONLY.key.der"
+    openssl x509 -in "$dir/ds-TEST-ONLY.cert.pem" -outform DER -out "$dir/ds-TEST-ONLY.cert.der"
+    rm -f "$dir/ds.key.pem"
+done
+chmod 644 trust/* untrusted-csca/* expired-ds/*

@@ -49,6 +49,14 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
 
     private func takeFault() -> Fault? { lock.withLock { defer { pendingFault = nil }; return pendingFault } }
 
+    private func takeFault(if wanted: Fault) -> Fault? {
+        lock.withLock {
+            guard pendingFault == wanted else { return nil }
+            pendingFault = nil
+            return wanted
+        }
+    }
+
     private func checkAttached() throws {
         try lock.withLock {
             if unplugged { throw BiometricError(.deviceLost, "simulated scanner unplugged") }
@@ -69,7 +77,8 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
 
     private func fingerOn(timeout: Duration) async throws {
         try checkAttached()
-        if takeFault() == .timeout {
+        // Only a timeout belongs to the finger wait; an unplug stays pending for the capture itself.
+        if takeFault(if: .timeout) != nil {
             try await Task.sleep(for: min(timeout, .milliseconds(50)))
             throw BiometricError(.timeout, "no finger on the simulated scanner")
         }

@@ -85,7 +85,9 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Whether the certificate is self-issued and self-signed (a root CSCA).
-    public var isSelfSigned: Bool { X509_NAME_cmp(X509_get_issuer_name(x509), X509_get_subject_name(x509)) == 0 && isSigned(by: self) }
+    public var isSelfSigned: Bool {
+        X509_NAME_cmp(X509_get_issuer_name(x509), X509_get_subject_name(x509)) == 0 && isSigned(by: self)
+    }
 
     public var description: String { "Certificate(subject \(subject), issuer \(issuer))" }
 

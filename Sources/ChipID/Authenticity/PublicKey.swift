@@ -31,7 +31,9 @@ public final class PublicKey: @unchecked Sendable, CustomStringConvertible {
     deinit { EVP_PKEY_free(pkey) }
 
     /// Whether it is an RSA (or RSA-PSS) key.
-    public var isRSA: Bool { EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA_PSS }
+    public var isRSA: Bool {
+        EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA || EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA_PSS
+    }
 
     /// Whether it is an EC key.
     public var isEC: Bool { EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC }

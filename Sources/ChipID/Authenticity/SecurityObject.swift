@@ -22,7 +22,9 @@ public struct SecurityObject: Sendable {
         var contentInfo = bytes
         if bytes.first == 0x77 {
             let wrapper: TLV
-            do { wrapper = try TLV.parse(bytes).0 } catch { throw ChipIDError(.sodMalformed, "EF.SOD wrapper truncated") }
+            do { wrapper = try TLV.parse(bytes).0 } catch {
+                throw ChipIDError(.sodMalformed, "EF.SOD wrapper truncated")
+            }
             contentInfo = wrapper.value
         }
         signedData = try CMSSignedData(contentInfo: contentInfo)

@@ -41,7 +41,8 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
         case "0.4.0.127.0.7.1.1.4.1.4": self = .ecdsaPlain(.sha384)
         case "0.4.0.127.0.7.1.1.4.1.5": self = .ecdsaPlain(.sha512)
         default:
-            throw ChipIDError(.unsupportedAlgorithm, "signature algorithm \(AlgorithmNames.name(of: oid)) not supported")
+            throw ChipIDError(.unsupportedAlgorithm,
+                              "signature algorithm \(AlgorithmNames.name(of: oid)) not supported")
         }
     }
 
@@ -103,14 +104,12 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Verifies `signature` over `message` with `key` (OpenSSL EVP). Returns false for a wrong signature; throws
-    /// only when the key does not fit the scheme.
+    /// Verifies `signature` over `message` with `key` (OpenSSL EVP). Returns false for a wrong signature, and
+    /// for a key that does not fit the scheme (an RSA scheme with an EC key is a forgery, not an input error).
     public func verify(message: [UInt8], signature: [UInt8], key: PublicKey) throws(ChipIDError) -> Bool {
         switch self {
-        case .rsaPKCS1, .rsaPSS:
-            guard key.isRSA else { throw ChipIDError(.unsupportedAlgorithm, "\(self) needs an RSA key, got \(key)") }
-        case .ecdsa, .ecdsaPlain:
-            guard key.isEC else { throw ChipIDError(.unsupportedAlgorithm, "\(self) needs an EC key, got \(key)") }
+        case .rsaPKCS1, .rsaPSS: guard key.isRSA else { return false }
+        case .ecdsa, .ecdsaPlain: guard key.isEC else { return false }
         }
         var derSignature = signature
         if case .ecdsaPlain = self {

@@ -83,7 +83,9 @@ public struct CSCATrustList: Sendable {
             case "crl":
                 let bytes = try read(file)
                 let blocks = PEM.blocks(bytes, label: "X509 CRL")
-                for der in blocks.isEmpty ? [bytes] : blocks { list.revocationLists.append(try RevocationList(der: der)) }
+                for der in blocks.isEmpty ? [bytes] : blocks {
+                    list.revocationLists.append(try RevocationList(der: der))
+                }
                 list.sources.append("\(name) (CRL)")
             case "ml", "mls":
                 try list.addMasterList(file: file)

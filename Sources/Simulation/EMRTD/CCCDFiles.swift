@@ -10,7 +10,7 @@ public enum CCCDFiles {
 
     /// Every file, EF.SOD included (signed with `signer`).
     public static func build(_ citizen: CitizenDataSet, signer: DocumentSigner,
-                             activeAuthenticationKey: [UInt8]) throws -> [LDSFile: [UInt8]] {
+                             activeAuthenticationKey: [UInt8], dg14: [UInt8]? = nil) throws -> [LDSFile: [UInt8]] {
         var files: [LDSFile: [UInt8]] = [
             .com: com(dataGroups: dataGroups),
             .dg(1): dg1(mrz: CCCDMRZ.lines(for: citizen).joined()),
@@ -18,7 +18,7 @@ public enum CCCDFiles {
                         height: citizen.photo?.height ?? 320),
             .dg(3): tlv(0x63, tlv(0x7F61, [0x02, 0x01, 0x00])),
             .dg(13): dg13(citizen),
-            .dg(14): try dg14(seed: citizen.idNumber),
+            .dg(14): try dg14 ?? Self.dg14(seed: citizen.idNumber),
             .dg(15): tlv(0x6F, activeAuthenticationKey),
         ]
         let hashed = files.compactMap { file, bytes -> (Int, [UInt8])? in
@@ -91,7 +91,12 @@ public enum CCCDFiles {
         let curve = try ECCurve(nid: ECCurve.nid(forParameterID: 13)!)
         var scalar = Hashing.sha256(Array(("chip-authentication:" + seed).utf8))
         scalar[0] &= 0x7F
-        let point = try curve.multiplyGenerator(scalar)
+        return dg14(caPublicKey: try curve.multiplyGenerator(scalar))
+    }
+
+    /// DG14: ChipAuthenticationInfo (CA-ECDH-AES-128 v1) and a ChipAuthenticationPublicKeyInfo with `point` on
+    /// brainpoolP256r1.
+    public static func dg14(caPublicKey point: ECPoint) -> [UInt8] {
         let oid = { (dotted: String) in tlv(0x06, ASN1.oidBytes(dotted)) }
         let caInfo = tlv(0x30, oid("0.4.0.127.0.7.2.2.3.2.2") + [0x02, 0x01, 0x01])
         let algorithm = tlv(0x30, oid("1.2.840.10045.2.1") + oid("1.3.36.3.3.2.8.1.1.7"))

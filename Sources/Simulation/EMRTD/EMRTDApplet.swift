@@ -47,7 +47,16 @@ public final class EMRTDApplet: CardApplet {
     /// Whether a secure-messaging session is open.
     public var hasSession: Bool { session != nil }
 
+    /// The private keys for Chip and Active Authentication (nil: the chip refuses both, `6D00`).
+    public var chipKeys: EMRTDChipKeys?
+    /// Chip Authentication runs completed (keys switched) since creation.
+    public internal(set) var chipAuthentications = 0
+
     private var session: SecureMessagingSession?
+    /// The session Chip Authentication established, switched to after its answer went out under the old keys.
+    var pendingSession: SecureMessagingSession?
+    /// The CA protocol chosen with MSE:Set AT (AES variant), until GENERAL AUTHENTICATE.
+    var chipAuthenticationOID: String?
     private var bacChallenge: [UInt8]?
     private var pace = PACEChipState()
 
@@ -60,6 +69,8 @@ public final class EMRTDApplet: CardApplet {
 
     public func reset() {
         session = nil
+        pendingSession = nil
+        chipAuthenticationOID = nil
         bacChallenge = nil
         pace = PACEChipState()
         protectedResponses = 0
@@ -109,6 +120,7 @@ public final class EMRTDApplet: CardApplet {
         case 0xA4, 0xB0, 0xB1: answer = card.processPlain(plain)
         case 0x84:
             answer = ResponseAPDU(data: Self.randomBytes(plain.le ?? 8), status: .success)
+        case 0x22, 0x86, 0x88: answer = authenticate(plain)
         default: answer = ResponseAPDU(status: .insNotSupported)
         }
         do {
@@ -119,9 +131,11 @@ public final class EMRTDApplet: CardApplet {
                 session = nil
                 return protected
             }
-            session = active
+            session = pendingSession ?? active
+            pendingSession = nil
             return protected
         } catch {
+            pendingSession = nil
             session = nil
             return ResponseAPDU(status: .noPreciseDiagnosis)
         }
@@ -231,7 +245,8 @@ public final class EMRTDApplet: CardApplet {
                 guard let keys = pace.keys, let mine = pace.chipPublic, let terminal = pace.terminalPublic else {
                     return ResponseAPDU(status: .conditionsNotSatisfied)
                 }
-                let expected = try Self.token(cipher, keys.mac, PACEProtocol.publicKeyObject(oid: info.oid, point: mine))
+                let expected = try Self.token(cipher, keys.mac,
+                                              PACEProtocol.publicKeyObject(oid: info.oid, point: mine))
                 pace = PACEChipState()
                 guard expected == first.value else {
                     paceAttemptsLeft = max(0, paceAttemptsLeft - 1)

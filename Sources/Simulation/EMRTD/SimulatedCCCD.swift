@@ -8,14 +8,29 @@ public enum SimulatedCCCD {
     /// `pki` folder next to the data set). PACE (CAN = last 6 ID digits, or MRZ) and BAC both work.
     public static func make(dataSet url: URL, pkiDirectory: URL? = nil, atr: [UInt8] = EMRTDCard.cccdATR,
                             behaviour: CardBehaviour = EMRTDCard.cccdBehaviour,
-                            fault: EMRTDFault? = nil) throws -> EMRTDCard.Parts {
+                            fault: EMRTDFault? = nil, variant: CCCDVariant = CCCDVariant()) throws -> EMRTDCard.Parts {
         let citizen = try CitizenDataSet.load(url)
         let pki = pkiDirectory ?? url.deletingLastPathComponent().appendingPathComponent("pki")
-        let files = try build(citizen, pkiDirectory: pki)
+        var files: [LDSFile: [UInt8]]
+        var chipKeys: EMRTDChipKeys?
+        if variant.chipAuthentication {
+            let keys = try EMRTDChipKeys.generate()
+            let published = variant.clone ? try EMRTDChipKeys.generate() : keys
+            files = try CCCDFiles.build(citizen, signer: DocumentSigner.load(directory: pki), published: published,
+                                        variant: variant)
+            chipKeys = keys
+        } else {
+            files = try build(citizen, pkiDirectory: pki)
+            if variant.alterDG13AfterSigning, let dg13 = files[.dg(13)] {
+                files[.dg(13)] = CCCDVariant.altered(dg13: dg13)
+            }
+        }
         let seed = try MRZKeySeed(documentNumber: String(citizen.idNumber.suffix(9)),
                                   dateOfBirth: citizen.dateOfBirthYYMMDD, dateOfExpiry: citizen.dateOfExpiryYYMMDD)
-        return EMRTDCard.make(files: files, cardAccess: EMRTDCard.cccdCardAccess, mrz: seed, can: citizen.can,
-                              atr: atr, behaviour: behaviour, fault: fault)
+        let parts = EMRTDCard.make(files: files, cardAccess: EMRTDCard.cccdCardAccess, mrz: seed, can: citizen.can,
+                                   atr: atr, behaviour: behaviour, fault: fault)
+        parts.applet.chipKeys = chipKeys
+        return parts
     }
 
     /// The files of a data set's card (EF.SOD freshly signed).

@@ -135,10 +135,14 @@ actor AuthenticatingCard: CardTransport {
         guard let objects = try? TLV.sequence(command.data) else { return (ResponseAPDU(status: .wrongData), nil) }
         switch (command.p1, command.p2) {
         case (0x41, 0xA6):  // MSE:Set KAT (3DES)
-            guard let key = objects.first(where: { $0.tag == 0x91 }) else { return (ResponseAPDU(status: .wrongData), nil) }
+            guard let key = objects.first(where: { $0.tag == 0x91 }) else {
+                return (ResponseAPDU(status: .wrongData), nil)
+            }
             return agree(key.value, cipher: .tripleDES, answer: [])
         case (0x41, 0xA4):  // MSE:Set AT
-            guard let oid = objects.first(where: { $0.tag == 0x80 }) else { return (ResponseAPDU(status: .wrongData), nil) }
+            guard let oid = objects.first(where: { $0.tag == 0x80 }) else {
+                return (ResponseAPDU(status: .wrongData), nil)
+            }
             caOID = try? ASN1.oidString(oid.value)
             return (ResponseAPDU(status: .success), nil)
         default:
@@ -189,7 +193,8 @@ enum AuthenticationFiles {
                                 + [0x02, 0x01, 0x01] + keyIDBytes)
         let algorithm = TLV.encode(tag: 0x30, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("1.2.840.10045.2.1"))
                                    + TLV.encode(tag: 0x06, value: ASN1.oidBytes(curveOID(curve.nid))))
-        let spki = TLV.encode(tag: 0x30, value: algorithm + TLV.encode(tag: 0x03, value: [0x00] + publicKey.uncompressed))
+        let bitString = TLV.encode(tag: 0x03, value: [0x00] + publicKey.uncompressed)
+        let spki = TLV.encode(tag: 0x30, value: algorithm + bitString)
         let keyInfo = TLV.encode(tag: 0x30, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("0.4.0.127.0.7.2.2.1.2"))
                                  + spki + keyIDBytes)
         var infos = caInfo + keyInfo

@@ -60,9 +60,8 @@ enum AuthenticityFixtures {
 
     /// The `openssl` command line tool, or nil (with a message).
     static var openssl: String? {
-        for path in ["/usr/bin/openssl", "/usr/local/bin/openssl"] where FileManager.default.isExecutableFile(atPath: path) {
-            return path
-        }
+        let candidates = ["/usr/bin/openssl", "/usr/local/bin/openssl"]
+        if let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return path }
         print("ChipIDTests: openssl command line tool missing; skipping the OpenSSL cross-checks")
         return nil
     }

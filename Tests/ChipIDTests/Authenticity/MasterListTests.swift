@@ -19,7 +19,7 @@ struct MasterListTests {
         // Published certificates as ECDSA-on-brainpool vectors: Lithuania's CSCAs are self-signed on
         // brainpoolP256r1 with explicit parameters; every one must verify with its own key.
         let lithuania = list.certificates.filter { $0.country == "LT" && $0.publicKey.curveNID == 927 }  // bP256r1
-        #expect(lithuania.count >= 4)
+        #expect(lithuania.count >= 4)  // NID 927 = NID_brainpoolP256r1
         #expect(lithuania.allSatisfy { $0.isSelfSigned })
         let brainpool = list.certificates.filter { $0.publicKey.isEC && $0.isSelfSigned }
         print("ChipIDTests: \(brainpool.count) self-signed EC CSCAs verify; \(lithuania.count) LT on brainpoolP256r1")

@@ -1,19 +1,32 @@
+import COpenSSL
 import Foundation
 import Testing
 @testable import ChipID
 
 @Suite("Passive Authentication chain to a CSCA (synthetic brainpoolP384r1 PKI made with OpenSSL)", .serialized)
 struct TrustChainTests {
-    @Test("ECDSA brainpoolP384r1 SOD: trusted with the CSCA configured, unknown without")
-    func trusted() throws {
-        guard let pki = try SyntheticPKI.make() else { return }
+    @Test("SOD signed by OpenSSL: trusted with the CSCA configured, unknown without",
+          arguments: SyntheticPKI.Signer.allCases)
+    func trusted(signer: SyntheticPKI.Signer) throws {
+        guard let pki = try SyntheticPKI.make(signer: signer) else { return }
         defer { pki.remove() }
         let trust = try CSCATrustList.load(folder: pki.trustFolder)
         #expect(trust.certificates.count == 1)
         let verdict = try PassiveAuthentication.verify(files: pki.files, trustList: trust)
         #expect(verdict.chain == .trusted, "\(verdict.chainReason)")
         #expect(verdict.isGenuine)
-        #expect(verdict.signatureScheme == "ECDSA with SHA-256")
+        switch signer {
+        case .rsaPSS: #expect(verdict.signatureScheme == "RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32)")
+        default: #expect(verdict.signatureScheme == "ECDSA with SHA-256")
+        }
+        if signer == .brainpoolP384r1Explicit {
+            let ds = try SecurityObject(pki.files[.sod]!).documentSigner()
+            #expect(ds.publicKey.curveNID == NID_brainpoolP384r1)  // recognised from explicit parameters
+            #expect(ds.der.count > 600)  // the explicit curve parameters are in the certificate
+        }
+        var badSignature = pki.files
+        badSignature[.sod]![badSignature[.sod]!.count - 3] ^= 0x01
+        #expect(try !PassiveAuthentication.verify(files: badSignature, trustList: trust).signatureValid)
         #expect(verdict.intactDataGroups == [1, 2, 13])
         #expect(verdict.ldsVersion == "0108" && verdict.securityObjectVersion == 1)
         #expect(verdict.signingTime != nil && verdict.validityCheckedAt == verdict.signingTime)
@@ -25,6 +38,35 @@ struct TrustChainTests {
         altered[.dg(13)]![20] ^= 0x04
         let tampered = try PassiveAuthentication.verify(files: altered, trustList: trust)
         #expect(tampered.mismatchedDataGroups == [13] && !tampered.isGenuine && tampered.chain == .trusted)
+    }
+
+    @Test("ICAO validity: an expired DS does not fail a SOD without signing time; signed after expiry does")
+    func validityModel() throws {
+        let dates = SyntheticPKI.Dates(cscaStart: "20140101000000Z", dsStart: "20150101000000Z",
+                                       dsEnd: "20160101000000Z")
+        guard let old = try SyntheticPKI.make(dates: dates, signedAttributes: false) else { return }
+        defer { old.remove() }
+        let trust = try CSCATrustList.load(folder: old.trustFolder)
+        let verdict = try PassiveAuthentication.verify(files: old.files, trustList: trust)
+        #expect(verdict.signingTime == nil && verdict.signerExpiredNow)
+        #expect(verdict.validityCheckedAt == verdict.signerNotBefore)
+        #expect(verdict.chain == .trusted && verdict.isGenuine, "\(verdict.chainReason)")
+        #expect(verdict.chainReason.contains("no signing time"))
+        // Same DS, SOD signed now (signingTime attribute): outside the DS validity, untrusted.
+        guard let late = try SyntheticPKI.make(dates: dates) else { return }
+        defer { late.remove() }
+        let lateVerdict = try PassiveAuthentication.verify(files: late.files,
+                                                           trustList: try CSCATrustList.load(folder: late.trustFolder))
+        #expect(lateVerdict.signatureValid && !lateVerdict.signerValidAtSigning)
+        #expect(lateVerdict.chain == .untrusted && lateVerdict.chainReason.contains("outside"))
+        // A DS issued before its CSCA existed: untrusted.
+        let early = SyntheticPKI.Dates(cscaStart: "20200101000000Z", dsStart: "20150101000000Z",
+                                       dsEnd: "20390101000000Z")
+        guard let backdated = try SyntheticPKI.make(dates: early) else { return }
+        defer { backdated.remove() }
+        let backdatedVerdict = try PassiveAuthentication.verify(
+            files: backdated.files, trustList: try CSCATrustList.load(folder: backdated.trustFolder))
+        #expect(backdatedVerdict.chain == .untrusted && backdatedVerdict.chainReason.contains("CSCA was not valid"))
     }
 
     @Test("A CSCA with the same name but another key: untrusted")

@@ -1,0 +1,239 @@
+import Foundation
+
+/// Paths of the upload protocol (version 1). See `openapi.yaml` beside this file.
+public enum CentralPath {
+    /// `POST`: enroll a station with a one-time token (unsigned).
+    public static let enrollment = "/v1/enrollment"
+    /// `GET`: cheap connectivity probe (unsigned, empty 204).
+    public static let probe = "/v1/probe"
+    /// `POST`: offer a batch manifest; the answer says, per item, send / already have / refused.
+    public static let batches = "/v1/batches"
+    /// `GET`: how many payload bytes of a batch the receiver holds (to resume).
+    public static func offset(_ batch: String) -> String { "/v1/batches/\(batch)/offset" }
+    /// `PUT ?offset=N`: the next chunk of a batch's payload; the last chunk's answer carries per-item results.
+    public static func payload(_ batch: String, offset: Int) -> String {
+        "/v1/batches/\(batch)/payload?offset=\(offset)"
+    }
+    /// `POST`: central states of applications.
+    public static let status = "/v1/status"
+}
+
+/// Station enrollment: the station's Ed25519 public key with a one-time token from C06.
+public struct EnrollmentRequest: Sendable, Hashable, Codable {
+    /// The station's id.
+    public var stationID: String
+    /// One-time enrollment token.
+    public var token: String
+    /// Raw 32-byte Ed25519 public key.
+    public var signingKey: Data
+    /// Creates a request.
+    public init(stationID: String, token: String, signingKey: Data) {
+        self.stationID = stationID
+        self.token = token
+        self.signingKey = signingKey
+    }
+}
+
+/// The central's answer to enrollment.
+public struct EnrollmentResponse: Sendable, Hashable, Codable {
+    /// The enrolled station.
+    public var stationID: String
+    /// Raw 32-byte X25519 public key that item envelopes are sealed to (HPKE).
+    public var centralKey: Data
+    /// Creates a response.
+    public init(stationID: String, centralKey: Data) {
+        self.stationID = stationID
+        self.centralKey = centralKey
+    }
+}
+
+/// One application in a batch manifest: no personal data, only ids and the envelope's hash and size.
+public struct ManifestItem: Sendable, Hashable, Codable {
+    /// The application id, also its idempotency key: the central stores an application once, whatever the batch.
+    public var applicationID: String
+    /// Lower-case hex SHA-256 of the envelope.
+    public var payloadSHA256: String
+    /// Envelope size in bytes.
+    public var payloadSize: Int
+    /// Commune code of the registration point.
+    public var communeCode: String
+    /// Operator who took the application.
+    public var operatorID: String
+    /// Creates an item.
+    public init(applicationID: String, payloadSHA256: String, payloadSize: Int, communeCode: String, operatorID: String)
+    {
+        self.applicationID = applicationID
+        self.payloadSHA256 = payloadSHA256
+        self.payloadSize = payloadSize
+        self.communeCode = communeCode
+        self.operatorID = operatorID
+    }
+}
+
+/// What a station offers in one batch.
+public struct BatchManifest: Sendable, Hashable, Codable {
+    /// Random batch id (UUID text).
+    public var batchID: String
+    /// The station.
+    public var stationID: String
+    /// When it was made.
+    public var createdAt: Date
+    /// The items, in payload order.
+    public var items: [ManifestItem]
+    /// Creates a manifest.
+    public init(batchID: String, stationID: String, createdAt: Date, items: [ManifestItem]) {
+        self.batchID = batchID
+        self.stationID = stationID
+        self.createdAt = createdAt
+        self.items = items
+    }
+}
+
+/// The central's decision on one offered item.
+public enum ItemDecision: String, Sendable, Hashable, Codable {
+    /// Send the envelope in this batch's payload.
+    case send
+    /// Already stored (same application id): do not send; treat as received.
+    case alreadyHave
+    /// Will not be accepted as offered; `reason` says why. Permanent for this item.
+    case refused
+}
+
+/// Per-item answer to a manifest.
+public struct ManifestDecision: Sendable, Hashable, Codable {
+    /// The application.
+    public var applicationID: String
+    /// Send, already have, or refused.
+    public var decision: ItemDecision
+    /// Reason code when refused.
+    public var reason: String?
+    /// Creates a decision.
+    public init(applicationID: String, decision: ItemDecision, reason: String? = nil) {
+        self.applicationID = applicationID
+        self.decision = decision
+        self.reason = reason
+    }
+}
+
+/// Answer to a manifest.
+public struct ManifestResponse: Sendable, Hashable, Codable {
+    /// The batch.
+    public var batchID: String
+    /// One decision per item.
+    public var decisions: [ManifestDecision]
+    /// Total bytes of the payload to upload (the `send` envelopes, concatenated in manifest order).
+    public var uploadLength: Int
+    /// Bytes the receiver already holds (non-zero when the same batch is offered again).
+    public var uploadOffset: Int
+    /// Creates a response.
+    public init(batchID: String, decisions: [ManifestDecision], uploadLength: Int, uploadOffset: Int) {
+        self.batchID = batchID
+        self.decisions = decisions
+        self.uploadLength = uploadLength
+        self.uploadOffset = uploadOffset
+    }
+}
+
+/// How far a batch's payload has arrived.
+public struct UploadProgress: Sendable, Hashable, Codable {
+    /// The batch.
+    public var batchID: String
+    /// Bytes held by the receiver.
+    public var offset: Int
+    /// Total bytes expected.
+    public var length: Int
+    /// Per-item results once the payload is complete (may be partial: items not listed are unanswered and must
+    /// be offered again).
+    public var results: [ItemResult]?
+    /// Creates a progress report.
+    public init(batchID: String, offset: Int, length: Int, results: [ItemResult]? = nil) {
+        self.batchID = batchID
+        self.offset = offset
+        self.length = length
+        self.results = results
+    }
+}
+
+/// The receiver's result for one uploaded item.
+public struct ItemResult: Sendable, Hashable, Codable {
+    /// The application.
+    public var applicationID: String
+    /// `received` or `refused`.
+    public var outcome: Outcome
+    /// Reason code when refused.
+    public var reason: String?
+    /// Outcomes.
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// Stored (exactly once, by application id).
+        case received
+        /// Permanently refused (bad envelope, hash mismatch); the station keeps it in needsAttention.
+        case refused
+    }
+    /// Creates a result.
+    public init(applicationID: String, outcome: Outcome, reason: String? = nil) {
+        self.applicationID = applicationID
+        self.outcome = outcome
+        self.reason = reason
+    }
+}
+
+/// Status sync question.
+public struct StatusQuery: Sendable, Hashable, Codable {
+    /// Applications asked about.
+    public var applicationIDs: [String]
+    /// Creates a query.
+    public init(applicationIDs: [String]) { self.applicationIDs = applicationIDs }
+}
+
+/// Central states as the wire names them.
+public enum WireCentralState: String, Sendable, Hashable, Codable {
+    /// Not known to the central (never arrived).
+    case unknown
+    /// Stored, approval pending.
+    case received
+    /// Approved against the population database.
+    case accepted
+    /// Returned with a reason code.
+    case rejected
+    /// The central asks for the application to be sent again.
+    case resend
+    /// The citizen activated the account.
+    case activated
+}
+
+/// The central state of one application.
+public struct StatusItem: Sendable, Hashable, Codable {
+    /// The application.
+    public var applicationID: String
+    /// Its state.
+    public var state: WireCentralState
+    /// Reason code when rejected.
+    public var reason: String?
+    /// Creates an item.
+    public init(applicationID: String, state: WireCentralState, reason: String? = nil) {
+        self.applicationID = applicationID
+        self.state = state
+        self.reason = reason
+    }
+}
+
+/// Status sync answer.
+public struct StatusAnswer: Sendable, Hashable, Codable {
+    /// One per asked application.
+    public var items: [StatusItem]
+    /// Creates an answer.
+    public init(items: [StatusItem]) { self.items = items }
+}
+
+/// The JSON body of every error response.
+public struct ErrorBody: Sendable, Hashable, Codable {
+    /// Stable code (`central.*`).
+    public var code: String
+    /// Human reason.
+    public var reason: String
+    /// Creates a body.
+    public init(code: String, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+}

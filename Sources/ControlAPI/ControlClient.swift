@@ -1,0 +1,254 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A small blocking HTTP/1.1 client for the control socket, shared by `stationctl` and tests.
+///
+/// One client is one connection (keep-alive): the intake session belongs to the connection that opened it,
+/// so a guided intake uses one client from start to commit. Not thread-safe: use it from one thread at a time
+/// (it may be handed to another thread, hence `@unchecked Sendable`).
+public final class ControlClient: @unchecked Sendable {
+    /// An HTTP response.
+    public struct Response: Sendable {
+        /// Status code.
+        public var status: Int
+        /// Header fields, names lower-cased.
+        public var headers: [String: String]
+        /// Body bytes.
+        public var body: Data
+        /// Decodes the body.
+        public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            try ControlJSON.decoder().decode(type, from: body)
+        }
+        /// The error body, when the status is not 2xx and the body is one.
+        public var error: ControlErrorDetail? { (try? decode(ControlErrorBody.self))?.error }
+    }
+
+    /// A transport failure (socket missing, permission denied, connection closed).
+    public struct TransportError: Error, CustomStringConvertible {
+        /// What failed.
+        public var reason: String
+        /// errno, when a system call failed.
+        public var errno: Int32?
+        public var description: String { reason }
+    }
+
+    /// Socket path.
+    public let socketPath: String
+    /// `Accept-Language` sent with every request.
+    public var language: String
+    private var fd: Int32 = -1
+    private var buffer = Data()
+
+    /// Creates a client; connects on the first request.
+    public init(socketPath: String, language: String = "vi") {
+        self.socketPath = socketPath
+        self.language = language
+    }
+
+    deinit { close() }
+
+    /// Closes the connection.
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+        buffer.removeAll()
+    }
+
+    private func connectIfNeeded() throws {
+        if fd >= 0 { return }
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw TransportError(reason: "socket() failed", errno: Glibc.errno) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            _ = Glibc.close(socket)
+            throw TransportError(reason: "socket path too long", errno: nil)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = Glibc.errno
+            _ = Glibc.close(socket)
+            throw TransportError(
+                reason: "cannot connect to \(socketPath): \(String(cString: strerror(code)))",
+                errno: code)
+        }
+        fd = socket
+    }
+
+    private func writeAll(_ data: Data) throws {
+        var offset = 0
+        while offset < data.count {
+            let written = data.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if written < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw TransportError(reason: "connection closed while sending", errno: Glibc.errno)
+            }
+            offset += written
+        }
+    }
+
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = Glibc.recv(fd, &chunk, chunk.count, 0)
+            if count < 0 && Glibc.errno == EINTR { continue }
+            if count <= 0 { return false }
+            buffer.append(contentsOf: chunk[0..<count])
+            return true
+        }
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let range = buffer.firstRange(of: Data("\r\n".utf8)) {
+                let line = String(decoding: buffer[buffer.startIndex..<range.lowerBound], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex..<range.upperBound)
+                return line
+            }
+            guard try fill() else {
+                throw TransportError(reason: "connection closed by the daemon", errno: nil)
+            }
+        }
+    }
+
+    private func readBytes(_ count: Int) throws -> Data {
+        while buffer.count < count {
+            guard try fill() else {
+                throw TransportError(reason: "connection closed by the daemon", errno: nil)
+            }
+        }
+        let out = Data(buffer.prefix(count))
+        buffer.removeFirst(count)
+        return out
+    }
+
+    private func readHead() throws -> (Int, [String: String]) {
+        let statusLine = try readLine()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw TransportError(reason: "bad status line", errno: nil)
+        }
+        var headers: [String: String] = [:]
+        while true {
+            let line = try readLine()
+            if line.isEmpty { break }
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
+                    .trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return (status, headers)
+    }
+
+    private func sendRequest(
+        _ method: String, _ path: String, body: Data?, contentType: String, accept: String
+    )
+        throws
+    {
+        try connectIfNeeded()
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: station\r\nAccept: \(accept)\r\n"
+        head += "Accept-Language: \(language)\r\n"
+        if let body { head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        var data = Data(head.utf8)
+        if let body { data.append(body) }
+        do {
+            try writeAll(data)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Sends a request and reads the whole response (Content-Length or chunked).
+    public func request(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json"
+    ) throws -> Response {
+        try sendRequest(method, path, body: body, contentType: contentType, accept: "application/json")
+        do {
+            let (status, headers) = try readHead()
+            var payload = Data()
+            if let length = headers["content-length"].flatMap(Int.init) {
+                payload = try readBytes(length)
+            } else if headers["transfer-encoding"]?.lowercased() == "chunked" {
+                while true {
+                    let sizeLine = try readLine()
+                    let size = Int(sizeLine.split(separator: ";")[0], radix: 16) ?? 0
+                    if size == 0 {
+                        _ = try readLine()
+                        break
+                    }
+                    payload.append(try readBytes(size))
+                    _ = try readLine()
+                }
+            }
+            if headers["connection"]?.lowercased() == "close" { close() }
+            return Response(status: status, headers: headers, body: payload)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Sends a JSON-encoded value.
+    public func request<T: Encodable>(_ method: String, _ path: String, json: T) throws -> Response {
+        try request(method, path, body: try ControlJSON.encoder().encode(json))
+    }
+
+    /// Opens a Server-Sent Events stream and calls `onEvent(type, data)` for each event until it returns false
+    /// or the stream ends. Returns the status code when the daemon refused the stream.
+    @discardableResult
+    public func events(_ path: String = ControlPaths.events, onEvent: (String, String) -> Bool) throws
+        -> Int
+    {
+        try sendRequest("GET", path, body: nil, contentType: "", accept: "text/event-stream")
+        let (status, headers) = try readHead()
+        guard status == 200 else { return status }
+        let chunked = headers["transfer-encoding"]?.lowercased() == "chunked"
+        var text = ""
+        var type = "message"
+        var data = ""
+        while true {
+            if chunked {
+                let sizeLine = try readLine()
+                let size = Int(sizeLine.split(separator: ";")[0], radix: 16) ?? 0
+                if size == 0 { return status }
+                text += String(decoding: try readBytes(size), as: UTF8.self)
+                _ = try readLine()
+            } else {
+                guard try fill() else { return status }
+                text += String(decoding: buffer, as: UTF8.self)
+                buffer.removeAll()
+            }
+            while let newline = text.firstIndex(of: "\n") {
+                let line = String(text[..<newline])
+                text.removeSubrange(...newline)
+                if line.isEmpty {
+                    if !data.isEmpty, !onEvent(type, data) {
+                        close()
+                        return status
+                    }
+                    type = "message"
+                    data = ""
+                } else if line.hasPrefix("event:") {
+                    type = line.dropFirst(6).trimmingCharacters(in: .whitespaces)
+                } else if line.hasPrefix("data:") {
+                    data += line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.
+///
+/// `code` is stable (clients compare it); `message` is in the language asked for with `Accept-Language`
+/// (`vi` by default, `en`). Messages never contain personal data.
+public struct ControlErrorBody: Codable, Sendable, Hashable {
+    /// The error.
+    public var error: ControlErrorDetail
+    /// Creates a body.
+    public init(code: String, message: String) {
+        error = ControlErrorDetail(code: code, message: message)
+    }
+}
+
+/// One error: stable code and an operator message.
+public struct ControlErrorDetail: Codable, Sendable, Hashable {
+    /// Stable machine-readable code, e.g. `control.forbidden`.
+    public var code: String
+    /// Human message in the requested language.
+    public var message: String
+    /// Creates an error.
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Stable error codes of the control API itself (module errors keep their own codes, e.g. `queue.not_found`).
+public enum ControlErrorCode {
+    /// Peer is not in a group allowed to do this.
+    public static let forbidden = "control.forbidden"
+    /// No route for this path.
+    public static let notFound = "control.not_found"
+    /// The route exists but not with this method.
+    public static let methodNotAllowed = "control.method_not_allowed"
+    /// The body is not valid JSON or has wrong types.
+    public static let badRequest = "control.bad_request"
+    /// The body exceeds the limit.
+    public static let tooLarge = "control.body_too_large"
+    /// Another client controls the intake session.
+    public static let sessionBusy = "control.intake_busy"
+    /// No intake session, or the id is not the current one.
+    public static let noSession = "control.no_intake_session"
+    /// The intake state machine refused the step.
+    public static let refused = "control.intake_refused"
+    /// The feature is not available in this profile or not configured.
+    public static let unavailable = "control.unavailable"
+    /// A device error (reader, card, scanner).
+    public static let device = "control.device_error"
+    /// Unexpected internal failure.
+    public static let `internal` = "control.internal"
+}

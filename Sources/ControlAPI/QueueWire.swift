@@ -1,0 +1,165 @@
+import Foundation
+
+/// One queue row on the wire: no personal data.
+public struct QueueItemWire: Codable, Sendable, Hashable {
+    /// Application id (UUID).
+    public var id: String
+    /// Local state (`captured`, `ready`, `held`, …).
+    public var local: String
+    /// Central state kind (`unknown`, `accepted`, …).
+    public var central: String
+    /// C06's reason when rejected.
+    public var centralReason: String?
+    /// When it was taken.
+    public var capturedAt: Date
+    /// Commune code.
+    public var communeCode: String
+    /// Operator who took it.
+    public var operatorID: String
+    /// Bundle kind.
+    public var bundle: String
+    /// Upload attempts.
+    public var attempts: Int
+    /// Payload purged after acceptance.
+    public var purged: Bool
+    /// Creates a value.
+    public init(
+        id: String, local: String, central: String, centralReason: String?, capturedAt: Date,
+        communeCode: String,
+        operatorID: String, bundle: String, attempts: Int, purged: Bool
+    ) {
+        self.id = id
+        self.local = local
+        self.central = central
+        self.centralReason = centralReason
+        self.capturedAt = capturedAt
+        self.communeCode = communeCode
+        self.operatorID = operatorID
+        self.bundle = bundle
+        self.attempts = attempts
+        self.purged = purged
+    }
+}
+
+/// `GET /v1/queue`: a page; pass `next` as `?after=` for the following one.
+public struct QueuePageWire: Codable, Sendable, Hashable {
+    /// Items, newest first.
+    public var items: [QueueItemWire]
+    /// Opaque cursor, nil at the end.
+    public var next: String?
+    /// Creates a value.
+    public init(items: [QueueItemWire], next: String?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+/// `GET /v1/queue/{id}`: the role-appropriate view (masked for operators).
+public struct ApplicationDetailWire: Codable, Sendable, Hashable {
+    /// The receipt columns.
+    public var item: QueueItemWire
+    /// Personal data is shown in full (supervisors asking with `?unmasked=true`).
+    public var unmasked: Bool
+    /// ID number (masked unless `unmasked`).
+    public var idNumber: String
+    /// Name (initials unless `unmasked`).
+    public var fullName: String
+    /// Date of birth (year only unless `unmasked`).
+    public var dateOfBirth: String
+    /// Phone (masked unless `unmasked`).
+    public var phone: String?
+    /// Fingers with quality or exception.
+    public var fingerprints: [String]
+    /// Authenticity verdict.
+    public var authenticity: String
+    /// Priority group.
+    public var priorityGroup: String?
+    /// Registration point.
+    public var placeName: String
+    /// Creates a value.
+    public init(
+        item: QueueItemWire, unmasked: Bool, idNumber: String, fullName: String, dateOfBirth: String,
+        phone: String?, fingerprints: [String], authenticity: String, priorityGroup: String?,
+        placeName: String
+    ) {
+        self.item = item
+        self.unmasked = unmasked
+        self.idNumber = idNumber
+        self.fullName = fullName
+        self.dateOfBirth = dateOfBirth
+        self.phone = phone
+        self.fingerprints = fingerprints
+        self.authenticity = authenticity
+        self.priorityGroup = priorityGroup
+        self.placeName = placeName
+    }
+}
+
+/// Body of `hold` and `cancel`: a reason code (required) and an optional note (sealed in the audit log).
+public struct QueueActionRequest: Codable, Sendable, Hashable {
+    /// Reason code, e.g. `citizen_request`.
+    public var reason: String?
+    /// Free-text note (stored sealed, never logged).
+    public var note: String?
+    /// Creates a value.
+    public init(reason: String? = nil, note: String? = nil) {
+        self.reason = reason
+        self.note = note
+    }
+}
+
+/// Answer of a queue action: the new status.
+public struct QueueActionResult: Codable, Sendable, Hashable {
+    /// Application id.
+    public var id: String
+    /// New local state.
+    public var local: String
+    /// Central state kind.
+    public var central: String
+    /// Creates a value.
+    public init(id: String, local: String, central: String) {
+        self.id = id
+        self.local = local
+        self.central = central
+    }
+}
+
+/// `GET /v1/reports/daily|weekly`.
+public struct ReportWire: Codable, Sendable, Hashable {
+    /// `daily` or `weekly`.
+    public var period: String
+    /// First day (ISO).
+    public var from: String
+    /// Last day (ISO).
+    public var through: String
+    /// One line per commune.
+    public var lines: [ReportLineWire]
+    /// Creates a value.
+    public init(period: String, from: String, through: String, lines: [ReportLineWire]) {
+        self.period = period
+        self.from = from
+        self.through = through
+        self.lines = lines
+    }
+}
+
+/// One commune's report line.
+public struct ReportLineWire: Codable, Sendable, Hashable {
+    public var communeCode: String
+    public var taken: Int
+    public var pending: Int
+    public var accepted: Int
+    public var activated: Int
+    public var rejected: Int
+    /// Creates a value.
+    public init(
+        communeCode: String, taken: Int, pending: Int, accepted: Int, activated: Int, rejected: Int
+    ) {
+        self.communeCode = communeCode
+        self.taken = taken
+        self.pending = pending
+        self.accepted = accepted
+        self.activated = activated
+        self.rejected = rejected
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// `GET /v1/status`: the station at a glance. No personal data.
+public struct StationStatus: Codable, Sendable, Hashable {
+    /// stationd version.
+    public var version: String
+    /// Configured profile: `intake` or `health`.
+    public var profile: String
+    /// Seconds since the daemon started.
+    public var uptimeSeconds: Int
+    /// Card readers and fingerprint scanners.
+    public var devices: DevicesStatus
+    /// Queue counts.
+    public var queue: QueueCounts
+    /// Upload state from the upload service.
+    public var uplink: UploadStatus
+    /// Offline freeze rules in force (placeholder until Uplink provides them: always empty).
+    public var freezeRules: [String]
+    /// The intake session, if any.
+    public var intake: IntakeSummary
+    /// The store's audit chain verified intact when the daemon started.
+    public var storeConsistent: Bool
+    /// Creates a status.
+    public init(
+        version: String, profile: String, uptimeSeconds: Int, devices: DevicesStatus,
+        queue: QueueCounts,
+        uplink: UploadStatus, freezeRules: [String], intake: IntakeSummary, storeConsistent: Bool
+    ) {
+        self.storeConsistent = storeConsistent
+        self.version = version
+        self.profile = profile
+        self.uptimeSeconds = uptimeSeconds
+        self.devices = devices
+        self.queue = queue
+        self.uplink = uplink
+        self.freezeRules = freezeRules
+        self.intake = intake
+    }
+}
+
+/// Devices as last seen by the monitors.
+public struct DevicesStatus: Codable, Sendable, Hashable {
+    /// Whether pcscd is reachable.
+    public var pcscAvailable: Bool
+    /// Card readers.
+    public var readers: [ReaderInfo]
+    /// Fingerprint scanners.
+    public var fingerprintScanners: [ScannerInfo]
+    /// Creates a value.
+    public init(pcscAvailable: Bool, readers: [ReaderInfo], fingerprintScanners: [ScannerInfo]) {
+        self.pcscAvailable = pcscAvailable
+        self.readers = readers
+        self.fingerprintScanners = fingerprintScanners
+    }
+}
+
+/// `GET /v1/readers` item.
+public struct ReaderInfo: Codable, Sendable, Hashable {
+    /// PC/SC reader name.
+    public var name: String
+    /// A card is on the reader.
+    public var cardPresent: Bool
+    /// The card's ATR in hex, when present.
+    public var atr: String?
+    /// Creates a value.
+    public init(name: String, cardPresent: Bool, atr: String?) {
+        self.name = name
+        self.cardPresent = cardPresent
+        self.atr = atr
+    }
+}
+
+/// `GET /v1/fingerprint` item.
+public struct ScannerInfo: Codable, Sendable, Hashable {
+    /// Station-wide id (`usb:…`, `sim:0`).
+    public var id: String
+    /// Model name.
+    public var name: String
+    /// Driver family.
+    public var driver: String
+    /// Creates a value.
+    public init(id: String, name: String, driver: String) {
+        self.id = id
+        self.name = name
+        self.driver = driver
+    }
+}
+
+/// Queue counts by local state, plus the total.
+public struct QueueCounts: Codable, Sendable, Hashable {
+    /// Count per local state name (`captured`, `ready`, …); states with no rows are present with 0.
+    public var byState: [String: Int]
+    /// All applications.
+    public var total: Int
+    /// Creates a value.
+    public init(byState: [String: Int], total: Int) {
+        self.byState = byState
+        self.total = total
+    }
+}
+
+/// The intake session in the status page.
+public struct IntakeSummary: Codable, Sendable, Hashable {
+    /// A session is open.
+    public var active: Bool
+    /// Its state name.
+    public var state: String?
+    /// Creates a value.
+    public init(active: Bool, state: String?) {
+        self.active = active
+        self.state = state
+    }
+}
+
+/// `GET /v1/upload`, and the `uplink` of the status.
+public struct UploadStatus: Codable, Sendable, Hashable {
+    /// An uplink is configured (false: the "not configured" placeholder).
+    public var configured: Bool
+    /// `notConfigured`, `idle`, `uploading`, `offline`, `failed`.
+    public var state: String
+    /// Progress of the running upload, 0...1.
+    public var progress: Double?
+    /// Applications sent in the running upload.
+    public var sent: Int?
+    /// Applications to send in the running upload.
+    public var total: Int?
+    /// When the last successful sync ended.
+    public var lastSyncAt: Date?
+    /// Creates a value.
+    public init(
+        configured: Bool, state: String, progress: Double? = nil, sent: Int? = nil, total: Int? = nil,
+        lastSyncAt: Date? = nil
+    ) {
+        self.configured = configured
+        self.state = state
+        self.progress = progress
+        self.sent = sent
+        self.total = total
+        self.lastSyncAt = lastSyncAt
+    }
+}
+
+/// `POST /v1/upload` and `POST /v1/export` answer: long work returns an id to poll.
+public struct JobAccepted: Codable, Sendable, Hashable {
+    /// The job id.
+    public var id: String
+    /// Where to poll.
+    public var poll: String
+    /// Creates a value.
+    public init(id: String, poll: String) {
+        self.id = id
+        self.poll = poll
+    }
+}

@@ -1,0 +1,51 @@
+/// A configuration problem, naming the key and the line (0 when it came from the environment).
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Stable codes.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The code text.
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+        /// `config.unreadable`
+        public static let unreadable = Code("config.unreadable")
+        /// `config.syntax`
+        public static let syntax = Code("config.syntax")
+        /// `config.unknown_key`
+        public static let unknownKey = Code("config.unknown_key")
+        /// `config.invalid_value`
+        public static let invalidValue = Code("config.invalid_value")
+        /// `config.duplicate_key`
+        public static let duplicateKey = Code("config.duplicate_key")
+    }
+
+    /// The code.
+    public let code: Code
+    /// The key concerned, if any.
+    public let key: String?
+    /// File line (1-based); nil for environment overrides or whole-file errors.
+    public let line: Int?
+    /// What is wrong.
+    public let reason: String
+
+    /// Creates an error.
+    public init(_ code: Code, key: String?, line: Int?, _ reason: String) {
+        self.code = code
+        self.key = key
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String {
+        var where_ = ""
+        if let line { where_ += "line \(line): " }
+        if let key { where_ += "\(key): " }
+        return "\(where_)\(reason) [\(code.rawValue)]"
+    }
+}
+
+/// All problems found in one configuration (the daemon reports them all, then refuses to start).
+public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
+    /// The problems, in file order.
+    public let errors: [ConfigurationError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,85 @@
+/// One documented key of `stationd.conf`: its section-qualified name, default and what it means.
+///
+/// The table in `ConfigurationKey.all` is the single source of truth: the parser accepts only these keys,
+/// `stationctl config check` and the example file list them, and every key has a default.
+public struct ConfigurationKey: Sendable, Hashable {
+    /// `section.name`, e.g. `control.socket`.
+    public let name: String
+    /// The default value, as written in the file.
+    public let defaultValue: String
+    /// What the key does (English; the example file carries Vietnamese too).
+    public let help: String
+
+    /// The environment variable that overrides the key: `STATIOND_` + name upper-cased, `.` → `_`.
+    public var environmentVariable: String {
+        "STATIOND_" + name.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Every key, in the order of the example file.
+    public static let all: [ConfigurationKey] = [
+        .init(
+            name: "station.profile", defaultValue: "intake",
+            help: "intake (level-2 registration point) or health (check-in desk: verify only)"),
+        .init(
+            name: "control.socket", defaultValue: "/run/stationd/control.sock",
+            help: "control socket path"),
+        .init(
+            name: "control.socket_group", defaultValue: "stationd-operators",
+            help: "group owning the socket (name or number; empty: leave as is)"),
+        .init(
+            name: "control.max_body_bytes", defaultValue: "2097152", help: "largest request body accepted"
+        ),
+        .init(
+            name: "auth.operators_group", defaultValue: "stationd-operators",
+            help: "group whose members may read and take applications"),
+        .init(
+            name: "auth.supervisors_group", defaultValue: "stationd-supervisors",
+            help: "group whose members may also hold, cancel, override, export"),
+        .init(
+            name: "store.database", defaultValue: "/var/lib/stationd/queue.sqlite", help: "queue database"
+        ),
+        .init(
+            name: "store.key_file", defaultValue: "/var/lib/stationd/queue.key",
+            help: "payload key file (0600)"),
+        .init(
+            name: "store.minimum_free_mib", defaultValue: "64",
+            help: "refuse writes below this free space"),
+        .init(
+            name: "store.retention_days", defaultValue: "30",
+            help: "keep payloads this long after acceptance"),
+        .init(
+            name: "purge.interval_seconds", defaultValue: "3600",
+            help: "how often the retention purge runs"),
+        .init(
+            name: "point.commune_code", defaultValue: "00000",
+            help: "commune code of the registration point"),
+        .init(name: "point.kind", defaultValue: "fixed", help: "fixed or mobile"),
+        .init(
+            name: "point.name", defaultValue: "Điểm đăng ký", help: "place name shown on applications"),
+        .init(name: "intake.minimum_age", defaultValue: "14", help: "minimum age on the day of intake"),
+        .init(
+            name: "intake.required_fingers", defaultValue: "2,7",
+            help: "ISO finger positions that must be captured or excused (2 right index, 7 left index)"),
+        .init(name: "intake.minimum_fingerprint_quality", defaultValue: "40", help: "0...100"),
+        .init(
+            name: "intake.overridable_verdicts", defaultValue: "noTrustAnchor",
+            help: "authenticity verdicts a supervisor may override (hashMismatch and clone never)"),
+        .init(
+            name: "intake.card_timeout_seconds", defaultValue: "20",
+            help: "one card exchange may take this long"),
+        .init(name: "biometrics.usb", defaultValue: "true", help: "use USB fingerprint scanners"),
+        .init(
+            name: "biometrics.simulator", defaultValue: "",
+            help: "offer the simulated scanner with these conditions (e.g. good); empty: off"),
+        .init(
+            name: "biometrics.poll_seconds", defaultValue: "5", help: "how often scanners are listed"),
+        .init(
+            name: "uplink.url", defaultValue: "", help: "central upload endpoint; empty: not configured"),
+        .init(
+            name: "log.level", defaultValue: "info",
+            help: "trace, debug, info, notice, warning, error, critical"),
+    ]
+
+    /// Looks a key up by name.
+    public static func named(_ name: String) -> ConfigurationKey? { all.first { $0.name == name } }
+}

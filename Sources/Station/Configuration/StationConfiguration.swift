@@ -1,0 +1,199 @@
+import Biometrics
+import Foundation
+import Intake
+import Logging
+
+/// The daemon's configuration: one file of `[section]` / `name = value` lines plus `STATIOND_*` environment
+/// overrides, every key documented in `ConfigurationKey.all` with its default.
+public struct StationConfiguration: Sendable {
+    /// Which station this is.
+    public enum Profile: String, Sendable, CaseIterable {
+        /// Level-2 registration point: intake, queue, upload.
+        case intake
+        /// Health-facility check-in desk: card verification only.
+        case health
+    }
+
+    /// The profile.
+    public var profile: Profile
+    /// Control socket path.
+    public var socketPath: String
+    /// Socket group (name or gid), nil to leave the group alone.
+    public var socketGroup: String?
+    /// Largest request body.
+    public var maxBodyBytes: Int
+    /// Operators' group.
+    public var operatorsGroup: String
+    /// Supervisors' group.
+    public var supervisorsGroup: String
+    /// Queue database path.
+    public var databasePath: String
+    /// Queue key file path.
+    public var keyFilePath: String
+    /// Free-space floor in bytes.
+    public var minimumFreeBytes: Int64
+    /// Retention after acceptance.
+    public var retention: TimeInterval
+    /// Purge period in seconds.
+    public var purgeInterval: Double
+    /// The registration point.
+    public var point: RegistrationPoint
+    /// Validation policy.
+    public var policy: ValidationPolicy
+    /// Card exchange timeout.
+    public var cardTimeout: Double
+    /// Use USB scanners.
+    public var useUSB: Bool
+    /// Simulated scanner script (nil: off).
+    public var simulator: [SyntheticCondition]?
+    /// Scanner polling period.
+    public var biometricsPoll: Double
+    /// Upload endpoint (nil: not configured).
+    public var uplinkURL: String?
+    /// Log level.
+    public var logLevel: Logger.Level
+    /// Where each value came from (`file:LINE`, `env`, `default`), for `config check`.
+    public var sources: [String: String]
+
+    /// Loads and validates: the file (if given), then environment overrides. Throws every problem at once.
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
+        throws(ConfigurationErrors) -> StationConfiguration
+    {
+        var values: [String: (String, Int?)] = [:]
+        var errors: [ConfigurationError] = []
+        if let file {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                let parsed = ConfigurationFile.parse(text)
+                errors += parsed.errors
+                for (key, entry) in parsed.values { values[key] = (entry.value, entry.line) }
+            } catch {
+                throw ConfigurationErrors(errors: [
+                    ConfigurationError(.unreadable, key: nil, line: nil, "cannot read \(file): \(error)")
+                ])
+            }
+        }
+        for key in ConfigurationKey.all {
+            if let value = environment[key.environmentVariable] { values[key.name] = (value, nil) }
+        }
+        // The simulator may also be switched on the way the by-hand tools do it.
+        if values["biometrics.simulator"] == nil,
+            let value = environment["STATION_FINGERPRINT_SIMULATOR"],
+            !value.isEmpty, value != "0"
+        {
+            values["biometrics.simulator"] = (value == "1" ? "good" : value, nil)
+        }
+        var reader = Reader(values: values)
+        let configuration = StationConfiguration(reader: &reader)
+        errors += reader.errors
+        guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
+        return configuration
+    }
+
+    private init(reader r: inout Reader) {
+        profile = r.value("station.profile") { Profile(rawValue: $0) } ?? .intake
+        socketPath =
+            r.value("control.socket") { $0.hasPrefix("/") ? $0 : nil } ?? "/run/stationd/control.sock"
+        let group = r.string("control.socket_group")
+        socketGroup = group.isEmpty ? nil : group
+        maxBodyBytes =
+            r.value("control.max_body_bytes") { Int($0).flatMap { $0 >= 1024 ? $0 : nil } } ?? 2_097_152
+        operatorsGroup = r.string("auth.operators_group")
+        supervisorsGroup = r.string("auth.supervisors_group")
+        databasePath = r.value("store.database") { $0.hasPrefix("/") ? $0 : nil } ?? ""
+        keyFilePath = r.value("store.key_file") { $0.hasPrefix("/") ? $0 : nil } ?? ""
+        minimumFreeBytes =
+            Int64(r.value("store.minimum_free_mib") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 64)
+            << 20
+        retention =
+            Double(r.value("store.retention_days") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 30)
+            * 86_400
+        purgeInterval =
+            r.value("purge.interval_seconds") { Double($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 3600
+        let kind = r.value("point.kind") { RegistrationPoint.Kind(rawValue: $0) } ?? .fixed
+        let commune =
+            r.value("point.commune_code") { $0.allSatisfy(\.isNumber) && !$0.isEmpty ? $0 : nil }
+            ?? "00000"
+        point = RegistrationPoint(communeCode: commune, kind: kind, placeName: r.string("point.name"))
+        let age =
+            r.value("intake.minimum_age") { Int($0).flatMap { (0...120).contains($0) ? $0 : nil } } ?? 14
+        let fingers: Set<Intake.FingerPosition> =
+            r.value("intake.required_fingers") { text in
+                let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+                let positions = parts.compactMap { Int($0).flatMap(Intake.FingerPosition.init(rawValue:)) }
+                return positions.count == parts.count ? Set(positions) : nil
+            } ?? [.rightIndex, .leftIndex]
+        let quality =
+            r.value("intake.minimum_fingerprint_quality") {
+                Int($0).flatMap { (0...100).contains($0) ? $0 : nil }
+            } ?? 40
+        let verdicts: Set<AuthenticityVerdict> =
+            r.value("intake.overridable_verdicts") { text in
+                let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+                let found = parts.compactMap(AuthenticityVerdict.init(rawValue:))
+                return found.count == parts.count ? Set(found) : nil
+            } ?? [.noTrustAnchor]
+        policy = ValidationPolicy(
+            minimumAge: age, overridableVerdicts: verdicts, requiredFingers: fingers,
+            minimumFingerprintQuality: quality)
+        cardTimeout =
+            r.value("intake.card_timeout_seconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 20
+        useUSB = r.value("biometrics.usb") { Reader.bool($0) } ?? true
+        let script = r.value("biometrics.simulator") { text -> [SyntheticCondition]? in
+            let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            let found = parts.compactMap(SyntheticCondition.init(rawValue:))
+            return found.count == parts.count ? found : nil
+        }
+        simulator = (script?.isEmpty ?? true) ? nil : script
+        biometricsPoll =
+            r.value("biometrics.poll_seconds") { Double($0).flatMap { $0 >= 0.2 ? $0 : nil } } ?? 5
+        let url = r.string("uplink.url")
+        uplinkURL = url.isEmpty ? nil : url
+        logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
+        sources = r.sources
+    }
+
+    /// Reads typed values, recording a problem (with key and line) for each bad one.
+    struct Reader {
+        let values: [String: (String, Int?)]
+        var errors: [ConfigurationError] = []
+        var sources: [String: String] = [:]
+
+        init(values: [String: (String, Int?)]) { self.values = values }
+
+        mutating func string(_ key: String) -> String {
+            guard let (value, line) = values[key] else {
+                sources[key] = "default"
+                return ConfigurationKey.named(key)?.defaultValue ?? ""
+            }
+            sources[key] = line.map { "file:\($0)" } ?? "env"
+            return value
+        }
+
+        mutating func value<T>(_ key: String, _ parse: (String) -> T?) -> T? {
+            let text = string(key)
+            if let parsed = parse(text) { return parsed }
+            let line = values[key]?.1
+            let origin = values[key] == nil ? "default" : (line == nil ? "environment" : "file")
+            errors.append(
+                ConfigurationError(
+                    .invalidValue, key: key, line: line,
+                    "invalid value \"\(text)\" (from \(origin)); expected: \(ConfigurationKey.named(key)?.help ?? "")"
+                ))
+            return nil
+        }
+
+        static func bool(_ text: String) -> Bool? {
+            switch text.lowercased() {
+            case "true", "yes", "1", "on": true
+            case "false", "no", "0", "off": false
+            default: nil
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ControlAPI
+import Hummingbird
+import Logging
+
+/// Identifies the caller (SO_PEERCRED), refuses callers without a role, turns every error into the JSON error
+/// body in the caller's language, and counts requests.
+struct ControlMiddleware: RouterMiddleware {
+    typealias Context = StationRequestContext
+    let authorization: Authorization
+    let metrics: StationMetrics
+    let logger: Logger
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
+        let response: Response
+        do {
+            let peer = try await PeerCredentials.of(context.channel)
+            context.peer = peer
+            context.role = authorization.role(of: peer)
+            if context.role == .none {
+                logger.notice(
+                    "refused caller", metadata: ["uid": "\(peer.uid)", "path": "\(request.uri.path)"])
+                throw APIError(
+                    .forbidden,
+                    vi:
+                        "Tài khoản (uid \(peer.uid)) không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
+                    en:
+                        "Your account (uid \(peer.uid)) is not in the station's operators or supervisors group."
+                )
+            }
+            response = try await next(request, context)
+        } catch let error as APIError {
+            response = error.response(english: context.english)
+        } catch let error as HTTPError {
+            response = Self.map(error).response(english: context.english)
+        } catch {
+            logger.error("internal error", metadata: ["type": "\(type(of: error))"])
+            response = APIError(.internal, vi: "Lỗi nội bộ của trạm.", en: "Internal station error.")
+                .response(english: context.english)
+        }
+        metrics.increment(
+            "stationd_http_requests_total",
+            labels: ["status": "\(response.status.code)", "method": "\(request.method)"])
+        return response
+    }
+
+    static func map(_ error: HTTPError) -> APIError {
+        switch error.status.code {
+        case 404:
+            APIError(.notFound, vi: "Không có đường dẫn này.", en: "No such path.")
+        case 405:
+            APIError(
+                .methodNotAllowed, code: ControlErrorCode.methodNotAllowed,
+                vi: "Phương thức không được hỗ trợ.",
+                en: "Method not allowed.")
+        case 413:
+            APIError(.tooLarge, vi: "Dữ liệu gửi lên quá lớn.", en: "The request body is too large.")
+        default:
+            APIError(
+                error.status, code: ControlErrorCode.badRequest, vi: "Yêu cầu không hợp lệ.",
+                en: "Bad request: \(error.status.reasonPhrase).")
+        }
+    }
+}

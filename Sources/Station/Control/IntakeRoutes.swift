@@ -1,0 +1,86 @@
+import ControlAPI
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `/v1/intake`: one session, controlled by the connection that started it.
+struct IntakeRoutes {
+    let core: StationCore
+
+    func add(to router: Router<StationRequestContext>) {
+        router.post("/v1/intake") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(IntakeStartRequest.self, request, core, emptyOK: true)
+            let operatorID = body.operatorID ?? context.peer?.userName ?? "unknown"
+            let intake = core.intake
+            let connection = context.connection
+            let session = try await intake.start(
+                owner: connection, pid: context.peer?.pid ?? 0, operatorID: operatorID)
+            // The session belongs to this connection: when it closes, the session is abandoned.
+            context.channel.closeFuture.whenComplete { _ in
+                Task { await intake.connectionClosed(connection) }
+            }
+            return JSONResponse.make(.created, session)
+        }
+        router.get("/v1/intake/:session") { _, context in
+            try guardProfile(context)
+            return JSONResponse.make(try await core.intake.get(session(context)))
+        }
+        router.post("/v1/intake/:session/card") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(CardReadRequest.self, request, core)
+            return JSONResponse.make(
+                try await core.intake.readCard(session(context), owner: context.connection, request: body))
+        }
+        router.post("/v1/intake/:session/fingers") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(FingerRequest.self, request, core)
+            return JSONResponse.make(
+                try await core.intake.captureFinger(
+                    session(context), owner: context.connection, request: body))
+        }
+        router.put("/v1/intake/:session/portrait") { request, context in
+            try guardProfile(context)
+            let jpeg = try await Body.collect(request, core)
+            return JSONResponse.make(
+                try await core.intake.attachPortrait(
+                    session(context), owner: context.connection, jpeg: jpeg))
+        }
+        router.put("/v1/intake/:session/details") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(DetailsRequest.self, request, core)
+            let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
+            return JSONResponse.make(
+                try await core.intake.setDetails(
+                    session(context), owner: context.connection, request: body, supervisor: supervisor))
+        }
+        router.post("/v1/intake/:session/review") { _, context in
+            try guardProfile(context)
+            return JSONResponse.make(
+                try await core.intake.review(session(context), owner: context.connection))
+        }
+        router.post("/v1/intake/:session/commit") { _, context in
+            try guardProfile(context)
+            return JSONResponse.make(
+                try await core.intake.commit(session(context), owner: context.connection))
+        }
+        router.delete("/v1/intake/:session") { _, context in
+            try guardProfile(context)
+            return JSONResponse.make(
+                try await core.intake.abandon(session(context), owner: context.connection))
+        }
+    }
+
+    private func guardProfile(_ context: StationRequestContext) throws(APIError) {
+        try context.require(.operator)
+        guard core.configuration.profile == .intake else {
+            throw APIError(
+                .unavailable, vi: "Trạm ở chế độ cơ sở y tế: không tiếp nhận hồ sơ.",
+                en: "This station runs the health profile: no intake.")
+        }
+    }
+
+    private func session(_ context: StationRequestContext) -> String {
+        context.parameters.get("session") ?? ""
+    }
+}

@@ -1,0 +1,73 @@
+import ControlAPI
+import Foundation
+import Logging
+import Queue
+
+/// Everything the control routes need, built once by `StationDaemon`.
+final class StationCore: Sendable {
+    let configuration: StationConfiguration
+    let store: StoreGateway
+    let devices: DeviceState
+    let hub: EventHub
+    let metrics: StationMetrics
+    let intake: IntakeCoordinator
+    let upload: any UploadService
+    let fingerprints: FingerprintStationHandle
+    let startedAt: Date
+    /// The audit chain verified intact at start.
+    let storeConsistent: Bool
+    let cursors = CursorCache()
+    let logger: Logger
+
+    init(
+        configuration: StationConfiguration, store: StoreGateway, devices: DeviceState, hub: EventHub,
+        metrics: StationMetrics, intake: IntakeCoordinator, upload: any UploadService,
+        fingerprints: FingerprintStationHandle, storeConsistent: Bool, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.devices = devices
+        self.hub = hub
+        self.metrics = metrics
+        self.intake = intake
+        self.upload = upload
+        self.fingerprints = fingerprints
+        self.storeConsistent = storeConsistent
+        self.logger = logger
+        startedAt = Date()
+    }
+
+    /// Queue counts by local state (every state present).
+    func queueCounts() async throws -> QueueCounts {
+        let summary = try await store.run { try $0.countedSummary() }
+        var byState: [String: Int] = [:]
+        for state in LocalState.allCases { byState[state.rawValue] = summary.count(state) }
+        return QueueCounts(byState: byState, total: summary.total)
+    }
+
+    func status() async throws -> StationStatus {
+        StationStatus(
+            version: StationVersion.current, profile: configuration.profile.rawValue,
+            uptimeSeconds: Int(Date().timeIntervalSince(startedAt)), devices: devices.status(),
+            queue: try await queueCounts(), uplink: await upload.status(), freezeRules: [],
+            intake: await intake.summary, storeConsistent: storeConsistent)
+    }
+}
+
+/// Queue cursors are opaque to clients: the daemon keeps the last few and hands out tokens.
+final class CursorCache: Sendable {
+    private let state = Mutex<(order: [String], cursors: [String: QueueCursor])>(([], [:]))
+
+    func token(for cursor: QueueCursor?) -> String? {
+        guard let cursor else { return nil }
+        let token = UUID().uuidString.lowercased()
+        state.withLock { state in
+            state.cursors[token] = cursor
+            state.order.append(token)
+            if state.order.count > 512 { state.cursors.removeValue(forKey: state.order.removeFirst()) }
+        }
+        return token
+    }
+
+    func cursor(_ token: String) -> QueueCursor? { state.withLock { $0.cursors[token] } }
+}

@@ -1,0 +1,178 @@
+import Biometrics
+import ControlAPI
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Queue
+import ServiceLifecycle
+import SmartCard
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `stationd run`: composes the station from services and runs them until SIGTERM/SIGINT.
+///
+/// Start-up order (each step reported with `STATUS=`): open and migrate the store (and verify its audit
+/// chain), probe the card readers and fingerprint scanners, bind the control socket; only then `READY=1`.
+/// Services: control server, reader monitor, biometric monitor, intake sessions, retention purge, watchdog.
+public enum StationDaemon {
+    /// Runs the daemon; returns after a graceful shutdown.
+    public static func run(configuration: StationConfiguration, logger: Logger) async throws {
+        let notifier = SystemdNotifier()
+        let activation = SocketActivation()
+
+        notifier.status("opening the store")
+        let directory = (configuration.databasePath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let queue = try ApplicationQueue(
+            configuration: .init(
+                databasePath: configuration.databasePath, keyFilePath: configuration.keyFilePath,
+                minimumFreeBytes: configuration.minimumFreeBytes, retention: configuration.retention))
+        let store = StoreGateway(queue: queue)
+        let audit = try await store.run { try $0.verifyAudit() }
+        if !audit.isIntact {
+            logger.critical(
+                "audit chain broken",
+                metadata: ["sequence": "\(audit.firstBrokenSequence.map(String.init) ?? "?")"])
+        }
+        logger.info(
+            "store open", metadata: ["audit_entries": "\(audit.entries)", "intact": "\(audit.isIntact)"])
+
+        notifier.status("probing devices")
+        let devices = DeviceState()
+        await probeReaders(devices, logger: logger)
+        let fingerprintStation: FingerprintStation?
+        do {
+            fingerprintStation = try FingerprintStation(
+                configuration: BiometricsConfiguration(
+                    simulator: configuration.simulator, useUSB: configuration.useUSB))
+        } catch {
+            logger.warning("fingerprint layer unavailable", metadata: ["error": "\(type(of: error))"])
+            fingerprintStation = nil
+        }
+        let fingerprints = FingerprintStationHandle(station: fingerprintStation)
+        devices.setScanners(await fingerprints.scanners())
+
+        let hub = EventHub()
+        let metrics = StationMetrics()
+        let intake = IntakeCoordinator(
+            .init(
+                store: store, fingerprints: fingerprints, devices: devices, hub: hub,
+                point: configuration.point,
+                policy: configuration.policy, cardTimeout: configuration.cardTimeout, logger: logger))
+        let core = StationCore(
+            configuration: configuration, store: store, devices: devices, hub: hub, metrics: metrics,
+            intake: intake, upload: NotConfiguredUpload(), fingerprints: fingerprints,
+            storeConsistent: audit.isIntact, logger: logger)
+
+        let socketPath = activation.path ?? configuration.socketPath
+        if activation.fd != nil {
+            logger.info(
+                "socket activation: rebinding the passed socket's path", metadata: ["path": "\(socketPath)"]
+            )
+        }
+        try FileManager.default.createDirectory(
+            atPath: (socketPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The socket is created with the process umask: never world-accessible, even before the chmod below.
+        umask(0o007)
+        let socketGID = configuration.socketGroup.flatMap(Authorization.gid(of:))
+        if configuration.socketGroup != nil && socketGID == nil {
+            logger.warning(
+                "socket group not found", metadata: ["group": "\(configuration.socketGroup ?? "")"])
+        }
+        let application = ControlServer.make(
+            core: core, socketPath: socketPath, logger: logger,
+            onBound: {
+                _ = chmod(socketPath, 0o660)
+                if let socketGID { _ = chown(socketPath, uid_t.max, socketGID) }
+                activation.release()
+                let readers = devices.readers.count
+                let scanners = devices.scanners.count
+                logger.notice(
+                    "ready",
+                    metadata: ["socket": "\(socketPath)", "readers": "\(readers)", "scanners": "\(scanners)"])
+                notifier.ready(
+                    status:
+                        "ready: \(readers) reader(s), \(scanners) scanner(s), profile \(configuration.profile.rawValue)"
+                )
+            })
+
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: application, serviceName: "control-server"),
+            .init(
+                service: ReaderMonitorService(
+                    devices: devices, hub: hub, intake: intake, notifier: notifier, logger: logger),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                serviceName: "reader-monitor"),
+            .init(
+                service: BiometricMonitorService(
+                    station: fingerprints, devices: devices, hub: hub, period: configuration.biometricsPoll),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                serviceName: "biometric-monitor"),
+            .init(
+                service: IntakeSessionsService(intake: intake, hub: hub),
+                successTerminationBehavior: .ignore,
+                serviceName: "intake-sessions"),
+            .init(
+                service: PurgeService(store: store, period: configuration.purgeInterval, logger: logger),
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                serviceName: "purge"),
+            .init(
+                service: WatchdogService(
+                    notifier: notifier, health: { (try? await store.run { _ in true }) ?? false }),
+                successTerminationBehavior: .ignore, serviceName: "watchdog"),
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await group.run()
+        notifier.stopping()
+        try? await store.run { try $0.checkpoint() }
+        logger.notice("stopped")
+    }
+
+    /// Lists readers once (bounded to 3 s) so the status is right from the first request.
+    static func probeReaders(_ devices: DeviceState, logger: Logger) async {
+        let names: [String]? = await withTaskGroup(of: [String]?.self) { group in
+            group.addTask { try? await CardReaders().list() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(3))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let names {
+            devices.setPCSC(true)
+            for name in names { devices.addReader(name) }
+        } else {
+            logger.warning("PC/SC not reachable at start; the reader monitor keeps trying")
+        }
+    }
+}
+
+/// Builds the Hummingbird application serving the control API on the Unix socket.
+enum ControlServer {
+    static func make(
+        core: StationCore, socketPath: String, logger: Logger, onBound: @escaping @Sendable () -> Void
+    ) -> some Service {
+        let router = Router(context: StationRequestContext.self)
+        router.add(
+            middleware: ControlMiddleware(
+                authorization: Authorization(
+                    operatorsGroup: core.configuration.operatorsGroup,
+                    supervisorsGroup: core.configuration.supervisorsGroup),
+                metrics: core.metrics, logger: logger))
+        StationRoutes(core: core).add(to: router)
+        QueueRoutes(core: core).add(to: router)
+        IntakeRoutes(core: core).add(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "stationd"),
+            onServerRunning: { _ in onBound() },
+            logger: logger)
+    }
+}

@@ -1,0 +1,411 @@
+import CentralAPI
+import Foundation
+import Intake
+import Queue
+
+/// Store-and-forward upload: batches ready applications, packages them, offers a manifest, uploads the payload
+/// in resumable chunks, and moves the rows with each answer in one transaction. Exactly once: the application
+/// id is the idempotency key at the central, rows stay `batched` until an answer names them, and `batched`
+/// leftovers (cut link, partial answer, crash) are offered again first, answered `alreadyHave` if they arrived.
+///
+/// Queue calls block on SQLite/fsync; the daemon runs the uploader on its own task, away from latency-sensitive
+/// work.
+public final class Uploader: Sendable {
+    /// Settings.
+    public struct Configuration: Sendable {
+        /// The central.
+        public var client: CentralClient
+        /// Batching.
+        public var policy: BatchPolicy
+        /// Retry timing.
+        public var backoff: Backoff
+        /// Payload chunk size: a cut link costs at most this much resent.
+        public var chunkSize: Int
+        /// Where `uplink-state.json` (last successful sync) is kept.
+        public var stateDirectory: String
+        /// Creates settings.
+        public init(
+            client: CentralClient, policy: BatchPolicy = BatchPolicy(), backoff: Backoff = Backoff(),
+            chunkSize: Int = 256 << 10, stateDirectory: String
+        ) {
+            self.client = client
+            self.policy = policy
+            self.backoff = backoff
+            self.chunkSize = chunkSize
+            self.stateDirectory = stateDirectory
+        }
+    }
+
+    let queue: ApplicationQueue
+    let configuration: Configuration
+    let credentials: StationCredentials
+    let events: @Sendable (UplinkEvent) -> Void
+
+    /// Creates an uploader for an enrolled station.
+    public init(
+        queue: ApplicationQueue, credentials: StationCredentials, configuration: Configuration,
+        events: @escaping @Sendable (UplinkEvent) -> Void = { _ in }
+    ) throws(UplinkError) {
+        guard credentials.centralKey != nil else { throw UplinkError(.notEnrolled, "the station is not enrolled") }
+        self.queue = queue
+        self.credentials = credentials
+        self.configuration = configuration
+        self.events = events
+    }
+
+    /// Enrolls the station with a one-time token and records the central's key.
+    public static func enroll(
+        client: CentralClient, credentials: StationCredentials, token: String
+    ) async throws -> StationCredentials {
+        let request = EnrollmentRequest(
+            stationID: credentials.stationID, token: token,
+            signingKey: credentials.signingKey.publicKey.rawRepresentation)
+        do {
+            let answer = try await client.call(
+                "POST", CentralPath.enrollment, json: request, credentials: nil, as: EnrollmentResponse.self)
+            return try credentials.enrolled(answer)
+        } catch let error as CentralClient.CallError {
+            throw UplinkError(.central, "enrollment refused", central: error.error)
+        }
+    }
+
+    // MARK: - Drain
+
+    /// What a drain did.
+    public struct DrainReport: Sendable, Hashable {
+        /// Batches finished.
+        public var batches = 0
+        /// Items the central now holds (received or already had).
+        public var received = 0
+        /// Items moved to needsAttention.
+        public var refused = 0
+        /// Payload bytes sent (including resent bytes).
+        public var bytesSent = 0
+        /// Retries after transient failures.
+        public var retries = 0
+    }
+
+    /// Uploads until nothing is ready or batched, retrying transient failures with backoff until `deadline`.
+    /// `force` sends partial batches without waiting for the policy's age.
+    @discardableResult
+    public func drain(until deadline: Date, force: Bool = true) async throws -> DrainReport {
+        var report = DrainReport()
+        var attempt = 0
+        var generator = SystemRandomNumberGenerator()
+        while Date() < deadline {
+            do {
+                if attempt > 0 || report.batches == 0 {
+                    // Cheap probe before work and after failures: no link, no batch cut, no rows moved.
+                    guard await configuration.client.probe(timeout: min(5, configuration.client.timeout)) else {
+                        events(.offline)
+                        throw CentralClient.CallError(
+                            error: CentralError(.transport, "the central is unreachable"), status: nil,
+                            retryAfter: nil)
+                    }
+                }
+                guard try await uploadBatch(force: force, report: &report) else { break }
+                attempt = 0
+            } catch let error as CentralClient.CallError where error.isTransient {
+                let delay = configuration.backoff.delay(
+                    attempt: attempt, retryAfter: error.retryAfter, using: &generator)
+                attempt += 1
+                report.retries += 1
+                events(.retrying(after: delay, code: error.error.code.rawValue))
+                if Date().addingTimeInterval(delay) >= deadline { break }
+                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            }
+        }
+        if try await store({ queue in try !queue.uplinkCandidates(in: [.ready, .batched], limit: 1).isEmpty }), force {
+            throw UplinkError(.deadline, "applications remain after the deadline")
+        }
+        return report
+    }
+
+    /// Uploads one batch. Returns false when there was nothing (or not yet enough) to send.
+    func uploadBatch(force: Bool, report: inout DrainReport) async throws -> Bool {
+        let policy = configuration.policy
+        let waiting = try await store { queue in
+            try queue.uplinkCandidates(in: [.ready, .batched], limit: policy.maxCount + 1)
+        }
+        let leftovers = waiting.contains { $0.status.local == .batched }
+        let count = policy.take(
+            sizes: waiting.map(\.sealedBytes), oldest: waiting.first?.capturedAt, now: Date(),
+            force: force || leftovers)
+        guard count > 0 else { return false }
+        let chosen = Array(waiting.prefix(count))
+
+        // Intent first: ready → batched, durably, before anything leaves the station.
+        let intent = chosen.filter { $0.status.local == .ready }.map { candidate in
+            UplinkChange(id: candidate.id, action: "batch") { status in
+                var next = status
+                next.local = .batched
+                return [next]
+            }
+        }
+        try await store { queue in try queue.applyUplinkChanges(intent, by: .system) }
+
+        var packaged: [PackagedItem] = []
+        var broken: [UplinkChange] = []
+        for candidate in chosen {
+            do {
+                let application = try await store { queue in try queue.application(candidate.id) }
+                packaged.append(try Packager.package(application, credentials: credentials))
+            } catch let error as QueueError {
+                broken.append(Self.attention(candidate.id, reason: error.code.rawValue))
+            } catch {
+                broken.append(Self.attention(candidate.id, reason: CentralError.Code.packaging.rawValue))
+            }
+        }
+        let brokenChanges = broken
+        try await store { queue in try queue.applyUplinkChanges(brokenChanges, by: .system) }
+        report.refused += broken.count
+        guard !packaged.isEmpty else { return true }
+
+        let batchID = UUID().uuidString
+        let manifest = BatchManifest(
+            batchID: batchID, stationID: credentials.stationID, createdAt: Date(), items: packaged.map(\.item))
+        events(
+            .batchOffered(batch: batchID, items: packaged.count, bytes: packaged.reduce(0) { $0 + $1.envelope.count }))
+        let answer = try await configuration.client.call(
+            "POST", CentralPath.batches, json: manifest, credentials: credentials, as: ManifestResponse.self)
+
+        var changes: [UplinkChange] = []
+        var send: [PackagedItem] = []
+        let byID = Dictionary(uniqueKeysWithValues: packaged.map { ($0.item.applicationID, $0) })
+        for decision in answer.decisions {
+            guard let item = byID[decision.applicationID] else { continue }
+            switch decision.decision {
+            case .send: send.append(item)
+            case .alreadyHave: changes.append(Self.received(item.id))
+            case .refused: changes.append(Self.attention(item.id, reason: decision.reason ?? "central.refused"))
+            }
+        }
+        let answered = changes
+        try await store { queue in try queue.applyUplinkChanges(answered, by: .system) }
+        report.received += changes.filter { $0.action == "upload_ack" }.count
+        report.refused += changes.filter { $0.action != "upload_ack" }.count
+
+        var results: [ItemResult] = []
+        if !send.isEmpty {
+            let payload = send.reduce(into: Data()) { $0.append($1.envelope) }
+            guard payload.count == answer.uploadLength else {
+                throw UplinkError(
+                    .central, "the central expects \(answer.uploadLength) bytes, the station has \(payload.count)")
+            }
+            results = try await upload(
+                batchID: batchID, payload: payload, from: answer.uploadOffset, report: &report)
+        }
+        var final: [UplinkChange] = []
+        let sendIDs = Dictionary(uniqueKeysWithValues: send.map { ($0.item.applicationID, $0.id) })
+        for result in results {
+            guard let id = sendIDs[result.applicationID] else { continue }
+            switch result.outcome {
+            case .received: final.append(Self.received(id))
+            case .refused: final.append(Self.attention(id, reason: result.reason ?? "central.refused"))
+            }
+        }
+        let finalChanges = final
+        try await store { queue in try queue.applyUplinkChanges(finalChanges, by: .system) }
+        let received = final.filter { $0.action == "upload_ack" }.count
+        report.received += received
+        report.refused += final.count - received
+        report.batches += 1
+        try recordSync()
+        events(
+            .batchFinished(
+                batch: batchID, received: received + changes.filter { $0.action == "upload_ack" }.count,
+                refused: final.count - received, unanswered: send.count - final.count))
+        return true
+    }
+
+    /// Uploads `payload` from `offset` in chunks; after a transient failure, asks the receiver how much it holds
+    /// and resumes there. Returns the per-item results of the completing chunk.
+    func upload(
+        batchID: String, payload: Data, from offset: Int, report: inout DrainReport
+    ) async throws -> [ItemResult] {
+        var offset = offset
+        var attempt = 0
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            do {
+                let (next, results) = try await step(
+                    batchID: batchID, payload: payload, offset: offset, report: &report)
+                if let results { return results }
+                offset = next
+                attempt = 0
+            } catch let error as CentralClient.CallError where error.isTransient {
+                let delay = configuration.backoff.delay(
+                    attempt: attempt, retryAfter: error.retryAfter, using: &generator)
+                attempt += 1
+                report.retries += 1
+                events(.retrying(after: delay, code: error.error.code.rawValue))
+                if attempt > 12 { throw error }
+                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                // Resynchronise: the cut may have come after the receiver stored the chunk.
+                if let state = try? await progress(batchID) {
+                    if let results = state.results { return results }
+                    offset = state.offset
+                }
+            }
+        }
+    }
+
+    /// What the receiver holds of a batch.
+    func progress(_ batchID: String) async throws -> UploadProgress {
+        let data = try await configuration.client.call("GET", CentralPath.offset(batchID), credentials: credentials)
+        return try configuration.client.decode(UploadProgress.self, data)
+    }
+
+    /// Sends the chunk at `offset`; returns the new offset, and the results once complete.
+    func step(
+        batchID: String, payload: Data, offset: Int, report: inout DrainReport
+    ) async throws -> (Int, [ItemResult]?) {
+        if offset >= payload.count {
+            let state = try await progress(batchID)
+            if let results = state.results { return (state.offset, results) }
+            if state.offset >= payload.count { return (state.offset, []) }
+            return (state.offset, nil)
+        }
+        let end = min(payload.count, offset + configuration.chunkSize)
+        let chunk = payload.subdata(in: offset..<end)
+        report.bytesSent += chunk.count
+        let data = try await configuration.client.call(
+            "PUT", CentralPath.payload(batchID, offset: offset), body: chunk, credentials: credentials)
+        let progress = try configuration.client.decode(UploadProgress.self, data)
+        events(.progress(batch: batchID, sentBytes: progress.offset, totalBytes: payload.count))
+        return (progress.offset, progress.results)
+    }
+
+    /// The uploader's own thread for the queue's blocking SQLite and fsync calls, off Swift's cooperative pool.
+    static let storeThread = DispatchQueue(label: "uplink.queue-store")
+
+    /// Runs a queue call on `storeThread`.
+    @discardableResult
+    func store<T: Sendable>(_ body: @escaping @Sendable (ApplicationQueue) throws -> T) async throws -> T {
+        let queue = self.queue
+        return try await withCheckedThrowingContinuation { continuation in
+            Self.storeThread.async {
+                continuation.resume(with: Result { try body(queue) })
+            }
+        }
+    }
+
+    static func received(_ id: ApplicationID) -> UplinkChange {
+        UplinkChange(id: id, action: "upload_ack") { status in
+            [
+                ApplicationStatus(
+                    local: .uploaded,
+                    central: status.central.kind == .unknown || status.central == .resend
+                        ? .received : status.central)
+            ]
+        }
+    }
+
+    static func attention(_ id: ApplicationID, reason: String) -> UplinkChange {
+        UplinkChange(id: id, action: "upload_refused", reasonCode: reason) { status in
+            var next = status
+            next.local = .needsAttention
+            return [next]
+        }
+    }
+
+    // MARK: - Status sync
+
+    /// Asks the central about every uploaded or exported application not yet finished, and records the answers
+    /// (one transaction per page of 200). Returns how many applications changed state.
+    @discardableResult
+    public func syncStatus() async throws -> Int {
+        var changed = 0
+        let ids = try await store { queue in try queue.uplinkOpenApplications(limit: 100_000) }
+        var index = 0
+        while index < ids.count {
+            let page = Array(ids[index..<min(ids.count, index + 200)])
+            index += page.count
+            let answer = try await configuration.client.call(
+                "POST", CentralPath.status, json: StatusQuery(applicationIDs: page.map(\.text)),
+                credentials: credentials, as: StatusAnswer.self)
+            let changes = answer.items.compactMap { item -> UplinkChange? in
+                guard let id = ApplicationID(item.applicationID), item.state != .unknown else { return nil }
+                return UplinkChange(id: id, action: "status_sync", reasonCode: item.reason) { status in
+                    StatusSteps.steps(from: status, to: item)
+                }
+            }
+            changed += try await store { queue in try queue.applyUplinkChanges(changes, by: .system).changed.count }
+        }
+        try recordSync()
+        events(.statusSynced(changed: changed))
+        return changed
+    }
+
+    // MARK: - Sync time (for freeze rules)
+
+    struct State: Codable {
+        var firstStart: Date
+        var lastSync: Date?
+    }
+
+    var statePath: String { configuration.stateDirectory + "/uplink-state.json" }
+
+    /// The last successful sync, or the first start if never synced.
+    public func lastSync() -> Date {
+        Self.lastSync(stateDirectory: configuration.stateDirectory)
+    }
+
+    /// As `lastSync()`, read from a state folder (creating the first-start record if absent).
+    public static func lastSync(stateDirectory: String) -> Date {
+        let path = stateDirectory + "/uplink-state.json"
+        if let data = FileManager.default.contents(atPath: path),
+            let state = try? CanonicalEncoding.decode(State.self, from: data)
+        {
+            return state.lastSync ?? state.firstStart
+        }
+        let now = Date()
+        try? CanonicalEncoding.encode(State(firstStart: now)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return now
+    }
+
+    func recordSync() throws {
+        let first = Self.lastSync(stateDirectory: configuration.stateDirectory)
+        let data = FileManager.default.contents(atPath: statePath)
+        let existing = data.flatMap { try? CanonicalEncoding.decode(State.self, from: $0) }
+        let state = State(firstStart: existing?.firstStart ?? first, lastSync: Date())
+        try CanonicalEncoding.encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+    }
+}
+
+/// The transitions that record one status answer: walk the central states in order (received → accepted →
+/// activated), so every step is one the transition table allows and the audit shows each.
+public enum StatusSteps {
+    /// The steps from `status` to what the central said.
+    public static func steps(from status: ApplicationStatus, to item: StatusItem) -> [ApplicationStatus] {
+        let order: [CentralState.Kind] = [.unknown, .received, .accepted, .activated]
+        var steps: [ApplicationStatus] = []
+        var current = status
+        func go(_ central: CentralState) {
+            let next = ApplicationStatus(local: .uploaded, central: central)
+            if next != current {
+                steps.append(next)
+                current = next
+            }
+        }
+        switch item.state {
+        case .unknown:
+            return []
+        case .resend:
+            return status.local == .uploaded ? [ApplicationStatus(local: .ready, central: .resend)] : []
+        case .rejected:
+            if status.central.kind == .unknown || status.central.kind == .received || status.central == .resend {
+                go(.rejected(reason: item.reason ?? "UNSPECIFIED"))
+            }
+        case .received, .accepted, .activated:
+            if status.central.kind == .rejected || status.central.kind == .activated { return [] }
+            let target = order.firstIndex(of: CentralState.Kind(rawValue: item.state.rawValue) ?? .received) ?? 1
+            let from = (order.firstIndex(of: status.central.kind) ?? 0) + 1
+            guard from <= target else { return [] }
+            for index in from...target {
+                go(CentralState(kind: order[index], reason: nil))
+            }
+        }
+        return steps
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Fault injection, set by flags at start and changed at run time by `POST /admin/faults`.
+struct Faults: Sendable, Codable, Hashable {
+    /// Share of signed requests answered 503 with `Retry-After` (0…1).
+    var errorRate: Double = 0
+    /// Added latency per request, milliseconds.
+    var latencyMilliseconds: Int = 0
+    /// Share of payload chunks whose connection is cut half-way through the body (0…1).
+    var dropRate: Double = 0
+    /// Share of completed batches answered with results for only part of the items (0…1).
+    var partialAckRate: Double = 0
+    /// Reading speed of request bodies, bytes per second (0 = unlimited): a slow link.
+    var bytesPerSecond: Int = 0
+    /// `Retry-After` seconds sent with injected 503s.
+    var retryAfterSeconds: Int = 0
+}
+
+/// Figures for tests and the bench, from `GET /admin/stats`.
+struct Stats: Sendable, Codable, Hashable {
+    /// Request body bytes read on payload chunks (including chunks later cut).
+    var payloadBytesRead: Int = 0
+    /// Payload bytes that were appended to a batch.
+    var payloadBytesKept: Int = 0
+    /// Applications stored.
+    var itemsStored: Int = 0
+    /// Offers of applications already stored (answered `alreadyHave`).
+    var duplicatesOffered: Int = 0
+    /// Injected faults by kind.
+    var injected503: Int = 0
+    var injectedDrops: Int = 0
+    var injectedPartialAcks: Int = 0
+    /// Requests refused by authentication, by code.
+    var refusals: [String: Int] = [:]
+}

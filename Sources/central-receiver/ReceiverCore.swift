@@ -1,0 +1,180 @@
+import CentralAPI
+import Crypto
+import Foundation
+import Intake
+
+/// The receiver's protocol logic, independent of HTTP so that online batches and imported export folders go
+/// through the same checks: decrypt, verify the station signature, check the hash, store once, decide.
+final class ReceiverCore: @unchecked Sendable {
+    let store: ReceiverStore
+    let population: Population
+    let approvalDelay: TimeInterval
+    let activationDelay: TimeInterval
+    let activationRate: Double
+    private let lock = NSLock()
+    private var _faults: Faults
+    private var _stats = Stats()
+
+    init(
+        store: ReceiverStore, population: Population, faults: Faults, approvalDelay: TimeInterval,
+        activationDelay: TimeInterval, activationRate: Double
+    ) {
+        self.store = store
+        self.population = population
+        self._faults = faults
+        self.approvalDelay = approvalDelay
+        self.activationDelay = activationDelay
+        self.activationRate = activationRate
+    }
+
+    var faults: Faults {
+        get { lock.withLock { _faults } }
+        set { lock.withLock { _faults = newValue } }
+    }
+    var stats: Stats { lock.withLock { _stats } }
+    func count(_ update: (inout Stats) -> Void) { lock.withLock { update(&_stats) } }
+
+    /// Decides on each offered item and records the batch plan.
+    func offer(_ manifest: BatchManifest, station: String) throws -> ManifestResponse {
+        guard manifest.stationID == station else {
+            throw CentralError(.badSignature, "the manifest names another station")
+        }
+        var decisions: [ManifestDecision] = []
+        var send: [ManifestItem] = []
+        var seen = Set<String>()
+        for item in manifest.items {
+            if !seen.insert(item.applicationID).inserted || ApplicationID(item.applicationID) == nil
+                || item.payloadSize <= 0 || item.payloadSize > 32 << 20 || item.payloadSHA256.count != 64
+            {
+                decisions.append(.init(applicationID: item.applicationID, decision: .refused, reason: "MALFORMED_ITEM"))
+            } else if try store.has(item.applicationID) {
+                count { $0.duplicatesOffered += 1 }
+                decisions.append(.init(applicationID: item.applicationID, decision: .alreadyHave))
+            } else {
+                decisions.append(.init(applicationID: item.applicationID, decision: .send))
+                send.append(item)
+            }
+        }
+        if let existing = try store.batch(manifest.batchID, station: station) {
+            // The same batch offered again (the station lost the answer): keep its plan and offset.
+            let planIDs = Set(existing.plan.items.map(\.applicationID))
+            let decisions = manifest.items.map { item -> ManifestDecision in
+                planIDs.contains(item.applicationID)
+                    ? .init(applicationID: item.applicationID, decision: .send)
+                    : decisions.first { $0.applicationID == item.applicationID }!
+            }
+            return ManifestResponse(
+                batchID: manifest.batchID, decisions: decisions, uploadLength: existing.length,
+                uploadOffset: existing.offset)
+        }
+        try store.createBatch(manifest.batchID, station: station, plan: .init(items: send))
+        return ManifestResponse(
+            batchID: manifest.batchID, decisions: decisions, uploadLength: send.reduce(0) { $0 + $1.payloadSize },
+            uploadOffset: 0)
+    }
+
+    /// Checks one envelope: hash, decryption, station signature, decoding; decides approval. No writes.
+    func prepare(item: ManifestItem, envelope: Data, station: String) -> (ReceiverStore.Prepared?, ItemResult) {
+        func refused(_ reason: String) -> (ReceiverStore.Prepared?, ItemResult) {
+            (nil, ItemResult(applicationID: item.applicationID, outcome: .refused, reason: reason))
+        }
+        guard envelope.count == item.payloadSize, ItemEnvelope.hash(envelope) == item.payloadSHA256 else {
+            return refused(CentralError.Code.hashMismatch.rawValue)
+        }
+        do {
+            guard let key = try store.stationKey(station) else {
+                return refused(CentralError.Code.unknownStation.rawValue)
+            }
+            let canonical = try ItemEnvelope.open(
+                envelope, application: item.applicationID, station: station, stationKey: key,
+                centralKey: store.centralKey)
+            let application = try CanonicalEncoding.decode(Application.self, from: canonical)
+            guard application.id.text == item.applicationID else { return refused("ID_MISMATCH") }
+            let rejection = population.rejection(for: application.identity)
+            let decideAt = Date(timeIntervalSinceNow: approvalDelay)
+            var activateAt: Date?
+            if rejection == nil {
+                let draw = Double(Array(SHA256.hash(data: Data(item.applicationID.utf8)))[0]) / 256
+                if draw < activationRate { activateAt = decideAt.addingTimeInterval(activationDelay) }
+            }
+            return (
+                ReceiverStore.Prepared(
+                    item: item, envelope: envelope, rejection: rejection, decideAt: decideAt, activateAt: activateAt),
+                ItemResult(applicationID: item.applicationID, outcome: .received)
+            )
+        } catch let error as CentralError {
+            return refused(error.code.rawValue)
+        } catch {
+            return refused("UNDECODABLE_APPLICATION")
+        }
+    }
+
+    /// Checks envelopes and stores the good ones in ONE transaction, each once by application id.
+    func ingest(_ pairs: [(ManifestItem, Data)], station: String, batch: String) throws -> [ItemResult] {
+        var prepared: [ReceiverStore.Prepared] = []
+        var results: [ItemResult] = []
+        for (item, envelope) in pairs {
+            let (ready, result) = prepare(item: item, envelope: envelope, station: station)
+            results.append(result)
+            if let ready { prepared.append(ready) }
+        }
+        let inserted = try store.store(prepared, station: station, batch: batch)
+        count {
+            $0.itemsStored += inserted
+            $0.duplicatesOffered += prepared.count - inserted
+        }
+        return results
+    }
+
+    /// Splits a complete payload by the plan and ingests the items.
+    func complete(batch: String, station: String, plan: ReceiverStore.Plan) throws -> [ItemResult] {
+        let payload = FileManager.default.contents(atPath: store.partPath(batch)) ?? Data()
+        var pairs: [(ManifestItem, Data)] = []
+        var position = 0
+        for item in plan.items {
+            let end = min(payload.count, position + item.payloadSize)
+            pairs.append((item, payload.subdata(in: position..<end)))
+            position = end
+        }
+        let results = try ingest(pairs, station: station, batch: batch)
+        try store.finish(batch: batch, results: results)
+        return results
+    }
+
+    /// Imports a sneaker-net export directory (one or many `batch-*` folders). Verifies each manifest's station
+    /// signature, then every envelope as for an upload. Importing twice stores nothing new.
+    func importDirectory(_ path: String) throws -> [ItemResult] {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasPrefix("batch-") }
+            .sorted()
+        var results: [ItemResult] = []
+        for folder in folders {
+            let base = path + "/" + folder
+            guard let manifestBytes = FileManager.default.contents(atPath: base + "/" + ExportLayout.manifest),
+                let signatureText = FileManager.default.contents(atPath: base + "/" + ExportLayout.signature),
+                let signature = Data(
+                    base64Encoded: String(decoding: signatureText, as: UTF8.self)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)),
+                let manifest = try? CanonicalEncoding.decode(ExportManifest.self, from: manifestBytes)
+            else { throw CentralError(.malformed, "\(folder): manifest or signature missing or unreadable") }
+            let station = manifest.batch.stationID
+            guard let key = try store.stationKey(station) else {
+                throw CentralError(.unknownStation, "\(folder): station \(station) is not enrolled")
+            }
+            guard key.isValidSignature(signature, for: ExportLayout.signatureDomain + manifestBytes) else {
+                throw CentralError(.badSignature, "\(folder): the manifest signature does not verify")
+            }
+            var pairs: [(ManifestItem, Data)] = []
+            for item in manifest.batch.items {
+                if try store.has(item.applicationID) {
+                    count { $0.duplicatesOffered += 1 }
+                    results.append(ItemResult(applicationID: item.applicationID, outcome: .received))
+                    continue
+                }
+                let file = base + "/" + ExportLayout.items + "/" + ExportLayout.item(item.applicationID)
+                pairs.append((item, FileManager.default.contents(atPath: file) ?? Data()))
+            }
+            results += try ingest(pairs, station: station, batch: manifest.batch.batchID)
+        }
+        return results
+    }
+}

@@ -1,0 +1,272 @@
+import CentralAPI
+import Crypto
+import Foundation
+import GRDB
+import Intake
+
+/// The receiver's own SQLite: enrolled stations, one-time tokens, seen nonces, batches, and applications stored
+/// exactly once by application id (the primary key). Partial batch payloads live in `parts/<batch>.part`.
+///
+/// Calls block on SQLite; the receiver is a test stand-in for C06, so handlers call it directly.
+final class ReceiverStore: Sendable {
+    let db: DatabaseQueue
+    let directory: String
+    /// Raw X25519 private key (swift-crypto keys are not `Sendable` on Linux).
+    let centralKeyRaw: Data
+    var centralKey: Curve25519.KeyAgreement.PrivateKey {
+        try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: centralKeyRaw)
+    }
+
+    init(directory: String, tokens: [String]) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory + "/parts", withIntermediateDirectories: true)
+        let keyPath = directory + "/central.key"
+        if let raw = FileManager.default.contents(atPath: keyPath) {
+            centralKeyRaw = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw).rawRepresentation
+        } else {
+            let key = Curve25519.KeyAgreement.PrivateKey()
+            let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else { throw CentralError(.unavailable, "cannot create the central key file") }
+            _ = key.rawRepresentation.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            fsync(fd)
+            close(fd)
+            centralKeyRaw = key.rawRepresentation
+        }
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(10)
+        db = try DatabaseQueue(path: directory + "/central.sqlite", configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE station (id TEXT PRIMARY KEY, signing_key BLOB NOT NULL, token TEXT NOT NULL);
+                    CREATE TABLE token (token TEXT PRIMARY KEY, used_by TEXT);
+                    CREATE TABLE nonce (station TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL,
+                        PRIMARY KEY (station, nonce));
+                    CREATE TABLE batch (id TEXT PRIMARY KEY, station TEXT NOT NULL, plan BLOB NOT NULL,
+                        length INTEGER NOT NULL, offset INTEGER NOT NULL, results BLOB);
+                    CREATE TABLE item (application_id TEXT PRIMARY KEY, station TEXT NOT NULL, batch TEXT NOT NULL,
+                        payload_hash TEXT NOT NULL, payload BLOB NOT NULL, received_at INTEGER NOT NULL,
+                        rejection TEXT, decide_at INTEGER NOT NULL, activate_at INTEGER,
+                        commune TEXT NOT NULL, operator TEXT NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v2-resend") { db in
+            // C06 may ask for an application again (e.g. an unreadable fingerprint record): flagged rows are
+            // offered as `send` and replaced once by the new copy.
+            try db.execute(sql: "ALTER TABLE item ADD COLUMN resend INTEGER NOT NULL DEFAULT 0")
+        }
+        try migrator.migrate(db)
+        try db.write { db in
+            for token in tokens {
+                try db.execute(sql: "INSERT OR IGNORE INTO token (token) VALUES (?)", arguments: [token])
+            }
+        }
+    }
+
+    // MARK: stations
+
+    func enroll(_ request: EnrollmentRequest) throws -> EnrollmentResponse {
+        guard (try? Curve25519.Signing.PublicKey(rawRepresentation: request.signingKey)) != nil else {
+            throw CentralError(.malformed, "signing key is not a raw Ed25519 public key")
+        }
+        try db.write { db in
+            let usedBy = try Row.fetchOne(
+                db, sql: "SELECT used_by FROM token WHERE token = ?", arguments: [request.token])
+            guard let usedBy else { throw CentralError(.badToken, "unknown enrollment token") }
+            if let station = usedBy["used_by"] as String? {
+                // A station that lost the answer may enroll again with the same token and key.
+                let key = try Data.fetchOne(
+                    db, sql: "SELECT signing_key FROM station WHERE id = ?", arguments: [station])
+                guard station == request.stationID, key == request.signingKey else {
+                    throw CentralError(.badToken, "the enrollment token was already used")
+                }
+                return
+            }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM station WHERE id = ?", arguments: [request.stationID]) != nil {
+                throw CentralError(.badToken, "station \(request.stationID) is already enrolled with another key")
+            }
+            try db.execute(
+                sql: "UPDATE token SET used_by = ? WHERE token = ?", arguments: [request.stationID, request.token])
+            try db.execute(
+                sql: "INSERT INTO station (id, signing_key, token) VALUES (?, ?, ?)",
+                arguments: [request.stationID, request.signingKey, request.token])
+        }
+        return EnrollmentResponse(stationID: request.stationID, centralKey: centralKey.publicKey.rawRepresentation)
+    }
+
+    func stationKey(_ station: String) throws -> Curve25519.Signing.PublicKey? {
+        try db.read { db in
+            try Data.fetchOne(db, sql: "SELECT signing_key FROM station WHERE id = ?", arguments: [station])
+        }.flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+    }
+
+    /// Records a nonce; false if seen before. Nonces older than twice the window are forgotten (their requests
+    /// fail the timestamp check anyway).
+    func nonceIsFresh(station: String, nonce: String, at: Int64) throws -> Bool {
+        try db.write { db in
+            let horizon = Int64(Date().timeIntervalSince1970 * 1000) - Int64(2 * RequestSigning.window * 1000)
+            try db.execute(sql: "DELETE FROM nonce WHERE at < ?", arguments: [horizon])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO nonce (station, nonce, at) VALUES (?, ?, ?)",
+                arguments: [station, nonce, at])
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: items
+
+    func has(_ applicationID: String) throws -> Bool {
+        try db.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT 1 FROM item WHERE application_id = ? AND resend = 0", arguments: [applicationID])
+                != nil
+        }
+    }
+
+    /// A checked item ready to store.
+    struct Prepared {
+        var item: ManifestItem
+        var envelope: Data
+        var rejection: String?
+        var decideAt: Date
+        var activateAt: Date?
+    }
+
+    /// Stores items unless already present (the application id is the idempotency key), in one transaction.
+    /// Returns how many were new.
+    func store(_ items: [Prepared], station: String, batch: String) throws -> Int {
+        guard !items.isEmpty else { return 0 }
+        return try db.write { db in
+            var inserted = 0
+            for prepared in items {
+                try db.execute(
+                    sql: """
+                        INSERT INTO item (application_id, station, batch, payload_hash, payload, received_at,
+                            rejection, decide_at, activate_at, commune, operator)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (application_id) DO UPDATE SET batch = excluded.batch,
+                            payload_hash = excluded.payload_hash, payload = excluded.payload,
+                            received_at = excluded.received_at, rejection = excluded.rejection,
+                            decide_at = excluded.decide_at, activate_at = excluded.activate_at, resend = 0
+                        WHERE item.resend = 1 AND item.station = excluded.station
+                        """,
+                    arguments: [
+                        prepared.item.applicationID, station, batch, prepared.item.payloadSHA256, prepared.envelope,
+                        Int64(Date().timeIntervalSince1970 * 1000), prepared.rejection,
+                        Int64(prepared.decideAt.timeIntervalSince1970 * 1000),
+                        prepared.activateAt.map { Int64($0.timeIntervalSince1970 * 1000) }, prepared.item.communeCode,
+                        prepared.item.operatorID,
+                    ])
+                inserted += db.changesCount
+            }
+            return inserted
+        }
+    }
+
+    func status(of ids: [String], station: String) throws -> [StatusItem] {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try db.read { db in
+            try ids.map { id -> StatusItem in
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql:
+                            """
+                            SELECT rejection, decide_at, activate_at, resend FROM item
+                            WHERE application_id = ? AND station = ?
+                            """,
+                        arguments: [id, station])
+                else { return StatusItem(applicationID: id, state: .unknown) }
+                if row["resend"] as Int == 1 { return StatusItem(applicationID: id, state: .resend) }
+                if now < row["decide_at"] as Int64 { return StatusItem(applicationID: id, state: .received) }
+                if let rejection = row["rejection"] as String? {
+                    return StatusItem(applicationID: id, state: .rejected, reason: rejection)
+                }
+                if let activate = row["activate_at"] as Int64?, now >= activate {
+                    return StatusItem(applicationID: id, state: .activated)
+                }
+                return StatusItem(applicationID: id, state: .accepted)
+            }
+        }
+    }
+
+    // MARK: batches
+
+    /// What the receiver expects in a batch's payload: the `send` items in order.
+    struct Plan: Codable {
+        var items: [ManifestItem]
+    }
+
+    func batch(_ id: String, station: String) throws -> (plan: Plan, length: Int, offset: Int, results: Data?)? {
+        try db.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT plan, length, offset, results FROM batch WHERE id = ? AND station = ?",
+                    arguments: [id, station])
+            else { return nil }
+            return (
+                try CanonicalEncoding.decode(Plan.self, from: row["plan"]), row["length"], row["offset"], row["results"]
+            )
+        }
+    }
+
+    func createBatch(_ id: String, station: String, plan: Plan) throws {
+        let length = plan.items.reduce(0) { $0 + $1.payloadSize }
+        try db.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO batch (id, station, plan, length, offset) VALUES (?, ?, ?, ?, 0)",
+                arguments: [id, station, try CanonicalEncoding.encode(plan), length])
+        }
+    }
+
+    func partPath(_ batch: String) -> String { directory + "/parts/\(batch).part" }
+
+    /// Appends a chunk at `offset` (which must equal the stored offset), durably, and returns the new offset.
+    func append(batch: String, offset: Int, bytes: Data) throws -> Int {
+        let path = partPath(batch)
+        let fd = open(path, O_WRONLY | O_CREAT, 0o600)
+        guard fd >= 0 else { throw CentralError(.unavailable, "cannot open the part file") }
+        defer { close(fd) }
+        ftruncate(fd, off_t(offset))
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard written == bytes.count else { throw CentralError(.unavailable, "short write") }
+        fsync(fd)
+        let newOffset = offset + bytes.count
+        try db.write { db in
+            try db.execute(sql: "UPDATE batch SET offset = ? WHERE id = ?", arguments: [newOffset, batch])
+        }
+        return newOffset
+    }
+
+    func finish(batch: String, results: [ItemResult]) throws {
+        try db.write { db in
+            try db.execute(
+                sql: "UPDATE batch SET results = ? WHERE id = ?",
+                arguments: [try CanonicalEncoding.encode(results), batch])
+        }
+        try? FileManager.default.removeItem(atPath: partPath(batch))
+    }
+
+    func countItems() throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM item") ?? 0 }
+    }
+
+    func itemIDs() throws -> [String] {
+        try db.read { db in try String.fetchAll(db, sql: "SELECT application_id FROM item ORDER BY application_id") }
+    }
+
+    /// Asks for applications again (admin; stands in for C06 finding a stored application unusable).
+    /// Returns how many were flagged.
+    func requestResend(_ ids: [String]) throws -> Int {
+        try db.write { db in
+            var flagged = 0
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE item SET resend = 1 WHERE application_id = ? AND resend = 0", arguments: [id])
+                flagged += db.changesCount
+            }
+            return flagged
+        }
+    }
+}

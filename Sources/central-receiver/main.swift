@@ -1,0 +1,87 @@
+import CentralAPI
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
+
+// central-receiver: a stand-in for C06 on loopback (plain HTTP; requests are Ed25519-signed, items HPKE-sealed).
+//
+//   central-receiver serve --data DIR [--host 127.0.0.1] [--port 0] [--token T]... [--population CSV] [--approval-delay S]
+//       [--activation-delay S] [--activation-rate R] [--error-rate R] [--latency-ms N] [--drop-rate R]
+//       [--partial-ack-rate R] [--bytes-per-second N] [--retry-after S]
+//   central-receiver import --data DIR EXPORT_DIR
+//
+// `serve` prints `listening on port N` once bound.
+
+let (command, options, positional) = { () -> (String, [String: [String]], [String]) in
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    let command = arguments.isEmpty ? "serve" : arguments.removeFirst()
+    var options: [String: [String]] = [:]
+    var positional: [String] = []
+    while !arguments.isEmpty {
+        let argument = arguments.removeFirst()
+        if argument.hasPrefix("--"), !arguments.isEmpty {
+            options[String(argument.dropFirst(2)), default: []].append(arguments.removeFirst())
+        } else {
+            positional.append(argument)
+        }
+    }
+    return (command, options, positional)
+}()
+func option(_ name: String) -> String? { options[name]?.last }
+func number(_ name: String, _ fallback: Double) -> Double { option(name).flatMap(Double.init) ?? fallback }
+
+guard let dataDirectory = option("data") else {
+    FileHandle.standardError.write(Data("central-receiver: --data DIR is required\n".utf8))
+    exit(2)
+}
+let store = try ReceiverStore(directory: dataDirectory, tokens: options["token"] ?? [])
+var initialFaults = Faults()
+initialFaults.errorRate = number("error-rate", 0)
+initialFaults.latencyMilliseconds = Int(number("latency-ms", 0))
+initialFaults.dropRate = number("drop-rate", 0)
+initialFaults.partialAckRate = number("partial-ack-rate", 0)
+initialFaults.bytesPerSecond = Int(number("bytes-per-second", 0))
+initialFaults.retryAfterSeconds = Int(number("retry-after", 0))
+let core = ReceiverCore(
+    store: store, population: try Population(path: option("population")), faults: initialFaults,
+    approvalDelay: number("approval-delay", 1), activationDelay: number("activation-delay", 1),
+    activationRate: number("activation-rate", 0.5))
+
+switch command {
+case "import":
+    guard let directory = positional.first else {
+        FileHandle.standardError.write(Data("central-receiver import: EXPORT_DIR is required\n".utf8))
+        exit(2)
+    }
+    do {
+        let results = try core.importDirectory(directory)
+        let refused = results.filter { $0.outcome == .refused }.count
+        print("imported \(results.count) items: \(core.stats.itemsStored) new, \(refused) refused")
+        exit(refused == 0 ? 0 : 1)
+    } catch {
+        FileHandle.standardError.write(Data("central-receiver import: \(error)\n".utf8))
+        exit(1)
+    }
+case "serve":
+    let router = Router(context: ReceiverContext.self)
+    ReceiverRoutes(core: core).register(router)
+    var server: HTTPServerBuilder = .http1()
+    if let certificate = option("tls-cert"), let key = option("tls-key") {
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        server = try .tls(.http1(), tlsConfiguration: tls)
+    }
+    let app = Application(
+        router: router, server: server,
+        configuration: .init(address: .hostname(option("host") ?? "127.0.0.1", port: Int(number("port", 0)))),
+        onServerRunning: { channel in
+            FileHandle.standardOutput.write(Data("listening on port \(channel.localAddress?.port ?? 0)\n".utf8))
+        })
+    try await app.runService()
+default:
+    FileHandle.standardError.write(Data("central-receiver: unknown command \(command)\n".utf8))
+    exit(2)
+}

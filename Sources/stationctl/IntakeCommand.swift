@@ -1,0 +1,128 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+/// The guided intake: one connection from start to commit (the session belongs to it).
+struct IntakeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "intake",
+        abstract:
+            "Tiếp nhận hồ sơ mức 2 — guided intake: card, fingers, portrait, details, review, commit.",
+        discussion: """
+            Missing values are asked for on the terminal. Non-interactive: give --can (or --mrz), --portrait,
+            --phone and --yes. Exit 7 when validation problems remain.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "CAN (6 digits).") var can: String?
+    @Option(help: "MRZ text.") var mrz: String?
+    @Option(help: "Reader name (default: the first with a card).") var reader: String?
+    @Option(help: "Fingers to capture (ISO positions), comma-separated.") var fingers: String = "2,7"
+    @Option(help: "Finger exceptions, e.g. 7=injury.") var exception: [String] = []
+    @Option(help: "Live portrait JPEG file.") var portrait: String?
+    @Option(help: "Mobile number.") var phone: String?
+    @Option(help: "Bundle: utility or 2in1.") var bundle: String = "utility"
+    @Option(help: "Priority group.") var priority: String?
+    @Option(help: "Operator id (default: your user name).") var operatorID: String?
+    @Option(help: "Supervisors: accept an overridable authenticity verdict, with this reason.")
+    var overrideReason: String?
+    @Flag(help: "Commit without asking when validation passes.") var yes = false
+
+    func run() throws {
+        let t = options.text
+        let client = options.client()
+        let started = try options.call(
+            client, "POST", ControlPaths.intake, json: IntakeStartRequest(operatorID: operatorID))
+        var session = try started.decode(IntakeSessionWire.self)
+        let base = "\(ControlPaths.intake)/\(session.id)"
+        do {
+            let canValue =
+                can ?? (mrz == nil ? ask(t("Nhập CAN (6 số cuối số định danh)", "Enter the CAN")) : nil)
+            progress(t("Đang đọc chip…", "Reading the chip…"))
+            session = try step(
+                client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrz, reader: reader))
+            progress(
+                t("Đã đọc thẻ", "Card read")
+                    + ": \(session.maskedIDNumber ?? "?") (\(session.authenticity ?? "?"))")
+            let excused = Dictionary(
+                uniqueKeysWithValues: exception.compactMap { item -> (Int, String)? in
+                    let parts = item.split(separator: "=")
+                    guard parts.count == 2, let finger = Int(parts[0]) else { return nil }
+                    return (finger, String(parts[1]))
+                })
+            for finger in fingers.split(separator: ",").compactMap({ Int($0) }) {
+                if let reason = excused[finger] {
+                    session = try step(
+                        client, "POST", "\(base)/fingers", FingerRequest(finger: finger, exception: reason))
+                    continue
+                }
+                progress(
+                    t("Đặt ngón tay số \(finger) lên máy quét…", "Place finger \(finger) on the scanner…"))
+                session = try step(client, "POST", "\(base)/fingers", FingerRequest(finger: finger))
+            }
+            let portraitPath = portrait ?? ask(t("Tệp ảnh chân dung (JPEG)", "Portrait file (JPEG)"))
+            let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
+            session = try decode(
+                options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
+            let phoneValue = phone ?? ask(t("Số điện thoại di động", "Mobile number"))
+            session = try step(
+                client, "PUT", "\(base)/details",
+                DetailsRequest(
+                    phone: phoneValue, bundle: bundle, priorityGroup: priority,
+                    overrideReason: overrideReason))
+            session = try decode(options.call(client, "POST", "\(base)/review", body: Data()))
+            if let problems = session.problems, !problems.isEmpty {
+                if options.json { printLine(encode(session)) }
+                for problem in problems {
+                    FileHandle.standardError.write(Data("✗ \(problem.message) [\(problem.code)]\n".utf8))
+                }
+                _ = try? client.request("DELETE", base)
+                throw ExitCode(Exit.problems)
+            }
+            if !yes {
+                let answer = ask(
+                    t("Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)", "The application is valid. Commit? (y/n)"))
+                guard ["c", "y", "có", "yes"].contains(answer.lowercased()) else {
+                    session = try decode(options.call(client, "DELETE", base))
+                    progress(t("Đã hủy phiên.", "Session abandoned."))
+                    return
+                }
+            }
+            session = try decode(options.call(client, "POST", "\(base)/commit", body: Data()))
+            if options.json {
+                printLine(encode(session))
+            } else {
+                printLine(t("Đã lưu hồ sơ", "Application committed") + ": \(session.applicationID ?? "?")")
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(Exit.daemonError)
+        }
+    }
+
+    private func step<T: Encodable>(
+        _ client: ControlClient, _ method: String, _ path: String, _ body: T
+    ) throws
+        -> IntakeSessionWire
+    {
+        try decode(options.call(client, method, path, json: body))
+    }
+
+    private func decode(_ response: ControlClient.Response) throws -> IntakeSessionWire {
+        try response.decode(IntakeSessionWire.self)
+    }
+
+    private func encode(_ session: IntakeSessionWire) -> String {
+        (try? ControlJSON.encoder().encode(session)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private func progress(_ text: String) {
+        if !options.json { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+    }
+
+    private func ask(_ prompt: String) -> String {
+        FileHandle.standardError.write(Data("\(prompt): ".utf8))
+        return readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
+    }
+}

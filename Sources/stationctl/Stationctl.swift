@@ -1,0 +1,113 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+/// `stationctl`: the operator's command line for the station daemon, over its control socket.
+@main
+struct Stationctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stationctl",
+        abstract: "Điều khiển trạm cấp định danh điện tử — control the station daemon.",
+        discussion: """
+            Talks to stationd over its control socket (default \(ControlPaths.defaultSocket), or STATIOND_SOCKET).
+            Messages are Vietnamese by default (--lang en for English); --json prints the daemon's JSON.
+            Exit codes: 0 done, 2 daemon not reachable, 3 not permitted (403), 4 not found (404),
+            5 refused in the current state (409), 6 other daemon error, 7 validation problems remain,
+            64 bad arguments, 78 invalid configuration.
+            """,
+        subcommands: [
+            StatusCommand.self, DevicesCommand.self, IntakeCommand.self, QueueCommand.self,
+            UploadCommand.self,
+            ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
+            ConfigCommand.self,
+        ]
+    )
+}
+
+/// Exit codes (documented above and in the README).
+enum Exit {
+    static let unreachable: Int32 = 2
+    static let forbidden: Int32 = 3
+    static let notFound: Int32 = 4
+    static let conflict: Int32 = 5
+    static let daemonError: Int32 = 6
+    static let problems: Int32 = 7
+    static let config: Int32 = 78
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Control socket path.")
+    var socket: String =
+        ProcessInfo.processInfo.environment["STATIOND_SOCKET"] ?? ControlPaths.defaultSocket
+
+    @Option(name: .long, help: "Language of messages: vi (default) or en.")
+    var lang: String = ProcessInfo.processInfo.environment["STATION_LANG"] ?? "vi"
+
+    @Flag(name: .long, help: "Print the daemon's JSON instead of text.")
+    var json = false
+
+    var english: Bool { lang.hasPrefix("en") }
+    func text(_ vi: String, _ en: String) -> String { english ? en : vi }
+
+    func client() -> ControlClient {
+        ControlClient(socketPath: socket, language: english ? "en" : "vi")
+    }
+
+    /// Sends a request; on transport failure or an error status prints the message and exits with its code.
+    func call(
+        _ client: ControlClient, _ method: String, _ path: String, body: Data? = nil,
+        contentType: String = "application/json"
+    ) throws -> ControlClient.Response {
+        let response: ControlClient.Response
+        do {
+            response = try client.request(method, path, body: body, contentType: contentType)
+        } catch {
+            let message = text("Không kết nối được tới stationd", "Cannot reach stationd")
+            if json {
+                printLine(#"{"error":{"code":"control.unreachable","message":"\#(message): \#(error)"}}"#)
+            } else {
+                FileHandle.standardError.write(Data("\(message): \(error)\n".utf8))
+            }
+            throw ExitCode(Exit.unreachable)
+        }
+        guard (200..<300).contains(response.status) else {
+            if json {
+                printLine(String(decoding: response.body, as: UTF8.self))
+            } else {
+                let detail = response.error
+                let line =
+                    "\(detail?.message ?? "HTTP \(response.status)") [\(detail?.code ?? "http.\(response.status)")]"
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            throw ExitCode(Self.exitCode(response.status))
+        }
+        return response
+    }
+
+    func call<T: Encodable>(_ client: ControlClient, _ method: String, _ path: String, json value: T)
+        throws
+        -> ControlClient.Response
+    {
+        try call(client, method, path, body: try ControlJSON.encoder().encode(value))
+    }
+
+    static func exitCode(_ status: Int) -> Int32 {
+        switch status {
+        case 403: Exit.forbidden
+        case 404: Exit.notFound
+        case 409: Exit.conflict
+        default: Exit.daemonError
+        }
+    }
+
+    /// Prints the raw JSON body (for --json).
+    func printBody(_ response: ControlClient.Response) {
+        printLine(String(decoding: response.body, as: UTF8.self))
+    }
+}
+
+func printLine(_ text: String) {
+    print(text)
+    fflush(nil)
+}

@@ -1,0 +1,245 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Tình trạng trạm — station status: devices, queue, upload.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let response = try options.call(options.client(), "GET", ControlPaths.status)
+        if options.json { return options.printBody(response) }
+        let status = try response.decode(StationStatus.self)
+        let t = options.text
+        printLine(
+            "stationd \(status.version) — \(t("chế độ", "profile")) \(status.profile), "
+                + "\(t("chạy được", "up")) \(status.uptimeSeconds) s")
+        printLine(
+            "\(t("PC/SC", "PC/SC")): \(status.devices.pcscAvailable ? "OK" : t("không kết nối", "unavailable"))"
+        )
+        for reader in status.devices.readers {
+            printLine(
+                "  \(t("Đầu đọc", "Reader")): \(reader.name) — "
+                    + (reader.cardPresent ? t("có thẻ", "card present") : t("không có thẻ", "no card")))
+        }
+        for scanner in status.devices.fingerprintScanners {
+            printLine("  \(t("Máy quét vân tay", "Fingerprint scanner")): \(scanner.id) \(scanner.name)")
+        }
+        let counts = status.queue.byState.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        printLine(
+            "\(t("Hàng đợi", "Queue")): \(status.queue.total) \(t("hồ sơ", "applications"))"
+                + (counts.isEmpty ? "" : " (\(counts))"))
+        printLine(
+            "\(t("Truyền lên", "Upload")): "
+                + (status.uplink.configured ? status.uplink.state : t("chưa cấu hình", "not configured"))
+        )
+        printLine(
+            "\(t("Phiên tiếp nhận", "Intake session")): "
+                + (status.intake.active ? status.intake.state ?? "?" : t("không có", "none")))
+    }
+}
+
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "Đầu đọc thẻ và máy quét vân tay — readers and fingerprint scanners.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let client = options.client()
+        let readers = try options.call(client, "GET", ControlPaths.readers)
+        let scanners = try options.call(client, "GET", ControlPaths.fingerprint)
+        if options.json {
+            printLine(
+                #"{"readers":\#(String(decoding: readers.body, as: UTF8.self)),"#
+                    + #""fingerprint":\#(String(decoding: scanners.body, as: UTF8.self))}"#
+            )
+            return
+        }
+        let t = options.text
+        let readerList = try readers.decode([ReaderInfo].self)
+        printLine(t("Đầu đọc thẻ", "Card readers") + ": \(readerList.count)")
+        for reader in readerList {
+            printLine(
+                "  \(reader.name)\t"
+                    + (reader.cardPresent ? t("có thẻ", "card present") : t("trống", "empty")))
+        }
+        let scannerList = try scanners.decode([ScannerInfo].self)
+        printLine(t("Máy quét vân tay", "Fingerprint scanners") + ": \(scannerList.count)")
+        for scanner in scannerList { printLine("  \(scanner.id)\t\(scanner.name) (\(scanner.driver))") }
+    }
+}
+
+struct UploadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upload", abstract: "Truyền hồ sơ lên trung tâm — upload ready applications now.")
+    @OptionGroup var options: GlobalOptions
+    @Flag(help: "Wait and show progress until the upload ends.") var wait = false
+    @Flag(help: "Only show the upload state.") var status = false
+
+    func run() throws {
+        let client = options.client()
+        if !status {
+            let started = try options.call(client, "POST", ControlPaths.upload, body: Data("{}".utf8))
+            if options.json && !wait { return options.printBody(started) }
+        }
+        repeat {
+            let response = try options.call(client, "GET", ControlPaths.upload)
+            let state = try response.decode(UploadStatus.self)
+            if options.json {
+                options.printBody(response)
+            } else {
+                let progress = state.progress ?? 0
+                let width = 30
+                let filled = Int(progress * Double(width))
+                let bar =
+                    String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                let counts = state.total.map { " \(state.sent ?? 0)/\($0)" } ?? ""
+                FileHandle.standardError.write(
+                    Data("\r[\(bar)] \(Int(progress * 100))%\(counts) \(state.state)".utf8))
+            }
+            if !wait || state.state != "uploading" { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        } while true
+        if !options.json { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Xuất hồ sơ ra thiết bị lưu trữ — export to removable media (supervisors).")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Target directory.") var to: String
+
+    func run() throws {
+        let body = try JSONSerialization.data(withJSONObject: ["to": to])
+        let response = try options.call(options.client(), "POST", ControlPaths.export, body: body)
+        options.printBody(response)
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Báo cáo ngày/tuần — daily or weekly per-commune counts.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "daily or weekly") var period: String
+    @Option(help: "Day (YYYY-MM-DD), default today.") var date: String?
+
+    func validate() throws {
+        guard ["daily", "weekly"].contains(period) else {
+            throw ValidationError("period must be daily or weekly")
+        }
+    }
+
+    func run() throws {
+        let path = "\(ControlPaths.reports)/\(period)" + (date.map { "?date=\($0)" } ?? "")
+        let response = try options.call(options.client(), "GET", path)
+        if options.json { return options.printBody(response) }
+        let report = try response.decode(ReportWire.self)
+        let t = options.text
+        printLine("\(t("Báo cáo", "Report")) \(report.period) \(report.from)…\(report.through)")
+        printLine(
+            t(
+                "Xã\tTiếp nhận\tChờ\tDuyệt\tKích hoạt\tTừ chối",
+                "Commune\tTaken\tPending\tAccepted\tActivated\tRejected"))
+        for line in report.lines {
+            printLine(
+                [line.communeCode, "\(line.taken)", "\(line.pending)", "\(line.accepted)", "\(line.activated)",
+                 "\(line.rejected)"].joined(separator: "\t")
+            )
+        }
+    }
+}
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch", abstract: "Theo dõi sự kiện — follow station events (Server-Sent Events)."
+    )
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "Stop after this many events.") var count: Int?
+
+    func run() throws {
+        var seen = 0
+        let client = options.client()
+        let status: Int
+        do {
+            status = try client.events { type, data in
+                if options.json {
+                    printLine(data)
+                } else if let event = try? ControlJSON.decoder().decode(
+                    StationEvent.self, from: Data(data.utf8))
+                {
+                    let detail = [event.reader, event.state, event.applicationID].compactMap { $0 }.joined(
+                        separator: " ")
+                    printLine("\(ISO8601DateFormatter().string(from: event.at)) \(type) \(detail)")
+                }
+                seen += 1
+                return count.map { seen < $0 } ?? true
+            }
+        } catch {
+            FileHandle.standardError.write(
+                Data("\(options.text("Mất kết nối", "Connection lost")): \(error)\n".utf8))
+            throw ExitCode(Exit.unreachable)
+        }
+        if status != 200 { throw ExitCode(GlobalOptions.exitCode(status)) }
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Xác thực thẻ CCCD (cơ sở y tế) — read a card: identity and verdict.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "CAN (6 digits).") var can: String?
+    @Option(help: "MRZ text.") var mrz: String?
+    @Option(help: "Reader name.") var reader: String?
+
+    func run() throws {
+        let response = try options.call(
+            options.client(), "POST", ControlPaths.verify,
+            json: CardReadRequest(can: can, mrz: mrz, reader: reader))
+        if options.json { return options.printBody(response) }
+        let result = try response.decode(VerifyResult.self)
+        let t = options.text
+        printLine(
+            "\(t("Số định danh", "ID number")): \(result.maskedIDNumber)  \(result.initials)  "
+                + (result.yearOfBirth.map(String.init) ?? "")
+        )
+        printLine("\(t("Xác thực chip", "Chip authenticity")): \(result.authenticity)")
+        printLine(
+            "\(t("Kết luận", "Verdict")): "
+                + (result.verdict == "accept" ? t("CHẤP NHẬN", "ACCEPT") : t("CHUYỂN QUẦY", "REFER")))
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Cấu hình — configuration.",
+        subcommands: [ConfigCheckCommand.self])
+}
+
+struct ConfigCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract:
+            "Kiểm tra tệp cấu hình — validate a configuration file (runs `stationd run --check-config`).")
+    @Argument(help: "Configuration file.") var file: String = "/etc/stationd/stationd.conf"
+    @Option(help: "Path of the stationd binary.") var stationd: String?
+
+    func run() throws {
+        let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("stationd").path
+        let binary =
+            stationd
+            ?? (FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "/usr/bin/stationd")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["run", "--check-config", "--config", file]
+        try process.run()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { throw ExitCode(Exit.config) }
+    }
+}

@@ -1,0 +1,84 @@
+import ChipID
+import Foundation
+
+/// The authenticity verdict of `stationd card read`: one operator line (Vietnamese or English) saying whether the
+/// card is genuine and, if not, why; and the JSON objects (`passiveAuthentication` as `stationd lds verify --json`
+/// has it, `cloneCheck`, `genuine`).
+enum CardAuthenticityReport {
+    /// Genuine: PA genuine (intact, signature valid, chain trusted) and CA/AA passed with a key the SOD covers.
+    static func isGenuine(_ verdict: AuthenticityVerdict) -> Bool {
+        guard let passive = verdict.passive else { return false }
+        return passive.isGenuine && verdict.cloneCheck.outcome == .passed && verdict.cloneCheckKeyAuthenticated
+    }
+
+    static func methodName(_ method: CloneCheck.Method) -> String {
+        switch method {
+        case .chipAuthentication: "CA"
+        case .activeAuthentication: "AA"
+        case .none: "CA/AA"
+        }
+    }
+
+    /// The one line, most serious finding first.
+    static func line(_ verdict: AuthenticityVerdict, trust: CSCATrustList, _ output: OutputOptions) -> String {
+        let check = verdict.cloneCheck
+        let method = methodName(check.method)
+        guard let passive = verdict.passive else {
+            return output.text("KHÔNG XÁC THỰC ĐƯỢC: không kiểm tra được SOD (\(verdict.passiveError ?? "?")).",
+                               "CANNOT AUTHENTICATE: EF.SOD could not be checked (\(verdict.passiveError ?? "?")).")
+        }
+        if !passive.dataGroupsIntact {
+            let groups = passive.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", ")
+            return output.text("THẺ KHÔNG HỢP LỆ: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
+                               "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
+        }
+        if !passive.signatureValid || !passive.messageDigestValid {
+            return output.text("THẺ KHÔNG HỢP LỆ: chữ ký của SOD không hợp lệ.",
+                               "NOT GENUINE: the SOD signature is invalid.")
+        }
+        if check.outcome == .failed {
+            return output.text("THẺ KHÔNG HỢP LỆ: chip không chứng minh được khóa bí mật (\(method) thất bại) — "
+                               + "nghi thẻ sao chép.",
+                               "NOT GENUINE: the chip did not prove its private key (\(method) failed) — "
+                               + "suspected clone.")
+        }
+        if passive.chain == .untrusted {
+            return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: chuỗi chứng thư đến CSCA không hợp lệ ("
+                               + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ").",
+                               "NOT CONFIRMED: the certificate chain to the CSCA fails (\(passive.chainReason)).")
+        }
+        if passive.chain == .unknown {
+            return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
+                               + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ".",
+                               "NOT CONFIRMED: data intact and signature valid, but the chain is unknown ("
+                               + "\(passive.chainReason)).")
+        }
+        if check.outcome != .passed || !verdict.cloneCheckKeyAuthenticated {
+            return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: SOD hợp lệ nhưng chưa kiểm tra được chống sao chép (\(method)).",
+                               "NOT CONFIRMED: the SOD is valid but the anti-clone check (\(method)) did not run "
+                               + "to completion.")
+        }
+        return output.text("THẺ THẬT: dữ liệu nguyên vẹn, chữ ký hợp lệ, chuỗi đến CSCA tin cậy, chip đã xác thực "
+                           + "(\(method)).",
+                           "GENUINE: data intact, signature valid, chain to a trusted CSCA, chip authenticated "
+                           + "(\(method)).")
+    }
+
+    /// `cloneCheck` JSON: which protocol ran and how it ended.
+    static func cloneCheckJSON(_ verdict: AuthenticityVerdict) -> [String: Any] {
+        let check = verdict.cloneCheck
+        return ["method": check.method.rawValue, "outcome": check.outcome.rawValue, "detail": check.detail,
+                "chipAuthentication": check.method == .chipAuthentication ? check.outcome.rawValue : "notRun",
+                "activeAuthentication": check.method == .activeAuthentication ? check.outcome.rawValue : "notRun",
+                "keyCoveredBySOD": verdict.cloneCheckKeyAuthenticated]
+    }
+
+    /// The fields `stationd card read --json` adds.
+    static func json(_ verdict: AuthenticityVerdict, trust: CSCATrustList) -> [String: Any] {
+        var object: [String: Any] = ["genuine": isGenuine(verdict), "cloneCheck": cloneCheckJSON(verdict),
+                                     "trustAnchors": trust.certificates.count]
+        if let passive = verdict.passive { object["passiveAuthentication"] = LDSVerifyCommand.json(passive) }
+        if let error = verdict.passiveError { object["passiveAuthenticationError"] = error }
+        return object
+    }
+}

@@ -1,0 +1,220 @@
+import ControlAPI
+import Foundation
+import StationTestKit
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Group ids the tests give callers with `setpriv --groups` (no /etc/group entries needed: the daemon's
+/// configuration names them by number).
+enum TestGroups {
+    static let socket: UInt32 = 64_201
+    static let operators: UInt32 = 64_202
+    static let supervisors: UInt32 = 64_203
+}
+
+/// Receives sd_notify datagrams on a private `NOTIFY_SOCKET`.
+final class NotifyListener: @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+    private let lock = NSLock()
+    private var received: [String] = []
+
+    init(directory: URL) throws {
+        path = directory.appendingPathComponent("notify.sock").path
+        unlink(path)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard result == 0 else { throw HarnessError("bind notify socket: errno \(errno)") }
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+
+    /// Forgets what was received (before a restart).
+    func reset() { lock.withLock { received.removeAll() } }
+
+    /// Reads datagrams until one contains `text` or `timeout` passes; returns all messages so far.
+    func waitFor(_ text: String, timeout: Double) -> [String] {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            if lock.withLock({ received.contains { $0.contains(text) } }) { break }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count > 0 {
+                let message = String(decoding: buffer[0..<count], as: UTF8.self)
+                lock.withLock { received.append(message) }
+            }
+        }
+        return lock.withLock { received }
+    }
+}
+
+/// A `stationd run` process with its own directory, socket, store and configuration.
+final class DaemonUnderTest: @unchecked Sendable {
+    let directory: URL
+    let socketPath: String
+    let configPath: String
+    let notify: NotifyListener
+    private(set) var process: ManagedProcess?
+    var extraConfig: String
+    var environment: [String: String]
+
+    init(name: String, extraConfig: String = "", environment: [String: String]? = nil) throws {
+        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Other users (setpriv tests) must reach the socket inside.
+        chmod(directory.path, 0o755)
+        socketPath = directory.appendingPathComponent("run/control.sock").path
+        configPath = directory.appendingPathComponent("stationd.conf").path
+        notify = try NotifyListener(directory: directory)
+        self.extraConfig = extraConfig
+        self.environment = environment ?? ProcessInfo.processInfo.environment
+    }
+
+    var configuration: String {
+        """
+        # written by DaemonHarness
+        [control]
+        socket = \(socketPath)
+        socket_group = \(TestGroups.socket)
+        [auth]
+        operators_group = \(TestGroups.operators)
+        supervisors_group = \(TestGroups.supervisors)
+        [store]
+        database = \(directory.path)/state/queue.sqlite
+        key_file = \(directory.path)/state/queue.key
+        minimum_free_mib = 1
+        [biometrics]
+        usb = false
+        simulator = good
+        poll_seconds = 1
+        [log]
+        level = debug
+
+        """ + extraConfig
+    }
+
+    /// Starts the daemon and waits for READY=1.
+    @discardableResult
+    func start(extraEnvironment: [String: String] = [:], readyTimeout: Double = 20) throws -> [String] {
+        try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
+        notify.reset()
+        var environment = self.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        for (key, value) in extraEnvironment { environment[key] = value }
+        let process = try ManagedProcess(
+            "stationd", executable: try Binaries.path("stationd"),
+            arguments: ["run", "--config", configPath],
+            logFile: directory.appendingPathComponent("stationd.log"), environment: environment)
+        self.process = process
+        let messages = notify.waitFor("READY=1", timeout: readyTimeout)
+        guard messages.contains(where: { $0.contains("READY=1") }) else {
+            process.stop(signal: SIGKILL)
+            throw HarnessError("stationd not ready: \(messages)\n\(process.output)")
+        }
+        return messages
+    }
+
+    /// Adopts an already started process (socket activation test).
+    func adopt(_ process: ManagedProcess) { self.process = process }
+
+    func stop(signal: Int32 = SIGTERM) -> Int32? {
+        guard let process else { return nil }
+        process.stop(signal: signal, timeout: 10)
+        return process.exitStatus
+    }
+
+    var log: String { process?.output ?? "" }
+
+    func client(language: String = "en") -> ControlClient {
+        ControlClient(socketPath: socketPath, language: language)
+    }
+
+    /// `curl --unix-socket` as the given caller; returns (HTTP status, body).
+    func curl(
+        _ method: String, _ path: String, body: String? = nil, asGroups groups: [UInt32]? = nil,
+        headers: [String] = []
+    ) throws -> (Int, String) {
+        var arguments = [
+            "-s", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", socketPath, "-X", method,
+        ]
+        for header in headers { arguments += ["-H", header] }
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        arguments.append("http://station\(path)")
+        let (executable, full) = Self.wrap("/usr/bin/curl", arguments, groups: groups)
+        let result = try runTool(executable, full, timeout: 20)
+        let output = result.output
+        guard let split = output.lastIndex(of: "\n"),
+            let status = Int(output[output.index(after: split)...])
+        else {
+            return (0, output)
+        }
+        return (status, String(output[..<split]))
+    }
+
+    /// Runs `stationctl` (as root, or as `nobody` with `groups`).
+    func stationctl(_ arguments: [String], asGroups groups: [UInt32]? = nil, timeout: Double = 30)
+        throws
+        -> (status: Int32, output: String)
+    {
+        let (executable, full) = Self.wrap(
+            try Binaries.path("stationctl"), ["--socket", socketPath] + arguments, groups: groups,
+            subcommand: true)
+        return try runTool(executable, full, environment: environment, timeout: timeout)
+    }
+
+    /// Wraps a command in `setpriv` to run as nobody with exactly these groups.
+    static func wrap(
+        _ executable: String, _ arguments: [String], groups: [UInt32]?, subcommand: Bool = false
+    )
+        -> (String, [String])
+    {
+        var arguments = arguments
+        if subcommand {
+            // stationctl options follow the subcommand: move --socket after the first words.
+            let socket = Array(arguments[0..<2])
+            arguments.removeFirst(2)
+            let split = arguments.firstIndex { $0.hasPrefix("-") } ?? arguments.count
+            arguments.insert(contentsOf: socket, at: split)
+        }
+        guard let groups else { return (executable, arguments) }
+        let setpriv = [
+            "--reuid=nobody", "--regid=nogroup",
+            groups.isEmpty
+                ? "--clear-groups" : "--groups=" + groups.map(String.init).joined(separator: ","),
+            "--", executable,
+        ]
+        return ("/usr/bin/setpriv", setpriv + arguments)
+    }
+
+    deinit {
+        _ = stop(signal: SIGKILL)
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// JSON helpers for tests.
+func jsonObject(_ text: String) -> [String: Any]? {
+    (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+}
+
+func errorCode(_ text: String) -> String? {
+    (jsonObject(text)?["error"] as? [String: Any])?["code"] as? String
+}

@@ -1,0 +1,169 @@
+import ControlAPI
+import Foundation
+import Simulation
+import StationTestKit
+import Testing
+
+/// A whole intake through the daemon: pcscd + vpcd + the simulated CCCD (a process), the simulated fingerprint
+/// scanner, driven by `stationctl intake`; then queue operations and the health-profile verify.
+@Suite(.serialized)
+struct IntakeLiveTests {
+    let lease: LivePCSC.Lease
+    var harness: PCSCHarness { lease.harness }
+    init() async throws { lease = try await LivePCSC.acquire() }
+
+    @Test func intakeToCommitThenQueueOperations() async throws {
+        let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+        let set = try CitizenDataSet.load(url)
+        let daemon = try DaemonUnderTest(
+            name: "intake",
+            extraConfig:
+                "[intake]\noverridable_verdicts = noTrustAnchor,notChecked\n[point]\ncommune_code = 26734\n",
+            environment: harness.clientEnvironment)
+        try daemon.start()
+        // Reader and card events reach /v1/events subscribers.
+        let watcher = daemon.client()
+        let inserted = DispatchSemaphore(value: 0)
+        let readerName = harness.readerName()
+        Thread {
+            _ = try? watcher.events { type, data in
+                if type == "card.inserted" && data.contains(readerName) {
+                    inserted.signal()
+                    return false
+                }
+                return true
+            }
+        }.start()
+        try await Task.sleep(for: .milliseconds(200))
+        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        defer { card.stop() }
+        // The reader monitor sees the card.
+        let deadline = Date(timeIntervalSinceNow: 10)
+        var present = false
+        while !present && Date() < deadline {
+            let (_, body) = try daemon.curl("GET", "/v1/readers")
+            present = body.contains(#""cardPresent":true"#)
+            if !present { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(present)
+        #expect(inserted.wait(timeout: .now() + 5) == .success)
+
+        let portrait = daemon.directory.appendingPathComponent("portrait.jpg")
+        try Self.syntheticJPEG(width: 480, height: 640).write(to: portrait)
+
+        // Without a supervisor's override the unverified chip is refused: exit 7 with the rule's code.
+        let refused = try daemon.stationctl(
+            [
+                "intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
+                "--lang", "en",
+            ],
+            timeout: 90)
+        #expect(refused.status == 7, "\(refused.output)")
+        #expect(refused.output.contains("intake.authenticity_needs_override"))
+
+        // Root is a supervisor: with an override reason the application is committed.
+        let committed = try daemon.stationctl(
+            [
+                "intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
+                "--json",
+                "--override-reason", "training station: no CSCA list",
+            ], timeout: 90)
+        #expect(committed.status == 0, "\(committed.output)\n\(daemon.log)")
+        let line =
+            committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+        let session = try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
+        #expect(session.state == "committed")
+        let id = try #require(session.applicationID)
+
+        // The queue has it, without personal data in the listing; show masks for operators.
+        let listed = try daemon.stationctl(["queue", "ls", "--json", "--state", "captured"])
+        let page = try ControlJSON.decoder().decode(QueuePageWire.self, from: Data(listed.output.utf8))
+        #expect(page.items.map(\.id) == [id])
+        #expect(page.items.first?.communeCode == "26734")
+        #expect(!listed.output.contains(set.idNumber))
+        let operators = [TestGroups.socket, TestGroups.operators]
+        let (shown, shownBody) = try daemon.curl("GET", "/v1/queue/\(id)", asGroups: operators)
+        #expect(shown == 200)
+        let detail = try ControlJSON.decoder().decode(
+            ApplicationDetailWire.self, from: Data(shownBody.utf8))
+        #expect(detail.idNumber == "*********" + set.idNumber.suffix(3))
+        #expect(detail.fingerprints.count == 2)
+        #expect(try daemon.curl("GET", "/v1/queue/\(id)?unmasked=true", asGroups: operators).0 == 403)
+        let unmasked = try daemon.stationctl(["queue", "show", id, "--unmasked", "--json"])
+        #expect(unmasked.output.contains(set.idNumber))
+
+        // A second intake for the same citizen: the duplicate rule refuses it.
+        let duplicate = try daemon.stationctl(
+            [
+                "intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
+                "--override-reason", "x",
+            ], timeout: 90)
+        #expect(duplicate.status == 7)
+        #expect(duplicate.output.contains("intake.duplicate"))
+
+        // Queue operations.
+        #expect(
+            try daemon.stationctl(["queue", "hold", id, "--reason", "citizen_request"]).output.contains(
+                "held/"))
+        #expect(try daemon.stationctl(["queue", "release", id]).output.contains("captured/"))
+        let retry = try daemon.stationctl(["queue", "retry", id])
+        #expect(retry.status == 5)
+        #expect(retry.output.contains("queue.illegal_transition"))
+        #expect(
+            try daemon.stationctl(["queue", "cancel", id, "--reason", "duplicate_visit"]).output.contains(
+                "cancelled/"))
+        let status = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
+        #expect(((status["queue"] as? [String: Any])?["byState"] as? [String: Int])?["cancelled"] == 1)
+
+        // Reports count it (cancelled ones are not "taken").
+        let report = try daemon.stationctl(["report", "daily", "--json"])
+        #expect(report.status == 0)
+
+        // Health-profile style verify on the same card.
+        let (verified, verifyBody) = try daemon.curl(
+            "POST", "/v1/verify", body: #"{"can":"\#(set.can)"}"#)
+        #expect(verified == 200, "\(verifyBody)")
+        let result = try ControlJSON.decoder().decode(VerifyResult.self, from: Data(verifyBody.utf8))
+        #expect(result.maskedIDNumber.hasSuffix(String(set.idNumber.suffix(3))))
+        #expect(result.verdict == "refer")  // not authenticated against a CSCA list on this station
+
+        // The card leaves the reader mid-intake: the session is abandoned (cardRemoved) and nothing is stored.
+        let client = daemon.client()
+        let started = try client.request("POST", "/v1/intake", body: Data("{}".utf8))
+        let live = try started.decode(IntakeSessionWire.self)
+        let read = try client.request(
+            "POST", "/v1/intake/\(live.id)/card", body: Data(#"{"can":"\#(set.can)"}"#.utf8))
+        #expect(read.status == 200, "\(String(decoding: read.body, as: UTF8.self))")
+        #expect(try read.decode(IntakeSessionWire.self).state == "biometrics")
+        card.stop()
+        var ended = try client.request("GET", "/v1/intake/\(live.id)").decode(IntakeSessionWire.self)
+        let removalDeadline = Date(timeIntervalSinceNow: 10)
+        while ended.abandonReason == nil && Date() < removalDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+            ended = try client.request("GET", "/v1/intake/\(live.id)").decode(IntakeSessionWire.self)
+        }
+        #expect(ended.state == "abandoned")
+        #expect(ended.abandonReason == "cardRemoved")
+        let after = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
+        #expect((after["queue"] as? [String: Any])?["total"] as? Int == 1)
+
+        // Logs never carry the ID number or the name.
+        #expect(!daemon.log.contains(set.idNumber))
+        #expect(!daemon.log.contains(set.fullName))
+        #expect(daemon.stop() == 0)
+    }
+
+    /// A structurally valid JPEG (SOI, comment padding, SOF0 with the dimensions, EOI): enough for Intake's checks.
+    static func syntheticJPEG(width: Int, height: Int) -> Data {
+        var bytes: [UInt8] = [0xFF, 0xD8]
+        let comment = [UInt8](repeating: 0x20, count: 3000)
+        bytes +=
+            [0xFF, 0xFE, UInt8((comment.count + 2) >> 8), UInt8((comment.count + 2) & 0xFF)] + comment
+        bytes += [
+            0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8),
+            UInt8(width & 0xFF), 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
+        ]
+        bytes += [0xFF, 0xD9]
+        return Data(bytes)
+    }
+}
