@@ -34,9 +34,13 @@ test: deps
 test-%: deps
 	STATION_TARGETS=$*Tests $(SWIFT) test
 
-## demo: the station with simulated devices (pcscd + vpcd + simulated card, a card read, a fingerprint)
+## demo: the station with simulated devices: pcscd + vpcd + a simulated CCCD, a card read, a fingerprint, then the
+## daemon with the central receiver: an intake, an upload, the status and the queue
+
 demo: deps
 	$(SWIFT) build --product stationd
+	$(SWIFT) build --product stationctl
+	$(SWIFT) build --product central-receiver
 	$(SWIFT) build --product station-demo
 	.build/debug/station-demo
 

@@ -71,7 +71,7 @@ let modules: [Target] = [
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -139,7 +139,9 @@ let tests: [Target] = [
     // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
     .testTarget(
         name: "StationTests",
-        dependencies: ["Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation"]
+        dependencies: [
+            "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation", "central-receiver",
+        ]
     ),
 ]
 

@@ -3,7 +3,7 @@
 #ifndef STATION_COPENSSL_SHIM_H
 #define STATION_COPENSSL_SHIM_H
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/bn.h>
@@ -18,10 +18,20 @@
 #include <openssl/rsa.h>
 
 /// The CMAC algorithm, fetched once: `EVP_MAC_fetch` is a provider lookup, and secure messaging computes a CMAC
-/// for every APDU.
-static EVP_MAC *station_cmac_algorithm;
-static pthread_once_t station_cmac_once = PTHREAD_ONCE_INIT;
-static inline void station_cmac_fetch(void) { station_cmac_algorithm = EVP_MAC_fetch(NULL, "CMAC", NULL); }
+/// for every APDU. A function-local static (a file-scope one in an imported header is not emitted by Swift).
+static inline EVP_MAC *station_cmac_algorithm(void) {
+    static EVP_MAC *_Atomic cached = NULL;
+    EVP_MAC *mac = atomic_load(&cached);
+    if (mac == NULL) {
+        EVP_MAC *expected = NULL;
+        mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+        if (mac != NULL && !atomic_compare_exchange_strong(&cached, &expected, mac)) {
+            EVP_MAC_free(mac);  // another thread stored its fetch first
+            mac = expected;
+        }
+    }
+    return mac;
+}
 
 /// One-shot CMAC of `data` under `key` with the named block cipher (e.g. "AES-128-CBC").
 /// Writes the full MAC to `out` (at least 16 bytes) and its length to `outLength`. Returns 1 on success.
@@ -30,8 +40,7 @@ static inline int station_cmac(const char *cipherName,
                                const unsigned char *data, size_t dataLength,
                                unsigned char *out, size_t *outLength) {
     int ok = 0;
-    pthread_once(&station_cmac_once, station_cmac_fetch);
-    EVP_MAC *mac = station_cmac_algorithm;
+    EVP_MAC *mac = station_cmac_algorithm();
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
     if (ctx != NULL) {
         OSSL_PARAM params[2];

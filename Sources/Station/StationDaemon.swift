@@ -62,9 +62,14 @@ public enum StationDaemon {
                 store: store, fingerprints: fingerprints, devices: devices, hub: hub,
                 point: configuration.point,
                 policy: configuration.policy, cardTimeout: configuration.cardTimeout, logger: logger))
+        let uplink: UplinkUploadService? =
+            configuration.uplinkURL == nil
+            ? nil
+            : UplinkUploadService(
+                settings: .init(configuration), store: store, hub: hub, logger: logger)
         let core = StationCore(
             configuration: configuration, store: store, devices: devices, hub: hub, metrics: metrics,
-            intake: intake, upload: NotConfiguredUpload(), fingerprints: fingerprints,
+            intake: intake, upload: uplink ?? NotConfiguredUpload(), fingerprints: fingerprints,
             storeConsistent: audit.isIntact, logger: logger)
 
         let socketPath = activation.path ?? configuration.socketPath
@@ -99,7 +104,7 @@ public enum StationDaemon {
                 )
             })
 
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: application, serviceName: "control-server"),
             .init(
                 service: ReaderMonitorService(
@@ -124,6 +129,12 @@ public enum StationDaemon {
                     notifier: notifier, health: { (try? await store.run { _ in true }) ?? false }),
                 successTerminationBehavior: .ignore, serviceName: "watchdog"),
         ]
+        if let uplink {
+            services.append(
+                .init(
+                    service: uplink, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                    serviceName: "uplink"))
+        }
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         let group = ServiceGroup(configuration: groupConfiguration)

@@ -14,7 +14,7 @@ public final class ManagedProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var status: Int32?
 
-    /// Starts `executable` with `arguments`, stdout and stderr appended to `logFile`, stdin from `/dev/null` or the
+    /// Starts `executable` with `arguments`, stdout and stderr to `logFile` (replaced), stdin from `/dev/null` or the
     /// file `input`.
     public init(_ label: String, executable: String, arguments: [String], logFile: URL,
                 environment: [String: String]? = nil, input: URL? = nil) throws {
@@ -70,14 +70,14 @@ public final class ManagedProcess: @unchecked Sendable {
     deinit { stop() }
 }
 
-/// Spawns a process with its output appended to a file.
+/// Spawns a process with its output (stdout and stderr) written to a file, replaced if it exists.
 func spawn(executable: String, arguments: [String], environment: [String: String], output: String,
            input: String) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

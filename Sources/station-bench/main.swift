@@ -98,6 +98,40 @@ func apduRoundTrip(iterations: Int) async throws {
         print(try await ChipReadBenchmark.run(transport: chip!, key: try AccessKey.can(digits: "012345")))
         try await chip!.reconnect(initialization: .reset)
     }
+
+    // The health check-in read (DG1 + DG13 + DG14 + SOD + PA + CA, no DG2; ChipReader needs DG1 for its DG13 cross-check) against the full authenticated read, same reader.
+    print("== Health check-in read (DG1, DG13, DG14, SOD, PA + Chip Authentication) vs the full authenticated read")
+    let trust = try CSCATrustList.load(folder: LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki/trust"))
+    func timedRead(_ files: [LDSFile]) async throws -> (Double, Double) {
+        var reader = ChipReader(transport: chip!)
+        reader.files = files
+        reader.authentication = AuthenticationOptions(trustList: trust)
+        let start = now()
+        let read = try await reader.read(key: try AccessKey.can(digits: "012345"))
+        let total = now() - start
+        guard let verdict = read.authenticity, verdict.passive?.signatureValid == true else {
+            throw HarnessError("the benchmark card did not verify")
+        }
+        // Passive Authentication alone over the same files (hashing + signature + chain).
+        let files = read.files.mapValues(\.bytes)
+        let pa = try PassiveAuthenticationBenchmark.run(files: files, trustList: trust, iterations: 5)
+        try await chip!.reconnect(initialization: .reset)
+        return (total, pa.medianMilliseconds)
+    }
+    var full: [Double] = []
+    var health: [Double] = []
+    var paTimes: [Double] = []
+    for _ in 0..<5 {
+        full.append(try await timedRead([.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]).0)
+        let (seconds, pa) = try await timedRead([.dg(1), .dg(13), .dg(14), .sod])
+        health.append(seconds)
+        paTimes.append(pa)
+    }
+    let fullMedian = Statistics(full).median
+    let healthMedian = Statistics(health).median
+    print(String(format: "full read %.1f ms, health check-in read %.1f ms = %.0f%% of the full read (goal ≤ 40%%); "
+                 + "PA itself %.2f ms (goal ≤ 50 ms)", fullMedian * 1000, healthMedian * 1000,
+                 healthMedian / fullMedian * 100, Statistics(paTimes).median))
     try await chip!.disconnect()
 }
 

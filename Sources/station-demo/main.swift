@@ -3,7 +3,8 @@ import StationTestKit
 
 /// `station-demo` (`make demo`): the station's main job with simulated devices, driven through the real `stationd`
 /// commands: a private pcscd with the vpcd virtual reader, a simulated card inserted and read, a fingerprint
-/// captured from the simulated module. Everything it starts is stopped by PID; its files stay in `.demo/`.
+/// captured from the simulated module; then the daemon itself (`stationd run`) with a local central receiver: an
+/// intake through `stationctl`, an upload, the status sync, and the operator's view of status and queue. Everything it starts is stopped by PID; its files stay in `.demo/`.
 
 let root = LivePCSC.packageRoot
 let demoDirectory = root.appendingPathComponent(".demo")
@@ -42,8 +43,10 @@ do {
         logFile: demoDirectory.appendingPathComponent("events.log"), environment: environment)
     Thread.sleep(forTimeInterval: 0.8)
     let dataset = root.appendingPathComponent("Devices/cards").path
-    let datasetFile = (try? FileManager.default.contentsOfDirectory(atPath: dataset))?
-        .filter { $0.hasSuffix(".json") }.sorted().first
+    let datasetFiles = (try? FileManager.default.contentsOfDirectory(atPath: dataset))?
+        .filter { $0.hasSuffix(".json") }.sorted() ?? []
+    // The plain, consistent data set (the others carry deliberate faults for the tests).
+    let datasetFile = datasetFiles.first { $0 == "nguyen-van-an.json" } ?? datasetFiles.first
     let card = try harness.startCard(
         slot: 0, arguments: datasetFile.map { ["--dataset", "\(dataset)/\($0)"] } ?? [], label: "demo-card")
     defer { card.stop() }
@@ -56,12 +59,15 @@ do {
                      environment: environment)
     } else {
         _ = try show("card apdu", ["card", "apdu", "00 A4 04 0C 07 A0 00 00 02 47 10 01"], environment: environment)
-        say("Đọc chip CCCD (PACE bằng số CAN, đọc DG1, DG2, DG13, SOD)",
-            "Reading the CCCD chip (PACE with the CAN; DG1, DG2, DG13, SOD)")
+        say("Đọc chip CCCD (PACE bằng số CAN, Chip Authentication, Passive Authentication)",
+            "Reading the CCCD chip (PACE with the CAN, Chip Authentication, Passive Authentication)")
         let json = try Data(contentsOf: URL(fileURLWithPath: "\(dataset)/\(datasetFile!)"))
         let object = try JSONSerialization.jsonObject(with: json) as? [String: Any]
         if let id = object?["idNumber"] as? String ?? object?["id"] as? String {
-            _ = try show("card read", ["card", "read", "--can", String(id.suffix(6))], environment: environment)
+            // The test CSCA (TEST ONLY keys) is the trust anchor, so the verdict line shows a genuine card.
+            let trust = root.appendingPathComponent("Devices/cards/pki/trust").path
+            _ = try show("card read", ["card", "read", "--can", String(id.suffix(6)), "--trust", trust],
+                         environment: environment)
         }
     }
 
@@ -76,6 +82,8 @@ do {
     _ = try show("fingerprint", ["fingerprint", "capture", "--simulate", "good", "--finger", "right-index",
                                  "--out", demoDirectory.appendingPathComponent("finger.png").path],
                  environment: fingerEnvironment)
+
+    try StationRunDemo.run(harness: harness)
 
     say("Xong. Nhật ký và tệp ở .demo/ — mọi tiến trình đã dừng.",
         "Done. Logs and files are in .demo/ — every process has been stopped.")

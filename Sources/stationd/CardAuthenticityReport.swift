@@ -19,10 +19,17 @@ enum CardAuthenticityReport {
         }
     }
 
-    /// The one line, most serious finding first.
+    /// The one line, most serious finding first (a failed CA/AA first: the reader stops reading after a failed
+    /// CA, so EF.SOD may not have been read).
     static func line(_ verdict: AuthenticityVerdict, trust: CSCATrustList, _ output: OutputOptions) -> String {
         let check = verdict.cloneCheck
         let method = methodName(check.method)
+        if check.outcome == .failed {
+            return output.text("THẺ KHÔNG HỢP LỆ: chip không chứng minh được khóa bí mật (\(method) thất bại) — "
+                               + "nghi thẻ sao chép.",
+                               "NOT GENUINE: the chip did not prove its private key (\(method) failed) — "
+                               + "suspected clone.")
+        }
         guard let passive = verdict.passive else {
             return output.text("KHÔNG XÁC THỰC ĐƯỢC: không kiểm tra được SOD (\(verdict.passiveError ?? "?")).",
                                "CANNOT AUTHENTICATE: EF.SOD could not be checked (\(verdict.passiveError ?? "?")).")
@@ -35,12 +42,6 @@ enum CardAuthenticityReport {
         if !passive.signatureValid || !passive.messageDigestValid {
             return output.text("THẺ KHÔNG HỢP LỆ: chữ ký của SOD không hợp lệ.",
                                "NOT GENUINE: the SOD signature is invalid.")
-        }
-        if check.outcome == .failed {
-            return output.text("THẺ KHÔNG HỢP LỆ: chip không chứng minh được khóa bí mật (\(method) thất bại) — "
-                               + "nghi thẻ sao chép.",
-                               "NOT GENUINE: the chip did not prove its private key (\(method) failed) — "
-                               + "suspected clone.")
         }
         if passive.chain == .untrusted {
             return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: chuỗi chứng thư đến CSCA không hợp lệ ("

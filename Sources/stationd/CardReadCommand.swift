@@ -13,6 +13,11 @@ struct CardReadCommand: AsyncParsableCommand {
             Give one access key: --can (6 digits: the last 6 of the ID number), --mrz (the MRZ text or a file), or \
             --id with --dob and --expiry (expiry "khong thoi han" or empty for no expiry). The portrait is written \
             only with --photo. Exit codes: 0 read, 2 device or chip error, 4 access denied (wrong key, or blocked).
+            Every read checks authenticity: Chip Authentication (else Active Authentication) against cloning, and \
+            Passive Authentication of EF.SOD against the CSCAs of --trust / --masterlist (none given: the chain is \
+            reported "unknown"). One line says whether the card is genuine and why not; --json carries \
+            "genuine", "passiveAuthentication" (as lds verify --json) and "cloneCheck". The verdict does not change \
+            the exit code.
             """)
 
     @OptionGroup var output: OutputOptions
@@ -49,9 +54,13 @@ struct CardReadCommand: AsyncParsableCommand {
             fail(error)
             throw ExitCode.validationFailure
         }
+        bootstrapToolLogging()
         do {
             let name = try await readerName()
             let connection = try await CardReaders().connect(reader: name)
+            // Start from a warm reset: another program may have left an application selected or a secure-messaging
+            // session open, and then EF.CardAccess (PACE) is not reachable.
+            try await connection.reconnect(initialization: .reset)
             if benchmark {
                 try await runBenchmark(connection, key: key)
                 return

@@ -40,6 +40,7 @@ struct LDSVerifyCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        bootstrapToolLogging()
         var trustList = CSCATrustList()
         let files: [LDSFile: [UInt8]]
         do {

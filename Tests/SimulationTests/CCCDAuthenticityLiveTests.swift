@@ -101,26 +101,28 @@ struct CCCDAuthenticityLiveTests {
         let (verdict, _) = try await authenticate()
         let passive = try #require(verdict.passive)
         #expect(passive.signatureAndIntegrityValid)
-        #expect(passive.chain != .trusted, "\(passive.chainReason)")
+        #expect(passive.chain == .unknown, "\(passive.chainReason)")
         #expect(!passive.isGenuine)
         #expect(passive.signerIssuer.contains("UNTRUSTED"))
         print("untrusted CSCA: chain \(passive.chain.rawValue): \(passive.chainReason)")
     }
 
-    @Test("clone (DG14/DG15 keys the chip does not hold): CA fails, AA fails; PA alone still passes")
+    @Test("clone (DG14/DG15 keys the chip does not hold): CA fails (reading stops), AA fails; PA alone passes")
     func clone() async throws {
         let card = try startCard(["--clone"])
         defer { card.stop() }
         let (verdict, _) = try await authenticate()
         #expect(verdict.cloneCheck.method == .chipAuthentication)
         #expect(verdict.cloneCheck.outcome == .failed, "\(verdict.cloneCheck)")
-        #expect(verdict.passive?.isGenuine == true)
+        #expect(verdict.passive == nil && verdict.passiveError != nil, "the reader stops after a failed CA")
         let (aa, _) = try await authenticate(activeOnly: true)
         #expect(aa.cloneCheck.method == .activeAuthentication)
         #expect(aa.cloneCheck.outcome == .failed, "\(aa.cloneCheck)")
+        // The clone copied a genuine card's signed files: PA alone cannot tell it apart.
+        #expect(aa.passive?.isGenuine == true)
     }
 
-    @Test("expired document signer (2020–2021): data and signature valid, DS expired now and not valid at signing")
+    @Test("expired document signer: data and signature valid, DS expired now but valid when it signed")
     func expiredSigner() async throws {
         let card = try startCard(["--pki", CCCDPaths.pki.appendingPathComponent("expired-ds").path])
         defer { card.stop() }
@@ -128,8 +130,10 @@ struct CCCDAuthenticityLiveTests {
         let passive = try #require(verdict.passive)
         #expect(passive.signatureAndIntegrityValid)
         #expect(passive.signerExpiredNow)
-        #expect(!passive.signerValidAtSigning)
-        #expect(!passive.isGenuine)
+        #expect(passive.signerValidAtSigning)
+        // ICAO: an expired DS does not fail documents it signed while valid; the chain is still trusted.
+        #expect(passive.chain == .trusted, "\(passive.chainReason)")
+        #expect(verdict.cloneCheck.outcome == .passed)
         print("expired DS: chain \(passive.chain.rawValue): \(passive.chainReason)")
     }
 
@@ -183,7 +187,7 @@ struct CCCDAuthenticityLiveTests {
         #expect(result.status == 0, "\(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == false)
-        #expect((object["passiveAuthentication"] as? [String: Any])?["chain"] as? String == "trusted")
+        #expect(object["passiveAuthentication"] == nil && object["passiveAuthenticationError"] != nil)
         let clone = try #require(object["cloneCheck"] as? [String: Any])
         #expect(clone["chipAuthentication"] as? String == "failed")
         let english = try cardRead(["--lang", "en"])

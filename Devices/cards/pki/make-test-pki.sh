@@ -7,7 +7,8 @@
 # Negative-case folders (same layout, usable with `stationd simulate card --pki DIR`), made from the committed CSCA:
 #   trust/           only the test CSCA certificate: the folder for `--trust` (genuine chain)
 #   untrusted-csca/  a SECOND test CSCA and a DS it signed (chain untrusted against trust/)
-#   expired-ds/      a DS signed by the test CSCA whose validity ended in 2021 (expired document signer)
+#   expired-ds/      a DS signed by the test CSCA, valid from the CSCA's start until one minute before this run
+#                    (issued while the CSCA was valid, expired now: the "expired document signer" case)
 # Regenerate only those (keeping the main CSCA/DS): sh Devices/cards/pki/make-test-pki.sh negative
 set -eu
 cd "$(dirname "$0")"
@@ -72,7 +73,14 @@ openssl x509 -req -sha256 -days "$days_ds" -in ds.csr -CA untrusted-csca/csca2-T
     -CAkey untrusted-csca/csca2-brainpoolP384r1-TEST-ONLY.key.pem -set_serial 8193 -extfile "$conf" \
     -extensions ds -out untrusted-csca/ds-TEST-ONLY.cert.pem
 
-# An expired DS (validity 2020-01-01 .. 2021-01-01), signed by the test CSCA with `openssl ca` (fixed dates).
+# An expired DS, signed by the test CSCA with `openssl ca` (explicit dates): from the CSCA's notBefore until one
+# minute ago (GNU date; if the CSCA is younger than that, one minute after its start).
+csca_start=$(openssl x509 -in csca-TEST-ONLY.cert.pem -noout -startdate | cut -d= -f2)
+ds_start=$(date -u -d "$csca_start" +%Y%m%d%H%M%SZ)
+ds_end=$(date -u -d "1 minute ago" +%Y%m%d%H%M%SZ)
+if [ "$(date -u -d "1 minute ago" +%s)" -le "$(date -u -d "$csca_start" +%s)" ]; then
+    ds_end=$(date -u -d "$csca_start + 1 minute" +%Y%m%d%H%M%SZ)
+fi
 ca_dir=$(mktemp -d)
 touch "$ca_dir/index.txt"
 echo 1003 >"$ca_dir/serial"
@@ -100,7 +108,7 @@ CACONF
 openssl ecparam -name brainpoolP384r1 -genkey -noout -out expired-ds/ds.key.pem
 openssl req -new -sha256 -key expired-ds/ds.key.pem \
     -subj "/C=VN/O=TEST ONLY issuance-station/CN=TEST Document Signer VNM EXPIRED" -out ds.csr
-openssl ca -batch -config "$ca_dir/ca.conf" -extensions ds -startdate 20200101000000Z -enddate 20210101000000Z \
+openssl ca -batch -config "$ca_dir/ca.conf" -extensions ds -startdate "$ds_start" -enddate "$ds_end" \
     -cert csca-TEST-ONLY.cert.pem -keyfile csca-brainpoolP384r1-TEST-ONLY.key.pem -notext -in ds.csr \
     -out expired-ds/ds-TEST-ONLY.cert.pem
 rm -rf "$ca_dir"

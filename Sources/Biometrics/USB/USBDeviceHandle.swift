@@ -129,7 +129,11 @@ public final class USBDeviceHandle: @unchecked Sendable {
 
     /// Cancels a submitted transfer that will not be awaited, and waits (up to 2 s) until libusb lets it go.
     public func abandon(_ pending: USBPendingTransfer) async {
-        let transfer = pending.transfer
+        await cancelAndDrain(pending.transfer)
+    }
+
+    /// Cancels `transfer` on the USB thread and pumps events (up to 2 s) until libusb lets it go.
+    private func cancelAndDrain(_ transfer: USBTransfer) async {
         nonisolated(unsafe) let raw = context.raw
         _ = try? await context.thread.run {
             transfer.cancel()
@@ -215,15 +219,7 @@ public final class USBDeviceHandle: @unchecked Sendable {
     /// Cancels the pipe's pending transfer and waits until libusb confirms.
     public func stop(_ pipe: USBInterruptPipe) async {
         let transfer = pipe.transfer
-        nonisolated(unsafe) let raw = context.raw
-        _ = try? await context.thread.run {
-            transfer.cancel()
-            let deadline = Date(timeIntervalSinceNow: 2)
-            while transfer.inFlight && Date() < deadline {
-                var tv = timeval(tv_sec: 0, tv_usec: 20_000)
-                libusb_handle_events_timeout_completed(raw, &tv, nil)
-            }
-        }
+        await cancelAndDrain(transfer)
         lock.withLock { pipes.removeAll { $0 === transfer } }
     }
 

@@ -76,6 +76,30 @@ public struct ConfigurationKey: Sendable, Hashable {
         .init(
             name: "uplink.url", defaultValue: "", help: "central upload endpoint; empty: not configured"),
         .init(
+            name: "uplink.token", defaultValue: "",
+            help: "one-time enrollment token (used once, at the first start; empty once enrolled)"),
+        .init(
+            name: "uplink.state", defaultValue: "/var/lib/stationd/uplink",
+            help: "folder of the station key, enrollment and last-sync record (0700)"),
+        .init(
+            name: "uplink.station_id", defaultValue: "",
+            help: "station id announced at enrollment; empty: station-<commune code>-<host name>"),
+        .init(
+            name: "uplink.pinned_ca", defaultValue: "",
+            help: "PEM file of the CA the central's TLS certificate must chain to; empty: system trust"),
+        .init(
+            name: "uplink.interval_seconds", defaultValue: "300",
+            help: "how often ready applications are uploaded and statuses synced"),
+        .init(
+            name: "freeze.max_days_without_sync", defaultValue: "7",
+            help: "refuse new intakes after this many days without a sync with C06"),
+        .init(
+            name: "freeze.max_pending", defaultValue: "2000",
+            help: "refuse new intakes while this many applications are not uploaded nor exported"),
+        .init(
+            name: "freeze.min_free_mib", defaultValue: "512",
+            help: "refuse new intakes below this free space on the store's file system"),
+        .init(
             name: "log.level", defaultValue: "info",
             help: "trace, debug, info, notice, warning, error, critical"),
     ]

@@ -50,6 +50,22 @@ public struct StationConfiguration: Sendable {
     public var biometricsPoll: Double
     /// Upload endpoint (nil: not configured).
     public var uplinkURL: String?
+    /// One-time enrollment token (nil: none).
+    public var uplinkToken: String?
+    /// Folder of the uplink credentials and sync record.
+    public var uplinkState: String
+    /// Station id announced at enrollment (nil: derived from the commune code and host name).
+    public var uplinkStationID: String?
+    /// CA file the central's certificate must chain to (nil: system trust).
+    public var uplinkPinnedCA: String?
+    /// Upload and status-sync period in seconds.
+    public var uplinkInterval: Double
+    /// Freeze rules: days without sync.
+    public var freezeMaxDaysWithoutSync: Double
+    /// Freeze rules: pending applications.
+    public var freezeMaxPending: Int
+    /// Freeze rules: free-space floor in bytes.
+    public var freezeMinFreeBytes: Int64
     /// Log level.
     public var logLevel: Logger.Level
     /// Where each value came from (`file:LINE`, `env`, `default`), for `config check`.
@@ -154,6 +170,20 @@ public struct StationConfiguration: Sendable {
             r.value("biometrics.poll_seconds") { Double($0).flatMap { $0 >= 0.2 ? $0 : nil } } ?? 5
         let url = r.string("uplink.url")
         uplinkURL = url.isEmpty ? nil : url
+        let token = r.string("uplink.token")
+        uplinkToken = token.isEmpty ? nil : token
+        uplinkState = r.value("uplink.state") { $0.hasPrefix("/") ? $0 : nil } ?? "/var/lib/stationd/uplink"
+        let stationID = r.string("uplink.station_id")
+        uplinkStationID = stationID.isEmpty ? nil : stationID
+        let pinned = r.string("uplink.pinned_ca")
+        uplinkPinnedCA = pinned.isEmpty ? nil : pinned
+        uplinkInterval =
+            r.value("uplink.interval_seconds") { Double($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 300
+        freezeMaxDaysWithoutSync =
+            r.value("freeze.max_days_without_sync") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 7
+        freezeMaxPending = r.value("freeze.max_pending") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 2000
+        freezeMinFreeBytes =
+            Int64(r.value("freeze.min_free_mib") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 512) << 20
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
         sources = r.sources
     }

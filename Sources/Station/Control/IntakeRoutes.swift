@@ -2,6 +2,7 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import NIOCore
+import Uplink
 
 /// `/v1/intake`: one session, controlled by the connection that started it.
 struct IntakeRoutes {
@@ -14,6 +15,10 @@ struct IntakeRoutes {
             let operatorID = body.operatorID ?? context.peer?.userName ?? "unknown"
             let intake = core.intake
             let connection = context.connection
+            let active = await intake.summary.active
+            if !active, let rule = await core.upload.freezeViolations().first {
+                throw FreezeRefusal.error(rule)
+            }
             let session = try await intake.start(
                 owner: connection, pid: context.peer?.pid ?? 0, operatorID: operatorID)
             // The session belongs to this connection: when it closes, the session is abandoned.
@@ -82,5 +87,16 @@ struct IntakeRoutes {
 
     private func session(_ context: StationRequestContext) -> String {
         context.parameters.get("session") ?? ""
+    }
+}
+
+/// A broken freeze rule as a control error: 409 with the rule's stable code (`freeze.no_sync`,
+/// `freeze.too_many_pending`, `freeze.low_disk`) and its message (Vietnamese, then English after " / ").
+enum FreezeRefusal {
+    static func error(_ rule: FreezeRules.Violation) -> APIError {
+        let parts = rule.message.components(separatedBy: " / ")
+        let vietnamese = parts.first ?? rule.message
+        let english = parts.count > 1 ? parts.dropFirst().joined(separator: " / ") : rule.message
+        return APIError(.conflict, code: rule.code, vi: vietnamese, en: english)
     }
 }

@@ -49,7 +49,8 @@ final class StationCore: Sendable {
         StationStatus(
             version: StationVersion.current, profile: configuration.profile.rawValue,
             uptimeSeconds: Int(Date().timeIntervalSince(startedAt)), devices: devices.status(),
-            queue: try await queueCounts(), uplink: await upload.status(), freezeRules: [],
+            queue: try await queueCounts(), uplink: await upload.status(),
+            freezeRules: await upload.freezeViolations().map(\.code),
             intake: await intake.summary, storeConsistent: storeConsistent)
     }
 }

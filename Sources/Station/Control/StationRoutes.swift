@@ -30,11 +30,10 @@ struct StationRoutes {
             let id = try await core.upload.startNow()
             return JSONResponse.make(.accepted, JobAccepted(id: id, poll: ControlPaths.upload))
         }
-        router.post("/v1/export") { _, context -> Response in
+        router.post("/v1/export") { request, context -> Response in
             try context.require(.supervisor)
-            throw APIError(
-                .unavailable, vi: "Xuất dữ liệu ra thiết bị lưu trữ chưa có (đi cùng mô-đun Uplink).",
-                en: "Export to removable media is not available yet (it comes with the Uplink module).")
+            let body = try await Body.decode(ExportRequest.self, request, core)
+            return JSONResponse.make(try await core.upload.export(to: body.to ?? ""))
         }
         router.get("/v1/reports/:period") { request, context in
             try context.require(.operator)
@@ -164,4 +163,10 @@ struct StationRoutes {
                 try await writer.finish(nil)
             })
     }
+}
+
+/// `POST /v1/export` body.
+struct ExportRequest: Decodable, Sendable {
+    /// Absolute target folder (the mounted removable medium); checked after the uplink is known configured.
+    var to: String?
 }

@@ -1,5 +1,6 @@
 import ControlAPI
 import Foundation
+import Uplink
 
 /// The seam Uplink plugs into: start an upload now, report progress and the last sync.
 ///
@@ -10,6 +11,30 @@ public protocol UploadService: Sendable {
     func status() async -> UploadStatus
     /// Starts an upload of everything ready; returns a job id. Throws when not possible now.
     func startNow() async throws -> String
+    /// The freeze rules broken now (empty: new intakes allowed).
+    func freezeViolations() async -> [FreezeRules.Violation]
+    /// Writes ready applications to a removable-media folder (supervisors only; checked by the route).
+    func export(to directory: String) async throws -> ExportResult
+}
+
+extension UploadService {
+    public func freezeViolations() async -> [FreezeRules.Violation] { [] }
+
+    public func export(to directory: String) async throws -> ExportResult {
+        throw APIError(
+            .unavailable, vi: "Chưa cấu hình đường truyền lên trung tâm (uplink.url): không thể xuất dữ liệu.",
+            en: "No upload endpoint is configured (uplink.url): exports cannot be sealed.")
+    }
+}
+
+/// `POST /v1/export` answer.
+public struct ExportResult: Codable, Sendable, Hashable {
+    /// Batch folders written.
+    public var folders: [String]
+    /// Applications exported.
+    public var items: Int
+    /// Applications that could not be packaged (moved to needsAttention).
+    public var failed: Int
 }
 
 /// The upload service while no uplink is configured.

@@ -1,0 +1,283 @@
+import CentralAPI
+import ControlAPI
+import Foundation
+import Logging
+import Queue
+import ServiceLifecycle
+import Uplink
+
+/// The upload service when `uplink.url` is configured: enrolls the station at start (once, with
+/// `uplink.token`), then every `uplink.interval_seconds` and on `POST /v1/upload` releases captured applications,
+/// drains the ready ones to the central and syncs statuses. Also answers exports and the freeze rules.
+///
+/// One cycle runs at a time, on this service's own task; queue work goes through the store's thread.
+final class UplinkUploadService: UploadService, Service {
+    /// What the service needs from the configuration.
+    struct Settings: Sendable {
+        var url: String
+        var token: String?
+        var stateDirectory: String
+        var stationID: String
+        var pinnedCA: String?
+        var interval: Double
+        var freezeRules: FreezeRules
+        var storeDirectory: String
+
+        init(_ configuration: StationConfiguration) {
+            url = configuration.uplinkURL ?? ""
+            token = configuration.uplinkToken
+            stateDirectory = configuration.uplinkState
+            let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+            stationID = configuration.uplinkStationID ?? "station-\(configuration.point.communeCode)-\(host)"
+            pinnedCA = configuration.uplinkPinnedCA
+            interval = configuration.uplinkInterval
+            freezeRules = FreezeRules(
+                maxDaysWithoutSync: configuration.freezeMaxDaysWithoutSync,
+                maxPendingApplications: configuration.freezeMaxPending,
+                minFreeBytes: configuration.freezeMinFreeBytes)
+            storeDirectory = (configuration.databasePath as NSString).deletingLastPathComponent
+        }
+    }
+
+    private struct State {
+        /// `notEnrolled`, `idle`, `uploading`, `offline`, `failed`.
+        var phase = "notEnrolled"
+        var requested = false
+        var sentBytes = 0
+        var totalBytes = 0
+        var sent = 0
+        var total = 0
+        var credentials: StationCredentials?
+        var uploader: Uploader?
+    }
+
+    let settings: Settings
+    let store: StoreGateway
+    let hub: EventHub
+    let logger: Logger
+    private let state = Mutex(State())
+
+    init(settings: Settings, store: StoreGateway, hub: EventHub, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.hub = hub
+        self.logger = logger
+        try? FileManager.default.createDirectory(
+            atPath: settings.stateDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
+    }
+
+    var client: CentralClient { CentralClient(baseURL: settings.url, timeout: 30, pinnedCA: settings.pinnedCA) }
+
+    // MARK: - UploadService
+
+    func status() async -> UploadStatus {
+        let current = state.withLock { $0 }
+        let lastSync = current.credentials == nil ? nil : lastSyncRecord()
+        guard current.phase == "uploading", current.totalBytes > 0 else {
+            return UploadStatus(configured: true, state: current.phase, lastSyncAt: lastSync)
+        }
+        return UploadStatus(
+            configured: true, state: current.phase,
+            progress: min(1, Double(current.sentBytes) / Double(current.totalBytes)), sent: current.sent,
+            total: current.total, lastSyncAt: lastSync)
+    }
+
+    func startNow() async throws -> String {
+        let enrolled = state.withLock { state -> Bool in
+            guard state.uploader != nil else { return false }
+            state.requested = true
+            // Shown at once so that a client polling right after this call sees the upload running.
+            state.phase = "uploading"
+            (state.sentBytes, state.totalBytes, state.sent, state.total) = (0, 0, 0, 0)
+            return true
+        }
+        guard enrolled else {
+            throw APIError(
+                .serviceUnavailable, code: UplinkError.Code.notEnrolled.rawValue,
+                vi: "Trạm chưa đăng ký với trung tâm (kiểm tra uplink.url và uplink.token).",
+                en: "The station is not enrolled with the central (check uplink.url and uplink.token).")
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    func freezeViolations() async -> [FreezeRules.Violation] {
+        guard let summary = try? await store.run({ try $0.countedSummary() }) else { return [] }
+        let inputs = FreezeRules.Inputs.gather(
+            pendingApplications: FreezeRules.pending(in: summary), stateDirectory: settings.stateDirectory,
+            storeDirectory: settings.storeDirectory)
+        return settings.freezeRules.evaluate(inputs)
+    }
+
+    func export(to directory: String) async throws -> ExportResult {
+        guard let credentials = state.withLock({ $0.credentials }), credentials.centralKey != nil else {
+            throw APIError(
+                .serviceUnavailable, code: UplinkError.Code.notEnrolled.rawValue,
+                vi: "Trạm chưa đăng ký với trung tâm: không thể niêm phong dữ liệu xuất.",
+                en: "The station is not enrolled: exports cannot be sealed for the central.")
+        }
+        guard directory.hasPrefix("/") else {
+            throw APIError(.badRequest, vi: "Thư mục xuất phải là đường dẫn tuyệt đối.", en: "to must be absolute.")
+        }
+        _ = try await releaseCaptured()
+        do {
+            let report = try await store.run { queue in
+                try Exporter(queue: queue, credentials: credentials).export(to: directory)
+            }
+            logger.notice("export written", metadata: ["items": "\(report.items)", "failed": "\(report.failed)"])
+            return ExportResult(folders: report.folders, items: report.items, failed: report.failed)
+        } catch let error as UplinkError {
+            throw APIError(
+                .internalServerError, code: error.code.rawValue, vi: "Xuất dữ liệu thất bại.", en: "Export failed.")
+        }
+    }
+
+    // MARK: - Service
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { [self] in
+            await enrollUntilDone()
+            var next = Date().addingTimeInterval(1)
+            while !Task.isCancelled {
+                let requested = state.withLock { state in
+                    defer { state.requested = false }
+                    return state.requested
+                }
+                if requested || Date() >= next {
+                    await cycle()
+                    next = Date().addingTimeInterval(settings.interval)
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// Loads (or creates) the key pair and enrolls with the token, retrying every interval while offline.
+    private func enrollUntilDone() async {
+        while !Task.isCancelled {
+            do {
+                var credentials = try StationCredentials.load(
+                    directory: settings.stateDirectory, stationID: settings.stationID)
+                if credentials.centralKey == nil {
+                    guard let token = settings.token else {
+                        logger.error("uplink not enrolled and no uplink.token configured")
+                        setPhase("notEnrolled")
+                        return
+                    }
+                    credentials = try await Uploader.enroll(client: client, credentials: credentials, token: token)
+                    let fingerprint = credentials.keyFingerprint.prefix(16)
+                    logger.notice(
+                        "station enrolled",
+                        metadata: ["station": "\(settings.stationID)", "key_fingerprint": "\(fingerprint)"])
+                }
+                let uploader = try Uploader(
+                    queue: store.queue, credentials: credentials,
+                    configuration: .init(client: client, stateDirectory: settings.stateDirectory),
+                    events: { [weak self] event in self?.record(event) })
+                state.withLock { state in
+                    state.credentials = credentials
+                    state.uploader = uploader
+                    if state.phase == "notEnrolled" { state.phase = "idle" }
+                }
+                return
+            } catch let error as UplinkError where error.code == .credentials {
+                logger.critical("uplink credentials unusable", metadata: ["error": "\(error.code)"])
+                setPhase("failed")
+                return
+            } catch {
+                logger.warning("enrollment failed; retrying", metadata: ["error": "\(Self.code(of: error))"])
+                setPhase("offline")
+                try? await Task.sleep(for: .seconds(min(settings.interval, 30)))
+            }
+        }
+    }
+
+    /// One upload: release captured applications, drain, sync statuses.
+    private func cycle() async {
+        guard let uploader = state.withLock({ $0.uploader }) else { return }
+        state.withLock { state in
+            state.phase = "uploading"
+            state.sentBytes = 0
+            state.totalBytes = 0
+            state.sent = 0
+            state.total = 0
+        }
+        do {
+            _ = try await releaseCaptured()
+            let report = try await uploader.drain(until: Date().addingTimeInterval(max(30, settings.interval)))
+            let changed = try await uploader.syncStatus()
+            logger.info(
+                "upload cycle done",
+                metadata: [
+                    "batches": "\(report.batches)", "received": "\(report.received)", "refused": "\(report.refused)",
+                    "status_changed": "\(changed)",
+                ])
+            finish("idle")
+        } catch {
+            let code = Self.code(of: error)
+            logger.warning("upload cycle failed", metadata: ["error": "\(code)"])
+            finish(code == "central.transport" || code == UplinkError.Code.deadline.rawValue ? "offline" : "failed")
+        }
+        hub.publish(StationEvent(type: "queue.changed", reader: nil, state: nil, at: Date()))
+    }
+
+    /// Moves committed (`captured`) applications to `ready`: what the station took is released for upload.
+    private func releaseCaptured() async throws -> Int {
+        try await store.run { queue in
+            var moved = 0
+            while true {
+                let page = try queue.list(QueueFilter(localStates: [.captured]), limit: 200)
+                if page.items.isEmpty { break }
+                for item in page.items {
+                    let current = try queue.status(of: item.id)
+                    try queue.transition(
+                        item.id, to: ApplicationStatus(local: .ready, central: current.central), by: .system,
+                        action: "release_for_upload")
+                    moved += 1
+                }
+            }
+            return moved
+        }
+    }
+
+    private func record(_ event: UplinkEvent) {
+        state.withLock { state in
+            switch event {
+            case .batchOffered(_, let items, let bytes):
+                state.total += items
+                state.totalBytes += bytes
+            case .progress(_, let sentBytes, let totalBytes):
+                state.sentBytes = max(state.sentBytes, sentBytes)
+                state.totalBytes = max(state.totalBytes, totalBytes)
+            case .batchFinished(_, let received, _, _):
+                state.sent += received
+            default:
+                break
+            }
+        }
+        if case .progress = event {
+            hub.publish(StationEvent(type: "upload.progress", reader: nil, state: "uploading", at: Date()))
+        }
+    }
+
+    private func setPhase(_ phase: String) { state.withLock { $0.phase = phase } }
+
+    /// Ends a cycle; an upload requested meanwhile keeps showing `uploading` until its own cycle ends.
+    private func finish(_ phase: String) {
+        state.withLock { state in state.phase = state.requested ? "uploading" : phase }
+    }
+
+    /// The last successful status sync recorded in `uplink-state.json` (nil: never synced).
+    private func lastSyncRecord() -> Date? {
+        struct Record: Decodable { var lastSync: Date? }
+        guard let data = FileManager.default.contents(atPath: settings.stateDirectory + "/uplink-state.json")
+        else { return nil }
+        return (try? CanonicalEncoding.decode(Record.self, from: data))?.lastSync
+    }
+
+    static func code(of error: any Error) -> String {
+        if let error = error as? UplinkError { return error.central?.code.rawValue ?? error.code.rawValue }
+        if let error = error as? CentralClient.CallError { return error.error.code.rawValue }
+        return StoreGateway.code(of: error)
+    }
+}

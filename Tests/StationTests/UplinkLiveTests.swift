@@ -1,0 +1,178 @@
+import ControlAPI
+import Foundation
+import Simulation
+import StationTestKit
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `central-receiver` process on loopback with the station's population file, stopped by PID.
+final class CentralReceiverProcess: @unchecked Sendable {
+    let process: ManagedProcess
+    let directory: URL
+    let port: Int
+    let token: String
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    init(population: URL) throws {
+        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        token = "token-\(UUID().uuidString)"
+        process = try ManagedProcess(
+            "central-receiver", executable: try Binaries.path("central-receiver"),
+            arguments: [
+                "serve", "--data", directory.appendingPathComponent("data").path, "--port", "0", "--token", token,
+                "--population", population.path, "--approval-delay", "0.3", "--activation-delay", "0.3",
+                "--activation-rate", "0",
+            ],
+            logFile: directory.appendingPathComponent("receiver.log"))
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while Date() < deadline, found == nil, process.isRunning {
+            if let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }) {
+                found = Int(line.dropFirst("listening on port ".count))
+            } else {
+                usleep(20_000)
+            }
+        }
+        guard let found, found > 0 else { throw HarnessError("central-receiver did not start: \(process.output)") }
+        port = found
+    }
+
+    /// `GET /admin/...` as JSON.
+    func admin(_ path: String) throws -> Any? {
+        let result = try runTool("/usr/bin/curl", ["-s", "--max-time", "10", baseURL + path], timeout: 15)
+        return try? JSONSerialization.jsonObject(with: Data(result.output.utf8))
+    }
+
+    deinit {
+        process.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// The daemon with the uplink configured, against the real receiver: enroll, intake, `stationctl upload --wait`,
+/// exactly once at the central, status sync to `accepted`; freeze rules refuse intakes; export is supervisors'.
+@Suite(.serialized)
+struct UplinkLiveTests {
+    let lease: LivePCSC.Lease
+    var harness: PCSCHarness { lease.harness }
+    init() async throws { lease = try await LivePCSC.acquire() }
+
+    @Test(.timeLimit(.minutes(3))) func intakeUploadedExactlyOnceThenAccepted() async throws {
+        let root = LivePCSC.packageRoot
+        let receiver = try CentralReceiverProcess(
+            population: root.appendingPathComponent("Devices/central/population.csv"))
+        let url = root.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+        let set = try CitizenDataSet.load(url)
+        let daemon = try DaemonUnderTest(
+            name: "uplink",
+            extraConfig: """
+                [intake]
+                overridable_verdicts = noTrustAnchor,notChecked
+                [point]
+                commune_code = 26734
+                [uplink]
+                url = \(receiver.baseURL)
+                token = \(receiver.token)
+                station_id = station-test-uplink
+                state = /tmp/stationd-test-\(getpid())-uplink/uplink
+                interval_seconds = 3600
+                [freeze]
+                max_pending = 1
+                min_free_mib = 1
+
+                """,
+            environment: harness.clientEnvironment)
+        try daemon.start()
+
+        // Enrolled at start with the one-time token; the first cycle (empty queue) ends idle with a sync.
+        var upload = try UploadStatusProbe.read(daemon)
+        let enrollDeadline = Date(timeIntervalSinceNow: 20)
+        while upload?.state != "idle" && Date() < enrollDeadline {
+            try await Task.sleep(for: .milliseconds(100))
+            upload = try UploadStatusProbe.read(daemon)
+        }
+        #expect(upload?.configured == true)
+        #expect(upload?.state == "idle", "\(daemon.log)")
+        #expect(FileManager.default.fileExists(atPath: daemon.directory.path + "/uplink/enrollment.json"))
+
+        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        defer { card.stop() }
+        let readerDeadline = Date(timeIntervalSinceNow: 10)
+        while !(try daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#))
+            && Date() < readerDeadline
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let portrait = daemon.directory.appendingPathComponent("portrait.jpg")
+        try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
+        let committed = try daemon.stationctl(
+            [
+                "intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json",
+                "--override-reason", "training station: no CSCA list",
+            ], timeout: 90)
+        #expect(committed.status == 0, "\(committed.output)\n\(daemon.log)")
+        let line = committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+        let session = try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
+        let id = try #require(session.applicationID)
+
+        // Freeze rule: one application pending with max_pending = 1 refuses the next intake, with the rule's code.
+        let (frozen, frozenBody) = try daemon.curl("POST", "/v1/intake", body: "{}")
+        #expect(frozen == 409, "\(frozenBody)")
+        #expect(errorCode(frozenBody) == "freeze.too_many_pending")
+        let status = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
+        #expect(status["freezeRules"] as? [String] == ["freeze.too_many_pending"])
+
+        // Export is for supervisors only.
+        let operators = [TestGroups.socket, TestGroups.operators]
+        #expect(try daemon.curl("POST", "/v1/export", body: #"{"to":"/tmp/x"}"#, asGroups: operators).0 == 403)
+
+        let uploaded = try daemon.stationctl(["upload", "--wait"], timeout: 90)
+        #expect(uploaded.status == 0, "\(uploaded.output)\n\(daemon.log)")
+        #expect(uploaded.output.contains("idle"), "\(uploaded.output)")
+
+        // The central holds it exactly once.
+        #expect(try receiver.admin("/admin/items") as? [String] == [id])
+        let stats = try #require(try receiver.admin("/admin/stats") as? [String: Any])
+        #expect(stats["itemsStored"] as? Int == 1)
+
+        // After the central approves it (0.3 s), the next cycle's status sync records `accepted`.
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(try daemon.stationctl(["upload", "--wait"], timeout: 90).status == 0)
+        let listed = try daemon.stationctl(["queue", "ls", "--json"])
+        let page = try ControlJSON.decoder().decode(QueuePageWire.self, from: Data(listed.output.utf8))
+        #expect(page.items.map(\.id) == [id])
+        #expect(page.items.first?.local == "uploaded")
+        #expect(page.items.first?.central == "accepted", "\(listed.output)")
+        #expect(try receiver.admin("/admin/items") as? [String] == [id])
+        let synced = try UploadStatusProbe.read(daemon)
+        #expect(synced?.lastSyncAt != nil)
+
+        // Nothing pending any more: intakes are allowed again (started and abandoned here).
+        let client = daemon.client()
+        let started = try client.request("POST", "/v1/intake", body: Data("{}".utf8))
+        #expect(started.status == 201, "\(String(decoding: started.body, as: UTF8.self))")
+
+        // A supervisor's export with nothing ready writes nothing and answers the counts.
+        let exportFolder = daemon.directory.appendingPathComponent("usb").path
+        let exported = try daemon.stationctl(["export", "--to", exportFolder])
+        #expect(exported.status == 0, "\(exported.output)")
+        #expect(jsonObject(exported.output)?["items"] as? Int == 0)
+
+        #expect(!daemon.log.contains(set.idNumber))
+        #expect(daemon.stop() == 0)
+    }
+}
+
+/// Reads `GET /v1/upload`.
+enum UploadStatusProbe {
+    static func read(_ daemon: DaemonUnderTest) throws -> UploadStatus? {
+        let (code, body) = try daemon.curl("GET", "/v1/upload")
+        guard code == 200 else { return nil }
+        return try? ControlJSON.decoder().decode(UploadStatus.self, from: Data(body.utf8))
+    }
+}
