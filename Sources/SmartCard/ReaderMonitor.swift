@@ -79,8 +79,11 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
         while !isStopped {
             let context: PCSCContext
             do {
-                context = try PCSCContext.establishBlocking(thread: PCSCThread(name: "pcsc.monitor.jobs"))
-                context.thread.stop()  // the monitor calls PC/SC on its own thread; the job thread is not needed
+                // The monitor calls PC/SC on its own thread: the context's job thread is stopped before it is used,
+                // so a failed attempt (pcscd down, retried every few seconds) leaves no thread behind.
+                let unused = PCSCThread(name: "pcsc.monitor.jobs")
+                unused.stop()
+                context = try PCSCContext.establishBlocking(thread: unused)
             } catch let error as SmartCardError {
                 if !lost {
                     lost = true
