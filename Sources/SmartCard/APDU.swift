@@ -1,3 +1,5 @@
+import Foundation
+
 /// ISO/IEC 7816-4 command and response APDUs.
 ///
 /// A command has one of four cases (1: header only, 2: header + Le, 3: header + data, 4: header + data + Le), each in

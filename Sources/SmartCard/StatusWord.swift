@@ -1,3 +1,5 @@
+import Foundation
+
 /// An ISO/IEC 7816-4 status word (SW1 SW2), with the names the standard gives the common ones.
 public struct StatusWord: Sendable, Hashable, CustomStringConvertible {
     /// First status byte.
@@ -60,7 +62,8 @@ public struct StatusWord: Sendable, Hashable, CustomStringConvertible {
     /// `6F00`: no precise diagnosis.
     public static let noPreciseDiagnosis = StatusWord(0x6F00)
 
-    /// `9000` or `61xx`/`62xx`/`63xx` warnings count as processed; everything else as an error.
+    /// Only `9000`: warnings (`62xx`, `63xx`) and `61xx` are not success; `CardConnection.transmit` resolves `61xx`
+    /// itself, and callers that accept a warning (e.g. `6282` at the end of a file) check for it explicitly.
     public var isSuccess: Bool { self == .success }
 
     /// `61xx`: more response bytes are waiting; `sw2` of them (0 = 256), fetched with GET RESPONSE.
