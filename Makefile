@@ -2,11 +2,11 @@
 # the Debian packages they need first (as root, or through sudo).
 
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config util-linux pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
+DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
 	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev curl systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench fuzz soak clean test-%
+.PHONY: all deps build test demo demo-up demo-build man completions bench fuzz soak clean test-%
 
 all: build
 
@@ -28,6 +28,7 @@ build: deps
 ## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety)
 test: deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
 
 ## test-MODULE: one module's tests, e.g. `make test-SmartCard`
@@ -37,16 +38,44 @@ test-%: deps
 ## demo: the station with simulated devices: pcscd + vpcd + a simulated CCCD, a card read, a fingerprint, then the
 ## daemon with the central receiver: an intake, an upload, the status and the queue
 
-demo: deps
+demo: demo-build
+	.build/debug/station-demo
+
+## demo-up: the same, then everything stays running (until Ctrl-C) with the commands to try next; `. .demo/env`
+## in another terminal points stationctl and stationd at the demo station
+demo-up: demo-build
+	.build/debug/station-demo --up
+
+demo-build: deps
 	$(SWIFT) build --product stationd
 	$(SWIFT) build --product stationctl
 	$(SWIFT) build --product central-receiver
 	$(SWIFT) build --product station-demo
-	.build/debug/station-demo
+
+## man, completions: the man pages and shell completion scripts of stationctl and stationd, generated from the
+## same ArgumentParser definitions as the commands (into .build/man and .build/completions)
+man: deps
+	$(SWIFT) build --product stationctl
+	$(SWIFT) build --product stationd
+	$(SWIFT) build --product generate-manual
+	mkdir -p .build/man
+	.build/debug/generate-manual .build/debug/stationctl --multi-page --authors issuance-station -o .build/man
+	.build/debug/generate-manual .build/debug/stationd --multi-page --authors issuance-station -o .build/man
+
+completions: deps
+	$(SWIFT) build --product stationctl
+	$(SWIFT) build --product stationd
+	mkdir -p .build/completions
+	for shell in bash zsh fish; do \
+		.build/debug/stationctl --generate-completion-script $$shell > .build/completions/stationctl.$$shell; \
+		.build/debug/stationd --generate-completion-script $$shell > .build/completions/stationd.$$shell; \
+	done
 
 ## bench: speed figures against floors measured in the same run (release build)
 bench: deps
 	$(SWIFT) build -c release --product stationd
+	$(SWIFT) build -c release --product stationctl
+	$(SWIFT) build -c release --product central-receiver
 	$(SWIFT) build -c release --product station-bench
 	.build/release/station-bench all
 

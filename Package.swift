@@ -10,6 +10,7 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
 ]
 
 // MARK: - Modules, in the order data flows (see README "Module map")
@@ -23,6 +24,8 @@ let modules: [Target] = [
         name: "biometrics-replay",
         dependencies: ["Biometrics"]
     ),
+    // Test helper: live hot-plug through a libumockdev testbed (runs under umockdev-wrapper).
+    .executableTarget(name: "biometrics-hotplug-probe", dependencies: ["Biometrics", "CUmockdev"]),
     .target(
         name: "SmartCard",
         dependencies: ["CPCSC", .product(name: "Logging", package: "swift-log")]
@@ -45,7 +48,9 @@ let modules: [Target] = [
     ),
     .executableTarget(
         name: "station-bench",
-        dependencies: ["SmartCard", "StationTestKit", "Biometrics", "Queue", "ChipID", "Simulation"]
+        dependencies: [
+            "SmartCard", "StationTestKit", "Biometrics", "Queue", "ChipID", "Simulation", "Uplink", "ControlAPI",
+        ]
     ),
     .executableTarget(
         name: "station-demo",
@@ -76,6 +81,10 @@ let modules: [Target] = [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]
     ),
     .executableTarget(
@@ -116,7 +125,10 @@ let modules: [Target] = [
 ]
 
 let tests: [Target] = [
-    .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "biometrics-replay", "stationd"]),
+    .testTarget(
+        name: "BiometricsTests",
+        dependencies: ["Biometrics", "biometrics-replay", "biometrics-hotplug-probe", "stationd"]
+    ),
     // The live tests start `stationd simulate card` processes: depending on the executable makes it built first.
     .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Simulation", "StationTestKit", "stationd"]),
     .testTarget(
@@ -166,7 +178,7 @@ func restricted(_ all: [Target]) -> [Target] {
 
 let targets = restricted(systemLibraries + modules + tests)
 let executables = Set(["stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe", "stationctl",
-    "central-receiver", "uplink-crash-probe"])
+    "central-receiver", "uplink-crash-probe", "biometrics-hotplug-probe"])
 
 let package = Package(
     name: "issuance-station",
@@ -183,6 +195,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -52,7 +52,8 @@ public protocol FingerprintScanner: AnyObject, Sendable {
 }
 
 extension FingerprintScanner {
-    /// The whole press sequence: wait for a finger, capture, wait for removal. Events follow the steps.
+    /// The whole press sequence: wait for a finger, capture, wait for removal. Events follow the steps. Strict: a
+    /// removal timeout is thrown. `CaptureFlow` runs the steps itself and keeps an image whose finger stayed on.
     public func captureOnce(fingerTimeout: Duration = .seconds(30),
                             removalTimeout: Duration = .seconds(10)) async throws -> FingerprintImage {
         try await waitForFinger(timeout: fingerTimeout)

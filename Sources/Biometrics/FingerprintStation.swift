@@ -57,7 +57,8 @@ public struct ScannerDescriptor: Sendable, Hashable {
 }
 
 /// The fingerprint layer as the daemon uses it: lists scanners, captures for a session holding the scanner's
-/// claim (one session at a time), builds the ISO record and chains it to the session's previous captures.
+/// claim (one session at a time), builds the ISO record on its record-encoding thread (off the capture's critical
+/// path) and chains it to the session's previous captures.
 public actor FingerprintStation {
     /// The configuration in use.
     public let configuration: BiometricsConfiguration
@@ -67,11 +68,19 @@ public actor FingerprintStation {
     private let context: USBContext?
     private let simulator: SimulatedScanner?
     private var chains: [String: CaptureChain] = [:]
+    /// Per session, the task that appends the latest capture to the chain (records link in capture order).
+    private var tails: [String: Task<CaptureRecord, Error>] = [:]
+    private let encoder: any CaptureRecordEncoder
+    private let encodingQueue = RecordEncodingQueue()
 
-    /// Loads profiles and opens libusb (when USB is enabled).
-    public init(configuration: BiometricsConfiguration, claims: ScannerClaims = ScannerClaims()) throws {
+    /// Loads profiles and opens libusb (when USB is enabled). `encoder` builds the records (default: ISO/IEC
+    /// 19794-4 in the configured edition and compression); it runs on the station's record-encoding thread.
+    public init(configuration: BiometricsConfiguration, claims: ScannerClaims = ScannerClaims(),
+                encoder: (any CaptureRecordEncoder)? = nil) throws {
         self.configuration = configuration
         self.claims = claims
+        self.encoder = encoder ?? ISORecordEncoder(edition: configuration.edition,
+                                                   compression: configuration.compression)
         catalog = configuration.useUSB ? try DeviceProfileCatalog(directory: configuration.profilesDirectory)
             : DeviceProfileCatalog(profiles: [])
         context = configuration.useUSB ? try USBContext() : nil
@@ -111,39 +120,74 @@ public actor FingerprintStation {
         throw BiometricError(.noDevice, "no supported scanner attached")
     }
 
-    /// Captures one finger for `owner`: claims the scanner for the duration, runs the capture flow, builds the
-    /// record and appends it to the session's hash chain.
+    /// Captures one finger for `owner` and waits for its record: `beginCapture` then `PendingCapture.record()`.
     public func capture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPosition,
                         advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in }) async throws
         -> (CaptureRecord, CaptureOutcome) {
+        let pending = try await beginCapture(for: owner, deviceID: deviceID, finger: finger, advise: advise)
+        return (try await pending.record(), pending.outcome)
+    }
+
+    /// Captures one finger for `owner`: claims the scanner for the duration and runs the capture flow. Returns as
+    /// soon as the flow ends, with the image and its quality; the record (JPEG 2000 + ISO/IEC 19794-4) is encoded
+    /// on the record-encoding thread from the moment the image was accepted, and is appended to the session's hash
+    /// chain in capture order when done, whether or not anyone awaits it. `decided` sees every attempt's image
+    /// and accept/retry decision as soon as its quality is known.
+    public func beginCapture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPosition,
+                             advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in },
+                             decided: @escaping @Sendable (CaptureDecision) -> Void = { _ in }) async throws
+        -> PendingCapture {
         let scanner = try await scanner(deviceID)
-        let configuration = self.configuration
-        let outcome = try await claims.withClaim(scanner.deviceID, for: owner) {
+        let (policy, encoder, queue) = (configuration.policy, self.encoder, encodingQueue)
+        let pipelined = try await claims.withClaim(scanner.deviceID, for: owner) {
             try await scanner.open()
             do {
-                let outcome = try await CaptureFlow(policy: configuration.policy).run(on: scanner, advise: advise)
+                let pipelined = try await CaptureFlow(policy: policy)
+                    .runPipelined(on: scanner, finger: finger, encoder: encoder, queue: queue, advise: advise,
+                                  decided: decided)
                 await scanner.close()
-                return outcome
+                return pipelined
             } catch {
                 await scanner.close()
                 throw error
             }
         }
-        let record = try RecordBuilder.record(for: outcome.image, finger: finger, quality: outcome.quality.score,
-                                              edition: configuration.edition, compression: configuration.compression)
-        var chain = chains[owner.session] ?? CaptureChain()
-        let capture = chain.append(isoRecord: try record.encoded(), deviceID: scanner.deviceID, finger: finger,
-                                   quality: outcome.quality.score)
-        chains[owner.session] = chain
-        return (capture, outcome)
+        let session = owner.session
+        let previous = tails[session]
+        let (device, quality, date, encoding) = (scanner.deviceID, pipelined.outcome.quality.score,
+                                                 pipelined.captureDate, pipelined.encoding)
+        let task = Task { () async throws -> CaptureRecord in
+            _ = await previous?.result  // link after the session's earlier capture (a failed one is not linked)
+            let bytes = try await encoding.value()
+            return self.link(session: session, isoRecord: bytes, deviceID: device, finger: finger,
+                             quality: quality, timestamp: date)
+        }
+        tails[session] = task
+        return PendingCapture(outcome: pipelined.outcome, deviceID: device, finger: finger, captureDate: date,
+                              encoding: encoding, linked: task)
+    }
+
+    private func link(session: String, isoRecord: [UInt8], deviceID: String, finger: FingerPosition, quality: Int,
+                      timestamp: Date) -> CaptureRecord {
+        var chain = chains[session] ?? CaptureChain()
+        let capture = chain.append(isoRecord: isoRecord, deviceID: deviceID, finger: finger, quality: quality,
+                                   timestamp: timestamp)
+        chains[session] = chain
+        return capture
     }
 
     /// The session's captures, oldest first.
     public func captures(of session: String) -> [CaptureRecord] { chains[session]?.records ?? [] }
 
     /// The session ended: its claims are released and its chain forgotten.
+    /// Records still being encoded are waited for first, so none is linked into a forgotten chain.
     public func endSession(_ session: String) async {
         await claims.sessionEnded(session)
+        while let tail = tails[session] {
+            _ = await tail.result
+            if tails[session] == tail { break }  // no capture of the session began meanwhile
+        }
+        tails[session] = nil
         chains[session] = nil
     }
 }

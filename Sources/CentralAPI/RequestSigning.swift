@@ -63,6 +63,28 @@ public enum RequestSigning {
         lookupKey: (String) throws -> Curve25519.Signing.PublicKey?,
         nonceIsFresh: (String, String, Int64) throws -> Bool
     ) throws -> Verified {
+        guard let station = headers(Header.station), let contentHash = headers(Header.contentHash) else {
+            throw CentralError(.unauthenticated, "signed-request headers missing or malformed")
+        }
+        guard contentHash == ItemEnvelope.hash(body) else {
+            guard try lookupKey(station) != nil else {
+                throw CentralError(.unknownStation, "station \(station) is not enrolled")
+            }
+            throw CentralError(.badSignature, "the body does not match its signed hash")
+        }
+        return try verifyHeaders(
+            method: method, path: path, headers: headers, now: now, lookupKey: lookupKey, nonceIsFresh: nonceIsFresh
+        ).verified
+    }
+
+    /// Checks a request's headers before its body is read (streamed uploads): station, signature over the
+    /// signed body hash, time window and nonce. Returns the signed body hash: the caller MUST compare it with the
+    /// hash of the body it reads and drop the request on a mismatch.
+    public static func verifyHeaders(
+        method: String, path: String, headers: (String) -> String?, now: Date = Date(),
+        lookupKey: (String) throws -> Curve25519.Signing.PublicKey?,
+        nonceIsFresh: (String, String, Int64) throws -> Bool
+    ) throws -> (verified: Verified, contentHash: String) {
         guard let station = headers(Header.station), let timestampText = headers(Header.timestamp),
             let timestamp = Int64(timestampText), let nonce = headers(Header.nonce), nonce.count == 32,
             let contentHash = headers(Header.contentHash), let signatureText = headers(Header.signature),
@@ -70,9 +92,6 @@ public enum RequestSigning {
         else { throw CentralError(.unauthenticated, "signed-request headers missing or malformed") }
         guard let key = try lookupKey(station) else {
             throw CentralError(.unknownStation, "station \(station) is not enrolled")
-        }
-        guard contentHash == ItemEnvelope.hash(body) else {
-            throw CentralError(.badSignature, "the body does not match its signed hash")
         }
         let signed = message(
             method: method, path: path, station: station, timestamp: timestamp, nonce: nonce,
@@ -87,6 +106,6 @@ public enum RequestSigning {
         guard try nonceIsFresh(station, nonce, timestamp) else {
             throw CentralError(.replayedRequest, "this request was already received (nonce reused)")
         }
-        return Verified(station: station, nonce: nonce, timestamp: timestamp)
+        return (Verified(station: station, nonce: nonce, timestamp: timestamp), contentHash)
     }
 }

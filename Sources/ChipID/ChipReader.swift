@@ -37,6 +37,8 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var apduCount: Int
     /// Passive Authentication and Chip/Active Authentication results, when `ChipReader.authentication` is set.
     public var authenticity: AuthenticityVerdict? = nil
+    /// Where the time went (for technicians and benchmarks; no personal data).
+    public var timings = ReadTimings()
 
     /// Raw DG14 (Chip Authentication infos), when read.
     public var dg14: [UInt8]? { files[.dg(14)]?.bytes }
@@ -49,6 +51,34 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var description: String {
         "ChipRead(\(accessProtocol), files \(files.keys.sorted().map(\.description)), missing \(missingFiles), "
             + "\(mismatches.count) mismatch(es), \(apduCount) APDUs)"
+    }
+}
+
+/// The wall time of each phase of a chip read, in seconds.
+public struct ReadTimings: Sendable, Hashable, CustomStringConvertible {
+    /// EF.CardAccess, PACE or BAC, SELECT of the application.
+    public var accessControl: Double = 0
+    /// READ BINARY of the files (Chip Authentication excluded).
+    public var files: Double = 0
+    /// Chip Authentication, or Active Authentication when it ran instead.
+    public var cloneCheck: Double = 0
+    /// Passive Authentication (hashes, SOD signature, chain).
+    public var passiveAuthentication: Double = 0
+    /// The whole read, parsing included.
+    public var total: Double = 0
+
+    /// All phases zero.
+    public init() {}
+
+    public var description: String {
+        String(format: "access %.1f ms, files %.1f ms, CA/AA %.1f ms, PA %.1f ms, total %.1f ms", accessControl * 1000,
+               files * 1000, cloneCheck * 1000, passiveAuthentication * 1000, total * 1000)
+    }
+
+    /// Seconds since `start` on the monotonic clock.
+    static func since(_ start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }
 
@@ -80,6 +110,8 @@ public struct ChipReader: Sendable {
     public func read(key: AccessKey, progress: Progress? = nil) async throws(ChipIDError) -> ChipRead {
         let counter = CountingTransport(wrapping: transport)
         var rawFiles: [LDSFile: LDSFileBytes] = [:]
+        var timings = ReadTimings()
+        let started = ContinuousClock.now
 
         // 1. EF.CardAccess, plain, at MF level (no SELECT MF: CCCD chips answer 6D00).
         var pace: PACEInfo?
@@ -113,8 +145,10 @@ public struct ChipReader: Sendable {
         }
         let secure = SecureMessagingTransport(wrapping: counter, session: session)
         if case .pace = accessProtocol { try await selectApplication(secure) }
+        timings.accessControl = ReadTimings.since(started)
 
         // 3. Files.
+        let filesStarted = ContinuousClock.now
         let channel = RekeyableTransport(secure)
         let reader = FileReader(transport: channel)
         var missing: [LDSFile] = []
@@ -127,8 +161,10 @@ public struct ChipReader: Sendable {
                 rawFiles[file] = bytes
                 if file == .com { com = try EFCOM(bytes.bytes) }
                 if file == .dg(14), let options = authentication, options.chipAuthentication {
+                    let caStarted = ContinuousClock.now
                     cloneCheck = await ChipAuthenticator.chipAuthentication(
                         dg14: bytes.bytes, channel: channel, plain: counter, random: options.random)
+                    timings.cloneCheck = ReadTimings.since(caStarted)
                     // A failed CA leaves no usable channel (the chip cannot follow the new keys): stop reading.
                     if cloneCheck?.outcome == .failed { break }
                     if cloneCheck?.outcome == .error, await Self.isClosed(channel) { break }
@@ -140,6 +176,7 @@ public struct ChipReader: Sendable {
                 missing.append(file)  // EAC-protected (DG3/DG4) or otherwise refused: not fatal for optional files
             }
         }
+        timings.files = ReadTimings.since(filesStarted) - timings.cloneCheck
         guard let dg1Bytes = rawFiles[.dg(1)] else { throw ChipIDError(.fileMissing, "DG1 was not read") }
         let dg1 = try DG1(dg1Bytes.bytes)
         let dg2 = try rawFiles[.dg(2)].map { (file) throws(ChipIDError) -> DG2 in try DG2(file.bytes) }
@@ -149,25 +186,30 @@ public struct ChipReader: Sendable {
         let mismatches = dg13.map { DataMismatch.crossCheck(mrz: dg1.mrz, citizen: $0) } ?? []
         var authenticity: AuthenticityVerdict?
         if let options = authentication {
-            authenticity = await authenticate(rawFiles, cloneCheck, channel, options)
+            authenticity = await authenticate(rawFiles, cloneCheck, channel, options, &timings)
         }
+        timings.total = ReadTimings.since(started)
         return ChipRead(accessProtocol: accessProtocol, com: com, dg1: dg1, dg2: dg2, dg13: dg13, files: rawFiles,
                         missingFiles: missing, mismatches: mismatches, apduCount: await counter.count,
-                        authenticity: authenticity)
+                        authenticity: authenticity, timings: timings)
     }
 
     /// AA when CA did not pass and could not, then PA over everything read.
     private func authenticate(_ files: [LDSFile: LDSFileBytes], _ chipCheck: CloneCheck?,
-                              _ channel: RekeyableTransport, _ options: AuthenticationOptions) async
-        -> AuthenticityVerdict {
+                              _ channel: RekeyableTransport, _ options: AuthenticationOptions,
+                              _ timings: inout ReadTimings) async -> AuthenticityVerdict {
         var check = chipCheck ?? CloneCheck(method: .none, outcome: .notAvailable,
                                             detail: "no Chip Authentication in DG14, no DG15")
         let closed = await Self.isClosed(channel)
         let retry = chipCheck == nil || (chipCheck?.outcome == .error && !closed)
         if retry, options.activeAuthentication, let dg15 = files[.dg(15)]?.bytes {
+            let aaStarted = ContinuousClock.now
             check = await ChipAuthenticator.activeAuthentication(dg15: dg15, dg14: files[.dg(14)]?.bytes,
                                                                  channel: channel, random: options.random)
+            timings.cloneCheck += ReadTimings.since(aaStarted)
         }
+        let paStarted = ContinuousClock.now
+        defer { timings.passiveAuthentication = ReadTimings.since(paStarted) }
         do {
             let passive = try PassiveAuthentication.verify(files: files.mapValues(\.bytes),
                                                            trustList: options.trustList)

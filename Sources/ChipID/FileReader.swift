@@ -1,17 +1,22 @@
 import SmartCard
 
-/// Reads whole elementary files in few APDUs: READ BINARY with the short EF identifier in P1 (selecting the file
-/// implicitly), a small first chunk to learn the TLV length, then the rest in the largest chunks the transport's
-/// limits allow (extended Le when they say so), and odd-INS READ BINARY (`B1`, offset in DO'54') above 32,767.
-/// Falls back to SELECT by file identifier when the card refuses short EF identifiers.
+/// Reads whole elementary files in the fewest APDUs: READ BINARY with the short EF identifier in P1 (selecting the
+/// file implicitly) asking for a whole chunk at once (the TLV header in it gives the length; a file shorter than the
+/// chunk comes back whole with `6282`), then the rest in the largest chunks the transport's limits allow (extended Le
+/// when they say so), and odd-INS READ BINARY (`B1`, offset in DO'54') above 32,767. A card that refuses an Le
+/// beyond the end of the file (`6700`, `6Cxx`, `6B00`) gets the classic 8-byte header read instead. Falls back to
+/// SELECT by file identifier when the card refuses short EF identifiers.
 public struct FileReader: Sendable {
     /// Progress: file, bytes read so far, total bytes.
     public typealias Progress = @Sendable (LDSFile, Int, Int) -> Void
 
     /// The transport (usually a `SecureMessagingTransport`).
     public let transport: any CardTransport
-    /// Bytes asked for by the first READ BINARY (enough for the longest tag and length of an LDS file).
+    /// Bytes asked for by the header read a strict card gets (enough for the longest tag and length of an LDS
+    /// file).
     public var firstChunk = 8
+    /// Ask for a whole chunk in the first READ BINARY (fewest APDUs); false: always the `firstChunk` header read.
+    public var wholeFirstChunk = true
     /// Whether to try short EF identifiers first.
     public var useShortIDs = true
 
@@ -25,23 +30,29 @@ public struct FileReader: Sendable {
         let limits = await transport.limits
         var chunkLimit = max(16, limits.extendedLength ? min(limits.maxResponseData, 65_536)
                                                        : min(limits.maxResponseData, 256))
+        var asked = wholeFirstChunk ? chunkLimit : firstChunk
         var head: ResponseAPDU
         if useShortIDs {
-            head = try await send(CommandAPDU(ins: 0xB0, p1: 0x80 | file.shortID, p2: 0x00, le: firstChunk))
+            head = try await send(CommandAPDU(ins: 0xB0, p1: 0x80 | file.shortID, p2: 0x00, le: asked))
             if Self.meansNoShortID(head.status) {
                 try await select(file)
-                head = try await readBinary(offset: 0, length: firstChunk)
+                head = try await readBinary(offset: 0, length: asked)
             }
         } else {
             try await select(file)
-            head = try await readBinary(offset: 0, length: firstChunk)
+            head = try await readBinary(offset: 0, length: asked)
+        }
+        if asked != firstChunk && Self.refusesLongLe(head.status) {
+            // A strict card will not read past the end of a short file: learn the length first.
+            asked = firstChunk
+            head = try await readBinary(offset: 0, length: asked)
         }
         guard head.status.isSuccess || head.status == .endOfFile else {
             throw ChipIDError.status(head.status, doing: "READ BINARY \(file)")
         }
         var bytes = head.data
         let total: Int
-        if head.status == .endOfFile || bytes.count < firstChunk {
+        if head.status == .endOfFile || bytes.count < asked {
             total = bytes.count
         } else if let header = try TLV.header(bytes) {
             total = header.totalLength
@@ -111,6 +122,11 @@ public struct FileReader: Sendable {
 
     private func send(_ command: CommandAPDU) async throws(ChipIDError) -> ResponseAPDU {
         try await BACProtocol.send(command, over: transport)
+    }
+
+    /// Statuses by which a card refuses an Le that reaches past the end of the file.
+    static func refusesLongLe(_ status: StatusWord) -> Bool {
+        status == .wrongLength || status.sw1 == 0x6C || status == .wrongParameters
     }
 
     /// Statuses by which a card says it does not take a short EF identifier in READ BINARY (as opposed to the file

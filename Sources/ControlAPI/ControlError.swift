@@ -36,6 +36,8 @@ public enum ControlErrorCode {
     public static let badRequest = "control.bad_request"
     /// The body exceeds the limit.
     public static let tooLarge = "control.body_too_large"
+    /// The request did not arrive within `control.request_timeout_seconds` (HTTP 408; the connection is closed).
+    public static let requestTimeout = "control.request_timeout"
     /// Another client controls the intake session.
     public static let sessionBusy = "control.intake_busy"
     /// No intake session, or the id is not the current one.

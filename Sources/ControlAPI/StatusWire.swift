@@ -14,19 +14,23 @@ public struct StationStatus: Codable, Sendable, Hashable {
     public var queue: QueueCounts
     /// Upload state from the upload service.
     public var uplink: UploadStatus
-    /// Offline freeze rules in force (placeholder until Uplink provides them: always empty).
+    /// Offline freeze rules broken now (codes such as `freeze.too_many_pending`): new intakes are refused.
     public var freezeRules: [String]
     /// The intake session, if any.
     public var intake: IntakeSummary
     /// The store's audit chain verified intact when the daemon started.
     public var storeConsistent: Bool
+    /// CSCA trust anchors loaded (0: none installed, every card's chain is "unknown" → `noTrustAnchor`).
+    public var trustAnchors: Int
     /// Creates a status.
     public init(
         version: String, profile: String, uptimeSeconds: Int, devices: DevicesStatus,
         queue: QueueCounts,
-        uplink: UploadStatus, freezeRules: [String], intake: IntakeSummary, storeConsistent: Bool
+        uplink: UploadStatus, freezeRules: [String], intake: IntakeSummary, storeConsistent: Bool,
+        trustAnchors: Int = 0
     ) {
         self.storeConsistent = storeConsistent
+        self.trustAnchors = trustAnchors
         self.version = version
         self.profile = profile
         self.uptimeSeconds = uptimeSeconds

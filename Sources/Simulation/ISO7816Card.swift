@@ -21,6 +21,9 @@ public struct CardBehaviour: Sendable, Hashable {
     public var strictLe: Bool
     /// Answer SELECT of the master file `3F00` with this status (the real CCCD answers `6D00`).
     public var selectMasterFileStatus: StatusWord?
+    /// Answer READ BINARY whose Le reaches past the end of the file with this status and no data (a strict card;
+    /// nil: the bytes that exist with `6282`, as ISO/IEC 7816-4 allows).
+    public var readPastEndStatus: StatusWord?
     /// Answer every command with something that is not an APDU response.
     public var fault: Fault?
 
@@ -40,10 +43,11 @@ public struct CardBehaviour: Sendable, Hashable {
 
     /// Builds a behaviour.
     public init(getResponseChunk: Int? = nil, strictLe: Bool = false, selectMasterFileStatus: StatusWord? = nil,
-                fault: Fault? = nil) {
+                readPastEndStatus: StatusWord? = nil, fault: Fault? = nil) {
         self.getResponseChunk = getResponseChunk
         self.strictLe = strictLe
         self.selectMasterFileStatus = selectMasterFileStatus
+        self.readPastEndStatus = readPastEndStatus
         self.fault = fault
     }
 }
@@ -253,7 +257,10 @@ public final class ISO7816Card: SimulatedCard, LinkFaults {
         // Le = 00 / 0000 asks for "up to the maximum": fewer bytes is normal. A definite Le that cannot be met is
         // answered with what exists and the end-of-file warning.
         let askedMaximum = le == (command.isExtended ? CommandAPDU.maxExtendedLe : CommandAPDU.maxShortLe)
-        if count < le && !askedMaximum { return ResponseAPDU(data: data, status: .endOfFile) }
+        if count < le && !askedMaximum {
+            if let strict = behaviour.readPastEndStatus { return ResponseAPDU(status: strict) }
+            return ResponseAPDU(data: data, status: .endOfFile)
+        }
         return ResponseAPDU(data: data, status: .success)
     }
 

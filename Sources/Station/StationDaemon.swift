@@ -56,12 +56,13 @@ public enum StationDaemon {
         devices.setScanners(await fingerprints.scanners())
 
         let hub = EventHub()
-        let metrics = StationMetrics()
+        let metrics = StationMetrics.bootstrapped
         let intake = IntakeCoordinator(
             .init(
                 store: store, fingerprints: fingerprints, devices: devices, hub: hub,
                 point: configuration.point,
-                policy: configuration.policy, cardTimeout: configuration.cardTimeout, logger: logger))
+                policy: configuration.policy, cardTimeout: configuration.cardTimeout,
+                trustList: configuration.trustList, logger: logger))
         let uplink: UplinkUploadService? =
             configuration.uplinkURL == nil
             ? nil
@@ -176,12 +177,15 @@ enum ControlServer {
                 authorization: Authorization(
                     operatorsGroup: core.configuration.operatorsGroup,
                     supervisorsGroup: core.configuration.supervisorsGroup),
-                metrics: core.metrics, logger: logger))
+                logger: logger))
         StationRoutes(core: core).add(to: router)
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)
         return Application(
             router: router,
+            // Slow clients are cut after control.request_timeout_seconds (SlowClientGuard).
+            server: GuardedHTTP1Channel.builder(
+                timeoutSeconds: core.configuration.requestTimeout, maxBodyBytes: core.configuration.maxBodyBytes),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "stationd"),
             onServerRunning: { _ in onBound() },
             logger: logger)

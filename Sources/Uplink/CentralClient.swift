@@ -23,24 +23,37 @@ public struct CentralClient: Sendable {
         self.pinnedCA = pinnedCA
     }
 
-    /// One HTTP client per pinned CA, kept for the process's lifetime (AsyncHTTPClient clients must be shut down
-    /// before release; these never are released).
+    /// Slowest link rate the whole-request deadline allows for a body: a request may take `timeout` plus its
+    /// body at this rate. Stalls are caught sooner by the clients' idle write and read timeouts.
+    public static let minimumBytesPerSecond = 8_000
+
+    /// One HTTP client per pinned CA and timeout, kept for the process's lifetime (AsyncHTTPClient clients must
+    /// be shut down before release; these never are released).
     static let clients = ClientCache()
 
     final class ClientCache: @unchecked Sendable {
         private let lock = NSLock()
         private var clients: [String: HTTPClient] = [:]
 
-        func client(pinnedCA: String?) throws -> HTTPClient {
-            guard let pinnedCA else { return HTTPClient.shared }
+        /// A client whose connections give up after `idle` seconds without a byte written, or 4 × `idle`
+        /// without a byte of the answer once the body is sent (a slow link's buffers may still hold megabytes
+        /// of the body then).
+        func client(pinnedCA: String?, idle: TimeInterval) throws -> HTTPClient {
+            let key = "\(pinnedCA ?? "-")|\(Int(idle * 1000))"
             return try lock.withLock {
-                if let client = clients[pinnedCA] { return client }
-                var tls = TLSConfiguration.makeClientConfiguration()
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pinnedCA))
-                tls.additionalTrustRoots = []
-                let client = HTTPClient(
-                    eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-                clients[pinnedCA] = client
+                if let client = clients[key] { return client }
+                var configuration = HTTPClient.Configuration()
+                if let pinnedCA {
+                    var tls = TLSConfiguration.makeClientConfiguration()
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(pinnedCA))
+                    tls.additionalTrustRoots = []
+                    configuration.tlsConfiguration = tls
+                }
+                configuration.timeout = .init(
+                    connect: .seconds(10), read: .milliseconds(Int64(idle * 4000)),
+                    write: .milliseconds(Int64(idle * 1000)))
+                let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                clients[key] = client
                 return client
             }
         }
@@ -90,9 +103,9 @@ public struct CentralClient: Sendable {
             request.headers.add(name: "content-type", value: "application/json")
         }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let seconds = Int64((timeout ?? self.timeout) * 1000)
+        let seconds = Int64(((timeout ?? self.timeout) + Double(body.count / Self.minimumBytesPerSecond)) * 1000)
         do {
-            let client = try Self.clients.client(pinnedCA: pinnedCA)
+            let client = try Self.clients.client(pinnedCA: pinnedCA, idle: self.timeout)
             let response = try await client.execute(request, timeout: .milliseconds(seconds))
             let collected = try await response.body.collect(upTo: 64 << 20)
             let data = Data(collected.readableBytesView)

@@ -18,6 +18,8 @@ public struct UplinkError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let deadline = Code("uplink.deadline")
         /// Writing or reading an export folder failed.
         public static let export = Code("uplink.export")
+        /// Spooling the batch in flight to disk failed (disk full, permissions).
+        public static let outbox = Code("uplink.outbox")
     }
 
     /// The code.

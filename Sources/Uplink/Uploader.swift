@@ -19,14 +19,16 @@ public final class Uploader: Sendable {
         public var policy: BatchPolicy
         /// Retry timing.
         public var backoff: Backoff
-        /// Payload chunk size: a cut link costs at most this much resent.
+        /// Most payload bytes per request. The receiver keeps what arrives as it arrives (durably every 64 KiB),
+        /// so a cut costs what was in flight, not a chunk; each request costs a round trip, so the default sends
+        /// a whole batch (up to the policy's 4 MiB) in one request.
         public var chunkSize: Int
         /// Where `uplink-state.json` (last successful sync) is kept.
         public var stateDirectory: String
         /// Creates settings.
         public init(
             client: CentralClient, policy: BatchPolicy = BatchPolicy(), backoff: Backoff = Backoff(),
-            chunkSize: Int = 256 << 10, stateDirectory: String
+            chunkSize: Int = 8 << 20, stateDirectory: String
         ) {
             self.client = client
             self.policy = policy
@@ -40,6 +42,8 @@ public final class Uploader: Sendable {
     let configuration: Configuration
     let credentials: StationCredentials
     let events: @Sendable (UplinkEvent) -> Void
+    /// Envelopes packaged ahead, while the previous batch was on the wire (see `prefetch`).
+    let packagedAhead = PackageCache()
 
     /// Creates an uploader for an enrolled station.
     public init(
@@ -121,8 +125,23 @@ public final class Uploader: Sendable {
         return report
     }
 
-    /// Uploads one batch. Returns false when there was nothing (or not yet enough) to send.
+    /// The spool of the batch in flight.
+    var outbox: Outbox { Outbox(directory: configuration.stateDirectory + "/outbox") }
+
+    /// Uploads one batch: the spooled batch of an interrupted run first (same id, same bytes: the central resumes
+    /// at its offset), else a new one. Returns false when there was nothing (or not yet enough) to send.
     func uploadBatch(force: Bool, report: inout DrainReport) async throws -> Bool {
+        if let spooled = outbox.load() {
+            let ids = spooled.items.map(\.id)
+            let open = try await store { queue in
+                Set(try ids.filter { try queue.status(of: $0).local == .batched })
+            }
+            if !open.isEmpty {
+                try await offer(spooled.manifest, packaged: spooled.items, open: open, report: &report)
+                return true
+            }
+            outbox.clear()
+        }
         let policy = configuration.policy
         let waiting = try await store { queue in
             try queue.uplinkCandidates(in: [.ready, .batched], limit: policy.maxCount + 1)
@@ -148,6 +167,10 @@ public final class Uploader: Sendable {
         var broken: [UplinkChange] = []
         for candidate in chosen {
             do {
+                if let ready = packagedAhead.take(candidate.id) {
+                    packaged.append(ready)
+                    continue
+                }
                 let application = try await store { queue in try queue.application(candidate.id) }
                 packaged.append(try Packager.package(application, credentials: credentials))
             } catch let error as QueueError {
@@ -161,13 +184,32 @@ public final class Uploader: Sendable {
         report.refused += broken.count
         guard !packaged.isEmpty else { return true }
 
-        let batchID = UUID().uuidString
         let manifest = BatchManifest(
-            batchID: batchID, stationID: credentials.stationID, createdAt: Date(), items: packaged.map(\.item))
+            batchID: UUID().uuidString, stationID: credentials.stationID, createdAt: Date(),
+            items: packaged.map(\.item))
+        // Spool before offering: from the moment the central may hold part of it, the batch can be resumed.
+        let spool = outbox
+        let items = packaged
+        try await store { _ in try spool.save(manifest, items: items) }
+        try await offer(manifest, packaged: packaged, open: Set(packaged.map(\.id)), report: &report)
+        return true
+    }
+
+    /// Offers `manifest`, uploads what the central asks for, and applies the answers to the rows in `open` (the
+    /// rows still `batched`; a resumed batch may hold rows an earlier run already settled). Clears the spool at
+    /// the end.
+    func offer(
+        _ manifest: BatchManifest, packaged: [PackagedItem], open: Set<ApplicationID>, report: inout DrainReport
+    ) async throws {
+        let batchID = manifest.batchID
         events(
             .batchOffered(batch: batchID, items: packaged.count, bytes: packaged.reduce(0) { $0 + $1.envelope.count }))
         let answer = try await configuration.client.call(
             "POST", CentralPath.batches, json: manifest, credentials: credentials, as: ManifestResponse.self)
+        // Package the next batch while this one is on the wire: the link, not the CPU, sets the pace.
+        let excluded = Set(packaged.map(\.id))
+        let ahead = Task { await prefetch(excluding: excluded) }
+        defer { ahead.cancel() }
 
         var changes: [UplinkChange] = []
         var send: [PackagedItem] = []
@@ -180,10 +222,10 @@ public final class Uploader: Sendable {
             case .refused: changes.append(Self.attention(item.id, reason: decision.reason ?? "central.refused"))
             }
         }
-        let answered = changes
+        let answered = changes.filter { open.contains($0.id) }
         try await store { queue in try queue.applyUplinkChanges(answered, by: .system) }
-        report.received += changes.filter { $0.action == "upload_ack" }.count
-        report.refused += changes.filter { $0.action != "upload_ack" }.count
+        report.received += answered.filter { $0.action == "upload_ack" }.count
+        report.refused += answered.filter { $0.action != "upload_ack" }.count
 
         var results: [ItemResult] = []
         if !send.isEmpty {
@@ -204,18 +246,40 @@ public final class Uploader: Sendable {
             case .refused: final.append(Self.attention(id, reason: result.reason ?? "central.refused"))
             }
         }
-        let finalChanges = final
+        let finalChanges = final.filter { open.contains($0.id) }
         try await store { queue in try queue.applyUplinkChanges(finalChanges, by: .system) }
-        let received = final.filter { $0.action == "upload_ack" }.count
+        outbox.clear()
+        let received = finalChanges.filter { $0.action == "upload_ack" }.count
         report.received += received
-        report.refused += final.count - received
+        report.refused += finalChanges.count - received
         report.batches += 1
         try recordSync()
         events(
             .batchFinished(
-                batch: batchID, received: received + changes.filter { $0.action == "upload_ack" }.count,
-                refused: final.count - received, unanswered: send.count - final.count))
-        return true
+                batch: batchID, received: received + answered.filter { $0.action == "upload_ack" }.count,
+                refused: finalChanges.count - received, unanswered: send.count - final.count))
+    }
+
+    /// Packages the applications the next batch will most likely hold (ready, oldest first, not in the batch on
+    /// the wire) into `packagedAhead`. Read-only on the queue: the rows move only when that batch is cut. A
+    /// failure just leaves the work to the next batch.
+    func prefetch(excluding: Set<ApplicationID>) async {
+        let limit = configuration.policy.maxCount
+        packagedAhead.clear()
+        guard
+            let candidates = try? await store({ queue in
+                try queue.uplinkCandidates(in: [.ready], limit: limit + excluding.count)
+            })
+        else { return }
+        var bytes = 0
+        for candidate in candidates.lazy.filter({ !excluding.contains($0.id) }).prefix(limit) {
+            if Task.isCancelled || bytes > configuration.policy.maxBytes { return }
+            guard let application = try? await store({ queue in try queue.application(candidate.id) }),
+                let item = try? Packager.package(application, credentials: credentials)
+            else { continue }
+            bytes += item.envelope.count
+            packagedAhead.put(item)
+        }
     }
 
     /// Uploads `payload` from `offset` in chunks; after a transient failure, asks the receiver how much it holds
@@ -263,7 +327,13 @@ public final class Uploader: Sendable {
         if offset >= payload.count {
             let state = try await progress(batchID)
             if let results = state.results { return (state.offset, results) }
-            if state.offset >= payload.count { return (state.offset, []) }
+            if state.offset >= payload.count {
+                // The receiver holds every byte but is still checking and storing the items: ask again shortly
+                // (answering "no results" here would offer the items again in a new batch).
+                throw CentralClient.CallError(
+                    error: CentralError(.unavailable, "the central is still storing the batch"), status: 503,
+                    retryAfter: 1)
+            }
             return (state.offset, nil)
         }
         let end = min(payload.count, offset + configuration.chunkSize)
@@ -408,4 +478,14 @@ public enum StatusSteps {
         }
         return steps
     }
+}
+
+/// Envelopes packaged ahead of their batch, by application (a sealed envelope stays valid: the application is
+/// immutable once ready).
+final class PackageCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [ApplicationID: PackagedItem] = [:]
+    func put(_ item: PackagedItem) { lock.withLock { items[item.id] = item } }
+    func take(_ id: ApplicationID) -> PackagedItem? { lock.withLock { items.removeValue(forKey: id) } }
+    func clear() { lock.withLock { items.removeAll() } }
 }

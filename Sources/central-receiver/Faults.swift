@@ -20,16 +20,24 @@ struct Faults: Sendable, Codable, Hashable {
 struct Stats: Sendable, Codable, Hashable {
     /// Request body bytes read on payload chunks (including chunks later cut).
     var payloadBytesRead: Int = 0
-    /// Payload bytes that were appended to a batch.
+    /// Payload bytes that were appended to a batch (durably).
     var payloadBytesKept: Int = 0
     /// Applications stored.
     var itemsStored: Int = 0
+    /// Envelope bytes of the applications stored.
+    var itemBytesStored: Int = 0
     /// Offers of applications already stored (answered `alreadyHave`).
     var duplicatesOffered: Int = 0
     /// Injected faults by kind.
     var injected503: Int = 0
     var injectedDrops: Int = 0
     var injectedPartialAcks: Int = 0
+    /// Unfinished batches abandoned (part file removed): superseded by a new offer of their items, or too old.
+    var partsAbandoned: Int = 0
+    /// Offers of a batch the receiver already had (a station resuming its spooled batch).
+    var batchesResumed: Int = 0
+    /// Offers of a batch id that had been abandoned (started afresh).
+    var abandonedReoffered: Int = 0
     /// Requests refused by authentication, by code.
     var refusals: [String: Int] = [:]
 }

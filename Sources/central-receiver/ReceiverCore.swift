@@ -11,14 +11,18 @@ final class ReceiverCore: @unchecked Sendable {
     let approvalDelay: TimeInterval
     let activationDelay: TimeInterval
     let activationRate: Double
+    /// Unfinished batches older than this are abandoned (part file removed) at the next offer.
+    let partMaxAge: TimeInterval
     private let lock = NSLock()
     private var _faults: Faults
     private var _stats = Stats()
+    private var uploading: [String: @Sendable () -> Void] = [:]
 
     init(
         store: ReceiverStore, population: Population, faults: Faults, approvalDelay: TimeInterval,
-        activationDelay: TimeInterval, activationRate: Double
+        activationDelay: TimeInterval, activationRate: Double, partMaxAge: TimeInterval = 86_400
     ) {
+        self.partMaxAge = partMaxAge
         self.store = store
         self.population = population
         self._faults = faults
@@ -33,6 +37,35 @@ final class ReceiverCore: @unchecked Sendable {
     }
     var stats: Stats { lock.withLock { _stats } }
     func count(_ update: (inout Stats) -> Void) { lock.withLock { update(&_stats) } }
+
+    /// Claims a batch for one payload upload at a time. A station asks again only after it gave up on its
+    /// earlier request, so an upload still running for the batch is stale (a cut the receiver has not noticed
+    /// yet, a half-open connection): its connection is closed, and the claim waits (up to 5 s) for it to keep
+    /// what it read and let go. `close` cuts this upload's connection. False when the old one does not let go.
+    func claim(_ batch: String, close: @escaping @Sendable () -> Void) async -> Bool {
+        await settle(batch) { self.uploading[batch] = close }
+    }
+
+    /// Waits until no upload of `batch` runs (closing a stale one, as `claim`), then runs `then` under the lock.
+    /// False after 5 s.
+    @discardableResult
+    func settle(_ batch: String, then: (() -> Void)? = nil) async -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            let running = lock.withLock { () -> (@Sendable () -> Void)? in
+                if let close = uploading[batch] { return close }
+                then?()
+                return nil
+            }
+            guard let running else { return true }
+            running()
+            if Date() > deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Ends a claim.
+    func release(_ batch: String) { _ = lock.withLock { uploading.removeValue(forKey: batch) } }
 
     /// Decides on each offered item and records the batch plan.
     func offer(_ manifest: BatchManifest, station: String) throws -> ManifestResponse {
@@ -55,6 +88,9 @@ final class ReceiverCore: @unchecked Sendable {
                 send.append(item)
             }
         }
+        if try store.forgetAbandoned(manifest.batchID, station: station) {
+            count { $0.abandonedReoffered += 1 }
+        }
         if let existing = try store.batch(manifest.batchID, station: station) {
             // The same batch offered again (the station lost the answer): keep its plan and offset.
             let planIDs = Set(existing.plan.items.map(\.applicationID))
@@ -63,10 +99,15 @@ final class ReceiverCore: @unchecked Sendable {
                     ? .init(applicationID: item.applicationID, decision: .send)
                     : decisions.first { $0.applicationID == item.applicationID }!
             }
+            count { $0.batchesResumed += 1 }
             return ManifestResponse(
                 batchID: manifest.batchID, decisions: decisions, uploadLength: existing.length,
                 uploadOffset: existing.offset)
         }
+        // A new batch: earlier unfinished batches holding these items will never be completed.
+        let abandoned = try store.abandonStale(
+            station: station, applicationIDs: Set(manifest.items.map(\.applicationID)), maxAge: partMaxAge)
+        count { $0.partsAbandoned += abandoned }
         try store.createBatch(manifest.batchID, station: station, plan: .init(items: send))
         return ManifestResponse(
             batchID: manifest.batchID, decisions: decisions, uploadLength: send.reduce(0) { $0 + $1.payloadSize },
@@ -120,8 +161,9 @@ final class ReceiverCore: @unchecked Sendable {
         }
         let inserted = try store.store(prepared, station: station, batch: batch)
         count {
-            $0.itemsStored += inserted
-            $0.duplicatesOffered += prepared.count - inserted
+            $0.itemsStored += inserted.count
+            $0.itemBytesStored += inserted.bytes
+            $0.duplicatesOffered += prepared.count - inserted.count
         }
         return results
     }

@@ -1,4 +1,5 @@
 import CentralAPI
+import Crypto
 import Foundation
 import Hummingbird
 
@@ -14,7 +15,7 @@ struct ReceiverContext: RequestContext {
     }
 }
 
-/// The connection was cut on purpose.
+/// The connection was cut (on purpose, or the body ended before its declared length).
 struct InjectedDrop: Error {}
 
 /// HTTP routes of the stand-in C06 (see `Sources/CentralAPI/openapi.yaml`).
@@ -92,6 +93,111 @@ struct ReceiverRoutes: Sendable {
         }
     }
 
+    /// Bytes of a streamed payload held in memory before they are written and fsynced: what a cut can cost.
+    static let persistEvery = 64 << 10
+
+    /// `PUT …/payload?offset=N`: authenticates the headers, then streams the body into the batch's part file,
+    /// durably every `persistEvery` bytes, so that a cut keeps what arrived and the station resumes from there.
+    /// The body hash is checked against the signed hash at the end (a mismatch rolls the part back); bytes kept
+    /// from a cut body are checked later with each item's signed hash and signature.
+    func payload(_ request: Request, context: ReceiverContext) async throws -> Response {
+        let faults = core.faults
+        let expected = request.uri.queryParameters["offset"].flatMap { Int($0) } ?? -1
+        let declared = Int(Self.header(request, "content-length") ?? "") ?? 0
+        let drop = declared > 1 && faults.dropRate > 0 && Double.random(in: 0..<1) < faults.dropRate
+        if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }
+        let store = core.store
+        let verified: RequestSigning.Verified
+        let signedHash: String
+        do {
+            (verified, signedHash) = try RequestSigning.verifyHeaders(
+                method: request.method.rawValue, path: request.uri.string, headers: { Self.header(request, $0) },
+                lookupKey: { try store.stationKey($0) },
+                nonceIsFresh: { try store.nonceIsFresh(station: $0, nonce: $1, at: $2) })
+        } catch let error as CentralError {
+            core.count { $0.refusals[error.code.rawValue, default: 0] += 1 }
+            throw error
+        }
+        if faults.errorRate > 0, Double.random(in: 0..<1) < faults.errorRate {
+            core.count { $0.injected503 += 1 }
+            throw CentralError(.unavailable, "injected failure")
+        }
+        let station = verified.station
+        let id = context.parameters.get("batch") ?? ""
+        guard await core.claim(id, close: context.closeConnection) else {
+            throw CentralError(.offsetMismatch, "another upload of batch \(id) is still running")
+        }
+        defer { core.release(id) }
+        guard let batch = try store.batch(id, station: station) else {
+            throw CentralError(.unknownBatch, "no batch \(id) for this station")
+        }
+        guard expected == batch.offset, batch.offset + declared <= batch.length else {
+            throw CentralError(
+                .offsetMismatch, "the receiver holds \(batch.offset) of \(batch.length) bytes, not \(expected)")
+        }
+        var offset = batch.offset
+        if offset < batch.length {
+            let writer = try store.partWriter(batch: id, offset: expected)
+            var hasher = SHA256()
+            var pending = Data()
+            var read = 0
+            let rate = faults.bytesPerSecond
+            do {
+                for try await buffer in request.body {
+                    let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+                    read += bytes.count
+                    core.count { $0.payloadBytesRead += bytes.count }
+                    guard expected + read <= batch.length else {
+                        try writer.rollback(to: expected)
+                        throw CentralError(.malformed, "the body runs past the batch's \(batch.length) bytes")
+                    }
+                    hasher.update(data: bytes)
+                    pending.append(contentsOf: bytes)
+                    if rate > 0 { try await Task.sleep(for: .milliseconds(bytes.count * 1000 / rate)) }
+                    if pending.count >= Self.persistEvery {
+                        try writer.append(pending)
+                        core.count { $0.payloadBytesKept += pending.count }
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                    if drop, read >= declared / 2 {
+                        core.count { $0.injectedDrops += 1 }
+                        context.closeConnection()
+                        throw InjectedDrop()
+                    }
+                }
+                if read < declared { throw InjectedDrop() }  // the body ended early: a cut, not a mismatch
+            } catch let error as CentralError {
+                throw error
+            } catch {
+                // A cut: keep what arrived, so the station resumes from here.
+                try writer.append(pending)
+                core.count { $0.payloadBytesKept += pending.count }
+                throw error
+            }
+            guard ItemEnvelope.hex(Array(hasher.finalize())) == signedHash else {
+                try writer.rollback(to: expected)
+                core.count { $0.refusals[CentralError.Code.badSignature.rawValue, default: 0] += 1 }
+                throw CentralError(.badSignature, "the body does not match its signed hash")
+            }
+            offset = try writer.append(pending)
+            core.count { $0.payloadBytesKept += pending.count }
+        }
+        guard offset == batch.length else {
+            return Self.json(UploadProgress(batchID: id, offset: offset, length: batch.length))
+        }
+        if let done = batch.results {
+            // Completed before (the answer was lost): the same results again.
+            let results = try CanonicalEncoding.decode([ItemResult].self, from: done)
+            return Self.json(UploadProgress(batchID: id, offset: offset, length: batch.length, results: results))
+        }
+        var results = try core.complete(batch: id, station: station, plan: batch.plan)
+        if faults.partialAckRate > 0, results.count > 1, Double.random(in: 0..<1) < faults.partialAckRate {
+            core.count { $0.injectedPartialAcks += 1 }
+            results = Array(results.prefix(results.count / 2))
+        }
+        return Self.json(UploadProgress(batchID: id, offset: offset, length: batch.length, results: results))
+    }
+
     func handle(_ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
@@ -126,42 +232,35 @@ struct ReceiverRoutes: Sendable {
             try await handle {
                 let (station, _) = try await authenticated(request, context: context, limit: 0)
                 let id = context.parameters.get("batch") ?? ""
+                // The station asks after a failed upload: let a stale upload of the batch keep what it read first.
+                guard await core.settle(id) else {
+                    throw CentralError(.unavailable, "an upload of batch \(id) is still being stored")
+                }
                 guard let batch = try core.store.batch(id, station: station) else {
                     throw CentralError(.unknownBatch, "no batch \(id) for this station")
                 }
-                let results = try batch.results.map { try CanonicalEncoding.decode([ItemResult].self, from: $0) }
+                if batch.results == nil, batch.offset == batch.length {
+                    // Every byte arrived but the upload ended before the items were stored (cut right after the
+                    // last byte, receiver restart): store them now.
+                    guard await core.claim(id, close: {}) else {
+                        throw CentralError(.unavailable, "an upload of batch \(id) is still being stored")
+                    }
+                    defer { core.release(id) }
+                    if let fresh = try core.store.batch(id, station: station), fresh.results == nil {
+                        let results = try core.complete(batch: id, station: station, plan: fresh.plan)
+                        return Self.json(
+                            UploadProgress(batchID: id, offset: fresh.offset, length: fresh.length, results: results))
+                    }
+                }
+                let results = try core.store.batch(id, station: station)?.results.map {
+                    try CanonicalEncoding.decode([ItemResult].self, from: $0)
+                }
                 return Self.json(
                     UploadProgress(batchID: id, offset: batch.offset, length: batch.length, results: results))
             }
         }
         router.put("/v1/batches/:batch/payload") { request, context in
-            try await handle {
-                let faults = core.faults
-                let expected = request.uri.queryParameters["offset"].flatMap { Int($0) } ?? -1
-                let declared = Int(Self.header(request, "content-length") ?? "") ?? 0
-                let drop = declared > 1 && faults.dropRate > 0 && Double.random(in: 0..<1) < faults.dropRate
-                let (station, body) = try await authenticated(
-                    request, context: context, limit: 16 << 20, dropAfter: drop ? declared / 2 : nil, counts: true)
-                let id = context.parameters.get("batch") ?? ""
-                guard let batch = try core.store.batch(id, station: station) else {
-                    throw CentralError(.unknownBatch, "no batch \(id) for this station")
-                }
-                guard expected == batch.offset, batch.offset + body.count <= batch.length else {
-                    throw CentralError(
-                        .offsetMismatch, "the receiver holds \(batch.offset) of \(batch.length) bytes, not \(expected)")
-                }
-                let offset = try core.store.append(batch: id, offset: expected, bytes: body)
-                core.count { $0.payloadBytesKept += body.count }
-                guard offset == batch.length else {
-                    return Self.json(UploadProgress(batchID: id, offset: offset, length: batch.length))
-                }
-                var results = try core.complete(batch: id, station: station, plan: batch.plan)
-                if faults.partialAckRate > 0, results.count > 1, Double.random(in: 0..<1) < faults.partialAckRate {
-                    core.count { $0.injectedPartialAcks += 1 }
-                    results = Array(results.prefix(results.count / 2))
-                }
-                return Self.json(UploadProgress(batchID: id, offset: offset, length: batch.length, results: results))
-            }
+            try await handle { try await payload(request, context: context) }
         }
         router.post(RouterPath(CentralPath.status)) { request, context in
             try await handle {

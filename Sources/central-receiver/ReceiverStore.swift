@@ -56,6 +56,12 @@ final class ReceiverStore: Sendable {
             // offered as `send` and replaced once by the new copy.
             try db.execute(sql: "ALTER TABLE item ADD COLUMN resend INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v3-abandon") { db in
+            // Unfinished batches superseded by a new offer of their items, or too old, are abandoned: their part
+            // file is removed and the row kept (marked) so a late station is told to offer again.
+            try db.execute(sql: "ALTER TABLE batch ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE batch ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0")
+        }
         try migrator.migrate(db)
         try db.write { db in
             for token in tokens {
@@ -134,11 +140,12 @@ final class ReceiverStore: Sendable {
     }
 
     /// Stores items unless already present (the application id is the idempotency key), in one transaction.
-    /// Returns how many were new.
-    func store(_ items: [Prepared], station: String, batch: String) throws -> Int {
-        guard !items.isEmpty else { return 0 }
+    /// Returns how many were new, and their envelope bytes.
+    func store(_ items: [Prepared], station: String, batch: String) throws -> (count: Int, bytes: Int) {
+        guard !items.isEmpty else { return (0, 0) }
         return try db.write { db in
             var inserted = 0
+            var bytes = 0
             for prepared in items {
                 try db.execute(
                     sql: """
@@ -159,8 +166,9 @@ final class ReceiverStore: Sendable {
                         prepared.item.operatorID,
                     ])
                 inserted += db.changesCount
+                bytes += db.changesCount * prepared.envelope.count
             }
-            return inserted
+            return (inserted, bytes)
         }
     }
 
@@ -198,11 +206,15 @@ final class ReceiverStore: Sendable {
         var items: [ManifestItem]
     }
 
+    /// A live (not abandoned) batch of `station`.
     func batch(_ id: String, station: String) throws -> (plan: Plan, length: Int, offset: Int, results: Data?)? {
         try db.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT plan, length, offset, results FROM batch WHERE id = ? AND station = ?",
+                    db,
+                    sql: """
+                        SELECT plan, length, offset, results FROM batch WHERE id = ? AND station = ? AND abandoned = 0
+                        """,
                     arguments: [id, station])
             else { return nil }
             return (
@@ -215,28 +227,66 @@ final class ReceiverStore: Sendable {
         let length = plan.items.reduce(0) { $0 + $1.payloadSize }
         try db.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO batch (id, station, plan, length, offset) VALUES (?, ?, ?, ?, 0)",
-                arguments: [id, station, try CanonicalEncoding.encode(plan), length])
+                sql: """
+                    INSERT OR IGNORE INTO batch (id, station, plan, length, offset, created_at)
+                    VALUES (?, ?, ?, ?, 0, ?)
+                    """,
+                arguments: [id, station, try CanonicalEncoding.encode(plan), length, Self.nowMilliseconds])
         }
+    }
+
+    static var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Forgets an abandoned batch so that its id can be offered afresh (a station that kept its spooled batch
+    /// longer than the receiver kept the part file). Returns whether there was one.
+    @discardableResult
+    func forgetAbandoned(_ id: String, station: String) throws -> Bool {
+        try db.write { db in
+            try db.execute(
+                sql: "DELETE FROM batch WHERE id = ? AND station = ? AND abandoned = 1", arguments: [id, station])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Abandons unfinished batches whose part file will never be completed, and removes their part files:
+    /// those of `station` whose plan holds any of `applicationIDs` (the station offered them again in a new
+    /// batch: it lost or gave up the old one), and those of any station created more than `maxAge` ago.
+    /// Returns how many were abandoned.
+    func abandonStale(station: String, applicationIDs: Set<String>, maxAge: TimeInterval) throws -> Int {
+        let horizon = Self.nowMilliseconds - Int64(maxAge * 1000)
+        let abandoned: [String] = try db.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, station, plan, created_at FROM batch WHERE results IS NULL AND abandoned = 0")
+            var ids: [String] = []
+            for row in rows {
+                let id: String = row["id"]
+                let old = (row["created_at"] as Int64) < horizon
+                var superseded = false
+                if !old, row["station"] as String == station {
+                    let plan = try CanonicalEncoding.decode(Plan.self, from: row["plan"] as Data)
+                    superseded = plan.items.contains { applicationIDs.contains($0.applicationID) }
+                }
+                guard old || superseded else { continue }
+                try db.execute(sql: "UPDATE batch SET abandoned = 1 WHERE id = ?", arguments: [id])
+                ids.append(id)
+            }
+            return ids
+        }
+        for id in abandoned { try? FileManager.default.removeItem(atPath: partPath(id)) }
+        return abandoned.count
     }
 
     func partPath(_ batch: String) -> String { directory + "/parts/\(batch).part" }
 
-    /// Appends a chunk at `offset` (which must equal the stored offset), durably, and returns the new offset.
-    func append(batch: String, offset: Int, bytes: Data) throws -> Int {
-        let path = partPath(batch)
-        let fd = open(path, O_WRONLY | O_CREAT, 0o600)
-        guard fd >= 0 else { throw CentralError(.unavailable, "cannot open the part file") }
-        defer { close(fd) }
-        ftruncate(fd, off_t(offset))
-        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        guard written == bytes.count else { throw CentralError(.unavailable, "short write") }
-        fsync(fd)
-        let newOffset = offset + bytes.count
+    /// Opens a batch's part file to write from `offset` (dropping anything beyond it).
+    func partWriter(batch: String, offset: Int) throws -> PartWriter {
+        try PartWriter(store: self, batch: batch, offset: offset)
+    }
+
+    func recordOffset(batch: String, offset: Int) throws {
         try db.write { db in
-            try db.execute(sql: "UPDATE batch SET offset = ? WHERE id = ?", arguments: [newOffset, batch])
+            try db.execute(sql: "UPDATE batch SET offset = ? WHERE id = ?", arguments: [offset, batch])
         }
-        return newOffset
     }
 
     func finish(batch: String, results: [ItemResult]) throws {
@@ -268,5 +318,46 @@ final class ReceiverStore: Sendable {
             }
             return flagged
         }
+    }
+}
+
+/// Appends a streamed payload to a batch's part file. Every `append` is durable (written, fsynced, offset
+/// recorded) before it returns, so what the receiver acknowledges as its offset survives a crash.
+final class PartWriter {
+    let store: ReceiverStore
+    let batch: String
+    let fd: Int32
+    /// Bytes durably held.
+    private(set) var offset: Int
+
+    init(store: ReceiverStore, batch: String, offset: Int) throws {
+        self.store = store
+        self.batch = batch
+        self.offset = offset
+        fd = open(store.partPath(batch), O_WRONLY | O_CREAT, 0o600)
+        guard fd >= 0 else { throw CentralError(.unavailable, "cannot open the part file") }
+        ftruncate(fd, off_t(offset))
+    }
+
+    deinit { close(fd) }
+
+    /// Appends `bytes` durably; returns the new offset.
+    @discardableResult
+    func append(_ bytes: Data) throws -> Int {
+        guard !bytes.isEmpty else { return offset }
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard written == bytes.count else { throw CentralError(.unavailable, "short write") }
+        fsync(fd)
+        offset += bytes.count
+        try store.recordOffset(batch: batch, offset: offset)
+        return offset
+    }
+
+    /// Drops what was appended beyond `start` (a body whose hash did not match its signature).
+    func rollback(to start: Int) throws {
+        ftruncate(fd, off_t(start))
+        fsync(fd)
+        offset = start
+        try store.recordOffset(batch: batch, offset: start)
     }
 }

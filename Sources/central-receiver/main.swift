@@ -9,7 +9,7 @@ import NIOSSL
 //
 //   central-receiver serve --data DIR [--host 127.0.0.1] [--port 0] [--token T]... [--population CSV] [--approval-delay S]
 //       [--activation-delay S] [--activation-rate R] [--error-rate R] [--latency-ms N] [--drop-rate R]
-//       [--partial-ack-rate R] [--bytes-per-second N] [--retry-after S]
+//       [--partial-ack-rate R] [--bytes-per-second N] [--retry-after S] [--part-max-age S]
 //   central-receiver import --data DIR EXPORT_DIR
 //
 // `serve` prints `listening on port N` once bound.
@@ -47,7 +47,7 @@ initialFaults.retryAfterSeconds = Int(number("retry-after", 0))
 let core = ReceiverCore(
     store: store, population: try Population(path: option("population")), faults: initialFaults,
     approvalDelay: number("approval-delay", 1), activationDelay: number("activation-delay", 1),
-    activationRate: number("activation-rate", 0.5))
+    activationRate: number("activation-rate", 0.5), partMaxAge: number("part-max-age", 86_400))
 
 switch command {
 case "import":

@@ -9,7 +9,7 @@ import StationTestKit
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|biometrics|pa|queue|all] [--iterations N] [--applications N]
+/// Usage: station-bench [apdu|biometrics|pa|queue|daemon|uplink|all] [--iterations N] [--applications N]
 
 struct Statistics {
     let samples: [Double]
@@ -102,7 +102,7 @@ func apduRoundTrip(iterations: Int) async throws {
     // The health check-in read (DG1 + DG13 + DG14 + SOD + PA + CA, no DG2; ChipReader needs DG1 for its DG13 cross-check) against the full authenticated read, same reader.
     print("== Health check-in read (DG1, DG13, DG14, SOD, PA + Chip Authentication) vs the full authenticated read")
     let trust = try CSCATrustList.load(folder: LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki/trust"))
-    func timedRead(_ files: [LDSFile]) async throws -> (Double, Double) {
+    func timedRead(_ files: [LDSFile]) async throws -> (Double, Double, ReadTimings) {
         var reader = ChipReader(transport: chip!)
         reader.files = files
         reader.authentication = AuthenticationOptions(trustList: trust)
@@ -116,29 +116,39 @@ func apduRoundTrip(iterations: Int) async throws {
         let files = read.files.mapValues(\.bytes)
         let pa = try PassiveAuthenticationBenchmark.run(files: files, trustList: trust, iterations: 5)
         try await chip!.reconnect(initialization: .reset)
-        return (total, pa.medianMilliseconds)
+        return (total, pa.medianMilliseconds, read.timings)
     }
     var full: [Double] = []
     var health: [Double] = []
     var paTimes: [Double] = []
-    for _ in 0..<5 {
-        full.append(try await timedRead([.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]).0)
-        let (seconds, pa) = try await timedRead([.dg(1), .dg(13), .dg(14), .sod])
+    var fullPhases: [ReadTimings] = []
+    var healthPhases: [ReadTimings] = []
+    for _ in 0..<9 {
+        let (fullSeconds, _, fullTimings) = try await timedRead([.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod])
+        full.append(fullSeconds)
+        fullPhases.append(fullTimings)
+        let (seconds, pa, timings) = try await timedRead([.dg(1), .dg(13), .dg(14), .sod])
         health.append(seconds)
         paTimes.append(pa)
+        healthPhases.append(timings)
     }
+    func medianPhases(_ all: [ReadTimings]) -> ReadTimings {
+        var phases = ReadTimings()
+        phases.accessControl = Statistics(all.map(\.accessControl)).median
+        phases.files = Statistics(all.map(\.files)).median
+        phases.cloneCheck = Statistics(all.map(\.cloneCheck)).median
+        phases.passiveAuthentication = Statistics(all.map(\.passiveAuthentication)).median
+        phases.total = Statistics(all.map(\.total)).median
+        return phases
+    }
+    print("full read phases (median): \(medianPhases(fullPhases))")
+    print("health read phases (median): \(medianPhases(healthPhases))")
     let fullMedian = Statistics(full).median
     let healthMedian = Statistics(health).median
     print(String(format: "full read %.1f ms, health check-in read %.1f ms = %.0f%% of the full read (goal ≤ 40%%); "
                  + "PA itself %.2f ms (goal ≤ 50 ms)", fullMedian * 1000, healthMedian * 1000,
                  healthMedian / fullMedian * 100, Statistics(paTimes).median))
     try await chip!.disconnect()
-}
-
-func biometrics(iterations: Int) async throws {
-    print("== Fingerprint processing per 384×290 image")
-    let report = try await BiometricsBenchmark.perImageProcessing(iterations: iterations)
-    print(report)
 }
 
 func passiveAuthentication() throws {
@@ -163,11 +173,16 @@ let which = arguments.first { !$0.hasPrefix("-") } ?? "all"
 let iterations = arguments.firstIndex(of: "--iterations").flatMap { Int(arguments[$0 + 1]) } ?? 1000
 do {
     if which == "apdu" || which == "all" { try await apduRoundTrip(iterations: iterations) }
-    if which == "biometrics" || which == "all" { try await biometrics(iterations: min(iterations, 20)) }
+    if which == "biometrics" || which == "all" { try await BiometricsBench.run(iterations: min(iterations, 20)) }
     if which == "pa" || which == "all" { try passiveAuthentication() }
+    if which == "uplink" || which == "all" { try await uplinkBench(arguments: Array(arguments)) }
     if which == "queue" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
         try queue(applications: count)
+    }
+    if which == "daemon" || which == "all" {
+        let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
+        try await DaemonBench.run(applications: count, runs: min(iterations, 200))
     }
 } catch {
     FileHandle.standardError.write(Data("station-bench: \(error)\n".utf8))

@@ -46,8 +46,9 @@ enum StationRunDemo {
             [point]
             commune_code = 26734
             name = "Điểm đăng ký trình diễn"
-            [intake]
-            overridable_verdicts = noTrustAnchor,notChecked
+            [trust]
+            # The TEST ONLY CSCA that signs the simulated cards: the daemon proves each card genuine against it.
+            folder = \(root.appendingPathComponent("Devices/cards/pki/trust").path)
             [biometrics]
             usb = false
             poll_seconds = 1
@@ -96,14 +97,13 @@ enum StationRunDemo {
             return result?.output.contains(#""cardPresent":true"#) == true
         }
 
-        say("Tiếp nhận hồ sơ: đọc chip, lấy 2 ngón trỏ, ảnh chân dung, kiểm tra, lưu (stationctl intake)",
-            "Intake: chip read, two index fingers, portrait, validation, commit (stationctl intake)")
+        say("Tiếp nhận hồ sơ: đọc chip (xác thực thẻ thật), lấy 2 ngón trỏ, ảnh chân dung, kiểm tra, lưu (stationctl intake)",
+            "Intake: chip read (proven genuine), two index fingers, portrait, validation, commit (stationctl intake)")
         let portrait = demoDirectory.appendingPathComponent("portrait.jpg")
         try syntheticPortrait().write(to: portrait)
         try stationctl(
             [
                 "intake", "--can", can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
-                "--override-reason", english ? "demo station: no CSCA list" : "trạm trình diễn: chưa có danh sách CSCA",
             ], environment: environment, timeout: 60)
 
         say(
@@ -120,10 +120,57 @@ enum StationRunDemo {
         try stationctl(["status"], environment: environment, timeout: 20)
         try stationctl(["queue", "ls"], environment: environment, timeout: 20)
 
+        if keepRunning {
+            try stayUp(
+                socket: socket, pcscSocket: harness.clientEnvironment["PCSCLITE_CSOCK_NAME"] ?? "", can: can,
+                pids: [("central-receiver", receiver.pid), ("stationd", daemon.pid), ("card", card.pid)])
+        }
         card.stop()
         daemon.stop(signal: SIGTERM, timeout: 10)
         receiver.stop()
         print("stationd exit status \(daemon.exitStatus.map(String.init) ?? "?"); central-receiver stopped")
+    }
+
+    /// `make demo-up`: everything stays running until Ctrl-C (SIGINT) or SIGTERM; `.demo/env` sets up another
+    /// terminal (socket paths, PATH to the built tools) and the commands to try are printed.
+    static func stayUp(socket: String, pcscSocket: String, can: String, pids: [(String, Int32)]) throws {
+        let bin = root.appendingPathComponent(".build/debug").path
+        let env = demoDirectory.appendingPathComponent("env")
+        try """
+            # written by station-demo --up: source it in another terminal (. .demo/env)
+            export STATIOND_SOCKET=\(socket)
+            export PCSCLITE_CSOCK_NAME=\(pcscSocket)
+            export STATION_LANG=\(lang)
+            export PATH=\(bin):$PATH
+
+            """.write(to: env, atomically: true, encoding: .utf8)
+        let trust = root.appendingPathComponent("Devices/cards/pki/trust").path
+        say("Trạm đang chạy. Mở terminal khác, rồi thử:", "The station is up. In another terminal, try:")
+        print("""
+                . .demo/env
+                stationctl status
+                stationctl queue ls
+                stationctl watch                                   # \(english ? "live events" : "sự kiện trực tiếp")
+                stationctl verify --can \(can)                      # \(english ? "health check-in" : "kiểm tra tại cơ sở y tế")
+                stationctl intake --can \(can)                      # \(english ? "refused: duplicate of the first" : "bị từ chối: trùng hồ sơ đầu")
+                stationctl report daily
+                stationd card read --can \(can) --trust \(trust)
+                curl --unix-socket $STATIOND_SOCKET http://station/v1/status
+                curl --unix-socket $STATIOND_SOCKET -N http://station/v1/events
+                curl --unix-socket $STATIOND_SOCKET http://station/metrics
+            """)
+        for (name, pid) in pids { print("  \(name): pid \(pid)") }
+        print(english ? "Ctrl-C stops everything (by PID); the state stays in .demo/."
+                      : "Ctrl-C dừng tất cả (theo PID); dữ liệu vẫn ở .demo/.")
+        fflush(nil)
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        sigprocmask(SIG_BLOCK, &signals, nil)
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        say("Đang dừng…", "Stopping…")
     }
 
     /// Runs `stationctl` with the demo's socket and language, printing the command and what it shows.

@@ -10,6 +10,8 @@ let root = LivePCSC.packageRoot
 let demoDirectory = root.appendingPathComponent(".demo")
 let english = CommandLine.arguments.contains("--lang=en") || CommandLine.arguments.contains("en")
 let lang = english ? "en" : "vi"
+/// `--up` (`make demo-up`): leave everything running after the demo until Ctrl-C.
+let keepRunning = CommandLine.arguments.contains("--up")
 
 func say(_ vi: String, _ en: String) {
     print("\n\u{1B}[1m▶ \(english ? en : vi)\u{1B}[0m")
@@ -85,6 +87,7 @@ do {
 
     try StationRunDemo.run(harness: harness)
 
+    try? FileManager.default.removeItem(at: demoDirectory.appendingPathComponent("env"))
     say("Xong. Nhật ký và tệp ở .demo/ — mọi tiến trình đã dừng.",
         "Done. Logs and files are in .demo/ — every process has been stopped.")
 } catch {

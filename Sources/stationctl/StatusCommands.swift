@@ -34,10 +34,52 @@ struct StatusCommand: ParsableCommand {
         printLine(
             "\(t("Truyền lên", "Upload")): "
                 + (status.uplink.configured ? status.uplink.state : t("chưa cấu hình", "not configured"))
-        )
+                + (status.uplink.configured
+                    ? ", " + t("đồng bộ lần cuối", "last sync") + " "
+                        + (status.uplink.lastSyncAt.map(Self.localTime) ?? t("chưa bao giờ", "never")) : ""))
+        if status.freezeRules.isEmpty {
+            printLine("\(t("Quy tắc ngừng tiếp nhận", "Freeze rules")): \(t("không vi phạm", "none broken"))")
+        } else {
+            printLine(
+                "\(t("NGỪNG TIẾP NHẬN", "INTAKE FROZEN")): "
+                    + status.freezeRules.map { Self.freezeAdvice($0, t) }.joined(separator: "; "))
+        }
+        printLine(
+            "\(t("CSCA tin cậy", "Trusted CSCAs")): \(status.trustAnchors)"
+                + (status.trustAnchors == 0
+                    ? t(" (chưa cài: thẻ chỉ xác minh được dữ liệu và chữ ký)",
+                        " (none installed: cards prove data and signature only)") : ""))
         printLine(
             "\(t("Phiên tiếp nhận", "Intake session")): "
                 + (status.intake.active ? status.intake.state ?? "?" : t("không có", "none")))
+        if !status.storeConsistent {
+            printLine(t("CẢNH BÁO: chuỗi nhật ký kho hồ sơ bị hỏng — báo kỹ thuật viên.",
+                        "WARNING: the store's audit chain is broken — call a technician."))
+        }
+    }
+
+    /// `2026-11-23 14:05` in Vietnam time (UTC+7, the station's legal time).
+    static func localTime(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+
+    /// What a broken freeze rule means for the operator, and what to do.
+    static func freezeAdvice(_ code: String, _ t: (String, String) -> String) -> String {
+        switch code {
+        case "freeze.no_sync":
+            t("quá lâu chưa đồng bộ với trung tâm — kết nối mạng rồi chạy `stationctl upload`",
+              "too long without a sync with the central — connect and run `stationctl upload`")
+        case "freeze.too_many_pending":
+            t("quá nhiều hồ sơ chưa gửi — chạy `stationctl upload` hoặc `stationctl export --to USB`",
+              "too many applications not sent — run `stationctl upload` or `stationctl export --to USB`")
+        case "freeze.low_disk":
+            t("ổ đĩa sắp đầy — gửi/xuất hồ sơ rồi báo kỹ thuật viên", "disk almost full — upload/export, then call a technician")
+        default: code
+        }
     }
 }
 
@@ -91,14 +133,17 @@ struct UploadCommand: ParsableCommand {
             if options.json {
                 options.printBody(response)
             } else {
-                let progress = state.progress ?? 0
+                // Once the run is over (idle again) the bar shows it complete; offline/failed keep what was done.
+                let finished = wait && state.state == "idle"
+                let progress = finished ? 1 : state.progress ?? 0
                 let width = 30
                 let filled = Int(progress * Double(width))
                 let bar =
                     String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
                 let counts = state.total.map { " \(state.sent ?? 0)/\($0)" } ?? ""
+                let label = finished ? options.text("xong", "done") : state.state
                 FileHandle.standardError.write(
-                    Data("\r[\(bar)] \(Int(progress * 100))%\(counts) \(state.state)".utf8))
+                    Data("\r[\(bar)] \(Int(progress * 100))%\(counts) \(label)".utf8))
             }
             if !wait || state.state != "uploading" { break }
             Thread.sleep(forTimeInterval: 0.5)

@@ -11,6 +11,24 @@ enum CardAuthenticityReport {
         return passive.isGenuine && verdict.cloneCheck.outcome == .passed && verdict.cloneCheckKeyAuthenticated
     }
 
+    /// The three outcomes an operator (and the exit code) distinguishes.
+    enum Outcome {
+        /// Everything holds.
+        case genuine
+        /// Nothing proves the card false, but something could not be confirmed (chain, anti-clone check).
+        case notConfirmed
+        /// Proven not genuine: altered data, invalid SOD signature, or a chip that failed CA/AA.
+        case notGenuine
+    }
+
+    /// The outcome, by the same order of findings as `line`.
+    static func classify(_ verdict: AuthenticityVerdict) -> Outcome {
+        if verdict.cloneCheck.outcome == .failed { return .notGenuine }
+        guard let passive = verdict.passive else { return .notConfirmed }
+        if !passive.dataGroupsIntact || !passive.signatureValid || !passive.messageDigestValid { return .notGenuine }
+        return isGenuine(verdict) ? .genuine : .notConfirmed
+    }
+
     static func methodName(_ method: CloneCheck.Method) -> String {
         switch method {
         case .chipAuthentication: "CA"

@@ -12,12 +12,15 @@ struct CardReadCommand: AsyncParsableCommand {
         discussion: """
             Give one access key: --can (6 digits: the last 6 of the ID number), --mrz (the MRZ text or a file), or \
             --id with --dob and --expiry (expiry "khong thoi han" or empty for no expiry). The portrait is written \
-            only with --photo. Exit codes: 0 read, 2 device or chip error, 4 access denied (wrong key, or blocked).
+            only with --photo.
             Every read checks authenticity: Chip Authentication (else Active Authentication) against cloning, and \
             Passive Authentication of EF.SOD against the CSCAs of --trust / --masterlist (none given: the chain is \
             reported "unknown"). One line says whether the card is genuine and why not; --json carries \
-            "genuine", "passiveAuthentication" (as lds verify --json) and "cloneCheck". The verdict does not change \
-            the exit code.
+            "genuine", "passiveAuthentication" (as lds verify --json) and "cloneCheck".
+            Exit codes: 0 read and genuine; 3 read, data intact and signature valid, but not confirmed (no trust \
+            anchor configured, the signer not trusted, or the anti-clone check could not run); 5 read but NOT \
+            genuine (data altered, SOD signature invalid, or CA/AA failed: suspected clone); 2 device or chip \
+            error; 4 access denied (wrong key, or blocked).
             """)
 
     @OptionGroup var output: OutputOptions
@@ -36,6 +39,20 @@ struct CardReadCommand: AsyncParsableCommand {
 
     /// Exit code for a refused access key (documented in the README).
     static let accessDeniedExit: Int32 = 4
+    /// Exit code for a card read whose authenticity is not confirmed (intact and signed, chain not trusted).
+    static let notConfirmedExit: Int32 = 3
+    /// Exit code for a card read that is not genuine (altered data, bad signature, failed CA/AA).
+    static let notGenuineExit: Int32 = 5
+
+    /// The exit code a successful read ends with, from its authenticity verdict.
+    static func exitCode(_ verdict: AuthenticityVerdict?) -> Int32 {
+        guard let verdict else { return notConfirmedExit }
+        switch CardAuthenticityReport.classify(verdict) {
+        case .genuine: return 0
+        case .notConfirmed: return notConfirmedExit
+        case .notGenuine: return notGenuineExit
+        }
+    }
 
     func validate() throws {
         let given = [can != nil, mrz != nil, id != nil].filter { $0 }.count
@@ -87,6 +104,8 @@ struct CardReadCommand: AsyncParsableCommand {
             // Reset: no secure-messaging session or selected application is left behind for the next reader.
             try? await connection.disconnect(.reset)
             try present(result, trustList: anchors)
+            let code = Self.exitCode(result.authenticity)
+            if code != 0 { throw ExitCode(code) }
         } catch let error as ChipIDError {
             fail(error)
             throw ExitCode([.accessDenied, .accessBlocked].contains(error.code) ? Self.accessDeniedExit

@@ -89,6 +89,8 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
     @Option(help: "Quality threshold 0–100.") var threshold = 50
     @Option(help: "Attempts before giving up.") var attempts = 3
     @Option(help: "Seconds to wait for a finger.") var timeout = 30
+    @Option(help: "Seconds to wait for the finger to be lifted after an image (a finger left on keeps the image).")
+    var removalTimeout = 10
 
     func run() async throws {
         bootstrapToolLogging()
@@ -98,21 +100,27 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
         do {
             var configuration = try source.configuration(seed: seed)
             configuration.policy = CapturePolicy(threshold: threshold, maxAttempts: attempts,
-                                                 fingerTimeout: .seconds(timeout))
+                                                 fingerTimeout: .seconds(timeout),
+                                                 removalTimeout: .seconds(removalTimeout))
             configuration.edition = iso2005 ? .iso2005 : .iso2011
             let station = try FingerprintStation(configuration: configuration)
             let owner = ClaimOwner(session: "cli-\(getpid())", pid: getpid())
             let lang = output
             if !output.json { print(output.text("Đặt ngón tay lên máy quét…", "Place your finger on the scanner…")) }
-            let (capture, outcome) = try await station.capture(for: owner, deviceID: device,
-                                                               finger: position) { advice in
+            // The flow returns with the image and its quality; the ISO record is still encoding on the station's
+            // record thread and is awaited only where it is needed (the file, the hash).
+            let pending = try await station.beginCapture(for: owner, deviceID: device,
+                                                         finger: position) { advice in
                 if !lang.json { for item in advice { print(lang.text(item.vietnamese, item.english)) } }
             }
+            let outcome = pending.outcome
             if let out { try Data(PNGCodec.encode(outcome.image)).write(to: URL(fileURLWithPath: out)) }
+            let capture = try await pending.record()
             if let iso { try Data(capture.isoRecord).write(to: URL(fileURLWithPath: iso)) }
             if output.json {
                 printJSON(["device": capture.deviceID, "finger": finger, "quality": capture.quality,
                            "attempts": outcome.attempts, "meetsThreshold": outcome.meetsThreshold,
+                           "fingerLifted": outcome.fingerLifted,
                            "timestamp": capture.timestampISO8601, "hash": capture.hash,
                            "previousHash": capture.previousHash])
             } else {
@@ -121,6 +129,10 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
                       + "\(capture.deviceID), hash \(capture.hash)")
                 if !outcome.meetsThreshold {
                     print(output.text("Cảnh báo: chưa đạt ngưỡng chất lượng.", "Warning: quality threshold not met."))
+                }
+                if !outcome.fingerLifted {
+                    print(output.text("Chưa thấy nhấc ngón tay sau khi quét (ảnh vẫn hợp lệ).",
+                                      "The finger was not seen lifted after the scan (the image stands)."))
                 }
             }
             await station.endSession(owner.session)

@@ -141,10 +141,11 @@ struct LDSVerifyCommand: AsyncParsableCommand {
     static func vietnameseChainReason(_ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList) -> String {
         switch verdict.chain {
         case .trusted: return "DS do CSCA tin cậy ký, CSCA còn hiệu lực khi cấp DS"
-        case .untrusted: return "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
-        case .unknown:
-            return trust.isEmpty ? "chưa cấu hình CSCA tin cậy nên chưa kiểm tra chuỗi"
-                : "không có CSCA nào trong danh sách tin cậy khớp với đơn vị cấp DS"
+        case .untrusted:
+            return verdict.chainReason.hasPrefix("no configured CSCA")
+                ? "không có CSCA nào trong danh sách tin cậy khớp với đơn vị cấp DS: người ký không được tin cậy"
+                : "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
+        case .unknown: return "chưa cấu hình CSCA tin cậy nên chưa kiểm tra chuỗi"
         }
     }
 

@@ -46,6 +46,9 @@ struct SimulateCardCommand: ParsableCommand {
     @Flag(help: "Answer GET CHALLENGE with Le other than 8 by 6C08.") var strictLe = false
     @Option(help: "Answer SELECT MF with this status word, e.g. 6D00 as the real CCCD does.")
     var selectMfStatus: String?
+    @Option(help: ArgumentHelp("Answer READ BINARY past the end of a file with this status word and no data (e.g. "
+            + "6700: a strict card); default: the bytes that exist with 6282."))
+    var readPastEndStatus: String?
     @Option(help: "Remove the card and exit when the process with this PID ends (used by test harnesses).")
     var watchPid: Int32?
     @Flag(help: ArgumentHelp("--dataset negative case: DG13 changed after EF.SOD was signed (hash mismatch). "
@@ -65,12 +68,16 @@ struct SimulateCardCommand: ParsableCommand {
         if let selectMfStatus, UInt16(selectMfStatus, radix: 16) == nil {
             throw ValidationError("--select-mf-status takes 4 hex digits, e.g. 6D00")
         }
+        if let readPastEndStatus, UInt16(readPastEndStatus, radix: 16) == nil {
+            throw ValidationError("--read-past-end-status takes 4 hex digits, e.g. 6700")
+        }
     }
 
     func run() throws {
         let behaviour = CardBehaviour(
             getResponseChunk: getResponseChunk, strictLe: strictLe,
             selectMasterFileStatus: selectMfStatus.flatMap { UInt16($0, radix: 16) }.map(StatusWord.init),
+            readPastEndStatus: readPastEndStatus.flatMap { UInt16($0, radix: 16) }.map(StatusWord.init),
             fault: fault.flatMap(CardBehaviour.Fault.init(rawValue:)))
         let card: ISO7816Card
         do {

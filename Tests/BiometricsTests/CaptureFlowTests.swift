@@ -55,6 +55,46 @@ import Testing
         } throws: { ($0 as? BiometricError)?.code == .deviceLost }
     }
 
+    /// The finger stays on the sensor after a good image: the image stands (it was complete when its last byte
+    /// arrived), the outcome says the lift was not seen.
+    @Test func fingerLeftOnAfterAGoodImageKeepsTheImage() async throws {
+        let scanner = SimulatedScanner(script: [.good])
+        try await scanner.open()
+        scanner.inject(.fingerStays)
+        let outcome = try await CaptureFlow(policy: CapturePolicy(threshold: 50, removalTimeout: .milliseconds(100)))
+            .run(on: scanner)
+        #expect(outcome.meetsThreshold && outcome.attempts == 1)
+        #expect(!outcome.fingerLifted)
+        #expect(outcome.image.pixels == SyntheticFingerprint().generate(.good, seed: 1).pixels)
+    }
+
+    /// A retry after a finger that stayed first waits for the lift (advising it), then takes a new press.
+    @Test func retryWaitsForTheLiftBeforeTheNextPress() async throws {
+        let scanner = SimulatedScanner(script: [.smudged, .good])
+        try await scanner.open()
+        scanner.inject(.fingerStays)  // the first removal wait times out, the second one sees the lift
+        let collected = AdviceLog()
+        let outcome = try await CaptureFlow(policy: CapturePolicy(threshold: 50, removalTimeout: .milliseconds(100)))
+            .run(on: scanner) { collected.add($0) }
+        #expect(outcome.meetsThreshold && outcome.attempts == 2 && outcome.fingerLifted)
+        #expect(collected.all.contains([.liftFinger]))
+        #expect(collected.all.count == 2)  // the quality advice of attempt 1, then "lift your finger"
+        #expect(outcome.adviceGiven.count == 1)
+    }
+
+    /// The finger never lifts: no second press is taken (it would be the same press scored twice); the best image
+    /// so far is returned.
+    @Test func fingerNeverLiftedEndsWithTheBestImage() async throws {
+        let scanner = SimulatedScanner(script: [.smudged, .good])
+        try await scanner.open()
+        scanner.inject(.fingerStays)
+        let outcome = try await CaptureFlow(policy: CapturePolicy(threshold: 95, maxAttempts: 3,
+                                                                  removalTimeout: .milliseconds(100)))
+            .run(on: scanner) { _ in scanner.inject(.fingerStays) }
+        #expect(outcome.attempts == 1 && !outcome.meetsThreshold && !outcome.fingerLifted)
+        #expect(outcome.quality.score == QualityTests.report(.smudged, seed: 1).score)
+    }
+
     /// Whole chain: simulated capture → ISO 2011 record with JPEG 2000 → hash chain.
     @Test func captureToChainedRecord() async throws {
         let scanner = SimulatedScanner(script: [.good])

@@ -57,6 +57,34 @@ struct ReplayTests {
         #expect(got.pixels == (try Fixtures.expectedImage(Self.uruFolder)).pixels)
     }
 
+    /// `stationd fingerprint capture` alone on the NB-1010 recording writes its capture.png. The recording ends
+    /// with the image (libfprint's capture completes there): replayed, the device keeps reporting the finger, so
+    /// the removal wait times out; the flow keeps the complete image, says the lift was not seen, and takes no
+    /// second press before a lift.
+    @Test func stationdCaptureCommandReproducesNB1010CapturePNG() throws {
+        let stationd = Fixtures.replayBinary!.deletingLastPathComponent().appendingPathComponent("stationd")
+        try #require(FileManager.default.isExecutableFile(atPath: stationd.path), "stationd is built with the tests")
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("nb-cli.png")
+        let result = try runProcess(Fixtures.umockdevRun!, [
+            "-d", Fixtures.url("\(Self.nbFolder)/device").path,
+            "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
+            "--", stationd.path, "fingerprint", "capture", "--profiles", Fixtures.profiles.path,
+            "--out", out.path, "--removal-timeout", "2", "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["device"] as? String == "usb:298d:1010@1-7")
+        #expect(json["fingerLifted"] as? Bool == false)
+        #expect((json["attempts"] as? Int) == 1)
+        let got = try PNGCodec.decode([UInt8](Data(contentsOf: out)))
+        let expected = try Fixtures.expectedImage(Self.nbFolder)
+        #expect(got.width == 256 && got.height == 180)
+        #expect(got.pixels == expected.pixels, "\(zip(got.pixels, expected.pixels).filter { $0 != $1 }.count) differ")
+        #expect(result.seconds < 20, "took \(result.seconds) s")
+    }
+
     /// The whole station path on the recorded U.are.U: claim, capture flow, ISO/IEC 19794-4:2011 record with
     /// JPEG 2000 lossless, hash chain. The record's image must still be capture.png exactly.
     @Test func stationPathProducesISORecordOfTheRecordedImage() throws {

@@ -18,9 +18,11 @@ struct ChipReaderTests {
 
     static var mrzKey: AccessKey { get throws { .mrz(try TestCCCD.seed) } }
 
-    /// APDUs a file costs: one small first read, then chunks of `chunk` bytes.
-    static func cost(_ size: Int, chunk: Int, first: Int = 8) -> Int {
-        1 + (max(0, size - first) + chunk - 1) / chunk
+    /// APDUs a file costs: whole chunks of `chunk` bytes from the start (the first one carries the TLV length);
+    /// with `header`, a strict card's small header read first, then the chunks.
+    static func cost(_ size: Int, chunk: Int, header: Int? = nil) -> Int {
+        guard let header else { return max(1, (size + chunk - 1) / chunk) }
+        return 1 + (max(0, size - header) + chunk - 1) / chunk
     }
 
     @Test("BAC + 3DES SM: all files, typed values, APDU count")
@@ -63,8 +65,8 @@ struct ChipReaderTests {
         #expect(read.files[.cardAccess]?.bytes == TestDataSet.cardAccess)
         let files = TestDataSet.files()
         let fileAPDUs = files.values.map { Self.cost($0.count, chunk: 223) }.reduce(0, +)
-        // CardAccess SELECT + 2 reads, MSE + 4 GA, SELECT AID, files.
-        #expect(read.apduCount == 3 + 5 + 1 + fileAPDUs)
+        // CardAccess SELECT + 1 read (the whole file in the first READ BINARY), MSE + 4 GA, SELECT AID, files.
+        #expect(read.apduCount == 2 + 5 + 1 + fileAPDUs)
         // PACE with the MRZ password works too.
         let again = try await ChipReader(transport: try Self.card(cardAccess: TestDataSet.cardAccess))
             .read(key: try Self.mrzKey)
@@ -131,7 +133,7 @@ struct ChipReaderTests {
         let limits = TransportLimits(extendedLength: true, maxCommandData: 65_535, maxResponseData: 65_536)
         let card = try Self.card(limits: limits)
         let read = try await ChipReader(transport: card).read(key: try Self.mrzKey)
-        #expect(read.apduCount == 1 + 1 + 2 + 7 * 2)
+        #expect(read.apduCount == 1 + 1 + 2 + 7)  // every file, DG2 included, in one READ BINARY
         #expect(await card.received.contains { $0.isExtended })
     }
 
@@ -270,6 +272,31 @@ struct PACEVariantTests {
         let error = await readError(InMemoryCard(config), .can("123456"))
         #expect(error?.code == .unsupported)
         #expect(error?.status == .wrongData)
+    }
+
+    @Test("a strict card refusing Le past the end of a file (6700): header read first, same files")
+    func strictEndOfFile() async throws {
+        let files = TestDataSet.files()
+        var config = InMemoryCard.Configuration(files: files, cardAccess: nil, mrz: try TestCCCD.seed)
+        config.readPastEndStatus = .wrongLength
+        let read = try await ChipReader(transport: InMemoryCard(config)).read(key: .mrz(try TestCCCD.seed))
+        for (file, bytes) in files { #expect(read.files[file]?.bytes == bytes, "\(file)") }
+        // A file shorter than a chunk: the refused whole-chunk read, the 8-byte header read, the rest. Longer files
+        // never ask past their end: whole chunks as usual.
+        var fileAPDUs = 0
+        var minimum = 0
+        for size in files.values.map(\.count) {
+            let chunks = ChipReaderTests.cost(size, chunk: 231)
+            minimum += chunks
+            fileAPDUs += size < 231 ? 1 + ChipReaderTests.cost(size, chunk: 231, header: 8) : chunks
+        }
+        #expect(files.values.contains { $0.count < 231 } && files.values.contains { $0.count >= 231 })
+        #expect(read.apduCount == 1 + 1 + 2 + fileAPDUs)
+        // A lenient card (6282 with the bytes that exist) costs exactly the minimum: no header reads.
+        let lenientCard = try ChipReaderTests.card(files: files)
+        let lenient = try await ChipReader(transport: lenientCard).read(key: try ChipReaderTests.mrzKey)
+        #expect(lenient.apduCount == 1 + 1 + 2 + minimum)
+        #expect(lenient.apduCount < read.apduCount)
     }
 
     @Test("a card that claims extended length but rejects big Le: reader drops to 223-byte chunks")

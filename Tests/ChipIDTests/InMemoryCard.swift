@@ -18,6 +18,8 @@ actor InMemoryCard: CardTransport {
         var paceTries = 3
         /// Answer `6700` to READ BINARY asking more than this (a card whose buffer is smaller than it claims).
         var rejectLeAbove: Int?
+        /// Answer READ BINARY past the end of a file with this status and no data (nil: the bytes with `6282`).
+        var readPastEndStatus: StatusWord?
         /// Refuse MSE:Set AT for this password reference (1 MRZ, 2 CAN) with `6A80`.
         var refusePACEReference: UInt8?
     }
@@ -158,6 +160,7 @@ actor InMemoryCard: CardTransport {
         let end = min(bytes.count, offset + le)
         let slice = Array(bytes[offset..<end])
         let status: StatusWord = end - offset < le ? .endOfFile : .success
+        if status == .endOfFile, let strict = config.readPastEndStatus { return ResponseAPDU(status: strict) }
         if command.ins == 0xB1 { return ResponseAPDU(data: TLV.encode(tag: 0x53, value: slice), status: status) }
         return ResponseAPDU(data: slice, status: status)
     }

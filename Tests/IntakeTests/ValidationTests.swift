@@ -42,7 +42,7 @@ import Testing
             case .noTrustAnchor:
                 #expect(plain == [.authenticityNeedsOverride])
                 #expect(overridden == [])
-            case .hashMismatch, .clone, .notChecked:
+            case .hashMismatch, .clone, .notChecked, .untrustedSigner:
                 #expect(plain == [.authenticityRefused], "\(verdict)")
                 #expect(overridden == [.authenticityRefused], "\(verdict)")
             }

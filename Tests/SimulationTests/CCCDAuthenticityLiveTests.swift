@@ -92,6 +92,10 @@ struct CCCDAuthenticityLiveTests {
         #expect(!passive.dataGroupsIntact && !passive.isGenuine)
         #expect(passive.signatureValid)
         #expect(verdict.cloneCheck.outcome == .passed)
+        // The same card through the by-hand command: NOT GENUINE naming DG13, exit 5.
+        let result = try cardRead(["--lang", "en"])
+        #expect(result.status == 5, "\(result.output)")
+        #expect(result.output.contains("NOT GENUINE: data altered (DG13)"), "\(result.output)")
     }
 
     @Test("signed by a second, untrusted test CSCA: data and signature valid, chain not trusted")
@@ -101,7 +105,8 @@ struct CCCDAuthenticityLiveTests {
         let (verdict, _) = try await authenticate()
         let passive = try #require(verdict.passive)
         #expect(passive.signatureAndIntegrityValid)
-        #expect(passive.chain == .unknown, "\(passive.chainReason)")
+        #expect(passive.chain == .untrusted, "\(passive.chainReason)")
+        #expect(passive.chainReason.contains("no configured CSCA matches"))
         #expect(!passive.isGenuine)
         #expect(passive.signerIssuer.contains("UNTRUSTED"))
         print("untrusted CSCA: chain \(passive.chain.rawValue): \(passive.chainReason)")
@@ -184,7 +189,7 @@ struct CCCDAuthenticityLiveTests {
         defer { card.stop() }
         _ = try await connect()
         let result = try cardRead(["--json"])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == 5, "a suspected clone exits 5: \(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == false)
         #expect(object["passiveAuthentication"] == nil && object["passiveAuthenticationError"] != nil)
@@ -204,6 +209,7 @@ struct CCCDAuthenticityLiveTests {
         let result = try runTool(try Binaries.path("stationd"),
                                  ["card", "read", "--can", set.can, "--json", "--reader", harness.readerName()],
                                  environment: harness.clientEnvironment, timeout: 60)
+        #expect(result.status == 3, "intact but not confirmed exits 3: \(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == false)
         #expect((object["passiveAuthentication"] as? [String: Any])?["chain"] as? String == "unknown")

@@ -249,11 +249,28 @@ struct DaemonTests {
         client.close()  // → abandoned: a second intake.state event
         #expect(done.wait(timeout: .now() + 5) == .success)
         #expect(received.withLock { types.filter { $0 == "intake.state" }.count } >= 2)
-        _ = session
-        let (status, metrics) = try daemon.curl("GET", "/metrics")
+        _ = try daemon.curl("GET", "/v1/intake/\(session.id)")
+        #expect(try daemon.curl("GET", "/v1/nothing-here").0 == 404)
+        // swift-metrics → swift-prometheus: requests by route template, method and status, durations as a
+        // histogram, queue counts by state and open connections as gauges.
+        let (status, text) = try daemon.curl("GET", "/metrics")
         #expect(status == 200)
-        #expect(metrics.contains("# TYPE stationd_http_requests_total counter"))
-        #expect(metrics.contains(#"stationd_queue_applications{state="captured"} 0"#))
+        let metrics = MetricsText(text)
+        #expect(metrics.types["stationd_http_requests_total"] == "counter")
+        #expect(metrics.types["stationd_http_request_duration_seconds"] == "histogram")
+        #expect(metrics.types["stationd_queue_applications"] == "gauge")
+        let started: KeyValuePairs<String, String> = ["route": "/v1/intake", "method": "POST", "status": "201"]
+        #expect(metrics.value("stationd_http_requests_total", started) == 1, "\(text)")
+        let unknown: KeyValuePairs<String, String> = ["route": "NotFound", "method": "GET", "status": "404"]
+        #expect(metrics.value("stationd_http_requests_total", unknown) == 1)
+        let timed: KeyValuePairs<String, String> = ["route": "/v1/intake", "method": "POST"]
+        #expect(metrics.value("stationd_http_request_duration_seconds_count", timed) == 1, "\(text)")
+        #expect(metrics.samples.keys.contains { $0.contains(#"route="/v1/intake/{session}""#) }, "\(text)")
+        #expect(metrics.value("stationd_queue_applications", ["state": "captured"]) == 0)
+        #expect((metrics.value("stationd_control_connections") ?? 0) >= 1)  // the scrape's own connection
+        #expect(metrics.value("stationd_readers") != nil)
+        // Labels carry route templates, never ids.
+        #expect(!text.contains(session.id))
         _ = daemon.stop()
     }
 

@@ -74,6 +74,14 @@ struct IntakeLiveTests {
         let session = try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
         #expect(session.state == "committed")
         let id = try #require(session.applicationID)
+        // Metrics: one commit; every chip read counted by its verdict; no personal data in the exposition.
+        let metricsText = try daemon.curl("GET", "/metrics").1
+        let metrics = MetricsText(metricsText)
+        #expect(metrics.value("stationd_intake_commits_total", ["outcome": "committed"]) == 1, "\(metricsText)")
+        #expect(metrics.total("stationd_card_reads_total") >= 2)
+        let reads = metrics.total("stationd_card_reads_total")
+        #expect(metrics.value("stationd_card_read_duration_seconds_count") == reads)
+        #expect(!metricsText.contains(set.idNumber) && !metricsText.contains(id))
 
         // The queue has it, without personal data in the listing; show masks for operators.
         let listed = try daemon.stationctl(["queue", "ls", "--json", "--state", "captured"])

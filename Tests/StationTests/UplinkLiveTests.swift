@@ -133,12 +133,16 @@ struct UplinkLiveTests {
 
         let uploaded = try daemon.stationctl(["upload", "--wait"], timeout: 90)
         #expect(uploaded.status == 0, "\(uploaded.output)\n\(daemon.log)")
-        #expect(uploaded.output.contains("idle"), "\(uploaded.output)")
+        #expect(uploaded.output.contains("100% xong"), "the bar ends complete: \(uploaded.output)")
 
         // The central holds it exactly once.
         #expect(try receiver.admin("/admin/items") as? [String] == [id])
         let stats = try #require(try receiver.admin("/admin/stats") as? [String: Any])
         #expect(stats["itemsStored"] as? Int == 1)
+        let metrics = MetricsText(try daemon.curl("GET", "/metrics").1)
+        #expect(metrics.value("stationd_upload_items_total", ["outcome": "received"]) == 1)
+        #expect((metrics.value("stationd_upload_bytes_total") ?? 0) > 1000)
+        #expect((metrics.value("stationd_upload_cycles_total", ["outcome": "idle"]) ?? 0) >= 1)
 
         // After the central approves it (0.3 s), the next cycle's status sync records `accepted`.
         try await Task.sleep(for: .milliseconds(800))

@@ -47,45 +47,118 @@ import Uplink
         #expect(try station.queue.verifyAudit().isIntact)
     }
 
-    /// `kill -9` of the uploading process in the middle of a batch, then a restart: still exactly once.
-    @Test(.timeLimit(.minutes(2))) func killNineMidBatchThenRestart() async throws {
-        let citizens = SampleApplications.citizens(80, start: 10_000)
-        let receiver = try ReceiverProcess(citizens: citizens, flags: ["--bytes-per-second", "1500000"])
-        let station = try await StationFixture(receiver: receiver)
-        let ids = try station.addReady(citizens, biometricBytes: 20_000)
+    /// Starts `uplink-crash-probe` for `station` and kills it (-9) once the receiver holds part of a batch after
+    /// at least one finished batch. Returns the receiver's figures at the kill.
+    func killMidBatch(_ station: StationFixture, _ receiver: ReceiverProcess, ids: [ApplicationID]) async throws
+        -> ReceiverProcess.Stats
+    {
         let log = station.directory + "/probe.log"
         let probe = try ManagedProcess(
             "uplink-crash-probe", executable: try Binaries.path("uplink-crash-probe"),
             arguments: [station.directory, receiver.baseURL, station.stationID, "30", "65536"],
             logFile: URL(fileURLWithPath: log))
-        // Wait until the receiver holds part of a batch but not everything, then kill -9.
         let deadline = Date().addingTimeInterval(30)
         var killedAt: ReceiverProcess.Stats?
         while Date() < deadline {
             let stats = try await receiver.stats()
-            if stats.payloadBytesKept > 100_000, stats.itemsStored > 0 {
+            if stats.itemsStored > 0, stats.payloadBytesKept > stats.itemBytesStored + 100_000 {
                 probe.stop(signal: SIGKILL)
-                killedAt = stats
+                killedAt = try await receiver.stats()
                 break
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(10))
         }
         let atKill = try #require(killedAt, "the probe never got mid-way: \(probe.output)")
         #expect(probe.exitStatus == 128 + SIGKILL)
         #expect(atKill.itemsStored < ids.count)
-        let midway = try station.statuses(ids)
-        #expect(midway.contains { $0.local == .batched })  // interrupted with rows in flight
+        #expect(try station.statuses(ids).contains { $0.local == .batched })  // interrupted with rows in flight
+        #expect(try receiver.partFiles().count == 1)  // the interrupted batch's partial payload
+        return atKill
+    }
 
-        try await receiver.setFaults(.init())
+    /// Restarts the probe and waits for it to drain everything.
+    func restart(_ station: StationFixture, _ receiver: ReceiverProcess) throws {
         let restart = try ManagedProcess(
             "uplink-crash-probe", executable: try Binaries.path("uplink-crash-probe"),
             arguments: [station.directory, receiver.baseURL, station.stationID, "30", "65536"],
-            logFile: URL(fileURLWithPath: log + ".2"))
+            logFile: URL(fileURLWithPath: station.directory + "/probe.log.2"))
         #expect(restart.wait(timeout: 60) == 0, "\(restart.output)")
+    }
+
+    /// `kill -9` of the uploading process in the middle of a batch, then a restart: the station offers its
+    /// spooled batch again (same id, same bytes) and resumes at the receiver's offset. Exactly once, no payload
+    /// byte appended twice, at most one chunk read again, and no partial file left at the receiver.
+    @Test(.timeLimit(.minutes(2))) func killNineMidBatchThenRestartResumes() async throws {
+        let citizens = SampleApplications.citizens(80, start: 10_000)
+        let receiver = try ReceiverProcess(citizens: citizens, flags: ["--bytes-per-second", "1500000"])
+        let station = try await StationFixture(receiver: receiver)
+        let ids = try station.addReady(citizens, biometricBytes: 20_000)
+        let atKill = try await killMidBatch(station, receiver, ids: ids)
+        #expect(FileManager.default.fileExists(atPath: station.directory + "/outbox/batch.json"))
+
+        try restart(station, receiver)
         let stored = try await receiver.items()
         #expect(stored.count == ids.count && Set(stored) == Set(ids.map(\.text)))
         #expect(try station.statuses(ids).allSatisfy { $0 == .init(local: .uploaded, central: .received) })
-        #expect(try await receiver.stats().itemsStored == ids.count)
+        let stats = try await receiver.stats()
+        print(
+            "kill -9 mid-batch: \(atKill.payloadBytesKept - atKill.itemBytesStored) B of the batch held at the kill, "
+                + "resumed; read \(stats.payloadBytesRead) B for \(stats.itemBytesStored) B stored")
+        #expect(stats.itemsStored == ids.count)
+        #expect(stats.batchesResumed >= 1 && stats.partsAbandoned == 0)
+        #expect(stats.payloadBytesKept == stats.itemBytesStored)  // no byte appended twice
+        #expect(stats.payloadBytesRead - stats.itemBytesStored <= 65_536)  // at most one chunk read again
+        #expect(try receiver.partFiles().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: station.directory + "/outbox/batch.json"))
+    }
+
+    /// A station that lost its spooled batch (or an older station) offers the interrupted items in a NEW batch:
+    /// the receiver abandons the old unfinished batch and removes its partial file. Still exactly once.
+    @Test(.timeLimit(.minutes(2))) func newBatchForInterruptedItemsCleansTheAbandonedPart() async throws {
+        let citizens = SampleApplications.citizens(80, start: 30_000)
+        let receiver = try ReceiverProcess(citizens: citizens, flags: ["--bytes-per-second", "1500000"])
+        let station = try await StationFixture(receiver: receiver)
+        let ids = try station.addReady(citizens, biometricBytes: 20_000)
+        let atKill = try await killMidBatch(station, receiver, ids: ids)
+        try FileManager.default.removeItem(atPath: station.directory + "/outbox")
+
+        try restart(station, receiver)
+        let stats = try await receiver.stats()
+        #expect(Set(try await receiver.items()) == Set(ids.map(\.text)) && stats.itemsStored == ids.count)
+        #expect(stats.partsAbandoned == 1 && stats.batchesResumed == 0)
+        #expect(try receiver.partFiles().isEmpty)
+        // What the abandoned batch held was sent again, and no more: under one batch.
+        let abandoned = stats.payloadBytesKept - stats.itemBytesStored
+        #expect(abandoned > 0 && abandoned <= atKill.payloadBytesKept - atKill.itemBytesStored + 65_536)
+        #expect(try station.statuses(ids).allSatisfy { $0 == .init(local: .uploaded, central: .received) })
+    }
+
+    /// Unfinished batches older than `--part-max-age` are abandoned at the next offer (any station); a station
+    /// that comes back later with the spooled batch starts it afresh under the same id. Exactly once.
+    @Test(.timeLimit(.minutes(2))) func agedPartIsRemovedAndALateStationStartsAfresh() async throws {
+        let citizens = SampleApplications.citizens(80, start: 40_000)
+        let other = SampleApplications.citizens(1, start: 49_000)
+        let receiver = try ReceiverProcess(
+            citizens: citizens + other, flags: ["--bytes-per-second", "1500000", "--part-max-age", "1"])
+        let station = try await StationFixture(receiver: receiver)
+        let ids = try station.addReady(citizens, biometricBytes: 20_000)
+        _ = try await killMidBatch(station, receiver, ids: ids)
+        try await Task.sleep(for: .milliseconds(1_200))
+
+        let neighbour = try await StationFixture(receiver: receiver, token: receiver.token + "-1")
+        try neighbour.addReady(other)
+        try await neighbour.uploader(receiver).drain(until: Date().addingTimeInterval(20))
+        #expect(try await receiver.stats().partsAbandoned == 1)
+        #expect(try receiver.partFiles().isEmpty)
+
+        try restart(station, receiver)
+        let stats = try await receiver.stats()
+        #expect(stats.abandonedReoffered == 1)
+        let stored = Set(try await receiver.items())
+        #expect(Set(ids.map(\.text)).isSubset(of: stored) && stored.count == ids.count + 1)
+        #expect(stats.itemsStored == ids.count + 1)
+        #expect(try receiver.partFiles().isEmpty)
+        #expect(try station.statuses(ids).allSatisfy { $0 == .init(local: .uploaded, central: .received) })
     }
 
     /// Cuts in the middle of a large batch resume from the receiver's offset: the bytes read beyond the payload
@@ -109,7 +182,9 @@ import Uplink
         #expect(stats.injectedDrops >= 1)
         #expect(stats.payloadBytesKept == payload)
         let resent = stats.payloadBytesRead - payload
-        print("cut test: batch \(payload) B, \(stats.injectedDrops) cuts, resent \(resent) B")
+        print(
+            "cut test: batch \(payload) B, \(stats.injectedDrops) cuts, resent \(resent) B, "
+                + "\(stats.batchesResumed) resumed, \(stats.partsAbandoned) abandoned, refusals \(stats.refusals)")
         #expect(resent < payload, "resent \(resent) of a \(payload)-byte batch")
         #expect(resent <= stats.injectedDrops * chunk)
         #expect(Set(try await receiver.items()) == Set(ids.map(\.text)))

@@ -13,14 +13,19 @@ final class ReceiverProcess: @unchecked Sendable {
     let token: String
     /// Set when the receiver serves TLS: the CA the station pins.
     var pinnedCA: String?
-    var baseURL: String { "\(pinnedCA == nil ? "http" : "https")://127.0.0.1:\(port)" }
+    /// Where it listens: loopback, or the far end of a shaped link.
+    let host: String
+    var baseURL: String { "\(pinnedCA == nil ? "http" : "https")://\(host):\(port)" }
+    /// Its data folder (`parts/` holds the partial payloads of unfinished batches).
+    var dataDirectory: URL { directory.appendingPathComponent("central") }
     var client: CentralClient { CentralClient(baseURL: baseURL, timeout: 20, pinnedCA: pinnedCA) }
 
     /// Starts a receiver with a population of `citizens` (plus the fixture CSV rows) and extra flags.
     init(
         citizens: [SampleApplications.Citizen] = [], flags: [String] = [], tokens: Int = 4,
-        populationFile: String? = nil
+        populationFile: String? = nil, link: ShapedLink? = nil
     ) throws {
+        host = link?.namespaceAddress ?? "127.0.0.1"
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         token = "token-\(UUID().uuidString)"
@@ -32,8 +37,10 @@ final class ReceiverProcess: @unchecked Sendable {
             "--population", populationFile ?? population.path, "--approval-delay", "0.3", "--activation-delay", "0.3",
         ]
         for index in 0..<tokens { arguments += ["--token", index == 0 ? token : "\(token)-\(index)"] }
+        var argv = [try Binaries.path("central-receiver")] + arguments + ["--host", host] + flags
+        if let link { argv = link.command(argv) }
         process = try ManagedProcess(
-            "central-receiver", executable: try Binaries.path("central-receiver"), arguments: arguments + flags,
+            "central-receiver", executable: argv[0], arguments: Array(argv.dropFirst()),
             logFile: directory.appendingPathComponent("receiver.log"))
         let deadline = Date().addingTimeInterval(20)
         var found: Int?
@@ -64,11 +71,20 @@ final class ReceiverProcess: @unchecked Sendable {
         var payloadBytesRead: Int
         var payloadBytesKept: Int
         var itemsStored: Int
+        var itemBytesStored: Int
         var duplicatesOffered: Int
         var injected503: Int
         var injectedDrops: Int
         var injectedPartialAcks: Int
+        var partsAbandoned: Int
+        var batchesResumed: Int
+        var abandonedReoffered: Int
         var refusals: [String: Int]
+    }
+
+    /// Partial payload files left at the receiver.
+    func partFiles() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dataDirectory.appendingPathComponent("parts").path)
     }
 
     func stats() async throws -> Stats { try await admin("GET", "/admin/stats", as: Stats.self) }

@@ -9,6 +9,8 @@ public enum CaptureAdvice: String, Sendable, Hashable, Codable, CaseIterable {
     case moveToCentre = "move-to-centre"
     case cleanSensor = "clean-sensor"
     case keepStill = "keep-still"
+    /// The finger from the last attempt is still on the sensor: a new press needs it lifted first.
+    case liftFinger = "lift-finger"
 
     /// Vietnamese text.
     public var vietnamese: String {
@@ -20,6 +22,7 @@ public enum CaptureAdvice: String, Sendable, Hashable, Codable, CaseIterable {
         case .moveToCentre: return "Đặt ngón tay vào giữa máy quét"
         case .cleanSensor: return "Lau sạch mặt kính máy quét"
         case .keepStill: return "Giữ yên ngón tay, không di chuyển"
+        case .liftFinger: return "Nhấc ngón tay khỏi máy quét rồi đặt lại"
         }
     }
 
@@ -33,6 +36,7 @@ public enum CaptureAdvice: String, Sendable, Hashable, Codable, CaseIterable {
         case .moveToCentre: return "Move your finger to the centre of the scanner"
         case .cleanSensor: return "Clean the scanner surface"
         case .keepStill: return "Keep your finger still"
+        case .liftFinger: return "Lift your finger off the scanner, then place it again"
         }
     }
 

@@ -10,6 +10,8 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
         case unplug
         /// The finger never arrives / the device stops answering.
         case timeout
+        /// The finger stays on the sensor: the next wait for removal times out (the image already taken is fine).
+        case fingerStays
     }
 
     /// The simulator's profile (no USB id).
@@ -46,8 +48,6 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
 
     /// Injects a fault into the next operation.
     public func inject(_ fault: Fault) { lock.withLock { pendingFault = fault } }
-
-    private func takeFault() -> Fault? { lock.withLock { defer { pendingFault = nil }; return pendingFault } }
 
     private func takeFault(if wanted: Fault) -> Fault? {
         lock.withLock {
@@ -92,13 +92,13 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
 
     private func capture() async throws -> FingerprintImage {
         try checkAttached()
-        if let fault = takeFault() {
+        if let fault = takeFault(if: .unplug) ?? takeFault(if: .timeout) {
             switch fault {
             case .unplug:
                 lock.withLock { unplugged = true }
                 hub.emit(.deviceLost)
                 throw BiometricError(.deviceLost, "simulated scanner unplugged mid-capture")
-            case .timeout:
+            case .timeout, .fingerStays:
                 throw BiometricError(.timeout, "simulated scanner sent no frame")
             }
         }
@@ -119,6 +119,10 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
 
     private func fingerOff(timeout: Duration) async throws {
         try checkAttached()
+        if takeFault(if: .fingerStays) != nil {
+            try await Task.sleep(for: min(timeout, .milliseconds(50)))
+            throw BiometricError(.timeout, "finger not lifted from the simulated scanner")
+        }
         try await Task.sleep(for: delay)
         hub.emit(.fingerOff)
     }

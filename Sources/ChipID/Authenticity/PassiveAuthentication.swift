@@ -8,9 +8,11 @@ public struct PassiveAuthenticationVerdict: Sendable, Hashable {
     public enum Chain: String, Sendable, Hashable {
         /// Signed by a configured CSCA, valid the ICAO way, not revoked.
         case trusted
-        /// A configured CSCA names the DS's issuer but the chain fails (signature, validity or revocation).
+        /// Trust anchors are configured and the DS does not chain to one: no configured CSCA is its issuer, or
+        /// the chain fails (signature, validity or revocation). `chainReason` says which.
         case untrusted
-        /// No trust anchor for this issuer (none configured: normal for CCCDs, the VN CSCA is not published).
+        /// No trust anchor is configured at all, so the chain was not checked (normal for CCCDs until the
+        /// authority provides the Vietnamese CSCA, which is not published).
         case unknown
     }
 
@@ -134,7 +136,8 @@ public enum PassiveAuthentication {
         } else {
             let (named, signing) = trustList.issuers(of: ds)
             if named.isEmpty {
-                reason = "no configured CSCA matches the document signer's issuer"
+                chain = .untrusted
+                reason = "no configured CSCA matches the document signer's issuer: the signer is not trusted"
             } else if signing.isEmpty {
                 chain = .untrusted
                 reason = "a configured CSCA matches the issuer name but its key does not verify the DS certificate"

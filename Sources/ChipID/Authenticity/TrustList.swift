@@ -1,3 +1,4 @@
+import Synchronization
 import COpenSSL
 import Foundation
 
@@ -99,13 +100,40 @@ public struct CSCATrustList: Sendable {
     /// Trusted CSCAs that name and sign `certificate`.
     public func issuers(of certificate: Certificate) -> (named: [Certificate], signing: [Certificate]) {
         let named = certificates.filter { certificate.namesIssuer($0) }
-        return (named, named.filter { certificate.isSigned(by: $0) })
+        return (named, named.filter { signatureCache.isSigned(certificate, by: $0) })
     }
+
+    /// Document signer signatures already verified: one DS signs the cards of months, so each (DS, CSCA) pair's
+    /// signature check runs once per process. Shared by copies of the list (entries are keyed by both certificates).
+    private let signatureCache = SignatureCache()
 
     static func read(_ url: URL) throws(ChipIDError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ChipIDError(.unreadableInput, "cannot read \(url.lastPathComponent)")
         }
         return [UInt8](data)
+    }
+}
+
+/// The outcomes of `Certificate.isSigned(by:)`, keyed by the two certificates' DER; bounded.
+final class SignatureCache: Sendable {
+    private struct Key: Hashable {
+        let subject: [UInt8]
+        let issuer: [UInt8]
+    }
+
+    private let entries = Mutex<[Key: Bool]>([:])
+    /// Entries kept before the cache starts over (a station sees a handful of document signers).
+    static let capacity = 4096
+
+    func isSigned(_ certificate: Certificate, by issuer: Certificate) -> Bool {
+        let key = Key(subject: certificate.der, issuer: issuer.der)
+        if let known = entries.withLock({ $0[key] }) { return known }
+        let verified = certificate.isSigned(by: issuer)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[key] = verified
+        }
+        return verified
     }
 }

@@ -12,8 +12,12 @@ public enum Sex: String, Sendable, Hashable, Codable, CaseIterable {
 public enum AuthenticityVerdict: String, Sendable, Hashable, Codable, CaseIterable {
     /// Signature chain to a trusted CSCA verified and data-group hashes match.
     case genuine
-    /// Hashes and signature are consistent but the issuing CSCA is not in the station's trust list.
+    /// Hashes and signature are consistent but no CSCA trust anchor is installed on the station, so the issuer
+    /// could not be checked (normal until the authority provides the Vietnamese CSCA).
     case noTrustAnchor
+    /// Trust anchors are installed and the card's document signer does not chain to any of them (unknown issuer,
+    /// broken or revoked chain). Refused unless configured overridable.
+    case untrustedSigner
     /// A data group does not match its hash in the security object: altered data. Never overridable.
     case hashMismatch
     /// Active or Chip Authentication failed: a copied chip. Never overridable.

@@ -30,6 +30,9 @@ public struct ConfigurationKey: Sendable, Hashable {
             name: "control.max_body_bytes", defaultValue: "2097152", help: "largest request body accepted"
         ),
         .init(
+            name: "control.request_timeout_seconds", defaultValue: "10",
+            help: "a request (head and body) must arrive within this time, or the connection is closed (408)"),
+        .init(
             name: "auth.operators_group", defaultValue: "stationd-operators",
             help: "group whose members may read and take applications"),
         .init(
@@ -99,6 +102,13 @@ public struct ConfigurationKey: Sendable, Hashable {
         .init(
             name: "freeze.min_free_mib", defaultValue: "512",
             help: "refuse new intakes below this free space on the store's file system"),
+        .init(
+            name: "trust.folder", defaultValue: "/etc/stationd/trust",
+            help: "folder of trusted CSCA certificates (.pem/.crt/.cer/.der), CRLs (.crl) and master lists "
+                + "(.ml); a missing default folder means no trust anchor"),
+        .init(
+            name: "trust.masterlist", defaultValue: "",
+            help: "ICAO CSCA master list file (CMS-signed; its signature is verified before use); empty: none"),
         .init(
             name: "log.level", defaultValue: "info",
             help: "trace, debug, info, notice, warning, error, critical"),

@@ -1,4 +1,5 @@
 import Biometrics
+import ChipID
 import Foundation
 import Intake
 import Logging
@@ -22,6 +23,8 @@ public struct StationConfiguration: Sendable {
     public var socketGroup: String?
     /// Largest request body.
     public var maxBodyBytes: Int
+    /// Seconds a request (head and body) may take to arrive (slow clients are cut).
+    public var requestTimeout: Double
     /// Operators' group.
     public var operatorsGroup: String
     /// Supervisors' group.
@@ -66,6 +69,13 @@ public struct StationConfiguration: Sendable {
     public var freezeMaxPending: Int
     /// Freeze rules: free-space floor in bytes.
     public var freezeMinFreeBytes: Int64
+    /// CSCA trust folder (nil: none).
+    public var trustFolder: String?
+    /// ICAO master list file (nil: none).
+    public var trustMasterList: String?
+    /// The trust anchors loaded from `trustFolder` and `trustMasterList` at load time (empty: chain "unknown",
+    /// intake sees `noTrustAnchor`).
+    public var trustList = CSCATrustList()
     /// Log level.
     public var logLevel: Logger.Level
     /// Where each value came from (`file:LINE`, `env`, `default`), for `config check`.
@@ -102,9 +112,17 @@ public struct StationConfiguration: Sendable {
             values["biometrics.simulator"] = (value == "1" ? "good" : value, nil)
         }
         var reader = Reader(values: values)
-        let configuration = StationConfiguration(reader: &reader)
+        var configuration = StationConfiguration(reader: &reader)
         errors += reader.errors
         guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
+        do {
+            let isDefault = configuration.trustFolder == ConfigurationKey.named("trust.folder")?.defaultValue
+            configuration.trustList = try configuration.loadTrustAnchors(defaultFolder: isDefault)
+        } catch {
+            throw ConfigurationErrors(errors: [
+                ConfigurationError(.invalidValue, key: error.key, line: values[error.key]?.1, error.reason)
+            ])
+        }
         return configuration
     }
 
@@ -116,6 +134,8 @@ public struct StationConfiguration: Sendable {
         socketGroup = group.isEmpty ? nil : group
         maxBodyBytes =
             r.value("control.max_body_bytes") { Int($0).flatMap { $0 >= 1024 ? $0 : nil } } ?? 2_097_152
+        requestTimeout =
+            r.value("control.request_timeout_seconds") { Double($0).flatMap { $0 >= 0.5 ? $0 : nil } } ?? 10
         operatorsGroup = r.string("auth.operators_group")
         supervisorsGroup = r.string("auth.supervisors_group")
         databasePath = r.value("store.database") { $0.hasPrefix("/") ? $0 : nil } ?? ""
@@ -146,11 +166,11 @@ public struct StationConfiguration: Sendable {
             r.value("intake.minimum_fingerprint_quality") {
                 Int($0).flatMap { (0...100).contains($0) ? $0 : nil }
             } ?? 40
-        let verdicts: Set<AuthenticityVerdict> =
+        let verdicts: Set<Intake.AuthenticityVerdict> =
             r.value("intake.overridable_verdicts") { text in
                 let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { !$0.isEmpty }
-                let found = parts.compactMap(AuthenticityVerdict.init(rawValue:))
+                let found = parts.compactMap(Intake.AuthenticityVerdict.init(rawValue:))
                 return found.count == parts.count ? Set(found) : nil
             } ?? [.noTrustAnchor]
         policy = ValidationPolicy(
@@ -184,6 +204,10 @@ public struct StationConfiguration: Sendable {
         freezeMaxPending = r.value("freeze.max_pending") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 2000
         freezeMinFreeBytes =
             Int64(r.value("freeze.min_free_mib") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 512) << 20
+        let trustFolder = r.value("trust.folder") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
+        self.trustFolder = trustFolder.isEmpty ? nil : trustFolder
+        let masterList = r.value("trust.masterlist") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
+        trustMasterList = masterList.isEmpty ? nil : masterList
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
         sources = r.sources
     }

@@ -1,18 +1,19 @@
 import ControlAPI
+import Dispatch
 import Hummingbird
 import Logging
 
 /// Identifies the caller (SO_PEERCRED), refuses callers without a role, turns every error into the JSON error
-/// body in the caller's language, and counts requests.
+/// body in the caller's language, and counts requests (`StationMetric.Name.httpRequests`, by route template).
 struct ControlMiddleware: RouterMiddleware {
     typealias Context = StationRequestContext
     let authorization: Authorization
-    let metrics: StationMetrics
     let logger: Logger
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
         var context = context
         context.english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
         let response: Response
@@ -41,9 +42,10 @@ struct ControlMiddleware: RouterMiddleware {
             response = APIError(.internal, vi: "Lỗi nội bộ của trạm.", en: "Internal station error.")
                 .response(english: context.english)
         }
-        metrics.increment(
-            "stationd_http_requests_total",
-            labels: ["status": "\(response.status.code)", "method": "\(request.method)"])
+        // The route template (never the path itself: ids stay out of the labels).
+        StationMetric.request(
+            route: context.endpointPath ?? "NotFound", method: "\(request.method)", status: response.status.code,
+            nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
         return response
     }
 

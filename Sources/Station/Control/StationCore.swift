@@ -37,9 +37,10 @@ final class StationCore: Sendable {
         startedAt = Date()
     }
 
-    /// Queue counts by local state (every state present).
+    /// Queue counts by local state (every state present), from the trigger-maintained counters: constant time
+    /// whatever the queue's size (`countedSummary` scans every row).
     func queueCounts() async throws -> QueueCounts {
-        let summary = try await store.run { try $0.countedSummary() }
+        let summary = try await store.run { try $0.summary() }
         var byState: [String: Int] = [:]
         for state in LocalState.allCases { byState[state.rawValue] = summary.count(state) }
         return QueueCounts(byState: byState, total: summary.total)
@@ -51,7 +52,8 @@ final class StationCore: Sendable {
             uptimeSeconds: Int(Date().timeIntervalSince(startedAt)), devices: devices.status(),
             queue: try await queueCounts(), uplink: await upload.status(),
             freezeRules: await upload.freezeViolations().map(\.code),
-            intake: await intake.summary, storeConsistent: storeConsistent)
+            intake: await intake.summary, storeConsistent: storeConsistent,
+            trustAnchors: configuration.trustList.certificates.count)
     }
 }
 

@@ -49,7 +49,8 @@ struct StationRoutes {
                     en: "No card on any reader.")
             }
             let card = try await IntakeCoordinator.read(
-                reader: reader, key: key, timeout: core.configuration.cardTimeout)
+                reader: reader, key: key, timeout: core.configuration.cardTimeout,
+                trustList: core.configuration.trustList, files: IntakeCoordinator.checkInFiles)
             let identity = card.identity
             let today = CalendarDate(vietnamDayOf: Date())
             let expired = identity.expiry.map { $0 < today } ?? false
@@ -71,15 +72,10 @@ struct StationRoutes {
         }
         router.get("/metrics") { _, context in
             try context.require(.operator)
-            if let counts = try? await core.queueCounts() {
-                for (state, count) in counts.byState {
-                    core.metrics.set("stationd_queue_applications", labels: ["state": state], Double(count))
-                }
-            }
-            core.metrics.set("stationd_event_subscribers", Double(core.hub.subscriberCount))
-            core.metrics.set("stationd_readers", Double(core.devices.readers.count))
-            core.metrics.set(
-                "stationd_uptime_seconds", Date().timeIntervalSince(core.startedAt).rounded())
+            StationMetric.scrape(
+                queue: try? await core.queueCounts().byState, subscribers: core.hub.subscriberCount,
+                readers: core.devices.readers.count, scanners: core.devices.scanners.count,
+                uptime: Date().timeIntervalSince(core.startedAt))
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4"
             return Response(

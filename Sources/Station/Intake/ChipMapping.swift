@@ -40,7 +40,11 @@ enum ChipMapping {
         {
             return .hashMismatch
         }
-        return passive.chain == .trusted ? .genuine : .noTrustAnchor
+        switch passive.chain {
+        case .trusted: return .genuine
+        case .untrusted: return .untrustedSigner
+        case .unknown: return .noTrustAnchor
+        }
     }
 
     static func sex(_ text: String?, _ mrz: Character) -> Sex {

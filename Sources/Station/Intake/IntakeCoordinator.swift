@@ -25,6 +25,8 @@ actor IntakeCoordinator {
         let point: RegistrationPoint
         let policy: ValidationPolicy
         let cardTimeout: Double
+        /// CSCA anchors for Passive Authentication (empty: chain "unknown" → `noTrustAnchor`).
+        let trustList: CSCATrustList
         let logger: Logger
     }
 
@@ -87,7 +89,8 @@ actor IntakeCoordinator {
         session.busy = true
         current = session
         defer { clearBusy(id) }
-        let cardRead = try await Self.read(reader: reader, key: key, timeout: deps.cardTimeout)
+        let cardRead = try await Self.read(
+            reader: reader, key: key, timeout: deps.cardTimeout, trustList: deps.trustList)
         guard var updated = current, updated.id == id else { throw Self.noSession }
         updated.reader = reader
         current = updated
@@ -263,6 +266,7 @@ actor IntakeCoordinator {
                 let actor = QueueActor.officer(application.operatorID)
                 do {
                     _ = try await deps.store.run { try $0.commit(application, by: actor) }
+                    StationMetric.intakeCommit(committed: true)
                     pending += try step(.persisted(application.id))
                     deps.logger.info(
                         "application committed", metadata: ["application": "\(application.id.text)"])
@@ -272,6 +276,7 @@ actor IntakeCoordinator {
                             at: Date()))
                 } catch {
                     let code = StoreGateway.code(of: error)
+                    StationMetric.intakeCommit(committed: false)
                     deps.logger.error("commit failed", metadata: ["code": "\(code)"])
                     pending += try step(.persistFailed(code: code))
                 }
@@ -392,29 +397,46 @@ actor IntakeCoordinator {
         throw APIError(.badRequest, vi: "Cần CAN hoặc MRZ.", en: "Give can or mrz.")
     }
 
-    /// Reads the chip on `reader` (one PC/SC transaction, reset afterwards).
-    static func read(reader: String, key: AccessKey, timeout: Double) async throws
-        -> IntakeSession.CardRead
-    {
+    /// The files an intake reads: the whole LDS the CCCD carries (DG2 for the portrait comparison).
+    static let intakeFiles: [LDSFile] = [.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]
+    /// The health check-in read: identity and proof of genuineness without the 15 KB portrait.
+    static let checkInFiles: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
+
+    /// Reads the chip on `reader` (one PC/SC transaction, reset afterwards) and proves it genuine: Chip (else
+    /// Active) Authentication and Passive Authentication against `trustList`.
+    static func read(
+        reader: String, key: AccessKey, timeout: Double, trustList: CSCATrustList,
+        files: [LDSFile] = intakeFiles
+    ) async throws -> IntakeSession.CardRead {
+        let started = Date()
+        var outcome = "error"  // the metric's label: the verdict, or the error code
+        defer { StationMetric.cardRead(outcome: outcome, seconds: Date().timeIntervalSince(started)) }
         do {
             let connection = try await CardReaders().connect(reader: reader, transmitTimeout: timeout)
             let result: ChipRead
             do {
                 result = try await connection.withTransaction {
-                    try await ChipReader(transport: connection).read(key: key)
+                    var chip = ChipReader(transport: connection)
+                    chip.files = files
+                    chip.authentication = AuthenticationOptions(trustList: trustList)
+                    return try await chip.read(key: key)
                 }
             } catch {
                 try? await connection.disconnect(.reset)
                 throw error
             }
             try? await connection.disconnect(.reset)
-            return try ChipMapping.cardRead(result)
+            let read = try ChipMapping.cardRead(result)
+            outcome = read.authenticity.rawValue
+            return read
         } catch let error as ChipIDError {
+            outcome = error.code.rawValue
             let denied = [ChipIDError.Code.accessDenied, .accessBlocked].contains(error.code)
             throw APIError(
                 denied ? .forbidden : .badGateway, code: error.code.rawValue, vi: error.operatorMessage,
                 en: error.reason)
         } catch let error as SmartCardError {
+            outcome = error.code.rawValue
             throw APIError(
                 .badGateway, code: error.code.rawValue, vi: error.operatorMessage(language: "vi"),
                 en: error.operatorMessage(language: "en"))

@@ -49,6 +49,9 @@ final class UplinkUploadService: UploadService, Service {
         var total = 0
         var credentials: StationCredentials?
         var uploader: Uploader?
+        /// The batch whose acknowledged bytes were last counted, and how many (metrics).
+        var ackedBatch = ""
+        var ackedBytes = 0
     }
 
     let settings: Settings
@@ -102,7 +105,7 @@ final class UplinkUploadService: UploadService, Service {
     }
 
     func freezeViolations() async -> [FreezeRules.Violation] {
-        guard let summary = try? await store.run({ try $0.countedSummary() }) else { return [] }
+        guard let summary = try? await store.run({ try $0.summary() }) else { return [] }
         let inputs = FreezeRules.Inputs.gather(
             pendingApplications: FreezeRules.pending(in: summary), stateDirectory: settings.stateDirectory,
             storeDirectory: settings.storeDirectory)
@@ -241,6 +244,16 @@ final class UplinkUploadService: UploadService, Service {
     }
 
     private func record(_ event: UplinkEvent) {
+        let newlyAcked = state.withLock { state -> Int in
+            guard case .progress(let batch, let sentBytes, _) = event else { return 0 }
+            if state.ackedBatch != batch { (state.ackedBatch, state.ackedBytes) = (batch, 0) }
+            defer { state.ackedBytes = max(state.ackedBytes, sentBytes) }
+            return max(0, sentBytes - state.ackedBytes)
+        }
+        StationMetric.uploadBytes(newlyAcked)
+        if case .batchFinished(_, let received, let refused, let unanswered) = event {
+            StationMetric.uploadItems(received: received, refused: refused, unanswered: unanswered)
+        }
         state.withLock { state in
             switch event {
             case .batchOffered(_, let items, let bytes):
@@ -264,6 +277,7 @@ final class UplinkUploadService: UploadService, Service {
 
     /// Ends a cycle; an upload requested meanwhile keeps showing `uploading` until its own cycle ends.
     private func finish(_ phase: String) {
+        StationMetric.uploadCycle(phase)
         state.withLock { state in state.phase = state.requested ? "uploading" : phase }
     }
 

@@ -43,6 +43,18 @@ enum Fixtures {
         return nil
     }
 
+    /// The hot-plug probe built next to the replay executable.
+    static var hotplugProbe: URL? {
+        replayBinary.map { $0.deletingLastPathComponent().appendingPathComponent("biometrics-hotplug-probe") }
+            .flatMap { FileManager.default.isExecutableFile(atPath: $0.path) ? $0 : nil }
+    }
+
+    /// `umockdev-wrapper` (runs a program with libumockdev-preload).
+    static var umockdevWrapper: String? {
+        ["/usr/bin/umockdev-wrapper", "/usr/local/bin/umockdev-wrapper"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     static var umockdevRun: String? {
         for path in ["/usr/bin/umockdev-run", "/usr/local/bin/umockdev-run"]
         where FileManager.default.isExecutableFile(atPath: path) { return path }

@@ -47,15 +47,17 @@ struct MasterListTests {
         #expect(chipError { _ = try CSCATrustList.load(folder: folder) }?.code == .masterListSignatureInvalid)
     }
 
-    @Test("The BSI document signer's issuer is not in the NL master list: chain stays unknown")
+    @Test("The BSI document signer's issuer is not in the NL master list: chain untrusted, with the reason")
     func bsiAgainstMasterList() throws {
         guard let bytes = AuthenticityFixtures.netherlandsMasterList, let files = AuthenticityFixtures.bsiFiles
         else { return }
         var trust = CSCATrustList()
         trust.add(try CSCAMasterList(der: bytes), source: "NL")
         let verdict = try PassiveAuthentication.verify(files: files, trustList: trust)
-        #expect(verdict.chain == .unknown)
+        #expect(verdict.chain == .untrusted)
         #expect(verdict.chainReason.contains("no configured CSCA matches"))
+        // The same files with no anchor at all: "unknown", the chain was not checked.
+        #expect(try PassiveAuthentication.verify(files: files).chain == .unknown)
         #expect(verdict.signatureValid && verdict.dataGroupsIntact)
     }
 }

@@ -80,6 +80,17 @@ struct TrustChainTests {
         let verdict = try PassiveAuthentication.verify(files: pki.files, trustList: trust)
         #expect(verdict.chain == .untrusted)
         #expect(verdict.signatureValid && !verdict.isGenuine)
+        // The DS signature cache is keyed by both certificates: the real CSCA's cached "signed" never leaks to the
+        // impostor of the same name in a list that holds both, nor the other way round.
+        let real = try CSCATrustList.load(folder: pki.trustFolder)
+        #expect(try PassiveAuthentication.verify(files: pki.files, trustList: real).chain == .trusted)
+        var both = real
+        both.certificates += trust.certificates
+        let mixed = try PassiveAuthentication.verify(files: pki.files, trustList: both)
+        #expect(mixed.chain == .trusted)
+        let (named, signing) = both.issuers(of: try #require(try SecurityObject(pki.files[.sod]!).documentSigner()))
+        #expect(named.count == 2 && signing.count == 1)
+        #expect(try PassiveAuthentication.verify(files: pki.files, trustList: trust).chain == .untrusted)
     }
 
     @Test("CRLs in the trust folder: revoked DS is untrusted, a clean CRL says not revoked")
