@@ -87,12 +87,13 @@ struct TrustAnchorLiveTests {
     }
 
     func waitForCard(_ daemon: DaemonUnderTest) async throws {
-        let deadline = Date(timeIntervalSinceNow: 10)
+        // Generous: under the full suite the two cooperative threads are shared with blocking tests.
+        let deadline = Date(timeIntervalSinceNow: 45)
         while Date() < deadline {
             if try daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) { return }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(200))
         }
-        throw HarnessError("the daemon did not see the card")
+        throw HarnessError("the daemon did not see the card within 45 s\n\(daemon.log.suffix(2000))")
     }
 
     func verify(_ daemon: DaemonUnderTest, can: String) throws -> VerifyResult {
