@@ -83,12 +83,11 @@ import Testing
         #expect(seen.count == ConfigurationKey.all.count)
         _ = try StationConfiguration.load(file: path, environment: [:])
     }
+}
 
-    private func temporaryFile(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "stationd-\(UUID()).conf"
-        ).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+/// Writes a configuration text to a fresh temporary file and returns its path.
+func temporaryFile(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("stationd-\(UUID()).conf").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }

@@ -11,18 +11,10 @@ import Testing
 @Suite struct TrustAnchorConfigurationTests {
     static let pki = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki")
 
-    func file(_ text: String) throws -> String {
-        let directory = LivePCSC.packageRoot.appendingPathComponent(".build/test-trust-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent("\(UUID().uuidString).conf")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
-
     @Test("trust.folder loads the CSCAs it holds; a missing default folder means no anchor")
     func folderLoads() throws {
         let configured = try StationConfiguration.load(
-            file: try file("[trust]\nfolder = \(Self.pki.appendingPathComponent("trust").path)\n"), environment: [:])
+            file: try temporaryFile("[trust]\nfolder = \(Self.pki.appendingPathComponent("trust").path)\n"), environment: [:])
         #expect(configured.trustList.certificates.count >= 1)
         #expect(configured.trustList.certificates.allSatisfy { $0.subject.contains("TEST") })
         // An explicit folder (here from the environment) must exist; the built-in default may be absent.
@@ -36,7 +28,7 @@ import Testing
 
     @Test("an explicit folder that does not exist, or a broken master list: refused naming the key and line")
     func problemsNameTheKey() throws {
-        let missing = try file("[log]\nlevel = info\n[trust]\nfolder = /no/such/dir\n")
+        let missing = try temporaryFile("[log]\nlevel = info\n[trust]\nfolder = /no/such/dir\n")
         do {
             _ = try StationConfiguration.load(file: missing, environment: [:])
             Issue.record("a missing explicit trust folder was accepted")
@@ -50,7 +42,7 @@ import Testing
         try FileManager.default.createDirectory(
             at: broken.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data((0..<600).map { UInt8(truncatingIfNeeded: $0 &* 37) }).write(to: broken)
-        let brokenConfiguration = try file("[trust]\nfolder =\nmasterlist = \(broken.path)\n")
+        let brokenConfiguration = try temporaryFile("[trust]\nfolder =\nmasterlist = \(broken.path)\n")
         do {
             _ = try StationConfiguration.load(file: brokenConfiguration, environment: [:])
             Issue.record("a broken master list was accepted")
@@ -63,7 +55,7 @@ import Testing
 
     @Test("`stationd run --check-config` refuses a broken trust configuration with exit 78")
     func checkConfigRefuses() throws {
-        let path = try file("[trust]\nfolder = /no/such/dir\n")
+        let path = try temporaryFile("[trust]\nfolder = /no/such/dir\n")
         let result = try runTool(try Binaries.path("stationd"), ["run", "--config", path, "--check-config"])
         #expect(result.status == 78, "\(result.output)")
         #expect(result.output.contains("trust.folder"))

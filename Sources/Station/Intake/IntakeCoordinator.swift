@@ -397,8 +397,6 @@ actor IntakeCoordinator {
         throw APIError(.badRequest, vi: "Cần CAN hoặc MRZ.", en: "Give can or mrz.")
     }
 
-    /// The files an intake reads: the whole LDS the CCCD carries (DG2 for the portrait comparison).
-    static let intakeFiles: [LDSFile] = [.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]
     /// The health check-in read: identity and proof of genuineness without the 15 KB portrait.
     static let checkInFiles: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
 
@@ -406,7 +404,7 @@ actor IntakeCoordinator {
     /// Active) Authentication and Passive Authentication against `trustList`.
     static func read(
         reader: String, key: AccessKey, timeout: Double, trustList: CSCATrustList,
-        files: [LDSFile] = intakeFiles
+        files: [LDSFile]? = nil
     ) async throws -> IntakeSession.CardRead {
         let started = Date()
         var outcome = "error"  // the metric's label: the verdict, or the error code
@@ -417,7 +415,7 @@ actor IntakeCoordinator {
             do {
                 result = try await connection.withTransaction {
                     var chip = ChipReader(transport: connection)
-                    chip.files = files
+                    if let files { chip.files = files }  // nil: ChipReader's whole LDS (DG2 for the portrait)
                     chip.authentication = AuthenticationOptions(trustList: trustList)
                     return try await chip.read(key: key)
                 }
