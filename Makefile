@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev
 	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev curl systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo demo-up demo-build man completions bench fuzz soak clean test-%
+.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak clean test-%
 
 all: build
 
@@ -71,12 +71,17 @@ completions: deps
 		.build/debug/stationd --generate-completion-script $$shell > .build/completions/stationd.$$shell; \
 	done
 
+## release: the kit's executables as shipped, in .build/release (Swift runtime and Foundation linked statically;
+## lld packs relocations and keeps the executable's symbols private: see kitLinkerSettings in Package.swift)
+RELEASE = $(SWIFT) build -c release --static-swift-stdlib
+release: deps
+	$(RELEASE) --product stationd
+	$(RELEASE) --product stationctl
+	$(RELEASE) --product central-receiver
+
 ## bench: speed figures against floors measured in the same run (release build)
-bench: deps
-	$(SWIFT) build -c release --product stationd
-	$(SWIFT) build -c release --product stationctl
-	$(SWIFT) build -c release --product central-receiver
-	$(SWIFT) build -c release --product station-bench
+bench: release
+	$(RELEASE) --product station-bench
 	.build/release/station-bench all
 
 ## fuzz: the parsers' fuzz loops with millions of cases

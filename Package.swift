@@ -13,6 +13,19 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
 ]
 
+// MARK: - How the kit's executables link in release builds
+
+/// `stationd` and `stationctl` as shipped (release builds): lld packs the executable's relative relocations
+/// (DT_RELR, glibc ≥ 2.36: 20 KB instead of 3 MB of RELA entries read at every start) and keeps its 52,000 Swift
+/// symbols out of the dynamic symbol table, which the loader would otherwise page in. Still position-independent
+/// (ASLR kept). `make release` also links the Swift runtime and Foundation statically (`--static-swift-stdlib`);
+/// together: idle daemon RSS 47 → 39 MB (README "Figures"). Debug builds and tests link as usual.
+let kitLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
+        .when(configuration: .release)),
+]
+
 // MARK: - Modules, in the order data flows (see README "Module map")
 
 let modules: [Target] = [
@@ -44,7 +57,8 @@ let modules: [Target] = [
             "SmartCard", "Simulation", "Biometrics", "ChipID", "Station",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]
+        ],
+        linkerSettings: kitLinkerSettings
     ),
     .executableTarget(
         name: "station-bench",
@@ -89,7 +103,8 @@ let modules: [Target] = [
     ),
     .executableTarget(
         name: "stationctl",
-        dependencies: ["ControlAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        dependencies: ["ControlAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        linkerSettings: kitLinkerSettings
     ),
     .target(
         name: "ChipID",

@@ -33,27 +33,30 @@ static inline EVP_MAC *station_cmac_algorithm(void) {
     return mac;
 }
 
-/// One-shot CMAC of `data` under `key` with the named block cipher (e.g. "AES-128-CBC").
-/// Writes the full MAC to `out` (at least 16 bytes) and its length to `outLength`. Returns 1 on success.
-static inline int station_cmac(const char *cipherName,
-                               const unsigned char *key, size_t keyLength,
-                               const unsigned char *data, size_t dataLength,
-                               unsigned char *out, size_t *outLength) {
-    int ok = 0;
+/// A CMAC context keyed once with `key` under the named block cipher (e.g. "AES-128-CBC"): the cipher lookup and
+/// key schedule happen here, not per message. NULL on failure; free with `EVP_MAC_CTX_free`.
+static inline EVP_MAC_CTX *station_cmac_new(const char *cipherName, const unsigned char *key, size_t keyLength) {
     EVP_MAC *mac = station_cmac_algorithm();
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    if (ctx != NULL) {
-        OSSL_PARAM params[2];
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)cipherName, 0);
-        params[1] = OSSL_PARAM_construct_end();
-        if (EVP_MAC_init(ctx, key, keyLength, params) == 1
-            && EVP_MAC_update(ctx, data, dataLength) == 1
-            && EVP_MAC_final(ctx, out, outLength, 16) == 1) {
-            ok = 1;
-        }
+    if (ctx == NULL) return NULL;
+    OSSL_PARAM params[2];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)cipherName, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_init(ctx, key, keyLength, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
     }
-    EVP_MAC_CTX_free(ctx);
-    return ok;
+    return ctx;
+}
+
+/// The CMAC of `data` with a context from `station_cmac_new`, restarted (same key, no new key schedule) before use:
+/// OpenSSL 3's CMAC restarts on `EVP_MAC_init` with a NULL key. Writes the full MAC (at least 16 bytes of `out`)
+/// and its length to `outLength`. Returns 1 on success.
+static inline int station_cmac_run(EVP_MAC_CTX *ctx, const unsigned char *data, size_t dataLength,
+                                   unsigned char *out, size_t *outLength) {
+    return EVP_MAC_init(ctx, NULL, 0, NULL) == 1
+        && EVP_MAC_update(ctx, data, dataLength) == 1
+        && EVP_MAC_final(ctx, out, outLength, 16) == 1;
 }
 
 #endif

@@ -6,8 +6,8 @@ import SmartCard
 public struct SecureMessagingSession: Sendable, CustomStringConvertible {
     /// The cipher family of the session keys.
     public let algorithm: CipherAlgorithm
-    private let encryptionKey: [UInt8]
-    private let macKey: [UInt8]
+    /// The session keys as keyed OpenSSL contexts (made once; shared by copies of this value, runs serialised).
+    private let keys: SessionKeys
     /// The current send sequence counter (incremented before each command and each response).
     public private(set) var ssc: [UInt8]
     /// Set once a MAC failed or a response was malformed: the session must not be used again.
@@ -24,8 +24,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
             throw ChipIDError(.crypto, "SSC length does not fit \(algorithm)")
         }
         self.algorithm = algorithm
-        self.encryptionKey = encryptionKey
-        self.macKey = macKey
+        self.keys = try SessionKeys(algorithm: algorithm, encryptionKey: encryptionKey, macKey: macKey)
         self.ssc = counter
     }
 
@@ -225,28 +224,22 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
     private func iv() throws(ChipIDError) -> [UInt8] {
         switch algorithm {
         case .tripleDES: [UInt8](repeating: 0, count: 8)
-        default: try AESCipher.encryptECB(key: encryptionKey, ssc)
+        default: try keys.ivCipher!.run(iv: nil, ssc)
         }
     }
 
     private func encrypt(_ padded: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        switch algorithm {
-        case .tripleDES: try TripleDES.encryptCBC(key: encryptionKey, padded)
-        default: try AESCipher.encryptCBC(key: encryptionKey, iv: iv(), padded)
-        }
+        try keys.encryptor.run(iv: iv(), padded)
     }
 
     private func decrypt(_ cipherText: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        switch algorithm {
-        case .tripleDES: try TripleDES.decryptCBC(key: encryptionKey, cipherText)
-        default: try AESCipher.decryptCBC(key: encryptionKey, iv: iv(), cipherText)
-        }
+        try keys.decryptor.run(iv: iv(), cipherText)
     }
 
     private func computeMAC(_ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        switch algorithm {
-        case .tripleDES: try RetailMAC.mac(key: macKey, data)
-        default: Array(try AESCMAC.mac(key: macKey, ISO9797Padding.pad(data, blockSize: 16))[0..<8])
+        switch keys.mac {
+        case .retail(let mac): try mac.mac(data)
+        case .cmac(let mac): Array(try mac.mac(ISO9797Padding.pad(data, blockSize: 16))[0..<8])
         }
     }
 
@@ -255,5 +248,35 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
+    }
+}
+
+/// One session's keys, each held as an OpenSSL context keyed once: the IV cipher (AES: E(KSenc, SSC)), the CBC
+/// encryptor and decryptor, and the MAC. Secure messaging computes two MACs and up to three block-cipher runs per
+/// APDU; keying each of them afresh cost more than the cipher work itself.
+final class SessionKeys: Sendable {
+    enum MAC {
+        case retail(KeyedRetailMAC)
+        case cmac(KeyedCMAC)
+    }
+
+    let ivCipher: KeyedCipher?
+    let encryptor: KeyedCipher
+    let decryptor: KeyedCipher
+    let mac: MAC
+
+    init(algorithm: CipherAlgorithm, encryptionKey: [UInt8], macKey: [UInt8]) throws(ChipIDError) {
+        switch algorithm {
+        case .tripleDES:
+            ivCipher = nil
+            encryptor = try KeyedCipher(TripleDES.cbc(encryptionKey), key: encryptionKey, encrypt: true)
+            decryptor = try KeyedCipher(TripleDES.cbc(encryptionKey), key: encryptionKey, encrypt: false)
+            mac = .retail(try KeyedRetailMAC(key: macKey))
+        default:
+            ivCipher = try KeyedCipher(AESCipher.ecb(encryptionKey), key: encryptionKey, encrypt: true)
+            encryptor = try KeyedCipher(AESCipher.cbc(encryptionKey), key: encryptionKey, encrypt: true)
+            decryptor = try KeyedCipher(AESCipher.cbc(encryptionKey), key: encryptionKey, encrypt: false)
+            mac = .cmac(try KeyedCMAC(key: macKey))
+        }
     }
 }

@@ -48,6 +48,38 @@ struct CryptoTests {
         #expect(throws: ChipIDError.self) { try AESCMAC.mac(key: [1, 2, 3], []) }
     }
 
+    @Test("keyed contexts reused across messages give every published vector (RFC 4493, SP 800-38A, ICAO D.3)")
+    func keyedContextsReused() throws {
+        // One CMAC context for all four RFC 4493 examples, twice over: each MAC restarts from the key alone.
+        let cmac = try KeyedCMAC(key: hex("2B7E151628AED2A6ABF7158809CF4F3C"))
+        let message = hex("6BC1BEE22E409F96E93D7E117393172AAE2D8A571E03AC9C9EB76FAC45AF8E51"
+                          + "30C81C46A35CE411E5FBC1191A0A52EFF69F2445DF4F9B17AD2B417BE66C3710")
+        let expected = [(0, "BB1D6929E95937287FA37D129B756746"), (16, "070A16B46B4D4144F79BDD9DD04A287C"),
+                        (40, "DFA66747DE9AE63030CA32611497C827"), (64, "51F0BEBF7E3B9D92FC49741779363CFE")]
+        for _ in 0..<2 {
+            for (length, mac) in expected { #expect(hexString(try cmac.mac(Array(message[0..<length]))) == mac) }
+        }
+        // SP 800-38A F.2.1/F.2.2 (AES-128-CBC): one encryptor and one decryptor, the IV set per message; the second
+        // block alone, chained from the first ciphertext block as IV, must give the second ciphertext block.
+        let key = hex("2B7E151628AED2A6ABF7158809CF4F3C"), iv = hex("000102030405060708090A0B0C0D0E0F")
+        let plain = Array(message[0..<32])
+        let cipher = hex("7649ABAC8119B246CEE98E9B12E9197D5086CB9B507219EE95DB113A917678B2")
+        let encryptor = try KeyedCipher(AESCipher.cbc(key), key: key, encrypt: true)
+        let decryptor = try KeyedCipher(AESCipher.cbc(key), key: key, encrypt: false)
+        for _ in 0..<2 {
+            #expect(try encryptor.run(iv: iv, plain) == cipher)
+            #expect(try encryptor.run(iv: Array(cipher[0..<16]), Array(plain[16...])) == Array(cipher[16...]))
+            #expect(try decryptor.run(iv: iv, cipher) == plain)
+        }
+        // ICAO 9303-11 D.3: one retail MAC for M.IFD then M.IC.
+        let retail = try KeyedRetailMAC(key: hex("7962D9ECE03D1ACD4C76089DCE131543"))
+        #expect(hexString(try retail.mac(hex("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2")))
+                == "5F1448EEA8AD90A7")
+        #expect(hexString(try retail.mac(hex("46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F")))
+                == "2F2D235D074D7449")
+        #expect(throws: ChipIDError.self) { try encryptor.run(iv: iv, [1, 2, 3]) }  // not whole blocks
+    }
+
     @Test("AES SM primitives: BSI EAC worked example (encrypt at SSC 1, MAC at SSC 2)")
     func aesBSIExample() throws {
         let kEnc = hex("68406B4162100563D9C901A6154D2901"), kMac = hex("73FF268784F72AF833FDC9464049AFC9")
