@@ -7,24 +7,20 @@ import Foundation
 /// Nothing is dropped: jobs submitted before the queue is released still run, and every job ends its
 /// `PendingRecordEncoding` with the bytes or a typed `BiometricError`.
 public final class RecordEncodingQueue: Sendable {
-    private let worker: Worker
+    private let thread: JobThread
 
     /// Starts the thread.
     public init(name: String = "stationd.record-encoding") {
-        worker = Worker()
-        let worker = self.worker
-        let thread = Thread { worker.run() }
-        thread.name = name
-        thread.start()
+        thread = JobThread(name: name)
     }
 
-    deinit { worker.stop() }
+    deinit { thread.stop(waiting: false) }  // queued encodings still run; their waiters get their records
 
     /// Queues `body` and returns at once; the result is awaited with `PendingRecordEncoding.value()`. A thrown
     /// error that is not a `BiometricError` becomes `biometric.format`.
     public func submit(_ body: @escaping @Sendable () throws -> [UInt8]) -> PendingRecordEncoding {
         let pending = PendingRecordEncoding()
-        worker.enqueue {
+        thread.enqueue {
             do {
                 pending.finish(.success(try body()))
             } catch let error as BiometricError {
@@ -34,41 +30,6 @@ public final class RecordEncodingQueue: Sendable {
             }
         }
         return pending
-    }
-
-    /// The thread's job list; the thread keeps it alive until stopped and drained.
-    private final class Worker: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var jobs: [() -> Void] = []
-        private var stopping = false
-
-        func enqueue(_ job: @escaping () -> Void) {
-            condition.lock()
-            jobs.append(job)
-            condition.signal()
-            condition.unlock()
-        }
-
-        func stop() {
-            condition.lock()
-            stopping = true
-            condition.signal()
-            condition.unlock()
-        }
-
-        func run() {
-            while true {
-                condition.lock()
-                while jobs.isEmpty && !stopping { condition.wait() }
-                if jobs.isEmpty {  // stopping, and every queued job has run
-                    condition.unlock()
-                    return
-                }
-                let job = jobs.removeFirst()
-                condition.unlock()
-                job()
-            }
-        }
     }
 }
 

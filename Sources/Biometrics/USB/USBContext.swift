@@ -49,9 +49,15 @@ public enum USBHotplugEvent: Sendable, Hashable {
 }
 
 /// A libusb context with its own thread. All libusb calls made through it run on that thread.
+///
+/// Why one thread and jobs: libusb is driven by polling its file descriptors. If a free-running event loop reaped
+/// completions while a driver was still about to submit its next request, a replayed recording (umockdev) could move
+/// past that request, and a real device could see requests in an order the driver did not intend. Here events are
+/// pumped only inside a job that waits for something, and the next request is submitted before anything else is
+/// reaped: the driver's order is the wire order.
 public final class USBContext: @unchecked Sendable {
     let raw: OpaquePointer
-    let thread: USBThread
+    let thread: JobThread
     private let state = NSLock()
     private var openHandles = 0
     private var hotplugHandle: libusb_hotplug_callback_handle = 0
@@ -66,7 +72,7 @@ public final class USBContext: @unchecked Sendable {
         guard rc == 0, let context else { throw USBContext.error(Int32(rc), "libusb_init") }
         raw = context
         let box = ContextBox()
-        thread = USBThread(name: "stationd.usb", idleInterval: 0.5) { box.context?.idleTick() }
+        thread = JobThread(name: "stationd.usb", idleInterval: 0.5) { box.context?.idleTick() }
         box.context = self
     }
 

@@ -1,18 +1,16 @@
 import Foundation
 
-/// One dedicated OS thread that runs every libusb call of a context, one job at a time.
-///
-/// Why one thread and jobs: libusb is driven by polling its file descriptors. If a free-running event loop reaped
-/// completions while a driver was still about to submit its next request, a replayed recording (umockdev) could move
-/// past that request, and a real device could see requests in an order the driver did not intend. Here events are
-/// pumped only inside a job that waits for something, and the next request is submitted before anything else is
-/// reaped: the driver's order is the wire order. Blocking C calls never run on Swift's cooperative pool.
-final class USBThread: @unchecked Sendable {
+/// One dedicated OS thread that runs jobs one at a time, in submission order: every libusb call of a `USBContext`,
+/// and the record encodings of a `RecordEncodingQueue`. Blocking C calls never run on Swift's cooperative pool.
+/// Nothing queued is dropped: `stop` lets the queued jobs run first. The thread keeps this object alive until it
+/// has drained and ended.
+final class JobThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var stopping = false
     private var finished = false
-    private var thread: Thread?
+    /// Weak: the running thread holds its `Thread`, whose closure holds this queue until the thread ends.
+    private weak var thread: Thread?
     /// Called when the queue is empty, at most every `idleInterval`: used for hot-plug event delivery.
     private let idle: (@Sendable () -> Void)?
     private let idleInterval: TimeInterval
@@ -20,13 +18,13 @@ final class USBThread: @unchecked Sendable {
     init(name: String, idleInterval: TimeInterval = 0.5, idle: (@Sendable () -> Void)? = nil) {
         self.idle = idle
         self.idleInterval = idleInterval
-        let thread = Thread { [unowned self] in self.run() }
+        let thread = Thread { self.run() }  // the thread owns its queue until it ends
         thread.name = name
         self.thread = thread
         thread.start()
     }
 
-    /// Runs `body` on the USB thread and returns its result to the awaiting task.
+    /// Runs `body` on this thread and returns its result to the awaiting task.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             enqueue {
@@ -35,7 +33,7 @@ final class USBThread: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the USB thread and waits for it (only for use from non-async contexts, e.g. `deinit`).
+    /// Runs `body` on this thread and waits for it (only for use from non-async contexts, e.g. `deinit`).
     func runBlocking(_ body: @escaping @Sendable () -> Void) {
         if Thread.current === thread { body(); return }
         let done = DispatchSemaphore(value: 0)
@@ -43,7 +41,8 @@ final class USBThread: @unchecked Sendable {
         done.wait()
     }
 
-    private func enqueue(_ job: @escaping () -> Void) {
+    /// Queues `job` and returns at once. After the thread has ended, the job runs on the caller's thread.
+    func enqueue(_ job: @escaping () -> Void) {
         condition.lock()
         if stopping && finished {
             condition.unlock()
@@ -55,13 +54,13 @@ final class USBThread: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops the thread after the queued jobs have run.
-    func stop() {
+    /// Stops the thread after the queued jobs have run; with `waiting`, returns only once they have.
+    func stop(waiting: Bool = true) {
         condition.lock()
         stopping = true
         condition.signal()
         // Called from the thread itself (its owner released inside a job): it ends after this job.
-        while !finished && Thread.current !== thread { condition.wait() }
+        while waiting && !finished && Thread.current !== thread { condition.wait() }
         condition.unlock()
     }
 
