@@ -221,11 +221,10 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         throw ChipIDError(code, reason)
     }
 
+    /// AES: E(KSenc, SSC); 3DES (no IV cipher): zero.
     private func iv() throws(ChipIDError) -> [UInt8] {
-        switch algorithm {
-        case .tripleDES: [UInt8](repeating: 0, count: 8)
-        default: try keys.ivCipher!.run(iv: nil, ssc)
-        }
+        guard let ivCipher = keys.ivCipher else { return [UInt8](repeating: 0, count: algorithm.blockSize) }
+        return try ivCipher.run(iv: nil, ssc)
     }
 
     private func encrypt(_ padded: [UInt8]) throws(ChipIDError) -> [UInt8] {
