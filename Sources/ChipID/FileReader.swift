@@ -6,6 +6,11 @@ import SmartCard
 /// when they say so), and odd-INS READ BINARY (`B1`, offset in DO'54') above 32,767. A card that refuses an Le
 /// beyond the end of the file (`6700`, `6Cxx`, `6B00`) gets the classic 8-byte header read instead. Falls back to
 /// SELECT by file identifier when the card refuses short EF identifiers.
+///
+/// Once the length is known, the rest of a file is read with one READ BINARY queued ahead (`CardTransport.send`):
+/// the card answers chunk n + 1 while the reader unprotects and stores chunk n. When an answer is an error, shorter
+/// than asked or has a bad MAC, the queued one is collected and dropped before anything else is sent, so a bad MAC can
+/// let at most that one already-protected READ BINARY reach the card.
 public struct FileReader: Sendable {
     /// Progress: file, bytes read so far, total bytes.
     public typealias Progress = @Sendable (LDSFile, Int, Int) -> Void
@@ -62,38 +67,110 @@ public struct FileReader: Sendable {
         guard total <= 16_777_215 else { throw ChipIDError(.malformedFile, "\(file): announced length is absurd") }
         if bytes.count > total { bytes.removeLast(bytes.count - total) }
         progress?(file, bytes.count, total)
-        while bytes.count < total {
-            let offset = bytes.count
-            let overhead = offset > 0x7FFF ? 4 : 0
-            let want = min(total - offset, chunkLimit - overhead)
-            let response = try await readBinary(offset: offset, length: want)
+        // The rest in the largest chunks, one command queued ahead: the card answers chunk n + 1 while the answer to
+        // chunk n is unprotected and stored, so the reader's own work stays off the card's critical path.
+        var queued: QueuedChunk? = bytes.count < total ? try await sendChunk(at: bytes.count, total, chunkLimit) : nil
+        while let current = queued {
+            do {
+                queued = current.end < total ? try await sendChunk(at: current.end, total, chunkLimit) : nil
+            } catch {
+                await Self.drop(current)
+                throw error
+            }
+            let response: ResponseAPDU
+            do {
+                response = try await current.answer()
+            } catch {
+                await Self.drop(queued)
+                throw error
+            }
             if response.status == .wrongLength || response.status == .wrongParameters, chunkLimit > 0xDF {
+                await Self.drop(queued)
                 chunkLimit = 0xDF
+                queued = try await sendChunk(at: current.offset, total, chunkLimit)
                 continue
             }
             guard response.status.isSuccess || response.status == .endOfFile else {
-                throw ChipIDError.status(response.status, doing: "READ BINARY \(file) at \(offset)")
+                await Self.drop(queued)
+                throw ChipIDError.status(response.status, doing: "READ BINARY \(file) at \(current.offset)")
             }
             guard !response.data.isEmpty else {
-                throw ChipIDError(.malformedFile, "\(file): file ends at \(offset) before its announced \(total) bytes")
+                await Self.drop(queued)
+                throw ChipIDError(.malformedFile,
+                                  "\(file): file ends at \(current.offset) before its announced \(total) bytes")
             }
-            bytes += response.data.prefix(total - offset)
+            bytes += response.data.prefix(total - current.offset)
             progress?(file, bytes.count, total)
+            if bytes.count < total, bytes.count != current.end {
+                // A shorter answer than asked: the queued command starts at the wrong offset.
+                await Self.drop(queued)
+                queued = try await sendChunk(at: bytes.count, total, chunkLimit)
+            }
         }
         return LDSFileBytes(file: file, bytes: bytes)
     }
 
+    /// A READ BINARY already handed to the transport.
+    private struct QueuedChunk {
+        /// Where it reads from and how much it asks for.
+        var offset: Int
+        var length: Int
+        var pending: PendingResponse
+        var oddINS: Bool
+
+        var end: Int { offset + length }
+
+        /// The card's answer, with odd-INS wrapping removed.
+        func answer() async throws(ChipIDError) -> ResponseAPDU {
+            let response: ResponseAPDU
+            do {
+                response = try await pending.response()
+            } catch {
+                throw ChipIDError.wrapping(error)
+            }
+            return oddINS ? try FileReader.unwrapOddINS(response) : response
+        }
+    }
+
+    /// Queues the READ BINARY of the chunk at `offset`.
+    private func sendChunk(at offset: Int, _ total: Int, _ chunkLimit: Int) async throws(ChipIDError) -> QueuedChunk {
+        let overhead = offset > 0x7FFF ? 4 : 0
+        let length = min(total - offset, chunkLimit - overhead)
+        let command = Self.readBinaryCommand(offset: offset, length: length)
+        do {
+            return QueuedChunk(offset: offset, length: length, pending: try await transport.send(command),
+                               oddINS: command.ins == 0xB1)
+        } catch {
+            throw ChipIDError.wrapping(error)
+        }
+    }
+
+    /// Collects and discards the answer to a command that is no longer wanted, so that a secure messaging channel
+    /// has checked every answer before the caller goes on (a bad MAC there still closes it).
+    private static func drop(_ chunk: QueuedChunk?) async {
+        _ = try? await chunk?.answer()
+    }
+
     /// READ BINARY at `offset`: even INS with a 15-bit offset, odd INS with DO'54' above 32,767 (answer `53`-wrapped).
     func readBinary(offset: Int, length: Int) async throws(ChipIDError) -> ResponseAPDU {
+        let command = Self.readBinaryCommand(offset: offset, length: length)
+        let response = try await send(command)
+        return command.ins == 0xB1 ? try Self.unwrapOddINS(response) : response
+    }
+
+    /// The READ BINARY command for `length` bytes at `offset`.
+    static func readBinaryCommand(offset: Int, length: Int) -> CommandAPDU {
         if offset <= 0x7FFF {
-            return try await send(CommandAPDU(ins: 0xB0, p1: UInt8(offset >> 8), p2: UInt8(offset & 0xFF), le: length))
+            return CommandAPDU(ins: 0xB0, p1: UInt8(offset >> 8), p2: UInt8(offset & 0xFF), le: length)
         }
         let offsetBytes = offset > 0xFFFF ? Bytes.bigEndian(offset, width: 3) : Bytes.bigEndian(offset, width: 2)
         let wrapperLength = 1 + TLV.encodeLength(length).count
-        let le = length + wrapperLength
-        let response = try await send(CommandAPDU(ins: 0xB1, p1: 0x00, p2: 0x00,
-                                                  data: TLV.encode(tag: 0x54, value: offsetBytes),
-                                                  le: min(le, CommandAPDU.maxExtendedLe)))
+        return CommandAPDU(ins: 0xB1, p1: 0x00, p2: 0x00, data: TLV.encode(tag: 0x54, value: offsetBytes),
+                           le: min(length + wrapperLength, CommandAPDU.maxExtendedLe))
+    }
+
+    /// The data of an odd-INS READ BINARY answer without its DO'53' wrapper.
+    static func unwrapOddINS(_ response: ResponseAPDU) throws(ChipIDError) -> ResponseAPDU {
         guard response.status.isSuccess || response.status == .endOfFile, !response.data.isEmpty else {
             return response
         }

@@ -37,11 +37,27 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
     public mutating func protect(_ command: CommandAPDU) throws(ChipIDError) -> CommandAPDU {
         guard !isClosed else { throw ChipIDError(.sessionClosed, "secure messaging session was closed") }
         Bytes.increment(&ssc)
+        return try protect(command, ssc: ssc)
+    }
+
+    /// Reserves the counters of one exchange: the SSC its command is protected with and the SSC its response is
+    /// checked with. The session's `ssc` moves past both, so the next exchange can be protected before this one's
+    /// response has been unprotected (pipelined reads); the chip counts the same way.
+    public mutating func reserveExchange() throws(ChipIDError) -> SecureMessagingExchange {
+        guard !isClosed else { throw ChipIDError(.sessionClosed, "secure messaging session was closed") }
+        Bytes.increment(&ssc)
+        let command = ssc
+        Bytes.increment(&ssc)
+        return SecureMessagingExchange(commandSSC: command, responseSSC: ssc)
+    }
+
+    /// Protects a command with a reserved SSC (see `reserveExchange()`); does not move the session's counter.
+    public func protect(_ command: CommandAPDU, ssc: [UInt8]) throws(ChipIDError) -> CommandAPDU {
         let cla = command.cla | 0x0C
         let header = ISO9797Padding.pad([cla, command.ins, command.p1, command.p2], blockSize: algorithm.blockSize)
         var objects: [UInt8] = []
         if !command.data.isEmpty {
-            let encrypted = try encrypt(ISO9797Padding.pad(command.data, blockSize: algorithm.blockSize))
+            let encrypted = try encrypt(ISO9797Padding.pad(command.data, blockSize: algorithm.blockSize), ssc: ssc)
             if command.ins & 0x01 == 1 {
                 objects += TLV.encode(tag: 0x85, value: encrypted)
             } else {
@@ -73,6 +89,17 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
     public mutating func unprotect(_ response: ResponseAPDU) throws(ChipIDError) -> ResponseAPDU {
         guard !isClosed else { throw ChipIDError(.sessionClosed, "secure messaging session was closed") }
         Bytes.increment(&ssc)
+        do {
+            return try unprotect(response, ssc: ssc)
+        } catch where Self.closesSession(error) {
+            isClosed = true
+            throw error
+        }
+    }
+
+    /// Unprotects a response with a reserved SSC (see `reserveExchange()`). The caller closes the session when this
+    /// throws an error for which `closesSession` is true.
+    public func unprotect(_ response: ResponseAPDU, ssc: [UInt8]) throws(ChipIDError) -> ResponseAPDU {
         if response.data.isEmpty && !response.status.isSuccess && response.status.sw1 != 0x62 {
             return response
         }
@@ -80,7 +107,6 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         do {
             objects = try TLV.sequence(response.data)
         } catch {
-            isClosed = true
             throw ChipIDError(.smMalformed, "secure messaging response is not a TLV sequence", status: response.status)
         }
         var macInput: [UInt8] = []
@@ -91,40 +117,40 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
             switch object.tag {
             case 0x87, 0x85:
                 guard encrypted == nil, receivedMAC == nil else {
-                    return try fail(.smMalformed, "repeated data object")
+                    throw ChipIDError(.smMalformed, "repeated data object")
                 }
                 encrypted = object
                 macInput += object.encoded
             case 0x99:
                 guard statusObject == nil, receivedMAC == nil, object.value.count == 2 else {
-                    return try fail(.smMalformed, "bad DO'99'")
+                    throw ChipIDError(.smMalformed, "bad DO'99'")
                 }
                 statusObject = object
                 macInput += object.encoded
             case 0x8E:
-                guard receivedMAC == nil else { return try fail(.smMalformed, "repeated DO'8E'") }
+                guard receivedMAC == nil else { throw ChipIDError(.smMalformed, "repeated DO'8E'") }
                 receivedMAC = object.value
             default:
-                return try fail(.smMalformed, "unexpected data object \(TLV.tagHex(object.tag))")
+                throw ChipIDError(.smMalformed, "unexpected data object \(TLV.tagHex(object.tag))")
             }
         }
-        guard let receivedMAC else { return try fail(.smMalformed, "response has no MAC (DO'8E')") }
+        guard let receivedMAC else { throw ChipIDError(.smMalformed, "response has no MAC (DO'8E')") }
         let expected = try computeMAC(ssc + macInput)
         guard receivedMAC.count == expected.count, Self.constantTimeEqual(receivedMAC, expected) else {
-            return try fail(.badMAC, "response MAC does not verify")
+            throw ChipIDError(.badMAC, "response MAC does not verify")
         }
         var plain: [UInt8] = []
         if let encrypted {
             var cipherText = encrypted.value
             if encrypted.tag == 0x87 {
-                guard cipherText.first == 0x01 else { return try fail(.smMalformed, "DO'87' padding indicator not 01") }
+                guard cipherText.first == 0x01 else { throw ChipIDError(.smMalformed, "DO'87' padding indicator not 01") }
                 cipherText.removeFirst()
             }
             guard !cipherText.isEmpty, cipherText.count % algorithm.blockSize == 0 else {
-                return try fail(.smMalformed, "encrypted data not a whole number of blocks")
+                throw ChipIDError(.smMalformed, "encrypted data not a whole number of blocks")
             }
-            guard let unpadded = ISO9797Padding.unpad(try decrypt(cipherText)) else {
-                return try fail(.smMalformed, "decrypted data has bad padding")
+            guard let unpadded = ISO9797Padding.unpad(try decrypt(cipherText, ssc: ssc)) else {
+                throw ChipIDError(.smMalformed, "decrypted data has bad padding")
             }
             plain = unpadded
         }
@@ -159,7 +185,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
                 guard !cipherText.isEmpty, cipherText.count % algorithm.blockSize == 0 else {
                     return try fail(.smMalformed, "bad cryptogram length")
                 }
-                guard let unpadded = ISO9797Padding.unpad(try decrypt(cipherText)) else {
+                guard let unpadded = ISO9797Padding.unpad(try decrypt(cipherText, ssc: ssc)) else {
                     return try fail(.smMalformed, "bad padding")
                 }
                 data = unpadded
@@ -187,7 +213,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         Bytes.increment(&ssc)
         var objects: [UInt8] = []
         if !response.data.isEmpty {
-            let encrypted = try encrypt(ISO9797Padding.pad(response.data, blockSize: algorithm.blockSize))
+            let encrypted = try encrypt(ISO9797Padding.pad(response.data, blockSize: algorithm.blockSize), ssc: ssc)
             objects += oddINS ? TLV.encode(tag: 0x85, value: encrypted) : TLV.encode(tag: 0x87, value: [1] + encrypted)
         }
         objects += TLV.encode(tag: 0x99, value: [response.status.sw1, response.status.sw2])
@@ -221,18 +247,26 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         throw ChipIDError(code, reason)
     }
 
+    /// Whether an `unprotect` error means the channel can no longer be trusted (bad MAC, malformed SM objects).
+    public static func closesSession(_ error: ChipIDError) -> Bool {
+        error.code == .badMAC || error.code == .smMalformed
+    }
+
+    /// Ends the session: every later call throws `sessionClosed`.
+    public mutating func close() { isClosed = true }
+
     /// AES: E(KSenc, SSC); 3DES (no IV cipher): zero.
-    private func iv() throws(ChipIDError) -> [UInt8] {
+    private func iv(_ ssc: [UInt8]) throws(ChipIDError) -> [UInt8] {
         guard let ivCipher = keys.ivCipher else { return [UInt8](repeating: 0, count: algorithm.blockSize) }
         return try ivCipher.run(iv: nil, ssc)
     }
 
-    private func encrypt(_ padded: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        try keys.encryptor.run(iv: iv(), padded)
+    private func encrypt(_ padded: [UInt8], ssc: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try keys.encryptor.run(iv: iv(ssc), padded)
     }
 
-    private func decrypt(_ cipherText: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        try keys.decryptor.run(iv: iv(), cipherText)
+    private func decrypt(_ cipherText: [UInt8], ssc: [UInt8]) throws(ChipIDError) -> [UInt8] {
+        try keys.decryptor.run(iv: iv(ssc), cipherText)
     }
 
     private func computeMAC(_ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
@@ -248,6 +282,14 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         for index in a.indices { difference |= a[index] ^ b[index] }
         return difference == 0
     }
+}
+
+/// The two send sequence counter values of one protected exchange (see `SecureMessagingSession.reserveExchange()`).
+public struct SecureMessagingExchange: Sendable, Hashable {
+    /// The SSC the command is protected with.
+    public let commandSSC: [UInt8]
+    /// The SSC the response is checked with.
+    public let responseSSC: [UInt8]
 }
 
 /// One session's keys, each held as an OpenSSL context keyed once: the IV cipher (AES: E(KSenc, SSC)), the CBC

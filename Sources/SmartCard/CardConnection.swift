@@ -179,23 +179,33 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
         try await exchange { try self.transmitBlocking(command) }
     }
 
+    /// Queues a command on the connection's thread and returns at once: the thread starts it as soon as the
+    /// commands queued before it are answered, without waiting for the caller to come back for those answers.
+    public func send(_ command: CommandAPDU) async throws -> PendingResponse {
+        let pending = try start { try self.transmitBlocking(command) }
+        return PendingResponse { try await pending.value() }
+    }
+
     private func clearStuck() { lock.withLock { isStuck = false } }
 
     /// Runs one exchange on the connection's thread under `transmitTimeout`.
     private func exchange<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await start(body).value()
+    }
+
+    /// Queues one exchange under `transmitTimeout`. When the timer fires first, the caller gets
+    /// `smartcard.card_unresponsive` and the connection refuses further commands until the exchange has returned.
+    private func start<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> PendingResult<T> {
         let stuck = lock.withLock { isStuck }
         guard !stuck else {
             throw SmartCardError(.cardUnresponsive, reason: "an earlier exchange with the card has not returned")
         }
         let timeout = SmartCardError(.cardUnresponsive, reason: "the card did not answer within \(transmitTimeout) s")
-        do {
-            return try await context.thread.run(timeout: transmitTimeout, onTimeout: timeout,
-                                                completed: { [weak self] in self?.clearStuck() }, body)
-        } catch let error as SmartCardError where error == timeout {
-            lock.withLock { isStuck = true }
-            logger.warning("card exchange timed out", metadata: ["reader": "\(reader)"])
-            throw error
-        }
+        let reader = reader
+        return context.thread.start(timeout: transmitTimeout, onTimeout: timeout, timedOut: { [weak self] in
+            self?.lock.withLock { self?.isStuck = true }
+            self?.logger.warning("card exchange timed out", metadata: ["reader": "\(reader)"])
+        }, completed: { [weak self] in self?.clearStuck() }, body)
     }
 
     private func transmitBlocking(_ command: CommandAPDU) throws -> ResponseAPDU {

@@ -8,6 +8,34 @@ public protocol CardTransport: Sendable {
 
     /// What the reader and card together accept: the basis for choosing read chunk sizes.
     var limits: TransportLimits { get async }
+
+    /// Hands `command` to the card and returns its answer to be collected later, so a caller can prepare and queue
+    /// its next command while the card is still answering this one (a PC/SC connection runs queued commands in
+    /// order on its thread, back to back). Commands reach the card in the order they were sent; a caller sends from
+    /// one task at a time. Errors may come from either step. The default transmits at once and keeps the answer, so
+    /// a transport whose `transmit` goes through `send` must implement `send` itself, with exactly this signature.
+    func send(_ command: CommandAPDU) async throws -> PendingResponse
+}
+
+extension CardTransport {
+    public func send(_ command: CommandAPDU) async throws -> PendingResponse {
+        PendingResponse(answered: try await transmit(command))
+    }
+}
+
+/// The answer to a command already handed to a `CardTransport`. Collect it once, with `response()`; an answer that is
+/// never collected is dropped (the card has still processed the command).
+public struct PendingResponse: Sendable {
+    private let collect: @Sendable () async throws -> ResponseAPDU
+
+    /// An answer that `collect` waits for (and may transform: secure messaging unprotects it there).
+    public init(_ collect: @escaping @Sendable () async throws -> ResponseAPDU) { self.collect = collect }
+
+    /// An answer that is already here.
+    public init(answered response: ResponseAPDU) { self.collect = { response } }
+
+    /// Waits for the card's answer.
+    public func response() async throws -> ResponseAPDU { try await collect() }
 }
 
 /// The largest command data field and response a reader and card accept together.

@@ -47,24 +47,24 @@ final class PCSCThread: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the thread, but gives up waiting after `timeout` seconds and throws `onTimeout` (the job itself
-    /// cannot be interrupted: a blocked PC/SC call returns when pcscd does; `completed` is called then).
-    func run<T: Sendable>(timeout: Double, onTimeout: SmartCardError, completed: @escaping @Sendable () -> Void = {},
-                          _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let once = OnceFlag()
-        return try await withCheckedThrowingContinuation { continuation in
-            // A cancellable timer, not a thread per call: the hot path (one per APDU) stays cheap.
-            let timer = DispatchWorkItem {
-                if once.claim() { continuation.resume(throwing: onTimeout) }
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-            submit {
-                let result = Result { try body() }
-                timer.cancel()
-                if once.claim() { continuation.resume(with: result) }
-                completed()
-            }
+    /// Queues `body` on the thread and returns at once; the result is collected from the returned value. Waiting
+    /// gives up after `timeout` seconds with `onTimeout` (the job itself cannot be interrupted: a blocked PC/SC call
+    /// returns when pcscd does; `completed` is called then); `timedOut` runs as the timer fires, before the caller
+    /// sees the timeout.
+    func start<T: Sendable>(timeout: Double, onTimeout: SmartCardError, timedOut: @escaping @Sendable () -> Void = {},
+                            completed: @escaping @Sendable () -> Void = {},
+                            _ body: @escaping @Sendable () throws -> T) -> PendingResult<T> {
+        let pending = PendingResult<T>()
+        // A cancellable timer, not a thread per call: the hot path (one per APDU) stays cheap.
+        let timer = DispatchWorkItem { pending.fulfil(.failure(onTimeout), first: timedOut) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+        submit {
+            let result = Result { try body() }
+            timer.cancel()
+            pending.fulfil(result)
+            completed()
         }
+        return pending
     }
 
     /// Lets the thread finish the queued jobs and exit.
@@ -76,16 +76,42 @@ final class PCSCThread: @unchecked Sendable {
     }
 }
 
-/// A flag that can be claimed once, from any thread.
-final class OnceFlag: @unchecked Sendable {
+/// A result that one thread fills in once and any number of async callers await: the answer of a job queued on a
+/// `PCSCThread`, collected after the caller has done other work.
+final class PendingResult<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var claimed = false
+    private var result: Result<T, any Error>?
+    private var waiters: [CheckedContinuation<T, any Error>] = []
 
-    /// `true` for the first caller only.
-    func claim() -> Bool {
-        lock.withLock {
-            defer { claimed = true }
-            return !claimed
+    /// Sets the result if none was set yet, runs `first` before any caller can see it, and wakes every waiter;
+    /// `false` when it was already set.
+    @discardableResult
+    func fulfil(_ value: Result<T, any Error>, first: () -> Void = {}) -> Bool {
+        lock.lock()
+        guard result == nil else {
+            lock.unlock()
+            return false
+        }
+        first()
+        result = value
+        let waiting = waiters
+        waiters = []
+        lock.unlock()
+        for waiter in waiting { waiter.resume(with: value) }
+        return true
+    }
+
+    /// The result, once it is there.
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(with: result)
+            } else {
+                waiters.append(continuation)
+                lock.unlock()
+            }
         }
     }
 }

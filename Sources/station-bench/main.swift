@@ -165,7 +165,7 @@ func apduRoundTrip(iterations: Int) async throws {
 }
 
 /// Reader protect → card unprotect → card protect (223 plain bytes) → reader unprotect, AES-128, per APDU.
-func secureMessagingCost(floor: Double?) throws {
+func secureMessagingCost(floor: Double?, rounds: Int = 5000) throws {
     let key = [UInt8](repeating: 0x2B, count: 16)
     var reader = try SecureMessagingSession(algorithm: .aes128, encryptionKey: key, macKey: key.reversed())
     var card = try SecureMessagingSession(algorithm: .aes128, encryptionKey: key, macKey: key.reversed())
@@ -178,7 +178,6 @@ func secureMessagingCost(floor: Double?) throws {
         precondition(plain.data.count == 223)
     }
     for _ in 0..<200 { try cycle() }
-    let rounds = 5000
     let start = now()
     for _ in 0..<rounds { try cycle() }
     let perAPDU = (now() - start) / Double(rounds)
@@ -226,7 +225,7 @@ let iterations = arguments.firstIndex(of: "--iterations").flatMap { Int(argument
 do {
     if which == "apdu" || which == "all" { try await apduRoundTrip(iterations: iterations) }
     if which == "sm" {
-        try secureMessagingCost(floor: nil)
+        try secureMessagingCost(floor: nil, rounds: arguments.contains("--iterations") ? iterations : 5000)
         try await inProcessRead()
     }
     if which == "biometrics" || which == "all" { try await BiometricsBench.run(iterations: min(iterations, 20)) }

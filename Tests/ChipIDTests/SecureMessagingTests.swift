@@ -129,6 +129,53 @@ struct SecureMessagingTests {
         }
     }
 
+    @Test("reserved counters: commands protected ahead of earlier answers are what a one-at-a-time reader sends")
+    func reservedCounters() throws {
+        for algorithm in [CipherAlgorithm.tripleDES, .aes128, .aes256] {
+            let encryption = (0..<algorithm.keyLength).map { UInt8(truncatingIfNeeded: $0 * 7) }
+            let mac = (0..<algorithm.keyLength).map { UInt8(truncatingIfNeeded: $0 * 13 + 5) }
+            func session() throws -> SecureMessagingSession {
+                try SecureMessagingSession(algorithm: algorithm, encryptionKey: encryption, macKey: mac)
+            }
+            let commands = (0..<4).map { CommandAPDU(ins: 0xB0, p1: 0, p2: UInt8($0 * 32), le: 32) }
+            func answer(_ plain: CommandAPDU) -> ResponseAPDU {
+                ResponseAPDU(data: (0..<32).map { plain.p2 &+ UInt8($0) }, status: .success)
+            }
+            // One at a time.
+            var reader = try session()
+            var card = try session()
+            var sequentialCommands: [[UInt8]] = []
+            var sequentialAnswers: [ResponseAPDU] = []
+            for command in commands {
+                let protected = try reader.protect(command)
+                sequentialCommands.append(protected.bytes)
+                let response = try card.protectResponse(answer(try card.unprotectCommand(protected)))
+                sequentialAnswers.append(try reader.unprotect(response))
+            }
+            // Every command protected before any answer is checked; the answers checked with their reserved SSCs.
+            var pipelined = try session()
+            var pipelinedCard = try session()
+            let exchanges = try commands.map { _ in try pipelined.reserveExchange() }
+            let protected = try zip(commands, exchanges).map { try pipelined.protect($0, ssc: $1.commandSSC) }
+            #expect(protected.map(\.bytes) == sequentialCommands, "\(algorithm)")
+            var responses: [ResponseAPDU] = []
+            for command in protected {
+                responses.append(try pipelinedCard.protectResponse(answer(try pipelinedCard.unprotectCommand(command))))
+            }
+            let answers = try zip(responses, exchanges).map { try pipelined.unprotect($0, ssc: $1.responseSSC) }
+            #expect(answers == sequentialAnswers, "\(algorithm)")
+            #expect(pipelined.ssc == reader.ssc && pipelinedCard.ssc == card.ssc)
+            // An answer checked with another exchange's counter fails: the counters are really bound to the exchange.
+            #expect(throws: ChipIDError.self) { try pipelined.unprotect(responses[1], ssc: exchanges[2].responseSSC) }
+            do {
+                _ = try pipelined.unprotect(responses[0], ssc: exchanges[1].responseSSC)
+                Issue.record("an answer verified under the wrong SSC")
+            } catch {
+                #expect(error.code == .badMAC && SecureMessagingSession.closesSession(error))
+            }
+        }
+    }
+
     @Test("plain size limits under SM")
     func limits() throws {
         let des = try Self.d4Session()

@@ -56,6 +56,28 @@ struct LivePCSCTests {
         try await connection.disconnect()
     }
 
+    @Test("queued commands: sent before earlier answers are collected, answered in order, collected in any order")
+    func queuedSends() async throws {
+        let card = try harness.startCard()
+        defer { card.stop() }
+        let connection = try await connect(harness.readerName())
+        #expect(try await connection.transmit(demoSelect).status == .success)
+        // Four READ BINARYs, all queued on the connection's thread before any answer is read. Only the first names
+        // the file (short EF identifier 2): the others answer 6986 unless they reach the card after it.
+        let offsets = [0, 1000, 2000, 3000]
+        var pending: [PendingResponse] = []
+        for offset in offsets {
+            let p1 = offset == 0 ? 0x82 : UInt8(offset >> 8)
+            pending.append(try await connection.send(CommandAPDU(ins: 0xB0, p1: p1, p2: UInt8(offset & 0xFF), le: 16)))
+        }
+        for (offset, answer) in zip(offsets, pending).reversed() {
+            let response = try await answer.response()
+            #expect(response.status == .success)
+            #expect(response.data == (offset..<(offset + 16)).map { UInt8($0 & 0xFF) }, "offset \(offset)")
+        }
+        try await connection.disconnect()
+    }
+
     @Test("61xx chaining: GET RESPONSE until the data is complete")
     func chaining() async throws {
         let card = try harness.startCard(slot: 1, arguments: ["--get-response-chunk", "100"])

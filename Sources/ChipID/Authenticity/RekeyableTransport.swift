@@ -18,5 +18,9 @@ public actor RekeyableTransport: CardTransport {
         try await inner.transmit(command)
     }
 
+    public func send(_ command: CommandAPDU) async throws -> PendingResponse {
+        try await inner.send(command)
+    }
+
     public var limits: TransportLimits { get async { await inner.limits } }
 }

@@ -26,6 +26,8 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
     public var totalSeconds: Double
     /// How access was gained.
     public var accessProtocol: String
+    /// Of the file phase: time after the last answer was collected until the read returned (parsing, cross-checks).
+    public var tailSeconds: Double = 0
 
     /// `minimumFileAPDUs × roundTrip`.
     public var floorSeconds: Double { Double(minimumFileAPDUs) * roundTrip }
@@ -39,6 +41,7 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
                + "%.1f ms (%.2fx; round trip %.3f ms); whole read %d APDUs, %.1f ms",
                accessProtocol, fileBytes, chunkSize, fileAPDUs, minimumFileAPDUs, apduRatio, fileSeconds * 1000,
                floorSeconds * 1000, wallRatio, roundTrip * 1000, totalAPDUs, totalSeconds * 1000)
+            + String(format: "; parsing after the last answer %.2f ms", tailSeconds * 1000)
     }
 
     /// Runs the measurement over `transport` (a PC/SC connection to the card) with `key`.
@@ -86,11 +89,12 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
             minimumFileAPDUs: sizes.map { ($0 + chunk - 1) / chunk }.reduce(0, +),
             fileAPDUs: log.count - selectIndex - 1, totalAPDUs: log.count,
             fileSeconds: Double(end - fileStart) / 1e9, totalSeconds: Double(end - start) / 1e9,
-            accessProtocol: read.accessProtocol.description)
+            accessProtocol: read.accessProtocol.description,
+            tailSeconds: Double(end - (log.last?.answered ?? end)) / 1e9)
     }
 }
 
-/// Records every command's header and the time its answer arrived.
+/// Records every command's header and the time its answer was collected.
 actor TimingTransport: CardTransport {
     struct Entry: Sendable {
         var ins: UInt8
@@ -104,9 +108,21 @@ actor TimingTransport: CardTransport {
     init(wrapping inner: any CardTransport) { self.inner = inner }
 
     func transmit(_ command: CommandAPDU) async throws -> ResponseAPDU {
-        let response = try await inner.transmit(command)
+        try await send(command).response()
+    }
+
+    /// Forwards queued commands as they are (the read must be measured as it runs on a PC/SC connection).
+    func send(_ command: CommandAPDU) async throws -> PendingResponse {
+        let answer = try await inner.send(command)
+        return PendingResponse { [self] in
+            let response = try await answer.response()
+            await record(command)
+            return response
+        }
+    }
+
+    private func record(_ command: CommandAPDU) {
         log.append(Entry(ins: command.ins, p1: command.p1, answered: DispatchTime.now().uptimeNanoseconds))
-        return response
     }
 
     var limits: TransportLimits { get async { await inner.limits } }
