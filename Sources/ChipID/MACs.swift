@@ -5,11 +5,22 @@ import Synchronization
 public enum ISO9797Padding {
     /// Pads `data` to a multiple of `blockSize` (always adds at least one byte).
     public static func pad(_ data: [UInt8], blockSize: Int) -> [UInt8] {
-        var out = data
-        out.append(0x80)
-        while out.count % blockSize != 0 { out.append(0x00) }
+        var out: [UInt8] = []
+        out.reserveCapacity(paddedLength(data.count, blockSize: blockSize))
+        out += data
+        padInPlace(&out, blockSize: blockSize)
         return out
     }
+
+    /// Pads `data` where it is (reserve `paddedLength` first to avoid a reallocation).
+    public static func padInPlace(_ data: inout [UInt8], blockSize: Int) {
+        let target = paddedLength(data.count, blockSize: blockSize)
+        data.append(0x80)
+        data.append(contentsOf: repeatElement(0, count: target - data.count))
+    }
+
+    /// The length of `count` bytes once padded.
+    public static func paddedLength(_ count: Int, blockSize: Int) -> Int { (count / blockSize + 1) * blockSize }
 
     /// Removes method-2 padding; nil when the padding is absent or malformed.
     public static func unpad(_ data: [UInt8]) -> [UInt8]? {

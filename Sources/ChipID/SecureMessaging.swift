@@ -73,7 +73,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
                 objects += TLV.encode(tag: 0x97, value: [le == CommandAPDU.maxShortLe ? 0 : UInt8(le)])
             }
         }
-        let mac = try computeMAC(ssc + header + objects)
+        let mac = try computeMAC(ssc, header, objects)
         objects += TLV.encode(tag: 0x8E, value: mac)
         let extended = extendedLe || objects.count > CommandAPDU.maxShortData
         return CommandAPDU(cla: cla, ins: command.ins, p1: command.p1, p2: command.p2, data: objects,
@@ -135,7 +135,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
             }
         }
         guard let receivedMAC else { throw ChipIDError(.smMalformed, "response has no MAC (DO'8E')") }
-        let expected = try computeMAC(ssc + macInput)
+        let expected = try computeMAC(ssc, macInput)
         guard receivedMAC.count == expected.count, Self.constantTimeEqual(receivedMAC, expected) else {
             throw ChipIDError(.badMAC, "response MAC does not verify")
         }
@@ -199,7 +199,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
                 return try fail(.smMalformed, "unexpected command data object")
             }
         }
-        guard let mac, Self.constantTimeEqual(mac, try computeMAC(ssc + header + macInput)) else {
+        guard let mac, Self.constantTimeEqual(mac, try computeMAC(ssc, header, macInput)) else {
             return try fail(.badMAC, "command MAC does not verify")
         }
         return CommandAPDU(cla: command.cla & ~0x0C, ins: command.ins, p1: command.p1, p2: command.p2, data: data,
@@ -217,7 +217,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
             objects += oddINS ? TLV.encode(tag: 0x85, value: encrypted) : TLV.encode(tag: 0x87, value: [1] + encrypted)
         }
         objects += TLV.encode(tag: 0x99, value: [response.status.sw1, response.status.sw2])
-        objects += TLV.encode(tag: 0x8E, value: try computeMAC(ssc + objects))
+        objects += TLV.encode(tag: 0x8E, value: try computeMAC(ssc, objects))
         return ResponseAPDU(data: objects, status: .success)
     }
 
@@ -269,10 +269,18 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         try keys.decryptor.run(iv: iv(ssc), cipherText)
     }
 
-    private func computeMAC(_ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+    /// The 8-byte MAC of SSC ‖ `first` ‖ `second`, assembled and padded in one buffer.
+    private func computeMAC(_ ssc: [UInt8], _ first: [UInt8], _ second: [UInt8] = []) throws(ChipIDError) -> [UInt8] {
+        let block = algorithm.blockSize
+        var message: [UInt8] = []
+        message.reserveCapacity(ISO9797Padding.paddedLength(ssc.count + first.count + second.count, blockSize: block))
+        message += ssc
+        message += first
+        message += second
+        ISO9797Padding.padInPlace(&message, blockSize: block)
         switch keys.mac {
-        case .retail(let mac): try mac.mac(data)
-        case .cmac(let mac): Array(try mac.mac(ISO9797Padding.pad(data, blockSize: 16))[0..<8])
+        case .retail(let mac): return try mac.mac(message, alreadyPadded: true)
+        case .cmac(let mac): return Array(try mac.mac(message)[0..<8])
         }
     }
 

@@ -99,13 +99,13 @@ func apduRoundTrip(iterations: Int) async throws {
         }
     }
     var reads: [ChipReadBenchmark] = []
-    for _ in 0..<9 {
+    for _ in 0..<15 {
         let read = try await ChipReadBenchmark.run(transport: chip!, key: try AccessKey.can(digits: "012345"))
         print(read)
         reads.append(read)
         try await chip!.reconnect(initialization: .reset)
     }
-    // One read is at the mercy of one scheduling hiccup on a ~10 ms phase: the median of nine is the figure.
+    // One read is at the mercy of one scheduling hiccup on a ~10 ms phase: the median of fifteen is the figure.
     let ratios = reads.map(\.wallRatio).sorted()
     let apduRatios = reads.map(\.apduRatio).sorted()
     print(String(format: "full read, median of %d: file APDUs %.2f× the minimum (goal ≤ 1.1×), file phase %.2f× the "

@@ -28,6 +28,10 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
     public var accessProtocol: String
     /// Of the file phase: time after the last answer was collected until the read returned (parsing, cross-checks).
     public var tailSeconds: Double = 0
+    /// Median interval between collected answers, for the first READ BINARY of each file (sent once the previous
+    /// file is done) and for the chunks after it (queued one ahead).
+    public var headInterval: Double = 0
+    public var chunkInterval: Double = 0
 
     /// `minimumFileAPDUs × roundTrip`.
     public var floorSeconds: Double { Double(minimumFileAPDUs) * roundTrip }
@@ -41,7 +45,8 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
                + "%.1f ms (%.2fx; round trip %.3f ms); whole read %d APDUs, %.1f ms",
                accessProtocol, fileBytes, chunkSize, fileAPDUs, minimumFileAPDUs, apduRatio, fileSeconds * 1000,
                floorSeconds * 1000, wallRatio, roundTrip * 1000, totalAPDUs, totalSeconds * 1000)
-            + String(format: "; parsing after the last answer %.2f ms", tailSeconds * 1000)
+            + String(format: "; parsing after the last answer %.2f ms; per answer: file heads %.0f µs, later chunks %.0f µs",
+                     tailSeconds * 1000, headInterval * 1e6, chunkInterval * 1e6)
     }
 
     /// Runs the measurement over `transport` (a PC/SC connection to the card) with `key`.
@@ -84,13 +89,21 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
                                                    : min(limits.maxResponseData, 256)
         let chunk = session.maxPlainResponse(protectedLimit: protectedLimit)
         let sizes = read.files.filter { $0.key != .cardAccess }.map(\.value.bytes.count)
+        var heads: [Double] = []
+        var chunks: [Double] = []
+        for index in log.indices where index > selectIndex {
+            let interval = Double(log[index].answered - log[index - 1].answered) / 1e9
+            if log[index].p1 & 0x80 != 0 { heads.append(interval) } else { chunks.append(interval) }
+        }
+        func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.sorted()[values.count / 2] }
         return ChipReadBenchmark(
             roundTrip: roundTrip, chunkSize: chunk, fileBytes: sizes.reduce(0, +),
             minimumFileAPDUs: sizes.map { ($0 + chunk - 1) / chunk }.reduce(0, +),
             fileAPDUs: log.count - selectIndex - 1, totalAPDUs: log.count,
             fileSeconds: Double(end - fileStart) / 1e9, totalSeconds: Double(end - start) / 1e9,
             accessProtocol: read.accessProtocol.description,
-            tailSeconds: Double(end - (log.last?.answered ?? end)) / 1e9)
+            tailSeconds: Double(end - (log.last?.answered ?? end)) / 1e9, headInterval: median(heads),
+            chunkInterval: median(chunks))
     }
 }
 
