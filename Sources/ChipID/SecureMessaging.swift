@@ -143,7 +143,9 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         if let encrypted {
             var cipherText = encrypted.value
             if encrypted.tag == 0x87 {
-                guard cipherText.first == 0x01 else { throw ChipIDError(.smMalformed, "DO'87' padding indicator not 01") }
+                guard cipherText.first == 0x01 else {
+                    throw ChipIDError(.smMalformed, "DO'87' padding indicator not 01")
+                }
                 cipherText.removeFirst()
             }
             guard !cipherText.isEmpty, cipherText.count % algorithm.blockSize == 0 else {

@@ -260,7 +260,8 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     }
 
     /// Reconnects after a reset (or to reset the card), keeping the handle usable.
-    public func reconnect(initialization: CardDisposition = .leave, protocols: CardProtocols = [.t0, .t1]) async throws {
+    public func reconnect(initialization: CardDisposition = .leave,
+                          protocols: CardProtocols = [.t0, .t1]) async throws {
         try await context.thread.run {
             var active: DWORD = 0
             let h = self.lock.withLock { self.handle }

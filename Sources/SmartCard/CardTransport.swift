@@ -58,6 +58,7 @@ public struct TransportLimits: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(extendedLength ? "extended" : "short") length, command ≤ \(maxCommandData) B, response ≤ \(maxResponseData) B"
+        "\(extendedLength ? "extended" : "short") length, command ≤ \(maxCommandData) B, "
+            + "response ≤ \(maxResponseData) B"
     }
 }

@@ -65,7 +65,8 @@ func apduRoundTrip(iterations: Int) async throws {
     }
     let rawStats = Statistics(raw)
     print("raw SCardTransmit ×\(iterations): median \(microseconds(rawStats.median)), "
-          + "p99 \(microseconds(rawStats.p99)); our transmit = \(String(format: "%.2f", stats.median / rawStats.median))× raw")
+          + "p99 \(microseconds(rawStats.p99)); our transmit = "
+          + String(format: "%.2f", stats.median / rawStats.median) + "× raw")
     // A whole 4 KiB file in one extended-length APDU, against the floor.
     _ = try await link.transmit(CommandAPDU(ins: 0xA4, p1: 4, p2: 0x0C, data: [0xF0] + Array("STATION".utf8)))
     var large: [Double] = []
@@ -112,7 +113,8 @@ func apduRoundTrip(iterations: Int) async throws {
                  + "transport floor (goal ≤ 1.2×; range %.2f–%.2f×)", reads.count, apduRatios[reads.count / 2],
                  ratios[reads.count / 2], ratios.first!, ratios.last!))
 
-    // The health check-in read (DG1 + DG13 + DG14 + SOD + PA + CA, no DG2; ChipReader needs DG1 for its DG13 cross-check) against the full authenticated read, same reader.
+    // The health check-in read (DG1 + DG13 + DG14 + SOD + PA + CA, no DG2; ChipReader needs DG1 for its DG13
+    // cross-check) against the full authenticated read, same reader.
     print("== Health check-in read (DG1, DG13, DG14, SOD, PA + Chip Authentication) vs the full authenticated read")
     let trust = try CSCATrustList.load(folder: LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki/trust"))
     func timedRead(_ files: [LDSFile]) async throws -> (Double, Double, ReadTimings) {
@@ -204,7 +206,8 @@ func inProcessRead() async throws {
 
 func passiveAuthentication() throws {
     print("== Passive Authentication over the BSI TR-03105-5 set (hashing + signature + chain)")
-    let folder = LivePCSC.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/lds/bsi-tr03105-5")
+    let folder = LivePCSC.packageRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/fixtures/lds/bsi-tr03105-5")
     guard FileManager.default.fileExists(atPath: folder.path) else {
         print("skipped: \(folder.path) not found (the shared fixtures sit beside the checkout)")
         return

@@ -45,8 +45,8 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
                + "%.1f ms (%.2fx; round trip %.3f ms); whole read %d APDUs, %.1f ms",
                accessProtocol, fileBytes, chunkSize, fileAPDUs, minimumFileAPDUs, apduRatio, fileSeconds * 1000,
                floorSeconds * 1000, wallRatio, roundTrip * 1000, totalAPDUs, totalSeconds * 1000)
-            + String(format: "; parsing after the last answer %.2f ms; per answer: file heads %.0f µs, later chunks %.0f µs",
-                     tailSeconds * 1000, headInterval * 1e6, chunkInterval * 1e6)
+            + String(format: "; parsing after the last answer %.2f ms; per answer: file heads %.0f µs, "
+                     + "later chunks %.0f µs", tailSeconds * 1000, headInterval * 1e6, chunkInterval * 1e6)
     }
 
     /// Runs the measurement over `transport` (a PC/SC connection to the card) with `key`.
