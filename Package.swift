@@ -29,9 +29,11 @@ let kitLinkerSettings: [LinkerSetting] = [
 // MARK: - Modules, in the order data flows (see README "Module map")
 
 let modules: [Target] = [
+    // Dedicated OS threads for blocking C calls (PC/SC, libusb, record encoding) and the results their jobs fill in.
+    .target(name: "JobThreads"),
     .target(
         name: "Biometrics",
-        dependencies: ["CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
+        dependencies: ["JobThreads", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
     ),
     .executableTarget(
         name: "biometrics-replay",
@@ -41,7 +43,7 @@ let modules: [Target] = [
     .executableTarget(name: "biometrics-hotplug-probe", dependencies: ["Biometrics", "CUmockdev"]),
     .target(
         name: "SmartCard",
-        dependencies: ["CPCSC", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["JobThreads", "CPCSC", .product(name: "Logging", package: "swift-log")]
     ),
     .target(
         name: "Simulation",
@@ -145,7 +147,9 @@ let tests: [Target] = [
         dependencies: ["Biometrics", "biometrics-replay", "biometrics-hotplug-probe", "stationd"]
     ),
     // The live tests start `stationd simulate card` processes: depending on the executable makes it built first.
-    .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "Simulation", "StationTestKit", "stationd"]),
+    .testTarget(
+        name: "SmartCardTests", dependencies: ["SmartCard", "JobThreads", "Simulation", "StationTestKit", "stationd"]
+    ),
     .testTarget(
         name: "SimulationTests", dependencies: ["Simulation", "SmartCard", "StationTestKit", "ChipID", "stationd"]
     ),
@@ -192,8 +196,10 @@ func restricted(_ all: [Target]) -> [Target] {
 }
 
 let targets = restricted(systemLibraries + modules + tests)
-let executables = Set(["stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe", "stationctl",
-    "central-receiver", "uplink-crash-probe", "biometrics-hotplug-probe"])
+let executables = Set([
+    "stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe", "stationctl",
+    "central-receiver", "uplink-crash-probe", "biometrics-hotplug-probe",
+])
 
 let package = Package(
     name: "issuance-station",

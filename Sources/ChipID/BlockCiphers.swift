@@ -71,8 +71,8 @@ enum EVPCipher {
     }
 }
 
-/// Two-key (16-byte) or three-key (24-byte) Triple DES, and single DES built from it (EDE with equal keys), all in
-/// OpenSSL's default provider.
+/// Two-key (16-byte) or three-key (24-byte) Triple DES in OpenSSL's default provider (single DES for the retail
+/// MAC is EDE3 with equal keys: see `KeyedRetailMAC`).
 public enum TripleDES {
     /// The DES block size.
     public static let blockSize = 8
@@ -87,19 +87,6 @@ public enum TripleDES {
     public static func decryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
                                   _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
         try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: false)
-    }
-
-    /// 3DES-ECB encryption of whole blocks.
-    static func encryptECB(key: [UInt8], _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        try EVPCipher.run(key.count == 16 ? EVP_des_ede_ecb() : EVP_des_ede3_ecb(), key: key, iv: nil, data: data,
-                          encrypt: true)
-    }
-
-    /// Single-DES CBC encryption (key 8 bytes), as EDE3 with K1 = K2 = K3.
-    static func singleDESEncryptCBC(key: [UInt8], _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
-        precondition(key.count == 8, "single DES key is 8 bytes")
-        return try EVPCipher.run(EVP_des_ede3_cbc(), key: key + key + key, iv: [UInt8](repeating: 0, count: 8),
-                                 data: data, encrypt: true)
     }
 
     static func cbc(_ key: [UInt8]) -> OpaquePointer? {

@@ -1,5 +1,6 @@
 import CPCSC
 import Foundation
+import JobThreads
 import Logging
 
 /// A connection to the card in one reader, over its own PC/SC context and thread.
@@ -66,7 +67,7 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     deinit {
         if !isClosed {
             let handle = handle
-            context.thread.submit { _ = SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
+            context.thread.enqueue { _ = SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
         }
         context.release()
     }

@@ -1,5 +1,6 @@
 import CPCSC
 import Foundation
+import JobThreads
 
 /// One PC/SC context (`SCardEstablishContext`) with its own thread.
 ///
@@ -7,16 +8,16 @@ import Foundation
 /// reader monitor and every card connection therefore own a context each. A context dies with the pcscd that made
 /// it; holders re-establish a new one rather than retrying on the old.
 final class PCSCContext: @unchecked Sendable {
-    let thread: PCSCThread
+    let thread: JobThread
     let handle: SCARDCONTEXT
 
-    private init(thread: PCSCThread, handle: SCARDCONTEXT) {
+    private init(thread: JobThread, handle: SCARDCONTEXT) {
         self.thread = thread
         self.handle = handle
     }
 
     /// Establishes a context on a new thread (blocking; call from a dedicated thread or through `establish()`).
-    static func establishBlocking(thread: PCSCThread) throws -> PCSCContext {
+    static func establishBlocking(thread: JobThread) throws -> PCSCContext {
         var context: SCARDCONTEXT = 0
         let status = SCardEstablishContext(DWORD(SCARD_SCOPE_SYSTEM), nil, nil, &context)
         guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardEstablishContext") }
@@ -25,11 +26,11 @@ final class PCSCContext: @unchecked Sendable {
 
     /// Establishes a context on a new dedicated thread.
     static func establish(name: String) async throws -> PCSCContext {
-        let thread = PCSCThread(name: name)
+        let thread = JobThread(name: name, stackSize: 512 * 1024)
         do {
             return try await thread.run { try establishBlocking(thread: thread) }
         } catch {
-            thread.stop()
+            thread.stop(waiting: false)
             throw error
         }
     }
@@ -56,8 +57,8 @@ final class PCSCContext: @unchecked Sendable {
     /// Releases the context and stops its thread after queued jobs.
     func release() {
         let handle = handle
-        thread.submit { _ = SCardReleaseContext(handle) }
-        thread.stop()
+        thread.enqueue { _ = SCardReleaseContext(handle) }
+        thread.stop(waiting: false)
     }
 
     /// Splits a PC/SC multi-string (names separated by NUL, ended by two NULs).

@@ -1,5 +1,6 @@
 import CPCSC
 import Foundation
+import JobThreads
 import Logging
 
 /// Capped exponential backoff for re-establishing the PC/SC context.
@@ -81,8 +82,8 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
             do {
                 // The monitor calls PC/SC on its own thread: the context's job thread is stopped before it is used,
                 // so a failed attempt (pcscd down, retried every few seconds) leaves no thread behind.
-                let unused = PCSCThread(name: "pcsc.monitor.jobs")
-                unused.stop()
+                let unused = JobThread(name: "pcsc.monitor.jobs", stackSize: 512 * 1024)
+                unused.stop(waiting: false)
                 context = try PCSCContext.establishBlocking(thread: unused)
             } catch let error as SmartCardError {
                 if !lost {

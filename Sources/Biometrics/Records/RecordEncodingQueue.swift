@@ -1,4 +1,5 @@
 import Foundation
+import JobThreads
 
 /// One dedicated OS thread that encodes capture records (JPEG 2000 + ISO/IEC 19794-4) one job at a time, so the
 /// capture flow can hand back the image and its quality decision at once while the record is built during the
@@ -34,35 +35,17 @@ public final class RecordEncodingQueue: Sendable {
 }
 
 /// A record being encoded on the `RecordEncodingQueue`: await `value()` where the bytes are needed.
-public final class PendingRecordEncoding: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<[UInt8], BiometricError>?
-    private var waiters: [CheckedContinuation<[UInt8], Error>] = []
+public final class PendingRecordEncoding: Sendable {
+    private let result = PendingResult<[UInt8]>()
 
     init() {}
 
     /// Whether the encoding has ended (successfully or not).
-    public var isFinished: Bool { lock.withLock { result != nil } }
+    public var isFinished: Bool { result.isFulfilled }
 
     /// The record bytes, once encoded; an encoding failure is thrown as its `BiometricError`. Any number of
     /// callers may await it.
-    public func value() async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<[UInt8], BiometricError>? = lock.withLock {
-                if result == nil { waiters.append(continuation) }
-                return result
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
-    }
+    public func value() async throws -> [UInt8] { try await result.value() }
 
-    func finish(_ outcome: Result<[UInt8], BiometricError>) {
-        let waiting: [CheckedContinuation<[UInt8], Error>] = lock.withLock {
-            guard result == nil else { return [] }
-            result = outcome
-            defer { waiters = [] }
-            return waiters
-        }
-        for waiter in waiting { waiter.resume(with: outcome) }
-    }
+    func finish(_ outcome: Result<[UInt8], BiometricError>) { result.fulfil(outcome.mapError { $0 }) }
 }

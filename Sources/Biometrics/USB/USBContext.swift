@@ -1,5 +1,6 @@
 import CLibUSB
 import Foundation
+import JobThreads
 
 /// What enumeration tells about one USB device, without opening it (descriptors come from sysfs).
 public struct USBDeviceInfo: Sendable, Hashable, CustomStringConvertible {

@@ -1,13 +1,14 @@
 import Foundation
+import JobThreads
 import Synchronization
 import Testing
 @testable import SmartCard
 
-@Suite("PC/SC thread: queued jobs and their pending results")
-struct PCSCThreadTests {
+@Suite("Job thread (PC/SC, libusb): queued jobs and their pending results")
+struct JobThreadTests {
     @Test("queued jobs run in order; results can be collected later, in any order")
     func inOrder() async throws {
-        let thread = PCSCThread(name: "test.pcsc.order")
+        let thread = JobThread(name: "test.pcsc.order")
         defer { thread.stop() }
         let order = Mutex<[Int]>([])
         let timeout = SmartCardError(.cardUnresponsive, reason: "test")
@@ -25,7 +26,7 @@ struct PCSCThreadTests {
 
     @Test("a job that outlasts its timeout: the caller gets the timeout, the late result is ignored")
     func timeout() async throws {
-        let thread = PCSCThread(name: "test.pcsc.timeout")
+        let thread = JobThread(name: "test.pcsc.timeout")
         defer { thread.stop() }
         let timedOut = Mutex(false)
         let completed = Mutex(false)
