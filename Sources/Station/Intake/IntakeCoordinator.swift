@@ -41,7 +41,7 @@ actor IntakeCoordinator {
 
     private let deps: Dependencies
     private var current: Current?
-    private var finished: [String: IntakeSessionWire] = [:]
+    private var finished = FinishedSessions()
 
     init(_ dependencies: Dependencies) { deps = dependencies }
 
@@ -206,20 +206,21 @@ actor IntakeCoordinator {
         return try get(id)
     }
 
+    /// Commits; answers with the session as it ended (never a lookup that could miss it).
     func commit(_ id: String, owner: ConnectionID) async throws -> IntakeSessionWire {
         let session = try controlled(id, owner)
         if case .biometrics = session.machine.state { try await apply(.finishBiometrics) }
-        try await apply(.confirm)
+        if let ended = try await apply(.confirm) { return ended }
         return try get(id)
     }
 
+    /// Abandons; answers with the session as it ended.
     func abandon(_ id: String, owner: ConnectionID) async throws -> IntakeSessionWire {
         let session = try controlled(id, owner)
         if case .idle = session.machine.state {
-            end(session, reason: IntakeSession.AbandonReason.operatorCancelled.rawValue)
-        } else {
-            try await apply(.cancel)
+            return end(session, reason: IntakeSession.AbandonReason.operatorCancelled.rawValue)
         }
+        if let ended = try await apply(.cancel) { return ended }
         return try get(id)
     }
 
@@ -246,7 +247,10 @@ actor IntakeCoordinator {
 
     // MARK: - Machine
 
-    private func apply(_ event: IntakeSession.Event) async throws {
+    /// Applies `event` and performs the actions it leads to. Returns the session as it ended when this event ended
+    /// it (committed or abandoned), nil while it goes on.
+    @discardableResult
+    private func apply(_ event: IntakeSession.Event) async throws -> IntakeSessionWire? {
         var pending = try step(event)
         while !pending.isEmpty {
             let action = pending.removeFirst()
@@ -297,11 +301,12 @@ actor IntakeCoordinator {
         if let session = current {
             publish(session)
             switch session.machine.state {
-            case .committed: end(session, reason: nil)
-            case .abandoned(let reason): end(session, reason: reason.rawValue)
+            case .committed: return end(session, reason: nil)
+            case .abandoned(let reason): return end(session, reason: reason.rawValue)
             default: break
             }
         }
+        return nil
     }
 
     /// Applies a follow-up event to the current machine and returns its actions.
@@ -312,17 +317,18 @@ actor IntakeCoordinator {
         return actions
     }
 
-    private func end(_ session: Current, reason: String?) {
+    @discardableResult
+    private func end(_ session: Current, reason: String?) -> IntakeSessionWire {
         var done = wire(session)
         done.abandonReason = reason
-        finished[session.id] = done
-        if finished.count > 32, let oldest = finished.keys.first {
-            finished.removeValue(forKey: oldest)
-        }
+        // A session abandoned before anything happened (idle) ended all the same.
+        if reason != nil { done.state = "abandoned" }
+        finished.record(done)
         current = nil
         deps.logger.info(
             "intake ended",
             metadata: ["session": "\(session.id)", "state": "\(session.machine.state.name)"])
+        return done
     }
 
     private func publish(_ session: Current) {
