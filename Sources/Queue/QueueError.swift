@@ -30,6 +30,13 @@ public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let reasonRequired = Code("queue.reason_required")
         /// The caller lacks the role for this operation.
         public static let notPermitted = Code("queue.not_permitted")
+        /// The key file exists but the store it belongs to is missing or empty (deleted, truncated, or a WAL left
+        /// without its database): the daemon refuses to start rather than begin an empty store.
+        public static let storeMissing = Code("queue.store_missing")
+        /// SQLite found damaged pages (`quick_check`), or the file is not a database.
+        public static let storeDamaged = Code("queue.store_damaged")
+        /// Another process (a running daemon) holds the state directory.
+        public static let storeLocked = Code("queue.store_locked")
         /// Any other database failure.
         public static let storage = Code("queue.storage")
     }
@@ -38,15 +45,20 @@ public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     public let code: Code
     /// A human reason.
     public let reason: String
+    /// For `queue.disk_full` from the free-space check: where, how much is needed and how much is free.
+    public let shortfall: SpaceShortfall?
     /// File where the error was raised.
     public let file: String
     /// Line where the error was raised.
     public let line: Int
 
     /// Creates an error.
-    public init(_ code: Code, _ reason: String, file: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code, _ reason: String, shortfall: SpaceShortfall? = nil, file: String = #fileID, line: Int = #line
+    ) {
         self.code = code
         self.reason = reason
+        self.shortfall = shortfall
         self.file = file
         self.line = line
     }
@@ -59,5 +71,21 @@ public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(reason)
+    }
+}
+
+/// Free space that a write needed and did not find.
+public struct SpaceShortfall: Sendable, Hashable {
+    /// The folder of the store (its file system is the one that is full).
+    public let directory: String
+    /// Bytes that must be free (the configured floor included).
+    public let neededBytes: Int64
+    /// Bytes free.
+    public let freeBytes: Int64
+    /// Creates a value.
+    public init(directory: String, neededBytes: Int64, freeBytes: Int64) {
+        self.directory = directory
+        self.neededBytes = neededBytes
+        self.freeBytes = freeBytes
     }
 }

@@ -26,6 +26,8 @@ public enum StationDaemon {
         notifier.status("opening the store")
         let directory = (configuration.databasePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // One daemon per state directory: a second start stops here, naming the first one's PID.
+        let lock = try StateDirectoryLock(directory: directory)
         let queue = try ApplicationQueue(
             configuration: .init(
                 databasePath: configuration.databasePath, keyFilePath: configuration.keyFilePath,
@@ -143,6 +145,7 @@ public enum StationDaemon {
         notifier.stopping()
         try? await store.run { try $0.checkpoint() }
         logger.notice("stopped")
+        withExtendedLifetime(lock) {}
     }
 
     /// Lists readers once (bounded to 3 s) so the status is right from the first request.

@@ -50,13 +50,14 @@ struct DaemonCommand: AsyncParsableCommand {
             try await StationDaemon.run(configuration: configuration, logger: logger)
         } catch {
             logger.critical("stationd failed", metadata: ["error": "\(Self.code(of: error))"])
+            let english = ProcessInfo.processInfo.environment["STATION_LANG"] == "en"
+            for line in StartupAdvice.lines(for: error, english: english) ?? [] {
+                FileHandle.standardError.write(Data("<3>stationd: \(line)\n".utf8))
+            }
             throw ExitCode(1)
         }
     }
 
     /// A loggable description of a start-up failure (error codes only; module errors carry no personal data).
-    static func code(of error: any Error) -> String {
-        if let described = error as? CustomStringConvertible { return described.description }
-        return String(describing: type(of: error))
-    }
+    static func code(of error: any Error) -> String { String(describing: error) }
 }

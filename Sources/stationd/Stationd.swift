@@ -11,6 +11,7 @@ struct Stationd: AsyncParsableCommand {
         discussion: """
             The daemon:
               run                   run the station (systemd Type=notify; control socket for stationctl)
+              store reinitialize    a new empty store after a lost or damaged one (supervisor, daemon stopped)
 
             Tools that talk to the devices directly (no daemon needed):
               readers               list card readers and the cards in them
@@ -24,7 +25,7 @@ struct Stationd: AsyncParsableCommand {
             """,
         subcommands: [
             ReadersCommand.self, EventsCommand.self, CardCommand.self, FingerprintCommand.self, LDSCommand.self,
-            SimulateCommand.self, DaemonCommand.self,
+            SimulateCommand.self, DaemonCommand.self, StoreCommand.self,
         ]
     )
 }

@@ -142,6 +142,8 @@ final class DaemonUnderTest: @unchecked Sendable {
     }
 
     var log: String { process?.output ?? "" }
+    /// The running daemon's PID.
+    var pid: pid_t? { process?.pid }
 
     func client(language: String = "en") -> ControlClient {
         ControlClient(socketPath: socketPath, language: language)

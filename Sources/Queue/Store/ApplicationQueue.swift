@@ -57,8 +57,14 @@ public final class ApplicationQueue: Sendable {
         directory =
             (path as NSString).deletingLastPathComponent.isEmpty
             ? "." : (path as NSString).deletingLastPathComponent
-        let storeExists = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) ?? 0 > 0
-        let keys = try KeyRing.load(path: configuration.keyFilePath, createIfMissing: !storeExists)
+        // A new store's key is written beside the final name and installed only once the store records its key
+        // checks: so "the key file exists" always means "a store was made with it", and a start killed half-way
+        // through creation starts over instead of being taken for a lost store.
+        let mode = try StorePresence.examine(databasePath: path, keyFilePath: configuration.keyFilePath).prepare()
+        let creating = mode == .create
+        let storeExists = !creating
+        let keyPath = creating ? StorePresence.pendingKeyPath(configuration.keyFilePath) : configuration.keyFilePath
+        let keys = try KeyRing.load(path: keyPath, createIfMissing: creating)
         sealer = PayloadSealer(keys: keys)
 
         var config = GRDB.Configuration()
@@ -71,7 +77,7 @@ public final class ApplicationQueue: Sendable {
         config.label = "queue"
         do {
             if !storeExists {
-                try DiskSpace.require(1 << 20, minimum: configuration.minimumFreeBytes, directory: directory)
+                try DiskSpace.require(64 << 10, minimum: configuration.minimumFreeBytes, directory: directory)
                 // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode.
                 let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
                 if fd >= 0 { close(fd) }
@@ -95,11 +101,42 @@ public final class ApplicationQueue: Sendable {
             throw ApplicationQueue.map(error)
         }
         try ApplicationQueue.verifyKeys(pool, sealer: sealer)
+        if mode == .open {
+            // The key file proves a store was made: one that records no key check is not that store.
+            let recorded = try? pool.read { db in
+                try db.tableExists("key_check") ? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM key_check") ?? 0 : 0
+            }
+            if (recorded ?? 0) == 0 {
+                throw QueueError(
+                    .storeMissing,
+                    "\(path) holds no store made with the key file \(configuration.keyFilePath) (empty or replaced)")
+            }
+        }
+        try checkIntegrity()
         do {
             try Schema.migrator.migrate(pool)
             try pool.write { db in try self.recordKeyChecks(db) }
         } catch {
             throw ApplicationQueue.map(error)
+        }
+        if creating { try StorePresence.installKey(pending: keyPath, final: configuration.keyFilePath) }
+    }
+
+    /// SQLite's `quick_check`: every page, index and constraint readable (O(pages), no index rebuild). Throws
+    /// `queue.store_damaged` naming the first problem, so a damaged store is refused before it is used (at start)
+    /// or sealed into a batch.
+    public func checkIntegrity() throws(QueueError) {
+        let findings: [String]
+        do {
+            findings = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+        } catch {
+            let mapped = ApplicationQueue.map(error)
+            throw QueueError(.storeDamaged, "\(configuration.databasePath) cannot be checked: \(mapped.reason)")
+        }
+        guard findings == ["ok"] else {
+            throw QueueError(
+                .storeDamaged,
+                "\(configuration.databasePath) is damaged: \(findings.prefix(3).joined(separator: "; "))")
         }
     }
 
@@ -144,7 +181,7 @@ public final class ApplicationQueue: Sendable {
     /// Runs a write transaction after checking free space; maps SQLite errors to `QueueError`. SQLite rolls
     /// the whole transaction back on any error, so nothing is half-written.
     func write<T>(expectedBytes: Int, _ body: (Database) throws -> T) throws(QueueError) -> T {
-        try DiskSpace.require(expectedBytes * 3, minimum: configuration.minimumFreeBytes, directory: directory)
+        try DiskSpace.require(expectedBytes, minimum: configuration.minimumFreeBytes, directory: directory)
         do {
             return try pool.write(body)
         } catch {
@@ -167,7 +204,7 @@ public final class ApplicationQueue: Sendable {
             case .SQLITE_FULL: return QueueError(.diskFull, "the database or disk is full; nothing was written")
             case .SQLITE_CONSTRAINT where error.message?.contains("id_hmac") == true:
                 return QueueError(.duplicate, "the citizen already has a live application")
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT: return QueueError(.storage, "the store file is damaged")
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT: return QueueError(.storeDamaged, "the store file is damaged")
             default: return QueueError(.storage, "database error \(error.resultCode.rawValue)")
             }
         }

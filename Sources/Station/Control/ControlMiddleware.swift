@@ -2,6 +2,7 @@ import ControlAPI
 import Dispatch
 import Hummingbird
 import Logging
+import Queue
 
 /// Identifies the caller (SO_PEERCRED), refuses callers without a role, turns every error into the JSON error
 /// body in the caller's language, and counts requests (`StationMetric.Name.httpRequests`, by route template).
@@ -38,15 +39,22 @@ struct ControlMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             response = Self.map(error).response(english: context.english)
         } catch {
-            logger.error("internal error", metadata: ["type": "\(type(of: error))"])
-            response = APIError(.internal, vi: "Lỗi nội bộ của trạm.", en: "Internal station error.")
-                .response(english: context.english)
+            let mapped = Self.map(error)
+            logger.error("request failed", metadata: ["code": "\(mapped.code)", "type": "\(type(of: error))"])
+            response = mapped.response(english: context.english)
         }
         // The route template (never the path itself: ids stay out of the labels).
         StationMetric.request(
             route: context.endpointPath ?? "NotFound", method: "\(request.method)", status: response.status.code,
             nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
         return response
+    }
+
+    /// Any other error a route let through: a module error keeps its stable code (a damaged store answers
+    /// `queue.store_damaged`, not a bare 500 `control.internal`).
+    static func map(_ error: any Error) -> APIError {
+        if let error = error as? QueueError { return QueueRoutes.map(error) }
+        return APIError(.internal, vi: "Lỗi nội bộ của trạm.", en: "Internal station error.")
     }
 
     static func map(_ error: HTTPError) -> APIError {

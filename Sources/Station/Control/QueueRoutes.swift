@@ -148,6 +148,7 @@ struct QueueRoutes {
             case .notPermitted: .forbidden
             case .reasonRequired: .unprocessableContent
             case .diskFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+            case .storeDamaged, .storeMissing: .serviceUnavailable
             default: .internalServerError
             }
         let vi: String =
@@ -158,7 +159,18 @@ struct QueueRoutes {
             case .purged: "Dữ liệu hồ sơ đã được xóa theo thời hạn lưu trữ."
             case .notPermitted: "Cần quyền cán bộ giám sát."
             case .reasonRequired: "Cần ghi mã lý do."
-            case .diskFull: "Ổ đĩa sắp đầy; không ghi được."
+            case .diskFull:
+                if let short = error.shortfall {
+                    "Ổ đĩa chứa kho hồ sơ (\(short.directory)) còn \(short.freeBytes >> 20) MiB, cần ít nhất "
+                        + "\((short.neededBytes + (1 << 20) - 1) >> 20) MiB. Giải phóng "
+                        + "\((short.neededBytes - short.freeBytes + (1 << 20) - 1) >> 20) MiB (xuất hồ sơ đã gửi, xóa "
+                        + "tệp không cần) rồi thử lại; hồ sơ đã lưu không bị mất."
+                } else {
+                    "Ổ đĩa chứa kho hồ sơ đã đầy; không ghi được. Giải phóng dung lượng rồi thử lại; hồ sơ đã lưu không "
+                        + "bị mất."
+                }
+            case .storeDamaged:
+                "Kho hồ sơ của trạm bị hỏng. Ngừng tiếp nhận và báo kỹ thuật viên (stationd run sẽ từ chối khởi động)."
             default: "Lỗi kho dữ liệu của trạm."
             }
         return APIError(status, code: error.code.rawValue, vi: vi, en: error.reason)

@@ -228,7 +228,7 @@ actor IntakeCoordinator {
 
     func connectionClosed(_ owner: ConnectionID) async {
         guard let current, current.owner == owner else { return }
-        try? await apply(.clientGone)
+        _ = try? await apply(.clientGone)
         // The machine has nothing to abandon while idle; the station must still be freed for other clients.
         if let still = self.current, still.owner == owner, case .idle = still.machine.state {
             end(still, reason: "clientGone")
@@ -237,12 +237,12 @@ actor IntakeCoordinator {
 
     func cardRemoved(from reader: String) async {
         guard let current, current.reader == reader else { return }
-        try? await apply(.cardRemoved)
+        _ = try? await apply(.cardRemoved)
     }
 
     func shutdown() async {
         guard current != nil else { return }
-        try? await apply(.clientGone)
+        _ = try? await apply(.clientGone)
     }
 
     // MARK: - Machine

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Station
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `stationd store`: repairing the application store by hand (the daemon stopped).
+struct StoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Kho hồ sơ — the application store (repair by hand, daemon stopped).",
+        subcommands: [Reinitialize.self])
+
+    /// `stationd store reinitialize --i-understand-data-loss`.
+    struct Reinitialize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reinitialize",
+            abstract: "Tạo lại kho hồ sơ rỗng — start a new, empty store after a lost or damaged one.",
+            discussion: """
+                For a supervisor, when `stationd run` refuses to start with queue.store_missing or
+                queue.store_damaged and no backup can be restored. The old database, its WAL and the key file are
+                not deleted: they are renamed with the suffix .retired-YYYYMMDDTHHMMSS beside the originals. The new
+                store's audit log starts with a `store_reinitialized` entry naming who ran it (the sudo user) and
+                the problem code. Refused while a daemon runs on the same state directory. Run as root (sudo) or
+                as the stationd user. Exit codes: 0 done, 1 refused or failed, 64 without the confirmation flag.
+                """)
+
+        @Option(help: "Configuration file.") var config: String?
+        @Flag(name: .customLong("i-understand-data-loss"), help: "Confirm: applications not uploaded are lost.")
+        var confirmed = false
+
+        func run() throws {
+            guard confirmed else {
+                FileHandle.standardError.write(
+                    Data(
+                        ("stationd: cần --i-understand-data-loss: hồ sơ chưa gửi trong kho cũ sẽ không còn dùng được.\n"
+                            + "stationd: --i-understand-data-loss is required: applications not uploaded are lost.\n")
+                            .utf8))
+                throw ExitCode(64)
+            }
+            let file =
+                config
+                ?? (FileManager.default.fileExists(atPath: DaemonCommand.defaultFile) ? DaemonCommand.defaultFile : nil)
+            let configuration: StationConfiguration
+            do {
+                configuration = try StationConfiguration.load(file: file)
+            } catch {
+                for problem in error.errors {
+                    FileHandle.standardError.write(Data("stationd: configuration: \(problem)\n".utf8))
+                }
+                throw ExitCode(78)
+            }
+            let environment = ProcessInfo.processInfo.environment
+            let person = environment["SUDO_USER"] ?? (getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
+                ?? "uid:\(getuid())")
+            do {
+                let moved = try StoreMaintenance.reinitialize(configuration, by: person)
+                print("Đã tạo kho hồ sơ mới; tệp cũ giữ lại / new store made; old files kept:")
+                for path in moved { print("  \(path)") }
+            } catch {
+                FileHandle.standardError.write(Data("stationd: \(error)\n".utf8))
+                for line in StartupAdvice.lines(for: error)?.dropFirst() ?? [] {
+                    FileHandle.standardError.write(Data("stationd: \(line)\n".utf8))
+                }
+                throw ExitCode(1)
+            }
+        }
+    }
+}
