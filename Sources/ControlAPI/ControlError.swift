@@ -28,6 +28,8 @@ public struct ControlErrorDetail: Codable, Sendable, Hashable {
 public enum ControlErrorCode {
     /// Peer is not in a group allowed to do this.
     public static let forbidden = "control.forbidden"
+    /// A non-supervisor named an operator other than itself: applications are recorded under the caller.
+    public static let operatorNotCaller = "control.operator_not_caller"
     /// No route for this path.
     public static let notFound = "control.not_found"
     /// The route exists but not with this method.

@@ -79,6 +79,8 @@ public struct IntakeSession: Sendable {
         case deviceFault
         case clientGone
         case operatorCancelled
+        /// A supervisor ended a session that another client held (audited by the station).
+        case endedBySupervisor
     }
 
     /// The states.
@@ -126,6 +128,8 @@ public struct IntakeSession: Sendable {
         case deviceFault
         case clientGone
         case cancel
+        /// A supervisor ends the session from another client.
+        case endBySupervisor
         /// Start over after committed or abandoned.
         case reset
     }
@@ -242,7 +246,8 @@ public struct IntakeSession: Sendable {
         // While the commit is in flight, the outcome decides; nothing may abandon it half-way.
         case (.review(_, let review), .cardRemoved) where review.persisting,
             (.review(_, let review), .deviceFault) where review.persisting,
-            (.review(_, let review), .clientGone) where review.persisting:
+            (.review(_, let review), .clientGone) where review.persisting,
+            (.review(_, let review), .endBySupervisor) where review.persisting:
             return []
 
         case (.cardRead, .cardRemoved), (.biometrics, .cardRemoved), (.review, .cardRemoved):
@@ -254,6 +259,9 @@ public struct IntakeSession: Sendable {
         case (.cardRead, .clientGone), (.biometrics, .clientGone), (.review, .clientGone):
             state = .abandoned(.clientGone)
             return [.releaseDevices]
+        case (.cardRead, .endBySupervisor), (.biometrics, .endBySupervisor), (.review, .endBySupervisor):
+            state = .abandoned(.endedBySupervisor)
+            return [.releaseDevices]
         case (.cardRead, .cancel), (.biometrics, .cancel):
             state = .abandoned(.operatorCancelled)
             return [.releaseDevices]
@@ -263,6 +271,7 @@ public struct IntakeSession: Sendable {
 
         // Nothing to abandon when idle or finished.
         case (.idle, .cardRemoved), (.idle, .deviceFault), (.idle, .clientGone), (.idle, .cancel),
+            (.idle, .endBySupervisor), (.committed, .endBySupervisor), (.abandoned, .endBySupervisor),
             (.committed, .cardRemoved), (.abandoned, .cardRemoved), (.committed, .clientGone),
             (.abandoned, .clientGone), (.committed, .deviceFault), (.abandoned, .deviceFault):
             return []

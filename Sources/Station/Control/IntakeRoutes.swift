@@ -12,7 +12,7 @@ struct IntakeRoutes {
         router.post("/v1/intake") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(IntakeStartRequest.self, request, core, emptyOK: true)
-            let operatorID = body.operatorID ?? context.peer?.userName ?? "unknown"
+            let (operatorID, onBehalfBy) = try Self.operatorOfRecord(claimed: body.operatorID, context)
             let intake = core.intake
             let connection = context.connection
             let active = await intake.summary.active
@@ -20,7 +20,7 @@ struct IntakeRoutes {
                 throw FreezeRefusal.error(rule)
             }
             let session = try await intake.start(
-                owner: connection, pid: context.peer?.pid ?? 0, operatorID: operatorID)
+                owner: connection, pid: context.peer?.pid ?? 0, operatorID: operatorID, onBehalfBy: onBehalfBy)
             // The session belongs to this connection: when it closes, the session is abandoned.
             context.channel.closeFuture.whenComplete { _ in
                 Task { await intake.connectionClosed(connection) }
@@ -71,9 +71,41 @@ struct IntakeRoutes {
         }
         router.delete("/v1/intake/:session") { _, context in
             try guardProfile(context)
-            return JSONResponse.make(
-                try await core.intake.abandon(session(context), owner: context.connection))
+            let id = session(context)
+            do {
+                return JSONResponse.make(try await core.intake.abandon(id, owner: context.connection))
+            } catch let error as APIError where error.code == ControlErrorCode.sessionBusy && context.role >= .supervisor {
+                // Another client holds it: a supervisor (or root) may end it, audited.
+                let name = context.peer?.userName ?? "unknown"
+                return JSONResponse.make(try await core.intake.endHeldSession(id, supervisor: name))
+            }
         }
+    }
+
+    /// The operator recorded on the application: always the authenticated caller (SO_PEERCRED's uid, its user
+    /// name). A client may name another operator only as a supervisor taking the intake on that operator's behalf;
+    /// the commit is then audited as `intake_on_behalf` by the supervisor. Anyone else naming someone else: 400
+    /// `control.operator_not_caller`.
+    static func operatorOfRecord(claimed: String?, _ context: StationRequestContext) throws(APIError)
+        -> (operatorID: String, onBehalfBy: String?)
+    {
+        let caller = context.peer?.userName ?? "unknown"
+        guard let claimed, !claimed.isEmpty, claimed != caller else { return (caller, nil) }
+        guard context.role >= .supervisor else {
+            throw APIError(
+                .badRequest, code: ControlErrorCode.operatorNotCaller,
+                vi: "Hồ sơ được ghi tên người đang đăng nhập (\(caller)); chỉ cán bộ giám sát được tiếp nhận thay "
+                    + "cán bộ khác. Bỏ trường operatorID.",
+                en: "Applications are recorded under the caller (\(caller)); only a supervisor may take an intake on "
+                    + "behalf of another operator. Omit operatorID.")
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
+        guard claimed.count <= 64, claimed.allSatisfy({ allowed.contains($0) }) else {
+            throw APIError(
+                .badRequest, vi: "operatorID không hợp lệ (tối đa 64 ký tự chữ, số, . _ - @).",
+                en: "operatorID is not valid (at most 64 letters, digits, . _ - @).")
+        }
+        return (claimed, caller)
     }
 
     private func guardProfile(_ context: StationRequestContext) throws(APIError) {

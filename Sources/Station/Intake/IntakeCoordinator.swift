@@ -34,6 +34,8 @@ actor IntakeCoordinator {
         let id: String
         let owner: ConnectionID
         let ownerPID: Int32
+        /// The supervisor who started this session on behalf of its operator, if any (audited at commit).
+        let onBehalfBy: String?
         var machine: IntakeSession
         var reader: String?
         var busy = false
@@ -47,7 +49,9 @@ actor IntakeCoordinator {
 
     // MARK: - Client operations
 
-    func start(owner: ConnectionID, pid: Int32, operatorID: String) throws(APIError)
+    /// Starts the station's session for `operatorID`: the authenticated caller, or the operator a supervisor
+    /// (`onBehalfBy`) takes it for.
+    func start(owner: ConnectionID, pid: Int32, operatorID: String, onBehalfBy: String? = nil) throws(APIError)
         -> IntakeSessionWire
     {
         if let current {
@@ -58,7 +62,7 @@ actor IntakeCoordinator {
         }
         let id = UUID().uuidString.lowercased()
         let session = Current(
-            id: id, owner: owner, ownerPID: pid,
+            id: id, owner: owner, ownerPID: pid, onBehalfBy: onBehalfBy,
             machine: IntakeSession(operatorID: OperatorID(operatorID), point: deps.point))
         current = session
         deps.logger.info("intake started", metadata: ["session": "\(id)"])
@@ -224,6 +228,24 @@ actor IntakeCoordinator {
         return try get(id)
     }
 
+    /// A supervisor (or root) ends the session another client holds, e.g. a terminal left with a session open.
+    /// Audited as `intake_ended_by_supervisor` by that supervisor.
+    func endHeldSession(_ id: String, supervisor: String) async throws -> IntakeSessionWire {
+        guard let session = current, session.id == id else {
+            if let done = finished[id] { return done }
+            throw Self.noSession
+        }
+        try await deps.store.run {
+            try $0.recordStationEvent(
+                "intake_ended_by_supervisor", by: .supervisor(OperatorID(supervisor)), reasonCode: "session:\(id)")
+        }
+        if case .idle = session.machine.state {
+            return end(session, reason: IntakeSession.AbandonReason.endedBySupervisor.rawValue)
+        }
+        if let ended = try await apply(.endBySupervisor) { return ended }
+        return try get(id)
+    }
+
     // MARK: - Events from outside
 
     func connectionClosed(_ owner: ConnectionID) async {
@@ -268,8 +290,16 @@ actor IntakeCoordinator {
                 pending += try step(.validated(revision: revision, errors: errors))
             case .persist(let application):
                 let actor = QueueActor.officer(application.operatorID)
+                let onBehalfBy = current?.onBehalfBy
                 do {
-                    _ = try await deps.store.run { try $0.commit(application, by: actor) }
+                    _ = try await deps.store.run { queue in
+                        try queue.commit(application, by: actor)
+                        if let onBehalfBy {
+                            try queue.recordStationEvent(
+                                "intake_on_behalf", by: .supervisor(OperatorID(onBehalfBy)),
+                                reasonCode: "operator:\(application.operatorID.rawValue)")
+                        }
+                    }
                     StationMetric.intakeCommit(committed: true)
                     pending += try step(.persisted(application.id))
                     deps.logger.info(
