@@ -151,11 +151,11 @@ public enum SecretInput {
         FileHandle.standardError.write(Data("\(prompt): ".utf8))
         let line = readLine(strippingNewline: true)
         if quiet {
-            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved)  // not FLUSH: keep what was typed ahead for the next prompt
             EchoGuard.remove()
-            // The Enter key was not echoed either: end the prompt's line (as getpass does).
-            FileHandle.standardError.write(Data("\n".utf8))
         }
+        // The terminal echoed no Enter (hidden), or the prompt went elsewhere (a log): end the prompt's line.
+        if quiet || isatty(STDERR_FILENO) != 1 { FileHandle.standardError.write(Data("\n".utf8)) }
         return line?.trimmingCharacters(in: .whitespaces)
     }
 

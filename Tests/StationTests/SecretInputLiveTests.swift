@@ -335,3 +335,31 @@ final class PseudoTerminal {
 
     deinit { close(controller) }
 }
+
+/// The argument forms stay for scripts, and their help says why not to use them.
+@Suite struct SecretInputHelpTests {
+    @Test("every argument form of a secret value warns about /proc and names its file form")
+    func argumentFormsWarn() throws {
+        let commands: [(String, [String], [String])] = [
+            ("stationctl", ["intake", "--help"], ["can", "mrz", "phone", "override-reason"]),
+            ("stationctl", ["verify", "--help"], ["can", "mrz"]),
+            ("stationctl", ["queue", "hold", "--help"], ["note"]),
+            ("stationctl", ["queue", "cancel", "--help"], ["note"]),
+            ("stationd", ["card", "read", "--help"], ["can", "mrz", "id", "dob", "expiry"]),
+            ("stationd", ["simulate", "card", "--help"], ["can", "mrz"]),
+        ]
+        for (tool, arguments, options) in commands {
+            let result = try runTool(try Binaries.path(tool), arguments, environment: ["COLUMNS": "400"])
+            #expect(result.status == 0, "\(arguments): \(result.output)")
+            // An option's help is on its line, or on the next one when the name is long.
+            let lines = result.output.split(separator: "\n").map(String.init)
+            for option in options {
+                let index = lines.firstIndex { $0.hasPrefix("  --\(option) <") }
+                let argument = index.map { lines[$0] + (lines.indices.contains($0 + 1) ? lines[$0 + 1] : "") }
+                #expect(argument?.contains("Visible to other local users via /proc; prefer --\(option)-file") == true,
+                        "\(tool) \(arguments.joined(separator: " ")): --\(option): \(argument ?? "missing")")
+                #expect(lines.contains { $0.hasPrefix("  --\(option)-file <") }, "\(tool): --\(option)-file missing")
+            }
+        }
+    }
+}
