@@ -79,8 +79,8 @@ public struct SecretInputError: Error, Sendable, Hashable, CustomStringConvertib
 /// input is a terminal; a hidden field turns echo off while it is typed (and back on if the tool is
 /// interrupted).
 public enum SecretInput {
-    /// Reads `field`: from `argument` if given, else from `file` (`-` = standard input), else, when `prompt` is
-    /// true and standard input is a terminal, by asking. Returns nil when nothing was given and `prompt` is false.
+    /// Reads `field`: from `argument` if given, else from `file` (`-` = standard input; when that is a terminal, as
+    /// a prompt), else, when `prompt` is true and standard input is a terminal, by asking. Returns nil when nothing was given and `prompt` is false.
     /// Throws `input.missing` when `prompt` is true but there is no terminal to ask on.
     public static func read(
         _ field: SecretField, argument: String?, file: String?, prompt: Bool = false, english: Bool = false
@@ -94,7 +94,10 @@ public enum SecretInput {
         if let argument { return argument }
         if let file {
             let text: String
-            if file == "-" {
+            if file == "-" && isTerminal && !field.multiline {
+                // Standard input is the terminal itself: ask properly (a prompt, and no echo for a hidden field).
+                text = ask(english ? field.en : field.vi, hidden: field.hidden) ?? ""
+            } else if file == "-" {
                 text = field.multiline ? readAllStandardInput() : (readLine(strippingNewline: true) ?? "")
             } else {
                 guard let data = FileManager.default.contents(atPath: file) else {

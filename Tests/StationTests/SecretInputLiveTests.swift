@@ -110,7 +110,8 @@ struct SecretInputLiveTests {
             "POST", "/v1/queue/\(id)/hold", body: #"{"reason":"\#(freeReason)"}"#)
         #expect(status == 422 && errorCode(body) == "queue.unknown_reason", "\(status) \(body)")
         let noteFile = try secretFile(daemon.directory, "note", holdNote + "\n")
-        let held = try daemon.stationctl(["queue", "hold", id, "--reason", "citizenRequest", "--note-file", noteFile.path])
+        let held = try daemon.stationctl(
+            ["queue", "hold", id, "--reason", "citizenRequest", "--note-file", noteFile.path])
         #expect(held.output.contains("held/"), "\(held.output)")
         #expect(try daemon.stationctl(["queue", "release", id]).output.contains("captured/"))
         let cancelled = try runTool(
@@ -224,6 +225,20 @@ struct SecretInputLiveTests {
         #expect(prompted.wait(timeout: 60) == 3, "\(prompted.output)")
         #expect(identity(prompted.output) == set.idNumber)
 
+        // `--can-file -` when standard input is the terminal: the same prompt, no echo.
+        let dashTerminal = try PseudoTerminal()
+        let dash = try ManagedProcess(
+            "stationd card read", executable: stationd, arguments: ["card", "read", "--can-file", "-"] + reader,
+            logFile: directory.appendingPathComponent("dash.log"), environment: environment,
+            input: URL(fileURLWithPath: dashTerminal.deviceName))
+        defer { dash.stop() }
+        try await waitFor("the CAN prompt", seconds: 10) { dash.output.contains("CAN") || !dash.isRunning }
+        dashTerminal.write(set.can + "\n")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!dashTerminal.readAvailable().contains(set.can), "the CAN was echoed")
+        #expect(dash.wait(timeout: 60) == 3, "\(dash.output)")
+        #expect(identity(dash.output) == set.idNumber)
+
         // No key and no terminal, two forms at once, an unreadable or empty file: 64 with the reason.
         let cases: [([String], String)] = [
             ([], "input.missing"),
@@ -310,7 +325,8 @@ final class PseudoTerminal {
         controller = open("/dev/ptmx", O_RDWR | O_NOCTTY)
         var unlock: Int32 = 0
         var number: UInt32 = 0
-        guard controller >= 0, ioctl(controller, 0x4004_5431, &unlock) == 0, ioctl(controller, 0x8004_5430, &number) == 0
+        guard controller >= 0, ioctl(controller, 0x4004_5431, &unlock) == 0,
+            ioctl(controller, 0x8004_5430, &number) == 0
         else { throw HarnessError("no pseudo-terminal") }
         deviceName = "/dev/pts/\(number)"
         _ = fcntl(controller, F_SETFL, fcntl(controller, F_GETFL) | O_NONBLOCK)
