@@ -31,6 +31,8 @@ let kitLinkerSettings: [LinkerSetting] = [
 let modules: [Target] = [
     // Dedicated OS threads for blocking C calls (PC/SC, libusb, record encoding) and the results their jobs fill in.
     .target(name: "JobThreads"),
+    // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
+    .target(name: "SecretInput"),
     .target(
         name: "Biometrics",
         dependencies: ["JobThreads", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
@@ -56,7 +58,7 @@ let modules: [Target] = [
     .executableTarget(
         name: "stationd",
         dependencies: [
-            "SmartCard", "Simulation", "Biometrics", "ChipID", "Station",
+            "SmartCard", "Simulation", "Biometrics", "ChipID", "Station", "SecretInput",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -105,7 +107,9 @@ let modules: [Target] = [
     ),
     .executableTarget(
         name: "stationctl",
-        dependencies: ["ControlAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: [
+            "ControlAPI", "SecretInput", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
         linkerSettings: kitLinkerSettings
     ),
     .target(

@@ -76,12 +76,15 @@ public struct ApplicationDetailWire: Codable, Sendable, Hashable {
     public var priorityGroup: String?
     /// Registration point.
     public var placeName: String
+    /// The application's audit history, oldest first (notes unsealed only when `unmasked`).
+    public var history: [HistoryLineWire]?
     /// Creates a value.
     public init(
         item: QueueItemWire, unmasked: Bool, idNumber: String, fullName: String, dateOfBirth: String,
         phone: String?, fingerprints: [String], authenticity: String, priorityGroup: String?,
-        placeName: String
+        placeName: String, history: [HistoryLineWire]? = nil
     ) {
+        self.history = history
         self.item = item
         self.unmasked = unmasked
         self.idNumber = idNumber
@@ -95,9 +98,44 @@ public struct ApplicationDetailWire: Codable, Sendable, Hashable {
     }
 }
 
-/// Body of `hold` and `cancel`: a reason code (required) and an optional note (sealed in the audit log).
+/// One entry of an application's history (`GET /v1/queue/{id}`).
+public struct HistoryLineWire: Codable, Sendable, Hashable {
+    /// When.
+    public var at: Date
+    /// Who (operator id or `system`).
+    public var actor: String
+    /// What: `commit`, `hold`, `release`, `cancel`, `retry`, `transition`, `show_unmasked`, …
+    public var action: String
+    /// Status before (`local/central`), if it changed.
+    public var from: String?
+    /// Status after, if it changed.
+    public var to: String?
+    /// The reason code, in clear.
+    public var reason: String?
+    /// A sealed note is attached.
+    public var hasNote: Bool
+    /// The note's text: only in a supervisor's `?unmasked=true` view.
+    public var note: String?
+    /// Creates a value.
+    public init(
+        at: Date, actor: String, action: String, from: String?, to: String?, reason: String?, hasNote: Bool,
+        note: String?
+    ) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.hasNote = hasNote
+        self.note = note
+    }
+}
+
+/// Body of `hold` and `cancel`: a reason code (required, kept in clear in the audit log) and an optional note
+/// (free text that may name the citizen: sealed in the audit log, shown only to supervisors).
 public struct QueueActionRequest: Codable, Sendable, Hashable {
-    /// Reason code, e.g. `citizen_request`.
+    /// Reason code: `citizenRequest`, `dataError`, `duplicate`, `deviceFault` or `other`.
     public var reason: String?
     /// Free-text note (stored sealed, never logged).
     public var note: String?

@@ -28,6 +28,8 @@ public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let auditBroken = Code("queue.audit_broken")
         /// A reason is required for this operation.
         public static let reasonRequired = Code("queue.reason_required")
+        /// The reason code is not one of `OperatorReason`'s (free text belongs in the sealed note).
+        public static let unknownReason = Code("queue.unknown_reason")
         /// The caller lacks the role for this operation.
         public static let notPermitted = Code("queue.not_permitted")
         /// The key file exists but the store it belongs to is missing or empty (deleted, truncated, or a WAL left

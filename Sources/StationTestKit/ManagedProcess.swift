@@ -149,7 +149,12 @@ public func runTool(_ executable: String, _ arguments: [String], input: String? 
         try? FileManager.default.removeItem(at: outputFile)
         try? FileManager.default.removeItem(at: inputFile)
     }
-    if let input { try input.write(to: inputFile, atomically: true, encoding: .utf8) }
+    // The input may be a secret (a CAN on standard input): only its owner may read the file.
+    if let input {
+        guard FileManager.default.createFile(
+            atPath: inputFile.path, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw HarnessError("cannot write \(inputFile.path)") }
+    }
     let process = try ManagedProcess(executable, executable: executable, arguments: arguments, logFile: outputFile,
                                      environment: environment, input: input == nil ? nil : inputFile)
     guard let status = process.wait(timeout: timeout) else {

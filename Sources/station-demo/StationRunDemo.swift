@@ -101,10 +101,15 @@ enum StationRunDemo {
             "Intake: chip read (proven genuine), two index fingers, portrait, validation, commit (stationctl intake)")
         let portrait = demoDirectory.appendingPathComponent("portrait.jpg")
         try syntheticPortrait().write(to: portrait)
+        // Personal values never go on a command line (readable by every local user through /proc): the CAN on
+        // standard input, the phone number in a file only its owner reads.
+        let phoneFile = demoDirectory.appendingPathComponent("phone")
+        try Data("0912345678\n".utf8).write(to: phoneFile)
+        chmod(phoneFile.path, 0o600)
         try stationctl(
             [
-                "intake", "--can", can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
-            ], environment: environment, timeout: 60)
+                "intake", "--can-file", "-", "--phone-file", phoneFile.path, "--portrait", portrait.path, "--yes",
+            ], input: ("CAN", can), environment: environment, timeout: 60)
 
         say(
             "Truyền hồ sơ lên trung tâm (stationctl upload --wait)",
@@ -146,15 +151,20 @@ enum StationRunDemo {
             """.write(to: env, atomically: true, encoding: .utf8)
         let trust = root.appendingPathComponent("Devices/cards/pki/trust").path
         say("Trạm đang chạy. Mở terminal khác, rồi thử:", "The station is up. In another terminal, try:")
+        let canHint =
+            english
+            ? "Each asks for the card's CAN, \(can) (not echoed; or --can-file FILE, --can-file - for standard input)"
+            : "Mỗi lệnh hỏi số CAN của thẻ, \(can) (không hiện khi gõ; hoặc --can-file TỆP, --can-file - từ đầu vào chuẩn)"
         print("""
                 . .demo/env
                 stationctl status
                 stationctl queue ls
                 stationctl watch                                   # \(english ? "live events" : "sự kiện trực tiếp")
-                stationctl verify --can \(can)                      # \(english ? "health check-in" : "kiểm tra tại cơ sở y tế")
-                stationctl intake --can \(can)                      # \(english ? "refused: duplicate of the first" : "bị từ chối: trùng hồ sơ đầu")
+                stationctl verify                                  # \(english ? "health check-in" : "kiểm tra tại cơ sở y tế")
+                stationctl intake                                  # \(english ? "refused: duplicate of the first" : "bị từ chối: trùng hồ sơ đầu")
                 stationctl report daily
-                stationd card read --can \(can) --trust \(trust)
+                stationd card read --trust \(trust)
+              \(canHint)
                 curl --unix-socket $STATIOND_SOCKET http://station/v1/status
                 curl --unix-socket $STATIOND_SOCKET -N http://station/v1/events
                 curl --unix-socket $STATIOND_SOCKET http://station/metrics
@@ -175,10 +185,15 @@ enum StationRunDemo {
 
     /// Runs `stationctl` with the demo's socket and language, printing the command and what it shows.
     @discardableResult
-    static func stationctl(_ arguments: [String], environment: [String: String], timeout: Double) throws -> String {
-        print("$ stationctl \(arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " "))")
+    static func stationctl(
+        _ arguments: [String], input: (label: String, value: String)? = nil, environment: [String: String],
+        timeout: Double
+    ) throws -> String {
+        print("$ " + (input.map { "echo $\($0.label) | " } ?? "")
+              + "stationctl \(arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " "))")
         let result = try runTool(
-            try Binaries.path("stationctl"), arguments, environment: environment, timeout: timeout)
+            try Binaries.path("stationctl"), arguments, input: input.map { $0.value + "\n" },
+            environment: environment, timeout: timeout)
         print(result.output.replacingOccurrences(of: "\r", with: "\n").split(separator: "\n").suffix(40)
             .joined(separator: "\n"))
         guard result.status == 0 else {

@@ -18,10 +18,14 @@ func say(_ vi: String, _ en: String) {
     fflush(nil)
 }
 
-func show(_ label: String, _ arguments: [String], environment: [String: String]) throws -> String {
+/// Runs `stationd` and prints what it shows. `input` (a CAN, say) goes to its standard input, never its arguments:
+/// those are readable by every local user through /proc.
+func show(_ label: String, _ arguments: [String], input: (label: String, value: String)? = nil,
+          environment: [String: String]) throws -> String {
     let stationd = try Binaries.path("stationd")
-    print("$ stationd \(arguments.joined(separator: " "))")
-    let result = try runTool(stationd, arguments + ["--lang", lang], environment: environment, timeout: 60)
+    print("$ " + (input.map { "echo $\($0.label) | " } ?? "") + "stationd \(arguments.joined(separator: " "))")
+    let result = try runTool(stationd, arguments + ["--lang", lang], input: input.map { $0.value + "\n" },
+                             environment: environment, timeout: 60)
     let text = result.output.split(separator: "\n").filter { !$0.contains(" warning station.") }
         .joined(separator: "\n")
     print(text)
@@ -68,8 +72,8 @@ do {
         if let id = object?["idNumber"] as? String ?? object?["id"] as? String {
             // The test CSCA (TEST ONLY keys) is the trust anchor, so the verdict line shows a genuine card.
             let trust = root.appendingPathComponent("Devices/cards/pki/trust").path
-            _ = try show("card read", ["card", "read", "--can", String(id.suffix(6)), "--trust", trust],
-                         environment: environment)
+            _ = try show("card read", ["card", "read", "--can-file", "-", "--trust", trust],
+                         input: ("CAN", String(id.suffix(6))), environment: environment)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import SecretInput
 
 /// The guided intake: one connection from start to commit (the session belongs to it).
 struct IntakeCommand: ParsableCommand {
@@ -9,26 +10,46 @@ struct IntakeCommand: ParsableCommand {
         abstract:
             "Tiếp nhận hồ sơ mức 2 — guided intake: card, fingers, portrait, details, review, commit.",
         discussion: """
-            Missing values are asked for on the terminal. Non-interactive: give --can (or --mrz), --portrait,
-            --phone and --yes. Exit 7 when validation problems remain.
+            Missing values are asked for on the terminal (the CAN without echo). Non-interactive: give
+            --can-file (or --mrz-file), --phone-file, --portrait and --yes; '-' reads standard input, one line
+            per value in this order: CAN or MRZ (the MRZ takes the rest of the input), phone, override reason.
+            The argument forms (--can, --phone, …) are for scripts only: other local users can read them via /proc.
+            Exit 7 when validation problems remain, 64 when a value cannot be read.
             """)
     @OptionGroup var options: GlobalOptions
-    @Option(help: "CAN (6 digits).") var can: String?
-    @Option(help: "MRZ text.") var mrz: String?
+    @Option(help: ArgumentHelp(SecretField.can.argumentHelp("CAN (6 digits)."))) var can: String?
+    @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp("MRZ text."))) var mrz: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
     @Option(help: "Reader name (default: the first with a card).") var reader: String?
     @Option(help: "Fingers to capture (ISO positions), comma-separated.") var fingers: String = "2,7"
     @Option(help: "Finger exceptions, e.g. 7=injury.") var exception: [String] = []
     @Option(help: "Live portrait JPEG file.") var portrait: String?
-    @Option(help: "Mobile number.") var phone: String?
+    @Option(help: ArgumentHelp(SecretField.phone.argumentHelp("Mobile number."))) var phone: String?
+    @Option(help: ArgumentHelp(SecretField.phone.fileHelp)) var phoneFile: String?
     @Option(help: "Bundle: utility or 2in1.") var bundle: String = "utility"
     @Option(help: "Priority group.") var priority: String?
     @Option(help: "Operator id (default: your user name).") var operatorID: String?
-    @Option(help: "Supervisors: accept an overridable authenticity verdict, with this reason.")
+    @Option(
+        help: ArgumentHelp(
+            SecretField.overrideReason.argumentHelp(
+                "Supervisors: accept an overridable authenticity verdict, with this reason (stored sealed).")))
     var overrideReason: String?
+    @Option(help: ArgumentHelp(SecretField.overrideReason.fileHelp)) var overrideReasonFile: String?
     @Flag(help: "Commit without asking when validation passes.") var yes = false
 
     func run() throws {
         let t = options.text
+        // Values from files or standard input are read before the session starts, in the documented order;
+        // what is still missing is asked for on the terminal at its step (or the command stops here without one).
+        let mrzValue = try options.secret(.mrz, mrz, file: mrzFile)
+        let givenCAN = try options.secret(.can, can, file: canFile)
+        let givenPhone = try options.secret(.phone, phone, file: phoneFile)
+        let overrideValue = try options.secret(.overrideReason, overrideReason, file: overrideReasonFile)
+        if !SecretInput.isTerminal {
+            if givenCAN == nil && mrzValue == nil { throw options.failure(SecretInput.missing(.can)) }
+            if givenPhone == nil { throw options.failure(SecretInput.missing(.phone)) }
+        }
         let client = options.client()
         let started = try options.call(
             client, "POST", ControlPaths.intake, json: IntakeStartRequest(operatorID: operatorID))
@@ -36,10 +57,10 @@ struct IntakeCommand: ParsableCommand {
         let base = "\(ControlPaths.intake)/\(session.id)"
         do {
             let canValue =
-                can ?? (mrz == nil ? ask(t("Nhập CAN (6 số cuối số định danh)", "Enter the CAN")) : nil)
+                try givenCAN ?? (mrzValue == nil ? options.secret(.can, nil, file: nil, prompt: true) : nil)
             progress(t("Đang đọc chip…", "Reading the chip…"))
             session = try step(
-                client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrz, reader: reader))
+                client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
             progress(
                 t("Đã đọc thẻ", "Card read")
                     + ": \(session.maskedIDNumber ?? "?") (\(session.authenticity ?? "?"))")
@@ -63,12 +84,12 @@ struct IntakeCommand: ParsableCommand {
             let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
             session = try decode(
                 options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
-            let phoneValue = phone ?? ask(t("Số điện thoại di động", "Mobile number"))
+            let phoneValue = try givenPhone ?? options.secret(.phone, nil, file: nil, prompt: true)
             session = try step(
                 client, "PUT", "\(base)/details",
                 DetailsRequest(
                     phone: phoneValue, bundle: bundle, priorityGroup: priority,
-                    overrideReason: overrideReason))
+                    overrideReason: overrideValue))
             session = try decode(options.call(client, "POST", "\(base)/review", body: Data()))
             if let problems = session.problems, !problems.isEmpty {
                 if options.json { printLine(encode(session)) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import SecretInput
 
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -92,6 +93,14 @@ struct QueueShow: ParsableCommand {
         printLine("\(t("Vân tay", "Fingerprints")): \(detail.fingerprints.joined(separator: "; "))")
         printLine("\(t("Xác thực chip", "Chip authenticity")): \(detail.authenticity)")
         printLine("\(t("Điểm đăng ký", "Registration point")): \(detail.placeName)")
+        for line in detail.history ?? [] {
+            let change = [line.from, line.to].compactMap { $0 }.joined(separator: " → ")
+            let sealed = line.hasNote ? t(" (có ghi chú niêm phong)", " (sealed note)") : ""
+            let note = line.note.map { " — \($0)" } ?? sealed
+            printLine(
+                "  \(ISO8601DateFormatter().string(from: line.at)) \(line.action) \(line.actor)"
+                    + (change.isEmpty ? "" : " \(change)") + (line.reason.map { " [\($0)]" } ?? "") + note)
+        }
     }
 }
 
@@ -100,14 +109,22 @@ protocol QueueAction: ParsableCommand {
     var options: GlobalOptions { get }
     var id: String { get }
     static var verb: String { get }
-    var body: QueueActionRequest? { get }
+    /// The request body (hold and cancel: reason code and note), read when the command runs.
+    func body() throws -> QueueActionRequest?
+}
+
+/// Help shared by hold and cancel.
+enum QueueReasonHelp {
+    static let code =
+        "Reason code: citizenRequest, dataError, duplicate, deviceFault or other (kept in clear in the audit log)."
+    static let note = "Free-text note (may name the citizen: stored sealed, shown only to supervisors)."
 }
 
 extension QueueAction {
     func run() throws {
         let client = options.client()
         let response = try options.call(
-            client, "POST", "\(ControlPaths.queue)/\(id)/\(Self.verb)", json: body ?? QueueActionRequest()
+            client, "POST", "\(ControlPaths.queue)/\(id)/\(Self.verb)", json: try body() ?? QueueActionRequest()
         )
         if options.json { return options.printBody(response) }
         let result = try response.decode(QueueActionResult.self)
@@ -121,9 +138,12 @@ struct QueueHold: QueueAction {
     static let verb = "hold"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
-    @Option(help: "Reason code.") var reason: String
-    @Option(help: "Note (stored sealed).") var note: String?
-    var body: QueueActionRequest? { QueueActionRequest(reason: reason, note: note) }
+    @Option(help: ArgumentHelp(QueueReasonHelp.code)) var reason: String
+    @Option(help: ArgumentHelp(SecretField.note.argumentHelp(QueueReasonHelp.note))) var note: String?
+    @Option(help: ArgumentHelp(SecretField.note.fileHelp)) var noteFile: String?
+    func body() throws -> QueueActionRequest? {
+        QueueActionRequest(reason: reason, note: try options.secret(.note, note, file: noteFile))
+    }
 }
 
 struct QueueRelease: QueueAction {
@@ -132,7 +152,7 @@ struct QueueRelease: QueueAction {
     static let verb = "release"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
-    var body: QueueActionRequest? { nil }
+    func body() -> QueueActionRequest? { nil }
 }
 
 struct QueueCancel: QueueAction {
@@ -141,9 +161,12 @@ struct QueueCancel: QueueAction {
     static let verb = "cancel"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
-    @Option(help: "Reason code.") var reason: String
-    @Option(help: "Note (stored sealed).") var note: String?
-    var body: QueueActionRequest? { QueueActionRequest(reason: reason, note: note) }
+    @Option(help: ArgumentHelp(QueueReasonHelp.code)) var reason: String
+    @Option(help: ArgumentHelp(SecretField.note.argumentHelp(QueueReasonHelp.note))) var note: String?
+    @Option(help: ArgumentHelp(SecretField.note.fileHelp)) var noteFile: String?
+    func body() throws -> QueueActionRequest? {
+        QueueActionRequest(reason: reason, note: try options.secret(.note, note, file: noteFile))
+    }
 }
 
 struct QueueRetry: QueueAction {
@@ -152,5 +175,5 @@ struct QueueRetry: QueueAction {
     static let verb = "retry"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
-    var body: QueueActionRequest? { nil }
+    func body() -> QueueActionRequest? { nil }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import SecretInput
 
 /// `stationctl`: the operator's command line for the station daemon, over its control socket.
 @main
@@ -99,6 +100,22 @@ struct GlobalOptions: ParsableArguments {
         case 409: Exit.conflict
         default: Exit.daemonError
         }
+    }
+
+    /// Reads a secret or personal value (`--NAME`, `--NAME-file PATH|-`, or a prompt on a terminal when `prompt`);
+    /// a value that cannot be read ends the command with exit 64 and the reason.
+    func secret(_ field: SecretField, _ argument: String?, file: String?, prompt: Bool = false) throws -> String? {
+        do {
+            return try SecretInput.read(field, argument: argument, file: file, prompt: prompt, english: english)
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    /// Prints why a value could not be read and gives the exit (64) to throw.
+    func failure(_ error: SecretInputError) -> ExitCode {
+        FileHandle.standardError.write(Data((error.message(english: english) + "\n").utf8))
+        return ExitCode.validationFailure
     }
 
     /// Prints the raw JSON body (for --json).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import SecretInput
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -236,16 +237,24 @@ struct WatchCommand: ParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Xác thực thẻ CCCD (cơ sở y tế) — read a card: identity and verdict.")
+        abstract: "Xác thực thẻ CCCD (cơ sở y tế) — read a card: identity and verdict.",
+        discussion: """
+            Without --can-file or --mrz-file the CAN is asked for on the terminal, without echo; '-' reads it from
+            standard input. The argument forms are for scripts only: other local users can read them via /proc.
+            """)
     @OptionGroup var options: GlobalOptions
-    @Option(help: "CAN (6 digits).") var can: String?
-    @Option(help: "MRZ text.") var mrz: String?
+    @Option(help: ArgumentHelp(SecretField.can.argumentHelp("CAN (6 digits)."))) var can: String?
+    @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp("MRZ text."))) var mrz: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
     @Option(help: "Reader name.") var reader: String?
 
     func run() throws {
+        let mrzValue = try options.secret(.mrz, mrz, file: mrzFile)
+        let canValue = try options.secret(.can, can, file: canFile, prompt: mrzValue == nil)
         let response = try options.call(
             options.client(), "POST", ControlPaths.verify,
-            json: CardReadRequest(can: can, mrz: mrz, reader: reader))
+            json: CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
         if options.json { return options.printBody(response) }
         let result = try response.decode(VerifyResult.self)
         let t = options.text

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import SecretInput
 import Simulation
 import SmartCard
 
@@ -10,9 +11,12 @@ struct CardReadCommand: AsyncParsableCommand {
         commandName: "read",
         abstract: "Đọc chip thẻ CCCD — read the CCCD chip (PACE with the CAN or MRZ, or BAC).",
         discussion: """
-            Give one access key: --can (6 digits: the last 6 of the ID number), --mrz (the MRZ text or a file), or \
-            --id with --dob and --expiry (expiry "khong thoi han" or empty for no expiry). The portrait is written \
-            only with --photo.
+            Give one access key: the CAN (6 digits: the last 6 of the ID number), the MRZ, or the ID number with \
+            the dates of birth and expiry (expiry "khong thoi han" for no expiry); with none, the CAN is asked for \
+            on the terminal without echo. Each comes from a file (--can-file, --mrz-file, --id-file, --dob-file, \
+            --expiry-file) or standard input ('-': one line each in the order CAN, MRZ (the rest of the input), \
+            ID, date of birth, expiry). The argument forms (--can, --mrz, --id, --dob, --expiry) are for scripts \
+            only: other local users can read them via /proc. The portrait is written only with --photo.
             Every read checks authenticity: Chip Authentication (else Active Authentication) against cloning, and \
             Passive Authentication of EF.SOD against the CSCAs of --trust / --masterlist (none given: the chain is \
             reported "unknown"). One line says whether the card is genuine and why not; --json carries \
@@ -24,11 +28,21 @@ struct CardReadCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var output: OutputOptions
-    @Option(help: "CAN: 6 digits (a CCCD's is the last 6 digits of the ID number).") var can: String?
-    @Option(help: "MRZ text (lines separated by newlines or run together), or a file holding it.") var mrz: String?
-    @Option(help: "12-digit ID number (with --dob and --expiry: BAC / PACE-MRZ key).") var id: String?
-    @Option(help: "Date of birth, YYMMDD (or dd/MM/yyyy).") var dob: String?
-    @Option(help: "Date of expiry, YYMMDD (or dd/MM/yyyy, or 'khong thoi han' for no expiry).") var expiry: String?
+    @Option(help: ArgumentHelp(SecretField.can.argumentHelp(
+        "CAN: 6 digits (a CCCD's is the last 6 digits of the ID number)."))) var can: String?
+    @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp(
+        "MRZ text (lines separated by newlines or run together), or a file holding it."))) var mrz: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
+    @Option(help: ArgumentHelp(SecretField.idNumber.argumentHelp(
+        "12-digit ID number (with the dates of birth and expiry: BAC / PACE-MRZ key)."))) var id: String?
+    @Option(help: ArgumentHelp(SecretField.idNumber.fileHelp)) var idFile: String?
+    @Option(help: ArgumentHelp(SecretField.dateOfBirth.argumentHelp("Date of birth, YYMMDD (or dd/MM/yyyy).")))
+    var dob: String?
+    @Option(help: ArgumentHelp(SecretField.dateOfBirth.fileHelp)) var dobFile: String?
+    @Option(help: ArgumentHelp(SecretField.dateOfExpiry.argumentHelp(
+        "Date of expiry, YYMMDD (or dd/MM/yyyy, or 'khong thoi han' for no expiry)."))) var expiry: String?
+    @Option(help: ArgumentHelp(SecretField.dateOfExpiry.fileHelp)) var expiryFile: String?
     @Option(help: "Reader name (default: the first reader with a card).") var reader: String?
     @Option(help: "Write the portrait (JPEG / JPEG 2000 as stored on the chip) to this file.") var photo: String?
     @Option(help: "Folder of trusted CSCA certificates (PEM/DER), CRLs, master lists (default none: chain unknown).")
@@ -55,9 +69,17 @@ struct CardReadCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        let given = [can != nil, mrz != nil, id != nil].filter { $0 }.count
-        guard given == 1 else { throw ValidationError("give exactly one of --can, --mrz, or --id with --dob --expiry") }
-        if id != nil && (dob == nil || expiry == nil) { throw ValidationError("--id needs --dob and --expiry") }
+        let given = [can != nil || canFile != nil, mrz != nil || mrzFile != nil, id != nil || idFile != nil]
+            .filter { $0 }.count
+        guard given <= 1 else {
+            throw ValidationError("give one of the CAN, the MRZ, or the ID number with the dates of birth and expiry")
+        }
+        if id != nil || idFile != nil, dob == nil && dobFile == nil || expiry == nil && expiryFile == nil {
+            throw ValidationError("the ID number needs the date of birth and the date of expiry (--dob-file, --expiry)")
+        }
+        if given == 0 && !SecretInput.isTerminal {
+            throw ValidationError(SecretInput.missing(.can).message(english: !output.lang.hasPrefix("vi")))
+        }
     }
 
     func run() async throws {
@@ -69,6 +91,9 @@ struct CardReadCommand: AsyncParsableCommand {
             if let masterlist { try trustList.addMasterList(file: URL(fileURLWithPath: masterlist)) }
         } catch let error as ChipIDError {
             fail(error)
+            throw ExitCode.validationFailure
+        } catch let error as SecretInputError {
+            FileHandle.standardError.write(Data((error.message(english: !output.lang.hasPrefix("vi")) + "\n").utf8))
             throw ExitCode.validationFailure
         }
         bootstrapToolLogging()
@@ -139,7 +164,18 @@ struct CardReadCommand: AsyncParsableCommand {
         }
     }
 
+    /// The access key from the arguments, files, standard input (in that order of options) or, when none is
+    /// given, a CAN typed at the terminal without echo.
     private func accessKey() throws -> AccessKey {
+        let english = !output.lang.hasPrefix("vi")
+        var can = try SecretInput.read(.can, argument: self.can, file: canFile)
+        let mrz = try SecretInput.read(.mrz, argument: self.mrz, file: mrzFile)
+        let id = try SecretInput.read(.idNumber, argument: self.id, file: idFile)
+        let dob = try SecretInput.read(.dateOfBirth, argument: self.dob, file: dobFile)
+        let expiry = try SecretInput.read(.dateOfExpiry, argument: self.expiry, file: expiryFile)
+        if can == nil && mrz == nil && id == nil {
+            can = try SecretInput.read(.can, argument: nil, file: nil, prompt: true, english: english)
+        }
         if let can { return try AccessKey.can(digits: can) }
         if let mrz {
             var text = mrz

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import SecretInput
 import Simulation
 import SmartCard
 
@@ -36,9 +37,12 @@ struct SimulateCardCommand: ParsableCommand {
     @Option(help: "Simulate a CCCD built from this data set (JSON, Devices/cards/).") var dataset: String?
     @Option(help: "Test PKI folder for --dataset (default: the 'pki' folder next to the data set).") var pki: String?
     @Option(help: "Simulate an eMRTD from this folder of raw LDS files.") var lds: String?
-    @Option(help: ArgumentHelp("The MRZ of the --lds document (TD1 or TD3; lines separated by newlines or run "
-        + "together), or a file holding it.")) var mrz: String?
-    @Option(help: "The CAN of the --lds document (default: last 6 digits of a CCCD's ID number).") var can: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp("The MRZ of the --lds document (TD1 or TD3; lines "
+        + "separated by newlines or run together), or a file holding it."))) var mrz: String?
+    @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
+    @Option(help: ArgumentHelp(SecretField.can.argumentHelp(
+        "The CAN of the --lds document (default: last 6 digits of a CCCD's ID number)."))) var can: String?
+    @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
     @Option(help: ArgumentHelp("ATR: cccd (the real chip's, short APDUs) or extended (extended length). "
         + "Default: cccd for --dataset, extended otherwise.")) var atr: String?
     @Option(help: "Send responses longer than N bytes in pieces with 61xx / GET RESPONSE.")
@@ -60,7 +64,9 @@ struct SimulateCardCommand: ParsableCommand {
 
     func validate() throws {
         if dataset != nil && lds != nil { throw ValidationError("--dataset and --lds exclude each other") }
-        if lds != nil && mrz == nil { throw ValidationError("--lds needs --mrz (the document's MRZ)") }
+        if lds != nil && mrz == nil && mrzFile == nil {
+            throw ValidationError("--lds needs the document's MRZ (--mrz-file FILE)")
+        }
         if let atr, !["cccd", "extended"].contains(atr) { throw ValidationError("--atr is cccd or extended") }
         if let fault, CardBehaviour.Fault(rawValue: fault) == nil, emrtdFault == nil {
             throw ValidationError("--fault must be one of: \(CardBehaviour.Fault.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -140,7 +146,8 @@ extension SimulateCardCommand {
                                           variant: CCCDVariant(alterDG13AfterSigning: alterDg13, clone: clone,
                                                                chipAuthentication: !noChipAuthentication)).card
         }
-        if let lds, let mrz {
+        if let lds, let mrz = try SecretInput.read(.mrz, argument: mrz, file: mrzFile) {
+            let can = try SecretInput.read(.can, argument: can, file: canFile)
             let atrBytes = atr == "cccd" ? EMRTDCard.cccdATR : ISO7816Card.defaultATR
             return try SimulatedCCCD.make(ldsDirectory: URL(fileURLWithPath: lds), mrz: SimulatedCCCD.mrz(from: mrz),
                                           can: can, atr: atrBytes, behaviour: cardBehaviour, fault: emrtdFault).card

@@ -67,8 +67,21 @@ import Testing
 
     @Test func descriptionIsMasked() throws {
         let phone = try PhoneNumber(parsing: "0912345678")
-        #expect("\(phone)" == "091****678")
+        #expect("\(phone)" == "*******678")
         #expect(!String(reflecting: phone).contains("2345"))
+    }
+
+    /// Issue 16, item 8: a masked phone shows at most its last 3 digits (not the network prefix as well).
+    @Test func maskedShowsAtMostTheLastThreeDigits() throws {
+        for input in ["0912345678", "+84 98 765 4321", "0356789012", "0701234560"] {
+            let phone = try PhoneNumber(parsing: input)
+            let masked = phone.masked
+            #expect(masked.count == phone.national.count)
+            #expect(masked.hasSuffix(String(phone.national.suffix(3))))
+            #expect(masked.filter(\.isNumber).count <= 3, "\(masked)")
+            #expect("\(phone)" == masked)
+            #expect(!String(reflecting: phone).contains(String(phone.national.prefix(3))))
+        }
     }
 
     func code(_ input: String) -> IntakeError.Code? {

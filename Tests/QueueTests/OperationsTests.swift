@@ -13,23 +13,72 @@ final class TestClock: @unchecked Sendable {
 }
 
 @Suite struct OperationsTests {
+    /// Issue 16, item 8: a hold or cancel keeps only its reason code in clear; the free text is sealed in the
+    /// audit (the SQLite files read directly never contain it) and unsealed in the history for supervisors only.
+    @Test func holdAndCancelNotesAreSealedAndShownOnlyToSupervisors() throws {
+        let dir = TemporaryDirectory()
+        let queue = try openQueue(dir)
+        let a = sampleApplication()
+        try queue.commit(a, by: officer)
+        let holdNote = "Bà Trần Thị Bình gọi 0987654321: chờ sửa tên"
+        let cancelNote = "Công dân Lê Văn Cường chuyển hộ khẩu"
+        try queue.hold(a.id, by: supervisor, reason: .citizenRequest, note: holdNote)
+        try queue.release(a.id, by: supervisor)
+        try queue.cancel(a.id, by: supervisor, reason: .other, note: "  \(cancelNote)\n")
+        try queue.checkpoint()
+
+        let trail = try queue.auditTrail(for: a.id)
+        #expect(trail.map(\.reasonCode) == [nil, "citizenRequest", nil, "other"])
+        #expect(trail.map { $0.sealedNote != nil } == [false, true, false, true])
+        for file in [dir.database, dir.database + "-wal"] {
+            guard let bytes = FileManager.default.contents(atPath: file) else { continue }
+            for text in [holdNote, cancelNote, "0987654321", "Trần Thị Bình"] {
+                #expect(bytes.range(of: Data(text.utf8)) == nil, "\(text) in clear in \(file)")
+            }
+        }
+
+        let forSupervisor = try queue.history(a.id, as: supervisor, withNotes: true)
+        #expect(forSupervisor.map(\.note) == [nil, holdNote, nil, cancelNote])
+        let forOfficer = try queue.history(a.id, as: officer, withNotes: false)
+        #expect(forOfficer.map(\.note) == [nil, nil, nil, nil])
+        #expect(forOfficer.map(\.hasNote) == [false, true, false, true])
+        #expect(forOfficer.map(\.reasonCode) == [nil, "citizenRequest", nil, "other"])
+        do {
+            _ = try queue.history(a.id, as: officer, withNotes: true)
+            Issue.record("officers must not see notes")
+        } catch {
+            #expect(error.code == .notPermitted)
+        }
+        // An empty note is no note.
+        let b = sampleApplication()
+        try queue.commit(b, by: officer)
+        try queue.hold(b.id, by: supervisor, reason: .deviceFault, note: "   ")
+        #expect(try queue.auditTrail(for: b.id).last?.sealedNote == nil)
+        #expect(try queue.verifyAudit().isIntact)
+    }
+
     @Test func holdReleaseCancelRetryWithReasons() throws {
         let dir = TemporaryDirectory()
         let queue = try openQueue(dir)
         let a = sampleApplication()
         try queue.commit(a, by: officer)
         // Hold from captured returns to captured; from ready to ready.
-        try queue.hold(a.id, by: officer, reason: QueueReason(code: "data_correction"))
+        try queue.hold(a.id, by: officer, reason: .dataError)
         #expect(try queue.status(of: a.id) == .s(.held))
         #expect(try queue.release(a.id, by: officer) == .s(.captured))
         try queue.transition(a.id, to: .s(.ready), by: officer)
-        try queue.hold(a.id, by: officer, reason: QueueReason(code: "citizen_request"))
+        try queue.hold(a.id, by: officer, reason: .citizenRequest)
         #expect(try queue.release(a.id, by: officer) == .s(.ready))
-        do {
-            try queue.hold(a.id, by: officer, reason: QueueReason(code: " "))
-            Issue.record("a hold needs a reason")
-        } catch {
-            #expect(error.code == .reasonRequired)
+        // Reason codes are a closed set: free text is refused (it belongs in the sealed note).
+        #expect(try OperatorReason(code: " dataError") == .dataError)
+        for text in [" ", "data_correction", "Nguyễn Văn An asked to wait"] {
+            do {
+                _ = try OperatorReason(code: text)
+                Issue.record("\(text) is not a reason code")
+            } catch {
+                #expect(error.code == .unknownReason)
+                #expect(!error.reason.contains(text) || text == " ")
+            }
         }
         do {
             try queue.release(a.id, by: officer)
@@ -50,12 +99,12 @@ final class TestClock: @unchecked Sendable {
         }
         // Cancel needs a supervisor and a reason.
         do {
-            try queue.cancel(a.id, by: officer, reason: QueueReason(code: "x"))
+            try queue.cancel(a.id, by: officer, reason: .other)
             Issue.record("officers cannot cancel")
         } catch {
             #expect(error.code == .notPermitted)
         }
-        try queue.cancel(a.id, by: supervisor, reason: QueueReason(code: "citizen_withdrew", note: "đã chuyển đi"))
+        try queue.cancel(a.id, by: supervisor, reason: .citizenRequest, note: "đã chuyển đi")
         #expect(try queue.status(of: a.id) == .s(.cancelled))
         let actions = try queue.auditTrail(for: a.id).map(\.action)
         #expect(
@@ -118,7 +167,7 @@ final class TestClock: @unchecked Sendable {
         #expect(masked.idNumber == "*********512")
         #expect(masked.fullName == "N. V. A.")
         #expect(masked.dateOfBirth == "1990-**-**")
-        #expect(masked.phone == "091****678")
+        #expect(masked.phone == "*******678")
         #expect(try queue.auditTrail(for: application.id).map(\.action) == ["commit"])
         do {
             _ = try queue.show(application.id, as: officer, unmasked: true)
@@ -186,7 +235,7 @@ final class TestClock: @unchecked Sendable {
             let application = sampleApplication(commune: commune, capturedAt: at, printBytes: 100)
             try queue.commit(application, by: officer)
             if cancelled {
-                try queue.cancel(application.id, by: supervisor, reason: QueueReason(code: "withdrawn"))
+                try queue.cancel(application.id, by: supervisor, reason: .citizenRequest)
                 return
             }
             guard let final else { return }

@@ -63,7 +63,7 @@ import Testing
         try queue.commit(second, by: officer)
         // The second is live again: a third is refused; cancelling the second allows it.
         #expect(throws: QueueError.self) { try queue.commit(sampleApplication(citizen: citizen), by: officer) }
-        try queue.cancel(second.id, by: supervisor, reason: QueueReason(code: "citizen_request"))
+        try queue.cancel(second.id, by: supervisor, reason: .citizenRequest)
         try queue.commit(sampleApplication(citizen: citizen), by: officer)
         #expect(Set(try queue.priorApplications(for: citizen)) == [.rejected, .cancelled, .pending])
     }
@@ -107,14 +107,14 @@ import Testing
         let application = sampleApplication()
         try queue.commit(application, by: officer)
         try queue.transition(application.id, to: .s(.ready), by: officer)
-        try queue.hold(application.id, by: officer, reason: QueueReason(code: "data_correction", note: "sai tên"))
+        try queue.hold(application.id, by: officer, reason: .dataError, note: "sai tên")
         try queue.release(application.id, by: officer)
         let verification = try queue.verifyAudit()
         #expect(verification.isIntact)
         #expect(verification.entries == 4)
         let trail = try queue.auditTrail(for: application.id)
         #expect(trail.map(\.action) == ["commit", "transition", "hold", "release"])
-        #expect(trail[2].reasonCode == "data_correction")
+        #expect(trail[2].reasonCode == "dataError")
         #expect(try queue.auditNote(trail[2], as: supervisor) == "sai tên")
         #expect(throws: QueueError.self) { try queue.auditNote(trail[2], as: officer) }
 

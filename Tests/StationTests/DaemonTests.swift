@@ -104,7 +104,7 @@ struct DaemonTests {
         let operators = [TestGroups.socket, TestGroups.operators]
         #expect(try daemon.curl("GET", "/v1/status", asGroups: operators).0 == 200)
         let (hold, holdBody) = try daemon.curl(
-            "POST", "/v1/queue/\(id)/hold", body: #"{"reason":"check"}"#, asGroups: operators)
+            "POST", "/v1/queue/\(id)/hold", body: #"{"reason":"dataError"}"#, asGroups: operators)
         #expect(hold == 403)
         #expect(errorCode(holdBody) == ControlErrorCode.forbidden)
         #expect(try daemon.curl("POST", "/v1/export", body: "{}", asGroups: operators).0 == 403)
@@ -116,7 +116,7 @@ struct DaemonTests {
         // Supervisors may hold (unknown id → the queue's 404, not 403).
         let supervisors = [TestGroups.socket, TestGroups.supervisors]
         let (supervisorHold, supervisorBody) = try daemon.curl(
-            "POST", "/v1/queue/\(id)/hold", body: #"{"reason":"check"}"#, asGroups: supervisors)
+            "POST", "/v1/queue/\(id)/hold", body: #"{"reason":"dataError"}"#, asGroups: supervisors)
         #expect(supervisorHold == 404)
         #expect(errorCode(supervisorBody) == "queue.not_found")
         // stationctl as an outsider: exit 3 with the Vietnamese message.

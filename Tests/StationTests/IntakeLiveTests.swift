@@ -111,14 +111,14 @@ struct IntakeLiveTests {
 
         // Queue operations.
         #expect(
-            try daemon.stationctl(["queue", "hold", id, "--reason", "citizen_request"]).output.contains(
+            try daemon.stationctl(["queue", "hold", id, "--reason", "citizenRequest"]).output.contains(
                 "held/"))
         #expect(try daemon.stationctl(["queue", "release", id]).output.contains("captured/"))
         let retry = try daemon.stationctl(["queue", "retry", id])
         #expect(retry.status == 5)
         #expect(retry.output.contains("queue.illegal_transition"))
         #expect(
-            try daemon.stationctl(["queue", "cancel", id, "--reason", "duplicate_visit"]).output.contains(
+            try daemon.stationctl(["queue", "cancel", id, "--reason", "duplicate"]).output.contains(
                 "cancelled/"))
         let status = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
         #expect(((status["queue"] as? [String: Any])?["byState"] as? [String: Int])?["cancelled"] == 1)

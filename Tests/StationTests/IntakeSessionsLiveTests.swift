@@ -71,7 +71,7 @@ struct IntakeSessionsLiveTests {
                 #expect(committedIDs.insert(id).inserted)
                 commits += 1
                 // The supervisor (root) cancels it so the same citizen may be taken again.
-                let cancelled = try daemon.stationctl(["queue", "cancel", id, "--reason", "training"])
+                let cancelled = try daemon.stationctl(["queue", "cancel", id, "--reason", "other"])
                 #expect(cancelled.status == 0, "\(cancelled.output)")
             case 1, 2, 3:
                 let abandoned = try client.request("DELETE", "/v1/intake/\(session.id)")

@@ -53,7 +53,7 @@ struct OperatorIdentityTests {
         let page = try ControlJSON.decoder().decode(
             QueuePageWire.self, from: Data(try daemon.stationctl(["queue", "ls", "--json"]).output.utf8))
         #expect(page.items.first { $0.id == first }?.operatorID == "nobody")
-        #expect(try daemon.stationctl(["queue", "cancel", first, "--reason", "training"]).status == 0)
+        #expect(try daemon.stationctl(["queue", "cancel", first, "--reason", "other"]).status == 0)
 
         // A supervisor (root) on behalf of an operator: recorded under the operator, audited as on behalf.
         let onBehalf = try daemon.stationctl(intake + ["--operator-id", "op-7"], timeout: 90)

@@ -70,8 +70,8 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible,
     /// International form `+84912345678`.
     public var international: String { "+84" + national.dropFirst() }
 
-    /// Masked form `091****678`.
-    public var masked: String { national.prefix(3) + "****" + national.suffix(3) }
+    /// Masked form `*******678`: at most the last 3 digits show (the network prefix would narrow the number too).
+    public var masked: String { String(repeating: "*", count: national.count - 3) + national.suffix(3) }
 
     public var description: String { masked }
     public var customMirror: Mirror { Mirror(self, children: ["masked": masked]) }

@@ -16,7 +16,7 @@ struct QueueRoutes {
             let body = try await Body.decode(QueueActionRequest.self, request, core)
             let reason = try Self.reason(body)
             return try await act(context) { queue, id, actor in
-                try queue.hold(id, by: actor, reason: reason)
+                try queue.hold(id, by: actor, reason: reason, note: body.note)
             }
         }
         router.post("/v1/queue/:id/release") { _, context in
@@ -28,7 +28,7 @@ struct QueueRoutes {
             let body = try await Body.decode(QueueActionRequest.self, request, core)
             let reason = try Self.reason(body)
             return try await act(context) { queue, id, actor in
-                try queue.cancel(id, by: actor, reason: reason)
+                try queue.cancel(id, by: actor, reason: reason, note: body.note)
             }
         }
         router.post("/v1/queue/:id/retry") { _, context in
@@ -37,14 +37,24 @@ struct QueueRoutes {
         }
     }
 
-    static func reason(_ body: QueueActionRequest) throws(APIError) -> QueueReason {
+    /// The reason code of a hold or cancel: required, one of `OperatorReason` (422 otherwise, naming the codes;
+    /// the text given is never echoed back or kept in clear).
+    static func reason(_ body: QueueActionRequest) throws(APIError) -> OperatorReason {
+        let codes = OperatorReason.allCases.map(\.rawValue).joined(separator: ", ")
         guard let code = body.reason, !code.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(
                 .unprocessableContent, code: QueueError.Code.reasonRequired.rawValue,
-                vi: "Cần ghi mã lý do.",
-                en: "A reason code is required.")
+                vi: "Cần ghi mã lý do (\(codes)).",
+                en: "A reason code is required (\(codes)).")
         }
-        return QueueReason(code: code, note: body.note)
+        do {
+            return try OperatorReason(code: code)
+        } catch {
+            throw APIError(
+                .unprocessableContent, code: QueueError.Code.unknownReason.rawValue,
+                vi: "Mã lý do phải là một trong: \(codes). Ghi nội dung tự do vào \"note\" (được mã hóa).",
+                en: "The reason code must be one of: \(codes). Free text goes in \"note\" (stored sealed).")
+        }
     }
 
     private func list(_ request: Request, _ context: StationRequestContext) async throws -> Response {
@@ -104,13 +114,21 @@ struct QueueRoutes {
         let unmasked = request.uri.queryParameters.get("unmasked") == "true"
         if unmasked { try context.require(.supervisor) }
         let actor = Self.actor(context)
-        let view = try await storeCall { try $0.show(id, as: actor, unmasked: unmasked) }
+        let (view, history) = try await storeCall { queue in
+            let view = try queue.show(id, as: actor, unmasked: unmasked)
+            return (view, try queue.history(id, as: actor, withNotes: unmasked))
+        }
         return JSONResponse.make(
             ApplicationDetailWire(
                 item: Self.wire(view.item), unmasked: view.unmasked, idNumber: view.idNumber,
                 fullName: view.fullName, dateOfBirth: view.dateOfBirth, phone: view.phone,
                 fingerprints: view.fingerprints, authenticity: view.authenticity.rawValue,
-                priorityGroup: view.priorityGroup?.rawValue, placeName: view.placeName))
+                priorityGroup: view.priorityGroup?.rawValue, placeName: view.placeName,
+                history: history.map {
+                    HistoryLineWire(
+                        at: $0.at, actor: $0.actor, action: $0.action, from: $0.from, to: $0.to,
+                        reason: $0.reasonCode, hasNote: $0.hasNote, note: $0.note)
+                }))
     }
 
     private func act(
@@ -146,7 +164,7 @@ struct QueueRoutes {
             case .notFound: .notFound
             case .illegalTransition, .duplicate, .purged: .conflict
             case .notPermitted: .forbidden
-            case .reasonRequired: .unprocessableContent
+            case .reasonRequired, .unknownReason: .unprocessableContent
             case .diskFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .storeDamaged, .storeMissing: .serviceUnavailable
             default: .internalServerError
@@ -159,6 +177,7 @@ struct QueueRoutes {
             case .purged: "Dữ liệu hồ sơ đã được xóa theo thời hạn lưu trữ."
             case .notPermitted: "Cần quyền cán bộ giám sát."
             case .reasonRequired: "Cần ghi mã lý do."
+            case .unknownReason: "Mã lý do không hợp lệ."
             case .diskFull:
                 if let short = error.shortfall {
                     "Ổ đĩa chứa kho hồ sơ (\(short.directory)) còn \(short.freeBytes >> 20) MiB, cần ít nhất "

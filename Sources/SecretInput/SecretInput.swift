@@ -1,0 +1,215 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A secret or personal value a command-line tool needs (a CAN, an MRZ, an ID number, a date of birth, a phone
+/// number, a free-text note), and how to ask for it.
+///
+/// Arguments are readable by every local user through `/proc/PID/cmdline` (and `ps`), so each such value can come
+/// from `--NAME-file PATH`, `--NAME-file -` (standard input) or a prompt on the terminal; the argument form
+/// `--NAME VALUE` stays for scripts and says so in its help.
+public struct SecretField: Sendable, Hashable {
+    /// The option's long name without dashes: `can` gives `--can` and `--can-file`.
+    public let option: String
+    /// The prompt, Vietnamese.
+    public let vi: String
+    /// The prompt, English.
+    public let en: String
+    /// Typed characters are not shown (a CAN).
+    public let hidden: Bool
+    /// The value may span lines (an MRZ): a file or standard input is read whole, not one line.
+    public let multiline: Bool
+
+    /// Creates a field.
+    public init(option: String, vi: String, en: String, hidden: Bool = false, multiline: Bool = false) {
+        self.option = option
+        self.vi = vi
+        self.en = en
+        self.hidden = hidden
+        self.multiline = multiline
+    }
+
+    /// Help for the argument form: what it is, and the warning that other users can read it.
+    public func argumentHelp(_ what: String) -> String {
+        "\(what) Visible to other local users via /proc; prefer --\(option)-file."
+    }
+
+    /// Help for the file form.
+    public var fileHelp: String {
+        "Read the \(option) from this file, or from standard input with '-' (one line each, in option order"
+            + (multiline ? "; the whole input for this value" : "") + ")."
+    }
+}
+
+/// Why a secret value could not be read. Stable codes; messages in Vietnamese and English; never the value.
+public struct SecretInputError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Stable codes.
+    public enum Code: String, Sendable, Hashable {
+        /// Both `--NAME` and `--NAME-file` were given.
+        case bothForms = "input.both_forms"
+        /// The file could not be read.
+        case unreadable = "input.unreadable"
+        /// The file or standard input held nothing.
+        case empty = "input.empty"
+        /// Not given, and standard input is not a terminal to ask on.
+        case missing = "input.missing"
+    }
+
+    /// The code.
+    public let code: Code
+    /// The option concerned (without dashes).
+    public let option: String
+    /// Vietnamese message.
+    public let vi: String
+    /// English message.
+    public let en: String
+
+    /// The message in the chosen language, with the code.
+    public func message(english: Bool) -> String { (english ? en : vi) + " [\(code.rawValue)]" }
+
+    public var description: String { message(english: true) }
+}
+
+/// The one place tools read a secret or personal value: the argument, a file, standard input (`-`) or a prompt.
+///
+/// Values read from standard input come one line each in the order the tool reads them (documented in its
+/// help), except a multi-line value, which takes the rest of the input. A prompt is shown only when standard
+/// input is a terminal; a hidden field turns echo off while it is typed (and back on if the tool is
+/// interrupted).
+public enum SecretInput {
+    /// Reads `field`: from `argument` if given, else from `file` (`-` = standard input; when that is a terminal, as
+    /// a prompt), else, when `prompt` is true and standard input is a terminal, by asking. Returns nil when nothing was given and `prompt` is false.
+    /// Throws `input.missing` when `prompt` is true but there is no terminal to ask on.
+    public static func read(
+        _ field: SecretField, argument: String?, file: String?, prompt: Bool = false, english: Bool = false
+    ) throws(SecretInputError) -> String? {
+        if argument != nil && file != nil {
+            throw SecretInputError(
+                code: .bothForms, option: field.option,
+                vi: "Chỉ dùng một trong --\(field.option) và --\(field.option)-file.",
+                en: "Give either --\(field.option) or --\(field.option)-file, not both.")
+        }
+        if let argument { return argument }
+        if let file {
+            let text: String
+            if file == "-" && isTerminal && !field.multiline {
+                // Standard input is the terminal itself: ask properly (a prompt, and no echo for a hidden field).
+                text = ask(english ? field.en : field.vi, hidden: field.hidden) ?? ""
+            } else if file == "-" {
+                text = field.multiline ? readAllStandardInput() : (readLine(strippingNewline: true) ?? "")
+            } else {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw SecretInputError(
+                        code: .unreadable, option: field.option,
+                        vi: "Không đọc được tệp của --\(field.option)-file (\(file)).",
+                        en: "Cannot read the file given to --\(field.option)-file (\(file)).")
+                }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else {
+                throw SecretInputError(
+                    code: .empty, option: field.option,
+                    vi: "--\(field.option)-file không có giá trị (\(file == "-" ? "đầu vào chuẩn" : file)).",
+                    en: "--\(field.option)-file holds no value (\(file == "-" ? "standard input" : file)).")
+            }
+            return value
+        }
+        guard prompt else { return nil }
+        guard isTerminal else { throw missing(field) }
+        let value = ask(english ? field.en : field.vi, hidden: field.hidden)
+        guard let value, !value.isEmpty else {
+            throw SecretInputError(
+                code: .empty, option: field.option, vi: "Chưa nhập \(field.vi).", en: "No \(field.en) entered.")
+        }
+        return value
+    }
+
+    /// Whether a prompt can be shown: standard input is a terminal.
+    public static var isTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// The error for a value that is needed, not given and cannot be asked for.
+    public static func missing(_ field: SecretField) -> SecretInputError {
+        SecretInputError(
+            code: .missing, option: field.option,
+            vi: "Thiếu \(field.vi): dùng --\(field.option)-file TỆP, hoặc --\(field.option)-file - để đọc từ đầu vào "
+                + "chuẩn.",
+            en: "\(field.en) missing: give --\(field.option)-file FILE, or --\(field.option)-file - to read it "
+                + "from standard input.")
+    }
+
+    /// Shows `prompt` on standard error and reads one line from the terminal; echo off when `hidden`.
+    private static func ask(_ prompt: String, hidden: Bool) -> String? {
+        var saved = termios()
+        let quiet = hidden && tcgetattr(STDIN_FILENO, &saved) == 0
+        if quiet {
+            EchoGuard.install(saved)
+            var silent = saved
+            silent.c_lflag &= ~tcflag_t(ECHO | ECHONL)
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        }
+        // Echo is off before the prompt shows, so nothing typed after the prompt is ever echoed.
+        FileHandle.standardError.write(Data("\(prompt): ".utf8))
+        let line = readLine(strippingNewline: true)
+        if quiet {
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved)  // not FLUSH: keep what was typed ahead for the next prompt
+            EchoGuard.remove()
+        }
+        // The terminal echoed no Enter (hidden), or the prompt went elsewhere (a log): end the prompt's line.
+        if quiet || isatty(STDERR_FILENO) != 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+        return line?.trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func readAllStandardInput() -> String {
+        var lines: [String] = []
+        while let line = readLine(strippingNewline: false) { lines.append(line) }
+        return lines.joined()
+    }
+}
+
+/// Restores the terminal's echo if the tool is interrupted (Ctrl-C, SIGTERM) while a hidden value is typed.
+private enum EchoGuard {
+    nonisolated(unsafe) static var saved = termios()
+    nonisolated(unsafe) static var previous: [Int32: sighandler_t?] = [:]
+    static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+    static func install(_ state: termios) {
+        saved = state
+        for number in signals {
+            previous[number] = signal(number) { number in
+                tcsetattr(STDIN_FILENO, TCSAFLUSH, &EchoGuard.saved)
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+        }
+    }
+
+    static func remove() {
+        for number in signals { signal(number, previous[number] ?? SIG_DFL) }
+        previous.removeAll()
+    }
+}
+
+extension SecretField {
+    /// The card access number printed on the card (a CCCD's: the last 6 digits of the ID number). Never echoed.
+    public static let can = SecretField(
+        option: "can", vi: "CAN (6 số cuối số định danh)", en: "CAN (last 6 digits of the ID number)", hidden: true)
+    /// The machine-readable zone (TD1: three lines).
+    public static let mrz = SecretField(option: "mrz", vi: "MRZ", en: "MRZ", multiline: true)
+    /// The 12-digit ID number.
+    public static let idNumber = SecretField(option: "id", vi: "Số định danh (12 số)", en: "ID number (12 digits)")
+    /// The date of birth.
+    public static let dateOfBirth = SecretField(option: "dob", vi: "Ngày sinh (YYMMDD)", en: "Date of birth (YYMMDD)")
+    /// The card's date of expiry (part of the MRZ key).
+    public static let dateOfExpiry = SecretField(
+        option: "expiry", vi: "Ngày hết hạn (YYMMDD)", en: "Date of expiry (YYMMDD)")
+    /// The citizen's mobile number.
+    public static let phone = SecretField(option: "phone", vi: "Số điện thoại di động", en: "Mobile number")
+    /// A free-text note on a hold or cancel (stored sealed).
+    public static let note = SecretField(option: "note", vi: "Ghi chú", en: "Note")
+    /// A supervisor's free-text reason for accepting an overridable authenticity verdict (stored sealed).
+    public static let overrideReason = SecretField(
+        option: "override-reason", vi: "Lý do chấp nhận kết quả xác thực", en: "Reason for the override")
+}
