@@ -11,9 +11,9 @@ public struct PassiveAuthenticationVerdict: Sendable, Hashable {
         /// Trust anchors are configured and no configured CSCA vouches for the DS: none is its issuer, or the
         /// issuer's key does not verify the DS certificate. `chainReason` says which.
         case untrusted
-        /// The DS fails a check of its own under the validity model in force (expired, not yet valid, signed
-        /// outside its validity), or its CSCA revoked it or was not valid: `chainReasonCode` says which. Never
-        /// genuine, whether anchors are installed or not.
+        /// A configured CSCA issued the DS, but the DS fails a check of its own under the validity model in force
+        /// (expired, not yet valid, signed outside its validity), or its CSCA revoked it or was not valid:
+        /// `chainReasonCode` says which. Never genuine.
         case invalid
         /// No trust anchor is configured at all, so the chain was not checked (normal for CCCDs until the
         /// authority provides the Vietnamese CSCA, which is not published).
@@ -177,11 +177,9 @@ public enum PassiveAuthentication {
         }
         if trustList.isEmpty {
             reason = "no trust anchor configured (the issuing CSCA is not available): chain not checked"
-            if let failure = signerFailure {
-                chain = .invalid
-                code = failure.0
-                reason = failure.1 + "; no trust anchor configured"
-            }
+            // Without an anchor the DS is whatever the SOD says it is: its validity proves nothing either way, so
+            // the chain stays "unknown"; the finding is still named for the technician.
+            if let failure = signerFailure { reason += " (also: \(failure.1))" }
         } else {
             let (named, signing) = trustList.issuers(of: ds)
             // The CSCA must have been valid when it issued the DS, and under the check-time model also now.
