@@ -235,7 +235,8 @@ struct CardReadCommand: AsyncParsableCommand {
         if let photoWritten { print(output.text("Ảnh chân dung đã lưu", "Portrait saved") + ": \(photoWritten)") }
         if case .unreadable(let problem) = read.portrait {
             print(output.text("Ảnh chân dung", "Portrait") + ": "
-                  + output.text("không đọc được (\(problem.detail)); danh tính vẫn hợp lệ, mã băm DG2 vẫn được kiểm tra",
+                  + output.text("không đọc được (\(problem.detail)); danh tính vẫn hợp lệ, "
+                                    + "mã băm DG2 vẫn được kiểm tra",
                                 "unreadable (\(problem.detail)); the identity stands, DG2's hash is still checked"))
         }
     }

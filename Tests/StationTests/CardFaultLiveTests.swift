@@ -126,7 +126,8 @@ struct CardFaultLiveTests {
             #expect(elapsed < Self.deadline + 2, "\(fault): \(elapsed) s")
             #expect(failed.status == 502, "\(fault): \(failed.status)")
             let code = failed.error?.code ?? ""
-            #expect(Self.expectedCodes(fault).contains(code), "\(fault): \(String(decoding: failed.body, as: UTF8.self))")
+            let answer = String(decoding: failed.body, as: UTF8.self)
+            #expect(Self.expectedCodes(fault).contains(code), "\(fault): \(answer)")
             let good = try startCard()
             defer { good.stop() }
             let read = try bounded(30, "intake card read after \(fault)") {
@@ -210,7 +211,8 @@ struct CardFaultLiveTests {
             let failed = try client.request("POST", "/v1/intake/\(session.id)/card", body: body)
             #expect(failed.status == 502)
             #expect(failed.error?.code == "chip.malformed_file")
-            #expect(failed.error?.detail?.hasPrefix("DG13: ") == true, "\(String(decoding: failed.body, as: UTF8.self))")
+            let answer = String(decoding: failed.body, as: UTF8.self)
+            #expect(failed.error?.detail?.hasPrefix("DG13: ") == true, "\(answer)")
             _ = try client.request("DELETE", "/v1/intake/\(session.id)")
         }
         do {
