@@ -214,6 +214,11 @@ struct CardFaultLiveTests {
             let answer = String(decoding: failed.body, as: UTF8.self)
             #expect(failed.error?.detail?.hasPrefix("DG13: ") == true, "\(answer)")
             _ = try client.request("DELETE", "/v1/intake/\(session.id)")
+            // stationctl: the operator's line, then the technician's line naming the file.
+            let verify = try daemon.stationctl(["verify", "--can", can, "--reader", reader, "--lang", "en"])
+            #expect(verify.status != 0)
+            #expect(verify.output.contains("[chip.malformed_file]"), "\(verify.output)")
+            #expect(verify.output.contains("Technical detail: DG13: "), "\(verify.output)")
         }
         do {
             let card = try startCard(["--malformed", "dg2"])
