@@ -53,6 +53,23 @@ public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
     public var underlying: String?
     /// The smart-card layer's error, passed through unchanged, when the transport threw one.
     public var smartCardError: SmartCardError?
+    /// The file the error is about (a file that does not parse, is missing or was refused), when there is one.
+    public var file: LDSFile?
+
+    /// For technicians and `detail` fields: which file and why, e.g. `DG2: facial information block length too
+    /// small`. Never personal data (reasons name structures, lengths and tags, not values).
+    public var detail: String {
+        guard let file else { return reason }
+        let name = file.description
+        return reason.hasPrefix(name) ? reason : "\(name): \(reason)"
+    }
+
+    /// The same error, about `file` (kept when already set).
+    public func about(_ file: LDSFile) -> ChipIDError {
+        var copy = self
+        if copy.file == nil { copy.file = file }
+        return copy
+    }
 
     /// Builds an error.
     public init(_ code: Code, _ reason: String, status: StatusWord? = nil, attemptsLeft: Int? = nil,
@@ -76,7 +93,9 @@ public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
         case .badMAC, .smMalformed, .sessionClosed:
             return "Phiên bảo mật với chip bị lỗi: đọc lại thẻ. (Secure session error: read the card again.)"
         case .fileMissing: return "Chip thiếu tệp dữ liệu cần thiết. (A required file is missing on the chip.)"
-        case .malformedFile: return "Dữ liệu trên chip không hợp lệ. (Chip data is malformed.)"
+        case .malformedFile:
+            let name = file.map { " (\($0))" } ?? ""
+            return "Dữ liệu trên chip không hợp lệ\(name). (Chip data is malformed\(name).)"
         case .chipAuthenticationFailed:
             return "Chip không xác thực được: có thể là thẻ giả. (Chip authentication failed.)"
         case .invalidAccessKey: return "Thông tin nhập không hợp lệ. (Invalid access key input.)"
@@ -85,7 +104,7 @@ public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "\(code.rawValue): \(reason)"
+        var text = "\(code.rawValue): \(detail)"
         if let status { text += " [SW \(status)]" }
         if let attemptsLeft { text += " [attempts left \(attemptsLeft)]" }
         if let underlying { text += " [\(underlying)]" }

@@ -23,7 +23,7 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var com: EFCOM?
     /// DG1 (required).
     public var dg1: DG1
-    /// DG2 face, when read.
+    /// DG2 face, when read and decoded.
     public var dg2: DG2?
     /// DG13 citizen data, when read.
     public var dg13: CitizenInfo?
@@ -39,6 +39,16 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var authenticity: AuthenticityVerdict? = nil
     /// Where the time went (for technicians and benchmarks; no personal data).
     public var timings = ReadTimings()
+    /// Why DG2 was read but could not be decoded (its bytes are still in `files`, so Passive Authentication covers
+    /// them): the identity stands without the portrait.
+    public var portraitError: ChipIDError? = nil
+
+    /// What became of the portrait.
+    public var portrait: PortraitStatus {
+        if dg2 != nil { return .present }
+        if let portraitError { return .unreadable(portraitError) }
+        return .notRead
+    }
 
     /// Raw DG14 (Chip Authentication infos), when read.
     public var dg14: [UInt8]? { files[.dg(14)]?.bytes }
@@ -51,6 +61,25 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var description: String {
         "ChipRead(\(accessProtocol), files \(files.keys.sorted().map(\.description)), missing \(missingFiles), "
             + "\(mismatches.count) mismatch(es), \(apduCount) APDUs)"
+    }
+}
+
+/// The portrait (DG2) of a read.
+public enum PortraitStatus: Sendable, Hashable {
+    /// Decoded: `ChipRead.dg2` has it.
+    case present
+    /// Read, but it does not decode: the error names the file and why (no image bytes).
+    case unreadable(ChipIDError)
+    /// Not asked for, or not on the card.
+    case notRead
+
+    /// `present`, `unreadable` or `notRead` (wire and JSON value).
+    public var name: String {
+        switch self {
+        case .present: "present"
+        case .unreadable: "unreadable"
+        case .notRead: "notRead"
+        }
     }
 }
 
@@ -156,10 +185,15 @@ public struct ChipReader: Sendable {
         var cloneCheck: CloneCheck?
         for file in authentication == nil ? files : Self.chipAuthenticationFirst(files) {
             if let listed = com?.dataGroups, case .dg = file, !listed.contains(file) { continue }
-            do {
-                let bytes = try await reader.read(file, progress: progress)
+            do throws(ChipIDError) {
+                let bytes: LDSFileBytes
+                do {
+                    bytes = try await reader.read(file, progress: progress)
+                } catch { throw Self.named(error, file) }
                 rawFiles[file] = bytes
-                if file == .com { com = try EFCOM(bytes.bytes) }
+                if file == .com {
+                    do { com = try EFCOM(bytes.bytes) } catch { throw error.about(.com) }
+                }
                 if file == .dg(14), let options = authentication, options.chipAuthentication {
                     let caStarted = ContinuousClock.now
                     cloneCheck = await ChipAuthenticator.chipAuthentication(
@@ -177,11 +211,21 @@ public struct ChipReader: Sendable {
             }
         }
         timings.files = ReadTimings.since(filesStarted) - timings.cloneCheck
-        guard let dg1Bytes = rawFiles[.dg(1)] else { throw ChipIDError(.fileMissing, "DG1 was not read") }
-        let dg1 = try DG1(dg1Bytes.bytes)
-        let dg2 = try rawFiles[.dg(2)].map { (file) throws(ChipIDError) -> DG2 in try DG2(file.bytes) }
-        let dg13 = try rawFiles[.dg(13)].map { (file) throws(ChipIDError) -> CitizenInfo in
-            try CitizenInfo(file.bytes)
+        guard let dg1Bytes = rawFiles[.dg(1)] else {
+            throw ChipIDError(.fileMissing, "DG1 was not read").about(.dg(1))
+        }
+        let dg1: DG1
+        do { dg1 = try DG1(dg1Bytes.bytes) } catch { throw error.about(.dg(1)) }
+        // A portrait that does not decode is not fatal: the identity is in DG1/DG13, and DG2's bytes stay in the
+        // files Passive Authentication hashes.
+        var dg2: DG2?
+        var portraitError: ChipIDError?
+        if let file = rawFiles[.dg(2)] {
+            do { dg2 = try DG2(file.bytes) } catch { portraitError = error.about(.dg(2)) }
+        }
+        var dg13: CitizenInfo?
+        if let file = rawFiles[.dg(13)] {
+            do { dg13 = try CitizenInfo(file.bytes) } catch { throw error.about(.dg(13)) }
         }
         let mismatches = dg13.map { DataMismatch.crossCheck(mrz: dg1.mrz, citizen: $0) } ?? []
         var authenticity: AuthenticityVerdict?
@@ -191,7 +235,12 @@ public struct ChipReader: Sendable {
         timings.total = ReadTimings.since(started)
         return ChipRead(accessProtocol: accessProtocol, com: com, dg1: dg1, dg2: dg2, dg13: dg13, files: rawFiles,
                         missingFiles: missing, mismatches: mismatches, apduCount: await counter.count,
-                        authenticity: authenticity, timings: timings)
+                        authenticity: authenticity, timings: timings, portraitError: portraitError)
+    }
+
+    /// A file error names its file (malformed, missing, refused); transport errors stay as they are.
+    private static func named(_ error: ChipIDError, _ file: LDSFile) -> ChipIDError {
+        [.malformedFile, .fileMissing, .cardRefused, .unsupported].contains(error.code) ? error.about(file) : error
     }
 
     /// AA when CA did not pass and could not, then PA over everything read.
@@ -215,7 +264,7 @@ public struct ChipReader: Sendable {
                                                            trustList: options.trustList)
             return AuthenticityVerdict(passive: passive, passiveError: nil, cloneCheck: check)
         } catch {
-            return AuthenticityVerdict(passive: nil, passiveError: error.description, cloneCheck: check)
+            return AuthenticityVerdict(passive: nil, passiveError: error.about(.sod).description, cloneCheck: check)
         }
     }
 

@@ -1,4 +1,5 @@
-/// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.
+/// The body of every error response: `{"error": {"code": "...", "message": "...", "detail": "..."}}` (`detail`
+/// only where there is one).
 ///
 /// `code` is stable (clients compare it); `message` is in the language asked for with `Accept-Language`
 /// (`vi` by default, `en`). Messages never contain personal data.
@@ -6,8 +7,8 @@ public struct ControlErrorBody: Codable, Sendable, Hashable {
     /// The error.
     public var error: ControlErrorDetail
     /// Creates a body.
-    public init(code: String, message: String) {
-        error = ControlErrorDetail(code: code, message: message)
+    public init(code: String, message: String, detail: String? = nil) {
+        error = ControlErrorDetail(code: code, message: message, detail: detail)
     }
 }
 
@@ -17,10 +18,14 @@ public struct ControlErrorDetail: Codable, Sendable, Hashable {
     public var code: String
     /// Human message in the requested language.
     public var message: String
+    /// For technicians (English, either language): which file or field and why, e.g. `DG2: facial information
+    /// block length too small`. Never personal data.
+    public var detail: String?
     /// Creates an error.
-    public init(code: String, message: String) {
+    public init(code: String, message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
     }
 }
 

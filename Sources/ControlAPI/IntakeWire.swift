@@ -24,6 +24,12 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     public var fingers: [Int]
     /// A live portrait is attached.
     public var portrait: Bool
+    /// The chip's portrait (DG2) once the card is read: `present`, `unreadable` (the identity stands, the portrait
+    /// does not decode; `chipPortraitProblem` says which file and why) or `notRead`.
+    public var chipPortrait: String?
+    /// For technicians, with `chipPortrait: "unreadable"`: e.g. `DG2: facial information block length too small`.
+    /// Never personal data or image bytes.
+    public var chipPortraitProblem: String?
     /// Validation problems of the current review (nil before review).
     public var problems: [ValidationProblem]?
     /// Why it was abandoned.

@@ -9,6 +9,16 @@ import Logging
 /// names), so callers see whole responses. Every PC/SC failure becomes a `SmartCardError`; after
 /// `smartcard.card_reset` call `reconnect()`; after `.card_removed` or `.no_service` the connection is dead and a new
 /// one must be opened when a card is back.
+///
+/// **Deadlines.** Every call that reaches PC/SC (connect, transmit, transaction begin and end, reconnect, status,
+/// disconnect) runs on the connection's thread under `transmitTimeout`. pcsc-lite cannot interrupt a call in
+/// progress (`SCardCancel` only wakes `SCardGetStatusChange`; a stuck `SCardTransmit` holds its context's lock, so
+/// even releasing that context from another thread would block), so when a call overruns its deadline the caller
+/// gets `smartcard.card_unresponsive` and the connection is **abandoned**: its context and thread are left to the
+/// stuck call, every later call fails at once (ending a transaction and disconnecting return at once), and when the
+/// stuck call finally returns (the card is pulled, pcscd gives up) the thread resets the card, releases the handle
+/// (and with it any transaction lock), releases the context and ends. A new connection gets a new context and
+/// thread, so the reader is usable again for the next card.
 public final class CardConnection: CardTransport, @unchecked Sendable {
     /// The reader this connection is in.
     public let reader: String
@@ -17,11 +27,12 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     private var handle: SCARDHANDLE
     private var activeProtocol: DWORD
     private var isClosed = false
-    private var isStuck = false
+    /// Set when a call overran its deadline: the context and thread belong to the stuck call from then on.
+    private var isAbandoned = false
     private let share: ShareMode
-    /// How long one exchange with the card may take before the caller gets `smartcard.card_unresponsive`. A
-    /// reader driver that never returns (a mute card behind some drivers) then costs the caller this long, not
-    /// forever; the connection refuses further commands until the stuck exchange has returned.
+    /// How long one call (an exchange with the card, a transaction's begin or end, a reconnect, a disconnect) may
+    /// take before the caller gets `smartcard.card_unresponsive`. A reader driver that never returns (a mute card
+    /// behind some drivers) then costs the caller this long, not forever; the connection is abandoned then.
     public let transmitTimeout: Double
     private let logger = Logger(label: "station.smartcard")
     private var currentATR: ATR?
@@ -44,20 +55,25 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
 
     static func open(reader: String, share: ShareMode, protocols: CardProtocols,
                      transmitTimeout: Double) async throws -> CardConnection {
-        let context = try await PCSCContext.establish(name: "pcsc.card")
-        do {
-            let connection = try await context.thread.run { () throws -> CardConnection in
-                var handle: SCARDHANDLE = 0
-                var active: DWORD = 0
-                let status = SCardConnect(context.handle, reader, share.pcscValue, DWORD(protocols.rawValue),
-                                          &handle, &active)
-                guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardConnect") }
-                let connection = CardConnection(reader: reader, context: context, handle: handle,
-                                                activeProtocol: active, share: share, transmitTimeout: transmitTimeout)
-                connection.refreshBlocking()
-                return connection
-            }
+        let context = try await PCSCContext.establish(name: "pcsc.card", timeout: transmitTimeout)
+        let timeout = SmartCardError(.cardUnresponsive,
+                                     reason: "SCardConnect did not return within \(transmitTimeout) s")
+        // A connect that overruns the deadline leaves the context to it: released (and the thread ended) once it
+        // returns; a connection made after the caller gave up is dropped, and its deinit disconnects it.
+        let pending = context.thread.start(timeout: transmitTimeout, onTimeout: timeout,
+                                           timedOut: { context.release() }) { () throws -> CardConnection in
+            var handle: SCARDHANDLE = 0
+            var active: DWORD = 0
+            let status = SCardConnect(context.handle, reader, share.pcscValue, DWORD(protocols.rawValue),
+                                      &handle, &active)
+            guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardConnect") }
+            let connection = CardConnection(reader: reader, context: context, handle: handle,
+                                            activeProtocol: active, share: share, transmitTimeout: transmitTimeout)
+            connection.refreshBlocking()
             return connection
+        }
+        do {
+            return try await pending.value()
         } catch {
             context.release()
             throw error
@@ -65,7 +81,7 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     }
 
     deinit {
-        if !isClosed {
+        if !isClosed && !isAbandoned {
             let handle = handle
             context.thread.enqueue { _ = SCardDisconnect(handle, DWORD(SCARD_LEAVE_CARD)) }
         }
@@ -183,30 +199,51 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     /// Queues a command on the connection's thread and returns at once: the thread starts it as soon as the
     /// commands queued before it are answered, without waiting for the caller to come back for those answers.
     public func send(_ command: CommandAPDU) async throws -> PendingResponse {
-        let pending = try start { try self.transmitBlocking(command) }
+        let pending = try start("the card") { try self.transmitBlocking(command) }
         return PendingResponse { try await pending.value() }
     }
 
-    private func clearStuck() { lock.withLock { isStuck = false } }
+    /// Whether an earlier call overran its deadline (the connection then fails every call at once).
+    public var abandoned: Bool { lock.withLock { isAbandoned } }
 
     /// Runs one exchange on the connection's thread under `transmitTimeout`.
     private func exchange<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await start(body).value()
+        try await start("the card", body).value()
     }
 
-    /// Queues one exchange under `transmitTimeout`. When the timer fires first, the caller gets
-    /// `smartcard.card_unresponsive` and the connection refuses further commands until the exchange has returned.
-    private func start<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> PendingResult<T> {
-        let stuck = lock.withLock { isStuck }
-        guard !stuck else {
-            throw SmartCardError(.cardUnresponsive, reason: "an earlier exchange with the card has not returned")
+    /// Queues one call under `transmitTimeout`. When the timer fires first, the caller gets
+    /// `smartcard.card_unresponsive` and the connection is abandoned (see the type's documentation). Calls queued
+    /// behind a stuck one fail as soon as they reach the thread, without touching PC/SC.
+    private func start<T: Sendable>(_ what: String,
+                                    _ body: @escaping @Sendable () throws -> T) throws -> PendingResult<T> {
+        let abandoned = lock.withLock { isAbandoned }
+        guard !abandoned else {
+            throw SmartCardError(.cardUnresponsive, reason: "an earlier call to the reader has not returned")
         }
-        let timeout = SmartCardError(.cardUnresponsive, reason: "the card did not answer within \(transmitTimeout) s")
-        let reader = reader
+        let timeout = SmartCardError(.cardUnresponsive, reason: "\(what) did not answer within \(transmitTimeout) s")
         return context.thread.start(timeout: transmitTimeout, onTimeout: timeout, timedOut: { [weak self] in
-            self?.lock.withLock { self?.isStuck = true }
-            self?.logger.warning("card exchange timed out", metadata: ["reader": "\(reader)"])
-        }, completed: { [weak self] in self?.clearStuck() }, body)
+            self?.abandon()
+        }) { [weak self] () throws -> T in
+            guard let self, !self.lock.withLock({ self.isAbandoned }) else {
+                throw SmartCardError(.cardUnresponsive, reason: "an earlier call to the reader has not returned")
+            }
+            return try body()
+        }
+    }
+
+    /// Gives the context and thread up to the stuck call: later calls fail at once; the thread resets the card,
+    /// releases the handle and the context, and ends, after the stuck call returns.
+    private func abandon() {
+        let handle: SCARDHANDLE? = lock.withLock {
+            guard !isAbandoned else { return nil }
+            isAbandoned = true
+            defer { isClosed = true }
+            return isClosed ? nil : self.handle
+        }
+        guard let handle else { return }
+        logger.warning("card call overran its deadline: connection abandoned", metadata: ["reader": "\(reader)"])
+        context.thread.enqueue { _ = SCardDisconnect(handle, DWORD(SCARD_RESET_CARD)) }
+        context.release()
     }
 
     private func transmitBlocking(_ command: CommandAPDU) throws -> ResponseAPDU {
@@ -237,12 +274,13 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` inside a PC/SC transaction, so no other program's APDUs come between ours.
+    /// Runs `body` inside a PC/SC transaction, so no other program's APDUs come between ours. Beginning waits at
+    /// most `transmitTimeout` (another program may hold the card); ending never outlasts it either.
     public func withTransaction<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await context.thread.run {
+        try await start("SCardBeginTransaction") {
             let status = SCardBeginTransaction(self.lock.withLock { self.handle })
             guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardBeginTransaction") }
-        }
+        }.value()
         do {
             let result = try await body()
             try await endTransaction()
@@ -253,17 +291,20 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
         }
     }
 
+    /// Ends the transaction; nothing to end on an abandoned connection (its handle is reset when the stuck call
+    /// returns, which releases the transaction).
     private func endTransaction() async throws {
-        try await context.thread.run {
+        guard !lock.withLock({ isAbandoned }) else { return }
+        try await start("SCardEndTransaction") {
             let status = SCardEndTransaction(self.lock.withLock { self.handle }, DWORD(SCARD_LEAVE_CARD))
             guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardEndTransaction") }
-        }
+        }.value()
     }
 
     /// Reconnects after a reset (or to reset the card), keeping the handle usable.
     public func reconnect(initialization: CardDisposition = .leave,
                           protocols: CardProtocols = [.t0, .t1]) async throws {
-        try await context.thread.run {
+        try await start("SCardReconnect") {
             var active: DWORD = 0
             let h = self.lock.withLock { self.handle }
             let status = SCardReconnect(h, self.share.pcscValue, DWORD(protocols.rawValue),
@@ -271,12 +312,19 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
             guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardReconnect") }
             self.lock.withLock { self.activeProtocol = active }
             self.refreshBlocking()
-        }
+        }.value()
     }
 
-    /// Ends the connection. Later calls fail with `smartcard.closed`.
+    /// Reads the ATR and reader limits again (`SCardStatus`), under the deadline.
+    public func refreshStatus() async throws {
+        try await start("SCardStatus") { self.refreshBlocking() }.value()
+    }
+
+    /// Ends the connection. Later calls fail with `smartcard.closed`. On an abandoned connection it returns at
+    /// once: the stuck call's thread disconnects when that call returns.
     public func disconnect(_ disposition: CardDisposition = .leave) async throws {
-        try await context.thread.run {
+        guard !lock.withLock({ isAbandoned }) else { return }
+        try await start("SCardDisconnect") {
             let (h, wasClosed) = self.lock.withLock { () -> (SCARDHANDLE, Bool) in
                 defer { self.isClosed = true }
                 return (self.handle, self.isClosed)
@@ -285,6 +333,6 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
             let status = SCardDisconnect(h, disposition.pcscValue)
             guard status == PCSCStatus.success || status == PCSCStatus.invalidHandle
                 || status == PCSCStatus.noService else { throw SmartCardError.pcsc(Int(status), "SCardDisconnect") }
-        }
+        }.value()
     }
 }

@@ -10,6 +10,8 @@ import JobThreads
 final class PCSCContext: @unchecked Sendable {
     let thread: JobThread
     let handle: SCARDCONTEXT
+    private let lock = NSLock()
+    private var released = false
 
     private init(thread: JobThread, handle: SCARDCONTEXT) {
         self.thread = thread
@@ -24,11 +26,19 @@ final class PCSCContext: @unchecked Sendable {
         return PCSCContext(thread: thread, handle: context)
     }
 
-    /// Establishes a context on a new dedicated thread.
-    static func establish(name: String) async throws -> PCSCContext {
+    /// Establishes a context on a new dedicated thread, waiting at most `timeout` seconds for pcscd (a context
+    /// established after the caller gave up is released at once).
+    static func establish(name: String, timeout: Double = 10) async throws -> PCSCContext {
         let thread = JobThread(name: name, stackSize: 512 * 1024)
+        let late = SmartCardError(.noService, reason: "pcscd did not answer within \(timeout) s")
+        let gaveUp = PendingResult<Bool>()
+        let pending = thread.start(timeout: timeout, onTimeout: late, timedOut: { gaveUp.fulfil(.success(true)) }) {
+            let context = try establishBlocking(thread: thread)
+            if gaveUp.isFulfilled { context.release() }
+            return context
+        }
         do {
-            return try await thread.run { try establishBlocking(thread: thread) }
+            return try await pending.value()
         } catch {
             thread.stop(waiting: false)
             throw error
@@ -54,8 +64,13 @@ final class PCSCContext: @unchecked Sendable {
     /// Wakes a `SCardGetStatusChange` waiting on this context. Safe from any thread.
     func cancel() { _ = SCardCancel(handle) }
 
-    /// Releases the context and stops its thread after queued jobs.
+    /// Releases the context and stops its thread after queued jobs. Only the first call does anything.
     func release() {
+        let first = lock.withLock {
+            defer { released = true }
+            return !released
+        }
+        guard first else { return }
         let handle = handle
         thread.enqueue { _ = SCardReleaseContext(handle) }
         thread.stop(waiting: false)
@@ -87,10 +102,14 @@ public struct CardReaders: Sendable {
     public init() {}
 
     /// The names of the readers pcscd knows now.
-    public func list() async throws -> [String] {
-        let context = try await PCSCContext.establish(name: "pcsc.list")
+    /// Gives up after `timeout` seconds with `smartcard.no_service` (a pcscd that does not answer).
+    public func list(timeout: Double = 10) async throws -> [String] {
+        let context = try await PCSCContext.establish(name: "pcsc.list", timeout: timeout)
         defer { context.release() }
-        return try await context.thread.run { try context.listReadersBlocking() }
+        let late = SmartCardError(.noService, reason: "SCardListReaders did not return within \(timeout) s")
+        return try await context.thread.start(timeout: timeout, onTimeout: late) {
+            try context.listReadersBlocking()
+        }.value()
     }
 
     /// Connects to the card in `reader`.

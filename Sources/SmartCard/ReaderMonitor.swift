@@ -57,14 +57,17 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
     /// The readers and cards known now.
     public var readers: [String: ReaderStateTracker.ReaderState] { condition.withLock { known.readers } }
 
-    /// Ends the stream: cancels a wait in progress and stops the thread.
+    /// Ends the stream: cancels a wait in progress and stops the thread. Returns at once: `SCardCancel` talks to
+    /// pcscd over a new session, so it runs on a thread of its own and a pcscd that does not answer cannot hold
+    /// the caller.
     public func stop() {
         condition.lock()
         stopped = true
         let context = current
         condition.broadcast()
         condition.unlock()
-        context?.cancel()
+        guard let context else { return }
+        Thread.detachNewThread { context.cancel() }
     }
 
     private var isStopped: Bool { condition.withLock { stopped } }

@@ -80,6 +80,10 @@ struct GlobalOptions: ParsableArguments {
                 let line =
                     "\(detail?.message ?? "HTTP \(response.status)") [\(detail?.code ?? "http.\(response.status)")]"
                 FileHandle.standardError.write(Data((line + "\n").utf8))
+                if let technical = detail?.detail {  // which file or field and why, for technicians
+                    let label = text("Chi tiết kỹ thuật", "Technical detail")
+                    FileHandle.standardError.write(Data("\(label): \(technical)\n".utf8))
+                }
             }
             throw ExitCode(Self.exitCode(response.status))
         }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import ChipID
 import Foundation
 
@@ -61,6 +62,14 @@ enum CardAuthenticityReport {
             return output.text("THẺ KHÔNG HỢP LỆ: chữ ký của SOD không hợp lệ.",
                                "NOT GENUINE: the SOD signature is invalid.")
         }
+        if passive.chain == .invalid {
+            return output.text("KHÔNG CÔNG NHẬN: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
+                               + LDSVerifyCommand.vietnameseChainReason(passive, trust)
+                               + " (kiểm tra theo \(passive.validityModel.rawValue)).",
+                               "NOT ACCEPTED: data intact and signature valid, but the document signer is not valid: "
+                               + "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); validity model "
+                               + "\(passive.validityModel.rawValue)).")
+        }
         if passive.chain == .untrusted {
             return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: chuỗi chứng thư đến CSCA không hợp lệ ("
                                + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ").",
@@ -100,4 +109,11 @@ enum CardAuthenticityReport {
         if let error = verdict.passiveError { object["passiveAuthenticationError"] = error }
         return object
     }
+}
+
+extension SignerValidityModel: ExpressibleByArgument {
+    /// `--signer-validity` help (stationd card read, lds verify).
+    static let help = ArgumentHelp(
+        "When the document signer certificate must be valid: checkTime (default: at the time of the check; an "
+            + "expired DS is 'invalid') or signingTime (ICAO chain model: when it signed the SOD).")
 }

@@ -50,6 +50,9 @@ struct CardReadCommand: AsyncParsableCommand {
     @Option(help: "ICAO CSCA master list file (its signature is verified before use).") var masterlist: String?
     @Flag(help: "Technicians: measure the read against the transport floor instead of printing the identity.")
     var benchmark = false
+    @Option(help: "Seconds any one call to the reader may take (a mute card fails after this long).")
+    var timeout: Double = 20
+    @Option(help: SignerValidityModel.help) var signerValidity: SignerValidityModel = .checkTime
 
     /// Exit code for a refused access key (documented in the README).
     static let accessDeniedExit: Int32 = 4
@@ -89,6 +92,7 @@ struct CardReadCommand: AsyncParsableCommand {
             key = try accessKey()
             if let trust { trustList = try CSCATrustList.load(folder: URL(fileURLWithPath: trust)) }
             if let masterlist { try trustList.addMasterList(file: URL(fileURLWithPath: masterlist)) }
+            trustList.validityModel = signerValidity
         } catch let error as ChipIDError {
             fail(error)
             throw ExitCode.validationFailure
@@ -99,7 +103,7 @@ struct CardReadCommand: AsyncParsableCommand {
         bootstrapToolLogging()
         do {
             let name = try await readerName()
-            let connection = try await CardReaders().connect(reader: name)
+            let connection = try await CardReaders().connect(reader: name, transmitTimeout: timeout)
             // Start from a warm reset: another program may have left an application selected or a secure-messaging
             // session open, and then EF.CardAccess (PACE) is not reachable.
             try await connection.reconnect(initialization: .reset)
@@ -136,9 +140,26 @@ struct CardReadCommand: AsyncParsableCommand {
             throw ExitCode([.accessDenied, .accessBlocked].contains(error.code) ? Self.accessDeniedExit
                                                                                  : ExitStatus.deviceError)
         } catch let error as SmartCardError {
-            report(error, output)
+            reportCard(error)
             throw ExitCode(ExitStatus.deviceError)
         }
+    }
+
+    /// A reader error: the operator's message and code, then the technician's reason (`detail` in JSON).
+    private func reportCard(_ error: SmartCardError) {
+        if output.json {
+            printJSON(["error": ["code": error.code.rawValue, "message": error.operatorMessage(language: output.lang),
+                                 "detail": error.reason]])
+        } else {
+            report(error, output)
+            technicianLine(error.reason)
+        }
+    }
+
+    /// The second line on stderr, for technicians: which file or step and why (never personal data).
+    private func technicianLine(_ detail: String) {
+        let line = output.text("Chi tiết kỹ thuật", "Technical detail") + ": \(detail)\n"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     private func runBenchmark(_ connection: CardConnection, key: AccessKey) async throws {
@@ -208,13 +229,21 @@ struct CardReadCommand: AsyncParsableCommand {
     }
 
     private func fail(_ error: ChipIDError) {
+        // A reader error under the chip's (a mute card, a reader gone) is reported with the reader's own code.
+        if error.code == .transport, let card = error.smartCardError {
+            reportCard(card)
+            return
+        }
         if output.json {
-            var object: [String: Any] = ["code": error.code.rawValue, "message": error.operatorMessage]
+            var object: [String: Any] = ["code": error.code.rawValue, "message": error.operatorMessage,
+                                         "detail": error.detail]
             if let attempts = error.attemptsLeft { object["attemptsLeft"] = attempts }
             if let status = error.status { object["sw"] = String(format: "%04X", status.value) }
+            if let file = error.file { object["file"] = file.description }
             printJSON(["error": object])
         } else {
             FileHandle.standardError.write(Data("\(error.operatorMessage) [\(error.code.rawValue)]\n".utf8))
+            if error.code != .accessDenied && error.code != .invalidAccessKey { technicianLine(error.detail) }
         }
     }
 
@@ -240,6 +269,12 @@ struct CardReadCommand: AsyncParsableCommand {
         }
         for (label, value) in CardReadReport.lines(read, output) { print("\(label): \(value)") }
         if let photoWritten { print(output.text("Ảnh chân dung đã lưu", "Portrait saved") + ": \(photoWritten)") }
+        if case .unreadable(let problem) = read.portrait {
+            print(output.text("Ảnh chân dung", "Portrait") + ": "
+                  + output.text("không đọc được (\(problem.detail)); danh tính vẫn hợp lệ, "
+                                    + "mã băm DG2 vẫn được kiểm tra",
+                                "unreadable (\(problem.detail)); the identity stands, DG2's hash is still checked"))
+        }
     }
 }
 
@@ -317,6 +352,8 @@ enum CardReadReport {
             fields["noExpiry"] = citizen.hasNoExpiry
             object["citizen"] = fields
         }
+        object["portrait"] = read.portrait.name
+        if case .unreadable(let problem) = read.portrait { object["portraitProblem"] = problem.detail }
         if let face = read.dg2?.faces.first {
             var photo: [String: Any] = ["encoding": face.encoding.rawValue, "width": face.width, "height": face.height,
                                         "bytes": face.imageData.count]

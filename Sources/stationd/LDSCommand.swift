@@ -37,6 +37,7 @@ struct LDSVerifyCommand: AsyncParsableCommand {
     var trust: String?
     @Option(name: .long, help: "ICAO CSCA master list file (its signature is verified before use).")
     var masterlist: String?
+    @Option(name: .long, help: SignerValidityModel.help) var signerValidity: SignerValidityModel = .checkTime
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -50,6 +51,7 @@ struct LDSVerifyCommand: AsyncParsableCommand {
                 try extra.addMasterList(file: URL(fileURLWithPath: masterlist))
                 trustList = extra
             }
+            trustList.validityModel = signerValidity
             files = try LDSFolder.load(URL(fileURLWithPath: directory))
         } catch let error as ChipIDError {
             fail(error)
@@ -104,6 +106,13 @@ struct LDSVerifyCommand: AsyncParsableCommand {
                 "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chuỗi chứng thư đến CSCA không hợp lệ.",
                 "NOT CONFIRMED: data intact and signature valid, but the chain to the CSCA fails.")
         }
+        if verdict.chain == .invalid {
+            return output.text(
+                "KHÔNG CÔNG NHẬN: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chứng thư người ký không hợp lệ ("
+                    + Self.vietnameseChainReason(verdict, CSCATrustList()) + ").",
+                "NOT ACCEPTED: data intact and signature valid, but the document signer certificate is not valid ("
+                    + "\(verdict.chainReasonCode.rawValue)).")
+        }
         return output.text(
             "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chưa có CSCA tin cậy để kiểm tra chuỗi.",
             "NOT CONFIRMED: data intact and signature valid, but no trusted CSCA to check the chain against.")
@@ -126,9 +135,17 @@ struct LDSVerifyCommand: AsyncParsableCommand {
         lines.append(output.text("Cấp bởi", "Issued by") + ": \(verdict.signerIssuer)")
         lines.append(output.text("Hiệu lực DS", "DS validity") + ": \(Self.day(verdict.signerNotBefore)) – "
                      + "\(Self.day(verdict.signerNotAfter))"
-                     + (verdict.signerExpiredNow ? output.text(" (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
-                                                              " (expired now; does not fail documents issued earlier)")
-                                                 : ""))
+                     + (verdict.signerExpiredNow
+                        ? (verdict.validityModel == .signingTime
+                            ? output.text(" (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
+                                          " (expired now; does not fail documents issued earlier)")
+                            : output.text(" (ĐÃ HẾT HẠN)", " (EXPIRED)"))
+                        : ""))
+        lines.append(output.text("Mô hình hiệu lực", "Validity model") + ": \(verdict.validityModel.rawValue) — "
+                     + output.text(verdict.validityModel == .checkTime ? "DS phải còn hiệu lực lúc kiểm tra"
+                                                                       : "DS phải còn hiệu lực lúc ký SOD",
+                                   verdict.validityModel == .checkTime ? "the DS must be valid at the time of the check"
+                                                                       : "the DS must have been valid when it signed"))
         lines.append(output.text("Chuỗi đến CSCA", "Chain to CSCA") + ": \(verdict.chain.rawValue) — "
                      + output.text(Self.vietnameseChainReason(verdict, trust), verdict.chainReason))
         lines.append(output.text("CSCA tin cậy đã nạp", "Trusted CSCAs loaded") + ": \(trust.certificates.count)"
@@ -146,6 +163,15 @@ struct LDSVerifyCommand: AsyncParsableCommand {
                 ? "không có CSCA nào trong danh sách tin cậy khớp với đơn vị cấp DS: người ký không được tin cậy"
                 : "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
         case .unknown: return "chưa cấu hình CSCA tin cậy nên chưa kiểm tra chuỗi"
+        case .invalid:
+            switch verdict.chainReasonCode {
+            case .documentSignerExpired: return "chứng thư người ký (DS) đã hết hạn"
+            case .documentSignerNotYetValid: return "chứng thư người ký (DS) chưa có hiệu lực"
+            case .signedOutsideValidity: return "SOD được ký ngoài thời hạn hiệu lực của DS"
+            case .documentSignerRevoked: return "chứng thư người ký (DS) đã bị thu hồi"
+            case .cscaNotValid: return "CSCA không còn hiệu lực"
+            default: return "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
+            }
         }
     }
 
@@ -162,6 +188,8 @@ struct LDSVerifyCommand: AsyncParsableCommand {
             "messageDigestValid": verdict.messageDigestValid,
             "chain": verdict.chain.rawValue,
             "chainReason": verdict.chainReason,
+            "chainReasonCode": verdict.chainReasonCode.rawValue,
+            "validityModel": verdict.validityModel.rawValue,
             "mismatchedDataGroups": verdict.mismatchedDataGroups,
             "intactDataGroups": verdict.intactDataGroups,
             "unreadDataGroups": verdict.unreadDataGroups,

@@ -61,6 +61,9 @@ struct SimulateCardCommand: ParsableCommand {
     var clone = false
     @Flag(help: "--dataset: no Chip/Active Authentication (static DG14/DG15 without private keys, as before).")
     var noChipAuthentication = false
+    @Option(help: ArgumentHelp("--dataset negative case: this file does not parse (com, dg1, dg2, dg13, dg14, dg15 or "
+        + "sod); EF.SOD is signed over it, so Passive Authentication still covers it."))
+    var malformed: String?
 
     func validate() throws {
         if dataset != nil && lds != nil { throw ValidationError("--dataset and --lds exclude each other") }
@@ -71,6 +74,11 @@ struct SimulateCardCommand: ParsableCommand {
         if let fault, CardBehaviour.Fault(rawValue: fault) == nil, emrtdFault == nil {
             throw ValidationError("--fault must be one of: \(CardBehaviour.Fault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let malformed, CCCDVariant.file(named: malformed) == nil {
+            throw ValidationError("--malformed takes one of: "
+                + CCCDVariant.malformableFiles.map(CCCDVariant.optionName).joined(separator: ", "))
+        }
+        if malformed != nil && dataset == nil { throw ValidationError("--malformed needs --dataset") }
         if let selectMfStatus, UInt16(selectMfStatus, radix: 16) == nil {
             throw ValidationError("--select-mf-status takes 4 hex digits, e.g. 6D00")
         }
@@ -144,7 +152,8 @@ extension SimulateCardCommand {
                                           pkiDirectory: pki.map { URL(fileURLWithPath: $0) }, atr: atrBytes,
                                           behaviour: cardBehaviour, fault: emrtdFault,
                                           variant: CCCDVariant(alterDG13AfterSigning: alterDg13, clone: clone,
-                                                               chipAuthentication: !noChipAuthentication)).card
+                                                               chipAuthentication: !noChipAuthentication,
+                                                               malformed: malformed.flatMap(CCCDVariant.file))).card
         }
         if let lds, let mrz = try SecretInput.read(.mrz, argument: mrz, file: mrzFile) {
             let can = try SecretInput.read(.can, argument: can, file: canFile)

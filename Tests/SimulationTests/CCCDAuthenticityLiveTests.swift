@@ -127,7 +127,7 @@ struct CCCDAuthenticityLiveTests {
         #expect(aa.passive?.isGenuine == true)
     }
 
-    @Test("expired document signer: data and signature valid, DS expired now but valid when it signed")
+    @Test("expired document signer: intact and signed, DS expired now → chain invalid; trusted only at signing time")
     func expiredSigner() async throws {
         let card = try startCard(["--pki", CCCDPaths.pki.appendingPathComponent("expired-ds").path])
         defer { card.stop() }
@@ -136,9 +136,29 @@ struct CCCDAuthenticityLiveTests {
         #expect(passive.signatureAndIntegrityValid)
         #expect(passive.signerExpiredNow)
         #expect(passive.signerValidAtSigning)
-        // ICAO: an expired DS does not fail documents it signed while valid; the chain is still trusted.
-        #expect(passive.chain == .trusted, "\(passive.chainReason)")
+        // Checked at the time of the check (the default): an expired DS is not genuine.
+        #expect(passive.chain == .invalid, "\(passive.chainReason)")
+        #expect(passive.chainReasonCode == .documentSignerExpired)
+        #expect(passive.validityModel == .checkTime)
+        #expect(!passive.isGenuine)
         #expect(verdict.cloneCheck.outcome == .passed)
+        // stationd card read: not genuine (exit 3, not 0), the JSON names the reason and the model.
+        let read = try cardRead(["--json"])
+        #expect(read.status == 3, "\(read.output)")
+        let object = try jsonObject(read.output)
+        #expect(object["genuine"] as? Bool == false)
+        let json = try #require(object["passiveAuthentication"] as? [String: Any])
+        #expect(json["chain"] as? String == "invalid")
+        #expect(json["chainReasonCode"] as? String == "documentSignerExpired")
+        #expect(json["validityModel"] as? String == "checkTime")
+        let line = try cardRead(["--lang", "en"])
+        #expect(line.output.contains("NOT ACCEPTED") && line.output.contains("documentSignerExpired"), "\(line.output)")
+        // The ICAO signing-time model, for authorities that need it: valid when it signed → genuine.
+        let icao = try cardRead(["--json", "--signer-validity", "signingTime"])
+        #expect(icao.status == 0, "\(icao.output)")
+        let icaoPassive = try #require(try jsonObject(icao.output)["passiveAuthentication"] as? [String: Any])
+        #expect(icaoPassive["chain"] as? String == "trusted")
+        #expect(icaoPassive["validityModel"] as? String == "signingTime")
         print("expired DS: chain \(passive.chain.rawValue): \(passive.chainReason)")
     }
 

@@ -179,6 +179,55 @@ struct LivePCSCTests {
         try await fresh.disconnect()
     }
 
+    @Test("mute card in a transaction: no call outlasts the deadline; abandoned, and the reader serves the next card")
+    func muteCardInTransaction() async throws {
+        let card = try harness.startCard(slot: 1, arguments: ["--fault", "mute"])
+        let connection = try await connect(harness.readerName(slot: 1), transmitTimeout: 1)
+        let started = Date()
+        let outcome = await bounded(8) {
+            try await connection.withTransaction { _ = try await connection.transmit(demoSelect) }
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        guard case .some(.failure(let error)) = outcome else {
+            Issue.record(outcome == nil ? "withTransaction hung past 8 s" : "a mute card answered")
+            card.stop()
+            return
+        }
+        #expect((error as? SmartCardError)?.code == .cardUnresponsive, "\(error)")
+        #expect(elapsed < 1 + 0.5, "the transaction's end waited for the stuck exchange: \(elapsed) s")
+        #expect(connection.abandoned)
+        // Every later call fails (or returns) at once instead of queueing behind the stuck exchange.
+        let calls: [(String, @Sendable () async throws -> Void)] = [
+            ("reconnect", { @Sendable in try await connection.reconnect() }),
+            ("status", { @Sendable in try await connection.refreshStatus() }),
+            ("transmit", { @Sendable in _ = try await connection.transmit(demoSelect) }),
+            ("transaction", { @Sendable in try await connection.withTransaction {} }),
+            ("disconnect", { @Sendable in try await connection.disconnect(.reset) }),
+        ]
+        for (name, call) in calls {
+            let callStarted = Date()
+            let result = await bounded(5) { try await call() }
+            #expect(result != nil, "\(name) hung")
+            #expect(Date().timeIntervalSince(callStarted) < 0.2, "\(name) waited")
+            if name != "disconnect", case .some(.failure(let failure)) = result {
+                #expect((failure as? SmartCardError)?.code == .cardUnresponsive, "\(name): \(failure)")
+            }
+        }
+        card.stop()  // the card leaves: the stuck exchange returns, the abandoned thread resets and releases
+        let next = try harness.startCard(slot: 1)
+        defer { next.stop() }
+        let fresh = try await connect(harness.readerName(slot: 1))
+        let answer = await bounded(5) {
+            try await fresh.withTransaction { try await fresh.transmit(demoSelect) }
+        }
+        guard case .some(.success(let response)) = answer else {
+            Issue.record("the next card did not answer: \(String(describing: answer))")
+            return
+        }
+        #expect(response.status == .success)
+        try await fresh.disconnect()
+    }
+
     @Test("SCardCancel wakes a waiting monitor at once")
     func cancelWakesWaiter() async throws {
         let log = EventLog()
@@ -289,5 +338,34 @@ extension ReaderEvent {
 extension Result where Failure == Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+/// Runs `body` and gives up waiting after `seconds` (nil): a hang is a test failure, not a stuck run (the hung
+/// task is left behind, unstructured).
+func bounded<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T) async
+    -> Result<T, any Error>?
+{
+    await withCheckedContinuation { continuation in
+        let once = FirstAnswer(continuation)
+        Task.detached { once.answer(await Result { try await body() }) }
+        Task.detached {
+            try? await Task.sleep(for: .seconds(seconds))
+            once.answer(nil)
+        }
+    }
+}
+
+/// Resumes a continuation with the first answer only.
+final class FirstAnswer<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Never>?
+    init(_ continuation: CheckedContinuation<T, Never>) { self.continuation = continuation }
+    func answer(_ value: T) {
+        let waiting = lock.withLock { () -> CheckedContinuation<T, Never>? in
+            defer { continuation = nil }
+            return continuation
+        }
+        waiting?.resume(returning: value)
     }
 }

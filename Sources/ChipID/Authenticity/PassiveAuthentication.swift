@@ -8,9 +8,13 @@ public struct PassiveAuthenticationVerdict: Sendable, Hashable {
     public enum Chain: String, Sendable, Hashable {
         /// Signed by a configured CSCA, valid the ICAO way, not revoked.
         case trusted
-        /// Trust anchors are configured and the DS does not chain to one: no configured CSCA is its issuer, or
-        /// the chain fails (signature, validity or revocation). `chainReason` says which.
+        /// Trust anchors are configured and no configured CSCA vouches for the DS: none is its issuer, or the
+        /// issuer's key does not verify the DS certificate. `chainReason` says which.
         case untrusted
+        /// A configured CSCA issued the DS, but the DS fails a check of its own under the validity model in force
+        /// (expired, not yet valid, signed outside its validity), or its CSCA revoked it or was not valid:
+        /// `chainReasonCode` says which. Never genuine.
+        case invalid
         /// No trust anchor is configured at all, so the chain was not checked (normal for CCCDs until the
         /// authority provides the Vietnamese CSCA, which is not published).
         case unknown
@@ -56,6 +60,10 @@ public struct PassiveAuthenticationVerdict: Sendable, Hashable {
     public var chain: Chain
     /// Why the chain is what it is (English, no personal data).
     public var chainReason: String
+    /// The same as a stable code (`documentSignerExpired`, `issuerNotTrusted`, …).
+    public var chainReasonCode: ChainReason
+    /// The validity model the DS was checked under.
+    public var validityModel: SignerValidityModel
     /// DS subject / issuer (institutional names only).
     public var signerSubject: String
     /// DS issuer.
@@ -66,7 +74,8 @@ public struct PassiveAuthenticationVerdict: Sendable, Hashable {
     public var signerNotAfter: Date
     /// The SOD's signing time, when present.
     public var signingTime: Date?
-    /// The moment validity was checked at: the signing time, or the DS's notBefore when the SOD has none.
+    /// The moment validity was checked at: the time of the check (`checkTime` model), or the signing time, else the
+    /// DS's notBefore when the SOD has none (`signingTime` model).
     public var validityCheckedAt: Date
     /// Whether the DS was valid at `validityCheckedAt`.
     public var signerValidAtSigning: Bool
@@ -91,6 +100,28 @@ public struct PassiveAuthenticationVerdict: Sendable, Hashable {
     public var signatureAndIntegrityValid: Bool { dataGroupsIntact && signatureValid && messageDigestValid }
     /// Everything holds, chain included.
     public var isGenuine: Bool { signatureAndIntegrityValid && chain == .trusted }
+}
+
+/// Why the chain is what it is: stable codes for reports, metrics and later verdict names.
+public enum ChainReason: String, Sendable, Hashable {
+    /// Chains to a configured CSCA, valid under the model in force, not revoked.
+    case trusted
+    /// No trust anchor installed: chain not checked.
+    case noTrustAnchor
+    /// No configured CSCA is the DS's issuer.
+    case issuerNotTrusted
+    /// A configured CSCA has the issuer's name but its key does not verify the DS certificate.
+    case issuerKeyMismatch
+    /// The DS certificate has expired (at the time of the check).
+    case documentSignerExpired
+    /// The DS certificate is not valid yet (at the time of the check).
+    case documentSignerNotYetValid
+    /// The SOD was signed outside the DS's validity (signing-time model).
+    case signedOutsideValidity
+    /// A CRL of the DS's CSCA lists it.
+    case documentSignerRevoked
+    /// The CSCA was not valid when it issued the DS, or is not valid now (check-time model).
+    case cscaNotValid
 }
 
 /// Passive Authentication of raw LDS files against EF.SOD and a CSCA trust list.
@@ -124,49 +155,80 @@ public enum PassiveAuthentication {
         let signer = sod.signer
         let ds = try sod.documentSigner()
         let check = try signer.check(content: sod.signedData.content, certificate: ds)
-        // 3. Validity the ICAO way, then the chain.
-        let checkedAt = signer.signingTime ?? ds.notBefore
-        let validAtSigning = ds.isValid(at: checkedAt)
+        // 3. The DS's own validity under the model in force, then the chain.
+        let model = trustList.validityModel
+        let checkedAt = model == .checkTime ? now : (signer.signingTime ?? ds.notBefore)
+        let validAtSigning = ds.isValid(at: signer.signingTime ?? ds.notBefore)
         var chain = PassiveAuthenticationVerdict.Chain.unknown
+        var code = ChainReason.noTrustAnchor
         var reason: String
         var csca: Certificate?
         var revocation = PassiveAuthenticationVerdict.Revocation.notChecked
+        let signerFailure: (ChainReason, String)? = switch model {
+        case .checkTime where now > ds.notAfter:
+            (.documentSignerExpired, "the document signer certificate has expired (validity checked at the time of "
+                + "the check)")
+        case .checkTime where now < ds.notBefore:
+            (.documentSignerNotYetValid, "the document signer certificate is not valid yet")
+        case .signingTime where !validAtSigning:
+            (.signedOutsideValidity, "the SOD was signed outside the DS certificate's validity period"
+                + (signer.signingTime == nil ? " (SOD has no signing time: DS validity start used)" : ""))
+        default: nil
+        }
         if trustList.isEmpty {
             reason = "no trust anchor configured (the issuing CSCA is not available): chain not checked"
+            // Without an anchor the DS is whatever the SOD says it is: its validity proves nothing either way, so
+            // the chain stays "unknown"; the finding is still named for the technician.
+            if let failure = signerFailure { reason += " (also: \(failure.1))" }
         } else {
             let (named, signing) = trustList.issuers(of: ds)
+            // The CSCA must have been valid when it issued the DS, and under the check-time model also now.
+            let cscaValid = { (candidate: Certificate) in
+                candidate.isValid(at: ds.notBefore) && (model == .signingTime || candidate.isValid(at: now))
+            }
             if named.isEmpty {
                 chain = .untrusted
+                code = .issuerNotTrusted
                 reason = "no configured CSCA matches the document signer's issuer: the signer is not trusted"
             } else if signing.isEmpty {
                 chain = .untrusted
+                code = .issuerKeyMismatch
                 reason = "a configured CSCA matches the issuer name but its key does not verify the DS certificate"
-            } else if let valid = signing.first(where: { $0.isValid(at: ds.notBefore) }) {
+            } else if let valid = signing.first(where: cscaValid) {
                 csca = valid
                 let crls = trustList.revocationLists.filter { $0.isIssued(by: valid) }
                 if !crls.isEmpty { revocation = crls.contains { $0.revokes(ds) } ? .revoked : .notRevoked }
                 if revocation == .revoked {
-                    chain = .untrusted
+                    chain = .invalid
+                    code = .documentSignerRevoked
                     reason = "the DS certificate is revoked by its CSCA's CRL"
-                } else if !validAtSigning {
-                    chain = .untrusted
-                    reason = "the SOD was signed outside the DS certificate's validity period"
+                } else if let failure = signerFailure {
+                    chain = .invalid
+                    code = failure.0
+                    reason = failure.1
                 } else {
                     chain = .trusted
-                    reason = "DS signed by a trusted CSCA that was valid when the DS was issued"
-                        + (signer.signingTime == nil ? " (SOD has no signing time: DS validity start used)" : "")
-                        + (revocation == .notChecked ? "; no CRL for this CSCA" : "; CRL checked")
+                    code = .trusted
+                    reason = model == .checkTime
+                        ? "DS signed by a trusted CSCA; both valid at the time of the check"
+                        : "DS signed by a trusted CSCA that was valid when the DS was issued"
+                            + (signer.signingTime == nil ? " (SOD has no signing time: DS validity start used)" : "")
+                    reason += revocation == .notChecked ? "; no CRL for this CSCA" : "; CRL checked"
                 }
             } else {
                 csca = signing.first
-                chain = .untrusted
-                reason = "the signing CSCA was not valid when the DS certificate was issued"
+                chain = .invalid
+                code = .cscaNotValid
+                reason = model == .checkTime && signing.contains(where: { $0.isValid(at: ds.notBefore) })
+                    ? "the signing CSCA is not valid at the time of the check"
+                    : "the signing CSCA was not valid when the DS certificate was issued"
             }
         }
         return PassiveAuthenticationVerdict(
             hashAlgorithm: sod.hashAlgorithm, securityObjectVersion: sod.version, ldsVersion: sod.ldsVersion,
             dataGroups: statuses, signatureScheme: check.scheme, messageDigestValid: check.messageDigestValid,
             signatureValid: check.signatureValid && check.messageDigestValid, chain: chain, chainReason: reason,
+            chainReasonCode: code, validityModel: model,
             signerSubject: ds.subject, signerIssuer: ds.issuer, signerNotBefore: ds.notBefore,
             signerNotAfter: ds.notAfter, signingTime: signer.signingTime, validityCheckedAt: checkedAt,
             signerValidAtSigning: validAtSigning, signerExpiredNow: now > ds.notAfter, cscaSubject: csca?.subject,

@@ -47,6 +47,9 @@ public struct CSCATrustList: Sendable {
     public var revocationLists: [RevocationList] = []
     /// Where the anchors came from (file names, master-list summaries), for reports.
     public var sources: [String] = []
+    /// When the document signer must have been valid (default: at the time of the check). A policy of the
+    /// authority that installs the anchors, so it travels with them.
+    public var validityModel: SignerValidityModel = .checkTime
 
     /// An empty list (no trust anchor configured).
     public init() {}
@@ -136,4 +139,16 @@ final class SignatureCache: Sendable {
         }
         return verified
     }
+}
+
+/// When a Document Signer certificate must be valid for its SOD to be trusted.
+public enum SignerValidityModel: String, Sendable, Hashable, CaseIterable {
+    /// The DS (and its CSCA) must be valid now, at the time of the check ("shell model"). An expired DS fails with
+    /// `documentSignerExpired`. The default: ICAO 9303-12 expects a DS to stay valid for the life of the documents
+    /// it signs, so an expired DS under a valid document is a finding.
+    case checkTime
+    /// ICAO "chain model": the DS must have been valid when it signed the SOD (its signing time, else the DS's own
+    /// start, since CCCD SODs carry no signing time); an expired DS does not fail an older document. For authorities
+    /// that issue short-lived DS certificates.
+    case signingTime
 }

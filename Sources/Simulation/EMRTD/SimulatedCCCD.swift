@@ -21,6 +21,7 @@ public enum SimulatedCCCD {
             chipKeys = keys
         } else {
             files = try build(citizen, pkiDirectory: pki)
+            files = try variant.applyMalformed(to: files, signer: DocumentSigner.load(directory: pki))
             if variant.alterDG13AfterSigning, let dg13 = files[.dg(13)] {
                 files[.dg(13)] = CCCDVariant.altered(dg13: dg13)
             }

@@ -110,6 +110,10 @@ public struct ConfigurationKey: Sendable, Hashable {
             name: "trust.masterlist", defaultValue: "",
             help: "ICAO CSCA master list file (CMS-signed; its signature is verified before use); empty: none"),
         .init(
+            name: "trust.signer_validity", defaultValue: "checkTime",
+            help: "when a document signer certificate must be valid: checkTime (at the time of the check; an expired "
+                + "DS is chain invalid) or signingTime (ICAO chain model: when it signed the SOD)"),
+        .init(
             name: "log.level", defaultValue: "info",
             help: "trace, debug, info, notice, warning, error, critical"),
     ]

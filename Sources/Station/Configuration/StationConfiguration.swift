@@ -73,6 +73,8 @@ public struct StationConfiguration: Sendable {
     public var trustFolder: String?
     /// ICAO master list file (nil: none).
     public var trustMasterList: String?
+    /// When a document signer must be valid (`trust.signer_validity`), applied to `trustList`.
+    public var signerValidity: SignerValidityModel = .checkTime
     /// The trust anchors loaded from `trustFolder` and `trustMasterList` at load time (empty: chain "unknown",
     /// intake sees `noTrustAnchor`).
     public var trustList = CSCATrustList()
@@ -208,6 +210,7 @@ public struct StationConfiguration: Sendable {
         self.trustFolder = trustFolder.isEmpty ? nil : trustFolder
         let masterList = r.value("trust.masterlist") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
         trustMasterList = masterList.isEmpty ? nil : masterList
+        signerValidity = r.value("trust.signer_validity") { SignerValidityModel(rawValue: $0) } ?? .checkTime
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
         sources = r.sources
     }

@@ -39,6 +39,7 @@ extension StationConfiguration {
                     reason: "master list \(masterList) refused: \(error.reason) [\(error.code.rawValue)]")
             }
         }
+        list.validityModel = signerValidity
         return list
     }
 }

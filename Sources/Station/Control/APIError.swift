@@ -9,12 +9,15 @@ struct APIError: Error, Sendable {
     let code: String
     let vietnamese: String
     let english: String
+    /// For technicians: which file or field and why (no personal data); answered as `error.detail`.
+    var detail: String?
 
-    init(_ status: HTTPResponse.Status, code: String, vi: String, en: String) {
+    init(_ status: HTTPResponse.Status, code: String, vi: String, en: String, detail: String? = nil) {
         self.status = status
         self.code = code
         vietnamese = vi
         english = en
+        self.detail = detail
     }
 
     /// Shorthand for the control API's own codes.
@@ -55,7 +58,7 @@ struct APIError: Error, Sendable {
 
     /// The response in the caller's language.
     func response(english useEnglish: Bool) -> Response {
-        let body = ControlErrorBody(code: code, message: useEnglish ? english : vietnamese)
+        let body = ControlErrorBody(code: code, message: useEnglish ? english : vietnamese, detail: detail)
         return JSONResponse.make(status, body)
     }
 }

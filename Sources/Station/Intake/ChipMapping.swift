@@ -10,12 +10,14 @@ enum ChipMapping {
         let citizen = read.dg13
         guard let idText = citizen?.idNumber ?? mrz.citizenIDNumber, let id = CitizenID(idText) else {
             throw ChipIDError(.malformedFile, "the chip carries no 12-digit ID number")
+                .about(citizen == nil ? .dg(1) : .dg(13))
         }
         let name =
             citizen?.fullName
             ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)".trimmingCharacters(in: .whitespaces)
         guard let birth = date(citizen?.dateOfBirth) ?? mrzDate(mrz.dateOfBirth, past: true) else {
             throw ChipIDError(.malformedFile, "the chip carries no readable date of birth")
+                .about(citizen == nil ? .dg(1) : .dg(13))
         }
         let noExpiry = citizen?.hasNoExpiry ?? mrz.hasNoExpiry
         let expiry =
@@ -42,7 +44,9 @@ enum ChipMapping {
         }
         switch passive.chain {
         case .trusted: return .genuine
-        case .untrusted: return .untrustedSigner
+        // Until Intake names it apart (issue 17: `chainInvalid`), a DS that fails its own validity (expired under
+        // the check-time model, revoked, CSCA not valid) is refused like an untrusted signer: never genuine.
+        case .untrusted, .invalid: return .untrustedSigner
         case .unknown: return .noTrustAnchor
         }
     }

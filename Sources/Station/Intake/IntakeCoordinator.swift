@@ -39,6 +39,7 @@ actor IntakeCoordinator {
         var machine: IntakeSession
         var reader: String?
         var busy = false
+        var chipPortraitProblem: String?
     }
 
     private let deps: Dependencies
@@ -93,10 +94,12 @@ actor IntakeCoordinator {
         session.busy = true
         current = session
         defer { clearBusy(id) }
-        let cardRead = try await Self.read(
+        let outcome = try await CardReading.read(
             reader: reader, key: key, timeout: deps.cardTimeout, trustList: deps.trustList)
+        let cardRead = outcome.card
         guard var updated = current, updated.id == id else { throw Self.noSession }
         updated.reader = reader
+        updated.chipPortraitProblem = outcome.portrait.problem
         current = updated
         try await apply(.cardRead(cardRead, applicationID: ApplicationID(), at: Date()))
         try await apply(.startBiometrics)
@@ -405,6 +408,7 @@ actor IntakeCoordinator {
             out.authenticity = draft.card.authenticity.rawValue
             out.fingers = draft.fingerprints.map(\.position.rawValue).sorted()
             out.portrait = draft.livePortrait != nil
+            CardReading.describePortrait(&out, card: draft.card, problem: session.chipPortraitProblem)
         }
         if let errors = review?.errors {
             out.problems = errors.map {
@@ -442,39 +446,7 @@ actor IntakeCoordinator {
         reader: String, key: AccessKey, timeout: Double, trustList: CSCATrustList,
         files: [LDSFile]? = nil
     ) async throws -> IntakeSession.CardRead {
-        let started = Date()
-        var outcome = "error"  // the metric's label: the verdict, or the error code
-        defer { StationMetric.cardRead(outcome: outcome, seconds: Date().timeIntervalSince(started)) }
-        do {
-            let connection = try await CardReaders().connect(reader: reader, transmitTimeout: timeout)
-            let result: ChipRead
-            do {
-                result = try await connection.withTransaction {
-                    var chip = ChipReader(transport: connection)
-                    if let files { chip.files = files }  // nil: ChipReader's whole LDS (DG2 for the portrait)
-                    chip.authentication = AuthenticationOptions(trustList: trustList)
-                    return try await chip.read(key: key)
-                }
-            } catch {
-                try? await connection.disconnect(.reset)
-                throw error
-            }
-            try? await connection.disconnect(.reset)
-            let read = try ChipMapping.cardRead(result)
-            outcome = read.authenticity.rawValue
-            return read
-        } catch let error as ChipIDError {
-            outcome = error.code.rawValue
-            let denied = [ChipIDError.Code.accessDenied, .accessBlocked].contains(error.code)
-            throw APIError(
-                denied ? .forbidden : .badGateway, code: error.code.rawValue, vi: error.operatorMessage,
-                en: error.reason)
-        } catch let error as SmartCardError {
-            outcome = error.code.rawValue
-            throw APIError(
-                .badGateway, code: error.code.rawValue, vi: error.operatorMessage(language: "vi"),
-                en: error.operatorMessage(language: "en"))
-        }
+        try await CardReading.read(reader: reader, key: key, timeout: timeout, trustList: trustList, files: files).card
     }
 
     static func apiError(_ error: any Error, status: HTTPResponse.Status) -> APIError {

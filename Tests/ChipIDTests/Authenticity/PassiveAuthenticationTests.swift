@@ -43,10 +43,15 @@ struct PassiveAuthenticationTests {
         #expect(verdict.mismatchedDataGroups.isEmpty)
         #expect(verdict.hashAlgorithm == .sha256)
         #expect(verdict.signatureScheme.contains("PSS"))
-        // No signing time in this SOD: validity is checked at the DS's start; the DS expired in 2014.
+        // No signing time in this SOD; the DS expired in 2014. Checked at the time of the check by default, at the
+        // DS's start under the signing-time model; with no anchor the chain is not checked either way.
         #expect(verdict.signingTime == nil)
-        #expect(verdict.validityCheckedAt == verdict.signerNotBefore)
-        #expect(verdict.signerExpiredNow)
+        #expect(verdict.validityModel == .checkTime && abs(verdict.validityCheckedAt.timeIntervalSinceNow) < 60)
+        #expect(verdict.signerExpiredNow && verdict.chainReason.contains("expired"))
+        var icao = CSCATrustList()
+        icao.validityModel = .signingTime
+        let atSigning = try PassiveAuthentication.verify(files: files, trustList: icao)
+        #expect(atSigning.validityCheckedAt == atSigning.signerNotBefore && atSigning.chain == .unknown)
         #expect(verdict.revocation == .notChecked)
     }
 

@@ -29,7 +29,8 @@ struct TrustChainTests {
         #expect(try !PassiveAuthentication.verify(files: badSignature, trustList: trust).signatureValid)
         #expect(verdict.intactDataGroups == [1, 2, 13])
         #expect(verdict.ldsVersion == "0108" && verdict.securityObjectVersion == 1)
-        #expect(verdict.signingTime != nil && verdict.validityCheckedAt == verdict.signingTime)
+        #expect(verdict.signingTime != nil && verdict.validityModel == .checkTime)
+        #expect(abs(verdict.validityCheckedAt.timeIntervalSinceNow) < 60)
         #expect(verdict.cscaSubject?.contains("Test CSCA") == true)
         #expect(verdict.revocation == .notChecked)
         let alone = try PassiveAuthentication.verify(files: pki.files)
@@ -40,33 +41,55 @@ struct TrustChainTests {
         #expect(tampered.mismatchedDataGroups == [13] && !tampered.isGenuine && tampered.chain == .trusted)
     }
 
-    @Test("ICAO validity: an expired DS does not fail a SOD without signing time; signed after expiry does")
+    @Test("DS validity: at the time of the check by default (expired DS → invalid); the ICAO model on request")
     func validityModel() throws {
         let dates = SyntheticPKI.Dates(cscaStart: "20140101000000Z", dsStart: "20150101000000Z",
                                        dsEnd: "20160101000000Z")
         guard let old = try SyntheticPKI.make(dates: dates, signedAttributes: false) else { return }
         defer { old.remove() }
-        let trust = try CSCATrustList.load(folder: old.trustFolder)
+        var trust = try CSCATrustList.load(folder: old.trustFolder)
+        #expect(trust.validityModel == .checkTime, "the default model")
+        let checkedNow = try PassiveAuthentication.verify(files: old.files, trustList: trust)
+        #expect(checkedNow.signatureAndIntegrityValid && checkedNow.signerExpiredNow)
+        #expect(checkedNow.chain == .invalid && !checkedNow.isGenuine, "\(checkedNow.chainReason)")
+        #expect(checkedNow.chainReasonCode == .documentSignerExpired)
+        #expect(checkedNow.validityModel == .checkTime)
+        #expect(abs(checkedNow.validityCheckedAt.timeIntervalSinceNow) < 60)
+        // The ICAO chain model, for authorities that need it: valid when it signed (no signing time: DS start).
+        trust.validityModel = .signingTime
         let verdict = try PassiveAuthentication.verify(files: old.files, trustList: trust)
         #expect(verdict.signingTime == nil && verdict.signerExpiredNow)
         #expect(verdict.validityCheckedAt == verdict.signerNotBefore)
         #expect(verdict.chain == .trusted && verdict.isGenuine, "\(verdict.chainReason)")
-        #expect(verdict.chainReason.contains("no signing time"))
-        // Same DS, SOD signed now (signingTime attribute): outside the DS validity, untrusted.
+        #expect(verdict.chainReason.contains("no signing time") && verdict.chainReasonCode == .trusted)
+        #expect(verdict.validityModel == .signingTime)
+        // Same DS, SOD signed now (signingTime attribute): expired now, and signed outside the DS validity.
         guard let late = try SyntheticPKI.make(dates: dates) else { return }
         defer { late.remove() }
-        let lateVerdict = try PassiveAuthentication.verify(files: late.files,
-                                                           trustList: try CSCATrustList.load(folder: late.trustFolder))
+        var lateTrust = try CSCATrustList.load(folder: late.trustFolder)
+        let lateNow = try PassiveAuthentication.verify(files: late.files, trustList: lateTrust)
+        #expect(lateNow.chain == .invalid && lateNow.chainReasonCode == .documentSignerExpired)
+        lateTrust.validityModel = .signingTime
+        let lateVerdict = try PassiveAuthentication.verify(files: late.files, trustList: lateTrust)
         #expect(lateVerdict.signatureValid && !lateVerdict.signerValidAtSigning)
-        #expect(lateVerdict.chain == .untrusted && lateVerdict.chainReason.contains("outside"))
-        // A DS issued before its CSCA existed: untrusted.
+        #expect(lateVerdict.chain == .invalid && lateVerdict.chainReason.contains("outside"))
+        #expect(lateVerdict.chainReasonCode == .signedOutsideValidity)
+        // A DS issued before its CSCA existed: invalid under either model.
         let early = SyntheticPKI.Dates(cscaStart: "20200101000000Z", dsStart: "20150101000000Z",
                                        dsEnd: "20390101000000Z")
         guard let backdated = try SyntheticPKI.make(dates: early) else { return }
         defer { backdated.remove() }
-        let backdatedVerdict = try PassiveAuthentication.verify(
-            files: backdated.files, trustList: try CSCATrustList.load(folder: backdated.trustFolder))
-        #expect(backdatedVerdict.chain == .untrusted && backdatedVerdict.chainReason.contains("CSCA was not valid"))
+        var backdatedTrust = try CSCATrustList.load(folder: backdated.trustFolder)
+        for model in SignerValidityModel.allCases {
+            backdatedTrust.validityModel = model
+            let backdatedVerdict = try PassiveAuthentication.verify(files: backdated.files, trustList: backdatedTrust)
+            #expect(backdatedVerdict.chain == .invalid && backdatedVerdict.chainReason.contains("CSCA was not valid"))
+            #expect(backdatedVerdict.chainReasonCode == .cscaNotValid)
+        }
+        // No anchor at all: the DS is only what the SOD says, so its expiry proves nothing; chain unknown, named.
+        let alone = try PassiveAuthentication.verify(files: old.files)
+        #expect(alone.chain == .unknown && alone.chainReasonCode == .noTrustAnchor)
+        #expect(alone.chainReason.contains("expired"), "\(alone.chainReason)")
     }
 
     @Test("A CSCA with the same name but another key: untrusted")
@@ -93,7 +116,7 @@ struct TrustChainTests {
         #expect(try PassiveAuthentication.verify(files: pki.files, trustList: trust).chain == .untrusted)
     }
 
-    @Test("CRLs in the trust folder: revoked DS is untrusted, a clean CRL says not revoked")
+    @Test("CRLs in the trust folder: revoked DS is invalid, a clean CRL says not revoked")
     func revocation() throws {
         guard let pki = try SyntheticPKI.make() else { return }
         defer { pki.remove() }
@@ -108,7 +131,8 @@ struct TrustChainTests {
         let verdict = try PassiveAuthentication.verify(files: pki.files,
                                                        trustList: try CSCATrustList.load(folder: pki.trustFolder))
         #expect(verdict.revocation == .revoked)
-        #expect(verdict.chain == .untrusted && verdict.chainReason.contains("revoked"))
+        #expect(verdict.chain == .invalid && verdict.chainReason.contains("revoked"))
+        #expect(verdict.chainReasonCode == .documentSignerRevoked)
     }
 }
 
