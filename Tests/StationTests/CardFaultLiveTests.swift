@@ -55,6 +55,16 @@ struct CardFaultLiveTests {
         return card
     }
 
+    /// Waits until the daemon's reader monitor sees a card (pcscd polls vpcd, slower under a loaded machine).
+    func waitForCard(_ daemon: DaemonUnderTest) throws {
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while Date() < deadline {
+            if try daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) { return }
+            usleep(100_000)
+        }
+        throw HarnessError("the daemon did not see the good card within 30 s")
+    }
+
     /// Runs `body` on its own thread and gives up after `seconds` (a hang is a failure, not a stuck test run).
     func bounded<T: Sendable>(_ seconds: Double, _ what: String, _ body: @escaping @Sendable () throws -> T) throws
         -> T
@@ -129,6 +139,7 @@ struct CardFaultLiveTests {
             let answer = String(decoding: failed.body, as: UTF8.self)
             #expect(Self.expectedCodes(fault).contains(code), "\(fault): \(answer)")
             let good = try startCard()
+            try waitForCard(daemon)
             defer { good.stop() }
             let read = try bounded(30, "intake card read after \(fault)") {
                 try client.request("POST", "/v1/intake/\(session.id)/card", body: body)
@@ -155,6 +166,7 @@ struct CardFaultLiveTests {
             #expect(status == 502, "\(fault): \(status) \(answer)")
             #expect(Self.expectedCodes(fault).contains(errorCode(answer) ?? ""), "\(fault): \(answer)")
             let good = try startCard()
+            try waitForCard(daemon)
             defer { good.stop() }
             let (okStatus, result) = try daemon.curl("POST", "/v1/verify", body: body)
             #expect(okStatus == 200, "after \(fault): \(result)\n\(daemon.log)")
