@@ -36,7 +36,8 @@ struct IntakeCommand: ParsableCommand {
         let base = "\(ControlPaths.intake)/\(session.id)"
         do {
             let canValue =
-                can ?? (mrz == nil ? ask(t("Nhập CAN (6 số cuối số định danh)", "Enter the CAN")) : nil)
+                can
+                ?? (mrz == nil ? ask(client, t("Nhập CAN (6 số cuối số định danh)", "Enter the CAN")) : nil)
             progress(t("Đang đọc chip…", "Reading the chip…"))
             session = try step(
                 client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrz, reader: reader))
@@ -59,11 +60,12 @@ struct IntakeCommand: ParsableCommand {
                     t("Đặt ngón tay số \(finger) lên máy quét…", "Place finger \(finger) on the scanner…"))
                 session = try step(client, "POST", "\(base)/fingers", FingerRequest(finger: finger))
             }
-            let portraitPath = portrait ?? ask(t("Tệp ảnh chân dung (JPEG)", "Portrait file (JPEG)"))
+            let portraitPath =
+                portrait ?? ask(client, t("Tệp ảnh chân dung (JPEG)", "Portrait file (JPEG)"))
             let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
             session = try decode(
                 options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
-            let phoneValue = phone ?? ask(t("Số điện thoại di động", "Mobile number"))
+            let phoneValue = phone ?? ask(client, t("Số điện thoại di động", "Mobile number"))
             session = try step(
                 client, "PUT", "\(base)/details",
                 DetailsRequest(
@@ -80,7 +82,7 @@ struct IntakeCommand: ParsableCommand {
             }
             if !yes {
                 let answer = ask(
-                    t("Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)", "The application is valid. Commit? (y/n)"))
+                    client, t("Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)", "The application is valid. Commit? (y/n)"))
                 guard ["c", "y", "có", "yes"].contains(answer.lowercased()) else {
                     session = try decode(options.call(client, "DELETE", base))
                     progress(t("Đã hủy phiên.", "Session abandoned."))
@@ -121,8 +123,11 @@ struct IntakeCommand: ParsableCommand {
         if !options.json { FileHandle.standardError.write(Data((text + "\n").utf8)) }
     }
 
-    private func ask(_ prompt: String) -> String {
+    /// Asks on the terminal; meanwhile a heartbeat keeps the connection (and so the session) alive.
+    private func ask(_ client: ControlClient, _ prompt: String) -> String {
         FileHandle.standardError.write(Data("\(prompt): ".utf8))
+        let heartbeat = client.heartbeat()
+        defer { heartbeat.stop() }
         return readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
     }
 }
