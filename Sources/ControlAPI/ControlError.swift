@@ -43,6 +43,8 @@ public enum ControlErrorCode {
     public static let overloaded = "control.overloaded"
     /// The caller's account holds too many connections or too much request data at once (HTTP 429).
     public static let callerLimit = "control.caller_limit"
+    /// The request names a card reader the station does not have (HTTP 404).
+    public static let unknownReader = "control.unknown_reader"
     /// Another client controls the intake session.
     public static let sessionBusy = "control.intake_busy"
     /// No intake session, or the id is not the current one.

@@ -83,8 +83,9 @@ struct QueueRoutes {
         var cursor: QueueCursor?
         if let token = query.get("after") {
             guard let found = core.cursors.cursor(token) else {
+                // Well-formed but not (or no longer) known: not found, not a malformed request.
                 throw APIError(
-                    .badRequest, vi: "Con trỏ trang đã hết hạn.", en: "Unknown or expired cursor.")
+                    .notFound, vi: "Con trỏ trang đã hết hạn.", en: "Unknown or expired cursor.")
             }
             cursor = found
         }
