@@ -170,7 +170,11 @@ struct ConnectionFloodTests {
         let worst = latencies.max() ?? 0
         let figures =
             "flood \(report); operator /v1/status: \(latencies.count) calls, statuses \(statuses), "
-            + "worst \(String(format: "%.3f", worst)) s; RSS \(String(format: "%.1f", rssBefore)) → peak "
+            + "worst \(String(format: "%.3f", worst)) s, median "
+            + "\(String(format: "%.3f", latencies.sorted()[latencies.count / 2])) s, slowest "
+            + "\(latencies.sorted().suffix(4).reversed().map { String(format: "%.2f", $0) }) at "
+            + "\(latencies.enumerated().sorted { $0.element > $1.element }.prefix(4).map(\.offset)); "
+            + "RSS \(String(format: "%.1f", rssBefore)) → peak "
             + "\(String(format: "%.1f", peakRSS)) MB"
         print("FLOOD FIGURES: \(figures)")
         #expect(flood.exitStatus == 0, "flooder: \(report)")

@@ -74,7 +74,9 @@ struct SystemdPermissionTests {
         #expect(
             Self.operatorMayTraverse(mode: runtimeMode, group: service["Group"] ?? ""),
             "RuntimeDirectoryMode=\(service["RuntimeDirectoryMode"] ?? "-") Group=\(service["Group"] ?? "-")")
-        let line = tmpfiles.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first == "\(directory)" }
+        let line = tmpfiles.split(separator: "\n").first {
+            $0.split(separator: " ").dropFirst().first == "\(directory)"
+        }
         let fields = line?.split(separator: " ").map(String.init) ?? []
         #expect(fields.count >= 5, "tmpfiles has no line for \(directory)")
         if fields.count >= 5 {
@@ -118,11 +120,13 @@ struct SystemdPermissionTests {
         environment["NOTIFY_SOCKET"] = daemon.notify.path
         chmod(daemon.notify.path, 0o666)
         let umask = service["UMask"] ?? "0022"
+        // systemd: the primary group from Group=, supplementary ones from SupplementaryGroups=.
+        let groups = ([group] + supplementary).map(String.init).joined(separator: ",")
         let process = try ManagedProcess(
             "stationd-as-unit", executable: "/bin/sh",
             arguments: [
                 "-c", "umask \(umask); exec /usr/bin/setpriv --reuid=\(user) --regid=\(group) "
-                    + "--groups=\(supplementary.isEmpty ? "\(group)" : supplementary.map(String.init).joined(separator: ",")) "
+                    + "--groups=\(groups) "
                     + "--inh-caps=-all --bounding-set=-all -- \"$0\" run --config \"$1\"",
                 try Binaries.path("stationd"), daemon.configPath,
             ],
