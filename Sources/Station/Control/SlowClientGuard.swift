@@ -22,7 +22,8 @@ import NIOHTTPTypes
 /// closed once it is sent: the rest of the body is never read.
 ///
 /// A connection over a limit is answered at once (before its request is read) with 503 `control.overloaded`
-/// (the station's total) or 429 `control.caller_limit` (the caller's uid's share) and closed.
+/// (the station's total) or 429 `control.caller_limit` (the caller's uid's share) and closed; beyond
+/// `ControlAdmission.explainedPerSecond` refusals a second for one uid, without an answer.
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
@@ -58,6 +59,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             let uid = credentials.uid
             if let refusal = admission.open(uid: uid) {
                 StationMetric.limitRefusal(kind: "connection", whose: refusal.rawValue)
+                guard admission.explains(uid: uid) else {
+                    // A flood: closed without an answer (an answer costs a whole HTTP pipeline).
+                    return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+                }
                 do {
                     try channel.pipeline.syncOperations.addHandler(
                         RefusedConnectionHandler(refusal: refusal), position: .first)
