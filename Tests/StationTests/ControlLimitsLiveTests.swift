@@ -91,6 +91,22 @@ struct ControlLimitsLiveTests {
         _ = daemon.stop()
     }
 
+    /// `stationctl intake` waits at its prompt longer than the idle timeout: its heartbeat keeps the connection,
+    /// so the session is still there when the officer answers (here the card read then finds no card).
+    @Test func aGuidedIntakeOutlivesTheIdleTimeoutWhileItsPromptWaits() throws {
+        let daemon = try daemon("prompt", "idle_timeout_seconds = 1")
+        let stationctl = try Binaries.path("stationctl")
+        let result = try runTool(
+            "/bin/sh",
+            [
+                "-c", "(sleep 3; echo 123456) | \"$0\" intake --socket \"$1\" --lang en",
+                stationctl, daemon.socketPath,
+            ], timeout: 30)
+        #expect(result.output.contains("smartcard.no_card"), "\(result.output)")
+        #expect(result.status == 5, "\(result.output)")
+        _ = daemon.stop()
+    }
+
     private func activeIntake(_ daemon: DaemonUnderTest) throws -> Bool? {
         let summary = jsonObject(try daemon.curl("GET", "/v1/status").1)
         return (summary?["intake"] as? [String: Any])?["active"] as? Bool
