@@ -124,9 +124,11 @@ struct SchemathesisTests {
         var environment = ProcessInfo.processInfo.environment
         environment["SCHEMATHESIS_HOOKS"] = nil
         environment["NO_COLOR"] = "1"
+        // Run from the daemon's folder: schemathesis keeps a cache (.schemathesis/) in its working directory.
         let result = try runTool(
-            schemathesis,
+            "/bin/sh",
             [
+                "-c", "cd \"$0\" && exec \"$@\"", daemon.directory.path, schemathesis,
                 "--config-file", configuration.path, "--no-color", "run",
                 root.appendingPathComponent("Sources/ControlAPI/openapi.yaml").path,
                 "--url", "http://127.0.0.1:\(forwardedPort)",
