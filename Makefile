@@ -3,10 +3,11 @@
 
 SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
-	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev curl systemd
+	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev curl systemd \
+	python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak clean test-%
+.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis clean test-%
 
 all: build
 
@@ -25,8 +26,17 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety)
-test: deps
+## schemathesis: the OpenAPI fuzzer SchemathesisTests runs against the live daemon, in its own venv
+SCHEMATHESIS_VERSION := 4.32.5
+schemathesis: deps
+	@[ -x .build/schemathesis/bin/schemathesis ] && \
+		.build/schemathesis/bin/schemathesis --version | grep -q ' $(SCHEMATHESIS_VERSION)$$' || { \
+		python3 -m venv .build/schemathesis && \
+		.build/schemathesis/bin/pip install -q 'schemathesis==$(SCHEMATHESIS_VERSION)'; }
+
+## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety, the
+## connection flood with 2,000 idle connections and 400 half-sent bodies, schemathesis against the OpenAPI)
+test: deps schemathesis
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
@@ -88,9 +98,12 @@ bench: release
 fuzz: deps
 	STATION_FUZZ_ITERATIONS=$${STATION_FUZZ_ITERATIONS:-200000} $(SWIFT) test --filter 'Fuzz|fuzz'
 
-## soak: long crash-safety runs (kill -9 at random points)
+## soak: long crash-safety runs (kill -9 at random points), then the control-socket flood held for minutes
+## with more connections and bodies (STATION_FLOOD_IDLE, STATION_FLOOD_BODIES, STATION_FLOOD_SECONDS)
 soak: deps
 	STATION_SOAK_KILLS=$${STATION_SOAK_KILLS:-1000} $(SWIFT) test --filter 'Crash|crash'
+	STATION_FLOOD_IDLE=$${STATION_FLOOD_IDLE:-8000} STATION_FLOOD_BODIES=$${STATION_FLOOD_BODIES:-2000} \
+		STATION_FLOOD_SECONDS=$${STATION_FLOOD_SECONDS:-120} $(SWIFT) test --filter ConnectionFloodTests
 
 clean:
 	rm -rf .build .demo

@@ -7,8 +7,10 @@ import Foundation
 /// A small blocking HTTP/1.1 client for the control socket, shared by `stationctl` and tests.
 ///
 /// One client is one connection (keep-alive): the intake session belongs to the connection that opened it,
-/// so a guided intake uses one client from start to commit. Not thread-safe: use it from one thread at a time
-/// (it may be handed to another thread, hence `@unchecked Sendable`).
+/// so a guided intake uses one client from start to commit. The daemon closes a connection left idle longer
+/// than it advertises (`Keep-Alive: timeout=N`): `heartbeat()` keeps it alive while the program waits (for the
+/// officer's input). Requests are serialised by a lock (so a heartbeat may run beside the caller's thread);
+/// the event stream is not, and is read from one thread.
 public final class ControlClient: @unchecked Sendable {
     /// An HTTP response.
     public struct Response: Sendable {
@@ -41,6 +43,9 @@ public final class ControlClient: @unchecked Sendable {
     public var language: String
     private var fd: Int32 = -1
     private var buffer = Data()
+    private let requestLock = NSLock()
+    /// The idle timeout the daemon advertised on the last response (`Keep-Alive: timeout=N`), in seconds.
+    public private(set) var idleTimeout: Double?
 
     /// Creates a client; connects on the first request.
     public init(socketPath: String, language: String = "vi") {
@@ -177,6 +182,8 @@ public final class ControlClient: @unchecked Sendable {
     public func request(
         _ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json"
     ) throws -> Response {
+        requestLock.lock()
+        defer { requestLock.unlock() }
         try sendRequest(method, path, body: body, contentType: contentType, accept: "application/json")
         do {
             let (status, headers) = try readHead()
@@ -196,10 +203,48 @@ public final class ControlClient: @unchecked Sendable {
                 }
             }
             if headers["connection"]?.lowercased() == "close" { close() }
+            if let keepAlive = headers["keep-alive"] {
+                idleTimeout = keepAlive.split(separator: ",").compactMap { item -> Double? in
+                    let pair = item.split(separator: "=")
+                    guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == "timeout" else {
+                        return nil
+                    }
+                    return Double(pair[1].trimmingCharacters(in: .whitespaces))
+                }.first
+            }
             return Response(status: status, headers: headers, body: payload)
         } catch {
             close()
             throw error
+        }
+    }
+
+    /// Keeps this connection alive until `stop()`: a `GET path` on it every third of the idle timeout the daemon
+    /// advertised (every 10 s when it advertised none). Use it while waiting for a person between requests of a
+    /// session that belongs to the connection (a guided intake); the answers are ignored.
+    public func heartbeat(path: String = ControlPaths.readers) -> Heartbeat {
+        Heartbeat(client: self, path: path, interval: max(0.2, (idleTimeout ?? 30) / 3))
+    }
+
+    /// A running heartbeat (see `heartbeat(path:)`).
+    public final class Heartbeat: @unchecked Sendable {
+        private let stopped = DispatchSemaphore(value: 0)
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(client: ControlClient, path: String, interval: Double) {
+            let thread = Thread { [stopped, finished] in
+                while stopped.wait(timeout: .now() + interval) == .timedOut {
+                    _ = try? client.request("GET", path)
+                }
+                finished.signal()
+            }
+            thread.start()
+        }
+
+        /// Stops the heartbeat and waits for a request in flight to end.
+        public func stop() {
+            stopped.signal()
+            finished.wait()
         }
     }
 

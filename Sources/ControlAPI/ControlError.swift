@@ -45,6 +45,13 @@ public enum ControlErrorCode {
     public static let tooLarge = "control.body_too_large"
     /// The request did not arrive within `control.request_timeout_seconds` (HTTP 408; the connection is closed).
     public static let requestTimeout = "control.request_timeout"
+    /// The station's limit on open connections or on request bodies held in memory is reached (HTTP 503,
+    /// `Retry-After`): retry in a few seconds.
+    public static let overloaded = "control.overloaded"
+    /// The caller's account holds too many connections or too much request data at once (HTTP 429).
+    public static let callerLimit = "control.caller_limit"
+    /// The request names a card reader the station does not have (HTTP 404).
+    public static let unknownReader = "control.unknown_reader"
     /// Another client controls the intake session.
     public static let sessionBusy = "control.intake_busy"
     /// No intake session, or the id is not the current one.

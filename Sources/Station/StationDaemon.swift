@@ -174,23 +174,53 @@ enum ControlServer {
     static func make(
         core: StationCore, socketPath: String, logger: Logger, onBound: @escaping @Sendable () -> Void
     ) -> some Service {
+        let configuration = core.configuration
+        var limits = configuration.controlLimits
+        // Connections must never exhaust the descriptors (the store, devices and uplink need some too).
+        let descriptors = raiseDescriptorLimit()
+        if limits.connections > descriptors - 128 {
+            logger.warning(
+                "control.max_connections lowered to fit the descriptor limit",
+                metadata: ["configured": "\(limits.connections)", "nofile": "\(descriptors)"])
+            limits.connections = max(2, descriptors - 128)
+        }
+        let admission = ControlAdmission(limits: limits)
+        let routes = RouteMethods()
         let router = Router(context: StationRequestContext.self)
         router.add(
             middleware: ControlMiddleware(
                 authorization: Authorization(
-                    operatorsGroup: core.configuration.operatorsGroup,
-                    supervisorsGroup: core.configuration.supervisorsGroup),
-                logger: logger))
+                    operatorsGroup: configuration.operatorsGroup,
+                    supervisorsGroup: configuration.supervisorsGroup),
+                admission: admission, routes: routes, logger: logger))
         StationRoutes(core: core).add(to: router)
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)
+        routes.record(router.routeList)
         return Application(
             router: router,
-            // Slow clients are cut after control.request_timeout_seconds (SlowClientGuard).
+            // Slow clients are cut after control.request_timeout_seconds, idle ones after
+            // control.idle_timeout_seconds; connections are admitted by the ledger (SlowClientGuard).
             server: GuardedHTTP1Channel.builder(
-                timeoutSeconds: core.configuration.requestTimeout, maxBodyBytes: core.configuration.maxBodyBytes),
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "stationd"),
+                timeoutSeconds: configuration.requestTimeout, idleTimeoutSeconds: configuration.idleTimeout,
+                maxBodyBytes: configuration.maxBodyBytes, admission: admission),
+            // A deep accept queue: a flood that fills it would make other callers' connect() fail (EAGAIN)
+            // before the ledger can refuse the flood's connections (the kernel caps it at net.core.somaxconn).
+            configuration: .init(
+                address: .unixDomainSocket(path: socketPath), serverName: "stationd", backlog: 4096),
             onServerRunning: { _ in onBound() },
             logger: logger)
+    }
+
+    /// Raises the soft descriptor limit to the hard one (systemd's default soft limit is 1024) and returns it.
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = min(limit.rlim_max, 1 << 20)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 }

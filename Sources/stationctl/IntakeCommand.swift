@@ -57,7 +57,9 @@ struct IntakeCommand: ParsableCommand {
         let base = "\(ControlPaths.intake)/\(session.id)"
         do {
             let canValue =
-                try givenCAN ?? (mrzValue == nil ? options.secret(.can, nil, file: nil, prompt: true) : nil)
+                try whileWaiting(client) {
+                    try givenCAN ?? (mrzValue == nil ? options.secret(.can, nil, file: nil, prompt: true) : nil)
+                }
             progress(t("Đang đọc chip…", "Reading the chip…"))
             session = try step(
                 client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
@@ -80,11 +82,14 @@ struct IntakeCommand: ParsableCommand {
                     t("Đặt ngón tay số \(finger) lên máy quét…", "Place finger \(finger) on the scanner…"))
                 session = try step(client, "POST", "\(base)/fingers", FingerRequest(finger: finger))
             }
-            let portraitPath = portrait ?? ask(t("Tệp ảnh chân dung (JPEG)", "Portrait file (JPEG)"))
+            let portraitPath =
+                portrait ?? ask(client, t("Tệp ảnh chân dung (JPEG)", "Portrait file (JPEG)"))
             let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
             session = try decode(
                 options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
-            let phoneValue = try givenPhone ?? options.secret(.phone, nil, file: nil, prompt: true)
+            let phoneValue = try whileWaiting(client) {
+                try givenPhone ?? options.secret(.phone, nil, file: nil, prompt: true)
+            }
             session = try step(
                 client, "PUT", "\(base)/details",
                 DetailsRequest(
@@ -101,7 +106,7 @@ struct IntakeCommand: ParsableCommand {
             }
             if !yes {
                 let answer = ask(
-                    t("Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)", "The application is valid. Commit? (y/n)"))
+                    client, t("Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)", "The application is valid. Commit? (y/n)"))
                 guard ["c", "y", "có", "yes"].contains(answer.lowercased()) else {
                     session = try decode(options.call(client, "DELETE", base))
                     progress(t("Đã hủy phiên.", "Session abandoned."))
@@ -142,8 +147,18 @@ struct IntakeCommand: ParsableCommand {
         if !options.json { FileHandle.standardError.write(Data((text + "\n").utf8)) }
     }
 
-    private func ask(_ prompt: String) -> String {
+    /// Asks on the terminal; meanwhile a heartbeat keeps the connection (and so the session) alive.
+    /// Runs `body` (which may wait for the officer at a prompt) with the session's connection kept alive.
+    private func whileWaiting<T>(_ client: ControlClient, _ body: () throws -> T) rethrows -> T {
+        let heartbeat = client.heartbeat()
+        defer { heartbeat.stop() }
+        return try body()
+    }
+
+    private func ask(_ client: ControlClient, _ prompt: String) -> String {
         FileHandle.standardError.write(Data("\(prompt): ".utf8))
+        let heartbeat = client.heartbeat()
+        defer { heartbeat.stop() }
         return readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
     }
 }

@@ -33,6 +33,21 @@ public struct ConfigurationKey: Sendable, Hashable {
             name: "control.request_timeout_seconds", defaultValue: "10",
             help: "a request (head and body) must arrive within this time, or the connection is closed (408)"),
         .init(
+            name: "control.idle_timeout_seconds", defaultValue: "60",
+            help: "an idle keep-alive connection is closed after this time between requests (0: never)"),
+        .init(
+            name: "control.max_connections", defaultValue: "256",
+            help: "open control connections at most, all callers together (more: 503 control.overloaded)"),
+        .init(
+            name: "control.max_connections_per_uid", defaultValue: "32",
+            help: "open connections at most per caller uid, root excepted (more: 429 control.caller_limit)"),
+        .init(
+            name: "control.body_memory_bytes", defaultValue: "33554432",
+            help: "request bodies held in memory at once, all requests together (more: 503 control.overloaded)"),
+        .init(
+            name: "control.body_memory_per_uid_bytes", defaultValue: "8388608",
+            help: "request bodies held in memory at once per caller uid, root excepted (more: 429)"),
+        .init(
             name: "auth.operators_group", defaultValue: "stationd-operators",
             help: "group whose members may read and take applications"),
         .init(

@@ -25,6 +25,10 @@ public struct StationConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Seconds a request (head and body) may take to arrive (slow clients are cut).
     public var requestTimeout: Double
+    /// Seconds an idle keep-alive connection stays open between requests (nil: for ever).
+    public var idleTimeout: Double?
+    /// Limits on connections and on request bodies held in memory (`control.max_connections`, …).
+    public var controlLimits: ConnectionLedger.Limits
     /// Operators' group.
     public var operatorsGroup: String
     /// Supervisors' group.
@@ -138,6 +142,20 @@ public struct StationConfiguration: Sendable {
             r.value("control.max_body_bytes") { Int($0).flatMap { $0 >= 1024 ? $0 : nil } } ?? 2_097_152
         requestTimeout =
             r.value("control.request_timeout_seconds") { Double($0).flatMap { $0 >= 0.5 ? $0 : nil } } ?? 10
+        let idle = r.value("control.idle_timeout_seconds") { Double($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 60
+        idleTimeout = idle > 0 ? idle : nil
+        let connections = r.value("control.max_connections") { Int($0).flatMap { $0 >= 2 ? $0 : nil } } ?? 256
+        let body = maxBodyBytes
+        controlLimits = ConnectionLedger.Limits(
+            connections: connections,
+            connectionsPerUID:
+                r.value("control.max_connections_per_uid") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 32,
+            // Each budget holds at least one largest body.
+            bodyBytes: r.value("control.body_memory_bytes") { Int($0).flatMap { $0 >= body ? $0 : nil } }
+                ?? max(33_554_432, body),
+            bodyBytesPerUID:
+                r.value("control.body_memory_per_uid_bytes") { Int($0).flatMap { $0 >= body ? $0 : nil } }
+                ?? max(8_388_608, body))
         operatorsGroup = r.string("auth.operators_group")
         supervisorsGroup = r.string("auth.supervisors_group")
         databasePath = r.value("store.database") { $0.hasPrefix("/") ? $0 : nil } ?? ""

@@ -4,11 +4,15 @@ import Hummingbird
 import Logging
 import Queue
 
-/// Identifies the caller (SO_PEERCRED), refuses callers without a role, turns every error into the JSON error
-/// body in the caller's language, and counts requests (`StationMetric.Name.httpRequests`, by route template).
+/// Identifies the caller (SO_PEERCRED), refuses callers without a role, accounts the request body's memory
+/// (`BodyReservation`, returned when the handler has answered), turns every error into the JSON error body in
+/// the caller's language (`AcceptLanguage`; a known path with a wrong method is 405 with `Allow`), and counts
+/// requests (`StationMetric.Name.httpRequests`, by route template).
 struct ControlMiddleware: RouterMiddleware {
     typealias Context = StationRequestContext
     let authorization: Authorization
+    let admission: ControlAdmission
+    let routes: RouteMethods
     let logger: Logger
 
     func handle(
@@ -16,8 +20,8 @@ struct ControlMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         var context = context
-        context.english = request.headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
-        let response: Response
+        context.english = AcceptLanguage.prefersEnglish(request.headers[.acceptLanguage])
+        var response: Response
         do {
             let peer = try await PeerCredentials.of(context.channel)
             context.peer = peer
@@ -33,15 +37,28 @@ struct ControlMiddleware: RouterMiddleware {
                         "Your account (uid \(peer.uid)) is not in the station's operators or supervisors group."
                 )
             }
-            response = try await next(request, context)
+            let reservation = BodyReservation(admission: admission, uid: peer.uid)
+            defer { reservation.releaseAll() }
+            response = try await BodyReservation.$current.withValue(reservation) {
+                try await next(request, context)
+            }
         } catch let error as APIError {
             response = error.response(english: context.english)
         } catch let error as HTTPError {
-            response = Self.map(error).response(english: context.english)
+            let allowed = error.status.code == 404 ? routes.allowed(on: request.uri.path) : []
+            if allowed.isEmpty {
+                response = Self.map(error).response(english: context.english)
+            } else {
+                response = Self.map(HTTPError(.methodNotAllowed)).response(english: context.english)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
         } catch {
             let mapped = Self.map(error)
             logger.error("request failed", metadata: ["code": "\(mapped.code)", "type": "\(type(of: error))"])
             response = mapped.response(english: context.english)
+        }
+        if response.status == .tooManyRequests || response.status == .serviceUnavailable {
+            response.headers[.retryAfter] = "2"
         }
         // The route template (never the path itself: ids stay out of the labels).
         StationMetric.request(

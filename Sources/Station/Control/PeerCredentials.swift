@@ -24,7 +24,7 @@ public struct PeerCredentials: Sendable, Hashable {
         self.groups = groups
     }
 
-    private struct UCred: Sendable {
+    struct UCred: Sendable {
         var pid: Int32 = 0
         var uid: UInt32 = 0
         var gid: UInt32 = 0

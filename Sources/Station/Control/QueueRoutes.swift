@@ -93,8 +93,9 @@ struct QueueRoutes {
         var cursor: QueueCursor?
         if let token = query.get("after") {
             guard let found = core.cursors.cursor(token) else {
+                // Well-formed but not (or no longer) known: not found, not a malformed request.
                 throw APIError(
-                    .badRequest, vi: "Con trỏ trang đã hết hạn.", en: "Unknown or expired cursor.")
+                    .notFound, vi: "Con trỏ trang đã hết hạn.", en: "Unknown or expired cursor.")
             }
             cursor = found
         }
@@ -239,13 +240,9 @@ enum Body {
             throw APIError(
                 .tooLarge, vi: "Dữ liệu gửi lên quá lớn.", en: "The request body is too large.")
         }
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        } catch {
-            throw APIError(
-                .tooLarge, vi: "Dữ liệu gửi lên quá lớn.", en: "The request body is too large.")
-        }
+        // Counted against the body-memory budget as it arrives (503/429 when it does not fit).
+        return try await BodyReservation.collect(
+            request.body, declared: request.headers[.contentLength].flatMap(Int.init), limit: limit)
     }
 
     static func decode<T: Decodable>(

@@ -3,8 +3,9 @@
 /// A request — its head and its body — must arrive within `timeout` of its first byte; the first request of a
 /// connection within `timeout` of the connection's opening (a client that connects and says nothing is cut
 /// too). While the daemon handles a request there is no deadline (a card read or an event stream takes as long
-/// as it takes), and neither is there between requests: a guided intake keeps its connection open while the
-/// operator works, and the session belongs to that connection.
+/// as it takes). Between requests (keep-alive) the connection may stay idle for `idleTimeout`
+/// (`control.idle_timeout_seconds`; nil: for ever), then it is closed without an answer: a guided intake, whose
+/// session belongs to its connection, keeps it alive with a cheap request now and then (`ControlClient.Heartbeat`).
 ///
 /// Times are monotonic nanoseconds; the caller supplies them so the machine is testable without a clock.
 public struct RequestDeadline: Sendable, Hashable {
@@ -26,10 +27,14 @@ public struct RequestDeadline: Sendable, Hashable {
         case head
         /// The body did not arrive in time (a body that never ends, or dribbles).
         case body
+        /// The connection stayed idle between requests longer than the idle timeout.
+        case idle
     }
 
     /// The allowed time in nanoseconds.
     public let timeout: UInt64
+    /// The allowed idle time between requests in nanoseconds (nil: unlimited).
+    public let idleTimeout: UInt64?
     /// The phase.
     public private(set) var phase: Phase = .opened
     /// Since when the current deadline runs.
@@ -42,8 +47,9 @@ public struct RequestDeadline: Sendable, Hashable {
     private var answeredEarly = false
 
     /// A machine for a connection opened at `now`.
-    public init(timeout: UInt64, openedAt now: UInt64) {
+    public init(timeout: UInt64, idleTimeout: UInt64? = nil, openedAt now: UInt64) {
         self.timeout = timeout
+        self.idleTimeout = idleTimeout
         since = now
     }
 
@@ -67,11 +73,12 @@ public struct RequestDeadline: Sendable, Hashable {
         responseStarted = false
     }
 
-    /// The request's end arrived.
-    public mutating func requestEnded() {
+    /// The request's end arrived (at `now`: when it was answered early, the idle time runs from there).
+    public mutating func requestEnded(at now: UInt64? = nil) {
         guard case .receiving = phase else { return }
         if answeredEarly {
             phase = .idle
+            if let now { since = now }
             answeredEarly = false
             responseStarted = false
         } else {
@@ -94,6 +101,7 @@ public struct RequestDeadline: Sendable, Hashable {
             since = now
         } else {
             phase = .idle
+            since = now
         }
         bytesWhileHandling = false
         responseStarted = false
@@ -101,11 +109,14 @@ public struct RequestDeadline: Sendable, Hashable {
 
     /// Whether the connection must be cut at `now`, and why.
     public func expired(at now: UInt64) -> Reason? {
-        guard now >= since, now - since >= timeout else { return nil }
+        guard now >= since else { return nil }
         switch phase {
-        case .opened, .receiving(headDone: false): return .head
-        case .receiving(headDone: true): return .body
-        case .handling, .idle: return nil
+        case .opened, .receiving(headDone: false): return now - since >= timeout ? .head : nil
+        case .receiving(headDone: true): return now - since >= timeout ? .body : nil
+        case .handling: return nil
+        case .idle:
+            guard let idleTimeout else { return nil }
+            return now - since >= idleTimeout ? .idle : nil
         }
     }
 
@@ -113,7 +124,8 @@ public struct RequestDeadline: Sendable, Hashable {
     public var nextCheck: UInt64? {
         switch phase {
         case .opened, .receiving: since &+ timeout
-        case .handling, .idle: nil
+        case .handling: nil
+        case .idle: idleTimeout.map { since &+ $0 }
         }
     }
 }

@@ -6,7 +6,9 @@ import Logging
 import NIOCore
 import NIOHTTPTypes
 
-/// Hummingbird's HTTP/1 child channel with slow clients cut (`control.request_timeout_seconds`).
+/// Hummingbird's HTTP/1 child channel with slow clients cut (`control.request_timeout_seconds`), idle
+/// keep-alive connections closed (`control.idle_timeout_seconds`) and connections admitted by the
+/// `ControlAdmission` ledger (`control.max_connections`, `control.max_connections_per_uid`).
 ///
 /// Hummingbird's own idle timeout counts only whole HTTP parts and would also close an intake client's idle
 /// keep-alive connection, which owns the session: so the daemon installs its own pair of handlers, one before
@@ -15,26 +17,68 @@ import NIOHTTPTypes
 /// nothing was answered yet) and its connection closed. After a body is refused as too large (413) the rest of
 /// it is read and discarded — so that a client that sends it all before reading sees the answer — up to
 /// `discardAllowance` bytes (4 × `control.max_body_bytes`, at least 1 MiB): a body that never ends is cut there.
+/// Any other answer given while its request's body is still arriving (a route that takes no body, a caller
+/// refused with 403, a body refused by the memory budget) carries `Connection: close` and the connection is
+/// closed once it is sent: the rest of the body is never read.
+///
+/// A connection over a limit is answered at once (before its request is read) with 503 `control.overloaded`
+/// (the station's total) or 429 `control.caller_limit` (the caller's uid's share) and closed; beyond
+/// `ControlAdmission.explainedPerSecond` refusals a second for one uid, without an answer.
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let responder: HTTPChannelHandler.Responder
     /// Request timeout in nanoseconds.
     let timeout: UInt64
+    /// Idle keep-alive timeout in nanoseconds (nil: unlimited).
+    let idleTimeout: UInt64?
     /// Bytes of a refused body read and discarded before the connection is closed.
     let discardAllowance: Int
+    /// The connection and body-memory ledger.
+    let admission: ControlAdmission
 
     /// The server builder for `Application(server:)`.
-    static func builder(timeoutSeconds: Double, maxBodyBytes: Int) -> HTTPServerBuilder {
+    static func builder(
+        timeoutSeconds: Double, idleTimeoutSeconds: Double?, maxBodyBytes: Int, admission: ControlAdmission
+    ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             GuardedHTTP1Channel(
                 responder: responder, timeout: UInt64(max(0.001, timeoutSeconds) * 1e9),
-                discardAllowance: max(1 << 20, 4 * maxBodyBytes))
+                idleTimeout: idleTimeoutSeconds.map { UInt64(max(0.001, $0) * 1e9) },
+                discardAllowance: max(1 << 20, 4 * maxBodyBytes), admission: admission)
         }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let watch = SlowClientWatch(timeout: timeout, discardAllowance: discardAllowance)
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
+        }
+        return provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
+        ).flatMap { (credentials: PeerCredentials.UCred) -> EventLoopFuture<Value> in
+            let uid = credentials.uid
+            if let refusal = admission.open(uid: uid) {
+                StationMetric.limitRefusal(kind: "connection", whose: refusal.rawValue)
+                guard admission.explains(uid: uid) else {
+                    // A flood: closed without an answer (an answer costs a whole HTTP pipeline).
+                    return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+                }
+                do {
+                    try channel.pipeline.syncOperations.addHandler(
+                        RefusedConnectionHandler(refusal: refusal), position: .first)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            } else {
+                channel.closeFuture.whenComplete { _ in admission.close(uid: uid) }
+            }
+            return setupAdmitted(channel: channel, logger: logger)
+        }
+    }
+
+    private func setupAdmitted(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let watch = SlowClientWatch(
+            timeout: timeout, idleTimeout: idleTimeout, discardAllowance: discardAllowance)
         do {
             try channel.pipeline.syncOperations.addHandler(RawSlowClientHandler(watch: watch), position: .first)
         } catch {
@@ -51,11 +95,61 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     }
 }
 
+/// First in the pipeline of a connection over a limit: answers 503/429 as soon as the connection is active
+/// (in Vietnamese: its request is never read), then closes it.
+final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let refusal: ConnectionLedger.Refusal
+    private var answered = false
+
+    init(refusal: ConnectionLedger.Refusal) { self.refusal = refusal }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { answer(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        answer(context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}  // never read
+
+    private func answer(_ context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
+        let error = ControlAdmission.error(refusal, body: false)
+        let status = refusal == .station ? "503 Service Unavailable" : "429 Too Many Requests"
+        let json =
+            (try? ControlJSON.encoder().encode(ControlErrorBody(code: error.code, message: error.vietnamese)))
+            ?? Data("{}".utf8)
+        var buffer = context.channel.allocator.buffer(capacity: 200 + json.count)
+        buffer.writeString(
+            "HTTP/1.1 \(status)\r\ncontent-type: application/json; charset=utf-8\r\n"
+                + "content-length: \(json.count)\r\nretry-after: 2\r\nconnection: close\r\n\r\n")
+        buffer.writeBytes(json)
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+extension HTTPFields.Element.Name {
+    /// `Keep-Alive` (RFC 9112 appendix C.2.2): tells clients the idle timeout (`timeout=N`).
+    static let keepAlive = HTTPFields.Element.Name("Keep-Alive")!
+}
+
 /// One connection's deadline, shared by its two handlers. Touched only on the connection's event loop.
 final class SlowClientWatch: @unchecked Sendable {
     var deadline: RequestDeadline
-    /// The current request asked for English (`Accept-Language: en`).
+    /// The current request asked for English (`Accept-Language`).
     var english = false
+    /// The answer was given while the request's body was still arriving: close once it is sent.
+    var closeAfterResponse = false
+    /// `Keep-Alive` header value advertising the idle timeout (nil: none).
+    let keepAlive: String?
     /// Bytes of a refused body still to be discarded before closing.
     let discardAllowance: Int
     /// While a refused (413) body is being discarded: how many more bytes are accepted.
@@ -63,9 +157,11 @@ final class SlowClientWatch: @unchecked Sendable {
     /// Re-arms the timer after a phase change (set by the raw handler).
     var rearm: () -> Void = {}
 
-    init(timeout: UInt64, discardAllowance: Int) {
-        deadline = RequestDeadline(timeout: timeout, openedAt: NIODeadline.now().uptimeNanoseconds)
+    init(timeout: UInt64, idleTimeout: UInt64?, discardAllowance: Int) {
+        deadline = RequestDeadline(
+            timeout: timeout, idleTimeout: idleTimeout, openedAt: NIODeadline.now().uptimeNanoseconds)
         self.discardAllowance = discardAllowance
+        keepAlive = idleTimeout.map { "timeout=\(max(1, $0 / 1_000_000_000))" }
     }
 
     static var now: UInt64 { NIODeadline.now().uptimeNanoseconds }
@@ -125,7 +221,7 @@ final class RawSlowClientHandler: ChannelInboundHandler, RemovableChannelHandler
         }
         cut = true
         StationMetric.slowClientClosed(reason: reason.rawValue)
-        guard !watch.deadline.responseStarted else {
+        guard !watch.deadline.responseStarted, reason != .idle else {
             context.close(promise: nil)
             return
         }
@@ -160,7 +256,7 @@ final class HTTPSlowClientHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            watch.english = head.headerFields[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
+            watch.english = AcceptLanguage.prefersEnglish(head.headerFields[.acceptLanguage])
             watch.deadline.headArrived(at: SlowClientWatch.now)
         case .body(let buffer):
             if let remaining = watch.discardRemaining {
@@ -175,7 +271,7 @@ final class HTTPSlowClientHandler: ChannelDuplexHandler, RemovableChannelHandler
             }
         case .end:
             watch.discardRemaining = nil
-            watch.deadline.requestEnded()
+            watch.deadline.requestEnded(at: SlowClientWatch.now)
         }
         watch.rearm()
         context.fireChannelRead(data)
@@ -183,18 +279,37 @@ final class HTTPSlowClientHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(let head):
+        case .head(var head):
             watch.deadline.responseHeadWritten()
-            if head.status.code == 413, case .receiving = watch.deadline.phase {
-                watch.discardRemaining = watch.discardAllowance
+            if case .receiving = watch.deadline.phase {
+                if head.status.code == 413 {
+                    watch.discardRemaining = watch.discardAllowance
+                } else {
+                    watch.closeAfterResponse = true
+                }
             }
-            context.write(data, promise: promise)
+            if watch.closeAfterResponse {
+                head.headerFields[.connection] = "close"
+            } else if let keepAlive = watch.keepAlive {
+                head.headerFields[.keepAlive] = keepAlive
+            }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .body:
             context.write(data, promise: promise)
         case .end:
             watch.deadline.responseEnded(at: SlowClientWatch.now)
             watch.rearm()
-            context.write(data, promise: promise)
+            guard watch.closeAfterResponse else {
+                context.write(data, promise: promise)
+                return
+            }
+            // Answered before the body arrived, and not a 413: the rest of the body is never read.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            if let promise { written.futureResult.cascade(to: promise) }
+            context.writeAndFlush(data, promise: written)
+            written.futureResult.assumeIsolatedUnsafeUnchecked().whenComplete { _ in
+                context.close(promise: nil)
+            }
         }
     }
 }

@@ -42,6 +42,9 @@ public enum StationMetric {
         /// `control.request_timeout_seconds` (reason `head` or `body`), or a refused (413) body went on past the
         /// discard allowance (`discard`).
         public static let slowClients = "stationd_slow_clients_closed_total"
+        /// Counter `{kind, whose}`: connections (`kind` = `connection`) or request bodies (`body`) refused by a
+        /// limit: the station's total (`whose` = `station`, 503) or the caller's uid's share (`caller`, 429).
+        public static let limitRefusals = "stationd_control_refused_total"
         /// Counter `{outcome}`: chip reads (intake and verify); outcome is the authenticity verdict or the
         /// error code.
         public static let cardReads = "stationd_card_reads_total"
@@ -85,6 +88,11 @@ public enum StationMetric {
     /// A slow client cut.
     static func slowClientClosed(reason: String) {
         CoreMetrics.Counter(label: Name.slowClients, dimensions: [("reason", reason)]).increment()
+    }
+
+    /// A connection or body refused by a `[control]` limit.
+    static func limitRefusal(kind: String, whose: String) {
+        CoreMetrics.Counter(label: Name.limitRefusals, dimensions: [("kind", kind), ("whose", whose)]).increment()
     }
 
     /// A chip read finished with `outcome` (verdict or error code).

@@ -43,6 +43,11 @@ struct StationRoutes {
             try context.require(.operator)
             let body = try await Body.decode(CardReadRequest.self, request, core)
             let key = try IntakeCoordinator.accessKey(body)
+            if let named = body.reader, !core.devices.readers.contains(where: { $0.name == named }) {
+                throw APIError(
+                    .notFound, code: ControlErrorCode.unknownReader, vi: "Không có đầu đọc thẻ tên này.",
+                    en: "No card reader of that name.")
+            }
             guard let reader = body.reader ?? core.devices.firstReaderWithCard else {
                 throw APIError(
                     .conflict, code: "smartcard.no_card", vi: "Chưa có thẻ trên đầu đọc.",
