@@ -179,6 +179,7 @@ enum ControlServer {
                     supervisorsGroup: core.configuration.supervisorsGroup),
                 logger: logger))
         StationRoutes(core: core).add(to: router)
+        UplinkRoutes(core: core).add(to: router)
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)
         return Application(

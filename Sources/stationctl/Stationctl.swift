@@ -17,7 +17,7 @@ struct Stationctl: ParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, DevicesCommand.self, IntakeCommand.self, QueueCommand.self,
-            UploadCommand.self,
+            UploadCommand.self, EnrollCommand.self,
             ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
             ConfigCommand.self,
         ]
@@ -32,6 +32,8 @@ enum Exit {
     static let conflict: Int32 = 5
     static let daemonError: Int32 = 6
     static let problems: Int32 = 7
+    /// `upload --wait`: the upload ended offline or failed (the reason code is printed).
+    static let uploadFailed: Int32 = 8
     static let config: Int32 = 78
 }
 
