@@ -51,7 +51,7 @@ let modules: [Target] = [
     ),
     .target(
         name: "StationTestKit",
-        dependencies: ["SmartCard"]
+        dependencies: ["SmartCard", "CentralAPI", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .executableTarget(
         name: "stationd",
@@ -164,7 +164,7 @@ let tests: [Target] = [
         name: "UplinkTests",
         dependencies: [
             "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "central-receiver", "uplink-crash-probe",
-            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
     // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
@@ -172,6 +172,7 @@ let tests: [Target] = [
         name: "StationTests",
         dependencies: [
             "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation", "central-receiver",
+            "Queue", "Uplink", "CentralAPI", "Intake",
         ]
     ),
 ]

@@ -15,6 +15,11 @@ final class CentralReceiverProcess: @unchecked Sendable {
     let port: Int
     let token: String
     var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// The fingerprint of the central's keys, as the receiver printed it at start.
+    var fingerprint: String {
+        process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
+            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
+    }
 
     init(population: URL) throws {
         directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central")
@@ -78,6 +83,7 @@ struct UplinkLiveTests {
                 [uplink]
                 url = \(receiver.baseURL)
                 token = \(receiver.token)
+                central_fingerprint = \(receiver.fingerprint)
                 station_id = station-test-uplink
                 state = /tmp/stationd-test-\(getpid())-uplink/uplink
                 interval_seconds = 3600
