@@ -270,7 +270,9 @@ struct ReceiverRoutes: Sendable {
     }
 
     func register(_ router: Router<ReceiverContext>) {
-        router.get(RouterPath(CentralPath.probe)) { _, _ in Response(status: .noContent) }
+        router.get(RouterPath(CentralPath.probe)) { request, _ in
+            try await handle(request) { Answer(status: .noContent, body: Data()) }
+        }
         router.post(RouterPath(CentralPath.enrollment)) { request, context in
             try await handle(request) {
                 let body = try await readBody(request, context: context, limit: 64 << 10)

@@ -23,7 +23,7 @@ import Testing
     ) throws {
         let db = try DatabaseQueue(path: path)
         try db.write { db in
-            try db.execute(sql: "DROP TRIGGER audit_append_only_update")
+            try db.execute(sql: "DROP TRIGGER IF EXISTS audit_append_only_update")
             try db.execute(sql: "UPDATE audit SET actor = ? WHERE actor = ?", arguments: [newActor, actor])
             var previous = AuditEntry.genesis
             for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq") {
