@@ -108,6 +108,7 @@ final class UplinkUploadService: UploadService, Service {
                 token: token, centralFingerprint: request.centralFingerprint,
                 changeConfirmedBy: request.acceptKeyChange == true ? supervisor : nil)
             try install(credentials)
+            state.withLock { $0.requested = true }  // a first cycle now, not at the next interval
             logger.notice(
                 "station enrolled; central keys pinned",
                 metadata: [
