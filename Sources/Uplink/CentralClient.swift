@@ -3,6 +3,7 @@ import CentralAPI
 import Crypto
 import Foundation
 import NIOSSL
+import Queue
 
 /// HTTP to the central with AsyncHTTPClient: signs each request (see `RequestSigning`), authenticates each answer
 /// against the pinned central key (see `CentralSigning`), maps answers to typed values or `CallError`.
@@ -108,6 +109,38 @@ public struct CentralClient: Sendable {
             try Self.authenticate(answer, method: method, path: path, headers: headers, signingKey: pinned.signingKey)
         }
         return try Self.interpret(answer)
+    }
+
+    /// As `call`, for a station that pinned the central's keys, also returning the signed answer as evidence
+    /// (`SignedCentralAnswer`: the bytes signed, the body, the signature) to be recorded with the decisions it
+    /// carries.
+    public func callSigned(
+        _ method: String, _ path: String, body: Data, credentials: StationCredentials
+    ) async throws(CallError) -> (body: Data, evidence: SignedCentralAnswer) {
+        guard let pinned = credentials.pinnedCentral else {
+            throw CallError(
+                error: CentralError(.centralUnauthenticated, "no central key is pinned"), status: nil,
+                retryAfter: nil)
+        }
+        let headers: [(String, String)]
+        do {
+            headers = try RequestSigning.headers(
+                method: method, path: path, body: body, station: credentials.stationID, key: credentials.signingKey)
+        } catch {
+            throw CallError(error: CentralError(.packaging, "cannot sign the request"), status: nil, retryAfter: nil)
+        }
+        let answer = try await exchange(method, path, body: body, headers: headers)
+        try Self.authenticate(answer, method: method, path: path, headers: headers, signingKey: pinned.signingKey)
+        let data = try Self.interpret(answer)
+        let sent = { (name: String) in headers.first { $0.0 == name }?.1 ?? "" }
+        let evidence = SignedCentralAnswer(
+            signedMessage: CentralSigning.answerMessage(
+                method: method, path: path, station: credentials.stationID, nonce: sent(RequestSigning.Header.nonce),
+                status: answer.status, body: answer.body),
+            body: answer.body,
+            signature: Data(base64Encoded: answer.headers[CentralSigning.Header.signature] ?? "") ?? Data(),
+            keyID: pinned.signingKeyID)
+        return (data, evidence)
     }
 
     /// Checks an answer's signature against `signingKey`; throws `uplink.central_unauthenticated`.

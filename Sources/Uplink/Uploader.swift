@@ -423,9 +423,22 @@ public final class Uploader: Sendable {
             let page = Array(ids[index..<min(ids.count, index + 200)])
             index += page.count
             let query = StatusQuery(applicationIDs: page.map(\.text), audit: try await auditClaim())
-            let answer = try await configuration.client.call(
-                "POST", CentralPath.status, json: query, credentials: credentials, as: StatusAnswer.self)
+            let body: Data
+            do { body = try CanonicalEncoding.encode(query) } catch {
+                throw UplinkError(.central, "cannot encode the status query")
+            }
+            let (data, evidence) = try await configuration.client.callSigned(
+                "POST", CentralPath.status, body: body, credentials: credentials)
+            let answer = try configuration.client.decode(StatusAnswer.self, data)
             try recordAnchor(answer.auditAnchor)
+            // The signed answer is kept as evidence of the decisions, before they are applied: a payload is
+            // purged only once a signed acceptance is recorded.
+            let decided = answer.items.compactMap { item -> (ApplicationID, String)? in
+                guard [.accepted, .activated, .rejected].contains(item.state), let id = ApplicationID(item.applicationID)
+                else { return nil }
+                return (id, item.state.rawValue)
+            }
+            try await store { queue in try queue.recordCentralReceipts(evidence, states: decided) }
             let changes = answer.items.compactMap { item -> UplinkChange? in
                 guard let id = ApplicationID(item.applicationID), item.state != .unknown else { return nil }
                 return UplinkChange(id: id, action: "status_sync", reasonCode: item.reason) { status in

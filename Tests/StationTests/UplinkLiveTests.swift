@@ -161,6 +161,11 @@ struct UplinkLiveTests {
         #expect(try receiver.admin("/admin/items") as? [String] == [id])
         let synced = try UploadStatusProbe.read(daemon)
         #expect(synced?.lastSyncAt != nil)
+        // The central anchored the audit head in its signed answers; `stationctl status` says when.
+        #expect(synced?.auditAnchoredAt != nil && (synced?.auditAnchoredSequence ?? 0) > 1)
+        #expect(synced?.centralFingerprint == receiver.fingerprint)
+        let shown = try daemon.stationctl(["status", "--lang", "en"])
+        #expect(shown.output.contains("Audit head anchored at the central: 20"), "\(shown.output)")
 
         // Nothing pending any more: intakes are allowed again (started and abandoned here).
         let client = daemon.client()
