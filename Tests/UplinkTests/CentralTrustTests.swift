@@ -138,10 +138,23 @@ import Uplink
         let citizens = SampleApplications.citizens(3, start: 95_000)
         let receiver = try ReceiverProcess(citizens: citizens)
         let station = try await StationFixture(receiver: receiver)
-        try station.addReady(Array(citizens.prefix(2)))
+        let first = try station.addReady(Array(citizens.prefix(2)))
         let uploader = try station.uploader(receiver)
         try await uploader.drain(until: Date().addingTimeInterval(20))
+        try await Task.sleep(for: .milliseconds(500))  // approval 0.3 s
         try await uploader.syncStatus()
+        // The acceptance came signed: the answer is kept as evidence, checkable with the central's public key,
+        // and only then may the payload be purged.
+        let pinned = try #require(station.credentials.pinnedCentral)
+        let evidence = try #require(try station.queue.centralReceipts(for: first[0])["accepted"])
+        let key = try Curve25519.Signing.PublicKey(rawRepresentation: pinned.signingKey)
+        #expect(key.isValidSignature(evidence.signature, for: evidence.signedMessage))
+        #expect(String(decoding: evidence.signedMessage, as: UTF8.self).hasSuffix(ItemEnvelope.hash(evidence.body)))
+        let purging = try ApplicationQueue(
+            configuration: .init(
+                databasePath: station.directory + "/queue.sqlite", keyFilePath: station.directory + "/queue.key",
+                minimumFreeBytes: 16 << 20, retention: 0))
+        #expect(try purging.purgeExpiredPayloads() == 2)
         let anchor = try #require(Uploader.state(stateDirectory: station.directory).auditAnchor)
         #expect(anchor.point.sequence > 1)
         #expect(abs(anchor.at.timeIntervalSinceNow) < 60)
