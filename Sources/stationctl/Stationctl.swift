@@ -13,7 +13,7 @@ struct Stationctl: ParsableCommand {
             Messages are Vietnamese by default (--lang en for English); --json prints the daemon's JSON.
             Exit codes: 0 done, 2 daemon not reachable, 3 not permitted (403), 4 not found (404),
             5 refused in the current state (409), 6 other daemon error, 7 validation problems remain,
-            64 bad arguments, 78 invalid configuration.
+            8 `upload --wait` ended offline or failed, 64 bad arguments, 78 invalid configuration.
             """,
         subcommands: [
             StatusCommand.self, DevicesCommand.self, IntakeCommand.self, QueueCommand.self,
