@@ -210,8 +210,7 @@ public struct CentralClient: Sendable {
     static func transportError(_ error: any Error) -> CallError {
         let text = String(reflecting: error)
         let tls =
-            error is NIOSSLError || error is NIOSSLExtraError || text.contains("NIOSSL") || text.contains("SSL")
-            || text.contains("handshake")
+            error is NIOSSLError || error is NIOSSLExtraError || text.contains("NIOSSL") || text.contains("BoringSSL")
         guard tls else {
             return CallError(
                 error: CentralError(.transport, "transport: \(String(describing: type(of: error)))"), status: nil,

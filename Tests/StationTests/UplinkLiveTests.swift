@@ -22,7 +22,8 @@ final class CentralReceiverProcess: @unchecked Sendable {
     }
 
     init(population: URL) throws {
-        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central")
+        // One folder per receiver: suites that start one run in parallel.
+        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         token = "token-\(UUID().uuidString)"
