@@ -159,5 +159,18 @@ import Uplink
         #expect(try queue.auditTrail(for: nil).count == auditBefore)
         for id in ids { #expect(try queue.keyID(of: id) != nil, "payload purged") }
         #expect(try queue.verifyAudit().isIntact)
+
+        // 4. A configuration naming other central keys than the pinned ones stops the uplink until a supervisor
+        // confirms the change: nothing is re-pinned silently.
+        daemon.extraConfig = Self.uplinkConfig(
+            url: receiver.baseURL, token: receiver.token, fingerprint: rogue.keys.fingerprint, state: state)
+        try daemon.start()
+        let stopped = try await Self.waitForUpload(daemon) { $0.state == "failed" }
+        #expect(stopped?.lastError == "uplink.central_key_changed", "\(String(describing: stopped))")
+        #expect(stopped?.centralFingerprint == nil)
+        #expect(
+            try StationCredentials.load(directory: state, stationID: "station-test-trust").pinnedCentral?.fingerprint
+                == receiver.fingerprint)
+        #expect(daemon.stop() == 0)
     }
 }
