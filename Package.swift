@@ -53,7 +53,7 @@ let modules: [Target] = [
     ),
     .target(
         name: "StationTestKit",
-        dependencies: ["SmartCard"]
+        dependencies: ["SmartCard", "CentralAPI", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .executableTarget(
         name: "stationd",
@@ -168,7 +168,7 @@ let tests: [Target] = [
         name: "UplinkTests",
         dependencies: [
             "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "central-receiver", "uplink-crash-probe",
-            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
     // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
@@ -176,6 +176,7 @@ let tests: [Target] = [
         name: "StationTests",
         dependencies: [
             "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation", "central-receiver",
+            "Queue", "Uplink", "CentralAPI", "Intake",
         ]
     ),
 ]

@@ -42,6 +42,13 @@ public struct CentralError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let unavailable = Code("central.unavailable")
         /// The transport failed (connection refused, cut, timed out).
         public static let transport = Code("central.transport")
+        /// The station's audit chain no longer matches the head the central anchored: its history changed.
+        public static let auditHistoryChanged = Code("central.audit_history_changed")
+        /// The TLS handshake failed: the central's certificate does not chain to the pinned CA (or has expired,
+        /// or names another host).
+        public static let tlsUntrusted = Code("central.tls_untrusted")
+        /// The TLS handshake failed for another reason (protocol, plain HTTP on a TLS port).
+        public static let tls = Code("central.tls")
         /// Local packaging failed (station side).
         public static let packaging = Code("central.packaging")
     }

@@ -40,10 +40,59 @@ public struct EnrollmentResponse: Sendable, Hashable, Codable {
     public var stationID: String
     /// Raw 32-byte X25519 public key that item envelopes are sealed to (HPKE).
     public var centralKey: Data
+    /// Raw 32-byte Ed25519 public key that signs the central's answers (nil: a central that does not sign, which
+    /// a station refuses to pin).
+    public var centralSigningKey: Data?
     /// Creates a response.
-    public init(stationID: String, centralKey: Data) {
+    public init(stationID: String, centralKey: Data, centralSigningKey: Data?) {
         self.stationID = stationID
         self.centralKey = centralKey
+        self.centralSigningKey = centralSigningKey
+    }
+
+    /// Both keys, when the central sent both.
+    public var keys: CentralKeys? {
+        centralSigningKey.map { CentralKeys(signingKey: $0, encryptionKey: centralKey) }
+    }
+}
+
+/// A point of a station's audit hash chain: an entry's sequence number and its (keyed) link hash.
+public struct AuditPoint: Sendable, Hashable, Codable {
+    /// The entry's sequence number (from 1).
+    public var sequence: Int64
+    /// Lower-case hex of the entry's link hash.
+    public var hash: String
+    /// Creates a point.
+    public init(sequence: Int64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+}
+
+/// What a station says of its audit chain with every batch and status sync: its head now, and its entry at the
+/// last point the central anchored (so the central sees whether that history is still the same).
+public struct AuditClaim: Sendable, Hashable, Codable {
+    /// The newest entry.
+    public var head: AuditPoint
+    /// The station's entry at the sequence of the last anchor the central acknowledged (nil: never anchored).
+    public var anchored: AuditPoint?
+    /// Creates a claim.
+    public init(head: AuditPoint, anchored: AuditPoint?) {
+        self.head = head
+        self.anchored = anchored
+    }
+}
+
+/// The central's record of a station's audit head, in its signed answers.
+public struct AuditAnchor: Sendable, Hashable, Codable {
+    /// The anchored point.
+    public var point: AuditPoint
+    /// When the central recorded it.
+    public var at: Date
+    /// Creates an anchor.
+    public init(point: AuditPoint, at: Date) {
+        self.point = point
+        self.at = at
     }
 }
 
@@ -80,12 +129,17 @@ public struct BatchManifest: Sendable, Hashable, Codable {
     public var createdAt: Date
     /// The items, in payload order.
     public var items: [ManifestItem]
+    /// The station's audit chain head (nil: not sent, e.g. in an export).
+    public var audit: AuditClaim?
     /// Creates a manifest.
-    public init(batchID: String, stationID: String, createdAt: Date, items: [ManifestItem]) {
+    public init(
+        batchID: String, stationID: String, createdAt: Date, items: [ManifestItem], audit: AuditClaim? = nil
+    ) {
         self.batchID = batchID
         self.stationID = stationID
         self.createdAt = createdAt
         self.items = items
+        self.audit = audit
     }
 }
 
@@ -125,12 +179,18 @@ public struct ManifestResponse: Sendable, Hashable, Codable {
     public var uploadLength: Int
     /// Bytes the receiver already holds (non-zero when the same batch is offered again).
     public var uploadOffset: Int
+    /// The audit head the central recorded for the station with this offer.
+    public var auditAnchor: AuditAnchor?
     /// Creates a response.
-    public init(batchID: String, decisions: [ManifestDecision], uploadLength: Int, uploadOffset: Int) {
+    public init(
+        batchID: String, decisions: [ManifestDecision], uploadLength: Int, uploadOffset: Int,
+        auditAnchor: AuditAnchor? = nil
+    ) {
         self.batchID = batchID
         self.decisions = decisions
         self.uploadLength = uploadLength
         self.uploadOffset = uploadOffset
+        self.auditAnchor = auditAnchor
     }
 }
 
@@ -181,8 +241,13 @@ public struct ItemResult: Sendable, Hashable, Codable {
 public struct StatusQuery: Sendable, Hashable, Codable {
     /// Applications asked about.
     public var applicationIDs: [String]
+    /// The station's audit chain head.
+    public var audit: AuditClaim?
     /// Creates a query.
-    public init(applicationIDs: [String]) { self.applicationIDs = applicationIDs }
+    public init(applicationIDs: [String], audit: AuditClaim? = nil) {
+        self.applicationIDs = applicationIDs
+        self.audit = audit
+    }
 }
 
 /// Central states as the wire names them.
@@ -221,8 +286,13 @@ public struct StatusItem: Sendable, Hashable, Codable {
 public struct StatusAnswer: Sendable, Hashable, Codable {
     /// One per asked application.
     public var items: [StatusItem]
+    /// The audit head the central recorded for the station with this query.
+    public var auditAnchor: AuditAnchor?
     /// Creates an answer.
-    public init(items: [StatusItem]) { self.items = items }
+    public init(items: [StatusItem], auditAnchor: AuditAnchor? = nil) {
+        self.items = items
+        self.auditAnchor = auditAnchor
+    }
 }
 
 /// The JSON body of every error response.

@@ -10,6 +10,8 @@ public enum ControlPaths {
     public static let queue = "/v1/queue"
     public static let intake = "/v1/intake"
     public static let upload = "/v1/upload"
+    /// `POST`: enroll with the central once the technician confirmed its key fingerprint (supervisors).
+    public static let enroll = "/v1/upload/enroll"
     public static let export = "/v1/export"
     public static let verify = "/v1/verify"
     public static let reports = "/v1/reports"

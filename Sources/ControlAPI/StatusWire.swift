@@ -120,7 +120,7 @@ public struct IntakeSummary: Codable, Sendable, Hashable {
 public struct UploadStatus: Codable, Sendable, Hashable {
     /// An uplink is configured (false: the "not configured" placeholder).
     public var configured: Bool
-    /// `notConfigured`, `idle`, `uploading`, `offline`, `failed`.
+    /// `notConfigured`, `notEnrolled`, `idle`, `uploading`, `offline`, `failed`.
     public var state: String
     /// Progress of the running upload, 0...1.
     public var progress: Double?
@@ -130,10 +130,20 @@ public struct UploadStatus: Codable, Sendable, Hashable {
     public var total: Int?
     /// When the last successful sync ended.
     public var lastSyncAt: Date?
+    /// Stable code of the last failed cycle or enrollment (e.g. `uplink.central_unauthenticated`,
+    /// `central.tls_untrusted`, `central.audit_history_changed`); nil once a cycle succeeds.
+    public var lastError: String?
+    /// When the central last anchored the station's audit head (in a signed answer), and its sequence number.
+    public var auditAnchoredAt: Date?
+    /// The anchored audit entry's sequence number.
+    public var auditAnchoredSequence: Int64?
+    /// Fingerprint of the pinned central keys (nil: not enrolled).
+    public var centralFingerprint: String?
     /// Creates a value.
     public init(
         configured: Bool, state: String, progress: Double? = nil, sent: Int? = nil, total: Int? = nil,
-        lastSyncAt: Date? = nil
+        lastSyncAt: Date? = nil, lastError: String? = nil, auditAnchoredAt: Date? = nil,
+        auditAnchoredSequence: Int64? = nil, centralFingerprint: String? = nil
     ) {
         self.configured = configured
         self.state = state
@@ -141,6 +151,39 @@ public struct UploadStatus: Codable, Sendable, Hashable {
         self.sent = sent
         self.total = total
         self.lastSyncAt = lastSyncAt
+        self.lastError = lastError
+        self.auditAnchoredAt = auditAnchoredAt
+        self.auditAnchoredSequence = auditAnchoredSequence
+        self.centralFingerprint = centralFingerprint
+    }
+}
+
+/// `POST /v1/upload/enroll` body: the technician confirms the fingerprint the central printed.
+public struct EnrollRequest: Codable, Sendable, Hashable {
+    /// The central's key fingerprint as printed by the central (64 hex digits; spaces and colons ignored).
+    public var centralFingerprint: String
+    /// One-time enrollment token (nil: `uplink.token` from the configuration).
+    public var token: String?
+    /// A supervisor confirms that the central's keys changed (refused otherwise once keys are pinned).
+    public var acceptKeyChange: Bool?
+    /// Creates a value.
+    public init(centralFingerprint: String, token: String? = nil, acceptKeyChange: Bool? = nil) {
+        self.centralFingerprint = centralFingerprint
+        self.token = token
+        self.acceptKeyChange = acceptKeyChange
+    }
+}
+
+/// `POST /v1/upload/enroll` answer.
+public struct EnrollResult: Codable, Sendable, Hashable {
+    /// The enrolled station id.
+    public var stationID: String
+    /// Fingerprint of the central keys now pinned.
+    public var centralFingerprint: String
+    /// Creates a value.
+    public init(stationID: String, centralFingerprint: String) {
+        self.stationID = stationID
+        self.centralFingerprint = centralFingerprint
     }
 }
 

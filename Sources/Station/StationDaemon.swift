@@ -194,6 +194,7 @@ enum ControlServer {
                     supervisorsGroup: configuration.supervisorsGroup),
                 admission: admission, routes: routes, logger: logger))
         StationRoutes(core: core).add(to: router)
+        UplinkRoutes(core: core).add(to: router)
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)
         routes.record(router.routeList)

@@ -112,10 +112,12 @@ public enum UplinkBenchmark {
         var itemsStored: Int
     }
 
-    /// Runs against the receiver at `receiverURL` (`http://IPv4:port`, started with `--token token`), in a fresh
+    /// Runs against the receiver at `receiverURL` (`http://IPv4:port`, started with `--token token`, printing
+    /// `centralFingerprint`), in a fresh
     /// `directory`. `wireBytes` reads interface counters (nil: the proxy's byte counts stand in).
     public static func run(
-        receiverURL: String, token: String, directory: String, options: Options, link: String,
+        receiverURL: String, token: String, centralFingerprint: String, directory: String, options: Options,
+        link: String,
         wireBytes: (@Sendable () -> Int)? = nil
     ) async throws -> Report {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -132,7 +134,8 @@ public enum UplinkBenchmark {
                 databasePath: directory + "/queue.sqlite", keyFilePath: directory + "/queue.key",
                 minimumFreeBytes: 16 << 20))
         var credentials = try StationCredentials.load(directory: directory, stationID: "bench-\(UUID().uuidString)")
-        credentials = try await Uploader.enroll(client: client, credentials: credentials, token: token)
+        credentials = try await Uploader.enroll(
+            client: client, credentials: credentials, token: token, centralFingerprint: centralFingerprint)
         func add(_ count: Int, start: Int) throws {
             for (index, citizen) in SampleApplications.citizens(count, start: start).enumerated() {
                 let application = SampleApplications.application(

@@ -20,6 +20,13 @@ public struct UplinkError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let export = Code("uplink.export")
         /// Spooling the batch in flight to disk failed (disk full, permissions).
         public static let outbox = Code("uplink.outbox")
+        /// An answer of "the central" is not signed by the pinned central key (unsigned, wrongly signed, or signed
+        /// by another key): nothing was done with it.
+        public static let centralUnauthenticated = Code("uplink.central_unauthenticated")
+        /// The central's key fingerprint is not the one the technician confirmed: nothing was pinned.
+        public static let fingerprintMismatch = Code("uplink.central_fingerprint_mismatch")
+        /// The central presents keys other than the pinned ones: refused until a supervisor confirms the change.
+        public static let centralKeyChanged = Code("uplink.central_key_changed")
     }
 
     /// The code.

@@ -51,24 +51,48 @@ public final class Uploader: Sendable {
         events: @escaping @Sendable (UplinkEvent) -> Void = { _ in }
     ) throws(UplinkError) {
         guard credentials.centralKey != nil else { throw UplinkError(.notEnrolled, "the station is not enrolled") }
+        guard credentials.pinnedCentral != nil else {
+            throw UplinkError(
+                .notEnrolled,
+                "the central's signing key is not pinned: enroll again (same token) with the fingerprint confirmed")
+        }
         self.queue = queue
         self.credentials = credentials
         self.configuration = configuration
         self.events = events
     }
 
-    /// Enrolls the station with a one-time token and records the central's key.
+    /// Enrolls the station with a one-time token and pins the central's keys, only if their fingerprint is
+    /// `centralFingerprint` (printed by the central, confirmed by the technician) and the answer is signed by the
+    /// signing key it announces. Throws `uplink.central_fingerprint_mismatch` (nothing pinned) when it is not,
+    /// `uplink.central_key_changed` when other keys are pinned and no supervisor confirmed the change
+    /// (`changeConfirmedBy`).
     public static func enroll(
-        client: CentralClient, credentials: StationCredentials, token: String
+        client: CentralClient, credentials: StationCredentials, token: String, centralFingerprint: String,
+        changeConfirmedBy: String? = nil
     ) async throws -> StationCredentials {
         let request = EnrollmentRequest(
             stationID: credentials.stationID, token: token,
             signingKey: credentials.signingKey.publicKey.rawRepresentation)
         do {
-            let answer = try await client.call(
-                "POST", CentralPath.enrollment, json: request, credentials: nil, as: EnrollmentResponse.self)
-            return try credentials.enrolled(answer)
+            let body = try CanonicalEncoding.encode(request)
+            let headers = [(RequestSigning.Header.nonce, CentralClient.nonce())]
+            let exchange = try await client.exchange("POST", CentralPath.enrollment, body: body, headers: headers)
+            let data = try CentralClient.interpret(exchange)
+            let answer = try client.decode(EnrollmentResponse.self, data)
+            guard let announced = answer.centralSigningKey else {
+                throw UplinkError(.centralUnauthenticated, "the central does not sign its answers: not pinned")
+            }
+            // Proof that whoever answers holds the signing key it announces; the fingerprint check below says
+            // whether that key is the central's.
+            try CentralClient.authenticate(
+                exchange, method: "POST", path: CentralPath.enrollment, headers: headers, signingKey: announced)
+            return try credentials.enrolled(
+                answer, confirmedFingerprint: centralFingerprint, changeConfirmedBy: changeConfirmedBy)
         } catch let error as CentralClient.CallError {
+            if error.error.code == .centralUnauthenticated {
+                throw UplinkError(.centralUnauthenticated, error.error.reason)
+            }
             throw UplinkError(.central, "enrollment refused", central: error.error)
         }
     }
@@ -96,20 +120,23 @@ public final class Uploader: Sendable {
         var report = DrainReport()
         var attempt = 0
         var generator = SystemRandomNumberGenerator()
+        var lastFailure: CentralError?
         while Date() < deadline {
             do {
                 if attempt > 0 || report.batches == 0 {
-                    // Cheap probe before work and after failures: no link, no batch cut, no rows moved.
-                    guard await configuration.client.probe(timeout: min(5, configuration.client.timeout)) else {
-                        events(.offline)
-                        throw CentralClient.CallError(
-                            error: CentralError(.transport, "the central is unreachable"), status: nil,
-                            retryAfter: nil)
+                    // Cheap probe before work and after failures: no link, no batch cut, no rows moved. Its
+                    // answer must be signed by the pinned central key; a TLS failure is reported as such.
+                    if let failure = await configuration.client.probeFailure(
+                        timeout: min(5, configuration.client.timeout), credentials: credentials)
+                    {
+                        if failure.error.code == .transport { events(.offline) }
+                        throw failure
                     }
                 }
                 guard try await uploadBatch(force: force, report: &report) else { break }
                 attempt = 0
             } catch let error as CentralClient.CallError where error.isTransient {
+                lastFailure = error.error
                 let delay = configuration.backoff.delay(
                     attempt: attempt, retryAfter: error.retryAfter, using: &generator)
                 attempt += 1
@@ -120,7 +147,7 @@ public final class Uploader: Sendable {
             }
         }
         if try await store({ queue in try !queue.uplinkCandidates(in: [.ready, .batched], limit: 1).isEmpty }), force {
-            throw UplinkError(.deadline, "applications remain after the deadline")
+            throw UplinkError(.deadline, "applications remain after the deadline", central: lastFailure)
         }
         return report
     }
@@ -204,8 +231,12 @@ public final class Uploader: Sendable {
         let batchID = manifest.batchID
         events(
             .batchOffered(batch: batchID, items: packaged.count, bytes: packaged.reduce(0) { $0 + $1.envelope.count }))
+        // The audit head travels with every offer (a spooled batch offered again carries the head of now).
+        var offered = manifest
+        offered.audit = try await auditClaim()
         let answer = try await configuration.client.call(
-            "POST", CentralPath.batches, json: manifest, credentials: credentials, as: ManifestResponse.self)
+            "POST", CentralPath.batches, json: offered, credentials: credentials, as: ManifestResponse.self)
+        try recordAnchor(answer.auditAnchor)
         // Package the next batch while this one is on the wire: the link, not the CPU, sets the pace.
         let excluded = Set(packaged.map(\.id))
         let ahead = Task { await prefetch(excluding: excluded) }
@@ -391,9 +422,23 @@ public final class Uploader: Sendable {
         while index < ids.count {
             let page = Array(ids[index..<min(ids.count, index + 200)])
             index += page.count
-            let answer = try await configuration.client.call(
-                "POST", CentralPath.status, json: StatusQuery(applicationIDs: page.map(\.text)),
-                credentials: credentials, as: StatusAnswer.self)
+            let query = StatusQuery(applicationIDs: page.map(\.text), audit: try await auditClaim())
+            let body: Data
+            do { body = try CanonicalEncoding.encode(query) } catch {
+                throw UplinkError(.central, "cannot encode the status query")
+            }
+            let (data, evidence) = try await configuration.client.callSigned(
+                "POST", CentralPath.status, body: body, credentials: credentials)
+            let answer = try configuration.client.decode(StatusAnswer.self, data)
+            try recordAnchor(answer.auditAnchor)
+            // The signed answer is kept as evidence of the decisions, before they are applied: a payload is
+            // purged only once a signed acceptance is recorded.
+            let decided = answer.items.compactMap { item -> (ApplicationID, String)? in
+                guard [.accepted, .activated, .rejected].contains(item.state), let id = ApplicationID(item.applicationID)
+                else { return nil }
+                return (id, item.state.rawValue)
+            }
+            try await store { queue in try queue.recordCentralReceipts(evidence, states: decided) }
             let changes = answer.items.compactMap { item -> UplinkChange? in
                 guard let id = ApplicationID(item.applicationID), item.state != .unknown else { return nil }
                 return UplinkChange(id: id, action: "status_sync", reasonCode: item.reason) { status in
@@ -407,11 +452,41 @@ public final class Uploader: Sendable {
         return changed
     }
 
+    // MARK: - Audit anchoring
+
+    /// The audit head now, and the station's entry at the point the central last anchored.
+    func auditClaim() async throws -> AuditClaim? {
+        let anchored = Self.state(stateDirectory: configuration.stateDirectory).auditAnchor?.point
+        return try await store { queue -> AuditClaim? in
+            guard let head = try queue.auditHead() else { return nil }
+            var point: AuditPoint?
+            if let anchored {
+                let hash = try queue.auditLink(at: anchored.sequence)
+                point = AuditPoint(sequence: anchored.sequence, hash: hash.map { ItemEnvelope.hex(Array($0)) } ?? "")
+            }
+            return AuditClaim(
+                head: AuditPoint(sequence: head.sequence, hash: ItemEnvelope.hex(Array(head.hash))), anchored: point)
+        }
+    }
+
+    /// Records the anchor a signed answer carried.
+    func recordAnchor(_ anchor: AuditAnchor?) throws {
+        guard let anchor else { return }
+        try updateState { state in
+            if (state.auditAnchor?.point.sequence ?? 0) <= anchor.point.sequence { state.auditAnchor = anchor }
+        }
+    }
+
     // MARK: - Sync time (for freeze rules)
 
-    struct State: Codable {
-        var firstStart: Date
-        var lastSync: Date?
+    /// `uplink-state.json`: first start, last successful sync, last audit anchor.
+    public struct State: Codable, Sendable {
+        /// When the station first ran the uplink.
+        public var firstStart: Date
+        /// The last successful sync.
+        public var lastSync: Date?
+        /// The last audit head the central acknowledged in a signed answer.
+        public var auditAnchor: AuditAnchor?
     }
 
     var statePath: String { configuration.stateDirectory + "/uplink-state.json" }
@@ -423,23 +498,35 @@ public final class Uploader: Sendable {
 
     /// As `lastSync()`, read from a state folder (creating the first-start record if absent).
     public static func lastSync(stateDirectory: String) -> Date {
+        let state = state(stateDirectory: stateDirectory)
+        return state.lastSync ?? state.firstStart
+    }
+
+    /// The uplink state of a state folder (creating the first-start record if absent).
+    public static func state(stateDirectory: String) -> State {
         let path = stateDirectory + "/uplink-state.json"
         if let data = FileManager.default.contents(atPath: path),
             let state = try? CanonicalEncoding.decode(State.self, from: data)
         {
-            return state.lastSync ?? state.firstStart
+            return state
         }
-        let now = Date()
-        try? CanonicalEncoding.encode(State(firstStart: now)).write(to: URL(fileURLWithPath: path), options: .atomic)
-        return now
+        let state = State(firstStart: Date())
+        try? CanonicalEncoding.encode(state).write(to: URL(fileURLWithPath: path), options: .atomic)
+        return state
+    }
+
+    static let stateLock = NSLock()
+
+    func updateState(_ change: (inout State) -> Void) throws {
+        try Self.stateLock.withLock {
+            var state = Self.state(stateDirectory: configuration.stateDirectory)
+            change(&state)
+            try CanonicalEncoding.encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+        }
     }
 
     func recordSync() throws {
-        let first = Self.lastSync(stateDirectory: configuration.stateDirectory)
-        let data = FileManager.default.contents(atPath: statePath)
-        let existing = data.flatMap { try? CanonicalEncoding.decode(State.self, from: $0) }
-        let state = State(firstStart: existing?.firstStart ?? first, lastSync: Date())
-        try CanonicalEncoding.encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+        try updateState { $0.lastSync = Date() }
     }
 }
 

@@ -14,6 +14,22 @@ struct Faults: Sendable, Codable, Hashable {
     var bytesPerSecond: Int = 0
     /// `Retry-After` seconds sent with injected 503s.
     var retryAfterSeconds: Int = 0
+    /// Share of answers signed with a random key under the genuine key id (a forged or corrupted answer), 0…1.
+    var badSignatureRate: Double = 0
+
+    init() {}
+
+    /// Missing fields keep their defaults (`POST /admin/faults` may set only some).
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        errorRate = try container.decodeIfPresent(Double.self, forKey: .errorRate) ?? 0
+        latencyMilliseconds = try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? 0
+        dropRate = try container.decodeIfPresent(Double.self, forKey: .dropRate) ?? 0
+        partialAckRate = try container.decodeIfPresent(Double.self, forKey: .partialAckRate) ?? 0
+        bytesPerSecond = try container.decodeIfPresent(Int.self, forKey: .bytesPerSecond) ?? 0
+        retryAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 0
+        badSignatureRate = try container.decodeIfPresent(Double.self, forKey: .badSignatureRate) ?? 0
+    }
 }
 
 /// Figures for tests and the bench, from `GET /admin/stats`.
@@ -32,6 +48,7 @@ struct Stats: Sendable, Codable, Hashable {
     var injected503: Int = 0
     var injectedDrops: Int = 0
     var injectedPartialAcks: Int = 0
+    var injectedBadSignatures: Int = 0
     /// Unfinished batches abandoned (part file removed): superseded by a new offer of their items, or too old.
     var partsAbandoned: Int = 0
     /// Offers of a batch the receiver already had (a station resuming its spooled batch).

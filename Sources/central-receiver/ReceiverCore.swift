@@ -13,6 +13,8 @@ final class ReceiverCore: @unchecked Sendable {
     let activationRate: Double
     /// Unfinished batches older than this are abandoned (part file removed) at the next offer.
     let partMaxAge: TimeInterval
+    /// Addresses besides loopback whose requests to the admin routes are answered (`--admin-peer`).
+    var adminPeers: Set<String> = []
     private let lock = NSLock()
     private var _faults: Faults
     private var _stats = Stats()
@@ -72,6 +74,7 @@ final class ReceiverCore: @unchecked Sendable {
         guard manifest.stationID == station else {
             throw CentralError(.badSignature, "the manifest names another station")
         }
+        let anchor = try store.anchor(manifest.audit, station: station)
         var decisions: [ManifestDecision] = []
         var send: [ManifestItem] = []
         var seen = Set<String>()
@@ -102,7 +105,7 @@ final class ReceiverCore: @unchecked Sendable {
             count { $0.batchesResumed += 1 }
             return ManifestResponse(
                 batchID: manifest.batchID, decisions: decisions, uploadLength: existing.length,
-                uploadOffset: existing.offset)
+                uploadOffset: existing.offset, auditAnchor: anchor)
         }
         // A new batch: earlier unfinished batches holding these items will never be completed.
         let abandoned = try store.abandonStale(
@@ -111,7 +114,7 @@ final class ReceiverCore: @unchecked Sendable {
         try store.createBatch(manifest.batchID, station: station, plan: .init(items: send))
         return ManifestResponse(
             batchID: manifest.batchID, decisions: decisions, uploadLength: send.reduce(0) { $0 + $1.payloadSize },
-            uploadOffset: 0)
+            uploadOffset: 0, auditAnchor: anchor)
     }
 
     /// Checks one envelope: hash, decryption, station signature, decoding; decides approval. No writes.

@@ -1,18 +1,45 @@
 import CentralAPI
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 
-/// Request context keeping a way to cut the connection (fault injection: a link dropped mid-body).
+/// Request context keeping a way to cut the connection (fault injection: a link dropped mid-body) and whether
+/// the peer is on loopback (admin routes answer only there).
 struct ReceiverContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let closeConnection: @Sendable () -> Void
+    let peerIsLoopback: Bool
+    let peerAddress: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         let channel = source.channel
         closeConnection = { channel.close(promise: nil) }
+        peerIsLoopback = Self.isLoopback(channel.remoteAddress)
+        peerAddress = channel.remoteAddress?.ipAddress
     }
+
+    /// 127.0.0.0/8, ::1 and IPv4-mapped loopback.
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        switch address {
+        case .v4(let v4)?:
+            return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
+        case .v6?:
+            guard let ip = address?.ipAddress else { return false }
+            return ip == "::1" || ip.hasPrefix("::ffff:127.")
+        default:
+            return false
+        }
+    }
+}
+
+/// An answer before it is signed: status and JSON body.
+struct Answer {
+    var status: HTTPResponse.Status = .ok
+    var body: Data
+    var retryAfter: String?
 }
 
 /// The connection was cut (on purpose, or the body ended before its declared length).
@@ -26,20 +53,39 @@ struct ReceiverRoutes: Sendable {
         request.headers.first { $0.name.canonicalName == name }?.value
     }
 
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? CanonicalEncoding.encode(value)) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Answer {
+        Answer(status: status, body: (try? CanonicalEncoding.encode(value)) ?? Data())
     }
 
-    static func error(_ error: CentralError) -> Response {
+    /// Signs an answer for `request` with the central's signing key (see `CentralSigning`): the station pins the
+    /// key at enrollment and acts on no answer that does not verify. The `badSignatureRate` fault signs a share
+    /// of answers with a random key under the genuine key id.
+    func signed(_ answer: Answer, for request: Request) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter = answer.retryAfter { headers[.retryAfter] = retryAfter }
+        let forged = core.faults.badSignatureRate > 0 && Double.random(in: 0..<1) < core.faults.badSignatureRate
+        let key = forged ? Curve25519.Signing.PrivateKey() : core.store.signingKey
+        if forged { core.count { $0.injectedBadSignatures += 1 } }
+        let signature = try? CentralSigning.answerHeaders(
+            method: request.method.rawValue, path: request.uri.string,
+            station: Self.header(request, RequestSigning.Header.station) ?? "",
+            nonce: Self.header(request, RequestSigning.Header.nonce) ?? "", status: Int(answer.status.code),
+            body: answer.body, key: key)
+        for (name, value) in signature ?? [] {
+            guard let field = HTTPField.Name(name) else { continue }
+            headers[field] = name == CentralSigning.Header.keyID ? core.store.publicKeys.signingKeyID : value
+        }
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    static func error(_ error: CentralError) -> Answer {
         let status: HTTPResponse.Status
         switch error.code {
         case .malformed, .hashMismatch: status = .badRequest
         case .unknownBatch: status = .notFound
         case .offsetMismatch: status = .conflict
         case .badToken: status = .forbidden
+        case .auditHistoryChanged: status = .conflict
         case .unavailable: status = .serviceUnavailable
         default: status = .unauthorized
         }
@@ -100,7 +146,7 @@ struct ReceiverRoutes: Sendable {
     /// durably every `persistEvery` bytes, so that a cut keeps what arrived and the station resumes from there.
     /// The body hash is checked against the signed hash at the end (a mismatch rolls the part back); bytes kept
     /// from a cut body are checked later with each item's signed hash and signature.
-    func payload(_ request: Request, context: ReceiverContext) async throws -> Response {
+    func payload(_ request: Request, context: ReceiverContext) async throws -> Answer {
         let faults = core.faults
         let expected = request.uri.queryParameters["offset"].flatMap { Int($0) } ?? -1
         let declared = Int(Self.header(request, "content-length") ?? "") ?? 0
@@ -198,38 +244,51 @@ struct ReceiverRoutes: Sendable {
         return Self.json(UploadProgress(batchID: id, offset: offset, length: batch.length, results: results))
     }
 
-    func handle(_ body: () async throws -> Response) async throws -> Response {
+    /// Runs a route and signs what it answers (errors included).
+    func handle(_ request: Request, _ body: () async throws -> Answer) async throws -> Response {
         do {
-            return try await body()
+            return signed(try await body(), for: request)
         } catch let error as CentralError {
-            var response = Self.error(error)
-            if error.code == .unavailable {
-                response.headers[.retryAfter] = String(core.faults.retryAfterSeconds)
-            }
-            return response
+            var answer = Self.error(error)
+            if error.code == .unavailable { answer.retryAfter = String(core.faults.retryAfterSeconds) }
+            return signed(answer, for: request)
         } catch is DecodingError {
-            return Self.error(CentralError(.malformed, "the body does not decode"))
+            return signed(Self.error(CentralError(.malformed, "the body does not decode")), for: request)
         }
     }
 
+    /// Admin routes (tests, the bench, the technician of the stand-in): answered to loopback peers only (and the
+    /// addresses given with `--admin-peer`), whatever address the receiver listens on; others get 404 as if the
+    /// route did not exist.
+    func admin(
+        _ request: Request, _ context: ReceiverContext, _ body: () async throws -> Answer
+    ) async throws -> Response {
+        guard context.peerIsLoopback || context.peerAddress.map(core.adminPeers.contains) == true else {
+            return signed(Self.json(ErrorBody(code: "central.not_found", reason: "no such route"), status: .notFound), for: request)
+        }
+        return try await handle(request, body)
+    }
+
     func register(_ router: Router<ReceiverContext>) {
-        router.get(RouterPath(CentralPath.probe)) { _, _ in Response(status: .noContent) }
+        router.get(RouterPath(CentralPath.probe)) { request, _ in
+            try await handle(request) { Answer(status: .noContent, body: Data()) }
+        }
         router.post(RouterPath(CentralPath.enrollment)) { request, context in
-            try await handle {
+            try await handle(request) {
                 let body = try await readBody(request, context: context, limit: 64 << 10)
                 let enrollment = try CanonicalEncoding.decode(EnrollmentRequest.self, from: body)
                 return Self.json(try core.store.enroll(enrollment))
             }
         }
         router.post(RouterPath(CentralPath.batches)) { request, context in
-            try await handle {
+            try await handle(request) {
                 let (station, body) = try await authenticated(request, context: context, limit: 8 << 20)
                 let manifest = try CanonicalEncoding.decode(BatchManifest.self, from: body)
                 return Self.json(try core.offer(manifest, station: station))
             }
         }
         router.get("/v1/batches/:batch/offset") { request, context in
-            try await handle {
+            try await handle(request) {
                 let (station, _) = try await authenticated(request, context: context, limit: 0)
                 let id = context.parameters.get("batch") ?? ""
                 // The station asks after a failed upload: let a stale upload of the batch keep what it read first.
@@ -260,20 +319,28 @@ struct ReceiverRoutes: Sendable {
             }
         }
         router.put("/v1/batches/:batch/payload") { request, context in
-            try await handle { try await payload(request, context: context) }
+            try await handle(request) { try await payload(request, context: context) }
         }
         router.post(RouterPath(CentralPath.status)) { request, context in
-            try await handle {
+            try await handle(request) {
                 let (station, body) = try await authenticated(request, context: context, limit: 4 << 20)
                 let query = try CanonicalEncoding.decode(StatusQuery.self, from: body)
-                return Self.json(StatusAnswer(items: try core.store.status(of: query.applicationIDs, station: station)))
+                let anchor = try core.store.anchor(query.audit, station: station)
+                return Self.json(
+                    StatusAnswer(
+                        items: try core.store.status(of: query.applicationIDs, station: station), auditAnchor: anchor))
             }
         }
-        // Admin endpoints for tests and the bench (loopback only in this stand-in).
-        router.get("/admin/stats") { _, _ in Self.json(core.stats) }
-        router.get("/admin/items") { _, _ in Self.json(try core.store.itemIDs()) }
+        // Admin endpoints for tests and the bench: loopback peers only (see `admin`).
+        router.get("/admin/stats") { request, context in try await admin(request, context) { Self.json(core.stats) } }
+        router.get("/admin/items") { request, context in
+            try await admin(request, context) { Self.json(try core.store.itemIDs()) }
+        }
+        router.get("/admin/fingerprint") { request, context in
+            try await admin(request, context) { Self.json(["fingerprint": core.store.publicKeys.fingerprint]) }
+        }
         router.post("/admin/faults") { request, context in
-            try await handle {
+            try await admin(request, context) {
                 let body = try await readBody(request, context: context, limit: 64 << 10)
                 core.faults = try CanonicalEncoding.decode(Faults.self, from: body)
                 return Self.json(core.faults)
@@ -281,20 +348,20 @@ struct ReceiverRoutes: Sendable {
         }
         // A plain upload that is read and thrown away: the raw-throughput baseline of the benchmark.
         router.put("/admin/sink") { request, context in
-            try await handle {
+            try await admin(request, context) {
                 let body = try await readBody(request, context: context, limit: 1 << 30)
                 return Self.json(["bytes": body.count])
             }
         }
         router.post("/admin/resend") { request, context in
-            try await handle {
+            try await admin(request, context) {
                 let body = try await readBody(request, context: context, limit: 4 << 20)
                 let ids = try CanonicalEncoding.decode([String].self, from: body)
                 return Self.json(["flagged": try core.store.requestResend(ids)])
             }
         }
         router.post("/admin/import") { request, context in
-            try await handle {
+            try await admin(request, context) {
                 let body = try await readBody(request, context: context, limit: 64 << 10)
                 let path = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 return Self.json(try core.importDirectory(path))

@@ -17,21 +17,29 @@ final class ReceiverStore: Sendable {
         try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: centralKeyRaw)
     }
 
+    /// Raw Ed25519 private key that signs answers.
+    let signingKeyRaw: Data
+    var signingKey: Curve25519.Signing.PrivateKey {
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: signingKeyRaw)
+    }
+    /// The public keys stations pin (their fingerprint is printed at start).
+    var publicKeys: CentralKeys {
+        CentralKeys(
+            signingKey: signingKey.publicKey.rawRepresentation,
+            encryptionKey: centralKey.publicKey.rawRepresentation)
+    }
+
     init(directory: String, tokens: [String]) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory + "/parts", withIntermediateDirectories: true)
-        let keyPath = directory + "/central.key"
-        if let raw = FileManager.default.contents(atPath: keyPath) {
-            centralKeyRaw = try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw).rawRepresentation
-        } else {
-            let key = Curve25519.KeyAgreement.PrivateKey()
-            let fd = open(keyPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard fd >= 0 else { throw CentralError(.unavailable, "cannot create the central key file") }
-            _ = key.rawRepresentation.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            fsync(fd)
-            close(fd)
-            centralKeyRaw = key.rawRepresentation
-        }
+        centralKeyRaw = try Curve25519.KeyAgreement.PrivateKey(
+            rawRepresentation: Self.loadOrCreateKey(
+                directory + "/central.key", fresh: Curve25519.KeyAgreement.PrivateKey().rawRepresentation)
+        ).rawRepresentation
+        signingKeyRaw = try Curve25519.Signing.PrivateKey(
+            rawRepresentation: Self.loadOrCreateKey(
+                directory + "/central-signing.key", fresh: Curve25519.Signing.PrivateKey().rawRepresentation)
+        ).rawRepresentation
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)
         db = try DatabaseQueue(path: directory + "/central.sqlite", configuration: configuration)
@@ -62,12 +70,31 @@ final class ReceiverStore: Sendable {
             try db.execute(sql: "ALTER TABLE batch ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "ALTER TABLE batch ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4-audit-anchor") { db in
+            // Every audit head a station sent with a batch or status query: a later claim must agree with them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_anchor (station TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,
+                        at INTEGER NOT NULL, PRIMARY KEY (station, seq))
+                    """)
+        }
         try migrator.migrate(db)
         try db.write { db in
             for token in tokens {
                 try db.execute(sql: "INSERT OR IGNORE INTO token (token) VALUES (?)", arguments: [token])
             }
         }
+    }
+
+    /// Reads a raw key file, or creates it (0600) with `fresh`.
+    static func loadOrCreateKey(_ path: String, fresh: Data) throws -> Data {
+        if let raw = FileManager.default.contents(atPath: path) { return raw }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw CentralError(.unavailable, "cannot create the key file \(path)") }
+        _ = fresh.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        return fresh
     }
 
     // MARK: stations
@@ -98,7 +125,9 @@ final class ReceiverStore: Sendable {
                 sql: "INSERT INTO station (id, signing_key, token) VALUES (?, ?, ?)",
                 arguments: [request.stationID, request.signingKey, request.token])
         }
-        return EnrollmentResponse(stationID: request.stationID, centralKey: centralKey.publicKey.rawRepresentation)
+        return EnrollmentResponse(
+            stationID: request.stationID, centralKey: centralKey.publicKey.rawRepresentation,
+            centralSigningKey: signingKey.publicKey.rawRepresentation)
     }
 
     func stationKey(_ station: String) throws -> Curve25519.Signing.PublicKey? {
@@ -117,6 +146,57 @@ final class ReceiverStore: Sendable {
                 sql: "INSERT OR IGNORE INTO nonce (station, nonce, at) VALUES (?, ?, ?)",
                 arguments: [station, nonce, at])
             return db.changesCount == 1
+        }
+    }
+
+    // MARK: audit anchors
+
+    /// Checks a station's audit claim against the heads recorded before, then records its head. Throws
+    /// `central.audit_history_changed` when the station's entry at an anchored sequence differs from what was
+    /// anchored, when it shows no anchor although the central holds some, or when its chain got shorter.
+    func anchor(_ claim: AuditClaim?, station: String) throws -> AuditAnchor? {
+        try db.write { db in
+            let latest = try Row.fetchOne(
+                db, sql: "SELECT seq, hash, at FROM audit_anchor WHERE station = ? ORDER BY seq DESC LIMIT 1",
+                arguments: [station])
+            guard let claim else {
+                guard latest == nil else {
+                    throw CentralError(.auditHistoryChanged, "the station no longer sends its audit head")
+                }
+                return nil
+            }
+            if let latest {
+                guard let anchored = claim.anchored else {
+                    throw CentralError(
+                        .auditHistoryChanged, "the station shows no anchored audit point; the central holds some")
+                }
+                let recorded = try String.fetchOne(
+                    db, sql: "SELECT hash FROM audit_anchor WHERE station = ? AND seq = ?",
+                    arguments: [station, anchored.sequence])
+                guard recorded == anchored.hash else {
+                    throw CentralError(
+                        .auditHistoryChanged,
+                        "the station's audit entry \(anchored.sequence) differs from the one anchored")
+                }
+                guard claim.head.sequence >= latest["seq"] as Int64 else {
+                    throw CentralError(.auditHistoryChanged, "the station's audit chain is shorter than anchored")
+                }
+            }
+            let recorded = try String.fetchOne(
+                db, sql: "SELECT hash FROM audit_anchor WHERE station = ? AND seq = ?",
+                arguments: [station, claim.head.sequence])
+            if let recorded, recorded != claim.head.hash {
+                throw CentralError(
+                    .auditHistoryChanged, "the station's audit entry \(claim.head.sequence) differs from the one anchored")
+            }
+            let now = Self.nowMilliseconds
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO audit_anchor (station, seq, hash, at) VALUES (?, ?, ?, ?)",
+                arguments: [station, claim.head.sequence, claim.head.hash, now])
+            let at = try Int64.fetchOne(
+                db, sql: "SELECT at FROM audit_anchor WHERE station = ? AND seq = ?",
+                arguments: [station, claim.head.sequence]) ?? now
+            return AuditAnchor(point: claim.head, at: Date(timeIntervalSince1970: Double(at) / 1000))
         }
     }
 

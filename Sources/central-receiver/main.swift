@@ -9,10 +9,13 @@ import NIOSSL
 //
 //   central-receiver serve --data DIR [--host 127.0.0.1] [--port 0] [--token T]... [--population CSV] [--approval-delay S]
 //       [--activation-delay S] [--activation-rate R] [--error-rate R] [--latency-ms N] [--drop-rate R]
-//       [--partial-ack-rate R] [--bytes-per-second N] [--retry-after S] [--part-max-age S]
+//       [--partial-ack-rate R] [--bytes-per-second N] [--retry-after S] [--part-max-age S] [--bad-signature-rate R]
 //   central-receiver import --data DIR EXPORT_DIR
+//   central-receiver fingerprint --data DIR
 //
-// `serve` prints `listening on port N` once bound.
+// `serve` prints `central fingerprint: HEX` (what a station's technician confirms at enrollment), then
+// `listening on port N` once bound; `fingerprint` prints the fingerprint only. Admin routes answer loopback only
+// (and each `--admin-peer IP`, e.g. the bench's side of a veth link).
 
 let (command, options, positional) = { () -> (String, [String: [String]], [String]) in
     var arguments = Array(CommandLine.arguments.dropFirst())
@@ -44,12 +47,16 @@ initialFaults.dropRate = number("drop-rate", 0)
 initialFaults.partialAckRate = number("partial-ack-rate", 0)
 initialFaults.bytesPerSecond = Int(number("bytes-per-second", 0))
 initialFaults.retryAfterSeconds = Int(number("retry-after", 0))
+initialFaults.badSignatureRate = number("bad-signature-rate", 0)
 let core = ReceiverCore(
     store: store, population: try Population(path: option("population")), faults: initialFaults,
     approvalDelay: number("approval-delay", 1), activationDelay: number("activation-delay", 1),
     activationRate: number("activation-rate", 0.5), partMaxAge: number("part-max-age", 86_400))
+core.adminPeers = Set(options["admin-peer"] ?? [])
 
 switch command {
+case "fingerprint":
+    print(store.publicKeys.fingerprint)
 case "import":
     guard let directory = positional.first else {
         FileHandle.standardError.write(Data("central-receiver import: EXPORT_DIR is required\n".utf8))
@@ -65,6 +72,7 @@ case "import":
         exit(1)
     }
 case "serve":
+    FileHandle.standardOutput.write(Data("central fingerprint: \(store.publicKeys.fingerprint)\n".utf8))
     let router = Router(context: ReceiverContext.self)
     ReceiverRoutes(core: core).register(router)
     var server: HTTPServerBuilder = .http1()

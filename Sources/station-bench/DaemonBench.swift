@@ -87,7 +87,7 @@ enum DaemonBench {
         let receiver = try BenchReceiver(directory: directory.appendingPathComponent("central"))
         let uploading = try BenchDaemon(
             directory: directory, harness: harness, executable: stationd,
-            uplink: (receiver.baseURL, receiver.token))
+            uplink: (receiver.baseURL, receiver.token, receiver.fingerprint))
         var peak = 0.0
         let began = now()
         while now() - began < 30 {
@@ -167,7 +167,10 @@ final class BenchDaemon {
     let process: ManagedProcess
     let socketPath: String
 
-    init(directory: URL, harness: PCSCHarness, executable: String, uplink: (url: String, token: String)?) throws {
+    init(
+        directory: URL, harness: PCSCHarness, executable: String,
+        uplink: (url: String, token: String, fingerprint: String)?
+    ) throws {
         let run = directory.appendingPathComponent("run-\(uplink == nil ? "idle" : "upload")")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         socketPath = run.appendingPathComponent("control.sock").path
@@ -191,6 +194,7 @@ final class BenchDaemon {
                 [uplink]
                 url = \(uplink.url)
                 token = \(uplink.token)
+                central_fingerprint = \(uplink.fingerprint)
                 state = \(run.path)/uplink
                 interval_seconds = 3600
 
@@ -231,6 +235,11 @@ final class BenchReceiver {
     let process: ManagedProcess
     let token = "bench-\(UUID().uuidString)"
     let baseURL: String
+    /// The fingerprint the receiver printed (the daemon's `uplink.central_fingerprint`).
+    var fingerprint: String {
+        process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
+            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
+    }
 
     init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

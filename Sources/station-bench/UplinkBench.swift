@@ -35,6 +35,7 @@ func uplinkBench(arguments: [String]) async throws {
     let host = link?.namespaceAddress ?? "127.0.0.1"
     var argv = [receiver, "serve", "--data", directory + "/central", "--host", host,
                 "--port", link == nil ? "0" : "8480", "--token", token, "--approval-delay", "3600"]
+    if let link { argv += ["--admin-peer", link.hostAddress] }
     if let link { argv = link.command(argv) }
     let process = try ManagedProcess("central-receiver", executable: argv[0], arguments: Array(argv.dropFirst()),
                                      logFile: URL(fileURLWithPath: directory + "/receiver.log"))
@@ -47,6 +48,8 @@ func uplinkBench(arguments: [String]) async throws {
         if port == nil { try await Task.sleep(for: .milliseconds(50)) }
     }
     guard let port else { throw HarnessError("central-receiver did not start: \(process.output)") }
+    let fingerprint = process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
+        .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
 
     let description = link.map {
         "veth in a netns: tbf \($0.rate) each way, nft \(Double($0.lossPerMille) / 10) % loss each way, "
@@ -57,7 +60,7 @@ func uplinkBench(arguments: [String]) async throws {
     var wire: (@Sendable () -> Int)?
     if let link { wire = { link.wireBytes() } }
     let report = try await UplinkBenchmark.run(
-        receiverURL: "http://\(host):\(port)", token: token, directory: directory + "/station", options: options,
+        receiverURL: "http://\(host):\(port)", token: token, centralFingerprint: fingerprint, directory: directory + "/station", options: options,
         link: description, wireBytes: wire)
     print(report)
 }

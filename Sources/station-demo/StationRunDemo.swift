@@ -28,6 +28,12 @@ enum StationRunDemo {
         defer { receiver.stop() }
         let port = try waitForPort(receiver)
         print("central-receiver (pid \(receiver.pid)) listening on 127.0.0.1:\(port)")
+        // The technician reads the fingerprint the central printed and confirms it: the station pins the central's
+        // keys only if they match (uplink.central_fingerprint below, or `stationctl enroll --central-fingerprint`).
+        let fingerprint =
+            receiver.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
+            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
+        print("central fingerprint: \(fingerprint)")
 
         say("Khởi động stationd run (vân tay mô phỏng, cấu hình trong .demo/stationd.conf)",
             "Starting stationd run (simulated fingerprint scanner, configuration in .demo/stationd.conf)")
@@ -55,6 +61,7 @@ enum StationRunDemo {
             [uplink]
             url = http://127.0.0.1:\(port)
             token = \(token)
+            central_fingerprint = \(fingerprint)
             state = \(demo)/uplink
             station_id = station-demo-26734
             interval_seconds = 3600

@@ -38,6 +38,16 @@ struct StatusCommand: ParsableCommand {
                 + (status.uplink.configured
                     ? ", " + t("đồng bộ lần cuối", "last sync") + " "
                         + (status.uplink.lastSyncAt.map(Self.localTime) ?? t("chưa bao giờ", "never")) : ""))
+        if status.uplink.configured {
+            printLine(
+                "\(t("Nhật ký neo tại trung tâm", "Audit head anchored at the central")): "
+                    + (status.uplink.auditAnchoredAt.map {
+                        Self.localTime($0) + " (#\(status.uplink.auditAnchoredSequence ?? 0))"
+                    } ?? t("chưa bao giờ", "never")))
+            if let error = status.uplink.lastError {
+                printLine("\(t("Lỗi truyền lên gần nhất", "Last upload error")): \(error)")
+            }
+        }
         if status.freezeRules.isEmpty {
             printLine("\(t("Quy tắc ngừng tiếp nhận", "Freeze rules")): \(t("không vi phạm", "none broken"))")
         } else {
@@ -146,10 +156,45 @@ struct UploadCommand: ParsableCommand {
                 FileHandle.standardError.write(
                     Data("\r[\(bar)] \(Int(progress * 100))%\(counts) \(label)".utf8))
             }
-            if !wait || state.state != "uploading" { break }
+            if !wait || state.state != "uploading" {
+                if !options.json { FileHandle.standardError.write(Data("\n".utf8)) }
+                // A script must be able to trust the exit code: a waited-for upload that did not end idle failed.
+                if wait && state.state != "idle" {
+                    FileHandle.standardError.write(
+                        Data(
+                            (options.text("Truyền lên không thành công", "The upload did not succeed")
+                                + ": \(state.state) \(state.lastError ?? "")\n").utf8))
+                    throw ExitCode(Exit.uploadFailed)
+                }
+                break
+            }
             Thread.sleep(forTimeInterval: 0.5)
         } while true
-        if !options.json { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+struct EnrollCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract:
+            "Đăng ký trạm với trung tâm sau khi xác nhận dấu vân khóa — enroll with the central once its key "
+            + "fingerprint is confirmed (supervisors).")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "The fingerprint the central printed (64 hex digits; spaces and colons ignored).")
+    var centralFingerprint: String
+    @Option(help: "One-time enrollment token (default: uplink.token of the configuration).") var token: String?
+    @Flag(help: "A supervisor confirms that the central's keys changed.") var acceptKeyChange = false
+
+    func run() throws {
+        let response = try options.call(
+            options.client(), "POST", ControlPaths.enroll,
+            json: EnrollRequest(
+                centralFingerprint: centralFingerprint, token: token, acceptKeyChange: acceptKeyChange ? true : nil))
+        if options.json { return options.printBody(response) }
+        let result = try response.decode(EnrollResult.self)
+        printLine(
+            options.text("Đã đăng ký", "Enrolled") + " \(result.stationID); "
+                + options.text("khóa trung tâm đã ghi nhận", "central keys pinned") + ": \(result.centralFingerprint)")
     }
 }
 

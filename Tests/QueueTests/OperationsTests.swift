@@ -205,6 +205,12 @@ final class TestClock: @unchecked Sendable {
         clock.advance(7 * 86_400 - 1)
         #expect(try queue.purgeExpiredPayloads() == 0)
         clock.advance(1)
+        // Accepted, but no signed acceptance of the central recorded: the payload stays.
+        #expect(try queue.purgeExpiredPayloads() == 0)
+        let signed = SignedCentralAnswer(
+            signedMessage: Data("ISA1 …".utf8), body: Data("{}".utf8), signature: Data(count: 64), keyID: "k")
+        try queue.recordCentralReceipts(signed, states: [(accepted.id, "accepted"), (rejected.id, "rejected")])
+        #expect(try queue.centralReceipts(for: accepted.id)["accepted"] == signed)
         #expect(try queue.purgeExpiredPayloads() == 1)
         #expect(try queue.purgeExpiredPayloads() == 0)
         do {

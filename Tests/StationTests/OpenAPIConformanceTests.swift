@@ -131,7 +131,8 @@ struct OpenAPIConformanceTests {
             ("/v1/intake/{session}/card", "post"), ("/v1/intake/{session}/fingers", "post"),
             ("/v1/intake/{session}/portrait", "put"), ("/v1/intake/{session}/details", "put"),
             ("/v1/intake/{session}/review", "post"), ("/v1/intake/{session}/commit", "post"),
-            ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/export", "post"), ("/v1/verify", "post"),
+            ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
+            ("/v1/verify", "post"),
             ("/v1/reports/{period}", "get"), ("/v1/events", "get"), ("/metrics", "get"),
         ]
         for (path, method) in expected {

@@ -15,9 +15,15 @@ final class CentralReceiverProcess: @unchecked Sendable {
     let port: Int
     let token: String
     var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// The fingerprint of the central's keys, as the receiver printed it at start.
+    var fingerprint: String {
+        process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
+            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
+    }
 
     init(population: URL) throws {
-        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central")
+        // One folder per receiver: suites that start one run in parallel.
+        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         token = "token-\(UUID().uuidString)"
@@ -78,6 +84,7 @@ struct UplinkLiveTests {
                 [uplink]
                 url = \(receiver.baseURL)
                 token = \(receiver.token)
+                central_fingerprint = \(receiver.fingerprint)
                 station_id = station-test-uplink
                 state = /tmp/stationd-test-\(getpid())-uplink/uplink
                 interval_seconds = 3600
@@ -155,6 +162,11 @@ struct UplinkLiveTests {
         #expect(try receiver.admin("/admin/items") as? [String] == [id])
         let synced = try UploadStatusProbe.read(daemon)
         #expect(synced?.lastSyncAt != nil)
+        // The central anchored the audit head in its signed answers; `stationctl status` says when.
+        #expect(synced?.auditAnchoredAt != nil && (synced?.auditAnchoredSequence ?? 0) > 1)
+        #expect(synced?.centralFingerprint == receiver.fingerprint)
+        let shown = try daemon.stationctl(["status", "--lang", "en"])
+        #expect(shown.output.contains("Audit head anchored at the central: 20"), "\(shown.output)")
 
         // Nothing pending any more: intakes are allowed again (started and abandoned here).
         let client = daemon.client()

@@ -25,7 +25,7 @@ import Uplink
         var wire: (@Sendable () -> Int)?
         if let link { wire = { link.wireBytes() } }
         let report = try await UplinkBenchmark.run(
-            receiverURL: receiver.baseURL, token: receiver.token,
+            receiverURL: receiver.baseURL, token: receiver.token, centralFingerprint: receiver.fingerprint,
             directory: receiver.directory.appendingPathComponent("station").path, options: options,
             link: link == nil ? "loopback" : "shaped veth", wireBytes: wire)
         print(report)

@@ -64,7 +64,10 @@ import Uplink
         let thief = try StationCredentials.load(
             directory: station.directory + "/thief", stationID: "station-thief")
         #expect(
-            await code { try await Uploader.enroll(client: client, credentials: thief, token: receiver.token) }
+            await code {
+                try await Uploader.enroll(
+                    client: client, credentials: thief, token: receiver.token, centralFingerprint: receiver.fingerprint)
+            }
                 == "central.bad_enrollment_token")
         let stats = try await receiver.stats()
         #expect(stats.refusals["central.bad_signature"] == 2 && stats.refusals["central.replayed_request"] == 1)

@@ -58,9 +58,19 @@ import Uplink
         let wrong = CentralClient(baseURL: "https://127.0.0.1:\(receiver.port)", timeout: 2, pinnedCA: pki.otherCA)
         #expect(await wrong.probe(timeout: 2) == false)
         let credentials = try StationCredentials.load(directory: pki.directory + "/station", stationID: "tls-station")
-        await #expect(throws: UplinkError.self) {
-            _ = try await Uploader.enroll(client: wrong, credentials: credentials, token: receiver.token)
+        // Reported as a TLS failure with its own code, not as "offline".
+        let failure = await wrong.probeFailure(timeout: 2)
+        #expect(failure?.error.code == .tlsUntrusted, "\(String(describing: failure))")
+        #expect(failure?.error.reason.contains("not the pinned one") == true)
+        do {
+            _ = try await Uploader.enroll(
+                client: wrong, credentials: credentials, token: receiver.token,
+                centralFingerprint: receiver.fingerprint)
+            Issue.record("enrolled through a certificate that is not the pinned one")
+        } catch let error as UplinkError {
+            #expect(error.central?.code == .tlsUntrusted, "\(error)")
         }
+        #expect(!FileManager.default.fileExists(atPath: pki.directory + "/station/enrollment.json"))
         // Pinned to the right CA: enrollment, upload and status sync work over TLS.
         receiver.pinnedCA = pki.ca
         #expect(await receiver.client.probe())

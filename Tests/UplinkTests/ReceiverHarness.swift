@@ -11,6 +11,8 @@ final class ReceiverProcess: @unchecked Sendable {
     let directory: URL
     let port: Int
     let token: String
+    /// The fingerprint of the central's keys, as the receiver printed it at start.
+    let fingerprint: String
     /// Set when the receiver serves TLS: the CA the station pins.
     var pinnedCA: String?
     /// Where it listens: loopback, or the far end of a shaped link.
@@ -38,6 +40,7 @@ final class ReceiverProcess: @unchecked Sendable {
         ]
         for index in 0..<tokens { arguments += ["--token", index == 0 ? token : "\(token)-\(index)"] }
         var argv = [try Binaries.path("central-receiver")] + arguments + ["--host", host] + flags
+        if let link { argv += ["--admin-peer", link.hostAddress] }  // the test reads the admin routes over the link
         if let link { argv = link.command(argv) }
         process = try ManagedProcess(
             "central-receiver", executable: argv[0], arguments: Array(argv.dropFirst()),
@@ -55,6 +58,9 @@ final class ReceiverProcess: @unchecked Sendable {
             throw HarnessError("central-receiver did not start: \(process.output)")
         }
         port = found
+        fingerprint =
+            process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
+            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
     }
 
     deinit {
@@ -76,6 +82,7 @@ final class ReceiverProcess: @unchecked Sendable {
         var injected503: Int
         var injectedDrops: Int
         var injectedPartialAcks: Int
+        var injectedBadSignatures: Int
         var partsAbandoned: Int
         var batchesResumed: Int
         var abandonedReoffered: Int
@@ -97,6 +104,7 @@ final class ReceiverProcess: @unchecked Sendable {
         var partialAckRate: Double = 0
         var bytesPerSecond: Int = 0
         var retryAfterSeconds: Int = 0
+        var badSignatureRate: Double = 0
     }
 
     func setFaults(_ faults: Faults) async throws {
@@ -121,7 +129,8 @@ final class StationFixture: @unchecked Sendable {
                 minimumFreeBytes: 16 << 20))
         credentials = try StationCredentials.load(directory: directory, stationID: stationID)
         credentials = try await Uploader.enroll(
-            client: receiver.client, credentials: credentials, token: token ?? receiver.token)
+            client: receiver.client, credentials: credentials, token: token ?? receiver.token,
+            centralFingerprint: receiver.fingerprint)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

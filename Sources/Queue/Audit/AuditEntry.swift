@@ -3,9 +3,11 @@ import Foundation
 
 /// One line of the append-only audit log: who did what to which application, when, from which status to which.
 ///
-/// Each entry's `hash` is `SHA-256(previousHash ‖ canonical encoding of the entry)`, the first entry chaining
-/// from 32 zero bytes, so changing, removing or reordering any entry breaks every hash after it. Reason notes
-/// typed by operators are sealed like payloads (they might name someone); reason codes are in clear.
+/// Each entry's `hash` is `HMAC-SHA256(audit key, previousHash ‖ canonical encoding of the entry)`, the first
+/// entry chaining from 32 zero bytes, so changing, removing or reordering any entry breaks every link after it,
+/// and recomputing the chain needs the audit key (see `AuditChainKey`). Entries written before the chain was keyed
+/// (stores of earlier versions) keep their plain `SHA-256` links and still verify. Reason notes typed by operators
+/// are sealed like payloads (they might name someone); reason codes are in clear.
 public struct AuditEntry: Sendable, Hashable {
     /// Position in the log, from 1.
     public let sequence: Int64
@@ -36,8 +38,21 @@ public struct AuditEntry: Sendable, Hashable {
     /// The hash of the empty chain.
     public static let genesis = Data(repeating: 0, count: 32)
 
-    /// Computes the chained hash of an entry's fields.
+    /// The plain (unkeyed) link of an entry's fields: how entries written before the chain was keyed are linked.
     static func chainHash(
+        previous: Data, sequence: Int64, at: Int64, actor: String, action: String, applicationID: String?,
+        from: String?, to: String?, reasonCode: String?, sealedNote: Data?, noteKeyID: Int?
+    ) -> Data {
+        Data(
+            SHA256.hash(
+                data: chainMessage(
+                    previous: previous, sequence: sequence, at: at, actor: actor, action: action,
+                    applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
+                    noteKeyID: noteKeyID)))
+    }
+
+    /// The bytes an entry's link covers: the previous link, then each field length-prefixed.
+    static func chainMessage(
         previous: Data, sequence: Int64, at: Int64, actor: String, action: String, applicationID: String?,
         from: String?, to: String?, reasonCode: String?, sealedNote: Data?, noteKeyID: Int?
     ) -> Data {
@@ -62,16 +77,15 @@ public struct AuditEntry: Sendable, Hashable {
         field(reasonCode.map { Data($0.utf8) })
         field(sealedNote)
         field(noteKeyID.map { Data(String($0).utf8) })
-        return Data(SHA256.hash(data: bytes))
+        return bytes
     }
 
-    /// Whether `hash` matches the fields and `previousHash`.
-    var isSelfConsistent: Bool {
-        hash
-            == AuditEntry.chainHash(
-                previous: previousHash, sequence: sequence, at: atMilliseconds, actor: actor, action: action,
-                applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
-                noteKeyID: noteKeyID)
+    /// The bytes this entry's link covers.
+    var chainMessage: Data {
+        AuditEntry.chainMessage(
+            previous: previousHash, sequence: sequence, at: atMilliseconds, actor: actor, action: action,
+            applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
+            noteKeyID: noteKeyID)
     }
 }
 

@@ -4,7 +4,9 @@ import Intake
 
 extension ApplicationQueue {
     /// Deletes the payloads of applications C06 accepted more than `retention` ago, keeping the receipt row
-    /// (ids, states, dates, commune, operator, ID hash) and an audit entry for each. Returns how many.
+    /// (ids, states, dates, commune, operator, ID hash) and an audit entry for each. Only applications whose
+    /// acceptance came in a signed answer of the pinned central (`recordCentralReceipts`) are purged. Returns how
+    /// many.
     @discardableResult
     public func purgeExpiredPayloads(by actor: QueueActor = .system) throws(QueueError) -> Int {
         let now = nowMilliseconds
@@ -15,6 +17,8 @@ extension ApplicationQueue {
                 sql: """
                     SELECT id FROM application WHERE payload IS NOT NULL
                     AND central_state IN ('accepted', 'activated') AND accepted_at <= ?
+                    AND EXISTS (SELECT 1 FROM central_receipt r WHERE r.application_id = application.id
+                        AND r.central_state IN ('accepted', 'activated'))
                     """, arguments: [cutoff])
             for id in ids {
                 try db.execute(

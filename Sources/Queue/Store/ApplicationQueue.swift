@@ -24,6 +24,8 @@ public final class ApplicationQueue: Sendable {
         public var minimumFreeBytes: Int64
         /// How long payloads are kept after C06 accepted the application.
         public var retention: TimeInterval
+        /// Path of the audit key file (nil: beside the key file, `queue.key` → `queue-audit.key`).
+        public var auditKeyFilePath: String?
         /// For tests: caps the database size (SQLite `max_page_count`) to simulate a full disk.
         public var maximumPageCount: Int?
         /// The clock (tests pass a fixed one).
@@ -48,6 +50,8 @@ public final class ApplicationQueue: Sendable {
     let pool: DatabasePool
     let sealer: PayloadSealer
     let directory: String
+    /// The audit chain key, for the `audit_link` function of every connection.
+    let auditKey: AuditKeySlot
 
     /// Opens (or creates) the store. Verifies the key file against the store before writing anything, then
     /// runs pending migrations. Throws `queue.wrong_key` or `queue.key_file` without modifying the store.
@@ -69,7 +73,11 @@ public final class ApplicationQueue: Sendable {
 
         var config = GRDB.Configuration()
         let maximumPageCount = configuration.maximumPageCount
+        let auditKeySlot = AuditKeySlot()
+        auditKey = auditKeySlot
+        let auditLink = auditKeySlot.function
         config.prepareDatabase { db in
+            db.add(function: auditLink)
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if let maximumPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maximumPageCount)") }
         }
@@ -119,6 +127,10 @@ public final class ApplicationQueue: Sendable {
         } catch {
             throw ApplicationQueue.map(error)
         }
+        auditKey.install(
+            try AuditChainKey.load(
+                path: configuration.auditKeyFilePath ?? AuditChainKey.path(forKeyFile: configuration.keyFilePath),
+                store: pool))
         if creating { try StorePresence.installKey(pending: keyPath, final: configuration.keyFilePath) }
     }
 
@@ -372,7 +384,7 @@ public final class ApplicationQueue: Sendable {
 
     /// Checks the whole audit chain.
     public func verifyAudit() throws(QueueError) -> AuditVerification {
-        try read { db in try AuditLog.verify(db) }
+        try read { db in try AuditLog.verify(db, key: auditKey.current) }
     }
 
     /// The audit entries for one application (or all when nil), oldest first.

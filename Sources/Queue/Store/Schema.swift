@@ -151,6 +151,31 @@ enum Schema {
                     """)
         }
 
+        migrator.registerMigration("v3-central-receipts") { db in
+            // The central's signed answers that recorded a decision (accepted, activated, rejected), kept as
+            // evidence: the retention purge removes a payload only when a signed acceptance is recorded here.
+            try db.execute(
+                sql: """
+                    CREATE TABLE central_answer (
+                        sha256 BLOB PRIMARY KEY NOT NULL,
+                        signed_message BLOB NOT NULL,
+                        body BLOB NOT NULL,
+                        signature BLOB NOT NULL,
+                        key_id TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE central_receipt (
+                        application_id TEXT NOT NULL,
+                        central_state TEXT NOT NULL,
+                        answer_sha256 BLOB NOT NULL REFERENCES central_answer(sha256),
+                        PRIMARY KEY (application_id, central_state)
+                    ) STRICT, WITHOUT ROWID
+                    """)
+        }
+
         return migrator
     }
 }

@@ -92,13 +92,15 @@ struct StorePresence {
 
 extension ApplicationQueue {
     /// Moves a lost or damaged store's files aside (never deletes them: a backup restore or an investigation may
-    /// need them): the database, its WAL and shared-memory index, and the key file each get the suffix
+    /// need them): the database, its WAL and shared-memory index, the key file and the audit key each get the suffix
     /// `.retired-STAMP`. The next open makes a new, empty store. Returns the paths written. The caller holds the
     /// state directory's lock.
     public static func retire(_ configuration: Configuration, stamp: String) throws(QueueError) -> [String] {
         var moved: [String] = []
         let base = configuration.databasePath
-        for path in [base, base + "-wal", base + "-shm", configuration.keyFilePath] where access(path, F_OK) == 0 {
+        let auditKey = configuration.auditKeyFilePath ?? AuditChainKey.path(forKeyFile: configuration.keyFilePath)
+        let files = [base, base + "-wal", base + "-shm", configuration.keyFilePath, auditKey]
+        for path in files where access(path, F_OK) == 0 {
             let target = path + ".retired-" + stamp
             guard rename(path, target) == 0 else {
                 throw QueueError(.storage, "cannot move \(path) aside (errno \(errno))")

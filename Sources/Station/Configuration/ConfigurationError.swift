@@ -16,6 +16,9 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         public static let invalidValue = Code("config.invalid_value")
         /// `config.duplicate_key`
         public static let duplicateKey = Code("config.duplicate_key")
+        /// `config.insecure_uplink`: the central would be reached without TLS off loopback, without a pinned CA,
+        /// or by a scheme other than https/http.
+        public static let insecureUplink = Code("config.insecure_uplink")
     }
 
     /// The code.

@@ -92,7 +92,9 @@ public struct ConfigurationKey: Sendable, Hashable {
         .init(
             name: "biometrics.poll_seconds", defaultValue: "5", help: "how often scanners are listed"),
         .init(
-            name: "uplink.url", defaultValue: "", help: "central upload endpoint; empty: not configured"),
+            name: "uplink.url", defaultValue: "",
+            help: "central upload endpoint: https:// (with uplink.pinned_ca), or http:// to loopback only (tests, "
+                + "demo); empty: not configured"),
         .init(
             name: "uplink.token", defaultValue: "",
             help: "one-time enrollment token (used once, at the first start; empty once enrolled)"),
@@ -104,7 +106,11 @@ public struct ConfigurationKey: Sendable, Hashable {
             help: "station id announced at enrollment; empty: station-<commune code>-<host name>"),
         .init(
             name: "uplink.pinned_ca", defaultValue: "",
-            help: "PEM file of the CA the central's TLS certificate must chain to; empty: system trust"),
+            help: "PEM file of the CA the central's TLS certificate must chain to (required for https)"),
+        .init(
+            name: "uplink.central_fingerprint", defaultValue: "",
+            help: "fingerprint of the central's keys as the central prints it (64 hex digits), confirmed by the "
+                + "technician; enrollment pins the keys only if they match; empty: enroll with `stationctl enroll`"),
         .init(
             name: "uplink.interval_seconds", defaultValue: "300",
             help: "how often ready applications are uploaded and statuses synced"),

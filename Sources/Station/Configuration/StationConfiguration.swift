@@ -1,4 +1,5 @@
 import Biometrics
+import CentralAPI
 import ChipID
 import Foundation
 import Intake
@@ -63,8 +64,10 @@ public struct StationConfiguration: Sendable {
     public var uplinkState: String
     /// Station id announced at enrollment (nil: derived from the commune code and host name).
     public var uplinkStationID: String?
-    /// CA file the central's certificate must chain to (nil: system trust).
+    /// CA file the central's certificate must chain to (required for an https central).
     public var uplinkPinnedCA: String?
+    /// The central's key fingerprint the technician confirmed (nil: enroll with `stationctl enroll`).
+    public var uplinkCentralFingerprint: String?
     /// Upload and status-sync period in seconds.
     public var uplinkInterval: Double
     /// Freeze rules: days without sync.
@@ -120,6 +123,10 @@ public struct StationConfiguration: Sendable {
         var reader = Reader(values: values)
         var configuration = StationConfiguration(reader: &reader)
         errors += reader.errors
+        if let problem = UplinkEndpoint.problem(url: configuration.uplinkURL, pinnedCA: configuration.uplinkPinnedCA) {
+            errors.append(
+                ConfigurationError(.insecureUplink, key: problem.key, line: values[problem.key]?.1, problem.reason))
+        }
         guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
         do {
             let isDefault = configuration.trustFolder == ConfigurationKey.named("trust.folder")?.defaultValue
@@ -217,6 +224,9 @@ public struct StationConfiguration: Sendable {
         uplinkStationID = stationID.isEmpty ? nil : stationID
         let pinned = r.string("uplink.pinned_ca")
         uplinkPinnedCA = pinned.isEmpty ? nil : pinned
+        uplinkCentralFingerprint =
+            r.value("uplink.central_fingerprint") { $0.isEmpty ? "" : CentralKeys.normalizedFingerprint($0) }
+            .flatMap { $0.isEmpty ? nil : $0 }
         uplinkInterval =
             r.value("uplink.interval_seconds") { Double($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 300
         freezeMaxDaysWithoutSync =

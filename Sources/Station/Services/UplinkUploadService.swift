@@ -6,8 +6,8 @@ import Queue
 import ServiceLifecycle
 import Uplink
 
-/// The upload service when `uplink.url` is configured: enrolls the station at start (once, with
-/// `uplink.token`), then every `uplink.interval_seconds` and on `POST /v1/upload` releases captured applications,
+/// The upload service when `uplink.url` is configured: enrolls the station at start (once, with `uplink.token`,
+/// pinning the central's keys only if they match `uplink.central_fingerprint`; else on `stationctl enroll`), then every `uplink.interval_seconds` and on `POST /v1/upload` releases captured applications,
 /// drains the ready ones to the central and syncs statuses. Also answers exports and the freeze rules.
 ///
 /// One cycle runs at a time, on this service's own task; queue work goes through the store's thread.
@@ -19,6 +19,7 @@ final class UplinkUploadService: UploadService, Service {
         var stateDirectory: String
         var stationID: String
         var pinnedCA: String?
+        var centralFingerprint: String?
         var interval: Double
         var freezeRules: FreezeRules
         var storeDirectory: String
@@ -30,6 +31,7 @@ final class UplinkUploadService: UploadService, Service {
             let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
             stationID = configuration.uplinkStationID ?? "station-\(configuration.point.communeCode)-\(host)"
             pinnedCA = configuration.uplinkPinnedCA
+            centralFingerprint = configuration.uplinkCentralFingerprint
             interval = configuration.uplinkInterval
             freezeRules = FreezeRules(
                 maxDaysWithoutSync: configuration.freezeMaxDaysWithoutSync,
@@ -52,6 +54,8 @@ final class UplinkUploadService: UploadService, Service {
         /// The batch whose acknowledged bytes were last counted, and how many (metrics).
         var ackedBatch = ""
         var ackedBytes = 0
+        /// Code of the last failed cycle or enrollment (nil after a good cycle).
+        var lastError: String?
     }
 
     let settings: Settings
@@ -76,14 +80,64 @@ final class UplinkUploadService: UploadService, Service {
 
     func status() async -> UploadStatus {
         let current = state.withLock { $0 }
-        let lastSync = current.credentials == nil ? nil : lastSyncRecord()
-        guard current.phase == "uploading", current.totalBytes > 0 else {
-            return UploadStatus(configured: true, state: current.phase, lastSyncAt: lastSync)
+        let record = current.credentials == nil ? nil : uplinkRecord()
+        var status = UploadStatus(
+            configured: true, state: current.phase, lastSyncAt: record?.lastSync, lastError: current.lastError,
+            auditAnchoredAt: record?.auditAnchor?.at, auditAnchoredSequence: record?.auditAnchor?.point.sequence,
+            centralFingerprint: current.credentials?.pinnedCentral?.fingerprint)
+        if current.phase == "uploading", current.totalBytes > 0 {
+            status.progress = min(1, Double(current.sentBytes) / Double(current.totalBytes))
+            status.sent = current.sent
+            status.total = current.total
         }
-        return UploadStatus(
-            configured: true, state: current.phase,
-            progress: min(1, Double(current.sentBytes) / Double(current.totalBytes)), sent: current.sent,
-            total: current.total, lastSyncAt: lastSync)
+        return status
+    }
+
+    func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult {
+        guard let token = request.token ?? settings.token else {
+            throw APIError(
+                .badRequest, code: "uplink.no_token",
+                vi: "Thiếu mã đăng ký một lần (uplink.token hoặc --token).",
+                en: "No one-time enrollment token (uplink.token or --token).")
+        }
+        do {
+            let credentials = try await Uploader.enroll(
+                client: client,
+                credentials: try StationCredentials.load(
+                    directory: settings.stateDirectory, stationID: settings.stationID),
+                token: token, centralFingerprint: request.centralFingerprint,
+                changeConfirmedBy: request.acceptKeyChange == true ? supervisor : nil)
+            try install(credentials)
+            state.withLock { $0.requested = true }  // a first cycle now, not at the next interval
+            logger.notice(
+                "station enrolled; central keys pinned",
+                metadata: [
+                    "station": "\(settings.stationID)",
+                    "central_fingerprint": "\(credentials.pinnedCentral?.fingerprint ?? "")",
+                    "confirmed_by": "\(supervisor)",
+                ])
+            return EnrollResult(
+                stationID: settings.stationID, centralFingerprint: credentials.pinnedCentral?.fingerprint ?? "")
+        } catch let error as UplinkError {
+            let code = Self.code(of: error)
+            state.withLock { $0.lastError = code }
+            throw APIError(.conflict, code: code, vi: Self.vietnamese(code), en: error.reason)
+        }
+    }
+
+    /// What a refusal means, for the technician.
+    static func vietnamese(_ code: String) -> String {
+        switch code {
+        case UplinkError.Code.fingerprintMismatch.rawValue:
+            "Dấu vân khóa của trung tâm không khớp với dấu đã xác nhận: không ghi nhận khóa nào. "
+                + "Kiểm tra lại với trung tâm."
+        case UplinkError.Code.centralKeyChanged.rawValue:
+            "Khóa của trung tâm đã thay đổi: cần giám sát viên xác nhận (--accept-key-change)."
+        case UplinkError.Code.centralUnauthenticated.rawValue:
+            "Trả lời của \"trung tâm\" không có chữ ký hợp lệ: không ghi nhận."
+        default:
+            "Đăng ký với trung tâm thất bại (\(code))."
+        }
     }
 
     func startNow() async throws -> String {
@@ -155,43 +209,90 @@ final class UplinkUploadService: UploadService, Service {
         }
     }
 
-    /// Loads (or creates) the key pair and enrolls with the token, retrying every interval while offline.
+    /// Loads (or creates) the key pair and, unless the central's keys are pinned already, enrolls with the token
+    /// and the configured fingerprint, retrying every interval while offline. Without a fingerprint it waits for
+    /// `stationctl enroll`. A configured fingerprint other than the pinned one stops the uplink until a supervisor
+    /// confirms the change.
     private func enrollUntilDone() async {
-        while !Task.isCancelled {
-            do {
+        while !Task.isCancelled, state.withLock({ $0.uploader == nil }) {
+            do throws(any Error) {
                 var credentials = try StationCredentials.load(
                     directory: settings.stateDirectory, stationID: settings.stationID)
-                if credentials.centralKey == nil {
-                    guard let token = settings.token else {
-                        logger.error("uplink not enrolled and no uplink.token configured")
-                        setPhase("notEnrolled")
+                if let pinned = credentials.pinnedCentral {
+                    if let configured = settings.centralFingerprint, configured != pinned.fingerprint {
+                        logger.critical(
+                            """
+                            uplink.central_fingerprint names other keys than the pinned ones; a supervisor must \
+                            confirm the change with stationctl enroll --accept-key-change
+                            """)
+                        fail(UplinkError.Code.centralKeyChanged.rawValue)
                         return
                     }
-                    credentials = try await Uploader.enroll(client: client, credentials: credentials, token: token)
-                    let fingerprint = credentials.keyFingerprint.prefix(16)
+                } else {
+                    guard let token = settings.token, let fingerprint = settings.centralFingerprint else {
+                        logger.error(
+                            """
+                            uplink not enrolled: confirm the central's fingerprint with stationctl enroll \
+                            (or uplink.central_fingerprint) and give the one-time uplink.token
+                            """)
+                        // An enrollment of an earlier version still seals exports.
+                        state.withLock { state in
+                            state.credentials = credentials.centralKey == nil ? nil : credentials
+                            state.phase = "notEnrolled"
+                        }
+                        return
+                    }
+                    credentials = try await Uploader.enroll(
+                        client: client, credentials: credentials, token: token, centralFingerprint: fingerprint)
                     logger.notice(
-                        "station enrolled",
-                        metadata: ["station": "\(settings.stationID)", "key_fingerprint": "\(fingerprint)"])
+                        "station enrolled; central keys pinned",
+                        metadata: [
+                            "station": "\(settings.stationID)",
+                            "key_fingerprint": "\(credentials.keyFingerprint.prefix(16))",
+                            "central_fingerprint": "\(credentials.pinnedCentral?.fingerprint ?? "")",
+                        ])
                 }
-                let uploader = try Uploader(
-                    queue: store.queue, credentials: credentials,
-                    configuration: .init(client: client, stateDirectory: settings.stateDirectory),
-                    events: { [weak self] event in self?.record(event) })
-                state.withLock { state in
-                    state.credentials = credentials
-                    state.uploader = uploader
-                    if state.phase == "notEnrolled" { state.phase = "idle" }
-                }
+                try install(credentials)
                 return
-            } catch let error as UplinkError where error.code == .credentials {
-                logger.critical("uplink credentials unusable", metadata: ["error": "\(error.code)"])
-                setPhase("failed")
+            } catch let error as UplinkError
+                where [.credentials, .fingerprintMismatch, .centralKeyChanged, .centralUnauthenticated]
+                    .contains(error.code)
+            {
+                logger.critical("uplink enrollment refused", metadata: ["error": "\(error.code)"])
+                fail(error.code.rawValue)
                 return
             } catch {
-                logger.warning("enrollment failed; retrying", metadata: ["error": "\(Self.code(of: error))"])
-                setPhase("offline")
+                let code = Self.code(of: error)
+                logger.warning("enrollment failed; retrying", metadata: ["error": "\(code)"])
+                state.withLock { state in
+                    state.phase = code == CentralError.Code.transport.rawValue ? "offline" : "failed"
+                    state.lastError = code
+                }
                 try? await Task.sleep(for: .seconds(min(settings.interval, 30)))
             }
+        }
+    }
+
+    /// Starts uploading with enrolled credentials.
+    private func install(_ credentials: StationCredentials) throws {
+        let uploader = try Uploader(
+            queue: store.queue, credentials: credentials,
+            configuration: .init(client: client, stateDirectory: settings.stateDirectory),
+            events: { [weak self] event in self?.record(event) })
+        state.withLock { state in
+            state.credentials = credentials
+            state.uploader = uploader
+            state.lastError = nil
+            if state.phase == "notEnrolled" || state.phase == "failed" || state.phase == "offline" {
+                state.phase = "idle"
+            }
+        }
+    }
+
+    private func fail(_ code: String) {
+        state.withLock { state in
+            state.phase = "failed"
+            state.lastError = code
         }
     }
 
@@ -215,10 +316,12 @@ final class UplinkUploadService: UploadService, Service {
                     "batches": "\(report.batches)", "received": "\(report.received)", "refused": "\(report.refused)",
                     "status_changed": "\(changed)",
                 ])
+            state.withLock { $0.lastError = nil }
             finish("idle")
         } catch {
             let code = Self.code(of: error)
             logger.warning("upload cycle failed", metadata: ["error": "\(code)"])
+            state.withLock { $0.lastError = code }
             finish(code == "central.transport" || code == UplinkError.Code.deadline.rawValue ? "offline" : "failed")
         }
         hub.publish(StationEvent(type: "queue.changed", reader: nil, state: nil, at: Date()))
@@ -281,12 +384,11 @@ final class UplinkUploadService: UploadService, Service {
         state.withLock { state in state.phase = state.requested ? "uploading" : phase }
     }
 
-    /// The last successful status sync recorded in `uplink-state.json` (nil: never synced).
-    private func lastSyncRecord() -> Date? {
-        struct Record: Decodable { var lastSync: Date? }
+    /// `uplink-state.json`: last successful sync and audit anchor (nil: never written).
+    private func uplinkRecord() -> Uploader.State? {
         guard let data = FileManager.default.contents(atPath: settings.stateDirectory + "/uplink-state.json")
         else { return nil }
-        return (try? CanonicalEncoding.decode(Record.self, from: data))?.lastSync
+        return try? CanonicalEncoding.decode(Uploader.State.self, from: data)
     }
 
     static func code(of error: any Error) -> String {

@@ -15,10 +15,19 @@ public protocol UploadService: Sendable {
     func freezeViolations() async -> [FreezeRules.Violation]
     /// Writes ready applications to a removable-media folder (supervisors only; checked by the route).
     func export(to directory: String) async throws -> ExportResult
+    /// Enrolls with the central, pinning its keys only if their fingerprint is the confirmed one (supervisors
+    /// only; checked by the route). `supervisor` is recorded as who confirmed a change of keys.
+    func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult
 }
 
 extension UploadService {
     public func freezeViolations() async -> [FreezeRules.Violation] { [] }
+
+    public func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult {
+        throw APIError(
+            .unavailable, vi: "Chưa cấu hình đường truyền lên trung tâm (uplink.url): không thể đăng ký.",
+            en: "No upload endpoint is configured (uplink.url): cannot enroll.")
+    }
 
     public func export(to directory: String) async throws -> ExportResult {
         throw APIError(
