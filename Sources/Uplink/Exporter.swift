@@ -36,6 +36,8 @@ public struct Exporter: Sendable {
         while true {
             let candidates = try queue.uplinkCandidates(in: [.ready], limit: batchSize)
             if candidates.isEmpty { break }
+            // Nothing is sealed out of a damaged store.
+            try queue.checkIntegrity()
             var packaged: [PackagedItem] = []
             var broken: [ApplicationID] = []
             for candidate in candidates {

@@ -178,6 +178,8 @@ public final class Uploader: Sendable {
             sizes: waiting.map(\.sealedBytes), oldest: waiting.first?.capturedAt, now: Date(),
             force: force || leftovers)
         guard count > 0 else { return false }
+        // Nothing is sealed out of a damaged store (queue.store_damaged stops the drain; the rows stay as they are).
+        try await store { queue in try queue.checkIntegrity() }
         let chosen = Array(waiting.prefix(count))
 
         // Intent first: ready → batched, durably, before anything leaves the station.

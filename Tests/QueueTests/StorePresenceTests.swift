@@ -130,6 +130,22 @@ import Testing
         #expect(code { _ = try openQueue(dir) } == "queue.store_damaged")
     }
 
+    /// Damage that appears while the store is open (a failing disk) is found by the check the uplink runs before it
+    /// seals a batch.
+    @Test func damageAfterOpenIsFoundBeforeSealing() throws {
+        let dir = TemporaryDirectory()
+        let queue = try openQueue(dir)
+        for _ in 0..<20 { try queue.commit(sampleApplication(), by: officer) }
+        try queue.checkpoint()
+        try queue.checkIntegrity()
+        let fd = open(dir.database, O_WRONLY)
+        let garbage = [UInt8](repeating: 0xA5, count: 2048)
+        #expect(pwrite(fd, garbage, garbage.count, off_t(2 * 4096 + 16)) == garbage.count)
+        fsync(fd)
+        close(fd)
+        #expect(code { try queue.checkIntegrity() } == "queue.store_damaged")
+    }
+
     @Test func checkIntegrityPassesOnAHealthyStore() throws {
         let dir = TemporaryDirectory()
         let queue = try openQueue(dir)

@@ -140,7 +140,13 @@ public final class ApplicationQueue: Sendable {
     public func checkIntegrity() throws(QueueError) {
         let findings: [String]
         do {
-            findings = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+            // A connection of its own, with an empty page cache: what is on the disk now, not what the pool's
+            // connections read earlier.
+            var readOnly = GRDB.Configuration()
+            readOnly.readonly = true
+            let checker = try DatabaseQueue(path: configuration.databasePath, configuration: readOnly)
+            defer { try? checker.close() }
+            findings = try checker.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
         } catch {
             let mapped = ApplicationQueue.map(error)
             throw QueueError(.storeDamaged, "\(configuration.databasePath) cannot be checked: \(mapped.reason)")
