@@ -52,7 +52,9 @@ public enum StoreMaintenance {
     /// `stationd store reinitialize`: moves the lost or damaged store and its key aside (kept as `.retired-STAMP`),
     /// makes a new empty store and records `store_reinitialized` by `person` in its audit log, with the code of
     /// the problem that made it necessary (or `requested`). Returns the files moved aside.
-    public static func reinitialize(_ configuration: StationConfiguration, by person: String) throws -> [String] {
+    public static func reinitialize(_ configuration: StationConfiguration, by person: String, uid: UInt32)
+        throws -> [String]
+    {
         let directory = (configuration.databasePath as NSString).deletingLastPathComponent
         let lock = try StateDirectoryLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
@@ -70,7 +72,8 @@ public enum StoreMaintenance {
         formatter.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
         let moved = try ApplicationQueue.retire(queueConfiguration, stamp: formatter.string(from: Date()))
         let fresh = try ApplicationQueue(configuration: queueConfiguration)
-        try fresh.recordStationEvent("store_reinitialized", by: .supervisor(OperatorID(person)), reasonCode: problem)
+        try fresh.recordStationEvent(
+            "store_reinitialized", by: .supervisor(OperatorID(person), uid: uid), reasonCode: problem)
         return moved
     }
 }

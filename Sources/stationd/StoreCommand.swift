@@ -56,7 +56,7 @@ struct StoreCommand: ParsableCommand {
             let person = environment["SUDO_USER"] ?? (getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
                 ?? "uid:\(getuid())")
             do {
-                let moved = try StoreMaintenance.reinitialize(configuration, by: person)
+                let moved = try StoreMaintenance.reinitialize(configuration, by: person, uid: getuid())
                 print("Đã tạo kho hồ sơ mới; tệp cũ giữ lại / new store made; old files kept:")
                 for path in moved { print("  \(path)") }
             } catch {

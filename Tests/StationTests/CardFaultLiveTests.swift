@@ -51,8 +51,16 @@ struct CardFaultLiveTests {
             }
             usleep(10_000)
         }
-        usleep(500_000)  // pcscd polls vpcd for the card every ~400 ms
-        return card
+        // pcscd polls vpcd for the card every ~400 ms (longer on a loaded machine): wait until PC/SC reports it.
+        let stationd = try Binaries.path("stationd")
+        let seen = Date(timeIntervalSinceNow: 30)
+        while Date() < seen {
+            let listed = try runTool(stationd, ["readers", "--json"], environment: harness.clientEnvironment)
+            if listed.output.contains(#""cardPresent":true"#) { return card }
+            usleep(100_000)
+        }
+        card.stop()
+        throw HarnessError("pcscd did not report the simulated card within 30 s: \(card.output)")
     }
 
     /// Waits until the daemon's reader monitor sees a card (pcscd polls vpcd, slower under a loaded machine).

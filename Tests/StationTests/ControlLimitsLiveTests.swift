@@ -96,12 +96,11 @@ struct ControlLimitsLiveTests {
     @Test func aGuidedIntakeOutlivesTheIdleTimeoutWhileItsPromptWaits() throws {
         let daemon = try daemon("prompt", "idle_timeout_seconds = 1")
         let stationctl = try Binaries.path("stationctl")
+        // On a terminal (script(1) gives it one), as an officer types: the CAN prompt waits 3 s for the answer.
+        let command = "\"\(stationctl)\" intake --socket \"\(daemon.socketPath)\" --lang en"
         let result = try runTool(
             "/bin/sh",
-            [
-                "-c", "(sleep 3; echo 123456) | \"$0\" intake --socket \"$1\" --lang en",
-                stationctl, daemon.socketPath,
-            ], timeout: 30)
+            ["-c", "(sleep 3; echo 123456) | /usr/bin/script -q -e -c \"$0\" /dev/null", command], timeout: 30)
         #expect(result.output.contains("smartcard.no_card"), "\(result.output)")
         #expect(result.status == 5, "\(result.output)")
         _ = daemon.stop()

@@ -15,6 +15,8 @@ public struct AuditEntry: Sendable, Hashable {
     public let atMilliseconds: Int64
     /// Who: an operator or supervisor id, or `system`.
     public let actor: String
+    /// The local account (uid) that acted, when it came through the control socket; part of the link.
+    public let actorUID: UInt32?
     /// What: `commit`, `transition`, `hold`, `release`, `cancel`, `retry`, `purge`, `show_unmasked`,
     /// `authenticity_override`, `key_rotation`…
     public let action: String
@@ -41,20 +43,21 @@ public struct AuditEntry: Sendable, Hashable {
     /// The plain (unkeyed) link of an entry's fields: how entries written before the chain was keyed are linked.
     static func chainHash(
         previous: Data, sequence: Int64, at: Int64, actor: String, action: String, applicationID: String?,
-        from: String?, to: String?, reasonCode: String?, sealedNote: Data?, noteKeyID: Int?
+        from: String?, to: String?, reasonCode: String?, sealedNote: Data?, noteKeyID: Int?, actorUID: UInt32? = nil
     ) -> Data {
         Data(
             SHA256.hash(
                 data: chainMessage(
                     previous: previous, sequence: sequence, at: at, actor: actor, action: action,
                     applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
-                    noteKeyID: noteKeyID)))
+                    noteKeyID: noteKeyID, actorUID: actorUID)))
     }
 
-    /// The bytes an entry's link covers: the previous link, then each field length-prefixed.
+    /// The bytes an entry's link covers: the previous link, then each field length-prefixed; the actor's uid last,
+    /// and only when there is one (entries written before uids were recorded keep their bytes and links).
     static func chainMessage(
         previous: Data, sequence: Int64, at: Int64, actor: String, action: String, applicationID: String?,
-        from: String?, to: String?, reasonCode: String?, sealedNote: Data?, noteKeyID: Int?
+        from: String?, to: String?, reasonCode: String?, sealedNote: Data?, noteKeyID: Int?, actorUID: UInt32? = nil
     ) -> Data {
         var bytes = Data()
         bytes.append(previous)
@@ -77,6 +80,7 @@ public struct AuditEntry: Sendable, Hashable {
         field(reasonCode.map { Data($0.utf8) })
         field(sealedNote)
         field(noteKeyID.map { Data(String($0).utf8) })
+        if let actorUID { field(Data("uid:\(actorUID)".utf8)) }
         return bytes
     }
 
@@ -85,7 +89,7 @@ public struct AuditEntry: Sendable, Hashable {
         AuditEntry.chainMessage(
             previous: previousHash, sequence: sequence, at: atMilliseconds, actor: actor, action: action,
             applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
-            noteKeyID: noteKeyID)
+            noteKeyID: noteKeyID, actorUID: actorUID)
     }
 }
 

@@ -17,7 +17,7 @@ enum AuditLog {
 
     static func append(
         _ db: Database, at: Int64, actor: String, action: String, applicationID: String?, from: String?,
-        to: String?, reasonCode: String?, sealedNote: Data? = nil, noteKeyID: Int? = nil
+        to: String?, reasonCode: String?, sealedNote: Data? = nil, noteKeyID: Int? = nil, actorUID: UInt32? = nil
     ) throws {
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         let previous: Data = last?["hash"] ?? AuditEntry.genesis
@@ -27,22 +27,23 @@ enum AuditLog {
             message: AuditEntry.chainMessage(
                 previous: previous, sequence: sequence, at: at, actor: actor, action: action,
                 applicationID: applicationID, from: from, to: to, reasonCode: reasonCode, sealedNote: sealedNote,
-                noteKeyID: noteKeyID))
+                noteKeyID: noteKeyID, actorUID: actorUID))
         try db.execute(
             sql: """
                 INSERT INTO audit (seq, at, actor, action, application_id, from_status, to_status, reason_code,
-                    note_sealed, note_key_id, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    note_sealed, note_key_id, prev_hash, hash, actor_uid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 sequence, at, actor, action, applicationID, from, to, reasonCode, sealedNote, noteKeyID, previous,
-                hash,
+                hash, actorUID.map { Int64($0) },
             ])
     }
 
     static func entry(_ row: Row) -> AuditEntry {
         AuditEntry(
-            sequence: row["seq"], atMilliseconds: row["at"], actor: row["actor"], action: row["action"],
+            sequence: row["seq"], atMilliseconds: row["at"], actor: row["actor"],
+            actorUID: (row["actor_uid"] as Int64?).map { UInt32(truncatingIfNeeded: $0) }, action: row["action"],
             applicationID: row["application_id"], from: row["from_status"], to: row["to_status"],
             reasonCode: row["reason_code"], sealedNote: row["note_sealed"], noteKeyID: row["note_key_id"],
             previousHash: row["prev_hash"], hash: row["hash"])

@@ -46,7 +46,7 @@ extension ApplicationQueue {
             _ = try write(expectedBytes: 1024) { db in
                 try AuditLog.append(
                     db, at: self.nowMilliseconds, actor: actor.id, action: "show_unmasked", applicationID: id.text,
-                    from: nil, to: nil, reasonCode: nil)
+                    from: nil, to: nil, reasonCode: nil, actorUID: actor.uid)
             }
         }
         let identity = application.identity

@@ -38,7 +38,7 @@ extension ApplicationQueue {
                 ])
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "eligibility", applicationID: nil, from: nil, to: broad,
-                reasonCode: nil)
+                reasonCode: nil, actorUID: actor.uid)
         }
     }
 

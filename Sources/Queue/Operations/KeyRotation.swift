@@ -36,7 +36,7 @@ extension ApplicationQueue {
             }
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "key_rotation", applicationID: nil, from: nil,
-                to: "k\(current)", reasonCode: "resealed:\(count)")
+                to: "k\(current)", reasonCode: "resealed:\(count)", actorUID: actor.uid)
             return count
         }
     }

@@ -26,7 +26,7 @@ extension ApplicationQueue {
                     arguments: [now, id])
                 try AuditLog.append(
                     db, at: now, actor: actor.id, action: "purge", applicationID: id, from: nil, to: nil,
-                    reasonCode: "retention")
+                    reasonCode: "retention", actorUID: actor.uid)
             }
             return ids.count
         }

@@ -135,7 +135,7 @@ extension ApplicationQueue {
                         ])
                     try AuditLog.append(
                         db, at: now, actor: actor.id, action: change.action, applicationID: change.id.text,
-                        from: old.description, to: new.description, reasonCode: change.reasonCode ?? reasonText)
+                        from: old.description, to: new.description, reasonCode: change.reasonCode ?? reasonText, actorUID: actor.uid)
                     old = new
                     outcome.changed.insert(change.id)
                 }

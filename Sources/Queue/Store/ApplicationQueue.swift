@@ -277,7 +277,7 @@ public final class ApplicationQueue: Sendable {
                 ])
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "commit", applicationID: application.id.text, from: nil,
-                to: status.description, reasonCode: nil)
+                to: status.description, reasonCode: nil, actorUID: actor.uid)
             if let override, let noteSealed {
                 try AuditLog.append(
                     db, at: now, actor: override.supervisor.rawValue, action: "authenticity_override",
@@ -344,7 +344,7 @@ public final class ApplicationQueue: Sendable {
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: action, applicationID: id.text, from: old.description,
                 to: new.description, reasonCode: reason?.code ?? reasonText, sealedNote: note?.sealed,
-                noteKeyID: note?.keyID)
+                noteKeyID: note?.keyID, actorUID: actor.uid)
             return new
         }
     }

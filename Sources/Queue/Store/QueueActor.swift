@@ -16,17 +16,25 @@ public struct QueueActor: Sendable, Hashable, CustomStringConvertible {
     public let id: String
     /// What the actor may do.
     public let role: Role
+    /// The authenticated local account (SO_PEERCRED uid) that acted, recorded with every audit line it writes; nil
+    /// for the daemon itself and for callers that are not local accounts.
+    public let uid: UInt32?
 
     /// Creates an actor.
-    public init(id: String, role: Role) {
+    public init(id: String, role: Role, uid: UInt32? = nil) {
         self.id = id
         self.role = role
+        self.uid = uid
     }
 
     /// An officer.
-    public static func officer(_ id: OperatorID) -> QueueActor { QueueActor(id: id.rawValue, role: .officer) }
+    public static func officer(_ id: OperatorID, uid: UInt32? = nil) -> QueueActor {
+        QueueActor(id: id.rawValue, role: .officer, uid: uid)
+    }
     /// A supervisor.
-    public static func supervisor(_ id: OperatorID) -> QueueActor { QueueActor(id: id.rawValue, role: .supervisor) }
+    public static func supervisor(_ id: OperatorID, uid: UInt32? = nil) -> QueueActor {
+        QueueActor(id: id.rawValue, role: .supervisor, uid: uid)
+    }
     /// The daemon.
     public static let system = QueueActor(id: "system", role: .system)
 

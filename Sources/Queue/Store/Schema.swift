@@ -176,6 +176,11 @@ enum Schema {
                     """)
         }
 
+        migrator.registerMigration("v3-audit-uid") { db in
+            // The local account (SO_PEERCRED uid) behind each audit line written through the control socket.
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN actor_uid INTEGER")
+        }
+
         return migrator
     }
 }

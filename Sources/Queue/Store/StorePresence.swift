@@ -116,7 +116,7 @@ extension ApplicationQueue {
         try write(expectedBytes: 256) { db in
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: action, applicationID: nil, from: nil, to: nil,
-                reasonCode: reasonCode)
+                reasonCode: reasonCode, actorUID: actor.uid)
         }
     }
 }

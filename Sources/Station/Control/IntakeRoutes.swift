@@ -20,7 +20,8 @@ struct IntakeRoutes {
                 throw FreezeRefusal.error(rule)
             }
             let session = try await intake.start(
-                owner: connection, pid: context.peer?.pid ?? 0, operatorID: operatorID, onBehalfBy: onBehalfBy)
+                owner: connection, pid: context.peer?.pid ?? 0, uid: context.peer?.uid, operatorID: operatorID,
+                onBehalfBy: onBehalfBy)
             // The session belongs to this connection: when it closes, the session is abandoned.
             context.channel.closeFuture.whenComplete { _ in
                 Task { await intake.connectionClosed(connection) }
@@ -77,7 +78,8 @@ struct IntakeRoutes {
             } catch let error as APIError where error.code == ControlErrorCode.sessionBusy && context.role >= .supervisor {
                 // Another client holds it: a supervisor (or root) may end it, audited.
                 let name = context.peer?.userName ?? "unknown"
-                return JSONResponse.make(try await core.intake.endHeldSession(id, supervisor: name))
+                return JSONResponse.make(
+                    try await core.intake.endHeldSession(id, supervisor: name, uid: context.peer?.uid))
             }
         }
     }

@@ -207,7 +207,7 @@ struct QueueRoutes {
     static func actor(_ context: StationRequestContext) -> QueueActor {
         let name = context.peer?.userName ?? "unknown"
         return context.role >= .supervisor
-            ? .supervisor(OperatorID(name)) : .officer(OperatorID(name))
+            ? .supervisor(OperatorID(name), uid: context.peer?.uid) : .officer(OperatorID(name), uid: context.peer?.uid)
     }
 
     static func date(_ text: String, _ name: String) throws(APIError) -> Date {

@@ -34,6 +34,8 @@ actor IntakeCoordinator {
         let id: String
         let owner: ConnectionID
         let ownerPID: Int32
+        /// The controlling client's uid (recorded with the commit's audit lines).
+        let ownerUID: UInt32?
         /// The supervisor who started this session on behalf of its operator, if any (audited at commit).
         let onBehalfBy: String?
         var machine: IntakeSession
@@ -52,7 +54,9 @@ actor IntakeCoordinator {
 
     /// Starts the station's session for `operatorID`: the authenticated caller, or the operator a supervisor
     /// (`onBehalfBy`) takes it for.
-    func start(owner: ConnectionID, pid: Int32, operatorID: String, onBehalfBy: String? = nil) throws(APIError)
+    func start(
+        owner: ConnectionID, pid: Int32, uid: UInt32?, operatorID: String, onBehalfBy: String? = nil
+    ) throws(APIError)
         -> IntakeSessionWire
     {
         if let current {
@@ -63,7 +67,7 @@ actor IntakeCoordinator {
         }
         let id = UUID().uuidString.lowercased()
         let session = Current(
-            id: id, owner: owner, ownerPID: pid, onBehalfBy: onBehalfBy,
+            id: id, owner: owner, ownerPID: pid, ownerUID: uid, onBehalfBy: onBehalfBy,
             machine: IntakeSession(operatorID: OperatorID(operatorID), point: deps.point))
         current = session
         deps.logger.info("intake started", metadata: ["session": "\(id)"])
@@ -233,14 +237,15 @@ actor IntakeCoordinator {
 
     /// A supervisor (or root) ends the session another client holds, e.g. a terminal left with a session open.
     /// Audited as `intake_ended_by_supervisor` by that supervisor.
-    func endHeldSession(_ id: String, supervisor: String) async throws -> IntakeSessionWire {
+    func endHeldSession(_ id: String, supervisor: String, uid: UInt32?) async throws -> IntakeSessionWire {
         guard let session = current, session.id == id else {
             if let done = finished[id] { return done }
             throw Self.noSession
         }
         try await deps.store.run {
             try $0.recordStationEvent(
-                "intake_ended_by_supervisor", by: .supervisor(OperatorID(supervisor)), reasonCode: "session:\(id)")
+                "intake_ended_by_supervisor", by: .supervisor(OperatorID(supervisor), uid: uid),
+                reasonCode: "session:\(id)")
         }
         if case .idle = session.machine.state {
             return end(session, reason: IntakeSession.AbandonReason.endedBySupervisor.rawValue)
@@ -292,14 +297,16 @@ actor IntakeCoordinator {
                 }
                 pending += try step(.validated(revision: revision, errors: errors))
             case .persist(let application):
-                let actor = QueueActor.officer(application.operatorID)
+                let uid = current?.ownerUID
                 let onBehalfBy = current?.onBehalfBy
+                // On behalf: the operator is recorded, the uid is the supervisor's who acted.
+                let actor = QueueActor.officer(application.operatorID, uid: uid)
                 do {
                     _ = try await deps.store.run { queue in
                         try queue.commit(application, by: actor)
                         if let onBehalfBy {
                             try queue.recordStationEvent(
-                                "intake_on_behalf", by: .supervisor(OperatorID(onBehalfBy)),
+                                "intake_on_behalf", by: .supervisor(OperatorID(onBehalfBy), uid: uid),
                                 reasonCode: "operator:\(application.operatorID.rawValue)")
                         }
                     }
