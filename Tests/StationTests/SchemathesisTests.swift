@@ -94,6 +94,7 @@ struct SchemathesisTests {
                 [uplink]
                 url = \(receiver.baseURL)
                 token = \(receiver.token)
+                central_fingerprint = \(receiver.fingerprint)
                 station_id = station-test-schemathesis
                 state = /tmp/stationd-test-\(getpid())-schemathesis/uplink
                 interval_seconds = 3600
