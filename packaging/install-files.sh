@@ -53,7 +53,8 @@ d 0755 /usr/share/bash-completion/completions
 d 0755 /usr/share/zsh/vendor-completions
 d 0755 /usr/share/fish/vendor_completions.d
 for program in $programs; do
-    "$bindir/$program" --generate-completion-script bash > "$work/$program.bash"
+    # bash-completion sources these files: no #! line.
+    "$bindir/$program" --generate-completion-script bash | sed '1{/^#!/d}' > "$work/$program.bash"
     "$bindir/$program" --generate-completion-script zsh > "$work/$program.zsh"
     "$bindir/$program" --generate-completion-script fish > "$work/$program.fish"
     f 0644 "$work/$program.bash" /usr/share/bash-completion/completions/$program

@@ -21,7 +21,8 @@ WRAPPER
     "$generate_manual" "$work/$name" --multi-page --authors issuance-station -o "$out"
 done
 for page in "$out"/*.1; do
-    perl -pi -e 's/\@u([0-9A-F]{4,6})\@/\\[u$1]/g' "$page"
+    # Tokens to groff escapes; an empty line (a paragraph break in the help text) to mdoc's paragraph macro.
+    perl -pi -e 's/\@u([0-9A-F]{4,6})\@/\\[u$1]/g; s/^$/.Pp/' "$page"
     if LC_ALL=C grep -q '[^ -~	]' "$page" || grep -q '@u[0-9A-F]*@' "$page"; then
         echo "man-pages.sh: $page still has a raw non-ASCII character or an unconverted token" >&2
         exit 1
