@@ -48,11 +48,11 @@ gzip -9n "$package/usr/share/doc/stationd/README.md"
 
 # Depends of the linked libraries, as dpkg-shlibdeps finds them (it wants a debian/control beside it).
 printf 'Source: stationd\n\nPackage: stationd\nArchitecture: any\n' > "$stage/src/debian/control"
-shlibs=$(cd "$stage/src" && dpkg-shlibdeps -O $(for p in $programs; do echo "$package/usr/bin/$p"; done) \
+install -d -m 0755 "$package/DEBIAN"
+shlibs=$(cd "$stage/src" && dpkg-shlibdeps -O $(for p in $programs; do echo "debian/stationd/usr/bin/$p"; done) \
     | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "build-deb.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 
-install -d -m 0755 "$package/DEBIAN"
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$package" | cut -f1)/" \
     -e "s/@SHLIBS@/$shlibs/" -e "s|@MAINTAINER@|$maintainer|" "$here/debian/control.in" > "$package/DEBIAN/control"
 echo /etc/stationd/stationd.conf > "$package/DEBIAN/conffiles"
