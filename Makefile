@@ -110,6 +110,8 @@ test-install: deps
 ## test-deb: `make deb`, then the package's metadata and contents checked, and installed, upgraded with data in
 ## the store, removed and purged in a throw-away root (packaging/test-deb.sh; needs root)
 test-deb: release-station
+	command -v lintian >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive TMPDIR="$(CURDIR)/.build/apt-tmp" \
+		apt-get install -y -qq --no-install-recommends lintian >/dev/null
 	$(SWIFT) build --product queue-crash-probe
 	packaging/test-deb.sh .build/release .build/debug/generate-manual
 

@@ -109,7 +109,7 @@ struct StationDoctor {
             return pass("daemon", title)
         } catch {
             return fail(
-                "daemon", title, t("không kết nối được: \(error)", "cannot connect: \(error)"),
+                "daemon", title, t("không kết nối được (\(error))", "cannot connect (\(error))"),
                 t(
                     "sudo systemctl enable --now stationd.socket; xem lỗi khởi động: journalctl -u stationd",
                     "sudo systemctl enable --now stationd.socket; start-up errors: journalctl -u stationd"))

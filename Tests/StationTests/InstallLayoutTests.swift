@@ -5,7 +5,7 @@ import Testing
 /// `make install` into a temporary DESTDIR with the built programs (packaging/test-install.sh): every path and mode
 /// Debian expects, every installed program (and central-receiver) answers `--help` with exit 0, man pages keep
 /// their Vietnamese, the installed configuration passes stationd's check. `make test-deb` covers the package.
-@Suite struct PackagingTests {
+@Suite struct InstallLayoutTests {
     @Test("make install lays the station out where Debian expects it; every program answers --help")
     func install() throws {
         let stationd = try Binaries.path("stationd")
