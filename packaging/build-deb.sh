@@ -10,9 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 version=${4:-0.1.$(git -C "$root" rev-list --count HEAD 2>/dev/null || echo 0)}
 arch=$(dpkg --print-architecture)
-# The maintainer as Debian's tools take it: DEBFULLNAME and DEBEMAIL, else the git identity of the build.
+# The maintainer as dch takes it: DEBFULLNAME and DEBEMAIL (or EMAIL), else the git identity, else user@host.
 name=${DEBFULLNAME:-$(git -C "$root" config user.name || echo issuance-station)}
-email=${DEBEMAIL:-$(git -C "$root" config user.email || echo root@localhost)}
+email=${DEBEMAIL:-${EMAIL:-$(git -C "$root" config user.email || echo "$(id -un)@$(hostname --fqdn)")}}
 maintainer="$name <$email>"
 programs="stationd stationctl"
 
