@@ -7,7 +7,8 @@ DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev
 	python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis clean test-%
+.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis clean test-% \
+	install release-station deb test-install test-deb
 
 all: build
 
@@ -63,14 +64,13 @@ demo-build: deps
 	$(SWIFT) build --product station-demo
 
 ## man, completions: the man pages and shell completion scripts of stationctl and stationd, generated from the
-## same ArgumentParser definitions as the commands (into .build/man and .build/completions)
+## same ArgumentParser definitions as the commands (into .build/man and .build/completions); systemd/packaging/man-pages.sh
+## keeps the Vietnamese that generate-manual alone would drop
 man: deps
 	$(SWIFT) build --product stationctl
 	$(SWIFT) build --product stationd
 	$(SWIFT) build --product generate-manual
-	mkdir -p .build/man
-	.build/debug/generate-manual .build/debug/stationctl --multi-page --authors issuance-station -o .build/man
-	.build/debug/generate-manual .build/debug/stationd --multi-page --authors issuance-station -o .build/man
+	systemd/packaging/man-pages.sh .build/debug/generate-manual .build/man .build/debug/stationctl .build/debug/stationd
 
 completions: deps
 	$(SWIFT) build --product stationctl
@@ -88,6 +88,42 @@ release: deps
 	$(RELEASE) --product stationd
 	$(RELEASE) --product stationctl
 	$(RELEASE) --product central-receiver
+
+## install: the release build of stationd and stationctl and the station's files where Debian expects them
+## (/usr/bin, /usr/lib/systemd/system, /usr/lib/sysusers.d, /usr/lib/tmpfiles.d, /usr/lib/udev/rules.d,
+## /usr/share/polkit-1/rules.d, /etc/stationd, /usr/share/{man,doc,stationd,bash-completion}); DESTDIR=DIR stages
+## them under DIR. systemd/packaging/install-files.sh lists every file and its mode. Installing on this machine (no
+## DESTDIR) does not create the user or enable the socket: install the package (`make deb`) for that.
+DESTDIR ?=
+install: release-station
+	systemd/packaging/install-files.sh "$(DESTDIR)" .build/release .build/debug/generate-manual
+
+release-station: deps
+	$(RELEASE) --product stationd
+	$(RELEASE) --product stationctl
+	$(SWIFT) build --product generate-manual
+
+## deb: the Debian package .build/deb/stationd_VERSION_ARCH.deb from the release build (systemd/packaging/build-deb.sh:
+## dpkg-shlibdeps for Depends, dpkg-deb; maintainer scripts in systemd/packaging/debian)
+deb: release-station
+	systemd/packaging/build-deb.sh .build/release .build/debug/generate-manual .build/deb
+
+## test-install: `make install` into a temporary DESTDIR (debug build): paths, modes, --help of every installed
+## program, man pages with their Vietnamese, the installed configuration checked by stationd
+test-install: deps
+	$(SWIFT) build --product stationd
+	$(SWIFT) build --product stationctl
+	$(SWIFT) build --product central-receiver
+	$(SWIFT) build --product generate-manual
+	systemd/packaging/test-install.sh .build/debug .build/debug/generate-manual
+
+## test-deb: `make deb`, then the package's metadata and contents checked, and installed, upgraded with data in
+## the store, removed and purged in a throw-away root (systemd/packaging/test-deb.sh; needs root)
+test-deb: release-station
+	command -v lintian >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive TMPDIR="$(CURDIR)/.build/apt-tmp" \
+		apt-get install -y -qq --no-install-recommends lintian >/dev/null
+	$(SWIFT) build --product queue-crash-probe
+	systemd/packaging/test-deb.sh .build/release .build/debug/generate-manual
 
 ## bench: speed figures against floors measured in the same run (release build)
 bench: release

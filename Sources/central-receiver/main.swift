@@ -17,6 +17,35 @@ import NIOSSL
 // `listening on port N` once bound; `fingerprint` prints the fingerprint only. Admin routes answer loopback only
 // (and each `--admin-peer IP`, e.g. the bench's side of a veth link).
 
+/// The usage `--help` prints (exit 0), and a wrong command line prints to standard error (exit 2).
+let usage = """
+    USAGE: central-receiver serve --data DIR [--host 127.0.0.1] [--port 0] [--token T]... [--population CSV]
+               [--tls-cert PEM --tls-key PEM] [--approval-delay S] [--activation-delay S] [--activation-rate R]
+               [--error-rate R] [--latency-ms N] [--drop-rate R] [--partial-ack-rate R] [--bytes-per-second N]
+               [--retry-after S] [--part-max-age S]
+           central-receiver import --data DIR EXPORT_DIR
+           central-receiver --help
+
+    A stand-in for the central server (C06) for tests, training and demonstrations: it enrolls stations, takes
+    their signed uploads and exported batches, and answers status like the central would. Not part of a station.
+
+    serve   Listen on HOST:PORT (plain HTTP, or TLS with --tls-cert/--tls-key); prints `listening on port N`.
+    import  Import a folder written by `stationctl export --to DIR`; exit 1 if any item is refused.
+
+    OPTIONS:
+      --data DIR             Folder of the receiver's store (created if missing). Required.
+      --token T              An enrollment token stations may use (repeatable).
+      --population CSV       The stand-in population database (Devices/central/population.csv).
+      -h, --help             Show this help.
+
+    """
+
+if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" })
+    || CommandLine.arguments.dropFirst().first == "help" {
+    print(usage, terminator: "")
+    exit(0)
+}
+
 let (command, options, positional) = { () -> (String, [String: [String]], [String]) in
     var arguments = Array(CommandLine.arguments.dropFirst())
     let command = arguments.isEmpty ? "serve" : arguments.removeFirst()
@@ -36,7 +65,7 @@ func option(_ name: String) -> String? { options[name]?.last }
 func number(_ name: String, _ fallback: Double) -> Double { option(name).flatMap(Double.init) ?? fallback }
 
 guard let dataDirectory = option("data") else {
-    FileHandle.standardError.write(Data("central-receiver: --data DIR is required\n".utf8))
+    FileHandle.standardError.write(Data("central-receiver: --data DIR is required\n\n\(usage)".utf8))
     exit(2)
 }
 let store = try ReceiverStore(directory: dataDirectory, tokens: options["token"] ?? [])
@@ -90,6 +119,6 @@ case "serve":
         })
     try await app.runService()
 default:
-    FileHandle.standardError.write(Data("central-receiver: unknown command \(command)\n".utf8))
+    FileHandle.standardError.write(Data("central-receiver: unknown command \(command)\n\n\(usage)".utf8))
     exit(2)
 }

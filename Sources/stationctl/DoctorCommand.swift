@@ -1,0 +1,361 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `stationctl doctor`: what technicians most often get wrong when installing a station, each with its fix.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Kiểm tra cài đặt trạm — check the installation: pcscd, devices, directories, keys, units.",
+        discussion: """
+            Each check prints OK or the problem and how to fix it, Vietnamese first (--lang en for English).
+            Exit 0 only when every check passes, 7 otherwise. --json prints {"ok":…,"checks":[{"id","ok","problem",
+            "fix"}]} for scripts. --root DIR checks an installed tree under DIR (an image being built, a test).
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Option(name: .long, help: "Check the files under this directory instead of / (an image, a test).")
+    var root: String = "/"
+
+    func run() throws {
+        let doctor = StationDoctor(root: root, socketPath: options.socket, english: options.english)
+        let results = doctor.run()
+        let allPassed = results.allSatisfy(\.ok)
+        if options.json {
+            let report = DoctorReport(ok: allPassed, checks: results)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            printLine(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            for result in results {
+                if result.ok {
+                    printLine("OK    \(result.title)")
+                } else {
+                    printLine("\(options.text("LỖI ", "FAIL"))  \(result.title): \(result.problem ?? "")")
+                    printLine("      → \(result.fix ?? "")")
+                }
+            }
+            let failed = results.filter { !$0.ok }.count
+            printLine(
+                failed == 0
+                    ? options.text("Mọi kiểm tra đều đạt.", "Every check passed.")
+                    : options.text("\(failed) kiểm tra không đạt.", "\(failed) check(s) failed."))
+        }
+        if !allPassed { throw ExitCode(Exit.problems) }
+    }
+}
+
+/// The JSON `stationctl doctor --json` prints.
+struct DoctorReport: Encodable {
+    var ok: Bool
+    var checks: [DoctorResult]
+}
+
+/// One check's outcome: a stable `id`, and when it failed the problem and its fix in the chosen language.
+struct DoctorResult: Encodable {
+    var id: String
+    var title: String
+    var ok: Bool
+    var problem: String?
+    var fix: String?
+}
+
+/// The checks, reading the files under `root` (normally `/`): no daemon needed except for the `daemon` check.
+struct StationDoctor {
+    var root: String
+    var socketPath: String
+    var english: Bool
+
+    /// Freeze rule `freeze.min_free_mib` default: below it the daemon refuses new intakes.
+    static let minimumFreeMiB: UInt64 = 512
+
+    func t(_ vi: String, _ en: String) -> String { english ? en : vi }
+    func path(_ absolute: String) -> String {
+        root == "/" ? absolute : (root as NSString).appendingPathComponent(absolute)
+    }
+
+    func run() -> [DoctorResult] {
+        [
+            daemon(), pcscd(), polkit(), stateDirectory(), keyFiles(), configuration(), trustAnchors(), freeSpace(),
+            fingerprintModule(), clock(), socketUnit(),
+        ]
+    }
+
+    private func pass(_ id: String, _ title: String) -> DoctorResult {
+        DoctorResult(id: id, title: title, ok: true)
+    }
+
+    private func fail(_ id: String, _ title: String, _ problem: String, _ fix: String) -> DoctorResult {
+        DoctorResult(id: id, title: title, ok: false, problem: problem, fix: fix)
+    }
+
+    // MARK: Checks
+
+    func daemon() -> DoctorResult {
+        let title = t("stationd trả lời trên \(socketPath)", "stationd answers on \(socketPath)")
+        do {
+            let response = try ControlClient(socketPath: socketPath, language: english ? "en" : "vi")
+                .request("GET", ControlPaths.status)
+            if response.status == 403 {
+                return fail(
+                    "daemon", title, t("không có quyền dùng stationd", "not permitted to use stationd"),
+                    t(
+                        "sudo usermod -aG stationd-operators $USER, rồi đăng nhập lại",
+                        "sudo usermod -aG stationd-operators $USER, then log in again"))
+            }
+            return pass("daemon", title)
+        } catch {
+            return fail(
+                "daemon", title, t("không kết nối được (\(error))", "cannot connect (\(error))"),
+                t(
+                    "sudo systemctl enable --now stationd.socket; xem lỗi khởi động: journalctl -u stationd",
+                    "sudo systemctl enable --now stationd.socket; start-up errors: journalctl -u stationd"))
+        }
+    }
+
+    func pcscd() -> DoctorResult {
+        let socket = ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"].map(path)
+            ?? path("/run/pcscd/pcscd.comm")
+        let title = t("pcscd chạy và nhận kết nối", "pcscd running and reachable")
+        if canConnect(unixSocket: socket) { return pass("pcscd", title) }
+        return fail(
+            "pcscd", title, t("không kết nối được \(socket)", "cannot connect to \(socket)"),
+            t(
+                "sudo apt install pcscd libccid && sudo systemctl enable --now pcscd.socket",
+                "sudo apt install pcscd libccid && sudo systemctl enable --now pcscd.socket"))
+    }
+
+    func polkit() -> DoctorResult {
+        let title = t("quy tắc polkit cho pcscd", "polkit rule for pcscd")
+        let policy = path("/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy")
+        guard FileManager.default.fileExists(atPath: policy) else { return pass("polkit", title) }
+        let rules = ["/usr/share/polkit-1/rules.d", "/etc/polkit-1/rules.d"].map {
+            path($0 + "/50-stationd-pcsc.rules")
+        }
+        if rules.contains(where: FileManager.default.fileExists(atPath:)) { return pass("polkit", title) }
+        return fail(
+            "polkit", title,
+            t(
+                "pcscd dùng polkit nhưng thiếu quy tắc cho người dùng stationd: dịch vụ bị từ chối truy cập thẻ",
+                "pcscd uses polkit but the rule for user stationd is missing: the service is refused the card"),
+            t(
+                "cài lại gói stationd (đặt /usr/share/polkit-1/rules.d/50-stationd-pcsc.rules)",
+                "reinstall the stationd package (it installs /usr/share/polkit-1/rules.d/50-stationd-pcsc.rules)"))
+    }
+
+    func stateDirectory() -> DoctorResult {
+        let directory = path("/var/lib/stationd")
+        let title = t("thư mục dữ liệu \(directory)", "state directory \(directory)")
+        guard let info = status(directory) else {
+            return fail(
+                "state_directory", title, t("không có", "missing"),
+                t("sudo systemd-tmpfiles --create stationd.conf", "sudo systemd-tmpfiles --create stationd.conf"))
+        }
+        let owner = userName(uid: info.st_uid)
+        let mode = info.st_mode & 0o777
+        if owner == "stationd", mode & 0o077 == 0 { return pass("state_directory", title) }
+        return fail(
+            "state_directory", title,
+            t(
+                "chủ \(owner ?? String(info.st_uid)), quyền \(String(mode, radix: 8)) (cần stationd, 700)",
+                "owner \(owner ?? String(info.st_uid)), mode \(String(mode, radix: 8)) (needs stationd, 700)"),
+            "sudo chown -R stationd:stationd \(directory) && sudo chmod 0700 \(directory)")
+    }
+
+    func keyFiles() -> DoctorResult {
+        let title = t("quyền các tệp khoá (0600)", "key file modes (0600)")
+        let directory = path("/var/lib/stationd")
+        var candidates = [directory + "/queue.key"]
+        if let uplink = try? FileManager.default.contentsOfDirectory(atPath: directory + "/uplink") {
+            candidates += uplink.filter { $0.contains("key") }.map { directory + "/uplink/" + $0 }
+        }
+        let loose = candidates.filter { file in
+            guard let info = status(file) else { return false }
+            return info.st_mode & 0o077 != 0
+        }
+        if loose.isEmpty { return pass("key_files", title) }
+        let list = loose.joined(separator: ", ")
+        return fail(
+            "key_files", title,
+            t("người khác đọc được: \(list)", "readable by others: \(list)"),
+            "sudo chmod 0600 " + loose.joined(separator: " "))
+    }
+
+    func configuration() -> DoctorResult {
+        let file = path("/etc/stationd/stationd.conf")
+        let title = t("tệp cấu hình \(file)", "configuration \(file)")
+        guard let info = status(file) else {
+            return fail(
+                "configuration", title, t("không có", "missing"),
+                t(
+                    "cài lại gói stationd, hoặc chép Devices/config/stationd.conf.example",
+                    "reinstall the stationd package, or copy Devices/config/stationd.conf.example"))
+        }
+        if info.st_mode & 0o007 == 0 { return pass("configuration", title) }
+        return fail(
+            "configuration", title,
+            t(
+                "ai cũng đọc được (tệp có thể chứa mã đăng ký một lần)",
+                "world-readable (it may hold the one-time enrollment token)"),
+            "sudo chown root:stationd \(file) && sudo chmod 0640 \(file)")
+    }
+
+    func trustAnchors() -> DoctorResult {
+        let folder = path("/etc/stationd/trust")
+        let title = t("chứng thư CSCA tin cậy trong \(folder)", "CSCA trust anchors in \(folder)")
+        let anchors = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+            ["pem", "crt", "cer", "der", "ml"].contains(($0 as NSString).pathExtension.lowercased())
+        }
+        if !anchors.isEmpty { return pass("trust_anchors", title) }
+        return fail(
+            "trust_anchors", title,
+            t(
+                "chưa có chứng thư nào: mọi thẻ sẽ có kết quả noTrustAnchor",
+                "no certificate: every card gets the verdict noTrustAnchor"),
+            t(
+                "chép các chứng thư CSCA do cơ quan cấp vào \(folder), rồi sudo systemctl restart stationd",
+                "copy the authority's CSCA certificates into \(folder), then sudo systemctl restart stationd"))
+    }
+
+    func freeSpace() -> DoctorResult {
+        let directory = path("/var/lib/stationd")
+        let title = t("dung lượng trống cho hàng đợi", "free space for the queue")
+        var info = statvfs()
+        guard statvfs(FileManager.default.fileExists(atPath: directory) ? directory : path("/"), &info) == 0 else {
+            return fail("free_space", title, t("không đọc được", "cannot read"), "df -h \(directory)")
+        }
+        let freeMiB = UInt64(info.f_bavail) * UInt64(info.f_frsize) / (1 << 20)
+        if freeMiB >= Self.minimumFreeMiB { return pass("free_space", title) }
+        return fail(
+            "free_space", title,
+            t(
+                "còn \(freeMiB) MiB, dưới \(Self.minimumFreeMiB) MiB: trạm sẽ từ chối hồ sơ mới",
+                "\(freeMiB) MiB left, under \(Self.minimumFreeMiB) MiB: the station will refuse new intakes"),
+            t("giải phóng dung lượng; tải lên hoặc xuất hồ sơ", "free space; upload or export applications"))
+    }
+
+    func fingerprintModule() -> DoctorResult {
+        let title = t("máy quét vân tay và quyền nhóm stationd", "fingerprint module and group stationd")
+        let known = knownFingerprintIDs()
+        let devices = path("/sys/bus/usb/devices")
+        var found: [(name: String, node: String)] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? [] {
+            let base = devices + "/" + entry
+            guard let vendor = read(base + "/idVendor"), let product = read(base + "/idProduct"),
+                known.contains("\(vendor):\(product)"),
+                let bus = read(base + "/busnum").flatMap(Int.init),
+                let device = read(base + "/devnum").flatMap(Int.init)
+            else { continue }
+            found.append((entry, path(String(format: "/dev/bus/usb/%03d/%03d", bus, device))))
+        }
+        guard !found.isEmpty else {
+            return fail(
+                "fingerprint_module", title,
+                t("không thấy máy quét vân tay nào đã biết", "no known fingerprint module"),
+                t(
+                    "cắm máy quét (danh sách trong /usr/share/stationd/biometric), thử cổng USB khác",
+                    "plug in the module (supported: /usr/share/stationd/biometric), try another USB port"))
+        }
+        let wrong = found.filter { module in
+            guard let info = status(module.node) else { return true }
+            return groupName(gid: info.st_gid) != "stationd" || info.st_mode & 0o060 != 0o060
+        }
+        if wrong.isEmpty { return pass("fingerprint_module", title) }
+        let nodes = wrong.map(\.node).joined(separator: ", ")
+        return fail(
+            "fingerprint_module", title,
+            t(
+                "thiết bị \(nodes) không thuộc nhóm stationd (luật udev chưa áp dụng)",
+                "\(nodes) is not group stationd (the udev rule did not apply)"),
+            "sudo udevadm control --reload-rules && sudo udevadm trigger --subsystem-match=usb --action=change")
+    }
+
+    func clock() -> DoctorResult {
+        let title = t("đồng hồ được đồng bộ (NTP)", "clock synchronized (NTP)")
+        if FileManager.default.fileExists(atPath: path("/run/systemd/timesync/synchronized")) {
+            return pass("clock", title)
+        }
+        return fail(
+            "clock", title,
+            t(
+                "đồng hồ chưa đồng bộ: giờ sai làm hỏng kiểm tra chứng thư và hạn 17:00",
+                "the clock is not synchronized: a wrong clock breaks certificates and the 17:00 deadline"),
+            t(
+                "sudo timedatectl set-ntp true (cần mạng), hoặc: sudo timedatectl set-time 'YYYY-MM-DD HH:MM'",
+                "sudo timedatectl set-ntp true (needs the network), or: sudo timedatectl set-time 'YYYY-MM-DD HH:MM'"))
+    }
+
+    func socketUnit() -> DoctorResult {
+        let title = t("stationd.socket được bật khi khởi động", "stationd.socket enabled at boot")
+        let link = path("/etc/systemd/system/sockets.target.wants/stationd.socket")
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil {
+            return pass("socket_unit", title)
+        }
+        return fail(
+            "socket_unit", title, t("chưa bật", "not enabled"),
+            "sudo systemctl enable --now stationd.socket")
+    }
+
+    // MARK: Helpers
+
+    private func status(_ file: String) -> stat? {
+        var info = stat()
+        return stat(file, &info) == 0 ? info : nil
+    }
+
+    private func read(_ file: String) -> String? {
+        (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `vendor:product` (lowercase hex) of every profile in /usr/share/stationd/biometric.
+    private func knownFingerprintIDs() -> Set<String> {
+        let folder = path("/usr/share/stationd/biometric")
+        var ids: Set<String> = []
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where file.hasSuffix(".json") {
+            guard let data = FileManager.default.contents(atPath: folder + "/" + file),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let profiles = object["profiles"] as? [[String: Any]]
+            else { continue }
+            for profile in profiles {
+                if let vendor = profile["vendorID"] as? String, let product = profile["productID"] as? String {
+                    ids.insert("\(vendor.lowercased()):\(product.lowercased())")
+                }
+            }
+        }
+        return ids
+    }
+
+    /// The name of a uid or gid in the tree's /etc/passwd or /etc/group (field 3), not the host's.
+    private func name(_ id: UInt32, in database: String) -> String? {
+        guard let text = read(path(database)) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count > 2, UInt32(fields[2]) == id { return String(fields[0]) }
+        }
+        return nil
+    }
+
+    private func userName(uid: uid_t) -> String? { name(uid, in: "/etc/passwd") }
+    private func groupName(gid: gid_t) -> String? { name(gid, in: "/etc/group") }
+
+    private func canConnect(unixSocket: String) -> Bool {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(unixSocket.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
+}
