@@ -101,8 +101,15 @@ struct ControlLimitsLiveTests {
         let result = try runTool(
             "/bin/sh",
             ["-c", "(sleep 3; echo 123456) | /usr/bin/script -q -e -c \"$0\" /dev/null", command], timeout: 30)
-        #expect(result.output.contains("smartcard.no_card"), "\(result.output)")
-        #expect(result.status == 5, "\(result.output)")
+        // The session outlived the idle timeout: the card step ran on it (no card: smartcard.no_card, exit 5; a card
+        // another suite left on a reader refuses this CAN: chip.access_denied, exit 3), never a closed connection
+        // (exit 2) or a lost session.
+        #expect(result.output.contains("Reading the chip"), "\(result.output)")
+        #expect(
+            result.output.contains("smartcard.no_card") || result.output.contains("chip.access_denied"),
+            "\(result.output)")
+        #expect([3, 5].contains(result.status), "\(result.output)")
+        #expect(!result.output.contains("no_intake_session"))
         _ = daemon.stop()
     }
 

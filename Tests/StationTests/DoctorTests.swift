@@ -80,7 +80,9 @@ import Testing
         let result = try runTool(
             try Binaries.path("stationctl"),
             ["doctor", "--json", "--lang", lang, "--root", root.path,
-             "--socket", root.appendingPathComponent("run/stationd/control.sock").path])
+             "--socket", root.appendingPathComponent("run/stationd/control.sock").path],
+            // The tree under --root is the whole machine: not the private pcscd a live suite of this run points to.
+            environment: ProcessInfo.processInfo.environment.filter { $0.key != "PCSCLITE_CSOCK_NAME" })
         let report = try JSONDecoder().decode(Report.self, from: Data(result.output.utf8))
         return (result.status, report)
     }

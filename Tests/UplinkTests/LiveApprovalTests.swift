@@ -17,7 +17,7 @@ import Uplink
         var sex: String
     }
 
-    @Test(.timeLimit(.minutes(1))) func populationFixtureApprovesCardsAndRejectsMismatches() async throws {
+    @Test(.timeLimit(.minutes(3))) func populationFixtureApprovesCardsAndRejectsMismatches() async throws {
         let cards = Self.root.appendingPathComponent("Devices/cards")
         let csv = Self.root.appendingPathComponent("Devices/central/population.csv").path
         guard

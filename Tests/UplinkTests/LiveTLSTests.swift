@@ -48,7 +48,7 @@ import Uplink
         return PKI(directory: directory)
     }
 
-    @Test(.timeLimit(.minutes(1))) func uploadsOverTLSOnlyToThePinnedCA() async throws {
+    @Test(.timeLimit(.minutes(3))) func uploadsOverTLSOnlyToThePinnedCA() async throws {
         guard let pki = try Self.makePKI() else { return }
         defer { try? FileManager.default.removeItem(atPath: pki.directory) }
         let citizens = SampleApplications.citizens(5, start: 60_000)
