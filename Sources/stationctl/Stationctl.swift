@@ -19,7 +19,7 @@ struct Stationctl: ParsableCommand {
             StatusCommand.self, DevicesCommand.self, IntakeCommand.self, QueueCommand.self,
             UploadCommand.self,
             ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
-            ConfigCommand.self,
+            ConfigCommand.self, SurveyCommand.self,
         ]
     )
 }
