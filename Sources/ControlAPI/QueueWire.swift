@@ -137,15 +137,19 @@ public struct ReportWire: Codable, Sendable, Hashable {
     public var lines: [ReportLineWire]
     /// The seed's table (seed 000's appendix) per commune as at the end of `through`.
     public var seedTable: [SeedTableLineWire]?
+    /// The campaign phase `through` falls in (absent when no phase is configured for that day).
+    public var campaign: CampaignProgressWire?
     /// Creates a value.
     public init(
-        period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil
+        period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil,
+        campaign: CampaignProgressWire? = nil
     ) {
         self.period = period
         self.from = from
         self.through = through
         self.lines = lines
         self.seedTable = seedTable
+        self.campaign = campaign
     }
 }
 

@@ -145,3 +145,46 @@ public enum SeedTableText {
         }
     }
 }
+
+/// Progress of the campaign phase the report's last day falls in (only successful activations count).
+public struct CampaignProgressWire: Codable, Sendable, Hashable {
+    /// Phase name from the configuration.
+    public var phase: String
+    /// First day of the phase (ISO).
+    public var from: String
+    /// Last day of the phase (ISO).
+    public var through: String
+    /// Activations to reach by the end of the phase.
+    public var target: Int
+    /// Activations C06 reported from the phase's first day through the report's day.
+    public var achieved: Int
+    /// Target minus achieved (never below 0).
+    public var remaining: Int
+    /// Days of the phase after the report's day.
+    public var daysLeft: Int
+    /// Activations needed per remaining day to finish on time (the whole remainder on the last day).
+    public var perDayNeeded: Int
+    /// Creates a value.
+    public init(
+        phase: String, from: String, through: String, target: Int, achieved: Int, remaining: Int, daysLeft: Int,
+        perDayNeeded: Int
+    ) {
+        self.phase = phase
+        self.from = from
+        self.through = through
+        self.target = target
+        self.achieved = achieved
+        self.remaining = remaining
+        self.daysLeft = daysLeft
+        self.perDayNeeded = perDayNeeded
+    }
+
+    /// One line for the terminal.
+    public func summary(english: Bool) -> String {
+        english
+            ? "Phase \(phase) (\(from)…\(through)): \(achieved)/\(target) activated, \(remaining) to go, "
+                + "\(perDayNeeded) a day over the \(daysLeft) days left."
+            : "Đợt \(phase) (\(from)…\(through)): đã kích hoạt \(achieved)/\(target), còn \(remaining), "
+                + "cần \(perDayNeeded)/ngày trong \(daysLeft) ngày còn lại."
+    }
+}

@@ -207,7 +207,9 @@ struct ReportCommand: ParsableCommand {
             let title = t(
                 "Báo cáo \(period == "daily" ? "ngày" : "tuần") \(report.from)…\(report.through)",
                 "Report \(report.period) \(report.from)…\(report.through)")
-            return try emit(Data((title + "\n" + SeedTableText.table(lines, english: options.english) + "\n").utf8))
+            let campaign = report.campaign.map { "\n" + $0.summary(english: options.english) } ?? ""
+            return try emit(
+                Data((title + "\n" + SeedTableText.table(lines, english: options.english) + campaign + "\n").utf8))
         }
         let header =
             options.english

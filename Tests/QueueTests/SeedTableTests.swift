@@ -122,6 +122,11 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
         #expect(thuLine.remaining == 4067 - 7 - 7 - 38 - 604)
         let otherLine = try #require(try line("2026-11-23", "05678"))
         #expect(otherLine.remaining == nil && otherLine.communeName == nil && otherLine.stationPending == 1)
+        // A campaign phase's progress: activations by the day C06 reported them.
+        let mon = CalendarDate(iso: "2026-11-23")!
+        #expect(try queue.activationsReported(from: mon, through: mon.adding(days: 2)) == 1)
+        #expect(try queue.activationsReported(from: mon, through: mon.adding(days: 3)) == 2)
+        #expect(try queue.activationsReported(from: mon.adding(days: 3), through: mon.adding(days: 9)) == 1)
         // On Sunday before the survey, only the application of that day, without a survey.
         let sunday = try #require(try line("2026-11-22"))
         #expect(sunday.surveyAsOf == nil && sunday.stationPending == 1)

@@ -32,7 +32,8 @@ import Testing
         let file = try write(survey, "good.csv")
         defer { try? FileManager.default.removeItem(atPath: file) }
         // An officer may not import; a supervisor may.
-        let officer = try daemon.stationctl(["survey", "import", file], asGroups: [TestGroups.socket, TestGroups.operators])
+        let officer = try daemon.stationctl(
+            ["survey", "import", file], asGroups: [TestGroups.socket, TestGroups.operators])
         #expect(officer.status == 3, "\(officer.output)")
         let imported = try daemon.stationctl(
             ["survey", "import", file, "--lang", "en"], asGroups: [TestGroups.socket, TestGroups.supervisors])
@@ -108,5 +109,45 @@ import Testing
         // Before the survey's day: no line.
         let before = try daemon.stationctl(["report", "daily", "--date", "2026-11-22", "--json"])
         #expect((jsonObject(before.output)?["seedTable"] as? [Any])?.isEmpty == true)
+    }
+    @Test func quotasGiveToDoTodayAndTheCampaignProgress() throws {
+        let daemon = try DaemonUnderTest(
+            name: "quotas",
+            extraConfig: """
+                [quota]
+                commune_daily = 120
+                commune_daily_by_code = 16001:40
+                phases = gd1:2026-11-01..2026-11-30:500; gd2:2026-12-01..2026-12-31:900
+
+                """)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let file = try write(
+            Data(
+                (Self.header + "\n16000,Thị Trấn Chũ,2026-11-23,13067,62,27,507,2901\n"
+                    + "16001,Xã Cẩm Sơn,2026-11-23,4067,7,7,36,604\n").utf8), "quota.csv")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(try daemon.stationctl(["survey", "import", file]).status == 0)
+        let report = try daemon.stationctl(["report", "daily", "--date", "2026-11-24", "--json"])
+        let json = try #require(jsonObject(report.output))
+        let seed = try #require(json["seedTable"] as? [[String: Any]])
+        #expect(seed.map { $0["toDoToday"] as? Int } == [120, 40])
+        let campaign = try #require(json["campaign"] as? [String: Any])
+        #expect(campaign["phase"] as? String == "gd1")
+        #expect(campaign["achieved"] as? Int == 0 && campaign["remaining"] as? Int == 500)
+        #expect(campaign["daysLeft"] as? Int == 6 && campaign["perDayNeeded"] as? Int == 84)
+        let csvPath = daemon.directory.appendingPathComponent("q.csv").path
+        let csv = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-24", "--format", "csv", "--out", csvPath])
+        #expect(csv.status == 0)
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: csvPath)).dropFirst(3), as: UTF8.self)
+        #expect(text.components(separatedBy: "\r\n")[1] == "16000,Thị Trấn Chũ,13067,62,27,507,2901,9570,120")
+        let table = try daemon.stationctl(["report", "daily", "--date", "2026-11-24"])
+        #expect(table.output.contains("Đợt gd1 (2026-11-01…2026-11-30): đã kích hoạt 0/500, còn 500, cần 84/ngày"))
+        #expect(table.output.split(separator: "\n").contains { $0.hasPrefix("Tổng") && $0.hasSuffix(" 160") })
+        // Outside every phase: no campaign block.
+        let laterReport = try daemon.stationctl(["report", "daily", "--date", "2027-01-02", "--json"])
+        let later = try #require(jsonObject(laterReport.output))
+        #expect(later["campaign"] == nil)
     }
 }

@@ -150,3 +150,15 @@ extension ApplicationQueue {
         }
     }
 }
+
+extension ApplicationQueue {
+    /// Activations C06 reported on the Vietnamese days `from...through` (inclusive): a campaign phase's progress.
+    public func activationsReported(from: CalendarDate, through: CalendarDate) throws(QueueError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM central_outcome WHERE state = 'activated' AND day BETWEEN ? AND ?",
+                arguments: [from.iso, through.iso]) ?? 0
+        }
+    }
+}

@@ -76,6 +76,8 @@ public struct StationConfiguration: Sendable {
     /// The trust anchors loaded from `trustFolder` and `trustMasterList` at load time (empty: chain "unknown",
     /// intake sees `noTrustAnchor`).
     public var trustList = CSCATrustList()
+    /// Quotas and campaign phases (`[quota]`).
+    public var quotas: QuotaPlan = .none
     /// Log level.
     public var logLevel: Logger.Level
     /// Where each value came from (`file:LINE`, `env`, `default`), for `config check`.
@@ -208,6 +210,7 @@ public struct StationConfiguration: Sendable {
         self.trustFolder = trustFolder.isEmpty ? nil : trustFolder
         let masterList = r.value("trust.masterlist") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
         trustMasterList = masterList.isEmpty ? nil : masterList
+        quotas = r.quotas()
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
         sources = r.sources
     }

@@ -117,8 +117,21 @@ struct StationRoutes {
             throw APIError(
                 .notFound, vi: "Báo cáo: daily hoặc weekly.", en: "Report must be daily or weekly.")
         }
-        let (lines, seed) = try await core.store.run {
-            (try $0.communeReport(from: from, through: through), try $0.seedTable(on: through))
+        let quotas = core.configuration.quotas
+        let phase = quotas.phase(on: through)
+        let (lines, seed, achieved) = try await core.store.run { queue in
+            (
+                try queue.communeReport(from: from, through: through), try queue.seedTable(on: through),
+                try phase.map { try queue.activationsReported(from: $0.from, through: through) }
+            )
+        }
+        let campaign = phase.map { phase in
+            let remaining = max(0, phase.target - (achieved ?? 0))
+            let daysLeft = phase.through.daysSinceEpoch - through.daysSinceEpoch
+            return CampaignProgressWire(
+                phase: phase.name, from: phase.from.iso, through: phase.through.iso, target: phase.target,
+                achieved: achieved ?? 0, remaining: remaining, daysLeft: daysLeft,
+                perDayNeeded: daysLeft > 0 ? (remaining + daysLeft - 1) / daysLeft : remaining)
         }
         return JSONResponse.make(
             ReportWire(
@@ -134,9 +147,11 @@ struct StationRoutes {
                         communeCode: $0.communeCode, communeName: $0.communeName, surveyAsOf: $0.surveyAsOf?.iso,
                         citizens14Plus: $0.citizens14Plus, level1Activated: $0.level1Activated,
                         level1Pending: $0.level1Pending, level2Activated: $0.level2Activated,
-                        level2Pending: $0.level2Pending, remaining: $0.remaining, toDoToday: $0.toDoToday,
+                        level2Pending: $0.level2Pending, remaining: $0.remaining,
+                        toDoToday: $0.toDoToday ?? quotas.daily(for: $0.communeCode),
                         stationActivated: $0.stationActivated, stationPending: $0.stationPending)
-                }))
+                },
+                campaign: campaign))
     }
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
