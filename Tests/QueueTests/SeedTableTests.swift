@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Intake
 import Queue
 import Testing
@@ -188,5 +189,37 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
         let table = try queue.seedTable(on: CalendarDate(iso: "2026-11-23")!)
         #expect(table.map(\.remaining) == [4067 - 7 - 7 - 36 - 604])
         #expect(try queue.verifyAudit().isIntact)
+    }
+    @Test func upgradingAStoreDatesEarlierActivationsByTheirAuditedDay() throws {
+        // 2026-11-23 09:00 in Hà Nội.
+        let monday = Date(timeIntervalSince1970: 1_795_399_200)
+        let clock = HandClock(monday)
+        let dir = TemporaryDirectory()
+        var queue: ApplicationQueue? = try openQueue(dir, now: { clock.now })
+        let application = sampleApplication(capturedAt: monday, printBytes: 100)
+        try queue?.commit(application, by: officer)
+        for step: ApplicationStatus in [.s(.ready), .s(.batched), .s(.uploaded), .s(.uploaded, .accepted)] {
+            try queue?.transition(application.id, to: step, by: .system)
+        }
+        clock.now = monday + 86_400
+        try queue?.transition(application.id, to: .s(.uploaded, .activated), by: .system)
+        queue = nil
+        // Back to a store from before v3-survey, whose row was touched again days later.
+        let db = try DatabaseQueue(path: dir.database)
+        try db.write { db in
+            for trigger in ["central_outcome_update", "central_outcome_insert", "central_outcome_delete"] {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            for table in ["central_outcome", "commune_survey", "commune"] { try db.execute(sql: "DROP TABLE \(table)") }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-survey'")
+            try db.execute(sql: "UPDATE application SET updated_at = updated_at + 5 * 86400000")
+        }
+        try db.close()
+        let upgraded = try openQueue(dir, now: { clock.now })
+        let tuesday = CalendarDate(iso: "2026-11-24")!
+        #expect(try upgraded.activationsReported(from: tuesday, through: tuesday) == 1)
+        let line = try #require(try upgraded.seedTable(on: tuesday).first)
+        #expect(line.stationActivated == 1 && line.stationPending == 0)
+        #expect(try upgraded.seedTable(on: tuesday.adding(days: -1)).first?.stationPending == 1)
     }
 }
