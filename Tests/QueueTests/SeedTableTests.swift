@@ -211,6 +211,7 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
                 try db.execute(sql: "DROP TRIGGER \(trigger)")
             }
             for table in ["central_outcome", "commune_survey", "commune"] { try db.execute(sql: "DROP TABLE \(table)") }
+            try db.execute(sql: "DROP INDEX application_report")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-survey'")
             try db.execute(sql: "UPDATE application SET updated_at = updated_at + 5 * 86400000")
         }

@@ -121,16 +121,21 @@ extension ApplicationQueue {
                 sql: """
                     WITH since AS (
                         SELECT commune_code, MAX(as_of) AS as_of FROM commune_survey WHERE as_of <= ?1
-                        GROUP BY commune_code)
-                    SELECT a.commune_code,
+                        GROUP BY commune_code),
+                    scoped AS (
+                        SELECT a.commune_code, a.id FROM since
+                        JOIN application a ON a.commune_code = since.commune_code
+                            AND a.captured_day BETWEEN since.as_of AND ?1
+                        WHERE a.local_state <> 'cancelled'
+                        UNION ALL
+                        SELECT a.commune_code, a.id FROM application a
+                        WHERE a.captured_day <= ?1 AND a.local_state <> 'cancelled'
+                            AND a.commune_code NOT IN (SELECT commune_code FROM since))
+                    SELECT s.commune_code,
                         SUM(o.state = 'activated' AND o.day <= ?1) AS activated,
                         SUM(o.day IS NULL OR o.day > ?1) AS pending
-                    FROM application a
-                    LEFT JOIN since ON since.commune_code = a.commune_code
-                    LEFT JOIN central_outcome o ON o.application_id = a.id
-                    WHERE a.local_state <> 'cancelled' AND a.captured_day <= ?1
-                        AND a.captured_day >= COALESCE(since.as_of, '')
-                    GROUP BY a.commune_code
+                    FROM scoped s LEFT JOIN central_outcome o ON o.application_id = s.id
+                    GROUP BY s.commune_code
                     """, arguments: [day.iso])
             var own: [String: (activated: Int, pending: Int)] = [:]
             for row in station { own[row["commune_code"]] = (row["activated"] ?? 0, row["pending"] ?? 0) }
