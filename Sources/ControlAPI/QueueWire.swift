@@ -162,7 +162,8 @@ public struct QueueActionResult: Codable, Sendable, Hashable {
     }
 }
 
-/// `GET /v1/reports/daily|weekly`.
+/// `GET /v1/reports/daily|weekly`: the daily report is one Vietnamese day, the weekly one the 7 days ending on
+/// the Friday on or after the date asked (Saturday through Friday, the mobile teams' weekend included).
 public struct ReportWire: Codable, Sendable, Hashable {
     /// `daily` or `weekly`.
     public var period: String
@@ -170,14 +171,23 @@ public struct ReportWire: Codable, Sendable, Hashable {
     public var from: String
     /// Last day (ISO).
     public var through: String
-    /// One line per commune.
+    /// One line per commune: applications taken in the period.
     public var lines: [ReportLineWire]
+    /// The seed's table (seed 000's appendix) per commune as at the end of `through`.
+    public var seedTable: [SeedTableLineWire]?
+    /// The campaign phase `through` falls in (absent when no phase is configured for that day).
+    public var campaign: CampaignProgressWire?
     /// Creates a value.
-    public init(period: String, from: String, through: String, lines: [ReportLineWire]) {
+    public init(
+        period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil,
+        campaign: CampaignProgressWire? = nil
+    ) {
         self.period = period
         self.from = from
         self.through = through
         self.lines = lines
+        self.seedTable = seedTable
+        self.campaign = campaign
     }
 }
 

@@ -9,7 +9,7 @@ import StationTestKit
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|sm|biometrics|pa|queue|daemon|uplink|all] [--iterations N] [--applications N]
+/// Usage: station-bench [apdu|sm|biometrics|pa|queue|report|daemon|uplink|all] [--iterations N] [--applications N]
 
 struct Statistics {
     let samples: [Double]
@@ -237,6 +237,13 @@ do {
     if which == "queue" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
         try queue(applications: count)
+    }
+    if which == "report" || which == "all" {
+        let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
+        print("== Reports with \(count) applications")
+        let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/report-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        print(try ReportBenchmark.run(directory: directory, applications: count))
     }
     if which == "daemon" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000

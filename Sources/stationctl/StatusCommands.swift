@@ -214,34 +214,79 @@ struct ExportCommand: ParsableCommand {
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Báo cáo ngày/tuần — daily or weekly per-commune counts.")
+        commandName: "report",
+        abstract: "Báo cáo ngày/tuần — daily or weekly report: the seed's table per commune, or the intake counts.",
+        discussion: """
+            daily: one Vietnamese day (Asia/Ho_Chi_Minh, whatever the machine's zone). weekly: the 7 days ending on
+            the Friday on or after --date (Saturday to Friday). --table seed (default): the seed's table as at the
+            end of the period; --table intake: applications taken in the period. --format csv writes UTF-8 with
+            BOM for Excel; --out FILE writes to a file instead of the terminal.
+            """)
     @OptionGroup var options: GlobalOptions
     @Argument(help: "daily or weekly") var period: String
     @Option(help: "Day (YYYY-MM-DD), default today.") var date: String?
+    @Option(help: "table (default), json or csv.") var format: String = "table"
+    @Option(help: "seed (default) or intake.") var table: String = "seed"
+    @Option(help: "Write the report to this file.") var out: String?
 
     func validate() throws {
         guard ["daily", "weekly"].contains(period) else {
             throw ValidationError("period must be daily or weekly")
+        }
+        guard ["table", "json", "csv"].contains(format) else {
+            throw ValidationError("--format must be table, json or csv")
+        }
+        guard ["seed", "intake"].contains(table) else {
+            throw ValidationError("--table must be seed or intake")
         }
     }
 
     func run() throws {
         let path = "\(ControlPaths.reports)/\(period)" + (date.map { "?date=\($0)" } ?? "")
         let response = try options.call(options.client(), "GET", path)
-        if options.json { return options.printBody(response) }
+        if options.json || format == "json" { return try emit(response.body + Data("\n".utf8)) }
         let report = try response.decode(ReportWire.self)
         let t = options.text
-        printLine("\(t("Báo cáo", "Report")) \(report.period) \(report.from)…\(report.through)")
-        printLine(
-            t(
-                "Xã\tTiếp nhận\tChờ\tDuyệt\tKích hoạt\tTừ chối",
-                "Commune\tTaken\tPending\tAccepted\tActivated\tRejected"))
-        for line in report.lines {
-            printLine(
-                [line.communeCode, "\(line.taken)", "\(line.pending)", "\(line.accepted)", "\(line.activated)",
-                 "\(line.rejected)"].joined(separator: "\t")
-            )
+        if table == "seed" {
+            let lines = report.seedTable ?? []
+            if format == "csv" { return try emit(SeedTableText.csv(lines)) }
+            let title = t(
+                "Báo cáo \(period == "daily" ? "ngày" : "tuần") \(report.from)…\(report.through)",
+                "Report \(report.period) \(report.from)…\(report.through)")
+            let campaign = report.campaign.map { "\n" + $0.summary(english: options.english) } ?? ""
+            return try emit(
+                Data((title + "\n" + SeedTableText.table(lines, english: options.english) + campaign + "\n").utf8))
         }
+        let header =
+            options.english
+            ? ["Commune", "Taken", "Pending", "Accepted", "Activated", "Rejected"]
+            : ["Xã", "Tiếp nhận", "Chờ", "Duyệt", "Kích hoạt", "Từ chối"]
+        let rows = report.lines.map {
+            [$0.communeCode, "\($0.taken)", "\($0.pending)", "\($0.accepted)", "\($0.activated)", "\($0.rejected)"]
+        }
+        if format == "csv" {
+            let text = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+            return try emit(Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8))
+        }
+        let title = "\(t("Báo cáo", "Report")) \(report.period) \(report.from)…\(report.through)"
+        let body = ([header] + rows).map { $0.joined(separator: "\t") }.joined(separator: "\n")
+        try emit(Data((title + "\n" + body + "\n").utf8))
+    }
+
+    /// To the terminal, or to `--out` (0644: figures, no personal data).
+    private func emit(_ data: Data) throws {
+        guard let out else {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        do {
+            try data.write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            FileHandle.standardError.write(
+                Data((options.text("Không ghi được tệp", "Cannot write the file") + " \(out): \(error)\n").utf8))
+            throw ExitCode.failure
+        }
+        FileHandle.standardError.write(Data((options.text("Đã ghi", "Written") + " \(out)\n").utf8))
     }
 }
 

@@ -74,7 +74,7 @@ struct DaemonTests {
         #expect(queue.status == 0)
         #expect((jsonObject(queue.output)?["items"] as? [Any])?.isEmpty == true)
         let report = try daemon.stationctl(["report", "weekly", "--date", "2026-11-25", "--json"])
-        #expect(jsonObject(report.output)?["from"] as? String == "2026-11-23")
+        #expect(jsonObject(report.output)?["from"] as? String == "2026-11-21")  // Saturday to Friday
         #expect(jsonObject(report.output)?["through"] as? String == "2026-11-27")
         let upload = try daemon.stationctl(["upload", "--lang", "en"])
         #expect(upload.status == 6)

@@ -133,7 +133,7 @@ struct OpenAPIConformanceTests {
             ("/v1/intake/{session}/review", "post"), ("/v1/intake/{session}/commit", "post"),
             ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
             ("/v1/verify", "post"),
-            ("/v1/reports/{period}", "get"), ("/v1/events", "get"), ("/metrics", "get"),
+            ("/v1/reports/{period}", "get"), ("/v1/survey", "post"), ("/v1/events", "get"), ("/metrics", "get"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]
@@ -167,6 +167,7 @@ struct OpenAPIConformanceTests {
             ("POST", "/v1/export", "{}", "/v1/export", 503),
             ("GET", "/v1/reports/daily?date=2026-11-23", nil, "/v1/reports/{period}", 200),
             ("GET", "/v1/reports/weekly", nil, "/v1/reports/{period}", 200),
+            ("POST", "/v1/survey", "{}", "/v1/survey", 422),
             ("GET", "/v1/intake/\(sessionID)", nil, "/v1/intake/{session}", 200),
             ("POST", "/v1/intake", "{}", "/v1/intake", 409),
         ]

@@ -181,6 +181,84 @@ enum Schema {
             try db.execute(sql: "ALTER TABLE audit ADD COLUMN actor_uid INTEGER")
         }
 
+        migrator.registerMigration("v3-survey") { db in
+            // The seed table's figures the station cannot know (population 14+, level 1, level 2 before the
+            // station), imported per commune and dated; and the communes an import names.
+            try db.execute(
+                sql: """
+                    CREATE TABLE commune (
+                        code TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        registered_at INTEGER NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE commune_survey (
+                        commune_code TEXT NOT NULL REFERENCES commune(code),
+                        as_of TEXT NOT NULL,
+                        citizens_14_plus INTEGER NOT NULL CHECK (citizens_14_plus >= 0),
+                        level1_activated INTEGER NOT NULL CHECK (level1_activated >= 0),
+                        level1_pending INTEGER NOT NULL CHECK (level1_pending >= 0),
+                        level2_activated INTEGER NOT NULL CHECK (level2_activated >= 0),
+                        level2_pending INTEGER NOT NULL CHECK (level2_pending >= 0),
+                        imported_at INTEGER NOT NULL,
+                        imported_by TEXT NOT NULL,
+                        PRIMARY KEY (commune_code, as_of)
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            // When C06 reported an application's final word (activated or rejected), and on which Vietnamese
+            // day: activations count on the day the central reports them, not the day of capture. Kept by
+            // triggers from the state columns (the application row itself is not widened: its payload is last).
+            try db.execute(
+                sql: """
+                    CREATE TABLE central_outcome (
+                        application_id TEXT PRIMARY KEY NOT NULL,
+                        state TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        day TEXT NOT NULL
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            // Vietnam has kept UTC+7 without daylight saving since 1975: the day is the UTC date of at + 7 h.
+            let record = """
+                INSERT OR REPLACE INTO central_outcome (application_id, state, at, day)
+                VALUES (NEW.id, NEW.central_state, NEW.updated_at,
+                    date(NEW.updated_at / 1000 + 25200, 'unixepoch'));
+                """
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER central_outcome_update AFTER UPDATE OF central_state ON application
+                    WHEN NEW.central_state IN ('activated', 'rejected') AND OLD.central_state <> NEW.central_state
+                    BEGIN \(record) END
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER central_outcome_insert AFTER INSERT ON application
+                    WHEN NEW.central_state IN ('activated', 'rejected')
+                    BEGIN \(record) END
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER central_outcome_delete AFTER DELETE ON application
+                    BEGIN DELETE FROM central_outcome WHERE application_id = OLD.id; END
+                    """)
+            // The seed table reads these four columns of every application since a survey: covering, so the scan
+            // never touches the rows themselves (their sealed payloads make the table pages large).
+            try db.execute(
+                sql: "CREATE INDEX application_report ON application(commune_code, captured_day, local_state, id)")
+            // Rows already final: the time of the audited change when there is one, else the last update.
+            try db.execute(
+                sql: """
+                    INSERT INTO central_outcome (application_id, state, at, day)
+                    SELECT id, central_state, at, date(at / 1000 + 25200, 'unixepoch') FROM (
+                        SELECT a.id, a.central_state, COALESCE(
+                            (SELECT MIN(u.at) FROM audit u
+                             WHERE u.application_id = a.id AND u.to_status LIKE '%/' || a.central_state),
+                            a.updated_at) AS at
+                        FROM application a WHERE a.central_state IN ('activated', 'rejected'))
+                    """)
+        }
+
         return migrator
     }
 }

@@ -135,6 +135,16 @@ public struct ConfigurationKey: Sendable, Hashable {
             help: "when a document signer certificate must be valid: checkTime (at the time of the check; an expired "
                 + "DS is chain invalid) or signingTime (ICAO chain model: when it signed the SOD)"),
         .init(
+            name: "quota.commune_daily", defaultValue: "0",
+            help: "level-2 applications to take per commune per day (the report's \"to do today\"); 0: none"),
+        .init(
+            name: "quota.commune_daily_by_code", defaultValue: "",
+            help: "per-commune overrides of quota.commune_daily: CODE:N, CODE:N (5-digit codes, N >= 0)"),
+        .init(
+            name: "quota.phases", defaultValue: "",
+            help: "campaign phases: NAME:YYYY-MM-DD..YYYY-MM-DD:TARGET; ... (inclusive days, no overlap; TARGET "
+                + "activated accounts for the station)"),
+        .init(
             name: "log.level", defaultValue: "info",
             help: "trace, debug, info, notice, warning, error, critical"),
     ]

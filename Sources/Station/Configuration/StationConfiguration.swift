@@ -85,6 +85,8 @@ public struct StationConfiguration: Sendable {
     /// The trust anchors loaded from `trustFolder` and `trustMasterList` at load time (empty: chain "unknown",
     /// intake sees `noTrustAnchor`).
     public var trustList = CSCATrustList()
+    /// Quotas and campaign phases (`[quota]`).
+    public var quotas: QuotaPlan = .none
     /// Log level.
     public var logLevel: Logger.Level
     /// Where each value came from (`file:LINE`, `env`, `default`), for `config check`.
@@ -239,6 +241,7 @@ public struct StationConfiguration: Sendable {
         let masterList = r.value("trust.masterlist") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
         trustMasterList = masterList.isEmpty ? nil : masterList
         signerValidity = r.value("trust.signer_validity") { SignerValidityModel(rawValue: $0) } ?? .checkTime
+        quotas = r.quotas()
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
         sources = r.sources
     }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Intake
 import NIOCore
+import Queue
 
 /// Status, devices, upload, export, reports, verify, events and metrics.
 struct StationRoutes {
@@ -38,6 +39,10 @@ struct StationRoutes {
         router.get("/v1/reports/:period") { request, context in
             try context.require(.operator)
             return try await report(request, context)
+        }
+        router.post("/v1/survey") { request, context in
+            try context.require(.supervisor)
+            return try await importSurvey(request, context)
         }
         router.post("/v1/verify") { request, context in
             try context.require(.operator)
@@ -108,15 +113,31 @@ struct StationRoutes {
             from = day
             through = day
         case "weekly":
-            // 1970-01-01 was a Thursday: Monday-based weekday index = (days + 3) mod 7.
+            // The 7 days ending on the Friday on or after `day` (weekend included: mobile teams work it).
+            // 1970-01-01 was a Thursday: Monday-based weekday index = (days + 3) mod 7, Friday = 4.
             let weekday = ((day.daysSinceEpoch + 3) % 7 + 7) % 7
-            from = day.adding(days: -weekday)
-            through = from.adding(days: 4)
+            through = day.adding(days: (4 - weekday + 7) % 7)
+            from = through.adding(days: -6)
         default:
             throw APIError(
                 .notFound, vi: "Báo cáo: daily hoặc weekly.", en: "Report must be daily or weekly.")
         }
-        let lines = try await core.store.run { try $0.communeReport(from: from, through: through) }
+        let quotas = core.configuration.quotas
+        let phase = quotas.phase(on: through)
+        let (lines, seed, achieved) = try await core.store.run { queue in
+            (
+                try queue.communeReport(from: from, through: through), try queue.seedTable(on: through),
+                try phase.map { try queue.activationsReported(from: $0.from, through: through) }
+            )
+        }
+        let campaign = phase.map { phase in
+            let remaining = max(0, phase.target - (achieved ?? 0))
+            let daysLeft = phase.through.daysSinceEpoch - through.daysSinceEpoch
+            return CampaignProgressWire(
+                phase: phase.name, from: phase.from.iso, through: phase.through.iso, target: phase.target,
+                achieved: achieved ?? 0, remaining: remaining, daysLeft: daysLeft,
+                perDayNeeded: daysLeft > 0 ? (remaining + daysLeft - 1) / daysLeft : remaining)
+        }
         return JSONResponse.make(
             ReportWire(
                 period: period, from: from.iso, through: through.iso,
@@ -125,7 +146,43 @@ struct StationRoutes {
                         communeCode: $0.communeCode, taken: $0.taken, pending: $0.pending,
                         accepted: $0.accepted,
                         activated: $0.activated, rejected: $0.rejected)
-                }))
+                },
+                seedTable: seed.map {
+                    SeedTableLineWire(
+                        communeCode: $0.communeCode, communeName: $0.communeName, surveyAsOf: $0.surveyAsOf?.iso,
+                        citizens14Plus: $0.citizens14Plus, level1Activated: $0.level1Activated,
+                        level1Pending: $0.level1Pending, level2Activated: $0.level2Activated,
+                        level2Pending: $0.level2Pending, remaining: $0.remaining,
+                        toDoToday: $0.toDoToday ?? quotas.daily(for: $0.communeCode),
+                        stationActivated: $0.stationActivated, stationPending: $0.stationPending)
+                },
+                campaign: campaign))
+    }
+
+    /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
+    /// imported) then stored in one transaction.
+    private func importSurvey(_ request: Request, _ context: StationRequestContext) async throws -> Response {
+        let data = try await Body.collect(request, core)
+        let rows: [CommuneSurvey]
+        do {
+            rows = try CommuneSurveyCSV.parse(data)
+        } catch {
+            let shown = error.issues.prefix(20)
+            let more = error.issues.count > shown.count ? error.issues.count - shown.count : 0
+            let vi = shown.map { "dòng \($0.line), cột \($0.column) [\($0.code.rawValue)]: \($0.vietnamese)" }
+            let en = shown.map { "line \($0.line), column \($0.column) [\($0.code.rawValue)]: \($0.english)" }
+            throw APIError(
+                .unprocessableContent, code: SurveyImportError.code,
+                vi: (["Tệp khảo sát bị từ chối, không nhập dòng nào. Sửa tệp rồi nhập lại:"] + vi
+                    + (more > 0 ? ["… và \(more) lỗi khác."] : [])).joined(separator: "\n"),
+                en: (["The survey file was refused; nothing was imported. Fix the file and import again:"] + en
+                    + (more > 0 ? ["… and \(more) more."] : [])).joined(separator: "\n"))
+        }
+        let actor = QueueRoutes.actor(context)
+        let outcome = try await core.store.run { try $0.importSurvey(rows, by: actor) }
+        return JSONResponse.make(
+            SurveyImportWire(
+                communes: outcome.communes, newCommunes: outcome.newCommunes, replaced: outcome.replaced))
     }
 
     /// Server-Sent Events: station events as they happen, a comment every 15 s so dead clients are noticed.

@@ -1,0 +1,190 @@
+import Foundation
+
+extension ControlPaths {
+    /// `POST` a commune survey CSV (supervisors).
+    public static let survey = "/v1/survey"
+}
+
+/// One commune's line of the seed's table (seed 000's appendix). Survey columns are absent when the commune has no
+/// survey on or before the report's day (station figures only).
+public struct SeedTableLineWire: Codable, Sendable, Hashable {
+    /// Mã xã.
+    public var communeCode: String
+    /// Tên xã (from the survey import).
+    public var communeName: String?
+    /// Day of the survey used (ISO).
+    public var surveyAsOf: String?
+    /// Tổng số công dân trên 14 tuổi.
+    public var citizens14Plus: Int?
+    /// Số đã kích hoạt mức 1.
+    public var level1Activated: Int?
+    /// Số chờ kích hoạt mức 1.
+    public var level1Pending: Int?
+    /// Số đã kích hoạt mức 2 (survey + the station's activations since the survey's day).
+    public var level2Activated: Int
+    /// Số chờ kích hoạt mức 2 (survey + the station's applications not yet activated or rejected).
+    public var level2Pending: Int
+    /// Số còn lại phải vận động kích hoạt (computed).
+    public var remaining: Int?
+    /// Tổng số phải thực hiện trong ngày (from quotas; absent when none).
+    public var toDoToday: Int?
+    /// The station's own share of `level2Activated`.
+    public var stationActivated: Int
+    /// The station's own share of `level2Pending`.
+    public var stationPending: Int
+
+    /// Creates a value.
+    public init(
+        communeCode: String, communeName: String?, surveyAsOf: String?, citizens14Plus: Int?, level1Activated: Int?,
+        level1Pending: Int?, level2Activated: Int, level2Pending: Int, remaining: Int?, toDoToday: Int?,
+        stationActivated: Int, stationPending: Int
+    ) {
+        self.communeCode = communeCode
+        self.communeName = communeName
+        self.surveyAsOf = surveyAsOf
+        self.citizens14Plus = citizens14Plus
+        self.level1Activated = level1Activated
+        self.level1Pending = level1Pending
+        self.level2Activated = level2Activated
+        self.level2Pending = level2Pending
+        self.remaining = remaining
+        self.toDoToday = toDoToday
+        self.stationActivated = stationActivated
+        self.stationPending = stationPending
+    }
+}
+
+/// `POST /v1/survey`: what the import did.
+public struct SurveyImportWire: Codable, Sendable, Hashable {
+    /// Communes in the file.
+    public var communes: Int
+    /// Of those, communes the station did not know before.
+    public var newCommunes: Int
+    /// Rows that replaced an earlier import for the same commune and day.
+    public var replaced: Int
+    /// Creates a value.
+    public init(communes: Int, newCommunes: Int, replaced: Int) {
+        self.communes = communes
+        self.newCommunes = newCommunes
+        self.replaced = replaced
+    }
+}
+
+/// The seed's table as people read it: a terminal table aligned by display width, and CSV that Excel opens.
+public enum SeedTableText {
+    /// The seed's seven column names, exactly as seed 000 writes them, in its order.
+    public static let seedColumns = [
+        "Tổng số công dân trên 14 tuổi", "Số đã kích hoạt mức 1", "Số chờ kích hoạt mức 1", "Số đã kích hoạt mức 2",
+        "Số chờ kích hoạt mức 2", "Số còn lại phải vận động kích hoạt", "Tổng số phải thực hiện trong ngày",
+    ]
+    /// The CSV header: `Mã xã,Tên xã` then the seven.
+    public static let csvColumns = ["Mã xã", "Tên xã"] + seedColumns
+    static let englishColumns = [
+        "Commune code", "Commune", "Citizens 14+", "Level 1 activated", "Level 1 pending", "Level 2 activated",
+        "Level 2 pending", "Remaining to activate", "To do today",
+    ]
+
+    static func cells(_ line: SeedTableLineWire) -> [String] {
+        let numbers: [Int?] = [
+            line.citizens14Plus, line.level1Activated, line.level1Pending, line.level2Activated, line.level2Pending,
+            line.remaining, line.toDoToday,
+        ]
+        return [line.communeCode, line.communeName ?? ""] + numbers.map { $0.map(String.init) ?? "" }
+    }
+
+    /// CSV for Excel: UTF-8 with BOM, CRLF, the header `csvColumns`, one row per commune (no total row).
+    public static func csv(_ lines: [SeedTableLineWire]) -> Data {
+        var text = csvColumns.map(csvField).joined(separator: ",") + "\r\n"
+        for line in lines { text += cells(line).map(csvField).joined(separator: ",") + "\r\n" }
+        return Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8)
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A terminal table with the seed's headers (English ones on request), a total row (`Tổng`), columns aligned
+    /// by display width so Vietnamese diacritics (precomposed or combining) do not shift them.
+    public static func table(_ lines: [SeedTableLineWire], english: Bool = false) -> String {
+        let header = english ? englishColumns : csvColumns
+        var rows = lines.map(cells)
+        var totals: [String] = [english ? "Total" : "Tổng", ""]
+        for column in 2..<header.count {
+            let values = rows.compactMap { Int($0[column]) }
+            totals.append(values.isEmpty ? "" : String(values.reduce(0, +)))
+        }
+        rows.append(totals)
+        let widths = (0..<header.count).map { column in
+            ([header[column]] + rows.map { $0[column] }).map(displayWidth).max() ?? 0
+        }
+        func render(_ cells: [String], numeric: Bool) -> String {
+            cells.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - displayWidth(cell))
+                return numeric && column >= 2 ? pad + cell : cell + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var out = [render(header, numeric: false)]
+        out.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
+        out += rows.map { render($0, numeric: true) }
+        return out.joined(separator: "\n")
+    }
+
+    /// Columns a string takes in a terminal: one per grapheme (a letter with its diacritics), two for East Asian
+    /// wide characters, none for controls.
+    public static func displayWidth(_ text: String) -> Int {
+        text.reduce(0) { width, character in
+            guard let scalar = character.unicodeScalars.first else { return width }
+            switch scalar.value {
+            case 0..<0x20, 0x7F..<0xA0: return width
+            case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F,
+                0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1FAFF, 0x20000...0x3FFFD:
+                return width + 2
+            default: return width + 1
+            }
+        }
+    }
+}
+
+/// Progress of the campaign phase the report's last day falls in (only successful activations count).
+public struct CampaignProgressWire: Codable, Sendable, Hashable {
+    /// Phase name from the configuration.
+    public var phase: String
+    /// First day of the phase (ISO).
+    public var from: String
+    /// Last day of the phase (ISO).
+    public var through: String
+    /// Activations to reach by the end of the phase.
+    public var target: Int
+    /// Activations C06 reported from the phase's first day through the report's day.
+    public var achieved: Int
+    /// Target minus achieved (never below 0).
+    public var remaining: Int
+    /// Days of the phase after the report's day.
+    public var daysLeft: Int
+    /// Activations needed per remaining day to finish on time (the whole remainder on the last day).
+    public var perDayNeeded: Int
+    /// Creates a value.
+    public init(
+        phase: String, from: String, through: String, target: Int, achieved: Int, remaining: Int, daysLeft: Int,
+        perDayNeeded: Int
+    ) {
+        self.phase = phase
+        self.from = from
+        self.through = through
+        self.target = target
+        self.achieved = achieved
+        self.remaining = remaining
+        self.daysLeft = daysLeft
+        self.perDayNeeded = perDayNeeded
+    }
+
+    /// One line for the terminal.
+    public func summary(english: Bool) -> String {
+        english
+            ? "Phase \(phase) (\(from)…\(through)): \(achieved)/\(target) activated, \(remaining) to go, "
+                + "\(perDayNeeded) a day over the \(daysLeft) days left."
+            : "Đợt \(phase) (\(from)…\(through)): đã kích hoạt \(achieved)/\(target), còn \(remaining), "
+                + "cần \(perDayNeeded)/ngày trong \(daysLeft) ngày còn lại."
+    }
+}

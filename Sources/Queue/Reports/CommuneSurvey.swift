@@ -1,0 +1,266 @@
+import Foundation
+import Intake
+
+/// One commune's survey figures: what the station cannot know itself (population 14+, level-1 figures, the
+/// level-2 figures from before the station), as at the start of `asOf`.
+public struct CommuneSurvey: Sendable, Hashable, Codable {
+    /// Five-digit commune code.
+    public let communeCode: String
+    /// The commune's name as the district writes it.
+    public let communeName: String
+    /// The day the figures were taken.
+    public let asOf: CalendarDate
+    /// Tổng số công dân trên 14 tuổi.
+    public let citizens14Plus: Int
+    /// Số đã kích hoạt mức 1.
+    public let level1Activated: Int
+    /// Số chờ kích hoạt mức 1.
+    public let level1Pending: Int
+    /// Số đã kích hoạt mức 2.
+    public let level2Activated: Int
+    /// Số chờ kích hoạt mức 2.
+    public let level2Pending: Int
+
+    /// Creates a value (no checks: `CommuneSurveyCSV.parse` checks imported rows).
+    public init(
+        communeCode: String, communeName: String, asOf: CalendarDate, citizens14Plus: Int, level1Activated: Int,
+        level1Pending: Int, level2Activated: Int, level2Pending: Int
+    ) {
+        self.communeCode = communeCode
+        self.communeName = communeName
+        self.asOf = asOf
+        self.citizens14Plus = citizens14Plus
+        self.level1Activated = level1Activated
+        self.level1Pending = level1Pending
+        self.level2Activated = level2Activated
+        self.level2Pending = level2Pending
+    }
+}
+
+/// One problem in a survey file, placed by line and column (both from 1) so the technician can fix the file.
+public struct SurveyIssue: Sendable, Hashable, CustomStringConvertible {
+    /// Stable codes.
+    public enum Code: String, Sendable, Hashable {
+        /// Not UTF-8 (e.g. a Windows-1258 export).
+        case encoding = "survey.encoding"
+        /// The header is not exactly the expected one.
+        case header = "survey.header"
+        /// A row has too few or too many columns.
+        case columns = "survey.columns"
+        /// A commune code that is not 5 digits, an empty name, a bad date.
+        case field = "survey.field"
+        /// Not a whole non-negative number.
+        case number = "survey.number"
+        /// A commune named twice in the file.
+        case duplicate = "survey.duplicate"
+        /// Activated and pending above the population 14+.
+        case sum = "survey.sum"
+        /// No commune rows.
+        case empty = "survey.empty"
+    }
+
+    /// The code.
+    public let code: Code
+    /// Line in the file (1 = header).
+    public let line: Int
+    /// Column (field number for field problems, character for encoding problems), 0 when the whole line.
+    public let column: Int
+    /// Vietnamese explanation.
+    public let vietnamese: String
+    /// English explanation.
+    public let english: String
+
+    public var description: String { "line \(line), column \(column): \(code.rawValue): \(english)" }
+}
+
+/// A survey file refused as a whole (nothing imported): every problem found, in file order.
+public struct SurveyImportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Stable code of the refusal as a whole.
+    public static let code = "survey.invalid"
+    /// The problems (at most `CommuneSurveyCSV.maxIssues`).
+    public let issues: [SurveyIssue]
+
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}
+
+/// The commune survey CSV: UTF-8 with or without BOM, the exact header `CommuneSurveyCSV.header`, one row per
+/// commune, RFC 4180 quoting (a name may hold a comma), CRLF or LF.
+public enum CommuneSurveyCSV {
+    /// The header, exactly.
+    public static let columns = [
+        "commune_code", "commune_name", "as_of", "citizens_14_plus", "level1_activated", "level1_pending",
+        "level2_activated", "level2_pending",
+    ]
+    /// The header line.
+    public static var header: String { columns.joined(separator: ",") }
+    /// Problems reported at most (the file is refused at the first one anyway).
+    public static let maxIssues = 50
+
+    /// Parses and checks a whole file; throws every problem found, or returns all rows.
+    public static func parse(_ data: Data) throws(SurveyImportError) -> [CommuneSurvey] {
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        var issues: [SurveyIssue] = []
+        func add(_ code: SurveyIssue.Code, _ line: Int, _ column: Int, _ vi: String, _ en: String) {
+            if issues.count < maxIssues {
+                issues.append(SurveyIssue(code: code, line: line, column: column, vietnamese: vi, english: en))
+            }
+        }
+        var lines: [(number: Int, text: String)] = []
+        for (index, raw) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            var lineBytes = Array(raw)
+            if lineBytes.last == 0x0D { lineBytes.removeLast() }
+            if let text = String(validating: lineBytes, as: UTF8.self) {
+                lines.append((index + 1, text))
+            } else {
+                let column = firstInvalidColumn(lineBytes)
+                add(
+                    .encoding, index + 1, column,
+                    "Tệp không phải UTF-8 (có thể là Windows-1258): lưu lại bằng UTF-8 rồi nhập lại.",
+                    "The file is not UTF-8 (perhaps Windows-1258): save it as UTF-8 and import again.")
+            }
+        }
+        guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
+        guard let first = lines.first, !lines.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty })
+        else {
+            throw SurveyImportError(issues: [
+                SurveyIssue(
+                    code: .empty, line: 1, column: 0, vietnamese: "Tệp rỗng.", english: "The file is empty.")
+            ])
+        }
+        let headerFields = fields(first.text)
+        if headerFields != columns {
+            let column = Array(zip(headerFields, columns)).firstIndex { $0 != $1 }.map { $0 + 1 }
+                ?? min(headerFields.count, columns.count) + 1
+            add(
+                .header, 1, column, "Dòng tiêu đề phải đúng là: \(header)",
+                "The header must be exactly: \(header)")
+            throw SurveyImportError(issues: issues)
+        }
+        var rows: [CommuneSurvey] = []
+        var seen: [String: Int] = [:]
+        for (number, text) in lines.dropFirst() where !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            let values = fields(text).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard values.count == columns.count else {
+                add(
+                    .columns, number, min(values.count, columns.count) + 1,
+                    "Dòng có \(values.count) cột, cần \(columns.count).",
+                    "The row has \(values.count) columns, \(columns.count) expected.")
+                continue
+            }
+            var ok = true
+            let code = values[0]
+            if code.count != 5 || !code.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                add(
+                    .field, number, 1, "Mã xã phải gồm đúng 5 chữ số.", "commune_code must be exactly 5 digits.")
+                ok = false
+            } else if let earlier = seen[code] {
+                add(
+                    .duplicate, number, 1, "Xã \(code) đã có ở dòng \(earlier): mỗi xã một dòng.",
+                    "Commune \(code) is already on line \(earlier): one row per commune.")
+                ok = false
+            } else {
+                seen[code] = number
+            }
+            if values[1].isEmpty {
+                add(.field, number, 2, "Thiếu tên xã.", "commune_name is empty.")
+                ok = false
+            }
+            let asOf = CalendarDate(iso: values[2])
+            if asOf == nil {
+                add(.field, number, 3, "Ngày phải có dạng YYYY-MM-DD.", "as_of must be YYYY-MM-DD.")
+                ok = false
+            }
+            var numbers: [Int] = []
+            for column in 3..<8 {
+                let value = values[column]
+                if let n = Int(value), n >= 0, value.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                    numbers.append(n)
+                } else {
+                    add(
+                        .number, number, column + 1,
+                        "\(columns[column]) phải là số nguyên không âm, không có dấu chấm/phẩy ngăn cách.",
+                        "\(columns[column]) must be a whole non-negative number without separators.")
+                    ok = false
+                }
+            }
+            guard ok, let asOf else { continue }
+            let counted = numbers[1...].reduce(0, +)
+            if counted > numbers[0] {
+                add(
+                    .sum, number, 4,
+                    "Số đã/chờ kích hoạt (\(counted)) lớn hơn số công dân trên 14 tuổi (\(numbers[0])).",
+                    "Activated and pending (\(counted)) exceed citizens_14_plus (\(numbers[0])).")
+                continue
+            }
+            rows.append(
+                CommuneSurvey(
+                    communeCode: code, communeName: values[1], asOf: asOf, citizens14Plus: numbers[0],
+                    level1Activated: numbers[1], level1Pending: numbers[2], level2Activated: numbers[3],
+                    level2Pending: numbers[4]))
+        }
+        guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
+        guard !rows.isEmpty else {
+            throw SurveyImportError(issues: [
+                SurveyIssue(
+                    code: .empty, line: 2, column: 0, vietnamese: "Tệp không có dòng số liệu nào.",
+                    english: "The file has no commune rows.")
+            ])
+        }
+        return rows
+    }
+
+    /// Splits one line into fields (RFC 4180 quotes; `""` inside quotes is a quote).
+    static func fields(_ line: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        while let character = iterator.next() {
+            if quoted {
+                if character == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" {
+                            current.append("\"")
+                        } else {
+                            quoted = false
+                            if next == "," {
+                                result.append(current)
+                                current = ""
+                            } else {
+                                current.append(next)
+                            }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" && current.isEmpty {
+                quoted = true
+            } else if character == "," {
+                result.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        result.append(current)
+        return result
+    }
+
+    /// The character column (from 1) of the first byte that is not valid UTF-8.
+    static func firstInvalidColumn(_ bytes: [UInt8]) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var column = 1
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: column += 1
+            case .emptyInput: return column
+            case .error: return column
+            }
+        }
+    }
+}

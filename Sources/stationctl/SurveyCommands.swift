@@ -1,0 +1,42 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+struct SurveyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "survey", abstract: "Số liệu khảo sát theo xã — commune survey figures for the reports.",
+        subcommands: [SurveyImport.self])
+}
+
+struct SurveyImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Nhập tệp khảo sát CSV — import a commune survey CSV (supervisors).",
+        discussion: """
+            UTF-8 (with or without BOM), header exactly
+            commune_code,commune_name,as_of,citizens_14_plus,level1_activated,level1_pending,level2_activated,\
+            level2_pending
+            one row per commune; as_of is YYYY-MM-DD. The communes named are registered. A file with any problem is
+            refused whole, each problem given by line and column; nothing is imported.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The CSV file.") var file: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            FileHandle.standardError.write(
+                Data((options.text("Không đọc được tệp", "Cannot read the file") + " \(file)\n").utf8))
+            throw ExitCode(ExitCode.validationFailure.rawValue)
+        }
+        let response = try options.call(
+            options.client(), "POST", ControlPaths.survey, body: data, contentType: "text/csv; charset=utf-8")
+        if options.json { return options.printBody(response) }
+        let outcome = try response.decode(SurveyImportWire.self)
+        printLine(
+            options.text(
+                "Đã nhập số liệu \(outcome.communes) xã (\(outcome.newCommunes) xã mới, thay \(outcome.replaced) dòng "
+                    + "cùng ngày đã nhập trước).",
+                "Imported \(outcome.communes) communes (\(outcome.newCommunes) new, \(outcome.replaced) earlier rows "
+                    + "for the same day replaced)."))
+    }
+}

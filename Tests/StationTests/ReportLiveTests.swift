@@ -1,0 +1,153 @@
+import ControlAPI
+import Foundation
+import StationTestKit
+import Testing
+
+/// `stationctl survey import` and `stationctl report` against a running daemon: the seed's table in table, JSON and
+/// CSV form, refusals with line and column, the Saturday–Friday week.
+@Suite(.serialized) struct ReportLiveTests {
+    static let header = "commune_code,commune_name,as_of,citizens_14_plus,level1_activated,level1_pending,"
+        + "level2_activated,level2_pending"
+
+    /// A file readable by `nobody` (setpriv callers).
+    func write(_ data: Data, _ name: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(getpid())-\(name)").path
+        try data.write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o644)
+        return path
+    }
+
+    @Test func surveyImportThenTheSeedTableInEveryFormat() throws {
+        // The machine's zone is not Vietnam's: days are still Asia/Ho_Chi_Minh days.
+        var environment = ProcessInfo.processInfo.environment
+        environment["TZ"] = "America/Los_Angeles"
+        let daemon = try DaemonUnderTest(name: "reports", environment: environment)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let survey = Data(
+            ([0xEF, 0xBB, 0xBF] as [UInt8])
+                + Array(
+                    (Self.header + "\r\n" + "16000,Thị Trấn Chũ,2026-11-23,13067,62,27,507,2901\r\n"
+                        + "16001,\"Xã Cẩm Sơn, Lục Ngạn\",2026-11-23,4067,7,7,36,604\r\n").utf8))
+        let file = try write(survey, "good.csv")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // An officer may not import; a supervisor may.
+        let officer = try daemon.stationctl(
+            ["survey", "import", file], asGroups: [TestGroups.socket, TestGroups.operators])
+        #expect(officer.status == 3, "\(officer.output)")
+        let imported = try daemon.stationctl(
+            ["survey", "import", file, "--lang", "en"], asGroups: [TestGroups.socket, TestGroups.supervisors])
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.output.contains("Imported 2 communes (2 new"))
+
+        // A Windows-1258 file changing a figure: refused with line and column, nothing imported.
+        var legacy = Data((Self.header + "\n16000,Th").utf8)
+        legacy.append(contentsOf: [0xD2, 0x20])  // "Thị" in Windows-1258 is not UTF-8
+        legacy.append(Data("Tran Chu,2026-11-23,99999,1,1,1,1\n".utf8))
+        let bad = try write(legacy, "legacy.csv")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        let refused = try daemon.stationctl(["survey", "import", bad])
+        #expect(refused.status == 6)
+        #expect(refused.output.contains("dòng 2, cột 9 [survey.encoding]"), "\(refused.output)")
+        #expect(refused.output.contains("[survey.invalid]"))
+        let badNumber = try write(Data((Self.header + "\n16000,Chũ,2026-11-23,13067,62,27,507,2.901\n").utf8), "n.csv")
+        defer { try? FileManager.default.removeItem(atPath: badNumber) }
+        let refusedNumber = try daemon.stationctl(["survey", "import", badNumber, "--lang", "en"])
+        #expect(refusedNumber.output.contains("line 2, column 8 [survey.number]"), "\(refusedNumber.output)")
+
+        // JSON: the seed's columns, remaining computed; the intake lines still there.
+        let json = try daemon.stationctl(["report", "daily", "--date", "2026-11-24", "--format", "json"])
+        let object = try #require(jsonObject(json.output))
+        #expect(object["lines"] is [Any])
+        let seed = try #require(object["seedTable"] as? [[String: Any]])
+        #expect(seed.count == 2)
+        #expect(seed.first?["communeName"] as? String == "Thị Trấn Chũ")
+        #expect(seed.first?["citizens14Plus"] as? Int == 13067)  // the refused import changed nothing
+        #expect(seed.map { $0["remaining"] as? Int } == [9570, 3413])  // the seed's own figures
+
+        // CSV for Excel: BOM, the seed's header exactly, Vietnamese intact.
+        let csvPath = daemon.directory.appendingPathComponent("daily.csv").path
+        let csv = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-24", "--format", "csv", "--out", csvPath])
+        #expect(csv.status == 0, "\(csv.output)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: csvPath))
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = try #require(String(data: bytes.dropFirst(3), encoding: .utf8))
+        let rows = text.components(separatedBy: "\r\n")
+        #expect(
+            rows[0]
+                == "Mã xã,Tên xã,Tổng số công dân trên 14 tuổi,Số đã kích hoạt mức 1,Số chờ kích hoạt mức 1,"
+                + "Số đã kích hoạt mức 2,Số chờ kích hoạt mức 2,Số còn lại phải vận động kích hoạt,"
+                + "Tổng số phải thực hiện trong ngày")
+        #expect(rows[1] == "16000,Thị Trấn Chũ,13067,62,27,507,2901,9570,")
+        #expect(rows[2] == "16001,\"Xã Cẩm Sơn, Lục Ngạn\",4067,7,7,36,604,3413,")
+
+        // Terminal table: Vietnamese headers; numbers right-aligned under "Số còn lại…" by display width.
+        let table = try daemon.stationctl(["report", "daily", "--date", "2026-11-24"])
+        #expect(table.status == 0)
+        let lines = table.output.split(separator: "\n").map(String.init)
+        let headerLine = try #require(lines.first { $0.hasPrefix("Mã xã") })
+        let remainingHeader = "Số còn lại phải vận động kích hoạt"
+        let headerEnd = try #require(headerLine.range(of: remainingHeader)).upperBound
+        let column = headerLine[..<headerEnd].count  // graphemes = terminal columns for Vietnamese
+        for prefix in ["16000", "16001", "Tổng"] {
+            let row = try #require(lines.first { $0.hasPrefix(prefix) })
+            #expect(row.count == column, "\(row)")  // ends with the right-aligned remaining (to-do empty)
+        }
+        #expect(lines.first { $0.hasPrefix("Tổng") }?.hasSuffix(" 12983") == true)
+        let english = try daemon.stationctl(["report", "daily", "--date", "2026-11-24", "--lang", "en"])
+        #expect(english.output.contains("Remaining to activate"))
+
+        // The week is Saturday to Friday, ending on the Friday on or after the date.
+        let week = try daemon.stationctl(["report", "weekly", "--date", "2026-11-25", "--json"])
+        #expect(jsonObject(week.output)?["from"] as? String == "2026-11-21")
+        #expect(jsonObject(week.output)?["through"] as? String == "2026-11-27")
+        let friday = try daemon.stationctl(["report", "weekly", "--date", "2026-11-27", "--json"])
+        #expect(jsonObject(friday.output)?["from"] as? String == "2026-11-21")
+        let saturday = try daemon.stationctl(["report", "weekly", "--date", "2026-11-28", "--json"])
+        #expect(jsonObject(saturday.output)?["through"] as? String == "2026-12-04")
+        // Before the survey's day: no line.
+        let before = try daemon.stationctl(["report", "daily", "--date", "2026-11-22", "--json"])
+        #expect((jsonObject(before.output)?["seedTable"] as? [Any])?.isEmpty == true)
+    }
+    @Test func quotasGiveToDoTodayAndTheCampaignProgress() throws {
+        let daemon = try DaemonUnderTest(
+            name: "quotas",
+            extraConfig: """
+                [quota]
+                commune_daily = 120
+                commune_daily_by_code = 16001:40
+                phases = gd1:2026-11-01..2026-11-30:500; gd2:2026-12-01..2026-12-31:900
+
+                """)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let file = try write(
+            Data(
+                (Self.header + "\n16000,Thị Trấn Chũ,2026-11-23,13067,62,27,507,2901\n"
+                    + "16001,Xã Cẩm Sơn,2026-11-23,4067,7,7,36,604\n").utf8), "quota.csv")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(try daemon.stationctl(["survey", "import", file]).status == 0)
+        let report = try daemon.stationctl(["report", "daily", "--date", "2026-11-24", "--json"])
+        let json = try #require(jsonObject(report.output))
+        let seed = try #require(json["seedTable"] as? [[String: Any]])
+        #expect(seed.map { $0["toDoToday"] as? Int } == [120, 40])
+        let campaign = try #require(json["campaign"] as? [String: Any])
+        #expect(campaign["phase"] as? String == "gd1")
+        #expect(campaign["achieved"] as? Int == 0 && campaign["remaining"] as? Int == 500)
+        #expect(campaign["daysLeft"] as? Int == 6 && campaign["perDayNeeded"] as? Int == 84)
+        let csvPath = daemon.directory.appendingPathComponent("q.csv").path
+        let csv = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-24", "--format", "csv", "--out", csvPath])
+        #expect(csv.status == 0)
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: csvPath)).dropFirst(3), as: UTF8.self)
+        #expect(text.components(separatedBy: "\r\n")[1] == "16000,Thị Trấn Chũ,13067,62,27,507,2901,9570,120")
+        let table = try daemon.stationctl(["report", "daily", "--date", "2026-11-24"])
+        #expect(table.output.contains("Đợt gd1 (2026-11-01…2026-11-30): đã kích hoạt 0/500, còn 500, cần 84/ngày"))
+        #expect(table.output.split(separator: "\n").contains { $0.hasPrefix("Tổng") && $0.hasSuffix(" 160") })
+        // Outside every phase: no campaign block.
+        let laterReport = try daemon.stationctl(["report", "daily", "--date", "2027-01-02", "--json"])
+        let later = try #require(jsonObject(laterReport.output))
+        #expect(later["campaign"] == nil)
+    }
+}
