@@ -167,7 +167,7 @@ struct OpenAPIConformanceTests {
             ("POST", "/v1/export", "{}", "/v1/export", 503),
             ("GET", "/v1/reports/daily?date=2026-11-23", nil, "/v1/reports/{period}", 200),
             ("GET", "/v1/reports/weekly", nil, "/v1/reports/{period}", 200),
-            ("POST", "/v1/survey", "{}", "/v1/survey", 422),
+            ("POST", "/v1/survey", "{}", "/v1/survey", 400),
             ("GET", "/v1/intake/\(sessionID)", nil, "/v1/intake/{session}", 200),
             ("POST", "/v1/intake", "{}", "/v1/intake", 409),
         ]

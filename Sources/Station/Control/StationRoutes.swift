@@ -172,7 +172,7 @@ struct StationRoutes {
             let vi = shown.map { "dòng \($0.line), cột \($0.column) [\($0.code.rawValue)]: \($0.vietnamese)" }
             let en = shown.map { "line \($0.line), column \($0.column) [\($0.code.rawValue)]: \($0.english)" }
             throw APIError(
-                .unprocessableContent, code: SurveyImportError.code,
+                .badRequest, code: SurveyImportError.code,
                 vi: (["Tệp khảo sát bị từ chối, không nhập dòng nào. Sửa tệp rồi nhập lại:"] + vi
                     + (more > 0 ? ["… và \(more) lỗi khác."] : [])).joined(separator: "\n"),
                 en: (["The survey file was refused; nothing was imported. Fix the file and import again:"] + en
