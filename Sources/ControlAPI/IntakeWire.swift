@@ -30,6 +30,9 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     /// For technicians, with `chipPortrait: "unreadable"`: e.g. `DG2: facial information block length too small`.
     /// Never personal data or image bytes.
     public var chipPortraitProblem: String?
+    /// Which document-signer validity model the chain was judged under (`checkTime`: valid now, the default;
+    /// `signingTime`: valid when it signed), once the card is read and Passive Authentication ran.
+    public var validityModel: String?
     /// Validation problems of the current review (nil before review).
     public var problems: [ValidationProblem]?
     /// Why it was abandoned.
@@ -132,11 +135,17 @@ public struct VerifyResult: Codable, Sendable, Hashable {
     public var authenticity: String
     /// `accept` or `refer` (to a clerk).
     public var verdict: String
+    /// Which document-signer validity model the chain was judged under: `checkTime` (default) or `signingTime`.
+    public var validityModel: String?
+    /// Why the chain is what it is, e.g. `trusted`, `documentSignerExpired`, `noTrustAnchor`.
+    public var chainReason: String?
     /// Creates a value.
     public init(
         maskedIDNumber: String, initials: String, yearOfBirth: Int?, authenticity: String,
-        verdict: String
+        verdict: String, validityModel: String? = nil, chainReason: String? = nil
     ) {
+        self.validityModel = validityModel
+        self.chainReason = chainReason
         self.maskedIDNumber = maskedIDNumber
         self.initials = initials
         self.yearOfBirth = yearOfBirth

@@ -60,9 +60,11 @@ public final class PCSCHarness: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: "/run/pcscd", withIntermediateDirectories: true)
         // The holder outlives nothing: when this process ends (even by a crash, when no clean-up code runs) it stops
         // the pcscd of its namespace and exits, so no test leaves a pcscd behind.
+        // It also removes the firewall table that keeps vpcd's card ports to loopback (see `guardCardPorts`).
         let watchdog = """
             mount -t tmpfs -o mode=0755 tmpfs /run/pcscd && echo ready || exit 1
             while kill -0 \(getpid()) 2>/dev/null; do sleep 0.5; done
+            /usr/sbin/nft delete table inet \(Self.firewallTable) 2>/dev/null
             pid=$(cat /run/pcscd/pcscd.pid 2>/dev/null) || exit 0
             kill "$pid"; sleep 2; kill -9 "$pid" 2>/dev/null
             """
@@ -79,7 +81,46 @@ public final class PCSCHarness: @unchecked Sendable {
             usleep(5_000)
         }
         if exportSocket { setenv("PCSCLITE_CSOCK_NAME", socketPath, 1) }
+        guardCardPorts()
         try startPCSCD()
+    }
+
+    /// The nftables table that keeps this process's vpcd ports to loopback (named after the process, so a later
+    /// harness can remove the table of one that was killed before it cleaned up).
+    public static var firewallTable: String { "stationd_vpcd_\(getpid())" }
+
+    /// vpcd (Debian's driver inside pcscd) accepts cards on every interface of its slot ports, and its reversed mode
+    /// (the card listening on 127.0.0.1) crashes Debian 12's pcscd. So an nftables input rule drops every packet to
+    /// those ports that does not arrive on `lo`: only this machine can be the card in the test or demo reader. The
+    /// namespace holder deletes the table when this process ends. Without nft (or the right to use it) the harness
+    /// says so and goes on.
+    private func guardCardPorts() {
+        let table = Self.firewallTable
+        // Tables of harness processes that are gone (killed before their holder could clean up).
+        let existing = (try? runTool("/usr/sbin/nft", ["list", "tables"], timeout: 10))?.output ?? ""
+        for line in existing.split(separator: "\n") {
+            guard let name = line.split(separator: " ").last, name.hasPrefix("stationd_vpcd_"),
+                let pid = Int32(name.dropFirst("stationd_vpcd_".count)), kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            _ = try? runTool("/usr/sbin/nft", ["delete", "table", "inet", String(name)], timeout: 10)
+        }
+        let ports = (0..<slotCount).map { String(basePort + UInt16($0)) }.joined(separator: ", ")
+        let script = """
+            table inet \(table) {
+                chain input {
+                    type filter hook input priority 0; policy accept;
+                    iifname != "lo" tcp dport { \(ports) } drop
+                }
+            }
+            """
+        let file = directory.appendingPathComponent("vpcd-firewall.nft")
+        let result = (try? script.write(to: file, atomically: true, encoding: .utf8)).flatMap {
+            try? runTool("/usr/sbin/nft", ["-f", file.path], timeout: 10)
+        }
+        if result?.status != 0 {
+            FileHandle.standardError.write(
+                Data("PCSCHarness: vpcd ports \(ports) not firewalled to loopback: \(result?.output ?? "no nft")\n".utf8))
+        }
     }
 
     deinit { shutdown() }
@@ -152,6 +193,7 @@ public final class PCSCHarness: @unchecked Sendable {
     /// Stops pcscd and the namespace holder.
     public func shutdown() {
         stopPCSCD()
+        _ = try? runTool("/usr/sbin/nft", ["delete", "table", "inet", Self.firewallTable], timeout: 10)
         holder.stop(signal: SIGKILL)
     }
 

@@ -18,6 +18,17 @@ struct LivePCSCTests {
         #expect(readers == ["Virtual PCD 00 00", "Virtual PCD 00 01"])
     }
 
+    @Test("vpcd's card ports take packets from loopback only (an nftables input rule while the harness runs)")
+    func cardPortsLoopbackOnly() throws {
+        let table = PCSCHarness.firewallTable
+        let listed = try runTool("/usr/sbin/nft", ["list", "table", "inet", table])
+        #expect(listed.status == 0, "\(listed.output)")
+        #expect(listed.output.contains("hook input"))
+        #expect(listed.output.contains(#"iifname != "lo""#), "\(listed.output)")
+        for slot in 0..<harness.slotCount { #expect(listed.output.contains(String(harness.port(slot: slot)))) }
+        #expect(listed.output.contains("drop"))
+    }
+
     @Test("insert and remove events, with the card's ATR")
     func insertRemove() async throws {
         let log = EventLog()

@@ -291,6 +291,9 @@ struct CardFaultLiveTests {
             let result = try ControlJSON.decoder().decode(VerifyResult.self, from: Data(answer.utf8))
             #expect(result.authenticity == verdict, "\(model): \(answer)")
             #expect(result.verdict == (verdict == "genuine" ? "accept" : "refer"), "\(model): \(answer)")
+            // The answer names the validity model it was judged under, and why the chain is what it is.
+            #expect(result.validityModel == (model.isEmpty ? "checkTime" : model), "\(answer)")
+            #expect(result.chainReason == (model.isEmpty ? "documentSignerExpired" : "trusted"), "\(answer)")
         }
     }
 

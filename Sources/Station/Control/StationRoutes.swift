@@ -58,9 +58,10 @@ struct StationRoutes {
                     .conflict, code: "smartcard.no_card", vi: "Chưa có thẻ trên đầu đọc.",
                     en: "No card on any reader.")
             }
-            let card = try await IntakeCoordinator.read(
+            let read = try await CardReading.read(
                 reader: reader, key: key, timeout: core.configuration.cardTimeout,
                 trustList: core.configuration.trustList, files: IntakeCoordinator.checkInFiles)
+            let card = read.card
             let identity = card.identity
             let today = CalendarDate(vietnamDayOf: Date())
             let expired = identity.expiry.map { $0 < today } ?? false
@@ -74,7 +75,8 @@ struct StationRoutes {
                     initials: identity.fullName.split(separator: " ").compactMap { $0.first.map { "\($0)." } }
                         .joined(separator: " "),
                     yearOfBirth: identity.dateOfBirth.year, authenticity: card.authenticity.rawValue,
-                    verdict: accept ? "accept" : "refer"))
+                    verdict: accept ? "accept" : "refer", validityModel: read.validityModel?.rawValue,
+                    chainReason: read.chainReason?.rawValue))
         }
         router.get("/v1/events") { _, context in
             try context.require(.operator)

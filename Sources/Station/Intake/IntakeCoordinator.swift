@@ -42,6 +42,8 @@ actor IntakeCoordinator {
         var reader: String?
         var busy = false
         var chipPortraitProblem: String?
+        /// The DS validity model Passive Authentication applied to this card.
+        var validityModel: String?
     }
 
     private let deps: Dependencies
@@ -104,6 +106,7 @@ actor IntakeCoordinator {
         guard var updated = current, updated.id == id else { throw Self.noSession }
         updated.reader = reader
         updated.chipPortraitProblem = outcome.portrait.problem
+        updated.validityModel = outcome.validityModel?.rawValue
         current = updated
         try await apply(.cardRead(cardRead, applicationID: ApplicationID(), at: Date()))
         try await apply(.startBiometrics)
@@ -416,6 +419,7 @@ actor IntakeCoordinator {
             out.fingers = draft.fingerprints.map(\.position.rawValue).sorted()
             out.portrait = draft.livePortrait != nil
             CardReading.describePortrait(&out, card: draft.card, problem: session.chipPortraitProblem)
+            out.validityModel = session.validityModel
         }
         if let errors = review?.errors {
             out.problems = errors.map {
@@ -446,15 +450,6 @@ actor IntakeCoordinator {
 
     /// The health check-in read: identity and proof of genuineness without the 15 KB portrait.
     static let checkInFiles: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
-
-    /// Reads the chip on `reader` (one PC/SC transaction, reset afterwards) and proves it genuine: Chip (else
-    /// Active) Authentication and Passive Authentication against `trustList`.
-    static func read(
-        reader: String, key: AccessKey, timeout: Double, trustList: CSCATrustList,
-        files: [LDSFile]? = nil
-    ) async throws -> IntakeSession.CardRead {
-        try await CardReading.read(reader: reader, key: key, timeout: timeout, trustList: trustList, files: files).card
-    }
 
     static func apiError(_ error: any Error, status: HTTPResponse.Status) -> APIError {
         if let error = error as? IntakeError {
