@@ -80,26 +80,7 @@ struct AuditChainKey: Sendable {
     /// process opened the store first), directory fsync.
     private static func create(_ file: File, at path: String) throws(QueueError) {
         guard let data = try? JSONEncoder().encode(file) else { throw QueueError(.keyFile, "cannot encode") }
-        let temporary = path + ".tmp-\(getpid())"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw QueueError(.keyFile, "cannot create the audit key file (errno \(errno))") }
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        defer { unlink(temporary) }
-        guard written == data.count, synced == 0 else { throw QueueError(.keyFile, "cannot write the audit key file") }
-        let linked = Glibc.link(temporary, path)
-        let linkErrno = errno
-        guard linked == 0 || linkErrno == EEXIST else {
-            throw QueueError(.keyFile, "cannot install the audit key file (errno \(linkErrno))")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
+        try KeyFile.write(data, to: path, replacing: false, what: "the audit key file")
     }
 }
 

@@ -107,35 +107,6 @@ public struct KeyRing: Sendable, CustomStringConvertible {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(file) else { throw QueueError(.keyFile, "cannot encode key file") }
-        let temporary = path + ".tmp-\(getpid())"
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw QueueError(.keyFile, "cannot create key file (errno \(errno))") }
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == data.count, synced == 0 else {
-            unlink(temporary)
-            throw QueueError(.keyFile, "cannot write key file")
-        }
-        if replacing {
-            guard rename(temporary, path) == 0 else {
-                unlink(temporary)
-                throw QueueError(.keyFile, "cannot replace key file (errno \(errno))")
-            }
-        } else {
-            let linked = link(temporary, path)
-            let linkErrno = errno
-            unlink(temporary)
-            guard linked == 0 || linkErrno == EEXIST else {
-                throw QueueError(.keyFile, "cannot install key file (errno \(linkErrno))")
-            }
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
-        }
+        try KeyFile.write(data, to: path, replacing: replacing, what: "key file")
     }
 }

@@ -81,12 +81,7 @@ struct StorePresence {
         guard rename(pending, final) == 0 else {
             throw QueueError(.keyFile, "cannot install the key file \(final) (errno \(errno))")
         }
-        let directory = (final as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        KeyFile.syncFolder(of: final)
     }
 }
 
