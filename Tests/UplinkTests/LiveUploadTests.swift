@@ -37,6 +37,9 @@ import Uplink
                 // The drain stops at the wrongly signed answer without acting on it; the next one resumes the
                 // spooled batch (the rogue-central tests show such an answer moves no row).
                 unauthenticated += 1
+            } catch let error as UplinkError where error.code == .centralUnauthenticated {
+                // The same, when the wrongly signed answer was the probe's (the uploader reports it as its own error).
+                unauthenticated += 1
             }
         }
 
