@@ -1,5 +1,5 @@
 // swift-tools-version: 6.2
-// Hummingbird 2.28 (the control server, a later issue) needs tools 6.2; Swift 6 language mode throughout.
+// Tools 6.2: Hummingbird 2.28 (the control server) needs it; Swift 6 language mode throughout.
 import PackageDescription
 
 // MARK: - System libraries (C shims only: module maps, no Swift)
@@ -27,57 +27,34 @@ let kitLinkerSettings: [LinkerSetting] = [
 ]
 
 // MARK: - Modules, in the order data flows (see README "Module map")
+// A card or a finger enters through the device modules, becomes an application in Intake, waits in Queue, leaves
+// through Uplink to the central; Station runs it all behind ControlAPI; the executables come last. Tooling that
+// ships in no package (the card simulator, the test kit, benches) follows, then the tests and their probes.
 
 let modules: [Target] = [
     // Dedicated OS threads for blocking C calls (PC/SC, libusb, record encoding) and the results their jobs fill in.
     .target(name: "JobThreads"),
-    // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
-    .target(name: "SecretInput"),
-    .target(
-        name: "Biometrics",
-        dependencies: ["JobThreads", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
-    ),
-    .executableTarget(
-        name: "biometrics-replay",
-        dependencies: ["Biometrics"]
-    ),
-    // Test helper: live hot-plug through a libumockdev testbed (runs under umockdev-wrapper).
-    .executableTarget(name: "biometrics-hotplug-probe", dependencies: ["Biometrics", "CUmockdev"]),
+    // PC/SC readers and cards (pcscd): APDUs, reader events, one job thread per reader.
     .target(
         name: "SmartCard",
         dependencies: ["JobThreads", "CPCSC", .product(name: "Logging", package: "swift-log")]
     ),
+    // The CCCD chip (ICAO 9303 eMRTD): PACE/BAC, secure messaging, LDS files, authenticity.
     .target(
-        name: "Simulation",
-        dependencies: ["SmartCard", "ChipID", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1")]
-    ),
-    .target(
-        name: "StationTestKit",
-        dependencies: ["SmartCard", "CentralAPI", .product(name: "Crypto", package: "swift-crypto")]
-    ),
-    .executableTarget(
-        name: "stationd",
+        name: "ChipID",
         dependencies: [
-            "SmartCard", "Simulation", "Biometrics", "ChipID", "Station", "SecretInput",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ],
-        linkerSettings: kitLinkerSettings
-    ),
-    .executableTarget(
-        name: "station-bench",
-        dependencies: [
-            "SmartCard", "StationTestKit", "Biometrics", "Queue", "ChipID", "Simulation", "Uplink", "ControlAPI",
+            "SmartCard", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
         ]
     ),
-    .executableTarget(
-        name: "station-demo",
-        dependencies: ["StationTestKit"]
-    ),
+    // Fingerprint modules over libusb: capture, quality, ISO 19794-4 records.
     .target(
-        name: "Intake",
-        dependencies: []
+        name: "Biometrics",
+        dependencies: ["JobThreads", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
     ),
+    // The application as a person gives it: fields, validation, the intake session (pure, no dependencies).
+    .target(name: "Intake"),
+    // The encrypted store of applications and their states (SQLite through GRDB), audit log, reports.
     .target(
         name: "Queue",
         dependencies: [
@@ -86,11 +63,24 @@ let modules: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
-    .executableTarget(
-        name: "queue-crash-probe",
-        dependencies: ["Queue", "Intake"]
+    // The wire to the central: signed requests, envelopes, export layout (shared with central-receiver).
+    .target(
+        name: "CentralAPI",
+        dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+        exclude: ["openapi.yaml"]
     ),
+    // Upload of ready applications to the central, and the station's credentials.
+    .target(
+        name: "Uplink",
+        dependencies: [
+            "Queue", "Intake", "CentralAPI", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    ),
+    // The control socket's wire types and client (shared by stationd and stationctl).
     .target(name: "ControlAPI", dependencies: [], exclude: ["openapi.yaml"]),
+    // The daemon: services, control server, configuration.
     .target(
         name: "Station",
         dependencies: [
@@ -105,6 +95,19 @@ let modules: [Target] = [
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]
     ),
+    // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
+    .target(name: "SecretInput"),
+    // Shipped: the daemon and its by-hand tools (no simulator: `stationd simulate` forwards to station-simulator).
+    .executableTarget(
+        name: "stationd",
+        dependencies: [
+            "SmartCard", "Biometrics", "ChipID", "Station", "SecretInput",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        linkerSettings: kitLinkerSettings
+    ),
+    // Shipped: the operator's command-line client of the control socket.
     .executableTarget(
         name: "stationctl",
         dependencies: [
@@ -112,26 +115,7 @@ let modules: [Target] = [
         ],
         linkerSettings: kitLinkerSettings
     ),
-    .target(
-        name: "ChipID",
-        dependencies: [
-            "SmartCard", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "SwiftASN1", package: "swift-asn1"),
-        ]
-    ),
-    .target(
-        name: "CentralAPI",
-        dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
-        exclude: ["openapi.yaml"]
-    ),
-    .target(
-        name: "Uplink",
-        dependencies: [
-            "Queue", "Intake", "CentralAPI", .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ]
-    ),
+    // The stand-in central server (tests, the demo, training).
     .executableTarget(
         name: "central-receiver",
         dependencies: [
@@ -142,42 +126,100 @@ let modules: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
-    .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"]),
 ]
 
+// MARK: - Tooling: simulated devices, the test kit, benches, the demo (not in the Debian package)
+
+let tooling: [Target] = [
+    // Simulated cards: ISO 7816 file system, the eMRTD applet (PACE, BAC, CA, AA), a CCCD from a data set, vpcd.
+    .target(
+        name: "Simulation",
+        dependencies: ["SmartCard", "ChipID", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1")]
+    ),
+    // `station-simulator card ...` (also reached as `stationd simulate card ...`): a simulated card behind vpcd.
+    .executableTarget(
+        name: "station-simulator",
+        dependencies: [
+            "Simulation", "SmartCard", "ChipID", "SecretInput",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
+    // Processes stopped by PID, a private pcscd + vpcd, sample applications, link shaping, a test clock.
+    .target(
+        name: "StationTestKit",
+        dependencies: ["SmartCard", "CentralAPI", "Intake", .product(name: "Crypto", package: "swift-crypto")]
+    ),
+    // Fingerprint modules' USB traffic as recorded (usbmon pcapng) and the capture times in it (tests, benches).
+    .target(name: "USBRecordings", dependencies: ["Biometrics"]),
+    // The measurements behind `station-bench` (queue, reports, upload, fingerprint processing).
+    .target(
+        name: "StationBenchmarks",
+        dependencies: [
+            "Biometrics", "Intake", "Queue", "CentralAPI", "Uplink", "StationTestKit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]
+    ),
+    .executableTarget(
+        name: "station-bench",
+        dependencies: [
+            "SmartCard", "StationTestKit", "StationBenchmarks", "Biometrics", "USBRecordings", "Queue", "ChipID",
+            "Simulation", "Uplink", "ControlAPI",
+        ]
+    ),
+    .executableTarget(
+        name: "station-demo",
+        dependencies: ["StationTestKit"]
+    ),
+]
+
+// MARK: - Tests, module by module in the same order, and the probes they run as processes (in Tests/Probes)
+
 let tests: [Target] = [
+    .testTarget(name: "JobThreadsTests", dependencies: ["JobThreads", "SmartCard"]),
+    // The live tests start `station-simulator card` processes: depending on the executable makes it built first.
+    .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "StationTestKit", "station-simulator"]),
+    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
+    // Test helpers run as processes: USB replay (under umockdev-run) and live hot-plug (under umockdev-wrapper).
+    .executableTarget(name: "biometrics-replay", dependencies: ["Biometrics"], path: "Tests/Probes/biometrics-replay"),
+    .executableTarget(
+        name: "biometrics-hotplug-probe", dependencies: ["Biometrics", "CUmockdev"],
+        path: "Tests/Probes/biometrics-hotplug-probe"
+    ),
     .testTarget(
         name: "BiometricsTests",
-        dependencies: ["Biometrics", "biometrics-replay", "biometrics-hotplug-probe", "stationd"]
-    ),
-    // The live tests start `stationd simulate card` processes: depending on the executable makes it built first.
-    .testTarget(
-        name: "SmartCardTests", dependencies: ["SmartCard", "JobThreads", "Simulation", "StationTestKit", "stationd"]
-    ),
-    .testTarget(
-        name: "SimulationTests", dependencies: ["Simulation", "SmartCard", "StationTestKit", "ChipID", "stationd"]
+        dependencies: ["Biometrics", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
     ),
     .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
+    // Commits and moves applications until SIGKILLed (the crash-safety tests).
+    .executableTarget(name: "queue-crash-probe", dependencies: ["Queue", "Intake"], path: "Tests/Probes/queue-crash-probe"),
     .testTarget(
         name: "QueueTests",
         dependencies: ["Queue", "Intake", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift")]
     ),
-    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard", "stationd"]),
+    .testTarget(name: "CentralAPITests", dependencies: ["CentralAPI", .product(name: "Crypto", package: "swift-crypto")]),
+    // Drains a queue to a central until SIGKILLed (the upload crash tests).
+    .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"], path: "Tests/Probes/uplink-crash-probe"),
     // The live tests start the `central-receiver` process: depending on the executable makes it built first.
     .testTarget(
         name: "UplinkTests",
         dependencies: [
-            "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "central-receiver", "uplink-crash-probe",
-            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "StationBenchmarks", "central-receiver",
+            "uplink-crash-probe", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
+    .testTarget(name: "ControlAPITests", dependencies: ["ControlAPI"]),
     // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
     .testTarget(
         name: "StationTests",
         dependencies: [
-            "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation", "central-receiver",
-            "Queue", "Uplink", "CentralAPI", "Intake",
+            "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "station-simulator", "Simulation",
+            "central-receiver", "Queue", "Uplink", "CentralAPI", "Intake",
         ]
+    ),
+    .testTarget(
+        name: "SimulationTests",
+        dependencies: ["Simulation", "SmartCard", "StationTestKit", "ChipID", "stationd", "station-simulator"]
     ),
 ]
 
@@ -200,10 +242,10 @@ func restricted(_ all: [Target]) -> [Target] {
     return all.filter { keep.contains($0.name) }
 }
 
-let targets = restricted(systemLibraries + modules + tests)
+let targets = restricted(systemLibraries + modules + tooling + tests)
 let executables = Set([
-    "stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe", "stationctl",
-    "central-receiver", "uplink-crash-probe", "biometrics-hotplug-probe",
+    "stationd", "stationctl", "central-receiver", "station-simulator", "station-bench", "station-demo",
+    "biometrics-replay", "biometrics-hotplug-probe", "queue-crash-probe", "uplink-crash-probe",
 ])
 
 let package = Package(

@@ -1,12 +1,11 @@
-import ChipID
 import Foundation
 import SmartCard
 
 /// Measures a full chip read against the transport floor, in one run on one reader: the trivial-APDU round trip
 /// (plain `SELECT EF.CardAccess`, median of `roundTrips` samples before the read and as many after it), and a
 /// `ChipReader` read of COM, DG1, DG2, DG13, DG14, DG15 and SOD. The floor of the file phase is the minimum APDUs for
-/// those bytes at the negotiated secure-messaging chunk size times the round trip. For `station-bench` (the lead
-/// wires it), `stationd card read --benchmark` and the live tests.
+/// those bytes at the negotiated secure-messaging chunk size times the round trip. For `station-bench`,
+/// `stationd card read --benchmark` (a field diagnostic on a real reader) and the live tests.
 public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
     /// Median round trip of a trivial plain APDU, seconds.
     public var roundTrip: Double

@@ -1,3 +1,4 @@
+import Biometrics
 import Foundation
 
 /// The benchmark's scanner: a press is always there, each frame takes the recorded device's capture time, then is

@@ -1,3 +1,4 @@
+import Biometrics
 import Foundation
 
 /// Per-image processing cost, for `station-bench`.

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import Intake
+import Queue
 
 /// Figures for the queue at production scale, for `station-bench` (a benchmark, not a test).
 ///
@@ -60,7 +60,7 @@ public enum QueueBenchmark {
         var remaining = applications - (try queue.summary().total)
         while remaining > 0 {
             let count = min(remaining, 2_000)
-            try queue.bulkLoad(template: template, count: count, communes: communes)
+            try queue.bulkLoad(template: template, count: count, communes: communes, idNumber: randomCitizen)
             remaining -= count
         }
         let fillSeconds = Date().timeIntervalSince(fillStart)
@@ -138,48 +138,5 @@ public enum QueueBenchmark {
             phone: try! PhoneNumber(parsing: "0912345678"), bundle: .utility, priorityGroup: nil,
             operatorID: OperatorID("bench"),
             point: RegistrationPoint(communeCode: "10000", kind: .mobile, placeName: "bench"))
-    }
-}
-
-extension ApplicationQueue {
-    /// Loads `count` copies of `template` (new ids and ID numbers, spread states and communes) in one
-    /// transaction: for the benchmark only, it skips the per-application transition path.
-    func bulkLoad(template: Application, count: Int, communes: [String]) throws {
-        var rows: [(Application, Int, Data, Data, String, String)] = []
-        let spread: [(String, String)] = [
-            ("uploaded", "activated"), ("uploaded", "activated"), ("uploaded", "accepted"), ("uploaded", "accepted"),
-            ("uploaded", "received"), ("ready", "unknown"), ("captured", "unknown"), ("held", "unknown"),
-            ("needsAttention", "unknown"), ("uploaded", "rejected"),
-        ]
-        for i in 0..<count {
-            var application = template
-            application.id = ApplicationID()
-            application.identity.idNumber = QueueBenchmark.randomCitizen()
-            application.point.communeCode = communes[i % communes.count]
-            application.capturedAt = Date(timeIntervalSinceNow: -Double(Int.random(in: 0...(60 * 86_400))))
-            let (keyID, sealed) = try sealer.sealApplication(application)
-            let (local, central) = spread[Int.random(in: 0..<spread.count)]
-            rows.append((application, keyID, sealed, sealer.citizenHash(application.identity.idNumber), local, central))
-        }
-        let now = nowMilliseconds
-        _ = try write(expectedBytes: rows.reduce(0) { $0 + $1.2.count }) { db in
-            for (application, keyID, sealed, hash, local, central) in rows {
-                let at = Int64(application.capturedAt.timeIntervalSince1970 * 1000)
-                try db.execute(
-                    sql: """
-                        INSERT INTO application (id, local_state, central_state, captured_at, captured_day, updated_at,
-                            accepted_at, commune_code, point_kind, operator_id, bundle, id_hmac, key_id, payload)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        application.id.text, local, central, at, CalendarDate(vietnamDayOf: application.capturedAt).iso,
-                        now, central == "accepted" || central == "activated" ? now : nil, application.point.communeCode,
-                        "mobile", "bench", "utility", hash, keyID, sealed,
-                    ])
-                try AuditLog.append(
-                    db, at: now, actor: "bench", action: "commit", applicationID: application.id.text, from: nil,
-                    to: "\(local)/\(central)", reasonCode: nil)
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Intake
+import Queue
 
 /// The daily report's cost over a large store: the queue benchmark's bulk load (states spread, 60 days of
 /// captures, 40 communes), a survey for every commune dated 60 days back, then the seed table and a phase's

@@ -167,7 +167,8 @@ public final class PCSCHarness: @unchecked Sendable {
         process?.stop(signal: signal)
     }
 
-    /// Starts `stationd simulate card` on a reader slot; extra arguments choose behaviour.
+    /// Starts `station-simulator card` (what `stationd simulate card` runs) on a reader slot; extra arguments choose
+    /// behaviour.
     ///
     /// It first waits until pcscd has seen any previous card on that slot leave (pcscd polls vpcd every ~400 ms), so
     /// a caller never connects to the card it just stopped.
@@ -175,8 +176,8 @@ public final class PCSCHarness: @unchecked Sendable {
         waitUntilEmpty(slot: slot)
         let port = port(slot: slot)
         return try ManagedProcess(
-            "simulated card", executable: try Binaries.path("stationd"),
-            arguments: ["simulate", "card", "--host", "127.0.0.1", "--port", String(port),
+            "simulated card", executable: try Binaries.path("station-simulator"),
+            arguments: ["card", "--host", "127.0.0.1", "--port", String(port),
                         "--watch-pid", String(getpid())] + arguments,
             logFile: directory.appendingPathComponent("\(label)-\(port)-\(UUID().uuidString.prefix(6)).log"))
     }

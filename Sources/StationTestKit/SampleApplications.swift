@@ -42,7 +42,8 @@ public enum SampleApplications {
         return result
     }
 
-    static func bytes(_ count: Int, seed: Int) -> Data {
+    /// `count` deterministic, incompressible bytes (xorshift from `seed`): stand-ins for JPEG, WSQ and sealed data.
+    public static func bytes(_ count: Int, seed: Int) -> Data {
         var state = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 | 1
         var data = [UInt8](repeating: 0, count: count)
         for i in 0..<count {

@@ -1,5 +1,7 @@
 import Biometrics
 import Foundation
+import USBRecordings
+import StationBenchmarks
 import StationTestKit
 
 /// `station-bench biometrics`: our processing per image beside the device's own capture time, read from the

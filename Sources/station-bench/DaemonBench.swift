@@ -2,6 +2,7 @@ import ControlAPI
 import Foundation
 import Queue
 import SmartCard
+import StationBenchmarks
 import StationTestKit
 
 #if canImport(Glibc)

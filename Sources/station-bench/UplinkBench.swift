@@ -1,4 +1,5 @@
 import Foundation
+import StationBenchmarks
 import StationTestKit
 import Uplink
 

@@ -4,6 +4,7 @@ import Foundation
 import Queue
 import Simulation
 import SmartCard
+import StationBenchmarks
 import StationTestKit
 
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts

@@ -5,15 +5,6 @@ import SecretInput
 import Simulation
 import SmartCard
 
-/// `stationd simulate ...`: simulated devices for training, the demo and tests.
-struct SimulateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "simulate",
-        abstract: "Chạy thiết bị mô phỏng — run simulated devices.",
-        subcommands: [SimulateCardCommand.self]
-    )
-}
-
 /// `stationd simulate card`: a card connected to vpcd, so it appears in a real PC/SC reader.
 struct SimulateCardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

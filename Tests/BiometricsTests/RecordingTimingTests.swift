@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import USBRecordings
 @testable import Biometrics
 
 /// The device's own capture time, read from the recordings' timestamps. The numbers below were read by hand from

@@ -1,4 +1,6 @@
 import Foundation
+import StationBenchmarks
+import StationTestKit
 import Testing
 import Uplink
 

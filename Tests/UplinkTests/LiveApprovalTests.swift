@@ -1,6 +1,7 @@
 import CentralAPI
 import Foundation
 import Queue
+import StationTestKit
 import Testing
 import Uplink
 

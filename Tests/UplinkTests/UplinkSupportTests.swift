@@ -1,6 +1,7 @@
 import Foundation
 import Intake
 import Queue
+import StationTestKit
 import Testing
 import Uplink
 

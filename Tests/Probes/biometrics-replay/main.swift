@@ -6,7 +6,6 @@
 //        biometrics-replay --profiles DIR --list        (supported scanners via the hot-plug monitor's first scan)
 //        biometrics-replay --profiles DIR --out FILE.png --iso FILE [--seed HEX]
 //                          (whole station path: claim, capture flow, ISO 19794-4:2011 + JPEG 2000, hash chain)
-//        biometrics-replay --bench N                    (per-image processing benchmark, N images)
 // exit codes: 0 done, 2 usage, 3 no supported device, 4 typed biometric error (code printed on stderr).
 import Biometrics
 import Foundation
@@ -24,7 +23,6 @@ var steps: Set<String> = ["finger", "capture", "removal"]
 var fingerTimeout = 10.0
 var cancelAfter: Double?
 var listOnly = false
-var benchIterations: Int?
 var isoPath: String?
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
@@ -40,14 +38,9 @@ while !arguments.isEmpty {
     case "--steps": steps = Set(value.split(separator: ",").map(String.init))
     case "--finger-timeout": fingerTimeout = Double(value) ?? fingerTimeout
     case "--cancel-after": cancelAfter = Double(value)
-    case "--bench": benchIterations = Int(value)
     case "--iso": isoPath = value
     default: fail(2, "unknown option \(flag)")
     }
-}
-if let benchIterations {
-    print(try await BiometricsBenchmark.perImageProcessing(iterations: benchIterations))
-    exit(0)
 }
 if listOnly {
     do {

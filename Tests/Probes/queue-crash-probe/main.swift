@@ -86,18 +86,6 @@ func makeApplication(index: Int) -> Application {
 }
 
 let arguments = CommandLine.arguments
-// `queue-crash-probe --bench <directory> [applications]`: runs `QueueBenchmark` (the lead's station-bench
-// calls the same function); handy to get release-build figures for the queue alone.
-if arguments.count >= 3, arguments[1] == "--bench" {
-    let count = arguments.count > 3 ? Int(arguments[3]) ?? 100_000 : 100_000
-    do {
-        print(try QueueBenchmark.run(directory: arguments[2], applications: count))
-        exit(0)
-    } catch {
-        FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
-        exit(1)
-    }
-}
 guard arguments.count == 3 || (arguments.count == 4 && arguments[3] == "--ack-before-commit") else {
     FileHandle.standardError.write(Data("usage: queue-crash-probe <database> <keyfile> [--ack-before-commit]\n".utf8))
     exit(2)

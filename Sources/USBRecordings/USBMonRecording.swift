@@ -1,3 +1,5 @@
+import Biometrics
+
 /// One usbmon event (an URB submission, completion or error) read from a recording, with the time the capturing
 /// host saw it. Payload bytes stay in memory only: never log them (a fingerprint frame is biometric data).
 public struct USBMonEvent: Sendable, Hashable {

@@ -1,3 +1,5 @@
+import Biometrics
+
 /// How to find one capture in a driver's USB traffic: the request that starts the capture and the transfers that
 /// carry the image.
 public struct CaptureMarkers: Sendable {
