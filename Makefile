@@ -2,6 +2,7 @@
 # the Debian packages they need first (as root, or through sudo).
 
 SWIFT ?= swift
+comma := ,
 DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
 	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev curl systemd \
 	python3 python3-venv
@@ -42,9 +43,13 @@ test: deps schemathesis
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
 
-## test-MODULE: one module's tests, e.g. `make test-SmartCard`
+## test-MODULE: one module's tests and only what they need, e.g. `make test-SmartCard`, `make test-ChipID`,
+## `make test-JobThreads`, `make test-CentralAPI`, `make test-ControlAPI`. The command-line tests inside a
+## module's suite need stationd too: Biometrics' `stationd fingerprint capture` replays (built by test-Biometrics),
+## ChipID's `stationd lds verify` (skipped unless `make test-ChipID TEST_WITH=stationd`); `make test` builds all.
+test-Biometrics: TEST_WITH ?= stationd
 test-%: deps
-	STATION_TARGETS=$*Tests $(SWIFT) test
+	STATION_TARGETS=$*Tests$(if $(TEST_WITH),$(comma)$(TEST_WITH)) $(SWIFT) test
 
 ## demo: the station with simulated devices: pcscd + vpcd + a simulated CCCD, a card read, a fingerprint, then the
 ## daemon with the central receiver: an intake, an upload, the status and the queue
@@ -59,6 +64,7 @@ demo-up: demo-build
 
 demo-build: deps
 	$(SWIFT) build --product stationd
+	$(SWIFT) build --product station-simulator
 	$(SWIFT) build --product stationctl
 	$(SWIFT) build --product central-receiver
 	$(SWIFT) build --product station-demo
@@ -112,6 +118,7 @@ deb: release-station
 ## program, man pages with their Vietnamese, the installed configuration checked by stationd
 test-install: deps
 	$(SWIFT) build --product stationd
+	$(SWIFT) build --product station-simulator
 	$(SWIFT) build --product stationctl
 	$(SWIFT) build --product central-receiver
 	$(SWIFT) build --product generate-manual
