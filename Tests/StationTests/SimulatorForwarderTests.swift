@@ -22,7 +22,10 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let lone = folder.appendingPathComponent("stationd").path
-        try FileManager.default.copyItem(atPath: try Binaries.path("stationd"), toPath: lone)
+        // Copied by cp, not in this process: a write descriptor open here while another test forks would make the
+        // copy "text file busy" to exec.
+        let copied = try runTool("/bin/cp", [try Binaries.path("stationd"), lone])
+        try #require(copied.status == 0, "\(copied.output)")
         let vietnamese = try runTool(lone, ["simulate", "card", "--port", "35963"], environment: ["STATION_LANG": "vi"])
         #expect(vietnamese.status == 127)
         #expect(vietnamese.output.contains("simulate.not_installed"))
