@@ -131,10 +131,18 @@ let modules: [Target] = [
 // MARK: - Tooling: simulated devices, the test kit, benches, the demo (not in the Debian package)
 
 let tooling: [Target] = [
+    // The test kit: synthetic JPEGs, sample applications, processes stopped by PID, a private pcscd + vpcd, the
+    // central-receiver harness, link shaping, a test clock.
+    .target(
+        name: "StationTestKit",
+        dependencies: ["SmartCard", "CentralAPI", "Intake", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     // Simulated cards: ISO 7816 file system, the eMRTD applet (PACE, BAC, CA, AA), a CCCD from a data set, vpcd.
     .target(
         name: "Simulation",
-        dependencies: ["SmartCard", "ChipID", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1")]
+        dependencies: [
+            "SmartCard", "ChipID", "StationTestKit", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]
     ),
     // `station-simulator card ...` (also reached as `stationd simulate card ...`): a simulated card behind vpcd.
     .executableTarget(
@@ -143,11 +151,6 @@ let tooling: [Target] = [
             "Simulation", "SmartCard", "ChipID", "SecretInput",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
-    ),
-    // Processes stopped by PID, a private pcscd + vpcd, sample applications, link shaping, a test clock.
-    .target(
-        name: "StationTestKit",
-        dependencies: ["SmartCard", "CentralAPI", "Intake", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // Fingerprint modules' USB traffic as recorded (usbmon pcapng) and the capture times in it (tests, benches).
     .target(name: "USBRecordings", dependencies: ["Biometrics"]),
@@ -189,12 +192,17 @@ let tests: [Target] = [
         name: "BiometricsTests",
         dependencies: ["Biometrics", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
     ),
-    .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
+    .testTarget(name: "IntakeTests", dependencies: ["Intake", "StationTestKit"]),
     // Commits and moves applications until SIGKILLed (the crash-safety tests).
-    .executableTarget(name: "queue-crash-probe", dependencies: ["Queue", "Intake"], path: "Tests/Probes/queue-crash-probe"),
+    .executableTarget(
+        name: "queue-crash-probe", dependencies: ["Queue", "Intake", "StationTestKit"],
+        path: "Tests/Probes/queue-crash-probe"
+    ),
     .testTarget(
         name: "QueueTests",
-        dependencies: ["Queue", "Intake", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift")]
+        dependencies: [
+            "Queue", "Intake", "StationTestKit", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift"),
+        ]
     ),
     .testTarget(name: "CentralAPITests", dependencies: ["CentralAPI", .product(name: "Crypto", package: "swift-crypto")]),
     // Drains a queue to a central until SIGKILLed (the upload crash tests).

@@ -1,6 +1,7 @@
 import Foundation
 import Intake
 import Queue
+import StationTestKit
 
 /// Figures for the queue at production scale, for `station-bench` (a benchmark, not a test).
 ///
@@ -54,7 +55,10 @@ public enum QueueBenchmark {
             minimumFreeBytes: 256 << 20)
         let queue = try ApplicationQueue(configuration: configuration)
         let communes = (0..<40).map { String(format: "%05d", 10_000 + $0 * 7) }
-        let template = sampleApplication(biometricBytes: biometricBytes)
+        // The kit's sample application (two ~half-`biometricBytes` records, a ~12 KB live portrait); every copy gets
+        // its own ID number below.
+        let template = SampleApplications.application(
+            for: SampleApplications.citizens(1)[0], biometricBytes: biometricBytes)
 
         let fillStart = Date()
         var remaining = applications - (try queue.summary().total)
@@ -108,35 +112,5 @@ public enum QueueBenchmark {
     static func randomCitizen() -> CitizenID {
         var generator = SystemRandomNumberGenerator()
         return CitizenID(String(format: "%012llu", generator.next(upperBound: UInt64(999_999_999_999))))!
-    }
-
-    static func randomBytes(_ count: Int) -> Data {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: count)
-        for i in 0..<count { bytes[i] = UInt8(truncatingIfNeeded: generator.next()) }
-        return Data(bytes)
-    }
-
-    /// A realistic application: two ~half-`biometricBytes` fingerprint records, a ~12 KB live portrait.
-    static func sampleApplication(biometricBytes: Int) -> Application {
-        var jpeg = Data([
-            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x02, 0x80, 0x01, 0xE0, 0x03, 0x01, 0x22, 0x00,
-            0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xFE, 0x2E, 0xE2,
-        ])
-        jpeg += randomBytes(0x2EE0)
-        jpeg += Data([0xFF, 0xD9])
-        let prints = [FingerPosition.rightIndex, .leftIndex].map {
-            FingerprintCapture(position: $0, outcome: .captured(quality: 72, record: randomBytes(biometricBytes / 2)))
-        }
-        return Application(
-            capturedAt: Date(),
-            identity: ChipIdentity(
-                idNumber: randomCitizen(), fullName: "NGUYỄN THỊ BENCH", dateOfBirth: CalendarDate(iso: "1988-03-09")!,
-                sex: .female, expiry: CalendarDate(iso: "2033-03-09")),
-            authenticity: .genuine, chipPortrait: randomBytes(6_000),
-            livePortrait: try! LivePortrait(jpeg: jpeg), fingerprints: prints,
-            phone: try! PhoneNumber(parsing: "0912345678"), bundle: .utility, priorityGroup: nil,
-            operatorID: OperatorID("bench"),
-            point: RegistrationPoint(communeCode: "10000", kind: .mobile, placeName: "bench"))
     }
 }

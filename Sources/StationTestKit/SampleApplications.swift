@@ -58,12 +58,7 @@ public enum SampleApplications {
     /// An application for `citizen` with about `biometricBytes` of fingerprint records and a ~12 KB portrait
     /// (incompressible bytes, like real JPEG and WSQ data).
     public static func application(for citizen: Citizen, biometricBytes: Int = 20_000, seed: Int = 0) -> Application {
-        var jpeg = Data([
-            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0x02, 0x80, 0x01, 0xE0, 0x03, 0x01, 0x22, 0x00,
-            0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xFE, 0x2E, 0xE2,
-        ])
-        jpeg += bytes(0x2EE0, seed: seed &+ 1)
-        jpeg += Data([0xFF, 0xD9])
+        let jpeg = SyntheticJPEG.headers(width: 480, height: 640, size: 12_027, fill: .seeded(seed &+ 1))
         let prints = [FingerPosition.rightIndex, .leftIndex].enumerated().map { index, position in
             FingerprintCapture(
                 position: position,

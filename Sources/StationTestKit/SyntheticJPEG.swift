@@ -1,7 +1,55 @@
-/// A tiny baseline JPEG encoder for synthetic portraits: one grey level, 8-bit greyscale, JFIF. Every 8×8 block
-/// has the same DC value and no AC energy, so each block codes as two one-bit Huffman symbols. Not a photo of
-/// anyone: a flat grey card-sized image whose headers are real (SOI, APP0 JFIF, DQT, SOF0, DHT, SOS, EOI).
+import Foundation
+
+/// The kit's one synthetic-JPEG builder (no real person's image anywhere):
+/// - `make`: a tiny baseline JPEG encoder for synthetic portraits that decoders open (the simulated chip's DG2): one
+///   grey level, 8-bit greyscale, JFIF. Every 8×8 block has the same DC value and no AC energy, so each block codes
+///   as two one-bit Huffman symbols: a flat grey image whose headers are real (SOI, APP0 JFIF, DQT, SOF0, DHT, SOS,
+///   EOI).
+/// - `headers`: only what the station's checks parse (SOI, a frame header with the dimensions, comment padding to
+///   an exact size, EOI): live portraits and chip portraits of test and sample applications, in any size.
 public enum SyntheticJPEG {
+    /// What fills the comment padding of `headers`.
+    public enum Fill: Sendable {
+        /// One byte repeated.
+        case byte(UInt8)
+        /// Deterministic incompressible bytes (`SampleApplications.bytes(_:seed:)`), like real image data.
+        case seeded(Int)
+        /// Fresh random bytes each time.
+        case random
+    }
+
+    /// A `width`×`height` JPEG of exactly `size` bytes (at least the headers): SOI, APP0 JFIF when `jfif`, a frame
+    /// header `sof` (SOF0 baseline by default; 3 components), comment segments of `fill` up to `size`, EOI. Not
+    /// decodable (no scan): enough for `LivePortrait` and the intake's checks. With `commentFirst` the padding comes
+    /// before the frame header.
+    public static func headers(
+        width: Int, height: Int, size: Int, fill: Fill = .random, jfif: Bool = false, sof: UInt8 = 0xC0,
+        commentFirst: Bool = false
+    ) -> Data {
+        var head: [UInt8] = [0xFF, 0xD8]
+        if jfif { head += segment(0xE0, Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]) }
+        let frame: [UInt8] = [
+            0xFF, sof, 0x00, 0x11, 0x08, UInt8(height >> 8 & 0xFF), UInt8(height & 0xFF), UInt8(width >> 8 & 0xFF),
+            UInt8(width & 0xFF), 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
+        ]
+        var padding: [UInt8] = []
+        var remaining = max(0, size - head.count - frame.count - 2)
+        var seed = 0
+        while remaining > 4 {
+            let chunk = min(remaining - 4, 65_000)
+            padding += [0xFF, 0xFE, UInt8((chunk + 2) >> 8), UInt8((chunk + 2) & 0xFF)]
+            switch fill {
+            case .byte(let value): padding += [UInt8](repeating: value, count: chunk)
+            case .seeded(let base):
+                padding += SampleApplications.bytes(chunk, seed: base &+ seed)
+                seed += 1
+            case .random: padding += (0..<chunk).map { _ in UInt8.random(in: 0...255) }
+            }
+            remaining -= chunk + 4
+        }
+        return Data(head + (commentFirst ? padding + frame : frame + padding) + [0xFF, 0xD9])
+    }
+
     /// The JPEG bytes of a `width`×`height` image of grey `level`, padded with a comment segment (COM) up to
     /// `totalSize` bytes when that is larger.
     public static func make(width: Int, height: Int, level: Int = 128, totalSize: Int? = nil) -> [UInt8] {

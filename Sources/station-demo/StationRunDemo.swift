@@ -236,14 +236,6 @@ enum StationRunDemo {
 
     /// A structurally valid JPEG (SOI, comment padding, SOF0 480×640, EOI): enough for the intake's checks.
     static func syntheticPortrait() -> Data {
-        var bytes: [UInt8] = [0xFF, 0xD8]
-        let comment = [UInt8](repeating: 0x20, count: 3000)
-        bytes += [0xFF, 0xFE, UInt8((comment.count + 2) >> 8), UInt8((comment.count + 2) & 0xFF)] + comment
-        bytes += [
-            0xFF, 0xC0, 0x00, 0x11, 0x08, 0x02, 0x80, 0x01, 0xE0, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03,
-            0x11, 0x01,
-        ]
-        bytes += [0xFF, 0xD9]
-        return Data(bytes)
+        SyntheticJPEG.headers(width: 480, height: 640, size: 3_027, fill: .byte(0x20), commentFirst: true)
     }
 }

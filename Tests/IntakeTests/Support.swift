@@ -1,22 +1,10 @@
 import Foundation
 import Intake
+import StationTestKit
 
-/// A well-formed JPEG header + SOF0 of the given dimensions, padded with a COM segment.
+/// The kit's header-only JPEG with this suite's defaults: JFIF, 8,000 bytes, padding of 0x5A.
 func syntheticJPEG(width: Int, height: Int, size: Int = 8_000, sof: UInt8 = 0xC0) -> Data {
-    var bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]
-    bytes += [
-        0xFF, sof, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8),
-        UInt8(width & 0xFF), 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
-    ]
-    var remaining = max(0, size - bytes.count - 2)
-    while remaining > 4 {
-        let chunk = min(remaining - 4, 65_000)
-        bytes += [0xFF, 0xFE, UInt8((chunk + 2) >> 8), UInt8((chunk + 2) & 0xFF)]
-        bytes += [UInt8](repeating: 0x5A, count: chunk)
-        remaining -= chunk + 4
-    }
-    bytes += [0xFF, 0xD9]
-    return Data(bytes)
+    SyntheticJPEG.headers(width: width, height: height, size: size, fill: .byte(0x5A), jfif: true, sof: sof)
 }
 
 func date(_ text: String) -> CalendarDate { CalendarDate(iso: text)! }

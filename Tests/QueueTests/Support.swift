@@ -1,6 +1,7 @@
 import Foundation
 import Intake
 import Queue
+import StationTestKit
 
 #if canImport(Glibc)
     import Glibc
@@ -20,22 +21,9 @@ final class TemporaryDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A well-formed JPEG header + SOF0 of the given dimensions, padded with a COM segment of `fill` bytes.
+/// The kit's header-only JPEG, padded with `fill` bytes (random when nil).
 func syntheticJPEG(width: Int, height: Int, size: Int, fill: UInt8? = nil) -> Data {
-    var bytes: [UInt8] = [0xFF, 0xD8]
-    bytes += [
-        0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8),
-        UInt8(width & 0xFF), 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
-    ]
-    var remaining = max(0, size - bytes.count - 2)
-    while remaining > 4 {
-        let chunk = min(remaining - 4, 65_000)
-        bytes += [0xFF, 0xFE, UInt8((chunk + 2) >> 8), UInt8((chunk + 2) & 0xFF)]
-        bytes += (0..<chunk).map { _ in fill ?? UInt8.random(in: 0...255) }
-        remaining -= chunk + 4
-    }
-    bytes += [0xFF, 0xD9]
-    return Data(bytes)
+    SyntheticJPEG.headers(width: width, height: height, size: size, fill: fill.map { .byte($0) } ?? .random)
 }
 
 func randomCitizen() -> CitizenID {

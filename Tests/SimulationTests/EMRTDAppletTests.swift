@@ -1,6 +1,7 @@
 import ChipID
 import Foundation
 import SmartCard
+import StationTestKit
 import Testing
 @testable import Simulation
 

@@ -161,17 +161,9 @@ struct IntakeLiveTests {
         #expect(daemon.stop() == 0)
     }
 
-    /// A structurally valid JPEG (SOI, comment padding, SOF0 with the dimensions, EOI): enough for Intake's checks.
+    /// A structurally valid JPEG (SOI, 3,000 bytes of comment, SOF0 with the dimensions, EOI): enough for Intake's
+    /// checks.
     static func syntheticJPEG(width: Int, height: Int) -> Data {
-        var bytes: [UInt8] = [0xFF, 0xD8]
-        let comment = [UInt8](repeating: 0x20, count: 3000)
-        bytes +=
-            [0xFF, 0xFE, UInt8((comment.count + 2) >> 8), UInt8((comment.count + 2) & 0xFF)] + comment
-        bytes += [
-            0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8),
-            UInt8(width & 0xFF), 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
-        ]
-        bytes += [0xFF, 0xD9]
-        return Data(bytes)
+        SyntheticJPEG.headers(width: width, height: height, size: 3_027, fill: .byte(0x20), commentFirst: true)
     }
 }

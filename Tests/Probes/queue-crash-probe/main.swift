@@ -8,6 +8,7 @@
 import Foundation
 import Intake
 import Queue
+import StationTestKit
 
 #if canImport(Glibc)
     import Glibc
@@ -25,22 +26,9 @@ func emit(_ line: String) {
     }
 }
 
-/// A well-formed JPEG of `width`×`height` padded with a comment segment to about `size` bytes.
+/// A header-only JPEG of `width`×`height`, `size` bytes (the kit's builder, random padding).
 func syntheticJPEG(width: Int, height: Int, size: Int) -> Data {
-    var bytes: [UInt8] = [0xFF, 0xD8]
-    bytes += [
-        0xFF, 0xC0, 0x00, 0x11, 0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8),
-        UInt8(width & 0xFF), 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
-    ]
-    var remaining = max(0, size - bytes.count - 2)
-    while remaining > 4 {
-        let chunk = min(remaining - 4, 65_000)
-        bytes += [0xFF, 0xFE, UInt8((chunk + 2) >> 8), UInt8((chunk + 2) & 0xFF)]
-        bytes += randomBytes(chunk)
-        remaining -= chunk + 4
-    }
-    bytes += [0xFF, 0xD9]
-    return Data(bytes)
+    SyntheticJPEG.headers(width: width, height: height, size: size, fill: .random)
 }
 
 /// Random filler, 8 bytes per generator call (per-byte calls are slow in debug builds).
