@@ -178,6 +178,7 @@ let tooling: [Target] = [
 // MARK: - Tests, module by module in the same order, and the probes they run as processes (in Tests/Probes)
 
 let tests: [Target] = [
+    .testTarget(name: "StationTestKitTests", dependencies: ["StationTestKit"]),
     .testTarget(name: "JobThreadsTests", dependencies: ["JobThreads", "SmartCard"]),
     // The live tests start `station-simulator card` processes: depending on the executable makes it built first.
     .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "StationTestKit", "station-simulator"]),
