@@ -8,58 +8,6 @@ import Testing
     import Glibc
 #endif
 
-/// A `central-receiver` process on loopback with the station's population file, stopped by PID.
-final class CentralReceiverProcess: @unchecked Sendable {
-    let process: ManagedProcess
-    let directory: URL
-    let port: Int
-    let token: String
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-    /// The fingerprint of the central's keys, as the receiver printed it at start.
-    var fingerprint: String {
-        process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
-            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
-    }
-
-    init(population: URL) throws {
-        // One folder per receiver: suites that start one run in parallel.
-        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central-\(UUID().uuidString.prefix(8))")
-        try? FileManager.default.removeItem(at: directory)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        token = "token-\(UUID().uuidString)"
-        process = try ManagedProcess(
-            "central-receiver", executable: try Binaries.path("central-receiver"),
-            arguments: [
-                "serve", "--data", directory.appendingPathComponent("data").path, "--port", "0", "--token", token,
-                "--population", population.path, "--approval-delay", "0.3", "--activation-delay", "0.3",
-                "--activation-rate", "0",
-            ],
-            logFile: directory.appendingPathComponent("receiver.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while Date() < deadline, found == nil, process.isRunning {
-            if let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }) {
-                found = Int(line.dropFirst("listening on port ".count))
-            } else {
-                usleep(20_000)
-            }
-        }
-        guard let found, found > 0 else { throw HarnessError("central-receiver did not start: \(process.output)") }
-        port = found
-    }
-
-    /// `GET /admin/...` as JSON.
-    func admin(_ path: String) throws -> Any? {
-        let result = try runTool("/usr/bin/curl", ["-s", "--max-time", "10", baseURL + path], timeout: 15)
-        return try? JSONSerialization.jsonObject(with: Data(result.output.utf8))
-    }
-
-    deinit {
-        process.stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
-}
-
 /// The daemon with the uplink configured, against the real receiver: enroll, intake, `stationctl upload --wait`,
 /// exactly once at the central, status sync to `accepted`; freeze rules refuse intakes; export is supervisors'.
 @Suite(.serialized)

@@ -5,19 +5,12 @@ import Queue
 import StationTestKit
 import Uplink
 
-/// A `central-receiver` process on loopback, in its own temporary folder, stopped by PID.
-final class ReceiverProcess: @unchecked Sendable {
-    let process: ManagedProcess
-    let directory: URL
-    let port: Int
-    let token: String
-    /// The fingerprint of the central's keys, as the receiver printed it at start.
-    let fingerprint: String
+/// The kit's `central-receiver` process with this suite's population (sample citizens as CSV), a `CentralClient`,
+/// TLS pinning and the receiver's admin routes.
+final class ReceiverProcess: CentralReceiverProcess, @unchecked Sendable {
     /// Set when the receiver serves TLS: the CA the station pins.
     var pinnedCA: String?
-    /// Where it listens: loopback, or the far end of a shaped link.
-    let host: String
-    var baseURL: String { "\(pinnedCA == nil ? "http" : "https")://\(host):\(port)" }
+    override var baseURL: String { "\(pinnedCA == nil ? "http" : "https")://\(host):\(port)" }
     /// Its data folder (`parts/` holds the partial payloads of unfinished batches).
     var dataDirectory: URL { directory.appendingPathComponent("central") }
     var client: CentralClient { CentralClient(baseURL: baseURL, timeout: 20, pinnedCA: pinnedCA) }
@@ -27,45 +20,18 @@ final class ReceiverProcess: @unchecked Sendable {
         citizens: [SampleApplications.Citizen] = [], flags: [String] = [], tokens: Int = 4,
         populationFile: String? = nil, link: ShapedLink? = nil
     ) throws {
-        host = link?.namespaceAddress ?? "127.0.0.1"
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-test-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        token = "token-\(UUID().uuidString)"
         let csv = ["id_number,full_name,date_of_birth,sex,note"] + citizens.map(\.csvLine)
         let population = directory.appendingPathComponent("population.csv")
         try csv.joined(separator: "\n").write(to: population, atomically: true, encoding: .utf8)
-        var arguments = [
-            "serve", "--data", directory.appendingPathComponent("central").path, "--port", "0",
-            "--population", populationFile ?? population.path, "--approval-delay", "0.3", "--activation-delay", "0.3",
-        ]
-        for index in 0..<tokens { arguments += ["--token", index == 0 ? token : "\(token)-\(index)"] }
-        var argv = [try Binaries.path("central-receiver")] + arguments + ["--host", host] + flags
-        if let link { argv += ["--admin-peer", link.hostAddress] }  // the test reads the admin routes over the link
-        if let link { argv = link.command(argv) }
-        process = try ManagedProcess(
-            "central-receiver", executable: argv[0], arguments: Array(argv.dropFirst()),
-            logFile: directory.appendingPathComponent("receiver.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while Date() < deadline, found == nil, process.isRunning {
-            if let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }) {
-                found = Int(line.dropFirst("listening on port ".count))
-            } else {
-                usleep(20_000)
-            }
-        }
-        guard let found, found > 0 else {
-            throw HarnessError("central-receiver did not start: \(process.output)")
-        }
-        port = found
-        fingerprint =
-            process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
-            .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
-    }
-
-    deinit {
-        process.stop()
-        try? FileManager.default.removeItem(at: directory)
+        // The test reads the admin routes over the link.
+        let linkFlags = link.map { ["--admin-peer", $0.hostAddress] } ?? []
+        try super.init(
+            directory: directory, dataDirectory: directory.appendingPathComponent("central"),
+            population: populationFile ?? population.path, tokens: tokens,
+            host: link?.namespaceAddress ?? "127.0.0.1", flags: flags + linkFlags,
+            wrap: { argv in link.map { $0.command(argv) } ?? argv })
     }
 
     func admin<T: Decodable>(_ method: String, _ path: String, body: Data = Data(), as type: T.Type) async throws -> T {
