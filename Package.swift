@@ -205,9 +205,13 @@ let tests: [Target] = [
             "Queue", "Intake", "StationTestKit", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
-    .testTarget(name: "CentralAPITests", dependencies: ["CentralAPI", .product(name: "Crypto", package: "swift-crypto")]),
+    .testTarget(
+        name: "CentralAPITests", dependencies: ["CentralAPI", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     // Drains a queue to a central until SIGKILLed (the upload crash tests).
-    .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"], path: "Tests/Probes/uplink-crash-probe"),
+    .executableTarget(
+        name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"], path: "Tests/Probes/uplink-crash-probe"
+    ),
     // The live tests start the `central-receiver` process: depending on the executable makes it built first.
     .testTarget(
         name: "UplinkTests",

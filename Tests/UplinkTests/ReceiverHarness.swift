@@ -20,7 +20,8 @@ final class ReceiverProcess: CentralReceiverProcess, @unchecked Sendable {
         citizens: [SampleApplications.Citizen] = [], flags: [String] = [], tokens: Int = 4,
         populationFile: String? = nil, link: ShapedLink? = nil
     ) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("uplink-test-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("uplink-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let csv = ["id_number,full_name,date_of_birth,sex,note"] + citizens.map(\.csvLine)
         let population = directory.appendingPathComponent("population.csv")

@@ -67,7 +67,8 @@ done
 sim_status=0
 sim_output=$("$destdir/usr/bin/stationd" simulate card 2>&1) || sim_status=$?
 [ "$sim_status" = 127 ] || fail "installed stationd simulate card exits $sim_status, not 127"
-echo "$sim_output" | grep -q 'simulate.not_installed' || fail "installed stationd simulate card: no simulate.not_installed"
+echo "$sim_output" | grep -q 'simulate.not_installed' ||
+    fail "installed stationd simulate card: no simulate.not_installed"
 
 # Man pages: ASCII with groff escapes for the Vietnamese, which renders intact.
 for page in "$destdir"/usr/share/man/man1/*.gz; do

@@ -3,9 +3,9 @@ import GRDB
 import Intake
 
 extension ApplicationQueue {
-    /// Loads `count` copies of `template` (new ids and random ID numbers, states spread like a campaign, communes
-    /// in turn, ID numbers from `idNumber`) in one transaction, for filling a store at production scale (`station-bench`, `QueueBenchmark`).
-    /// Not a production path: it skips the per-application transition path.
+    /// Loads `count` copies of `template` (new ids, ID numbers from `idNumber`, states spread like a campaign,
+    /// communes in turn) in one transaction, for filling a store at production scale (`station-bench`,
+    /// `QueueBenchmark`). Not a production path: it skips the per-application transition path.
     public func bulkLoad(
         template: Application, count: Int, communes: [String], idNumber: () -> CitizenID
     ) throws {
