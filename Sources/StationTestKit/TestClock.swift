@@ -12,11 +12,11 @@ public final class TestClock: Clock, @unchecked Sendable {
         /// An instant.
         public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
-        public func advanced(by duration: Duration) -> Instant {
+        public func advanced(by duration: Swift.Duration) -> Instant {
             Instant(milliseconds: milliseconds + TestClock.milliseconds(duration))
         }
 
-        public func duration(to other: Instant) -> Duration { .milliseconds(other.milliseconds - milliseconds) }
+        public func duration(to other: Instant) -> Swift.Duration { .milliseconds(other.milliseconds - milliseconds) }
 
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
@@ -32,10 +32,10 @@ public final class TestClock: Clock, @unchecked Sendable {
 
     public var now: Instant { lock.withLock { current } }
 
-    public var minimumResolution: Duration { .milliseconds(1) }
+    public var minimumResolution: Swift.Duration { .milliseconds(1) }
 
     /// Jumps to `deadline` (if it is later) and returns; records the wait in milliseconds.
-    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    public func sleep(until deadline: Instant, tolerance: Swift.Duration? = nil) async throws {
         try Task.checkCancellation()
         lock.withLock {
             recorded.append(max(0, deadline.milliseconds - current.milliseconds))
@@ -44,14 +44,14 @@ public final class TestClock: Clock, @unchecked Sendable {
     }
 
     /// Moves the clock on.
-    public func advance(by duration: Duration) {
+    public func advance(by duration: Swift.Duration) {
         lock.withLock { current = current.advanced(by: duration) }
     }
 
     /// Every wait asked for, in milliseconds, in order.
     public var sleeps: [Int64] { lock.withLock { recorded } }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
+    static func milliseconds(_ duration: Swift.Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

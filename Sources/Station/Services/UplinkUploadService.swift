@@ -213,7 +213,7 @@ final class UplinkUploadService: UploadService, Service {
     // MARK: - Service
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { [self] in
+        await cancelWhenGracefulShutdown { [self] in
             await enrollUntilDone()
             schedule(after: 1)
             // Ends when the service's task is cancelled (graceful shutdown) or the stream is finished.
