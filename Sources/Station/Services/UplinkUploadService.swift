@@ -217,9 +217,15 @@ final class UplinkUploadService: UploadService, Service {
             await enrollUntilDone()
             schedule(after: 1)
             // Ends when the service's task is cancelled (graceful shutdown) or the stream is finished.
-            for await _ in wakes {
+            var lastEnd: ContinuousClock.Instant?
+            for await reason in wakes {
+                // A tick that fired while a cycle ran is stale: the interval counts from the cycle's end.
+                if case .due = reason, let lastEnd, lastEnd.duration(to: .now) < .seconds(settings.interval) {
+                    continue
+                }
                 state.withLock { $0.requested = false }
                 await cycle()
+                lastEnd = .now
                 schedule(after: settings.interval)
             }
         }
