@@ -104,7 +104,8 @@ import Uplink
         let report = try await station.uploader(central).drain(
             until: Self.instant(60_000), clock: clock, observe: { phases.append($0) })
         #expect(report.batches == 1 && report.received == 3 && report.refused == 0 && report.retries == 0)
-        #expect(try station.statuses(ids) == Array(repeating: ApplicationStatus(local: .uploaded, central: .received), count: 3))
+        let received = ApplicationStatus(local: .uploaded, central: .received)
+        #expect(try station.statuses(ids) == Array(repeating: received, count: 3))
         #expect(phases == [.probing, .uploading, .uploading, .finished])
         #expect(clock.sleeps.isEmpty)
         #expect(central.calls == ["probe", "offer", "put@0"])
@@ -118,7 +119,8 @@ import Uplink
         // Two probes answered 503 Retry-After 2, then a payload request cut by a 429 Retry-After 2: with a 2 s cap
         // every wait is exactly 2000 ms.
         central.probeFailures = [
-            Self.failure(.unavailable, status: 503, retryAfter: 2), Self.failure(.unavailable, status: 503, retryAfter: 2),
+            Self.failure(.unavailable, status: 503, retryAfter: 2),
+            Self.failure(.unavailable, status: 503, retryAfter: 2),
         ]
         central.putFailures = [(keep: 0, error: Self.failure(.unavailable, status: 429, retryAfter: 2))]
         let clock = TestClock()
@@ -355,7 +357,8 @@ final class FakeCentral: Central, @unchecked Sendable {
             if batch.held.count >= batch.length { batch.results = complete(batch) }
             batches[batchID] = batch
             return .success(
-                UploadProgress(batchID: batchID, offset: batch.held.count, length: batch.length, results: batch.results))
+                UploadProgress(
+                    batchID: batchID, offset: batch.held.count, length: batch.length, results: batch.results))
         }
         return try outcome.get()
     }
@@ -380,7 +383,8 @@ final class FakeCentral: Central, @unchecked Sendable {
                 return .failure(.init(error: CentralError(.unknownBatch, "no batch"), status: 404, retryAfter: nil))
             }
             return .success(
-                UploadProgress(batchID: batchID, offset: batch.held.count, length: batch.length, results: batch.results))
+                UploadProgress(
+                    batchID: batchID, offset: batch.held.count, length: batch.length, results: batch.results))
         }
         return try outcome.get()
     }

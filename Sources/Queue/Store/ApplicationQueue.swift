@@ -8,8 +8,9 @@ import Intake
 /// Every committed application is on disk before `commit` returns and survives power loss and `SIGKILL`.
 /// Payloads (all personal data and biometrics) are sealed with AES-256-GCM; clear columns are ids, states,
 /// dates, commune, operator, bundle kind and a keyed hash of the ID number. Every change of state is written by
-/// one function (`writeStatus(_:id:from:to:…)`, reached through `transition` and `applyUplinkChanges`), checked against
-/// `TransitionTable` and written with its audit entry in the caller's transaction. Free space is checked before each write.
+/// one function (`writeStatus`, reached through `transition` and `applyUplinkChanges`), checked against
+/// `TransitionTable` and written with its audit entry in the caller's transaction. Free space is checked before
+/// each write.
 ///
 /// Methods block on SQLite and fsync: call them from a dedicated thread or a thread-pool executor, never from
 /// latency-sensitive tasks of Swift's cooperative pool. The type is thread-safe (GRDB serialises writers).
@@ -290,8 +291,8 @@ public final class ApplicationQueue: Sendable {
     }
 
     /// Changes one application's status in its own transaction, through the store's one state writer
-    /// (`writeStatus`: checked against `TransitionTable`, written with its audit entry). Throws `queue.illegal_transition` (nothing written)
-    /// or `queue.not_found`.
+    /// (`writeStatus`: checked against `TransitionTable`, written with its audit entry). Throws
+    /// `queue.illegal_transition` (nothing written) or `queue.not_found`.
     @discardableResult
     public func transition(
         _ id: ApplicationID, to target: ApplicationStatus, by actor: QueueActor, action: String = "transition",
