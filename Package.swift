@@ -31,6 +31,8 @@ let kitLinkerSettings: [LinkerSetting] = [
 let modules: [Target] = [
     // Dedicated OS threads for blocking C calls (PC/SC, libusb, record encoding) and the results their jobs fill in.
     .target(name: "JobThreads"),
+    // The one retry/backoff helper (capped exponential backoff with jitter, a retry schedule): no dependencies.
+    .target(name: "Retry"),
     // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
     .target(name: "SecretInput"),
     .target(
@@ -45,7 +47,7 @@ let modules: [Target] = [
     .executableTarget(name: "biometrics-hotplug-probe", dependencies: ["Biometrics", "CUmockdev"]),
     .target(
         name: "SmartCard",
-        dependencies: ["JobThreads", "CPCSC", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["JobThreads", "Retry", "CPCSC", .product(name: "Logging", package: "swift-log")]
     ),
     .target(
         name: "Simulation",
@@ -81,7 +83,7 @@ let modules: [Target] = [
     .target(
         name: "Queue",
         dependencies: [
-            "Intake",
+            "Intake", "JobThreads",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]
@@ -127,7 +129,7 @@ let modules: [Target] = [
     .target(
         name: "Uplink",
         dependencies: [
-            "Queue", "Intake", "CentralAPI", .product(name: "Crypto", package: "swift-crypto"),
+            "Queue", "Intake", "CentralAPI", "Retry", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
@@ -142,7 +144,7 @@ let modules: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
-    .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"]),
+    .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue", "Retry"]),
 ]
 
 let tests: [Target] = [
@@ -152,7 +154,8 @@ let tests: [Target] = [
     ),
     // The live tests start `stationd simulate card` processes: depending on the executable makes it built first.
     .testTarget(
-        name: "SmartCardTests", dependencies: ["SmartCard", "JobThreads", "Simulation", "StationTestKit", "stationd"]
+        name: "SmartCardTests",
+        dependencies: ["SmartCard", "JobThreads", "Retry", "Simulation", "StationTestKit", "stationd"]
     ),
     .testTarget(
         name: "SimulationTests", dependencies: ["Simulation", "SmartCard", "StationTestKit", "ChipID", "stationd"]
@@ -167,7 +170,8 @@ let tests: [Target] = [
     .testTarget(
         name: "UplinkTests",
         dependencies: [
-            "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "central-receiver", "uplink-crash-probe",
+            "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "central-receiver",
+            "uplink-crash-probe",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),

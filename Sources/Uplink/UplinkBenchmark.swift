@@ -2,6 +2,7 @@ import CentralAPI
 import Foundation
 import Intake
 import Queue
+import Retry
 
 /// Goodput figures for `station-bench uplink`: drains `applications` through the full path (queue → packaging
 /// → spool → manifest → signed upload → per-item acknowledgement → queue) to a running `central-receiver` through a

@@ -1,6 +1,7 @@
 import ControlAPI
 import Foundation
 import Logging
+import Queue
 import ServiceLifecycle
 import SmartCard
 
