@@ -93,7 +93,7 @@ public final class PublicKey: @unchecked Sendable, CustomStringConvertible {
     /// `EVP_PKEY_todata` (OpenSSL 3's provider API; no deprecated `EC_KEY`).
     private func withGroup<R>(_ body: (OpaquePointer) -> R?) -> R? {
         var params: UnsafeMutablePointer<OSSL_PARAM>?
-        guard EVP_PKEY_todata(pkey, EVP_PKEY_KEY_PARAMETERS, &params) == 1, let params else {
+        guard EVP_PKEY_todata(pkey, OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS, &params) == 1, let params else {
             ERR_clear_error()
             return nil
         }
