@@ -95,7 +95,8 @@ public struct SecurityInfos: Sendable {
         /// The session cipher the OID names.
         public var cipher: CipherAlgorithm? {
             guard oid.hasPrefix(SecurityInfos.caPrefix + "."), let last = oid.split(separator: ".").last,
-                  oid.split(separator: ".").count == 11 else { return nil }
+                oid.split(separator: ".").count == 11
+            else { return nil }
             switch last {
             case "1": return .tripleDES
             case "2": return .aes128
