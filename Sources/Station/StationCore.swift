@@ -2,7 +2,6 @@ import ControlAPI
 import Foundation
 import Logging
 import Queue
-import Synchronization
 
 /// Everything the control routes need, built once by `StationDaemon`.
 final class StationCore: Sendable {

@@ -2,7 +2,6 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import NIOCore
-import Synchronization
 
 /// What the control socket lets callers hold at once: connections (in total and per uid) and request bodies
 /// held in memory (in total and per uid). The pure bookkeeping behind `ControlAdmission`.

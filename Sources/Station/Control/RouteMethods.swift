@@ -1,5 +1,4 @@
 import Hummingbird
-import Synchronization
 
 /// Which methods each route of the control API answers, from the router's own list: a known path asked with
 /// another method gets `405 control.method_not_allowed` and `Allow`, an unknown path 404.

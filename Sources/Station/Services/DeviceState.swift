@@ -1,6 +1,5 @@
 import ControlAPI
 import Foundation
-import Synchronization
 
 /// What the monitors last saw: readers, cards, scanners, and whether pcscd is reachable.
 final class DeviceState: Sendable {

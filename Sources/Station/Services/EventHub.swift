@@ -1,6 +1,5 @@
 import ControlAPI
 import Foundation
-import Synchronization
 
 /// Fan-out of station events to every `/v1/events` subscriber. Slow subscribers lose the oldest events
 /// (bounded buffer) rather than slowing the station.

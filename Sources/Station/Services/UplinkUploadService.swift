@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import Queue
 import ServiceLifecycle
-import Synchronization
 import Uplink
 
 /// The upload service when `uplink.url` is configured: enrolls the station at start (once, with `uplink.token`,
