@@ -15,7 +15,7 @@ struct ReaderMonitorService: Service {
 
     func run() async throws {
         let monitor = CardReaders().events()
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             for await event in monitor {
                 await handle(event)
             }
