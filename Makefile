@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev
 	python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis clean test-% \
+.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis clean test-% lint \
 	install release-station deb test-install test-deb
 
 all: build
@@ -42,6 +42,10 @@ test: deps schemathesis
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
+
+## lint: swift-format in strict lint mode over Sources and Tests (style in .swift-format: 4 spaces, 120 columns)
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests
 
 ## test-MODULE: one module's tests and only what they need, e.g. `make test-SmartCard`, `make test-ChipID`,
 ## `make test-JobThreads`, `make test-CentralAPI`, `make test-ControlAPI`. The command-line tests inside a

@@ -34,10 +34,12 @@ let kitLinkerSettings: [LinkerSetting] = [
 let modules: [Target] = [
     // Dedicated OS threads for blocking C calls (PC/SC, libusb, record encoding) and the results their jobs fill in.
     .target(name: "JobThreads"),
+    // The one retry/backoff helper (capped exponential backoff with jitter, a retry schedule): no dependencies.
+    .target(name: "Retry"),
     // PC/SC readers and cards (pcscd): APDUs, reader events, one job thread per reader.
     .target(
         name: "SmartCard",
-        dependencies: ["JobThreads", "CPCSC", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["JobThreads", "Retry", "CPCSC", .product(name: "Logging", package: "swift-log")]
     ),
     // The CCCD chip (ICAO 9303 eMRTD): PACE/BAC, secure messaging, LDS files, authenticity.
     .target(
@@ -58,7 +60,7 @@ let modules: [Target] = [
     .target(
         name: "Queue",
         dependencies: [
-            "Intake",
+            "Intake", "JobThreads",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]
@@ -73,7 +75,7 @@ let modules: [Target] = [
     .target(
         name: "Uplink",
         dependencies: [
-            "Queue", "Intake", "CentralAPI", .product(name: "Crypto", package: "swift-crypto"),
+            "Queue", "Intake", "CentralAPI", "Retry", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
@@ -158,7 +160,7 @@ let tooling: [Target] = [
     .target(
         name: "StationBenchmarks",
         dependencies: [
-            "Biometrics", "Intake", "Queue", "CentralAPI", "Uplink", "StationTestKit",
+            "Biometrics", "Intake", "Queue", "CentralAPI", "Uplink", "Retry", "StationTestKit",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
@@ -181,7 +183,9 @@ let tests: [Target] = [
     .testTarget(name: "StationTestKitTests", dependencies: ["StationTestKit"]),
     .testTarget(name: "JobThreadsTests", dependencies: ["JobThreads", "SmartCard"]),
     // The live tests start `station-simulator card` processes: depending on the executable makes it built first.
-    .testTarget(name: "SmartCardTests", dependencies: ["SmartCard", "StationTestKit", "station-simulator"]),
+    .testTarget(
+        name: "SmartCardTests", dependencies: ["SmartCard", "JobThreads", "Retry", "StationTestKit", "station-simulator"]
+    ),
     .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
     // Test helpers run as processes: USB replay (under umockdev-run) and live hot-plug (under umockdev-wrapper).
     .executableTarget(name: "biometrics-replay", dependencies: ["Biometrics"], path: "Tests/Probes/biometrics-replay"),
@@ -210,13 +214,13 @@ let tests: [Target] = [
     ),
     // Drains a queue to a central until SIGKILLed (the upload crash tests).
     .executableTarget(
-        name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"], path: "Tests/Probes/uplink-crash-probe"
+        name: "uplink-crash-probe", dependencies: ["Uplink", "Queue", "Retry"], path: "Tests/Probes/uplink-crash-probe"
     ),
     // The live tests start the `central-receiver` process: depending on the executable makes it built first.
     .testTarget(
         name: "UplinkTests",
         dependencies: [
-            "Uplink", "CentralAPI", "Queue", "Intake", "StationTestKit", "StationBenchmarks", "central-receiver",
+            "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "StationBenchmarks", "central-receiver",
             "uplink-crash-probe", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]

@@ -2,37 +2,64 @@
 /// Vietnamese-first `operatorMessage` for the registration clerk. Never carries image bytes or personal data.
 public struct BiometricError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable identifiers: logs, metrics and the UI switch on these, never on the wording.
-    public struct Code: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case noDevice = "biometric.no-device"
+            case deviceLost = "biometric.device-lost"
+            case accessDenied = "biometric.access-denied"
+            case timeout = "biometric.timeout"
+            case stall = "biometric.stall"
+            case busy = "biometric.busy"
+            case cancelled = "biometric.cancelled"
+            case protocolError = "biometric.protocol"
+            case usb = "biometric.usb"
+            case configuration = "biometric.configuration"
+            case format = "biometric.format"
+            case qualityTooLow = "biometric.quality-too-low"
+            case notOwner = "biometric.not-owner"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        /// The code text.
+        public var rawValue: String { backing.rawValue }
+        /// The code with this text, or nil when the text is none of the closed set.
+        public init?(rawValue: String) {
+            guard let backing = Backing(rawValue: rawValue) else { return nil }
+            self.init(backing)
+        }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
         public var description: String { rawValue }
 
         /// No supported scanner is connected (or the requested id is unknown).
-        public static let noDevice = Code(rawValue: "biometric.no-device")
+        public static let noDevice = Code(.noDevice)
         /// The scanner disappeared while in use (unplugged, reset, end of a replayed recording).
-        public static let deviceLost = Code(rawValue: "biometric.device-lost")
+        public static let deviceLost = Code(.deviceLost)
         /// The device node is not accessible to this process: the udev rule is missing or the user is not in the group.
-        public static let accessDenied = Code(rawValue: "biometric.access-denied")
+        public static let accessDenied = Code(.accessDenied)
         /// The scanner did not answer within the time allowed.
-        public static let timeout = Code(rawValue: "biometric.timeout")
+        public static let timeout = Code(.timeout)
         /// The endpoint stalled (the device refused the request).
-        public static let stall = Code(rawValue: "biometric.stall")
+        public static let stall = Code(.stall)
         /// Another process or session holds the scanner.
-        public static let busy = Code(rawValue: "biometric.busy")
+        public static let busy = Code(.busy)
         /// The operation was cancelled by its owner.
-        public static let cancelled = Code(rawValue: "biometric.cancelled")
+        public static let cancelled = Code(.cancelled)
         /// The device answered something the protocol does not allow.
-        public static let protocolError = Code(rawValue: "biometric.protocol")
+        public static let protocolError = Code(.protocolError)
         /// Any other libusb failure.
-        public static let usb = Code(rawValue: "biometric.usb")
+        public static let usb = Code(.usb)
         /// A device profile or configuration file is unreadable or inconsistent.
-        public static let configuration = Code(rawValue: "biometric.configuration")
+        public static let configuration = Code(.configuration)
         /// An image or record could not be encoded or decoded.
-        public static let format = Code(rawValue: "biometric.format")
+        public static let format = Code(.format)
         /// No acceptable image after the allowed number of attempts.
-        public static let qualityTooLow = Code(rawValue: "biometric.quality-too-low")
+        public static let qualityTooLow = Code(.qualityTooLow)
         /// The scanner is claimed by another session.
-        public static let notOwner = Code(rawValue: "biometric.not-owner")
+        public static let notOwner = Code(.notOwner)
     }
 
     /// What went wrong, for programs.

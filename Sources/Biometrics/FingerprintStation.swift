@@ -121,7 +121,7 @@ public actor FingerprintStation {
     }
 
     /// Captures one finger for `owner` and waits for its record: `beginCapture` then `PendingCapture.record()`.
-    public func capture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPosition,
+    public func capture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPositionCode,
                         advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in }) async throws
         -> (CaptureRecord, CaptureOutcome) {
         let pending = try await beginCapture(for: owner, deviceID: deviceID, finger: finger, advise: advise)
@@ -133,7 +133,7 @@ public actor FingerprintStation {
     /// on the record-encoding thread from the moment the image was accepted, and is appended to the session's hash
     /// chain in capture order when done, whether or not anyone awaits it. `decided` sees every attempt's image
     /// and accept/retry decision as soon as its quality is known.
-    public func beginCapture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPosition,
+    public func beginCapture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPositionCode,
                              advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in },
                              decided: @escaping @Sendable (CaptureDecision) -> Void = { _ in }) async throws
         -> PendingCapture {
@@ -167,7 +167,7 @@ public actor FingerprintStation {
                               encoding: encoding, linked: task)
     }
 
-    private func link(session: String, isoRecord: [UInt8], deviceID: String, finger: FingerPosition, quality: Int,
+    private func link(session: String, isoRecord: [UInt8], deviceID: String, finger: FingerPositionCode, quality: Int,
                       timestamp: Date) -> CaptureRecord {
         var chain = chains[session] ?? CaptureChain()
         let capture = chain.append(isoRecord: isoRecord, deviceID: deviceID, finger: finger, quality: quality,

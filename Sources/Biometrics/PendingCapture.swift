@@ -8,7 +8,7 @@ public struct PendingCapture: Sendable {
     /// Scanner that produced it.
     public let deviceID: String
     /// Finger position.
-    public let finger: FingerPosition
+    public let finger: FingerPositionCode
     /// When the image was assessed (the record's capture date and chain timestamp).
     public let captureDate: Date
     let encoding: PendingRecordEncoding

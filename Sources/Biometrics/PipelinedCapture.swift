@@ -16,7 +16,7 @@ extension CaptureFlow {
     /// encoding overlaps the finger-removal wait and whatever the caller does next. When the flow ends another way
     /// (the person did not press again), the best image is queued when the flow returns. An encoding failure is
     /// thrown where `encoding.value()` is awaited.
-    public func runPipelined(on scanner: any FingerprintScanner, finger: FingerPosition,
+    public func runPipelined(on scanner: any FingerprintScanner, finger: FingerPositionCode,
                              encoder: any CaptureRecordEncoder, queue: RecordEncodingQueue,
                              advise: @Sendable ([CaptureAdvice]) -> Void = { _ in },
                              decided: @Sendable (CaptureDecision) -> Void = { _ in })

@@ -4,41 +4,93 @@ import SmartCard
 /// key material), and, where the card said so, the status word and the attempts left.
 public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable error codes: logs, metrics and the operator UI key on these strings.
-    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case accessDenied = "chip.access_denied"
+            case accessBlocked = "chip.access_blocked"
+            case transport = "chip.transport"
+            case cardRemoved = "chip.card_removed"
+            case badMAC = "chip.bad_mac"
+            case smMalformed = "chip.sm_malformed"
+            case sessionClosed = "chip.session_closed"
+            case malformedFile = "chip.malformed_file"
+            case fileMissing = "chip.file_missing"
+            case cardRefused = "chip.card_refused"
+            case chipAuthenticationFailed = "chip.chip_auth_failed"
+            case protocolViolation = "chip.protocol"
+            case unsupported = "chip.unsupported"
+            case crypto = "chip.crypto"
+            case invalidAccessKey = "chip.invalid_access_key"
+            case sodMalformed = "chip.sod_malformed"
+            case unsupportedAlgorithm = "chip.unsupported_algorithm"
+            case certificateMalformed = "chip.certificate_malformed"
+            case masterListMalformed = "chip.masterlist_malformed"
+            case masterListSignatureInvalid = "chip.masterlist_signature_invalid"
+            case unreadableInput = "chip.unreadable_input"
+            case activeAuthenticationFailed = "chip.active_auth_failed"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        /// The code text.
+        public var rawValue: String { backing.rawValue }
+        /// The code with this text, or nil when the text is none of the closed set.
+        public init?(rawValue: String) {
+            guard let backing = Backing(rawValue: rawValue) else { return nil }
+            self.init(backing)
+        }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
         public var description: String { rawValue }
 
         /// The card rejected the access key (wrong CAN/MRZ data); `attemptsLeft` tells how many tries remain.
-        public static let accessDenied = Code(rawValue: "chip.access_denied")
+        public static let accessDenied = Code(.accessDenied)
         /// The password is blocked or suspended on the card (`6983`, or `63C0`).
-        public static let accessBlocked = Code(rawValue: "chip.access_blocked")
+        public static let accessBlocked = Code(.accessBlocked)
         /// The transport failed (reader gone, communication error); the PC/SC error is kept in `smartCardError`.
-        public static let transport = Code(rawValue: "chip.transport")
+        public static let transport = Code(.transport)
         /// The card left the reader (or was reset) during the read; `smartCardError` has the PC/SC details.
-        public static let cardRemoved = Code(rawValue: "chip.card_removed")
+        public static let cardRemoved = Code(.cardRemoved)
         /// A secure-messaging MAC did not verify: the session is closed.
-        public static let badMAC = Code(rawValue: "chip.bad_mac")
+        public static let badMAC = Code(.badMAC)
         /// A secure-messaging response lacked required objects or was malformed.
-        public static let smMalformed = Code(rawValue: "chip.sm_malformed")
+        public static let smMalformed = Code(.smMalformed)
         /// The secure-messaging session was closed by an earlier failure and cannot be used.
-        public static let sessionClosed = Code(rawValue: "chip.session_closed")
+        public static let sessionClosed = Code(.sessionClosed)
         /// A file's contents do not parse.
-        public static let malformedFile = Code(rawValue: "chip.malformed_file")
+        public static let malformedFile = Code(.malformedFile)
         /// A file the reader needs is not on the card (`6A82`).
-        public static let fileMissing = Code(rawValue: "chip.file_missing")
+        public static let fileMissing = Code(.fileMissing)
         /// The card refused an operation (`6982` etc.) outside authentication.
-        public static let cardRefused = Code(rawValue: "chip.card_refused")
+        public static let cardRefused = Code(.cardRefused)
         /// The chip's authentication cryptogram/token did not verify (possible clone or protocol error).
-        public static let chipAuthenticationFailed = Code(rawValue: "chip.chip_auth_failed")
+        public static let chipAuthenticationFailed = Code(.chipAuthenticationFailed)
         /// The card answered something the protocol does not allow.
-        public static let protocolViolation = Code(rawValue: "chip.protocol")
+        public static let protocolViolation = Code(.protocolViolation)
         /// The card asks for something this reader does not implement (an unknown PACE OID, a curve…).
-        public static let unsupported = Code(rawValue: "chip.unsupported")
+        public static let unsupported = Code(.unsupported)
         /// OpenSSL failed (should not happen; indicates a broken library or bad inputs).
-        public static let crypto = Code(rawValue: "chip.crypto")
+        public static let crypto = Code(.crypto)
         /// The access key text typed by the operator is invalid.
-        public static let invalidAccessKey = Code(rawValue: "chip.invalid_access_key")
+        public static let invalidAccessKey = Code(.invalidAccessKey)
+
+        // Document authenticity (Passive, Active and Chip Authentication, trust lists).
+        /// EF.SOD (or another CMS object) does not parse as a CMS SignedData with the expected content.
+        public static let sodMalformed = Code(.sodMalformed)
+        /// A signature or digest algorithm this reader does not implement.
+        public static let unsupportedAlgorithm = Code(.unsupportedAlgorithm)
+        /// A certificate or CRL does not parse.
+        public static let certificateMalformed = Code(.certificateMalformed)
+        /// An ICAO CSCA master list does not parse.
+        public static let masterListMalformed = Code(.masterListMalformed)
+        /// An ICAO CSCA master list's own signature does not verify: nothing from it may be loaded.
+        public static let masterListSignatureInvalid = Code(.masterListSignatureInvalid)
+        /// A trust-list folder or an LDS folder cannot be read.
+        public static let unreadableInput = Code(.unreadableInput)
+        /// Active Authentication's signature did not verify (possible clone).
+        public static let activeAuthenticationFailed = Code(.activeAuthenticationFailed)
     }
 
     /// The stable code.

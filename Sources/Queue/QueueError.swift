@@ -3,44 +3,68 @@
 public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable machine-readable codes.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case diskFull = "queue.disk_full"
+            case wrongKey = "queue.wrong_key"
+            case keyFile = "queue.key_file"
+            case illegalTransition = "queue.illegal_transition"
+            case duplicate = "queue.duplicate"
+            case notFound = "queue.not_found"
+            case corruptPayload = "queue.corrupt_payload"
+            case purged = "queue.purged"
+            case auditBroken = "queue.audit_broken"
+            case reasonRequired = "queue.reason_required"
+            case unknownReason = "queue.unknown_reason"
+            case notPermitted = "queue.not_permitted"
+            case storeMissing = "queue.store_missing"
+            case storeDamaged = "queue.store_damaged"
+            case storeLocked = "queue.store_locked"
+            case storage = "queue.storage"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
         /// The code text.
-        public let rawValue: String
-        private init(_ rawValue: String) { self.rawValue = rawValue }
+        public var rawValue: String { backing.rawValue }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
         public var description: String { rawValue }
 
         /// Free space below the configured minimum, or SQLite reported a full disk; nothing was written.
-        public static let diskFull = Code("queue.disk_full")
+        public static let diskFull = Code(.diskFull)
         /// The key file does not open this store (different key, or a key id the file lacks).
-        public static let wrongKey = Code("queue.wrong_key")
+        public static let wrongKey = Code(.wrongKey)
         /// The key file is missing, malformed or readable by others.
-        public static let keyFile = Code("queue.key_file")
+        public static let keyFile = Code(.keyFile)
         /// The state change is not in the transition table.
-        public static let illegalTransition = Code("queue.illegal_transition")
+        public static let illegalTransition = Code(.illegalTransition)
         /// The same ID number already has an application that is not rejected or cancelled.
-        public static let duplicate = Code("queue.duplicate")
+        public static let duplicate = Code(.duplicate)
         /// No application with that id.
-        public static let notFound = Code("queue.not_found")
+        public static let notFound = Code(.notFound)
         /// A sealed payload failed authentication or decoding: corruption or tampering.
-        public static let corruptPayload = Code("queue.corrupt_payload")
+        public static let corruptPayload = Code(.corruptPayload)
         /// The payload has been purged after acceptance; only the receipt remains.
-        public static let purged = Code("queue.purged")
+        public static let purged = Code(.purged)
         /// The audit log's hash chain does not verify.
-        public static let auditBroken = Code("queue.audit_broken")
+        public static let auditBroken = Code(.auditBroken)
         /// A reason is required for this operation.
-        public static let reasonRequired = Code("queue.reason_required")
+        public static let reasonRequired = Code(.reasonRequired)
         /// The reason code is not one of `OperatorReason`'s (free text belongs in the sealed note).
-        public static let unknownReason = Code("queue.unknown_reason")
+        public static let unknownReason = Code(.unknownReason)
         /// The caller lacks the role for this operation.
-        public static let notPermitted = Code("queue.not_permitted")
+        public static let notPermitted = Code(.notPermitted)
         /// The key file exists but the store it belongs to is missing or empty (deleted, truncated, or a WAL left
         /// without its database): the daemon refuses to start rather than begin an empty store.
-        public static let storeMissing = Code("queue.store_missing")
+        public static let storeMissing = Code(.storeMissing)
         /// SQLite found damaged pages (`quick_check`), or the file is not a database.
-        public static let storeDamaged = Code("queue.store_damaged")
+        public static let storeDamaged = Code(.storeDamaged)
         /// Another process (a running daemon) holds the state directory.
-        public static let storeLocked = Code("queue.store_locked")
+        public static let storeLocked = Code(.storeLocked)
         /// Any other database failure.
-        public static let storage = Code("queue.storage")
+        public static let storage = Code(.storage)
     }
 
     /// The stable code.

@@ -1,6 +1,7 @@
 import CPCSC
 import Foundation
 import JobThreads
+import Retry
 
 /// One PC/SC context (`SCardEstablishContext`) with its own thread.
 ///
@@ -124,7 +125,7 @@ public struct CardReaders: Sendable {
     }
 
     /// A stream of reader and card events, recovering by itself when pcscd restarts. See `ReaderMonitor`.
-    public func events(backoff: Backoff = .default) -> ReaderMonitor { ReaderMonitor(backoff: backoff) }
+    public func events(backoff: Backoff = .pcscReconnect) -> ReaderMonitor { ReaderMonitor(backoff: backoff) }
 }
 
 /// How a connection shares the card with other programs.

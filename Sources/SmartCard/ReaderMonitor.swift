@@ -2,25 +2,12 @@ import CPCSC
 import Foundation
 import JobThreads
 import Logging
+import Retry
 
-/// Capped exponential backoff for re-establishing the PC/SC context.
-public struct Backoff: Sendable, Hashable {
-    /// The first delay, in seconds.
-    public var initial: Double
-    /// The largest delay, in seconds.
-    public var maximum: Double
-
-    /// 100 ms doubling to 2 s: a restarted pcscd is found within about a second.
-    public static let `default` = Backoff(initial: 0.1, maximum: 2)
-
-    /// Builds a backoff.
-    public init(initial: Double, maximum: Double) {
-        self.initial = initial
-        self.maximum = maximum
-    }
-
-    /// The delay before attempt `attempt` (0-based).
-    public func delay(attempt: Int) -> Double { min(maximum, initial * pow(2, Double(min(attempt, 30)))) }
+extension Backoff {
+    /// Re-establishing the PC/SC context: 100 ms doubling to 2 s, no jitter (pcscd is local; nobody to collide
+    /// with): a restarted pcscd is found within about a second.
+    public static let pcscReconnect = Backoff(base: 0.1, cap: 2, jitter: .none)
 }
 
 /// Reader and card events as an `AsyncSequence`, from `SCardGetStatusChange` on a dedicated thread.
@@ -79,7 +66,7 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
     private func run() {
         var tracker = ReaderStateTracker()
         var lost = false
-        var attempt = 0
+        var retries = RetrySchedule(backoff: backoff)
         while !isStopped {
             let context: PCSCContext
             do {
@@ -95,8 +82,7 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
                     continuation.yield(.serviceUnavailable(error))
                     publish(&tracker, tracker.serviceLost())
                 }
-                sleep(seconds: backoff.delay(attempt: attempt))
-                attempt += 1
+                sleep(seconds: retries.failed() ?? backoff.cap)
                 continue
             } catch {
                 continue
@@ -107,7 +93,7 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
                 logger.info("PC/SC service restored")
                 continuation.yield(.serviceRestored)
             }
-            attempt = 0
+            retries.succeeded()
             do {
                 try watch(context, &tracker)
             } catch let error as SmartCardError {
@@ -118,7 +104,8 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
             } catch {}
             condition.withLock { current = nil }
             _ = SCardReleaseContext(context.handle)
-            if lost { sleep(seconds: backoff.delay(attempt: attempt)) }
+            // The first wait after losing a working context; the count goes on only while establishing fails.
+            if lost { sleep(seconds: backoff.ceiling(attempt: 0)) }
         }
         continuation.finish()
     }

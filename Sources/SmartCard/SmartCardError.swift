@@ -5,43 +5,73 @@
 /// switch over the ones they know (the `Code` struct wraps the string, as swift-certificates does).
 public struct SmartCardError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable error code, e.g. `smartcard.card_removed`.
-    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case noService = "smartcard.no_service"
+            case noReaders = "smartcard.no_readers"
+            case readerUnavailable = "smartcard.reader_unavailable"
+            case noCard = "smartcard.no_card"
+            case cardRemoved = "smartcard.card_removed"
+            case cardReset = "smartcard.card_reset"
+            case cardUnresponsive = "smartcard.card_unresponsive"
+            case sharingViolation = "smartcard.sharing_violation"
+            case timeout = "smartcard.timeout"
+            case cancelled = "smartcard.cancelled"
+            case unsupportedCard = "smartcard.unsupported_card"
+            case malformedResponse = "smartcard.malformed_response"
+            case invalidHandle = "smartcard.invalid_handle"
+            case communication = "smartcard.communication"
+            case closed = "smartcard.closed"
+            case other = "smartcard.other"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        /// The code text.
+        public var rawValue: String { backing.rawValue }
+        /// The code with this text, or nil when the text is none of the closed set.
+        public init?(rawValue: String) {
+            guard let backing = Backing(rawValue: rawValue) else { return nil }
+            self.init(backing)
+        }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
         public var description: String { rawValue }
 
         /// pcscd is not running, or stopped while we used it.
-        public static let noService = Code(rawValue: "smartcard.no_service")
+        public static let noService = Code(.noService)
         /// pcscd runs but has no reader.
-        public static let noReaders = Code(rawValue: "smartcard.no_readers")
+        public static let noReaders = Code(.noReaders)
         /// The named reader does not exist (any more).
-        public static let readerUnavailable = Code(rawValue: "smartcard.reader_unavailable")
+        public static let readerUnavailable = Code(.readerUnavailable)
         /// No card in the reader.
-        public static let noCard = Code(rawValue: "smartcard.no_card")
+        public static let noCard = Code(.noCard)
         /// The card was removed; the connection is gone.
-        public static let cardRemoved = Code(rawValue: "smartcard.card_removed")
+        public static let cardRemoved = Code(.cardRemoved)
         /// The card was reset by another application; reconnect to go on.
-        public static let cardReset = Code(rawValue: "smartcard.card_reset")
+        public static let cardReset = Code(.cardReset)
         /// The card does not answer (mute) or has no power.
-        public static let cardUnresponsive = Code(rawValue: "smartcard.card_unresponsive")
+        public static let cardUnresponsive = Code(.cardUnresponsive)
         /// Another application holds the card exclusively.
-        public static let sharingViolation = Code(rawValue: "smartcard.sharing_violation")
+        public static let sharingViolation = Code(.sharingViolation)
         /// A wait ran out of time.
-        public static let timeout = Code(rawValue: "smartcard.timeout")
+        public static let timeout = Code(.timeout)
         /// A wait was cancelled (shutdown).
-        public static let cancelled = Code(rawValue: "smartcard.cancelled")
+        public static let cancelled = Code(.cancelled)
         /// The card and the reader share no protocol, or the card is not one we can talk to.
-        public static let unsupportedCard = Code(rawValue: "smartcard.unsupported_card")
+        public static let unsupportedCard = Code(.unsupportedCard)
         /// The card answered something that is not an APDU response (no status word, broken chaining).
-        public static let malformedResponse = Code(rawValue: "smartcard.malformed_response")
+        public static let malformedResponse = Code(.malformedResponse)
         /// The connection or context is no longer valid (e.g. pcscd restarted under it).
-        public static let invalidHandle = Code(rawValue: "smartcard.invalid_handle")
+        public static let invalidHandle = Code(.invalidHandle)
         /// Reader communication failed.
-        public static let communication = Code(rawValue: "smartcard.communication")
+        public static let communication = Code(.communication)
         /// The connection was already closed by this program.
-        public static let closed = Code(rawValue: "smartcard.closed")
+        public static let closed = Code(.closed)
         /// Anything else PC/SC reports.
-        public static let other = Code(rawValue: "smartcard.other")
+        public static let other = Code(.other)
     }
 
     /// The stable code.

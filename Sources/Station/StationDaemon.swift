@@ -1,4 +1,5 @@
 import Biometrics
+import ChipID
 import ControlAPI
 import Foundation
 import Hummingbird
@@ -59,12 +60,12 @@ public enum StationDaemon {
 
         let hub = EventHub()
         let metrics = StationMetrics.bootstrapped
+        let chips = PCSCChipReading()
         let intake = IntakeCoordinator(
             .init(
                 store: store, fingerprints: fingerprints, devices: devices, hub: hub,
-                point: configuration.point,
-                policy: configuration.policy, cardTimeout: configuration.cardTimeout,
-                trustList: configuration.trustList, logger: logger))
+                point: configuration.point, policy: configuration.policy, chips: chips,
+                cardTimeout: configuration.cardTimeout, trustList: configuration.trustList, logger: logger))
         let uplink: UplinkUploadService? =
             configuration.uplinkURL == nil
             ? nil
@@ -72,7 +73,7 @@ public enum StationDaemon {
                 settings: .init(configuration), store: store, hub: hub, logger: logger)
         let core = StationCore(
             configuration: configuration, store: store, devices: devices, hub: hub, metrics: metrics,
-            intake: intake, upload: uplink ?? NotConfiguredUpload(), fingerprints: fingerprints,
+            intake: intake, upload: uplink ?? NotConfiguredUpload(), fingerprints: fingerprints, chips: chips,
             storeConsistent: audit.isIntact, logger: logger)
 
         let socketPath = activation.path ?? configuration.socketPath

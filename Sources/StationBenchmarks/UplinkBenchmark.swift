@@ -2,6 +2,7 @@ import CentralAPI
 import Foundation
 import Intake
 import Queue
+import Retry
 import StationTestKit
 import Uplink
 

@@ -1,106 +1,58 @@
-import Synchronization
+import Foundation
 
-/// A clock that moves only when a test says so, for code generic over `Clock` (deadlines, backoff, upload cycles):
-/// `sleep(until:)` suspends until `advance(by:)` or `advance(to:)` reaches the deadline, so a test of a one-hour
-/// backoff takes milliseconds and never depends on the machine's load.
-///
-///     let clock = TestClock()
-///     let task = Task { try await clock.sleep(for: .seconds(30)) }
-///     await clock.waitForSleepers(1)
-///     clock.advance(by: .seconds(30))  // the task resumes
-public final class TestClock: Clock, Sendable {
-    /// A point on the test clock: the duration since the clock was made.
-    public struct Instant: InstantProtocol, Sendable, Hashable, Comparable {
-        /// Time since the start of the clock.
-        public var offset: Duration
-        /// Creates an instant `offset` after the start.
-        public init(offset: Duration) { self.offset = offset }
-        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        public func duration(to other: Instant) -> Duration { other.offset - offset }
-        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+/// A `Clock` for tests, in milliseconds: time moves only when a sleeper asks for it (`sleep` jumps to its deadline
+/// at once) or when the test calls `advance(by:)`. Every sleep is recorded, so a test asserts the waits a state
+/// machine chose (backoff, `Retry-After`) without waiting them.
+public final class TestClock: Clock, @unchecked Sendable {
+    /// A point on the test clock: milliseconds since it started.
+    public struct Instant: InstantProtocol, CustomStringConvertible {
+        /// Milliseconds since the clock started.
+        public var milliseconds: Int64
+
+        /// An instant.
+        public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+        public func advanced(by duration: Swift.Duration) -> Instant {
+            Instant(milliseconds: milliseconds + TestClock.milliseconds(duration))
+        }
+
+        public func duration(to other: Instant) -> Swift.Duration { .milliseconds(other.milliseconds - milliseconds) }
+
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+        public var description: String { "t+\(milliseconds) ms" }
     }
 
-    private struct Sleeper {
-        let id: Int
-        let deadline: Instant
-        let continuation: CheckedContinuation<Void, any Error>
-    }
+    private let lock = NSLock()
+    private var current = Instant(milliseconds: 0)
+    private var recorded: [Int64] = []
 
-    private struct State {
-        var now = Instant(offset: .zero)
-        var sleepers: [Sleeper] = []
-        var nextID = 0
-    }
-
-    private let state = Mutex(State())
-
-    /// A clock at instant zero.
+    /// A clock at t+0.
     public init() {}
 
-    /// The current instant.
-    public var now: Instant { state.withLock { $0.now } }
+    public var now: Instant { lock.withLock { current } }
 
-    /// The smallest step the clock takes: none (it moves by exactly what the test says).
-    public var minimumResolution: Duration { .zero }
+    public var minimumResolution: Swift.Duration { .milliseconds(1) }
 
-    /// How many tasks are sleeping on this clock now.
-    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
-
-    /// Suspends until the clock reaches `deadline` (at once if it already has); throws `CancellationError` when the
-    /// task is cancelled first.
-    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        let id = state.withLock { state -> Int in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if deadline <= state.now || Task.isCancelled { return true }
-                    state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return false
-                }
-                if resumeNow {
-                    if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else {
-                        continuation.resume()
-                    }
-                }
-            }
-        } onCancel: {
-            let sleeper = state.withLock { state -> Sleeper? in
-                guard let index = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.sleepers.remove(at: index)
-            }
-            sleeper?.continuation.resume(throwing: CancellationError())
+    /// Jumps to `deadline` (if it is later) and returns; records the wait in milliseconds.
+    public func sleep(until deadline: Instant, tolerance: Swift.Duration? = nil) async throws {
+        try Task.checkCancellation()
+        lock.withLock {
+            recorded.append(max(0, deadline.milliseconds - current.milliseconds))
+            if current < deadline { current = deadline }
         }
     }
 
-    /// Moves the clock forward by `duration` and resumes every sleeper whose deadline it reaches, earliest first.
-    public func advance(by duration: Duration) {
-        advance(to: now.advanced(by: duration))
+    /// Moves the clock on.
+    public func advance(by duration: Swift.Duration) {
+        lock.withLock { current = current.advanced(by: duration) }
     }
 
-    /// Moves the clock to `instant` (never backwards) and resumes every sleeper whose deadline it reaches.
-    public func advance(to instant: Instant) {
-        let due = state.withLock { state -> [Sleeper] in
-            if instant > state.now { state.now = instant }
-            let now = state.now
-            let due = state.sleepers.filter { $0.deadline <= now }.sorted { $0.deadline < $1.deadline }
-            state.sleepers.removeAll { $0.deadline <= now }
-            return due
-        }
-        for sleeper in due { sleeper.continuation.resume() }
-    }
+    /// Every wait asked for, in milliseconds, in order.
+    public var sleeps: [Int64] { lock.withLock { recorded } }
 
-    /// Waits (yielding, in real time up to `timeout`) until at least `count` tasks sleep on this clock, so a test
-    /// advances the clock only once the code under test is waiting. Returns whether they arrived in time.
-    @discardableResult
-    public func waitForSleepers(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while sleeperCount < count {
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        return true
+    static func milliseconds(_ duration: Swift.Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

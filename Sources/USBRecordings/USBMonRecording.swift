@@ -56,11 +56,10 @@ public struct USBMonRecording: Sendable {
 
     /// Parses a pcapng file.
     public init(pcapng bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
-        guard bytes.count >= 28, reader.le32(0) == 0x0A0D_0D0A else {
+        guard bytes.count >= 28, bytes.readLE32(at: 0) == 0x0A0D_0D0A else {
             throw BiometricError(.format, "not a pcapng file (no section header block)")
         }
-        guard reader.le32(8) == 0x1A2B_3C4D else {
+        guard bytes.readLE32(at: 8) == 0x1A2B_3C4D else {
             throw BiometricError(.format, "big-endian pcapng is not supported")
         }
         // Per interface: link type and ticks per second.
@@ -68,8 +67,8 @@ public struct USBMonRecording: Sendable {
         var events: [USBMonEvent] = []
         var offset = 0
         while offset + 12 <= bytes.count {
-            let type = reader.le32(offset)
-            let length = Int(reader.le32(offset + 4))
+            let type = bytes.readLE32(at: offset)
+            let length = Int(bytes.readLE32(at: offset + 4))
             guard length >= 12, length % 4 == 0, offset + length <= bytes.count else {
                 throw BiometricError(.format, "pcapng block at \(offset) has a bad length \(length)")
             }
@@ -78,17 +77,17 @@ public struct USBMonRecording: Sendable {
                 interfaces = []  // a new section restarts interface numbering
             case 1:
                 guard length >= 20 else { throw BiometricError(.format, "short interface block at \(offset)") }
-                let linkType = reader.le16(offset + 8)
-                let ticks = Self.ticksPerSecond(reader: reader, options: (offset + 16)..<(offset + length - 4))
+                let linkType = bytes.readLE16(at: offset + 8)
+                let ticks = Self.ticksPerSecond(bytes, options: (offset + 16)..<(offset + length - 4))
                 interfaces.append((linkType, ticks))
             case 6:
                 guard length >= 32 else { throw BiometricError(.format, "short packet block at \(offset)") }
-                let interface = Int(reader.le32(offset + 8))
+                let interface = Int(bytes.readLE32(at: offset + 8))
                 guard interface < interfaces.count else {
                     throw BiometricError(.format, "packet at \(offset) names unknown interface \(interface)")
                 }
-                let ticks = UInt64(reader.le32(offset + 12)) << 32 | UInt64(reader.le32(offset + 16))
-                let captured = Int(reader.le32(offset + 20))
+                let ticks = UInt64(bytes.readLE32(at: offset + 12)) << 32 | UInt64(bytes.readLE32(at: offset + 16))
+                let captured = Int(bytes.readLE32(at: offset + 20))
                 let dataStart = offset + 28
                 guard dataStart + captured <= offset + length - 4 else {
                     throw BiometricError(.format, "packet at \(offset) overruns its block")
@@ -96,7 +95,7 @@ public struct USBMonRecording: Sendable {
                 let (linkType, perSecond) = interfaces[interface]
                 guard linkType == Self.linkTypeUSBMonMmapped || linkType == Self.linkTypeUSBMon else { break }
                 let time = Self.nanoseconds(ticks: ticks, perSecond: perSecond)
-                events.append(try Self.event(reader: reader, at: dataStart, captured: captured,
+                events.append(try Self.event(bytes, at: dataStart, captured: captured,
                                              headerLength: linkType == Self.linkTypeUSBMonMmapped ? 64 : 48,
                                              time: time))
             default:
@@ -108,13 +107,13 @@ public struct USBMonRecording: Sendable {
     }
 
     /// `if_tsresol` (option 9): high bit clear = 10^-n s, set = 2^-n s; absent = microseconds.
-    static func ticksPerSecond(reader: ByteReader, options: Range<Int>) -> UInt64 {
+    static func ticksPerSecond(_ bytes: [UInt8], options: Range<Int>) -> UInt64 {
         var at = options.lowerBound
         while at + 4 <= options.upperBound {
-            let code = reader.le16(at), length = Int(reader.le16(at + 2))
+            let code = bytes.readLE16(at: at), length = Int(bytes.readLE16(at: at + 2))
             if code == 0 { break }
             if code == 9, length >= 1, at + 4 < options.upperBound {
-                let value = reader.bytes[at + 4]
+                let value = bytes[at + 4]
                 let exponent = Int(value & 0x7F)
                 if value & 0x80 != 0 { return exponent < 64 ? 1 << UInt64(exponent) : 1_000_000 }
                 return exponent <= 18 ? (0..<exponent).reduce(UInt64(1)) { product, _ in product * 10 } : 1_000_000
@@ -130,35 +129,25 @@ public struct USBMonRecording: Sendable {
         return Int64(seconds) * 1_000_000_000 + Int64(fraction)
     }
 
-    static func event(reader: ByteReader, at start: Int, captured: Int, headerLength: Int,
+    static func event(_ bytes: [UInt8], at start: Int, captured: Int, headerLength: Int,
                       time: Int64) throws -> USBMonEvent {
         guard captured >= headerLength else { throw BiometricError(.format, "usbmon packet shorter than its header") }
-        guard let kind = USBMonEvent.Kind(rawValue: Character(UnicodeScalar(reader.bytes[start + 8]))) else {
-            throw BiometricError(.format, "usbmon event type \(reader.bytes[start + 8]) unknown")
+        guard let kind = USBMonEvent.Kind(rawValue: Character(UnicodeScalar(bytes[start + 8]))) else {
+            throw BiometricError(.format, "usbmon event type \(bytes[start + 8]) unknown")
         }
-        let setupFlag = reader.bytes[start + 14]
-        let setup = setupFlag == 0 ? Array(reader.bytes[(start + 40)..<(start + 48)]) : []
+        let setupFlag = bytes[start + 14]
+        let setup = setupFlag == 0 ? Array(bytes[(start + 40)..<(start + 48)]) : []
         return USBMonEvent(
             timestampNanoseconds: time,
-            urbID: UInt64(reader.le32(start)) | UInt64(reader.le32(start + 4)) << 32,
+            urbID: UInt64(bytes.readLE32(at: start)) | UInt64(bytes.readLE32(at: start + 4)) << 32,
             kind: kind,
-            transferType: reader.bytes[start + 9],
-            endpoint: reader.bytes[start + 10],
-            deviceAddress: reader.bytes[start + 11],
-            bus: reader.le16(start + 12),
-            status: Int32(bitPattern: reader.le32(start + 28)),
-            requestedLength: Int(reader.le32(start + 32)),
+            transferType: bytes[start + 9],
+            endpoint: bytes[start + 10],
+            deviceAddress: bytes[start + 11],
+            bus: bytes.readLE16(at: start + 12),
+            status: Int32(bitPattern: bytes.readLE32(at: start + 28)),
+            requestedLength: Int(bytes.readLE32(at: start + 32)),
             setup: setup,
-            data: Array(reader.bytes[(start + headerLength)..<(start + captured)]))
-    }
-}
-
-/// Little-endian reads over a byte array (callers check bounds).
-struct ByteReader: Sendable {
-    let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func le16(_ at: Int) -> UInt16 { UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8 }
-    func le32(_ at: Int) -> UInt32 {
-        UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+            data: Array(bytes[(start + headerLength)..<(start + captured)]))
     }
 }

@@ -69,6 +69,12 @@ public struct CentralClient: Sendable {
         public let status: Int?
         /// Seconds from `Retry-After`.
         public let retryAfter: TimeInterval?
+        /// Creates an error (a fake central in tests answers with these too).
+        public init(error: CentralError, status: Int?, retryAfter: TimeInterval?) {
+            self.error = error
+            self.status = status
+            self.retryAfter = retryAfter
+        }
         /// Whether trying again later may succeed (transport, 5xx, 429, 409 offset mismatch). An unauthenticated
         /// answer or a failed TLS handshake is not retried in the same run: it is reported at once.
         public var isTransient: Bool {

@@ -99,7 +99,7 @@ extension FreezeRules.Inputs {
         var info = statvfs()
         let free = statvfs(storeDirectory, &info) == 0 ? Int64(info.f_bavail) * Int64(info.f_frsize) : Int64.max
         return FreezeRules.Inputs(
-            lastSync: Uploader.lastSync(stateDirectory: stateDirectory), now: now,
+            lastSync: SyncRecord(directory: stateDirectory).lastSync(), now: now,
             pendingApplications: pendingApplications, freeBytes: free)
     }
 }

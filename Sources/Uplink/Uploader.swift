@@ -2,19 +2,21 @@ import CentralAPI
 import Foundation
 import Intake
 import Queue
+import Retry
 
 /// Store-and-forward upload: batches ready applications, packages them, offers a manifest, uploads the payload
 /// in resumable chunks, and moves the rows with each answer in one transaction. Exactly once: the application
 /// id is the idempotency key at the central, rows stay `batched` until an answer names them, and `batched`
 /// leftovers (cut link, partial answer, crash) are offered again first, answered `alreadyHave` if they arrived.
 ///
-/// Queue calls block on SQLite/fsync; the daemon runs the uploader on its own task, away from latency-sensitive
-/// work.
+/// The drain is `UploadCycle` (a pure state machine over a `Clock`) performed against a `Central` (the real
+/// `CentralClient`, or a fake in tests) and the store's one executor (`StoreGateway`); `uplink-state.json` is read
+/// and written through its one owner, `SyncRecord`.
 public final class Uploader: Sendable {
     /// Settings.
     public struct Configuration: Sendable {
-        /// The central.
-        public var client: CentralClient
+        /// The central (`CentralClient`; tests pass a fake).
+        public var client: any Central
         /// Batching.
         public var policy: BatchPolicy
         /// Retry timing.
@@ -27,7 +29,7 @@ public final class Uploader: Sendable {
         public var stateDirectory: String
         /// Creates settings.
         public init(
-            client: CentralClient, policy: BatchPolicy = BatchPolicy(), backoff: Backoff = Backoff(),
+            client: any Central, policy: BatchPolicy = BatchPolicy(), backoff: Backoff = Backoff(),
             chunkSize: Int = 8 << 20, stateDirectory: String
         ) {
             self.client = client
@@ -38,16 +40,27 @@ public final class Uploader: Sendable {
         }
     }
 
-    let queue: ApplicationQueue
+    let gateway: StoreGateway
     let configuration: Configuration
+    let record: SyncRecord
     let credentials: StationCredentials
     let events: @Sendable (UplinkEvent) -> Void
     /// Envelopes packaged ahead, while the previous batch was on the wire (see `prefetch`).
     let packagedAhead = PackageCache()
 
-    /// Creates an uploader for an enrolled station.
-    public init(
+    /// Creates an uploader for an enrolled station, with a store executor of its own (tools and tests; the daemon
+    /// passes its one `StoreGateway`).
+    public convenience init(
         queue: ApplicationQueue, credentials: StationCredentials, configuration: Configuration,
+        events: @escaping @Sendable (UplinkEvent) -> Void = { _ in }
+    ) throws(UplinkError) {
+        try self.init(
+            store: StoreGateway(queue: queue), credentials: credentials, configuration: configuration, events: events)
+    }
+
+    /// Creates an uploader for an enrolled station whose queue calls run on `store`.
+    public init(
+        store: StoreGateway, credentials: StationCredentials, configuration: Configuration,
         events: @escaping @Sendable (UplinkEvent) -> Void = { _ in }
     ) throws(UplinkError) {
         guard credentials.centralKey != nil else { throw UplinkError(.notEnrolled, "the station is not enrolled") }
@@ -56,10 +69,12 @@ public final class Uploader: Sendable {
                 .notEnrolled,
                 "the central's signing key is not pinned: enroll again (same token) with the fingerprint confirmed")
         }
-        self.queue = queue
+        gateway = store
         self.credentials = credentials
         self.configuration = configuration
         self.events = events
+        record = SyncRecord(directory: configuration.stateDirectory)
+        record.prepare()
     }
 
     /// Enrolls the station with a one-time token and pins the central's keys, only if their fingerprint is
@@ -117,13 +132,32 @@ public final class Uploader: Sendable {
     /// `force` sends partial batches without waiting for the policy's age.
     @discardableResult
     public func drain(until deadline: Date, force: Bool = true) async throws -> DrainReport {
+        let clock = ContinuousClock()
+        let left = max(0, deadline.timeIntervalSinceNow)
+        return try await drain(
+            until: clock.now.advanced(by: .milliseconds(Int64(left * 1000))), clock: clock, force: force)
+    }
+
+    /// As `drain(until:force:)`, with the deadline and every wait on `clock` (tests pass a test clock). Performs
+    /// the actions of an `UploadCycle`.
+    @discardableResult
+    public func drain<C: Clock>(
+        until deadline: C.Instant, clock: C, force: Bool = true, observe: (UploadCycle<C>.Phase) -> Void = { _ in }
+    ) async throws -> DrainReport where C.Duration == Duration {
         var report = DrainReport()
-        var attempt = 0
+        var cycle = UploadCycle<C>(deadline: deadline, backoff: configuration.backoff)
         var generator = SystemRandomNumberGenerator()
-        var lastFailure: CentralError?
-        while Date() < deadline {
+        var action = cycle.start(now: clock.now)
+        loop: while true {
+            observe(cycle.phase)
+            switch action {
+            case .finish: break loop
+            case .fail(let error): throw error
+            case .probe, .uploadBatch, .wait: break
+            }
             do {
-                if attempt > 0 || report.batches == 0 {
+                switch action {
+                case .probe:
                     // Cheap probe before work and after failures: no link, no batch cut, no rows moved. Its
                     // answer must be signed by the pinned central key; a TLS failure is reported as such.
                     if let failure = await configuration.client.probeFailure(
@@ -132,22 +166,26 @@ public final class Uploader: Sendable {
                         if failure.error.code == .transport { events(.offline) }
                         throw failure
                     }
+                    action = cycle.probed(now: clock.now)
+                case .uploadBatch:
+                    let before = report.batches
+                    let sent = try await uploadBatch(force: force, clock: clock, report: &report)
+                    action = cycle.uploaded(batch: report.batches > before, sentSomething: sent, now: clock.now)
+                case .wait(let until, let delay, let code):
+                    events(.retrying(after: delay, code: code))
+                    try await clock.sleep(until: until, tolerance: nil)
+                    action = cycle.woke(now: clock.now)
+                case .finish, .fail:
+                    break
                 }
-                guard try await uploadBatch(force: force, report: &report) else { break }
-                attempt = 0
-            } catch let error as CentralClient.CallError where error.isTransient {
-                lastFailure = error.error
-                let delay = configuration.backoff.delay(
-                    attempt: attempt, retryAfter: error.retryAfter, using: &generator)
-                attempt += 1
-                report.retries += 1
-                events(.retrying(after: delay, code: error.error.code.rawValue))
-                if Date().addingTimeInterval(delay) >= deadline { break }
-                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            } catch let error as CentralClient.CallError {
+                // The cycle decides: a transient failure waits and probes again, anything else stops it.
+                action = cycle.failed(error, now: clock.now, using: &generator)
             }
         }
+        report.retries += cycle.retryCount
         if try await store({ queue in try !queue.uplinkCandidates(in: [.ready, .batched], limit: 1).isEmpty }), force {
-            throw UplinkError(.deadline, "applications remain after the deadline", central: lastFailure)
+            throw UplinkError(.deadline, "applications remain after the deadline", central: cycle.lastFailure)
         }
         return report
     }
@@ -157,14 +195,16 @@ public final class Uploader: Sendable {
 
     /// Uploads one batch: the spooled batch of an interrupted run first (same id, same bytes: the central resumes
     /// at its offset), else a new one. Returns false when there was nothing (or not yet enough) to send.
-    func uploadBatch(force: Bool, report: inout DrainReport) async throws -> Bool {
+    func uploadBatch<C: Clock>(force: Bool, clock: C, report: inout DrainReport) async throws -> Bool
+    where C.Duration == Duration {
         if let spooled = outbox.load() {
             let ids = spooled.items.map(\.id)
             let open = try await store { queue in
                 Set(try ids.filter { try queue.status(of: $0).local == .batched })
             }
             if !open.isEmpty {
-                try await offer(spooled.manifest, packaged: spooled.items, open: open, report: &report)
+                try await offer(
+                    spooled.manifest, packaged: spooled.items, open: open, clock: clock, report: &report)
                 return true
             }
             outbox.clear()
@@ -220,24 +260,24 @@ public final class Uploader: Sendable {
         let spool = outbox
         let items = packaged
         try await store { _ in try spool.save(manifest, items: items) }
-        try await offer(manifest, packaged: packaged, open: Set(packaged.map(\.id)), report: &report)
+        try await offer(manifest, packaged: packaged, open: Set(packaged.map(\.id)), clock: clock, report: &report)
         return true
     }
 
     /// Offers `manifest`, uploads what the central asks for, and applies the answers to the rows in `open` (the
     /// rows still `batched`; a resumed batch may hold rows an earlier run already settled). Clears the spool at
     /// the end.
-    func offer(
-        _ manifest: BatchManifest, packaged: [PackagedItem], open: Set<ApplicationID>, report: inout DrainReport
-    ) async throws {
+    func offer<C: Clock>(
+        _ manifest: BatchManifest, packaged: [PackagedItem], open: Set<ApplicationID>, clock: C,
+        report: inout DrainReport
+    ) async throws where C.Duration == Duration {
         let batchID = manifest.batchID
         events(
             .batchOffered(batch: batchID, items: packaged.count, bytes: packaged.reduce(0) { $0 + $1.envelope.count }))
         // The audit head travels with every offer (a spooled batch offered again carries the head of now).
         var offered = manifest
         offered.audit = try await auditClaim()
-        let answer = try await configuration.client.call(
-            "POST", CentralPath.batches, json: offered, credentials: credentials, as: ManifestResponse.self)
+        let answer = try await configuration.client.offer(offered, credentials: credentials)
         try recordAnchor(answer.auditAnchor)
         // Package the next batch while this one is on the wire: the link, not the CPU, sets the pace.
         let excluded = Set(packaged.map(\.id))
@@ -268,7 +308,7 @@ public final class Uploader: Sendable {
                     .central, "the central expects \(answer.uploadLength) bytes, the station has \(payload.count)")
             }
             results = try await upload(
-                batchID: batchID, payload: payload, from: answer.uploadOffset, report: &report)
+                batchID: batchID, payload: payload, from: answer.uploadOffset, clock: clock, report: &report)
         }
         var final: [UplinkChange] = []
         let sendIDs = Dictionary(uniqueKeysWithValues: send.map { ($0.item.applicationID, $0.id) })
@@ -315,29 +355,26 @@ public final class Uploader: Sendable {
         }
     }
 
-    /// Uploads `payload` from `offset` in chunks; after a transient failure, asks the receiver how much it holds
-    /// and resumes there. Returns the per-item results of the completing chunk.
-    func upload(
-        batchID: String, payload: Data, from offset: Int, report: inout DrainReport
-    ) async throws -> [ItemResult] {
+    /// Uploads `payload` from `offset` in chunks; after a transient failure, waits by the backoff, asks the
+    /// receiver how much it holds and resumes there (at most 12 retries in a row). Returns the per-item results of
+    /// the completing chunk.
+    func upload<C: Clock>(
+        batchID: String, payload: Data, from offset: Int, clock: C, report: inout DrainReport
+    ) async throws -> [ItemResult] where C.Duration == Duration {
         var offset = offset
-        var attempt = 0
-        var generator = SystemRandomNumberGenerator()
+        var retries = RetrySchedule(backoff: configuration.backoff, maxRetries: 12)
         while true {
             do {
                 let (next, results) = try await step(
                     batchID: batchID, payload: payload, offset: offset, report: &report)
                 if let results { return results }
                 offset = next
-                attempt = 0
+                retries.succeeded()
             } catch let error as CentralClient.CallError where error.isTransient {
-                let delay = configuration.backoff.delay(
-                    attempt: attempt, retryAfter: error.retryAfter, using: &generator)
-                attempt += 1
+                guard let delay = retries.failed(retryAfter: error.retryAfter) else { throw error }
                 report.retries += 1
                 events(.retrying(after: delay, code: error.error.code.rawValue))
-                if attempt > 12 { throw error }
-                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                try await clock.sleep(for: .milliseconds(Int64((delay * 1000).rounded())))
                 // Resynchronise: the cut may have come after the receiver stored the chunk.
                 if let state = try? await progress(batchID) {
                     if let results = state.results { return results }
@@ -349,8 +386,7 @@ public final class Uploader: Sendable {
 
     /// What the receiver holds of a batch.
     func progress(_ batchID: String) async throws -> UploadProgress {
-        let data = try await configuration.client.call("GET", CentralPath.offset(batchID), credentials: credentials)
-        return try configuration.client.decode(UploadProgress.self, data)
+        try await configuration.client.progress(batchID: batchID, credentials: credentials)
     }
 
     /// Sends the chunk at `offset`; returns the new offset, and the results once complete.
@@ -372,25 +408,16 @@ public final class Uploader: Sendable {
         let end = min(payload.count, offset + configuration.chunkSize)
         let chunk = payload.subdata(in: offset..<end)
         report.bytesSent += chunk.count
-        let data = try await configuration.client.call(
-            "PUT", CentralPath.payload(batchID, offset: offset), body: chunk, credentials: credentials)
-        let progress = try configuration.client.decode(UploadProgress.self, data)
+        let progress = try await configuration.client.sendPayload(
+            chunk, batchID: batchID, offset: offset, credentials: credentials)
         events(.progress(batch: batchID, sentBytes: progress.offset, totalBytes: payload.count))
         return (progress.offset, progress.results)
     }
 
-    /// The uploader's own thread for the queue's blocking SQLite and fsync calls, off Swift's cooperative pool.
-    static let storeThread = DispatchQueue(label: "uplink.queue-store")
-
-    /// Runs a queue call on `storeThread`.
+    /// Runs a queue call on the store's executor (its background lane: nobody waits on the upload).
     @discardableResult
     func store<T: Sendable>(_ body: @escaping @Sendable (ApplicationQueue) throws -> T) async throws -> T {
-        let queue = self.queue
-        return try await withCheckedThrowingContinuation { continuation in
-            Self.storeThread.async {
-                continuation.resume(with: Result { try body(queue) })
-            }
-        }
+        try await gateway.run(on: .background, body)
     }
 
     static func received(_ id: ApplicationID) -> UplinkChange {
@@ -425,13 +452,7 @@ public final class Uploader: Sendable {
             let page = Array(ids[index..<min(ids.count, index + 200)])
             index += page.count
             let query = StatusQuery(applicationIDs: page.map(\.text), audit: try await auditClaim())
-            let body: Data
-            do { body = try CanonicalEncoding.encode(query) } catch {
-                throw UplinkError(.central, "cannot encode the status query")
-            }
-            let (data, evidence) = try await configuration.client.callSigned(
-                "POST", CentralPath.status, body: body, credentials: credentials)
-            let answer = try configuration.client.decode(StatusAnswer.self, data)
+            let (answer, evidence) = try await configuration.client.status(query, credentials: credentials)
             try recordAnchor(answer.auditAnchor)
             // The signed answer is kept as evidence of the decisions, before they are applied: a payload is
             // purged only once a signed acceptance is recorded.
@@ -458,7 +479,7 @@ public final class Uploader: Sendable {
 
     /// The audit head now, and the station's entry at the point the central last anchored.
     func auditClaim() async throws -> AuditClaim? {
-        let anchored = Self.state(stateDirectory: configuration.stateDirectory).auditAnchor?.point
+        let anchored = record.read()?.auditAnchor?.point
         return try await store { queue -> AuditClaim? in
             guard let head = try queue.auditHead() else { return nil }
             var point: AuditPoint?
@@ -474,61 +495,18 @@ public final class Uploader: Sendable {
     /// Records the anchor a signed answer carried.
     func recordAnchor(_ anchor: AuditAnchor?) throws {
         guard let anchor else { return }
-        try updateState { state in
+        try record.update { state in
             if (state.auditAnchor?.point.sequence ?? 0) <= anchor.point.sequence { state.auditAnchor = anchor }
         }
     }
 
     // MARK: - Sync time (for freeze rules)
 
-    /// `uplink-state.json`: first start, last successful sync, last audit anchor.
-    public struct State: Codable, Sendable {
-        /// When the station first ran the uplink.
-        public var firstStart: Date
-        /// The last successful sync.
-        public var lastSync: Date?
-        /// The last audit head the central acknowledged in a signed answer.
-        public var auditAnchor: AuditAnchor?
-    }
-
-    var statePath: String { configuration.stateDirectory + "/uplink-state.json" }
-
     /// The last successful sync, or the first start if never synced.
-    public func lastSync() -> Date {
-        Self.lastSync(stateDirectory: configuration.stateDirectory)
-    }
-
-    /// As `lastSync()`, read from a state folder (creating the first-start record if absent).
-    public static func lastSync(stateDirectory: String) -> Date {
-        let state = state(stateDirectory: stateDirectory)
-        return state.lastSync ?? state.firstStart
-    }
-
-    /// The uplink state of a state folder (creating the first-start record if absent).
-    public static func state(stateDirectory: String) -> State {
-        let path = stateDirectory + "/uplink-state.json"
-        if let data = FileManager.default.contents(atPath: path),
-            let state = try? CanonicalEncoding.decode(State.self, from: data)
-        {
-            return state
-        }
-        let state = State(firstStart: Date())
-        try? CanonicalEncoding.encode(state).write(to: URL(fileURLWithPath: path), options: .atomic)
-        return state
-    }
-
-    static let stateLock = NSLock()
-
-    func updateState(_ change: (inout State) -> Void) throws {
-        try Self.stateLock.withLock {
-            var state = Self.state(stateDirectory: configuration.stateDirectory)
-            change(&state)
-            try CanonicalEncoding.encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
-        }
-    }
+    public func lastSync() -> Date { record.lastSync() }
 
     func recordSync() throws {
-        try updateState { $0.lastSync = Date() }
+        try record.update { $0.lastSync = Date() }
     }
 }
 

@@ -103,11 +103,10 @@ struct CardReadCommand: AsyncParsableCommand {
         bootstrapToolLogging()
         do {
             let name = try await readerName()
-            let connection = try await CardReaders().connect(reader: name, transmitTimeout: timeout)
-            // Start from a warm reset: another program may have left an application selected or a secure-messaging
-            // session open, and then EF.CardAccess (PACE) is not reachable.
-            try await connection.reconnect(initialization: .reset)
             if benchmark {
+                let connection = try await CardReaders().connect(reader: name, transmitTimeout: timeout)
+                // From a warm reset, as every read (`PCSCChipReading`).
+                try await connection.reconnect(initialization: .reset)
                 try await runBenchmark(connection, key: key)
                 return
             }
@@ -119,19 +118,11 @@ struct CardReadCommand: AsyncParsableCommand {
                 let line = "\r" + language.text("Đang đọc", "Reading") + " \(file): \(done)/\(total) byte"
                 FileHandle.standardError.write(Data((line + (done == total ? "\n" : "")).utf8))
             }
-            let result: ChipRead
-            do {
-                result = try await connection.withTransaction {
-                    var reader = ChipReader(transport: connection)
-                    reader.authentication = AuthenticationOptions(trustList: anchors)
-                    return try await reader.read(key: key, progress: progress)
-                }
-            } catch {
-                try? await connection.disconnect(.reset)
-                throw error
-            }
-            // Reset: no secure-messaging session or selected application is left behind for the next reader.
-            try? await connection.disconnect(.reset)
+            // The station's one chip read (warm reset, one transaction, reset after), as intake and the check-in.
+            let result = try await PCSCChipReading().read(
+                ChipReadRequest(
+                    reader: name, key: key, authentication: AuthenticationOptions(trustList: anchors),
+                    timeout: timeout, progress: progress))
             try present(result, trustList: anchors)
             let code = Self.exitCode(result.authenticity)
             if code != 0 { throw ExitCode(code) }

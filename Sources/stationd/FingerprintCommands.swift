@@ -94,7 +94,7 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
 
     func run() async throws {
         bootstrapToolLogging()
-        guard let position = FingerPosition(name: finger) else {
+        guard let position = FingerPositionCode(name: finger) else {
             throw ValidationError("unknown finger \(finger)")
         }
         do {

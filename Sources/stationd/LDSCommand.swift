@@ -53,14 +53,14 @@ struct LDSVerifyCommand: AsyncParsableCommand {
             }
             trustList.validityModel = signerValidity
             files = try LDSFolder.load(URL(fileURLWithPath: directory))
-        } catch let error as ChipIDError {
+        } catch {
             fail(error)
             throw ExitCode(Exit.unreadable)
         }
         let verdict: PassiveAuthenticationVerdict
         do {
             verdict = try PassiveAuthentication.verify(files: files, trustList: trustList)
-        } catch let error as ChipIDError {
+        } catch {
             // A SOD that does not parse or uses an unknown algorithm cannot be read as a security object.
             fail(error)
             throw ExitCode(Exit.unreadable)

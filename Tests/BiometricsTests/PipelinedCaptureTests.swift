@@ -160,7 +160,7 @@ final class Gate: @unchecked Sendable {
 struct GatedEncoder: CaptureRecordEncoder {
     let gate: Gate
     var marksStart = false
-    func encode(_ image: FingerprintImage, finger: FingerPosition, quality: Int, captureDate: Date) throws -> [UInt8] {
+    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws -> [UInt8] {
         if marksStart { gate.markStarted() }
         gate.wait()
         return Array("record of \(image.pixels.count)".utf8)
@@ -174,7 +174,7 @@ final class ScriptedEncoder: CaptureRecordEncoder, @unchecked Sendable {
     private let lock = NSLock()
     private var failures: [any Error]
     init(failures: [any Error]) { self.failures = failures }
-    func encode(_ image: FingerprintImage, finger: FingerPosition, quality: Int, captureDate: Date) throws -> [UInt8] {
+    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws -> [UInt8] {
         if let failure = lock.withLock({ failures.isEmpty ? nil : failures.removeFirst() }) { throw failure }
         return try ISORecordEncoder().encode(image, finger: finger, quality: quality, captureDate: captureDate)
     }

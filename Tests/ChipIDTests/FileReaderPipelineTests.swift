@@ -37,7 +37,7 @@ actor QueuedFileCard: CardTransport {
         commands.append(command)
         queue.append((id, command))
         events.append(.sent(id))
-        return PendingResponse { try await self.collect(id) }
+        return PendingResponse { await self.collect(id) }
     }
 
     private func collect(_ id: Int) -> ResponseAPDU {

@@ -1,4 +1,5 @@
 import Foundation
+import Retry
 import SmartCard
 import StationTestKit
 
@@ -9,7 +10,7 @@ final class EventLog: @unchecked Sendable {
     private var task: Task<Void, Never>?
     let monitor: ReaderMonitor
 
-    init(backoff: Backoff = Backoff(initial: 0.05, maximum: 0.5)) {
+    init(backoff: Backoff = Backoff(base: 0.05, cap: 0.5, jitter: .none)) {
         monitor = CardReaders().events(backoff: backoff)
         let monitor = monitor
         task = Task { [weak self] in

@@ -1,3 +1,4 @@
+import Retry
 import Testing
 @testable import SmartCard
 
@@ -55,11 +56,12 @@ struct ReaderStateTrackerTests {
 
     @Test("backoff doubles up to its cap")
     func backoff() {
-        let backoff = Backoff(initial: 0.1, maximum: 2)
-        #expect(backoff.delay(attempt: 0) == 0.1)
-        #expect(backoff.delay(attempt: 1) == 0.2)
-        #expect(backoff.delay(attempt: 10) == 2)
-        #expect(backoff.delay(attempt: 1000) == 2)
+        let backoff = Backoff(base: 0.1, cap: 2, jitter: .none)
+        #expect(Backoff.pcscReconnect == backoff)
+        #expect(backoff.ceiling(attempt: 0) == 0.1)
+        #expect(backoff.ceiling(attempt: 1) == 0.2)
+        #expect(backoff.ceiling(attempt: 10) == 2)
+        #expect(backoff.ceiling(attempt: 1000) == 2)
     }
 
     @Test("PC/SC multi-strings split into names")

@@ -1,39 +1,9 @@
 import Foundation
-import Synchronization
 import StationTestKit
 import Testing
 
-/// The kit's own builders and clock: what the suites that use them rely on.
+/// The kit's own builders: what the suites that use them rely on.
 @Suite struct TestKitTests {
-    @Test("TestClock: a sleeper resumes exactly when the clock reaches its deadline, not before")
-    func clockResumesAtDeadline() async throws {
-        let clock = TestClock()
-        let woke = Mutex(false)
-        let task = Task {
-            try await clock.sleep(for: .seconds(3600))
-            woke.withLock { $0 = true }
-        }
-        #expect(await clock.waitForSleepers(1))
-        clock.advance(by: .seconds(3599))
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(woke.withLock { $0 } == false)
-        #expect(clock.sleeperCount == 1)
-        clock.advance(by: .seconds(1))
-        try await task.value
-        #expect(woke.withLock { $0 })
-        #expect(clock.now.offset == .seconds(3600))
-    }
-
-    @Test("TestClock: a cancelled sleeper throws CancellationError and leaves the clock")
-    func clockCancellation() async throws {
-        let clock = TestClock()
-        let task = Task { try await clock.sleep(for: .seconds(10)) }
-        #expect(await clock.waitForSleepers(1))
-        task.cancel()
-        await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(clock.sleeperCount == 0)
-    }
-
     @Test("SyntheticJPEG.headers: exact size, SOI/EOI, the frame header's dimensions, each fill")
     func headerOnlyJPEG() {
         for fill in [SyntheticJPEG.Fill.byte(0x20), .seeded(3), .random] {

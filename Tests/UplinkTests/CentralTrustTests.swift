@@ -3,6 +3,7 @@ import CentralAPI
 import Foundation
 import GRDB
 import Intake
+import Retry
 import StationTestKit
 import Testing
 import Uplink
@@ -155,7 +156,7 @@ import Uplink
                 databasePath: station.directory + "/queue.sqlite", keyFilePath: station.directory + "/queue.key",
                 minimumFreeBytes: 16 << 20, retention: 0))
         #expect(try purging.purgeExpiredPayloads() == 2)
-        let anchor = try #require(Uploader.state(stateDirectory: station.directory).auditAnchor)
+        let anchor = try #require(SyncRecord(directory: station.directory).read()?.auditAnchor)
         #expect(anchor.point.sequence > 1)
         #expect(abs(anchor.at.timeIntervalSinceNow) < 60)
 

@@ -1,6 +1,7 @@
 import CentralAPI
 import Foundation
 import Queue
+import Retry
 import Testing
 import Uplink
 

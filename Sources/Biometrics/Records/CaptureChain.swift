@@ -8,7 +8,7 @@ public struct CaptureRecord: Sendable, Hashable, CustomStringConvertible {
     /// Capture time (UTC).
     public var timestamp: Date
     /// Finger position.
-    public var finger: FingerPosition
+    public var finger: FingerPositionCode
     /// Quality score 0–100.
     public var quality: Int
     /// The ISO/IEC 19794-4 record bytes.
@@ -47,7 +47,7 @@ public struct CaptureChain: Sendable {
 
     /// Appends a capture and returns its record.
     @discardableResult
-    public mutating func append(isoRecord: [UInt8], deviceID: String, finger: FingerPosition, quality: Int,
+    public mutating func append(isoRecord: [UInt8], deviceID: String, finger: FingerPositionCode, quality: Int,
                                 timestamp: Date = Date()) -> CaptureRecord {
         let previous = lastHash
         let record = CaptureRecord(deviceID: deviceID, timestamp: timestamp, finger: finger, quality: quality,

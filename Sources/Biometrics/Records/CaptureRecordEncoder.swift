@@ -4,7 +4,7 @@ import Foundation
 /// (`RecordEncodingQueue`), never on Swift's cooperative pool, so it may block (OpenJPEG does).
 public protocol CaptureRecordEncoder: Sendable {
     /// The record bytes for `image` of `finger`, scored `quality`, captured at `captureDate`.
-    func encode(_ image: FingerprintImage, finger: FingerPosition, quality: Int, captureDate: Date) throws -> [UInt8]
+    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws -> [UInt8]
 }
 
 /// The station's encoder: `RecordBuilder` with the configured edition and image compression.
@@ -21,7 +21,7 @@ public struct ISORecordEncoder: CaptureRecordEncoder {
         self.compression = compression
     }
 
-    public func encode(_ image: FingerprintImage, finger: FingerPosition, quality: Int,
+    public func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int,
                        captureDate: Date) throws -> [UInt8] {
         try RecordBuilder.record(for: image, finger: finger, quality: quality, edition: edition,
                                  compression: compression, captureDate: captureDate).encoded()

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Finger positions (ISO/IEC 19794-4 table "finger position codes").
-public enum FingerPosition: UInt8, Sendable, Hashable, Codable, CaseIterable {
+/// Finger position codes of an ISO/IEC 19794-4 record (its table "finger position codes": the ten fingers, unknown
+/// and the plain slaps). The applicant's finger in the intake domain is `Intake.FingerPosition`.
+public enum FingerPositionCode: UInt8, Sendable, Hashable, Codable, CaseIterable {
     case unknown = 0
     case rightThumb = 1, rightIndex = 2, rightMiddle = 3, rightRing = 4, rightLittle = 5
     case leftThumb = 6, leftIndex = 7, leftMiddle = 8, leftRing = 9, leftLittle = 10
@@ -9,7 +10,7 @@ public enum FingerPosition: UInt8, Sendable, Hashable, Codable, CaseIterable {
 
     /// Parses names like `right-index`, `left-thumb`.
     public init?(name: String) {
-        let table: [String: FingerPosition] = [
+        let table: [String: FingerPositionCode] = [
             "unknown": .unknown, "right-thumb": .rightThumb, "right-index": .rightIndex,
             "right-middle": .rightMiddle, "right-ring": .rightRing, "right-little": .rightLittle,
             "left-thumb": .leftThumb, "left-index": .leftIndex, "left-middle": .leftMiddle, "left-ring": .leftRing,
@@ -52,7 +53,7 @@ public enum FingerImageCompression: Sendable, Hashable, Codable {
 /// One finger view (2005) or representation (2011): the image and what describes it.
 public struct FingerView: Sendable, Hashable {
     /// Finger position.
-    public var position: FingerPosition
+    public var position: FingerPositionCode
     /// View / representation number (1-based in practice).
     public var viewNumber: UInt8
     /// Quality 0–100; 254 (2005) / 255 (2011) when not computed.
@@ -69,7 +70,7 @@ public struct FingerView: Sendable, Hashable {
     public var captureDate: Date
 
     /// Builds a view.
-    public init(position: FingerPosition, viewNumber: UInt8 = 1, quality: UInt8?,
+    public init(position: FingerPositionCode, viewNumber: UInt8 = 1, quality: UInt8?,
                 impression: ImpressionType = .liveScanPlain, width: Int, height: Int, imageData: [UInt8],
                 captureDate: Date = Date()) {
         self.position = position
@@ -235,7 +236,7 @@ public struct FingerImageRecord: Sendable, Hashable {
                 guard viewLength >= 14 else { throw BiometricError(.format, "bad view length") }
                 let quality = bytes[offset + 7]
                 views.append(FingerView(
-                    position: FingerPosition(rawValue: bytes[offset + 4]) ?? .unknown, viewNumber: bytes[offset + 6],
+                    position: FingerPositionCode(rawValue: bytes[offset + 4]) ?? .unknown, viewNumber: bytes[offset + 6],
                     quality: quality == 254 ? nil : quality,
                     impression: ImpressionType(rawValue: bytes[offset + 8]) ?? .unknown,
                     width: Int(bytes.readBE16(at: offset + 9)), height: Int(bytes.readBE16(at: offset + 11)),
@@ -290,7 +291,7 @@ public struct FingerImageRecord: Sendable, Hashable {
                     p += 1 + 3 * Int(bytes[p])
                 }
                 try need(p + 22)
-                let position = FingerPosition(rawValue: bytes[p]) ?? .unknown
+                let position = FingerPositionCode(rawValue: bytes[p]) ?? .unknown
                 let number = bytes[p + 1]
                 resolution = bytes.readBE16(at: p + 3)
                 depth = bytes[p + 11]

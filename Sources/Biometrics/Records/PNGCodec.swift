@@ -141,6 +141,8 @@ public enum PNGCodec {
     private static func formatError(_ reason: String) -> BiometricError { BiometricError(.format, reason) }
 }
 
+/// Big- and little-endian fields at absolute offsets (callers check bounds): Biometrics' one byte reader
+/// (ISO 19794-4 records, PNG chunks, pcapng captures).
 extension Array where Element == UInt8 {
     mutating func appendBE16(_ value: UInt16) { append(UInt8(value >> 8)); append(UInt8(value & 0xFF)) }
     mutating func appendBE32(_ value: UInt32) {
@@ -151,5 +153,12 @@ extension Array where Element == UInt8 {
     func readBE32(at offset: Int) -> UInt32 {
         UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16
             | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
+    }
+    /// The little-endian 16-bit value at `offset` (public for USBRecordings' pcapng reader).
+    public func readLE16(at offset: Int) -> UInt16 { UInt16(self[offset]) | UInt16(self[offset + 1]) << 8 }
+    /// The little-endian 32-bit value at `offset`.
+    public func readLE32(at offset: Int) -> UInt32 {
+        UInt32(self[offset]) | UInt32(self[offset + 1]) << 8 | UInt32(self[offset + 2]) << 16
+            | UInt32(self[offset + 3]) << 24
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// Turns a captured image into an ISO/IEC 19794-4 record with the image encoded as asked.
 public enum RecordBuilder {
     /// Encodes `image` and wraps it in a one-view record.
-    public static func record(for image: FingerprintImage, finger: FingerPosition, quality: Int?,
+    public static func record(for image: FingerprintImage, finger: FingerPositionCode, quality: Int?,
                               edition: FingerImageRecord.Edition = .iso2011,
                               compression: FingerImageCompression = .jpeg2000Lossless,
                               impression: ImpressionType = .liveScanPlain, deviceVendorID: UInt16 = 0,

@@ -12,8 +12,8 @@ public enum ChipAuthentication {
 
     /// Runs the key agreement over `transport` (the current SM channel) and returns the new session.
     public static func perform(over transport: any CardTransport,
-                               info: ChipSecurityInfos.ChipAuthenticationInfo,
-                               key: ChipSecurityInfos.ChipAuthenticationPublicKey,
+                               info: SecurityInfos.ChipAuthenticationInfo,
+                               key: SecurityInfos.ChipAuthenticationPublicKey,
                                random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
         -> SecureMessagingSession {
         guard info.isECDH, let cipher = info.cipher else {

@@ -87,7 +87,7 @@ enum ChipAuthenticator {
     /// offers no usable CA (the caller then tries AA).
     static func chipAuthentication(dg14: [UInt8], channel: RekeyableTransport, plain: any CardTransport,
                                    random: any RandomSource) async -> CloneCheck? {
-        guard let infos = try? ChipSecurityInfos(dg14), let (info, key) = infos.preferredChipAuthentication else {
+        guard let infos = try? SecurityInfos(der: dg14), let (info, key) = infos.preferredChipAuthentication else {
             return nil
         }
         let detail = "\(info), \(key.key)"
@@ -117,7 +117,7 @@ enum ChipAuthenticator {
     /// Active Authentication with DG15 (and DG14's ECDSA algorithm).
     static func activeAuthentication(dg15: [UInt8], dg14: [UInt8]?, channel: any CardTransport,
                                      random: any RandomSource) async -> CloneCheck {
-        let algorithm = dg14.flatMap { try? ChipSecurityInfos($0) }?.activeAuthenticationAlgorithm
+        let algorithm = dg14.flatMap { try? SecurityInfos(der: $0) }?.activeAuthenticationAlgorithm
         let keyText = (try? ActiveAuthentication.publicKey(dg15: dg15)).map(\.description) ?? "unreadable key"
         do {
             let valid = try await ActiveAuthentication.perform(over: channel, dg15: dg15, ecdsaAlgorithm: algorithm,

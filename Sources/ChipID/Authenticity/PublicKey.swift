@@ -43,26 +43,67 @@ public final class PublicKey: @unchecked Sendable, CustomStringConvertible {
 
     /// The curve's OpenSSL NID for an EC key (named, or recognised from explicit parameters), else nil.
     public var curveNID: Int32? {
-        guard isEC, let ecKey = EVP_PKEY_get1_EC_KEY(pkey) else { return nil }
-        defer { EC_KEY_free(ecKey) }
-        guard let group = EC_KEY_get0_group(ecKey) else { return nil }
-        let named = EC_GROUP_get_curve_name(group)
-        if named != NID_undef { return named }
-        let matched = EC_GROUP_check_named_curve(group, 0, nil)
+        guard isEC else { return nil }
+        var name = [CChar](repeating: 0, count: 80)
+        var length = 0
+        if EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, &name, name.count, &length) == 1 {
+            let nid = OBJ_txt2nid(name)
+            if nid != NID_undef { return nid }
+        }
         ERR_clear_error()
-        return matched > 0 ? matched : nil
+        return withGroup { group in
+            let matched = EC_GROUP_check_named_curve(group, 0, nil)
+            ERR_clear_error()
+            return matched > 0 ? matched : nil
+        }
     }
 
     /// The uncompressed EC point `04 || x || y` of an EC key.
     public var ecPoint: [UInt8]? {
-        guard isEC, let ecKey = EVP_PKEY_get1_EC_KEY(pkey) else { return nil }
-        defer { EC_KEY_free(ecKey) }
-        guard let group = EC_KEY_get0_group(ecKey), let point = EC_KEY_get0_public_key(ecKey) else { return nil }
-        let length = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, nil, 0, nil)
-        guard length > 0 else { return nil }
-        var out = [UInt8](repeating: 0, count: length)
-        _ = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, &out, length, nil)
-        return out
+        guard isEC else { return nil }
+        var length = 0
+        guard EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, nil, 0, &length) == 1, length > 0 else {
+            ERR_clear_error()
+            return nil
+        }
+        var encoded = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, &encoded, length, &length) == 1 else {
+            ERR_clear_error()
+            return nil
+        }
+        encoded = Array(encoded[0..<length])
+        if encoded.first == 0x04 { return encoded }
+        // A compressed (or hybrid) point: decode it on the key's curve and encode it uncompressed.
+        return withGroup { group -> [UInt8]? in
+            guard let point = EC_POINT_new(group) else { return nil }
+            defer { EC_POINT_free(point) }
+            guard EC_POINT_oct2point(group, point, encoded, encoded.count, nil) == 1 else {
+                ERR_clear_error()
+                return nil
+            }
+            let size = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, nil, 0, nil)
+            guard size > 0 else { return nil }
+            var out = [UInt8](repeating: 0, count: size)
+            _ = EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, &out, size, nil)
+            return out
+        }
+    }
+
+    /// Runs `body` with the EC group of the key's domain parameters (named or explicit), built through
+    /// `EVP_PKEY_todata` (OpenSSL 3's provider API; no deprecated `EC_KEY`).
+    private func withGroup<R>(_ body: (OpaquePointer) -> R?) -> R? {
+        var params: UnsafeMutablePointer<OSSL_PARAM>?
+        guard EVP_PKEY_todata(pkey, OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS, &params) == 1, let params else {
+            ERR_clear_error()
+            return nil
+        }
+        defer { OSSL_PARAM_free(params) }
+        guard let group = EC_GROUP_new_from_params(params, nil, nil) else {
+            ERR_clear_error()
+            return nil
+        }
+        defer { EC_GROUP_free(group) }
+        return body(group)
     }
 
     /// Algorithm and size, e.g. "RSA-2048" or "EC brainpoolP256r1".

@@ -5,51 +5,79 @@
 public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable machine-readable code, e.g. `intake.under_age`. New codes may be added without breaking anyone.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case underAge = "intake.under_age"
+            case cardExpired = "intake.card_expired"
+            case authenticityRefused = "intake.authenticity_refused"
+            case authenticityNeedsOverride = "intake.authenticity_needs_override"
+            case overrideWithoutReason = "intake.override_without_reason"
+            case dataGroupMismatch = "intake.dg1_dg13_mismatch"
+            case dataGroupsNotCompared = "intake.dg1_dg13_not_compared"
+            case phoneMissing = "intake.phone_missing"
+            case phoneInvalid = "intake.phone_invalid"
+            case phoneLandline = "intake.phone_landline"
+            case phoneUnknownPrefix = "intake.phone_unknown_prefix"
+            case fingerprintMissing = "intake.fingerprint_missing"
+            case fingerprintLowQuality = "intake.fingerprint_low_quality"
+            case fingerprintEmptyRecord = "intake.fingerprint_empty_record"
+            case portraitNotJPEG = "intake.portrait_not_jpeg"
+            case portraitSize = "intake.portrait_size"
+            case portraitDimensions = "intake.portrait_dimensions"
+            case chipPortraitMissing = "intake.chip_portrait_missing"
+            case bundleDetails = "intake.bundle_details"
+            case duplicate = "intake.duplicate"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
         /// The code text.
-        public let rawValue: String
-        private init(_ rawValue: String) { self.rawValue = rawValue }
+        public var rawValue: String { backing.rawValue }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
         public var description: String { rawValue }
 
         /// `intake.under_age`
-        public static let underAge = Code("intake.under_age")
+        public static let underAge = Code(.underAge)
         /// `intake.card_expired`
-        public static let cardExpired = Code("intake.card_expired")
+        public static let cardExpired = Code(.cardExpired)
         /// `intake.authenticity_refused`
-        public static let authenticityRefused = Code("intake.authenticity_refused")
+        public static let authenticityRefused = Code(.authenticityRefused)
         /// `intake.authenticity_needs_override`
-        public static let authenticityNeedsOverride = Code("intake.authenticity_needs_override")
+        public static let authenticityNeedsOverride = Code(.authenticityNeedsOverride)
         /// `intake.override_without_reason`
-        public static let overrideWithoutReason = Code("intake.override_without_reason")
+        public static let overrideWithoutReason = Code(.overrideWithoutReason)
         /// `intake.dg1_dg13_mismatch`
-        public static let dataGroupMismatch = Code("intake.dg1_dg13_mismatch")
+        public static let dataGroupMismatch = Code(.dataGroupMismatch)
         /// `intake.dg1_dg13_not_compared`
-        public static let dataGroupsNotCompared = Code("intake.dg1_dg13_not_compared")
+        public static let dataGroupsNotCompared = Code(.dataGroupsNotCompared)
         /// `intake.phone_missing`
-        public static let phoneMissing = Code("intake.phone_missing")
+        public static let phoneMissing = Code(.phoneMissing)
         /// `intake.phone_invalid`
-        public static let phoneInvalid = Code("intake.phone_invalid")
+        public static let phoneInvalid = Code(.phoneInvalid)
         /// `intake.phone_landline`
-        public static let phoneLandline = Code("intake.phone_landline")
+        public static let phoneLandline = Code(.phoneLandline)
         /// `intake.phone_unknown_prefix`
-        public static let phoneUnknownPrefix = Code("intake.phone_unknown_prefix")
+        public static let phoneUnknownPrefix = Code(.phoneUnknownPrefix)
         /// `intake.fingerprint_missing`
-        public static let fingerprintMissing = Code("intake.fingerprint_missing")
+        public static let fingerprintMissing = Code(.fingerprintMissing)
         /// `intake.fingerprint_low_quality`
-        public static let fingerprintLowQuality = Code("intake.fingerprint_low_quality")
+        public static let fingerprintLowQuality = Code(.fingerprintLowQuality)
         /// `intake.fingerprint_empty_record`
-        public static let fingerprintEmptyRecord = Code("intake.fingerprint_empty_record")
+        public static let fingerprintEmptyRecord = Code(.fingerprintEmptyRecord)
         /// `intake.portrait_not_jpeg`
-        public static let portraitNotJPEG = Code("intake.portrait_not_jpeg")
+        public static let portraitNotJPEG = Code(.portraitNotJPEG)
         /// `intake.portrait_size`
-        public static let portraitSize = Code("intake.portrait_size")
+        public static let portraitSize = Code(.portraitSize)
         /// `intake.portrait_dimensions`
-        public static let portraitDimensions = Code("intake.portrait_dimensions")
+        public static let portraitDimensions = Code(.portraitDimensions)
         /// `intake.chip_portrait_missing`
-        public static let chipPortraitMissing = Code("intake.chip_portrait_missing")
+        public static let chipPortraitMissing = Code(.chipPortraitMissing)
         /// `intake.bundle_details`
-        public static let bundleDetails = Code("intake.bundle_details")
+        public static let bundleDetails = Code(.bundleDetails)
         /// `intake.duplicate`
-        public static let duplicate = Code("intake.duplicate")
+        public static let duplicate = Code(.duplicate)
     }
 
     /// The stable code.

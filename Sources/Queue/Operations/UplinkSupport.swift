@@ -89,7 +89,8 @@ extension ApplicationQueue {
         }
     }
 
-    /// Applies many changes in ONE transaction, each step checked against `TransitionTable` and audited, so a
+    /// Applies many changes in ONE transaction, each step written by the store's one state writer (checked against
+    /// `TransitionTable`, audited), so a
     /// server's answer moves all its rows or none. A change whose step is refused by the table is skipped (its
     /// row is left at its last allowed step) and reported; unknown ids are reported too.
     @discardableResult
@@ -111,31 +112,13 @@ extension ApplicationQueue {
                 }
                 var old = Self.status(row)
                 for new in change.steps(old) {
-                    if let refusal = TransitionTable.refusal(from: old, to: new) {
+                    if let refusal = try Self.writeStatus(
+                        db, id: change.id, from: old, to: new, by: actor, action: change.action,
+                        reasonCode: change.reasonCode, at: now)
+                    {
                         outcome.refusals[change.id] = "\(old) → \(new): \(refusal)"
                         break
                     }
-                    if old.central != new.central, actor.role != .system {
-                        throw QueueError(.notPermitted, "central states are recorded by the uploader only")
-                    }
-                    var reasonText: String?
-                    if case .rejected(let reason) = new.central { reasonText = reason }
-                    let acceptedNow = new.central.kind == .accepted && old.central.kind != .accepted
-                    try db.execute(
-                        sql: """
-                            UPDATE application SET local_state = ?, central_state = ?, central_reason = ?,
-                                held_from = NULL, updated_at = ?,
-                                accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END,
-                                attempts = attempts + CASE WHEN ? THEN 1 ELSE 0 END
-                            WHERE id = ?
-                            """,
-                        arguments: [
-                            new.local.rawValue, new.central.kind.rawValue, reasonText, now, acceptedNow, now,
-                            new.local == .batched, change.id.text,
-                        ])
-                    try AuditLog.append(
-                        db, at: now, actor: actor.id, action: change.action, applicationID: change.id.text,
-                        from: old.description, to: new.description, reasonCode: change.reasonCode ?? reasonText, actorUID: actor.uid)
                     old = new
                     outcome.changed.insert(change.id)
                 }

@@ -7,9 +7,10 @@ import Intake
 ///
 /// Every committed application is on disk before `commit` returns and survives power loss and `SIGKILL`.
 /// Payloads (all personal data and biometrics) are sealed with AES-256-GCM; clear columns are ids, states,
-/// dates, commune, operator, bundle kind and a keyed hash of the ID number. Every change of state goes through
-/// `transition(_:to:by:reason:)`, checked against `TransitionTable` and written with its audit entry in one
-/// transaction. Free space is checked before each write.
+/// dates, commune, operator, bundle kind and a keyed hash of the ID number. Every change of state is written by
+/// one function (`writeStatus`, reached through `transition` and `applyUplinkChanges`), checked against
+/// `TransitionTable` and written with its audit entry in the caller's transaction. Free space is checked before
+/// each write.
 ///
 /// Methods block on SQLite and fsync: call them from a dedicated thread or a thread-pool executor, never from
 /// latency-sensitive tasks of Swift's cooperative pool. The type is thread-safe (GRDB serialises writers).
@@ -289,9 +290,9 @@ public final class ApplicationQueue: Sendable {
         }
     }
 
-    /// The one function that changes an application's status: checks the change against `TransitionTable`,
-    /// writes it and its audit entry in one transaction. Throws `queue.illegal_transition` (nothing written)
-    /// or `queue.not_found`.
+    /// Changes one application's status in its own transaction, through the store's one state writer
+    /// (`writeStatus`: checked against `TransitionTable`, written with its audit entry). Throws
+    /// `queue.illegal_transition` (nothing written) or `queue.not_found`.
     @discardableResult
     public func transition(
         _ id: ApplicationID, to target: ApplicationStatus, by actor: QueueActor, action: String = "transition",
@@ -319,34 +320,53 @@ public final class ApplicationQueue: Sendable {
             else { throw QueueError(.notFound, "no application \(id)") }
             let old = Self.status(row)
             let new = try target(row)
-            if let refusal = TransitionTable.refusal(from: old, to: new) {
+            if let refusal = try Self.writeStatus(
+                db, id: id, from: old, to: new, by: actor, action: action, reasonCode: reason?.code, note: note,
+                at: now)
+            {
                 throw QueueError(.illegalTransition, "\(old) → \(new): \(refusal)")
             }
-            // Only the daemon (the uploader, from C06's answers) records what C06 said.
-            if old.central != new.central, actor.role != .system {
-                throw QueueError(.notPermitted, "central states are recorded by the uploader only")
-            }
-            var reasonText: String?
-            if case .rejected(let reason) = new.central { reasonText = reason }
-            let heldFrom: String? = new.local == .held ? old.local.rawValue : nil
-            let acceptedNow = new.central.kind == .accepted && old.central.kind != .accepted
-            try db.execute(
-                sql: """
-                    UPDATE application SET local_state = ?, central_state = ?, central_reason = ?, held_from = ?,
-                        updated_at = ?, accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END,
-                        attempts = attempts + CASE WHEN ? THEN 1 ELSE 0 END
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    new.local.rawValue, new.central.kind.rawValue, reasonText, heldFrom, now, acceptedNow, now,
-                    old.local == .needsAttention && new.local == .ready, id.text,
-                ])
-            try AuditLog.append(
-                db, at: now, actor: actor.id, action: action, applicationID: id.text, from: old.description,
-                to: new.description, reasonCode: reason?.code ?? reasonText, sealedNote: note?.sealed,
-                noteKeyID: note?.keyID, actorUID: actor.uid)
             return new
         }
+    }
+
+    /// THE writer of queue state: every change of `local_state`/`central_state` (operators' transitions through
+    /// `transition`, the uploader's and the exporter's through `applyUplinkChanges`) is written here, inside the
+    /// caller's transaction, with its audit entry. Checks the move against `TransitionTable` and returns why it is
+    /// refused (nothing written); throws `queue.not_permitted` when someone other than the daemon records what
+    /// C06 said.
+    ///
+    /// `attempts` counts upload attempts: one each time the row enters `batched` (a retry by an operator is not
+    /// an attempt; the next batch is). `held_from` remembers where a hold came from, and is cleared otherwise.
+    static func writeStatus(
+        _ db: Database, id: ApplicationID, from old: ApplicationStatus, to new: ApplicationStatus, by actor: QueueActor,
+        action: String, reasonCode: String?, note: (keyID: Int, sealed: Data)? = nil, at now: Int64
+    ) throws -> String? {
+        if let refusal = TransitionTable.refusal(from: old, to: new) { return refusal }
+        // Only the daemon (the uploader, from C06's answers) records what C06 said.
+        if old.central != new.central, actor.role != .system {
+            throw QueueError(.notPermitted, "central states are recorded by the uploader only")
+        }
+        var reasonText: String?
+        if case .rejected(let reason) = new.central { reasonText = reason }
+        let heldFrom: String? = new.local == .held ? old.local.rawValue : nil
+        let acceptedNow = new.central.kind == .accepted && old.central.kind != .accepted
+        try db.execute(
+            sql: """
+                UPDATE application SET local_state = ?, central_state = ?, central_reason = ?, held_from = ?,
+                    updated_at = ?, accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END,
+                    attempts = attempts + CASE WHEN ? THEN 1 ELSE 0 END
+                WHERE id = ?
+                """,
+            arguments: [
+                new.local.rawValue, new.central.kind.rawValue, reasonText, heldFrom, now, acceptedNow, now,
+                new.local == .batched && old.local != .batched, id.text,
+            ])
+        try AuditLog.append(
+            db, at: now, actor: actor.id, action: action, applicationID: id.text, from: old.description,
+            to: new.description, reasonCode: reasonCode ?? reasonText, sealedNote: note?.sealed,
+            noteKeyID: note?.keyID, actorUID: actor.uid)
+        return nil
     }
 
     static func status(_ row: Row) -> ApplicationStatus {

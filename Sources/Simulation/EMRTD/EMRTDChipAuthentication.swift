@@ -21,7 +21,7 @@ extension EMRTDApplet {
         switch (command.p1, command.p2) {
         case (0x41, 0xA4):
             guard let oid = objects.first(where: { $0.tag == 0x80 }).flatMap({ try? ASN1.oidString($0.value) }),
-                  let info = Optional(ChipSecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1)),
+                  let info = Optional(SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1)),
                   info.isECDH, let cipher = info.cipher, cipher != .tripleDES else {
                 return ResponseAPDU(status: StatusWord(0x6A80))
             }
@@ -37,7 +37,7 @@ extension EMRTDApplet {
 
     private func chipAuthenticationKeyAgreement(_ command: CommandAPDU, _ keys: EMRTDChipKeys) -> ResponseAPDU {
         guard let oid = chipAuthenticationOID,
-              let cipher = ChipSecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher else {
+              let cipher = SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher else {
             return ResponseAPDU(status: .conditionsNotSatisfied)
         }
         chipAuthenticationOID = nil

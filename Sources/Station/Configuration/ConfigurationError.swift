@@ -2,23 +2,38 @@
 public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable codes.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case unreadable = "config.unreadable"
+            case syntax = "config.syntax"
+            case unknownKey = "config.unknown_key"
+            case invalidValue = "config.invalid_value"
+            case duplicateKey = "config.duplicate_key"
+            case insecureUplink = "config.insecure_uplink"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
         /// The code text.
-        public let rawValue: String
-        private init(_ rawValue: String) { self.rawValue = rawValue }
+        public var rawValue: String { backing.rawValue }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
         public var description: String { rawValue }
+
         /// `config.unreadable`
-        public static let unreadable = Code("config.unreadable")
+        public static let unreadable = Code(.unreadable)
         /// `config.syntax`
-        public static let syntax = Code("config.syntax")
+        public static let syntax = Code(.syntax)
         /// `config.unknown_key`
-        public static let unknownKey = Code("config.unknown_key")
+        public static let unknownKey = Code(.unknownKey)
         /// `config.invalid_value`
-        public static let invalidValue = Code("config.invalid_value")
+        public static let invalidValue = Code(.invalidValue)
         /// `config.duplicate_key`
-        public static let duplicateKey = Code("config.duplicate_key")
+        public static let duplicateKey = Code(.duplicateKey)
         /// `config.insecure_uplink`: the central would be reached without TLS off loopback, without a pinned CA,
         /// or by a scheme other than https/http.
-        public static let insecureUplink = Code("config.insecure_uplink")
+        public static let insecureUplink = Code(.insecureUplink)
     }
 
     /// The code.

@@ -11,13 +11,13 @@ import Foundation
 /// - `supervisor` (supervisors' group): also hold, cancel, see unmasked data, override a verdict, export.
 /// - root, and the daemon's own user: everything.
 /// - anyone else: 403 `control.forbidden`.
-public enum Role: Int, Sendable, Comparable, CustomStringConvertible {
+public enum CallerRole: Int, Sendable, Comparable, CustomStringConvertible {
     case none = 0
     case `operator` = 1
     case supervisor = 2
     case root = 3
 
-    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func < (lhs: CallerRole, rhs: CallerRole) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public var description: String {
         switch self {
@@ -46,7 +46,7 @@ public struct Authorization: Sendable {
     }
 
     /// The caller's role.
-    public func role(of peer: PeerCredentials) -> Role {
+    public func role(of peer: PeerCredentials) -> CallerRole {
         if peer.uid == 0 || peer.uid == daemonUID { return .root }
         if let supervisorsGID, peer.groups.contains(supervisorsGID) { return .supervisor }
         if let operatorsGID, peer.groups.contains(operatorsGID) { return .operator }

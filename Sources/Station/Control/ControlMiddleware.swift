@@ -54,9 +54,16 @@ struct ControlMiddleware: RouterMiddleware {
             }
         } catch {
             let mapped = Self.map(error)
-            logger.error("request failed", metadata: ["code": "\(mapped.code)", "type": "\(type(of: error))"])
+            if APIError.known(error) == nil {  // a chip or intake refusal is an answer, not a failure of the station
+                logger.error("request failed", metadata: ["code": "\(mapped.code)", "type": "\(type(of: error))"])
+            }
             response = mapped.response(english: context.english)
         }
+        return finish(response, request, context, started)
+    }
+
+    private func finish(_ response: Response, _ request: Request, _ context: Context, _ started: UInt64) -> Response {
+        var response = response
         if response.status == .tooManyRequests || response.status == .serviceUnavailable {
             response.headers[.retryAfter] = "2"
         }
@@ -68,8 +75,10 @@ struct ControlMiddleware: RouterMiddleware {
     }
 
     /// Any other error a route let through: a module error keeps its stable code (a damaged store answers
-    /// `queue.store_damaged`, not a bare 500 `control.internal`).
+    /// `queue.store_damaged`, not a bare 500 `control.internal`; a chip, reader, scanner or intake error its own,
+    /// see `APIError.known`).
     static func map(_ error: any Error) -> APIError {
+        if let known = APIError.known(error) { return known }
         if let error = error as? QueueError { return QueueRoutes.map(error) }
         return APIError(.internal, vi: "Lỗi nội bộ của trạm.", en: "Internal station error.")
     }

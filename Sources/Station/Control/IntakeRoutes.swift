@@ -1,4 +1,5 @@
 import ControlAPI
+import Intake
 import Foundation
 import Hummingbird
 import NIOCore
@@ -35,30 +36,38 @@ struct IntakeRoutes {
         router.post("/v1/intake/:session/card") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(CardReadRequest.self, request, core)
+            let key = try IntakeRequests.accessKey(body)
             return JSONResponse.make(
-                try await core.intake.readCard(session(context), owner: context.connection, request: body))
+                try await core.intake.readCard(
+                    session(context), owner: context.connection, key: key, reader: body.reader))
         }
         router.post("/v1/intake/:session/fingers") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(FingerRequest.self, request, core)
+            let (finger, exception) = try IntakeRequests.finger(body)
+            if let exception {
+                return JSONResponse.make(
+                    try await core.intake.recordFingerException(
+                        session(context), owner: context.connection, finger: finger, reason: exception))
+            }
             return JSONResponse.make(
                 try await core.intake.captureFinger(
-                    session(context), owner: context.connection, request: body))
+                    session(context), owner: context.connection, finger: finger, scanner: body.scanner))
         }
         router.put("/v1/intake/:session/portrait") { request, context in
             try guardProfile(context)
             let jpeg = try await Body.collect(request, core)
+            let portrait = try IntakeRequests.portrait(jpeg)
             return JSONResponse.make(
-                try await core.intake.attachPortrait(
-                    session(context), owner: context.connection, jpeg: jpeg))
+                try await core.intake.attachPortrait(session(context), owner: context.connection, portrait: portrait))
         }
         router.put("/v1/intake/:session/details") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(DetailsRequest.self, request, core)
             let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
+            let details = try IntakeRequests.details(body, supervisor: supervisor)
             return JSONResponse.make(
-                try await core.intake.setDetails(
-                    session(context), owner: context.connection, request: body, supervisor: supervisor))
+                try await core.intake.setDetails(session(context), owner: context.connection, details: details))
         }
         router.post("/v1/intake/:session/review") { _, context in
             try guardProfile(context)
@@ -75,7 +84,7 @@ struct IntakeRoutes {
             let id = session(context)
             do {
                 return JSONResponse.make(try await core.intake.abandon(id, owner: context.connection))
-            } catch let error as APIError where error.code == ControlErrorCode.sessionBusy && context.role >= .supervisor {
+            } catch IntakeFailure.busy where context.role >= .supervisor {
                 // Another client holds it: a supervisor (or root) may end it, audited.
                 let name = context.peer?.userName ?? "unknown"
                 return JSONResponse.make(

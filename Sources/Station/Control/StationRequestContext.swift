@@ -10,7 +10,7 @@ public struct StationRequestContext: RequestContext {
     /// The caller (set by `ControlMiddleware`).
     public var peer: PeerCredentials?
     /// The caller's role (set by `ControlMiddleware`).
-    public var role: Role = .none
+    public var role: CallerRole = .none
     /// The caller asked for English messages.
     public var english = false
 
@@ -26,7 +26,7 @@ public struct StationRequestContext: RequestContext {
     var connection: ConnectionID { ObjectIdentifier(channel) }
 
     /// Throws 403 unless the caller has at least `role`.
-    func require(_ needed: Role) throws(APIError) {
+    func require(_ needed: CallerRole) throws(APIError) {
         guard role >= needed else {
             throw APIError(
                 .forbidden,
@@ -37,7 +37,7 @@ public struct StationRequestContext: RequestContext {
     }
 }
 
-extension Role {
+extension CallerRole {
     var vietnamese: String {
         switch self {
         case .none: "không"

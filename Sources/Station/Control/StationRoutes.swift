@@ -1,3 +1,4 @@
+import ChipID
 import ControlAPI
 import Foundation
 import Hummingbird
@@ -47,7 +48,7 @@ struct StationRoutes {
         router.post("/v1/verify") { request, context in
             try context.require(.operator)
             let body = try await Body.decode(CardReadRequest.self, request, core)
-            let key = try IntakeCoordinator.accessKey(body)
+            let key = try IntakeRequests.accessKey(body)
             if let named = body.reader, !core.devices.readers.contains(where: { $0.name == named }) {
                 throw APIError(
                     .notFound, code: ControlErrorCode.unknownReader, vi: "Không có đầu đọc thẻ tên này.",
@@ -59,8 +60,11 @@ struct StationRoutes {
                     en: "No card on any reader.")
             }
             let read = try await CardReading.read(
-                reader: reader, key: key, timeout: core.configuration.cardTimeout,
-                trustList: core.configuration.trustList, files: IntakeCoordinator.checkInFiles)
+                ChipReadRequest(
+                    reader: reader, key: key, files: CardReading.checkInFiles,
+                    authentication: AuthenticationOptions(trustList: core.configuration.trustList),
+                    timeout: core.configuration.cardTimeout),
+                with: core.chips)
             let card = read.card
             let identity = card.identity
             let today = CalendarDate(vietnamDayOf: Date())

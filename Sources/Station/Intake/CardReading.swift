@@ -5,9 +5,10 @@ import Intake
 import Logging
 import SmartCard
 
-/// The daemon's chip read (intake and the health check-in `/v1/verify`): one PC/SC transaction under the card
-/// deadline, Chip (else Active) and Passive Authentication, the result mapped for Intake, errors mapped for the
-/// control API with the file and reason in `detail`.
+/// The daemon's chip read (intake and the health check-in `/v1/verify`) through the `ChipReading` seam: Chip
+/// (else Active) and Passive Authentication under the card deadline, the result mapped for Intake, logged and
+/// counted. Errors pass through as `ChipIDError` / `SmartCardError`; the control API maps them
+/// (`APIError(chip:)`, `APIError(card:)`) with the file and reason in `detail`.
 ///
 /// No path here outlasts the deadline: every PC/SC call of `CardConnection` is bounded by `timeout` and a stuck
 /// call abandons its connection (see `CardConnection`), so a mute card costs a caller `timeout`, not a hang.
@@ -26,29 +27,17 @@ enum CardReading {
 
     private static let logger = Logger(label: "station.card")
 
-    /// Reads the chip on `reader` and proves it genuine against `trustList` (its `validityModel` included).
-    /// `files` nil reads the whole LDS (DG2 for the portrait).
-    static func read(
-        reader: String, key: AccessKey, timeout: Double, trustList: CSCATrustList, files: [LDSFile]? = nil
-    ) async throws -> Outcome {
+    /// The health check-in read: identity and proof of genuineness without the 15 KB portrait.
+    static let checkInFiles: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
+
+    /// Reads the chip as `request` says through `chips` and maps the result for Intake.
+    static func read(_ request: ChipReadRequest, with chips: any ChipReading) async throws -> Outcome {
         let started = Date()
+        let reader = request.reader
         var outcome = "error"  // the metric's label: the verdict, or the error code
         defer { StationMetric.cardRead(outcome: outcome, seconds: Date().timeIntervalSince(started)) }
         do {
-            let connection = try await CardReaders().connect(reader: reader, transmitTimeout: timeout)
-            let result: ChipRead
-            do {
-                result = try await connection.withTransaction {
-                    var chip = ChipReader(transport: connection)
-                    if let files { chip.files = files }
-                    chip.authentication = AuthenticationOptions(trustList: trustList)
-                    return try await chip.read(key: key)
-                }
-            } catch {
-                try? await connection.disconnect(.reset)
-                throw error
-            }
-            try? await connection.disconnect(.reset)
+            let result = try await chips.read(request)
             let card = try ChipMapping.cardRead(result)
             outcome = card.authenticity.rawValue
             let passive = result.authenticity?.passive
@@ -62,38 +51,18 @@ enum CardReading {
             }
             if case .unreadable(let problem) = result.portrait { metadata["portraitProblem"] = "\(problem.detail)" }
             logger.info("chip read", metadata: metadata)
-            return Outcome(card: card, portrait: result.portrait, chainReason: passive?.chainReasonCode,
-                           validityModel: passive?.validityModel)
+            return Outcome(
+                card: card, portrait: result.portrait, chainReason: passive?.chainReasonCode,
+                validityModel: passive?.validityModel)
         } catch let error as ChipIDError {
             outcome = error.code.rawValue
             logger.warning("chip read failed", metadata: ["reader": "\(reader)", "error": "\(error)"])
-            throw apiError(error)
+            throw error
         } catch let error as SmartCardError {
             outcome = error.code.rawValue
             logger.warning("chip read failed", metadata: ["reader": "\(reader)", "error": "\(error)"])
-            throw apiError(error)
+            throw error
         }
-    }
-
-    /// A chip error for the control API: 403 for a refused access key, else 502; the file and reason in `detail`.
-    static func apiError(_ error: ChipIDError) -> APIError {
-        let denied = [ChipIDError.Code.accessDenied, .accessBlocked].contains(error.code)
-        if let card = error.smartCardError, error.code == .transport {
-            // The reader's own code (e.g. `smartcard.card_unresponsive`) says more than `chip.transport`.
-            var mapped = apiError(card)
-            mapped.detail = error.detail
-            return mapped
-        }
-        return APIError(
-            denied ? .forbidden : .badGateway, code: error.code.rawValue, vi: error.operatorMessage,
-            en: error.detail, detail: error.detail)
-    }
-
-    /// A reader error for the control API (502), its reason in `detail`.
-    static func apiError(_ error: SmartCardError) -> APIError {
-        APIError(
-            .badGateway, code: error.code.rawValue, vi: error.operatorMessage(language: "vi"),
-            en: error.operatorMessage(language: "en"), detail: error.reason)
     }
 
     /// Fills the chip-portrait fields of an intake session's wire: `present`, or `unreadable` with `problem`.

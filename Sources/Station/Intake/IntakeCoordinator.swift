@@ -2,7 +2,6 @@ import Biometrics
 import ChipID
 import ControlAPI
 import Foundation
-import Hummingbird
 import Intake
 import Logging
 import Queue
@@ -14,6 +13,11 @@ public typealias ConnectionID = ObjectIdentifier
 /// Runs the one intake session of the station: drives `IntakeSession` (the pure machine) and performs its
 /// actions (read the card, capture fingers, validate, persist, release devices).
 ///
+/// It takes domain values (an `AccessKey`, a finger position, parsed details, a decoded portrait) and throws
+/// `IntakeFailure` or the device modules' own errors: parsing the wire's strings and mapping errors to HTTP
+/// belong to `IntakeRoutes`. Its seams are `ChipReading`, the fingerprint layer (a simulated module by
+/// configuration) and the store, so it is tested in process (`IntakeCoordinatorTests`).
+///
 /// One controlling client: the connection that started the session. Others get 409 `control.intake_busy`.
 /// When that connection closes, the session is abandoned (`clientGone`); nothing of it is stored.
 actor IntakeCoordinator {
@@ -24,6 +28,8 @@ actor IntakeCoordinator {
         let hub: EventHub
         let point: RegistrationPoint
         let policy: ValidationPolicy
+        /// The chip-reading seam (pcscd in the daemon, a fake in the coordinator's in-process tests).
+        let chips: any ChipReading
         let cardTimeout: Double
         /// CSCA anchors for Passive Authentication (empty: chain "unknown" → `noTrustAnchor`).
         let trustList: CSCATrustList
@@ -58,14 +64,12 @@ actor IntakeCoordinator {
     /// (`onBehalfBy`) takes it for.
     func start(
         owner: ConnectionID, pid: Int32, uid: UInt32?, operatorID: String, onBehalfBy: String? = nil
-    ) throws(APIError)
+    ) throws(IntakeFailure)
         -> IntakeSessionWire
     {
         if let current {
             if current.owner == owner { return wire(current) }
-            throw APIError(
-                .busy, vi: "Một máy trạm khác đang điều khiển phiên tiếp nhận.",
-                en: "Another client controls the intake session.")
+            throw .busy
         }
         let id = UUID().uuidString.lowercased()
         let session = Current(
@@ -77,33 +81,32 @@ actor IntakeCoordinator {
         return wire(session)
     }
 
-    func get(_ id: String) throws(APIError) -> IntakeSessionWire {
+    func get(_ id: String) throws(IntakeFailure) -> IntakeSessionWire {
         if let current, current.id == id { return wire(current) }
         if let done = finished[id] { return done }
-        throw Self.noSession
+        throw .noSession
     }
 
     var summary: IntakeSummary {
         IntakeSummary(active: current != nil, state: current?.machine.state.name)
     }
 
-    func readCard(_ id: String, owner: ConnectionID, request: CardReadRequest) async throws
+    /// Reads the card on `reader` (default: the first reader holding one) with `key`, then moves on to biometrics.
+    func readCard(_ id: String, owner: ConnectionID, key: AccessKey, reader named: String?) async throws
         -> IntakeSessionWire
     {
         var session = try controlled(id, owner)
-        let key = try Self.accessKey(request)
-        guard let reader = request.reader ?? deps.devices.firstReaderWithCard else {
-            throw APIError(
-                .conflict, code: SmartCardError.Code.noCard.rawValue, vi: "Chưa có thẻ trên đầu đọc.",
-                en: "No card on any reader.")
-        }
+        guard let reader = named ?? deps.devices.firstReaderWithCard else { throw IntakeFailure.noCard }
         session.busy = true
         current = session
         defer { clearBusy(id) }
         let outcome = try await CardReading.read(
-            reader: reader, key: key, timeout: deps.cardTimeout, trustList: deps.trustList)
+            ChipReadRequest(
+                reader: reader, key: key, authentication: AuthenticationOptions(trustList: deps.trustList),
+                timeout: deps.cardTimeout),
+            with: deps.chips)
         let cardRead = outcome.card
-        guard var updated = current, updated.id == id else { throw Self.noSession }
+        guard var updated = current, updated.id == id else { throw IntakeFailure.noSession }
         updated.reader = reader
         updated.chipPortraitProblem = outcome.portrait.problem
         updated.validityModel = outcome.validityModel?.rawValue
@@ -115,98 +118,50 @@ actor IntakeCoordinator {
         return try get(id)
     }
 
-    func captureFinger(_ id: String, owner: ConnectionID, request: FingerRequest) async throws
-        -> IntakeSessionWire
+    /// Records a finger that cannot be captured (missing, injured, unreadable) instead of a capture.
+    func recordFingerException(
+        _ id: String, owner: ConnectionID, finger: Intake.FingerPosition, reason: FingerException
+    ) async throws -> IntakeSessionWire {
+        _ = try controlled(id, owner)
+        try await apply(.fingerprintCaptured(FingerprintCapture(position: finger, outcome: .exception(reason))))
+        return try get(id)
+    }
+
+    /// Captures `finger` on `scanner` (default: the first) and adds its ISO record to the session.
+    func captureFinger(_ id: String, owner: ConnectionID, finger: Intake.FingerPosition, scanner: String?)
+        async throws -> IntakeSessionWire
     {
         var session = try controlled(id, owner)
-        guard let position = Intake.FingerPosition(rawValue: request.finger),
-            let scannerPosition = Biometrics.FingerPosition(rawValue: UInt8(request.finger))
-        else {
-            throw APIError(
-                .badRequest, vi: "Vị trí ngón tay phải từ 1 đến 10.", en: "finger must be 1...10.")
-        }
-        if let exception = request.exception {
-            guard let reason = FingerException(rawValue: exception) else {
-                throw APIError(
-                    .badRequest, vi: "Lý do ngoại lệ không hợp lệ.",
-                    en: "exception must be missingFinger, injury or unreadable.")
-            }
-            try await apply(
-                .fingerprintCaptured(FingerprintCapture(position: position, outcome: .exception(reason))))
-            return try get(id)
-        }
-        guard let station = deps.fingerprints.station else {
-            throw APIError(.unavailable, vi: "Không có máy quét vân tay.", en: "No fingerprint scanner.")
+        guard let station = deps.fingerprints.station else { throw IntakeFailure.noScanner }
+        guard let scannerPosition = Biometrics.FingerPosition(rawValue: UInt8(finger.rawValue)) else {
+            throw IntakeFailure.noScanner
         }
         session.busy = true
         current = session
         defer { clearBusy(id) }
-        let record: CaptureRecord
-        do {
-            (record, _) = try await station.capture(
-                for: ClaimOwner(session: id, pid: session.ownerPID), deviceID: request.scanner,
-                finger: scannerPosition)
-        } catch let error as BiometricError {
-            throw APIError(.badGateway, code: error.code.rawValue, vi: error.reason, en: error.reason)
-        }
+        let (record, _) = try await station.capture(
+            for: ClaimOwner(session: id, pid: session.ownerPID), deviceID: scanner, finger: scannerPosition)
         let capture = FingerprintCapture(
-            position: position,
-            outcome: .captured(quality: record.quality, record: Data(record.isoRecord)))
+            position: finger, outcome: .captured(quality: record.quality, record: Data(record.isoRecord)))
         try await apply(.fingerprintCaptured(capture))
-        deps.hub.publish(StationEvent(type: "intake.finger", state: "\(request.finger)", at: Date()))
+        deps.hub.publish(StationEvent(type: "intake.finger", state: "\(finger.rawValue)", at: Date()))
         return try get(id)
     }
 
-    func attachPortrait(_ id: String, owner: ConnectionID, jpeg: Data) async throws
+    /// Attaches the live portrait (decoded and checked by the caller).
+    func attachPortrait(_ id: String, owner: ConnectionID, portrait: LivePortrait) async throws
         -> IntakeSessionWire
     {
         _ = try controlled(id, owner)
-        let portrait: LivePortrait
-        do {
-            portrait = try LivePortrait(jpeg: jpeg)
-        } catch {
-            throw Self.apiError(error, status: .unprocessableContent)
-        }
         try await apply(.portraitCaptured(portrait))
         return try get(id)
     }
 
-    func setDetails(_ id: String, owner: ConnectionID, request: DetailsRequest, supervisor: String?)
-        async throws
+    /// Sets the operator-entered details (parsed by the caller; an override only from a supervisor).
+    func setDetails(_ id: String, owner: ConnectionID, details: IntakeSession.Details) async throws
         -> IntakeSessionWire
     {
         _ = try controlled(id, owner)
-        var details = IntakeSession.Details()
-        if let phone = request.phone, !phone.isEmpty {
-            do {
-                details.phone = try PhoneNumber(parsing: phone)
-            } catch {
-                throw Self.apiError(error, status: .unprocessableContent)
-            }
-        }
-        switch request.bundle ?? "utility" {
-        case "utility": details.bundle = .utility
-        case "2in1": details.bundle = .twoInOne
-        default:
-            throw APIError(
-                .badRequest, vi: "Gói dịch vụ qua socket: utility hoặc 2in1.",
-                en: "bundle must be utility or 2in1.")
-        }
-        if let group = request.priorityGroup {
-            guard let parsed = PriorityGroup(rawValue: group) else {
-                throw APIError(.badRequest, vi: "Nhóm ưu tiên không hợp lệ.", en: "Unknown priority group.")
-            }
-            details.priorityGroup = parsed
-        }
-        if let reason = request.overrideReason {
-            guard let supervisor else {
-                throw APIError(
-                    .forbidden, vi: "Chỉ cán bộ giám sát được phê duyệt ngoại lệ xác thực.",
-                    en: "Only a supervisor may override an authenticity verdict.")
-            }
-            details.authenticityOverride = SupervisorOverride(
-                supervisor: OperatorID(supervisor), reason: reason)
-        }
         try await apply(.detailsEntered(details))
         return try get(id)
     }
@@ -243,7 +198,7 @@ actor IntakeCoordinator {
     func endHeldSession(_ id: String, supervisor: String, uid: UInt32?) async throws -> IntakeSessionWire {
         guard let session = current, session.id == id else {
             if let done = finished[id] { return done }
-            throw Self.noSession
+            throw IntakeFailure.noSession
         }
         try await deps.store.run {
             try $0.recordStationEvent(
@@ -332,13 +287,9 @@ actor IntakeCoordinator {
                     await station.endSession(id)
                 }
             case .refuse(let refusal):
-                throw APIError(
-                    .conflict, code: "intake.refused.\(refusal.rawValue)",
-                    vi: Self.vietnamese(refusal), en: Self.english(refusal))
+                throw IntakeFailure.refused(refusal)
             case .reportPersistFailure(let code):
-                throw APIError(
-                    .conflict, code: code, vi: "Không lưu được hồ sơ (\(code)).",
-                    en: "The application could not be stored (\(code)).")
+                throw IntakeFailure.persistFailed(code: code)
             }
         }
         if let session = current {
@@ -354,7 +305,7 @@ actor IntakeCoordinator {
 
     /// Applies a follow-up event to the current machine and returns its actions.
     private func step(_ event: IntakeSession.Event) throws -> [IntakeSession.Action] {
-        guard var session = current else { throw Self.noSession }
+        guard var session = current else { throw IntakeFailure.noSession }
         let actions = session.machine.handle(event)
         current = session
         return actions
@@ -379,18 +330,10 @@ actor IntakeCoordinator {
             StationEvent(type: "intake.state", state: session.machine.state.name, at: Date()))
     }
 
-    private func controlled(_ id: String, _ owner: ConnectionID) throws(APIError) -> Current {
-        guard let current, current.id == id else { throw Self.noSession }
-        guard current.owner == owner else {
-            throw APIError(
-                .busy, vi: "Một máy trạm khác đang điều khiển phiên tiếp nhận.",
-                en: "Another client controls the intake session.")
-        }
-        guard !current.busy else {
-            throw APIError(
-                .busy, vi: "Phiên đang thực hiện một bước khác.",
-                en: "The session is busy with another step.")
-        }
+    private func controlled(_ id: String, _ owner: ConnectionID) throws(IntakeFailure) -> Current {
+        guard let current, current.id == id else { throw .noSession }
+        guard current.owner == owner else { throw .busy }
+        guard !current.busy else { throw .stepInProgress }
         return current
     }
 
@@ -399,80 +342,8 @@ actor IntakeCoordinator {
     }
 
     private func wire(_ session: Current) -> IntakeSessionWire {
-        var out = IntakeSessionWire(id: session.id, state: session.machine.state.name)
-        let draft: IntakeSession.Draft?
-        var review: IntakeSession.Review?
-        switch session.machine.state {
-        case .cardRead(let d), .biometrics(let d): draft = d
-        case .review(let d, let r):
-            draft = d
-            review = r
-        case .committed(let id):
-            out.applicationID = id.text
-            draft = nil
-        default: draft = nil
-        }
-        if let draft {
-            out.applicationID = draft.applicationID.text
-            out.maskedIDNumber = draft.card.identity.idNumber.masked
-            out.authenticity = draft.card.authenticity.rawValue
-            out.fingers = draft.fingerprints.map(\.position.rawValue).sorted()
-            out.portrait = draft.livePortrait != nil
-            CardReading.describePortrait(&out, card: draft.card, problem: session.chipPortraitProblem)
-            out.validityModel = session.validityModel
-        }
-        if let errors = review?.errors {
-            out.problems = errors.map {
-                ValidationProblem(code: $0.code.rawValue, message: $0.vietnamese)
-            }
-        }
-        return out
-    }
-
-    // MARK: - Helpers
-
-    static let noSession = APIError(
-        .noSession, vi: "Không có phiên tiếp nhận này.", en: "No such intake session.")
-
-    static func accessKey(_ request: CardReadRequest) throws -> AccessKey {
-        do {
-            if let can = request.can { return try AccessKey.can(digits: can) }
-            if let mrz = request.mrz {
-                return .mrz(try MRZ(mrz.trimmingCharacters(in: .whitespacesAndNewlines)).keySeed)
-            }
-        } catch {
-            throw APIError(
-                .badRequest, vi: "Mã truy cập (CAN/MRZ) không hợp lệ.",
-                en: "The access key (CAN/MRZ) is not valid.")
-        }
-        throw APIError(.badRequest, vi: "Cần CAN hoặc MRZ.", en: "Give can or mrz.")
-    }
-
-    /// The health check-in read: identity and proof of genuineness without the 15 KB portrait.
-    static let checkInFiles: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
-
-    static func apiError(_ error: any Error, status: HTTPResponse.Status) -> APIError {
-        if let error = error as? IntakeError {
-            return APIError(status, code: error.code.rawValue, vi: error.vietnamese, en: error.english)
-        }
-        return APIError(.badRequest, vi: "Dữ liệu không hợp lệ.", en: "Invalid data.")
-    }
-
-    static func vietnamese(_ refusal: IntakeSession.Refusal) -> String {
-        switch refusal {
-        case .notInThisState: "Bước này không thực hiện được ở trạng thái hiện tại."
-        case .portraitMissing: "Chưa có ảnh chân dung."
-        case .notValidated: "Hồ sơ chưa được kiểm tra."
-        case .validationFailed: "Hồ sơ chưa đạt yêu cầu; xem các lỗi kiểm tra."
-        }
-    }
-
-    static func english(_ refusal: IntakeSession.Refusal) -> String {
-        switch refusal {
-        case .notInThisState: "This step is not possible in the current state."
-        case .portraitMissing: "No live portrait yet."
-        case .notValidated: "The application has not been validated yet."
-        case .validationFailed: "The application does not pass validation; see the problems."
-        }
+        IntakeSessionWire(
+            id: session.id, machine: session.machine, chipPortraitProblem: session.chipPortraitProblem,
+            validityModel: session.validityModel)
     }
 }

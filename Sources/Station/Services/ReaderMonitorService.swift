@@ -1,6 +1,7 @@
 import ControlAPI
 import Foundation
 import Logging
+import Queue
 import ServiceLifecycle
 import SmartCard
 
@@ -15,7 +16,7 @@ struct ReaderMonitorService: Service {
 
     func run() async throws {
         let monitor = CardReaders().events()
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             for await event in monitor {
                 await handle(event)
             }
@@ -53,64 +54,5 @@ struct ReaderMonitorService: Service {
             hub.publish(StationEvent(type: "pcsc.restored", at: now))
             notifier.status("ready: PC/SC restored")
         }
-    }
-}
-
-/// Lists fingerprint scanners periodically (USB hot-plug without a libusb hotplug thread).
-struct BiometricMonitorService: Service {
-    let station: FingerprintStationHandle
-    let devices: DeviceState
-    let hub: EventHub
-    let period: Double
-
-    func run() async throws {
-        // Sleeps are cut short by the graceful shutdown (cancelWhenGracefulShutdown cancels the loop).
-        try? await cancelWhenGracefulShutdown {
-            var last: [ScannerInfo] = devices.scanners
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(period))
-                let now = await station.scanners()
-                if now != last {
-                    devices.setScanners(now)
-                    hub.publish(StationEvent(type: "scanners.changed", state: "\(now.count)", at: Date()))
-                    last = now
-                }
-            }
-        }
-    }
-}
-
-/// Runs the retention purge periodically.
-struct PurgeService: Service {
-    let store: StoreGateway
-    let period: Double
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let purged = try await store.purge()
-                    if purged > 0 { logger.info("retention purge", metadata: ["purged": "\(purged)"]) }
-                } catch {
-                    logger.error(
-                        "retention purge failed", metadata: ["code": "\(StoreGateway.code(of: error))"])
-                }
-                try await Task.sleep(for: .seconds(period))
-            }
-        }
-    }
-}
-
-/// Abandons an open intake session when the daemon stops (nothing half-taken is stored).
-/// Also ends the event streams, so open `/v1/events` connections do not hold the shutdown up.
-struct IntakeSessionsService: Service {
-    let intake: IntakeCoordinator
-    let hub: EventHub
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await intake.shutdown()
-        hub.finishAll()
     }
 }

@@ -10,8 +10,19 @@ import Uplink
 /// pinning the central's keys only if they match `uplink.central_fingerprint`; else on `stationctl enroll`), then every `uplink.interval_seconds` and on `POST /v1/upload` releases captured applications,
 /// drains the ready ones to the central and syncs statuses. Also answers exports and the freeze rules.
 ///
-/// One cycle runs at a time, on this service's own task; queue work goes through the store's thread.
+/// One cycle runs at a time, on this service's own task, woken by `wakes` (an upload asked for, an enrollment, the
+/// interval's tick; the stream ends at shutdown), not by polling; queue work goes through the store's one executor.
 final class UplinkUploadService: UploadService, Service {
+    /// Why the service wakes.
+    enum Wake: Sendable {
+        /// `POST /v1/upload`.
+        case uploadRequested
+        /// New credentials (an enrollment): a first cycle now, not at the next interval.
+        case enrolled
+        /// The interval has passed since the last cycle.
+        case due
+    }
+
     /// What the service needs from the configuration.
     struct Settings: Sendable {
         var url: String
@@ -42,8 +53,7 @@ final class UplinkUploadService: UploadService, Service {
     }
 
     private struct State {
-        /// `notEnrolled`, `idle`, `uploading`, `offline`, `failed`.
-        var phase = "notEnrolled"
+        var phase = UplinkPhase.notEnrolled
         var requested = false
         var sentBytes = 0
         var totalBytes = 0
@@ -63,6 +73,13 @@ final class UplinkUploadService: UploadService, Service {
     let hub: EventHub
     let logger: Logger
     private let state = Mutex(State())
+    /// `uplink-state.json`, through its one owner.
+    let record: SyncRecord
+    /// What wakes the service; at most one wake waits (a request during a cycle gives one more cycle).
+    private let wakes: AsyncStream<Wake>
+    private let wake: AsyncStream<Wake>.Continuation
+    /// The pending interval tick.
+    private let tick = Mutex<Task<Void, Never>?>(nil)
 
     init(settings: Settings, store: StoreGateway, hub: EventHub, logger: Logger) {
         self.settings = settings
@@ -72,6 +89,9 @@ final class UplinkUploadService: UploadService, Service {
         try? FileManager.default.createDirectory(
             atPath: settings.stateDirectory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
+        record = SyncRecord(directory: settings.stateDirectory)
+        record.prepare()
+        (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     var client: CentralClient { CentralClient(baseURL: settings.url, timeout: 30, pinnedCA: settings.pinnedCA) }
@@ -80,12 +100,12 @@ final class UplinkUploadService: UploadService, Service {
 
     func status() async -> UploadStatus {
         let current = state.withLock { $0 }
-        let record = current.credentials == nil ? nil : uplinkRecord()
+        let record = current.credentials == nil ? nil : self.record.read()
         var status = UploadStatus(
-            configured: true, state: current.phase, lastSyncAt: record?.lastSync, lastError: current.lastError,
+            configured: true, state: current.phase.rawValue, lastSyncAt: record?.lastSync, lastError: current.lastError,
             auditAnchoredAt: record?.auditAnchor?.at, auditAnchoredSequence: record?.auditAnchor?.point.sequence,
             centralFingerprint: current.credentials?.pinnedCentral?.fingerprint)
-        if current.phase == "uploading", current.totalBytes > 0 {
+        if current.phase == .uploading, current.totalBytes > 0 {
             status.progress = min(1, Double(current.sentBytes) / Double(current.totalBytes))
             status.sent = current.sent
             status.total = current.total
@@ -108,7 +128,7 @@ final class UplinkUploadService: UploadService, Service {
                 token: token, centralFingerprint: request.centralFingerprint,
                 changeConfirmedBy: request.acceptKeyChange == true ? supervisor : nil)
             try install(credentials)
-            state.withLock { $0.requested = true }  // a first cycle now, not at the next interval
+            wake.yield(.enrolled)  // a first cycle now, not at the next interval
             logger.notice(
                 "station enrolled; central keys pinned",
                 metadata: [
@@ -145,7 +165,7 @@ final class UplinkUploadService: UploadService, Service {
             guard state.uploader != nil else { return false }
             state.requested = true
             // Shown at once so that a client polling right after this call sees the upload running.
-            state.phase = "uploading"
+            state.phase = .uploading
             (state.sentBytes, state.totalBytes, state.sent, state.total) = (0, 0, 0, 0)
             return true
         }
@@ -155,6 +175,7 @@ final class UplinkUploadService: UploadService, Service {
                 vi: "Trạm chưa đăng ký với trung tâm (kiểm tra uplink.url và uplink.token).",
                 en: "The station is not enrolled with the central (check uplink.url and uplink.token).")
         }
+        wake.yield(.uploadRequested)
         return UUID().uuidString.lowercased()
     }
 
@@ -192,20 +213,36 @@ final class UplinkUploadService: UploadService, Service {
     // MARK: - Service
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { [self] in
+        await cancelWhenGracefulShutdown { [self] in
             await enrollUntilDone()
-            var next = Date().addingTimeInterval(1)
-            while !Task.isCancelled {
-                let requested = state.withLock { state in
-                    defer { state.requested = false }
-                    return state.requested
+            schedule(after: 1)
+            // Ends when the service's task is cancelled (graceful shutdown) or the stream is finished.
+            var lastEnd: ContinuousClock.Instant?
+            for await reason in wakes {
+                // A tick that fired while a cycle ran is stale: the interval counts from the cycle's end.
+                if case .due = reason, let lastEnd, lastEnd.duration(to: .now) < .seconds(settings.interval) {
+                    continue
                 }
-                if requested || Date() >= next {
-                    await cycle()
-                    next = Date().addingTimeInterval(settings.interval)
-                }
-                try await Task.sleep(for: .milliseconds(200))
+                state.withLock { $0.requested = false }
+                await cycle()
+                lastEnd = .now
+                schedule(after: settings.interval)
             }
+        }
+        wake.finish()
+        tick.withLock { $0?.cancel() }
+    }
+
+    /// Wakes the service after `seconds` (replacing the tick pending, so the interval counts from the last cycle).
+    private func schedule(after seconds: Double) {
+        let wake = self.wake
+        let next = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            if !Task.isCancelled { wake.yield(.due) }
+        }
+        tick.withLock { pending in
+            pending?.cancel()
+            pending = next
         }
     }
 
@@ -238,7 +275,7 @@ final class UplinkUploadService: UploadService, Service {
                         // An enrollment of an earlier version still seals exports.
                         state.withLock { state in
                             state.credentials = credentials.centralKey == nil ? nil : credentials
-                            state.phase = "notEnrolled"
+                            state.phase = .notEnrolled
                         }
                         return
                     }
@@ -265,7 +302,7 @@ final class UplinkUploadService: UploadService, Service {
                 let code = Self.code(of: error)
                 logger.warning("enrollment failed; retrying", metadata: ["error": "\(code)"])
                 state.withLock { state in
-                    state.phase = code == CentralError.Code.transport.rawValue ? "offline" : "failed"
+                    state.phase = UplinkPhase.after(error: code)
                     state.lastError = code
                 }
                 try? await Task.sleep(for: .seconds(min(settings.interval, 30)))
@@ -276,22 +313,20 @@ final class UplinkUploadService: UploadService, Service {
     /// Starts uploading with enrolled credentials.
     private func install(_ credentials: StationCredentials) throws {
         let uploader = try Uploader(
-            queue: store.queue, credentials: credentials,
+            store: store, credentials: credentials,
             configuration: .init(client: client, stateDirectory: settings.stateDirectory),
             events: { [weak self] event in self?.record(event) })
         state.withLock { state in
             state.credentials = credentials
             state.uploader = uploader
             state.lastError = nil
-            if state.phase == "notEnrolled" || state.phase == "failed" || state.phase == "offline" {
-                state.phase = "idle"
-            }
+            if [.notEnrolled, .failed, .offline].contains(state.phase) { state.phase = .idle }
         }
     }
 
     private func fail(_ code: String) {
         state.withLock { state in
-            state.phase = "failed"
+            state.phase = .failed
             state.lastError = code
         }
     }
@@ -300,7 +335,7 @@ final class UplinkUploadService: UploadService, Service {
     private func cycle() async {
         guard let uploader = state.withLock({ $0.uploader }) else { return }
         state.withLock { state in
-            state.phase = "uploading"
+            state.phase = .uploading
             state.sentBytes = 0
             state.totalBytes = 0
             state.sent = 0
@@ -317,12 +352,12 @@ final class UplinkUploadService: UploadService, Service {
                     "status_changed": "\(changed)",
                 ])
             state.withLock { $0.lastError = nil }
-            finish("idle")
+            finish(.idle)
         } catch {
             let code = Self.code(of: error)
             logger.warning("upload cycle failed", metadata: ["error": "\(code)"])
             state.withLock { $0.lastError = code }
-            finish(code == "central.transport" || code == UplinkError.Code.deadline.rawValue ? "offline" : "failed")
+            finish(UplinkPhase.after(error: code))
         }
         hub.publish(StationEvent(type: "queue.changed", reader: nil, state: nil, at: Date()))
     }
@@ -372,23 +407,15 @@ final class UplinkUploadService: UploadService, Service {
             }
         }
         if case .progress = event {
-            hub.publish(StationEvent(type: "upload.progress", reader: nil, state: "uploading", at: Date()))
+            hub.publish(
+                StationEvent(type: "upload.progress", reader: nil, state: UplinkPhase.uploading.rawValue, at: Date()))
         }
     }
 
-    private func setPhase(_ phase: String) { state.withLock { $0.phase = phase } }
-
     /// Ends a cycle; an upload requested meanwhile keeps showing `uploading` until its own cycle ends.
-    private func finish(_ phase: String) {
-        StationMetric.uploadCycle(phase)
-        state.withLock { state in state.phase = state.requested ? "uploading" : phase }
-    }
-
-    /// `uplink-state.json`: last successful sync and audit anchor (nil: never written).
-    private func uplinkRecord() -> Uploader.State? {
-        guard let data = FileManager.default.contents(atPath: settings.stateDirectory + "/uplink-state.json")
-        else { return nil }
-        return try? CanonicalEncoding.decode(Uploader.State.self, from: data)
+    private func finish(_ phase: UplinkPhase) {
+        StationMetric.uploadCycle(phase.rawValue)
+        state.withLock { state in state.phase = state.requested ? .uploading : phase }
     }
 
     static func code(of error: any Error) -> String {

@@ -4,8 +4,8 @@ import Uplink
 
 /// The seam Uplink plugs into: start an upload now, report progress and the last sync.
 ///
-/// The daemon talks to this protocol only; until the Uplink module is wired, `NotConfiguredUpload` answers
-/// `configured: false` and refuses to start.
+/// The daemon talks to this protocol only: `UplinkUploadService` when `uplink.url` is configured, otherwise
+/// `NotConfiguredUpload`, which answers `configured: false` (state `notConfigured`) and refuses to start.
 public protocol UploadService: Sendable {
     /// The current state.
     func status() async -> UploadStatus
@@ -52,7 +52,7 @@ public struct NotConfiguredUpload: UploadService {
     public init() {}
 
     public func status() async -> UploadStatus {
-        UploadStatus(configured: false, state: "notConfigured")
+        UploadStatus(configured: false, state: UplinkPhase.notConfigured.rawValue)
     }
 
     public func startNow() async throws -> String {

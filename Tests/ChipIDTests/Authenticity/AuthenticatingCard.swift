@@ -151,7 +151,7 @@ actor AuthenticatingCard: CardTransport {
     }
 
     private func generalAuthenticate(_ command: CommandAPDU) -> (ResponseAPDU, SecureMessagingSession?) {
-        guard let oid = caOID, let cipher = ChipSecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher,
+        guard let oid = caOID, let cipher = SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher,
               let outer = try? TLV.single(command.data, expecting: 0x7C, "GA"),
               let key = try? outer.child(0x80) else { return (ResponseAPDU(status: .conditionsNotSatisfied), nil) }
         return agree(key.value, cipher: cipher, answer: [0x7C, 0x00])

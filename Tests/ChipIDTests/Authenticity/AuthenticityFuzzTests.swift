@@ -58,7 +58,7 @@ struct AuthenticityFuzzTests {
         for _ in 0..<Self.iterations(6_000) {
             let input = FuzzTests.mutate(seeds[generator.int(seeds.count)], &generator)
             do {
-                let infos = try ChipSecurityInfos(input)
+                let infos = try SecurityInfos(der: input)
                 _ = infos.preferredChipAuthentication?.key.key.ecPoint
             } catch {
                 #expect(Self.parseCodes.contains(error.code), "\(error)")

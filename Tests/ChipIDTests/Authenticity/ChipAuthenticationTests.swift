@@ -20,7 +20,7 @@ struct ChipAuthenticationTests {
 
     @Test("GMRTD replay: MSE:Set AT, GENERAL AUTHENTICATE and the first command under the new keys, byte for byte")
     func gmrtdReplay() async throws {
-        let infos = try ChipSecurityInfos(Self.gmrtdDG14)
+        let infos = try SecurityInfos(der: Self.gmrtdDG14)
         let (info, key) = try #require(infos.preferredChipAuthentication)
         #expect(info.oid == "0.4.0.127.0.7.2.2.3.2.2" && info.version == 1 && info.keyID == nil)
         #expect(info.cipher == .aes128 && info.isECDH)
@@ -109,14 +109,14 @@ struct ChipAuthenticationTests {
         let point = try curve.multiplyGenerator(try curve.randomScalar())
         let dg14 = AuthenticationFiles.dg14(curve: curve, publicKey: point, keyID: 7,
                                             aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
-        let infos = try ChipSecurityInfos(dg14)
+        let infos = try SecurityInfos(der: dg14)
         #expect(infos.activeAuthenticationAlgorithm == "0.4.0.127.0.7.1.1.4.1.3")
         #expect(infos.preferredChipAuthentication?.info.keyID == 7)
         #expect(infos.preferredChipAuthentication?.key.key.ecPoint == point.uncompressed)
         // The CCCD's EF.CardAccess names CA but has no key: nothing to run.
-        #expect(try ChipSecurityInfos(TestDataSet.cardAccess).preferredChipAuthentication == nil)
+        #expect(try SecurityInfos(der: TestDataSet.cardAccess).preferredChipAuthentication == nil)
         // DH Chip Authentication is not offered as ECDH.
         let dh = AuthenticationFiles.dg14(caOID: "0.4.0.127.0.7.2.2.3.1.2", curve: curve, publicKey: point)
-        #expect(try ChipSecurityInfos(dh).chipAuthentication.first?.isECDH == false)
+        #expect(try SecurityInfos(der: dh).chipAuthentication.first?.isECDH == false)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Queue
+import Retry
 import Uplink
 
 // uplink-crash-probe: drains a station's queue to a central, for the kill -9 tests (a test cannot kill itself).

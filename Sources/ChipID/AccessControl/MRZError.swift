@@ -29,17 +29,37 @@ public enum MRZField: String, Sendable, Hashable, CaseIterable {
 /// An MRZ that does not parse or whose check digits do not match. `field` names the culprit; no MRZ text is kept.
 public struct MRZError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable codes.
-    public struct Code: RawRepresentable, Sendable, Hashable {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The closed set behind the codes (private, as swift-certificates does): no code exists but the ones below.
+        private enum Backing: String, Sendable, CaseIterable {
+            case layout = "mrz.layout"
+            case format = "mrz.format"
+            case checkDigit = "mrz.check_digit"
+            case inconsistent = "mrz.inconsistent"
+        }
+
+        private let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        /// The code text.
+        public var rawValue: String { backing.rawValue }
+        /// The code with this text, or nil when the text is none of the closed set.
+        public init?(rawValue: String) {
+            guard let backing = Backing(rawValue: rawValue) else { return nil }
+            self.init(backing)
+        }
+        /// Every code.
+        public static var allCases: [Code] { Backing.allCases.map { Code($0) } }
+        public var description: String { rawValue }
+
         /// Neither 3×30 (TD1) nor 2×44 (TD3) characters, or characters outside `A–Z 0–9 <`.
-        public static let layout = Code(rawValue: "mrz.layout")
+        public static let layout = Code(.layout)
         /// A field's characters are wrong for it (a date that is not 6 digits, a sex other than M/F/<…).
-        public static let format = Code(rawValue: "mrz.format")
+        public static let format = Code(.format)
         /// A check digit does not match its field.
-        public static let checkDigit = Code(rawValue: "mrz.check_digit")
+        public static let checkDigit = Code(.checkDigit)
         /// CCCD-specific consistency (document number ≠ last 9 digits of the ID number).
-        public static let inconsistent = Code(rawValue: "mrz.inconsistent")
+        public static let inconsistent = Code(.inconsistent)
     }
 
     /// The stable code.

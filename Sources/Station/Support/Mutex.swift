@@ -1,6 +1,7 @@
 import Foundation
 
-/// A small lock-protected value (Synchronization.Mutex needs a newer deployment target on Darwin).
+/// A small lock-protected value that closures may capture and that returns non-`Sendable` results freely: the
+/// station's services keep their shared state in one (ChipID, with simpler needs, uses `Synchronization.Mutex`).
 final class Mutex<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()

@@ -1,3 +1,4 @@
+import ChipID
 import ControlAPI
 import Foundation
 import Logging
@@ -13,6 +14,8 @@ final class StationCore: Sendable {
     let intake: IntakeCoordinator
     let upload: any UploadService
     let fingerprints: FingerprintStationHandle
+    /// The chip-reading seam (the health check-in's reads; intake's go through `intake`).
+    let chips: any ChipReading
     let startedAt: Date
     /// The audit chain verified intact at start.
     let storeConsistent: Bool
@@ -22,8 +25,9 @@ final class StationCore: Sendable {
     init(
         configuration: StationConfiguration, store: StoreGateway, devices: DeviceState, hub: EventHub,
         metrics: StationMetrics, intake: IntakeCoordinator, upload: any UploadService,
-        fingerprints: FingerprintStationHandle, storeConsistent: Bool, logger: Logger
+        fingerprints: FingerprintStationHandle, chips: any ChipReading, storeConsistent: Bool, logger: Logger
     ) {
+        self.chips = chips
         self.configuration = configuration
         self.store = store
         self.devices = devices

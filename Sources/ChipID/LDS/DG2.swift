@@ -103,23 +103,3 @@ public struct DG2: Sendable, Hashable, CustomStringConvertible {
         return faces
     }
 }
-
-/// Bounds-checked big-endian reads over a byte array.
-struct ByteReader {
-    let bytes: [UInt8]
-    private(set) var offset = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func take(_ count: Int) throws(ChipIDError) -> [UInt8] {
-        guard count >= 0, count <= bytes.count - offset else {
-            throw ChipIDError(.malformedFile, "record truncated")
-        }
-        defer { offset += count }
-        return Array(bytes[offset..<(offset + count)])
-    }
-
-    mutating func uint(_ width: Int) throws(ChipIDError) -> Int {
-        try take(width).reduce(0) { $0 << 8 | Int($1) }
-    }
-}

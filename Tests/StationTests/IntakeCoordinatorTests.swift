@@ -1,0 +1,238 @@
+import Biometrics
+import ChipID
+import ControlAPI
+import Foundation
+import Intake
+import Logging
+import Queue
+import Simulation
+import SmartCard
+import StationTestKit
+import Testing
+
+@testable import Station
+
+/// The intake coordinator in process: the chip seam is the simulated CCCD in memory (`DirectCardTransport`, no
+/// pcscd), the fingerprint module the simulated one (chosen by configuration, as in the daemon), the store a real
+/// SQLite file in a temporary folder. No daemon, no socket, no pcscd.
+@Suite struct IntakeCoordinatorTests {
+    /// Reads a simulated CCCD from memory: the same `ChipReader` as pcscd's path, over `DirectCardTransport`.
+    struct InMemoryChips: ChipReading {
+        let dataSet: URL
+        let fault: EMRTDFault?
+        /// Counts reads, to prove that a refused step never reached the chip.
+        let reads = Counter()
+
+        func read(_ request: ChipReadRequest) async throws -> ChipRead {
+            reads.increment()
+            let parts = try SimulatedCCCD.make(dataSet: dataSet, fault: fault)
+            var reader = ChipReader(transport: DirectCardTransport(card: parts.card))
+            if let files = request.files { reader.files = files }
+            reader.authentication = request.authentication
+            return try await reader.read(key: request.key)
+        }
+    }
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func increment() { value.withLock { $0 += 1 } }
+        var count: Int { value.withLock { $0 } }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let cards = root.appendingPathComponent("Devices/cards")
+
+    struct Rig {
+        let coordinator: IntakeCoordinator
+        let chips: InMemoryChips
+        let store: StoreGateway
+        let directory: URL
+        /// Two live objects stand for two control connections (their identities must differ while both live).
+        let connections = (Counter(), Counter())
+        var owner: ObjectIdentifier { ObjectIdentifier(connections.0) }
+        var other: ObjectIdentifier { ObjectIdentifier(connections.1) }
+        let set: CitizenDataSet
+    }
+
+    /// A coordinator over the in-memory card `name`, the simulated scanner and a new store; `trusted` installs
+    /// the test CSCA (verdict `genuine`), else the chain is unknown (`noTrustAnchor`).
+    func rig(
+        card name: String = "nguyen-van-an.json", trusted: Bool = true, fault: EMRTDFault? = nil,
+        overridable: Set<Intake.AuthenticityVerdict> = [.noTrustAnchor]
+    ) throws -> Rig {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "intake-coordinator-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let queue = try ApplicationQueue(
+            configuration: .init(
+                databasePath: directory.appendingPathComponent("queue.sqlite").path,
+                keyFilePath: directory.appendingPathComponent("queue.key").path, minimumFreeBytes: 1 << 20))
+        let store = StoreGateway(queue: queue)
+        let scanner = try FingerprintStation(
+            configuration: BiometricsConfiguration(simulator: [.good, .good, .good, .good], useUSB: false))
+        let devices = DeviceState()
+        devices.setPCSC(true)
+        devices.addReader("Simulated Reader 0")
+        devices.card(in: "Simulated Reader 0", atr: "3B80")
+        let trust =
+            trusted
+            ? try CSCATrustList.load(folder: Self.cards.appendingPathComponent("pki/trust")) : CSCATrustList()
+        let dataSet = Self.cards.appendingPathComponent(name)
+        let chips = InMemoryChips(dataSet: dataSet, fault: fault)
+        let coordinator = IntakeCoordinator(
+            .init(
+                store: store, fingerprints: FingerprintStationHandle(station: scanner), devices: devices,
+                hub: EventHub(),
+                point: RegistrationPoint(communeCode: "26734", kind: .fixed, placeName: "UBND xã"),
+                policy: ValidationPolicy(overridableVerdicts: overridable), chips: chips, cardTimeout: 5,
+                trustList: trust, logger: Logger(label: "test")))
+        return Rig(
+            coordinator: coordinator, chips: chips, store: store, directory: directory,
+            set: try CitizenDataSet.load(dataSet))
+    }
+
+    static let portrait = try! LivePortrait(jpeg: Data(SyntheticJPEG.make(width: 480, height: 640, totalSize: 20_000)))
+
+    /// Card, two index fingers, portrait, phone: committed, exactly one row stored, the session remembered.
+    @Test func aWholeIntakeCommitsOneRow() async throws {
+        let rig = try rig()
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        #expect(started.state == "idle")
+        let read = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        #expect(read.state == "biometrics")
+        #expect(read.authenticity == "genuine")
+        #expect(read.maskedIDNumber?.hasSuffix(String(rig.set.idNumber.suffix(3))) == true)
+        #expect(read.chipPortrait == "present")
+        for finger in [Intake.FingerPosition.rightIndex, .leftIndex] {
+            let after = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: finger, scanner: nil)
+            #expect(after.fingers.contains(finger.rawValue))
+        }
+        _ = try await coordinator.attachPortrait(started.id, owner: rig.owner, portrait: Self.portrait)
+        _ = try await coordinator.setDetails(
+            started.id, owner: rig.owner, details: IntakeSession.Details(phone: try PhoneNumber(parsing: "0912345678")))
+        let committed = try await coordinator.commit(started.id, owner: rig.owner)
+        #expect(committed.state == "committed")
+        let id = try #require(committed.applicationID)
+        #expect(try await coordinator.get(started.id).state == "committed")
+        let total = try await rig.store.run { try $0.summary().total }
+        #expect(total == 1)
+        #expect(id.count == 36)
+        #expect(await coordinator.summary.active == false)
+    }
+
+    /// Another client is told the session is busy; the owner's steps are refused in the wrong state without
+    /// touching the card.
+    @Test func onlyTheOwnerDrivesTheSession() async throws {
+        let rig = try rig()
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        await #expect(throws: IntakeFailure.busy) {
+            _ = try await coordinator.start(owner: rig.other, pid: 2, uid: 1001, operatorID: "officer2")
+        }
+        await #expect(throws: IntakeFailure.busy) {
+            _ = try await coordinator.readCard(
+                started.id, owner: rig.other, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        }
+        #expect(rig.chips.reads.count == 0)
+        await #expect(throws: IntakeFailure.refused(.notInThisState)) {
+            _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: .rightIndex, scanner: nil)
+        }
+        await #expect(throws: IntakeFailure.noSession) {
+            _ = try await coordinator.get("no-such-session")
+        }
+    }
+
+    /// A wrong CAN is the chip's refusal (`chip.access_denied`), the session stays where it was and can read again.
+    @Test func aWrongCANKeepsTheSession() async throws {
+        let rig = try rig()
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        let wrong = rig.set.can == "000000" ? "111111" : "000000"
+        do {
+            _ = try await coordinator.readCard(
+                started.id, owner: rig.owner, key: try AccessKey.can(digits: wrong), reader: nil)
+            Issue.record("a wrong CAN was accepted")
+        } catch let error as ChipIDError {
+            #expect(error.code == .accessDenied)
+            #expect(APIError(chip: error).status == .forbidden)
+        }
+        #expect(try await coordinator.get(started.id).state == "idle")
+        let read = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        #expect(read.state == "biometrics")
+    }
+
+    /// Without the CSCA the verdict is `noTrustAnchor`: an operator's commit is refused with the rule's code and
+    /// nothing is stored; the session stays in review.
+    @Test func anUnconfirmedChipNeedsTheOverride() async throws {
+        let rig = try rig(trusted: false)
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        let read = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        #expect(read.authenticity == "noTrustAnchor")
+        for finger in [Intake.FingerPosition.rightIndex, .leftIndex] {
+            _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: finger, scanner: nil)
+        }
+        _ = try await coordinator.attachPortrait(started.id, owner: rig.owner, portrait: Self.portrait)
+        _ = try await coordinator.setDetails(
+            started.id, owner: rig.owner, details: IntakeSession.Details(phone: try PhoneNumber(parsing: "0912345678")))
+        await #expect(throws: IntakeFailure.refused(.validationFailed)) {
+            _ = try await coordinator.commit(started.id, owner: rig.owner)
+        }
+        let session = try await coordinator.get(started.id)
+        #expect(session.state == "review")
+        #expect(session.problems?.contains { $0.code == "intake.authenticity_needs_override" } == true)
+        #expect(try await rig.store.run { try $0.summary().total } == 0)
+        // The supervisor's reason makes it pass.
+        _ = try await coordinator.setDetails(
+            started.id, owner: rig.owner,
+            details: IntakeSession.Details(
+                phone: try PhoneNumber(parsing: "0912345678"),
+                authenticityOverride: SupervisorOverride(supervisor: OperatorID("sup"), reason: "no CSCA")))
+        #expect(try await coordinator.commit(started.id, owner: rig.owner).state == "committed")
+    }
+
+    /// The card pulled mid-session abandons it; nothing is stored and the session says why.
+    @Test func aPulledCardAbandons() async throws {
+        let rig = try rig()
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        _ = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: "Simulated Reader 0")
+        await coordinator.cardRemoved(from: "Simulated Reader 0")
+        let ended = try await coordinator.get(started.id)
+        #expect(ended.state == "abandoned")
+        #expect(ended.abandonReason == "cardRemoved")
+        #expect(try await rig.store.run { try $0.summary().total } == 0)
+    }
+
+    /// The parsing moved to the routes: bad strings are refused there with the control API's codes.
+    @Test func requestsAreParsedByTheRoutes() throws {
+        #expect(throws: APIError.self) { _ = try IntakeRequests.accessKey(CardReadRequest()) }
+        #expect(throws: APIError.self) { _ = try IntakeRequests.finger(FingerRequest(finger: 11)) }
+        #expect(throws: APIError.self) {
+            _ = try IntakeRequests.finger(FingerRequest(finger: 2, exception: "tired"))
+        }
+        let (finger, exception) = try IntakeRequests.finger(FingerRequest(finger: 7, exception: "injury"))
+        #expect(finger == .leftIndex && exception == .injury)
+        do {
+            _ = try IntakeRequests.details(DetailsRequest(overrideReason: "x"), supervisor: nil)
+            Issue.record("an operator's override was accepted")
+        } catch {
+            #expect(error.status == .forbidden)
+        }
+        do {
+            _ = try IntakeRequests.details(DetailsRequest(phone: "12"), supervisor: nil)
+            Issue.record("a bad phone was accepted")
+        } catch {
+            #expect(error.status == .unprocessableContent)
+        }
+        #expect(APIError(IntakeFailure.busy).code == ControlErrorCode.sessionBusy)
+        #expect(APIError(IntakeFailure.noCard).code == "smartcard.no_card")
+        #expect(APIError.known(IntakeFailure.refused(.portraitMissing))?.code == "intake.refused.portraitMissing")
+    }
+}
