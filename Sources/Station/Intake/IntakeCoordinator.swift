@@ -133,7 +133,7 @@ actor IntakeCoordinator {
     {
         var session = try controlled(id, owner)
         guard let station = deps.fingerprints.station else { throw IntakeFailure.noScanner }
-        guard let scannerPosition = Biometrics.FingerPosition(rawValue: UInt8(finger.rawValue)) else {
+        guard let scannerPosition = FingerPositionCode(rawValue: UInt8(finger.rawValue)) else {
             throw IntakeFailure.noScanner
         }
         session.busy = true

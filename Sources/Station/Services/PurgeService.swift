@@ -1,4 +1,5 @@
 import Logging
+import Queue
 import ServiceLifecycle
 
 /// Runs the retention purge periodically.
