@@ -2,7 +2,6 @@ import ArgumentParser
 import ChipID
 import Foundation
 import SecretInput
-import Simulation
 import SmartCard
 
 /// `stationd card read`: reads a CCCD / eMRTD chip directly over PC/SC (no daemon) and prints the identity.
