@@ -103,6 +103,9 @@ let modules: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            // The health desk's insurance gateway client.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
     .executableTarget(

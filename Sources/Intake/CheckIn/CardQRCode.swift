@@ -234,7 +234,7 @@ public struct QRCrossCheck: Sendable, Hashable, Codable {
     }
 
     /// NFC, lower case, runs of white space as one space, trimmed.
-    static func folded(_ text: String) -> String {
+    public static func folded(_ text: String) -> String {
         text.precomposedStringWithCanonicalMapping.lowercased().split(whereSeparator: \.isWhitespace)
             .joined(separator: " ")
     }
