@@ -146,6 +146,9 @@ let modules: [Target] = [
         ]
     ),
     .executableTarget(name: "uplink-crash-probe", dependencies: ["Uplink", "Queue"]),
+    // Stand-in for the social-insurance (BHXH) gateway, with faults (tests, demo, bench).
+    .executableTarget(
+        name: "insurance-gateway", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
 ]
 
 let tests: [Target] = [
@@ -179,7 +182,7 @@ let tests: [Target] = [
         name: "StationTests",
         dependencies: [
             "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "Simulation", "central-receiver",
-            "Queue", "Uplink", "CentralAPI", "Intake",
+            "Queue", "Uplink", "CentralAPI", "Intake", "insurance-gateway",
         ]
     ),
 ]
@@ -206,7 +209,7 @@ func restricted(_ all: [Target]) -> [Target] {
 let targets = restricted(systemLibraries + modules + tests)
 let executables = Set([
     "stationd", "station-bench", "station-demo", "biometrics-replay", "queue-crash-probe", "stationctl",
-    "central-receiver", "uplink-crash-probe", "biometrics-hotplug-probe",
+    "central-receiver", "uplink-crash-probe", "biometrics-hotplug-probe", "insurance-gateway",
 ])
 
 let package = Package(
