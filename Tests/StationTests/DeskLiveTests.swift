@@ -17,12 +17,12 @@ struct DeskLiveTests {
     static let anQR =
         "001099012345||Nguyễn Văn An|01011999|Nam|Số 12 Ngõ 34, Phường Dịch Vọng, Quận Cầu Giấy, Hà Nội|15042021"
 
-    func daemon(_ name: String, trusted: Bool = true) throws -> DaemonUnderTest {
+    func daemon(_ name: String, trusted: Bool = true, extra: String = "") throws -> DaemonUnderTest {
         let trust = TrustAnchorConfigurationTests.pki.appendingPathComponent("trust").path
         return try DaemonUnderTest(
             name: name,
             extraConfig: (trusted ? "[trust]\nfolder = \(trust)\n" : "")
-                + "[station]\nprofile = health\n",
+                + "[station]\nprofile = health\n" + extra,
             environment: harness.clientEnvironment)
     }
 
@@ -67,6 +67,18 @@ struct DeskLiveTests {
         let (_, withPortrait) = try verify(daemon, #"{"can":"012345","portrait":true}"#)
         let portrait = try decode(withPortrait).portraitJPEG.flatMap { Data(base64Encoded: $0) }
         #expect(portrait?.prefix(2) == Data([0xFF, 0xD8]))
+
+        // stationctl verify, in Vietnamese, from a QR file; --photo writes the chip's portrait.
+        let qrFile = daemon.directory.appendingPathComponent("qr.txt")
+        try Self.anQR.write(to: qrFile, atomically: true, encoding: .utf8)
+        let photo = daemon.directory.appendingPathComponent("face.jpg")
+        let cli = try daemon.stationctl(["verify", "--qr-file", qrFile.path, "--photo", photo.path])
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(cli.output.contains("Kết luận: CHẤP NHẬN"), "\(cli.output)")
+        #expect(cli.output.contains("Họ và tên: Nguyễn Văn An"), "\(cli.output)")
+        #expect(cli.output.contains("Mã QR: khớp với chip"), "\(cli.output)")
+        #expect(cli.output.contains("Bảo hiểm y tế: chưa cấu hình"), "\(cli.output)")
+        #expect(FileManager.default.contents(atPath: photo.path)?.prefix(2) == Data([0xFF, 0xD8]))
 
         // The log names no one.
         for secret in ["001099012345", "Nguyễn", "Nguyen", "1999-01-01", "01011999", "Dịch Vọng"] {
@@ -128,5 +140,34 @@ struct DeskLiveTests {
         #expect(result.verdict == "refer")
         #expect(result.reason.code == "desk.no_trust_anchor")
         #expect(result.portraitJPEG != nil, "short of genuine: the chip's portrait is read for the clerk")
+    }
+
+    @Test("insurance joined from the gateway at 200 ms; a dead gateway still answers, insurance unknown")
+    func insuranceJoined() async throws {
+        let gateway = try InsuranceGatewayProcess("desk", arguments: ["--latency-ms", "200"])
+        let settings = try gateway.settings()
+        let daemon = try daemon(
+            "desk-insurance",
+            extra: "[insurance]\nurl = \(gateway.url)\nusername = \(settings.username)\n"
+                + "password_file = \(settings.passwordFile!)\nofficer_name = Tiep Don\nbudget_ms = 1500\n")
+        try daemon.start()
+        let card = try harness.startCard(arguments: ["--dataset", Self.an.path])
+        defer { card.stop() }
+        let (status, answer) = try verify(daemon, #"{"can":"012345","waitSeconds":45}"#)
+        #expect(status == 200, "\(answer)")
+        let result = try decode(answer)
+        #expect(result.insurance.status == "valid")
+        #expect(result.insurance.cardCode == "DN4010199012345")
+        #expect(result.insurance.validTo == "2099-12-31")
+        #expect(result.timings.insuranceMs >= 200)
+        #expect(result.verdict == "accept")
+
+        gateway.process.stop()
+        let (again, second) = try verify(daemon, #"{"can":"012345"}"#)
+        #expect(again == 200, "\(second)")
+        let degraded = try decode(second)
+        #expect(degraded.insurance.status == "unknown")
+        #expect(degraded.verdict == "accept", "insurance never blocks the desk")
+        #expect(degraded.timings.insuranceMs < 1700)
     }
 }
