@@ -170,4 +170,19 @@ struct DeskLiveTests {
         #expect(degraded.verdict == "accept", "insurance never blocks the desk")
         #expect(degraded.timings.insuranceMs < 1700)
     }
+
+    @Test("the contactless timing model: the chip's PACE and Chip Authentication costs show, the check stays < 1.5 s")
+    func contactlessTiming() async throws {
+        let daemon = try daemon("desk-timing")
+        try daemon.start()
+        let card = try harness.startCard(arguments: ["--dataset", Self.an.path, "--timing", "contactless"])
+        defer { card.stop() }
+        let (status, answer) = try verify(daemon, #"{"can":"012345","waitSeconds":45}"#)
+        #expect(status == 200, "\(answer)")
+        let result = try decode(answer)
+        #expect(result.verdict == "accept")
+        // PACE: 4 EC multiplications on the chip, Chip Authentication 1 (50 ms each by default) + ~20 APDUs.
+        #expect(result.timings.cardMs >= 250, "\(result.timings)")
+        #expect(result.timings.totalMs < 1500, "\(result.timings)")
+    }
 }
