@@ -86,7 +86,7 @@ let modules: [Target] = [
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Retry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -95,6 +95,9 @@ let modules: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            // The health desk's insurance gateway client.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
     // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
@@ -154,6 +157,9 @@ let tooling: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
+    // Stand-in for the social-insurance (BHXH) gateway, with faults (tests, demo, bench).
+    .executableTarget(
+        name: "insurance-gateway", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
     // Fingerprint modules' USB traffic as recorded (usbmon pcapng) and the capture times in it (tests, benches).
     .target(name: "USBRecordings", dependencies: ["Biometrics"]),
     // The measurements behind `station-bench` (queue, reports, upload, fingerprint processing).
@@ -231,7 +237,7 @@ let tests: [Target] = [
         name: "StationTests",
         dependencies: [
             "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "station-simulator", "Simulation",
-            "central-receiver", "Queue", "Uplink", "CentralAPI", "Intake",
+            "central-receiver", "insurance-gateway", "Queue", "Uplink", "CentralAPI", "Intake",
         ]
     ),
     .testTarget(
@@ -261,8 +267,8 @@ func restricted(_ all: [Target]) -> [Target] {
 
 let targets = restricted(systemLibraries + modules + tooling + tests)
 let executables = Set([
-    "stationd", "stationctl", "central-receiver", "station-simulator", "station-bench", "station-demo",
-    "biometrics-replay", "biometrics-hotplug-probe", "queue-crash-probe", "uplink-crash-probe",
+    "stationd", "stationctl", "central-receiver", "insurance-gateway", "station-simulator", "station-bench",
+    "station-demo", "biometrics-replay", "biometrics-hotplug-probe", "queue-crash-probe", "uplink-crash-probe",
 ])
 
 let package = Package(

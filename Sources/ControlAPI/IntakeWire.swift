@@ -167,16 +167,19 @@ public struct StationEvent: Codable, Sendable, Hashable {
     public var applicationID: String?
     /// When.
     public var at: Date
+    /// `patient.verified` only: the desk check's result (personal data, for the desk's subscribed HIS).
+    public var patient: PatientVerification?
     /// Creates a value.
     public init(
         type: String, reader: String? = nil, state: String? = nil, applicationID: String? = nil,
-        at: Date
+        at: Date, patient: PatientVerification? = nil
     ) {
         self.type = type
         self.reader = reader
         self.state = state
         self.applicationID = applicationID
         self.at = at
+        self.patient = patient
     }
 }
 

@@ -20,6 +20,8 @@ final class StationCore: Sendable {
     /// The audit chain verified intact at start.
     let storeConsistent: Bool
     let cursors = CursorCache()
+    /// The health check-in desk's insurance lookup and QR scanner.
+    let desk: DeskServices
     let logger: Logger
 
     init(
@@ -38,6 +40,7 @@ final class StationCore: Sendable {
         self.fingerprints = fingerprints
         self.storeConsistent = storeConsistent
         self.logger = logger
+        desk = DeskServices(settings: configuration.desk)
         startedAt = Date()
     }
 

@@ -55,8 +55,14 @@ struct SimulateCardCommand: ParsableCommand {
     @Option(help: ArgumentHelp("--dataset negative case: this file does not parse (com, dg1, dg2, dg13, dg14, dg15 or "
         + "sod); EF.SOD is signed over it, so Passive Authentication still covers it."))
     var malformed: String?
+    @Option(help: ArgumentHelp("Answer no sooner than a real contactless chip: contactless (defaults) or "
+        + "contactless:bitrate=106000,overhead_ms=2,ec_ms=50,rsa_ms=250 (see ContactlessTiming for each figure's source)."))
+    var timing: String?
 
     func validate() throws {
+        if let timing, ContactlessTiming(parsing: timing) == nil {
+            throw ValidationError("--timing is contactless or contactless:bitrate=N,overhead_ms=N,ec_ms=N,rsa_ms=N")
+        }
         if dataset != nil && lds != nil { throw ValidationError("--dataset and --lds exclude each other") }
         if lds != nil && mrz == nil && mrzFile == nil {
             throw ValidationError("--lds needs the document's MRZ (--mrz-file FILE)")
@@ -91,7 +97,10 @@ struct SimulateCardCommand: ParsableCommand {
             FileHandle.standardError.write(Data("cannot build the simulated card: \(error)\n".utf8))
             throw ExitCode(ExitStatus.deviceError)
         }
-        let link = VPCDLink(card: card, host: host, port: port)
+        let timed: any SimulatedCard = timing.flatMap(ContactlessTiming.init(parsing:)).map {
+            ContactlessTimedCard(card, timing: $0)
+        } ?? card
+        let link = VPCDLink(card: timed, host: host, port: port)
         let endpoint = "\(host):\(port)"
         link.onConnectionChange = { connected in
             print(connected ? "card inserted (connected to vpcd at \(endpoint))"

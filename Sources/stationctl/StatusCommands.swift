@@ -327,35 +327,73 @@ struct WatchCommand: ParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Xác thực thẻ CCCD (cơ sở y tế) — read a card: identity and verdict.",
+        abstract: "Xác thực thẻ CCCD tại quầy tiếp đón (cơ sở y tế) — check a patient's card at the desk.",
         discussion: """
-            Without --can-file or --mrz-file the CAN is asked for on the terminal, without echo; '-' reads it from
-            standard input. The argument forms are for scripts only: other local users can read them via /proc.
+            Đặt thẻ lên đầu đọc. Mở chip bằng mã QR của thẻ (--qr-file, không cần gõ), CAN (6 số cuối số định danh) \
+            hoặc MRZ; không có gì thì hỏi CAN (không hiện ký tự). '-' đọc từ đầu vào chuẩn. Dạng --qr/--can/--mrz chỉ \
+            dành cho script: người dùng khác đọc được qua /proc.
+            Place the card on the reader. The chip is opened with the card's QR code (--qr-file), the CAN or the MRZ;
+            with none the CAN is asked for without echo. Exit 0 accept, 1 refer.
             """)
     @OptionGroup var options: GlobalOptions
+    static let qrField = SecretField(option: "qr", vi: "Mã QR trên thẻ", en: "The card's QR code")
+    @Option(help: ArgumentHelp(Self.qrField.argumentHelp("The card's QR code as scanned."))) var qr: String?
+    @Option(help: ArgumentHelp(Self.qrField.fileHelp)) var qrFile: String?
     @Option(help: ArgumentHelp(SecretField.can.argumentHelp("CAN (6 digits)."))) var can: String?
     @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
     @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp("MRZ text."))) var mrz: String?
     @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
     @Option(help: "Reader name.") var reader: String?
+    @Option(help: "Lưu ảnh chân dung trong chip (JPEG) vào tệp này — save the chip's portrait (JPEG) here.")
+    var photo: String?
+    @Option(help: "Chờ đặt thẻ tối đa số giây này — wait this long for a card (0–60).") var wait: Double = 0
 
     func run() throws {
-        let mrzValue = try options.secret(.mrz, mrz, file: mrzFile)
-        let canValue = try options.secret(.can, can, file: canFile, prompt: mrzValue == nil)
+        let qrValue = try options.secret(Self.qrField, qr, file: qrFile)
+        let mrzValue = qrValue == nil ? try options.secret(.mrz, mrz, file: mrzFile) : nil
+        let canValue =
+            qrValue == nil ? try options.secret(.can, can, file: canFile, prompt: mrzValue == nil) : nil
         let response = try options.call(
             options.client(), "POST", ControlPaths.verify,
-            json: CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
+            json: DeskVerifyRequest(
+                qr: qrValue, can: canValue, mrz: mrzValue, reader: reader, portrait: photo != nil, waitSeconds: wait))
         if options.json { return options.printBody(response) }
-        let result = try response.decode(VerifyResult.self)
+        let result = try response.decode(PatientVerification.self)
         let t = options.text
-        printLine(
-            "\(t("Số định danh", "ID number")): \(result.maskedIDNumber)  \(result.initials)  "
-                + (result.yearOfBirth.map(String.init) ?? "")
-        )
+        if let photo, let jpeg = result.portraitJPEG.flatMap({ Data(base64Encoded: $0) }) {
+            if !FileManager.default.createFile(atPath: photo, contents: jpeg, attributes: [.posixPermissions: 0o600]) {
+                FileHandle.standardError.write(
+                    Data((t("Không ghi được ảnh vào ", "Could not write the photo to ") + photo + "\n").utf8))
+            }
+        }
+        let sex = result.sex == "M" ? t("Nam", "Male") : result.sex == "F" ? t("Nữ", "Female") : "-"
+        printLine("\(t("Kết luận", "Verdict")): "
+            + (result.verdict == "accept" ? t("CHẤP NHẬN", "ACCEPT") : t("CHUYỂN QUẦY KIỂM TRA", "REFER")))
+        printLine("  \(t(result.reason.vi, result.reason.en))")
+        printLine("\(t("Số định danh", "ID number")): \(result.idNumber)")
+        printLine("\(t("Họ và tên", "Full name")): \(result.fullName)")
+        printLine("\(t("Ngày sinh", "Date of birth")): \(result.dateOfBirth)   \(t("Giới tính", "Sex")): \(sex)")
+        if let residence = result.residence { printLine("\(t("Nơi cư trú", "Residence")): \(residence)") }
+        let expiry = result.expiryDate ?? t("không thời hạn", "no expiry")
+        printLine("\(t("Hạn thẻ", "Card valid until")): \(expiry)" + (result.expired ? " (\(t("ĐÃ HẾT HẠN", "EXPIRED")))" : ""))
         printLine("\(t("Xác thực chip", "Chip authenticity")): \(result.authenticity)")
-        printLine(
-            "\(t("Kết luận", "Verdict")): "
-                + (result.verdict == "accept" ? t("CHẤP NHẬN", "ACCEPT") : t("CHUYỂN QUẦY", "REFER")))
+        if let check = result.qrCheck {
+            printLine("\(t("Mã QR", "QR code")): " + (check.consistent
+                ? t("khớp với chip", "matches the chip")
+                : t("KHÔNG khớp với chip", "does NOT match the chip") + " (\(check.mismatches.joined(separator: ", ")))"))
+        }
+        let insurance = result.insurance
+        let status: String =
+            switch insurance.status {
+            case "valid": t("còn hạn", "valid") + (insurance.validTo.map { " \(t("đến", "until")) \($0)" } ?? "")
+            case "expired": t("hết hạn", "expired") + (insurance.validTo.map { " \($0)" } ?? "")
+            case "notFound": t("không tìm thấy", "not found")
+            case "off": t("chưa cấu hình", "not configured")
+            default: t("chưa rõ (cổng BHXH không trả lời)", "unknown (the gateway did not answer)")
+            }
+        printLine("\(t("Bảo hiểm y tế", "Health insurance")): \(status)")
+        printLine(String(format: "%@: %.0f ms", t("Thời gian đọc thẻ", "Card read time"), result.timings.cardMs))
+        if result.verdict != "accept" { throw ExitCode(1) }
     }
 }
 

@@ -147,7 +147,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         .init(
             name: "log.level", defaultValue: "info",
             help: "trace, debug, info, notice, warning, error, critical"),
-    ]
+    ] + DeskSettings.keys
 
     /// Looks a key up by name.
     public static func named(_ name: String) -> ConfigurationKey? { all.first { $0.name == name } }

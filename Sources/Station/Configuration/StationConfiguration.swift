@@ -50,6 +50,8 @@ public struct StationConfiguration: Sendable {
     public var policy: ValidationPolicy
     /// Card exchange timeout.
     public var cardTimeout: Double
+    /// The health check-in desk: QR scanner, insurance gateway.
+    public var desk = DeskSettings()
     /// Use USB scanners.
     public var useUSB: Bool
     /// Simulated scanner script (nil: off).
@@ -243,6 +245,7 @@ public struct StationConfiguration: Sendable {
         signerValidity = r.value("trust.signer_validity") { SignerValidityModel(rawValue: $0) } ?? .checkTime
         quotas = r.quotas()
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
+        desk = DeskSettings(&r)
         sources = r.sources
     }
 

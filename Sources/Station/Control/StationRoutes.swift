@@ -47,40 +47,14 @@ struct StationRoutes {
         }
         router.post("/v1/verify") { request, context in
             try context.require(.operator)
-            let body = try await Body.decode(CardReadRequest.self, request, core)
-            let key = try IntakeRequests.accessKey(body)
-            if let named = body.reader, !core.devices.readers.contains(where: { $0.name == named }) {
-                throw APIError(
-                    .notFound, code: ControlErrorCode.unknownReader, vi: "Không có đầu đọc thẻ tên này.",
-                    en: "No card reader of that name.")
-            }
-            guard let reader = body.reader ?? core.devices.firstReaderWithCard else {
-                throw APIError(
-                    .conflict, code: "smartcard.no_card", vi: "Chưa có thẻ trên đầu đọc.",
-                    en: "No card on any reader.")
-            }
-            let read = try await CardReading.read(
-                ChipReadRequest(
-                    reader: reader, key: key, files: CardReading.checkInFiles,
-                    authentication: AuthenticationOptions(trustList: core.configuration.trustList),
-                    timeout: core.configuration.cardTimeout),
-                with: core.chips)
-            let card = read.card
-            let identity = card.identity
-            let today = CalendarDate(vietnamDayOf: Date())
-            let expired = identity.expiry.map { $0 < today } ?? false
-            let accept = card.authenticity == .genuine && identity.consistency != .mismatch && !expired
+            let body = try await Body.decode(DeskVerifyRequest.self, request, core)
+            let desk = DeskVerification(core: core, insurance: core.desk.insurance, scanner: core.desk.scanner)
+            let result = try await desk.verify(body)
             core.hub.publish(
                 StationEvent(
-                    type: "verify.done", reader: reader, state: accept ? "accept" : "refer", at: Date()))
-            return JSONResponse.make(
-                VerifyResult(
-                    maskedIDNumber: identity.idNumber.masked,
-                    initials: identity.fullName.split(separator: " ").compactMap { $0.first.map { "\($0)." } }
-                        .joined(separator: " "),
-                    yearOfBirth: identity.dateOfBirth.year, authenticity: card.authenticity.rawValue,
-                    verdict: accept ? "accept" : "refer", validityModel: read.validityModel?.rawValue,
-                    chainReason: read.chainReason?.rawValue))
+                    type: "verify.done", reader: nil, state: result.verdict, at: Date()))
+            core.hub.publish(StationEvent(type: "patient.verified", state: result.verdict, at: Date(), patient: result))
+            return JSONResponse.make(result)
         }
         router.get("/v1/events") { _, context in
             try context.require(.operator)

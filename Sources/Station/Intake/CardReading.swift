@@ -23,12 +23,13 @@ enum CardReading {
         var chainReason: ChainReason?
         /// The validity model Passive Authentication applied.
         var validityModel: SignerValidityModel?
+        /// DG13 as read (the desk shows residence and issue date), nil when the chip has none.
+        var citizen: CitizenInfo?
+        /// How long each phase of the read took.
+        var timings: ReadTimings
     }
 
     private static let logger = Logger(label: "station.card")
-
-    /// The health check-in read: identity and proof of genuineness without the 15 KB portrait.
-    static let checkInFiles: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
 
     /// Reads the chip as `request` says through `chips` and maps the result for Intake.
     static func read(_ request: ChipReadRequest, with chips: any ChipReading) async throws -> Outcome {
@@ -53,7 +54,7 @@ enum CardReading {
             logger.info("chip read", metadata: metadata)
             return Outcome(
                 card: card, portrait: result.portrait, chainReason: passive?.chainReasonCode,
-                validityModel: passive?.validityModel)
+                validityModel: passive?.validityModel, citizen: result.dg13, timings: result.timings)
         } catch let error as ChipIDError {
             outcome = error.code.rawValue
             logger.warning("chip read failed", metadata: ["reader": "\(reader)", "error": "\(error)"])
