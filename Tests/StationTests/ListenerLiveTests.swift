@@ -1,0 +1,202 @@
+import ControlAPI
+import Foundation
+import StationTestKit
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The TCP listener through the real daemon process: client tokens issued and revoked with `stationctl client`,
+/// 401 without a (live) token, 403 outside the token's scope, the CORS allow-list's preflight, TLS with the pinned
+/// station certificate (and a wrong pin refused by the client), tokens never in the daemon's log.
+@Suite("TCP listener: tokens, scopes, CORS, TLS", .serialized)
+struct ListenerLiveTests {
+    static let origin = "https://his.benhvien.example:8443"
+
+    /// A daemon with the listener on an ephemeral loopback port.
+    func daemon(_ name: String, tls: Bool = false) throws -> (DaemonUnderTest, ListenerWire) {
+        let daemon = try DaemonUnderTest(
+            name: name,
+            extraConfig: """
+                [listener]
+                enabled = true
+                address = 127.0.0.1
+                port = 0
+                tls = \(tls)
+                cors_origins = \(Self.origin), http://localhost:3000
+
+                """)
+        try daemon.start()
+        let (status, body) = try daemon.curl("GET", ControlPaths.listener)
+        #expect(status == 200, "\(body)")
+        let listener = try ControlJSON.decoder().decode(ListenerWire.self, from: Data(body.utf8))
+        #expect(listener.enabled && listener.port > 0)
+        return (daemon, listener)
+    }
+
+    /// Issues a token with `stationctl client add` (as root, a supervisor) and returns it.
+    func issue(_ daemon: DaemonUnderTest, _ name: String) throws -> String {
+        let result = try daemon.stationctl(["client", "add", name, "--scope", "health:verify", "--json"])
+        #expect(result.status == 0, "\(result.output)")
+        let created = try ControlJSON.decoder().decode(ClientCreated.self, from: Data(result.output.utf8))
+        #expect(created.token.hasPrefix("stn_") && created.token.count > 40)
+        return created.token
+    }
+
+    /// `curl` over TCP; the token goes in a 0600 header file (`-H @file`), never on the command line.
+    func tcp(
+        _ daemon: DaemonUnderTest, _ listener: ListenerWire, _ method: String, _ path: String, token: String? = nil,
+        body: String? = nil, headers: [String] = [], tlsArguments: [String] = []
+    ) throws -> (status: Int, headers: String, body: String, exit: Int32) {
+        var arguments = ["-s", "-D", "-", "-X", method, "--max-time", "20"] + tlsArguments
+        if let token {
+            let file = daemon.directory.appendingPathComponent("auth-\(UUID().uuidString).hdr")
+            FileManager.default.createFile(
+                atPath: file.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
+                attributes: [.posixPermissions: 0o600])
+            arguments += ["-H", "@\(file.path)"]
+        }
+        for header in headers { arguments += ["-H", header] }
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let scheme = listener.tls ? "https" : "http"
+        arguments.append("\(scheme)://127.0.0.1:\(listener.port)\(path)")
+        let result = try runTool("/usr/bin/curl", arguments, timeout: 30)
+        let text = result.output.replacingOccurrences(of: "\r\n", with: "\n")
+        guard let split = text.range(of: "\n\n") else { return (0, text, "", result.status) }
+        let head = String(text[..<split.lowerBound])
+        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return (status, head.lowercased(), String(text[split.upperBound...]), result.status)
+    }
+
+    @Test("no token 401, desk token on a queue route 403, in scope it reaches the route, revoked 401")
+    func tokensAndScopes() throws {
+        let (daemon, listener) = try daemon("listener-tokens")
+        let token = try issue(daemon, "his-reception-1")
+
+        let none = try tcp(daemon, listener, "GET", "/v1/queue")
+        #expect(none.status == 401, "\(none)")
+        #expect(errorCode(none.body) == ListenerErrorCode.unauthorized)
+        #expect(none.headers.contains("www-authenticate: bearer"))
+        let wrong = try tcp(daemon, listener, "POST", "/v1/verify", token: "stn_not-a-token", body: "{}")
+        #expect(wrong.status == 401, "\(wrong)")
+
+        for (method, path) in [
+            ("GET", "/v1/queue"), ("GET", "/v1/status"), ("POST", "/v1/intake"), ("GET", "/v1/clients"),
+            ("POST", "/v1/upload"), ("GET", "/metrics"),
+        ] {
+            let refused = try tcp(daemon, listener, method, path, token: token, body: method == "POST" ? "{}" : nil)
+            #expect(refused.status == 403, "\(method) \(path): \(refused)")
+            #expect(errorCode(refused.body) == ListenerErrorCode.outOfScope, "\(method) \(path)")
+        }
+        // In scope: the route itself answers (no card on any reader here: 409 smartcard.no_card).
+        let verify = try tcp(
+            daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#,
+            headers: ["Accept-Language: en"])
+        #expect(verify.status == 409, "\(verify)")
+        #expect(errorCode(verify.body) == "smartcard.no_card")
+
+        // Client management is the supervisors' business, on the socket.
+        let asOperator = try daemon.stationctl(
+            ["client", "add", "sneaky"], asGroups: [TestGroups.socket, TestGroups.operators])
+        #expect(asOperator.status == 3, "\(asOperator.output)")
+        let listed = try daemon.stationctl(["client", "ls", "--json"])
+        #expect(listed.status == 0)
+        #expect(listed.output.contains("his-reception-1") && !listed.output.contains(token))
+        let duplicate = try daemon.stationctl(["client", "add", "his-reception-1"])
+        #expect(duplicate.status == 5, "\(duplicate.output)")
+
+        let revoked = try daemon.stationctl(["client", "revoke", "his-reception-1"])
+        #expect(revoked.status == 0, "\(revoked.output)")
+        let after = try tcp(daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#)
+        #expect(after.status == 401, "\(after)")
+        #expect(errorCode(after.body) == ListenerErrorCode.unauthorized)
+        let again = try daemon.stationctl(["client", "revoke", "his-reception-1"])
+        #expect(again.status == 4)
+
+        // Stored hashed, 0600; the token appears in no log line and no file of the station.
+        let clientsFile = daemon.directory.appendingPathComponent("state/clients.json").path
+        var info = stat()
+        #expect(stat(clientsFile, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let stored = (try? String(contentsOfFile: clientsFile, encoding: .utf8)) ?? ""
+        #expect(stored.contains("his-reception-1") && !stored.contains(token))
+        #expect(!daemon.log.isEmpty && !daemon.log.contains(token))
+        #expect(!daemon.log.contains(String(token.dropFirst(4))))
+        // The audit names the client and the supervisor.
+        #expect(daemon.log.contains("client token issued") && daemon.log.contains("client token revoked"))
+    }
+
+    @Test("CORS: an allowed origin's preflight 204 with its headers, another origin 403 without them")
+    func corsPreflight() throws {
+        let (daemon, listener) = try daemon("listener-cors")
+        let preflight = [
+            "Origin: \(Self.origin)", "Access-Control-Request-Method: POST",
+            "Access-Control-Request-Headers: authorization, content-type",
+        ]
+        let allowed = try tcp(daemon, listener, "OPTIONS", "/v1/verify", headers: preflight)
+        #expect(allowed.status == 204, "\(allowed)")
+        #expect(allowed.headers.contains("access-control-allow-origin: \(Self.origin)"))
+        #expect(allowed.headers.contains("access-control-allow-headers: authorization"))
+        #expect(allowed.headers.contains("access-control-allow-methods:"))
+
+        let evil = ["Origin: https://evil.example", "Access-Control-Request-Method: POST"]
+        let denied = try tcp(daemon, listener, "OPTIONS", "/v1/verify", headers: evil)
+        #expect(denied.status == 403, "\(denied)")
+        #expect(errorCode(denied.body) == ListenerErrorCode.originNotAllowed)
+        #expect(!denied.headers.contains("access-control-allow-origin"))
+
+        // The actual request from the allowed origin carries the header even when it is refused (so the page can
+        // read the 401), from another origin it is refused.
+        let token = try issue(daemon, "his-web")
+        let fromPage = try tcp(daemon, listener, "GET", "/v1/status", headers: ["Origin: \(Self.origin)"])
+        #expect(fromPage.status == 401)
+        #expect(fromPage.headers.contains("access-control-allow-origin: \(Self.origin)"))
+        let fromEvil = try tcp(
+            daemon, listener, "POST", "/v1/verify", token: token, body: "{}", headers: ["Origin: https://evil.example"])
+        #expect(fromEvil.status == 403 && errorCode(fromEvil.body) == ListenerErrorCode.originNotAllowed)
+    }
+
+    @Test("TLS: the station certificate made at start (key 0600), the pinned key works, a wrong pin fails")
+    func tlsPinned() throws {
+        let (daemon, listener) = try daemon("listener-tls", tls: true)
+        #expect(listener.tls)
+        let pin = try #require(listener.publicKeySHA256)
+        let fingerprint = try #require(listener.certificateSHA256)
+        #expect(fingerprint.split(separator: ":").count == 32)
+        let certificate = try #require(listener.certificatePath)
+        let key = daemon.directory.appendingPathComponent("state/listener/station.key").path
+        var info = stat()
+        #expect(stat(key, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        // The fingerprint shown is the certificate's (openssl agrees).
+        let openssl = try runTool("/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-fingerprint", "-sha256"])
+        #expect(openssl.output.uppercased().contains(fingerprint), "\(openssl.output)")
+        // `stationctl listener show` prints both for the technician.
+        let shown = try daemon.stationctl(["listener", "show", "--lang", "en"])
+        #expect(shown.output.contains(fingerprint) && shown.output.contains("sha256//\(pin)"), "\(shown.output)")
+
+        let token = try issue(daemon, "his-tls")
+        let pinned = try tcp(
+            daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#,
+            tlsArguments: ["--cacert", certificate, "--pinnedpubkey", "sha256//\(pin)"])
+        #expect(pinned.exit == 0 && pinned.status == 409, "\(pinned)")
+        let wrongPin = "sha256//" + Data(repeating: 7, count: 32).base64EncodedString()
+        let refused = try tcp(
+            daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#,
+            tlsArguments: ["--cacert", certificate, "--pinnedpubkey", wrongPin])
+        #expect(refused.exit == 90, "curl: SSL public key does not match pinned public key: \(refused)")
+        #expect(refused.status == 0)
+        // Plain HTTP to the TLS port gets no answer from the API.
+        let plain = try runTool(
+            "/usr/bin/curl", ["-s", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                              "http://127.0.0.1:\(listener.port)/v1/verify"])
+        #expect(plain.output.hasPrefix("000") || plain.output == "400", "\(plain.output)")
+        // A restart keeps the certificate the HIS pinned.
+        _ = daemon.stop()
+        try daemon.start()
+        let (_, body) = try daemon.curl("GET", ControlPaths.listener)
+        let again = try ControlJSON.decoder().decode(ListenerWire.self, from: Data(body.utf8))
+        #expect(again.certificateSHA256 == fingerprint)
+        #expect(!daemon.log.contains(token))
+    }
+}
