@@ -1,5 +1,6 @@
 import ControlAPI
 import Foundation
+import Simulation
 import StationTestKit
 import Testing
 
@@ -198,5 +199,83 @@ struct ListenerLiveTests {
         let again = try ControlJSON.decoder().decode(ListenerWire.self, from: Data(body.utf8))
         #expect(again.certificateSHA256 == fingerprint)
         #expect(!daemon.log.contains(token))
+    }
+}
+
+/// A health desk over the TCP listener through the real pcscd + vpcd + the simulated card: the desk's event
+/// stream (SSE, with its token) sees the card arrive and the check's result, and `POST /v1/verify` with the token
+/// reads the card.
+@Suite("TCP listener: the desk's events and verify with a real reader", .serialized)
+struct ListenerDeskLiveTests {
+    let lease: LivePCSC.Lease
+    var harness: PCSCHarness { lease.harness }
+    init() async throws { lease = try await LivePCSC.acquire() }
+
+    static let dataSet = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+
+    @Test("a token's SSE stream receives card.inserted and verify.done; verify over TCP answers the verdict")
+    func deskEventsOverTCP() throws {
+        let daemon = try DaemonUnderTest(
+            name: "listener-desk",
+            extraConfig: """
+                [station]
+                profile = health
+                [listener]
+                enabled = true
+                port = 0
+
+                """,
+            environment: harness.clientEnvironment)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let listener = try ControlJSON.decoder().decode(
+            ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8))
+        let created = try daemon.stationctl(["client", "add", "his-desk", "--scope", "health:verify", "--json"])
+        let token = try ControlJSON.decoder().decode(ClientCreated.self, from: Data(created.output.utf8)).token
+        let header = daemon.directory.appendingPathComponent("auth.hdr")
+        FileManager.default.createFile(
+            atPath: header.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
+            attributes: [.posixPermissions: 0o600])
+
+        let stream = try ManagedProcess(
+            "sse", executable: "/usr/bin/curl",
+            arguments: [
+                "-s", "-N", "--max-time", "60", "-H", "@\(header.path)",
+                "http://127.0.0.1:\(listener.port)\(ControlPaths.events)",
+            ],
+            logFile: daemon.directory.appendingPathComponent("sse.log"))
+        defer { stream.stop() }
+        try waitFor(20, "the event stream to open") { stream.output.contains(": stationd events") }
+
+        let card = try harness.startCard(slot: 0, arguments: ["--dataset", Self.dataSet.path])
+        defer { card.stop() }
+        try waitFor(30, "card.inserted on the desk's stream") { stream.output.contains("event: card.inserted") }
+
+        let can = try CitizenDataSet.load(Self.dataSet).can
+        let body = daemon.directory.appendingPathComponent("verify.json")
+        FileManager.default.createFile(
+            atPath: body.path, contents: Data(#"{"can":"\#(can)"}"#.utf8), attributes: [.posixPermissions: 0o600])
+        let verify = try runTool(
+            "/usr/bin/curl",
+            [
+                "-s", "-w", "\n%{http_code}", "--max-time", "30", "-H", "@\(header.path)", "-H",
+                "Content-Type: application/json", "--data-binary", "@\(body.path)",
+                "http://127.0.0.1:\(listener.port)\(ControlPaths.verify)",
+            ], timeout: 40)
+        #expect(verify.output.hasSuffix("\n200"), "\(verify.output)\n\(daemon.log)")
+        #expect(verify.output.contains(#""verdict""#))
+        try waitFor(10, "verify.done on the desk's stream") { stream.output.contains("event: verify.done") }
+        // The desk's scope sees no queue or intake events.
+        #expect(!stream.output.contains("event: queue.") && !stream.output.contains("event: intake."))
+        #expect(!daemon.log.contains(token))
+    }
+
+    func waitFor(_ seconds: Double, _ what: String, _ condition: () -> Bool) throws {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while Date() < deadline {
+            if condition() { return }
+            usleep(50_000)
+        }
+        throw HarnessError("timed out waiting for \(what)")
     }
 }
