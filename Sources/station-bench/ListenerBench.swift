@@ -88,6 +88,28 @@ enum ListenerBench {
         say("TCP + token  POST /v1/verify (409)   p50 \(ms(tcp.median))  p99 \(ms(tcp.p99))")
         say("listener added per request: p50 \(ms(tcp.median - unix.median))  p99 \(ms(tcp.p99 - unix.p99))  (goal < 2 ms)")
         say(String(format: "daemon idle RSS with the listener on: %.1f MB (goal < 40 MB)", rss))
+        process.stop(signal: SIGTERM, timeout: 15)
+        // The same daemon without the listener, for what the listener itself costs.
+        try configuration.replacingOccurrences(of: "enabled = true", with: "enabled = false")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let plain = try ManagedProcess(
+            "stationd", executable: try Binaries.path("stationd"), arguments: ["run", "--config", file.path],
+            logFile: directory.appendingPathComponent("stationd-plain.log"))
+        defer { plain.stop(signal: SIGTERM, timeout: 15) }
+        let started = Date(timeIntervalSinceNow: 30)
+        while Date() < started, plain.isRunning {
+            if let answer = try? ControlClient(socketPath: socket).request("GET", ControlPaths.status),
+                answer.status == 200
+            {
+                break
+            }
+            usleep(50_000)
+        }
+        _ = try? ControlClient(socketPath: socket).request("POST", ControlPaths.verify, body: body)
+        try await Task.sleep(for: .seconds(2))
+        let plainRSS = memory(plain.pid, "VmRSS") ?? 0
+        say(String(format: "daemon idle RSS without the listener: %.1f MB (the listener's share: %.1f MB)", plainRSS,
+            rss - plainRSS))
     }
 
     static func memory(_ pid: pid_t, _ field: String) -> Double? {
