@@ -199,6 +199,12 @@ struct ListenerLiveTests {
         let again = try ControlJSON.decoder().decode(ListenerWire.self, from: Data(body.utf8))
         #expect(again.certificateSHA256 == fingerprint)
         #expect(!daemon.log.contains(token))
+        // A certificate without its key is never replaced silently (the HIS pinned it): the start stops, naming both.
+        _ = daemon.stop()
+        unlink(key)
+        #expect(throws: (any Error).self) { try daemon.start(readyTimeout: 10) }
+        #expect(daemon.log.contains("listener.key") && daemon.log.contains("must both exist"), "\(daemon.log)")
+        #expect(FileManager.default.fileExists(atPath: certificate) && !FileManager.default.fileExists(atPath: key))
     }
 }
 
