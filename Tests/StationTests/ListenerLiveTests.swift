@@ -208,6 +208,80 @@ struct ListenerLiveTests {
     }
 }
 
+/// The socket's hardening on the TCP side: a request that does not arrive in time is 408 and closed, and an
+/// address over its connection share is answered 429 at once.
+@Suite("TCP listener: slow clients and connection limits", .serialized)
+struct ListenerLimitsLiveTests {
+    /// A raw loopback TCP connection (the test needs to send half a request).
+    final class RawConnection {
+        let fd: Int32
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard result == 0 else { throw HarnessError("connect: errno \(errno)") }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        deinit { close(fd) }
+        func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        /// Everything until the peer closes or 5 s pass.
+        func readAll() -> String {
+            var data = [UInt8]()
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(fd, &chunk, chunk.count, 0)
+                if count <= 0 { break }
+                data += chunk[0..<count]
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    @Test("half a request on TCP is 408 after request_timeout_seconds; the third connection of an address is 429")
+    func slowClientAndConnectionShare() throws {
+        let daemon = try DaemonUnderTest(
+            name: "listener-limits",
+            extraConfig: """
+                [control]
+                request_timeout_seconds = 1
+                max_connections_per_uid = 2
+                [listener]
+                enabled = true
+                port = 0
+
+                """)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let listener = try ControlJSON.decoder().decode(
+            ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8))
+
+        let slow = try RawConnection(port: listener.port)
+        slow.send("POST /v1/verify HTTP/1.1\r\nHost: station\r\n")
+        let started = Date()
+        let answer = slow.readAll()
+        #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+        #expect(answer.contains(ControlErrorCode.requestTimeout))
+        #expect(Date().timeIntervalSince(started) < 4)
+
+        let first = try RawConnection(port: listener.port)
+        let second = try RawConnection(port: listener.port)
+        usleep(200_000)
+        let third = try RawConnection(port: listener.port)
+        let refused = third.readAll()
+        #expect(refused.hasPrefix("HTTP/1.1 429"), "\(refused)")
+        #expect(refused.contains(ControlErrorCode.callerLimit))
+        withExtendedLifetime((first, second)) {}
+    }
+}
+
 /// A health desk over the TCP listener through the real pcscd + vpcd + the simulated card: the desk's event
 /// stream (SSE, with its token) sees the card arrive and the check's result, and `POST /v1/verify` with the token
 /// reads the card.
