@@ -15,7 +15,9 @@ import StationTestKit
 /// (goal < 2 ms); idle RSS read from `/proc` after the runs (goal < 40 MB; a release build is what ships).
 enum ListenerBench {
     static func run(runs: Int) async throws {
-        say("== Listener: TCP + token vs the Unix socket, \(runs) requests each (goals: added < 2 ms, idle RSS < 40 MB)")
+        say(
+            "== Listener: TCP + token vs the Unix socket, \(runs) requests each (goals: added < 2 ms, idle RSS "
+                + "< 40 MB)")
         let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/listener-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -86,7 +88,9 @@ enum ListenerBench {
         func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
         say("Unix socket  POST /v1/verify (409)   p50 \(ms(unix.median))  p99 \(ms(unix.p99))")
         say("TCP + token  POST /v1/verify (409)   p50 \(ms(tcp.median))  p99 \(ms(tcp.p99))")
-        say("listener added per request: p50 \(ms(tcp.median - unix.median))  p99 \(ms(tcp.p99 - unix.p99))  (goal < 2 ms)")
+        say(
+            "listener added per request: p50 \(ms(tcp.median - unix.median))  p99 \(ms(tcp.p99 - unix.p99))  "
+                + "(goal < 2 ms)")
         say(String(format: "daemon idle RSS with the listener on: %.1f MB (goal < 40 MB)", rss))
         process.stop(signal: SIGTERM, timeout: 15)
         // The same daemon without the listener, for what the listener itself costs.

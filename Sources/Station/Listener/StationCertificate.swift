@@ -31,7 +31,8 @@ struct StationCertificate: Sendable {
                     atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             }
             try KeyFile.write(Data(key.utf8), to: keyPath, replacing: false, what: "listener.key")
-            try KeyFile.write(Data(certificate.utf8), to: certificatePath, replacing: false, what: "listener.certificate")
+            try KeyFile.write(
+                Data(certificate.utf8), to: certificatePath, replacing: false, what: "listener.certificate")
             chmod(certificatePath, 0o644)
         } else if haveCertificate != haveKey {
             throw StationCertificateError(
