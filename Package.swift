@@ -97,6 +97,10 @@ let modules: [Target] = [
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             // The health desk's insurance gateway client.
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            // The TCP listener: TLS, the station certificate, client token hashes.
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
@@ -289,6 +293,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -47,10 +47,21 @@ public final class ControlClient: @unchecked Sendable {
     /// The idle timeout the daemon advertised on the last response (`Keep-Alive: timeout=N`), in seconds.
     public private(set) var idleTimeout: Double?
 
+    /// The TCP listener's loopback port and the client token (nil: the Unix socket).
+    private var tcp: (port: UInt16, token: String?)?
+
     /// Creates a client; connects on the first request.
     public init(socketPath: String, language: String = "vi") {
         self.socketPath = socketPath
         self.language = language
+    }
+
+    /// A client of the daemon's TCP listener on loopback (plain HTTP; benches and tests), sending
+    /// `Authorization: Bearer token` with every request.
+    public init(loopbackPort port: Int, token: String?, language: String = "vi") {
+        socketPath = "127.0.0.1:\(port)"
+        self.language = language
+        tcp = (UInt16(clamping: port), token)
     }
 
     deinit { close() }
@@ -64,6 +75,7 @@ public final class ControlClient: @unchecked Sendable {
 
     private func connectIfNeeded() throws {
         if fd >= 0 { return }
+        if let tcp { return try connectTCP(port: tcp.port) }
         let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TransportError(reason: "socket() failed", errno: Glibc.errno) }
         var address = sockaddr_un()
@@ -87,6 +99,29 @@ public final class ControlClient: @unchecked Sendable {
             throw TransportError(
                 reason: "cannot connect to \(socketPath): \(String(cString: strerror(code)))",
                 errno: code)
+        }
+        fd = socket
+    }
+
+    private func connectTCP(port: UInt16) throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw TransportError(reason: "socket() failed", errno: Glibc.errno) }
+        var noDelay: Int32 = 1
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            let code = Glibc.errno
+            _ = Glibc.close(socket)
+            throw TransportError(
+                reason: "cannot connect to \(socketPath): \(String(cString: strerror(code)))", errno: code)
         }
         fd = socket
     }
@@ -166,6 +201,7 @@ public final class ControlClient: @unchecked Sendable {
         try connectIfNeeded()
         var head = "\(method) \(path) HTTP/1.1\r\nHost: station\r\nAccept: \(accept)\r\n"
         head += "Accept-Language: \(language)\r\n"
+        if let token = tcp?.token { head += "Authorization: Bearer \(token)\r\n" }
         if let body { head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         var data = Data(head.utf8)

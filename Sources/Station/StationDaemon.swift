@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import NIOSSL
 import Queue
 import ServiceLifecycle
 import SmartCard
@@ -91,8 +92,16 @@ public enum StationDaemon {
             logger.warning(
                 "socket group not found", metadata: ["group": "\(configuration.socketGroup ?? "")"])
         }
+        let clients: ClientRegistry
+        do {
+            clients = try ClientRegistry(path: configuration.listener.clientsPath)
+        } catch {
+            throw StationCertificateError(
+                "listener.clients_file \(configuration.listener.clientsPath) cannot be read: \(error)")
+        }
+        let listenerInfo = ListenerInfo(configuration.listener)
         let application = ControlServer.make(
-            core: core, socketPath: socketPath, logger: logger,
+            core: core, socketPath: socketPath, logger: logger, clients: clients, listenerInfo: listenerInfo,
             onBound: {
                 _ = chmod(socketPath, 0o660)
                 if let socketGID { _ = chown(socketPath, uid_t.max, socketGID) }
@@ -133,6 +142,11 @@ public enum StationDaemon {
                     notifier: notifier, health: { (try? await store.run { _ in true }) ?? false }),
                 successTerminationBehavior: .ignore, serviceName: "watchdog"),
         ]
+        if configuration.listener.enabled {
+            let listener = try ControlServer.makeListener(
+                core: core, clients: clients, info: listenerInfo, logger: logger)
+            services.append(.init(service: listener, serviceName: "tcp-listener"))
+        }
         if let uplink {
             services.append(
                 .init(
@@ -173,32 +187,14 @@ public enum StationDaemon {
 /// Builds the Hummingbird application serving the control API on the Unix socket.
 enum ControlServer {
     static func make(
-        core: StationCore, socketPath: String, logger: Logger, onBound: @escaping @Sendable () -> Void
+        core: StationCore, socketPath: String, logger: Logger, clients: ClientRegistry, listenerInfo: ListenerInfo,
+        onBound: @escaping @Sendable () -> Void
     ) -> some Service {
         let configuration = core.configuration
-        var limits = configuration.controlLimits
-        // Connections must never exhaust the descriptors (the store, devices and uplink need some too).
-        let descriptors = raiseDescriptorLimit()
-        if limits.connections > descriptors - 128 {
-            logger.warning(
-                "control.max_connections lowered to fit the descriptor limit",
-                metadata: ["configured": "\(limits.connections)", "nofile": "\(descriptors)"])
-            limits.connections = max(2, descriptors - 128)
-        }
-        let admission = ControlAdmission(limits: limits)
-        let routes = RouteMethods()
-        let router = Router(context: StationRequestContext.self)
-        router.add(
-            middleware: ControlMiddleware(
-                authorization: Authorization(
-                    operatorsGroup: configuration.operatorsGroup,
-                    supervisorsGroup: configuration.supervisorsGroup),
-                admission: admission, routes: routes, logger: logger))
-        StationRoutes(core: core).add(to: router)
-        UplinkRoutes(core: core).add(to: router)
-        QueueRoutes(core: core).add(to: router)
-        IntakeRoutes(core: core).add(to: router)
-        routes.record(router.routeList)
+        let admission = ControlAdmission(limits: limits(configuration, logger: logger))
+        let router = router(
+            core: core, admission: admission, clients: clients, listenerInfo: listenerInfo, gate: nil,
+            logger: logger)
         return Application(
             router: router,
             // Slow clients are cut after control.request_timeout_seconds, idle ones after
@@ -211,6 +207,91 @@ enum ControlServer {
             configuration: .init(
                 address: .unixDomainSocket(path: socketPath), serverName: "stationd", backlog: 4096),
             onServerRunning: { _ in onBound() },
+            logger: logger)
+    }
+
+    /// The connection and body limits, `control.max_connections` lowered to fit the descriptor limit.
+    static func limits(_ configuration: StationConfiguration, logger: Logger) -> ConnectionLedger.Limits {
+        var limits = configuration.controlLimits
+        // Connections must never exhaust the descriptors (the store, devices and uplink need some too).
+        let descriptors = raiseDescriptorLimit()
+        if limits.connections > descriptors - 128 {
+            logger.warning(
+                "control.max_connections lowered to fit the descriptor limit",
+                metadata: ["configured": "\(limits.connections)", "nofile": "\(descriptors)"])
+            limits.connections = max(2, descriptors - 128)
+        }
+        return limits
+    }
+
+    /// One router for both ways in: the same routes and rules; the TCP listener's middleware has a `gate`.
+    static func router(
+        core: StationCore, admission: ControlAdmission, clients: ClientRegistry, listenerInfo: ListenerInfo,
+        gate: ListenerGate?, logger: Logger
+    ) -> Router<StationRequestContext> {
+        let configuration = core.configuration
+        let routes = RouteMethods()
+        let router = Router(context: StationRequestContext.self)
+        var middleware = ControlMiddleware(
+            authorization: Authorization(
+                operatorsGroup: configuration.operatorsGroup, supervisorsGroup: configuration.supervisorsGroup),
+            admission: admission, routes: routes, logger: logger)
+        middleware.listener = gate
+        router.add(middleware: middleware)
+        StationRoutes(core: core).add(to: router)
+        UplinkRoutes(core: core).add(to: router)
+        QueueRoutes(core: core).add(to: router)
+        IntakeRoutes(core: core).add(to: router)
+        ClientRoutes(core: core, clients: clients, listener: listenerInfo).add(to: router)
+        routes.record(router.routeList)
+        return router
+    }
+
+    /// The TCP listener (`[listener]`): the same router behind `ListenerGate` (CORS, client tokens, scopes), the
+    /// same slow-client, idle and body limits with a ledger of its own (a flood on the LAN never locks the socket's
+    /// operators out), TLS with the station certificate when `listener.tls` is on.
+    static func makeListener(
+        core: StationCore, clients: ClientRegistry, info: ListenerInfo, logger: Logger
+    ) throws -> some Service {
+        let configuration = core.configuration
+        let settings = configuration.listener
+        var tls: NIOSSLContext?
+        if settings.tls {
+            let certificate = try StationCertificate.loadOrCreate(
+                certificatePath: settings.certificatePath, keyPath: settings.keyPath, address: settings.address)
+            var tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(certificate.certificatePEM.utf8))
+                    .map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(certificate.keyPEM.utf8), format: .pem)))
+            tlsConfiguration.minimumTLSVersion = .tlsv12
+            tls = try NIOSSLContext(configuration: tlsConfiguration)
+            info.update {
+                $0.certificateSHA256 = certificate.certificateSHA256
+                $0.publicKeySHA256 = certificate.publicKeySHA256
+            }
+            logger.notice(
+                "listener certificate", metadata: ["sha256": "\(certificate.certificateSHA256)"])
+        }
+        let admission = ControlAdmission(limits: limits(configuration, logger: logger), exempt: [])
+        let router = router(
+            core: core, admission: admission, clients: clients, listenerInfo: info,
+            gate: ListenerGate(clients: clients, cors: CORSPolicy(origins: settings.corsOrigins)), logger: logger)
+        return Application(
+            router: router,
+            server: GuardedHTTP1Channel.builder(
+                timeoutSeconds: configuration.requestTimeout, idleTimeoutSeconds: configuration.idleTimeout,
+                maxBodyBytes: configuration.maxBodyBytes, admission: admission, transport: .tcp(tls: tls)),
+            configuration: .init(
+                address: .hostname(settings.address, port: settings.port), serverName: "stationd", backlog: 256),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.port
+                info.update { $0.port = port }
+                logger.notice(
+                    "listener ready",
+                    metadata: [
+                        "address": "\(settings.address)", "port": "\(port)", "tls": "\(settings.tls)",
+                    ])
+            },
             logger: logger)
     }
 

@@ -20,7 +20,7 @@ struct Stationctl: ParsableCommand {
             StatusCommand.self, DevicesCommand.self, IntakeCommand.self, QueueCommand.self,
             UploadCommand.self, EnrollCommand.self,
             ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
-            ConfigCommand.self, DoctorCommand.self, SurveyCommand.self,
+            ConfigCommand.self, DoctorCommand.self, SurveyCommand.self, ClientCommand.self, ListenerCommand.self,
         ]
     )
 }

@@ -7,10 +7,10 @@ import Foundation
 /// Writing a key file durably, mode 0600 from its first byte: the store key, the audit key, a new store's pending
 /// key. One way for all of them: a temporary file written and fsynced, then linked (a new file: an existing one is
 /// never overwritten) or renamed (a replacement) into place, and the folder synced.
-enum KeyFile {
+public enum KeyFile {
     /// Writes `data` to `path`. `replacing` false keeps an existing file (link, EEXIST is fine); true replaces it
     /// atomically. `what` names the file in errors (`queue.key_file`).
-    static func write(_ data: Data, to path: String, replacing: Bool, what: String) throws(QueueError) {
+    public static func write(_ data: Data, to path: String, replacing: Bool, what: String) throws(QueueError) {
         let temporary = path + ".tmp-\(getpid())"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

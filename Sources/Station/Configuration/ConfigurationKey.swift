@@ -48,6 +48,30 @@ public struct ConfigurationKey: Sendable, Hashable {
             name: "control.body_memory_per_uid_bytes", defaultValue: "8388608",
             help: "request bodies held in memory at once per caller uid, root excepted (more: 429)"),
         .init(
+            name: "listener.enabled", defaultValue: "false",
+            help: "serve the control API on TCP too, for HIS clients with a token (stationctl client add)"),
+        .init(
+            name: "listener.address", defaultValue: "127.0.0.1",
+            help: "address literal the TCP listener binds (not loopback: listener.tls must be true)"),
+        .init(name: "listener.port", defaultValue: "8790", help: "TCP port of the listener (0: any free port)"),
+        .init(
+            name: "listener.tls", defaultValue: "false",
+            help: "speak TLS with the station certificate (created self-signed at the first start; fingerprint in "
+                + "stationctl listener show)"),
+        .init(
+            name: "listener.certificate", defaultValue: "",
+            help: "station certificate (PEM); empty: listener/station.crt beside the store"),
+        .init(
+            name: "listener.key", defaultValue: "",
+            help: "station certificate's private key (PEM, 0600); empty: listener/station.key beside the store"),
+        .init(
+            name: "listener.cors_origins", defaultValue: "",
+            help: "browser origins allowed to call the listener, comma-separated (https://his.example:8443); empty: "
+                + "none"),
+        .init(
+            name: "listener.clients_file", defaultValue: "",
+            help: "client tokens (names, scopes, SHA-256 of each token; 0600); empty: clients.json beside the store"),
+        .init(
             name: "auth.operators_group", defaultValue: "stationd-operators",
             help: "group whose members may read and take applications"),
         .init(

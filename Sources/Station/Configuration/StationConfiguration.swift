@@ -30,6 +30,8 @@ public struct StationConfiguration: Sendable {
     public var idleTimeout: Double?
     /// Limits on connections and on request bodies held in memory (`control.max_connections`, …).
     public var controlLimits: ConnectionLedger.Limits
+    /// The TCP listener (`[listener]`).
+    public var listener: ListenerSettings
     /// Operators' group.
     public var operatorsGroup: String
     /// Supervisors' group.
@@ -131,6 +133,10 @@ public struct StationConfiguration: Sendable {
             errors.append(
                 ConfigurationError(.insecureUplink, key: problem.key, line: values[problem.key]?.1, problem.reason))
         }
+        if let problem = configuration.listener.problem {
+            errors.append(
+                ConfigurationError(.invalidValue, key: problem.key, line: values[problem.key]?.1, problem.reason))
+        }
         guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
         do {
             let isDefault = configuration.trustFolder == ConfigurationKey.named("trust.folder")?.defaultValue
@@ -171,6 +177,7 @@ public struct StationConfiguration: Sendable {
         supervisorsGroup = r.string("auth.supervisors_group")
         databasePath = r.value("store.database") { $0.hasPrefix("/") ? $0 : nil } ?? ""
         keyFilePath = r.value("store.key_file") { $0.hasPrefix("/") ? $0 : nil } ?? ""
+        listener = ListenerSettings.read(&r, storeFolder: (databasePath as NSString).deletingLastPathComponent)
         minimumFreeBytes =
             Int64(r.value("store.minimum_free_mib") { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 64)
             << 20

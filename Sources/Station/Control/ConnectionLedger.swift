@@ -104,8 +104,9 @@ final class ControlAdmission: Sendable {
     private let ledger: Mutex<ConnectionLedger>
     private let explained = Mutex<(second: UInt64, counts: [UInt32: Int])>((0, [:]))
 
-    init(limits: ConnectionLedger.Limits) {
-        ledger = Mutex(ConnectionLedger(limits: limits, exempt: [0, getuid()]))
+    /// A ledger; `exempt` defaults to root and the daemon's user (the TCP listener's ledger exempts nobody).
+    init(limits: ConnectionLedger.Limits, exempt: Set<UInt32>? = nil) {
+        ledger = Mutex(ConnectionLedger(limits: limits, exempt: exempt ?? [0, getuid()]))
     }
 
     func open(uid: UInt32) -> ConnectionLedger.Refusal? { ledger.withLock { $0.open(uid: uid) } }

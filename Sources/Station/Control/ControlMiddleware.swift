@@ -14,6 +14,8 @@ struct ControlMiddleware: RouterMiddleware {
     let admission: ControlAdmission
     let routes: RouteMethods
     let logger: Logger
+    /// The TCP listener's CORS allow-list and client tokens (nil: the Unix socket, callers by SO_PEERCRED).
+    var listener: ListenerGate? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -22,22 +24,38 @@ struct ControlMiddleware: RouterMiddleware {
         var context = context
         context.english = AcceptLanguage.prefersEnglish(request.headers[.acceptLanguage])
         var response: Response
+        var allowedOrigin: String?
         do {
-            let peer = try await PeerCredentials.of(context.channel)
-            context.peer = peer
-            context.role = authorization.role(of: peer)
-            if context.role == .none {
-                logger.notice(
-                    "refused caller", metadata: ["uid": "\(peer.uid)", "path": "\(request.uri.path)"])
-                throw APIError(
-                    .forbidden,
-                    vi:
-                        "Tài khoản (uid \(peer.uid)) không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
-                    en:
-                        "Your account (uid \(peer.uid)) is not in the station's operators or supervisors group."
-                )
+            if let listener {
+                switch listener.cors.decide(
+                    method: "\(request.method)", origin: request.headers[.origin],
+                    requestMethod: request.headers[.accessControlRequestMethod])
+                {
+                case .refused: throw ListenerGate.originRefused
+                case .preflight(let origin): return ListenerGate.preflight(origin: origin)
+                case .allowed(let origin): allowedOrigin = origin
+                case .noOrigin: break
+                }
+                context.admissionKey = ListenerGate.admissionKey(context.channel.remoteAddress)
+                try listener.authenticate(request, &context)
+            } else {
+                let peer = try await PeerCredentials.of(context.channel)
+                context.peer = peer
+                context.admissionKey = peer.uid
+                context.role = authorization.role(of: peer)
+                if context.role == .none {
+                    logger.notice(
+                        "refused caller", metadata: ["uid": "\(peer.uid)", "path": "\(request.uri.path)"])
+                    throw APIError(
+                        .forbidden,
+                        vi:
+                            "Tài khoản (uid \(peer.uid)) không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
+                        en:
+                            "Your account (uid \(peer.uid)) is not in the station's operators or supervisors group."
+                    )
+                }
             }
-            let reservation = BodyReservation(admission: admission, uid: peer.uid)
+            let reservation = BodyReservation(admission: admission, uid: context.admissionKey)
             defer { reservation.releaseAll() }
             response = try await BodyReservation.$current.withValue(reservation) {
                 try await next(request, context)
@@ -59,14 +77,11 @@ struct ControlMiddleware: RouterMiddleware {
             }
             response = mapped.response(english: context.english)
         }
-        return finish(response, request, context, started)
-    }
-
-    private func finish(_ response: Response, _ request: Request, _ context: Context, _ started: UInt64) -> Response {
-        var response = response
         if response.status == .tooManyRequests || response.status == .serviceUnavailable {
             response.headers[.retryAfter] = "2"
         }
+        if response.status == .unauthorized { response.headers[.wwwAuthenticate] = #"Bearer realm="stationd""# }
+        if let allowedOrigin { ListenerGate.decorate(&response, origin: allowedOrigin) }
         // The route template (never the path itself: ids stay out of the labels).
         StationMetric.request(
             route: context.endpointPath ?? "NotFound", method: "\(request.method)", status: response.status.code,

@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import NIOSSL
 
 /// Hummingbird's HTTP/1 child channel with slow clients cut (`control.request_timeout_seconds`), idle
 /// keep-alive connections closed (`control.idle_timeout_seconds`) and connections admitted by the
@@ -36,51 +37,78 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     let discardAllowance: Int
     /// The connection and body-memory ledger.
     let admission: ControlAdmission
+    /// Which way callers come in: the Unix socket (counted by uid), or the TCP listener (counted by address,
+    /// with TLS when it has a context).
+    let transport: Transport
+
+    /// Where connections come from.
+    enum Transport: Sendable {
+        /// The control socket: callers by SO_PEERCRED.
+        case unixSocket
+        /// The TCP listener, TLS when a context is given.
+        case tcp(tls: NIOSSLContext?)
+    }
 
     /// The server builder for `Application(server:)`.
     static func builder(
-        timeoutSeconds: Double, idleTimeoutSeconds: Double?, maxBodyBytes: Int, admission: ControlAdmission
+        timeoutSeconds: Double, idleTimeoutSeconds: Double?, maxBodyBytes: Int, admission: ControlAdmission,
+        transport: Transport = .unixSocket
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             GuardedHTTP1Channel(
                 responder: responder, timeout: UInt64(max(0.001, timeoutSeconds) * 1e9),
                 idleTimeout: idleTimeoutSeconds.map { UInt64(max(0.001, $0) * 1e9) },
-                discardAllowance: max(1 << 20, 4 * maxBodyBytes), admission: admission)
+                discardAllowance: max(1 << 20, 4 * maxBodyBytes), admission: admission, transport: transport)
         }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        if case .tcp(let tls) = transport {
+            // TLS first, so the slow-client handlers see (and time) the decrypted request.
+            if let tls {
+                do {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            return admit(channel: channel, key: ListenerGate.admissionKey(channel.remoteAddress), logger: logger)
+        }
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
         return provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
         ).flatMap { (credentials: PeerCredentials.UCred) -> EventLoopFuture<Value> in
-            let uid = credentials.uid
-            if let refusal = admission.open(uid: uid) {
-                StationMetric.limitRefusal(kind: "connection", whose: refusal.rawValue)
-                guard admission.explains(uid: uid) else {
-                    // A flood: closed without an answer (an answer costs a whole HTTP pipeline).
-                    return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
-                }
-                do {
-                    try channel.pipeline.syncOperations.addHandler(
-                        RefusedConnectionHandler(refusal: refusal), position: .first)
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-            } else {
-                channel.closeFuture.whenComplete { _ in admission.close(uid: uid) }
-            }
-            return setupAdmitted(channel: channel, logger: logger)
+            admit(channel: channel, key: credentials.uid, logger: logger)
         }
+    }
+
+    /// Counts the connection under `key` (a uid, or a TCP caller's address key) or refuses it.
+    private func admit(channel: any Channel, key uid: UInt32, logger: Logger) -> EventLoopFuture<Value> {
+        if let refusal = admission.open(uid: uid) {
+            StationMetric.limitRefusal(kind: "connection", whose: refusal.rawValue)
+            guard admission.explains(uid: uid) else {
+                // A flood: closed without an answer (an answer costs a whole HTTP pipeline).
+                return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+            }
+            do {
+                // After TLS (when there is one): the refusal is an HTTP answer inside the session.
+                try channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler(refusal: refusal))
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        } else {
+            channel.closeFuture.whenComplete { _ in admission.close(uid: uid) }
+        }
+        return setupAdmitted(channel: channel, logger: logger)
     }
 
     private func setupAdmitted(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let watch = SlowClientWatch(
             timeout: timeout, idleTimeout: idleTimeout, discardAllowance: discardAllowance)
         do {
-            try channel.pipeline.syncOperations.addHandler(RawSlowClientHandler(watch: watch), position: .first)
+            try channel.pipeline.syncOperations.addHandler(RawSlowClientHandler(watch: watch))
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }

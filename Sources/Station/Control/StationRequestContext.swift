@@ -13,6 +13,16 @@ public struct StationRequestContext: RequestContext {
     public var role: CallerRole = .none
     /// The caller asked for English messages.
     public var english = false
+    /// The TCP listener's client (its name), when the caller came in with a token (set by `ListenerGate`).
+    public var client: String?
+    /// The event types the caller may receive (nil: all; a token's scopes narrow them).
+    public var eventTypes: Set<String>?
+    /// The ledger's key for this caller's connection and body memory: the uid on the Unix socket, an address-derived
+    /// key on TCP (set by `ControlMiddleware`).
+    var admissionKey: UInt32 = 0
+
+    /// Who the caller is in the audit and logs: `client:NAME` for a token, else the peer's user name.
+    public var callerName: String { client.map { "client:\($0)" } ?? peer?.userName ?? "unknown" }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -58,7 +58,7 @@ struct StationRoutes {
         }
         router.get("/v1/events") { _, context in
             try context.require(.operator)
-            return events()
+            return events(only: context.eventTypes)
         }
         router.get("/metrics") { _, context in
             try context.require(.operator)
@@ -165,8 +165,9 @@ struct StationRoutes {
                 communes: outcome.communes, newCommunes: outcome.newCommunes, replaced: outcome.replaced))
     }
 
-    /// Server-Sent Events: station events as they happen, a comment every 15 s so dead clients are noticed.
-    private func events() -> Response {
+    /// Server-Sent Events: station events as they happen (those of `types` when a token's scope narrows them), a
+    /// comment every 15 s so dead clients are noticed.
+    private func events(only types: Set<String>?) -> Response {
         let subscription = core.hub.subscribe()
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
@@ -176,7 +177,7 @@ struct StationRoutes {
             body: ResponseBody { writer in
                 let (lines, sink) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(512))
                 let forward = Task {
-                    for await event in subscription {
+                    for await event in subscription where types?.contains(event.type) ?? true {
                         let data = (try? ControlJSON.encoder().encode(event)).map {
                             String(decoding: $0, as: UTF8.self)
                         }

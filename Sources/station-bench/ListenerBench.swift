@@ -1,0 +1,125 @@
+import ControlAPI
+import Foundation
+import StationTestKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `station-bench listener`: what the TCP listener adds to a request, and the daemon's idle RSS with it on.
+///
+/// Starts `stationd run` with `[listener]` on a loopback port (plain HTTP: the token, scope and CORS checks and
+/// the TCP hop, not TLS), issues a `health:verify` token over the socket, then times the same request on one
+/// kept-alive connection each way: `POST /v1/verify` with no card on any reader (the route answers 409
+/// `smartcard.no_card` at once, so the time is the server's path around it). Added latency = TCP p50 − socket p50
+/// (goal < 2 ms); idle RSS read from `/proc` after the runs (goal < 40 MB; a release build is what ships).
+enum ListenerBench {
+    static func run(runs: Int) async throws {
+        say(
+            "== Listener: TCP + token vs the Unix socket, \(runs) requests each (goals: added < 2 ms, idle RSS "
+                + "< 40 MB)")
+        let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/listener-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let socket = directory.appendingPathComponent("control.sock").path
+        let configuration = """
+            [control]
+            socket = \(socket)
+            socket_group =
+            [store]
+            database = \(directory.path)/state/queue.sqlite
+            key_file = \(directory.path)/state/queue.key
+            minimum_free_mib = 1
+            [biometrics]
+            usb = false
+            [listener]
+            enabled = true
+            port = 0
+            [log]
+            level = notice
+
+            """
+        let file = directory.appendingPathComponent("stationd.conf")
+        try configuration.write(to: file, atomically: true, encoding: .utf8)
+        let process = try ManagedProcess(
+            "stationd", executable: try Binaries.path("stationd"), arguments: ["run", "--config", file.path],
+            logFile: directory.appendingPathComponent("stationd.log"))
+        defer { process.stop(signal: SIGTERM, timeout: 15) }
+        let admin = ControlClient(socketPath: socket)
+        var listener: ListenerWire?
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while Date() < deadline, process.isRunning {
+            if let answer = try? admin.request("GET", ControlPaths.listener), answer.status == 200 {
+                listener = try answer.decode(ListenerWire.self)
+                if listener?.port ?? 0 > 0 { break }
+            }
+            usleep(50_000)
+        }
+        guard let listener, listener.port > 0 else { throw HarnessError("stationd did not start: \(process.output)") }
+        let issued = try admin.request(
+            "POST", ControlPaths.clients,
+            body: try ControlJSON.encoder().encode(ClientCreateRequest(name: "bench", scopes: ["health:verify"])))
+        let token = try issued.decode(ClientCreated.self).token
+        let body = Data(#"{"can":"123456"}"#.utf8)
+
+        func timed(_ client: ControlClient) throws -> Statistics {
+            var samples: [Double] = []
+            for index in 0..<(runs + 20) {
+                let start = now()
+                let answer = try client.request("POST", ControlPaths.verify, body: body)
+                if index >= 20 { samples.append(now() - start) }
+                guard answer.status == 409 else { throw HarnessError("verify answered \(answer.status)") }
+            }
+            return Statistics(samples)
+        }
+        // Interleaved rounds, so both ways see the same machine load.
+        var unixSamples: [Double] = []
+        var tcpSamples: [Double] = []
+        let unixClient = ControlClient(socketPath: socket)
+        let tcpClient = ControlClient(loopbackPort: listener.port, token: token)
+        for _ in 0..<4 {
+            unixSamples += try timed(unixClient).samples
+            tcpSamples += try timed(tcpClient).samples
+        }
+        let unix = Statistics(unixSamples)
+        let tcp = Statistics(tcpSamples)
+        try await Task.sleep(for: .seconds(2))
+        let rss = memory(process.pid, "VmRSS") ?? 0
+        func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
+        say("Unix socket  POST /v1/verify (409)   p50 \(ms(unix.median))  p99 \(ms(unix.p99))")
+        say("TCP + token  POST /v1/verify (409)   p50 \(ms(tcp.median))  p99 \(ms(tcp.p99))")
+        say(
+            "listener added per request: p50 \(ms(tcp.median - unix.median))  p99 \(ms(tcp.p99 - unix.p99))  "
+                + "(goal < 2 ms)")
+        say(String(format: "daemon idle RSS with the listener on: %.1f MB (goal < 40 MB)", rss))
+        process.stop(signal: SIGTERM, timeout: 15)
+        // The same daemon without the listener, for what the listener itself costs.
+        try configuration.replacingOccurrences(of: "enabled = true", with: "enabled = false")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let plain = try ManagedProcess(
+            "stationd", executable: try Binaries.path("stationd"), arguments: ["run", "--config", file.path],
+            logFile: directory.appendingPathComponent("stationd-plain.log"))
+        defer { plain.stop(signal: SIGTERM, timeout: 15) }
+        let started = Date(timeIntervalSinceNow: 30)
+        while Date() < started, plain.isRunning {
+            if let answer = try? ControlClient(socketPath: socket).request("GET", ControlPaths.status),
+                answer.status == 200
+            {
+                break
+            }
+            usleep(50_000)
+        }
+        _ = try? ControlClient(socketPath: socket).request("POST", ControlPaths.verify, body: body)
+        try await Task.sleep(for: .seconds(2))
+        let plainRSS = memory(plain.pid, "VmRSS") ?? 0
+        say(String(format: "daemon idle RSS without the listener: %.1f MB (the listener's share: %.1f MB)", plainRSS,
+            rss - plainRSS))
+    }
+
+    static func memory(_ pid: pid_t, _ field: String) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
+        else { return nil }
+        return line.split { $0 == " " || $0 == "\t" }.dropFirst().first.flatMap { Double($0) }.map { $0 / 1024 }
+    }
+}

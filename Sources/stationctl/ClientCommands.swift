@@ -1,0 +1,116 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+
+/// `stationctl client add|ls|revoke`: the TCP listener's client tokens (supervisors, over the socket).
+struct ClientCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client",
+        abstract: "Mã truy cập cho máy khách qua mạng (HIS) — tokens for the TCP listener's clients (supervisors).",
+        subcommands: [ClientAdd.self, ClientList.self, ClientRevoke.self])
+}
+
+struct ClientAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Cấp mã truy cập mới — issue a token (shown once; the station keeps only its hash).",
+        discussion: """
+            The client's name is its identity in the audit. Scopes: health:verify (POST /v1/verify and the desk's \
+            events; never the queue). The token is printed once on standard output: give it to the HIS, which \
+            sends it as "Authorization: Bearer TOKEN".
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Client name: a-z, 0-9, '.', '_', '-' (e.g. his-reception-1).") var name: String
+    @Option(name: .long, help: "Scope (repeat for several): health:verify.") var scope: [String] = []
+
+    func run() throws {
+        let response = try options.call(
+            options.client(), "POST", ControlPaths.clients,
+            json: ClientCreateRequest(name: name, scopes: scope.isEmpty ? ["health:verify"] : scope))
+        if options.json { return options.printBody(response) }
+        let created = try response.decode(ClientCreated.self)
+        let t = options.text
+        FileHandle.standardError.write(
+            Data(
+                (t(
+                    "Đã cấp mã cho \(created.client.name) (\(created.client.scopes.joined(separator: ", "))). Mã chỉ "
+                        + "hiện một lần, hãy giao cho HIS ngay:",
+                    "Token issued to \(created.client.name) (\(created.client.scopes.joined(separator: ", "))). It is "
+                        + "shown only once; hand it to the HIS now:") + "\n").utf8))
+        printLine(created.token)
+    }
+}
+
+struct ClientList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "Danh sách máy khách — list clients (live and revoked).")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let response = try options.call(options.client(), "GET", ControlPaths.clients)
+        if options.json { return options.printBody(response) }
+        let clients = try response.decode([ClientWire].self)
+        let t = options.text
+        if clients.isEmpty { return printLine(t("Chưa cấp mã nào.", "No clients.")) }
+        let formatter = ISO8601DateFormatter()
+        for client in clients {
+            let state =
+                client.revokedAt.map {
+                    t("đã thu hồi", "revoked") + " \(formatter.string(from: $0)) (\(client.revokedBy ?? "?"))"
+                } ?? t("hoạt động", "live")
+            printLine(
+                "\(client.name)  \(client.scopes.joined(separator: ","))  …\(client.tokenHint)  "
+                    + "\(formatter.string(from: client.createdAt)) (\(client.createdBy))  \(state)")
+        }
+    }
+}
+
+struct ClientRevoke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Thu hồi mã truy cập — revoke a client's token (its next request is 401).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Client name.") var name: String
+
+    func run() throws {
+        let response = try options.call(options.client(), "DELETE", "\(ControlPaths.clients)/\(name)")
+        if options.json { return options.printBody(response) }
+        printLine(options.text("Đã thu hồi mã của \(name).", "Revoked \(name)'s token."))
+    }
+}
+
+/// `stationctl listener show`: where HIS clients connect and the station certificate's fingerprints to pin.
+struct ListenerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listener", abstract: "Cổng TCP cho HIS — the TCP listener.", subcommands: [ListenerShow.self])
+}
+
+struct ListenerShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Địa chỉ, TLS và vân tay chứng chỉ của trạm — address, TLS and the certificate fingerprint to pin.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let response = try options.call(options.client(), "GET", ControlPaths.listener)
+        if options.json { return options.printBody(response) }
+        let listener = try response.decode(ListenerWire.self)
+        let t = options.text
+        guard listener.enabled else {
+            return printLine(t("Cổng TCP đang tắt (listener.enabled = false).", "The TCP listener is off."))
+        }
+        let scheme = listener.tls ? "https" : "http"
+        let host = listener.address.contains(":") ? "[\(listener.address)]" : listener.address
+        printLine("\(t("Địa chỉ", "Address")): \(scheme)://\(host):\(listener.port)")
+        if let certificate = listener.certificateSHA256 {
+            printLine("\(t("Vân tay chứng chỉ SHA-256", "Certificate SHA-256 fingerprint")): \(certificate)")
+        }
+        if let key = listener.publicKeySHA256 {
+            printLine("\(t("Ghim khóa công khai", "Public key pin")): sha256//\(key)")
+        }
+        if let path = listener.certificatePath { printLine("\(t("Tệp chứng chỉ", "Certificate file")): \(path)") }
+        printLine(
+            "CORS: "
+                + (listener.corsOrigins.isEmpty
+                    ? t("không cho trang web nào", "no web origin") : listener.corsOrigins.joined(separator: ", ")))
+    }
+}
