@@ -45,7 +45,7 @@ struct CCCDAuthenticityLiveTests {
 
     /// Reads the card with authentication on (CA preferred; `activeOnly` turns CA off so AA runs).
     func authenticate(_ key: AccessKey? = nil, bac: Bool = false, activeOnly: Bool = false) async throws
-        -> (AuthenticityVerdict, ChipRead) {
+        -> (AuthenticityFindings, ChipRead) {
         let set = try CitizenDataSet.load(Self.dataSet)
         let connection = try await connect()
         var reader = ChipReader(transport: connection)

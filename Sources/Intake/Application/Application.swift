@@ -44,8 +44,11 @@ public struct Application: Sendable, Hashable, Codable, CustomStringConvertible,
     public var identity: ChipIdentity
     /// Result of the card's authentication.
     public var authenticity: AuthenticityVerdict
-    /// A supervisor's acceptance of an overridable verdict (e.g. `noTrustAnchor`), if any.
+    /// A supervisor's acceptance of an overridable verdict (e.g. `unconfirmed`), if any.
     public var authenticityOverride: SupervisorOverride?
+    /// The verdict and the `[authenticity]` policy that accepted it, set at commit (nil in stores written before
+    /// issue 17).
+    public var authenticityAcceptance: AuthenticityAcceptance?
     /// Face image from DG2 (JPEG or JPEG 2000 as stored in the chip).
     public var chipPortrait: Data
     /// Portrait taken at the point.

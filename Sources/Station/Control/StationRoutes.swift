@@ -65,7 +65,10 @@ struct StationRoutes {
             let identity = card.identity
             let today = CalendarDate(vietnamDayOf: Date())
             let expired = identity.expiry.map { $0 < today } ?? false
-            let accept = card.authenticity == .genuine && identity.consistency != .mismatch && !expired
+            // The health desk's `[authenticity] health_accepts` (default genuine, verifiedOffline).
+            let accept =
+                core.configuration.policy.authenticity.healthAccepts(card.authenticity)
+                && identity.consistency != .mismatch && !expired
             core.hub.publish(
                 StationEvent(
                     type: "verify.done", reader: reader, state: accept ? "accept" : "refer", at: Date()))
