@@ -24,7 +24,9 @@ import Testing
             {
                 #expect {
                     try AuthenticityPolicy(operatorCommits: op, supervisorOverrides: sup, healthAccepts: health)
-                } throws: { ($0 as? AuthenticityPolicy.Problem)?.code == AuthenticityPolicy.Problem.neverAcceptableCode }
+                } throws: {
+                    ($0 as? AuthenticityPolicy.Problem)?.code == AuthenticityPolicy.Problem.neverAcceptableCode
+                }
             }
         }
     }

@@ -18,7 +18,8 @@ struct IntakeLiveTests {
         let daemon = try DaemonUnderTest(
             name: "intake",
             extraConfig:
-                "[authenticity]\noperator_commits = genuine\nsupervisor_overrides = verifiedOffline, unconfirmed, notChecked\n"
+                "[authenticity]\noperator_commits = genuine\n"
+                + "supervisor_overrides = verifiedOffline, unconfirmed, notChecked\n"
                 + "[point]\ncommune_code = 26734\n",
             environment: harness.clientEnvironment)
         try daemon.start()

@@ -2,7 +2,8 @@ import Foundation
 
 /// What the chip gave, as read, so the central (which holds the CSCA) can complete Passive Authentication and
 /// re-check the anti-clone proof: EF.SOD and the data groups it covers (DG1, DG13, DG14, DG15; DG2 is the
-/// application's chip portrait, whose file is not sent: the central checks the groups it receives), and the Chip or Active Authentication transcript. Sealed with the rest of the
+/// application's chip portrait, whose file is not sent: the central checks the groups it receives), and the Chip
+/// or Active Authentication transcript. Sealed with the rest of the
 /// application; format in `Sources/CentralAPI/openapi.yaml` (`ChipEvidence`).
 public struct ChipEvidence: Sendable, Hashable, Codable {
     /// EF.SOD as read.

@@ -134,7 +134,9 @@ public struct AuthenticityPolicy: Sendable, Hashable, Codable {
     /// One line naming the sets, for the audit trail and `stationctl config`: `operator=genuine,verifiedOffline;
     /// supervisor=unconfirmed,untrustedSigner; health=genuine,verifiedOffline`.
     public var summary: String {
-        func names(_ set: Set<AuthenticityVerdict>) -> String { Self.sorted(set).map(\.rawValue).joined(separator: ",") }
+        func names(_ set: Set<AuthenticityVerdict>) -> String {
+            Self.sorted(set).map(\.rawValue).joined(separator: ",")
+        }
         return "operator=\(names(operatorCommits)); supervisor=\(names(supervisorOverrides)); "
             + "health=\(names(healthAccepts))"
     }

@@ -1,4 +1,5 @@
 import ChipID
+import Foundation
 import Intake
 
 extension Intake.AuthenticityVerdict {
@@ -42,5 +43,27 @@ extension Intake.AuthenticityVerdict {
                 self = passive.chain == .trusted ? .genuine : .verifiedOffline
             }
         }
+    }
+}
+
+extension ChipEvidence {
+    /// The evidence a read gives the central: EF.SOD, DG1, DG13, DG14, DG15 as read and the transcript of the
+    /// anti-clone check that passed; nil without EF.SOD (nothing for the central to verify).
+    public init?(read: ChipRead) {
+        guard let sod = read.files[.sod]?.bytes, let dg1 = read.files[.dg(1)]?.bytes else { return nil }
+        let check = read.authenticity?.cloneCheck
+        let chip = check?.outcome == .passed ? check?.chipAuthenticationTranscript : nil
+        let active = check?.outcome == .passed ? check?.activeAuthenticationTranscript : nil
+        self.init(
+            sod: Data(sod), dg1: Data(dg1), dg13: read.files[.dg(13)].map { Data($0.bytes) },
+            dg14: read.files[.dg(14)].map { Data($0.bytes) }, dg15: read.files[.dg(15)].map { Data($0.bytes) },
+            chipAuthentication: chip.map {
+                ChipAuthenticationEvidence(
+                    terminalPrivateKey: Data($0.terminalPrivateKey), terminalPublicKey: Data($0.terminalPublicKey),
+                    protectedResponse: Data($0.protectedResponse), responseSSC: Data($0.responseSSC))
+            },
+            activeAuthentication: active.map {
+                ActiveAuthenticationEvidence(challenge: Data($0.challenge), signature: Data($0.signature))
+            })
     }
 }

@@ -29,7 +29,8 @@ enum ChipMapping {
             sex: sex(citizen?.sex, mrz.sex), expiry: expiry, consistency: consistency)
         let portrait = read.dg2?.faces.first.map { Data($0.imageData) } ?? Data()
         return IntakeSession.CardRead(
-            identity: identity, authenticity: verdict(read.authenticity), chipPortrait: portrait)
+            identity: identity, authenticity: verdict(read.authenticity), chipPortrait: portrait,
+            chipEvidence: ChipEvidence(read: read))
     }
 
     /// Intake's verdict from ChipID's findings (the one mapping: `AuthenticityVerdict(findings:)`).
