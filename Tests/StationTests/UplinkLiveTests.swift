@@ -21,7 +21,7 @@ final class CentralReceiverProcess: @unchecked Sendable {
             .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
     }
 
-    init(population: URL) throws {
+    init(population: URL, extraArguments: [String] = []) throws {
         // One folder per receiver: suites that start one run in parallel.
         directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.removeItem(at: directory)
@@ -33,7 +33,7 @@ final class CentralReceiverProcess: @unchecked Sendable {
                 "serve", "--data", directory.appendingPathComponent("data").path, "--port", "0", "--token", token,
                 "--population", population.path, "--approval-delay", "0.3", "--activation-delay", "0.3",
                 "--activation-rate", "0",
-            ],
+            ] + extraArguments,
             logFile: directory.appendingPathComponent("receiver.log"))
         let deadline = Date().addingTimeInterval(20)
         var found: Int?
