@@ -25,32 +25,20 @@ struct ChipEvidenceCheck: Sendable {
     func check(_ evidence: ChipEvidence) -> Outcome {
         var files: [LDSFile: [UInt8]] = [.sod: [UInt8](evidence.sod)]
         for (number, bytes) in evidence.dataGroups { files[.dg(number)] = [UInt8](bytes) }
-        let passive: PassiveAuthenticationVerdict
+        let chip = evidence.chipAuthentication.map {
+            ChipAuthenticationTranscript(
+                terminalPrivateKey: [UInt8]($0.terminalPrivateKey), terminalPublicKey: [UInt8]($0.terminalPublicKey),
+                protectedResponse: [UInt8]($0.protectedResponse), responseSSC: [UInt8]($0.responseSSC))
+        }
+        let active = evidence.activeAuthentication.map {
+            ActiveAuthenticationTranscript(challenge: [UInt8]($0.challenge), signature: [UInt8]($0.signature))
+        }
         do {
-            passive = try PassiveAuthentication.verify(files: files, trustList: trustList)
+            try EvidenceVerification.verify(
+                files: files, trustList: trustList, chipAuthentication: chip, activeAuthentication: active)
+            return .chipVerified
         } catch {
-            return .invalid("EF.SOD: \(error.reason)")
+            return .invalid(error.reason)
         }
-        guard passive.dataGroupsIntact else {
-            return .invalid("altered data groups: \(passive.mismatchedDataGroups.map { "DG\($0)" })")
-        }
-        guard passive.signatureValid && passive.messageDigestValid else { return .invalid("SOD signature invalid") }
-        guard passive.chain == .trusted else { return .invalid("chain \(passive.chain.rawValue): \(passive.chainReason)") }
-        do {
-            if let ca = evidence.chipAuthentication {
-                guard let dg14 = evidence.dg14 else { return .invalid("a CA transcript without DG14") }
-                try ChipAuthenticationTranscript(
-                    terminalPrivateKey: [UInt8](ca.terminalPrivateKey), terminalPublicKey: [UInt8](ca.terminalPublicKey),
-                    protectedResponse: [UInt8](ca.protectedResponse), responseSSC: [UInt8](ca.responseSSC)
-                ).verify(dg14: [UInt8](dg14))
-            } else if let aa = evidence.activeAuthentication {
-                guard let dg15 = evidence.dg15 else { return .invalid("an AA transcript without DG15") }
-                try ActiveAuthenticationTranscript(challenge: [UInt8](aa.challenge), signature: [UInt8](aa.signature))
-                    .verify(dg15: [UInt8](dg15), dg14: evidence.dg14.map { [UInt8]($0) })
-            }
-        } catch {
-            return .invalid("anti-clone transcript: \(error.reason)")
-        }
-        return .chipVerified
     }
 }
