@@ -128,7 +128,7 @@ let modules: [Target] = [
     .executableTarget(
         name: "central-receiver",
         dependencies: [
-            "CentralAPI", "Intake", .product(name: "Hummingbird", package: "hummingbird"),
+            "CentralAPI", "Intake", "ChipID", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -36,7 +36,7 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     /// APDUs exchanged for the whole read (access control included).
     public var apduCount: Int
     /// Passive Authentication and Chip/Active Authentication results, when `ChipReader.authentication` is set.
-    public var authenticity: AuthenticityVerdict? = nil
+    public var authenticity: AuthenticityFindings? = nil
     /// Where the time went (for technicians and benchmarks; no personal data).
     public var timings = ReadTimings()
     /// Why DG2 was read but could not be decoded (its bytes are still in `files`, so Passive Authentication covers
@@ -228,7 +228,7 @@ public struct ChipReader: Sendable {
             do { dg13 = try CitizenInfo(file.bytes) } catch { throw error.about(.dg(13)) }
         }
         let mismatches = dg13.map { DataMismatch.crossCheck(mrz: dg1.mrz, citizen: $0) } ?? []
-        var authenticity: AuthenticityVerdict?
+        var authenticity: AuthenticityFindings?
         if let options = authentication {
             authenticity = await authenticate(rawFiles, cloneCheck, channel, options, &timings)
         }
@@ -246,7 +246,7 @@ public struct ChipReader: Sendable {
     /// AA when CA did not pass and could not, then PA over everything read.
     private func authenticate(_ files: [LDSFile: LDSFileBytes], _ chipCheck: CloneCheck?,
                               _ channel: RekeyableTransport, _ options: AuthenticationOptions,
-                              _ timings: inout ReadTimings) async -> AuthenticityVerdict {
+                              _ timings: inout ReadTimings) async -> AuthenticityFindings {
         var check = chipCheck ?? CloneCheck(method: .none, outcome: .notAvailable,
                                             detail: "no Chip Authentication in DG14, no DG15")
         let closed = await Self.isClosed(channel)
@@ -262,9 +262,9 @@ public struct ChipReader: Sendable {
         do {
             let passive = try PassiveAuthentication.verify(files: files.mapValues(\.bytes),
                                                            trustList: options.trustList)
-            return AuthenticityVerdict(passive: passive, passiveError: nil, cloneCheck: check)
+            return AuthenticityFindings(passive: passive, passiveError: nil, cloneCheck: check)
         } catch {
-            return AuthenticityVerdict(passive: nil, passiveError: error.about(.sod).description, cloneCheck: check)
+            return AuthenticityFindings(passive: nil, passiveError: error.about(.sod).description, cloneCheck: check)
         }
     }
 

@@ -20,7 +20,7 @@ public struct StationStatus: Codable, Sendable, Hashable {
     public var intake: IntakeSummary
     /// The store's audit chain verified intact when the daemon started.
     public var storeConsistent: Bool
-    /// CSCA trust anchors loaded (0: none installed, every card's chain is "unknown" → `noTrustAnchor`).
+    /// CSCA trust anchors loaded (0: none installed, every card's chain is "unknown": at best `verifiedOffline`).
     public var trustAnchors: Int
     /// Creates a status.
     public init(

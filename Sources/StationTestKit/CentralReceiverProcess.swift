@@ -60,13 +60,14 @@ open class CentralReceiverProcess: @unchecked Sendable {
 
     /// A receiver for a daemon under test: the population file `population`, one token, no activations (the
     /// station's status sync sees approvals), in a fresh folder under /tmp (suites that start one run in parallel).
-    public convenience init(population: URL) throws {
+    /// `extraArguments` go to `serve` (e.g. `--trust DIR` for the chip-evidence check).
+    public convenience init(population: URL, extraArguments: [String] = []) throws {
         let directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-central-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try self.init(
             directory: directory, dataDirectory: directory.appendingPathComponent("data"), population: population.path,
-            flags: ["--activation-rate", "0"])
+            flags: ["--activation-rate", "0"] + extraArguments)
     }
 
     deinit {

@@ -55,6 +55,10 @@ struct Stats: Sendable, Codable, Hashable {
     var batchesResumed: Int = 0
     /// Offers of a batch id that had been abandoned (started afresh).
     var abandonedReoffered: Int = 0
+    /// Items whose chip evidence verified against the receiver's CSCA trust list (`chipVerified`).
+    var chipVerified: Int = 0
+    /// Items refused with `CHIP_EVIDENCE_INVALID`.
+    var chipEvidenceRejected: Int = 0
     /// Requests refused by authentication, by code.
     var refusals: [String: Int] = [:]
 }

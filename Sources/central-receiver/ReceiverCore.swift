@@ -15,6 +15,8 @@ final class ReceiverCore: @unchecked Sendable {
     let partMaxAge: TimeInterval
     /// Addresses besides loopback whose requests to the admin routes are answered (`--admin-peer`).
     var adminPeers: Set<String> = []
+    /// Re-checks each packet's chip evidence against a CSCA trust list (`--trust`, `--masterlist`); nil: not checked.
+    var chipCheck: ChipEvidenceCheck?
     private let lock = NSLock()
     private var _faults: Faults
     private var _stats = Stats()
@@ -134,6 +136,15 @@ final class ReceiverCore: @unchecked Sendable {
                 centralKey: store.centralKey)
             let application = try CanonicalEncoding.decode(Application.self, from: canonical)
             guard application.id.text == item.applicationID else { return refused("ID_MISMATCH") }
+            if let chipCheck {
+                // Evidence missing, or failing Passive Authentication / the anti-clone re-check: refused.
+                let outcome = application.chipEvidence.map(chipCheck.check) ?? .invalid("no chip evidence")
+                guard outcome == .chipVerified else {
+                    count { $0.chipEvidenceRejected += 1 }
+                    return refused(ChipEvidenceCheck.invalidCode)
+                }
+                count { $0.chipVerified += 1 }
+            }
             let rejection = population.rejection(for: application.identity)
             let decideAt = Date(timeIntervalSinceNow: approvalDelay)
             var activateAt: Date?

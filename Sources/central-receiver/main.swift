@@ -1,4 +1,5 @@
 import CentralAPI
+import ChipID
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -22,7 +23,7 @@ let usage = """
     USAGE: central-receiver serve --data DIR [--host 127.0.0.1] [--port 0] [--token T]... [--population CSV]
                [--tls-cert PEM --tls-key PEM] [--approval-delay S] [--activation-delay S] [--activation-rate R]
                [--error-rate R] [--latency-ms N] [--drop-rate R] [--partial-ack-rate R] [--bytes-per-second N]
-               [--retry-after S] [--part-max-age S]
+               [--retry-after S] [--part-max-age S] [--trust DIR] [--masterlist FILE]
            central-receiver import --data DIR EXPORT_DIR
            central-receiver --help
 
@@ -36,6 +37,10 @@ let usage = """
       --data DIR             Folder of the receiver's store (created if missing). Required.
       --token T              An enrollment token stations may use (repeatable).
       --population CSV       The stand-in population database (Devices/central/population.csv).
+      --trust DIR            CSCA trust anchors (certificates, CRLs, master lists): every packet's chip evidence
+                             is re-verified (Passive Authentication, CA/AA transcript); a failing or missing one is
+                             refused with CHIP_EVIDENCE_INVALID.
+      --masterlist FILE      An ICAO CSCA master list (signature verified) added to the anchors.
       -h, --help             Show this help.
 
     """
@@ -82,6 +87,12 @@ let core = ReceiverCore(
     approvalDelay: number("approval-delay", 1), activationDelay: number("activation-delay", 1),
     activationRate: number("activation-rate", 0.5), partMaxAge: number("part-max-age", 86_400))
 core.adminPeers = Set(options["admin-peer"] ?? [])
+if option("trust") != nil || option("masterlist") != nil {
+    var trust = CSCATrustList()
+    if let folder = option("trust") { trust = try CSCATrustList.load(folder: URL(fileURLWithPath: folder)) }
+    if let file = option("masterlist") { try trust.addMasterList(file: URL(fileURLWithPath: file)) }
+    core.chipCheck = ChipEvidenceCheck(trustList: trust)
+}
 
 switch command {
 case "fingerprint":

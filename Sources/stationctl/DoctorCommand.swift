@@ -213,8 +213,8 @@ struct StationDoctor {
         return fail(
             "trust_anchors", title,
             t(
-                "chưa có chứng thư nào: mọi thẻ sẽ có kết quả noTrustAnchor",
-                "no certificate: every card gets the verdict noTrustAnchor"),
+                "chưa có chứng thư nào: mọi thẻ thật chỉ đạt verifiedOffline (chưa xác nhận chuỗi CSCA)",
+                "no certificate: a genuine card is at best verifiedOffline (chain unknown)"),
             t(
                 "chép các chứng thư CSCA do cơ quan cấp vào \(folder), rồi sudo systemctl restart stationd",
                 "copy the authority's CSCA certificates into \(folder), then sudo systemctl restart stationd"))

@@ -1,33 +1,36 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import Intake
+import Station
 
 /// The authenticity verdict of `stationd card read`: one operator line (Vietnamese or English) saying whether the
 /// card is genuine and, if not, why; and the JSON objects (`passiveAuthentication` as `stationd lds verify --json`
 /// has it, `cloneCheck`, `genuine`).
 enum CardAuthenticityReport {
-    /// Genuine: PA genuine (intact, signature valid, chain trusted) and CA/AA passed with a key the SOD covers.
-    static func isGenuine(_ verdict: AuthenticityVerdict) -> Bool {
-        guard let passive = verdict.passive else { return false }
-        return passive.isGenuine && verdict.cloneCheck.outcome == .passed && verdict.cloneCheckKeyAuthenticated
+    /// Genuine: the one mapping says so (PA genuine, CA/AA passed with a key the SOD covers).
+    static func isGenuine(_ findings: AuthenticityFindings) -> Bool {
+        Intake.AuthenticityVerdict(findings: findings) == .genuine
     }
 
     /// The three outcomes an operator (and the exit code) distinguishes.
     enum Outcome {
-        /// Everything holds.
+        /// `genuine`.
         case genuine
-        /// Nothing proves the card false, but something could not be confirmed (chain, anti-clone check).
+        /// Nothing proves the card false, but something could not be confirmed: `verifiedOffline`, `unconfirmed`,
+        /// `untrustedSigner`, `chainInvalid`, `notChecked`.
         case notConfirmed
-        /// Proven not genuine: altered data, invalid SOD signature, or a chip that failed CA/AA.
+        /// Proven not genuine: `hashMismatch` (altered data, invalid SOD signature) or `clone` (failed CA/AA).
         case notGenuine
     }
 
-    /// The outcome, by the same order of findings as `line`.
-    static func classify(_ verdict: AuthenticityVerdict) -> Outcome {
-        if verdict.cloneCheck.outcome == .failed { return .notGenuine }
-        guard let passive = verdict.passive else { return .notConfirmed }
-        if !passive.dataGroupsIntact || !passive.signatureValid || !passive.messageDigestValid { return .notGenuine }
-        return isGenuine(verdict) ? .genuine : .notConfirmed
+    /// The outcome of the verdict.
+    static func classify(_ findings: AuthenticityFindings) -> Outcome {
+        switch Intake.AuthenticityVerdict(findings: findings) {
+        case .genuine: .genuine
+        case .hashMismatch, .clone: .notGenuine
+        case .verifiedOffline, .unconfirmed, .untrustedSigner, .chainInvalid, .notChecked: .notConfirmed
+        }
     }
 
     static func methodName(_ method: CloneCheck.Method) -> String {
@@ -40,7 +43,7 @@ enum CardAuthenticityReport {
 
     /// The one line, most serious finding first (a failed CA/AA first: the reader stops reading after a failed
     /// CA, so EF.SOD may not have been read).
-    static func line(_ verdict: AuthenticityVerdict, trust: CSCATrustList, _ output: OutputOptions) -> String {
+    static func line(_ verdict: AuthenticityFindings, trust: CSCATrustList, _ output: OutputOptions) -> String {
         let check = verdict.cloneCheck
         let method = methodName(check.method)
         if check.outcome == .failed {
@@ -93,7 +96,7 @@ enum CardAuthenticityReport {
     }
 
     /// `cloneCheck` JSON: which protocol ran and how it ended.
-    static func cloneCheckJSON(_ verdict: AuthenticityVerdict) -> [String: Any] {
+    static func cloneCheckJSON(_ verdict: AuthenticityFindings) -> [String: Any] {
         let check = verdict.cloneCheck
         return ["method": check.method.rawValue, "outcome": check.outcome.rawValue, "detail": check.detail,
                 "chipAuthentication": check.method == .chipAuthentication ? check.outcome.rawValue : "notRun",
@@ -102,8 +105,9 @@ enum CardAuthenticityReport {
     }
 
     /// The fields `stationd card read --json` adds.
-    static func json(_ verdict: AuthenticityVerdict, trust: CSCATrustList) -> [String: Any] {
-        var object: [String: Any] = ["genuine": isGenuine(verdict), "cloneCheck": cloneCheckJSON(verdict),
+    static func json(_ verdict: AuthenticityFindings, trust: CSCATrustList) -> [String: Any] {
+        var object: [String: Any] = ["verdict": Intake.AuthenticityVerdict(findings: verdict).rawValue,
+                                     "genuine": isGenuine(verdict), "cloneCheck": cloneCheckJSON(verdict),
                                      "trustAnchors": trust.certificates.count]
         if let passive = verdict.passive { object["passiveAuthentication"] = LDSVerifyCommand.json(passive) }
         if let error = verdict.passiveError { object["passiveAuthenticationError"] = error }

@@ -61,7 +61,7 @@ struct CardReadCommand: AsyncParsableCommand {
     static let notGenuineExit: Int32 = 5
 
     /// The exit code a successful read ends with, from its authenticity verdict.
-    static func exitCode(_ verdict: AuthenticityVerdict?) -> Int32 {
+    static func exitCode(_ verdict: AuthenticityFindings?) -> Int32 {
         guard let verdict else { return notConfirmedExit }
         switch CardAuthenticityReport.classify(verdict) {
         case .genuine: return 0

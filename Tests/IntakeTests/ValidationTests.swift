@@ -29,7 +29,7 @@ import Testing
         #expect(codes(validApplication(expiry: nil)) == [])  // no validity limit (over 60)
     }
 
-    @Test func authenticityVerdictsAndOverrides() {
+    @Test func authenticityVerdictsAndOverridesUnderTheStandardPolicy() {
         let reason = SupervisorOverride(supervisor: OperatorID("sup-1"), reason: "CSCA list not yet updated")
         for verdict in AuthenticityVerdict.allCases {
             var application = validApplication(authenticity: verdict)
@@ -37,34 +37,34 @@ import Testing
             application.authenticityOverride = reason
             let overridden = codes(application)
             switch verdict {
-            case .genuine:
-                #expect(plain == [] && overridden == [])
-            case .noTrustAnchor:
-                #expect(plain == [.authenticityNeedsOverride])
-                #expect(overridden == [])
-            case .hashMismatch, .clone, .notChecked, .untrustedSigner:
+            case .genuine, .verifiedOffline:
+                #expect(plain == [] && overridden == [], "\(verdict)")
+            case .unconfirmed, .untrustedSigner:
+                #expect(plain == [.authenticityNeedsOverride], "\(verdict)")
+                #expect(overridden == [], "\(verdict)")
+            case .hashMismatch, .clone, .chainInvalid, .notChecked:
                 #expect(plain == [.authenticityRefused], "\(verdict)")
                 #expect(overridden == [.authenticityRefused], "\(verdict)")
             }
         }
-        var blank = validApplication(authenticity: .noTrustAnchor)
+        var blank = validApplication(authenticity: .unconfirmed)
         blank.authenticityOverride = SupervisorOverride(supervisor: OperatorID("sup-1"), reason: "  ")
         #expect(codes(blank) == [.overrideWithoutReason])
     }
 
-    @Test func configurationCannotMakeAlteredOrClonedCardsOverridable() {
-        let policy = ValidationPolicy(overridableVerdicts: Set(AuthenticityVerdict.allCases))
-        #expect(!policy.overridableVerdicts.contains(.hashMismatch))
-        #expect(!policy.overridableVerdicts.contains(.clone))
-        #expect(policy.overridableVerdicts.contains(.notChecked))
-        for verdict in [AuthenticityVerdict.hashMismatch, .clone] {
-            var application = validApplication(authenticity: verdict)
-            application.authenticityOverride = SupervisorOverride(supervisor: OperatorID("s"), reason: "r")
-            #expect(policy.rules.check(application, in: context()).map(\.code) == [.authenticityRefused])
-        }
+    @Test func aConfiguredPolicyDecidesWhoAccepts() throws {
+        let strict = try AuthenticityPolicy(
+            operatorCommits: [.genuine], supervisorOverrides: [.verifiedOffline, .notChecked],
+            healthAccepts: [.genuine])
+        let rules = ValidationPolicy(authenticity: strict).rules
+        #expect(rules.check(validApplication(authenticity: .verifiedOffline), in: context()).map(\.code)
+            == [.authenticityNeedsOverride])
         var notChecked = validApplication(authenticity: .notChecked)
         notChecked.authenticityOverride = SupervisorOverride(supervisor: OperatorID("s"), reason: "reader fault")
-        #expect(policy.rules.check(notChecked, in: context()).isEmpty)
+        #expect(rules.check(notChecked, in: context()).isEmpty)
+        var unconfirmed = validApplication(authenticity: .unconfirmed)
+        unconfirmed.authenticityOverride = SupervisorOverride(supervisor: OperatorID("s"), reason: "r")
+        #expect(rules.check(unconfirmed, in: context()).map(\.code) == [.authenticityRefused])
     }
 
     @Test func phoneIsRequired() {

@@ -285,8 +285,23 @@ final class TestClock: @unchecked Sendable {
         let trail = try queue.auditTrail(for: application.id)
         #expect(trail.map(\.action) == ["commit", "authenticity_override"])
         #expect(trail[1].actor == "supervisor-9")
-        #expect(trail[1].reasonCode == "noTrustAnchor")
+        #expect(trail[1].reasonCode == "unconfirmed")
         #expect(try queue.auditNote(trail[1], as: supervisor) == "CSCA 2025 chưa có trong danh sách")
+    }
+
+    @Test func theVerdictAndThePolicyThatAcceptedItAreStoredAndAudited() throws {
+        let dir = TemporaryDirectory()
+        let queue = try openQueue(dir)
+        let override = SupervisorOverride(supervisor: OperatorID("supervisor-9"), reason: "no DG14 on this batch")
+        let application = AuthenticityPolicy.standard.recordingAcceptance(in: sampleApplication(override: override))
+        #expect(application.authenticityAcceptance?.decision == .supervisorOverride)
+        try queue.commit(application, by: officer)
+        let trail = try queue.auditTrail(for: application.id)
+        #expect(trail.map(\.action) == ["commit", "authenticity_accepted", "authenticity_override"])
+        #expect(trail[1].reasonCode == "unconfirmed" && trail[1].to == "supervisorOverride")
+        #expect(trail[1].from == AuthenticityPolicy.standard.summary)
+        let stored = try queue.application(application.id)
+        #expect(stored.authenticityAcceptance == application.authenticityAcceptance)
     }
 }
 

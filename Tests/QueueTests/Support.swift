@@ -44,7 +44,7 @@ func sampleApplication(
             outcome: .captured(quality: 70, record: Data((0..<printBytes).map { _ in UInt8.random(in: 0...255) })))
     }
     return Application(
-        capturedAt: capturedAt, identity: identity, authenticity: override == nil ? .genuine : .noTrustAnchor,
+        capturedAt: capturedAt, identity: identity, authenticity: override == nil ? .genuine : .unconfirmed,
         authenticityOverride: override, chipPortrait: syntheticJPEG(width: 240, height: 320, size: 6_000),
         livePortrait: try! LivePortrait(jpeg: syntheticJPEG(width: 480, height: 640, size: 10_000)),
         fingerprints: prints, phone: try! PhoneNumber(parsing: "0912345678"), bundle: .utility,

@@ -45,7 +45,7 @@ struct CCCDAuthenticityLiveTests {
 
     /// Reads the card with authentication on (CA preferred; `activeOnly` turns CA off so AA runs).
     func authenticate(_ key: AccessKey? = nil, bac: Bool = false, activeOnly: Bool = false) async throws
-        -> (AuthenticityVerdict, ChipRead) {
+        -> (AuthenticityFindings, ChipRead) {
         let set = try CitizenDataSet.load(Self.dataSet)
         let connection = try await connect()
         var reader = ChipReader(transport: connection)
@@ -147,6 +147,7 @@ struct CCCDAuthenticityLiveTests {
         #expect(read.status == 3, "\(read.output)")
         let object = try jsonObject(read.output)
         #expect(object["genuine"] as? Bool == false)
+        #expect(object["verdict"] as? String == "chainInvalid")
         let json = try #require(object["passiveAuthentication"] as? [String: Any])
         #expect(json["chain"] as? String == "invalid")
         #expect(json["chainReasonCode"] as? String == "documentSignerExpired")
@@ -184,6 +185,7 @@ struct CCCDAuthenticityLiveTests {
         #expect(result.status == 0, "\(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == true)
+        #expect(object["verdict"] as? String == "genuine")
         let passive = try #require(object["passiveAuthentication"] as? [String: Any])
         #expect(passive["chain"] as? String == "trusted")
         #expect(passive["dataGroupsIntact"] as? Bool == true)
@@ -212,6 +214,7 @@ struct CCCDAuthenticityLiveTests {
         #expect(result.status == 5, "a suspected clone exits 5: \(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == false)
+        #expect(object["verdict"] as? String == "clone")
         #expect(object["passiveAuthentication"] == nil && object["passiveAuthenticationError"] != nil)
         let clone = try #require(object["cloneCheck"] as? [String: Any])
         #expect(clone["chipAuthentication"] as? String == "failed")
@@ -232,6 +235,7 @@ struct CCCDAuthenticityLiveTests {
         #expect(result.status == 3, "intact but not confirmed exits 3: \(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == false)
+        #expect(object["verdict"] as? String == "verifiedOffline")
         #expect((object["passiveAuthentication"] as? [String: Any])?["chain"] as? String == "unknown")
         #expect((object["cloneCheck"] as? [String: Any])?["outcome"] as? String == "passed")
     }

@@ -91,3 +91,52 @@ func temporaryFile(_ text: String) throws -> String {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
+
+/// `[authenticity]`: the four verdict lists, their defaults and the combinations refused.
+@Suite struct AuthenticityConfigurationTests {
+    @Test func defaultsAreTheStandardPolicy() throws {
+        let configuration = try StationConfiguration.load(file: nil, environment: [:])
+        #expect(configuration.policy.authenticity == .standard)
+    }
+
+    @Test func listsAreReadPerKey() throws {
+        let path = try temporaryFile(
+            "[station]\nprofile = health\n[authenticity]\noperator_commits = genuine\n"
+                + "supervisor_overrides = verifiedOffline, notChecked\nhealth_accepts = genuine\n")
+        let policy = try StationConfiguration.load(file: path, environment: [:]).policy.authenticity
+        #expect(policy.operatorCommits == [.genuine])
+        #expect(policy.supervisorOverrides == [.verifiedOffline, .notChecked])
+        #expect(policy.healthAccepts == [.genuine])
+        #expect(!policy.healthAccepts(.verifiedOffline))
+    }
+
+    @Test func badListsNameTheKeyAndLine() throws {
+        let cases: [(String, String, String)] = [
+            ("[authenticity]\noperator_commits = genuine, clone\n", "authenticity.operator_commits",
+             "authenticity.never_acceptable"),
+            ("[authenticity]\nhealth_accepts = hashMismatch\n", "authenticity.health_accepts",
+             "authenticity.never_acceptable"),
+            ("[authenticity]\nsupervisor_overrides = genuine\n", "authenticity.supervisor_overrides",
+             "authenticity.overlap"),
+            ("[authenticity]\nsupervisor_overrides = unconfirmed\nnever_accepted = unconfirmed\n",
+             "authenticity.never_accepted", "authenticity.overlap"),
+            ("[authenticity]\noperator_commits = genuine, noTrustAnchor\n", "authenticity.operator_commits",
+             "invalid value"),
+        ]
+        for (text, key, reason) in cases {
+            let path = try temporaryFile(text)
+            do {
+                _ = try StationConfiguration.load(file: path, environment: [:])
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.errors.map(\.key) == [key], "\(text)")
+                #expect(error.errors.first?.line != nil, "\(text)")
+                #expect(error.errors.first?.description.contains(reason) == true, "\(error)")
+            }
+        }
+        // The default never-list yields to an accepting list written in the file.
+        let relaxed = try temporaryFile("[authenticity]\nsupervisor_overrides = unconfirmed, notChecked\n")
+        #expect(try StationConfiguration.load(file: relaxed, environment: [:]).policy.authenticity
+            .decision(for: .notChecked) == .supervisorOverride)
+    }
+}

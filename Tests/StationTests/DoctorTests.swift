@@ -170,6 +170,6 @@ import Testing
         try FileManager.default.removeItem(at: root.appendingPathComponent("etc/stationd/trust/csca.pem"))
         let (_, report) = try Self.doctor(root, lang: "en")
         let trust = try #require(report.checks.first { $0.id == "trust_anchors" })
-        #expect(trust.problem?.contains("noTrustAnchor") == true && trust.fix?.contains("copy") == true)
+        #expect(trust.problem?.contains("verifiedOffline") == true && trust.fix?.contains("copy") == true)
     }
 }

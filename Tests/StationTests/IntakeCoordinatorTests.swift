@@ -56,10 +56,10 @@ import Testing
     }
 
     /// A coordinator over the in-memory card `name`, the simulated scanner and a new store; `trusted` installs
-    /// the test CSCA (verdict `genuine`), else the chain is unknown (`noTrustAnchor`).
+    /// the test CSCA (verdict `genuine`), else the chain is unknown (`verifiedOffline`).
     func rig(
         card name: String = "nguyen-van-an.json", trusted: Bool = true, fault: EMRTDFault? = nil,
-        overridable: Set<Intake.AuthenticityVerdict> = [.noTrustAnchor]
+        authenticity: AuthenticityPolicy = .standard
     ) throws -> Rig {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "intake-coordinator-\(UUID().uuidString)")
@@ -85,7 +85,7 @@ import Testing
                 store: store, fingerprints: FingerprintStationHandle(station: scanner), devices: devices,
                 hub: EventHub(),
                 point: RegistrationPoint(communeCode: "26734", kind: .fixed, placeName: "UBND xã"),
-                policy: ValidationPolicy(overridableVerdicts: overridable), chips: chips, cardTimeout: 5,
+                policy: ValidationPolicy(authenticity: authenticity), chips: chips, cardTimeout: 5,
                 trustList: trust, logger: Logger(label: "test")))
         return Rig(
             coordinator: coordinator, chips: chips, store: store, directory: directory,
@@ -165,21 +165,31 @@ import Testing
         #expect(read.state == "biometrics")
     }
 
-    /// Without the CSCA the verdict is `noTrustAnchor`: an operator's commit is refused with the rule's code and
-    /// nothing is stored; the session stays in review.
-    @Test func anUnconfirmedChipNeedsTheOverride() async throws {
+    /// Without the CSCA the verdict is `verifiedOffline`: the default policy lets an operator commit it alone.
+    @Test func verifiedOfflineCommitsWithoutOverride() async throws {
         let rig = try rig(trusted: false)
         let coordinator = rig.coordinator
         let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
         let read = try await coordinator.readCard(
             started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
-        #expect(read.authenticity == "noTrustAnchor")
-        for finger in [Intake.FingerPosition.rightIndex, .leftIndex] {
-            _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: finger, scanner: nil)
-        }
-        _ = try await coordinator.attachPortrait(started.id, owner: rig.owner, portrait: Self.portrait)
-        _ = try await coordinator.setDetails(
-            started.id, owner: rig.owner, details: IntakeSession.Details(phone: try PhoneNumber(parsing: "0912345678")))
+        #expect(read.authenticity == "verifiedOffline")
+        try await completeBiometricsAndPhone(rig, started.id)
+        #expect(try await coordinator.commit(started.id, owner: rig.owner).state == "committed")
+        #expect(try await rig.store.run { try $0.summary().total } == 1)
+    }
+
+    /// A station whose policy lets operators commit only `genuine`: `verifiedOffline` is refused with the rule's
+    /// code, nothing is stored, the session stays in review; a supervisor's reason makes it pass.
+    @Test func aNarrowedPolicyNeedsTheOverride() async throws {
+        let narrowed = try AuthenticityPolicy(
+            operatorCommits: [.genuine], supervisorOverrides: [.verifiedOffline, .unconfirmed],
+            healthAccepts: [.genuine])
+        let rig = try rig(trusted: false, authenticity: narrowed)
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        _ = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        try await completeBiometricsAndPhone(rig, started.id)
         await #expect(throws: IntakeFailure.refused(.validationFailed)) {
             _ = try await coordinator.commit(started.id, owner: rig.owner)
         }
@@ -187,13 +197,22 @@ import Testing
         #expect(session.state == "review")
         #expect(session.problems?.contains { $0.code == "intake.authenticity_needs_override" } == true)
         #expect(try await rig.store.run { try $0.summary().total } == 0)
-        // The supervisor's reason makes it pass.
         _ = try await coordinator.setDetails(
             started.id, owner: rig.owner,
             details: IntakeSession.Details(
                 phone: try PhoneNumber(parsing: "0912345678"),
                 authenticityOverride: SupervisorOverride(supervisor: OperatorID("sup"), reason: "no CSCA")))
         #expect(try await coordinator.commit(started.id, owner: rig.owner).state == "committed")
+    }
+
+    /// Both index fingers, the portrait and a phone number.
+    func completeBiometricsAndPhone(_ rig: Rig, _ id: String) async throws {
+        for finger in [Intake.FingerPosition.rightIndex, .leftIndex] {
+            _ = try await rig.coordinator.captureFinger(id, owner: rig.owner, finger: finger, scanner: nil)
+        }
+        _ = try await rig.coordinator.attachPortrait(id, owner: rig.owner, portrait: Self.portrait)
+        _ = try await rig.coordinator.setDetails(
+            id, owner: rig.owner, details: IntakeSession.Details(phone: try PhoneNumber(parsing: "0912345678")))
     }
 
     /// The card pulled mid-session abandons it; nothing is stored and the session says why.

@@ -18,7 +18,9 @@ struct IntakeLiveTests {
         let daemon = try DaemonUnderTest(
             name: "intake",
             extraConfig:
-                "[intake]\noverridable_verdicts = noTrustAnchor,notChecked\n[point]\ncommune_code = 26734\n",
+                "[authenticity]\noperator_commits = genuine\n"
+                + "supervisor_overrides = verifiedOffline, unconfirmed, notChecked\n"
+                + "[point]\ncommune_code = 26734\n",
             environment: harness.clientEnvironment)
         try daemon.start()
         // Reader and card events reach /v1/events subscribers.
@@ -133,7 +135,8 @@ struct IntakeLiveTests {
         #expect(verified == 200, "\(verifyBody)")
         let result = try ControlJSON.decoder().decode(VerifyResult.self, from: Data(verifyBody.utf8))
         #expect(result.maskedIDNumber.hasSuffix(String(set.idNumber.suffix(3))))
-        #expect(result.verdict == "refer")  // not authenticated against a CSCA list on this station
+        // No CSCA on this station: verifiedOffline, which the default health policy accepts.
+        #expect(result.authenticity == "verifiedOffline" && result.verdict == "accept")
 
         // The card leaves the reader mid-intake: the session is abandoned (cardRemoved) and nothing is stored.
         let client = daemon.client()

@@ -23,7 +23,7 @@ struct IntakeSessionsLiveTests {
         let set = try CitizenDataSet.load(url)
         let daemon = try DaemonUnderTest(
             name: "sessions",
-            extraConfig: "[intake]\noverridable_verdicts = noTrustAnchor,notChecked\n",
+            extraConfig: "[authenticity]\nsupervisor_overrides = unconfirmed, untrustedSigner, notChecked\n",
             environment: harness.clientEnvironment)
         try daemon.start()
         defer { _ = daemon.stop() }

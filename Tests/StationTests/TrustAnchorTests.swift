@@ -129,7 +129,7 @@ struct TrustAnchorLiveTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test("altered DG13, another CSCA, a clone: verify refers with the specific verdict; intake refuses")
+    @Test("altered DG13, an expired DS, a clone: verify refers with the specific verdict; intake refuses")
     func negativeCards() async throws {
         let set = try CitizenDataSet.load(Self.dataSet)
         let daemon = try daemon("trust-negative")
@@ -138,8 +138,9 @@ struct TrustAnchorLiveTests {
         try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
         let cases: [([String], String)] = [
             (["--alter-dg13"], "hashMismatch"),
-            (["--pki", TrustAnchorConfigurationTests.pki.appendingPathComponent("untrusted-csca").path],
-             "untrustedSigner"),
+            // (untrustedSigner is for a supervisor to accept under the default policy: not a refused case.)
+            (["--pki", TrustAnchorConfigurationTests.pki.appendingPathComponent("expired-ds").path],
+             "chainInvalid"),
             (["--clone"], "clone"),
         ]
         for (arguments, expected) in cases {

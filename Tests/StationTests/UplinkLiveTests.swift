@@ -25,8 +25,8 @@ struct UplinkLiveTests {
         let daemon = try DaemonUnderTest(
             name: "uplink",
             extraConfig: """
-                [intake]
-                overridable_verdicts = noTrustAnchor,notChecked
+                [authenticity]
+                supervisor_overrides = unconfirmed, untrustedSigner, notChecked
                 [point]
                 commune_code = 26734
                 [uplink]

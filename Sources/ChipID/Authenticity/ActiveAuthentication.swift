@@ -24,13 +24,21 @@ public enum ActiveAuthentication {
     /// signature does not verify (a clone without the private key); throws for transport or card errors.
     public static func perform(over transport: any CardTransport, dg15: [UInt8], ecdsaAlgorithm: String? = nil,
                                random: any RandomSource = SystemRandomSource()) async throws(ChipIDError) -> Bool {
+        try await exchange(over: transport, dg15: dg15, ecdsaAlgorithm: ecdsaAlgorithm, random: random).valid
+    }
+
+    /// Like `perform`, keeping the challenge and the signature (the evidence a central re-checks).
+    public static func exchange(over transport: any CardTransport, dg15: [UInt8], ecdsaAlgorithm: String? = nil,
+                                random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
+        -> (valid: Bool, transcript: ActiveAuthenticationTranscript) {
         let key = try publicKey(dg15: dg15)
         let challenge = random.bytes(8)
         let response = try await BACProtocol.send(internalAuthenticate(challenge), over: transport)
         guard response.status.isSuccess else {
             throw ChipIDError(.cardRefused, "INTERNAL AUTHENTICATE refused", status: response.status)
         }
-        return try verify(key: key, challenge: challenge, signature: response.data, ecdsaAlgorithm: ecdsaAlgorithm)
+        let valid = try verify(key: key, challenge: challenge, signature: response.data, ecdsaAlgorithm: ecdsaAlgorithm)
+        return (valid, ActiveAuthenticationTranscript(challenge: challenge, signature: response.data))
     }
 
     /// Checks an AA signature over `challenge`.

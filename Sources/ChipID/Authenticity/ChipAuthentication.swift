@@ -10,12 +10,32 @@ public enum ChipAuthentication {
     /// short EF identifier afterwards).
     public static let confirmationCommand = FileReader.selectEF(LDSFile.dg(14).fileID)
 
+    /// The outcome of the key agreement: the new session and the terminal's ephemeral key pair (used once; kept
+    /// so the central can recompute the session keys from the chip evidence, see `ChipAuthenticationTranscript`).
+    public struct Agreement: Sendable {
+        /// The session under the new keys, SSC zero.
+        public var session: SecureMessagingSession
+        /// The terminal's ephemeral private scalar (big-endian, the curve order's length).
+        public var terminalPrivateKey: [UInt8]
+        /// The terminal's ephemeral public point, uncompressed.
+        public var terminalPublicKey: [UInt8]
+    }
+
     /// Runs the key agreement over `transport` (the current SM channel) and returns the new session.
     public static func perform(over transport: any CardTransport,
                                info: SecurityInfos.ChipAuthenticationInfo,
                                key: SecurityInfos.ChipAuthenticationPublicKey,
                                random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
         -> SecureMessagingSession {
+        try await agree(over: transport, info: info, key: key, random: random).session
+    }
+
+    /// Runs the key agreement over `transport` and returns the new session with the terminal's ephemeral keys.
+    public static func agree(over transport: any CardTransport,
+                             info: SecurityInfos.ChipAuthenticationInfo,
+                             key: SecurityInfos.ChipAuthenticationPublicKey,
+                             random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
+        -> Agreement {
         guard info.isECDH, let cipher = info.cipher else {
             throw ChipIDError(.unsupported, "Chip Authentication \(info) is not supported (ECDH only)")
         }
@@ -41,6 +61,13 @@ public enum ChipAuthentication {
                 throw ChipIDError(.protocolViolation, "GENERAL AUTHENTICATE answer is not dynamic authentication data")
             }
         }
+        return Agreement(session: try session(cipher, curve, secret, chipPoint), terminalPrivateKey: secret,
+                         terminalPublicKey: ephemeral.uncompressed)
+    }
+
+    /// The session keys KDF(K, 1/2) from the ECDH secret of `secret` and `chipPoint`, SSC zero.
+    static func session(_ cipher: CipherAlgorithm, _ curve: ECCurve, _ secret: [UInt8],
+                        _ chipPoint: ECPoint) throws(ChipIDError) -> SecureMessagingSession {
         let shared = try curve.multiply(secret, chipPoint).x
         return try SecureMessagingSession(
             algorithm: cipher,

@@ -44,8 +44,13 @@ public struct Application: Sendable, Hashable, Codable, CustomStringConvertible,
     public var identity: ChipIdentity
     /// Result of the card's authentication.
     public var authenticity: AuthenticityVerdict
-    /// A supervisor's acceptance of an overridable verdict (e.g. `noTrustAnchor`), if any.
+    /// A supervisor's acceptance of an overridable verdict (e.g. `unconfirmed`), if any.
     public var authenticityOverride: SupervisorOverride?
+    /// The verdict and the `[authenticity]` policy that accepted it, set at commit (nil in stores written before
+    /// issue 17).
+    public var authenticityAcceptance: AuthenticityAcceptance?
+    /// The chip's files and anti-clone transcript as read, for the central to re-verify (nil before issue 17).
+    public var chipEvidence: ChipEvidence?
     /// Face image from DG2 (JPEG or JPEG 2000 as stored in the chip).
     public var chipPortrait: Data
     /// Portrait taken at the point.
@@ -68,7 +73,8 @@ public struct Application: Sendable, Hashable, Codable, CustomStringConvertible,
         id: ApplicationID = ApplicationID(), capturedAt: Date, identity: ChipIdentity,
         authenticity: AuthenticityVerdict, authenticityOverride: SupervisorOverride? = nil, chipPortrait: Data,
         livePortrait: LivePortrait, fingerprints: [FingerprintCapture], phone: PhoneNumber?, bundle: ServiceBundle,
-        priorityGroup: PriorityGroup?, operatorID: OperatorID, point: RegistrationPoint
+        priorityGroup: PriorityGroup?, operatorID: OperatorID, point: RegistrationPoint,
+        chipEvidence: ChipEvidence? = nil
     ) {
         self.id = id
         self.capturedAt = capturedAt
@@ -83,6 +89,7 @@ public struct Application: Sendable, Hashable, Codable, CustomStringConvertible,
         self.priorityGroup = priorityGroup
         self.operatorID = operatorID
         self.point = point
+        self.chipEvidence = chipEvidence
     }
 
     public var description: String { "Application(\(id), \(identity.idNumber.masked))" }

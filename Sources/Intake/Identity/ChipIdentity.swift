@@ -5,25 +5,59 @@ public enum Sex: String, Sendable, Hashable, Codable, CaseIterable {
     case unspecified = "X"
 }
 
-/// The outcome of Passive/Active/Chip Authentication of the card, as Intake needs it.
+/// What the station proved about the card: the one verdict name policy acts on (`[authenticity]`), the same in
+/// `stationd card read --json`, intake, `/v1/verify`, the queue and the packet.
 ///
-/// Mapped from the `ChipID` module's verification result by the station; Intake does not import `ChipID`
-/// so the two can evolve apart.
+/// Mapped from the `ChipID` module's detailed `AuthenticityFindings` by one function in the station
+/// (`AuthenticityVerdict(findings:)`); Intake does not import `ChipID` so the two can evolve apart.
 public enum AuthenticityVerdict: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Signature chain to a trusted CSCA verified and data-group hashes match.
+    /// Data groups intact, SOD signature valid, chain to a trusted CSCA valid at the time of the check, and Chip or
+    /// Active Authentication passed with a key the SOD covers.
     case genuine
-    /// Hashes and signature are consistent but no CSCA trust anchor is installed on the station, so the issuer
-    /// could not be checked (normal until the authority provides the Vietnamese CSCA).
-    case noTrustAnchor
-    /// Trust anchors are installed and the card's document signer does not chain to any of them (unknown issuer,
-    /// broken or revoked chain). Refused unless configured overridable.
+    /// Like `genuine`, but no trust anchor for the issuer is installed, so the chain is unknown (normal until the
+    /// authority publishes the Vietnamese CSCA; the central completes the chain from the packet's chip evidence).
+    case verifiedOffline
+    /// Data intact and SOD signature valid, but the anti-clone check could not run (no DG14/DG15, or an error
+    /// that is not a failure of the chip's proof).
+    case unconfirmed
+    /// Trust anchors are installed and the document signer does not chain to any of them (unknown issuer).
     case untrustedSigner
-    /// A data group does not match its hash in the security object: altered data. Never overridable.
+    /// The chain is there but not valid: an expired, not yet valid or revoked document signer, or a CSCA out of
+    /// its validity.
+    case chainInvalid
+    /// A data group does not match its hash in the security object, or the SOD signature does not verify:
+    /// altered data. Never accepted.
     case hashMismatch
-    /// Active or Chip Authentication failed: a copied chip. Never overridable.
+    /// Chip or Active Authentication failed: a copied chip. Never accepted.
     case clone
-    /// Authentication was not performed.
+    /// Authentication did not run (EF.SOD unreadable or absent): nothing proven either way.
     case notChecked
+
+    /// Verdicts no configuration can make acceptable: altered data and copied chips.
+    public static let neverAcceptable: Set<AuthenticityVerdict> = [.hashMismatch, .clone]
+
+    /// Reads the current names and the names of stores written before issue 17 (`noTrustAnchor`: intact and
+    /// signed, chain unknown, the anti-clone check not required then, so `unconfirmed`).
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let verdict = AuthenticityVerdict(storedName: text) else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath, debugDescription: "unknown authenticity verdict \(text)"))
+        }
+        self = verdict
+    }
+
+    /// The verdict a stored name stands for, current or legacy (`noTrustAnchor` → `unconfirmed`); nil if unknown.
+    public init?(storedName: String) {
+        if let current = AuthenticityVerdict(rawValue: storedName) {
+            self = current
+        } else if storedName == "noTrustAnchor" {
+            self = .unconfirmed
+        } else {
+            return nil
+        }
+    }
 }
 
 /// Whether the personal data in DG1 (MRZ) and DG13 (Vietnamese personal data) agree.

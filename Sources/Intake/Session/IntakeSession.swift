@@ -33,11 +33,17 @@ public struct IntakeSession: Sendable {
         public var authenticity: AuthenticityVerdict
         /// DG2 face image bytes.
         public var chipPortrait: Data
+        /// The chip's files and anti-clone transcript, sent with the application for the central to re-verify.
+        public var chipEvidence: ChipEvidence?
         /// Creates a chip read.
-        public init(identity: ChipIdentity, authenticity: AuthenticityVerdict, chipPortrait: Data) {
+        public init(
+            identity: ChipIdentity, authenticity: AuthenticityVerdict, chipPortrait: Data,
+            chipEvidence: ChipEvidence? = nil
+        ) {
             self.identity = identity
             self.authenticity = authenticity
             self.chipPortrait = chipPortrait
+            self.chipEvidence = chipEvidence
         }
     }
 
@@ -293,7 +299,7 @@ public struct IntakeSession: Sendable {
             authenticity: draft.card.authenticity, authenticityOverride: draft.details.authenticityOverride,
             chipPortrait: draft.card.chipPortrait, livePortrait: portrait, fingerprints: draft.fingerprints,
             phone: draft.details.phone, bundle: draft.details.bundle, priorityGroup: draft.details.priorityGroup,
-            operatorID: operatorID, point: point
+            operatorID: operatorID, point: point, chipEvidence: draft.card.chipEvidence
         )
     }
 }

@@ -56,8 +56,8 @@ public struct AllOf: ApplicationRule {
 public struct ValidationPolicy: Sendable, Hashable {
     /// Minimum age on the day of intake (14 by Decree 59/2022).
     public var minimumAge: Int
-    /// Verdicts a supervisor may override. `hashMismatch` and `clone` are removed whatever is configured.
-    public private(set) var overridableVerdicts: Set<AuthenticityVerdict>
+    /// Which authenticity verdicts an operator commits alone, a supervisor may accept, or nobody accepts.
+    public var authenticity: AuthenticityPolicy
     /// Fingerprints that must be captured or excused.
     public var requiredFingers: Set<FingerPosition>
     /// Minimum quality 0...100 for a captured print.
@@ -65,28 +65,25 @@ public struct ValidationPolicy: Sendable, Hashable {
     /// Accept an application whose DG1/DG13 comparison was not made.
     public var allowUncomparedDataGroups: Bool
 
-    /// Creates a policy; never-overridable verdicts are dropped from `overridableVerdicts`.
+    /// Creates a policy.
     public init(
-        minimumAge: Int = 14, overridableVerdicts: Set<AuthenticityVerdict> = [.noTrustAnchor],
+        minimumAge: Int = 14, authenticity: AuthenticityPolicy = .standard,
         requiredFingers: Set<FingerPosition> = [.rightIndex, .leftIndex], minimumFingerprintQuality: Int = 40,
         allowUncomparedDataGroups: Bool = false
     ) {
         self.minimumAge = minimumAge
-        self.overridableVerdicts = overridableVerdicts.subtracting(ValidationPolicy.neverOverridable)
+        self.authenticity = authenticity
         self.requiredFingers = requiredFingers
         self.minimumFingerprintQuality = minimumFingerprintQuality
         self.allowUncomparedDataGroups = allowUncomparedDataGroups
     }
-
-    /// Verdicts no configuration can make acceptable: altered data and copied chips.
-    public static let neverOverridable: Set<AuthenticityVerdict> = [.hashMismatch, .clone]
 
     /// The standard rules for this policy, in the order an operator fixes things.
     public var rules: AllOf {
         AllOf([
             MinimumAgeRule(minimumAge: minimumAge),
             CardNotExpiredRule(),
-            AuthenticityRule(overridable: overridableVerdicts),
+            AuthenticityRule(policy: authenticity),
             DataGroupConsistencyRule(allowUncompared: allowUncomparedDataGroups),
             PhoneRule(),
             FingerprintRule(required: requiredFingers, minimumQuality: minimumFingerprintQuality),

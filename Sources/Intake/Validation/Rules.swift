@@ -40,21 +40,22 @@ public struct CardNotExpiredRule: ApplicationRule {
     }
 }
 
-/// The card's authenticity verdict is acceptable: genuine, or overridable and overridden by a supervisor with
-/// a reason. Hash mismatches and clones are refused whatever the override.
+/// The card's authenticity verdict is acceptable under the `AuthenticityPolicy`: one the operator commits alone,
+/// or one a supervisor may accept and did, with a reason. Verdicts the policy never accepts (always `hashMismatch`
+/// and `clone`) are refused whatever the override.
 public struct AuthenticityRule: ApplicationRule {
-    /// Verdicts a supervisor may override (never `hashMismatch` or `clone`).
-    public var overridable: Set<AuthenticityVerdict>
-    /// Creates the rule; never-overridable verdicts are dropped.
-    public init(overridable: Set<AuthenticityVerdict> = [.noTrustAnchor]) {
-        self.overridable = overridable.subtracting(ValidationPolicy.neverOverridable)
-    }
+    /// The policy.
+    public var policy: AuthenticityPolicy
+    /// Creates the rule.
+    public init(policy: AuthenticityPolicy = .standard) { self.policy = policy }
 
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
         let verdict = application.authenticity
-        if verdict == .genuine { return [] }
-        if verdict == .hashMismatch || verdict == .clone || !overridable.contains(verdict) {
+        switch policy.decision(for: verdict) {
+        case .operatorCommits:
+            return []
+        case .refused:
             return [
                 IntakeError(
                     .authenticityRefused,
@@ -64,15 +65,17 @@ public struct AuthenticityRule: ApplicationRule {
                         + "report the card to the officer in charge."
                 )
             ]
+        case .supervisorOverride:
+            break
         }
         guard let override = application.authenticityOverride else {
             return [
                 IntakeError(
                     .authenticityNeedsOverride,
                     vi:
-                        "Chưa xác minh được nguồn cấp thẻ (\(verdict.rawValue)). Cần cán bộ giám sát phê duyệt "
+                        "Chưa khẳng định được thẻ thật (\(verdict.rawValue)). Cần cán bộ giám sát phê duyệt "
                         + "và ghi lý do.",
-                    en: "The card's issuer could not be verified (\(verdict.rawValue)). A supervisor must approve "
+                    en: "The card could not be fully authenticated (\(verdict.rawValue)). A supervisor must approve "
                         + "with a reason."
                 )
             ]

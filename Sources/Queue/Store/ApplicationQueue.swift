@@ -279,6 +279,13 @@ public final class ApplicationQueue: Sendable {
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "commit", applicationID: application.id.text, from: nil,
                 to: status.description, reasonCode: nil, actorUID: actor.uid)
+            if let acceptance = application.authenticityAcceptance {
+                // Which verdict, accepted by whom, under which policy (no personal data).
+                try AuditLog.append(
+                    db, at: now, actor: actor.id, action: "authenticity_accepted",
+                    applicationID: application.id.text, from: acceptance.policy.summary,
+                    to: acceptance.decision.rawValue, reasonCode: acceptance.verdict.rawValue, actorUID: actor.uid)
+            }
             if let override, let noteSealed {
                 try AuditLog.append(
                     db, at: now, actor: override.supervisor.rawValue, action: "authenticity_override",

@@ -104,11 +104,21 @@ public struct ConfigurationKey: Sendable, Hashable {
             help: "ISO finger positions that must be captured or excused (2 right index, 7 left index)"),
         .init(name: "intake.minimum_fingerprint_quality", defaultValue: "40", help: "0...100"),
         .init(
-            name: "intake.overridable_verdicts", defaultValue: "noTrustAnchor",
-            help: "authenticity verdicts a supervisor may override (hashMismatch and clone never)"),
-        .init(
             name: "intake.card_timeout_seconds", defaultValue: "20",
             help: "one card exchange may take this long"),
+        .init(
+            name: "authenticity.operator_commits", defaultValue: "genuine, verifiedOffline",
+            help: "card verdicts an operator commits without a supervisor (intake profile)"),
+        .init(
+            name: "authenticity.supervisor_overrides", defaultValue: "unconfirmed, untrustedSigner",
+            help: "card verdicts a supervisor may accept with a reason (intake profile; never hashMismatch or clone)"),
+        .init(
+            name: "authenticity.never_accepted", defaultValue: "chainInvalid, hashMismatch, clone, notChecked",
+            help: "card verdicts nobody accepts (a verdict in neither list above is refused too; set here, a "
+                + "verdict named in a list above too is a configuration error)"),
+        .init(
+            name: "authenticity.health_accepts", defaultValue: "genuine, verifiedOffline",
+            help: "card verdicts the health check-in desk answers accept for (health profile; others: refer)"),
         .init(name: "biometrics.usb", defaultValue: "true", help: "use USB fingerprint scanners"),
         .init(
             name: "biometrics.simulator", defaultValue: "",

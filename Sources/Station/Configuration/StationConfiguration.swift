@@ -87,7 +87,7 @@ public struct StationConfiguration: Sendable {
     /// When a document signer must be valid (`trust.signer_validity`), applied to `trustList`.
     public var signerValidity: SignerValidityModel = .checkTime
     /// The trust anchors loaded from `trustFolder` and `trustMasterList` at load time (empty: chain "unknown",
-    /// intake sees `noTrustAnchor`).
+    /// every card is at best `verifiedOffline`).
     public var trustList = CSCATrustList()
     /// Quotas and campaign phases (`[quota]`).
     public var quotas: QuotaPlan = .none
@@ -204,15 +204,9 @@ public struct StationConfiguration: Sendable {
             r.value("intake.minimum_fingerprint_quality") {
                 Int($0).flatMap { (0...100).contains($0) ? $0 : nil }
             } ?? 40
-        let verdicts: Set<Intake.AuthenticityVerdict> =
-            r.value("intake.overridable_verdicts") { text in
-                let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                    .filter { !$0.isEmpty }
-                let found = parts.compactMap(Intake.AuthenticityVerdict.init(rawValue:))
-                return found.count == parts.count ? Set(found) : nil
-            } ?? [.noTrustAnchor]
+        let authenticity = r.authenticityPolicy()
         policy = ValidationPolicy(
-            minimumAge: age, overridableVerdicts: verdicts, requiredFingers: fingers,
+            minimumAge: age, authenticity: authenticity, requiredFingers: fingers,
             minimumFingerprintQuality: quality)
         cardTimeout =
             r.value("intake.card_timeout_seconds") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 20
@@ -284,6 +278,32 @@ public struct StationConfiguration: Sendable {
                     "invalid value \"\(text)\" (from \(origin)); expected: \(ConfigurationKey.named(key)?.help ?? "")"
                 ))
             return nil
+        }
+
+        /// `[authenticity]`: the four verdict lists, checked together (a list naming `hashMismatch`/`clone`, or a
+        /// verdict in two lists, is an error on the key at fault); the standard policy when any is bad.
+        mutating func authenticityPolicy() -> AuthenticityPolicy {
+            let keys = [
+                "authenticity.operator_commits", "authenticity.supervisor_overrides", "authenticity.never_accepted",
+                "authenticity.health_accepts",
+            ]
+            let lists = keys.map { key in value(key) { AuthenticityPolicy.verdicts($0) } }
+            guard let operatorCommits = lists[0], let supervisor = lists[1], let never = lists[2],
+                let health = lists[3]
+            else { return .standard }
+            // The default never-list yields to the other lists; one written in the file must agree with them.
+            let explicitNever = sources["authenticity.never_accepted"] == "default" ? nil : never
+            do {
+                return try AuthenticityPolicy(
+                    operatorCommits: operatorCommits, supervisorOverrides: supervisor, neverAccepted: explicitNever,
+                    healthAccepts: health)
+            } catch {
+                let key = "authenticity." + error.setting
+                errors.append(
+                    ConfigurationError(
+                        .invalidValue, key: key, line: values[key]?.1, "\(error.code): \(error.description)"))
+                return .standard
+            }
         }
 
         static func bool(_ text: String) -> Bool? {

@@ -12,13 +12,15 @@ struct DeskDecision: Sendable, Hashable {
     /// Why.
     var reason: DeskReason
 
-    /// Decides from what the chip read said.
+    /// Decides from what the chip read said; `policy` (`[authenticity] health_accepts`) says which verdicts are
+    /// accepted (by default `genuine` and `verifiedOffline`).
     init(
-        authenticity: AuthenticityVerdict, consistency: DataGroupConsistency, expired: Bool, qrMismatch: Bool
+        authenticity: AuthenticityVerdict, policy: AuthenticityPolicy, consistency: DataGroupConsistency,
+        expired: Bool, qrMismatch: Bool
     ) {
-        if let refusal = Self.refusal(authenticity) {
+        if !policy.healthAccepts(authenticity) {
             accept = false
-            reason = refusal
+            reason = Self.refusal(authenticity)
         } else if consistency == .mismatch {
             accept = false
             reason = DeskReason(
@@ -44,11 +46,16 @@ struct DeskDecision: Sendable, Hashable {
         }
     }
 
-    /// The refer reason of a verdict short of `genuine`, nil for `genuine`.
-    static func refusal(_ verdict: AuthenticityVerdict) -> DeskReason? {
+    /// The refer reason of a verdict the health policy does not accept.
+    static func refusal(_ verdict: AuthenticityVerdict) -> DeskReason {
         switch verdict {
-        case .genuine:
-            return nil
+        case .genuine, .verifiedOffline:
+            // Only when the station's policy was narrowed (e.g. `health_accepts = genuine`).
+            return DeskReason(
+                code: "desk.not_accepted_here", vi: "Cấu hình của trạm không chấp nhận kết quả xác thực này: so khuôn "
+                    + "mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
+                en: "The station's policy does not accept this result: compare the face with the chip's portrait and "
+                    + "check other documents.")
         case .clone:
             return DeskReason(
                 code: "desk.clone", vi: "Chip không vượt qua xác thực chống sao chép: thẻ có thể là bản sao. "
@@ -66,12 +73,18 @@ struct DeskDecision: Sendable, Hashable {
                     + "mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
                 en: "The chip is not signed by a trusted issuer: compare the face with the chip's portrait and check "
                     + "other documents.")
-        case .noTrustAnchor:
+        case .chainInvalid:
             return DeskReason(
-                code: "desk.no_trust_anchor", vi: "Trạm chưa có chứng thư gốc (CSCA) nên chưa xác minh được nơi cấp: "
-                    + "so khuôn mặt với ảnh trong chip. Báo kỹ thuật viên cài chứng thư.",
-                en: "The station has no CSCA trust anchor, so the issuer is unchecked: compare the face with the "
-                    + "chip's portrait. Ask the technician to install the CSCA.")
+                code: "desk.chain_invalid", vi: "Chứng thư ký của chip không hợp lệ (ví dụ đã hết hạn): so khuôn mặt "
+                    + "với ảnh trong chip và kiểm tra giấy tờ khác.",
+                en: "The chip's signing certificate is not valid (e.g. expired): compare the face with the chip's "
+                    + "portrait and check other documents.")
+        case .unconfirmed:
+            return DeskReason(
+                code: "desk.unconfirmed", vi: "Dữ liệu chip nguyên vẹn nhưng chưa kiểm tra được chống sao chép: so "
+                    + "khuôn mặt với ảnh trong chip.",
+                en: "The chip's data is intact but the anti-cloning check could not run: compare the face with the "
+                    + "chip's portrait.")
         case .notChecked:
             return DeskReason(
                 code: "desk.not_checked", vi: "Chưa xác thực được chip: so khuôn mặt với ảnh trong chip.",

@@ -66,7 +66,7 @@ struct DeskVerification: Sendable {
         let chip = read.desk
         let qrCheck = qr.map { QRCrossCheck(qr: $0, chip: identity, residence: chip.residence, issueDate: chip.issueDate) }
         let decision = DeskDecision(
-            authenticity: read.card.authenticity, consistency: identity.consistency, expired: expired,
+            authenticity: read.card.authenticity, policy: configuration.policy.authenticity, consistency: identity.consistency, expired: expired,
             qrMismatch: qrCheck.map { !$0.consistent } ?? false)
         let insuranceStarted = ContinuousClock.now
         let cover = await insurance.lookup(

@@ -29,26 +29,13 @@ enum ChipMapping {
             sex: sex(citizen?.sex, mrz.sex), expiry: expiry, consistency: consistency)
         let portrait = read.dg2?.faces.first.map { Data($0.imageData) } ?? Data()
         return IntakeSession.CardRead(
-            identity: identity, authenticity: verdict(read.authenticity), chipPortrait: portrait)
+            identity: identity, authenticity: verdict(read.authenticity), chipPortrait: portrait,
+            chipEvidence: ChipEvidence(read: read))
     }
 
-    /// Intake's verdict from ChipID's detailed one.
-    static func verdict(_ verdict: ChipID.AuthenticityVerdict?) -> Intake.AuthenticityVerdict {
-        guard let verdict else { return .notChecked }
-        if verdict.cloneCheck.outcome == .failed { return .clone }
-        guard let passive = verdict.passive else { return .notChecked }
-        if passive.dataGroups.values.contains(.altered) || !passive.messageDigestValid
-            || !passive.signatureValid
-        {
-            return .hashMismatch
-        }
-        switch passive.chain {
-        case .trusted: return .genuine
-        // Until Intake names it apart (issue 17: `chainInvalid`), a DS that fails its own validity (expired under
-        // the check-time model, revoked, CSCA not valid) is refused like an untrusted signer: never genuine.
-        case .untrusted, .invalid: return .untrustedSigner
-        case .unknown: return .noTrustAnchor
-        }
+    /// Intake's verdict from ChipID's findings (the one mapping: `AuthenticityVerdict(findings:)`).
+    static func verdict(_ findings: ChipID.AuthenticityFindings?) -> Intake.AuthenticityVerdict {
+        Intake.AuthenticityVerdict(findings: findings)
     }
 
     static func sex(_ text: String?, _ mrz: Character) -> Sex {

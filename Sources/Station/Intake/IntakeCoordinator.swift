@@ -31,7 +31,7 @@ actor IntakeCoordinator {
         /// The chip-reading seam (pcscd in the daemon, a fake in the coordinator's in-process tests).
         let chips: any ChipReading
         let cardTimeout: Double
-        /// CSCA anchors for Passive Authentication (empty: chain "unknown" → `noTrustAnchor`).
+        /// CSCA anchors for Passive Authentication (empty: chain "unknown" → at best `verifiedOffline`).
         let trustList: CSCATrustList
         let logger: Logger
     }
@@ -254,7 +254,9 @@ actor IntakeCoordinator {
                             today: CalendarDate(vietnamDayOf: Date()), priorApplications: queue))
                 }
                 pending += try step(.validated(revision: revision, errors: errors))
-            case .persist(let application):
+            case .persist(let unstamped):
+                // The verdict and the [authenticity] policy that accepted it travel with the application.
+                let application = deps.policy.authenticity.recordingAcceptance(in: unstamped)
                 let uid = current?.ownerUID
                 let onBehalfBy = current?.onBehalfBy
                 // On behalf: the operator is recorded, the uid is the supervisor's who acted.
