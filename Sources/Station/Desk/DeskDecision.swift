@@ -38,11 +38,19 @@ struct DeskDecision: Sendable, Hashable {
                 code: "desk.qr_mismatch",
                 vi: "Mã QR không khớp với chip: dùng dữ liệu chip, kiểm tra lại thẻ đã quét.",
                 en: "The QR code does not match the chip: the chip's data is shown; check which card was scanned.")
-        } else {
+        } else if authenticity == .genuine {
             accept = true
             reason = DeskReason(
                 code: "desk.accepted", vi: "Thẻ thật, còn hạn, dữ liệu chip khớp.",
                 en: "Genuine card, valid, chip data consistent.")
+        } else {
+            accept = true
+            reason = DeskReason(
+                code: "desk.accepted_offline",
+                vi: "Dữ liệu chip nguyên vẹn, chữ ký hợp lệ, chip không bị sao chép; trạm chưa có chứng thư gốc nên "
+                    + "nơi cấp sẽ được trung tâm xác minh. So khuôn mặt với ảnh trong chip.",
+                en: "The chip's data is intact, its signature valid and the chip not cloned; the station has no CSCA, "
+                    + "so the issuer is checked by the central. Compare the face with the chip's portrait.")
         }
     }
 
