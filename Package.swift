@@ -33,9 +33,11 @@ let modules: [Target] = [
     .target(name: "JobThreads"),
     // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
     .target(name: "SecretInput"),
+    // The message catalog (Vietnamese and English), names of states and verdicts, terminal tables, local time.
+    .target(name: "Messages"),
     .target(
         name: "Biometrics",
-        dependencies: ["JobThreads", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
+        dependencies: ["JobThreads", "Messages", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
     ),
     .executableTarget(
         name: "biometrics-replay",
@@ -45,7 +47,7 @@ let modules: [Target] = [
     .executableTarget(name: "biometrics-hotplug-probe", dependencies: ["Biometrics", "CUmockdev"]),
     .target(
         name: "SmartCard",
-        dependencies: ["JobThreads", "CPCSC", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["JobThreads", "Messages", "CPCSC", .product(name: "Logging", package: "swift-log")]
     ),
     .target(
         name: "Simulation",
@@ -58,7 +60,7 @@ let modules: [Target] = [
     .executableTarget(
         name: "stationd",
         dependencies: [
-            "SmartCard", "Simulation", "Biometrics", "ChipID", "Station", "SecretInput",
+            "SmartCard", "Simulation", "Biometrics", "ChipID", "Station", "SecretInput", "Messages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -76,7 +78,7 @@ let modules: [Target] = [
     ),
     .target(
         name: "Intake",
-        dependencies: []
+        dependencies: ["Messages"]
     ),
     .target(
         name: "Queue",
@@ -90,11 +92,11 @@ let modules: [Target] = [
         name: "queue-crash-probe",
         dependencies: ["Queue", "Intake"]
     ),
-    .target(name: "ControlAPI", dependencies: [], exclude: ["openapi.yaml"]),
+    .target(name: "ControlAPI", dependencies: ["Messages"], exclude: ["openapi.yaml"]),
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Messages",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -108,14 +110,15 @@ let modules: [Target] = [
     .executableTarget(
         name: "stationctl",
         dependencies: [
-            "ControlAPI", "SecretInput", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ControlAPI", "Messages", "SecretInput",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         linkerSettings: kitLinkerSettings
     ),
     .target(
         name: "ChipID",
         dependencies: [
-            "SmartCard", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
+            "SmartCard", "Messages", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]
     ),
@@ -127,7 +130,7 @@ let modules: [Target] = [
     .target(
         name: "Uplink",
         dependencies: [
-            "Queue", "Intake", "CentralAPI", .product(name: "Crypto", package: "swift-crypto"),
+            "Queue", "Intake", "CentralAPI", "Messages", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
@@ -158,6 +161,8 @@ let tests: [Target] = [
         name: "SimulationTests", dependencies: ["Simulation", "SmartCard", "StationTestKit", "ChipID", "stationd"]
     ),
     .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
+    // The catalog's completeness, checked against the modules whose vocabularies it names.
+    .testTarget(name: "MessagesTests", dependencies: ["Messages", "Intake", "Queue"]),
     .testTarget(
         name: "QueueTests",
         dependencies: ["Queue", "Intake", "queue-crash-probe", .product(name: "GRDB", package: "GRDB.swift")]

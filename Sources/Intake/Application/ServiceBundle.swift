@@ -44,6 +44,9 @@ public enum ServiceBundle: Sendable, Hashable, Codable {
         case .fourInOne: "4in1"
         }
     }
+
+    /// Every value `kind` takes (the message catalog names each one).
+    public static let allKinds = ["utility", "2in1", "3in1", "4in1"]
 }
 
 /// The priority groups of the campaign plans, served first.

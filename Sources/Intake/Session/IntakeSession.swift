@@ -103,6 +103,11 @@ public struct IntakeSession: Sendable {
             case .abandoned: "abandoned"
             }
         }
+
+        /// Every value `name` takes (the message catalog names each one).
+        public static let allNames = [
+            "idle", "cardRead", "biometrics", "review", "review.persisting", "committed", "abandoned",
+        ]
     }
 
     /// What happens to the session.
