@@ -105,6 +105,9 @@ extension MessageCatalog {
         "ctl.report.column.accepted": "Accepted",
         "ctl.report.column.activated": "Activated",
         "ctl.report.column.rejected": "Rejected",
+        "intake.other_card": "This is another citizen's card: put the first card back, or cancel this session.",
+        "intake.exception_needs_supervisor": "Skipping a finger (injury, amputation) needs a supervisor's confirmation and a reason.",
+        "intake.read_back_stale": "The application changed after the read-back: read it back again, then confirm.",
         // term.local
         "term.local.captured": "captured",
         "term.local.ready": "ready",
@@ -124,6 +127,8 @@ extension MessageCatalog {
         // term.session
         "term.session.idle": "idle",
         "term.session.cardRead": "card read",
+        "term.session.paused": "paused (card pulled out)",
+        "term.session.turnedAway": "cannot register today",
         "term.session.biometrics": "biometrics",
         "term.session.review": "review",
         "term.session.review.persisting": "saving",

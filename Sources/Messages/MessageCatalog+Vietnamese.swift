@@ -105,6 +105,9 @@ extension MessageCatalog {
         "ctl.report.column.accepted": "Duyệt",
         "ctl.report.column.activated": "Kích hoạt",
         "ctl.report.column.rejected": "Từ chối",
+        "intake.other_card": "Đây là thẻ của công dân khác: đặt lại thẻ ban đầu, hoặc hủy phiên này.",
+        "intake.exception_needs_supervisor": "Bỏ qua ngón tay (bị thương, bị cụt) cần giám sát viên xác nhận và ghi lý do.",
+        "intake.read_back_stale": "Hồ sơ đã thay đổi sau khi đọc lại: đọc lại cho công dân rồi xác nhận.",
         // term.local
         "term.local.captured": "đã tiếp nhận",
         "term.local.ready": "sẵn sàng gửi",
@@ -124,6 +127,8 @@ extension MessageCatalog {
         // term.session
         "term.session.idle": "chờ thẻ",
         "term.session.cardRead": "đã đọc thẻ",
+        "term.session.paused": "tạm dừng (thẻ bị rút ra)",
+        "term.session.turnedAway": "không đăng ký được hôm nay",
         "term.session.biometrics": "đang lấy sinh trắc",
         "term.session.review": "đang kiểm tra",
         "term.session.review.persisting": "đang lưu",

@@ -100,4 +100,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlReportColumnAccepted = "ctl.report.column.accepted"
     case ctlReportColumnActivated = "ctl.report.column.activated"
     case ctlReportColumnRejected = "ctl.report.column.rejected"
+    case intakeOtherCard = "intake.other_card"
+    case intakeExceptionNeedsSupervisor = "intake.exception_needs_supervisor"
+    case intakeReadBackStale = "intake.read_back_stale"
 }
