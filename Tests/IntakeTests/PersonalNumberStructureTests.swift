@@ -25,3 +25,12 @@ import Testing
         #expect(CitizenID.provinceCodes.count == 63)
     }
 }
+
+@Suite struct PriorityGroupSuggestionTests {
+    @Test func studentsBornFrom2005To2009AreSuggested() {
+        #expect(PriorityGroup.suggested(forDateOfBirth: date("2005-01-01")) == .students)
+        #expect(PriorityGroup.suggested(forDateOfBirth: date("2009-12-31")) == .students)
+        #expect(PriorityGroup.suggested(forDateOfBirth: date("2004-12-31")) == nil)
+        #expect(PriorityGroup.suggested(forDateOfBirth: date("2010-01-01")) == nil)
+    }
+}

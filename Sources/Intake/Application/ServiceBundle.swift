@@ -63,3 +63,12 @@ public enum PriorityGroup: String, Sendable, Hashable, Codable, CaseIterable {
     /// Whether a date of birth fits group (1): born 2005–2009.
     public static func isStudentCohort(_ dateOfBirth: CalendarDate) -> Bool { (2005...2009).contains(dateOfBirth.year) }
 }
+
+extension PriorityGroup {
+    /// The group the date of birth suggests, shown to the officer and never set without them (Định Hóa 2024:
+    /// students born 2005–2009 first, before their exams). Nil when the date suggests none; groups 2 and 3 depend
+    /// on facts the card does not hold, and group 4 (no CCCD yet) on the intake without a card.
+    public static func suggested(forDateOfBirth dateOfBirth: CalendarDate) -> PriorityGroup? {
+        (2005...2009).contains(dateOfBirth.year) ? .students : nil
+    }
+}
