@@ -1,3 +1,4 @@
+import Foundation
 import Intake
 import Testing
 
@@ -32,5 +33,33 @@ import Testing
         #expect(PriorityGroup.suggested(forDateOfBirth: date("2009-12-31")) == .students)
         #expect(PriorityGroup.suggested(forDateOfBirth: date("2004-12-31")) == nil)
         #expect(PriorityGroup.suggested(forDateOfBirth: date("2010-01-01")) == nil)
+    }
+}
+
+@Suite struct EarlyScreeningTests {
+    static func input(born: String, expiry: String? = "2035-01-01", at instant: String = "2026-11-23T03:00:00Z")
+        -> Application.ScreeningInput
+    {
+        var identity = validApplication().identity
+        identity.dateOfBirth = date(born)
+        identity.expiry = expiry.map(date)
+        return Application.ScreeningInput(identity: identity, at: ISO8601DateFormatter().date(from: instant)!)
+    }
+
+    @Test func underFourteenNamesTheDayTheCitizenBecomesEligible() {
+        let errors = ValidationPolicy().screen(Self.input(born: "2013-02-10"), priorApplications: nil)
+        #expect(errors.map(\.code) == [.underAge])
+        #expect(errors.first?.vietnamese.contains("2027-02-10") == true)
+        let leap = ValidationPolicy().screen(Self.input(born: "2016-02-29"), priorApplications: nil)
+        #expect(leap.first?.english.contains("2030-03-01") == true)
+        #expect(ValidationPolicy().screen(Self.input(born: "2012-11-23"), priorApplications: nil).isEmpty)
+    }
+
+    @Test func anExpiredCardAndALiveApplicationAreRefusedAtOnce() {
+        let expired = ValidationPolicy().screen(Self.input(born: "1990-01-01", expiry: "2026-11-22"), priorApplications: nil)
+        #expect(expired.map(\.code) == [.cardExpired])
+        let duplicate = ValidationPolicy().screen(
+            Self.input(born: "1990-01-01"), priorApplications: FakePriors(statuses: [.pending]))
+        #expect(duplicate.map(\.code) == [.duplicate])
     }
 }
