@@ -36,26 +36,28 @@ let modules: [Target] = [
     .target(name: "JobThreads"),
     // The one retry/backoff helper (capped exponential backoff with jitter, a retry schedule): no dependencies.
     .target(name: "Retry"),
+    // The message catalog (Vietnamese and English), names of states and verdicts, terminal tables, local time.
+    .target(name: "Messages"),
     // PC/SC readers and cards (pcscd): APDUs, reader events, one job thread per reader.
     .target(
         name: "SmartCard",
-        dependencies: ["JobThreads", "Retry", "CPCSC", .product(name: "Logging", package: "swift-log")]
+        dependencies: ["JobThreads", "Retry", "Messages", "CPCSC", .product(name: "Logging", package: "swift-log")]
     ),
     // The CCCD chip (ICAO 9303 eMRTD): PACE/BAC, secure messaging, LDS files, authenticity.
     .target(
         name: "ChipID",
         dependencies: [
-            "SmartCard", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
+            "SmartCard", "Messages", "COpenSSL", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]
     ),
     // Fingerprint modules over libusb: capture, quality, ISO 19794-4 records.
     .target(
         name: "Biometrics",
-        dependencies: ["JobThreads", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
+        dependencies: ["JobThreads", "Messages", "CLibUSB", "CZlib", "COpenJPEG", "COpenSSL"]
     ),
-    // The application as a person gives it: fields, validation, the intake session (pure, no dependencies).
-    .target(name: "Intake"),
+    // The application as a person gives it: fields, validation, the intake session (pure; only the message catalog).
+    .target(name: "Intake", dependencies: ["Messages"]),
     // The encrypted store of applications and their states (SQLite through GRDB), audit log, reports.
     .target(
         name: "Queue",
@@ -75,18 +77,18 @@ let modules: [Target] = [
     .target(
         name: "Uplink",
         dependencies: [
-            "Queue", "Intake", "CentralAPI", "Retry", .product(name: "Crypto", package: "swift-crypto"),
+            "Queue", "Intake", "CentralAPI", "Retry", "Messages", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
     ),
     // The control socket's wire types and client (shared by stationd and stationctl).
-    .target(name: "ControlAPI", dependencies: [], exclude: ["openapi.yaml"]),
+    .target(name: "ControlAPI", dependencies: ["Messages"], exclude: ["openapi.yaml"]),
     // The daemon: services, control server, configuration.
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Retry",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Retry", "Messages",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -110,7 +112,7 @@ let modules: [Target] = [
     .executableTarget(
         name: "stationd",
         dependencies: [
-            "SmartCard", "Biometrics", "ChipID", "Station", "SecretInput",
+            "SmartCard", "Biometrics", "ChipID", "Station", "SecretInput", "Messages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -120,7 +122,8 @@ let modules: [Target] = [
     .executableTarget(
         name: "stationctl",
         dependencies: [
-            "ControlAPI", "SecretInput", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ControlAPI", "Messages", "SecretInput",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         linkerSettings: kitLinkerSettings
     ),
@@ -208,6 +211,7 @@ let tests: [Target] = [
         dependencies: ["Biometrics", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
     ),
     .testTarget(name: "IntakeTests", dependencies: ["Intake", "StationTestKit"]),
+    .testTarget(name: "MessagesTests", dependencies: ["Messages", "Intake", "Queue"]),
     // Commits and moves applications until SIGKILLed (the crash-safety tests).
     .executableTarget(
         name: "queue-crash-probe", dependencies: ["Queue", "Intake", "StationTestKit"],

@@ -1,5 +1,7 @@
-/// Every failure of the fingerprint layer: a stable machine `code`, an English `reason` for logs and a
-/// Vietnamese-first `operatorMessage` for the registration clerk. Never carries image bytes or personal data.
+import Messages
+
+/// Every failure of the fingerprint layer: a stable machine `code`, an English `reason` for logs and an
+/// `operatorMessage` for the registration clerk (message catalog). Never carries image bytes or personal data.
 public struct BiometricError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable identifiers: logs, metrics and the UI switch on these, never on the wording.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
@@ -84,20 +86,15 @@ public struct BiometricError: Error, Sendable, Hashable, CustomStringConvertible
                        + "`udevadm control --reload && udevadm trigger` and add the daemon user to group stationd")
     }
 
-    /// A short message for the operator: Vietnamese first, English after a slash.
-    public var operatorMessage: String {
+    /// A short message for the operator in Vietnamese (the default language).
+    public var operatorMessage: String { operatorMessage(.vietnamese) }
+
+    /// A short message for the operator, from the message catalog (the code is the key).
+    public func operatorMessage(_ language: Language) -> String {
         switch code {
-        case .noDevice: return "Không tìm thấy máy quét vân tay / No fingerprint scanner found"
-        case .deviceLost: return "Máy quét vân tay đã bị ngắt kết nối / The fingerprint scanner was disconnected"
-        case .accessDenied:
-            return "Không có quyền truy cập máy quét (kiểm tra quy tắc udev \(Self.udevRulePath)) / "
-                + "No permission to use the scanner (check the udev rule \(Self.udevRulePath))"
-        case .timeout: return "Máy quét không phản hồi / The scanner did not respond in time"
-        case .stall: return "Máy quét từ chối lệnh / The scanner refused the command"
-        case .busy, .notOwner: return "Máy quét đang được phiên khác sử dụng / The scanner is in use by another session"
-        case .cancelled: return "Đã huỷ thao tác quét / Capture cancelled"
-        case .qualityTooLow: return "Không lấy được ảnh vân tay đủ chất lượng / No image of sufficient quality"
-        default: return "Lỗi máy quét vân tay / Fingerprint scanner error"
+        case .accessDenied: MessageKey.biometricAccessDenied.text(language, ["rule": Self.udevRulePath])
+        case .notOwner: MessageKey.biometricBusy.text(language)
+        default: (MessageKey(rawValue: code.rawValue) ?? .biometricOther).text(language)
         }
     }
 

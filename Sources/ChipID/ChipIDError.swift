@@ -1,3 +1,4 @@
+import Messages
 import SmartCard
 
 /// Every failure `ChipID` reports: a stable machine-readable `code`, a human reason (never personal data, never
@@ -133,25 +134,25 @@ public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
         self.underlying = underlying
     }
 
-    /// A Vietnamese-first message for the operator.
-    public var operatorMessage: String {
+    /// The message for the operator in Vietnamese (the default language).
+    public var operatorMessage: String { operatorMessage(.vietnamese) }
+
+    /// The message for the operator, from the message catalog.
+    public func operatorMessage(_ language: Language) -> String {
         switch code {
         case .accessDenied:
-            let tries = attemptsLeft.map { " Còn \($0) lần thử. (\($0) attempts left.)" } ?? ""
-            return "Khóa truy cập sai: kiểm tra số CCCD/CAN, ngày sinh, ngày hết hạn.\(tries) (Wrong access key.)"
-        case .accessBlocked: return "Chip đã khóa truy cập. (Chip access is blocked.)"
-        case .transport: return "Mất kết nối với đầu đọc thẻ. (Card reader connection lost.)"
-        case .cardRemoved: return "Thẻ đã bị rút ra: đặt lại thẻ lên đầu đọc. (Card removed: place it again.)"
-        case .badMAC, .smMalformed, .sessionClosed:
-            return "Phiên bảo mật với chip bị lỗi: đọc lại thẻ. (Secure session error: read the card again.)"
-        case .fileMissing: return "Chip thiếu tệp dữ liệu cần thiết. (A required file is missing on the chip.)"
+            let tries = attemptsLeft.map { " " + MessageKey.chipAttemptsLeft.text(language, ["count": "\($0)"]) }
+            return MessageKey.chipAccessDenied.text(language) + (tries ?? "")
+        case .accessBlocked: return MessageKey.chipAccessBlocked.text(language)
+        case .transport: return MessageKey.chipTransport.text(language)
+        case .cardRemoved: return MessageKey.chipCardRemoved.text(language)
+        case .badMAC, .smMalformed, .sessionClosed: return MessageKey.chipSecureSession.text(language)
+        case .fileMissing: return MessageKey.chipFileMissing.text(language)
         case .malformedFile:
-            let name = file.map { " (\($0))" } ?? ""
-            return "Dữ liệu trên chip không hợp lệ\(name). (Chip data is malformed\(name).)"
-        case .chipAuthenticationFailed:
-            return "Chip không xác thực được: có thể là thẻ giả. (Chip authentication failed.)"
-        case .invalidAccessKey: return "Thông tin nhập không hợp lệ. (Invalid access key input.)"
-        default: return "Lỗi đọc chip. (Chip read error.)"
+            return MessageKey.chipMalformedFile.text(language, ["file": file.map { " (\($0))" } ?? ""])
+        case .chipAuthenticationFailed: return MessageKey.chipChipAuthFailed.text(language)
+        case .invalidAccessKey: return MessageKey.chipInvalidAccessKey.text(language)
+        default: return MessageKey.chipOther.text(language)
         }
     }
 

@@ -37,6 +37,10 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     public var problems: [ValidationProblem]?
     /// Why it was abandoned.
     public var abandonReason: String?
+    /// In review: the summary to read to the citizen before the commit (send its `revision` back with the commit).
+    public var readBack: IntakeReadBackWire?
+    /// While `paused`: the step the session resumes when the card is put back.
+    public var resumeStep: String?
     /// Creates a value.
     public init(
         id: String, state: String, applicationID: String? = nil, maskedIDNumber: String? = nil,
@@ -91,13 +95,16 @@ public struct FingerRequest: Codable, Sendable, Hashable {
     public var finger: Int
     /// Scanner id (default: the first).
     public var scanner: String?
-    /// `missingFinger`, `injury` or `unreadable` instead of a capture.
+    /// `missingFinger`, `injury` or `unreadable` instead of a capture: only a supervisor confirms one.
     public var exception: String?
+    /// The supervisor's reason for the exception (required with `exception`).
+    public var exceptionReason: String?
     /// Creates a value.
-    public init(finger: Int, scanner: String? = nil, exception: String? = nil) {
+    public init(finger: Int, scanner: String? = nil, exception: String? = nil, exceptionReason: String? = nil) {
         self.finger = finger
         self.scanner = scanner
         self.exception = exception
+        self.exceptionReason = exceptionReason
     }
 }
 
@@ -198,4 +205,70 @@ public enum ControlJSON {
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }
+}
+
+/// The summary read to the citizen before the commit (personal data: shown to the officer, never logged).
+public struct IntakeReadBackWire: Codable, Sendable, Hashable {
+    /// One finger: by its position, with its quality or its exception.
+    public struct Finger: Codable, Sendable, Hashable {
+        /// ISO/IEC 19794-4 position 1...10.
+        public var position: Int
+        /// Quality 0...100 of a captured print.
+        public var quality: Int?
+        /// The exception recorded instead of a print.
+        public var exception: String?
+        /// Creates a value.
+        public init(position: Int, quality: Int?, exception: String?) {
+            self.position = position
+            self.quality = quality
+            self.exception = exception
+        }
+    }
+    /// The revision this summary shows: commit with `{"readBackRevision": revision}`.
+    public var revision: Int
+    /// Full name from the chip.
+    public var fullName: String
+    /// Date of birth, ISO 8601.
+    public var dateOfBirth: String
+    /// The ID number, masked but for its last three digits.
+    public var maskedIDNumber: String
+    /// Phone for the activation SMS.
+    public var phone: String?
+    /// The bundle.
+    public var bundle: String
+    /// The priority group, if any.
+    public var priorityGroup: String?
+    /// The commune.
+    public var communeCode: String
+    /// Each finger.
+    public var fingers: [Finger]
+    /// A live portrait is attached.
+    public var portraitPresent: Bool
+    /// This revision passed validation.
+    public var validated: Bool
+    /// Creates a value.
+    public init(
+        revision: Int, fullName: String, dateOfBirth: String, maskedIDNumber: String, phone: String?, bundle: String,
+        priorityGroup: String?, communeCode: String, fingers: [Finger], portraitPresent: Bool, validated: Bool
+    ) {
+        self.revision = revision
+        self.fullName = fullName
+        self.dateOfBirth = dateOfBirth
+        self.maskedIDNumber = maskedIDNumber
+        self.phone = phone
+        self.bundle = bundle
+        self.priorityGroup = priorityGroup
+        self.communeCode = communeCode
+        self.fingers = fingers
+        self.portraitPresent = portraitPresent
+        self.validated = validated
+    }
+}
+
+/// `POST /v1/intake/{id}/commit` body (optional): the read-back revision the citizen heard.
+public struct IntakeCommitRequest: Codable, Sendable, Hashable {
+    /// The `readBack.revision` that was read to the citizen; a changed application is not committed.
+    public var readBackRevision: Int?
+    /// Creates a value.
+    public init(readBackRevision: Int? = nil) { self.readBackRevision = readBackRevision }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 extension ControlPaths {
     /// `POST` a commune survey CSV (supervisors).
@@ -115,34 +116,7 @@ public enum SeedTableText {
             totals.append(values.isEmpty ? "" : String(values.reduce(0, +)))
         }
         rows.append(totals)
-        let widths = (0..<header.count).map { column in
-            ([header[column]] + rows.map { $0[column] }).map(displayWidth).max() ?? 0
-        }
-        func render(_ cells: [String], numeric: Bool) -> String {
-            cells.enumerated().map { column, cell in
-                let pad = String(repeating: " ", count: widths[column] - displayWidth(cell))
-                return numeric && column >= 2 ? pad + cell : cell + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-        }
-        var out = [render(header, numeric: false)]
-        out.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
-        out += rows.map { render($0, numeric: true) }
-        return out.joined(separator: "\n")
-    }
-
-    /// Columns a string takes in a terminal: one per grapheme (a letter with its diacritics), two for East Asian
-    /// wide characters, none for controls.
-    public static func displayWidth(_ text: String) -> Int {
-        text.reduce(0) { width, character in
-            guard let scalar = character.unicodeScalars.first else { return width }
-            switch scalar.value {
-            case 0..<0x20, 0x7F..<0xA0: return width
-            case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F,
-                0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1FAFF, 0x20000...0x3FFFD:
-                return width + 2
-            default: return width + 1
-            }
-        }
+        return TextLayout.table(header: header, rows: rows, rightAligned: Set(2..<header.count))
     }
 }
 

@@ -1,3 +1,5 @@
+import Messages
+
 /// An error from the smart-card layer: a stable `code` for programs, the PC/SC return value when there is one, a
 /// reason for logs (never card data), and operator messages in Vietnamese and English.
 ///
@@ -100,43 +102,16 @@ public struct SmartCardError: Error, Sendable, Hashable, CustomStringConvertible
         code == .noService || code == .invalidHandle || code == .communication
     }
 
-    /// What an operator should read, in Vietnamese (`"vi"`, the default) or English (`"en"`).
+    /// What an operator should read, in Vietnamese (`"vi"`, the default) or English (`"en"`), from the message
+    /// catalog (the code is the key; an unknown code reads as `smartcard.other`).
     public func operatorMessage(language: String = "vi") -> String {
-        let (vi, en) = Self.messages[code] ?? Self.messages[.other]!
-        return language.hasPrefix("en") ? en : vi
+        operatorMessage(Language(tag: language))
     }
 
-    private static let messages: [Code: (String, String)] = [
-        .noService: ("Dịch vụ đầu đọc thẻ (pcscd) không chạy. Khởi động lại trạm; nếu vẫn lỗi, gọi kỹ thuật viên.",
-                     "The card reader service (pcscd) is not running. Restart the station; if it persists, call a technician."),
-        .noReaders: ("Không thấy đầu đọc thẻ. Kiểm tra cáp USB của đầu đọc rồi thử lại.",
-                     "No card reader found. Check the reader's USB cable and try again."),
-        .readerUnavailable: ("Đầu đọc thẻ đã bị rút hoặc không dùng được. Cắm lại đầu đọc rồi thử lại.",
-                             "The card reader was unplugged or is unavailable. Plug it in again and retry."),
-        .noCard: ("Chưa có thẻ trên đầu đọc. Đặt thẻ CCCD lên đầu đọc.",
-                  "No card on the reader. Place the CCCD card on the reader."),
-        .cardRemoved: ("Thẻ đã bị lấy ra trong khi đọc. Đặt lại thẻ và giữ yên cho đến khi đọc xong.",
-                       "The card was removed while reading. Put it back and keep it still until the read completes."),
-        .cardReset: ("Thẻ vừa bị khởi động lại bởi chương trình khác. Thử đọc lại.",
-                     "The card was reset by another program. Read it again."),
-        .cardUnresponsive: ("Thẻ không phản hồi. Lau thẻ, đặt lại đúng vị trí rồi thử lại.",
-                            "The card does not respond. Wipe it, reposition it and try again."),
-        .sharingViolation: ("Đầu đọc đang được chương trình khác sử dụng. Đóng chương trình đó rồi thử lại.",
-                            "Another program is using the reader. Close it and try again."),
-        .timeout: ("Hết thời gian chờ thẻ. Thử lại.", "Timed out waiting for the card. Try again."),
-        .cancelled: ("Thao tác đã bị huỷ.", "The operation was cancelled."),
-        .unsupportedCard: ("Thẻ này không được hỗ trợ. Kiểm tra đó có phải thẻ CCCD gắn chip không.",
-                           "This card is not supported. Check that it is a chip CCCD card."),
-        .malformedResponse: ("Thẻ trả lời sai định dạng. Lấy thẻ ra, đặt lại và thử lần nữa; nếu vẫn lỗi, thẻ có thể hỏng.",
-                             "The card gave a malformed answer. Remove it, put it back and retry; if it persists the card may be faulty."),
-        .invalidHandle: ("Kết nối tới đầu đọc đã mất (dịch vụ vừa khởi động lại). Thử lại.",
-                         "The connection to the reader was lost (the service restarted). Try again."),
-        .communication: ("Lỗi liên lạc với đầu đọc. Cắm lại đầu đọc rồi thử lại.",
-                         "Communication with the reader failed. Replug the reader and try again."),
-        .closed: ("Kết nối tới thẻ đã đóng. Đọc lại thẻ.", "The card connection is closed. Read the card again."),
-        .other: ("Lỗi đầu đọc thẻ. Thử lại; nếu vẫn lỗi, gọi kỹ thuật viên.",
-                 "Card reader error. Try again; if it persists, call a technician."),
-    ]
+    /// What an operator should read, from the message catalog.
+    public func operatorMessage(_ language: Language) -> String {
+        (MessageKey(rawValue: code.rawValue) ?? .smartcardOther).text(language)
+    }
 }
 
 /// PC/SC return values (pcsclite.h). Declared here because the C macros are casts Swift does not import.

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 import Queue
 
 #if canImport(Glibc)
@@ -41,13 +42,15 @@ public struct FreezeRules: Sendable, Hashable, Codable {
         }
     }
 
-    /// A broken rule, with the message for the operator (Vietnamese first) and the remedy.
+    /// A broken rule, with the message for the operator (message catalog, the code is the key).
     public struct Violation: Sendable, Hashable, CustomStringConvertible {
         /// Stable rule code: `freeze.no_sync`, `freeze.too_many_pending`, `freeze.low_disk`.
         public let code: String
-        /// Operator message, Vietnamese then English.
-        public let message: String
-        public var description: String { "\(code): \(message)" }
+        /// The operator message and its figures.
+        public let operatorMessage: Message
+        /// The operator message in `language`.
+        public func message(_ language: Language) -> String { operatorMessage.text(language) }
+        public var description: String { "\(code): \(message(.english))" }
     }
 
     /// The broken rules (empty: intake allowed). Boundaries: exactly `maxDaysWithoutSync` days is still allowed;
@@ -57,32 +60,19 @@ public struct FreezeRules: Sendable, Hashable, Codable {
         var violations: [Violation] = []
         let days = inputs.now.timeIntervalSince(inputs.lastSync) / 86_400
         if days > maxDaysWithoutSync {
-            let shown = String(format: "%.1f", days)
+            let arguments = ["days": String(format: "%.1f", days), "limit": formatted(maxDaysWithoutSync)]
             violations.append(
-                Violation(
-                    code: "freeze.no_sync",
-                    message: "Đã \(shown) ngày chưa đồng bộ với C06 (tối đa \(formatted(maxDaysWithoutSync))): "
-                        + "hãy kết nối mạng để tải lên, hoặc xuất dữ liệu ra thiết bị lưu trữ và nhập tại trung tâm. "
-                        + "/ No sync with C06 for \(shown) days (limit \(formatted(maxDaysWithoutSync))): connect to "
-                        + "upload, or export to removable media for import at the centre."))
+                Violation(code: "freeze.no_sync", operatorMessage: Message(.freezeNoSync, arguments)))
         }
         if inputs.pendingApplications + 1 > maxPendingApplications {
+            let arguments = ["count": "\(inputs.pendingApplications)", "limit": "\(maxPendingApplications)"]
             violations.append(
-                Violation(
-                    code: "freeze.too_many_pending",
-                    message: "Có \(inputs.pendingApplications) hồ sơ chưa tải lên hoặc xuất (tối đa "
-                        + "\(maxPendingApplications)): hãy tải lên hoặc xuất dữ liệu trước khi tiếp nhận thêm. / "
-                        + "\(inputs.pendingApplications) applications not uploaded or exported (limit "
-                        + "\(maxPendingApplications)): upload or export before taking more."))
+                Violation(code: "freeze.too_many_pending", operatorMessage: Message(.freezeTooManyPending, arguments)))
         }
         if inputs.freeBytes < minFreeBytes {
+            let arguments = ["free": "\(inputs.freeBytes >> 20)", "minimum": "\(minFreeBytes >> 20)"]
             violations.append(
-                Violation(
-                    code: "freeze.low_disk",
-                    message: "Dung lượng trống \(inputs.freeBytes >> 20) MiB dưới mức tối thiểu \(minFreeBytes >> 20) "
-                        + "MiB: hãy tải lên hoặc xuất dữ liệu để giải phóng chỗ, hoặc báo kỹ thuật. / Free space "
-                        + "\(inputs.freeBytes >> 20) MiB is below \(minFreeBytes >> 20) MiB: upload or export to free "
-                        + "space, or call support."))
+                Violation(code: "freeze.low_disk", operatorMessage: Message(.freezeLowDisk, arguments)))
         }
         return violations
     }

@@ -63,9 +63,18 @@ struct IntakeCommand: ParsableCommand {
             progress(t("Đang đọc chip…", "Reading the chip…"))
             session = try step(
                 client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
+            if session.state == "turnedAway" {
+                // Under 14, an expired card, an application already taken: said at once, before any finger.
+                if options.json { printLine(encode(session)) }
+                for problem in session.problems ?? [] {
+                    FileHandle.standardError.write(Data("✗ \(problem.message) [\(problem.code)]\n".utf8))
+                }
+                throw ExitCode(Exit.problems)
+            }
             progress(
                 t("Đã đọc thẻ", "Card read")
-                    + ": \(session.maskedIDNumber ?? "?") (\(session.authenticity ?? "?"))")
+                    + ": \(session.maskedIDNumber ?? "?") ("
+                    + (session.authenticity.map { options.name(.authenticity, $0) } ?? "?") + ")")
             let excused = Dictionary(
                 uniqueKeysWithValues: exception.compactMap { item -> (Int, String)? in
                     let parts = item.split(separator: "=")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 import SecretInput
 
 struct QueueCommand: ParsableCommand {
@@ -45,22 +46,21 @@ struct QueueList: ParsableCommand {
             if options.json {
                 options.printBody(response)
             } else {
-                if shown == 0 {
-                    printLine(
-                        options.text(
-                            "MÃ HỒ SƠ\tTRẠNG THÁI\tTRUNG TÂM\tTHỜI GIAN\tXÃ\tGÓI",
-                            "ID\tLOCAL\tCENTRAL\tCAPTURED\tCOMMUNE\tBUNDLE"))
+                let header: [MessageKey] = [
+                    .ctlQueueColumnId, .ctlQueueColumnLocal, .ctlQueueColumnCentral, .ctlQueueColumnCaptured,
+                    .ctlQueueColumnCommune, .ctlQueueColumnBundle,
+                ]
+                let rows = page.items.map { item in
+                    [
+                        item.id, options.name(.localState, item.local), options.name(.centralState, item.central),
+                        TextLayout.localTime(item.capturedAt), item.communeCode, options.name(.bundle, item.bundle),
+                    ]
                 }
-                for item in page.items {
-                    printLine(
-                        "\(item.id)\t\(item.local)\t\(item.central)\t"
-                            + ISO8601DateFormatter().string(from: item.capturedAt)
-                            + "\t\(item.communeCode)\t\(item.bundle)"
-                    )
-                }
+                // Each page is its own table, aligned by display width (Vietnamese names have diacritics).
+                printLine(TextLayout.table(header: header.map { options.say($0) }, rows: rows))
                 shown += page.items.count
                 if let next = page.next, !all {
-                    printLine(options.text("Trang sau", "Next page") + ": --after \(next)")
+                    printLine(options.say(.ctlQueueNextPage, ["cursor": next]))
                 }
             }
             guard all, let next = page.next else { break }
@@ -83,22 +83,31 @@ struct QueueShow: ParsableCommand {
             options.client(), "GET", "\(ControlPaths.queue)/\(id)" + (unmasked ? "?unmasked=true" : ""))
         if options.json { return options.printBody(response) }
         let detail = try response.decode(ApplicationDetailWire.self)
-        let t = options.text
+        let say = { (key: MessageKey, value: String) in options.say(key, ["value": value]) }
         printLine(
-            "\(t("Hồ sơ", "Application")) \(detail.item.id): \(detail.item.local)/\(detail.item.central)")
-        printLine("\(t("Số định danh", "ID number")): \(detail.idNumber)")
-        printLine("\(t("Họ tên", "Name")): \(detail.fullName)")
-        printLine("\(t("Ngày sinh", "Date of birth")): \(detail.dateOfBirth)")
-        if let phone = detail.phone { printLine("\(t("Điện thoại", "Phone")): \(phone)") }
-        printLine("\(t("Vân tay", "Fingerprints")): \(detail.fingerprints.joined(separator: "; "))")
-        printLine("\(t("Xác thực chip", "Chip authenticity")): \(detail.authenticity)")
-        printLine("\(t("Điểm đăng ký", "Registration point")): \(detail.placeName)")
+            options.say(
+                .ctlQueueApplication,
+                [
+                    "id": detail.item.id, "local": options.name(.localState, detail.item.local),
+                    "central": options.name(.centralState, detail.item.central),
+                ]))
+        printLine(say(.ctlQueueIdNumber, detail.idNumber))
+        printLine(say(.ctlQueueName, detail.fullName))
+        printLine(say(.ctlQueueDateOfBirth, detail.dateOfBirth))
+        if let phone = detail.phone { printLine(say(.ctlQueuePhone, phone)) }
+        printLine(say(.ctlQueueFingerprints, detail.fingerprints.joined(separator: "; ")))
+        printLine(say(.ctlQueueAuthenticity, options.name(.authenticity, detail.authenticity)))
+        printLine(say(.ctlQueuePoint, detail.placeName))
         for line in detail.history ?? [] {
-            let change = [line.from, line.to].compactMap { $0 }.joined(separator: " → ")
-            let sealed = line.hasNote ? t(" (có ghi chú niêm phong)", " (sealed note)") : ""
+            let change = [line.from, line.to].compactMap { $0 }.map { status in
+                let parts = status.split(separator: "/", maxSplits: 1).map(String.init)
+                return parts.count == 2
+                    ? options.name(.localState, parts[0]) + "/" + options.name(.centralState, parts[1]) : status
+            }.joined(separator: " → ")
+            let sealed = line.hasNote ? options.say(.ctlQueueSealedNote) : ""
             let note = line.note.map { " — \($0)" } ?? sealed
             printLine(
-                "  \(ISO8601DateFormatter().string(from: line.at)) \(line.action) \(line.actor)"
+                "  \(TextLayout.localTime(line.at, seconds: true)) \(line.action) \(line.actor)"
                     + (change.isEmpty ? "" : " \(change)") + (line.reason.map { " [\($0)]" } ?? "") + note)
         }
     }
@@ -128,7 +137,8 @@ extension QueueAction {
         )
         if options.json { return options.printBody(response) }
         let result = try response.decode(QueueActionResult.self)
-        printLine("\(result.id): \(result.local)/\(result.central)")
+        printLine(
+            "\(result.id): \(options.name(.localState, result.local))/\(options.name(.centralState, result.central))")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 import SecretInput
 
 /// `stationctl`: the operator's command line for the station daemon, over its control socket.
@@ -51,7 +52,13 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 
     var english: Bool { lang.hasPrefix("en") }
+    /// The language of text output.
+    var language: Language { Language(tag: lang) }
     func text(_ vi: String, _ en: String) -> String { english ? en : vi }
+    /// A catalog message in the operator's language.
+    func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { key.text(language, arguments) }
+    /// The name people read for a wire value (state, verdict, event, bundle).
+    func name(_ term: Term, _ value: String) -> String { term.name(value, language) }
 
     func client() -> ControlClient {
         ControlClient(socketPath: socket, language: english ? "en" : "vi")
@@ -66,7 +73,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             response = try client.request(method, path, body: body, contentType: contentType)
         } catch {
-            let message = text("Không kết nối được tới stationd", "Cannot reach stationd")
+            let message = say(.ctlUnreachable)
             if json {
                 printLine(#"{"error":{"code":"control.unreachable","message":"\#(message): \#(error)"}}"#)
             } else {
@@ -83,7 +90,7 @@ struct GlobalOptions: ParsableArguments {
                     "\(detail?.message ?? "HTTP \(response.status)") [\(detail?.code ?? "http.\(response.status)")]"
                 FileHandle.standardError.write(Data((line + "\n").utf8))
                 if let technical = detail?.detail {  // which file or field and why, for technicians
-                    let label = text("Chi tiết kỹ thuật", "Technical detail")
+                    let label = say(.ctlTechnicalDetail)
                     FileHandle.standardError.write(Data("\(label): \(technical)\n".utf8))
                 }
             }

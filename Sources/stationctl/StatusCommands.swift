@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 import SecretInput
 
 struct StatusCommand: ParsableCommand {
@@ -12,84 +13,52 @@ struct StatusCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.status)
         if options.json { return options.printBody(response) }
         let status = try response.decode(StationStatus.self)
-        let t = options.text
         printLine(
-            "stationd \(status.version) — \(t("chế độ", "profile")) \(status.profile), "
-                + "\(t("chạy được", "up")) \(status.uptimeSeconds) s")
+            options.say(
+                .ctlStatusHeader,
+                ["version": status.version, "profile": status.profile, "uptime": "\(status.uptimeSeconds)"]))
         printLine(
-            "\(t("PC/SC", "PC/SC")): \(status.devices.pcscAvailable ? "OK" : t("không kết nối", "unavailable"))"
-        )
+            options.say(.ctlStatusPcsc, ["state": status.devices.pcscAvailable ? "OK" : options.say(.ctlStatusPcscUnavailable)]))
         for reader in status.devices.readers {
             printLine(
-                "  \(t("Đầu đọc", "Reader")): \(reader.name) — "
-                    + (reader.cardPresent ? t("có thẻ", "card present") : t("không có thẻ", "no card")))
+                options.say(.ctlStatusReader, ["name": reader.name, "card": options.say(reader.cardPresent ? .ctlCardPresent : .ctlNoCard)]))
         }
         for scanner in status.devices.fingerprintScanners {
-            printLine("  \(t("Máy quét vân tay", "Fingerprint scanner")): \(scanner.id) \(scanner.name)")
+            printLine(options.say(.ctlStatusScanner, ["id": scanner.id, "name": scanner.name]))
         }
         let counts = status.queue.byState.filter { $0.value > 0 }.sorted { $0.key < $1.key }
-            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            .map { "\(options.name(.localState, $0.key)) \($0.value)" }.joined(separator: ", ")
+        printLine(options.say(.ctlStatusQueue, ["total": "\(status.queue.total)", "counts": counts.isEmpty ? "" : " (\(counts))"]))
+        let lastSync = status.uplink.lastSyncAt.map { TextLayout.localTime($0) } ?? options.say(.ctlNever)
         printLine(
-            "\(t("Hàng đợi", "Queue")): \(status.queue.total) \(t("hồ sơ", "applications"))"
-                + (counts.isEmpty ? "" : " (\(counts))"))
-        printLine(
-            "\(t("Truyền lên", "Upload")): "
-                + (status.uplink.configured ? status.uplink.state : t("chưa cấu hình", "not configured"))
-                + (status.uplink.configured
-                    ? ", " + t("đồng bộ lần cuối", "last sync") + " "
-                        + (status.uplink.lastSyncAt.map(Self.localTime) ?? t("chưa bao giờ", "never")) : ""))
+            options.say(.ctlStatusUpload, ["state": status.uplink.configured
+                ? options.name(.uploadState, status.uplink.state) : options.say(.ctlNotConfigured)])
+                + (status.uplink.configured ? options.say(.ctlStatusLastSync, ["time": lastSync]) : ""))
         if status.uplink.configured {
-            printLine(
-                "\(t("Nhật ký neo tại trung tâm", "Audit head anchored at the central")): "
-                    + (status.uplink.auditAnchoredAt.map {
-                        Self.localTime($0) + " (#\(status.uplink.auditAnchoredSequence ?? 0))"
-                    } ?? t("chưa bao giờ", "never")))
+            let anchored = status.uplink.auditAnchoredAt.map {
+                TextLayout.localTime($0) + " (#\(status.uplink.auditAnchoredSequence ?? 0))"
+            }
+            printLine(options.say(.ctlStatusAuditAnchor, ["value": anchored ?? options.say(.ctlNever)]))
             if let error = status.uplink.lastError {
-                printLine("\(t("Lỗi truyền lên gần nhất", "Last upload error")): \(error)")
+                printLine(options.say(.ctlStatusLastError, ["error": error]))
             }
         }
         if status.freezeRules.isEmpty {
-            printLine("\(t("Quy tắc ngừng tiếp nhận", "Freeze rules")): \(t("không vi phạm", "none broken"))")
+            printLine(options.say(.ctlStatusFreezeNone))
         } else {
-            printLine(
-                "\(t("NGỪNG TIẾP NHẬN", "INTAKE FROZEN")): "
-                    + status.freezeRules.map { Self.freezeAdvice($0, t) }.joined(separator: "; "))
+            let rules = status.freezeRules.map { code in
+                MessageKey(rawValue: code + ".advice").map { options.say($0) } ?? code
+            }
+            printLine(options.say(.ctlStatusFrozen, ["rules": rules.joined(separator: "; ")]))
         }
         printLine(
-            "\(t("CSCA tin cậy", "Trusted CSCAs")): \(status.trustAnchors)"
-                + (status.trustAnchors == 0
-                    ? t(" (chưa cài: thẻ chỉ xác minh được dữ liệu và chữ ký)",
-                        " (none installed: cards prove data and signature only)") : ""))
+            options.say(.ctlStatusTrust, ["count": "\(status.trustAnchors)"])
+                + (status.trustAnchors == 0 ? options.say(.ctlStatusTrustNone) : ""))
         printLine(
-            "\(t("Phiên tiếp nhận", "Intake session")): "
-                + (status.intake.active ? status.intake.state ?? "?" : t("không có", "none")))
+            options.say(.ctlStatusSession, ["state": status.intake.active
+                ? options.name(.sessionState, status.intake.state ?? "?") : options.say(.ctlNone)]))
         if !status.storeConsistent {
-            printLine(t("CẢNH BÁO: chuỗi nhật ký kho hồ sơ bị hỏng — báo kỹ thuật viên.",
-                        "WARNING: the store's audit chain is broken — call a technician."))
-        }
-    }
-
-    /// `2026-11-23 14:05` in Vietnam time (UTC+7, the station's legal time).
-    static func localTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
-    }
-
-    /// What a broken freeze rule means for the operator, and what to do.
-    static func freezeAdvice(_ code: String, _ t: (String, String) -> String) -> String {
-        switch code {
-        case "freeze.no_sync":
-            t("quá lâu chưa đồng bộ với trung tâm — kết nối mạng rồi chạy `stationctl upload`",
-              "too long without a sync with the central — connect and run `stationctl upload`")
-        case "freeze.too_many_pending":
-            t("quá nhiều hồ sơ chưa gửi — chạy `stationctl upload` hoặc `stationctl export --to USB`",
-              "too many applications not sent — run `stationctl upload` or `stationctl export --to USB`")
-        case "freeze.low_disk":
-            t("ổ đĩa sắp đầy — gửi/xuất hồ sơ rồi báo kỹ thuật viên", "disk almost full — upload/export, then call a technician")
-        default: code
+            printLine(options.say(.ctlStatusStoreBroken))
         }
     }
 }
@@ -111,17 +80,14 @@ struct DevicesCommand: ParsableCommand {
             )
             return
         }
-        let t = options.text
         let readerList = try readers.decode([ReaderInfo].self)
-        printLine(t("Đầu đọc thẻ", "Card readers") + ": \(readerList.count)")
+        printLine(options.say(.ctlDevicesReaders, ["count": "\(readerList.count)"]))
         for reader in readerList {
-            printLine(
-                "  \(reader.name)\t"
-                    + (reader.cardPresent ? t("có thẻ", "card present") : t("trống", "empty")))
+            printLine("  \(reader.name)  " + options.say(reader.cardPresent ? .ctlCardPresent : .ctlEmpty))
         }
         let scannerList = try scanners.decode([ScannerInfo].self)
-        printLine(t("Máy quét vân tay", "Fingerprint scanners") + ": \(scannerList.count)")
-        for scanner in scannerList { printLine("  \(scanner.id)\t\(scanner.name) (\(scanner.driver))") }
+        printLine(options.say(.ctlDevicesScanners, ["count": "\(scannerList.count)"]))
+        for scanner in scannerList { printLine("  \(scanner.id)  \(scanner.name) (\(scanner.driver))") }
     }
 }
 
@@ -152,7 +118,7 @@ struct UploadCommand: ParsableCommand {
                 let bar =
                     String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
                 let counts = state.total.map { " \(state.sent ?? 0)/\($0)" } ?? ""
-                let label = finished ? options.text("xong", "done") : state.state
+                let label = finished ? options.say(.ctlUploadDone) : options.name(.uploadState, state.state)
                 FileHandle.standardError.write(
                     Data("\r[\(bar)] \(Int(progress * 100))%\(counts) \(label)".utf8))
             }
@@ -160,10 +126,10 @@ struct UploadCommand: ParsableCommand {
                 if !options.json { FileHandle.standardError.write(Data("\n".utf8)) }
                 // A script must be able to trust the exit code: a waited-for upload that did not end idle failed.
                 if wait && state.state != "idle" {
-                    FileHandle.standardError.write(
-                        Data(
-                            (options.text("Truyền lên không thành công", "The upload did not succeed")
-                                + ": \(state.state) \(state.lastError ?? "")\n").utf8))
+                    let line = options.say(
+                        .ctlUploadFailed,
+                        ["state": options.name(.uploadState, state.state), "error": state.lastError ?? ""])
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
                     throw ExitCode(Exit.uploadFailed)
                 }
                 break
@@ -246,21 +212,19 @@ struct ReportCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", path)
         if options.json || format == "json" { return try emit(response.body + Data("\n".utf8)) }
         let report = try response.decode(ReportWire.self)
-        let t = options.text
         if table == "seed" {
             let lines = report.seedTable ?? []
             if format == "csv" { return try emit(SeedTableText.csv(lines)) }
-            let title = t(
-                "Báo cáo \(period == "daily" ? "ngày" : "tuần") \(report.from)…\(report.through)",
-                "Report \(report.period) \(report.from)…\(report.through)")
+            let title = self.title(report)
             let campaign = report.campaign.map { "\n" + $0.summary(english: options.english) } ?? ""
             return try emit(
                 Data((title + "\n" + SeedTableText.table(lines, english: options.english) + campaign + "\n").utf8))
         }
-        let header =
-            options.english
-            ? ["Commune", "Taken", "Pending", "Accepted", "Activated", "Rejected"]
-            : ["Xã", "Tiếp nhận", "Chờ", "Duyệt", "Kích hoạt", "Từ chối"]
+        let columns: [MessageKey] = [
+            .ctlReportColumnCommune, .ctlReportColumnTaken, .ctlReportColumnPending, .ctlReportColumnAccepted,
+            .ctlReportColumnActivated, .ctlReportColumnRejected,
+        ]
+        let header = columns.map { options.say($0) }
         let rows = report.lines.map {
             [$0.communeCode, "\($0.taken)", "\($0.pending)", "\($0.accepted)", "\($0.activated)", "\($0.rejected)"]
         }
@@ -268,9 +232,18 @@ struct ReportCommand: ParsableCommand {
             let text = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
             return try emit(Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8))
         }
-        let title = "\(t("Báo cáo", "Report")) \(report.period) \(report.from)…\(report.through)"
-        let body = ([header] + rows).map { $0.joined(separator: "\t") }.joined(separator: "\n")
-        try emit(Data((title + "\n" + body + "\n").utf8))
+        let body = TextLayout.table(header: header, rows: rows, rightAligned: Set(1..<columns.count))
+        try emit(Data((title(report) + "\n" + body + "\n").utf8))
+    }
+
+    /// `Báo cáo ngày 2026-11-23…2026-11-23`.
+    private func title(_ report: ReportWire) -> String {
+        options.say(
+            .ctlReportTitle,
+            [
+                "period": options.say(report.period == "weekly" ? .ctlReportWeekly : .ctlReportDaily),
+                "from": report.from, "through": report.through,
+            ])
     }
 
     /// To the terminal, or to `--out` (0644: figures, no personal data).
@@ -308,19 +281,31 @@ struct WatchCommand: ParsableCommand {
                 } else if let event = try? ControlJSON.decoder().decode(
                     StationEvent.self, from: Data(data.utf8))
                 {
-                    let detail = [event.reader, event.state, event.applicationID].compactMap { $0 }.joined(
-                        separator: " ")
-                    printLine("\(ISO8601DateFormatter().string(from: event.at)) \(type) \(detail)")
+                    printLine(Self.line(event, type: type, options))
                 }
                 seen += 1
                 return count.map { seen < $0 } ?? true
             }
         } catch {
             FileHandle.standardError.write(
-                Data("\(options.text("Mất kết nối", "Connection lost")): \(error)\n".utf8))
+                Data("\(options.say(.ctlWatchLost)): \(error)\n".utf8))
             throw ExitCode(Exit.unreachable)
         }
         if status != 200 { throw ExitCode(GlobalOptions.exitCode(status)) }
+    }
+
+    /// One event as a person reads it: local time, the event's name, the reader, the state's name, the id.
+    static func line(_ event: StationEvent, type: String, _ options: GlobalOptions) -> String {
+        let state = event.state.map { state in
+            switch type {
+            case "intake.state": options.name(.sessionState, state)
+            case "upload.progress": options.name(.uploadState, state)
+            case "queue.changed": options.name(.localState, state)
+            default: state
+            }
+        }
+        let detail = [event.reader, state, event.applicationID].compactMap { $0 }.joined(separator: " ")
+        return "\(TextLayout.localTime(event.at, seconds: true)) \(options.name(.event, type)) \(detail)"
     }
 }
 
@@ -367,8 +352,7 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         let sex = result.sex == "M" ? t("Nam", "Male") : result.sex == "F" ? t("Nữ", "Female") : "-"
-        printLine("\(t("Kết luận", "Verdict")): "
-            + (result.verdict == "accept" ? t("CHẤP NHẬN", "ACCEPT") : t("CHUYỂN QUẦY KIỂM TRA", "REFER")))
+        printLine(options.say(.ctlVerifyVerdict, ["verdict": options.name(.verdict, result.verdict)]))
         printLine("  \(t(result.reason.vi, result.reason.en))")
         printLine("\(t("Số định danh", "ID number")): \(result.idNumber)")
         printLine("\(t("Họ và tên", "Full name")): \(result.fullName)")
@@ -376,7 +360,7 @@ struct VerifyCommand: ParsableCommand {
         if let residence = result.residence { printLine("\(t("Nơi cư trú", "Residence")): \(residence)") }
         let expiry = result.expiryDate ?? t("không thời hạn", "no expiry")
         printLine("\(t("Hạn thẻ", "Card valid until")): \(expiry)" + (result.expired ? " (\(t("ĐÃ HẾT HẠN", "EXPIRED")))" : ""))
-        printLine("\(t("Xác thực chip", "Chip authenticity")): \(result.authenticity)")
+        printLine("\(t("Xác thực chip", "Chip authenticity")): \(options.name(.authenticity, result.authenticity))")
         if let check = result.qrCheck {
             printLine("\(t("Mã QR", "QR code")): " + (check.consistent
                 ? t("khớp với chip", "matches the chip")

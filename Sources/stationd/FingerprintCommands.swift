@@ -1,6 +1,7 @@
 import ArgumentParser
 import Biometrics
 import Foundation
+import Messages
 
 /// `stationd fingerprint …`: the USB fingerprint modules, by hand (technicians, demos).
 struct FingerprintCommand: AsyncParsableCommand {
@@ -148,8 +149,7 @@ func reportFingerprint(_ error: BiometricError, _ output: OutputOptions) {
     if output.json {
         printJSON(["error": error.code.rawValue, "reason": error.reason])
     } else {
-        let parts = error.operatorMessage.components(separatedBy: " / ")
-        let message = output.text(parts.first ?? "", parts.last ?? "") + " (\(error.code))\n"
+        let message = error.operatorMessage(Language(tag: output.lang)) + " (\(error.code))\n"
         FileHandle.standardError.write(Data(message.utf8))
     }
 }

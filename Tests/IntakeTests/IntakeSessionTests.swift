@@ -64,7 +64,8 @@ import Testing
                 .persisted(id),
             ]
         ),
-        ("abandoned", [.cardRead(card, applicationID: id, at: Date(timeIntervalSince1970: 0)), .cardRemoved]),
+        ("abandoned", [.cardRead(card, applicationID: id, at: Date(timeIntervalSince1970: 0)), .cancel]),
+        ("paused", [.cardRead(card, applicationID: id, at: Date(timeIntervalSince1970: 0)), .cardRemoved]),
     ]
 
     static let events: [(String, IntakeSession.Event)] = [
@@ -84,20 +85,31 @@ import Testing
         ("clientGone", .clientGone),
         ("cancel", .cancel),
         ("reset", .reset),
+        ("screened", .screened([problem])),
+        ("fingerException", .fingerException(.leftThumb, .injury, approval: supervisor)),
+        ("confirmReadBack", .confirmReadBack(revision: 1)),
     ]
+
+    static let supervisor = SupervisorOverride(supervisor: OperatorID("supervisor-1"), reason: "bandaged thumb")
 
     static let abandoning = ["cardRemoved", "deviceFault", "clientGone", "cancel"]
 
     /// Every outcome that is not "refused, state unchanged", written out by hand: "state|event" → "next|actions".
     static let expected: [String: String] = {
-        var table: [String: String] = ["idle|cardRead": "cardRead|"]
+        var table: [String: String] = ["idle|cardRead": "cardRead|screen"]
         for event in abandoning { table["idle|\(event)"] = "idle|" }
         table["cardRead|startBiometrics"] = "biometrics|armScanners"
         table["cardRead|detailsEntered"] = "cardRead|"
+        table["cardRead|cardRead"] = "cardRead|"  // the same card read again
+        table["cardRead|screened"] = "turnedAway|releaseDevices"
+        table["bio0|cardRead"] = "biometrics|"
+        table["bioP|cardRead"] = "biometrics|"
         for state in ["bio0", "bioP"] {
             table["\(state)|portraitCaptured"] = "biometrics|"
             table["\(state)|fingerprintCaptured"] = "biometrics|"
             table["\(state)|detailsEntered"] = "biometrics|"
+            table["\(state)|fingerException"] = "biometrics|"
+            table["\(state)|screened"] = "biometrics|"
         }
         table["bio0|finishBiometrics"] = "biometrics|refuse:portraitMissing"
         table["bioP|finishBiometrics"] = "review|validate"
@@ -105,13 +117,27 @@ import Testing
             table["\(state)|recapture"] = "biometrics|armScanners"
             table["\(state)|detailsEntered"] = "review|validate"
             table["\(state)|validated"] = "review|"
+            // Redo one step from the review: the card, the portrait, a finger; each validates again.
+            for event in ["cardRead", "portraitCaptured", "fingerprintCaptured", "fingerException"] {
+                table["\(state)|\(event)"] = "review|validate"
+            }
+            table["\(state)|screened"] = "review|"
         }
+        table["reviewNew|confirmReadBack"] = "review|refuse:notValidated"
+        table["reviewOK|confirmReadBack"] = "review.persisting|persist"
+        table["reviewErr|confirmReadBack"] = "review|refuse:validationFailed"
+        table["persisting|screened"] = "review.persisting|"
         table["reviewNew|confirm"] = "review|refuse:notValidated"
         table["reviewOK|confirm"] = "review.persisting|persist"
         table["reviewErr|confirm"] = "review|refuse:validationFailed"
-        for state in ["cardRead", "bio0", "bioP", "reviewNew", "reviewOK", "reviewErr"] {
+        for state in ["cardRead", "bio0", "bioP", "reviewNew", "reviewOK", "reviewErr", "paused"] {
             for event in abandoning { table["\(state)|\(event)"] = "abandoned|releaseDevices" }
+            // A pulled card pauses the session and says so at once.
+            table["\(state)|cardRemoved"] = "paused|tell:cardPulled"
         }
+        table["paused|cardRemoved"] = "paused|"
+        table["paused|cardRead"] = "cardRead|"  // put back: resumes where it was
+        table["paused|screened"] = "paused|"
         table["persisting|persisted"] = "committed|releaseDevices"
         table["persisting|persistFailed"] = "review|reportPersistFailure"
         for event in ["cardRemoved", "deviceFault", "clientGone"] {
@@ -133,6 +159,8 @@ import Testing
             case .releaseDevices: "releaseDevices"
             case .refuse(let refusal): "refuse:\(refusal.rawValue)"
             case .reportPersistFailure: "reportPersistFailure"
+            case .screen: "screen"
+            case .tell(let notice): "tell:\(notice.rawValue)"
             }
         }.joined(separator: ",")
     }
@@ -241,5 +269,107 @@ import Testing
                 if case .persistFailed = event { inFlight = false }
             }
         }
+    }
+
+    /// Drives a fresh session through `events`.
+    static func session(_ events: [IntakeSession.Event]) -> IntakeSession {
+        var session = newSession()
+        for event in events { _ = session.handle(event) }
+        return session
+    }
+
+    static let review: [IntakeSession.Event] = [
+        .cardRead(card, applicationID: id, at: Date(timeIntervalSince1970: 0)), .startBiometrics,
+        .fingerprintCaptured(capture(.rightIndex)), .fingerprintCaptured(capture(.leftIndex)),
+        .portraitCaptured(portrait), .finishBiometrics, .validated(revision: 1, errors: []),
+    ]
+
+    @Test func aPulledCardPausesAndThePutBackCardResumesWithEverythingKept() throws {
+        var session = Self.session(Self.review)
+        #expect(Self.describe(session.handle(.cardRemoved)) == "tell:cardPulled")
+        #expect(session.state.name == "paused")
+        #expect(IntakeSession.Notice.cardPulled.message.text(.vietnamese).hasPrefix("Thẻ đã bị rút ra"))
+        // Another citizen's card is not taken; the session stays paused.
+        var other = Self.card
+        other.identity.idNumber = CitizenID("001099054321")!
+        #expect(
+            Self.describe(session.handle(.cardRead(other, applicationID: ApplicationID(), at: Date())))
+                == "tell:otherCard")
+        #expect(session.state.name == "paused")
+        // The same card: back in review with fingers and portrait, validated afresh (revision 2).
+        let actions = session.handle(.cardRead(Self.card, applicationID: ApplicationID(), at: Date()))
+        guard case .validate(let application, 2) = actions.first else {
+            Issue.record("expected validate of revision 2: \(actions)")
+            return
+        }
+        #expect(application.id == Self.id)
+        #expect(application.fingerprints.count == 2)
+        #expect(session.readBack?.revision == 2)
+    }
+
+    @Test func oneFingerRetakenFromTheReviewKeepsTheRest() {
+        var session = Self.session(Self.review)
+        let actions = session.handle(.fingerprintCaptured(capture(.leftIndex, quality: 95)))
+        guard case .validate(let application, 2) = actions.first else {
+            Issue.record("expected validate")
+            return
+        }
+        #expect(application.fingerprints.map(\.quality).sorted { ($0 ?? 0) < ($1 ?? 0) } == [80, 95])
+        #expect(application.livePortrait == Self.portrait)
+    }
+
+    @Test func aFingerExceptionNeedsASupervisorAndAReason() {
+        var session = Self.session(Array(Self.review.prefix(3)))  // biometrics
+        #expect(
+            Self.describe(session.handle(.fingerException(.leftIndex, .injury, approval: nil)))
+                == "tell:exceptionNeedsSupervisor")
+        let blank = SupervisorOverride(supervisor: OperatorID("supervisor-1"), reason: "  ")
+        #expect(
+            Self.describe(session.handle(.fingerException(.leftIndex, .injury, approval: blank)))
+                == "tell:exceptionNeedsSupervisor")
+        // The exception outcome cannot be slipped in as a capture either.
+        #expect(
+            Self.describe(
+                session.handle(
+                    .fingerprintCaptured(FingerprintCapture(position: .leftIndex, outcome: .exception(.injury)))))
+                == "tell:exceptionNeedsSupervisor")
+        #expect(Self.describe(session.handle(.fingerException(.leftIndex, .injury, approval: Self.supervisor))) == "")
+        guard case .biometrics(let draft) = session.state else {
+            Issue.record("expected biometrics")
+            return
+        }
+        #expect(draft.exceptionApprovals[.leftIndex] == Self.supervisor)
+        #expect(draft.fingerprints.contains { $0.position == .leftIndex && $0.quality == nil })
+    }
+
+    @Test func theReadBackIsConfirmedOnlyForTheRevisionTheCitizenHeard() throws {
+        var session = Self.session(Self.review)
+        let phone = try PhoneNumber(parsing: "0987654321")
+        let readBack = try #require(session.readBack)
+        #expect(readBack.revision == 1 && readBack.validated)
+        #expect(readBack.fullName == "LÊ THỊ HOA")
+        #expect(readBack.maskedIDNumber == "*********345")
+        #expect(readBack.fingers.map(\.position) == [.rightIndex, .leftIndex])
+        #expect(readBack.portraitPresent && readBack.communeCode == "03127")
+        // The phone is corrected after the read-back: the old read-back is stale.
+        _ = session.handle(.detailsEntered(.init(phone: phone)))
+        _ = session.handle(.validated(revision: 2, errors: []))
+        #expect(Self.describe(session.handle(.confirmReadBack(revision: 1))) == "tell:readBackStale")
+        #expect(session.readBack?.phone == "0987654321")
+        #expect(Self.describe(session.handle(.confirmReadBack(revision: 2))) == "persist")
+    }
+
+    @Test func anEarlyRefusalEndsTheSessionBeforeAnyCapture() {
+        var session = Self.session([.cardRead(Self.card, applicationID: Self.id, at: Date())])
+        let underAge = IntakeError(.underAge, vi: "chưa đủ 14 tuổi", en: "under 14")
+        #expect(Self.describe(session.handle(.screened([underAge]))) == "releaseDevices")
+        guard case .turnedAway(let reasons) = session.state else {
+            Issue.record("expected turnedAway")
+            return
+        }
+        #expect(reasons.map(\.code) == [.underAge])
+        #expect(Self.describe(session.handle(.startBiometrics)) == "refuse:notInThisState")
+        _ = session.handle(.reset)
+        #expect(session.state == .idle)
     }
 }

@@ -25,7 +25,7 @@ import Testing
 
         func read(_ request: ChipReadRequest) async throws -> ChipRead {
             reads.increment()
-            let parts = try SimulatedCCCD.make(dataSet: dataSet, fault: fault)
+            let parts = try SimulatedCCCD.make(dataSet: dataSet, pkiDirectory: IntakeCoordinatorTests.cards.appendingPathComponent("pki"), fault: fault)
             var reader = ChipReader(transport: DirectCardTransport(card: parts.card))
             if let files = request.files { reader.files = files }
             reader.authentication = request.authentication
@@ -58,8 +58,8 @@ import Testing
     /// A coordinator over the in-memory card `name`, the simulated scanner and a new store; `trusted` installs
     /// the test CSCA (verdict `genuine`), else the chain is unknown (`verifiedOffline`).
     func rig(
-        card name: String = "nguyen-van-an.json", trusted: Bool = true, fault: EMRTDFault? = nil,
-        authenticity: AuthenticityPolicy = .standard
+        card name: String = "nguyen-van-an.json", dataSet: URL? = nil, trusted: Bool = true,
+        fault: EMRTDFault? = nil, authenticity: AuthenticityPolicy = .standard
     ) throws -> Rig {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "intake-coordinator-\(UUID().uuidString)")
@@ -78,7 +78,7 @@ import Testing
         let trust =
             trusted
             ? try CSCATrustList.load(folder: Self.cards.appendingPathComponent("pki/trust")) : CSCATrustList()
-        let dataSet = Self.cards.appendingPathComponent(name)
+        let dataSet = dataSet ?? Self.cards.appendingPathComponent(name)
         let chips = InMemoryChips(dataSet: dataSet, fault: fault)
         let coordinator = IntakeCoordinator(
             .init(
@@ -215,17 +215,90 @@ import Testing
             id, owner: rig.owner, details: IntakeSession.Details(phone: try PhoneNumber(parsing: "0912345678")))
     }
 
-    /// The card pulled mid-session abandons it; nothing is stored and the session says why.
-    @Test func aPulledCardAbandons() async throws {
+    /// The card pulled mid-session pauses it (the officer is told at once); nothing is stored; the same card read
+    /// again resumes the fingers with what was taken kept.
+    @Test func aPulledCardPausesAndResumes() async throws {
+        let rig = try rig()
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        let key = try AccessKey.can(digits: rig.set.can)
+        _ = try await coordinator.readCard(started.id, owner: rig.owner, key: key, reader: "Simulated Reader 0")
+        _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: .rightIndex, scanner: nil)
+        await coordinator.cardRemoved(from: "Simulated Reader 0")
+        let paused = try await coordinator.get(started.id)
+        #expect(paused.state == "paused")
+        #expect(paused.resumeStep == "biometrics")
+        #expect(paused.fingers == [Intake.FingerPosition.rightIndex.rawValue])
+        await #expect(throws: IntakeFailure.refused(.notInThisState)) {
+            _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: .leftIndex, scanner: nil)
+        }
+        #expect(try await rig.store.run { try $0.summary().total } == 0)
+        let resumed = try await coordinator.readCard(started.id, owner: rig.owner, key: key, reader: nil)
+        #expect(resumed.state == "biometrics")
+        #expect(resumed.fingers == [Intake.FingerPosition.rightIndex.rawValue])
+    }
+
+    /// A finger exception needs a supervisor's confirmation and reason: without one the session says so and keeps
+    /// the finger open; with one it is recorded.
+    @Test func aFingerExceptionNeedsASupervisor() async throws {
         let rig = try rig()
         let coordinator = rig.coordinator
         let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
         _ = try await coordinator.readCard(
-            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: "Simulated Reader 0")
-        await coordinator.cardRemoved(from: "Simulated Reader 0")
-        let ended = try await coordinator.get(started.id)
-        #expect(ended.state == "abandoned")
-        #expect(ended.abandonReason == "cardRemoved")
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        await #expect(throws: IntakeFailure.notice(.exceptionNeedsSupervisor)) {
+            _ = try await coordinator.recordFingerException(
+                started.id, owner: rig.owner, finger: .leftIndex, reason: .injury, approval: nil)
+        }
+        #expect(try await coordinator.get(started.id).fingers.isEmpty)
+        let approved = try await coordinator.recordFingerException(
+            started.id, owner: rig.owner, finger: .leftIndex, reason: .injury,
+            approval: SupervisorOverride(supervisor: OperatorID("sup"), reason: "bandaged after an accident"))
+        #expect(approved.fingers == [Intake.FingerPosition.leftIndex.rawValue])
+        #expect(APIError(IntakeFailure.notice(.exceptionNeedsSupervisor)).code == "intake.notice.exceptionNeedsSupervisor")
+    }
+
+    /// The read-back: review shows the summary; a commit of an older revision than the one on screen is refused.
+    @Test func theReadBackRevisionIsCommitted() async throws {
+        let rig = try rig()
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        _ = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        try await completeBiometricsAndPhone(rig, started.id)
+        let review = try await coordinator.review(started.id, owner: rig.owner)
+        let summary = try #require(review.readBack)
+        #expect(summary.fullName == rig.set.fullName.precomposedStringWithCanonicalMapping)
+        #expect(summary.fingers.map(\.position) == [2, 7])
+        #expect(summary.portraitPresent && summary.phone == "0912345678")
+        await #expect(throws: IntakeFailure.notice(.readBackStale)) {
+            _ = try await coordinator.commit(started.id, owner: rig.owner, readBack: summary.revision - 1)
+        }
+        let committed = try await coordinator.commit(started.id, owner: rig.owner, readBack: summary.revision)
+        #expect(committed.state == "committed")
+    }
+
+    /// An under-14 citizen is turned away right after the card read, before fingers: nothing stored, the reason
+    /// given, the station free for the next citizen.
+    @Test func anUnderAgeCitizenIsTurnedAwayAtOnce() async throws {
+        // The 14-year-old data set made ten years old (born ten years before today, Vietnam's calendar day).
+        var json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.cards.appendingPathComponent("tran-minh-khoa-14.json")))
+                as? [String: Any])
+        let today = CalendarDate(vietnamDayOf: Date())
+        json["dateOfBirth"] = String(format: "%04d-%02d-%02d", today.year - 10, today.month, min(today.day, 28))
+        let child = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: json).write(to: child)
+        defer { try? FileManager.default.removeItem(at: child) }
+        let rig = try rig(dataSet: child)
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        let read = try await coordinator.readCard(
+            started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
+        #expect(read.state == "turnedAway")
+        #expect(read.problems?.contains { $0.code == "intake.under_age" } == true, "\(read.problems ?? [])")
+        #expect(await coordinator.summary.active == false)
         #expect(try await rig.store.run { try $0.summary().total } == 0)
     }
 

@@ -113,14 +113,14 @@ struct IntakeLiveTests {
 
         // Queue operations.
         #expect(
-            try daemon.stationctl(["queue", "hold", id, "--reason", "citizenRequest"]).output.contains(
+            try daemon.stationctl(["queue", "hold", id, "--reason", "citizenRequest", "--lang", "en"]).output.contains(
                 "held/"))
-        #expect(try daemon.stationctl(["queue", "release", id]).output.contains("captured/"))
+        #expect(try daemon.stationctl(["queue", "release", id, "--lang", "en"]).output.contains("captured/"))
         let retry = try daemon.stationctl(["queue", "retry", id])
         #expect(retry.status == 5)
         #expect(retry.output.contains("queue.illegal_transition"))
         #expect(
-            try daemon.stationctl(["queue", "cancel", id, "--reason", "duplicate"]).output.contains(
+            try daemon.stationctl(["queue", "cancel", id, "--reason", "duplicate", "--lang", "en"]).output.contains(
                 "cancelled/"))
         let status = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
         #expect(((status["queue"] as? [String: Any])?["byState"] as? [String: Int])?["cancelled"] == 1)
@@ -138,7 +138,8 @@ struct IntakeLiveTests {
         // No CSCA on this station: verifiedOffline, which the default health policy accepts.
         #expect(result.authenticity == "verifiedOffline" && result.verdict == "accept")
 
-        // The card leaves the reader mid-intake: the session is abandoned (cardRemoved) and nothing is stored.
+        // The card leaves the reader mid-intake: the session pauses (issue 19: nothing of it is lost), says so on
+        // the event stream, and nothing is stored; the card put back and read again resumes the fingers.
         let client = daemon.client()
         let started = try client.request("POST", "/v1/intake", body: Data("{}".utf8))
         let live = try started.decode(IntakeSessionWire.self)
@@ -147,14 +148,29 @@ struct IntakeLiveTests {
         #expect(read.status == 200, "\(String(decoding: read.body, as: UTF8.self))")
         #expect(try read.decode(IntakeSessionWire.self).state == "biometrics")
         card.stop()
-        var ended = try client.request("GET", "/v1/intake/\(live.id)").decode(IntakeSessionWire.self)
+        var paused = try client.request("GET", "/v1/intake/\(live.id)").decode(IntakeSessionWire.self)
         let removalDeadline = Date(timeIntervalSinceNow: 10)
-        while ended.abandonReason == nil && Date() < removalDeadline {
+        while paused.state != "paused" && Date() < removalDeadline {
             try await Task.sleep(for: .milliseconds(100))
-            ended = try client.request("GET", "/v1/intake/\(live.id)").decode(IntakeSessionWire.self)
+            paused = try client.request("GET", "/v1/intake/\(live.id)").decode(IntakeSessionWire.self)
         }
-        #expect(ended.state == "abandoned")
-        #expect(ended.abandonReason == "cardRemoved")
+        #expect(paused.state == "paused")
+        #expect(paused.resumeStep == "biometrics")
+        #expect(paused.abandonReason == nil)
+        let again = try harness.startCard(arguments: ["--dataset", url.path])
+        defer { again.stop() }
+        var resumed = try client.request(
+            "POST", "/v1/intake/\(live.id)/card", body: Data(#"{"can":"\#(set.can)"}"#.utf8))
+        let reinsertDeadline = Date(timeIntervalSinceNow: 15)
+        while resumed.status != 200 && Date() < reinsertDeadline {
+            try await Task.sleep(for: .milliseconds(200))
+            resumed = try client.request(
+                "POST", "/v1/intake/\(live.id)/card", body: Data(#"{"can":"\#(set.can)"}"#.utf8))
+        }
+        #expect(resumed.status == 200, "\(String(decoding: resumed.body, as: UTF8.self))")
+        #expect(try resumed.decode(IntakeSessionWire.self).state == "biometrics")
+        let cancelled = try client.request("DELETE", "/v1/intake/\(live.id)")
+        #expect(try cancelled.decode(IntakeSessionWire.self).state == "abandoned")
         let after = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
         #expect((after["queue"] as? [String: Any])?["total"] as? Int == 1)
 

@@ -44,6 +44,9 @@ public enum ServiceBundle: Sendable, Hashable, Codable {
         case .fourInOne: "4in1"
         }
     }
+
+    /// Every value `kind` takes (the message catalog names each one).
+    public static let allKinds = ["utility", "2in1", "3in1", "4in1"]
 }
 
 /// The priority groups of the campaign plans, served first.
@@ -59,4 +62,13 @@ public enum PriorityGroup: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// Whether a date of birth fits group (1): born 2005–2009.
     public static func isStudentCohort(_ dateOfBirth: CalendarDate) -> Bool { (2005...2009).contains(dateOfBirth.year) }
+}
+
+extension PriorityGroup {
+    /// The group the date of birth suggests, shown to the officer and never set without them (Định Hóa 2024:
+    /// students born 2005–2009 first, before their exams). Nil when the date suggests none; groups 2 and 3 depend
+    /// on facts the card does not hold, and group 4 (no CCCD yet) on the intake without a card.
+    public static func suggested(forDateOfBirth dateOfBirth: CalendarDate) -> PriorityGroup? {
+        (2005...2009).contains(dateOfBirth.year) ? .students : nil
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// The intake of one application at a registration point, as a pure state machine.
 ///
@@ -23,6 +24,9 @@ public struct IntakeSession: Sendable {
         public var fingerprints: [FingerprintCapture] = []
         /// Operator-entered details.
         public var details: Details = Details()
+        /// The supervisor who allowed each finger recorded as an exception, and why (MOSIP: an exception is never
+        /// the officer's decision alone).
+        public var exceptionApprovals: [FingerPosition: SupervisorOverride] = [:]
     }
 
     /// The chip read as Intake needs it (mapped from `ChipID`'s result by the station).
@@ -97,6 +101,11 @@ public struct IntakeSession: Sendable {
         case review(Draft, Review)
         case committed(ApplicationID)
         case abandoned(AbandonReason)
+        /// The card was pulled out: everything collected is kept; putting the same card back resumes `step`.
+        case paused(Draft, Review?, resume: Step)
+        /// Screening right after the card read found that the citizen cannot be registered today (under 14,
+        /// expired card, a live application): the reasons, nothing personal, nothing stored.
+        case turnedAway([IntakeError])
 
         /// The state's name, for tests, logs and the control API.
         public var name: String {
@@ -107,6 +116,43 @@ public struct IntakeSession: Sendable {
             case .review(_, let review): review.persisting ? "review.persisting" : "review"
             case .committed: "committed"
             case .abandoned: "abandoned"
+            case .paused: "paused"
+            case .turnedAway: "turnedAway"
+            }
+        }
+
+        /// Every value `name` takes (the message catalog names each one).
+        public static let allNames = [
+            "idle", "cardRead", "paused", "turnedAway", "biometrics", "review", "review.persisting", "committed",
+            "abandoned",
+        ]
+    }
+
+    /// A step a paused session goes back to.
+    public enum Step: String, Sendable, Hashable {
+        case cardRead
+        case biometrics
+        case review
+    }
+
+    /// What the officer must be told at once (not a refusal of the step: the session goes on).
+    public enum Notice: String, Sendable, Hashable, CaseIterable {
+        /// The card was pulled out; the session waits for it.
+        case cardPulled
+        /// A different citizen's card was read into a session: not taken; put the first card back or cancel.
+        case otherCard
+        /// A finger exception (injury, amputation) needs a supervisor and a reason.
+        case exceptionNeedsSupervisor
+        /// The application changed after the read-back: read it back again before confirming.
+        case readBackStale
+
+        /// The text, from the message catalog.
+        public var message: Message {
+            switch self {
+            case .cardPulled: Message(.intakeCardPulled)
+            case .otherCard: Message(.intakeOtherCard)
+            case .exceptionNeedsSupervisor: Message(.intakeExceptionNeedsSupervisor)
+            case .readBackStale: Message(.intakeReadBackStale)
             }
         }
     }
@@ -138,6 +184,12 @@ public struct IntakeSession: Sendable {
         case endBySupervisor
         /// Start over after committed or abandoned.
         case reset
+        /// Result of a `screen` action: the early refusals found (empty: go on).
+        case screened([IntakeError])
+        /// A finger recorded as an exception, allowed by a supervisor with a reason.
+        case fingerException(FingerPosition, FingerException, approval: SupervisorOverride?)
+        /// The officer read the summary of `revision` back to the citizen, who agreed: commit it.
+        case confirmReadBack(revision: Int)
     }
 
     /// Why an event was refused (the state did not change).
@@ -162,6 +214,11 @@ public struct IntakeSession: Sendable {
         case refuse(Refusal)
         /// Tell the operator the commit failed (queue error code); the review stays open.
         case reportPersistFailure(code: String)
+        /// Screen the citizen right after the card read (age, card expiry, a live application: the station runs
+        /// `MinimumAgeRule`, `CardNotExpiredRule` and the duplicate rule on the identity); answer with `screened`.
+        case screen(Application.ScreeningInput)
+        /// Tell the officer at once.
+        case tell(Notice)
     }
 
     /// The current state.
@@ -182,7 +239,96 @@ public struct IntakeSession: Sendable {
         switch (state, event) {
         case (.idle, .cardRead(let card, let id, let at)):
             state = .cardRead(Draft(applicationID: id, startedAt: at, card: card))
+            return [.screen(Application.ScreeningInput(identity: card.identity, at: at))]
+
+        case (.cardRead, .screened(let errors)) where !errors.isEmpty:
+            state = .turnedAway(errors)
+            return [.releaseDevices]
+        case (.cardRead, .screened), (.biometrics, .screened), (.review, .screened), (.paused, .screened):
             return []
+
+        // Re-reading the card (a wrong CAN, a pulled card put back) replaces the card and keeps everything else;
+        // another citizen's card is not taken.
+        case (.cardRead(var draft), .cardRead(let card, _, _)):
+            guard card.identity.idNumber == draft.card.identity.idNumber else { return [.tell(.otherCard)] }
+            draft.card = card
+            state = .cardRead(draft)
+            return []
+        case (.biometrics(var draft), .cardRead(let card, _, _)):
+            guard card.identity.idNumber == draft.card.identity.idNumber else { return [.tell(.otherCard)] }
+            draft.card = card
+            state = .biometrics(draft)
+            return []
+        case (.review(var draft, let review), .cardRead(let card, _, _)) where !review.persisting:
+            guard card.identity.idNumber == draft.card.identity.idNumber else { return [.tell(.otherCard)] }
+            draft.card = card
+            return revalidate(draft, after: review)
+        case (.paused(var draft, let review, let step), .cardRead(let card, _, _)):
+            guard card.identity.idNumber == draft.card.identity.idNumber else { return [.tell(.otherCard)] }
+            draft.card = card
+            switch step {
+            case .cardRead:
+                state = .cardRead(draft)
+                return []
+            case .biometrics:
+                state = .biometrics(draft)
+                return [.armScanners]
+            case .review:
+                return revalidate(draft, after: review ?? Review(revision: 0, errors: nil, persisting: false))
+            }
+
+        // A pulled card pauses the session (a commit in flight is decided by its outcome, below).
+        case (.cardRead(let draft), .cardRemoved):
+            state = .paused(draft, nil, resume: .cardRead)
+            return [.tell(.cardPulled)]
+        case (.biometrics(let draft), .cardRemoved):
+            state = .paused(draft, nil, resume: .biometrics)
+            return [.tell(.cardPulled)]
+        case (.review(let draft, let review), .cardRemoved) where !review.persisting:
+            state = .paused(draft, review, resume: .review)
+            return [.tell(.cardPulled)]
+        case (.paused, .cardRemoved):
+            return []
+        case (.paused, .deviceFault):
+            state = .abandoned(.deviceFault)
+            return [.releaseDevices]
+        case (.paused, .clientGone):
+            state = .abandoned(.clientGone)
+            return [.releaseDevices]
+        case (.paused, .endBySupervisor):
+            state = .abandoned(.endedBySupervisor)
+            return [.releaseDevices]
+        case (.paused, .cancel):
+            state = .abandoned(.operatorCancelled)
+            return [.releaseDevices]
+
+        // Redo one step from the review: a new portrait or one finger again, then validation again.
+        case (.review(var draft, let review), .portraitCaptured(let portrait)) where !review.persisting:
+            draft.livePortrait = portrait
+            return revalidate(draft, after: review)
+        case (.review(var draft, let review), .fingerprintCaptured(let capture)) where !review.persisting:
+            guard case .captured = capture.outcome else { return [.tell(.exceptionNeedsSupervisor)] }
+            draft.fingerprints.removeAll { $0.position == capture.position }
+            draft.fingerprints.append(capture)
+            draft.exceptionApprovals[capture.position] = nil
+            return revalidate(draft, after: review)
+
+        // A finger exception needs a supervisor and a reason.
+        case (.biometrics(var draft), .fingerException(let position, let exception, let approval)):
+            guard let approval = Self.valid(approval) else { return [.tell(.exceptionNeedsSupervisor)] }
+            draft.record(position, exception, approval)
+            state = .biometrics(draft)
+            return []
+        case (.review(var draft, let review), .fingerException(let position, let exception, let approval))
+        where !review.persisting:
+            guard let approval = Self.valid(approval) else { return [.tell(.exceptionNeedsSupervisor)] }
+            draft.record(position, exception, approval)
+            return revalidate(draft, after: review)
+
+        // Confirming what was read back: only the revision the citizen heard.
+        case (.review(_, let review), .confirmReadBack(let revision)) where !review.persisting:
+            guard revision == review.revision else { return [.tell(.readBackStale)] }
+            return handle(.confirm)
 
         case (.cardRead(let draft), .startBiometrics):
             state = .biometrics(draft)
@@ -199,8 +345,10 @@ public struct IntakeSession: Sendable {
             return []
 
         case (.biometrics(var draft), .fingerprintCaptured(let capture)):
+            guard case .captured = capture.outcome else { return [.tell(.exceptionNeedsSupervisor)] }
             draft.fingerprints.removeAll { $0.position == capture.position }
             draft.fingerprints.append(capture)
+            draft.exceptionApprovals[capture.position] = nil
             state = .biometrics(draft)
             return []
 
@@ -256,9 +404,6 @@ public struct IntakeSession: Sendable {
             (.review(_, let review), .endBySupervisor) where review.persisting:
             return []
 
-        case (.cardRead, .cardRemoved), (.biometrics, .cardRemoved), (.review, .cardRemoved):
-            state = .abandoned(.cardRemoved)
-            return [.releaseDevices]
         case (.cardRead, .deviceFault), (.biometrics, .deviceFault), (.review, .deviceFault):
             state = .abandoned(.deviceFault)
             return [.releaseDevices]
@@ -282,13 +427,56 @@ public struct IntakeSession: Sendable {
             (.abandoned, .clientGone), (.committed, .deviceFault), (.abandoned, .deviceFault):
             return []
 
-        case (.committed, .reset), (.abandoned, .reset):
+        case (.turnedAway, .cardRemoved), (.turnedAway, .clientGone), (.turnedAway, .deviceFault),
+            (.turnedAway, .endBySupervisor):
+            return []
+        case (.committed, .reset), (.abandoned, .reset), (.turnedAway, .reset), (.turnedAway, .cancel):
             state = .idle
             return []
 
         default:
             return [.refuse(.notInThisState)]
         }
+    }
+
+    /// The review again after a change: a new revision, validated afresh (a read-back of the old one is stale).
+    private mutating func revalidate(_ draft: Draft, after review: Review) -> [Action] {
+        let next = Review(revision: review.revision + 1, errors: nil, persisting: false)
+        state = .review(draft, next)
+        return application(from: draft).map { [.validate($0, revision: next.revision)] } ?? []
+    }
+
+    /// An approval with a supervisor and a reason, or nil.
+    private static func valid(_ approval: SupervisorOverride?) -> SupervisorOverride? {
+        guard let approval, !approval.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+            !approval.supervisor.rawValue.isEmpty
+        else { return nil }
+        return approval
+    }
+
+    /// What the officer reads back to the citizen before confirming: the review's revision (confirm it with
+    /// `confirmReadBack(revision:)`), nil outside the review.
+    public var readBack: ReadBack? {
+        guard case .review(let draft, let review) = state else { return nil }
+        let identity = draft.card.identity
+        return ReadBack(
+            revision: review.revision, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
+            maskedIDNumber: identity.idNumber.masked, phone: draft.details.phone?.national,
+            bundle: draft.details.bundle.kind, priorityGroup: draft.details.priorityGroup,
+            communeCode: point.communeCode,
+            fingers: draft.fingerprints.sorted { $0.position < $1.position }.map { ($0.position, $0.outcome) }
+                .map { ReadBack.Finger(position: $0.0, quality: Self.quality($0.1), exception: Self.exception($0.1)) },
+            portraitPresent: draft.livePortrait != nil, validated: review.errors == [])
+    }
+
+    private static func quality(_ outcome: FingerprintCapture.Outcome) -> Int? {
+        if case .captured(let quality, _) = outcome { return quality }
+        return nil
+    }
+
+    private static func exception(_ outcome: FingerprintCapture.Outcome) -> FingerException? {
+        if case .exception(let reason) = outcome { return reason }
+        return nil
     }
 
     /// The application a draft would become; nil without a live portrait.
@@ -301,5 +489,69 @@ public struct IntakeSession: Sendable {
             phone: draft.details.phone, bundle: draft.details.bundle, priorityGroup: draft.details.priorityGroup,
             operatorID: operatorID, point: point, chipEvidence: draft.card.chipEvidence
         )
+    }
+}
+
+extension IntakeSession.Draft {
+    /// Records a finger as an exception with the supervisor's approval (replacing any capture of it).
+    fileprivate mutating func record(
+        _ position: FingerPosition, _ exception: FingerException, _ approval: SupervisorOverride
+    ) {
+        fingerprints.removeAll { $0.position == position }
+        fingerprints.append(FingerprintCapture(position: position, outcome: .exception(exception)))
+        exceptionApprovals[position] = approval
+    }
+}
+
+extension IntakeSession {
+    /// The summary read to the citizen before the commit (personal data: shown to the officer, never logged).
+    public struct ReadBack: Sendable, Hashable {
+        /// One finger as read back.
+        public struct Finger: Sendable, Hashable {
+            /// Which finger (say it by name: `FingerPosition.vietnameseName`).
+            public var position: FingerPosition
+            /// Quality 0...100 of a captured print.
+            public var quality: Int?
+            /// The exception recorded instead of a print.
+            public var exception: FingerException?
+        }
+
+        /// The review revision this summary shows.
+        public var revision: Int
+        /// Full name from the chip.
+        public var fullName: String
+        /// Date of birth.
+        public var dateOfBirth: CalendarDate
+        /// The ID number, masked but for its last three digits.
+        public var maskedIDNumber: String
+        /// The phone number for the activation SMS, in national form.
+        public var phone: String?
+        /// The bundle (`ServiceBundle.kind`).
+        public var bundle: String
+        /// The priority group, if one was chosen.
+        public var priorityGroup: PriorityGroup?
+        /// Where.
+        public var communeCode: String
+        /// Each finger with its quality or exception.
+        public var fingers: [Finger]
+        /// Whether a live portrait was taken.
+        public var portraitPresent: Bool
+        /// Whether this revision passed validation (only then can it be confirmed).
+        public var validated: Bool
+    }
+}
+
+extension Application {
+    /// What the early screening needs: the chip's identity and the moment of the read.
+    public struct ScreeningInput: Sendable, Hashable {
+        /// The identity read from the chip.
+        public var identity: ChipIdentity
+        /// When the card was read (its Vietnamese calendar day is "today").
+        public var at: Date
+        /// Creates an input.
+        public init(identity: ChipIdentity, at: Date) {
+            self.identity = identity
+            self.at = at
+        }
     }
 }

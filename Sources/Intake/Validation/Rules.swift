@@ -9,14 +9,24 @@ public struct MinimumAgeRule: ApplicationRule {
 
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
-        guard application.identity.dateOfBirth.age(on: context.today) < minimumAge else { return [] }
+        check(application.identity, in: context)
+    }
+
+    /// The same check on the identity alone (early screening right after the card read).
+    public func check(_ identity: ChipIdentity, in context: ValidationContext) -> [IntakeError] {
+        let born = identity.dateOfBirth
+        guard born.age(on: context.today) < minimumAge else { return [] }
+        // The birthday; a 29 February birthday falls on 1 March in other years.
+        let eligible =
+            CalendarDate(year: born.year + minimumAge, month: born.month, day: born.day)
+            ?? CalendarDate(year: born.year + minimumAge, month: 3, day: 1)!
         return [
             IntakeError(
                 .underAge,
-                vi: "Công dân chưa đủ \(minimumAge) tuổi, chưa đăng ký được tài khoản định danh mức 2. Hẹn lại sau "
-                    + "ngày sinh nhật.",
+                vi: "Công dân chưa đủ \(minimumAge) tuổi, chưa đăng ký được tài khoản định danh mức 2. Hẹn lại từ "
+                    + "ngày \(eligible.iso).",
                 en: "The citizen is under \(minimumAge); a level-2 account cannot be registered yet. Invite them "
-                    + "back after their birthday."
+                    + "back on or after \(eligible.iso)."
             )
         ]
     }
@@ -29,7 +39,12 @@ public struct CardNotExpiredRule: ApplicationRule {
 
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
-        guard let expiry = application.identity.expiry, expiry < context.today else { return [] }
+        check(application.identity, in: context)
+    }
+
+    /// The same check on the identity alone (early screening right after the card read).
+    public func check(_ identity: ChipIdentity, in context: ValidationContext) -> [IntakeError] {
+        guard let expiry = identity.expiry, expiry < context.today else { return [] }
         return [
             IntakeError(
                 .cardExpired,
@@ -265,10 +280,15 @@ public struct NoDuplicateRule: ApplicationRule {
     public init() {}
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
+        check(application.identity, in: context)
+    }
+
+    /// The same check on the identity alone (early screening right after the card read).
+    public func check(_ identity: ChipIdentity, in context: ValidationContext) -> [IntakeError] {
         guard let lookup = context.priorApplications else { return [] }
         let prior: [PriorApplicationStatus]
         do {
-            prior = try lookup.priorApplications(for: application.identity.idNumber)
+            prior = try lookup.priorApplications(for: identity.idNumber)
         } catch {
             return [
                 IntakeError(
@@ -287,5 +307,19 @@ public struct NoDuplicateRule: ApplicationRule {
                     + "the queue."
             )
         ]
+    }
+}
+
+extension ValidationPolicy {
+    /// The early screening right after the card read (the session's `screen` action): age, card expiry, a live
+    /// application. The same rules run again at validation; here they end the session before any capture.
+    public func screen(_ input: Application.ScreeningInput, priorApplications: (any PriorApplicationLookup)?)
+        -> [IntakeError]
+    {
+        let context = ValidationContext(
+            today: CalendarDate(vietnamDayOf: input.at), priorApplications: priorApplications)
+        return MinimumAgeRule(minimumAge: minimumAge).check(input.identity, in: context)
+            + CardNotExpiredRule().check(input.identity, in: context)
+            + NoDuplicateRule().check(input.identity, in: context)
     }
 }

@@ -46,9 +46,11 @@ struct IntakeRoutes {
             let body = try await Body.decode(FingerRequest.self, request, core)
             let (finger, exception) = try IntakeRequests.finger(body)
             if let exception {
+                let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
                 return JSONResponse.make(
                     try await core.intake.recordFingerException(
-                        session(context), owner: context.connection, finger: finger, reason: exception))
+                        session(context), owner: context.connection, finger: finger, reason: exception,
+                        approval: IntakeRequests.exceptionApproval(body, supervisor: supervisor)))
             }
             return JSONResponse.make(
                 try await core.intake.captureFinger(
@@ -74,10 +76,12 @@ struct IntakeRoutes {
             return JSONResponse.make(
                 try await core.intake.review(session(context), owner: context.connection))
         }
-        router.post("/v1/intake/:session/commit") { _, context in
+        router.post("/v1/intake/:session/commit") { request, context in
             try guardProfile(context)
+            let body = try await Body.decode(IntakeCommitRequest.self, request, core, emptyOK: true)
             return JSONResponse.make(
-                try await core.intake.commit(session(context), owner: context.connection))
+                try await core.intake.commit(
+                    session(context), owner: context.connection, readBack: body.readBackRevision))
         }
         router.delete("/v1/intake/:session") { _, context in
             try guardProfile(context)
@@ -134,12 +138,9 @@ struct IntakeRoutes {
 }
 
 /// A broken freeze rule as a control error: 409 with the rule's stable code (`freeze.no_sync`,
-/// `freeze.too_many_pending`, `freeze.low_disk`) and its message (Vietnamese, then English after " / ").
+/// `freeze.too_many_pending`, `freeze.low_disk`) and its message from the catalog.
 enum FreezeRefusal {
     static func error(_ rule: FreezeRules.Violation) -> APIError {
-        let parts = rule.message.components(separatedBy: " / ")
-        let vietnamese = parts.first ?? rule.message
-        let english = parts.count > 1 ? parts.dropFirst().joined(separator: " / ") : rule.message
-        return APIError(.conflict, code: rule.code, vi: vietnamese, en: english)
+        APIError(.conflict, code: rule.code, vi: rule.message(.vietnamese), en: rule.message(.english))
     }
 }

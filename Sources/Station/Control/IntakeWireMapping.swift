@@ -2,6 +2,7 @@ import ChipID
 import ControlAPI
 import Foundation
 import Intake
+import Messages
 import SmartCard
 
 /// The control API's view of the intake session and of its refusals: what `IntakeRoutes` answers.
@@ -12,13 +13,21 @@ extension IntakeSessionWire {
         self.init(id: id, state: machine.state.name)
         let draft: IntakeSession.Draft?
         var review: IntakeSession.Review?
+        var turnedAway: [IntakeError]?
         switch machine.state {
         case .cardRead(let d), .biometrics(let d): draft = d
         case .review(let d, let r):
             draft = d
             review = r
+        case .paused(let d, let r, let step):
+            draft = d
+            review = r
+            resumeStep = step.rawValue
         case .committed(let id):
             applicationID = id.text
+            draft = nil
+        case .turnedAway(let errors):
+            turnedAway = errors
             draft = nil
         default: draft = nil
         }
@@ -31,8 +40,18 @@ extension IntakeSessionWire {
             CardReading.describePortrait(&self, card: draft.card, problem: chipPortraitProblem)
             self.validityModel = validityModel
         }
-        if let errors = review?.errors {
+        if let errors = turnedAway ?? review?.errors {
             problems = errors.map { ValidationProblem(code: $0.code.rawValue, message: $0.vietnamese) }
+        }
+        if let summary = machine.readBack {
+            readBack = IntakeReadBackWire(
+                revision: summary.revision, fullName: summary.fullName, dateOfBirth: summary.dateOfBirth.iso,
+                maskedIDNumber: summary.maskedIDNumber, phone: summary.phone, bundle: summary.bundle,
+                priorityGroup: summary.priorityGroup?.rawValue, communeCode: summary.communeCode,
+                fingers: summary.fingers.map {
+                    .init(position: $0.position.rawValue, quality: $0.quality, exception: $0.exception?.rawValue)
+                },
+                portraitPresent: summary.portraitPresent, validated: summary.validated)
         }
     }
 }
@@ -52,6 +71,15 @@ enum IntakeRequests {
                 en: "The access key (CAN/MRZ) is not valid.")
         }
         throw APIError(.badRequest, vi: "Cần CAN hoặc MRZ.", en: "Give can or mrz.")
+    }
+
+    /// A finger exception's approval: a supervisor caller with a non-blank reason; nil otherwise (the session then
+    /// asks for a supervisor).
+    static func exceptionApproval(_ request: FingerRequest, supervisor: String?) -> SupervisorOverride? {
+        guard let supervisor, let reason = request.exceptionReason?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !reason.isEmpty
+        else { return nil }
+        return SupervisorOverride(supervisor: OperatorID(supervisor), reason: reason)
     }
 
     /// The finger of a capture request, and its exception if the finger cannot be captured.
@@ -150,6 +178,10 @@ extension APIError {
             self.init(
                 .conflict, code: code, vi: "Không lưu được hồ sơ (\(code)).",
                 en: "The application could not be stored (\(code)).")
+        case .notice(let notice):
+            self.init(
+                .conflict, code: "intake.notice.\(notice.rawValue)", vi: notice.message.text(.vietnamese),
+                en: notice.message.text(.english))
         }
     }
 

@@ -111,19 +111,27 @@ actor IntakeCoordinator {
         updated.chipPortraitProblem = outcome.portrait.problem
         updated.validityModel = outcome.validityModel?.rawValue
         current = updated
-        try await apply(.cardRead(cardRead, applicationID: ApplicationID(), at: Date()))
-        try await apply(.startBiometrics)
         deps.logger.info(
             "card read", metadata: ["session": "\(id)", "verdict": "\(cardRead.authenticity.rawValue)"])
+        // A citizen who cannot be registered today (under 14, expired card, duplicate) is turned away at once.
+        if let ended = try await apply(.cardRead(cardRead, applicationID: ApplicationID(), at: Date())) {
+            return ended
+        }
+        // A first read goes on to the fingers; a re-read (a pulled card put back, a replaced card) resumes where
+        // the session was.
+        if case .cardRead = current?.machine.state { try await apply(.startBiometrics) }
         return try get(id)
     }
 
-    /// Records a finger that cannot be captured (missing, injured, unreadable) instead of a capture.
+    /// Records a finger that cannot be captured (missing, injured, unreadable) instead of a capture: only with a
+    /// supervisor's confirmation and reason (`approval`); without one the session answers
+    /// `intake.notice.exceptionNeedsSupervisor` and stays as it was.
     func recordFingerException(
-        _ id: String, owner: ConnectionID, finger: Intake.FingerPosition, reason: FingerException
+        _ id: String, owner: ConnectionID, finger: Intake.FingerPosition, reason: FingerException,
+        approval: SupervisorOverride?
     ) async throws -> IntakeSessionWire {
         _ = try controlled(id, owner)
-        try await apply(.fingerprintCaptured(FingerprintCapture(position: finger, outcome: .exception(reason))))
+        try await apply(.fingerException(finger, reason, approval: approval))
         return try get(id)
     }
 
@@ -175,11 +183,14 @@ actor IntakeCoordinator {
         return try get(id)
     }
 
-    /// Commits; answers with the session as it ended (never a lookup that could miss it).
-    func commit(_ id: String, owner: ConnectionID) async throws -> IntakeSessionWire {
+    /// Commits; answers with the session as it ended (never a lookup that could miss it). With `readBack`, only
+    /// the revision of the summary that was read to the citizen is committed (a changed application answers
+    /// `intake.notice.readBackStale`).
+    func commit(_ id: String, owner: ConnectionID, readBack revision: Int? = nil) async throws -> IntakeSessionWire {
         let session = try controlled(id, owner)
         if case .biometrics = session.machine.state { try await apply(.finishBiometrics) }
-        if let ended = try await apply(.confirm) { return ended }
+        let event: IntakeSession.Event = revision.map { .confirmReadBack(revision: $0) } ?? .confirm
+        if let ended = try await apply(event) { return ended }
         return try get(id)
     }
 
@@ -292,12 +303,21 @@ actor IntakeCoordinator {
                 throw IntakeFailure.refused(refusal)
             case .reportPersistFailure(let code):
                 throw IntakeFailure.persistFailed(code: code)
+            case .screen(let input):
+                let policy = deps.policy
+                let errors = try await deps.store.run { queue in policy.screen(input, priorApplications: queue) }
+                pending += try step(.screened(errors))
+            case .tell(let notice):
+                // Said at once to every console (a pulled card has no request to answer), and to the caller.
+                deps.hub.publish(StationEvent(type: "intake.notice", state: notice.rawValue, at: Date()))
+                if let session = current { publish(session) }
+                throw IntakeFailure.notice(notice)
             }
         }
         if let session = current {
             publish(session)
             switch session.machine.state {
-            case .committed: return end(session, reason: nil)
+            case .committed, .turnedAway: return end(session, reason: nil)
             case .abandoned(let reason): return end(session, reason: reason.rawValue)
             default: break
             }

@@ -18,4 +18,7 @@ enum IntakeFailure: Error, Sendable, Equatable {
     case refused(IntakeSession.Refusal)
     /// The commit could not be stored; the store's stable code.
     case persistFailed(code: String)
+    /// The session stays as it was and tells the officer what to do (a pulled card, another citizen's card, an
+    /// exception without a supervisor, a read-back that no longer matches).
+    case notice(IntakeSession.Notice)
 }

@@ -1,0 +1,94 @@
+import Foundation
+import Intake
+import Messages
+import Queue
+import Testing
+
+/// The message catalog is complete: both languages hold the same keys with the same placeholders, every key is
+/// used, and the names of states, verdicts and bundles cover the modules' own vocabularies.
+@Suite struct CatalogTests {
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+
+    /// Every key the catalogs must hold: the fixed messages and every term value.
+    static var expectedKeys: Set<String> {
+        Set(MessageKey.allCases.map(\.rawValue)).union(Term.allCases.flatMap { term in term.values.map(term.key) })
+    }
+
+    @Test func bothLanguagesHoldExactlyTheExpectedKeys() {
+        for language in Language.allCases {
+            let keys = Set(MessageCatalog.table(language).keys)
+            let missing = Self.expectedKeys.subtracting(keys).sorted()
+            let extra = keys.subtracting(Self.expectedKeys).sorted()
+            #expect(missing.isEmpty, "\(language): missing \(missing)")
+            #expect(extra.isEmpty, "\(language): keys nothing uses \(extra)")
+        }
+    }
+
+    @Test func translationsHaveTheSamePlaceholdersAndNoEmptyText() {
+        let vietnamese = MessageCatalog.table(.vietnamese)
+        let english = MessageCatalog.table(.english)
+        for (key, text) in vietnamese {
+            #expect(!text.trimmingCharacters(in: .whitespaces).isEmpty, "\(key) is empty in Vietnamese")
+            guard let other = english[key] else { continue }
+            #expect(!other.trimmingCharacters(in: .whitespaces).isEmpty, "\(key) is empty in English")
+            #expect(
+                MessageCatalog.placeholders(text) == MessageCatalog.placeholders(other),
+                "\(key): placeholders differ between the languages")
+        }
+    }
+
+    /// A key nothing refers to is dead text: every `MessageKey` case is named (`.caseName`, or its raw key for the
+    /// error codes that are their own keys) somewhere in Sources outside the catalog.
+    @Test func everyKeyIsUsed() throws {
+        var text = ""
+        let files = FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift", !file.path.contains("/Sources/Messages/") else { continue }
+            text += try String(contentsOf: file, encoding: .utf8)
+        }
+        #expect(!text.isEmpty)
+        let unused = MessageKey.allCases.filter { key in
+            !text.contains(".\(String(describing: key))") && !text.contains("\"\(key.rawValue)\"")
+                && !text.contains("\"\(key.rawValue.split(separator: ".").dropLast().joined(separator: "."))")
+        }
+        #expect(unused.isEmpty, "keys no source uses: \(unused)")
+    }
+
+    /// The vocabularies match the enums they name, so a new state or verdict fails here until it has names.
+    @Test func termsCoverTheModulesVocabularies() {
+        #expect(Set(Term.localState.values) == Set(LocalState.allCases.map(\.rawValue)))
+        #expect(Set(Term.centralState.values) == Set(CentralState.Kind.allCases.map(\.rawValue)))
+        #expect(Set(Term.authenticity.values) == Set(AuthenticityVerdict.allCases.map(\.rawValue)))
+        #expect(Set(Term.priorityGroup.values) == Set(PriorityGroup.allCases.map(\.rawValue)))
+        #expect(Set(Term.abandonReason.values) == Set(IntakeSession.AbandonReason.allCases.map(\.rawValue)))
+        #expect(Set(Term.sessionState.values) == Set(IntakeSession.State.allNames))
+        #expect(Set(Term.bundle.values) == Set(ServiceBundle.allKinds))
+    }
+
+    @Test func namesAreVietnameseByDefaultAndUnknownValuesShowAsTheyAre() {
+        #expect(Term.localState.name("held", .vietnamese) == "tạm giữ")
+        #expect(Term.localState.name("held", .english) == "held")
+        #expect(Term.uploadState.name("someNewPhase", .vietnamese) == "someNewPhase")
+        #expect(Message(.freezeLowDisk, ["free": "10", "minimum": "512"]).text(.vietnamese).contains("10 MiB"))
+    }
+
+    @Test func tablesAlignByDisplayWidthWithCombiningMarks() {
+        // "Hà" precomposed and "Ha\u{300}" (a + combining grave) are both two columns wide.
+        let table = TextLayout.table(
+            header: ["Xã", "Số"], rows: [["Hà Nội", "1"], ["Ha\u{300} Nội", "22"], ["Đắk Lắk", "333"]],
+            rightAligned: [1])
+        let lines = table.split(separator: "\n").map(String.init)
+        // The rule and every (right-aligned) row end at the same column; the header's trailing spaces are trimmed.
+        let widths = lines.dropFirst().map(TextLayout.displayWidth)
+        #expect(Set(widths).count == 1, "\(lines)")
+        #expect(lines[0] == "Xã       Số", "\(lines)")
+        #expect(TextLayout.displayWidth("Ha\u{300}") == 2)
+        #expect(TextLayout.displayWidth("Nguyễn") == 6)
+    }
+
+    @Test func localTimeIsVietnamTimeWhateverTheMachinesZone() {
+        // 2026-11-23T07:05:00Z is 14:05 in Hanoi.
+        #expect(TextLayout.localTime(Date(timeIntervalSince1970: 1_795_417_500)) == "2026-11-23 14:05")
+    }
+}
