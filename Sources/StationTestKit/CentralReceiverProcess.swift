@@ -42,16 +42,7 @@ open class CentralReceiverProcess: @unchecked Sendable {
         process = try ManagedProcess(
             "central-receiver", executable: argv[0], arguments: Array(argv.dropFirst()),
             logFile: directory.appendingPathComponent("receiver.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while Date() < deadline, found == nil, process.isRunning {
-            if let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }) {
-                found = Int(line.dropFirst("listening on port ".count))
-            } else {
-                usleep(20_000)
-            }
-        }
-        guard let found, found > 0 else {
+        guard let found = process.listeningPort() else {
             process.stop()
             throw HarnessError("central-receiver did not start: \(process.output)")
         }

@@ -67,6 +67,22 @@ public final class ManagedProcess: @unchecked Sendable {
     /// The output so far.
     public var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// The port a server printed as `listening on port N` (`central-receiver`, `insurance-gateway`), waiting up to
+    /// `timeout` seconds; nil when it ended or said nothing by then.
+    public func listeningPort(timeout: Double = 20) -> Int? {
+        let prefix = "listening on port "
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline, isRunning {
+            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }),
+                let port = Int(line.dropFirst(prefix.count)), port > 0
+            {
+                return port
+            }
+            usleep(20_000)
+        }
+        return nil
+    }
+
     deinit { stop() }
 }
 

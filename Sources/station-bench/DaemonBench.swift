@@ -252,15 +252,9 @@ final class BenchReceiver {
                 "--population", population.path,
             ],
             logFile: directory.appendingPathComponent("receiver.log"))
-        let deadline = Date(timeIntervalSinceNow: 20)
-        while Date() < deadline, process.isRunning {
-            if let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }),
-                let port = Int(line.dropFirst("listening on port ".count))
-            {
-                baseURL = "http://127.0.0.1:\(port)"
-                return
-            }
-            usleep(20_000)
+        if let port = process.listeningPort() {
+            baseURL = "http://127.0.0.1:\(port)"
+            return
         }
         process.stop(signal: SIGKILL)
         throw HarnessError("central-receiver did not start: \(process.output)")

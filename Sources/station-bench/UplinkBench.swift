@@ -41,14 +41,7 @@ func uplinkBench(arguments: [String]) async throws {
     let process = try ManagedProcess("central-receiver", executable: argv[0], arguments: Array(argv.dropFirst()),
                                      logFile: URL(fileURLWithPath: directory + "/receiver.log"))
     defer { process.stop() }
-    var port: Int?
-    let deadline = Date(timeIntervalSinceNow: 20)
-    while port == nil, Date() < deadline, process.isRunning {
-        port = process.output.split(separator: "\n").first { $0.hasPrefix("listening on port ") }
-            .flatMap { Int($0.dropFirst("listening on port ".count)) }
-        if port == nil { try await Task.sleep(for: .milliseconds(50)) }
-    }
-    guard let port else { throw HarnessError("central-receiver did not start: \(process.output)") }
+    guard let port = process.listeningPort() else { throw HarnessError("central-receiver did not start: \(process.output)") }
     let fingerprint = process.output.split(separator: "\n").first { $0.hasPrefix("central fingerprint: ") }
         .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
 

@@ -210,15 +210,7 @@ enum StationRunDemo {
     }
 
     static func waitForPort(_ receiver: ManagedProcess) throws -> Int {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, receiver.isRunning {
-            if let line = receiver.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }),
-                let port = Int(line.dropFirst("listening on port ".count))
-            {
-                return port
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        if let port = receiver.listeningPort() { return port }
         throw HarnessError("central-receiver did not start: \(receiver.output)")
     }
 

@@ -38,16 +38,7 @@ final class InsuranceGatewayProcess {
             "insurance-gateway", executable: try Binaries.path("insurance-gateway"),
             arguments: ["--fixture", fixture.path, "--port", "0"] + arguments,
             logFile: directory.appendingPathComponent("gateway.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while Date() < deadline, found == nil, process.isRunning {
-            if let line = process.output.split(separator: "\n").first(where: { $0.hasPrefix("listening on port ") }) {
-                found = Int(line.dropFirst("listening on port ".count))
-            } else {
-                usleep(20_000)
-            }
-        }
-        guard let found, found > 0 else { throw HarnessError("insurance-gateway did not start: \(process.output)") }
+        guard let found = process.listeningPort() else { throw HarnessError("insurance-gateway did not start: \(process.output)") }
         port = found
     }
 
@@ -70,7 +61,7 @@ final class InsuranceGatewayProcess {
     }
 
     /// The station's settings for this gateway, with the password in a 0600 file.
-    func settings(budgetMs: Int = 1000) throws -> InsuranceGatewaySettings {
+    func settings(budgetMs: Int = 3000) throws -> InsuranceGatewaySettings {
         let file = directory.appendingPathComponent("password")
         try Self.password.write(to: file, atomically: true, encoding: .utf8)
         chmod(file.path, 0o600)
@@ -135,7 +126,7 @@ struct InsuranceGatewayTests {
     @Test("an expired token is renewed once and the lookup answered, within the budget")
     func expiredToken() async throws {
         let gateway = try InsuranceGatewayProcess("expired", arguments: ["--fault", "expired-token:1"])
-        let client = InsuranceGatewayClient(settings: try gateway.settings(budgetMs: 1000))
+        let client = InsuranceGatewayClient(settings: try gateway.settings(budgetMs: 3000))
         let (wire, seconds) = await timed(client, Self.an)
         #expect(wire.status == "valid")
         #expect(seconds < 1.0)
@@ -145,7 +136,7 @@ struct InsuranceGatewayTests {
     @Test("5xx then success: retried within the budget")
     func serverErrorRetried() async throws {
         let gateway = try InsuranceGatewayProcess("5xx", arguments: ["--fault", "5xx:2"])
-        let client = InsuranceGatewayClient(settings: try gateway.settings(budgetMs: 1000))
+        let client = InsuranceGatewayClient(settings: try gateway.settings(budgetMs: 3000))
         let (wire, seconds) = await timed(client, Self.an)
         #expect(wire.status == "valid")
         #expect(seconds < 1.0)

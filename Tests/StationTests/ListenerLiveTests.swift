@@ -90,12 +90,12 @@ struct ListenerLiveTests {
             #expect(refused.status == 403, "\(method) \(path): \(refused)")
             #expect(errorCode(refused.body) == ListenerErrorCode.outOfScope, "\(method) \(path)")
         }
-        // In scope: the route itself answers (no card on any reader here: 409 smartcard.no_card).
+        // In scope: the route itself answers (no key given: 400 desk.no_key, before any reader is touched, so the
+        // answer does not depend on a card another suite left in the shared reader).
         let verify = try tcp(
-            daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#,
-            headers: ["Accept-Language: en"])
-        #expect(verify.status == 409, "\(verify)")
-        #expect(errorCode(verify.body) == "smartcard.no_card")
+            daemon, listener, "POST", "/v1/verify", token: token, body: "{}", headers: ["Accept-Language: en"])
+        #expect(verify.status == 400, "\(verify)")
+        #expect(errorCode(verify.body) == "desk.no_key")
 
         // Client management is the supervisors' business, on the socket.
         let asOperator = try daemon.stationctl(
@@ -178,9 +178,9 @@ struct ListenerLiveTests {
 
         let token = try issue(daemon, "his-tls")
         let pinned = try tcp(
-            daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#,
+            daemon, listener, "POST", "/v1/verify", token: token, body: "{}",
             tlsArguments: ["--cacert", certificate, "--pinnedpubkey", "sha256//\(pin)"])
-        #expect(pinned.exit == 0 && pinned.status == 409, "\(pinned)")
+        #expect(pinned.exit == 0 && pinned.status == 400, "\(pinned)")
         let wrongPin = "sha256//" + Data(repeating: 7, count: 32).base64EncodedString()
         let refused = try tcp(
             daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#,

@@ -111,11 +111,11 @@ struct SecretInputLiveTests {
         #expect(status == 422 && errorCode(body) == "queue.unknown_reason", "\(status) \(body)")
         let noteFile = try secretFile(daemon.directory, "note", holdNote + "\n")
         let held = try daemon.stationctl(
-            ["queue", "hold", id, "--reason", "citizenRequest", "--note-file", noteFile.path])
+            ["queue", "hold", id, "--reason", "citizenRequest", "--note-file", noteFile.path, "--lang", "en"])
         #expect(held.output.contains("held/"), "\(held.output)")
-        #expect(try daemon.stationctl(["queue", "release", id]).output.contains("captured/"))
+        #expect(try daemon.stationctl(["queue", "release", id, "--lang", "en"]).output.contains("captured/"))
         let cancelled = try runTool(
-            stationctl, ["queue", "cancel", id] + socket + ["--reason", "other", "--note-file", "-"],
+            stationctl, ["queue", "cancel", id] + socket + ["--reason", "other", "--note-file", "-", "--lang", "en"],
             input: cancelNote + "\n", environment: daemon.environment, timeout: 30)
         #expect(cancelled.output.contains("cancelled/"), "\(cancelled.output)")
 

@@ -36,6 +36,7 @@ struct IntakeRoutes {
         router.post("/v1/intake/:session/card") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(CardReadRequest.self, request, core)
+            try await core.intake.checkControl(session(context), owner: context.connection)
             let key = try IntakeRequests.accessKey(body)
             return JSONResponse.make(
                 try await core.intake.readCard(
@@ -44,6 +45,7 @@ struct IntakeRoutes {
         router.post("/v1/intake/:session/fingers") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(FingerRequest.self, request, core)
+            try await core.intake.checkControl(session(context), owner: context.connection)
             let (finger, exception) = try IntakeRequests.finger(body)
             if let exception {
                 let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
@@ -59,6 +61,7 @@ struct IntakeRoutes {
         router.put("/v1/intake/:session/portrait") { request, context in
             try guardProfile(context)
             let jpeg = try await Body.collect(request, core)
+            try await core.intake.checkControl(session(context), owner: context.connection)
             let portrait = try IntakeRequests.portrait(jpeg)
             return JSONResponse.make(
                 try await core.intake.attachPortrait(session(context), owner: context.connection, portrait: portrait))
@@ -67,6 +70,7 @@ struct IntakeRoutes {
             try guardProfile(context)
             let body = try await Body.decode(DetailsRequest.self, request, core)
             let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
+            try await core.intake.checkControl(session(context), owner: context.connection)
             let details = try IntakeRequests.details(body, supervisor: supervisor)
             return JSONResponse.make(
                 try await core.intake.setDetails(session(context), owner: context.connection, details: details))

@@ -43,7 +43,25 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
         case final(String)
     }
 
+    /// The lookup, never past the budget: the attempts race a timer, and the timer's win cancels them (a gateway
+    /// that sends its headers and then stalls the body would otherwise hold the desk beyond the budget).
     func lookup(_ query: InsuranceQuery) async -> InsuranceOutcome {
+        let budget = settings.budget
+        return await withTaskGroup(of: InsuranceOutcome?.self) { group in
+            group.addTask { await self.attempts(query) }
+            group.addTask {
+                try? await Task.sleep(for: budget + .milliseconds(20))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            if let first { return first }
+            Self.logger.warning("insurance unknown", metadata: ["reason": "insurance.timeout", "attempts": "budget"])
+            return InsuranceOutcome(wire: InsuranceWire(status: "unknown", detail: "insurance.timeout"))
+        }
+    }
+
+    private func attempts(_ query: InsuranceQuery) async -> InsuranceOutcome {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(settings.budget.components.seconds) * 1_000_000_000
             + settings.budget.components.attoseconds / 1_000_000_000)
         var attempt = 0

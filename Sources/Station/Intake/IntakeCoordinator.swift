@@ -87,6 +87,12 @@ actor IntakeCoordinator {
         throw .noSession
     }
 
+    /// Whether `owner` may take a step of session `id` now: the routes ask before parsing a step's values, so a
+    /// request for another client's or an ended session is answered 409/404 whatever its body holds.
+    func checkControl(_ id: String, owner: ConnectionID) throws(IntakeFailure) {
+        _ = try controlled(id, owner)
+    }
+
     var summary: IntakeSummary {
         IntakeSummary(active: current != nil, state: current?.machine.state.name)
     }
