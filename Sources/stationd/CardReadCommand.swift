@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import Messages
 import SecretInput
 import SmartCard
 
@@ -225,14 +226,16 @@ struct CardReadCommand: AsyncParsableCommand {
             return
         }
         if output.json {
-            var object: [String: Any] = ["code": error.code.rawValue, "message": error.operatorMessage,
+            let message = error.operatorMessage(Language(tag: output.lang))
+            var object: [String: Any] = ["code": error.code.rawValue, "message": message,
                                          "detail": error.detail]
             if let attempts = error.attemptsLeft { object["attemptsLeft"] = attempts }
             if let status = error.status { object["sw"] = String(format: "%04X", status.value) }
             if let file = error.file { object["file"] = file.description }
             printJSON(["error": object])
         } else {
-            FileHandle.standardError.write(Data("\(error.operatorMessage) [\(error.code.rawValue)]\n".utf8))
+            let message = error.operatorMessage(Language(tag: output.lang))
+            FileHandle.standardError.write(Data("\(message) [\(error.code.rawValue)]\n".utf8))
             if error.code != .accessDenied && error.code != .invalidAccessKey { technicianLine(error.detail) }
         }
     }

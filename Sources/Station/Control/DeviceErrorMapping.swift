@@ -1,6 +1,7 @@
 import Biometrics
 import ChipID
 import ControlAPI
+import Messages
 import SmartCard
 
 /// The device modules' errors as the control API answers them: their own stable codes, the operator's message,
@@ -16,8 +17,8 @@ extension APIError {
         }
         let denied = [ChipIDError.Code.accessDenied, .accessBlocked].contains(error.code)
         self.init(
-            denied ? .forbidden : .badGateway, code: error.code.rawValue, vi: error.operatorMessage,
-            en: error.detail, detail: error.detail)
+            denied ? .forbidden : .badGateway, code: error.code.rawValue, vi: error.operatorMessage(.vietnamese),
+            en: error.operatorMessage(.english), detail: error.detail)
     }
 
     /// A reader error (502).
