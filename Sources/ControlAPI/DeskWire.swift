@@ -219,3 +219,8 @@ public struct DeskTimings: Codable, Sendable, Hashable {
         self.totalMs = totalMs
     }
 }
+
+extension ControlPaths {
+    /// `GET ?since=YYYY-MM-DD`: the health desk's cleansing list as CSV (UTF-8 with BOM; supervisors).
+    public static let cleansing = "/v1/cleansing"
+}

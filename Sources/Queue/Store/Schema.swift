@@ -259,6 +259,26 @@ enum Schema {
                     """)
         }
 
+        migrator.registerMigration("v4-cleansing") { db in
+            // The health desk's data-cleansing cases (insurance record vs chip). In clear: a keyed hash of the
+            // case (citizen, field, both values: each case once), of the ID number, the field and the day; the
+            // ID number and both values are sealed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cleansing (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        case_hmac BLOB NOT NULL UNIQUE,
+                        id_hmac BLOB NOT NULL,
+                        field TEXT NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        recorded_day TEXT NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(sql: "CREATE INDEX cleansing_day ON cleansing(recorded_day, seq)")
+        }
+
         return migrator
     }
 }

@@ -56,6 +56,10 @@ struct StationRoutes {
             core.hub.publish(StationEvent(type: "patient.verified", state: result.verdict, at: Date(), patient: result))
             return JSONResponse.make(result)
         }
+        router.get("/v1/cleansing") { request, context in
+            try context.require(.supervisor)
+            return try await cleansing(request, context)
+        }
         router.get("/v1/events") { _, context in
             try context.require(.operator)
             return events(only: context.eventTypes)
@@ -141,6 +145,27 @@ struct StationRoutes {
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
     /// imported) then stored in one transaction.
+    /// The cleansing list since a Vietnamese day (default today) as CSV, UTF-8 with BOM for Excel.
+    private func cleansing(_ request: Request, _ context: StationRequestContext) async throws -> Response {
+        let since: CalendarDate
+        if let text = request.uri.queryParameters.get("since") {
+            guard let parsed = CalendarDate(iso: text) else {
+                throw APIError(
+                    .badRequest, vi: "Ngày không hợp lệ (YYYY-MM-DD).", en: "since must be YYYY-MM-DD.")
+            }
+            since = parsed
+        } else {
+            since = CalendarDate(vietnamDayOf: Date())
+        }
+        let actor = QueueRoutes.actor(context)
+        let entries = try await core.store.run { try $0.cleansingEntries(since: since, by: actor) }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"cleansing-since-\(since.iso).csv\""
+        let csv = CleansingCSV.render(entries)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: csv)))
+    }
+
     private func importSurvey(_ request: Request, _ context: StationRequestContext) async throws -> Response {
         let data = try await Body.collect(request, core)
         let rows: [CommuneSurvey]

@@ -3,6 +3,7 @@ import ControlAPI
 import Foundation
 import Intake
 import Logging
+import Queue
 
 /// The health check-in desk's check (`POST /v1/verify`): open the card without typing when its CAN is known from
 /// the QR code, read the minimum (EF.CardAccess, PACE, DG1, DG13, DG14, DG15, EF.SOD; DG2 only when asked or short of
@@ -73,6 +74,7 @@ struct DeskVerification: Sendable {
             InsuranceQuery(idNumber: identity.idNumber, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
                            sex: identity.sex))
         let insuranceMs = Self.ms(since: insuranceStarted)
+        await recordCleansing(cover, identity: identity, today: today)
         let result = PatientVerification(
             idNumber: identity.idNumber.digits, maskedIDNumber: identity.idNumber.masked,
             fullName: identity.fullName,
@@ -107,6 +109,23 @@ struct DeskVerification: Sendable {
                 "cardMs": "\(Int(cardMs))", "totalMs": "\(Int(result.timings.totalMs))",
             ])
         return result
+    }
+
+    /// Records each insurance/chip disagreement once as a cleansing entry (sealed in the store). A store that
+    /// refuses is logged with its code and never fails the check.
+    private func recordCleansing(_ cover: InsuranceOutcome, identity: ChipIdentity, today: CalendarDate) async {
+        guard !cover.disagreements.isEmpty else { return }
+        let entries = cover.disagreements.map {
+            CleansingEntry(
+                idNumber: identity.idNumber.digits, field: $0.field, insuranceValue: $0.insurance, chipValue: $0.chip,
+                day: today, cardCode: cover.wire.cardCode, dateOfBirth: identity.dateOfBirth)
+        }
+        do {
+            let added = try await core.store.run { try $0.recordCleansing(entries) }
+            Self.logger.info("cleansing entries", metadata: ["fields": "\(entries.count)", "new": "\(added)"])
+        } catch {
+            Self.logger.error("cleansing entries not recorded", metadata: ["code": "\(StoreGateway.code(of: error))"])
+        }
     }
 
     /// The access key: from the QR (its CAN), the CAN, the MRZ, else the serial scanner's last code.
