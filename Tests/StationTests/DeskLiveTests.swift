@@ -206,6 +206,10 @@ struct DeskLiveTests {
             ], "two checks, two disagreeing fields: exactly two entries")
         let mode = try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+        // The day's figure: two checks of an expired card, both refused; 0 % by chip card.
+        let (statsStatus, csv) = try daemon.stationctl(["desk", "stats", "--date", today, "--format", "csv"])
+        #expect(statsStatus == 0, "\(csv)")
+        #expect(csv.contains("\(today),0,0,0,2,2,0.0,80"), "\(csv)")
         // Not in the store's files in clear.
         for name in ["queue.sqlite", "queue.sqlite-wal"] {
             let bytes = FileManager.default.contents(atPath: daemon.directory.path + "/state/" + name) ?? Data()

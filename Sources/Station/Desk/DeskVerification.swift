@@ -14,6 +14,8 @@ struct DeskVerification: Sendable {
     let core: StationCore
     let insurance: any InsuranceLookup
     let scanner: QRScannerFeed?
+    /// Who asked (`StationRequestContext.callerName`: `client:NAME` for a token caller), for the audit line.
+    var client = "unknown"
 
     /// The files of a desk check (EF.CardAccess is always read for PACE).
     static let files: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
@@ -27,8 +29,38 @@ struct DeskVerification: Sendable {
         case qr, qrScanner, can, mrz
     }
 
-    /// Runs one check.
+    /// Runs one check and records it: the day's tally by method and one audit line (a keyed hash of the ID number,
+    /// time, verdict, client). A check whose card read failed after a QR code was given counts as `qrOnly`; other
+    /// failures (no key, no card) are not check-ins.
     func verify(_ request: DeskVerifyRequest) async throws -> PatientVerification {
+        do {
+            let result = try await check(request)
+            let method: DeskCheckMethod =
+                result.verdict != "accept" ? .refused : (result.method == "can" || result.method == "mrz" ? .typed : .chipVerified)
+            await record(idNumber: CitizenID(result.idNumber), method: method, verdict: result.verdict)
+            return result
+        } catch {
+            if let qr = request.qr.flatMap({ try? CardQRCode(parsing: $0) }),
+                !((error as? APIError)?.code.hasPrefix("qr.") ?? false)
+            {
+                await record(idNumber: qr.idNumber, method: .qrOnly, verdict: "qrOnly")
+            }
+            throw error
+        }
+    }
+
+    private func record(idNumber: CitizenID?, method: DeskCheckMethod, verdict: String) async {
+        let client = client
+        do {
+            try await core.store.run {
+                try $0.recordDeskCheck(idNumber: idNumber, method: method, verdict: verdict, client: client)
+            }
+        } catch {
+            Self.logger.error("desk check not recorded", metadata: ["code": "\(StoreGateway.code(of: error))"])
+        }
+    }
+
+    private func check(_ request: DeskVerifyRequest) async throws -> PatientVerification {
         let started = ContinuousClock.now
         let (key, method, qr) = try Self.accessKey(request, scanner: scanner)
         if let named = request.reader, !core.devices.readers.contains(where: { $0.name == named }) {
