@@ -43,11 +43,13 @@ struct DeskStats: ParsableCommand {
         printLine(options.text("Ngày \(stats.date)", "Day \(stats.date)"))
         for (name, count) in rows { printLine(name.padding(toLength: 28, withPad: " ", startingAt: 0) + "\(count)") }
         let target = Int(stats.targetPercent)
+        guard let share = stats.percentByChip else {
+            return printLine(options.text("Chưa có lượt tiếp đón.", "No check-ins."))
+        }
+        let met = share >= stats.targetPercent
         printLine(
-            stats.percentByChip.map {
-                options.text(
-                    "Định danh bằng thẻ chip: \(percent) % (chỉ tiêu \(target) %: \($0 >= stats.targetPercent ? "đạt" : "chưa đạt"))",
-                    "Identified by chip card: \(percent) % (target \(target) %: \($0 >= stats.targetPercent ? "met" : "not met"))")
-            } ?? options.text("Chưa có lượt tiếp đón.", "No check-ins."))
+            options.text(
+                "Định danh bằng thẻ chip: \(percent) % (chỉ tiêu \(target) %: \(met ? "đạt" : "chưa đạt"))",
+                "Identified by chip card: \(percent) % (target \(target) %: \(met ? "met" : "not met"))"))
     }
 }

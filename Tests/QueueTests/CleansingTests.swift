@@ -59,8 +59,10 @@ struct CleansingTests {
         let lines = text.components(separatedBy: "\r\n")
         #expect(lines[0] == "ngay,so_dinh_danh,ma_the_bhyt,truong,gia_tri_bhxh,gia_tri_chip,phu_luc,doi_tuong")
         #expect(lines[1] == "2026-12-06,031199087654,HC4310199087654,fullName,Lê Thị Hòa,Lê Thị Hoa,Phụ lục 02,")
-        #expect(lines[2] == "2026-12-06,001220012345,TE1010122012345,idNumber,,001220012345,Phụ lục 01,Trẻ em dưới 6 tuổi")
-        #expect(lines[3] == "2026-12-06,031199087654,HC4310199087654,fullName,\"Lê, \"\"Hòa\"\"\",Lê Thị Hoa,Phụ lục 02,")
+        #expect(
+            lines[2] == "2026-12-06,001220012345,TE1010122012345,idNumber,,001220012345,Phụ lục 01,Trẻ em dưới 6 tuổi")
+        #expect(
+            lines[3] == "2026-12-06,031199087654,HC4310199087654,fullName,\"Lê, \"\"Hòa\"\"\",Lê Thị Hoa,Phụ lục 02,")
         #expect(lines.count == 5 && lines[4].isEmpty)
     }
 }

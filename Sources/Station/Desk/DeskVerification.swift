@@ -35,8 +35,8 @@ struct DeskVerification: Sendable {
     func verify(_ request: DeskVerifyRequest) async throws -> PatientVerification {
         do {
             let result = try await check(request)
-            let method: DeskCheckMethod =
-                result.verdict != "accept" ? .refused : (result.method == "can" || result.method == "mrz" ? .typed : .chipVerified)
+            let typed = result.method == "can" || result.method == "mrz"
+            let method: DeskCheckMethod = result.verdict != "accept" ? .refused : typed ? .typed : .chipVerified
             await record(idNumber: CitizenID(result.idNumber), method: method, verdict: result.verdict)
             return result
         } catch {
