@@ -219,3 +219,47 @@ public struct DeskTimings: Codable, Sendable, Hashable {
         self.totalMs = totalMs
     }
 }
+
+extension ControlPaths {
+    /// `GET ?since=YYYY-MM-DD`: the health desk's cleansing list as CSV (UTF-8 with BOM; supervisors).
+    public static let cleansing = "/v1/cleansing"
+}
+
+extension ControlPaths {
+    /// `GET ?date=YYYY-MM-DD`: the facility's daily figure (check-ins by method, % identified by chip card).
+    public static let deskStats = "/v1/desk/stats"
+}
+
+/// One Vietnamese day's desk check-ins by method and the share identified by chip card (target 80 %).
+public struct DeskStatsWire: Codable, Sendable, Hashable {
+    /// The day, `YYYY-MM-DD` (Asia/Ho_Chi_Minh).
+    public var date: String
+    /// Accepted on the chip card opened from its QR code.
+    public var chipVerified: Int
+    /// The chip not read: the (unsigned) QR code only.
+    public var qrOnly: Int
+    /// Accepted on the chip card opened with a typed CAN or MRZ.
+    public var typed: Int
+    /// Referred.
+    public var refused: Int
+    /// All check-ins.
+    public var total: Int
+    /// (chipVerified + typed) / total × 100; absent without check-ins.
+    public var percentByChip: Double?
+    /// The target (seed 002: 80 % identified by chip card or level-2 account).
+    public var targetPercent: Double
+    /// Creates a value.
+    public init(
+        date: String, chipVerified: Int, qrOnly: Int, typed: Int, refused: Int, total: Int, percentByChip: Double?,
+        targetPercent: Double = 80
+    ) {
+        self.date = date
+        self.chipVerified = chipVerified
+        self.qrOnly = qrOnly
+        self.typed = typed
+        self.refused = refused
+        self.total = total
+        self.percentByChip = percentByChip
+        self.targetPercent = targetPercent
+    }
+}

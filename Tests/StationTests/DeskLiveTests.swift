@@ -173,6 +173,56 @@ struct DeskLiveTests {
         #expect(degraded.timings.insuranceMs < 1700)
     }
 
+    @Test("insurance and chip disagree: one cleansing entry per field however often checked; the CSV for Excel")
+    func cleansingEntries() async throws {
+        let gateway = try InsuranceGatewayProcess("cleansing")
+        let settings = try gateway.settings()
+        let daemon = try daemon(
+            "desk-cleansing",
+            extra: "[insurance]\nurl = \(gateway.url)\nusername = \(settings.username)\n"
+                + "password_file = \(settings.passwordFile!)\nofficer_name = Tiep Don\nbudget_ms = 1500\n")
+        try daemon.start()
+        let card = try harness.startCard(arguments: ["--dataset", Self.expired.path])
+        defer { card.stop() }
+        for _ in 0..<2 {
+            let (status, answer) = try verify(daemon, #"{"can":"087654","waitSeconds":45}"#)
+            #expect(status == 200, "\(answer)")
+            #expect(try decode(answer).insurance.disagreements == ["fullName", "dateOfBirth"])
+        }
+        let today = ISO8601DateFormatter.vietnamDay(Date())
+        let out = daemon.directory.appendingPathComponent("cleansing.csv")
+        // An officer may not export (the list holds ID numbers and names).
+        let (refused, body) = try daemon.curl(
+            "GET", "/v1/cleansing?since=\(today)", asGroups: [TestGroups.socket, TestGroups.operators])
+        #expect(refused == 403, "\(body)")
+        let (status, output) = try daemon.stationctl(["cleansing", "export", "--since", today, "--out", out.path])
+        #expect(status == 0, "\(output)")
+        let data = try Data(contentsOf: out)
+        #expect(Array(data.prefix(3)) == [0xEF, 0xBB, 0xBF], "BOM")
+        let lines = String(decoding: data.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines.first == "ngay,so_dinh_danh,ma_the_bhyt,truong,gia_tri_bhxh,gia_tri_chip,phu_luc,doi_tuong")
+        #expect(
+            Array(lines.dropFirst().dropLast()) == [
+                "\(today),031199087654,HC4310199087654,fullName,Lê Thị Hòa,Lê Thị Hoa,Phụ lục 02,",
+                "\(today),031199087654,HC4310199087654,dateOfBirth,16/03/1999,1999-03-15,Phụ lục 02,",
+            ], "two checks, two disagreeing fields: exactly two entries")
+        let mode = try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // The day's figure: two checks of an expired card, both refused; 0 % by chip card.
+        let (statsStatus, csv) = try daemon.stationctl(["desk", "stats", "--date", today, "--format", "csv"])
+        #expect(statsStatus == 0, "\(csv)")
+        #expect(csv.contains("\(today),0,0,0,2,2,0.0,80"), "\(csv)")
+        // The patient's ID number and names (chip's and insurer's) are in neither the store's files in clear nor
+        // the daemon's log.
+        let patient = ["031199087654", "Lê Thị Hòa", "Lê Thị Hoa", "1999-03-15", "16/03/1999"]
+        for name in ["queue.sqlite", "queue.sqlite-wal"] {
+            let bytes = FileManager.default.contents(atPath: daemon.directory.path + "/state/" + name) ?? Data()
+            #expect(!bytes.isEmpty || name.hasSuffix("-wal"), "\(name)")
+            for value in patient { #expect(bytes.range(of: Data(value.utf8)) == nil, "\(value) in \(name)") }
+        }
+        for value in patient { #expect(!daemon.log.contains(value), "\(value) in the daemon's log") }
+    }
+
     @Test("the contactless timing model: the chip's PACE and Chip Authentication costs show, the check stays < 1.5 s")
     func contactlessTiming() async throws {
         let daemon = try daemon("desk-timing")
@@ -186,5 +236,15 @@ struct DeskLiveTests {
         // PACE: 4 EC multiplications on the chip, Chip Authentication 1 (50 ms each by default) + ~20 APDUs.
         #expect(result.timings.cardMs >= 250, "\(result.timings)")
         #expect(result.timings.totalMs < 1500, "\(result.timings)")
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// Today's (or `date`'s) Vietnamese day, `YYYY-MM-DD` (UTC+7, no daylight saving).
+    static func vietnamDay(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        return formatter.string(from: date)
     }
 }

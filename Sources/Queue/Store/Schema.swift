@@ -259,6 +259,53 @@ enum Schema {
                     """)
         }
 
+        migrator.registerMigration("v4-cleansing") { db in
+            // The health desk's data-cleansing cases (insurance record vs chip). In clear: a keyed hash of the
+            // case (citizen, field, both values: each case once), of the ID number, the field and the day; the
+            // ID number and both values are sealed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cleansing (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        case_hmac BLOB NOT NULL UNIQUE,
+                        id_hmac BLOB NOT NULL,
+                        field TEXT NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        recorded_day TEXT NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(sql: "CREATE INDEX cleansing_day ON cleansing(recorded_day, seq)")
+        }
+
+        migrator.registerMigration("v4-desk-checks") { db in
+            // The facility's daily figure: check-ins per Vietnamese day and method (counts only).
+            try db.execute(
+                sql: """
+                    CREATE TABLE desk_tally (
+                        day TEXT NOT NULL,
+                        method TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        PRIMARY KEY (day, method)
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            // One audit line per desk check: a keyed hash of the ID number (the index key's, as `application`),
+            // the time, verdict, method and client; removed after the retention.
+            try db.execute(
+                sql: """
+                    CREATE TABLE desk_check (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        at INTEGER NOT NULL,
+                        id_hmac BLOB,
+                        verdict TEXT NOT NULL,
+                        method TEXT NOT NULL,
+                        client TEXT NOT NULL
+                    ) STRICT
+                    """)
+            try db.execute(sql: "CREATE INDEX desk_check_at ON desk_check(at)")
+        }
+
         return migrator
     }
 }

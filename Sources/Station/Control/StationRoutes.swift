@@ -48,13 +48,28 @@ struct StationRoutes {
         router.post("/v1/verify") { request, context in
             try context.require(.operator)
             let body = try await Body.decode(DeskVerifyRequest.self, request, core)
-            let desk = DeskVerification(core: core, insurance: core.desk.insurance, scanner: core.desk.scanner)
+            var desk = DeskVerification(core: core, insurance: core.desk.insurance, scanner: core.desk.scanner)
+            desk.client = context.callerName
             let result = try await desk.verify(body)
             core.hub.publish(
                 StationEvent(
                     type: "verify.done", reader: nil, state: result.verdict, at: Date()))
             core.hub.publish(StationEvent(type: "patient.verified", state: result.verdict, at: Date(), patient: result))
             return JSONResponse.make(result)
+        }
+        router.get("/v1/cleansing") { request, context in
+            try context.require(.supervisor)
+            return try await cleansing(request, context)
+        }
+        router.get("/v1/desk/stats") { request, context in
+            try context.require(.operator)
+            let day = try Self.day(request.uri.queryParameters.get("date"))
+            let tally = try await core.store.run { try $0.deskTally(on: day) }
+            return JSONResponse.make(
+                DeskStatsWire(
+                    date: day.iso, chipVerified: tally.counts[.chipVerified] ?? 0, qrOnly: tally.counts[.qrOnly] ?? 0,
+                    typed: tally.counts[.typed] ?? 0, refused: tally.counts[.refused] ?? 0, total: tally.total,
+                    percentByChip: tally.percentByChip))
         }
         router.get("/v1/events") { _, context in
             try context.require(.operator)
@@ -141,6 +156,36 @@ struct StationRoutes {
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
     /// imported) then stored in one transaction.
+    /// A `YYYY-MM-DD` query value, else today in Vietnam.
+    static func day(_ text: String?) throws -> CalendarDate {
+        guard let text else { return CalendarDate(vietnamDayOf: Date()) }
+        guard let parsed = CalendarDate(iso: text) else {
+            throw APIError(.badRequest, vi: "Ngày không hợp lệ (YYYY-MM-DD).", en: "date must be YYYY-MM-DD.")
+        }
+        return parsed
+    }
+
+    /// The cleansing list since a Vietnamese day (default today) as CSV, UTF-8 with BOM for Excel.
+    private func cleansing(_ request: Request, _ context: StationRequestContext) async throws -> Response {
+        let since: CalendarDate
+        if let text = request.uri.queryParameters.get("since") {
+            guard let parsed = CalendarDate(iso: text) else {
+                throw APIError(
+                    .badRequest, vi: "Ngày không hợp lệ (YYYY-MM-DD).", en: "since must be YYYY-MM-DD.")
+            }
+            since = parsed
+        } else {
+            since = CalendarDate(vietnamDayOf: Date())
+        }
+        let actor = QueueRoutes.actor(context)
+        let entries = try await core.store.run { try $0.cleansingEntries(since: since, by: actor) }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.contentDisposition] = "attachment; filename=\"cleansing-since-\(since.iso).csv\""
+        let csv = CleansingCSV.render(entries)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: csv)))
+    }
+
     private func importSurvey(_ request: Request, _ context: StationRequestContext) async throws -> Response {
         let data = try await Body.collect(request, core)
         let rows: [CommuneSurvey]

@@ -3,6 +3,7 @@ import ControlAPI
 import Foundation
 import Intake
 import Logging
+import Queue
 
 /// The health check-in desk's check (`POST /v1/verify`): open the card without typing when its CAN is known from
 /// the QR code, read the minimum (EF.CardAccess, PACE, DG1, DG13, DG14, DG15, EF.SOD; DG2 only when asked or short of
@@ -13,6 +14,8 @@ struct DeskVerification: Sendable {
     let core: StationCore
     let insurance: any InsuranceLookup
     let scanner: QRScannerFeed?
+    /// Who asked (`StationRequestContext.callerName`: `client:NAME` for a token caller), for the audit line.
+    var client = "unknown"
 
     /// The files of a desk check (EF.CardAccess is always read for PACE).
     static let files: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
@@ -26,8 +29,38 @@ struct DeskVerification: Sendable {
         case qr, qrScanner, can, mrz
     }
 
-    /// Runs one check.
+    /// Runs one check and records it: the day's tally by method and one audit line (a keyed hash of the ID number,
+    /// time, verdict, client). A check whose card read failed after a QR code was given counts as `qrOnly`; other
+    /// failures (no key, no card) are not check-ins.
     func verify(_ request: DeskVerifyRequest) async throws -> PatientVerification {
+        do {
+            let result = try await check(request)
+            let typed = result.method == "can" || result.method == "mrz"
+            let method: DeskCheckMethod = result.verdict != "accept" ? .refused : typed ? .typed : .chipVerified
+            await record(idNumber: CitizenID(result.idNumber), method: method, verdict: result.verdict)
+            return result
+        } catch {
+            if let qr = request.qr.flatMap({ try? CardQRCode(parsing: $0) }),
+                !((error as? APIError)?.code.hasPrefix("qr.") ?? false)
+            {
+                await record(idNumber: qr.idNumber, method: .qrOnly, verdict: "qrOnly")
+            }
+            throw error
+        }
+    }
+
+    private func record(idNumber: CitizenID?, method: DeskCheckMethod, verdict: String) async {
+        let client = client
+        do {
+            try await core.store.run {
+                try $0.recordDeskCheck(idNumber: idNumber, method: method, verdict: verdict, client: client)
+            }
+        } catch {
+            Self.logger.error("desk check not recorded", metadata: ["code": "\(StoreGateway.code(of: error))"])
+        }
+    }
+
+    private func check(_ request: DeskVerifyRequest) async throws -> PatientVerification {
         let started = ContinuousClock.now
         let (key, method, qr) = try Self.accessKey(request, scanner: scanner)
         if let named = request.reader, !core.devices.readers.contains(where: { $0.name == named }) {
@@ -73,6 +106,7 @@ struct DeskVerification: Sendable {
             InsuranceQuery(idNumber: identity.idNumber, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
                            sex: identity.sex))
         let insuranceMs = Self.ms(since: insuranceStarted)
+        await recordCleansing(cover, identity: identity, today: today)
         let result = PatientVerification(
             idNumber: identity.idNumber.digits, maskedIDNumber: identity.idNumber.masked,
             fullName: identity.fullName,
@@ -107,6 +141,23 @@ struct DeskVerification: Sendable {
                 "cardMs": "\(Int(cardMs))", "totalMs": "\(Int(result.timings.totalMs))",
             ])
         return result
+    }
+
+    /// Records each insurance/chip disagreement once as a cleansing entry (sealed in the store). A store that
+    /// refuses is logged with its code and never fails the check.
+    private func recordCleansing(_ cover: InsuranceOutcome, identity: ChipIdentity, today: CalendarDate) async {
+        guard !cover.disagreements.isEmpty else { return }
+        let entries = cover.disagreements.map {
+            CleansingEntry(
+                idNumber: identity.idNumber.digits, field: $0.field, insuranceValue: $0.insurance, chipValue: $0.chip,
+                day: today, cardCode: cover.wire.cardCode, dateOfBirth: identity.dateOfBirth)
+        }
+        do {
+            let added = try await core.store.run { try $0.recordCleansing(entries) }
+            Self.logger.info("cleansing entries", metadata: ["fields": "\(entries.count)", "new": "\(added)"])
+        } catch {
+            Self.logger.error("cleansing entries not recorded", metadata: ["code": "\(StoreGateway.code(of: error))"])
+        }
     }
 
     /// The access key: from the QR (its CAN), the CAN, the MRZ, else the serial scanner's last code.

@@ -129,7 +129,9 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
             body: body, deadline: deadline)
         guard let code = json["maKetQua"] as? String else { throw Failure.retryable("insurance.malformed") }
         if code == "401" { throw Failure.tokenExpired }
-        return InsuranceOutcome(wire: Self.wire(code: code, json, query: query))
+        let wire = Self.wire(code: code, json, query: query)
+        return InsuranceOutcome(
+            wire: wire, disagreements: wire.disagreements.isEmpty ? [] : InsuranceDisagreement.all(json, query: query))
     }
 
     /// The gateway's answer as the desk shows it, with the fields that disagree with the chip.

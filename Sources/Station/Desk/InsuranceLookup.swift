@@ -20,6 +20,9 @@ protocol InsuranceLookup: Sendable {
 struct InsuranceOutcome: Sendable, Hashable {
     /// The wire form.
     var wire: InsuranceWire
+    /// The fields where the insurance record and the chip disagree, with both values (the cleansing cases; the
+    /// wire names the fields only).
+    var disagreements: [InsuranceDisagreement] = []
 }
 
 /// No gateway configured (the default): `off`.
