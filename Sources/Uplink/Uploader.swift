@@ -27,6 +27,9 @@ public final class Uploader: Sendable {
         public var chunkSize: Int
         /// Where `uplink-state.json` (last successful sync) is kept.
         public var stateDirectory: String
+        /// Takes a master list a status answer delivered, with why its central signature does not verify under
+        /// the pinned key (nil: it verifies). The sync goes on whatever it does.
+        public var masterLists: (@Sendable (DeliveredMasterList, _ signatureProblem: String?) async -> Void)?
         /// Creates settings.
         public init(
             client: any Central, policy: BatchPolicy = BatchPolicy(), backoff: Backoff = Backoff(),
@@ -454,6 +457,11 @@ public final class Uploader: Sendable {
             let query = StatusQuery(applicationIDs: page.map(\.text), audit: try await auditClaim())
             let (answer, evidence) = try await configuration.client.status(query, credentials: credentials)
             try recordAnchor(answer.auditAnchor)
+            if let figures = answer.chipEvidence { try record.update { $0.chipEvidence = figures } }
+            if let delivered = answer.masterList, let take = configuration.masterLists {
+                let pinned = credentials.pinnedCentral?.signingKey ?? Data()
+                await take(delivered, CentralSigning.masterListProblem(delivered, pinned: pinned))
+            }
             // The signed answer is kept as evidence of the decisions, before they are applied: a payload is
             // purged only once a signed acceptance is recorded.
             let decided = answer.items.compactMap { item -> (ApplicationID, String)? in

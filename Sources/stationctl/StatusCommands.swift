@@ -44,6 +44,17 @@ struct StatusCommand: ParsableCommand {
                     + (status.uplink.auditAnchoredAt.map {
                         Self.localTime($0) + " (#\(status.uplink.auditAnchoredSequence ?? 0))"
                     } ?? t("chưa bao giờ", "never")))
+            if let verified = status.uplink.chipVerified {
+                printLine(
+                    "\(t("Trung tâm xác minh bằng chứng chip", "Chip evidence at the central")): "
+                        + "\(verified) \(t("xác minh", "verified")), "
+                        + "\(status.uplink.chipEvidenceRejected ?? 0) \(t("từ chối", "rejected"))")
+            }
+            if let refused = status.uplink.masterListRefused {
+                printLine(
+                    "\(t("Danh sách CSCA trung tâm gửi bị từ chối", "Master list from the central refused")): "
+                        + refused)
+            }
             if let error = status.uplink.lastError {
                 printLine("\(t("Lỗi truyền lên gần nhất", "Last upload error")): \(error)")
             }
@@ -60,6 +71,16 @@ struct StatusCommand: ParsableCommand {
                 + (status.trustAnchors == 0
                     ? t(" (chưa cài: thẻ chỉ xác minh được dữ liệu và chữ ký)",
                         " (none installed: cards prove data and signature only)") : ""))
+        for source in status.trustSources ?? [] {
+            let origin =
+                source.origin == .central
+                ? t("trung tâm gửi", "delivered by the central") : t("thư mục cấu hình", "configured")
+            printLine(
+                "  \(origin): \(source.name)"
+                    + (source.certificates.map { " — \($0) CSCA" } ?? "")
+                    + (source.countries.map { " (\($0.joined(separator: ", ")))" } ?? "")
+                    + (source.installedAt.map { ", " + t("cài lúc", "installed") + " " + Self.localTime($0) } ?? ""))
+        }
         printLine(
             "\(t("Phiên tiếp nhận", "Intake session")): "
                 + (status.intake.active ? status.intake.state ?? "?" : t("không có", "none")))
