@@ -445,13 +445,14 @@ public final class Uploader: Sendable {
     // MARK: - Status sync
 
     /// Asks the central about every uploaded or exported application not yet finished, and records the answers
-    /// (one transaction per page of 200). Returns how many applications changed state.
+    /// (one transaction per page of 200). Asks once even with none open: the answer also carries the central's
+    /// figures and any master list it delivers. Returns how many applications changed state.
     @discardableResult
     public func syncStatus() async throws -> Int {
         var changed = 0
         let ids = try await store { queue in try queue.uplinkOpenApplications(limit: 100_000) }
         var index = 0
-        while index < ids.count {
+        repeat {
             let page = Array(ids[index..<min(ids.count, index + 200)])
             index += page.count
             let query = StatusQuery(applicationIDs: page.map(\.text), audit: try await auditClaim())
@@ -477,7 +478,7 @@ public final class Uploader: Sendable {
                 }
             }
             changed += try await store { queue in try queue.applyUplinkChanges(changes, by: .system).changed.count }
-        }
+        } while index < ids.count
         try recordSync()
         events(.statusSynced(changed: changed))
         return changed
