@@ -99,7 +99,8 @@ public enum CentralSigning {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pinned) else {
             return "the pinned central signing key is malformed"
         }
-        return key.isValidSignature(delivered.signature, for: documentMessage(domain: Domain.masterList, delivered.list))
+        let message = documentMessage(domain: Domain.masterList, delivered.list)
+        return key.isValidSignature(delivered.signature, for: message)
             ? nil : "the master list's signature does not verify under the pinned central key"
     }
 
