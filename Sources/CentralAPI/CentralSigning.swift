@@ -67,7 +67,7 @@ public enum CentralSigning {
     public enum Domain {
         /// Answers to station requests.
         public static let answer = "ISA1"
-        /// CSCA master lists delivered through the status sync (reserved).
+        /// CSCA master lists delivered through the status sync (`DeliveredMasterList`).
         public static let masterList = "issuance-station/master-list/v1"
         /// Provisioning files for stations enrolled offline (reserved).
         public static let provisioning = "issuance-station/provisioning/v1"
@@ -87,6 +87,22 @@ public enum CentralSigning {
 
     /// The bytes signed for a document (master list, provisioning file): the domain tag, a zero byte, the bytes.
     public static func documentMessage(domain: String, _ bytes: Data) -> Data { Data((domain + "\u{0}").utf8) + bytes }
+
+    /// Signs a master list for delivery through the status sync.
+    public static func signMasterList(_ list: Data, key: Curve25519.Signing.PrivateKey) throws -> DeliveredMasterList {
+        let signature = try key.signature(for: documentMessage(domain: Domain.masterList, list))
+        return DeliveredMasterList(list: list, signature: Data(signature))
+    }
+
+    /// Why a delivered master list is not the central's (nil: the pinned key signed it).
+    public static func masterListProblem(_ delivered: DeliveredMasterList, pinned: Data) -> String? {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pinned) else {
+            return "the pinned central signing key is malformed"
+        }
+        let message = documentMessage(domain: Domain.masterList, delivered.list)
+        return key.isValidSignature(delivered.signature, for: message)
+            ? nil : "the master list's signature does not verify under the pinned central key"
+    }
 
     /// Headers signing an answer.
     public static func answerHeaders(

@@ -288,11 +288,54 @@ public struct StatusAnswer: Sendable, Hashable, Codable {
     public var items: [StatusItem]
     /// The audit head the central recorded for the station with this query.
     public var auditAnchor: AuditAnchor?
+    /// The central's chip-evidence figures (nil: a central that does not re-verify chip evidence).
+    public var chipEvidence: ChipEvidenceFigures?
+    /// A CSCA master list for the station to install (nil: nothing to deliver).
+    public var masterList: DeliveredMasterList?
     /// Creates an answer.
-    public init(items: [StatusItem], auditAnchor: AuditAnchor? = nil) {
+    public init(
+        items: [StatusItem], auditAnchor: AuditAnchor? = nil, chipEvidence: ChipEvidenceFigures? = nil,
+        masterList: DeliveredMasterList? = nil
+    ) {
         self.items = items
         self.auditAnchor = auditAnchor
+        self.chipEvidence = chipEvidence
+        self.masterList = masterList
     }
+}
+
+/// How many packets the central re-verified from their chip evidence (Passive Authentication against its CSCAs and
+/// the anti-clone transcript), since it started.
+public struct ChipEvidenceFigures: Sendable, Hashable, Codable {
+    /// Items whose evidence verified (`chipVerified`).
+    public var chipVerified: Int
+    /// Items refused with `CHIP_EVIDENCE_INVALID`.
+    public var chipEvidenceRejected: Int
+    /// Creates figures.
+    public init(chipVerified: Int, chipEvidenceRejected: Int) {
+        self.chipVerified = chipVerified
+        self.chipEvidenceRejected = chipEvidenceRejected
+    }
+}
+
+/// A CSCA master list delivered through the status sync: the ICAO master list file (CMS, DER) as the central
+/// publishes it, and the central's Ed25519 signature over
+/// `CentralSigning.documentMessage(domain: CentralSigning.Domain.masterList, list)` under the signing key the
+/// station pinned at enrollment. A station installs it only when that signature and the list's own CMS signature
+/// verify.
+public struct DeliveredMasterList: Sendable, Hashable, Codable {
+    /// The master list file (DER), base64 on the wire.
+    public var list: Data
+    /// Raw Ed25519 signature (64 bytes), base64 on the wire.
+    public var signature: Data
+    /// Creates a value.
+    public init(list: Data, signature: Data) {
+        self.list = list
+        self.signature = signature
+    }
+
+    /// Lower-case hex SHA-256 of the list: names it in the audit and the status.
+    public var sha256: String { ItemEnvelope.hash(list) }
 }
 
 /// The JSON body of every error response.

@@ -22,15 +22,18 @@ public struct StationStatus: Codable, Sendable, Hashable {
     public var storeConsistent: Bool
     /// CSCA trust anchors loaded (0: none installed, every card's chain is "unknown": at best `verifiedOffline`).
     public var trustAnchors: Int
+    /// Where the anchors came from: the configured folder or master list, and the list delivered by the central.
+    public var trustSources: [TrustAnchorSource]?
     /// Creates a status.
     public init(
         version: String, profile: String, uptimeSeconds: Int, devices: DevicesStatus,
         queue: QueueCounts,
         uplink: UploadStatus, freezeRules: [String], intake: IntakeSummary, storeConsistent: Bool,
-        trustAnchors: Int = 0
+        trustAnchors: Int = 0, trustSources: [TrustAnchorSource]? = nil
     ) {
         self.storeConsistent = storeConsistent
         self.trustAnchors = trustAnchors
+        self.trustSources = trustSources
         self.version = version
         self.profile = profile
         self.uptimeSeconds = uptimeSeconds
@@ -39,6 +42,37 @@ public struct StationStatus: Codable, Sendable, Hashable {
         self.uplink = uplink
         self.freezeRules = freezeRules
         self.intake = intake
+    }
+}
+
+/// One source of CSCA trust anchors in the status page.
+public struct TrustAnchorSource: Codable, Sendable, Hashable {
+    /// Where it came from.
+    public enum Origin: String, Codable, Sendable, Hashable {
+        /// `trust.folder` or `trust.masterlist` of the configuration.
+        case configured
+        /// A master list the central delivered through the status sync (kept in the state folder).
+        case central
+    }
+    /// Where it came from.
+    public var origin: Origin
+    /// The file (and what it holds).
+    public var name: String
+    /// CSCA certificates it holds (nil: said in `name`).
+    public var certificates: Int?
+    /// When it was installed (delivered lists).
+    public var installedAt: Date?
+    /// Countries of its CSCAs (delivered lists).
+    public var countries: [String]?
+    /// Creates a value.
+    public init(
+        origin: Origin, name: String, certificates: Int? = nil, installedAt: Date? = nil, countries: [String]? = nil
+    ) {
+        self.origin = origin
+        self.name = name
+        self.certificates = certificates
+        self.installedAt = installedAt
+        self.countries = countries
     }
 }
 
@@ -139,6 +173,13 @@ public struct UploadStatus: Codable, Sendable, Hashable {
     public var auditAnchoredSequence: Int64?
     /// Fingerprint of the pinned central keys (nil: not enrolled).
     public var centralFingerprint: String?
+    /// The central's count of packets whose chip evidence it verified (`chipVerified`), as of the last status
+    /// sync (nil: the central does not say).
+    public var chipVerified: Int?
+    /// The central's count of packets it refused with `CHIP_EVIDENCE_INVALID`, as of the last status sync.
+    public var chipEvidenceRejected: Int?
+    /// Code of the last master list the central delivered and the station refused (`trust.*`; nil: none).
+    public var masterListRefused: String?
     /// Creates a value.
     public init(
         configured: Bool, state: String, progress: Double? = nil, sent: Int? = nil, total: Int? = nil,

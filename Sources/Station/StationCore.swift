@@ -16,6 +16,8 @@ final class StationCore: Sendable {
     let fingerprints: FingerprintStationHandle
     /// The chip-reading seam (the health check-in's reads; intake's go through `intake`).
     let chips: any ChipReading
+    /// The CSCA anchors reads use (configured and delivered by the central).
+    let anchors: TrustAnchorStore
     let startedAt: Date
     /// The audit chain verified intact at start.
     let storeConsistent: Bool
@@ -27,9 +29,11 @@ final class StationCore: Sendable {
     init(
         configuration: StationConfiguration, store: StoreGateway, devices: DeviceState, hub: EventHub,
         metrics: StationMetrics, intake: IntakeCoordinator, upload: any UploadService,
-        fingerprints: FingerprintStationHandle, chips: any ChipReading, storeConsistent: Bool, logger: Logger
+        fingerprints: FingerprintStationHandle, chips: any ChipReading, anchors: TrustAnchorStore,
+        storeConsistent: Bool, logger: Logger
     ) {
         self.chips = chips
+        self.anchors = anchors
         self.configuration = configuration
         self.store = store
         self.devices = devices
@@ -60,7 +64,7 @@ final class StationCore: Sendable {
             queue: try await queueCounts(), uplink: await upload.status(),
             freezeRules: await upload.freezeViolations().map(\.code),
             intake: await intake.summary, storeConsistent: storeConsistent,
-            trustAnchors: configuration.trustList.certificates.count)
+            trustAnchors: anchors.current.certificates.count, trustSources: anchors.sources)
     }
 }
 

@@ -61,7 +61,10 @@ public enum StationDaemon {
 
         let hub = EventHub()
         let metrics = StationMetrics.bootstrapped
-        let chips = PCSCChipReading()
+        let anchors = TrustAnchorStore(
+            configured: configuration.trustList,
+            directory: (configuration.databasePath as NSString).deletingLastPathComponent)
+        let chips = AnchoredChipReading(base: PCSCChipReading(), anchors: anchors)
         let intake = IntakeCoordinator(
             .init(
                 store: store, fingerprints: fingerprints, devices: devices, hub: hub,
@@ -71,11 +74,11 @@ public enum StationDaemon {
             configuration.uplinkURL == nil
             ? nil
             : UplinkUploadService(
-                settings: .init(configuration), store: store, hub: hub, logger: logger)
+                settings: .init(configuration), store: store, hub: hub, anchors: anchors, logger: logger)
         let core = StationCore(
             configuration: configuration, store: store, devices: devices, hub: hub, metrics: metrics,
             intake: intake, upload: uplink ?? NotConfiguredUpload(), fingerprints: fingerprints, chips: chips,
-            storeConsistent: audit.isIntact, logger: logger)
+            anchors: anchors, storeConsistent: audit.isIntact, logger: logger)
 
         let socketPath = activation.path ?? configuration.socketPath
         if activation.fd != nil {

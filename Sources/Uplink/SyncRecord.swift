@@ -14,6 +14,8 @@ public struct SyncRecord: Sendable {
         public var lastSync: Date?
         /// The last audit head the central acknowledged in a signed answer.
         public var auditAnchor: AuditAnchor?
+        /// The central's chip-evidence figures in its last status answer.
+        public var chipEvidence: ChipEvidenceFigures?
     }
 
     /// The uplink's state folder.

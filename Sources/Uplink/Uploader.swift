@@ -27,6 +27,9 @@ public final class Uploader: Sendable {
         public var chunkSize: Int
         /// Where `uplink-state.json` (last successful sync) is kept.
         public var stateDirectory: String
+        /// Takes a master list a status answer delivered, with why its central signature does not verify under
+        /// the pinned key (nil: it verifies). The sync goes on whatever it does.
+        public var masterLists: (@Sendable (DeliveredMasterList, _ signatureProblem: String?) async -> Void)?
         /// Creates settings.
         public init(
             client: any Central, policy: BatchPolicy = BatchPolicy(), backoff: Backoff = Backoff(),
@@ -442,18 +445,24 @@ public final class Uploader: Sendable {
     // MARK: - Status sync
 
     /// Asks the central about every uploaded or exported application not yet finished, and records the answers
-    /// (one transaction per page of 200). Returns how many applications changed state.
+    /// (one transaction per page of 200). Asks once even with none open: the answer also carries the central's
+    /// figures and any master list it delivers. Returns how many applications changed state.
     @discardableResult
     public func syncStatus() async throws -> Int {
         var changed = 0
         let ids = try await store { queue in try queue.uplinkOpenApplications(limit: 100_000) }
         var index = 0
-        while index < ids.count {
+        repeat {
             let page = Array(ids[index..<min(ids.count, index + 200)])
             index += page.count
             let query = StatusQuery(applicationIDs: page.map(\.text), audit: try await auditClaim())
             let (answer, evidence) = try await configuration.client.status(query, credentials: credentials)
             try recordAnchor(answer.auditAnchor)
+            if let figures = answer.chipEvidence { try record.update { $0.chipEvidence = figures } }
+            if let delivered = answer.masterList, let take = configuration.masterLists {
+                let pinned = credentials.pinnedCentral?.signingKey ?? Data()
+                await take(delivered, CentralSigning.masterListProblem(delivered, pinned: pinned))
+            }
             // The signed answer is kept as evidence of the decisions, before they are applied: a payload is
             // purged only once a signed acceptance is recorded.
             let decided = answer.items.compactMap { item -> (ApplicationID, String)? in
@@ -469,7 +478,7 @@ public final class Uploader: Sendable {
                 }
             }
             changed += try await store { queue in try queue.applyUplinkChanges(changes, by: .system).changed.count }
-        }
+        } while index < ids.count
         try recordSync()
         events(.statusSynced(changed: changed))
         return changed

@@ -17,6 +17,12 @@ final class ReceiverCore: @unchecked Sendable {
     var adminPeers: Set<String> = []
     /// Re-checks each packet's chip evidence against a CSCA trust list (`--trust`, `--masterlist`); nil: not checked.
     var chipCheck: ChipEvidenceCheck?
+    /// The master list delivered with every status answer (`--deliver-masterlist`, `POST /admin/masterlist`).
+    var delivery: MasterListDelivery? {
+        get { lock.withLock { _delivery } }
+        set { lock.withLock { _delivery = newValue } }
+    }
+    private var _delivery: MasterListDelivery?
     private let lock = NSLock()
     private var _faults: Faults
     private var _stats = Stats()
@@ -232,5 +238,22 @@ final class ReceiverCore: @unchecked Sendable {
             results += try ingest(pairs, station: station, batch: manifest.batch.batchID)
         }
         return results
+    }
+}
+
+/// A CSCA master list the receiver hands to every station in its status answers, signed with its signing key.
+struct MasterListDelivery: Sendable {
+    /// The ICAO master list file.
+    var list: Data
+    /// Flip one byte of the list after signing (tests: a station must refuse it).
+    var tampered = false
+
+    /// The list as the status answer carries it.
+    func signed(with key: Curve25519.Signing.PrivateKey) throws -> DeliveredMasterList {
+        var delivered = try CentralSigning.signMasterList(list, key: key)
+        if tampered, !delivered.list.isEmpty {
+            delivered.list[delivered.list.count / 2] ^= 0x01
+        }
+        return delivered
     }
 }

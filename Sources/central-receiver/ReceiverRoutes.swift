@@ -326,9 +326,15 @@ struct ReceiverRoutes: Sendable {
                 let (station, body) = try await authenticated(request, context: context, limit: 4 << 20)
                 let query = try CanonicalEncoding.decode(StatusQuery.self, from: body)
                 let anchor = try core.store.anchor(query.audit, station: station)
+                let stats = core.stats
                 return Self.json(
                     StatusAnswer(
-                        items: try core.store.status(of: query.applicationIDs, station: station), auditAnchor: anchor))
+                        items: try core.store.status(of: query.applicationIDs, station: station), auditAnchor: anchor,
+                        chipEvidence: core.chipCheck == nil
+                            ? nil
+                            : ChipEvidenceFigures(
+                                chipVerified: stats.chipVerified, chipEvidenceRejected: stats.chipEvidenceRejected),
+                        masterList: try core.delivery?.signed(with: core.store.signingKey)))
             }
         }
         // Admin endpoints for tests and the bench: loopback peers only (see `admin`).
@@ -338,6 +344,16 @@ struct ReceiverRoutes: Sendable {
         }
         router.get("/admin/fingerprint") { request, context in
             try await admin(request, context) { Self.json(["fingerprint": core.store.publicKeys.fingerprint]) }
+        }
+        // The master list every status answer delivers from now on (body: the file; `?tampered=1` flips a byte
+        // after signing; an empty body stops delivering).
+        router.post("/admin/masterlist") { request, context in
+            try await admin(request, context) {
+                let body = try await readBody(request, context: context, limit: 16 << 20)
+                let tampered = request.uri.queryParameters["tampered"] == "1"
+                core.delivery = body.isEmpty ? nil : MasterListDelivery(list: body, tampered: tampered)
+                return Self.json(["bytes": body.count])
+            }
         }
         router.post("/admin/faults") { request, context in
             try await admin(request, context) {

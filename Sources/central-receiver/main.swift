@@ -23,7 +23,7 @@ let usage = """
     USAGE: central-receiver serve --data DIR [--host 127.0.0.1] [--port 0] [--token T]... [--population CSV]
                [--tls-cert PEM --tls-key PEM] [--approval-delay S] [--activation-delay S] [--activation-rate R]
                [--error-rate R] [--latency-ms N] [--drop-rate R] [--partial-ack-rate R] [--bytes-per-second N]
-               [--retry-after S] [--part-max-age S] [--trust DIR] [--masterlist FILE]
+               [--retry-after S] [--part-max-age S] [--trust DIR] [--masterlist FILE] [--deliver-masterlist FILE]
            central-receiver import --data DIR EXPORT_DIR
            central-receiver --help
 
@@ -41,6 +41,9 @@ let usage = """
                              is re-verified (Passive Authentication, CA/AA transcript); a failing or missing one is
                              refused with CHIP_EVIDENCE_INVALID.
       --masterlist FILE      An ICAO CSCA master list (signature verified) added to the anchors.
+      --deliver-masterlist FILE
+                             An ICAO CSCA master list every status answer delivers to the stations, signed
+                             with the receiver's signing key (`POST /admin/masterlist` replaces it at run time).
       -h, --help             Show this help.
 
     """
@@ -92,6 +95,13 @@ if option("trust") != nil || option("masterlist") != nil {
     if let folder = option("trust") { trust = try CSCATrustList.load(folder: URL(fileURLWithPath: folder)) }
     if let file = option("masterlist") { try trust.addMasterList(file: URL(fileURLWithPath: file)) }
     core.chipCheck = ChipEvidenceCheck(trustList: trust)
+}
+if let file = option("deliver-masterlist") {
+    guard let list = FileManager.default.contents(atPath: file) else {
+        FileHandle.standardError.write(Data("central-receiver: cannot read --deliver-masterlist \(file)\n".utf8))
+        exit(2)
+    }
+    core.delivery = MasterListDelivery(list: list)
 }
 
 switch command {

@@ -2,8 +2,10 @@ import Foundation
 import StationTestKit
 
 /// The daemon part of the demo: `central-receiver` (data in `.demo/central`), `stationd run` with a configuration
-/// under `.demo/` (store, uplink keys, logs), a complete intake through `stationctl`, `stationctl upload --wait`,
-/// then `stationctl status` and `stationctl queue ls` as an operator sees them. Every process is stopped by PID.
+/// under `.demo/` (store, uplink keys, logs) and no CSCA installed, a complete intake through `stationctl` as a plain
+/// operator (`verifiedOffline`), `stationctl upload --wait` (the receiver, holding the test CSCA, marks the packet
+/// `chipVerified`, and its status answer delivers the test master list), a second operator intake (`genuine`),
+/// then `stationctl status` and `stationctl queue ls`. Every process is stopped by PID.
 @MainActor
 enum StationRunDemo {
     static func run(harness: PCSCHarness) throws {
@@ -23,6 +25,10 @@ enum StationRunDemo {
                 "serve", "--data", central.appendingPathComponent("data").path, "--port", "0", "--token", token,
                 "--population", root.appendingPathComponent("Devices/central/population.csv").path,
                 "--approval-delay", "0.3", "--activation-delay", "0.3", "--activation-rate", "0",
+                // The central holds the TEST CSCA: it re-verifies each packet's chip evidence, and delivers the
+                // test master list to the station with its status answers.
+                "--trust", root.appendingPathComponent("Devices/cards/pki/trust").path,
+                "--deliver-masterlist", root.appendingPathComponent("Devices/cards/pki/masterlist-TEST-ONLY.ml").path,
             ],
             logFile: central.appendingPathComponent("receiver.log"))
         defer { receiver.stop() }
@@ -37,14 +43,23 @@ enum StationRunDemo {
 
         say("Khởi động stationd run (vân tay mô phỏng, cấu hình trong .demo/stationd.conf)",
             "Starting stationd run (simulated fingerprint scanner, configuration in .demo/stationd.conf)")
-        let socket = demoDirectory.appendingPathComponent("run/control.sock").path
+        // The intake runs as a plain operator (another user, in the operators group only): its socket and files
+        // live where that user can reach them.
+        let shared = URL(fileURLWithPath: "/tmp/station-demo-\(getuid())")
+        try? manager.removeItem(at: shared)
+        try manager.createDirectory(at: shared, withIntermediateDirectories: true)
+        chmod(shared.path, 0o755)
+        let socket = shared.appendingPathComponent("run/control.sock").path
         let configPath = demoDirectory.appendingPathComponent("stationd.conf").path
         let demo = demoDirectory.path
         try """
             # written by station-demo
             [control]
             socket = \(socket)
-            socket_group =
+            socket_group = \(Operator.socketGroup)
+            [auth]
+            operators_group = \(Operator.operatorsGroup)
+            supervisors_group = \(Operator.supervisorsGroup)
             [store]
             database = \(demo)/store/queue.sqlite
             key_file = \(demo)/store/queue.key
@@ -53,8 +68,8 @@ enum StationRunDemo {
             commune_code = 26734
             name = "Điểm đăng ký trình diễn"
             [trust]
-            # The TEST ONLY CSCA that signs the simulated cards: the daemon proves each card genuine against it.
-            folder = \(root.appendingPathComponent("Devices/cards/pki/trust").path)
+            # No CSCA installed, as in the field: cards read `verifiedOffline` until the central delivers a list.
+            folder =
             [biometrics]
             usb = false
             poll_seconds = 1
@@ -104,19 +119,21 @@ enum StationRunDemo {
             return result?.output.contains(#""cardPresent":true"#) == true
         }
 
-        say("Tiếp nhận hồ sơ: đọc chip (xác thực thẻ thật), lấy 2 ngón trỏ, ảnh chân dung, kiểm tra, lưu (stationctl intake)",
-            "Intake: chip read (proven genuine), two index fingers, portrait, validation, commit (stationctl intake)")
-        let portrait = demoDirectory.appendingPathComponent("portrait.jpg")
+        say("Tiếp nhận hồ sơ bởi một người vận hành (không phải quản trị, không phải giám sát): đọc chip (trạm chưa có"
+                + " CSCA: verifiedOffline), lấy 2 ngón trỏ, ảnh chân dung, kiểm tra, lưu (stationctl intake)",
+            "Intake by a plain operator (not root, not a supervisor): chip read (the station has no CSCA:"
+                + " verifiedOffline), two index fingers, portrait, validation, commit (stationctl intake)")
+        let portrait = shared.appendingPathComponent("portrait.jpg")
         try syntheticPortrait().write(to: portrait)
+        chmod(portrait.path, 0o644)
         // Personal values never go on a command line (readable by every local user through /proc): the CAN on
-        // standard input, the phone number in a file only its owner reads.
-        let phoneFile = demoDirectory.appendingPathComponent("phone")
+        // standard input, the phone number in a file only its owner (the operator) reads.
+        let phoneFile = shared.appendingPathComponent("phone")
         try Data("0912345678\n".utf8).write(to: phoneFile)
         chmod(phoneFile.path, 0o600)
-        try stationctl(
-            [
-                "intake", "--can-file", "-", "--phone-file", phoneFile.path, "--portrait", portrait.path, "--yes",
-            ], input: ("CAN", can), environment: environment, timeout: 60)
+        _ = chown(phoneFile.path, Operator.uid, Operator.gid)
+        let first = try intake(can: can, phoneFile: phoneFile, portrait: portrait, environment: environment)
+        try expectVerdict(first, "verifiedOffline", environment: environment)
 
         say(
             "Truyền hồ sơ lên trung tâm (stationctl upload --wait)",
@@ -126,6 +143,30 @@ enum StationRunDemo {
         say("Đồng bộ trạng thái sau khi C06 duyệt (stationctl upload --wait)",
             "Syncing statuses after C06's approval (stationctl upload --wait)")
         try stationctl(["upload", "--wait"], environment: environment, timeout: 60)
+
+        let synced = try runTool(
+            try Binaries.path("stationctl"), ["status", "--json"], environment: environment, timeout: 20)
+        let uplink = (try? JSONSerialization.jsonObject(with: Data(synced.output.utf8)) as? [String: Any])?["uplink"]
+        guard ((uplink as? [String: Any])?["chipVerified"] as? Int ?? 0) >= 1 else {
+            throw HarnessError("the central did not report the packet chipVerified: \(synced.output)")
+        }
+        say("Đọc thẻ thứ hai: trung tâm đã gửi danh sách CSCA khi đồng bộ, nên thẻ được chứng minh là thật (genuine)",
+            "A second card: the central delivered its CSCA master list with the status sync, so it reads genuine")
+        card.stop()
+        let secondURL = root.appendingPathComponent("Devices/cards/pham-van-duc-no-expiry.json")
+        let second = try JSONSerialization.jsonObject(with: Data(contentsOf: secondURL)) as? [String: Any]
+        let secondCard = try harness.startCard(
+            slot: 0, arguments: ["--dataset", secondURL.path], label: "demo-intake-card-2")
+        defer { secondCard.stop() }
+        try waitUntil("second card present", seconds: 10, process: daemon) {
+            let result = try? runTool(
+                try Binaries.path("stationctl"), ["devices", "--json"], environment: environment, timeout: 5)
+            return result?.output.contains(#""cardPresent":true"#) == true
+        }
+        let secondID = try intake(
+            can: String((second?["idNumber"] as? String ?? "").suffix(6)), phoneFile: phoneFile, portrait: portrait,
+            environment: environment)
+        try expectVerdict(secondID, "genuine", environment: environment)
 
         say("Trạm như người vận hành thấy (stationctl status, stationctl queue ls)",
             "The station as the operator sees it (stationctl status, stationctl queue ls)")
@@ -190,17 +231,58 @@ enum StationRunDemo {
         say("Đang dừng…", "Stopping…")
     }
 
+    /// The plain operator the intakes run as (when the demo runs as root): `nobody`, in the socket and operators
+    /// groups only (numeric groups, as the tests use; no account needs creating).
+    enum Operator {
+        static let socketGroup: UInt32 = 64_201
+        static let operatorsGroup: UInt32 = 64_202
+        static let supervisorsGroup: UInt32 = 64_203
+        static let uid: uid_t = 65_534
+        static let gid: gid_t = 65_534
+    }
+
+    /// One intake through `stationctl intake` as the plain operator; returns the committed application's id.
+    static func intake(can: String, phoneFile: URL, portrait: URL, environment: [String: String]) throws -> String {
+        let output = try stationctl(
+            [
+                "intake", "--can-file", "-", "--phone-file", phoneFile.path, "--portrait", portrait.path, "--yes",
+                "--json",
+            ], input: ("CAN", can), environment: environment, timeout: 90, asOperator: getuid() == 0)
+        let line = output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
+        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        guard let id = object?["applicationID"] as? String else { throw HarnessError("the intake did not commit") }
+        return id
+    }
+
+    /// Fails the demo unless the application was committed with `verdict`.
+    static func expectVerdict(_ id: String, _ verdict: String, environment: [String: String]) throws {
+        let shown = try runTool(
+            try Binaries.path("stationctl"), ["queue", "show", id, "--json"], environment: environment, timeout: 20)
+        let object = try? JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
+        let authenticity = object?["authenticity"] as? String ?? "?"
+        print(english ? "authenticity: \(authenticity)" : "xác thực thẻ: \(authenticity)")
+        guard authenticity == verdict else {
+            throw HarnessError("application \(id) committed as \(authenticity), expected \(verdict)")
+        }
+    }
+
     /// Runs `stationctl` with the demo's socket and language, printing the command and what it shows.
     @discardableResult
     static func stationctl(
         _ arguments: [String], input: (label: String, value: String)? = nil, environment: [String: String],
-        timeout: Double
+        timeout: Double, asOperator: Bool = false
     ) throws -> String {
+        let setpriv = [
+            "--reuid=\(Operator.uid)", "--regid=\(Operator.gid)",
+            "--groups=\(Operator.socketGroup),\(Operator.operatorsGroup)", "--",
+        ]
         print("$ " + (input.map { "echo $\($0.label) | " } ?? "")
+              + (asOperator ? "setpriv " + setpriv.joined(separator: " ") + " " : "")
               + "stationctl \(arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " "))")
+        let tool = try Binaries.path("stationctl")
         let result = try runTool(
-            try Binaries.path("stationctl"), arguments, input: input.map { $0.value + "\n" },
-            environment: environment, timeout: timeout)
+            asOperator ? "/usr/bin/setpriv" : tool, asOperator ? setpriv + [tool] + arguments : arguments,
+            input: input.map { $0.value + "\n" }, environment: environment, timeout: timeout)
         print(result.output.replacingOccurrences(of: "\r", with: "\n").split(separator: "\n").suffix(40)
             .joined(separator: "\n"))
         guard result.status == 0 else {

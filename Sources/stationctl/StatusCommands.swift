@@ -13,6 +13,7 @@ struct StatusCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.status)
         if options.json { return options.printBody(response) }
         let status = try response.decode(StationStatus.self)
+        let t = options.text
         printLine(
             options.say(
                 .ctlStatusHeader,
@@ -39,6 +40,17 @@ struct StatusCommand: ParsableCommand {
                 TextLayout.localTime($0) + " (#\(status.uplink.auditAnchoredSequence ?? 0))"
             }
             printLine(options.say(.ctlStatusAuditAnchor, ["value": anchored ?? options.say(.ctlNever)]))
+            if let verified = status.uplink.chipVerified {
+                printLine(
+                    "\(t("Trung tâm xác minh bằng chứng chip", "Chip evidence at the central")): "
+                        + "\(verified) \(t("xác minh", "verified")), "
+                        + "\(status.uplink.chipEvidenceRejected ?? 0) \(t("từ chối", "rejected"))")
+            }
+            if let refused = status.uplink.masterListRefused {
+                printLine(
+                    "\(t("Danh sách CSCA trung tâm gửi bị từ chối", "Master list from the central refused")): "
+                        + refused)
+            }
             if let error = status.uplink.lastError {
                 printLine(options.say(.ctlStatusLastError, ["error": error]))
             }
@@ -54,6 +66,16 @@ struct StatusCommand: ParsableCommand {
         printLine(
             options.say(.ctlStatusTrust, ["count": "\(status.trustAnchors)"])
                 + (status.trustAnchors == 0 ? options.say(.ctlStatusTrustNone) : ""))
+        for source in status.trustSources ?? [] {
+            let origin =
+                source.origin == .central
+                ? t("trung tâm gửi", "delivered by the central") : t("thư mục cấu hình", "configured")
+            let certificates: String = source.certificates.map { " — \($0) CSCA" } ?? ""
+            let countries: String = source.countries.map { " (\($0.joined(separator: ", ")))" } ?? ""
+            let installed: String =
+                source.installedAt.map { ", " + t("cài lúc", "installed") + " " + TextLayout.localTime($0) } ?? ""
+            printLine("  \(origin): \(source.name)" + certificates + countries + installed)
+        }
         printLine(
             options.say(.ctlStatusSession, ["state": status.intake.active
                 ? options.name(.sessionState, status.intake.state ?? "?") : options.say(.ctlNone)]))

@@ -77,6 +77,12 @@ struct ChipEvidenceLiveTests {
         #expect(stats["chipVerified"] as? Int == 1, "\(stats)")
         #expect(stats["chipEvidenceRejected"] as? Int == 1, "\(stats)")
         #expect(try receiver.admin("/admin/items") as? [String] == [verified])
+        // The status sync carries the receiver's figures to the station (`stationctl status`, `/v1/status`).
+        let status = try ControlJSON.decoder().decode(
+            StationStatus.self, from: Data(try daemon.stationctl(["status", "--json"]).output.utf8))
+        #expect(status.uplink.chipVerified == 1 && status.uplink.chipEvidenceRejected == 1, "\(status.uplink)")
+        let shown = try daemon.stationctl(["status", "--lang", "en"]).output
+        #expect(shown.contains("Chip evidence at the central: 1 verified, 1 rejected"), "\(shown)")
 
         let page = try ControlJSON.decoder().decode(
             QueuePageWire.self, from: Data(try daemon.stationctl(["queue", "ls", "--json"]).output.utf8))

@@ -10,6 +10,9 @@
 #   expired-ds/      a DS signed by the test CSCA, valid from the CSCA's start until one minute before this run
 #                    (issued while the CSCA was valid, expired now: the "expired document signer" case)
 # Regenerate only those (keeping the main CSCA/DS): sh Devices/cards/pki/make-test-pki.sh negative
+#   masterlist-TEST-ONLY.ml  an ICAO CSCA master list (CMS, content type 2.23.136.1.1.2) holding only the test CSCA,
+#                            signed by it: what the stand-in central delivers through the status sync.
+# Regenerate only it: sh Devices/cards/pki/make-test-pki.sh masterlist
 set -eu
 cd "$(dirname "$0")"
 days_csca=7300
@@ -23,6 +26,27 @@ keyUsage = critical, digitalSignature
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CONF
+
+# The test master list: CscaMasterList { version 0, certList SET { test CSCA } }, signed by the test CSCA.
+der_length() {
+    if [ "$1" -lt 128 ]; then printf '%02x' "$1"; elif [ "$1" -lt 256 ]; then printf '81%02x' "$1"
+    else printf '82%04x' "$1"; fi
+}
+make_master_list() {
+    certificate=$(od -An -v -tx1 csca-TEST-ONLY.cert.der | tr -d ' \n')
+    set_of="31$(der_length $((${#certificate} / 2)))$certificate"
+    body="020100$set_of"
+    printf '%s' "30$(der_length $((${#body} / 2)))$body" | xxd -r -p >masterlist-content.der
+    openssl cms -sign -nodetach -binary -econtent_type 2.23.136.1.1.2 -md sha256 -in masterlist-content.der \
+        -signer csca-TEST-ONLY.cert.pem -inkey csca-brainpoolP384r1-TEST-ONLY.key.pem -outform DER \
+        -out masterlist-TEST-ONLY.ml
+    rm -f masterlist-content.der
+    chmod 644 masterlist-TEST-ONLY.ml
+}
+if [ "${1:-}" = masterlist ]; then
+    make_master_list
+    exit 0
+fi
 
 if [ "${1:-}" != negative ]; then
 
@@ -119,3 +143,4 @@ for dir in untrusted-csca expired-ds; do
     rm -f "$dir/ds.key.pem"
 done
 chmod 644 trust/* untrusted-csca/* expired-ds/*
+make_master_list

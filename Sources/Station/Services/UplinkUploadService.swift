@@ -78,10 +78,15 @@ final class UplinkUploadService: UploadService, Service {
     /// What wakes the service; at most one wake waits (a request during a cycle gives one more cycle).
     private let wakes: AsyncStream<Wake>
     private let wake: AsyncStream<Wake>.Continuation
+    /// Where master lists the central delivers are installed.
+    private let anchors: TrustAnchorStore
+    /// Code of the last delivered master list refused (nil: none, or one installed since).
+    private let refusedList = Mutex<String?>(nil)
     /// The pending interval tick.
     private let tick = Mutex<Task<Void, Never>?>(nil)
 
-    init(settings: Settings, store: StoreGateway, hub: EventHub, logger: Logger) {
+    init(settings: Settings, store: StoreGateway, hub: EventHub, anchors: TrustAnchorStore, logger: Logger) {
+        self.anchors = anchors
         self.settings = settings
         self.store = store
         self.hub = hub
@@ -105,6 +110,9 @@ final class UplinkUploadService: UploadService, Service {
             configured: true, state: current.phase.rawValue, lastSyncAt: record?.lastSync, lastError: current.lastError,
             auditAnchoredAt: record?.auditAnchor?.at, auditAnchoredSequence: record?.auditAnchor?.point.sequence,
             centralFingerprint: current.credentials?.pinnedCentral?.fingerprint)
+        status.chipVerified = record?.chipEvidence?.chipVerified
+        status.chipEvidenceRejected = record?.chipEvidence?.chipEvidenceRejected
+        status.masterListRefused = refusedList.withLock { $0 }
         if current.phase == .uploading, current.totalBytes > 0 {
             status.progress = min(1, Double(current.sentBytes) / Double(current.totalBytes))
             status.sent = current.sent
@@ -314,13 +322,53 @@ final class UplinkUploadService: UploadService, Service {
     private func install(_ credentials: StationCredentials) throws {
         let uploader = try Uploader(
             store: store, credentials: credentials,
-            configuration: .init(client: client, stateDirectory: settings.stateDirectory),
+            configuration: configuration(),
             events: { [weak self] event in self?.record(event) })
         state.withLock { state in
             state.credentials = credentials
             state.uploader = uploader
             state.lastError = nil
             if [.notEnrolled, .failed, .offline].contains(state.phase) { state.phase = .idle }
+        }
+    }
+
+    /// The uploader's settings: the central, the state folder, and where delivered master lists go.
+    private func configuration() -> Uploader.Configuration {
+        var configuration = Uploader.Configuration(client: client, stateDirectory: settings.stateDirectory)
+        configuration.masterLists = { [weak self] delivered, problem in
+            await self?.take(delivered, signatureProblem: problem)
+        }
+        return configuration
+    }
+
+    /// Installs a master list the central delivered, or refuses it (nothing of it loaded); audits either.
+    private func take(_ delivered: DeliveredMasterList, signatureProblem: String?) async {
+        let action: String
+        let code: String
+        do throws(TrustListRefusal) {
+            if let signatureProblem { throw TrustListRefusal(.signatureInvalid, signatureProblem) }
+            guard let installed = try anchors.install(delivered) else { return }
+            refusedList.withLock { $0 = nil }
+            action = "trust_list_installed"
+            code = "sha256:" + installed.sha256.prefix(16)
+            logger.notice(
+                "master list installed",
+                metadata: [
+                    "sha256": "\(installed.sha256)", "csca": "\(installed.list.certificates.count)",
+                    "countries": "\(installed.list.countries.joined(separator: ","))",
+                ])
+        } catch {
+            refusedList.withLock { $0 = error.code.rawValue }
+            action = "trust_list_refused"
+            code = error.code.rawValue
+            logger.error(
+                "master list refused: nothing loaded",
+                metadata: ["code": "\(error.code.rawValue)", "reason": "\(error.reason)"])
+        }
+        do {
+            try await store.run { try $0.recordStationEvent(action, by: .system, reasonCode: code) }
+        } catch {
+            logger.error("cannot audit the master list", metadata: ["action": "\(action)"])
         }
     }
 
