@@ -21,6 +21,7 @@ struct Stationctl: ParsableCommand {
             UploadCommand.self, EnrollCommand.self,
             ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
             ConfigCommand.self, DoctorCommand.self, SurveyCommand.self, ClientCommand.self, ListenerCommand.self,
+            OperatorCommand.self,
         ]
     )
 }
