@@ -1,5 +1,6 @@
 import ControlAPI
 import Foundation
+import Intake
 import Queue
 import StationTestKit
 import Testing
@@ -84,5 +85,82 @@ import Testing
         let bytes = FileManager.default.contents(atPath: daemon.directory.path + "/state/queue.sqlite") ?? Data()
         #expect(bytes.range(of: Data("Nguyễn Văn Ánh".utf8)) == nil)
         #expect(bytes.range(of: Data("CA-0042".utf8)) != nil)
+    }
+
+    @Test func reportsPerOfficialAndTeamAcrossAVietnameseMidnightOnAMachineInAnotherZone() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TZ"] = "America/Los_Angeles"
+        let daemon = try DaemonUnderTest(name: "officer-report", environment: environment)
+        try daemon.start()
+        for (account, staff, team) in [("nva", "CA-1", "Tổ 1"), ("ttb", "CA-2", "Tổ 1"), ("lvc", "CA-3", "Tổ 2")] {
+            let (status, body) = try daemon.curl(
+                "POST", ControlPaths.operators,
+                body: #"{"account":"\#(account)","staffNumber":"\#(staff)","fullName":"Cán bộ \#(staff)","#
+                    + #""unit":"CA huyện, Lục Ngạn","team":"\#(team)","commune":"16001"}"#)
+            #expect(status == 201, "\(body)")
+        }
+        #expect(daemon.stop() == 0)
+        // Applications written into the daemon's store while it is stopped: 2026-11-23 00:00 in Hà Nội is
+        // 2026-11-22 17:00 UTC, 09:00 on the 22nd in Los Angeles.
+        let midnight = Date(timeIntervalSince1970: 1_795_366_800)
+        do {
+            let queue = try ApplicationQueue(
+                configuration: .init(
+                    databasePath: daemon.directory.path + "/state/queue.sqlite",
+                    keyFilePath: daemon.directory.path + "/state/queue.key"))
+            let fixture: [(String, Double)] = [
+                ("nva", -0.5), ("nva", 0.5), ("ttb", -0.01), ("lvc", 0.01), ("khach", -0.02), ("khach", 9),
+            ]
+            for (index, (account, hours)) in fixture.enumerated() {
+                var application = SampleApplications.application(
+                    for: SampleApplications.citizens(1, start: index)[0], biometricBytes: 200, seed: index)
+                application.capturedAt = midnight + hours * 3600
+                application.operatorID = OperatorID(account)
+                try queue.commit(application, by: .system)
+            }
+        }
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        // Sunday 22nd (Hà Nội): nva 23:30, ttb 23:59:24, khach 23:58:48. Monday 23rd: nva 00:30, lvc 00:00:36,
+        // khach 09:00.
+        let sunday = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-22", "--table", "officers", "--json"])
+        let sundayReport = try ControlJSON.decoder().decode(ReportWire.self, from: Data(sunday.output.utf8))
+        #expect(sundayReport.officers?.map(\.account) == ["khach", "lvc", "nva", "ttb"])
+        #expect(sundayReport.officers?.map(\.taken) == [1, 0, 1, 1])
+        #expect(sundayReport.teams?.map(\.team) == ["Tổ 1", "Tổ 2", "(chưa đăng ký)"])
+        #expect(sundayReport.teams?.map(\.taken) == [2, 0, 1])
+
+        let csvPath = daemon.directory.appendingPathComponent("officers.csv").path
+        let csv = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-23", "--table", "officers", "--format", "csv", "--out", csvPath])
+        #expect(csv.status == 0, "\(csv.output)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: csvPath))
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let rows = String(decoding: bytes.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(rows[0] == "Tài khoản,Số hiệu,Họ và tên,Tổ,Tiếp nhận,Chờ,Duyệt,Kích hoạt,Từ chối")
+        #expect(rows[1] == "khach,,(chưa đăng ký),(chưa đăng ký),1,1,0,0,0")
+        #expect(rows[2] == "lvc,CA-3,Cán bộ CA-3,Tổ 2,1,1,0,0,0")
+        #expect(rows[3] == "nva,CA-1,Cán bộ CA-1,Tổ 1,1,1,0,0,0")
+        #expect(rows[4] == "ttb,CA-2,Cán bộ CA-2,Tổ 1,0,0,0,0,0")
+
+        let teamsCSV = daemon.directory.appendingPathComponent("teams.csv").path
+        #expect(
+            try daemon.stationctl(
+                ["report", "weekly", "--date", "2026-11-23", "--table", "teams", "--format", "csv", "--out", teamsCSV]
+            ).status == 0)
+        let teamRows = String(
+            decoding: try Data(contentsOf: URL(fileURLWithPath: teamsCSV)).dropFirst(3), as: UTF8.self
+        ).components(separatedBy: "\r\n")
+        #expect(teamRows[0] == "Đơn vị,Tổ,Số cán bộ,Tiếp nhận,Chờ,Duyệt,Kích hoạt,Từ chối")
+        #expect(teamRows[1] == "\"CA huyện, Lục Ngạn\",Tổ 1,2,3,3,0,0,0")
+        #expect(teamRows[2] == "\"CA huyện, Lục Ngạn\",Tổ 2,1,1,1,0,0,0")
+        #expect(teamRows[3] == ",(chưa đăng ký),1,2,2,0,0,0")
+
+        // The terminal table: Vietnamese headers, a total row.
+        let table = try daemon.stationctl(["report", "daily", "--date", "2026-11-23", "--table", "teams"])
+        #expect(table.status == 0)
+        #expect(table.output.contains("theo tổ") && table.output.contains("Số cán bộ"), "\(table.output)")
+        #expect(table.output.split(separator: "\n").contains { $0.hasPrefix("Tổng") && $0.hasSuffix("0") })
     }
 }

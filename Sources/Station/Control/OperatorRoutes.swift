@@ -95,3 +95,20 @@ enum OperatorGate {
             detail: "operator record \(account) disabled by \(record.disabledBy ?? "?")")
     }
 }
+
+/// The figures per official and team as the report route answers them.
+enum OfficerReport {
+    static func wire(_ line: OfficerFigures) -> OfficerReportLineWire {
+        OfficerReportLineWire(
+            account: line.account, staffNumber: line.record?.staffNumber, fullName: line.record?.fullName,
+            unit: line.record?.unit, team: line.record?.team, taken: line.counts.taken, pending: line.counts.pending,
+            accepted: line.counts.accepted, activated: line.counts.activated, rejected: line.counts.rejected)
+    }
+
+    static func wire(_ line: TeamFigures) -> TeamReportLineWire {
+        TeamReportLineWire(
+            unit: line.unit, team: line.team, officers: line.officers, taken: line.counts.taken,
+            pending: line.counts.pending, accepted: line.counts.accepted, activated: line.counts.activated,
+            rejected: line.counts.rejected)
+    }
+}
