@@ -28,8 +28,7 @@ public struct OperatorCreateRequest: Codable, Sendable, Hashable {
     /// Five-digit commune code.
     public var commune: String
     /// Creates a value.
-    public init(account: String, staffNumber: String, fullName: String, unit: String, team: String, commune: String)
-    {
+    public init(account: String, staffNumber: String, fullName: String, unit: String, team: String, commune: String) {
         self.account = account
         self.staffNumber = staffNumber
         self.fullName = fullName
@@ -190,7 +189,8 @@ public enum OfficerTableText {
 
     /// CSV for Excel: UTF-8 with BOM, CRLF, fields with commas or quotes quoted.
     public static func csv(_ header: [String], _ rows: [[String]]) -> Data {
-        let text = ([header] + rows).map { $0.map(SeedTableText.csvField).joined(separator: ",") }
+        let text =
+            ([header] + rows).map { $0.map(SeedTableText.csvField).joined(separator: ",") }
             .joined(separator: "\r\n") + "\r\n"
         return Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8)
     }

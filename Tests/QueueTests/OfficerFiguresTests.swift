@@ -62,32 +62,37 @@ import Testing
 
         let mon = try queue.officerFigures(from: Self.monday, through: Self.monday)
         #expect(mon.map(\.account) == ["hqe", "khach", "lvc", "nva", "ttb"])
-        #expect(mon.map(\.counts) == [
-            counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0]), counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0]),
-            counts([2, 0, 1, 0, 1]),
-        ])
+        #expect(
+            mon.map(\.counts) == [
+                counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0]), counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0]),
+                counts([2, 0, 1, 0, 1]),
+            ])
         #expect(mon[1].record == nil && mon[3].record?.fullName == "Cán bộ CA-1")
         let monTeams = TeamFigures.of(mon)
         #expect(monTeams.map(\.team) == ["Tổ 1", "Tổ 2", OfficerFigures.unregistered])
         #expect(monTeams.map(\.unit) == ["CA huyện", "CA huyện", nil])
         #expect(monTeams.map(\.officers) == [2, 2, 1])
-        #expect(monTeams.map(\.counts) == [counts([3, 1, 1, 0, 1]), counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0])])
+        #expect(
+            monTeams.map(\.counts) == [counts([3, 1, 1, 0, 1]), counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0])])
 
         let tue = try queue.officerFigures(from: Self.tuesday, through: Self.tuesday)
         #expect(tue.map(\.account) == ["hqe", "lvc", "nva", "other", "ttb"])
-        #expect(tue.map(\.counts) == [
-            counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0]), counts([1, 0, 0, 1, 0]), counts([1, 1, 0, 0, 0]),
-            counts([0, 0, 0, 0, 0]),
-        ])
-        #expect(TeamFigures.of(tue).map(\.counts) == [
-            counts([1, 0, 0, 1, 0]), counts([1, 1, 0, 0, 0]), counts([1, 1, 0, 0, 0]),
-        ])
+        #expect(
+            tue.map(\.counts) == [
+                counts([0, 0, 0, 0, 0]), counts([1, 1, 0, 0, 0]), counts([1, 0, 0, 1, 0]), counts([1, 1, 0, 0, 0]),
+                counts([0, 0, 0, 0, 0]),
+            ])
+        #expect(
+            TeamFigures.of(tue).map(\.counts) == [
+                counts([1, 0, 0, 1, 0]), counts([1, 1, 0, 0, 0]), counts([1, 1, 0, 0, 0]),
+            ])
 
         // Both days: every counted application once.
         let both = try queue.officerFigures(from: Self.monday, through: Self.tuesday)
         #expect(both.map(\.counts.taken).reduce(0, +) == 7)
-        #expect(TeamFigures.of(both).map(\.counts) == [
-            counts([4, 1, 1, 1, 1]), counts([1, 1, 0, 0, 0]), counts([2, 2, 0, 0, 0]),
-        ])
+        #expect(
+            TeamFigures.of(both).map(\.counts) == [
+                counts([4, 1, 1, 1, 1]), counts([1, 1, 0, 0, 0]), counts([2, 2, 0, 0, 0]),
+            ])
     }
 }

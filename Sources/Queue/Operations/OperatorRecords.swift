@@ -61,9 +61,11 @@ public struct OperatorRecord: Sendable, Hashable {
         {
             found.append(("staffNumber", "1-32 letters, digits, - or ."))
         }
+        // As the OpenAPI schema says: 1-120 characters, no control character, at least one that is not a space.
         for (field, value) in [("fullName", fullName), ("unit", unit), ("team", team)]
-        where value.trimmingCharacters(in: .whitespaces).isEmpty || value.count > 120
-            || value.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.value < 0x20 } })
+        where value.unicodeScalars.isEmpty || value.unicodeScalars.count > 120
+            || value.unicodeScalars.contains(where: { $0.value < 0x20 })
+            || !value.unicodeScalars.contains(where: { $0.value > 0x20 })
         {
             found.append((field, "1-120 characters on one line"))
         }

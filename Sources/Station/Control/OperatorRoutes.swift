@@ -18,9 +18,9 @@ struct OperatorRoutes {
             let body = try await Body.decode(OperatorCreateRequest.self, request, core)
             let record = OperatorRecord(
                 account: body.account, staffNumber: body.staffNumber.trimmingCharacters(in: .whitespaces),
-                fullName: body.fullName.trimmingCharacters(in: .whitespaces),
-                unit: body.unit.trimmingCharacters(in: .whitespaces),
-                team: body.team.trimmingCharacters(in: .whitespaces), communeCode: body.commune)
+                fullName: body.fullName.trimmingCharacters(in: Self.spaces),
+                unit: body.unit.trimmingCharacters(in: Self.spaces),
+                team: body.team.trimmingCharacters(in: Self.spaces), communeCode: body.commune)
             if !record.problems.isEmpty {
                 let fields = record.problems.map(\.field).joined(separator: ", ")
                 throw APIError(
@@ -43,6 +43,9 @@ struct OperatorRoutes {
             return JSONResponse.make(Self.wire(record))
         }
     }
+
+    /// Leading and trailing ASCII spaces are dropped from the free-text fields.
+    static let spaces = CharacterSet(charactersIn: " ")
 
     static func wire(_ record: OperatorRecord) -> OperatorWire {
         OperatorWire(
