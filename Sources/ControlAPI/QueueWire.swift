@@ -177,10 +177,16 @@ public struct ReportWire: Codable, Sendable, Hashable {
     public var seedTable: [SeedTableLineWire]?
     /// The campaign phase `through` falls in (absent when no phase is configured for that day).
     public var campaign: CampaignProgressWire?
+    /// One line per official: applications taken in the period under each account (`stationctl report --table
+    /// officers`).
+    public var officers: [OfficerReportLineWire]?
+    /// One line per team (`--table teams`); accounts with no officer record under "(chưa đăng ký)".
+    public var teams: [TeamReportLineWire]?
     /// Creates a value.
     public init(
         period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil,
-        campaign: CampaignProgressWire? = nil
+        campaign: CampaignProgressWire? = nil, officers: [OfficerReportLineWire]? = nil,
+        teams: [TeamReportLineWire]? = nil
     ) {
         self.period = period
         self.from = from
@@ -188,6 +194,8 @@ public struct ReportWire: Codable, Sendable, Hashable {
         self.lines = lines
         self.seedTable = seedTable
         self.campaign = campaign
+        self.officers = officers
+        self.teams = teams
     }
 }
 

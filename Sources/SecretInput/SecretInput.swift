@@ -209,6 +209,8 @@ extension SecretField {
     public static let phone = SecretField(option: "phone", vi: "Số điện thoại di động", en: "Mobile number")
     /// A free-text note on a hold or cancel (stored sealed).
     public static let note = SecretField(option: "note", vi: "Ghi chú", en: "Note")
+    /// An officer's full name (`stationctl operator add`; stored sealed).
+    public static let fullName = SecretField(option: "name", vi: "Họ và tên cán bộ", en: "Officer's full name")
     /// A supervisor's free-text reason for accepting an overridable authenticity verdict (stored sealed).
     public static let overrideReason = SecretField(
         option: "override-reason", vi: "Lý do chấp nhận kết quả xác thực", en: "Reason for the override")

@@ -246,6 +246,7 @@ enum ControlServer {
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)
         ClientRoutes(core: core, clients: clients, listener: listenerInfo).add(to: router)
+        OperatorRoutes(core: core).add(to: router)
         routes.record(router.routeList)
         return router
     }

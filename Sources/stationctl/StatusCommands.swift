@@ -207,14 +207,16 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             daily: one Vietnamese day (Asia/Ho_Chi_Minh, whatever the machine's zone). weekly: the 7 days ending on
             the Friday on or after --date (Saturday to Friday). --table seed (default): the seed's table as at the
-            end of the period; --table intake: applications taken in the period. --format csv writes UTF-8 with
-            BOM for Excel; --out FILE writes to a file instead of the terminal.
+            end of the period; --table intake: applications taken in the period; --table officers and --table
+            teams: those applications per official and per team (by the authenticated operator recorded on each,
+            joined to `stationctl operator` records; accounts with no record under "(chưa đăng ký)"). --format csv
+            writes UTF-8 with BOM for Excel; --out FILE writes to a file instead of the terminal.
             """)
     @OptionGroup var options: GlobalOptions
     @Argument(help: "daily or weekly") var period: String
     @Option(help: "Day (YYYY-MM-DD), default today.") var date: String?
     @Option(help: "table (default), json or csv.") var format: String = "table"
-    @Option(help: "seed (default) or intake.") var table: String = "seed"
+    @Option(help: "seed (default), intake, officers or teams.") var table: String = "seed"
     @Option(help: "Write the report to this file.") var out: String?
 
     func validate() throws {
@@ -224,8 +226,8 @@ struct ReportCommand: ParsableCommand {
         guard ["table", "json", "csv"].contains(format) else {
             throw ValidationError("--format must be table, json or csv")
         }
-        guard ["seed", "intake"].contains(table) else {
-            throw ValidationError("--table must be seed or intake")
+        guard ["seed", "intake", "officers", "teams"].contains(table) else {
+            throw ValidationError("--table must be seed, intake, officers or teams")
         }
     }
 
@@ -241,6 +243,21 @@ struct ReportCommand: ParsableCommand {
             let campaign = report.campaign.map { "\n" + $0.summary(english: options.english) } ?? ""
             return try emit(
                 Data((title + "\n" + SeedTableText.table(lines, english: options.english) + campaign + "\n").utf8))
+        }
+        if table == "officers" || table == "teams" {
+            let (header, rows) =
+                table == "officers"
+                ? OfficerTableText.officers(report.officers ?? [], english: options.english)
+                : OfficerTableText.teams(report.teams ?? [], english: options.english)
+            if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
+            let title = options.text(
+                "Báo cáo \(period == "daily" ? "ngày" : "tuần") \(report.from)…\(report.through) theo "
+                    + (table == "officers" ? "cán bộ" : "tổ"),
+                "Report \(report.period) \(report.from)…\(report.through) by "
+                    + (table == "officers" ? "official" : "team"))
+            let body = OfficerTableText.table(
+                header, rows, firstNumber: table == "officers" ? 4 : 2, english: options.english)
+            return try emit(Data((title + "\n" + body + "\n").utf8))
         }
         let columns: [MessageKey] = [
             .ctlReportColumnCommune, .ctlReportColumnTaken, .ctlReportColumnPending, .ctlReportColumnAccepted,

@@ -136,6 +136,7 @@ struct OpenAPIConformanceTests {
             ("/v1/reports/{period}", "get"), ("/v1/survey", "post"), ("/v1/events", "get"), ("/metrics", "get"),
             ("/v1/cleansing", "get"), ("/v1/desk/stats", "get"),
             ("/v1/listener", "get"), ("/v1/clients", "get"), ("/v1/clients", "post"), ("/v1/clients/{name}", "delete"),
+            ("/v1/operators", "get"), ("/v1/operators", "post"), ("/v1/operators/{account}/disable", "post"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]

@@ -306,6 +306,29 @@ enum Schema {
             try db.execute(sql: "CREATE INDEX desk_check_at ON desk_check(at)")
         }
 
+        migrator.registerMigration("v4-operators") { db in
+            // The officers a supervisor manages: the local account (the name SO_PEERCRED gives, what applications
+            // record as `operator_id`), staff number, unit, team and commune in clear for the figures; the full
+            // name sealed with the payload key like the applications' personal data.
+            try db.execute(
+                sql: """
+                    CREATE TABLE operator (
+                        account TEXT PRIMARY KEY NOT NULL,
+                        staff_number TEXT NOT NULL,
+                        unit TEXT NOT NULL,
+                        team TEXT NOT NULL,
+                        commune_code TEXT NOT NULL,
+                        name_key_id INTEGER NOT NULL,
+                        name_sealed BLOB NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        disabled_at INTEGER,
+                        disabled_by TEXT
+                    ) STRICT
+                    """)
+            try db.execute(sql: "CREATE UNIQUE INDEX operator_staff_number ON operator(staff_number)")
+        }
+
         return migrator
     }
 }

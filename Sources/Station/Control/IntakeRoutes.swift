@@ -14,6 +14,7 @@ struct IntakeRoutes {
             try guardProfile(context)
             let body = try await Body.decode(IntakeStartRequest.self, request, core, emptyOK: true)
             let (operatorID, onBehalfBy) = try Self.operatorOfRecord(claimed: body.operatorID, context)
+            try await OperatorGate.refuseIfDisabled(operatorID, core)
             let intake = core.intake
             let connection = context.connection
             let active = await intake.summary.active

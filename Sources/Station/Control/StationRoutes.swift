@@ -119,10 +119,11 @@ struct StationRoutes {
         }
         let quotas = core.configuration.quotas
         let phase = quotas.phase(on: through)
-        let (lines, seed, achieved) = try await core.store.run { queue in
+        let (lines, seed, achieved, officers) = try await core.store.run { queue in
             (
                 try queue.communeReport(from: from, through: through), try queue.seedTable(on: through),
-                try phase.map { try queue.activationsReported(from: $0.from, through: through) }
+                try phase.map { try queue.activationsReported(from: $0.from, through: through) },
+                try queue.officerFigures(from: from, through: through)
             )
         }
         let campaign = phase.map { phase in
@@ -151,7 +152,8 @@ struct StationRoutes {
                         toDoToday: $0.toDoToday ?? quotas.daily(for: $0.communeCode),
                         stationActivated: $0.stationActivated, stationPending: $0.stationPending)
                 },
-                campaign: campaign))
+                campaign: campaign, officers: officers.map(OfficerReport.wire),
+                teams: TeamFigures.of(officers).map(OfficerReport.wire)))
     }
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing

@@ -1,0 +1,102 @@
+import ArgumentParser
+import ControlAPI
+import Foundation
+import Messages
+import SecretInput
+
+/// `stationctl operator add|ls|disable`: the officers' records the figures per official and team are counted by.
+struct OperatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "operator",
+        abstract: "Danh sách cán bộ tiếp nhận — officer records (supervisors add and disable).",
+        subcommands: [OperatorAdd.self, OperatorList.self, OperatorDisable.self])
+}
+
+struct OperatorAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Thêm cán bộ — record an officer (supervisors; audited).",
+        discussion: """
+            ACCOUNT is the officer's local account: the applications they take are recorded under it. The full \
+            name is personal data: give it with --name-file FILE, or --name-file - (standard input), or type it at \
+            the prompt; it is stored sealed.
+            """)
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The officer's local account (user name).") var account: String
+    @Option(name: .long, help: "Staff number (số hiệu cán bộ).") var staffNumber: String
+    @Option(name: .long, help: ArgumentHelp(SecretField.fullName.argumentHelp("Full name."))) var name: String?
+    @Option(name: .long, help: ArgumentHelp(SecretField.fullName.fileHelp)) var nameFile: String?
+    @Option(name: .long, help: "Unit (đơn vị).") var unit: String
+    @Option(name: .long, help: "Team (tổ công tác).") var team: String
+    @Option(name: .long, help: "Commune code (5 digits).") var commune: String
+
+    func run() throws {
+        guard let fullName = try options.secret(.fullName, name, file: nameFile, prompt: true) else {
+            throw options.failure(SecretInput.missing(.fullName))
+        }
+        let response = try options.call(
+            options.client(), "POST", ControlPaths.operators,
+            json: OperatorCreateRequest(
+                account: account, staffNumber: staffNumber, fullName: fullName, unit: unit, team: team,
+                commune: commune))
+        if options.json { return options.printBody(response) }
+        let record = try response.decode(OperatorWire.self)
+        printLine(
+            options.text(
+                "Đã thêm cán bộ \(record.account) (số hiệu \(record.staffNumber), \(record.unit), \(record.team), "
+                    + "xã \(record.commune)).",
+                "Recorded officer \(record.account) (staff number \(record.staffNumber), \(record.unit), "
+                    + "\(record.team), commune \(record.commune))."))
+    }
+}
+
+struct OperatorList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "Danh sách cán bộ — list officer records.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let response = try options.call(options.client(), "GET", ControlPaths.operators)
+        if options.json { return options.printBody(response) }
+        let records = try response.decode([OperatorWire].self)
+        let t = options.text
+        if records.isEmpty { return printLine(t("Chưa có cán bộ nào.", "No officer records.")) }
+        let header =
+            options.english
+            ? ["Account", "Staff no.", "Full name", "Unit", "Team", "Commune", "State"]
+            : ["Tài khoản", "Số hiệu", "Họ và tên", "Đơn vị", "Tổ", "Xã", "Trạng thái"]
+        let rows = records.map {
+            [
+                $0.account, $0.staffNumber, $0.fullName, $0.unit, $0.team, $0.commune,
+                $0.disabled ? t("đã khóa", "disabled") + " (\($0.disabledBy ?? "?"))" : t("hoạt động", "active"),
+            ]
+        }
+        let widths = header.indices.map { column in
+            ([header] + rows).map { TextLayout.displayWidth($0[column]) }.max() ?? 0
+        }
+        for row in [header] + rows {
+            let cells = row.enumerated().map { column, cell in
+                cell + String(repeating: " ", count: widths[column] - TextLayout.displayWidth(cell))
+            }
+            let line = cells.joined(separator: "  ")
+            printLine(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+        }
+    }
+}
+
+struct OperatorDisable: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disable",
+        abstract: "Khóa tài khoản cán bộ — disable an officer: intake under the account is refused (supervisors).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The officer's local account.") var account: String
+
+    func run() throws {
+        let response = try options.call(options.client(), "POST", "\(ControlPaths.operators)/\(account)/disable")
+        if options.json { return options.printBody(response) }
+        printLine(
+            options.text(
+                "Đã khóa tài khoản \(account): không bắt đầu tiếp nhận được nữa.",
+                "Disabled \(account): intake under the account is refused."))
+    }
+}
