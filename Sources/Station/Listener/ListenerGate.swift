@@ -11,10 +11,20 @@ import NIOCore
 struct ListenerGate: Sendable {
     let clients: ClientRegistry
     let cors: CORSPolicy
+    /// The web console's sessions (a request with the console's cookie and no bearer token is its officer's).
+    var console: ConsoleLogin? = nil
 
     /// The client for this request, or the refusal. Sets the context's client, its role (operator: the routes
     /// in scope check at least that) and the event types it may see.
     func authenticate(_ request: Request, _ context: inout StationRequestContext) throws(APIError) {
+        if let console, request.headers[.authorization] == nil {
+            if ConsoleRoutes.isPublic(request) { return }
+            if let session = ConsoleCookie.sessionID(from: request.headers[.cookie]) {
+                try console.admit(sessionID: session, request, &context)
+                return
+            }
+            if request.uri.path.hasPrefix("/console/") { throw ConsoleLogin.expired }
+        }
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer ",
             let client = clients.authenticate(token: header.dropFirst(7).trimmingCharacters(in: .whitespaces))
