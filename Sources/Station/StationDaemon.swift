@@ -281,6 +281,7 @@ enum ControlServer {
             authorization: Authorization(
                 operatorsGroup: configuration.operatorsGroup, supervisorsGroup: configuration.supervisorsGroup),
             secure: settings.tls)
+        gate.consoleHosts = ["localhost", "127.0.0.1", "[::1]", settings.address]
         let router = router(
             core: core, admission: admission, clients: clients, listenerInfo: info, gate: gate, logger: logger)
         return Application(

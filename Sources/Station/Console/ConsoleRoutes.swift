@@ -90,10 +90,13 @@ struct ConsoleRoutes: Sendable {
             response.headers[.setCookie] = ConsoleCookie.clear(secure: login.secure)
             return response
         }
-        router.get("/console") { _, _ in
-            Response(status: .seeOther, headers: [.location: "/console/"])
+        // `/console` and `/console/` are one route; the page's relative links need the slash.
+        router.get("/console") { request, _ in
+            guard request.uri.path.hasSuffix("/") else {
+                return Response(status: .seeOther, headers: [.location: "/console/"])
+            }
+            return assets.response(for: "index.html", request)
         }
-        router.get("/console/") { request, _ in assets.response(for: "index.html", request) }
         router.get("/console/:file") { request, context in
             assets.response(for: context.parameters.get("file") ?? "", request)
         }

@@ -11,7 +11,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
   try {
     const answer = await fetch("/console/login", {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "Accept-Language": "vi" },
       body: JSON.stringify({ account, password }),
     });
     if (answer.ok) { window.location.assign("/console/station.html"); return; }
