@@ -1,4 +1,7 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 import Testing
 
 @testable import Station
@@ -127,5 +130,45 @@ import Testing
         #expect(!ConsoleLogin.validAccountName("-rf"))
         #expect(!ConsoleLogin.validAccountName("a b"))
         #expect(!ConsoleLogin.validAccountName(String(repeating: "a", count: 33)))
+    }
+}
+
+/// Which `Origin` is the console's own page (same-origin) and which stays under the CORS allow-list.
+@Suite struct ConsoleOriginTests {
+    static func gate() throws -> ListenerGate {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("console-origin-\(getpid()).json")
+        var gate = ListenerGate(clients: try ClientRegistry(path: path.path), cors: CORSPolicy(origins: []))
+        gate.console = ConsoleLogin(
+            authorization: Authorization(operatorsGroup: "64202", supervisorsGroup: "64203"), secure: false)
+        gate.consoleHosts = ["localhost", "127.0.0.1", "[::1]"]
+        return gate
+    }
+
+    static func request(authority: String, origin: String?) -> Request {
+        var head = HTTPRequest(method: .post, scheme: "http", authority: authority, path: "/console/login")
+        if let origin { head.headerFields[.origin] = origin }
+        return Request(head: head, body: .init(buffer: ByteBuffer()))
+    }
+
+    @Test("the page's own origin under the station's names is not CORS; another site's (or a rebinding name) is")
+    func origins() throws {
+        let gate = try Self.gate()
+        #expect(gate.crossOrigin(Self.request(authority: "127.0.0.1:8790", origin: "http://127.0.0.1:8790")) == nil)
+        #expect(gate.crossOrigin(Self.request(authority: "[::1]:8790", origin: "http://[::1]:8790")) == nil)
+        #expect(gate.crossOrigin(Self.request(authority: "localhost:8790", origin: nil)) == nil)
+        #expect(
+            gate.crossOrigin(Self.request(authority: "127.0.0.1:8790", origin: "http://his.example"))
+                == "http://his.example")
+        #expect(
+            gate.crossOrigin(Self.request(authority: "127.0.0.1:8790", origin: "https://127.0.0.1:8790"))
+                == "https://127.0.0.1:8790")
+        #expect(
+            gate.crossOrigin(Self.request(authority: "evil.example:8790", origin: "http://evil.example:8790"))
+                == "http://evil.example:8790")
+        var plain = gate
+        plain.console = nil
+        #expect(
+            plain.crossOrigin(Self.request(authority: "127.0.0.1:8790", origin: "http://127.0.0.1:8790"))
+                == "http://127.0.0.1:8790")
     }
 }
