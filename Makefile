@@ -5,10 +5,10 @@ SWIFT ?= swift
 comma := ,
 DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
 	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libsqlite3-dev curl systemd \
-	python3 python3-venv
+	python3 python3-venv libpam0g-dev chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis clean test-% lint \
+.PHONY: all deps build test demo demo-up demo-build man completions release bench fuzz soak schemathesis selenium clean test-% lint \
 	install release-station deb test-install test-deb
 
 all: build
@@ -36,9 +36,17 @@ schemathesis: deps
 		python3 -m venv .build/schemathesis && \
 		.build/schemathesis/bin/pip install -q 'schemathesis==$(SCHEMATHESIS_VERSION)'; }
 
+## selenium: the browser driver ConsoleBrowserTests runs (Debian's chromium + chromium-driver), in its own venv
+SELENIUM_VERSION := 4.27.1
+selenium: deps
+	@[ -x .build/selenium/bin/python ] && \
+		.build/selenium/bin/python -c 'import selenium, sys; sys.exit(selenium.__version__ != "$(SELENIUM_VERSION)")' || { \
+		python3 -m venv .build/selenium && \
+		.build/selenium/bin/pip install -q 'selenium==$(SELENIUM_VERSION)'; }
+
 ## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety, the
 ## connection flood with 2,000 idle connections and 400 half-sent bodies, schemathesis against the OpenAPI)
-test: deps schemathesis
+test: deps schemathesis selenium
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build

@@ -10,6 +10,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // The console's login (libpam0g-dev): a C target, since PAM's conversation is a C callback.
+    .target(name: "CPAM", linkerSettings: [.linkedLibrary("pam")]),
     .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
 ]
 
@@ -88,7 +90,7 @@ let modules: [Target] = [
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Retry", "Messages",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Retry", "Messages", "CPAM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -104,7 +106,9 @@ let modules: [Target] = [
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ]
+        ],
+        // The web console's page (served from the build's resource bundle; installed to /usr/share/stationd/console).
+        resources: [.copy("Console/Assets")]
     ),
     // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
     .target(name: "SecretInput"),

@@ -247,6 +247,9 @@ enum ControlServer {
         IntakeRoutes(core: core).add(to: router)
         ClientRoutes(core: core, clients: clients, listener: listenerInfo).add(to: router)
         OperatorRoutes(core: core).add(to: router)
+        if let console = gate?.console {
+            ConsoleRoutes(core: core, login: console, assets: ConsoleAssets.load()).add(to: router)
+        }
         routes.record(router.routeList)
         return router
     }
@@ -277,9 +280,14 @@ enum ControlServer {
                 "listener certificate", metadata: ["sha256": "\(certificate.certificateSHA256)"])
         }
         let admission = ControlAdmission(limits: limits(configuration, logger: logger), exempt: [])
+        var gate = ListenerGate(clients: clients, cors: CORSPolicy(origins: settings.corsOrigins))
+        gate.console = ConsoleLogin(
+            authorization: Authorization(
+                operatorsGroup: configuration.operatorsGroup, supervisorsGroup: configuration.supervisorsGroup),
+            secure: settings.tls)
+        gate.consoleHosts = ["localhost", "127.0.0.1", "[::1]", settings.address]
         let router = router(
-            core: core, admission: admission, clients: clients, listenerInfo: info,
-            gate: ListenerGate(clients: clients, cors: CORSPolicy(origins: settings.corsOrigins)), logger: logger)
+            core: core, admission: admission, clients: clients, listenerInfo: info, gate: gate, logger: logger)
         return Application(
             router: router,
             server: GuardedHTTP1Channel.builder(

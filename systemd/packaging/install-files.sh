@@ -35,6 +35,10 @@ done
 for profile in "$root"/Devices/readers/*.json; do
     f 0644 "$profile" "/usr/share/stationd/readers/$(basename "$profile")"
 done
+# The web console's page (stationd serves it from here on the TCP listener; a build serves its resource bundle)
+for asset in "$root"/Sources/Station/Console/Assets/*; do
+    f 0644 "$asset" "/usr/share/stationd/console/$(basename "$asset")"
+done
 
 # Configuration with every key at its default (a conffile in the package; it may hold the enrollment token, so
 # it is not world-readable), and the CSCA trust-anchor folder the authority's certificates go into

@@ -29,6 +29,8 @@ done <<'PATHS'
 /usr/share/polkit-1/rules.d/50-stationd-pcsc.rules 644
 /usr/share/stationd/biometric/uru4000.json 644
 /usr/share/stationd/readers/vpcd.json 644
+/usr/share/stationd/console/index.html 644
+/usr/share/stationd/console/station.js 644
 /etc/stationd 750
 /etc/stationd/stationd.conf 640
 /etc/stationd/trust 755

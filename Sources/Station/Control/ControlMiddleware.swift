@@ -28,7 +28,7 @@ struct ControlMiddleware: RouterMiddleware {
         do {
             if let listener {
                 switch listener.cors.decide(
-                    method: "\(request.method)", origin: request.headers[.origin],
+                    method: "\(request.method)", origin: listener.crossOrigin(request),
                     requestMethod: request.headers[.accessControlRequestMethod])
                 {
                 case .refused: throw ListenerGate.originRefused

@@ -11,10 +11,35 @@ import NIOCore
 struct ListenerGate: Sendable {
     let clients: ClientRegistry
     let cors: CORSPolicy
+    /// The web console's sessions (a request with the console's cookie and no bearer token is its officer's).
+    var console: ConsoleLogin? = nil
+    /// The host names the console's own page is served under (the listen address, `localhost`, `127.0.0.1`,
+    /// `[::1]`): a request whose `Origin` is the listener itself under one of them is same-origin, not CORS.
+    var consoleHosts: Set<String> = []
+
+    /// The request's `Origin` when it is another site's (CORS applies), nil when absent or the console's own page.
+    /// Only the station's own names count, so a DNS-rebinding page (its own host name) stays cross-origin.
+    func crossOrigin(_ request: Request) -> String? {
+        guard let origin = request.headers[.origin] else { return nil }
+        guard console != nil, let authority = request.head.authority else { return origin }
+        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]"
+            : String(authority.prefix { $0 != ":" })
+        guard consoleHosts.contains(host) else { return origin }
+        let scheme = console?.secure == true ? "https" : "http"
+        return origin == "\(scheme)://\(authority)" ? nil : origin
+    }
 
     /// The client for this request, or the refusal. Sets the context's client, its role (operator: the routes
     /// in scope check at least that) and the event types it may see.
     func authenticate(_ request: Request, _ context: inout StationRequestContext) throws(APIError) {
+        if let console, request.headers[.authorization] == nil {
+            if ConsoleRoutes.isPublic(request) { return }
+            if let session = ConsoleCookie.sessionID(from: request.headers[.cookie]) {
+                try console.admit(sessionID: session, request, &context)
+                return
+            }
+            if request.uri.path.hasPrefix("/console/") { throw ConsoleLogin.expired }
+        }
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer ",
             let client = clients.authenticate(token: header.dropFirst(7).trimmingCharacters(in: .whitespaces))

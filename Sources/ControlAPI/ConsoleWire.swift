@@ -1,0 +1,54 @@
+import Foundation
+
+extension ControlPaths {
+    /// `POST` account and password (PAM): opens a console session (TCP listener only).
+    public static let consoleLogin = "/console/login"
+    /// `POST`: ends the console session (needs `X-CSRF-Token`).
+    public static let consoleLogout = "/console/logout"
+    /// `GET`: the console session (account, role, CSRF token, seconds before idle logout).
+    public static let consoleSession = "/console/session"
+}
+
+/// The codes the console's login and session answer with.
+public enum ConsoleErrorCode {
+    /// Wrong account or password (HTTP 401); the same answer for an unknown account.
+    public static let loginFailed = "console.login_failed"
+    /// Too many failed logins: the account is locked out for a while (HTTP 403), audited.
+    public static let locked = "console.locked"
+    /// The account is in neither the operators' nor the supervisors' group, or is root (HTTP 403).
+    public static let noRole = "console.no_role"
+    /// No session, logged out, or closed for idleness (HTTP 401): log in again.
+    public static let sessionExpired = "console.session_expired"
+    /// A state-changing request without the session's `X-CSRF-Token` (HTTP 403).
+    public static let csrfMissing = "console.csrf_missing"
+}
+
+/// `POST /console/login`.
+public struct ConsoleLoginRequest: Codable, Sendable {
+    public var account: String
+    public var password: String
+    public init(account: String, password: String) {
+        self.account = account
+        self.password = password
+    }
+}
+
+/// The console session, as the page sees it.
+public struct ConsoleSessionWire: Codable, Sendable, Equatable {
+    public var account: String
+    /// `operator` or `supervisor`.
+    public var role: String
+    /// Sent back as `X-CSRF-Token` on every state-changing request.
+    public var csrfToken: String
+    /// The idle logout's length.
+    public var idleSeconds: Int
+    /// Seconds left before the idle logout.
+    public var remainingSeconds: Int
+    public init(account: String, role: String, csrfToken: String, idleSeconds: Int, remainingSeconds: Int) {
+        self.account = account
+        self.role = role
+        self.csrfToken = csrfToken
+        self.idleSeconds = idleSeconds
+        self.remainingSeconds = remainingSeconds
+    }
+}

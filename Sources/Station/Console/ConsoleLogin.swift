@@ -1,0 +1,138 @@
+import CPAM
+import ControlAPI
+import Dispatch
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The console's officers: PAM checks the password, the account's groups give the role exactly as SO_PEERCRED's
+/// do on the socket (`Authorization`), and `ConsoleSessionBook` keeps the sessions and the lockouts.
+final class ConsoleLogin: Sendable {
+    /// The PAM service (`/etc/pam.d/stationd`; without that file Debian's PAM uses `other`, i.e. `common-auth`).
+    static let pamService = "stationd"
+
+    let book: Mutex<ConsoleSessionBook>
+    let authorization: Authorization
+    /// The listener speaks TLS (the cookie is `Secure`).
+    let secure: Bool
+    let clock: @Sendable () -> Double
+
+    init(
+        authorization: Authorization, secure: Bool, policy: ConsoleSessionBook.Policy = .init(),
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
+        book = Mutex(ConsoleSessionBook(policy: policy))
+        self.authorization = authorization
+        self.secure = secure
+        self.clock = clock
+    }
+
+    /// Lets a request with a session cookie in as its officer (the routes see the officer's credentials and
+    /// role), or refuses it: 401 `console.session_expired`, 403 `console.csrf_missing`.
+    func admit(sessionID: String, _ request: Request, _ context: inout StationRequestContext) throws(APIError) {
+        let method = request.method
+        let stateChanging = !(method == .get || method == .head || method == .options)
+        let check = book.withLock {
+            $0.check(
+                id: sessionID, csrf: request.headers[Self.csrfHeader], stateChanging: stateChanging, now: clock())
+        }
+        switch check {
+        case .valid(let session):
+            context.peer = session.identity.peer
+            context.role = session.role
+        case .unknown:
+            throw Self.expired
+        case .csrfMismatch:
+            throw APIError(
+                .forbidden, code: ConsoleErrorCode.csrfMissing,
+                vi: "Yêu cầu thiếu mã chống giả mạo của phiên (X-CSRF-Token). Hãy tải lại trang.",
+                en: "The request lacks the session's anti-forgery token (X-CSRF-Token). Reload the page.")
+        }
+    }
+
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    static let expired = APIError(
+        .unauthorized, code: ConsoleErrorCode.sessionExpired,
+        vi: "Phiên làm việc đã hết hoặc đã đăng xuất. Hãy đăng nhập lại.",
+        en: "The session has ended or was logged out. Log in again.")
+
+    /// What a login attempt came to.
+    enum Outcome: Sendable {
+        case opened(ConsoleSessionBook.Session)
+        case failed(lockedNow: Bool)
+        case locked(until: Double)
+        case noRole
+    }
+
+    /// Checks the password through PAM (off the event loop: PAM may sleep on a failure) and opens a session.
+    func login(account: String, password: String) async -> Outcome {
+        if let until = book.withLock({ $0.lockedUntil(account, now: clock()) }) { return .locked(until: until) }
+        var accepted = false
+        if Self.validAccountName(account) && !password.isEmpty {
+            accepted = await Self.pamAuthenticate(account: account, password: password)
+        }
+        guard accepted, let identity = Self.identity(of: account) else {
+            return .failed(lockedNow: book.withLock { $0.recordFailure(account, now: clock()) })
+        }
+        let role = authorization.role(of: identity.peer)
+        // The web console is for officers: root and the daemon's own account use the socket.
+        guard role == .operator || role == .supervisor, identity.uid != 0 else { return .noRole }
+        let session = book.withLock {
+            $0.open(
+                identity, role: role, id: ConsoleCookie.randomToken(), csrf: ConsoleCookie.randomToken(),
+                now: clock())
+        }
+        return .opened(session)
+    }
+
+    /// Account names as Debian's `adduser` allows them (no PAM call for anything else).
+    static func validAccountName(_ account: String) -> Bool {
+        guard (1...32).contains(account.utf8.count), let first = account.utf8.first,
+            first != UInt8(ascii: "-")
+        else { return false }
+        return account.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+    }
+
+    static func pamAuthenticate(account: String, password: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let status = station_pam_authenticate(pamService, account, password)
+                continuation.resume(returning: status == 0)
+            }
+        }
+    }
+
+    /// The account's uid, primary gid and every group it is in (`getgrouplist`).
+    static func identity(of account: String) -> ConsoleSessionBook.Identity? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwnam_r(account, &entry, &buffer, buffer.count, &result) == 0, let result else { return nil }
+        let uid = result.pointee.pw_uid
+        let gid = result.pointee.pw_gid
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(account, gid, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            _ = getgrouplist(account, gid, &groups, &count)
+        }
+        return .init(
+            account: account, uid: uid, gid: gid, groups: Set(groups.prefix(Int(max(0, count)))).union([gid]))
+    }
+
+    /// The page's view of a session.
+    func wire(_ session: ConsoleSessionBook.Session) -> ConsoleSessionWire {
+        let remaining = book.withLock { $0.remaining(session, now: clock()) }
+        return ConsoleSessionWire(
+            account: session.identity.account, role: "\(session.role)", csrfToken: session.csrf,
+            idleSeconds: Int(book.withLock { $0.policy.idleSeconds }), remainingSeconds: Int(remaining))
+    }
+}

@@ -1,0 +1,149 @@
+import ControlAPI
+import Foundation
+import Queue
+import StationTestKit
+import Testing
+
+/// The web console through the real daemon with the TCP listener on: a test account made here (`useradd`, a
+/// password, in the operators' group the daemon's configuration names), logged in through PAM.
+///
+/// - In Debian's Chromium (headless, `chromium-driver`, Selenium from PyPI in `.build/selenium`: `make selenium`):
+///   a wrong password refused in Vietnamese, the right one reaching the station screen with the officer and the
+///   queue counts, the session cookie invisible to scripts, logout; any CSP violation or console error fails it;
+///   screenshots in `.build/artifacts/console/`.
+/// - Over curl: a state-changing request without the CSRF token is refused; five failures lock the account
+///   (even the right password is refused), both audited in the store's log.
+@Suite(.serialized)
+struct ConsoleBrowserTests {
+    static let python = LivePCSC.packageRoot.appendingPathComponent(".build/selenium/bin/python").path
+    static let driver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_login.py").path
+    static let artifacts = LivePCSC.packageRoot.appendingPathComponent(".build/artifacts/console").path
+
+    /// A local account in the operators' group, removed at the end (the group too, when the test made it).
+    final class TestAccount {
+        let name: String
+        let password: String
+        let madeGroup: Bool
+
+        init(gid: UInt32) throws {
+            let name = "stnc\(getpid() % 100_000)"
+            let password = "Tr4m-\(UUID().uuidString.prefix(12))"
+            let group = try runTool("/usr/bin/getent", ["group", "\(gid)"])
+            self.name = name
+            self.password = password
+            madeGroup = group.status != 0
+            if madeGroup {
+                let made = try runTool("/usr/sbin/groupadd", ["-g", "\(gid)", "stnc-ops-\(getpid() % 100_000)"])
+                guard made.status == 0 else { throw HarnessError("groupadd: \(made.output)") }
+            }
+            _ = try runTool("/usr/sbin/userdel", [name])
+            let user = try runTool("/usr/sbin/useradd", ["-M", "-N", "-g", "\(gid)", "-s", "/usr/sbin/nologin", name])
+            guard user.status == 0 else { throw HarnessError("useradd: \(user.output)") }
+            // The password on standard input, never on a command line.
+            let set = try runTool("/usr/sbin/chpasswd", [], input: "\(name):\(password)\n")
+            guard set.status == 0 else { throw HarnessError("chpasswd: \(set.output)") }
+        }
+
+        deinit {
+            _ = try? runTool("/usr/sbin/userdel", [name])
+            if madeGroup { _ = try? runTool("/usr/sbin/groupdel", ["stnc-ops-\(getpid() % 100_000)"]) }
+        }
+    }
+
+    /// `curl` against the listener; the body from a file (passwords stay off the command line).
+    static func curl(
+        _ method: String, _ url: String, body: String? = nil, cookies: String, headers: [String] = [],
+        in directory: URL
+    ) throws -> (status: Int, body: String) {
+        var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-b", cookies, "-c", cookies, url]
+        if let body {
+            let file = directory.appendingPathComponent("body-\(UUID().uuidString).json")
+            try body.write(to: file, atomically: true, encoding: .utf8)
+            chmod(file.path, 0o600)
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@\(file.path)"]
+        }
+        for header in headers { arguments += ["-H", header] }
+        let result = try runTool("/usr/bin/curl", arguments)
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func officerLogsInInChromium() throws {
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Self.python),
+            "Selenium is not installed: run `make selenium`")
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "apt-get install chromium-driver")
+        let account = try TestAccount(gid: TestGroups.operators)
+        let daemon = try DaemonUnderTest(
+            name: "console", extraConfig: "[listener]\nenabled = true\nport = 0\n")
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let listener = try ControlJSON.decoder().decode(
+            ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8))
+        let base = "http://127.0.0.1:\(listener.port)"
+
+        // The browser: wrong password, right password, the station screen, logout; CSP and console errors.
+        let passwordFile = daemon.directory.appendingPathComponent("password")
+        try account.password.write(to: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile.path, 0o600)
+        let browser = try runTool(
+            Self.python, [Self.driver, base, account.name, passwordFile.path, Self.artifacts], timeout: 150)
+        #expect(browser.status == 0, "\(browser.output)\n\(daemon.log)")
+        #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-station.png"))
+        print("console browser: \(browser.output)")
+
+        // The static files: a strict CSP, revalidated caching (304 to the ETag).
+        let page = try runTool("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", base + "/console/"])
+        #expect(page.output.contains("Content-Security-Policy: default-src 'self'; script-src 'self'"))
+        let etag = try #require(
+            page.output.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }?
+                .dropFirst(5).trimmingCharacters(in: .whitespaces))
+        let again = try runTool(
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag)",
+                base + "/console/"])
+        #expect(again.output == "304")
+
+        // Over curl: the session is the officer's; a write without the CSRF token is refused, with it accepted.
+        let cookies = daemon.directory.appendingPathComponent("cookies").path
+        let login = try Self.curl(
+            "POST", base + ControlPaths.consoleLogin,
+            body: #"{"account":"\#(account.name)","password":"\#(account.password)"}"#, cookies: cookies,
+            in: daemon.directory)
+        #expect(login.status == 200, "\(login.body)")
+        let session = try ControlJSON.decoder().decode(ConsoleSessionWire.self, from: Data(login.body.utf8))
+        #expect(session.role == "operator" && session.account == account.name)
+        #expect(try Self.curl("GET", base + ControlPaths.queue, cookies: cookies, in: daemon.directory).status == 200)
+        let forged = try Self.curl("POST", base + ControlPaths.consoleLogout, cookies: cookies, in: daemon.directory)
+        #expect(forged.status == 403 && errorCode(forged.body) == ConsoleErrorCode.csrfMissing, "\(forged.body)")
+        let logout = try Self.curl(
+            "POST", base + ControlPaths.consoleLogout, cookies: cookies,
+            headers: ["X-CSRF-Token: \(session.csrfToken)"], in: daemon.directory)
+        #expect(logout.status == 204)
+        let after = try Self.curl("GET", base + ControlPaths.queue, cookies: cookies, in: daemon.directory)
+        #expect(after.status == 401)
+
+        // Five wrong passwords lock the account: the right one is refused until the lock ends.
+        for attempt in 1...5 {
+            let wrong = try Self.curl(
+                "POST", base + ControlPaths.consoleLogin,
+                body: #"{"account":"\#(account.name)","password":"wrong-\#(attempt)"}"#, cookies: cookies,
+                in: daemon.directory)
+            #expect(wrong.status == 401 && errorCode(wrong.body) == ConsoleErrorCode.loginFailed, "\(wrong.body)")
+        }
+        let locked = try Self.curl(
+            "POST", base + ControlPaths.consoleLogin,
+            body: #"{"account":"\#(account.name)","password":"\#(account.password)"}"#, cookies: cookies,
+            in: daemon.directory)
+        #expect(locked.status == 403 && errorCode(locked.body) == ConsoleErrorCode.locked, "\(locked.body)")
+        #expect(!daemon.log.contains(account.password))
+
+        #expect(daemon.stop() == 0)
+        let queue = try ApplicationQueue(
+            configuration: .init(
+                databasePath: daemon.directory.path + "/state/queue.sqlite",
+                keyFilePath: daemon.directory.path + "/state/queue.key"))
+        let trail = try queue.auditTrail(for: nil)
+        #expect(trail.contains { $0.action == "console_login" && $0.actor == account.name })
+        #expect(trail.filter { $0.action == "console_locked" && $0.actor == account.name }.count == 1)
+    }
+}
