@@ -46,7 +46,7 @@ selenium: deps
 
 ## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety, the
 ## connection flood with 2,000 idle connections and 400 half-sent bodies, schemathesis against the OpenAPI)
-test: deps schemathesis selenium
+test: deps schemathesis selenium lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build

@@ -25,7 +25,7 @@ let systemLibraries: [Target] = [
 let kitLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         ["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker", "--no-export-dynamic"],
-        .when(configuration: .release)),
+        .when(configuration: .release))
 ]
 
 // MARK: - Modules, in the order data flows (see README "Module map")
@@ -201,7 +201,8 @@ let tests: [Target] = [
     .testTarget(name: "JobThreadsTests", dependencies: ["JobThreads", "SmartCard"]),
     // The live tests start `station-simulator card` processes: depending on the executable makes it built first.
     .testTarget(
-        name: "SmartCardTests", dependencies: ["SmartCard", "JobThreads", "Retry", "StationTestKit", "station-simulator"]
+        name: "SmartCardTests",
+        dependencies: ["SmartCard", "JobThreads", "Retry", "StationTestKit", "station-simulator"]
     ),
     .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
     // Test helpers run as processes: USB replay (under umockdev-run) and live hot-plug (under umockdev-wrapper).
@@ -238,7 +239,8 @@ let tests: [Target] = [
     .testTarget(
         name: "UplinkTests",
         dependencies: [
-            "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "StationBenchmarks", "central-receiver",
+            "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "StationBenchmarks",
+            "central-receiver",
             "uplink-crash-probe", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]

@@ -80,10 +80,11 @@ public struct BiometricError: Error, Sendable, Hashable, CustomStringConvertible
 
     /// A device node could not be opened for lack of permission.
     public static func accessDenied(device: String) -> BiometricError {
-        BiometricError(.accessDenied,
-                       "permission denied opening \(device): install Devices/udev/70-stationd-fingerprint.rules as "
-                       + "\(udevRulePath) (group stationd, MODE=0660), run "
-                       + "`udevadm control --reload && udevadm trigger` and add the daemon user to group stationd")
+        BiometricError(
+            .accessDenied,
+            "permission denied opening \(device): install Devices/udev/70-stationd-fingerprint.rules as "
+                + "\(udevRulePath) (group stationd, MODE=0660), run "
+                + "`udevadm control --reload && udevadm trigger` and add the daemon user to group stationd")
     }
 
     /// A short message for the operator in Vietnamese (the default language).

@@ -12,8 +12,10 @@ public struct CapturePolicy: Sendable, Hashable {
     public var removalTimeout: Duration
 
     /// Builds a policy.
-    public init(threshold: Int = 50, maxAttempts: Int = 3, fingerTimeout: Duration = .seconds(30),
-                removalTimeout: Duration = .seconds(10)) {
+    public init(
+        threshold: Int = 50, maxAttempts: Int = 3, fingerTimeout: Duration = .seconds(30),
+        removalTimeout: Duration = .seconds(10)
+    ) {
         self.threshold = threshold
         self.maxAttempts = maxAttempts
         self.fingerTimeout = fingerTimeout
@@ -88,9 +90,11 @@ public struct CaptureFlow: Sendable {
     /// `decided` is called for every attempt as soon as its quality is known, before the finger-removal wait: the
     /// image and the accept/retry decision are available there, so work on an accepted image (its record) can start
     /// while the person lifts the finger.
-    public func run(on scanner: any FingerprintScanner,
-                    advise: @Sendable ([CaptureAdvice]) -> Void = { _ in },
-                    decided: @Sendable (CaptureDecision) -> Void = { _ in }) async throws -> CaptureOutcome {
+    public func run(
+        on scanner: any FingerprintScanner,
+        advise: @Sendable ([CaptureAdvice]) -> Void = { _ in },
+        decided: @Sendable (CaptureDecision) -> Void = { _ in }
+    ) async throws -> CaptureOutcome {
         var best: (FingerprintImage, QualityReport)?
         var adviceGiven: [[CaptureAdvice]] = []
         var attempts = 0
@@ -119,12 +123,15 @@ public struct CaptureFlow: Sendable {
             if isBest { best = (image, report) }
             let accepted = report.score >= policy.threshold && !report.isBlank
             let advice = accepted ? [] : (report.advice.isEmpty ? [CaptureAdvice.keepStill] : report.advice)
-            decided(CaptureDecision(attempt: attempt, image: image, quality: report, accepted: accepted,
-                                    isBest: isBest, isLastAttempt: attempt == lastAttempt, advice: advice))
+            decided(
+                CaptureDecision(
+                    attempt: attempt, image: image, quality: report, accepted: accepted,
+                    isBest: isBest, isLastAttempt: attempt == lastAttempt, advice: advice))
             lifted = try await liftSeen(on: scanner)
             if accepted {
-                return CaptureOutcome(image: image, quality: report, attempts: attempt, meetsThreshold: true,
-                                      adviceGiven: adviceGiven, fingerLifted: lifted)
+                return CaptureOutcome(
+                    image: image, quality: report, attempts: attempt, meetsThreshold: true,
+                    adviceGiven: adviceGiven, fingerLifted: lifted)
             }
             adviceGiven.append(advice)
             advise(advice)
@@ -132,8 +139,9 @@ public struct CaptureFlow: Sendable {
         guard let (image, report) = best, !report.isBlank else {
             throw BiometricError(.qualityTooLow, "no finger image in \(policy.maxAttempts) attempts (blank or uniform)")
         }
-        return CaptureOutcome(image: image, quality: report, attempts: attempts, meetsThreshold: false,
-                              adviceGiven: adviceGiven, fingerLifted: lifted)
+        return CaptureOutcome(
+            image: image, quality: report, attempts: attempts, meetsThreshold: false,
+            adviceGiven: adviceGiven, fingerLifted: lifted)
     }
 
     /// Waits for the finger to be lifted; `false` when the removal wait timed out (other errors propagate).

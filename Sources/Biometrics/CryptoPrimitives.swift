@@ -24,8 +24,9 @@ enum CryptoPrimitives {
         var out = [UInt8](repeating: 0, count: 32)
         var written: Int32 = 0
         guard EVP_EncryptInit_ex(context, EVP_aes_128_ecb(), nil, key, nil) == 1,
-              EVP_CIPHER_CTX_set_padding(context, 0) == 1,
-              EVP_EncryptUpdate(context, &out, &written, block, 16) == 1, written == 16 else {
+            EVP_CIPHER_CTX_set_padding(context, 0) == 1,
+            EVP_EncryptUpdate(context, &out, &written, block, 16) == 1, written == 16
+        else {
             throw BiometricError(.protocolError, "AES-128 encryption failed")
         }
         return Array(out.prefix(16))

@@ -60,9 +60,11 @@ public struct DeviceProfile: Sendable, Hashable, Codable, CustomStringConvertibl
     public var product: UInt16 { UInt16(productID, radix: 16) ?? 0 }
 
     /// Builds a profile.
-    public init(id: String, name: String, vendorID: String, productID: String, driver: String, width: Int,
-                height: Int, resolutionPPI: Int, orientation: Orientation, scanType: String = "press",
-                quirks: [String] = []) {
+    public init(
+        id: String, name: String, vendorID: String, productID: String, driver: String, width: Int,
+        height: Int, resolutionPPI: Int, orientation: Orientation, scanType: String = "press",
+        quirks: [String] = []
+    ) {
         self.id = id
         self.name = name
         self.vendorID = vendorID
@@ -108,7 +110,8 @@ public struct DeviceProfileCatalog: Sendable {
                 for profile in file.profiles {
                     let key = "\(profile.vendorID.lowercased()):\(profile.productID.lowercased())"
                     guard profile.vendorID.count == 4, profile.productID.count == 4,
-                          UInt16(profile.vendorID, radix: 16) != nil, UInt16(profile.productID, radix: 16) != nil else {
+                        UInt16(profile.vendorID, radix: 16) != nil, UInt16(profile.productID, radix: 16) != nil
+                    else {
                         throw BiometricError(.configuration, "\(name): bad USB id \(key)")
                     }
                     guard seen.insert(key).inserted else {

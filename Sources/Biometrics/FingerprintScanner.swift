@@ -54,8 +54,10 @@ public protocol FingerprintScanner: AnyObject, Sendable {
 extension FingerprintScanner {
     /// The whole press sequence: wait for a finger, capture, wait for removal. Events follow the steps. Strict: a
     /// removal timeout is thrown. `CaptureFlow` runs the steps itself and keeps an image whose finger stayed on.
-    public func captureOnce(fingerTimeout: Duration = .seconds(30),
-                            removalTimeout: Duration = .seconds(10)) async throws -> FingerprintImage {
+    public func captureOnce(
+        fingerTimeout: Duration = .seconds(30),
+        removalTimeout: Duration = .seconds(10)
+    ) async throws -> FingerprintImage {
         try await waitForFinger(timeout: fingerTimeout)
         let image = try await captureImage()
         try await waitForRemoval(timeout: removalTimeout)
@@ -119,7 +121,11 @@ public final class OperationCanceller: @unchecked Sendable {
         }
         defer { lock.withLock { cancellers[id] = nil } }
         do {
-            return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
         } catch is CancellationError {
             throw BiometricError(.cancelled, "operation cancelled")
         }

@@ -19,10 +19,12 @@ public struct BiometricsConfiguration: Sendable {
     public var compression: FingerImageCompression
 
     /// Builds a configuration.
-    public init(profilesDirectory: URL = DeviceProfileCatalog.defaultDirectory(),
-                simulator: [SyntheticCondition]? = nil, useUSB: Bool = true, seeds: [UInt32] = [],
-                policy: CapturePolicy = CapturePolicy(), edition: FingerImageRecord.Edition = .iso2011,
-                compression: FingerImageCompression = .jpeg2000Lossless) {
+    public init(
+        profilesDirectory: URL = DeviceProfileCatalog.defaultDirectory(),
+        simulator: [SyntheticCondition]? = nil, useUSB: Bool = true, seeds: [UInt32] = [],
+        policy: CapturePolicy = CapturePolicy(), edition: FingerImageRecord.Edition = .iso2011,
+        compression: FingerImageCompression = .jpeg2000Lossless
+    ) {
         self.profilesDirectory = profilesDirectory
         self.simulator = simulator
         self.useUSB = useUSB
@@ -35,7 +37,8 @@ public struct BiometricsConfiguration: Sendable {
     /// From the environment: `STATION_FINGERPRINT_SIMULATOR=good,dry,…` (or `1`) adds the simulator,
     /// `STATION_FINGERPRINT_USB=0` disables USB, `STATION_BIOMETRIC_PROFILES=DIR` sets the profiles directory.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> BiometricsConfiguration {
+        -> BiometricsConfiguration
+    {
         var configuration = BiometricsConfiguration()
         if let value = environment["STATION_FINGERPRINT_SIMULATOR"], !value.isEmpty, value != "0" {
             configuration.simulator = value.split(separator: ",")
@@ -75,13 +78,20 @@ public actor FingerprintStation {
 
     /// Loads profiles and opens libusb (when USB is enabled). `encoder` builds the records (default: ISO/IEC
     /// 19794-4 in the configured edition and compression); it runs on the station's record-encoding thread.
-    public init(configuration: BiometricsConfiguration, claims: ScannerClaims = ScannerClaims(),
-                encoder: (any CaptureRecordEncoder)? = nil) throws {
+    public init(
+        configuration: BiometricsConfiguration, claims: ScannerClaims = ScannerClaims(),
+        encoder: (any CaptureRecordEncoder)? = nil
+    ) throws {
         self.configuration = configuration
         self.claims = claims
-        self.encoder = encoder ?? ISORecordEncoder(edition: configuration.edition,
-                                                   compression: configuration.compression)
-        catalog = configuration.useUSB ? try DeviceProfileCatalog(directory: configuration.profilesDirectory)
+        self.encoder =
+            encoder
+            ?? ISORecordEncoder(
+                edition: configuration.edition,
+                compression: configuration.compression)
+        catalog =
+            configuration.useUSB
+            ? try DeviceProfileCatalog(directory: configuration.profilesDirectory)
             : DeviceProfileCatalog(profiles: [])
         context = configuration.useUSB ? try USBContext() : nil
         simulator = configuration.simulator.map { SimulatedScanner(script: $0) }
@@ -121,9 +131,12 @@ public actor FingerprintStation {
     }
 
     /// Captures one finger for `owner` and waits for its record: `beginCapture` then `PendingCapture.record()`.
-    public func capture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPositionCode,
-                        advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in }) async throws
-        -> (CaptureRecord, CaptureOutcome) {
+    public func capture(
+        for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPositionCode,
+        advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in }
+    ) async throws
+        -> (CaptureRecord, CaptureOutcome)
+    {
         let pending = try await beginCapture(for: owner, deviceID: deviceID, finger: finger, advise: advise)
         return (try await pending.record(), pending.outcome)
     }
@@ -133,18 +146,22 @@ public actor FingerprintStation {
     /// on the record-encoding thread from the moment the image was accepted, and is appended to the session's hash
     /// chain in capture order when done, whether or not anyone awaits it. `decided` sees every attempt's image
     /// and accept/retry decision as soon as its quality is known.
-    public func beginCapture(for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPositionCode,
-                             advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in },
-                             decided: @escaping @Sendable (CaptureDecision) -> Void = { _ in }) async throws
-        -> PendingCapture {
+    public func beginCapture(
+        for owner: ClaimOwner, deviceID: String? = nil, finger: FingerPositionCode,
+        advise: @escaping @Sendable ([CaptureAdvice]) -> Void = { _ in },
+        decided: @escaping @Sendable (CaptureDecision) -> Void = { _ in }
+    ) async throws
+        -> PendingCapture
+    {
         let scanner = try await scanner(deviceID)
         let (policy, encoder, queue) = (configuration.policy, self.encoder, encodingQueue)
         let pipelined = try await claims.withClaim(scanner.deviceID, for: owner) {
             try await scanner.open()
             do {
                 let pipelined = try await CaptureFlow(policy: policy)
-                    .runPipelined(on: scanner, finger: finger, encoder: encoder, queue: queue, advise: advise,
-                                  decided: decided)
+                    .runPipelined(
+                        on: scanner, finger: finger, encoder: encoder, queue: queue, advise: advise,
+                        decided: decided)
                 await scanner.close()
                 return pipelined
             } catch {
@@ -154,24 +171,31 @@ public actor FingerprintStation {
         }
         let session = owner.session
         let previous = tails[session]
-        let (device, quality, date, encoding) = (scanner.deviceID, pipelined.outcome.quality.score,
-                                                 pipelined.captureDate, pipelined.encoding)
+        let (device, quality, date, encoding) = (
+            scanner.deviceID, pipelined.outcome.quality.score,
+            pipelined.captureDate, pipelined.encoding
+        )
         let task = Task { () async throws -> CaptureRecord in
             _ = await previous?.result  // link after the session's earlier capture (a failed one is not linked)
             let bytes = try await encoding.value()
-            return self.link(session: session, isoRecord: bytes, deviceID: device, finger: finger,
-                             quality: quality, timestamp: date)
+            return self.link(
+                session: session, isoRecord: bytes, deviceID: device, finger: finger,
+                quality: quality, timestamp: date)
         }
         tails[session] = task
-        return PendingCapture(outcome: pipelined.outcome, deviceID: device, finger: finger, captureDate: date,
-                              encoding: encoding, linked: task)
+        return PendingCapture(
+            outcome: pipelined.outcome, deviceID: device, finger: finger, captureDate: date,
+            encoding: encoding, linked: task)
     }
 
-    private func link(session: String, isoRecord: [UInt8], deviceID: String, finger: FingerPositionCode, quality: Int,
-                      timestamp: Date) -> CaptureRecord {
+    private func link(
+        session: String, isoRecord: [UInt8], deviceID: String, finger: FingerPositionCode, quality: Int,
+        timestamp: Date
+    ) -> CaptureRecord {
         var chain = chains[session] ?? CaptureChain()
-        let capture = chain.append(isoRecord: isoRecord, deviceID: deviceID, finger: finger, quality: quality,
-                                   timestamp: timestamp)
+        let capture = chain.append(
+            isoRecord: isoRecord, deviceID: deviceID, finger: finger, quality: quality,
+            timestamp: timestamp)
         chains[session] = chain
         return capture
     }

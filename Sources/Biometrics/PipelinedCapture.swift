@@ -16,20 +16,26 @@ extension CaptureFlow {
     /// encoding overlaps the finger-removal wait and whatever the caller does next. When the flow ends another way
     /// (the person did not press again), the best image is queued when the flow returns. An encoding failure is
     /// thrown where `encoding.value()` is awaited.
-    public func runPipelined(on scanner: any FingerprintScanner, finger: FingerPositionCode,
-                             encoder: any CaptureRecordEncoder, queue: RecordEncodingQueue,
-                             advise: @Sendable ([CaptureAdvice]) -> Void = { _ in },
-                             decided: @Sendable (CaptureDecision) -> Void = { _ in })
-        async throws -> PipelinedCaptureOutcome {
+    public func runPipelined(
+        on scanner: any FingerprintScanner, finger: FingerPositionCode,
+        encoder: any CaptureRecordEncoder, queue: RecordEncodingQueue,
+        advise: @Sendable ([CaptureAdvice]) -> Void = { _ in },
+        decided: @Sendable (CaptureDecision) -> Void = { _ in }
+    )
+        async throws -> PipelinedCaptureOutcome
+    {
         let started = StartedEncoding()
         let outcome = try await run(on: scanner, advise: advise) { decision in
             let date = Date()
             if decision.isBest { started.bestAttempt = decision.attempt }
             if decision.isFinal {
                 let (image, score) = (decision.image, decision.quality.score)
-                started.job = (decision.attempt, date, queue.submit {
-                    try encoder.encode(image, finger: finger, quality: score, captureDate: date)
-                })
+                started.job = (
+                    decision.attempt, date,
+                    queue.submit {
+                        try encoder.encode(image, finger: finger, quality: score, captureDate: date)
+                    }
+                )
             }
             decided(decision)
         }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Who holds a scanner: a session id and, when the session belongs to a local client process, its pid (from
@@ -23,7 +24,10 @@ public struct ClaimOwner: Sendable, Hashable, CustomStringConvertible {
 /// Pure claim bookkeeping: one owner per scanner; a claim lapses when its lease expires without renewal or when
 /// its owner is known to be gone. Time and liveness are inputs, so it is tested without waiting.
 public struct ClaimTable: Sendable {
-    struct Claim: Sendable { var owner: ClaimOwner; var expires: ContinuousClock.Instant }
+    struct Claim: Sendable {
+        var owner: ClaimOwner
+        var expires: ContinuousClock.Instant
+    }
     private var claims: [String: Claim] = [:]
     /// Lease length; owners renew by any claimed operation or `renew`.
     public var lease: Duration
@@ -32,8 +36,10 @@ public struct ClaimTable: Sendable {
     public init(lease: Duration = .seconds(30)) { self.lease = lease }
 
     /// Current owner of `scanner`, dropping a lapsed claim first.
-    public mutating func owner(of scanner: String, now: ContinuousClock.Instant,
-                               isAlive: (ClaimOwner) -> Bool) -> ClaimOwner? {
+    public mutating func owner(
+        of scanner: String, now: ContinuousClock.Instant,
+        isAlive: (ClaimOwner) -> Bool
+    ) -> ClaimOwner? {
         guard let claim = claims[scanner] else { return nil }
         if claim.expires <= now || !isAlive(claim.owner) {
             claims[scanner] = nil
@@ -43,8 +49,10 @@ public struct ClaimTable: Sendable {
     }
 
     /// Claims `scanner` for `owner` (re-claiming by the same owner renews).
-    public mutating func claim(_ scanner: String, for owner: ClaimOwner, now: ContinuousClock.Instant,
-                               isAlive: (ClaimOwner) -> Bool) throws {
+    public mutating func claim(
+        _ scanner: String, for owner: ClaimOwner, now: ContinuousClock.Instant,
+        isAlive: (ClaimOwner) -> Bool
+    ) throws {
         if let current = self.owner(of: scanner, now: now, isAlive: isAlive), current.session != owner.session {
             throw BiometricError(.busy, "scanner \(scanner) is claimed by another session")
         }
@@ -52,8 +60,10 @@ public struct ClaimTable: Sendable {
     }
 
     /// Renews the lease; fails if `owner` does not hold it.
-    public mutating func renew(_ scanner: String, for owner: ClaimOwner, now: ContinuousClock.Instant,
-                               isAlive: (ClaimOwner) -> Bool) throws {
+    public mutating func renew(
+        _ scanner: String, for owner: ClaimOwner, now: ContinuousClock.Instant,
+        isAlive: (ClaimOwner) -> Bool
+    ) throws {
         guard self.owner(of: scanner, now: now, isAlive: isAlive)?.session == owner.session else {
             throw BiometricError(.notOwner, "session does not hold scanner \(scanner)")
         }
@@ -77,8 +87,10 @@ public actor ScannerClaims {
     private let isAlive: @Sendable (ClaimOwner) -> Bool
 
     /// Builds a registry. By default an owner with a pid is alive while that process exists.
-    public init(lease: Duration = .seconds(30),
-                isAlive: @escaping @Sendable (ClaimOwner) -> Bool = ScannerClaims.processExists) {
+    public init(
+        lease: Duration = .seconds(30),
+        isAlive: @escaping @Sendable (ClaimOwner) -> Bool = ScannerClaims.processExists
+    ) {
         table = ClaimTable(lease: lease)
         self.isAlive = isAlive
     }
@@ -109,8 +121,10 @@ public actor ScannerClaims {
     public func sessionEnded(_ session: String) { table.releaseAll(of: session) }
 
     /// Runs `body` holding the claim; the claim is released when `body` returns, throws or is cancelled.
-    public func withClaim<T: Sendable>(_ scanner: String, for owner: ClaimOwner,
-                                       _ body: @Sendable () async throws -> T) async throws -> T {
+    public func withClaim<T: Sendable>(
+        _ scanner: String, for owner: ClaimOwner,
+        _ body: @Sendable () async throws -> T
+    ) async throws -> T {
         try claim(scanner, for: owner)
         do {
             let value = try await body()

@@ -39,8 +39,9 @@ public struct ScannerSet: Sendable {
 
     /// Replaces the state with a full scan and returns the differences (detached first, then attached).
     public mutating func rescan(_ devices: [USBDeviceInfo]) -> [ScannerChange] {
-        let now = Dictionary(devices.compactMap(discovered).map { ($0.id, $0) },
-                             uniquingKeysWith: { first, _ in first })
+        let now = Dictionary(
+            devices.compactMap(discovered).map { ($0.id, $0) },
+            uniquingKeysWith: { first, _ in first })
         var changes: [ScannerChange] = []
         for (id, scanner) in attached.sorted(by: { $0.key < $1.key }) where now[id] == nil {
             changes.append(.detached(scanner))

@@ -125,8 +125,10 @@ public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Builds an error.
-    public init(_ code: Code, _ reason: String, status: StatusWord? = nil, attemptsLeft: Int? = nil,
-                underlying: String? = nil) {
+    public init(
+        _ code: Code, _ reason: String, status: StatusWord? = nil, attemptsLeft: Int? = nil,
+        underlying: String? = nil
+    ) {
         self.code = code
         self.reason = reason
         self.status = status
@@ -171,8 +173,9 @@ public struct ChipIDError: Error, Sendable, Hashable, CustomStringConvertible {
             return ChipIDError(.transport, "card transport failed", underlying: String(describing: error))
         }
         let removed: Set<SmartCardError.Code> = [.cardRemoved, .noCard, .cardReset]
-        var wrapped = ChipIDError(removed.contains(card.code) ? .cardRemoved : .transport,
-                                  "card transport failed: \(card.code.rawValue)", underlying: card.reason)
+        var wrapped = ChipIDError(
+            removed.contains(card.code) ? .cardRemoved : .transport,
+            "card transport failed: \(card.code.rawValue)", underlying: card.reason)
         wrapped.smartCardError = card
         return wrapped
     }

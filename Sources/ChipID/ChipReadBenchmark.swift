@@ -40,17 +40,21 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
     public var wallRatio: Double { fileSeconds / max(floorSeconds, 1e-9) }
 
     public var description: String {
-        String(format: "%@: %d file bytes, chunk %d; file APDUs %d vs minimum %d (%.2fx); file phase %.1f ms vs floor "
-               + "%.1f ms (%.2fx; round trip %.3f ms); whole read %d APDUs, %.1f ms",
-               accessProtocol, fileBytes, chunkSize, fileAPDUs, minimumFileAPDUs, apduRatio, fileSeconds * 1000,
-               floorSeconds * 1000, wallRatio, roundTrip * 1000, totalAPDUs, totalSeconds * 1000)
-            + String(format: "; parsing after the last answer %.2f ms; per answer: file heads %.0f µs, "
-                     + "later chunks %.0f µs", tailSeconds * 1000, headInterval * 1e6, chunkInterval * 1e6)
+        String(
+            format: "%@: %d file bytes, chunk %d; file APDUs %d vs minimum %d (%.2fx); file phase %.1f ms vs floor "
+                + "%.1f ms (%.2fx; round trip %.3f ms); whole read %d APDUs, %.1f ms",
+            accessProtocol, fileBytes, chunkSize, fileAPDUs, minimumFileAPDUs, apduRatio, fileSeconds * 1000,
+            floorSeconds * 1000, wallRatio, roundTrip * 1000, totalAPDUs, totalSeconds * 1000)
+            + String(
+                format: "; parsing after the last answer %.2f ms; per answer: file heads %.0f µs, "
+                    + "later chunks %.0f µs", tailSeconds * 1000, headInterval * 1e6, chunkInterval * 1e6)
     }
 
     /// Runs the measurement over `transport` (a PC/SC connection to the card) with `key`.
-    public static func run(transport: any CardTransport, key: AccessKey,
-                           roundTrips: Int = 50) async throws -> ChipReadBenchmark {
+    public static func run(
+        transport: any CardTransport, key: AccessKey,
+        roundTrips: Int = 50
+    ) async throws -> ChipReadBenchmark {
         let probe = FileReader.selectEF(LDSFile.cardAccess.fileID)
         var samples: [Double] = []
         func sampleRoundTrips() async throws {
@@ -79,13 +83,16 @@ public struct ChipReadBenchmark: Sendable, CustomStringConvertible {
         let selectIndex = log.lastIndex { $0.ins == 0xA4 && $0.p1 == 0x04 } ?? 0
         let fileStart = selectIndex < log.count ? log[selectIndex].answered : start
         let limits = await transport.limits
-        let algorithm: CipherAlgorithm = if case .pace(let info) = read.accessProtocol { info.cipher ?? .aes128 }
-                                         else { .tripleDES }
-        let session = try SecureMessagingSession(algorithm: algorithm,
-                                                 encryptionKey: [UInt8](repeating: 1, count: algorithm.keyLength),
-                                                 macKey: [UInt8](repeating: 2, count: algorithm.keyLength))
-        let protectedLimit = limits.extendedLength ? min(limits.maxResponseData, 65_536)
-                                                   : min(limits.maxResponseData, 256)
+        let algorithm: CipherAlgorithm =
+            if case .pace(let info) = read.accessProtocol { info.cipher ?? .aes128 } else { .tripleDES }
+        let session = try SecureMessagingSession(
+            algorithm: algorithm,
+            encryptionKey: [UInt8](repeating: 1, count: algorithm.keyLength),
+            macKey: [UInt8](repeating: 2, count: algorithm.keyLength))
+        let protectedLimit =
+            limits.extendedLength
+            ? min(limits.maxResponseData, 65_536)
+            : min(limits.maxResponseData, 256)
         let chunk = session.maxPlainResponse(protectedLimit: protectedLimit)
         let sizes = read.files.filter { $0.key != .cardAccess }.map(\.value.bytes.count)
         var heads: [Double] = []

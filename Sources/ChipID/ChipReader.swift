@@ -100,8 +100,9 @@ public struct ReadTimings: Sendable, Hashable, CustomStringConvertible {
     public init() {}
 
     public var description: String {
-        String(format: "access %.1f ms, files %.1f ms, CA/AA %.1f ms, PA %.1f ms, total %.1f ms", accessControl * 1000,
-               files * 1000, cloneCheck * 1000, passiveAuthentication * 1000, total * 1000)
+        String(
+            format: "access %.1f ms, files %.1f ms, CA/AA %.1f ms, PA %.1f ms, total %.1f ms", accessControl * 1000,
+            files * 1000, cloneCheck * 1000, passiveAuthentication * 1000, total * 1000)
     }
 
     /// Seconds since `start` on the monotonic clock.
@@ -156,7 +157,7 @@ public struct ChipReader: Sendable {
         if let pace {
             do {
                 paceSession = try await PACEProtocol.run(over: counter, info: pace, key: key, random: random)
-            } catch where error.code == .unsupported && error.status != nil {
+            } catch  where error.code == .unsupported && error.status != nil {
                 if case .can = key { throw error }  // no BAC with a CAN
             }
         }
@@ -165,8 +166,9 @@ public struct ChipReader: Sendable {
             accessProtocol = .pace(pace)
         } else {
             guard case .mrz(let seed) = key else {
-                throw ChipIDError(.unsupported,
-                                  "the chip offers no supported PACE, and BAC needs the MRZ data, not a CAN")
+                throw ChipIDError(
+                    .unsupported,
+                    "the chip offers no supported PACE, and BAC needs the MRZ data, not a CAN")
             }
             try await selectApplication(counter)
             session = try await BACProtocol.run(over: counter, seed: seed, random: random)
@@ -203,10 +205,12 @@ public struct ChipReader: Sendable {
                     if cloneCheck?.outcome == .failed { break }
                     if cloneCheck?.outcome == .error, await Self.isClosed(channel) { break }
                 }
-            } catch where error.code == .fileMissing && file != .dg(1) {
+            } catch  where error.code == .fileMissing && file != .dg(1) {
                 missing.append(file)
-            } catch where error.code == .cardRefused && error.status == .securityStatusNotSatisfied
-                && file != .dg(1) && file != .com {
+            } catch
+                where error.code == .cardRefused && error.status == .securityStatusNotSatisfied
+                && file != .dg(1) && file != .com
+            {
                 missing.append(file)  // EAC-protected (DG3/DG4) or otherwise refused: not fatal for optional files
             }
         }
@@ -233,9 +237,10 @@ public struct ChipReader: Sendable {
             authenticity = await authenticate(rawFiles, cloneCheck, channel, options, &timings)
         }
         timings.total = ReadTimings.since(started)
-        return ChipRead(accessProtocol: accessProtocol, com: com, dg1: dg1, dg2: dg2, dg13: dg13, files: rawFiles,
-                        missingFiles: missing, mismatches: mismatches, apduCount: await counter.count,
-                        authenticity: authenticity, timings: timings, portraitError: portraitError)
+        return ChipRead(
+            accessProtocol: accessProtocol, com: com, dg1: dg1, dg2: dg2, dg13: dg13, files: rawFiles,
+            missingFiles: missing, mismatches: mismatches, apduCount: await counter.count,
+            authenticity: authenticity, timings: timings, portraitError: portraitError)
     }
 
     /// A file error names its file (malformed, missing, refused); transport errors stay as they are.
@@ -244,24 +249,31 @@ public struct ChipReader: Sendable {
     }
 
     /// AA when CA did not pass and could not, then PA over everything read.
-    private func authenticate(_ files: [LDSFile: LDSFileBytes], _ chipCheck: CloneCheck?,
-                              _ channel: RekeyableTransport, _ options: AuthenticationOptions,
-                              _ timings: inout ReadTimings) async -> AuthenticityFindings {
-        var check = chipCheck ?? CloneCheck(method: .none, outcome: .notAvailable,
-                                            detail: "no Chip Authentication in DG14, no DG15")
+    private func authenticate(
+        _ files: [LDSFile: LDSFileBytes], _ chipCheck: CloneCheck?,
+        _ channel: RekeyableTransport, _ options: AuthenticationOptions,
+        _ timings: inout ReadTimings
+    ) async -> AuthenticityFindings {
+        var check =
+            chipCheck
+            ?? CloneCheck(
+                method: .none, outcome: .notAvailable,
+                detail: "no Chip Authentication in DG14, no DG15")
         let closed = await Self.isClosed(channel)
         let retry = chipCheck == nil || (chipCheck?.outcome == .error && !closed)
         if retry, options.activeAuthentication, let dg15 = files[.dg(15)]?.bytes {
             let aaStarted = ContinuousClock.now
-            check = await ChipAuthenticator.activeAuthentication(dg15: dg15, dg14: files[.dg(14)]?.bytes,
-                                                                 channel: channel, random: options.random)
+            check = await ChipAuthenticator.activeAuthentication(
+                dg15: dg15, dg14: files[.dg(14)]?.bytes,
+                channel: channel, random: options.random)
             timings.cloneCheck += ReadTimings.since(aaStarted)
         }
         let paStarted = ContinuousClock.now
         defer { timings.passiveAuthentication = ReadTimings.since(paStarted) }
         do {
-            let passive = try PassiveAuthentication.verify(files: files.mapValues(\.bytes),
-                                                           trustList: options.trustList)
+            let passive = try PassiveAuthentication.verify(
+                files: files.mapValues(\.bytes),
+                trustList: options.trustList)
             return AuthenticityFindings(passive: passive, passiveError: nil, cloneCheck: check)
         } catch {
             return AuthenticityFindings(passive: nil, passiveError: error.about(.sod).description, cloneCheck: check)
@@ -290,7 +302,7 @@ public struct ChipReader: Sendable {
         reader.useShortIDs = false
         do {
             return try await reader.read(.cardAccess)
-        } catch where error.code == .fileMissing || error.code == .cardRefused || error.code == .malformedFile {
+        } catch  where error.code == .fileMissing || error.code == .cardRefused || error.code == .malformedFile {
             return nil
         }
     }

@@ -240,13 +240,14 @@ public final class ControlClient: @unchecked Sendable {
             }
             if headers["connection"]?.lowercased() == "close" { close() }
             if let keepAlive = headers["keep-alive"] {
-                idleTimeout = keepAlive.split(separator: ",").compactMap { item -> Double? in
-                    let pair = item.split(separator: "=")
-                    guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == "timeout" else {
-                        return nil
-                    }
-                    return Double(pair[1].trimmingCharacters(in: .whitespaces))
-                }.first
+                idleTimeout =
+                    keepAlive.split(separator: ",").compactMap { item -> Double? in
+                        let pair = item.split(separator: "=")
+                        guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == "timeout" else {
+                            return nil
+                        }
+                        return Double(pair[1].trimmingCharacters(in: .whitespaces))
+                    }.first
             }
             return Response(status: status, headers: headers, body: payload)
         } catch {

@@ -83,7 +83,11 @@ public struct PatientVerification: Codable, Sendable, Hashable {
 
     /// Creates a value.
     public init(
-        idNumber: String, maskedIDNumber: String, fullName: String, initials: String, dateOfBirth: String, yearOfBirth: Int?, sex: String, residence: String?, issueDate: String?, expiryDate: String?, expired: Bool, authenticity: String, authenticityDetails: AuthenticityDetails, verdict: String, reason: DeskReason, method: String, qrCheck: QRCheckWire?, insurance: InsuranceWire, portraitJPEG: String?, timings: DeskTimings, validityModel: String?, chainReason: String?
+        idNumber: String, maskedIDNumber: String, fullName: String, initials: String, dateOfBirth: String,
+        yearOfBirth: Int?, sex: String, residence: String?, issueDate: String?, expiryDate: String?, expired: Bool,
+        authenticity: String, authenticityDetails: AuthenticityDetails, verdict: String, reason: DeskReason,
+        method: String, qrCheck: QRCheckWire?, insurance: InsuranceWire, portraitJPEG: String?, timings: DeskTimings,
+        validityModel: String?, chainReason: String?
     ) {
         self.idNumber = idNumber
         self.maskedIDNumber = maskedIDNumber

@@ -17,8 +17,10 @@ package final class JobThread: @unchecked Sendable {
     private let idleInterval: TimeInterval
 
     /// Starts the thread; `stackSize` in bytes when the default is not wanted.
-    package init(name: String, stackSize: Int? = nil, idleInterval: TimeInterval = 0.5,
-                 idle: (@Sendable () -> Void)? = nil) {
+    package init(
+        name: String, stackSize: Int? = nil, idleInterval: TimeInterval = 0.5,
+        idle: (@Sendable () -> Void)? = nil
+    ) {
         self.idle = idle
         self.idleInterval = idleInterval
         let thread = Thread { self.run() }  // the thread owns its queue until it ends
@@ -39,9 +41,15 @@ package final class JobThread: @unchecked Sendable {
 
     /// Runs `body` on this thread and waits for it (only for use from non-async contexts, e.g. `deinit`).
     package func runBlocking(_ body: @escaping @Sendable () -> Void) {
-        if Thread.current === thread { body(); return }
+        if Thread.current === thread {
+            body()
+            return
+        }
         let done = DispatchSemaphore(value: 0)
-        enqueue { body(); done.signal() }
+        enqueue {
+            body()
+            done.signal()
+        }
         done.wait()
     }
 
@@ -61,10 +69,12 @@ package final class JobThread: @unchecked Sendable {
     /// Queues `body` and returns at once; the result is collected from the returned value. Waiting gives up after
     /// `timeout` seconds with `onTimeout` (the job itself cannot be interrupted: a blocked C call returns when it
     /// does; `completed` is called then); `timedOut` runs as the timer fires, before the caller sees the timeout.
-    package func start<T: Sendable>(timeout: Double, onTimeout: any Error,
-                                    timedOut: @escaping @Sendable () -> Void = {},
-                                    completed: @escaping @Sendable () -> Void = {},
-                                    _ body: @escaping @Sendable () throws -> T) -> PendingResult<T> {
+    package func start<T: Sendable>(
+        timeout: Double, onTimeout: any Error,
+        timedOut: @escaping @Sendable () -> Void = {},
+        completed: @escaping @Sendable () -> Void = {},
+        _ body: @escaping @Sendable () throws -> T
+    ) -> PendingResult<T> {
         let pending = PendingResult<T>()
         // A cancellable timer, not a thread per call: the hot path (one per APDU) stays cheap.
         let timer = DispatchWorkItem { pending.fulfil(.failure(onTimeout), first: timedOut) }

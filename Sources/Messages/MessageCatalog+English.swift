@@ -2,18 +2,21 @@ extension MessageCatalog {
     /// The English catalog: every key of `MessageKey` and every `Term` value.
     static let english: [String: String] = [
         // smartcard
-        "smartcard.no_service": "The card reader service (pcscd) is not running. Restart the station; if it persists, call a technician.",
+        "smartcard.no_service":
+            "The card reader service (pcscd) is not running. Restart the station; if it persists, call a technician.",
         "smartcard.no_readers": "No card reader found. Check the reader's USB cable and try again.",
         "smartcard.reader_unavailable": "The card reader was unplugged or is unavailable. Plug it in again and retry.",
         "smartcard.no_card": "No card on the reader. Place the CCCD card on the reader.",
-        "smartcard.card_removed": "The card was removed while reading. Put it back and keep it still until the read completes.",
+        "smartcard.card_removed":
+            "The card was removed while reading. Put it back and keep it still until the read completes.",
         "smartcard.card_reset": "The card was reset by another program. Read it again.",
         "smartcard.card_unresponsive": "The card does not respond. Wipe it, reposition it and try again.",
         "smartcard.sharing_violation": "Another program is using the reader. Close it and try again.",
         "smartcard.timeout": "Timed out waiting for the card. Try again.",
         "smartcard.cancelled": "The operation was cancelled.",
         "smartcard.unsupported_card": "This card is not supported. Check that it is a chip CCCD card.",
-        "smartcard.malformed_response": "The card gave a malformed answer. Remove it, put it back and retry; if it persists the card may be faulty.",
+        "smartcard.malformed_response":
+            "The card gave a malformed answer. Remove it, put it back and retry; if it persists the card may be faulty.",
         "smartcard.invalid_handle": "The connection to the reader was lost (the service restarted). Try again.",
         "smartcard.communication": "Communication with the reader failed. Replug the reader and try again.",
         "smartcard.closed": "The card connection is closed. Read the card again.",
@@ -41,11 +44,15 @@ extension MessageCatalog {
         "chip.invalid_access_key": "Invalid access key input.",
         "chip.other": "Chip read error.",
         // freeze
-        "freeze.no_sync": "No sync with C06 for {days} days (limit {limit}): connect to upload, or export to removable media for import at the centre.",
-        "freeze.too_many_pending": "{count} applications not uploaded or exported (limit {limit}): upload or export before taking more.",
-        "freeze.low_disk": "Free space {free} MiB is below {minimum} MiB: upload or export to free space, or call support.",
+        "freeze.no_sync":
+            "No sync with C06 for {days} days (limit {limit}): connect to upload, or export to removable media for import at the centre.",
+        "freeze.too_many_pending":
+            "{count} applications not uploaded or exported (limit {limit}): upload or export before taking more.",
+        "freeze.low_disk":
+            "Free space {free} MiB is below {minimum} MiB: upload or export to free space, or call support.",
         "freeze.no_sync.advice": "too long without a sync with the central — connect and run `stationctl upload`",
-        "freeze.too_many_pending.advice": "too many applications not sent — run `stationctl upload` or `stationctl export --to USB`",
+        "freeze.too_many_pending.advice":
+            "too many applications not sent — run `stationctl upload` or `stationctl export --to USB`",
         "freeze.low_disk.advice": "disk almost full — upload/export, then call a technician",
         // intake
         "intake.card_pulled": "The card was pulled out: put it back to continue.",
@@ -106,7 +113,8 @@ extension MessageCatalog {
         "ctl.report.column.activated": "Activated",
         "ctl.report.column.rejected": "Rejected",
         "intake.other_card": "This is another citizen's card: put the first card back, or cancel this session.",
-        "intake.exception_needs_supervisor": "Skipping a finger (injury, amputation) needs a supervisor's confirmation and a reason.",
+        "intake.exception_needs_supervisor":
+            "Skipping a finger (injury, amputation) needs a supervisor's confirmation and a reason.",
         "intake.read_back_stale": "The application changed after the read-back: read it back again, then confirm.",
         // term.local
         "term.local.captured": "captured",

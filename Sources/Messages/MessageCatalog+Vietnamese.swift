@@ -2,7 +2,8 @@ extension MessageCatalog {
     /// The Vietnamese catalog: every key of `MessageKey` and every `Term` value.
     static let vietnamese: [String: String] = [
         // smartcard
-        "smartcard.no_service": "Dịch vụ đầu đọc thẻ (pcscd) không chạy. Khởi động lại trạm; nếu vẫn lỗi, gọi kỹ thuật viên.",
+        "smartcard.no_service":
+            "Dịch vụ đầu đọc thẻ (pcscd) không chạy. Khởi động lại trạm; nếu vẫn lỗi, gọi kỹ thuật viên.",
         "smartcard.no_readers": "Không thấy đầu đọc thẻ. Kiểm tra cáp USB của đầu đọc rồi thử lại.",
         "smartcard.reader_unavailable": "Đầu đọc thẻ đã bị rút hoặc không dùng được. Cắm lại đầu đọc rồi thử lại.",
         "smartcard.no_card": "Chưa có thẻ trên đầu đọc. Đặt thẻ CCCD lên đầu đọc.",
@@ -13,7 +14,8 @@ extension MessageCatalog {
         "smartcard.timeout": "Hết thời gian chờ thẻ. Thử lại.",
         "smartcard.cancelled": "Thao tác đã bị huỷ.",
         "smartcard.unsupported_card": "Thẻ này không được hỗ trợ. Kiểm tra đó có phải thẻ CCCD gắn chip không.",
-        "smartcard.malformed_response": "Thẻ trả lời sai định dạng. Lấy thẻ ra, đặt lại và thử lần nữa; nếu vẫn lỗi, thẻ có thể hỏng.",
+        "smartcard.malformed_response":
+            "Thẻ trả lời sai định dạng. Lấy thẻ ra, đặt lại và thử lần nữa; nếu vẫn lỗi, thẻ có thể hỏng.",
         "smartcard.invalid_handle": "Kết nối tới đầu đọc đã mất (dịch vụ vừa khởi động lại). Thử lại.",
         "smartcard.communication": "Lỗi liên lạc với đầu đọc. Cắm lại đầu đọc rồi thử lại.",
         "smartcard.closed": "Kết nối tới thẻ đã đóng. Đọc lại thẻ.",
@@ -41,11 +43,15 @@ extension MessageCatalog {
         "chip.invalid_access_key": "Thông tin nhập không hợp lệ.",
         "chip.other": "Lỗi đọc chip.",
         // freeze
-        "freeze.no_sync": "Đã {days} ngày chưa đồng bộ với C06 (tối đa {limit}): hãy kết nối mạng để tải lên, hoặc xuất dữ liệu ra thiết bị lưu trữ và nhập tại trung tâm.",
-        "freeze.too_many_pending": "Có {count} hồ sơ chưa tải lên hoặc xuất (tối đa {limit}): hãy tải lên hoặc xuất dữ liệu trước khi tiếp nhận thêm.",
-        "freeze.low_disk": "Dung lượng trống {free} MiB dưới mức tối thiểu {minimum} MiB: hãy tải lên hoặc xuất dữ liệu để giải phóng chỗ, hoặc báo kỹ thuật.",
+        "freeze.no_sync":
+            "Đã {days} ngày chưa đồng bộ với C06 (tối đa {limit}): hãy kết nối mạng để tải lên, hoặc xuất dữ liệu ra thiết bị lưu trữ và nhập tại trung tâm.",
+        "freeze.too_many_pending":
+            "Có {count} hồ sơ chưa tải lên hoặc xuất (tối đa {limit}): hãy tải lên hoặc xuất dữ liệu trước khi tiếp nhận thêm.",
+        "freeze.low_disk":
+            "Dung lượng trống {free} MiB dưới mức tối thiểu {minimum} MiB: hãy tải lên hoặc xuất dữ liệu để giải phóng chỗ, hoặc báo kỹ thuật.",
         "freeze.no_sync.advice": "quá lâu chưa đồng bộ với trung tâm — kết nối mạng rồi chạy `stationctl upload`",
-        "freeze.too_many_pending.advice": "quá nhiều hồ sơ chưa gửi — chạy `stationctl upload` hoặc `stationctl export --to USB`",
+        "freeze.too_many_pending.advice":
+            "quá nhiều hồ sơ chưa gửi — chạy `stationctl upload` hoặc `stationctl export --to USB`",
         "freeze.low_disk.advice": "ổ đĩa sắp đầy — gửi/xuất hồ sơ rồi báo kỹ thuật viên",
         // intake
         "intake.card_pulled": "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.",
@@ -106,7 +112,8 @@ extension MessageCatalog {
         "ctl.report.column.activated": "Kích hoạt",
         "ctl.report.column.rejected": "Từ chối",
         "intake.other_card": "Đây là thẻ của công dân khác: đặt lại thẻ ban đầu, hoặc hủy phiên này.",
-        "intake.exception_needs_supervisor": "Bỏ qua ngón tay (bị thương, bị cụt) cần giám sát viên xác nhận và ghi lý do.",
+        "intake.exception_needs_supervisor":
+            "Bỏ qua ngón tay (bị thương, bị cụt) cần giám sát viên xác nhận và ghi lý do.",
         "intake.read_back_stale": "Hồ sơ đã thay đổi sau khi đọc lại: đọc lại cho công dân rồi xác nhận.",
         // term.local
         "term.local.captured": "đã tiếp nhận",

@@ -31,7 +31,10 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
             ["captured", "ready", "batched", "uploaded", "held", "needsAttention", "cancelled", "exported"]
         case .centralState: ["unknown", "received", "accepted", "rejected", "resend", "activated"]
         case .sessionState:
-            ["idle", "cardRead", "paused", "turnedAway", "biometrics", "review", "review.persisting", "committed", "abandoned"]
+            [
+                "idle", "cardRead", "paused", "turnedAway", "biometrics", "review", "review.persisting", "committed",
+                "abandoned",
+            ]
         case .abandonReason: ["cardRemoved", "deviceFault", "clientGone", "operatorCancelled", "endedBySupervisor"]
         case .uploadState: ["notConfigured", "notEnrolled", "idle", "uploading", "offline", "failed"]
         case .event:

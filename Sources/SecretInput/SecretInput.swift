@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A secret or personal value a command-line tool needs (a CAN, an MRZ, an ID number, a date of birth, a phone

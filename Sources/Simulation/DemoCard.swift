@@ -17,11 +17,14 @@ public enum DemoCard {
         CardFileSystem(
             masterFiles: [ElementaryFile(fid: 0x2F00, contents: Array("EF.DIR".utf8))],
             applications: [
-                DedicatedFile(aid: aid, files: [
-                    ElementaryFile(fid: greetingFID, sfi: 1, contents: Array(greeting.utf8)),
-                    ElementaryFile(fid: largeFID, sfi: 2, contents: (0..<4096).map { UInt8($0 & 0xFF) }),
-                    ElementaryFile(fid: 0x0103, sfi: 3, contents: [0x00], accessDenied: .securityStatusNotSatisfied),
-                ]),
+                DedicatedFile(
+                    aid: aid,
+                    files: [
+                        ElementaryFile(fid: greetingFID, sfi: 1, contents: Array(greeting.utf8)),
+                        ElementaryFile(fid: largeFID, sfi: 2, contents: (0..<4096).map { UInt8($0 & 0xFF) }),
+                        ElementaryFile(
+                            fid: 0x0103, sfi: 3, contents: [0x00], accessDenied: .securityStatusNotSatisfied),
+                    ])
             ]
         )
     }

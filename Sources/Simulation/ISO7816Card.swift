@@ -42,8 +42,10 @@ public struct CardBehaviour: Sendable, Hashable {
     public static let standard = CardBehaviour()
 
     /// Builds a behaviour.
-    public init(getResponseChunk: Int? = nil, strictLe: Bool = false, selectMasterFileStatus: StatusWord? = nil,
-                readPastEndStatus: StatusWord? = nil, fault: Fault? = nil) {
+    public init(
+        getResponseChunk: Int? = nil, strictLe: Bool = false, selectMasterFileStatus: StatusWord? = nil,
+        readPastEndStatus: StatusWord? = nil, fault: Fault? = nil
+    ) {
         self.getResponseChunk = getResponseChunk
         self.strictLe = strictLe
         self.selectMasterFileStatus = selectMasterFileStatus
@@ -74,8 +76,10 @@ public final class ISO7816Card: SimulatedCard, LinkFaults {
     private var pendingStatus = StatusWord.success
 
     /// Builds a card.
-    public init(atr: [UInt8] = ISO7816Card.defaultATR, fileSystem: CardFileSystem, applets: [CardApplet] = [],
-                behaviour: CardBehaviour = .standard) {
+    public init(
+        atr: [UInt8] = ISO7816Card.defaultATR, fileSystem: CardFileSystem, applets: [CardApplet] = [],
+        behaviour: CardBehaviour = .standard
+    ) {
         self.atr = atr
         self.fileSystem = fileSystem
         self.applets = applets
@@ -204,8 +208,10 @@ public final class ISO7816Card: SimulatedCard, LinkFaults {
         guard command.p2 & 0x0C != 0x0C else { return ResponseAPDU(status: .success) }
         guard let file else { return ResponseAPDU(status: .success) }
         let size = file.contents.count
-        let fcp: [UInt8] = [0x80, 0x02, UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF), 0x82, 0x01, 0x01,
-                            0x83, 0x02, UInt8(file.fid >> 8), UInt8(file.fid & 0xFF)]
+        let fcp: [UInt8] = [
+            0x80, 0x02, UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF), 0x82, 0x01, 0x01,
+            0x83, 0x02, UInt8(file.fid >> 8), UInt8(file.fid & 0xFF),
+        ]
         return ResponseAPDU(data: [0x62, UInt8(fcp.count)] + fcp, status: .success)
     }
 
@@ -242,7 +248,8 @@ public final class ISO7816Card: SimulatedCard, LinkFaults {
             if let denied = file?.accessDenied { return ResponseAPDU(status: denied) }
             currentFile = file
             guard command.data.count >= 3, command.data[0] == 0x54, Int(command.data[1]) == command.data.count - 2,
-                  command.data.count <= 5 else { return ResponseAPDU(status: .wrongData) }
+                command.data.count <= 5
+            else { return ResponseAPDU(status: .wrongData) }
             offset = command.data[2...].reduce(0) { $0 << 8 | Int($1) }
         }
         guard let file else { return ResponseAPDU(status: .noCurrentEF) }

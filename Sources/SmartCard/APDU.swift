@@ -33,8 +33,10 @@ public struct CommandAPDU: Sendable, Hashable, CustomStringConvertible {
     public static let maxExtendedLe = 65_536
 
     /// Builds a command. `le` may be 1...65,536; anything above 256 makes the command extended.
-    public init(cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = [], le: Int? = nil,
-                forceExtended: Bool = false) {
+    public init(
+        cla: UInt8 = 0x00, ins: UInt8, p1: UInt8, p2: UInt8, data: [UInt8] = [], le: Int? = nil,
+        forceExtended: Bool = false
+    ) {
         precondition(data.count <= Self.maxExtendedData, "command data longer than 65,535 bytes")
         precondition(le.map { (1...Self.maxExtendedLe).contains($0) } ?? true, "Le must be 1...65,536")
         self.cla = cla
@@ -64,8 +66,9 @@ public struct CommandAPDU: Sendable, Hashable, CustomStringConvertible {
                     self.init(cla: cla, ins: ins, p1: p1, p2: p2, data: Array(body[1...]))
                 } else if body.count == 2 + lc {
                     let le = body[1 + lc]
-                    self.init(cla: cla, ins: ins, p1: p1, p2: p2, data: Array(body[1..<(1 + lc)]),
-                              le: le == 0 ? 256 : Int(le))
+                    self.init(
+                        cla: cla, ins: ins, p1: p1, p2: p2, data: Array(body[1..<(1 + lc)]),
+                        le: le == 0 ? 256 : Int(le))
                 } else {
                     throw APDUFormatError("short Lc \(lc) does not match a body of \(body.count) bytes")
                 }
@@ -80,8 +83,9 @@ public struct CommandAPDU: Sendable, Hashable, CustomStringConvertible {
                     self.init(cla: cla, ins: ins, p1: p1, p2: p2, data: Array(body[3...]), forceExtended: true)
                 } else if body.count == 5 + lc {
                     let le = Int(body[3 + lc]) << 8 | Int(body[4 + lc])
-                    self.init(cla: cla, ins: ins, p1: p1, p2: p2, data: Array(body[3..<(3 + lc)]),
-                              le: le == 0 ? 65_536 : le, forceExtended: true)
+                    self.init(
+                        cla: cla, ins: ins, p1: p1, p2: p2, data: Array(body[3..<(3 + lc)]),
+                        le: le == 0 ? 65_536 : le, forceExtended: true)
                 } else {
                     throw APDUFormatError("extended Lc \(lc) does not match a body of \(body.count) bytes")
                 }

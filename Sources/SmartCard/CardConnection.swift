@@ -43,8 +43,10 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     /// The largest APDU data field the reader handles (PC/SC part 10 `dwMaxAPDUDataSize`), if it says.
     public var readerMaxAPDUData: Int? { lock.withLock { currentReaderMax } }
 
-    private init(reader: String, context: PCSCContext, handle: SCARDHANDLE, activeProtocol: DWORD, share: ShareMode,
-                 transmitTimeout: Double) {
+    private init(
+        reader: String, context: PCSCContext, handle: SCARDHANDLE, activeProtocol: DWORD, share: ShareMode,
+        transmitTimeout: Double
+    ) {
         self.reader = reader
         self.transmitTimeout = transmitTimeout
         self.context = context
@@ -53,22 +55,29 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
         self.share = share
     }
 
-    static func open(reader: String, share: ShareMode, protocols: CardProtocols,
-                     transmitTimeout: Double) async throws -> CardConnection {
+    static func open(
+        reader: String, share: ShareMode, protocols: CardProtocols,
+        transmitTimeout: Double
+    ) async throws -> CardConnection {
         let context = try await PCSCContext.establish(name: "pcsc.card", timeout: transmitTimeout)
-        let timeout = SmartCardError(.cardUnresponsive,
-                                     reason: "SCardConnect did not return within \(transmitTimeout) s")
+        let timeout = SmartCardError(
+            .cardUnresponsive,
+            reason: "SCardConnect did not return within \(transmitTimeout) s")
         // A connect that overruns the deadline leaves the context to it: released (and the thread ended) once it
         // returns; a connection made after the caller gave up is dropped, and its deinit disconnects it.
-        let pending = context.thread.start(timeout: transmitTimeout, onTimeout: timeout,
-                                           timedOut: { context.release() }) { () throws -> CardConnection in
+        let pending = context.thread.start(
+            timeout: transmitTimeout, onTimeout: timeout,
+            timedOut: { context.release() }
+        ) { () throws -> CardConnection in
             var handle: SCARDHANDLE = 0
             var active: DWORD = 0
-            let status = SCardConnect(context.handle, reader, share.pcscValue, DWORD(protocols.rawValue),
-                                      &handle, &active)
+            let status = SCardConnect(
+                context.handle, reader, share.pcscValue, DWORD(protocols.rawValue),
+                &handle, &active)
             guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardConnect") }
-            let connection = CardConnection(reader: reader, context: context, handle: handle,
-                                            activeProtocol: active, share: share, transmitTimeout: transmitTimeout)
+            let connection = CardConnection(
+                reader: reader, context: context, handle: handle,
+                activeProtocol: active, share: share, transmitTimeout: transmitTimeout)
             connection.refreshBlocking()
             return connection
         }
@@ -127,22 +136,27 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
         var features = [UInt8](repeating: 0, count: 256)
         var length: DWORD = 0
         let getFeatures = DWORD(0x4200_0000 + 3400)  // CM_IOCTL_GET_FEATURE_REQUEST
-        guard SCardControl(handle, getFeatures, nil, 0, &features, DWORD(features.count), &length)
-            == PCSCStatus.success else { return nil }
+        guard
+            SCardControl(handle, getFeatures, nil, 0, &features, DWORD(features.count), &length)
+                == PCSCStatus.success
+        else { return nil }
         // Each feature: tag (1), length 4 (1), control code big-endian (4).
         var index = 0
         var tlvCode: DWORD?
         while index + 6 <= Int(length) {
             if features[index] == 0x12 {  // FEATURE_GET_TLV_PROPERTIES
-                tlvCode = DWORD(features[index + 2]) << 24 | DWORD(features[index + 3]) << 16
+                tlvCode =
+                    DWORD(features[index + 2]) << 24 | DWORD(features[index + 3]) << 16
                     | DWORD(features[index + 4]) << 8 | DWORD(features[index + 5])
             }
             index += 2 + Int(features[index + 1])
         }
         guard let tlvCode else { return nil }
         var properties = [UInt8](repeating: 0, count: 256)
-        guard SCardControl(handle, tlvCode, nil, 0, &properties, DWORD(properties.count), &length)
-            == PCSCStatus.success else { return nil }
+        guard
+            SCardControl(handle, tlvCode, nil, 0, &properties, DWORD(properties.count), &length)
+                == PCSCStatus.success
+        else { return nil }
         index = 0
         while index + 2 <= Int(length) {
             let tag = properties[index]
@@ -167,8 +181,9 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
         let profileMax = profile.map { $0.extendedLength ? $0.maxAPDUData : min($0.maxAPDUData, 255) }
         let readerMax = readerMaxAPDUData ?? profileMax ?? 0
         guard readerMax > 255, assumeCardExtended || (atr?.supportsExtendedLength ?? false) else { return .short }
-        return TransportLimits(extendedLength: true, maxCommandData: min(readerMax, CommandAPDU.maxExtendedData),
-                               maxResponseData: min(readerMax, CommandAPDU.maxExtendedLe))
+        return TransportLimits(
+            extendedLength: true, maxCommandData: min(readerMax, CommandAPDU.maxExtendedData),
+            maxResponseData: min(readerMax, CommandAPDU.maxExtendedLe))
     }
 
     public var limits: TransportLimits { limits(assumeCardExtended: false) }
@@ -214,16 +229,21 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     /// Queues one call under `transmitTimeout`. When the timer fires first, the caller gets
     /// `smartcard.card_unresponsive` and the connection is abandoned (see the type's documentation). Calls queued
     /// behind a stuck one fail as soon as they reach the thread, without touching PC/SC.
-    private func start<T: Sendable>(_ what: String,
-                                    _ body: @escaping @Sendable () throws -> T) throws -> PendingResult<T> {
+    private func start<T: Sendable>(
+        _ what: String,
+        _ body: @escaping @Sendable () throws -> T
+    ) throws -> PendingResult<T> {
         let abandoned = lock.withLock { isAbandoned }
         guard !abandoned else {
             throw SmartCardError(.cardUnresponsive, reason: "an earlier call to the reader has not returned")
         }
         let timeout = SmartCardError(.cardUnresponsive, reason: "\(what) did not answer within \(transmitTimeout) s")
-        return context.thread.start(timeout: transmitTimeout, onTimeout: timeout, timedOut: { [weak self] in
-            self?.abandon()
-        }) { [weak self] () throws -> T in
+        return context.thread.start(
+            timeout: transmitTimeout, onTimeout: timeout,
+            timedOut: { [weak self] in
+                self?.abandon()
+            }
+        ) { [weak self] () throws -> T in
             guard let self, !self.lock.withLock({ self.isAbandoned }) else {
                 throw SmartCardError(.cardUnresponsive, reason: "an earlier call to the reader has not returned")
             }
@@ -302,13 +322,16 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
     }
 
     /// Reconnects after a reset (or to reset the card), keeping the handle usable.
-    public func reconnect(initialization: CardDisposition = .leave,
-                          protocols: CardProtocols = [.t0, .t1]) async throws {
+    public func reconnect(
+        initialization: CardDisposition = .leave,
+        protocols: CardProtocols = [.t0, .t1]
+    ) async throws {
         try await start("SCardReconnect") {
             var active: DWORD = 0
             let h = self.lock.withLock { self.handle }
-            let status = SCardReconnect(h, self.share.pcscValue, DWORD(protocols.rawValue),
-                                        initialization.pcscValue, &active)
+            let status = SCardReconnect(
+                h, self.share.pcscValue, DWORD(protocols.rawValue),
+                initialization.pcscValue, &active)
             guard status == PCSCStatus.success else { throw SmartCardError.pcsc(Int(status), "SCardReconnect") }
             self.lock.withLock { self.activeProtocol = active }
             self.refreshBlocking()
@@ -331,8 +354,10 @@ public final class CardConnection: CardTransport, @unchecked Sendable {
             }
             guard !wasClosed else { return }
             let status = SCardDisconnect(h, disposition.pcscValue)
-            guard status == PCSCStatus.success || status == PCSCStatus.invalidHandle
-                || status == PCSCStatus.noService else { throw SmartCardError.pcsc(Int(status), "SCardDisconnect") }
+            guard
+                status == PCSCStatus.success || status == PCSCStatus.invalidHandle
+                    || status == PCSCStatus.noService
+            else { throw SmartCardError.pcsc(Int(status), "SCardDisconnect") }
         }.value()
     }
 }

@@ -118,10 +118,13 @@ public struct CardReaders: Sendable {
     ///   - share: shared (other programs may use the card between our transactions) or exclusive.
     ///   - protocols: the protocols we accept; the card and reader pick one.
     ///   - transmitTimeout: seconds one exchange may take before it fails with `smartcard.card_unresponsive`.
-    public func connect(reader: String, share: ShareMode = .shared, protocols: CardProtocols = [.t0, .t1],
-                        transmitTimeout: Double = 20) async throws -> CardConnection {
-        try await CardConnection.open(reader: reader, share: share, protocols: protocols,
-                                      transmitTimeout: transmitTimeout)
+    public func connect(
+        reader: String, share: ShareMode = .shared, protocols: CardProtocols = [.t0, .t1],
+        transmitTimeout: Double = 20
+    ) async throws -> CardConnection {
+        try await CardConnection.open(
+            reader: reader, share: share, protocols: protocols,
+            transmitTimeout: transmitTimeout)
     }
 
     /// A stream of reader and card events, recovering by itself when pcscd restarts. See `ReaderMonitor`.

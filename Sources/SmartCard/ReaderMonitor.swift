@@ -155,7 +155,10 @@ public final class ReaderMonitor: AsyncSequence, @unchecked Sendable {
                 var events: [ReaderEvent] = []
                 for (index, name) in names.enumerated() {
                     let state = states[index]
-                    if state.dwEventState & DWORD(ReaderStateBits.unknown) != 0 { needList = true; continue }
+                    if state.dwEventState & DWORD(ReaderStateBits.unknown) != 0 {
+                        needList = true
+                        continue
+                    }
                     guard state.dwEventState & DWORD(ReaderStateBits.changed) != 0 else { continue }
                     let atr = withUnsafeBytes(of: state.rgbAtr) { Array($0.prefix(Int(state.cbAtr))) }
                     events += tracker.update(reader: name, eventState: UInt(state.dwEventState), atr: atr)

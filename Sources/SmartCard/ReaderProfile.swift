@@ -40,7 +40,8 @@ public struct ReaderProfile: Codable, Sendable, Hashable {
     public static let installed: [ReaderProfile] = {
         let environment = ProcessInfo.processInfo.environment["STATION_READER_PROFILES"]
         if let environment { return load(directory: URL(fileURLWithPath: environment)).profiles }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
         while directory.path != "/" {

@@ -92,7 +92,8 @@ public struct SmartCardError: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String {
         if let pcscStatus {
-            return "\(code): \(reason) (PC/SC 0x\(String(UInt32(truncatingIfNeeded: pcscStatus), radix: 16, uppercase: true)))"
+            return
+                "\(code): \(reason) (PC/SC 0x\(String(UInt32(truncatingIfNeeded: pcscStatus), radix: 16, uppercase: true)))"
         }
         return "\(code): \(reason)"
     }

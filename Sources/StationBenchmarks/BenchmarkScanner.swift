@@ -72,7 +72,9 @@ struct TimedEncoder: CaptureRecordEncoder {
     let inner: any CaptureRecordEncoder
     let log: TimeLog
 
-    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws -> [UInt8] {
+    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws
+        -> [UInt8]
+    {
         defer { log.mark() }
         return try inner.encode(image, finger: finger, quality: quality, captureDate: captureDate)
     }

@@ -30,10 +30,11 @@ public enum BiometricsBenchmark {
         public var decisionMS: Double { deobfuscationMS + orientationMS + qualityMS }
 
         public var description: String {
-            String(format: "biometrics per image (384x290, n=%d), serial: total %.1f ms wall = deobfuscate %.1f + "
-                   + "orient %.1f + quality %.1f + JPEG2000 %.1f (%d threads; 1 thread: %.1f) + ISO %.2f; CPU %.1f ms",
-                   iterations, totalMS, deobfuscationMS, orientationMS, qualityMS, jpeg2000MS, jpeg2000Threads,
-                   jpeg2000SingleThreadMS, isoRecordMS, cpuMS)
+            String(
+                format: "biometrics per image (384x290, n=%d), serial: total %.1f ms wall = deobfuscate %.1f + "
+                    + "orient %.1f + quality %.1f + JPEG2000 %.1f (%d threads; 1 thread: %.1f) + ISO %.2f; CPU %.1f ms",
+                iterations, totalMS, deobfuscationMS, orientationMS, qualityMS, jpeg2000MS, jpeg2000Threads,
+                jpeg2000SingleThreadMS, isoRecordMS, cpuMS)
         }
     }
 
@@ -53,23 +54,28 @@ public enum BiometricsBenchmark {
         public var floorMedianMS: Double
 
         public var description: String {
-            String(format: "pipelined capture flow (n=%d): last image byte → image + decision median %.1f ms "
-                   + "(max %.1f; floor, the same stages serially: %.1f); record ready %.1f ms after the last byte, "
-                   + "encoded concurrently with the next press", captures,
-                   decisionMedianMS, decisionMaxMS, floorMedianMS, recordReadyMedianMS)
+            String(
+                format: "pipelined capture flow (n=%d): last image byte → image + decision median %.1f ms "
+                    + "(max %.1f; floor, the same stages serially: %.1f); record ready %.1f ms after the last byte, "
+                    + "encoded concurrently with the next press", captures,
+                decisionMedianMS, decisionMaxMS, floorMedianMS, recordReadyMedianMS)
         }
     }
 
     /// A U.are.U 4500 frame (header with 289 rows in one encrypted block, then the pixels) and the bench profile.
     static func benchFrame() -> ([UInt8], DeviceProfile) {
         let source = SyntheticFingerprint().generate(.good, seed: 7)
-        let profile = DeviceProfile(id: "bench", name: "bench", vendorID: "05ba", productID: "000a", driver: "uru4000",
-                                    width: 384, height: 290, resolutionPPI: 500,
-                                    orientation: .init(inverted: true, flipHorizontal: true, flipVertical: true))
+        let profile = DeviceProfile(
+            id: "bench", name: "bench", vendorID: "05ba", productID: "000a", driver: "uru4000",
+            width: 384, height: 290, resolutionPPI: 500,
+            orientation: .init(inverted: true, flipHorizontal: true, flipVertical: true))
         var frameBytes = [UInt8](repeating: 0, count: URU4000Frame.transferLength)
-        frameBytes[4] = 0x21; frameBytes[5] = 0x01
-        frameBytes[16] = 0x02; frameBytes[17] = 255
-        frameBytes[18] = 0x02; frameBytes[19] = 34
+        frameBytes[4] = 0x21
+        frameBytes[5] = 0x01
+        frameBytes[16] = 0x02
+        frameBytes[17] = 255
+        frameBytes[18] = 0x02
+        frameBytes[19] = 34
         frameBytes.replaceSubrange(64..<(64 + source.pixels.count), with: source.pixels)
         return (frameBytes, profile)
     }
@@ -88,17 +94,19 @@ public enum BiometricsBenchmark {
         var pending: [PendingRecordEncoding] = []
         let decided = TimeLog()
         for _ in 0..<max(1, captures) {
-            let result = try await flow.runPipelined(on: scanner, finger: .rightIndex, encoder: encoder, queue: queue,
-                                                     decided: { _ in decided.mark() })
+            let result = try await flow.runPipelined(
+                on: scanner, finger: .rightIndex, encoder: encoder, queue: queue,
+                decided: { _ in decided.mark() })
             decisions.append(milliseconds(decided.last - scanner.lastFrameArrived))
             pending.append(result.encoding)  // not awaited: it encodes while the next press is captured
         }
         for encoding in pending { _ = try await encoding.value() }
         let ready = zip(encoded.all, scanner.arrivals).map { milliseconds($0 - $1) }
         let floor = scanner.floors.map { milliseconds($0) }
-        return PipelineResult(captures: max(1, captures), decisionMedianMS: median(decisions),
-                              decisionMaxMS: decisions.max() ?? 0, recordReadyMedianMS: median(ready),
-                              floorMedianMS: median(floor))
+        return PipelineResult(
+            captures: max(1, captures), decisionMedianMS: median(decisions),
+            decisionMaxMS: decisions.max() ?? 0, recordReadyMedianMS: median(ready),
+            floorMedianMS: median(floor))
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
@@ -132,25 +140,28 @@ public enum BiometricsBenchmark {
             let jp2 = try JPEG2000Codec.encodeLossless(image)
             times[3] += clock.now - start
             start = clock.now
-            let view = FingerView(position: .rightIndex, quality: UInt8(report.score), width: image.width,
-                                  height: image.height, imageData: jp2)
+            let view = FingerView(
+                position: .rightIndex, quality: UInt8(report.score), width: image.width,
+                height: image.height, imageData: jp2)
             _ = try FingerImageRecord(edition: .iso2011, compression: .jpeg2000Lossless, views: [view]).encoded()
             times[4] += clock.now - start
         }
         let cpu = processCPUTime() - cpuStart
-        let image = profile.orientation.apply(try await {
-            var frame = try URU4000Frame(frameBytes)
-            return try await frame.decode(alwaysEncrypted: true) { _ in 0x1234_5678 }
-        }())
+        let image = profile.orientation.apply(
+            try await {
+                var frame = try URU4000Frame(frameBytes)
+                return try await frame.decode(alwaysEncrypted: true) { _ in 0x1234_5678 }
+            }())
         for _ in 0..<max(1, iterations) {
             let start = clock.now
             _ = try JPEG2000Codec.encodeLossless(image, threads: 1)
             times[5] += clock.now - start
         }
         let ms = times.map { milliseconds($0) / Double(max(1, iterations)) }
-        return Result(iterations: max(1, iterations), deobfuscationMS: ms[0], orientationMS: ms[1], qualityMS: ms[2],
-                      jpeg2000MS: ms[3], isoRecordMS: ms[4], jpeg2000Threads: JPEG2000Codec.defaultThreads,
-                      jpeg2000SingleThreadMS: ms[5], cpuMS: cpu * 1000 / Double(max(1, iterations)))
+        return Result(
+            iterations: max(1, iterations), deobfuscationMS: ms[0], orientationMS: ms[1], qualityMS: ms[2],
+            jpeg2000MS: ms[3], isoRecordMS: ms[4], jpeg2000Threads: JPEG2000Codec.defaultThreads,
+            jpeg2000SingleThreadMS: ms[5], cpuMS: cpu * 1000 / Double(max(1, iterations)))
     }
 
     /// CPU seconds used by the whole process so far.

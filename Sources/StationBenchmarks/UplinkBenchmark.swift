@@ -208,8 +208,10 @@ public enum UplinkBenchmark {
             let after = try await stats()
             cutBatch = batchBytes.total
             cutResent = proxy.bytesUpstream - upstreamBefore - cutBatch
-            cutReread = (after.payloadBytesRead - before.payloadBytesRead) - (after.payloadBytesKept
-                - before.payloadBytesKept)
+            cutReread =
+                (after.payloadBytesRead - before.payloadBytesRead)
+                - (after.payloadBytesKept
+                    - before.payloadBytesKept)
         }
         let items = try await direct.send("GET", "/admin/items", body: Data(), headers: [])
         let held = try JSONDecoder().decode([String].self, from: items).count

@@ -16,13 +16,16 @@ public final class ManagedProcess: @unchecked Sendable {
 
     /// Starts `executable` with `arguments`, stdout and stderr to `logFile` (replaced), stdin from `/dev/null` or the
     /// file `input`.
-    public init(_ label: String, executable: String, arguments: [String], logFile: URL,
-                environment: [String: String]? = nil, input: URL? = nil) throws {
+    public init(
+        _ label: String, executable: String, arguments: [String], logFile: URL,
+        environment: [String: String]? = nil, input: URL? = nil
+    ) throws {
         self.label = label
         self.logFile = logFile
-        pid = try spawn(executable: executable, arguments: arguments,
-                        environment: environment ?? ProcessInfo.processInfo.environment,
-                        output: logFile.path, input: input?.path ?? "/dev/null")
+        pid = try spawn(
+            executable: executable, arguments: arguments,
+            environment: environment ?? ProcessInfo.processInfo.environment,
+            output: logFile.path, input: input?.path ?? "/dev/null")
         ChildRegistry.add(pid)
     }
 
@@ -87,8 +90,10 @@ public final class ManagedProcess: @unchecked Sendable {
 }
 
 /// Spawns a process with its output (stdout and stderr) written to a file, replaced if it exists.
-func spawn(executable: String, arguments: [String], environment: [String: String], output: String,
-           input: String) throws -> pid_t {
+func spawn(
+    executable: String, arguments: [String], environment: [String: String], output: String,
+    input: String
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -154,8 +159,10 @@ public struct HarnessError: Error, CustomStringConvertible, Sendable {
 /// Runs a command to completion and returns its exit status and output (for tools like `pcsc_scan`). Output goes
 /// through a file, so a grandchild that keeps it open cannot make this hang; after `timeout` the command is killed.
 @discardableResult
-public func runTool(_ executable: String, _ arguments: [String], input: String? = nil,
-                    environment: [String: String]? = nil, timeout: Double = 30) throws -> (status: Int32, output: String) {
+public func runTool(
+    _ executable: String, _ arguments: [String], input: String? = nil,
+    environment: [String: String]? = nil, timeout: Double = 30
+) throws -> (status: Int32, output: String) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("station-tool-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let id = UUID().uuidString
@@ -167,12 +174,14 @@ public func runTool(_ executable: String, _ arguments: [String], input: String? 
     }
     // The input may be a secret (a CAN on standard input): only its owner may read the file.
     if let input {
-        guard FileManager.default.createFile(
-            atPath: inputFile.path, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: inputFile.path, contents: Data(input.utf8), attributes: [.posixPermissions: 0o600])
         else { throw HarnessError("cannot write \(inputFile.path)") }
     }
-    let process = try ManagedProcess(executable, executable: executable, arguments: arguments, logFile: outputFile,
-                                     environment: environment, input: input == nil ? nil : inputFile)
+    let process = try ManagedProcess(
+        executable, executable: executable, arguments: arguments, logFile: outputFile,
+        environment: environment, input: input == nil ? nil : inputFile)
     guard let status = process.wait(timeout: timeout) else {
         process.stop(signal: SIGKILL)
         throw HarnessError("\(executable) did not finish within \(timeout) s: \(process.output)")

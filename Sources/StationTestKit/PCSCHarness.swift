@@ -45,8 +45,9 @@ public final class PCSCHarness: @unchecked Sendable {
             }
         }
         self.directory = directory
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("reader.conf.d"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("reader.conf.d"),
+            withIntermediateDirectories: true)
         basePort = try Self.freePortRange(count: slotCount)
         let channel = String(basePort, radix: 16, uppercase: true)
         let stanza = """
@@ -119,7 +120,9 @@ public final class PCSCHarness: @unchecked Sendable {
         }
         if result?.status != 0 {
             FileHandle.standardError.write(
-                Data("PCSCHarness: vpcd ports \(ports) not firewalled to loopback: \(result?.output ?? "no nft")\n".utf8))
+                Data(
+                    "PCSCHarness: vpcd ports \(ports) not firewalled to loopback: \(result?.output ?? "no nft")\n".utf8)
+            )
         }
     }
 
@@ -141,11 +144,16 @@ public final class PCSCHarness: @unchecked Sendable {
         let runDirectory = "/proc/\(holder.pid)/root/run/pcscd"
         try? FileManager.default.removeItem(atPath: "\(runDirectory)/pcscd.comm")
         try? FileManager.default.removeItem(atPath: "\(runDirectory)/pcscd.pid")
-        let count = lock.withLock { starts += 1; return starts }
+        let count = lock.withLock {
+            starts += 1
+            return starts
+        }
         let process = try ManagedProcess(
             "pcscd", executable: "/usr/bin/nsenter",
-            arguments: ["-t", String(holder.pid), "-m", "--", "/usr/sbin/pcscd", "-f", "-c",
-                        directory.appendingPathComponent("reader.conf.d").path],
+            arguments: [
+                "-t", String(holder.pid), "-m", "--", "/usr/sbin/pcscd", "-f", "-c",
+                directory.appendingPathComponent("reader.conf.d").path,
+            ],
             logFile: directory.appendingPathComponent("pcscd-\(count).log"))
         lock.withLock { pcscd = process }
         let deadline = Date(timeIntervalSinceNow: 10)
@@ -177,8 +185,10 @@ public final class PCSCHarness: @unchecked Sendable {
         let port = port(slot: slot)
         return try ManagedProcess(
             "simulated card", executable: try Binaries.path("station-simulator"),
-            arguments: ["card", "--host", "127.0.0.1", "--port", String(port),
-                        "--watch-pid", String(getpid())] + arguments,
+            arguments: [
+                "card", "--host", "127.0.0.1", "--port", String(port),
+                "--watch-pid", String(getpid()),
+            ] + arguments,
             logFile: directory.appendingPathComponent("\(label)-\(port)-\(UUID().uuidString.prefix(6)).log"))
     }
 
@@ -229,14 +239,16 @@ public final class PCSCHarness: @unchecked Sendable {
 public enum Binaries {
     /// The folder of the running executable.
     public static var buildDirectory: URL {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent()
     }
 
     /// The path of `name`: `$STATION_BIN_DIR/name` if set, else beside the running binary.
     public static func path(_ name: String) throws -> String {
-        let directory = ProcessInfo.processInfo.environment["STATION_BIN_DIR"].map { URL(fileURLWithPath: $0) }
+        let directory =
+            ProcessInfo.processInfo.environment["STATION_BIN_DIR"].map { URL(fileURLWithPath: $0) }
             ?? buildDirectory
         let candidate = directory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {

@@ -78,7 +78,8 @@ public final class RogueCentral: @unchecked Sendable {
             guard let query = try? CanonicalEncoding.decode(StatusQuery.self, from: request.body) else {
                 return (400, Data())
             }
-            return json(StatusAnswer(items: query.applicationIDs.map { StatusItem(applicationID: $0, state: .accepted) }))
+            return json(
+                StatusAnswer(items: query.applicationIDs.map { StatusItem(applicationID: $0, state: .accepted) }))
         default:
             return (404, Data())
         }

@@ -64,10 +64,15 @@ public final class ShapedLink: @unchecked Sendable {
             inside + ["ip", "addr", "add", namespaceAddress + "/24", "dev", peer],
             inside + ["ip", "link", "set", peer, "up"],
             inside + ["ip", "link", "set", "lo", "up"],
-            ["tc", "qdisc", "replace", "dev", hostInterface, "root", "tbf", "rate", rate, "burst", "32kbit", "latency",
-                "400ms"],
-            inside + ["tc", "qdisc", "replace", "dev", peer, "root", "tbf", "rate", rate, "burst", "32kbit", "latency",
-                "400ms"],
+            [
+                "tc", "qdisc", "replace", "dev", hostInterface, "root", "tbf", "rate", rate, "burst", "32kbit",
+                "latency",
+                "400ms",
+            ],
+            inside + [
+                "tc", "qdisc", "replace", "dev", peer, "root", "tbf", "rate", rate, "burst", "32kbit", "latency",
+                "400ms",
+            ],
         ]
         do {
             for step in steps { try Self.run(step) }

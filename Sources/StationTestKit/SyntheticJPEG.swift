@@ -59,8 +59,12 @@ public enum SyntheticJPEG {
         // DQT: table 0, all ones (DC quantiser 1 keeps the level exact).
         out += segment(0xDB, [0x00] + [UInt8](repeating: 1, count: 64))
         // SOF0: precision 8, height, width, 1 component (id 1, sampling 1x1, quant table 0).
-        out += segment(0xC0, [0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
-                              0x01, 0x01, 0x11, 0x00])
+        out += segment(
+            0xC0,
+            [
+                0x08, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF),
+                0x01, 0x01, 0x11, 0x00,
+            ])
         // DHT DC table 0: one code of length 1 for the DC category of the first block's difference, and one for 0.
         let dcValue = (max(0, min(255, level)) - 128) * 8  // DC coefficient = 8 × (level − 128) for a flat block
         let category = dcValue == 0 ? 0 : (Int.bitWidth - abs(dcValue).leadingZeroBitCount)
@@ -94,10 +98,12 @@ public enum SyntheticJPEG {
             let text = Array("SYNTHETIC TEST IMAGE - NOT A PERSON. ".utf8)
             while fill > 4 {
                 let chunk = min(fill, 65_537)
-                out += segment(0xFE, (0..<(chunk - 4)).map { _ in
-                    defer { filler += 1 }
-                    return text[filler % text.count]
-                })
+                out += segment(
+                    0xFE,
+                    (0..<(chunk - 4)).map { _ in
+                        defer { filler += 1 }
+                        return text[filler % text.count]
+                    })
                 fill -= chunk
             }
         }

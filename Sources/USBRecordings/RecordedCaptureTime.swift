@@ -9,8 +9,10 @@ public struct CaptureMarkers: Sendable {
     public var isImageData: @Sendable (USBMonEvent) -> Bool
 
     /// Builds markers.
-    public init(isCaptureCommand: @escaping @Sendable (USBMonEvent) -> Bool,
-                isImageData: @escaping @Sendable (USBMonEvent) -> Bool) {
+    public init(
+        isCaptureCommand: @escaping @Sendable (USBMonEvent) -> Bool,
+        isImageData: @escaping @Sendable (USBMonEvent) -> Bool
+    ) {
         self.isCaptureCommand = isCaptureCommand
         self.isImageData = isImageData
     }
@@ -71,8 +73,9 @@ public struct RecordedCaptureTime: Sendable, Hashable {
         for event in recording.events {
             if markers.isCaptureCommand(event) {
                 if let done = current, done.imageBytes > 0 { out.append(done) }
-                current = RecordedCaptureTime(commandNanoseconds: event.timestampNanoseconds,
-                                              lastImageByteNanoseconds: event.timestampNanoseconds, imageBytes: 0)
+                current = RecordedCaptureTime(
+                    commandNanoseconds: event.timestampNanoseconds,
+                    lastImageByteNanoseconds: event.timestampNanoseconds, imageBytes: 0)
             } else if current != nil, markers.isImageData(event) {
                 current!.lastImageByteNanoseconds = event.timestampNanoseconds
                 current!.imageBytes += event.data.count

@@ -95,9 +95,11 @@ public struct USBMonRecording: Sendable {
                 let (linkType, perSecond) = interfaces[interface]
                 guard linkType == Self.linkTypeUSBMonMmapped || linkType == Self.linkTypeUSBMon else { break }
                 let time = Self.nanoseconds(ticks: ticks, perSecond: perSecond)
-                events.append(try Self.event(bytes, at: dataStart, captured: captured,
-                                             headerLength: linkType == Self.linkTypeUSBMonMmapped ? 64 : 48,
-                                             time: time))
+                events.append(
+                    try Self.event(
+                        bytes, at: dataStart, captured: captured,
+                        headerLength: linkType == Self.linkTypeUSBMonMmapped ? 64 : 48,
+                        time: time))
             default:
                 break
             }
@@ -110,7 +112,8 @@ public struct USBMonRecording: Sendable {
     static func ticksPerSecond(_ bytes: [UInt8], options: Range<Int>) -> UInt64 {
         var at = options.lowerBound
         while at + 4 <= options.upperBound {
-            let code = bytes.readLE16(at: at), length = Int(bytes.readLE16(at: at + 2))
+            let code = bytes.readLE16(at: at)
+            let length = Int(bytes.readLE16(at: at + 2))
             if code == 0 { break }
             if code == 9, length >= 1, at + 4 < options.upperBound {
                 let value = bytes[at + 4]
@@ -124,13 +127,16 @@ public struct USBMonRecording: Sendable {
     }
 
     static func nanoseconds(ticks: UInt64, perSecond: UInt64) -> Int64 {
-        let seconds = ticks / perSecond, rest = ticks % perSecond
+        let seconds = ticks / perSecond
+        let rest = ticks % perSecond
         let fraction = perSecond.dividingFullWidth(rest.multipliedFullWidth(by: 1_000_000_000)).quotient
         return Int64(seconds) * 1_000_000_000 + Int64(fraction)
     }
 
-    static func event(_ bytes: [UInt8], at start: Int, captured: Int, headerLength: Int,
-                      time: Int64) throws -> USBMonEvent {
+    static func event(
+        _ bytes: [UInt8], at start: Int, captured: Int, headerLength: Int,
+        time: Int64
+    ) throws -> USBMonEvent {
         guard captured >= headerLength else { throw BiometricError(.format, "usbmon packet shorter than its header") }
         guard let kind = USBMonEvent.Kind(rawValue: Character(UnicodeScalar(bytes[start + 8]))) else {
             throw BiometricError(.format, "usbmon event type \(bytes[start + 8]) unknown")

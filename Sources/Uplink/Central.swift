@@ -53,8 +53,9 @@ extension CentralClient: Central {
     {
         let body: Data
         do { body = try CanonicalEncoding.encode(query) } catch {
-            throw CallError(error: CentralError(.packaging, "cannot encode the status query"), status: nil,
-                            retryAfter: nil)
+            throw CallError(
+                error: CentralError(.packaging, "cannot encode the status query"), status: nil,
+                retryAfter: nil)
         }
         let (data, evidence) = try await callSigned("POST", CentralPath.status, body: body, credentials: credentials)
         return (try decode(StatusAnswer.self, data), evidence)

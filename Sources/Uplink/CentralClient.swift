@@ -183,7 +183,8 @@ public struct CentralClient: Sendable {
         let body = try? CanonicalEncoding.decode(ErrorBody.self, from: answer.body)
         throw CallError(
             error: CentralError(
-                CentralError.Code(body?.code ?? "central.http_\(answer.status)"), body?.reason ?? "HTTP \(answer.status)"),
+                CentralError.Code(body?.code ?? "central.http_\(answer.status)"),
+                body?.reason ?? "HTTP \(answer.status)"),
             status: answer.status, retryAfter: retryAfter)
     }
 
@@ -228,7 +229,8 @@ public struct CentralClient: Sendable {
         return CallError(
             error: certificate
                 ? CentralError(.tlsUntrusted, "the central's certificate is not the pinned one (TLS handshake refused)")
-                : CentralError(.tls, "the TLS handshake with the central failed: \(String(describing: type(of: error)))"),
+                : CentralError(
+                    .tls, "the TLS handshake with the central failed: \(String(describing: type(of: error)))"),
             status: nil, retryAfter: nil)
     }
 

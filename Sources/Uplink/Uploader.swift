@@ -466,7 +466,8 @@ public final class Uploader: Sendable {
             // The signed answer is kept as evidence of the decisions, before they are applied: a payload is
             // purged only once a signed acceptance is recorded.
             let decided = answer.items.compactMap { item -> (ApplicationID, String)? in
-                guard [.accepted, .activated, .rejected].contains(item.state), let id = ApplicationID(item.applicationID)
+                guard [.accepted, .activated, .rejected].contains(item.state),
+                    let id = ApplicationID(item.applicationID)
                 else { return nil }
                 return (id, item.state.rawValue)
             }

@@ -75,7 +75,8 @@ struct ReceiverRoutes: Sendable {
             guard let field = HTTPField.Name(name) else { continue }
             headers[field] = name == CentralSigning.Header.keyID ? core.store.publicKeys.signingKeyID : value
         }
-        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        return Response(
+            status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     static func error(_ error: CentralError) -> Answer {
@@ -264,7 +265,9 @@ struct ReceiverRoutes: Sendable {
         _ request: Request, _ context: ReceiverContext, _ body: () async throws -> Answer
     ) async throws -> Response {
         guard context.peerIsLoopback || context.peerAddress.map(core.adminPeers.contains) == true else {
-            return signed(Self.json(ErrorBody(code: "central.not_found", reason: "no such route"), status: .notFound), for: request)
+            return signed(
+                Self.json(ErrorBody(code: "central.not_found", reason: "no such route"), status: .notFound),
+                for: request)
         }
         return try await handle(request, body)
     }

@@ -187,15 +187,17 @@ final class ReceiverStore: Sendable {
                 arguments: [station, claim.head.sequence])
             if let recorded, recorded != claim.head.hash {
                 throw CentralError(
-                    .auditHistoryChanged, "the station's audit entry \(claim.head.sequence) differs from the one anchored")
+                    .auditHistoryChanged,
+                    "the station's audit entry \(claim.head.sequence) differs from the one anchored")
             }
             let now = Self.nowMilliseconds
             try db.execute(
                 sql: "INSERT OR IGNORE INTO audit_anchor (station, seq, hash, at) VALUES (?, ?, ?, ?)",
                 arguments: [station, claim.head.sequence, claim.head.hash, now])
-            let at = try Int64.fetchOne(
-                db, sql: "SELECT at FROM audit_anchor WHERE station = ? AND seq = ?",
-                arguments: [station, claim.head.sequence]) ?? now
+            let at =
+                try Int64.fetchOne(
+                    db, sql: "SELECT at FROM audit_anchor WHERE station = ? AND seq = ?",
+                    arguments: [station, claim.head.sequence]) ?? now
             return AuditAnchor(point: claim.head, at: Date(timeIntervalSince1970: Double(at) / 1000))
         }
     }

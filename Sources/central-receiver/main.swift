@@ -49,7 +49,8 @@ let usage = """
     """
 
 if CommandLine.arguments.dropFirst().contains(where: { $0 == "--help" || $0 == "-h" })
-    || CommandLine.arguments.dropFirst().first == "help" {
+    || CommandLine.arguments.dropFirst().first == "help"
+{
     print(usage, terminator: "")
     exit(0)
 }

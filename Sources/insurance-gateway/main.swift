@@ -95,9 +95,11 @@ func md5Hex(_ text: String) -> String {
     message.append(0x80)
     while message.count % 64 != 56 { message.append(0) }
     for i in 0..<8 { message.append(UInt8((bitLength >> (8 * UInt64(i))) & 0xFF)) }
-    let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9,
+    let s: [UInt32] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9,
         14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21,
-        6, 10, 15, 21, 6, 10, 15, 21]
+        6, 10, 15, 21, 6, 10, 15, 21,
+    ]
     let k: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296)) }
     var a0: UInt32 = 0x6745_2301
     var b0: UInt32 = 0xefcd_ab89
@@ -157,7 +159,9 @@ router.post("/api/token/take") { request, _ -> Response in
         $0.tokens.insert(token)
         $0.tokensIssued += 1
     }
-    return json(["maKetQua": "200", "APIKey": ["access_token": token, "id_token": "id-\(token)", "token_type": "Bearer"]])
+    return json([
+        "maKetQua": "200", "APIKey": ["access_token": token, "id_token": "id-\(token)", "token_type": "Bearer"],
+    ])
 }
 router.post("/api/egw/KQNhanLichSuKCB2024") { request, _ -> Response in
     let token = request.uri.queryParameters.get("token") ?? ""

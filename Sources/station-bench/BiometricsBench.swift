@@ -1,8 +1,8 @@
 import Biometrics
 import Foundation
-import USBRecordings
 import StationBenchmarks
 import StationTestKit
+import USBRecordings
 
 /// `station-bench biometrics`: our processing per image beside the device's own capture time, read from the
 /// timestamps of the real recordings in `../shared/fixtures/usb` (time from the capture command to the last image
@@ -23,16 +23,18 @@ enum BiometricsBench {
         if captures.isEmpty { print("device capture time: skipped (no recording found; pipeline run with 128 ms)") }
         for capture in captures {
             let added = pipeline.decisionMedianMS / capture.milliseconds * 100
-            print(String(format: "%@: device capture %.1f ms (command → last image byte, %d B)\n"
-                         + "  added to the capture (last byte → image + accept/retry decision, JPEG 2000 + ISO "
-                         + "record encoded concurrently): %.1f ms = %.1f%% (goal < 10%%: %@; floor %.1f ms = %.1f%%)\n"
-                         + "  total processing per image, serial: %.1f ms wall = %.1f%%, CPU %.1f ms = %.1f%%; "
-                         + "record ready %.1f ms after the last byte",
-                         capture.label, capture.milliseconds, capture.imageBytes, pipeline.decisionMedianMS, added,
-                         added < 10 ? "met" : "NOT met", pipeline.floorMedianMS,
-                         pipeline.floorMedianMS / capture.milliseconds * 100, processing.totalMS,
-                         processing.totalMS / capture.milliseconds * 100, processing.cpuMS,
-                         processing.cpuMS / capture.milliseconds * 100, pipeline.recordReadyMedianMS))
+            print(
+                String(
+                    format: "%@: device capture %.1f ms (command → last image byte, %d B)\n"
+                        + "  added to the capture (last byte → image + accept/retry decision, JPEG 2000 + ISO "
+                        + "record encoded concurrently): %.1f ms = %.1f%% (goal < 10%%: %@; floor %.1f ms = %.1f%%)\n"
+                        + "  total processing per image, serial: %.1f ms wall = %.1f%%, CPU %.1f ms = %.1f%%; "
+                        + "record ready %.1f ms after the last byte",
+                    capture.label, capture.milliseconds, capture.imageBytes, pipeline.decisionMedianMS, added,
+                    added < 10 ? "met" : "NOT met", pipeline.floorMedianMS,
+                    pipeline.floorMedianMS / capture.milliseconds * 100, processing.totalMS,
+                    processing.totalMS / capture.milliseconds * 100, processing.cpuMS,
+                    processing.cpuMS / capture.milliseconds * 100, pipeline.recordReadyMedianMS))
         }
     }
 
@@ -57,16 +59,21 @@ enum BiometricsBench {
         for folder in folders.sorted() {
             let directory = usb.appendingPathComponent(folder)
             guard let device = try? String(contentsOf: directory.appendingPathComponent("device"), encoding: .utf8),
-                  let profile = profile(device: device, catalog: catalog) else { continue }
+                let profile = profile(device: device, catalog: catalog)
+            else { continue }
             let recording = ["capture.pcapng", "capture.ioctl"].map { directory.appendingPathComponent($0) }
                 .first { FileManager.default.fileExists(atPath: $0.path) }
             guard let recording, let markers = CaptureMarkers.forDriver(profile.driver) else { continue }
             let label = "\(profile.name) (\(folder)/\(recording.lastPathComponent))"
             do {
-                let times = try USBRecordingFormat.captureTimes(in: [UInt8](try Data(contentsOf: recording)),
-                                                                markers: markers)
-                out += times.map { DeviceCapture(label: label, driver: profile.driver, milliseconds: $0.milliseconds,
-                                                 imageBytes: $0.imageBytes) }
+                let times = try USBRecordingFormat.captureTimes(
+                    in: [UInt8](try Data(contentsOf: recording)),
+                    markers: markers)
+                out += times.map {
+                    DeviceCapture(
+                        label: label, driver: profile.driver, milliseconds: $0.milliseconds,
+                        imageBytes: $0.imageBytes)
+                }
             } catch let error as BiometricError {
                 print("\(label): device capture time not available: \(error.reason)")
             }

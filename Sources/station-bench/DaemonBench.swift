@@ -21,8 +21,9 @@ import StationTestKit
 ///   from the moment an independent PC/SC observer in this process is told (floor: the in-process HTTP time).
 enum DaemonBench {
     static func run(applications: Int, runs: Int) async throws {
-        say("== Daemon: \(applications) applications in the store, \(runs) runs (goals: status p99 < 20 ms, "
-            + "RSS idle < 40 MB, upload < 80 MB, event < 50 ms)")
+        say(
+            "== Daemon: \(applications) applications in the store, \(runs) runs (goals: status p99 < 20 ms, "
+                + "RSS idle < 40 MB, upload < 80 MB, event < 50 ms)")
         let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/daemon-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -71,14 +72,20 @@ enum DaemonBench {
         func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
         func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.1f×", a / b) }
         say("floor: spawn /bin/true             p50 \(ms(floor.median))  p99 \(ms(floor.p99))")
-        say("stationctl status --json (e2e)     p50 \(ms(status.median))  p99 \(ms(status.p99))  = "
-            + "\(ratio(status.median, floor.median)) the spawn floor (p50)")
-        say("curl --unix-socket /v1/status      p50 \(ms(curl.median))  p99 \(ms(curl.p99))  = "
-            + "\(ratio(curl.median, floor.median)) the spawn floor")
-        say("in-process GET /v1/status          p50 \(ms(http.median))  p99 \(ms(http.p99))  "
-            + String(format: "(the daemon's share of the stationctl time: %.0f%%)", 100 * http.median / status.median))
-        say(String(format: "daemon RSS: idle %.1f MB, after %d status queries %.1f MB", idleRSS, 3 * runs + 15,
-            statusRSS))
+        say(
+            "stationctl status --json (e2e)     p50 \(ms(status.median))  p99 \(ms(status.p99))  = "
+                + "\(ratio(status.median, floor.median)) the spawn floor (p50)")
+        say(
+            "curl --unix-socket /v1/status      p50 \(ms(curl.median))  p99 \(ms(curl.p99))  = "
+                + "\(ratio(curl.median, floor.median)) the spawn floor")
+        say(
+            "in-process GET /v1/status          p50 \(ms(http.median))  p99 \(ms(http.p99))  "
+                + String(
+                    format: "(the daemon's share of the stationctl time: %.0f%%)", 100 * http.median / status.median))
+        say(
+            String(
+                format: "daemon RSS: idle %.1f MB, after %d status queries %.1f MB", idleRSS, 3 * runs + 15,
+                statusRSS))
 
         try await eventLatency(
             harness: harness, daemon: daemon, stationctl: stationctl, floor: http.median, cycles: 10)
@@ -100,9 +107,11 @@ enum DaemonBench {
         let exposition = String(decoding: text, as: UTF8.self)
         let bytes = metric("stationd_upload_bytes_total", in: exposition)
         let items = metric("stationd_upload_items_total", in: exposition)
-        say(String(format: "daemon RSS uploading (30 s): peak sampled %.1f MB, VmHWM %.1f MB = %@ the idle RSS; "
-            + "%.1f MB acknowledged, %.0f items answered by the central", peak, hwm, ratio(hwm, idleRSS),
-            bytes / 1e6, items))
+        say(
+            String(
+                format: "daemon RSS uploading (30 s): peak sampled %.1f MB, VmHWM %.1f MB = %@ the idle RSS; "
+                    + "%.1f MB acknowledged, %.0f items answered by the central", peak, hwm, ratio(hwm, idleRSS),
+                bytes / 1e6, items))
         uploading.stop()
         receiver.stop()
     }
@@ -156,10 +165,11 @@ enum DaemonBench {
         let latency = Statistics(fromObserver)
         let total = Statistics(fromCardStart)
         func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
-        say("event card.inserted → stationctl watch: p50 \(ms(latency.median)), max \(ms(latency.samples.last!)) "
-            + "after PC/SC told an observer (\(fromObserver.count) cycles) = "
-            + String(format: "%.0f×", latency.median / floor) + " the in-process HTTP floor; "
-            + "from starting the card process p50 \(ms(total.median)) (pcscd polls vpcd ~every 400 ms)")
+        say(
+            "event card.inserted → stationctl watch: p50 \(ms(latency.median)), max \(ms(latency.samples.last!)) "
+                + "after PC/SC told an observer (\(fromObserver.count) cycles) = "
+                + String(format: "%.0f×", latency.median / floor) + " the in-process HTTP floor; "
+                + "from starting the card process p50 \(ms(total.median)) (pcscd polls vpcd ~every 400 ms)")
     }
 }
 

@@ -112,8 +112,10 @@ enum ListenerBench {
         _ = try? ControlClient(socketPath: socket).request("POST", ControlPaths.verify, body: body)
         try await Task.sleep(for: .seconds(2))
         let plainRSS = memory(plain.pid, "VmRSS") ?? 0
-        say(String(format: "daemon idle RSS without the listener: %.1f MB (the listener's share: %.1f MB)", plainRSS,
-            rss - plainRSS))
+        say(
+            String(
+                format: "daemon idle RSS without the listener: %.1f MB (the listener's share: %.1f MB)", plainRSS,
+                rss - plainRSS))
     }
 
     static func memory(_ pid: pid_t, _ field: String) -> Double? {

@@ -40,7 +40,7 @@ func apduRoundTrip(iterations: Int) async throws {
     while connection == nil {
         do {
             connection = try await CardReaders().connect(reader: harness.readerName())
-        } catch where Date() < deadline {
+        } catch  where Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -55,8 +55,9 @@ func apduRoundTrip(iterations: Int) async throws {
         samples.append(now() - start)
     }
     let stats = Statistics(samples)
-    print("GET CHALLENGE ×\(iterations): median \(microseconds(stats.median)), p99 \(microseconds(stats.p99)), "
-          + "mean \(microseconds(stats.mean))")
+    print(
+        "GET CHALLENGE ×\(iterations): median \(microseconds(stats.median)), p99 \(microseconds(stats.p99)), "
+            + "mean \(microseconds(stats.mean))")
     // The same exchange through the raw transmit path (no 61xx/6Cxx handling), to show what our layer costs.
     var raw: [Double] = []
     for _ in 0..<iterations {
@@ -65,9 +66,10 @@ func apduRoundTrip(iterations: Int) async throws {
         raw.append(now() - start)
     }
     let rawStats = Statistics(raw)
-    print("raw SCardTransmit ×\(iterations): median \(microseconds(rawStats.median)), "
-          + "p99 \(microseconds(rawStats.p99)); our transmit = "
-          + String(format: "%.2f", stats.median / rawStats.median) + "× raw")
+    print(
+        "raw SCardTransmit ×\(iterations): median \(microseconds(rawStats.median)), "
+            + "p99 \(microseconds(rawStats.p99)); our transmit = "
+            + String(format: "%.2f", stats.median / rawStats.median) + "× raw")
     // A whole 4 KiB file in one extended-length APDU, against the floor.
     _ = try await link.transmit(CommandAPDU(ins: 0xA4, p1: 4, p2: 0x0C, data: [0xF0] + Array("STATION".utf8)))
     var large: [Double] = []
@@ -77,8 +79,9 @@ func apduRoundTrip(iterations: Int) async throws {
         large.append(now() - start)
     }
     let largeStats = Statistics(large)
-    print("READ BINARY 4,096 B extended ×200: median \(microseconds(largeStats.median)) = "
-          + String(format: "%.2f", largeStats.median / stats.median) + "× the floor")
+    print(
+        "READ BINARY 4,096 B extended ×200: median \(microseconds(largeStats.median)) = "
+            + String(format: "%.2f", largeStats.median / stats.median) + "× the floor")
     try await link.disconnect()
     card.stop()
 
@@ -96,7 +99,7 @@ func apduRoundTrip(iterations: Int) async throws {
     while chip == nil {
         do {
             chip = try await CardReaders().connect(reader: harness.readerName(slot: 1))
-        } catch where Date() < chipDeadline {
+        } catch  where Date() < chipDeadline {
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -110,9 +113,11 @@ func apduRoundTrip(iterations: Int) async throws {
     // One read is at the mercy of one scheduling hiccup on a ~10 ms phase: the median of fifteen is the figure.
     let ratios = reads.map(\.wallRatio).sorted()
     let apduRatios = reads.map(\.apduRatio).sorted()
-    print(String(format: "full read, median of %d: file APDUs %.2f× the minimum (goal ≤ 1.1×), file phase %.2f× the "
-                 + "transport floor (goal ≤ 1.2×; range %.2f–%.2f×)", reads.count, apduRatios[reads.count / 2],
-                 ratios[reads.count / 2], ratios.first!, ratios.last!))
+    print(
+        String(
+            format: "full read, median of %d: file APDUs %.2f× the minimum (goal ≤ 1.1×), file phase %.2f× the "
+                + "transport floor (goal ≤ 1.2×; range %.2f–%.2f×)", reads.count, apduRatios[reads.count / 2],
+            ratios[reads.count / 2], ratios.first!, ratios.last!))
 
     // The health check-in read (DG1 + DG13 + DG14 + SOD + PA + CA, no DG2; ChipReader needs DG1 for its DG13
     // cross-check) against the full authenticated read, same reader.
@@ -161,9 +166,11 @@ func apduRoundTrip(iterations: Int) async throws {
     print("health read phases (median): \(medianPhases(healthPhases))")
     let fullMedian = Statistics(full).median
     let healthMedian = Statistics(health).median
-    print(String(format: "full read %.1f ms, health check-in read %.1f ms = %.0f%% of the full read (goal ≤ 40%%); "
-                 + "PA itself %.2f ms (goal ≤ 50 ms)", fullMedian * 1000, healthMedian * 1000,
-                 healthMedian / fullMedian * 100, Statistics(paTimes).median))
+    print(
+        String(
+            format: "full read %.1f ms, health check-in read %.1f ms = %.0f%% of the full read (goal ≤ 40%%); "
+                + "PA itself %.2f ms (goal ≤ 50 ms)", fullMedian * 1000, healthMedian * 1000,
+            healthMedian / fullMedian * 100, Statistics(paTimes).median))
     try await chip!.disconnect()
 }
 
@@ -185,8 +192,9 @@ func secureMessagingCost(floor: Double?, rounds: Int = 5000) throws {
     for _ in 0..<rounds { try cycle() }
     let perAPDU = (now() - start) / Double(rounds)
     let share = floor.map { String(format: " = %.0f%% of the floor", perAPDU / $0 * 100) } ?? ""
-    print("secure messaging per READ BINARY (223 B, AES-128, reader + card ends, in process): "
-          + String(format: "%.1f µs", perAPDU * 1e6) + share)
+    print(
+        "secure messaging per READ BINARY (223 B, AES-128, reader + card ends, in process): "
+            + String(format: "%.1f µs", perAPDU * 1e6) + share)
 }
 
 /// The same full read with the simulated card in this process (no PC/SC): the software's own cost per APDU, both
@@ -200,9 +208,11 @@ func inProcessRead() async throws {
         results.append(try await ChipReadBenchmark.run(transport: transport, key: try AccessKey.can(digits: "012345")))
     }
     let median = results.sorted { $0.fileSeconds < $1.fileSeconds }[results.count / 2]
-    print(String(format: "in process (no transport): file phase %.2f ms for %d APDUs = %.1f µs per APDU; "
-                 + "whole read %.1f ms", median.fileSeconds * 1000, median.fileAPDUs,
-                 median.fileSeconds / Double(median.fileAPDUs) * 1e6, median.totalSeconds * 1000))
+    print(
+        String(
+            format: "in process (no transport): file phase %.2f ms for %d APDUs = %.1f µs per APDU; "
+                + "whole read %.1f ms", median.fileSeconds * 1000, median.fileAPDUs,
+            median.fileSeconds / Double(median.fileAPDUs) * 1e6, median.totalSeconds * 1000))
 }
 
 func passiveAuthentication() throws {

@@ -16,7 +16,8 @@ enum StationRunDemo {
         let central = demoDirectory.appendingPathComponent("central")
         try manager.createDirectory(at: central, withIntermediateDirectories: true)
 
-        say("Khởi động máy chủ nhận hồ sơ mô phỏng C06 (central-receiver)",
+        say(
+            "Khởi động máy chủ nhận hồ sơ mô phỏng C06 (central-receiver)",
             "Starting the simulated C06 central (central-receiver)")
         let token = "demo-\(UUID().uuidString.prefix(8))"
         let receiver = try ManagedProcess(
@@ -41,7 +42,8 @@ enum StationRunDemo {
             .map { String($0.dropFirst("central fingerprint: ".count)) } ?? ""
         print("central fingerprint: \(fingerprint)")
 
-        say("Khởi động stationd run (vân tay mô phỏng, cấu hình trong .demo/stationd.conf)",
+        say(
+            "Khởi động stationd run (vân tay mô phỏng, cấu hình trong .demo/stationd.conf)",
             "Starting stationd run (simulated fingerprint scanner, configuration in .demo/stationd.conf)")
         // The intake runs as a plain operator (another user, in the operators group only): its socket and files
         // live where that user can reach them.
@@ -53,39 +55,39 @@ enum StationRunDemo {
         let configPath = demoDirectory.appendingPathComponent("stationd.conf").path
         let demo = demoDirectory.path
         try """
-            # written by station-demo
-            [control]
-            socket = \(socket)
-            socket_group = \(Operator.socketGroup)
-            [auth]
-            operators_group = \(Operator.operatorsGroup)
-            supervisors_group = \(Operator.supervisorsGroup)
-            [store]
-            database = \(demo)/store/queue.sqlite
-            key_file = \(demo)/store/queue.key
-            minimum_free_mib = 1
-            [point]
-            commune_code = 26734
-            name = "Điểm đăng ký trình diễn"
-            [trust]
-            # No CSCA installed, as in the field: cards read `verifiedOffline` until the central delivers a list.
-            folder =
-            [biometrics]
-            usb = false
-            poll_seconds = 1
-            [uplink]
-            url = http://127.0.0.1:\(port)
-            token = \(token)
-            central_fingerprint = \(fingerprint)
-            state = \(demo)/uplink
-            station_id = station-demo-26734
-            interval_seconds = 3600
-            [freeze]
-            min_free_mib = 1
-            [log]
-            level = notice
+        # written by station-demo
+        [control]
+        socket = \(socket)
+        socket_group = \(Operator.socketGroup)
+        [auth]
+        operators_group = \(Operator.operatorsGroup)
+        supervisors_group = \(Operator.supervisorsGroup)
+        [store]
+        database = \(demo)/store/queue.sqlite
+        key_file = \(demo)/store/queue.key
+        minimum_free_mib = 1
+        [point]
+        commune_code = 26734
+        name = "Điểm đăng ký trình diễn"
+        [trust]
+        # No CSCA installed, as in the field: cards read `verifiedOffline` until the central delivers a list.
+        folder =
+        [biometrics]
+        usb = false
+        poll_seconds = 1
+        [uplink]
+        url = http://127.0.0.1:\(port)
+        token = \(token)
+        central_fingerprint = \(fingerprint)
+        state = \(demo)/uplink
+        station_id = station-demo-26734
+        interval_seconds = 3600
+        [freeze]
+        min_free_mib = 1
+        [log]
+        level = notice
 
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
         var environment = harness.clientEnvironment
         environment["STATION_FINGERPRINT_SIMULATOR"] = "good"
         environment["STATIOND_SOCKET"] = socket
@@ -102,7 +104,8 @@ enum StationRunDemo {
             return result?.status == 0 && result?.output.contains(#""state":"idle""#) == true
         }
 
-        say("Đặt thẻ CCCD mô phỏng của công dân Nguyễn Văn An lên đầu đọc",
+        say(
+            "Đặt thẻ CCCD mô phỏng của công dân Nguyễn Văn An lên đầu đọc",
             "Placing the simulated CCCD of citizen Nguyễn Văn An on the reader")
         let datasetURL = root.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let dataset = try JSONSerialization.jsonObject(with: Data(contentsOf: datasetURL)) as? [String: Any]
@@ -119,7 +122,8 @@ enum StationRunDemo {
             return result?.output.contains(#""cardPresent":true"#) == true
         }
 
-        say("Tiếp nhận hồ sơ bởi một người vận hành (không phải quản trị, không phải giám sát): đọc chip (trạm chưa có"
+        say(
+            "Tiếp nhận hồ sơ bởi một người vận hành (không phải quản trị, không phải giám sát): đọc chip (trạm chưa có"
                 + " CSCA: verifiedOffline), lấy 2 ngón trỏ, ảnh chân dung, kiểm tra, lưu (stationctl intake)",
             "Intake by a plain operator (not root, not a supervisor): chip read (the station has no CSCA:"
                 + " verifiedOffline), two index fingers, portrait, validation, commit (stationctl intake)")
@@ -140,7 +144,8 @@ enum StationRunDemo {
             "Uploading to the central (stationctl upload --wait)")
         try stationctl(["upload", "--wait"], environment: environment, timeout: 60)
         Thread.sleep(forTimeInterval: 0.8)
-        say("Đồng bộ trạng thái sau khi C06 duyệt (stationctl upload --wait)",
+        say(
+            "Đồng bộ trạng thái sau khi C06 duyệt (stationctl upload --wait)",
             "Syncing statuses after C06's approval (stationctl upload --wait)")
         try stationctl(["upload", "--wait"], environment: environment, timeout: 60)
 
@@ -150,7 +155,8 @@ enum StationRunDemo {
         guard ((uplink as? [String: Any])?["chipVerified"] as? Int ?? 0) >= 1 else {
             throw HarnessError("the central did not report the packet chipVerified: \(synced.output)")
         }
-        say("Đọc thẻ thứ hai: trung tâm đã gửi danh sách CSCA khi đồng bộ, nên thẻ được chứng minh là thật (genuine)",
+        say(
+            "Đọc thẻ thứ hai: trung tâm đã gửi danh sách CSCA khi đồng bộ, nên thẻ được chứng minh là thật (genuine)",
             "A second card: the central delivered its CSCA master list with the status sync, so it reads genuine")
         card.stop()
         let secondURL = root.appendingPathComponent("Devices/cards/pham-van-duc-no-expiry.json")
@@ -168,7 +174,8 @@ enum StationRunDemo {
             environment: environment)
         try expectVerdict(secondID, "genuine", environment: environment)
 
-        say("Trạm như người vận hành thấy (stationctl status, stationctl queue ls)",
+        say(
+            "Trạm như người vận hành thấy (stationctl status, stationctl queue ls)",
             "The station as the operator sees it (stationctl status, stationctl queue ls)")
         try stationctl(["status"], environment: environment, timeout: 20)
         try stationctl(["queue", "ls"], environment: environment, timeout: 20)
@@ -190,20 +197,21 @@ enum StationRunDemo {
         let bin = root.appendingPathComponent(".build/debug").path
         let env = demoDirectory.appendingPathComponent("env")
         try """
-            # written by station-demo --up: source it in another terminal (. .demo/env)
-            export STATIOND_SOCKET=\(socket)
-            export PCSCLITE_CSOCK_NAME=\(pcscSocket)
-            export STATION_LANG=\(lang)
-            export PATH=\(bin):$PATH
+        # written by station-demo --up: source it in another terminal (. .demo/env)
+        export STATIOND_SOCKET=\(socket)
+        export PCSCLITE_CSOCK_NAME=\(pcscSocket)
+        export STATION_LANG=\(lang)
+        export PATH=\(bin):$PATH
 
-            """.write(to: env, atomically: true, encoding: .utf8)
+        """.write(to: env, atomically: true, encoding: .utf8)
         let trust = root.appendingPathComponent("Devices/cards/pki/trust").path
         say("Trạm đang chạy. Mở terminal khác, rồi thử:", "The station is up. In another terminal, try:")
         let canHint =
             english
             ? "Each asks for the card's CAN, \(can) (not echoed; or --can-file FILE, --can-file - for standard input)"
             : "Mỗi lệnh hỏi số CAN của thẻ, \(can) (không hiện khi gõ; hoặc --can-file TỆP, --can-file - từ đầu vào chuẩn)"
-        print("""
+        print(
+            """
                 . .demo/env
                 stationctl status
                 stationctl queue ls
@@ -218,8 +226,10 @@ enum StationRunDemo {
                 curl --unix-socket $STATIOND_SOCKET http://station/metrics
             """)
         for (name, pid) in pids { print("  \(name): pid \(pid)") }
-        print(english ? "Ctrl-C stops everything (by PID); the state stays in .demo/."
-                      : "Ctrl-C dừng tất cả (theo PID); dữ liệu vẫn ở .demo/.")
+        print(
+            english
+                ? "Ctrl-C stops everything (by PID); the state stays in .demo/."
+                : "Ctrl-C dừng tất cả (theo PID); dữ liệu vẫn ở .demo/.")
         fflush(nil)
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -276,15 +286,17 @@ enum StationRunDemo {
             "--reuid=\(Operator.uid)", "--regid=\(Operator.gid)",
             "--groups=\(Operator.socketGroup),\(Operator.operatorsGroup)", "--",
         ]
-        print("$ " + (input.map { "echo $\($0.label) | " } ?? "")
-              + (asOperator ? "setpriv " + setpriv.joined(separator: " ") + " " : "")
-              + "stationctl \(arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " "))")
+        print(
+            "$ " + (input.map { "echo $\($0.label) | " } ?? "")
+                + (asOperator ? "setpriv " + setpriv.joined(separator: " ") + " " : "")
+                + "stationctl \(arguments.map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " "))")
         let tool = try Binaries.path("stationctl")
         let result = try runTool(
             asOperator ? "/usr/bin/setpriv" : tool, asOperator ? setpriv + [tool] + arguments : arguments,
             input: input.map { $0.value + "\n" }, environment: environment, timeout: timeout)
-        print(result.output.replacingOccurrences(of: "\r", with: "\n").split(separator: "\n").suffix(40)
-            .joined(separator: "\n"))
+        print(
+            result.output.replacingOccurrences(of: "\r", with: "\n").split(separator: "\n").suffix(40)
+                .joined(separator: "\n"))
         guard result.status == 0 else {
             throw HarnessError("stationctl \(arguments.first ?? "") failed with exit status \(result.status)")
         }

@@ -22,41 +22,59 @@ struct SimulateCardCommand: ParsableCommand {
 
     @Option(help: "vpcd host.") var host = "127.0.0.1"
     @Option(help: "vpcd port: 35963 is 'Virtual PCD 00 00', 35964 is '00 01'.") var port: UInt16 = 35963
-    @Option(help: ArgumentHelp("Misbehave on purpose: garbage (no status word), truncated (answer cut short, then "
-        + "removed), mute, or bad-mac[:N] (eMRTD cards: tamper the MAC of protected response N, default 3)."))
+    @Option(
+        help: ArgumentHelp(
+            "Misbehave on purpose: garbage (no status word), truncated (answer cut short, then "
+                + "removed), mute, or bad-mac[:N] (eMRTD cards: tamper the MAC of protected response N, default 3)."))
     var fault: String?
     @Option(help: "Simulate a CCCD built from this data set (JSON, Devices/cards/).") var dataset: String?
     @Option(help: "Test PKI folder for --dataset (default: the 'pki' folder next to the data set).") var pki: String?
     @Option(help: "Simulate an eMRTD from this folder of raw LDS files.") var lds: String?
-    @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp("The MRZ of the --lds document (TD1 or TD3; lines "
-        + "separated by newlines or run together), or a file holding it."))) var mrz: String?
+    @Option(
+        help: ArgumentHelp(
+            SecretField.mrz.argumentHelp(
+                "The MRZ of the --lds document (TD1 or TD3; lines "
+                    + "separated by newlines or run together), or a file holding it."))) var mrz: String?
     @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
-    @Option(help: ArgumentHelp(SecretField.can.argumentHelp(
-        "The CAN of the --lds document (default: last 6 digits of a CCCD's ID number)."))) var can: String?
+    @Option(
+        help: ArgumentHelp(
+            SecretField.can.argumentHelp(
+                "The CAN of the --lds document (default: last 6 digits of a CCCD's ID number)."))) var can: String?
     @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
-    @Option(help: ArgumentHelp("ATR: cccd (the real chip's, short APDUs) or extended (extended length). "
-        + "Default: cccd for --dataset, extended otherwise.")) var atr: String?
+    @Option(
+        help: ArgumentHelp(
+            "ATR: cccd (the real chip's, short APDUs) or extended (extended length). "
+                + "Default: cccd for --dataset, extended otherwise.")) var atr: String?
     @Option(help: "Send responses longer than N bytes in pieces with 61xx / GET RESPONSE.")
     var getResponseChunk: Int?
     @Flag(help: "Answer GET CHALLENGE with Le other than 8 by 6C08.") var strictLe = false
     @Option(help: "Answer SELECT MF with this status word, e.g. 6D00 as the real CCCD does.")
     var selectMfStatus: String?
-    @Option(help: ArgumentHelp("Answer READ BINARY past the end of a file with this status word and no data (e.g. "
-            + "6700: a strict card); default: the bytes that exist with 6282."))
+    @Option(
+        help: ArgumentHelp(
+            "Answer READ BINARY past the end of a file with this status word and no data (e.g. "
+                + "6700: a strict card); default: the bytes that exist with 6282."))
     var readPastEndStatus: String?
     @Option(help: "Remove the card and exit when the process with this PID ends (used by test harnesses).")
     var watchPid: Int32?
-    @Flag(help: ArgumentHelp("--dataset negative case: DG13 changed after EF.SOD was signed (hash mismatch). "
-        + "Other cases: --pki Devices/cards/pki/untrusted-csca or .../expired-ds.")) var alterDg13 = false
+    @Flag(
+        help: ArgumentHelp(
+            "--dataset negative case: DG13 changed after EF.SOD was signed (hash mismatch). "
+                + "Other cases: --pki Devices/cards/pki/untrusted-csca or .../expired-ds.")) var alterDg13 = false
     @Flag(help: "--dataset negative case: a clone whose DG14/DG15 keys do not match its private keys (CA/AA fail).")
     var clone = false
     @Flag(help: "--dataset: no Chip/Active Authentication (static DG14/DG15 without private keys, as before).")
     var noChipAuthentication = false
-    @Option(help: ArgumentHelp("--dataset negative case: this file does not parse (com, dg1, dg2, dg13, dg14, dg15 or "
-        + "sod); EF.SOD is signed over it, so Passive Authentication still covers it."))
+    @Option(
+        help: ArgumentHelp(
+            "--dataset negative case: this file does not parse (com, dg1, dg2, dg13, dg14, dg15 or "
+                + "sod); EF.SOD is signed over it, so Passive Authentication still covers it."))
     var malformed: String?
-    @Option(help: ArgumentHelp("Answer no sooner than a real contactless chip: contactless (defaults) or "
-        + "contactless:bitrate=106000,overhead_ms=2,ec_ms=50,rsa_ms=250 (see ContactlessTiming for each figure's source)."))
+    @Option(
+        help: ArgumentHelp(
+            "Answer no sooner than a real contactless chip: contactless (defaults) or "
+                + "contactless:bitrate=106000,overhead_ms=2,ec_ms=50,rsa_ms=250 (see ContactlessTiming for each figure's source)."
+        ))
     var timing: String?
 
     func validate() throws {
@@ -69,11 +87,13 @@ struct SimulateCardCommand: ParsableCommand {
         }
         if let atr, !["cccd", "extended"].contains(atr) { throw ValidationError("--atr is cccd or extended") }
         if let fault, CardBehaviour.Fault(rawValue: fault) == nil, emrtdFault == nil {
-            throw ValidationError("--fault must be one of: \(CardBehaviour.Fault.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--fault must be one of: \(CardBehaviour.Fault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let malformed, CCCDVariant.file(named: malformed) == nil {
-            throw ValidationError("--malformed takes one of: "
-                + CCCDVariant.malformableFiles.map(CCCDVariant.optionName).joined(separator: ", "))
+            throw ValidationError(
+                "--malformed takes one of: "
+                    + CCCDVariant.malformableFiles.map(CCCDVariant.optionName).joined(separator: ", "))
         }
         if malformed != nil && dataset == nil { throw ValidationError("--malformed needs --dataset") }
         if let selectMfStatus, UInt16(selectMfStatus, radix: 16) == nil {
@@ -97,14 +117,17 @@ struct SimulateCardCommand: ParsableCommand {
             FileHandle.standardError.write(Data("cannot build the simulated card: \(error)\n".utf8))
             throw ExitCode(ExitStatus.deviceError)
         }
-        let timed: any SimulatedCard = timing.flatMap(ContactlessTiming.init(parsing:)).map {
-            ContactlessTimedCard(card, timing: $0)
-        } ?? card
+        let timed: any SimulatedCard =
+            timing.flatMap(ContactlessTiming.init(parsing:)).map {
+                ContactlessTimedCard(card, timing: $0)
+            } ?? card
         let link = VPCDLink(card: timed, host: host, port: port)
         let endpoint = "\(host):\(port)"
         link.onConnectionChange = { connected in
-            print(connected ? "card inserted (connected to vpcd at \(endpoint))"
-                            : "card removed (vpcd at \(endpoint) closed the connection); reconnecting")
+            print(
+                connected
+                    ? "card inserted (connected to vpcd at \(endpoint))"
+                    : "card removed (vpcd at \(endpoint) closed the connection); reconnecting")
             fflush(nil)
         }
         print("simulated card waiting for vpcd at \(endpoint), ATR \(card.atr.hexString)")
@@ -148,18 +171,23 @@ extension SimulateCardCommand {
         }
         if let dataset {
             let atrBytes = atr == "extended" ? ISO7816Card.defaultATR : EMRTDCard.cccdATR
-            return try SimulatedCCCD.make(dataSet: URL(fileURLWithPath: dataset),
-                                          pkiDirectory: pki.map { URL(fileURLWithPath: $0) }, atr: atrBytes,
-                                          behaviour: cardBehaviour, fault: emrtdFault,
-                                          variant: CCCDVariant(alterDG13AfterSigning: alterDg13, clone: clone,
-                                                               chipAuthentication: !noChipAuthentication,
-                                                               malformed: malformed.flatMap(CCCDVariant.file))).card
+            return try SimulatedCCCD.make(
+                dataSet: URL(fileURLWithPath: dataset),
+                pkiDirectory: pki.map { URL(fileURLWithPath: $0) }, atr: atrBytes,
+                behaviour: cardBehaviour, fault: emrtdFault,
+                variant: CCCDVariant(
+                    alterDG13AfterSigning: alterDg13, clone: clone,
+                    chipAuthentication: !noChipAuthentication,
+                    malformed: malformed.flatMap(CCCDVariant.file))
+            ).card
         }
         if let lds, let mrz = try SecretInput.read(.mrz, argument: mrz, file: mrzFile) {
             let can = try SecretInput.read(.can, argument: can, file: canFile)
             let atrBytes = atr == "cccd" ? EMRTDCard.cccdATR : ISO7816Card.defaultATR
-            return try SimulatedCCCD.make(ldsDirectory: URL(fileURLWithPath: lds), mrz: SimulatedCCCD.mrz(from: mrz),
-                                          can: can, atr: atrBytes, behaviour: cardBehaviour, fault: emrtdFault).card
+            return try SimulatedCCCD.make(
+                ldsDirectory: URL(fileURLWithPath: lds), mrz: SimulatedCCCD.mrz(from: mrz),
+                can: can, atr: atrBytes, behaviour: cardBehaviour, fault: emrtdFault
+            ).card
         }
         return DemoCard.make(behaviour: behaviour)
     }

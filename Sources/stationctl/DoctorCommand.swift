@@ -117,7 +117,8 @@ struct StationDoctor {
     }
 
     func pcscd() -> DoctorResult {
-        let socket = ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"].map(path)
+        let socket =
+            ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"].map(path)
             ?? path("/run/pcscd/pcscd.comm")
         let title = t("pcscd chạy và nhận kết nối", "pcscd running and reachable")
         if canConnect(unixSocket: socket) { return pass("pcscd", title) }

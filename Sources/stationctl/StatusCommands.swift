@@ -19,21 +19,31 @@ struct StatusCommand: ParsableCommand {
                 .ctlStatusHeader,
                 ["version": status.version, "profile": status.profile, "uptime": "\(status.uptimeSeconds)"]))
         printLine(
-            options.say(.ctlStatusPcsc, ["state": status.devices.pcscAvailable ? "OK" : options.say(.ctlStatusPcscUnavailable)]))
+            options.say(
+                .ctlStatusPcsc, ["state": status.devices.pcscAvailable ? "OK" : options.say(.ctlStatusPcscUnavailable)])
+        )
         for reader in status.devices.readers {
             printLine(
-                options.say(.ctlStatusReader, ["name": reader.name, "card": options.say(reader.cardPresent ? .ctlCardPresent : .ctlNoCard)]))
+                options.say(
+                    .ctlStatusReader,
+                    ["name": reader.name, "card": options.say(reader.cardPresent ? .ctlCardPresent : .ctlNoCard)]))
         }
         for scanner in status.devices.fingerprintScanners {
             printLine(options.say(.ctlStatusScanner, ["id": scanner.id, "name": scanner.name]))
         }
         let counts = status.queue.byState.filter { $0.value > 0 }.sorted { $0.key < $1.key }
             .map { "\(options.name(.localState, $0.key)) \($0.value)" }.joined(separator: ", ")
-        printLine(options.say(.ctlStatusQueue, ["total": "\(status.queue.total)", "counts": counts.isEmpty ? "" : " (\(counts))"]))
+        printLine(
+            options.say(
+                .ctlStatusQueue, ["total": "\(status.queue.total)", "counts": counts.isEmpty ? "" : " (\(counts))"]))
         let lastSync = status.uplink.lastSyncAt.map { TextLayout.localTime($0) } ?? options.say(.ctlNever)
         printLine(
-            options.say(.ctlStatusUpload, ["state": status.uplink.configured
-                ? options.name(.uploadState, status.uplink.state) : options.say(.ctlNotConfigured)])
+            options.say(
+                .ctlStatusUpload,
+                [
+                    "state": status.uplink.configured
+                        ? options.name(.uploadState, status.uplink.state) : options.say(.ctlNotConfigured)
+                ])
                 + (status.uplink.configured ? options.say(.ctlStatusLastSync, ["time": lastSync]) : ""))
         if status.uplink.configured {
             let anchored = status.uplink.auditAnchoredAt.map {
@@ -77,8 +87,12 @@ struct StatusCommand: ParsableCommand {
             printLine("  \(origin): \(source.name)" + certificates + countries + installed)
         }
         printLine(
-            options.say(.ctlStatusSession, ["state": status.intake.active
-                ? options.name(.sessionState, status.intake.state ?? "?") : options.say(.ctlNone)]))
+            options.say(
+                .ctlStatusSession,
+                [
+                    "state": status.intake.active
+                        ? options.name(.sessionState, status.intake.state ?? "?") : options.say(.ctlNone)
+                ]))
         if !status.storeConsistent {
             printLine(options.say(.ctlStatusStoreBroken))
         }
@@ -398,12 +412,17 @@ struct VerifyCommand: ParsableCommand {
         printLine("\(t("Ngày sinh", "Date of birth")): \(result.dateOfBirth)   \(t("Giới tính", "Sex")): \(sex)")
         if let residence = result.residence { printLine("\(t("Nơi cư trú", "Residence")): \(residence)") }
         let expiry = result.expiryDate ?? t("không thời hạn", "no expiry")
-        printLine("\(t("Hạn thẻ", "Card valid until")): \(expiry)" + (result.expired ? " (\(t("ĐÃ HẾT HẠN", "EXPIRED")))" : ""))
+        printLine(
+            "\(t("Hạn thẻ", "Card valid until")): \(expiry)"
+                + (result.expired ? " (\(t("ĐÃ HẾT HẠN", "EXPIRED")))" : ""))
         printLine("\(t("Xác thực chip", "Chip authenticity")): \(options.name(.authenticity, result.authenticity))")
         if let check = result.qrCheck {
-            printLine("\(t("Mã QR", "QR code")): " + (check.consistent
-                ? t("khớp với chip", "matches the chip")
-                : t("KHÔNG khớp với chip", "does NOT match the chip") + " (\(check.mismatches.joined(separator: ", ")))"))
+            printLine(
+                "\(t("Mã QR", "QR code")): "
+                    + (check.consistent
+                        ? t("khớp với chip", "matches the chip")
+                        : t("KHÔNG khớp với chip", "does NOT match the chip")
+                            + " (\(check.mismatches.joined(separator: ", ")))"))
         }
         let insurance = result.insurance
         let status: String =

@@ -47,68 +47,81 @@ enum CardAuthenticityReport {
         let check = verdict.cloneCheck
         let method = methodName(check.method)
         if check.outcome == .failed {
-            return output.text("THẺ KHÔNG HỢP LỆ: chip không chứng minh được khóa bí mật (\(method) thất bại) — "
-                               + "nghi thẻ sao chép.",
-                               "NOT GENUINE: the chip did not prove its private key (\(method) failed) — "
-                               + "suspected clone.")
+            return output.text(
+                "THẺ KHÔNG HỢP LỆ: chip không chứng minh được khóa bí mật (\(method) thất bại) — "
+                    + "nghi thẻ sao chép.",
+                "NOT GENUINE: the chip did not prove its private key (\(method) failed) — "
+                    + "suspected clone.")
         }
         guard let passive = verdict.passive else {
-            return output.text("KHÔNG XÁC THỰC ĐƯỢC: không kiểm tra được SOD (\(verdict.passiveError ?? "?")).",
-                               "CANNOT AUTHENTICATE: EF.SOD could not be checked (\(verdict.passiveError ?? "?")).")
+            return output.text(
+                "KHÔNG XÁC THỰC ĐƯỢC: không kiểm tra được SOD (\(verdict.passiveError ?? "?")).",
+                "CANNOT AUTHENTICATE: EF.SOD could not be checked (\(verdict.passiveError ?? "?")).")
         }
         if !passive.dataGroupsIntact {
             let groups = passive.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", ")
-            return output.text("THẺ KHÔNG HỢP LỆ: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
-                               "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
+            return output.text(
+                "THẺ KHÔNG HỢP LỆ: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
+                "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
         }
         if !passive.signatureValid || !passive.messageDigestValid {
-            return output.text("THẺ KHÔNG HỢP LỆ: chữ ký của SOD không hợp lệ.",
-                               "NOT GENUINE: the SOD signature is invalid.")
+            return output.text(
+                "THẺ KHÔNG HỢP LỆ: chữ ký của SOD không hợp lệ.",
+                "NOT GENUINE: the SOD signature is invalid.")
         }
         if passive.chain == .invalid {
-            return output.text("KHÔNG CÔNG NHẬN: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
-                               + LDSVerifyCommand.vietnameseChainReason(passive, trust)
-                               + " (kiểm tra theo \(passive.validityModel.rawValue)).",
-                               "NOT ACCEPTED: data intact and signature valid, but the document signer is not valid: "
-                               + "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); validity model "
-                               + "\(passive.validityModel.rawValue)).")
+            return output.text(
+                "KHÔNG CÔNG NHẬN: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
+                    + LDSVerifyCommand.vietnameseChainReason(passive, trust)
+                    + " (kiểm tra theo \(passive.validityModel.rawValue)).",
+                "NOT ACCEPTED: data intact and signature valid, but the document signer is not valid: "
+                    + "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); validity model "
+                    + "\(passive.validityModel.rawValue)).")
         }
         if passive.chain == .untrusted {
-            return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: chuỗi chứng thư đến CSCA không hợp lệ ("
-                               + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ").",
-                               "NOT CONFIRMED: the certificate chain to the CSCA fails (\(passive.chainReason)).")
+            return output.text(
+                "CHƯA KHẲNG ĐỊNH ĐƯỢC: chuỗi chứng thư đến CSCA không hợp lệ ("
+                    + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ").",
+                "NOT CONFIRMED: the certificate chain to the CSCA fails (\(passive.chainReason)).")
         }
         if passive.chain == .unknown {
-            return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
-                               + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ".",
-                               "NOT CONFIRMED: data intact and signature valid, but the chain is unknown ("
-                               + "\(passive.chainReason)).")
+            return output.text(
+                "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
+                    + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ".",
+                "NOT CONFIRMED: data intact and signature valid, but the chain is unknown ("
+                    + "\(passive.chainReason)).")
         }
         if check.outcome != .passed || !verdict.cloneCheckKeyAuthenticated {
-            return output.text("CHƯA KHẲNG ĐỊNH ĐƯỢC: SOD hợp lệ nhưng chưa kiểm tra được chống sao chép (\(method)).",
-                               "NOT CONFIRMED: the SOD is valid but the anti-clone check (\(method)) did not run "
-                               + "to completion.")
+            return output.text(
+                "CHƯA KHẲNG ĐỊNH ĐƯỢC: SOD hợp lệ nhưng chưa kiểm tra được chống sao chép (\(method)).",
+                "NOT CONFIRMED: the SOD is valid but the anti-clone check (\(method)) did not run "
+                    + "to completion.")
         }
-        return output.text("THẺ THẬT: dữ liệu nguyên vẹn, chữ ký hợp lệ, chuỗi đến CSCA tin cậy, chip đã xác thực "
-                           + "(\(method)).",
-                           "GENUINE: data intact, signature valid, chain to a trusted CSCA, chip authenticated "
-                           + "(\(method)).")
+        return output.text(
+            "THẺ THẬT: dữ liệu nguyên vẹn, chữ ký hợp lệ, chuỗi đến CSCA tin cậy, chip đã xác thực "
+                + "(\(method)).",
+            "GENUINE: data intact, signature valid, chain to a trusted CSCA, chip authenticated "
+                + "(\(method)).")
     }
 
     /// `cloneCheck` JSON: which protocol ran and how it ended.
     static func cloneCheckJSON(_ verdict: AuthenticityFindings) -> [String: Any] {
         let check = verdict.cloneCheck
-        return ["method": check.method.rawValue, "outcome": check.outcome.rawValue, "detail": check.detail,
-                "chipAuthentication": check.method == .chipAuthentication ? check.outcome.rawValue : "notRun",
-                "activeAuthentication": check.method == .activeAuthentication ? check.outcome.rawValue : "notRun",
-                "keyCoveredBySOD": verdict.cloneCheckKeyAuthenticated]
+        return [
+            "method": check.method.rawValue, "outcome": check.outcome.rawValue, "detail": check.detail,
+            "chipAuthentication": check.method == .chipAuthentication ? check.outcome.rawValue : "notRun",
+            "activeAuthentication": check.method == .activeAuthentication ? check.outcome.rawValue : "notRun",
+            "keyCoveredBySOD": verdict.cloneCheckKeyAuthenticated,
+        ]
     }
 
     /// The fields `stationd card read --json` adds.
     static func json(_ verdict: AuthenticityFindings, trust: CSCATrustList) -> [String: Any] {
-        var object: [String: Any] = ["verdict": Intake.AuthenticityVerdict(findings: verdict).rawValue,
-                                     "genuine": isGenuine(verdict), "cloneCheck": cloneCheckJSON(verdict),
-                                     "trustAnchors": trust.certificates.count]
+        var object: [String: Any] = [
+            "verdict": Intake.AuthenticityVerdict(findings: verdict).rawValue,
+            "genuine": isGenuine(verdict), "cloneCheck": cloneCheckJSON(verdict),
+            "trustAnchors": trust.certificates.count,
+        ]
         if let passive = verdict.passive { object["passiveAuthentication"] = LDSVerifyCommand.json(passive) }
         if let error = verdict.passiveError { object["passiveAuthenticationError"] = error }
         return object

@@ -28,20 +28,28 @@ struct CardReadCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var output: OutputOptions
-    @Option(help: ArgumentHelp(SecretField.can.argumentHelp(
-        "CAN: 6 digits (a CCCD's is the last 6 digits of the ID number)."))) var can: String?
+    @Option(
+        help: ArgumentHelp(
+            SecretField.can.argumentHelp(
+                "CAN: 6 digits (a CCCD's is the last 6 digits of the ID number)."))) var can: String?
     @Option(help: ArgumentHelp(SecretField.can.fileHelp)) var canFile: String?
-    @Option(help: ArgumentHelp(SecretField.mrz.argumentHelp(
-        "MRZ text (lines separated by newlines or run together), or a file holding it."))) var mrz: String?
+    @Option(
+        help: ArgumentHelp(
+            SecretField.mrz.argumentHelp(
+                "MRZ text (lines separated by newlines or run together), or a file holding it."))) var mrz: String?
     @Option(help: ArgumentHelp(SecretField.mrz.fileHelp)) var mrzFile: String?
-    @Option(help: ArgumentHelp(SecretField.idNumber.argumentHelp(
-        "12-digit ID number (with the dates of birth and expiry: BAC / PACE-MRZ key)."))) var id: String?
+    @Option(
+        help: ArgumentHelp(
+            SecretField.idNumber.argumentHelp(
+                "12-digit ID number (with the dates of birth and expiry: BAC / PACE-MRZ key)."))) var id: String?
     @Option(help: ArgumentHelp(SecretField.idNumber.fileHelp)) var idFile: String?
     @Option(help: ArgumentHelp(SecretField.dateOfBirth.argumentHelp("Date of birth, YYMMDD (or dd/MM/yyyy).")))
     var dob: String?
     @Option(help: ArgumentHelp(SecretField.dateOfBirth.fileHelp)) var dobFile: String?
-    @Option(help: ArgumentHelp(SecretField.dateOfExpiry.argumentHelp(
-        "Date of expiry, YYMMDD (or dd/MM/yyyy, or 'khong thoi han' for no expiry)."))) var expiry: String?
+    @Option(
+        help: ArgumentHelp(
+            SecretField.dateOfExpiry.argumentHelp(
+                "Date of expiry, YYMMDD (or dd/MM/yyyy, or 'khong thoi han' for no expiry)."))) var expiry: String?
     @Option(help: ArgumentHelp(SecretField.dateOfExpiry.fileHelp)) var expiryFile: String?
     @Option(help: "Reader name (default: the first reader with a card).") var reader: String?
     @Option(help: "Write the portrait (JPEG / JPEG 2000 as stored on the chip) to this file.") var photo: String?
@@ -128,8 +136,10 @@ struct CardReadCommand: AsyncParsableCommand {
             if code != 0 { throw ExitCode(code) }
         } catch let error as ChipIDError {
             fail(error)
-            throw ExitCode([.accessDenied, .accessBlocked].contains(error.code) ? Self.accessDeniedExit
-                                                                                 : ExitStatus.deviceError)
+            throw ExitCode(
+                [.accessDenied, .accessBlocked].contains(error.code)
+                    ? Self.accessDeniedExit
+                    : ExitStatus.deviceError)
         } catch let error as SmartCardError {
             reportCard(error)
             throw ExitCode(ExitStatus.deviceError)
@@ -139,8 +149,12 @@ struct CardReadCommand: AsyncParsableCommand {
     /// A reader error: the operator's message and code, then the technician's reason (`detail` in JSON).
     private func reportCard(_ error: SmartCardError) {
         if output.json {
-            printJSON(["error": ["code": error.code.rawValue, "message": error.operatorMessage(language: output.lang),
-                                 "detail": error.reason]])
+            printJSON([
+                "error": [
+                    "code": error.code.rawValue, "message": error.operatorMessage(language: output.lang),
+                    "detail": error.reason,
+                ]
+            ])
         } else {
             report(error, output)
             technicianLine(error.reason)
@@ -165,12 +179,14 @@ struct CardReadCommand: AsyncParsableCommand {
         }
         try? await connection.disconnect(.reset)
         if output.json {
-            printJSON(["roundTripMs": figures.roundTrip * 1000, "chunkSize": figures.chunkSize,
-                       "fileBytes": figures.fileBytes, "minimumFileAPDUs": figures.minimumFileAPDUs,
-                       "fileAPDUs": figures.fileAPDUs, "totalAPDUs": figures.totalAPDUs,
-                       "fileMs": figures.fileSeconds * 1000, "floorMs": figures.floorSeconds * 1000,
-                       "totalMs": figures.totalSeconds * 1000, "apduRatio": figures.apduRatio,
-                       "wallRatio": figures.wallRatio, "accessProtocol": figures.accessProtocol])
+            printJSON([
+                "roundTripMs": figures.roundTrip * 1000, "chunkSize": figures.chunkSize,
+                "fileBytes": figures.fileBytes, "minimumFileAPDUs": figures.minimumFileAPDUs,
+                "fileAPDUs": figures.fileAPDUs, "totalAPDUs": figures.totalAPDUs,
+                "fileMs": figures.fileSeconds * 1000, "floorMs": figures.floorSeconds * 1000,
+                "totalMs": figures.totalSeconds * 1000, "apduRatio": figures.apduRatio,
+                "wallRatio": figures.wallRatio, "accessProtocol": figures.accessProtocol,
+            ])
         } else {
             print(figures.description)
         }
@@ -191,8 +207,11 @@ struct CardReadCommand: AsyncParsableCommand {
         if let can { return try AccessKey.can(digits: can) }
         if let mrz {
             var text = mrz
-            if FileManager.default.fileExists(atPath: mrz), let contents = try? String(contentsOfFile: mrz,
-                                                                                       encoding: .utf8) {
+            if FileManager.default.fileExists(atPath: mrz),
+                let contents = try? String(
+                    contentsOfFile: mrz,
+                    encoding: .utf8)
+            {
                 text = contents
             }
             do {
@@ -227,8 +246,10 @@ struct CardReadCommand: AsyncParsableCommand {
         }
         if output.json {
             let message = error.operatorMessage(Language(tag: output.lang))
-            var object: [String: Any] = ["code": error.code.rawValue, "message": message,
-                                         "detail": error.detail]
+            var object: [String: Any] = [
+                "code": error.code.rawValue, "message": message,
+                "detail": error.detail,
+            ]
             if let attempts = error.attemptsLeft { object["attemptsLeft"] = attempts }
             if let status = error.status { object["sw"] = String(format: "%04X", status.value) }
             if let file = error.file { object["file"] = file.description }
@@ -257,16 +278,19 @@ struct CardReadCommand: AsyncParsableCommand {
             return
         }
         if let verdict = read.authenticity {
-            print(output.text("Xác thực", "Authenticity") + ": "
-                  + CardAuthenticityReport.line(verdict, trust: trustList, output))
+            print(
+                output.text("Xác thực", "Authenticity") + ": "
+                    + CardAuthenticityReport.line(verdict, trust: trustList, output))
         }
         for (label, value) in CardReadReport.lines(read, output) { print("\(label): \(value)") }
         if let photoWritten { print(output.text("Ảnh chân dung đã lưu", "Portrait saved") + ": \(photoWritten)") }
         if case .unreadable(let problem) = read.portrait {
-            print(output.text("Ảnh chân dung", "Portrait") + ": "
-                  + output.text("không đọc được (\(problem.detail)); danh tính vẫn hợp lệ, "
-                                    + "mã băm DG2 vẫn được kiểm tra",
-                                "unreadable (\(problem.detail)); the identity stands, DG2's hash is still checked"))
+            print(
+                output.text("Ảnh chân dung", "Portrait") + ": "
+                    + output.text(
+                        "không đọc được (\(problem.detail)); danh tính vẫn hợp lệ, "
+                            + "mã băm DG2 vẫn được kiểm tra",
+                        "unreadable (\(problem.detail)); the identity stands, DG2's hash is still checked"))
         }
     }
 }
@@ -348,8 +372,10 @@ enum CardReadReport {
         object["portrait"] = read.portrait.name
         if case .unreadable(let problem) = read.portrait { object["portraitProblem"] = problem.detail }
         if let face = read.dg2?.faces.first {
-            var photo: [String: Any] = ["encoding": face.encoding.rawValue, "width": face.width, "height": face.height,
-                                        "bytes": face.imageData.count]
+            var photo: [String: Any] = [
+                "encoding": face.encoding.rawValue, "width": face.width, "height": face.height,
+                "bytes": face.imageData.count,
+            ]
             if let photoFile { photo["file"] = photoFile }
             object["photo"] = photo
         }

@@ -39,8 +39,10 @@ struct DaemonCommand: AsyncParsableCommand {
                 print("\(key.name) (\(configuration.sources[key.name] ?? "default"))")
             }
             let anchors = configuration.trustList.certificates.count
-            print("trust anchors: \(anchors) CSCA" + (anchors == 0 ? " (none installed: card chains are \"unknown\")" : "")
-                  + configuration.trustList.sources.map { "\n  \($0)" }.joined())
+            print(
+                "trust anchors: \(anchors) CSCA"
+                    + (anchors == 0 ? " (none installed: card chains are \"unknown\")" : "")
+                    + configuration.trustList.sources.map { "\n  \($0)" }.joined())
             return
         }
         let level = configuration.logLevel

@@ -100,9 +100,10 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
         }
         do {
             var configuration = try source.configuration(seed: seed)
-            configuration.policy = CapturePolicy(threshold: threshold, maxAttempts: attempts,
-                                                 fingerTimeout: .seconds(timeout),
-                                                 removalTimeout: .seconds(removalTimeout))
+            configuration.policy = CapturePolicy(
+                threshold: threshold, maxAttempts: attempts,
+                fingerTimeout: .seconds(timeout),
+                removalTimeout: .seconds(removalTimeout))
             configuration.edition = iso2005 ? .iso2005 : .iso2011
             let station = try FingerprintStation(configuration: configuration)
             let owner = ClaimOwner(session: "cli-\(getpid())", pid: getpid())
@@ -110,8 +111,10 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
             if !output.json { print(output.text("Đặt ngón tay lên máy quét…", "Place your finger on the scanner…")) }
             // The flow returns with the image and its quality; the ISO record is still encoding on the station's
             // record thread and is awaited only where it is needed (the file, the hash).
-            let pending = try await station.beginCapture(for: owner, deviceID: device,
-                                                         finger: position) { advice in
+            let pending = try await station.beginCapture(
+                for: owner, deviceID: device,
+                finger: position
+            ) { advice in
                 if !lang.json { for item in advice { print(lang.text(item.vietnamese, item.english)) } }
             }
             let outcome = pending.outcome
@@ -119,21 +122,26 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
             let capture = try await pending.record()
             if let iso { try Data(capture.isoRecord).write(to: URL(fileURLWithPath: iso)) }
             if output.json {
-                printJSON(["device": capture.deviceID, "finger": finger, "quality": capture.quality,
-                           "attempts": outcome.attempts, "meetsThreshold": outcome.meetsThreshold,
-                           "fingerLifted": outcome.fingerLifted,
-                           "timestamp": capture.timestampISO8601, "hash": capture.hash,
-                           "previousHash": capture.previousHash])
+                printJSON([
+                    "device": capture.deviceID, "finger": finger, "quality": capture.quality,
+                    "attempts": outcome.attempts, "meetsThreshold": outcome.meetsThreshold,
+                    "fingerLifted": outcome.fingerLifted,
+                    "timestamp": capture.timestampISO8601, "hash": capture.hash,
+                    "previousHash": capture.previousHash,
+                ])
             } else {
-                print(output.text("Chất lượng", "Quality") + ": \(capture.quality)/100, "
-                      + output.text("số lần thử", "attempts") + ": \(outcome.attempts), "
-                      + "\(capture.deviceID), hash \(capture.hash)")
+                print(
+                    output.text("Chất lượng", "Quality") + ": \(capture.quality)/100, "
+                        + output.text("số lần thử", "attempts") + ": \(outcome.attempts), "
+                        + "\(capture.deviceID), hash \(capture.hash)")
                 if !outcome.meetsThreshold {
                     print(output.text("Cảnh báo: chưa đạt ngưỡng chất lượng.", "Warning: quality threshold not met."))
                 }
                 if !outcome.fingerLifted {
-                    print(output.text("Chưa thấy nhấc ngón tay sau khi quét (ảnh vẫn hợp lệ).",
-                                      "The finger was not seen lifted after the scan (the image stands)."))
+                    print(
+                        output.text(
+                            "Chưa thấy nhấc ngón tay sau khi quét (ảnh vẫn hợp lệ).",
+                            "The finger was not seen lifted after the scan (the image stands)."))
                 }
             }
             await station.endSession(owner.session)

@@ -65,11 +65,15 @@ struct LDSVerifyCommand: AsyncParsableCommand {
             fail(error)
             throw ExitCode(Exit.unreadable)
         }
-        let code: Int32 = verdict.isGenuine ? Exit.genuine
+        let code: Int32 =
+            verdict.isGenuine
+            ? Exit.genuine
             : verdict.signatureAndIntegrityValid ? Exit.chainNotTrusted : Exit.tampered
         if output.json {
-            printJSON(["passiveAuthentication": Self.json(verdict), "genuine": verdict.isGenuine,
-                       "trustAnchors": trustList.certificates.count, "exitCode": Int(code)])
+            printJSON([
+                "passiveAuthentication": Self.json(verdict), "genuine": verdict.isGenuine,
+                "trustAnchors": trustList.certificates.count, "exitCode": Int(code),
+            ])
         } else {
             print(headline(verdict))
             for line in details(verdict, trustList) { print("  " + line) }
@@ -94,12 +98,14 @@ struct LDSVerifyCommand: AsyncParsableCommand {
         }
         if !verdict.dataGroupsIntact {
             let groups = verdict.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", ")
-            return output.text("KHÔNG XÁC THỰC: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
-                               "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
+            return output.text(
+                "KHÔNG XÁC THỰC: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
+                "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
         }
         if !verdict.signatureValid {
-            return output.text("KHÔNG XÁC THỰC: chữ ký của SOD không hợp lệ.",
-                               "NOT GENUINE: the SOD signature is invalid.")
+            return output.text(
+                "KHÔNG XÁC THỰC: chữ ký của SOD không hợp lệ.",
+                "NOT GENUINE: the SOD signature is invalid.")
         }
         if verdict.chain == .untrusted {
             return output.text(
@@ -124,33 +130,47 @@ struct LDSVerifyCommand: AsyncParsableCommand {
         lines.append(output.text("Thuật toán băm", "Hash algorithm") + ": \(verdict.hashAlgorithm)")
         lines.append(output.text("Khớp SOD", "Match the SOD") + ": \(list(verdict.intactDataGroups))")
         lines.append(output.text("Bị sửa", "Altered") + ": \(list(verdict.mismatchedDataGroups))")
-        lines.append(output.text("Có trong SOD nhưng không có tệp", "In the SOD but not supplied")
-                     + ": \(list(verdict.unreadDataGroups))")
-        lines.append(output.text("Không được SOD bảo vệ", "Not covered by the SOD")
-                     + ": \(list(verdict.uncoveredDataGroups))")
-        lines.append(output.text("Chữ ký", "Signature") + ": \(verdict.signatureScheme) — "
-                     + (verdict.signatureValid ? output.text("hợp lệ", "valid")
-                                               : output.text("KHÔNG hợp lệ", "INVALID")))
+        lines.append(
+            output.text("Có trong SOD nhưng không có tệp", "In the SOD but not supplied")
+                + ": \(list(verdict.unreadDataGroups))")
+        lines.append(
+            output.text("Không được SOD bảo vệ", "Not covered by the SOD")
+                + ": \(list(verdict.uncoveredDataGroups))")
+        lines.append(
+            output.text("Chữ ký", "Signature") + ": \(verdict.signatureScheme) — "
+                + (verdict.signatureValid
+                    ? output.text("hợp lệ", "valid")
+                    : output.text("KHÔNG hợp lệ", "INVALID")))
         lines.append(output.text("Người ký (DS)", "Document signer") + ": \(verdict.signerSubject)")
         lines.append(output.text("Cấp bởi", "Issued by") + ": \(verdict.signerIssuer)")
-        lines.append(output.text("Hiệu lực DS", "DS validity") + ": \(Self.day(verdict.signerNotBefore)) – "
-                     + "\(Self.day(verdict.signerNotAfter))"
-                     + (verdict.signerExpiredNow
-                        ? (verdict.validityModel == .signingTime
-                            ? output.text(" (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
-                                          " (expired now; does not fail documents issued earlier)")
-                            : output.text(" (ĐÃ HẾT HẠN)", " (EXPIRED)"))
-                        : ""))
-        lines.append(output.text("Mô hình hiệu lực", "Validity model") + ": \(verdict.validityModel.rawValue) — "
-                     + output.text(verdict.validityModel == .checkTime ? "DS phải còn hiệu lực lúc kiểm tra"
-                                                                       : "DS phải còn hiệu lực lúc ký SOD",
-                                   verdict.validityModel == .checkTime ? "the DS must be valid at the time of the check"
-                                                                       : "the DS must have been valid when it signed"))
-        lines.append(output.text("Chuỗi đến CSCA", "Chain to CSCA") + ": \(verdict.chain.rawValue) — "
-                     + output.text(Self.vietnameseChainReason(verdict, trust), verdict.chainReason))
-        lines.append(output.text("CSCA tin cậy đã nạp", "Trusted CSCAs loaded") + ": \(trust.certificates.count)"
-                     + (trust.isEmpty ? output.text(" (CSCA Việt Nam chưa được công bố)",
-                                                    " (the Vietnamese CSCA is not published)") : ""))
+        lines.append(
+            output.text("Hiệu lực DS", "DS validity") + ": \(Self.day(verdict.signerNotBefore)) – "
+                + "\(Self.day(verdict.signerNotAfter))"
+                + (verdict.signerExpiredNow
+                    ? (verdict.validityModel == .signingTime
+                        ? output.text(
+                            " (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
+                            " (expired now; does not fail documents issued earlier)")
+                        : output.text(" (ĐÃ HẾT HẠN)", " (EXPIRED)"))
+                    : ""))
+        lines.append(
+            output.text("Mô hình hiệu lực", "Validity model") + ": \(verdict.validityModel.rawValue) — "
+                + output.text(
+                    verdict.validityModel == .checkTime
+                        ? "DS phải còn hiệu lực lúc kiểm tra"
+                        : "DS phải còn hiệu lực lúc ký SOD",
+                    verdict.validityModel == .checkTime
+                        ? "the DS must be valid at the time of the check"
+                        : "the DS must have been valid when it signed"))
+        lines.append(
+            output.text("Chuỗi đến CSCA", "Chain to CSCA") + ": \(verdict.chain.rawValue) — "
+                + output.text(Self.vietnameseChainReason(verdict, trust), verdict.chainReason))
+        lines.append(
+            output.text("CSCA tin cậy đã nạp", "Trusted CSCAs loaded") + ": \(trust.certificates.count)"
+                + (trust.isEmpty
+                    ? output.text(
+                        " (CSCA Việt Nam chưa được công bố)",
+                        " (the Vietnamese CSCA is not published)") : ""))
         return lines
     }
 
@@ -197,9 +217,11 @@ struct LDSVerifyCommand: AsyncParsableCommand {
             "hashAlgorithm": verdict.hashAlgorithm.rawValue,
             "signatureAlgorithm": verdict.signatureScheme,
             "securityObjectVersion": verdict.securityObjectVersion,
-            "documentSigner": ["subject": verdict.signerSubject, "issuer": verdict.signerIssuer,
-                               "notBefore": day(verdict.signerNotBefore), "notAfter": day(verdict.signerNotAfter),
-                               "validAtSigning": verdict.signerValidAtSigning, "expiredNow": verdict.signerExpiredNow],
+            "documentSigner": [
+                "subject": verdict.signerSubject, "issuer": verdict.signerIssuer,
+                "notBefore": day(verdict.signerNotBefore), "notAfter": day(verdict.signerNotAfter),
+                "validAtSigning": verdict.signerValidAtSigning, "expiredNow": verdict.signerExpiredNow,
+            ],
             "validityCheckedAt": day(verdict.validityCheckedAt),
             "revocation": verdict.revocation.rawValue,
         ]

@@ -31,16 +31,20 @@ struct ReadersCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.deviceError)
         }
         if output.json {
-            printJSON(["readers": readers.map { name -> [String: Any] in
-                var entry: [String: Any] = ["name": name, "cardPresent": cards[name] != nil]
-                if let atr = cards[name] { entry["card"] = atrJSON(atr) }
-                return entry
-            }])
+            printJSON([
+                "readers": readers.map { name -> [String: Any] in
+                    var entry: [String: Any] = ["name": name, "cardPresent": cards[name] != nil]
+                    if let atr = cards[name] { entry["card"] = atrJSON(atr) }
+                    return entry
+                }
+            ])
             return
         }
         if readers.isEmpty {
-            print(output.text("Không có đầu đọc thẻ nào. Kiểm tra cáp USB của đầu đọc.",
-                              "No card readers. Check the reader's USB cable."))
+            print(
+                output.text(
+                    "Không có đầu đọc thẻ nào. Kiểm tra cáp USB của đầu đọc.",
+                    "No card readers. Check the reader's USB cable."))
             return
         }
         for (index, name) in readers.enumerated() {
@@ -67,7 +71,8 @@ struct EventsCommand: AsyncParsableCommand {
         let monitor = CardReaders().events()
         defer { monitor.stop() }
         var seen = 0
-        let stream: AsyncStream<ReaderEvent> = seconds.map { monitor.withTimeout(seconds: $0, resetOnEvent: false) }
+        let stream: AsyncStream<ReaderEvent> =
+            seconds.map { monitor.withTimeout(seconds: $0, resetOnEvent: false) }
             ?? AsyncStream { continuation in
                 let task = Task {
                     for await event in monitor { continuation.yield(event) }
@@ -97,7 +102,8 @@ struct EventsCommand: AsyncParsableCommand {
 /// `stationd card ...`: by-hand card operations.
 struct CardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "card", abstract: "Thao tác với thẻ — card operations.", subcommands: [CardAPDUCommand.self, CardReadCommand.self])
+        commandName: "card", abstract: "Thao tác với thẻ — card operations.",
+        subcommands: [CardAPDUCommand.self, CardReadCommand.self])
 }
 
 /// `stationd card apdu`: send APDUs and print the answers.
@@ -133,8 +139,10 @@ struct CardAPDUCommand: AsyncParsableCommand {
                     let command = try CommandAPDU(bytes: [UInt8](hex: apdu)!)
                     let response = try await connection.transmit(command)
                     if output.json {
-                        printJSON(["command": command.bytes.hexString, "data": response.data.hexString,
-                                   "sw": String(format: "%04X", response.status.value), "status": response.status.name])
+                        printJSON([
+                            "command": command.bytes.hexString, "data": response.data.hexString,
+                            "sw": String(format: "%04X", response.status.value), "status": response.status.name,
+                        ])
                     } else {
                         print("> \(command.bytes.hexString)")
                         if !response.data.isEmpty { print("< \(response.data.hexString)") }
@@ -178,7 +186,9 @@ func report(_ error: SmartCardError, _ output: OutputOptions) {
 
 func describe(_ atr: ATR, _ output: OutputOptions) -> String {
     let protocols = atr.protocols.filter { $0 != 15 }.map { "T=\($0)" }.joined(separator: ", ")
-    let length = atr.supportsExtendedLength ? output.text("APDU mở rộng", "extended APDUs")
+    let length =
+        atr.supportsExtendedLength
+        ? output.text("APDU mở rộng", "extended APDUs")
         : output.text("APDU ngắn", "short APDUs")
     return "ATR \(atr.bytes.hexString) (\(protocols); \(length))"
 }
@@ -203,12 +213,22 @@ func atrJSON(_ atr: ATR) -> [String: Any] {
 func eventJSON(_ event: ReaderEvent) -> [String: Any] {
     var object: [String: Any] = ["time": ISO8601DateFormatter().string(from: Date())]
     switch event {
-    case .readerAdded(let name): object["event"] = "readerAdded"; object["reader"] = name
-    case .readerRemoved(let name): object["event"] = "readerRemoved"; object["reader"] = name
+    case .readerAdded(let name):
+        object["event"] = "readerAdded"
+        object["reader"] = name
+    case .readerRemoved(let name):
+        object["event"] = "readerRemoved"
+        object["reader"] = name
     case .cardInserted(let reader, let atr):
-        object["event"] = "cardInserted"; object["reader"] = reader; object["card"] = atrJSON(atr)
-    case .cardRemoved(let reader): object["event"] = "cardRemoved"; object["reader"] = reader
-    case .serviceUnavailable(let error): object["event"] = "serviceUnavailable"; object["code"] = error.code.rawValue
+        object["event"] = "cardInserted"
+        object["reader"] = reader
+        object["card"] = atrJSON(atr)
+    case .cardRemoved(let reader):
+        object["event"] = "cardRemoved"
+        object["reader"] = reader
+    case .serviceUnavailable(let error):
+        object["event"] = "serviceUnavailable"
+        object["code"] = error.code.rawValue
     case .serviceRestored: object["event"] = "serviceRestored"
     }
     return object

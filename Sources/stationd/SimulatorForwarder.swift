@@ -59,7 +59,8 @@ enum SimulatorForwarder {
     /// `station-simulator` beside the running stationd (symbolic links resolved, so `/usr/bin/stationd` → its
     /// real folder).
     static func simulatorPath() -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("station-simulator")
             .path

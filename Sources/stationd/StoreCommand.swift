@@ -53,8 +53,10 @@ struct StoreCommand: ParsableCommand {
                 throw ExitCode(78)
             }
             let environment = ProcessInfo.processInfo.environment
-            let person = environment["SUDO_USER"] ?? (getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
-                ?? "uid:\(getuid())")
+            let person =
+                environment["SUDO_USER"]
+                ?? (getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) }
+                    ?? "uid:\(getuid())")
             do {
                 let moved = try StoreMaintenance.reinitialize(configuration, by: person, uid: getuid())
                 print("Đã tạo kho hồ sơ mới; tệp cũ giữ lại / new store made; old files kept:")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct CaptureFlowTests {
@@ -13,7 +14,7 @@ import Testing
         #expect(outcome.attempts == 3)
         #expect(outcome.quality.score >= 50)
         #expect(outcome.adviceGiven.count == 2)
-        #expect(outcome.adviceGiven[0].contains(.moveToCentre)) // the partial print sits in a corner
+        #expect(outcome.adviceGiven[0].contains(.moveToCentre))  // the partial print sits in a corner
         #expect(collected.all.count == 2)
     }
 
@@ -31,7 +32,7 @@ import Testing
         let outcome = try await CaptureFlow(policy: CapturePolicy(threshold: 95, maxAttempts: 2)).run(on: scanner)
         #expect(!outcome.meetsThreshold)
         #expect(outcome.attempts == 2)
-        #expect(outcome.quality.score == QualityTests.report(.smudged, seed: 2).score) // smudged beat partial
+        #expect(outcome.quality.score == QualityTests.report(.smudged, seed: 2).score)  // smudged beat partial
     }
 
     @Test func personWhoDoesNotPressAgainKeepsTheBestImage() async throws {
@@ -88,9 +89,12 @@ import Testing
         let scanner = SimulatedScanner(script: [.smudged, .good])
         try await scanner.open()
         scanner.inject(.fingerStays)
-        let outcome = try await CaptureFlow(policy: CapturePolicy(threshold: 95, maxAttempts: 3,
-                                                                  removalTimeout: .milliseconds(100)))
-            .run(on: scanner) { _ in scanner.inject(.fingerStays) }
+        let outcome = try await CaptureFlow(
+            policy: CapturePolicy(
+                threshold: 95, maxAttempts: 3,
+                removalTimeout: .milliseconds(100))
+        )
+        .run(on: scanner) { _ in scanner.inject(.fingerStays) }
         #expect(outcome.attempts == 1 && !outcome.meetsThreshold && !outcome.fingerLifted)
         #expect(outcome.quality.score == QualityTests.report(.smudged, seed: 1).score)
     }
@@ -103,8 +107,9 @@ import Testing
         let record = try RecordBuilder.record(for: outcome.image, finger: .rightIndex, quality: outcome.quality.score)
         let bytes = try record.encoded()
         var chain = CaptureChain()
-        let capture = chain.append(isoRecord: bytes, deviceID: scanner.deviceID, finger: .rightIndex,
-                                   quality: outcome.quality.score)
+        let capture = chain.append(
+            isoRecord: bytes, deviceID: scanner.deviceID, finger: .rightIndex,
+            quality: outcome.quality.score)
         #expect(capture.previousHash == CaptureChain.anchor)
         #expect(try FingerImageRecord(decoding: capture.isoRecord).image().pixels == outcome.image.pixels)
         #expect(capture.timestampISO8601.hasSuffix("Z"))

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct ChainTests {
     /// FIPS 180-2 appendix B.1 and the empty-string digest.
     @Test func sha256PublishedVectors() {
-        #expect(CaptureChain.hex(CryptoPrimitives.sha256(Array("abc".utf8)))
+        #expect(
+            CaptureChain.hex(CryptoPrimitives.sha256(Array("abc".utf8)))
                 == "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD")
         #expect(CaptureChain.anchor == "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855")
     }
@@ -33,8 +35,10 @@ import Testing
         #expect(first.previousHash == CaptureChain.anchor)
         #expect(second.previousHash == first.hash)
         // Independent recomputation: SHA256(prev ‖ SHA256(data)).
-        let expected = CaptureChain.hex(CryptoPrimitives.sha256(CaptureChain.unhex(first.hash)
-                                                                + CryptoPrimitives.sha256([4, 5, 6])))
+        let expected = CaptureChain.hex(
+            CryptoPrimitives.sha256(
+                CaptureChain.unhex(first.hash)
+                    + CryptoPrimitives.sha256([4, 5, 6])))
         #expect(second.hash == expected)
         #expect(CaptureChain.firstBrokenLink(chain.records) == nil)
         var tampered = chain.records

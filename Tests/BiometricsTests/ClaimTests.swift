@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct ClaimTests {
@@ -12,7 +13,7 @@ import Testing
         let t0 = ContinuousClock.now
         try table.claim("s1", for: alice, now: t0, isAlive: alive)
         #expect(throws: BiometricError.self) { try table.claim("s1", for: bob, now: t0, isAlive: alive) }
-        try table.claim("s2", for: bob, now: t0, isAlive: alive) // other scanner is free
+        try table.claim("s2", for: bob, now: t0, isAlive: alive)  // other scanner is free
         try table.renew("s1", for: alice, now: t0.advanced(by: .seconds(8)), isAlive: alive)
         #expect(throws: BiometricError.self) {
             try table.claim("s1", for: bob, now: t0.advanced(by: .seconds(15)), isAlive: alive)
@@ -39,7 +40,8 @@ import Testing
         try await claims.claim("a", for: alice)
         try await claims.claim("b", for: alice)
         await claims.sessionEnded("alice")
-        let ownerA = await claims.owner(of: "a"), ownerB = await claims.owner(of: "b")
+        let ownerA = await claims.owner(of: "a")
+        let ownerB = await claims.owner(of: "b")
         #expect(ownerA == nil && ownerB == nil)
         struct Boom: Error {}
         await #expect(throws: Boom.self) {

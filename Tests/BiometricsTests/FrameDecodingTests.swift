@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct FrameDecodingTests {
@@ -17,7 +18,8 @@ import Testing
 
     @Test func headerRejectsTooManyRows() {
         var bytes = [UInt8](repeating: 0, count: 64 + 10)
-        bytes[4] = 0x22; bytes[5] = 0x01 // 290 rows: not allowed (must be < 290)
+        bytes[4] = 0x22
+        bytes[5] = 0x01  // 290 rows: not allowed (must be < 290)
         #expect(throws: BiometricError.self) { try URU4000Frame(bytes) }
     }
 
@@ -30,8 +32,9 @@ import Testing
         let deviceKeyBytes = try #require(capture.packets[(keyIndex + 1)...].first { $0.eventType == "C" }).payload
         let deviceKey = deviceKeyBytes.enumerated()
             .reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-        let profile = try #require(try DeviceProfileCatalog(directory: Fixtures.profiles)
-            .profile(vendor: 0x05BA, product: 0x000A))
+        let profile = try #require(
+            try DeviceProfileCatalog(directory: Fixtures.profiles)
+                .profile(vendor: 0x05BA, product: 0x000A))
         let expected = try Fixtures.expectedImage("uru4000-4500")
         for (seed, shouldMatch) in [(UInt32(0x51EA_2124), true), (UInt32(0x1234_5678), false)] {
             var frame = try URU4000Frame(frameBytes)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 /// Bounded robustness loops: mutated inputs must be refused with a typed error or parsed, never crash.
@@ -28,7 +29,8 @@ import Testing
         var random = SplitMix64(seed: 11)
         let image = FingerprintImage(width: 16, height: 12, pixels: (0..<192).map { UInt8($0) })
         let seeds = try [FingerImageRecord.Edition.iso2005, .iso2011].map {
-            try RecordBuilder.record(for: image, finger: .leftRing, quality: 40, edition: $0, compression: .raw).encoded()
+            try RecordBuilder.record(for: image, finger: .leftRing, quality: 40, edition: $0, compression: .raw)
+                .encoded()
         }
         var refused = 0
         for i in 0..<Self.iterations {
@@ -51,7 +53,12 @@ import Testing
     @Test func uruFrameDecoderNeverCrashes() async throws {
         var random = SplitMix64(seed: 13)
         var frame = [UInt8](repeating: 0x55, count: URU4000Frame.transferLength)
-        frame[4] = 0x21; frame[5] = 0x01; frame[16] = 0x02; frame[17] = 200; frame[18] = 0x82; frame[19] = 89
+        frame[4] = 0x21
+        frame[5] = 0x01
+        frame[16] = 0x02
+        frame[17] = 200
+        frame[18] = 0x82
+        frame[19] = 89
         for _ in 0..<max(10, Self.iterations / 10) {
             let bytes = Self.mutate(frame, &random)
             guard var parsed = try? URU4000Frame(bytes) else { continue }

@@ -1,14 +1,18 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 /// The record (JPEG 2000 + ISO/IEC 19794-4) is encoded off the capture's critical path: same bytes as the serial
 /// path, failures typed where the record is awaited, the decision available while the encoder still runs.
 @Suite struct PipelinedCaptureTests {
-    static func station(script: [SyntheticCondition] = [.good, .good, .good],
-                        encoder: (any CaptureRecordEncoder)? = nil) throws -> FingerprintStation {
-        try FingerprintStation(configuration: BiometricsConfiguration(
-            simulator: script, useUSB: false, policy: CapturePolicy(threshold: 50, maxAttempts: 1)),
+    static func station(
+        script: [SyntheticCondition] = [.good, .good, .good],
+        encoder: (any CaptureRecordEncoder)? = nil
+    ) throws -> FingerprintStation {
+        try FingerprintStation(
+            configuration: BiometricsConfiguration(
+                simulator: script, useUSB: false, policy: CapturePolicy(threshold: 50, maxAttempts: 1)),
             encoder: encoder)
     }
 
@@ -18,9 +22,11 @@ import Testing
         let pending = try await station.beginCapture(for: owner, finger: .rightThumb)
         let record = try await pending.record()
         // The serial path: the same image, quality and capture date through RecordBuilder on this task.
-        let serial = try RecordBuilder.record(for: pending.outcome.image, finger: .rightThumb,
-                                              quality: pending.outcome.quality.score,
-                                              captureDate: pending.captureDate).encoded()
+        let serial = try RecordBuilder.record(
+            for: pending.outcome.image, finger: .rightThumb,
+            quality: pending.outcome.quality.score,
+            captureDate: pending.captureDate
+        ).encoded()
         #expect(record.isoRecord == serial)
         let parsed = try FingerImageRecord(decoding: record.isoRecord)
         #expect(parsed.compression == .jpeg2000Lossless && parsed.views[0].position == .rightThumb)
@@ -77,8 +83,9 @@ import Testing
         let owner = ClaimOwner(session: "gated")
         let decided = DecisionLog()
         let start = ContinuousClock.now
-        let pending = try await station.beginCapture(for: owner, finger: .rightIndex,
-                                                     decided: { decided.add($0) })
+        let pending = try await station.beginCapture(
+            for: owner, finger: .rightIndex,
+            decided: { decided.add($0) })
         let elapsed = ContinuousClock.now - start
         #expect(elapsed < .seconds(110))  // a serial encoding would hold the capture for the gate's 120 s
         #expect(!gate.isOpen && !pending.isEncoded)
@@ -98,8 +105,9 @@ import Testing
         try await scanner.open()
         let queue = RecordEncodingQueue()
         let result = try await CaptureFlow(policy: CapturePolicy(threshold: 50, maxAttempts: 1))
-            .runPipelined(on: scanner, finger: .rightIndex, encoder: GatedEncoder(gate: gate, marksStart: true),
-                          queue: queue)
+            .runPipelined(
+                on: scanner, finger: .rightIndex, encoder: GatedEncoder(gate: gate, marksStart: true),
+                queue: queue)
         #expect(scanner.encoderHadStartedAtRemoval)
         gate.open()
         #expect(!(try await result.encoding.value()).isEmpty)
@@ -146,21 +154,33 @@ final class Gate: @unchecked Sendable {
     private let condition = NSCondition()
     private var opened = false
     var isOpen: Bool { condition.withLock { opened } }
-    func open() { condition.withLock { opened = true; condition.broadcast() } }
+    func open() {
+        condition.withLock {
+            opened = true
+            condition.broadcast()
+        }
+    }
     func wait(limit: TimeInterval = 120) {
         let deadline = Date(timeIntervalSinceNow: limit)
         condition.withLock { while !opened && condition.wait(until: deadline) {} }
     }
     private var _started = false
     var started: Bool { condition.withLock { _started } }
-    func markStarted() { condition.withLock { _started = true; condition.broadcast() } }
+    func markStarted() {
+        condition.withLock {
+            _started = true
+            condition.broadcast()
+        }
+    }
 }
 
 /// Blocks on the gate (on the encoding thread), then returns a marker naming the image size.
 struct GatedEncoder: CaptureRecordEncoder {
     let gate: Gate
     var marksStart = false
-    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws -> [UInt8] {
+    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws
+        -> [UInt8]
+    {
         if marksStart { gate.markStarted() }
         gate.wait()
         return Array("record of \(image.pixels.count)".utf8)
@@ -174,7 +194,9 @@ final class ScriptedEncoder: CaptureRecordEncoder, @unchecked Sendable {
     private let lock = NSLock()
     private var failures: [any Error]
     init(failures: [any Error]) { self.failures = failures }
-    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws -> [UInt8] {
+    func encode(_ image: FingerprintImage, finger: FingerPositionCode, quality: Int, captureDate: Date) throws
+        -> [UInt8]
+    {
         if let failure = lock.withLock({ failures.isEmpty ? nil : failures.removeFirst() }) { throw failure }
         return try ISORecordEncoder().encode(image, finger: finger, quality: quality, captureDate: captureDate)
     }
@@ -194,7 +216,10 @@ final class RemovalProbe: FingerprintScanner, @unchecked Sendable {
     let gate: Gate
     private let lock = NSLock()
     private var sawEncoder = false
-    init(inner: SimulatedScanner, gate: Gate) { self.inner = inner; self.gate = gate }
+    init(inner: SimulatedScanner, gate: Gate) {
+        self.inner = inner
+        self.gate = gate
+    }
     var encoderHadStartedAtRemoval: Bool { lock.withLock { sawEncoder } }
     var deviceID: String { inner.deviceID }
     var profile: DeviceProfile { inner.profile }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct ProfileTests {
@@ -10,8 +11,11 @@ import Testing
         #expect(catalog.profile(vendor: 0x298D, product: 0x1010)?.driver == "nb1010")
         #expect(catalog.profile(vendor: 0x045E, product: 0x00CA)?.has("challenge-response") == true)
         #expect(catalog.profile(vendor: 0x1234, product: 0x5678) == nil)
-        #expect(DeviceProfileCatalog.defaultDirectory(executable: Fixtures.packageRoot
-            .appendingPathComponent(".build-x/debug/tool").path).path.hasSuffix("Devices/biometric"))
+        #expect(
+            DeviceProfileCatalog.defaultDirectory(
+                executable: Fixtures.packageRoot
+                    .appendingPathComponent(".build-x/debug/tool").path
+            ).path.hasSuffix("Devices/biometric"))
     }
 
     @Test func duplicateUSBIdIsAConfigurationError() throws {
@@ -53,7 +57,8 @@ import Testing
         let image = FingerprintImage(width: 3, height: 2, pixels: [0, 1, 2, 3, 4, 5])
         let rotated = DeviceProfile.Orientation(inverted: true, flipHorizontal: true, flipVertical: true).apply(image)
         #expect(rotated.pixels == [250, 251, 252, 253, 254, 255])
-        #expect(DeviceProfile.Orientation(inverted: false, flipHorizontal: true, flipVertical: false)
-            .apply(image).pixels == [2, 1, 0, 5, 4, 3])
+        #expect(
+            DeviceProfile.Orientation(inverted: false, flipHorizontal: true, flipVertical: false)
+                .apply(image).pixels == [2, 1, 0, 5, 4, 3])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct QualityTests {
@@ -11,8 +12,10 @@ import Testing
     }
 
     @Test func orderingGoodSmudgedPartialBlank() {
-        let good = Self.report(.good), smudged = Self.report(.smudged)
-        let partial = Self.report(.partial), blank = Self.report(.blank)
+        let good = Self.report(.good)
+        let smudged = Self.report(.smudged)
+        let partial = Self.report(.partial)
+        let blank = Self.report(.blank)
         print("quality: good \(good) | smudged \(smudged) | partial \(partial) | blank \(blank)")
         #expect(good.score > smudged.score)
         #expect(smudged.score > partial.score)
@@ -56,7 +59,7 @@ import Testing
         let (striped, angle) = Self.assessor.orientationCertainty(stripes, width: size, x0: 0, y0: 0)
         let (noisy, _) = Self.assessor.orientationCertainty(noise, width: size, x0: 0, y0: 0)
         #expect(striped > 0.95)
-        #expect(abs(angle) < 0.05) // vertical stripes: gradient along x
+        #expect(abs(angle) < 0.05)  // vertical stripes: gradient along x
         #expect(noisy < 0.3)
         #expect(Self.assessor.localClarity(stripes, width: size, x0: 0, y0: 0, gradientAngle: angle) > 0.9)
     }

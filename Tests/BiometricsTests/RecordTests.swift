@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct RecordTests {
@@ -9,62 +10,69 @@ import Testing
         return FingerprintImage(width: 64, height: 48, pixels: pixels, resolutionPPI: 500)
     }()
 
-    static let date = Date(timeIntervalSince1970: 1_795_000_000.250) // 2026-11-18 …:40.250 UTC
+    static let date = Date(timeIntervalSince1970: 1_795_000_000.250)  // 2026-11-18 …:40.250 UTC
 
     @Test func iso2005HeaderMatchesStandardLayout() throws {
-        let record = try RecordBuilder.record(for: Self.image, finger: .rightIndex, quality: 77, edition: .iso2005,
-                                              compression: .raw, deviceTypeID: 0x0ABC)
+        let record = try RecordBuilder.record(
+            for: Self.image, finger: .rightIndex, quality: 77, edition: .iso2005,
+            compression: .raw, deviceTypeID: 0x0ABC)
         let bytes = try record.encoded()
         #expect(bytes.count == 32 + 14 + 64 * 48)
-        #expect(Array(bytes[0..<8]) == [0x46, 0x49, 0x52, 0x00, 0x30, 0x31, 0x30, 0x00]) // "FIR\0" "010\0"
+        #expect(Array(bytes[0..<8]) == [0x46, 0x49, 0x52, 0x00, 0x30, 0x31, 0x30, 0x00])  // "FIR\0" "010\0"
         // Record length: 6 bytes big-endian.
         #expect(Array(bytes[8..<14]) == [0, 0, 0, 0, UInt8((bytes.count >> 8) & 0xFF), UInt8(bytes.count & 0xFF)])
-        #expect(Array(bytes[14..<16]) == [0x0A, 0xBC])     // capture device id
-        #expect(Array(bytes[16..<18]) == [0x00, 31])       // acquisition level 31
-        #expect(bytes[18] == 1 && bytes[19] == 1)          // one finger, pixels per inch
-        #expect(Array(bytes[20..<28]) == [0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4]) // 500 ppi ×4
-        #expect(bytes[28] == 8 && bytes[29] == 0)          // 8 bits, uncompressed
-        #expect(bytes[30] == 0 && bytes[31] == 0)          // reserved
+        #expect(Array(bytes[14..<16]) == [0x0A, 0xBC])  // capture device id
+        #expect(Array(bytes[16..<18]) == [0x00, 31])  // acquisition level 31
+        #expect(bytes[18] == 1 && bytes[19] == 1)  // one finger, pixels per inch
+        #expect(Array(bytes[20..<28]) == [0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4])  // 500 ppi ×4
+        #expect(bytes[28] == 8 && bytes[29] == 0)  // 8 bits, uncompressed
+        #expect(bytes[30] == 0 && bytes[31] == 0)  // reserved
         // Finger view header (14 bytes).
         let viewLength = 14 + 64 * 48
         #expect(Array(bytes[32..<36]) == [0, 0, UInt8(viewLength >> 8), UInt8(viewLength & 0xFF)])
-        #expect(Array(bytes[36..<41]) == [2, 1, 1, 77, 0]) // right index, 1 view, view 1, quality 77, live plain
-        #expect(Array(bytes[41..<46]) == [0, 64, 0, 48, 0]) // width, height, reserved
+        #expect(Array(bytes[36..<41]) == [2, 1, 1, 77, 0])  // right index, 1 view, view 1, quality 77, live plain
+        #expect(Array(bytes[41..<46]) == [0, 64, 0, 48, 0])  // width, height, reserved
         #expect(Array(bytes[46...]) == Self.image.pixels)
     }
 
     @Test func iso2011HeaderMatchesStandardLayout() throws {
-        let record = try RecordBuilder.record(for: Self.image, finger: .leftThumb, quality: 63, edition: .iso2011,
-                                              compression: .raw, deviceVendorID: 0x1234, deviceTypeID: 0x5678,
-                                              deviceTechnology: 1, captureDate: Self.date)
+        let record = try RecordBuilder.record(
+            for: Self.image, finger: .leftThumb, quality: 63, edition: .iso2011,
+            compression: .raw, deviceVendorID: 0x1234, deviceTypeID: 0x5678,
+            deviceTechnology: 1, captureDate: Self.date)
         let bytes = try record.encoded()
         let representation = 4 + 9 + 1 + 2 + 2 + 1 + 5 + 1 + 1 + 1 + 8 + 1 + 1 + 1 + 2 + 2 + 4 + 64 * 48
         #expect(bytes.count == 16 + representation)
-        #expect(Array(bytes[0..<8]) == [0x46, 0x49, 0x52, 0x00, 0x30, 0x32, 0x30, 0x00]) // "FIR\0" "020\0"
+        #expect(Array(bytes[0..<8]) == [0x46, 0x49, 0x52, 0x00, 0x30, 0x32, 0x30, 0x00])  // "FIR\0" "020\0"
         #expect(Array(bytes[8..<12]) == [0, 0, UInt8(bytes.count >> 8), UInt8(bytes.count & 0xFF)])
-        #expect(Array(bytes[12..<16]) == [0, 1, 0, 1]) // 1 representation, no certification, 1 position
+        #expect(Array(bytes[12..<16]) == [0, 1, 0, 1])  // 1 representation, no certification, 1 position
         #expect(Array(bytes[16..<20]) == [0, 0, UInt8(representation >> 8), UInt8(representation & 0xFF)])
         // Capture date/time: 2026-11-18 (year 0x07EA), time from the epoch value, milliseconds 250.
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Self.date)
-        #expect(Array(bytes[20..<29]) == [0x07, 0xEA, UInt8(c.month!), UInt8(c.day!), UInt8(c.hour!),
-                                          UInt8(c.minute!), UInt8(c.second!), 0x00, 0xFA])
-        #expect(bytes[29] == 1)                                 // technology
-        #expect(Array(bytes[30..<34]) == [0x12, 0x34, 0x56, 0x78]) // vendor, type
+        #expect(
+            Array(bytes[20..<29]) == [
+                0x07, 0xEA, UInt8(c.month!), UInt8(c.day!), UInt8(c.hour!),
+                UInt8(c.minute!), UInt8(c.second!), 0x00, 0xFA,
+            ])
+        #expect(bytes[29] == 1)  // technology
+        #expect(Array(bytes[30..<34]) == [0x12, 0x34, 0x56, 0x78])  // vendor, type
         #expect(Array(bytes[34..<40]) == [1, 63, 0, 0, 0, 1])  // one quality block: score, vendor 0, algorithm 1
-        #expect(Array(bytes[40..<43]) == [6, 1, 1])            // left thumb, representation 1, ppi
+        #expect(Array(bytes[40..<43]) == [6, 1, 1])  // left thumb, representation 1, ppi
         #expect(Array(bytes[43..<51]) == [0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4])
-        #expect(Array(bytes[51..<54]) == [8, 0, 0])            // 8 bit, raw, live-scan plain
+        #expect(Array(bytes[51..<54]) == [8, 0, 0])  // 8 bit, raw, live-scan plain
         #expect(Array(bytes[54..<58]) == [0, 64, 0, 48])
-        #expect(Array(bytes[58..<62]) == [0, 0, 0x0C, 0x00])   // 3072 image bytes
+        #expect(Array(bytes[58..<62]) == [0, 0, 0x0C, 0x00])  // 3072 image bytes
     }
 
-    @Test(arguments: [FingerImageRecord.Edition.iso2005, .iso2011],
-          [FingerImageCompression.raw, .png, .jpeg2000Lossless])
+    @Test(
+        arguments: [FingerImageRecord.Edition.iso2005, .iso2011],
+        [FingerImageCompression.raw, .png, .jpeg2000Lossless])
     func roundTrip(edition: FingerImageRecord.Edition, compression: FingerImageCompression) throws {
-        let record = try RecordBuilder.record(for: Self.image, finger: .rightMiddle, quality: 55, edition: edition,
-                                              compression: compression, captureDate: Self.date)
+        let record = try RecordBuilder.record(
+            for: Self.image, finger: .rightMiddle, quality: 55, edition: edition,
+            compression: compression, captureDate: Self.date)
         let bytes = try record.encoded()
         let parsed = try FingerImageRecord(decoding: bytes)
         #expect(parsed.edition == edition)
@@ -86,7 +94,7 @@ import Testing
 
     @Test func acquisitionLevelFollowsResolution() {
         #expect(RecordBuilder.acquisitionLevel(ppi: 500) == 31)
-        #expect(RecordBuilder.acquisitionLevel(ppi: 385) == 20) // NB-1010: below the 500 ppi levels
+        #expect(RecordBuilder.acquisitionLevel(ppi: 385) == 20)  // NB-1010: below the 500 ppi levels
         #expect(RecordBuilder.acquisitionLevel(ppi: 1000) == 41)
     }
 
@@ -112,7 +120,7 @@ import Testing
     @Test func pngRoundTripAndCRCCheck() throws {
         var png = try PNGCodec.encode(Self.image)
         #expect(try PNGCodec.decode(png) == Self.image)
-        png[png.count / 2] ^= 0xFF // corrupt IDAT: CRC must catch it
+        png[png.count / 2] ^= 0xFF  // corrupt IDAT: CRC must catch it
         #expect(throws: BiometricError.self) { try PNGCodec.decode(png) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import USBRecordings
+
 @testable import Biometrics
 
 /// The device's own capture time, read from the recordings' timestamps. The numbers below were read by hand from
@@ -21,21 +22,27 @@ struct RecordingTimingTests {
         #expect(last.kind == .complete && last.status == -2)  // the interrupt URB cancelled at the end (-ENOENT)
         let bulk = recording.events.filter { $0.transferType == 3 && $0.kind == .complete }
         #expect(bulk.count == 1 && bulk[0].data.count == 111_040 && bulk[0].endpoint == 0x82)
-        #expect(zip(recording.events, recording.events.dropFirst())
-            .allSatisfy { $0.timestampNanoseconds <= $1.timestampNanoseconds })
+        #expect(
+            zip(recording.events, recording.events.dropFirst())
+                .allSatisfy { $0.timestampNanoseconds <= $1.timestampNanoseconds })
     }
 
     @Test func uareuCaptureTimeFromCommandToLastImageByte() throws {
-        let times = try USBRecordingFormat.captureTimes(in: try Fixtures.bytes("uru4000-4500/capture.pcapng"),
-                                                        markers: .uru4000)
+        let times = try USBRecordingFormat.captureTimes(
+            in: try Fixtures.bytes("uru4000-4500/capture.pcapng"),
+            markers: .uru4000)
         #expect(times.count == 1)
         #expect(times[0].commandNanoseconds == 1_631_177_490_212_480_000)
         #expect(times[0].lastImageByteNanoseconds == 1_631_177_490_340_813_000)
         #expect(times[0].duration == .microseconds(128_333))
         #expect(times[0].imageBytes == 111_040)
         // The NB-1010's markers find no capture in the U.are.U's traffic.
-        #expect(RecordedCaptureTime.measure(try USBMonRecording(pcapng: try Fixtures.bytes(
-            "uru4000-4500/capture.pcapng")), markers: .nb1010).isEmpty)
+        #expect(
+            RecordedCaptureTime.measure(
+                try USBMonRecording(
+                    pcapng: try Fixtures.bytes(
+                        "uru4000-4500/capture.pcapng")), markers: .nb1010
+            ).isEmpty)
     }
 
     @Test func ioctlTreeIsRecognisedAndHasNoTiming() throws {
@@ -56,14 +63,21 @@ struct PcapngParsingTests {
     static func pcapng(tsresol: UInt8?, ticks: UInt64, data: [UInt8]) -> [UInt8] {
         func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(v >> (8 * UInt32($0)) & 0xFF) } }
         func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
-        var out = le32(0x0A0D_0D0A) + le32(28) + le32(0x1A2B_3C4D) + le16(1) + le16(0) + [UInt8](repeating: 0xFF,
-                                                                                                 count: 8) + le32(28)
+        var out =
+            le32(0x0A0D_0D0A) + le32(28) + le32(0x1A2B_3C4D) + le16(1) + le16(0)
+            + [UInt8](
+                repeating: 0xFF,
+                count: 8) + le32(28)
         var options: [UInt8] = []
         if let tsresol { options = le16(9) + le16(1) + [tsresol, 0, 0, 0] + le16(0) + le16(0) }
         let idbLength = UInt32(20 + options.count)
         out += le32(1) + le32(idbLength) + le16(220) + le16(0) + le32(0) + options + le32(idbLength)
         var header = [UInt8](repeating: 0, count: 64)
-        header[8] = UInt8(ascii: "S"); header[9] = 3; header[10] = 0x02; header[11] = 5; header[12] = 1
+        header[8] = UInt8(ascii: "S")
+        header[9] = 3
+        header[10] = 0x02
+        header[11] = 5
+        header[12] = 1
         header[14] = 0x2D  // no setup
         header.replaceSubrange(28..<32, with: le32(UInt32(bitPattern: -115)))
         header.replaceSubrange(32..<36, with: le32(UInt32(data.count)))
@@ -72,7 +86,8 @@ struct PcapngParsingTests {
         let captured = UInt32(packet.count)
         while packet.count % 4 != 0 { packet.append(0) }
         let epbLength = UInt32(32 + packet.count)
-        out += le32(6) + le32(epbLength) + le32(0) + le32(UInt32(ticks >> 32)) + le32(UInt32(ticks & 0xFFFF_FFFF))
+        out +=
+            le32(6) + le32(epbLength) + le32(0) + le32(UInt32(ticks >> 32)) + le32(UInt32(ticks & 0xFFFF_FFFF))
             + le32(captured) + le32(captured) + packet + le32(epbLength)
         return out
     }

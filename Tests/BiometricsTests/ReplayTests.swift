@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 /// Real libusb against recorded devices under `umockdev-run`; the driver's image must equal libfprint's
@@ -12,19 +13,22 @@ struct ReplayTests {
     static let recordedSeed = "51EA2124"
 
     func replayURU(pcap: URL, out: URL, extra: [String] = []) throws -> ProcessResult {
-        try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("\(Self.uruFolder)/device").path,
-            "-p", "\(try Fixtures.sysfsPath(Self.uruFolder))=\(pcap.path)",
-            "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--out", out.path,
-        ] + extra)
+        try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("\(Self.uruFolder)/device").path,
+                "-p", "\(try Fixtures.sysfsPath(Self.uruFolder))=\(pcap.path)",
+                "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--out", out.path,
+            ] + extra)
     }
 
     @Test func uareu4500ReplayMatchesCapturePNG() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("uru.png")
-        let result = try replayURU(pcap: Fixtures.url("\(Self.uruFolder)/capture.pcapng"), out: out,
-                                   extra: ["--seed", Self.recordedSeed])
+        let result = try replayURU(
+            pcap: Fixtures.url("\(Self.uruFolder)/capture.pcapng"), out: out,
+            extra: ["--seed", Self.recordedSeed])
         #expect(result.status == 0, "replay failed: \(result.stderr)")
         #expect(result.stderr.contains("fingerOn") && result.stderr.contains("fingerOff"))
         let got = try PNGCodec.decode([UInt8](Data(contentsOf: out)))
@@ -45,12 +49,15 @@ struct ReplayTests {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("cli.png")
-        let result = try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("\(Self.uruFolder)/device").path,
-            "-p", "\(try Fixtures.sysfsPath(Self.uruFolder))=\(Fixtures.url("\(Self.uruFolder)/capture.pcapng").path)",
-            "--", stationd.path, "fingerprint", "capture", "--profiles", Fixtures.profiles.path,
-            "--seed", Self.recordedSeed, "--out", out.path, "--lang", "en",
-        ])
+        let result = try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("\(Self.uruFolder)/device").path,
+                "-p",
+                "\(try Fixtures.sysfsPath(Self.uruFolder))=\(Fixtures.url("\(Self.uruFolder)/capture.pcapng").path)",
+                "--", stationd.path, "fingerprint", "capture", "--profiles", Fixtures.profiles.path,
+                "--seed", Self.recordedSeed, "--out", out.path, "--lang", "en",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Quality:"))
         let got = try PNGCodec.decode([UInt8](Data(contentsOf: out)))
@@ -67,12 +74,14 @@ struct ReplayTests {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("nb-cli.png")
-        let result = try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("\(Self.nbFolder)/device").path,
-            "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
-            "--", stationd.path, "fingerprint", "capture", "--profiles", Fixtures.profiles.path,
-            "--out", out.path, "--removal-timeout", "2", "--json",
-        ])
+        let result = try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("\(Self.nbFolder)/device").path,
+                "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
+                "--", stationd.path, "fingerprint", "capture", "--profiles", Fixtures.profiles.path,
+                "--out", out.path, "--removal-timeout", "2", "--json",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["device"] as? String == "usb:298d:1010@1-7")
@@ -91,9 +100,10 @@ struct ReplayTests {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let iso = dir.appendingPathComponent("capture.fir")
-        let result = try replayURU(pcap: Fixtures.url("\(Self.uruFolder)/capture.pcapng"),
-                                   out: dir.appendingPathComponent("station.png"),
-                                   extra: ["--seed", Self.recordedSeed, "--iso", iso.path])
+        let result = try replayURU(
+            pcap: Fixtures.url("\(Self.uruFolder)/capture.pcapng"),
+            out: dir.appendingPathComponent("station.png"),
+            extra: ["--seed", Self.recordedSeed, "--iso", iso.path])
         #expect(result.status == 0, "\(result.stderr)")
         let record = try FingerImageRecord(decoding: [UInt8](Data(contentsOf: iso)))
         #expect(record.edition == .iso2011 && record.compression == .jpeg2000Lossless)
@@ -107,18 +117,22 @@ struct ReplayTests {
 
     /// Microsoft Fingerprint Reader v2 (AES challenge–response at power-up, frame obfuscation detected by variance,
     /// no flips). Runs when libfprint's tests/uru4000-msv2 recording is present in the shared fixtures.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: Fixtures.url("uru4000-msv2/capture.pcapng").path),
-                   "fixtures/usb/uru4000-msv2 not present (copy libfprint 1.94.7 tests/uru4000-msv2 there)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: Fixtures.url("uru4000-msv2/capture.pcapng").path),
+            "fixtures/usb/uru4000-msv2 not present (copy libfprint 1.94.7 tests/uru4000-msv2 there)"))
     func microsoftV2ReplayMatchesCapturePNG() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("msv2.png")
-        let result = try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("uru4000-msv2/device").path,
-            "-p", "\(try Fixtures.sysfsPath("uru4000-msv2"))=\(Fixtures.url("uru4000-msv2/capture.pcapng").path)",
-            "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--out", out.path,
-            "--seed", Self.recordedSeed,
-        ])
+        let result = try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("uru4000-msv2/device").path,
+                "-p", "\(try Fixtures.sysfsPath("uru4000-msv2"))=\(Fixtures.url("uru4000-msv2/capture.pcapng").path)",
+                "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--out", out.path,
+                "--seed", Self.recordedSeed,
+            ])
         #expect(result.status == 0, "replay failed: \(result.stderr)")
         let got = try PNGCodec.decode([UInt8](Data(contentsOf: out)))
         #expect(got.pixels == (try Fixtures.expectedImage("uru4000-msv2")).pixels)
@@ -128,12 +142,14 @@ struct ReplayTests {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("nb.png")
-        let result = try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("\(Self.nbFolder)/device").path,
-            "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
-            "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--out", out.path,
-            "--steps", "finger,capture",
-        ])
+        let result = try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("\(Self.nbFolder)/device").path,
+                "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
+                "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--out", out.path,
+                "--steps", "finger,capture",
+            ])
         #expect(result.status == 0, "replay failed: \(result.stderr)")
         let got = try PNGCodec.decode([UInt8](Data(contentsOf: out)))
         let expected = try Fixtures.expectedImage(Self.nbFolder)
@@ -150,8 +166,9 @@ struct ReplayTests {
         let bulkDone = try #require(capture.packets.firstIndex { $0.eventType == "C" && $0.transferType == 3 })
         let pcap = dir.appendingPathComponent("unplugged.pcapng")
         try Data(capture.truncated(after: bulkDone, status: -108)).write(to: pcap)
-        let result = try replayURU(pcap: pcap, out: dir.appendingPathComponent("none.png"),
-                                   extra: ["--seed", Self.recordedSeed])
+        let result = try replayURU(
+            pcap: pcap, out: dir.appendingPathComponent("none.png"),
+            extra: ["--seed", Self.recordedSeed])
         #expect(result.status == 4)
         #expect(result.stderr.contains(BiometricError.Code.deviceLost.rawValue), "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("none.png").path))
@@ -181,8 +198,9 @@ struct ReplayTests {
         let infoRead = try #require(capture.packets.firstIndex { $0.setup.starts(with: [0xC0, 0x04, 0xF0]) })
         let pcap = dir.appendingPathComponent("nofinger.pcapng")
         try Data(capture.truncated(after: infoRead + 1)).write(to: pcap)
-        let result = try replayURU(pcap: pcap, out: dir.appendingPathComponent("none.png"),
-                                   extra: ["--finger-timeout", "1"])
+        let result = try replayURU(
+            pcap: pcap, out: dir.appendingPathComponent("none.png"),
+            extra: ["--finger-timeout", "1"])
         #expect(result.status == 4)
         #expect(result.stderr.contains(BiometricError.Code.timeout.rawValue), "stderr: \(result.stderr)")
         #expect(result.seconds < 20, "took \(result.seconds) s")
@@ -196,8 +214,9 @@ struct ReplayTests {
         let infoRead = try #require(capture.packets.firstIndex { $0.setup.starts(with: [0xC0, 0x04, 0xF0]) })
         let pcap = dir.appendingPathComponent("nofinger.pcapng")
         try Data(capture.truncated(after: infoRead + 1)).write(to: pcap)
-        let result = try replayURU(pcap: pcap, out: dir.appendingPathComponent("none.png"),
-                                   extra: ["--finger-timeout", "30", "--cancel-after", "0.5"])
+        let result = try replayURU(
+            pcap: pcap, out: dir.appendingPathComponent("none.png"),
+            extra: ["--finger-timeout", "30", "--cancel-after", "0.5"])
         #expect(result.status == 4)
         #expect(result.stderr.contains(BiometricError.Code.cancelled.rawValue), "stderr: \(result.stderr)")
         #expect(result.seconds < 15, "took \(result.seconds) s")
@@ -205,32 +224,38 @@ struct ReplayTests {
 
     /// Enumeration through real libusb matches the recorded device against the profiles (the monitor's first scan).
     @Test func monitorListsTheRecordedScanner() throws {
-        let result = try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("\(Self.nbFolder)/device").path,
-            "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--list",
-        ])
+        let result = try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("\(Self.nbFolder)/device").path,
+                "--", Fixtures.replayBinary!.path, "--profiles", Fixtures.profiles.path, "--list",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "usb:298d:1010@1-7 nb1010")
     }
 
     /// Without write permission on the usbfs node (and without CAP_DAC_OVERRIDE), opening must fail with
     /// `biometric.access-denied` and a message that names the udev rule to install.
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-                   "needs root (to drop CAP_DAC_OVERRIDE) and setpriv"))
+    @Test(
+        .enabled(
+            if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+            "needs root (to drop CAP_DAC_OVERRIDE) and setpriv"))
     func accessDeniedNamesTheUdevRule() throws {
         let dir = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = """
-        chmod 000 "$UMOCKDEV_DIR/dev/bus/usb/001/003" && \
-        exec setpriv --bounding-set=-dac_override,-dac_read_search --inh-caps=-dac_override,-dac_read_search \
-        "\(Fixtures.replayBinary!.path)" --profiles "\(Fixtures.profiles.path)" --out "\(dir.path)/x.png" \
-        --steps finger,capture
-        """
-        let result = try runProcess(Fixtures.umockdevRun!, [
-            "-d", Fixtures.url("\(Self.nbFolder)/device").path,
-            "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
-            "--", "/bin/sh", "-c", script,
-        ])
+            chmod 000 "$UMOCKDEV_DIR/dev/bus/usb/001/003" && \
+            exec setpriv --bounding-set=-dac_override,-dac_read_search --inh-caps=-dac_override,-dac_read_search \
+            "\(Fixtures.replayBinary!.path)" --profiles "\(Fixtures.profiles.path)" --out "\(dir.path)/x.png" \
+            --steps finger,capture
+            """
+        let result = try runProcess(
+            Fixtures.umockdevRun!,
+            [
+                "-d", Fixtures.url("\(Self.nbFolder)/device").path,
+                "-i", "/dev/bus/usb/001/003=\(Fixtures.url("\(Self.nbFolder)/capture.ioctl").path)",
+                "--", "/bin/sh", "-c", script,
+            ])
         #expect(result.status == 4)
         #expect(result.stderr.contains(BiometricError.Code.accessDenied.rawValue), "stderr: \(result.stderr)")
         #expect(result.stderr.contains("70-stationd-fingerprint.rules"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct SimulatorTests {
@@ -74,6 +75,6 @@ import Testing
         await #expect { try await scanner.waitForFinger(timeout: .seconds(300)) } throws: {
             ($0 as? BiometricError)?.code == .timeout
         }
-        #expect(ContinuousClock.now - start < .seconds(150)) // not the full 300 s (the suite may be loaded)
+        #expect(ContinuousClock.now - start < .seconds(150))  // not the full 300 s (the suite may be loaded)
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Biometrics
 
 @Suite struct StationTests {
     static func device(_ vendor: UInt16, _ product: UInt16, port: String) -> USBDeviceInfo {
-        USBDeviceInfo(vendorID: vendor, productID: product, release: 1, bus: 1, address: 2, portPath: port,
-                      interfaces: [])
+        USBDeviceInfo(
+            vendorID: vendor, productID: product, release: 1, bus: 1, address: 2, portPath: port,
+            interfaces: [])
     }
 
     @Test func scannerSetReportsOnlySupportedChanges() throws {
@@ -13,10 +15,11 @@ import Testing
         let uru = Self.device(0x05BA, 0x000A, port: "1-10")
         let keyboard = Self.device(0x046D, 0xC31C, port: "1-2")
         let nb = Self.device(0x298D, 0x1010, port: "1-7")
-        #expect(set.rescan([keyboard, uru]).map { if case .attached(let s) = $0 { s.id } else { "" } }
+        #expect(
+            set.rescan([keyboard, uru]).map { if case .attached(let s) = $0 { s.id } else { "" } }
                 == ["usb:05ba:000a@1-10"])
         #expect(set.apply(.arrived(keyboard)) == nil)
-        #expect(set.apply(.arrived(uru)) == nil) // already known
+        #expect(set.apply(.arrived(uru)) == nil)  // already known
         if case .attached(let s)? = set.apply(.arrived(nb)) {
             #expect(s.profile.id == "nb1010")
         } else {
@@ -29,10 +32,12 @@ import Testing
     }
 
     @Test func oneSessionAtATimeAndChainPerSession() async throws {
-        let station = try FingerprintStation(configuration: BiometricsConfiguration(
-            simulator: [.good, .good, .good], useUSB: false, policy: CapturePolicy(threshold: 50, maxAttempts: 1)))
+        let station = try FingerprintStation(
+            configuration: BiometricsConfiguration(
+                simulator: [.good, .good, .good], useUSB: false, policy: CapturePolicy(threshold: 50, maxAttempts: 1)))
         #expect(try await station.scanners().map(\.id) == ["sim:0"])
-        let alice = ClaimOwner(session: "alice"), bob = ClaimOwner(session: "bob")
+        let alice = ClaimOwner(session: "alice")
+        let bob = ClaimOwner(session: "bob")
         // Bob holds the scanner: Alice is refused while he does.
         try await station.claims.claim("sim:0", for: bob)
         await #expect { _ = try await station.capture(for: alice, finger: .rightIndex) } throws: {
@@ -53,8 +58,10 @@ import Testing
     }
 
     @Test func configurationFromEnvironment() {
-        let c = BiometricsConfiguration.fromEnvironment(["STATION_FINGERPRINT_SIMULATOR": "dry,good",
-                                                          "STATION_FINGERPRINT_USB": "0"])
+        let c = BiometricsConfiguration.fromEnvironment([
+            "STATION_FINGERPRINT_SIMULATOR": "dry,good",
+            "STATION_FINGERPRINT_USB": "0",
+        ])
         #expect(c.simulator == [.dry, .good] && !c.useUSB)
         #expect(BiometricsConfiguration.fromEnvironment([:]).simulator == nil)
     }

@@ -1,13 +1,16 @@
-import Synchronization
 import SmartCard
+import Synchronization
 import Testing
+
 @testable import ChipID
 
 @Suite("ChipReader end to end against an in-memory card")
 struct ChipReaderTests {
-    static func card(cardAccess: [UInt8]? = nil, files: [LDSFile: [UInt8]] = TestDataSet.files(),
-                     limits: TransportLimits = .short, shortIDs: Bool = true,
-                     corrupt: Int? = nil) throws -> InMemoryCard {
+    static func card(
+        cardAccess: [UInt8]? = nil, files: [LDSFile: [UInt8]] = TestDataSet.files(),
+        limits: TransportLimits = .short, shortIDs: Bool = true,
+        corrupt: Int? = nil
+    ) throws -> InMemoryCard {
         var config = InMemoryCard.Configuration(files: files, cardAccess: cardAccess, mrz: try TestCCCD.seed)
         config.can = "012345"
         config.limits = limits
@@ -48,7 +51,8 @@ struct ChipReaderTests {
         // Short EF identifiers: no SELECT EF inside the application, every file read starts with P1 = 80|SFI.
         let commands = await card.received
         #expect(commands.filter { $0.ins == 0xA4 && $0.p1 == 0x02 }.count == 1)  // EF.CardAccess probe only
-        #expect(Set(commands.filter { $0.ins == 0xB0 && $0.p1 & 0x80 != 0 }.map { $0.p1 & 0x1F })
+        #expect(
+            Set(commands.filter { $0.ins == 0xB0 && $0.p1 & 0x80 != 0 }.map { $0.p1 & 0x1F })
                 == [0x1E, 0x01, 0x02, 0x0D, 0x0E, 0x0F, 0x1D])
         let seen = progress.withLock { $0 }
         for (file, bytes) in files { #expect(seen[file]?.last == bytes.count, "\(file)") }
@@ -59,7 +63,10 @@ struct ChipReaderTests {
     func paceFlow() async throws {
         let card = try Self.card(cardAccess: TestDataSet.cardAccess)
         let read = try await ChipReader(transport: card).read(key: .can("012345"))
-        guard case .pace(let info) = read.accessProtocol else { Issue.record("not PACE"); return }
+        guard case .pace(let info) = read.accessProtocol else {
+            Issue.record("not PACE")
+            return
+        }
         #expect(info.cipher == .aes128 && info.parameterID == 13)
         #expect(read.dg13?.motherName == "Trần Thị C")
         #expect(read.files[.cardAccess]?.bytes == TestDataSet.cardAccess)
@@ -92,8 +99,10 @@ struct ChipReaderTests {
     @Test("wrong MRZ data under BAC → accessDenied, nothing read")
     func wrongBAC() async throws {
         let card = try Self.card()
-        let wrong = AccessKey.mrz(try MRZKeySeed(documentNumber: "099012345", dateOfBirth: "990102",
-                                                 dateOfExpiry: "240101"))
+        let wrong = AccessKey.mrz(
+            try MRZKeySeed(
+                documentNumber: "099012345", dateOfBirth: "990102",
+                dateOfExpiry: "240101"))
         let target2 = card
         let accessKey2 = wrong
         if let error = await readError(target2, accessKey2) {
@@ -253,14 +262,19 @@ struct PACEVariantTests {
         return TLV.encode(tag: 0x31, value: info)
     }
 
-    @Test("ECDH-GM with 3DES / AES-128 / AES-192 / AES-256 on several curves", arguments: [
-        ("2.1", UInt8(13), CipherAlgorithm.tripleDES), ("2.2", 12, .aes128), ("2.3", 15, .aes192),
-        ("2.4", 16, .aes256), ("2.2", 8, .aes128), ("2.4", 18, .aes256), ("2.2", 11, .aes128),
-    ])
+    @Test(
+        "ECDH-GM with 3DES / AES-128 / AES-192 / AES-256 on several curves",
+        arguments: [
+            ("2.1", UInt8(13), CipherAlgorithm.tripleDES), ("2.2", 12, .aes128), ("2.3", 15, .aes192),
+            ("2.4", 16, .aes256), ("2.2", 8, .aes128), ("2.4", 18, .aes256), ("2.2", 11, .aes128),
+        ])
     func variant(oidTail: String, parameter: UInt8, cipher: CipherAlgorithm) async throws {
         let card = try ChipReaderTests.card(cardAccess: Self.cardAccess(oidTail, parameter))
         let read = try await ChipReader(transport: card).read(key: .can("012345"))
-        guard case .pace(let info) = read.accessProtocol else { Issue.record("not PACE"); return }
+        guard case .pace(let info) = read.accessProtocol else {
+            Issue.record("not PACE")
+            return
+        }
         #expect(info.cipher == cipher && info.parameterID == Int(parameter))
         #expect(read.files[.dg(2)]?.bytes == TestDataSet.files()[.dg(2)])
         #expect(read.mismatches.isEmpty)
@@ -268,8 +282,9 @@ struct PACEVariantTests {
 
     @Test("MSE:Set AT refused for the MRZ password → BAC; for a CAN → unsupported")
     func mseRefused() async throws {
-        var config = InMemoryCard.Configuration(files: TestDataSet.files(), cardAccess: TestDataSet.cardAccess,
-                                                mrz: try TestCCCD.seed)
+        var config = InMemoryCard.Configuration(
+            files: TestDataSet.files(), cardAccess: TestDataSet.cardAccess,
+            mrz: try TestCCCD.seed)
         config.refusePACEReference = 1
         let read = try await ChipReader(transport: InMemoryCard(config)).read(key: .mrz(try TestCCCD.seed))
         #expect(read.accessProtocol == .bac)

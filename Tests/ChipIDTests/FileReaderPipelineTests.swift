@@ -1,5 +1,6 @@
 import SmartCard
 import Testing
+
 @testable import ChipID
 
 /// A card behind a command queue, as a PC/SC connection is: `send` queues a command and returns at once; the card
@@ -68,8 +69,11 @@ actor QueuedFileCard: CardTransport {
         let count = min(le - wrapper, offset == 0 ? .max : maxAnswer, file.count - offset)
         var data = Array(file[offset..<(offset + count)])
         if command.ins == 0xB1 { data = [0x53, 0x82, UInt8(count >> 8), UInt8(count & 0xFF)] + data }
-        return ResponseAPDU(data: data, status: offset + count == file.count && count < le - wrapper ? .endOfFile
-                                                                                                   : .success)
+        return ResponseAPDU(
+            data: data,
+            status: offset + count == file.count && count < le - wrapper
+                ? .endOfFile
+                : .success)
     }
 }
 
@@ -96,7 +100,8 @@ struct FileReaderPipelineTests {
             let collected = try #require(events.firstIndex(of: .collected(id)))
             #expect(sentNext < collected, "chunk \(id + 1) queued before chunk \(id) was collected")
         }
-        #expect(Set(events.compactMap { if case .collected(let id) = $0 { id } else { nil } }).count
+        #expect(
+            Set(events.compactMap { if case .collected(let id) = $0 { id } else { nil } }).count
                 == commands.count)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SmartCard
 import Testing
+
 @testable import ChipID
 
 /// Bounded mutation fuzzing of every parser: no crash, and only typed errors with the expected codes.
@@ -72,8 +73,10 @@ struct FuzzTests {
     }
 
     /// Runs `parse` on mutated seeds and random inputs; returns (cases, successes).
-    static func run(_ seeds: [[UInt8]], seed: UInt64, count: Int = perParser,
-                    _ parse: ([UInt8]) throws(ChipIDError) -> Void) -> (Int, Int) {
+    static func run(
+        _ seeds: [[UInt8]], seed: UInt64, count: Int = perParser,
+        _ parse: ([UInt8]) throws(ChipIDError) -> Void
+    ) -> (Int, Int) {
         var g = Generator(state: seed)
         var accepted = 0
         let allowed: Set<ChipIDError.Code> = [.malformedFile, .unsupported]
@@ -136,7 +139,8 @@ struct FuzzTests {
 
     @Test("DG2")
     func dg2() {
-        let seeds = [TestDataSet.dg2(image: TestDataSet.jpeg(200))]
+        let seeds =
+            [TestDataSet.dg2(image: TestDataSet.jpeg(200))]
             + (fixture("lds/bsi-tr03105-5", "Datagroup2.bin").map { [$0] } ?? [])
         let (cases, accepted) = Self.run(seeds, seed: 4) { (bytes) throws(ChipIDError) in _ = try DG2(bytes) }
         #expect(cases == Self.perParser && accepted < cases)
@@ -160,8 +164,9 @@ struct FuzzTests {
 
     @Test("SM response unprotection never crashes and only throws SM codes")
     func secureMessaging() throws {
-        var card = try SecureMessagingSession(algorithm: .aes128, encryptionKey: Array(repeating: 3, count: 16),
-                                              macKey: Array(repeating: 4, count: 16))
+        var card = try SecureMessagingSession(
+            algorithm: .aes128, encryptionKey: Array(repeating: 3, count: 16),
+            macKey: Array(repeating: 4, count: 16))
         let terminal = card
         let good = try card.protectResponse(ResponseAPDU(data: Array(repeating: 9, count: 40), status: .success))
         var g = Generator(state: 7)
@@ -186,8 +191,10 @@ struct FuzzTests {
     func mrz() {
         var g = Generator(state: 8)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<<<<<<<<")
-        let seeds = [TestCCCD.mrzText,
-                     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<" + "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+        let seeds = [
+            TestCCCD.mrzText,
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<" + "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ]
         var accepted = 0
         for index in 0..<(Self.perParser / 2) {
             var chars = Array(seeds[index % 2])

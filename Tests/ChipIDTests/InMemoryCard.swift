@@ -1,4 +1,5 @@
 import SmartCard
+
 @testable import ChipID
 
 /// An in-memory eMRTD for tests: card-side BAC, PACE (ECDH-GM, CAN or MRZ), 3DES/AES secure messaging, READ BINARY
@@ -179,14 +180,16 @@ actor InMemoryCard: CardTransport {
         let bac = BACProtocol(seed: config.mrz)
         let eIFD = Array(command.data[0..<32])
         guard let mac = try? RetailMAC.mac(key: bac.kMac, eIFD), mac == Array(command.data[32..<40]),
-              let s = try? TripleDES.decryptCBC(key: bac.kEnc, eIFD), Array(s[8..<16]) == rndIC else {
+            let s = try? TripleDES.decryptCBC(key: bac.kEnc, eIFD), Array(s[8..<16]) == rndIC
+        else {
             return ResponseAPDU(status: StatusWord(0x6300))
         }
         let rndIFD = Array(s[0..<8])
         let kIFD = Array(s[16..<32])
         let kIC = random.bytes(16)
         guard let eIC = try? TripleDES.encryptCBC(key: bac.kEnc, rndIC + rndIFD + kIC),
-              let mIC = try? RetailMAC.mac(key: bac.kMac, eIC) else { return ResponseAPDU(status: .noPreciseDiagnosis) }
+            let mIC = try? RetailMAC.mac(key: bac.kMac, eIC)
+        else { return ResponseAPDU(status: .noPreciseDiagnosis) }
         let seed = Bytes.xor(kIC, kIFD)
         session = try? SecureMessagingSession(
             algorithm: .tripleDES,
@@ -200,7 +203,7 @@ actor InMemoryCard: CardTransport {
 
     private func mseSetAT(_ command: CommandAPDU) -> ResponseAPDU {
         guard command.p1 == 0xC1, command.p2 == 0xA4, let objects = try? TLV.sequence(command.data),
-              let oid = objects.first(where: { $0.tag == 0x80 }), let ref = objects.first(where: { $0.tag == 0x83 })
+            let oid = objects.first(where: { $0.tag == 0x80 }), let ref = objects.first(where: { $0.tag == 0x83 })
         else { return ResponseAPDU(status: .wrongData) }
         if let refused = config.refusePACEReference, ref.value.first == refused {
             return ResponseAPDU(status: .wrongData)
@@ -218,7 +221,7 @@ actor InMemoryCard: CardTransport {
 
     private func generalAuthenticate(_ command: CommandAPDU) -> ResponseAPDU {
         guard let cipher = paceCipher(), let paceOID,
-              let outer = try? TLV.single(command.data, expecting: 0x7C, "GA"), let inner = try? outer.children()
+            let outer = try? TLV.single(command.data, expecting: 0x7C, "GA"), let inner = try? outer.children()
         else { return ResponseAPDU(status: .wrongData) }
         do {
             if inner.isEmpty {
@@ -227,8 +230,10 @@ actor InMemoryCard: CardTransport {
                 let password: [UInt8] = pacePasswordRef == 2 ? Array(config.can.utf8) : config.mrz.informationHash
                 let kpi = KeyDerivation.derive(seed: password, counter: 3, for: cipher)
                 paceNonce = random.bytes(16)
-                let z = cipher == .tripleDES ? try TripleDES.encryptCBC(key: kpi, paceNonce)
-                                             : try AESCipher.encryptCBC(key: kpi, paceNonce)
+                let z =
+                    cipher == .tripleDES
+                    ? try TripleDES.encryptCBC(key: kpi, paceNonce)
+                    : try AESCipher.encryptCBC(key: kpi, paceNonce)
                 return dynamic(0x80, z)
             }
             guard let curve = paceCurve, let first = inner.first else {
@@ -249,8 +254,10 @@ actor InMemoryCard: CardTransport {
                 let mine = try curve.multiply(paceEphemeralPrivate, generator)
                 paceEphemeralPublic = mine
                 let secret = try curve.multiply(paceEphemeralPrivate, terminal).x
-                paceKeys = (KeyDerivation.derive(seed: secret, counter: 1, for: cipher),
-                            KeyDerivation.derive(seed: secret, counter: 2, for: cipher))
+                paceKeys = (
+                    KeyDerivation.derive(seed: secret, counter: 1, for: cipher),
+                    KeyDerivation.derive(seed: secret, counter: 2, for: cipher)
+                )
                 paceTerminalPublic = terminal
                 return dynamic(0x84, mine.uncompressed)
             case 0x85:

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ChipID
 
 @Suite("LDS parsing: BSI TR-03105-5 reference files and synthetic CCCD files")
@@ -18,12 +19,16 @@ struct LDSTests {
     func bsiDG1() throws {
         guard let bytes = fixture(Self.folder, "Datagroup1.bin") else { return }
         let dg1 = try DG1(bytes)
-        #expect(dg1.mrz.lines == ["P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
-                                  "C11T002JM4D<<9608122F2310314<<<<<<<<<<<<<<<4"])
+        #expect(
+            dg1.mrz.lines == [
+                "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
+                "C11T002JM4D<<9608122F2310314<<<<<<<<<<<<<<<4",
+            ])
         #expect(dg1.mrz.documentNumber == "C11T002JM")
         #expect(dg1.mrz.dateOfBirth == "960812" && dg1.mrz.dateOfExpiry == "231031" && dg1.mrz.sex == "F")
         #expect(dg1.mrz.primaryIdentifier == "MUSTERMANN" && dg1.mrz.secondaryIdentifier == "ERIKA")
-        #expect(hexString(LDSFileBytes(file: .dg(1), bytes: bytes).sha256)
+        #expect(
+            hexString(LDSFileBytes(file: .dg(1), bytes: bytes).sha256)
                 == "4170CA879FCE6A22FFEF1567FF88079F415C66EAD250AB5F23781AC2CDBF42B6")
         guard let sod = fixture(Self.folder, "EF_SOD.bin") else { return }
         #expect(try TLV.parse(sod).0.tag == 0x77)
@@ -115,7 +120,7 @@ struct LDSTests {
             #expect(try TLV.header(Array(encoded.prefix(6)))?.valueLength == length)
         }
         #expect(try TLV.parse(hex("7F6103020101")).0.tag == 0x7F61)
-        #expect(try TLV.parse(hex("5F84800101AA")).0.tag == 0x5F848001)
+        #expect(try TLV.parse(hex("5F84800101AA")).0.tag == 0x5F84_8001)
         #expect(try TLV.parse(hex("0184000000020102")).0.value == [1, 2])
         for bad in ["5F", "61", "6105", "6181", "618280", "6180", "6185000000000001", "5F8080808001", "6102AA"] {
             #expect(throws: ChipIDError.self, "\(bad)") { try TLV.parse(hex(bad)) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ChipID
 
 @Suite("MRZ check digits and parsing (ICAO 9303-3/-5 examples)")
@@ -10,7 +11,8 @@ struct MRZTests {
         #expect(MRZCheckDigit.compute("AB2134<<<") == "5")
         let td3 = Array("HA672242<6YTO5802254M9601086<<<<<<<<<<<<<<0")
         #expect(MRZCheckDigit.compute(String(td3[0..<10]) + String(td3[13..<20]) + String(td3[21..<43])) == "8")
-        let upper = Array("I<YTOD231458907<<<<<<<<<<<<<<<"), middle = Array("3407127M9507122YTO<<<<<<<<<<<")
+        let upper = Array("I<YTOD231458907<<<<<<<<<<<<<<<")
+        let middle = Array("3407127M9507122YTO<<<<<<<<<<<")
         let composite = String(upper[5..<30]) + String(middle[0..<7]) + String(middle[8..<15]) + String(middle[18..<29])
         #expect(MRZCheckDigit.compute(composite) == "2")
         #expect(MRZCheckDigit.compute("D231458907<<<<<<<<<<<<<<<34071279507122<<<<<<<<<<<") == "2")
@@ -28,8 +30,9 @@ struct MRZTests {
         #expect(mrz.primaryIdentifier == "STEVENSON")
         #expect(mrz.secondaryIdentifier == "PETER JOHN")
 
-        let short = try MRZ("I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\n"
-                            + "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+        let short = try MRZ(
+            "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\n"
+                + "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
         #expect(short.documentNumber == "D23145890")
         #expect(short.dateOfBirth == "740812")
         #expect(short.sex == "F")
@@ -67,8 +70,10 @@ struct MRZTests {
     @Test("every wrong check digit is reported with its field")
     func wrongFields() {
         let good = Array(TestCCCD.mrzText.replacingOccurrences(of: "\n", with: ""))
-        let cases: [(Int, MRZField)] = [(14, .documentNumber), (29, .optionalData), (36, .dateOfBirth),
-                                        (44, .dateOfExpiry), (59, .composite)]
+        let cases: [(Int, MRZField)] = [
+            (14, .documentNumber), (29, .optionalData), (36, .dateOfBirth),
+            (44, .dateOfExpiry), (59, .composite),
+        ]
         for (position, field) in cases {
             var chars = good
             chars[position] = chars[position] == "1" ? "2" : "1"
@@ -82,8 +87,9 @@ struct MRZTests {
         }
         // Document number changed with a matching check digit: CCCD consistency rule.
         do {
-            _ = try MRZ("IDVNM0990123469001099012345<<0\n9901018M2401014VNM<<<<<<<<<<<2\n"
-                        + "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
+            _ = try MRZ(
+                "IDVNM0990123469001099012345<<0\n9901018M2401014VNM<<<<<<<<<<<2\n"
+                    + "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<")
             Issue.record("inconsistent CCCD MRZ accepted")
         } catch {
             #expect(error.field == .documentNumber || error.field == .citizenID || error.field == .composite)
@@ -106,11 +112,18 @@ struct MRZTests {
     func operatorKeys() throws {
         let keys = try AccessKey.cccd(citizenID: "001099012345", dateOfBirth: "01/01/1999", dateOfExpiry: "240101")
         #expect(keys.can == .can("012345"))
-        guard case .mrz(let seed) = keys.mrz else { Issue.record("no MRZ key"); return }
+        guard case .mrz(let seed) = keys.mrz else {
+            Issue.record("no MRZ key")
+            return
+        }
         #expect(seed.information == "099012345999010182401014")
-        let noExpiry = try AccessKey.cccd(citizenID: "0010 9901 2345", dateOfBirth: "1999-01-01",
-                                          dateOfExpiry: "Không thời hạn")
-        guard case .mrz(let seed2) = noExpiry.mrz else { Issue.record("no MRZ key"); return }
+        let noExpiry = try AccessKey.cccd(
+            citizenID: "0010 9901 2345", dateOfBirth: "1999-01-01",
+            dateOfExpiry: "Không thời hạn")
+        guard case .mrz(let seed2) = noExpiry.mrz else {
+            Issue.record("no MRZ key")
+            return
+        }
         #expect(seed2.dateOfExpiry == "991231")
         #expect(seed2.dateOfBirth == "990101")
         #expect(throws: ChipIDError.self) {
@@ -125,7 +138,8 @@ struct MRZTests {
 
 /// The synthetic CCCD person of CCCD-CHIP.md §2 (not a real person).
 enum TestCCCD {
-    static let mrzText = "IDVNM0990123459001099012345<<0\n9901018M2401014VNM<<<<<<<<<<<2\n"
+    static let mrzText =
+        "IDVNM0990123459001099012345<<0\n9901018M2401014VNM<<<<<<<<<<<2\n"
         + "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"
     static var seed: MRZKeySeed { get throws { try MRZ(mrzText).keySeed } }
 }

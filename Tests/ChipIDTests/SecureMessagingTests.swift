@@ -1,12 +1,14 @@
 import SmartCard
 import Testing
+
 @testable import ChipID
 
 @Suite("Secure messaging: ICAO D.4 (3DES) and AES vectors")
 struct SecureMessagingTests {
     static func d4Session() throws -> SecureMessagingSession {
-        try SecureMessagingSession(algorithm: .tripleDES, encryptionKey: hex("979EC13B1CBFE9DCD01AB0FED307EAE5"),
-                                   macKey: hex("F1CB1F1FB5ADF208806B89DC579DC1F8"), ssc: hex("887022120C06C226"))
+        try SecureMessagingSession(
+            algorithm: .tripleDES, encryptionKey: hex("979EC13B1CBFE9DCD01AB0FED307EAE5"),
+            macKey: hex("F1CB1F1FB5ADF208806B89DC579DC1F8"), ssc: hex("887022120C06C226"))
     }
 
     static func response(_ text: String) throws -> ResponseAPDU { try ResponseAPDU(bytes: hex(text)) }
@@ -26,8 +28,9 @@ struct SecureMessagingTests {
 
         let read2 = try sm.protect(CommandAPDU(ins: 0xB0, p1: 0, p2: 4, le: 0x12))
         #expect(hexString(read2.bytes) == "0CB000040D9701128E082EA28A70F3C7B53500")
-        let rest = try sm.unprotect(try Self.response(
-            "871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000"))
+        let rest = try sm.unprotect(
+            try Self.response(
+                "871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000"))
         #expect(hexString(rest.data) == "04303130365F36063034303030305C026175")
         #expect(hexString(sm.ssc) == "887022120C06C22C")
         #expect(try EFCOM(first.data + rest.data).dataGroups == [.dg(1), .dg(2)])
@@ -47,8 +50,10 @@ struct SecureMessagingTests {
             #expect(error.code == .sessionClosed)
         }
         // Tampered cryptogram (MAC then fails too), missing MAC, plain success: all rejected.
-        for bad in ["8709019FF0EC34F9922650990290008E08AD55CC17140B2DED9000", "8709019FF0EC34F9922651990290009000",
-                    "9000"] {
+        for bad in [
+            "8709019FF0EC34F9922650990290008E08AD55CC17140B2DED9000", "8709019FF0EC34F9922651990290009000",
+            "9000",
+        ] {
             var fresh = try Self.d4Session()
             _ = try fresh.protect(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x01, 0x1E]))
             _ = try fresh.unprotect(try Self.response("990290008E08FA855A5D4C50A8ED9000"))
@@ -73,18 +78,24 @@ struct SecureMessagingTests {
             algorithm: .aes256, encryptionKey: hex("74B94F408BBB2CD92571FD5B6370A94CCE7A2FA42AE3EB4DA47B97CE6EAA24C6"),
             macKey: hex("9E28D5D9FF1D979BE752E8926BF0E1D35A440FC0AEFC4AA3BC5610055AC8B113"),
             ssc: hex("00000000000000000000000000000020"))
-        #expect(hexString(try sm.protect(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x01, 0x1E])).bytes)
+        #expect(
+            hexString(try sm.protect(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x01, 0x1E])).bytes)
                 == "0CA4020C1D8711011D35E7EB510E21A0DD12380D9AD2B92D8E0828CB68B81D3FAFC000")
         #expect(try sm.unprotect(try Self.response("990290008E08E083EAA61ADABFCE9000")).status == .success)
-        #expect(hexString(try sm.protect(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 4)).bytes)
+        #expect(
+            hexString(try sm.protect(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 4)).bytes)
                 == "0CB000000D9701048E084AFC933E0CDBE5F000")
-        let head = try sm.unprotect(try Self.response(
-            "871101D8059A9CF835105082CA2B1837E4AEC0990290008E08B36DB56761D706BB9000"))
-        #expect(hexString(sm.protectedPreview(CommandAPDU(ins: 0xB0, p1: 0, p2: 4, le: 0x16)))
+        let head = try sm.unprotect(
+            try Self.response(
+                "871101D8059A9CF835105082CA2B1837E4AEC0990290008E08B36DB56761D706BB9000"))
+        #expect(
+            hexString(sm.protectedPreview(CommandAPDU(ins: 0xB0, p1: 0, p2: 4, le: 0x16)))
                 == "0CB000040D9701168E0811F7EFC907D1F27400")
         _ = try sm.protect(CommandAPDU(ins: 0xB0, p1: 0, p2: 4, le: 0x16))
-        let tail = try sm.unprotect(try Self.response(
-            "87210142E919C115FAF69350B01813D77A9E8D91912A7F717AFD073F199070E61B79C6990290008E083382E3D983F441369000"))
+        let tail = try sm.unprotect(
+            try Self.response(
+                "87210142E919C115FAF69350B01813D77A9E8D91912A7F717AFD073F199070E61B79C6990290008E083382E3D983F441369000"
+            ))
         #expect(hexString(head.data + tail.data) == "60185F0104303130385F36063034303030305C06617563766D6E")
         #expect(hexString(sm.ssc) == "00000000000000000000000000000026")
     }
@@ -95,18 +106,21 @@ struct SecureMessagingTests {
             algorithm: .aes128, encryptionKey: hex("CC86415F2ED7E8FD663B754265695AE1"),
             macKey: hex("581E84B8EE06C4D3EEE30461498D7FB3"), ssc: hex("000000000000000000000000000000BA"))
         let command = CommandAPDU(ins: 0x22, p1: 0x41, p2: 0xA4, data: hex("800A04007F000702020302028401C3"))
-        #expect(hexString(try sm.protect(command).bytes)
+        #expect(
+            hexString(try sm.protect(command).bytes)
                 == "0C2241A41D871101980953D37F67558690045D78A853B18A8E08929767A2CEF172E200")
         #expect(hexString(sm.ssc) == "000000000000000000000000000000BB")
     }
 
     @Test("3DES SELECT protection, JMRTD StackOverflow vector")
     func jmrtdVector() throws {
-        var sm = try SecureMessagingSession(algorithm: .tripleDES,
-                                            encryptionKey: hex("3DE649F8AEA41C04FB6D4CD9043757AD"),
-                                            macKey: hex("8C34AD61974F68CEBA3E0EAEA1456476"),
-                                            ssc: hex("AB1D2F337FD997D6"))
-        #expect(hexString(try sm.protect(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x01, 0x1E])).bytes)
+        var sm = try SecureMessagingSession(
+            algorithm: .tripleDES,
+            encryptionKey: hex("3DE649F8AEA41C04FB6D4CD9043757AD"),
+            macKey: hex("8C34AD61974F68CEBA3E0EAEA1456476"),
+            ssc: hex("AB1D2F337FD997D6"))
+        #expect(
+            hexString(try sm.protect(CommandAPDU(ins: 0xA4, p1: 0x02, p2: 0x0C, data: [0x01, 0x1E])).bytes)
                 == "0CA4020C15870901FF0E241E2F94B5088E0822FF803EC310433600")
     }
 
@@ -180,8 +194,9 @@ struct SecureMessagingTests {
     func limits() throws {
         let des = try Self.d4Session()
         #expect(des.maxPlainResponse(protectedLimit: 256) == 231)
-        let aes = try SecureMessagingSession(algorithm: .aes128, encryptionKey: Array(repeating: 1, count: 16),
-                                             macKey: Array(repeating: 2, count: 16))
+        let aes = try SecureMessagingSession(
+            algorithm: .aes128, encryptionKey: Array(repeating: 1, count: 16),
+            macKey: Array(repeating: 2, count: 16))
         #expect(aes.maxPlainResponse(protectedLimit: 256) == 223)
         #expect(aes.maxPlainResponse(protectedLimit: 65_536) > 65_000)
     }

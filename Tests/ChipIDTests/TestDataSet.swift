@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ChipID
 
 /// Synthetic CCCD files (a made-up person, CCCD-CHIP.md §2/§3 layout), built with the library's own TLV encoder.
@@ -8,16 +9,21 @@ enum TestDataSet {
     static func printable(_ text: String) -> [UInt8] { tlv(0x13, Array(text.utf8)) }
     static func field(_ number: UInt8, _ value: [UInt8]) -> [UInt8] { tlv(0x30, [0x02, 0x01, number] + value) }
 
-    static let com = tlv(0x60, tlv(0x5F01, Array("0107".utf8)) + tlv(0x5F36, Array("040000".utf8))
-                         + tlv(0x5C, [0x61, 0x75, 0x6D, 0x6E, 0x6F]))
+    static let com = tlv(
+        0x60,
+        tlv(0x5F01, Array("0107".utf8)) + tlv(0x5F36, Array("040000".utf8))
+            + tlv(0x5C, [0x61, 0x75, 0x6D, 0x6E, 0x6F]))
 
     static let dg1 = tlv(0x61, tlv(0x5F1F, Array(TestCCCD.mrzText.replacingNewlines().utf8)))
 
     /// DG13 with the two-sub-SEQUENCE parents nesting seen on real cards (or one SEQUENCE when `flatParents`).
     static func dg13(flatParents: Bool = false, expiry: String = "01/01/2024", fieldOrder reversed: Bool = false)
-        -> [UInt8] {
-        let parents = flatParents ? tlv(0x30, utf8("Nguyễn Văn B") + utf8("Trần Thị C"))
-                                  : tlv(0x30, utf8("Nguyễn Văn B")) + tlv(0x30, utf8("Trần Thị C"))
+        -> [UInt8]
+    {
+        let parents =
+            flatParents
+            ? tlv(0x30, utf8("Nguyễn Văn B") + utf8("Trần Thị C"))
+            : tlv(0x30, utf8("Nguyễn Văn B")) + tlv(0x30, utf8("Trần Thị C"))
         var fields: [[UInt8]] = [
             field(1, printable("001099012345")), field(2, utf8("Nguyễn Văn A")), field(3, printable("01/01/1999")),
             field(4, utf8("Nam")), field(5, utf8("Việt Nam")), field(6, utf8("Kinh")), field(7, utf8("Không")),
@@ -47,8 +53,9 @@ enum TestDataSet {
         [0xFF, 0xD8, 0xFF, 0xE0] + (0..<(count - 6)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } + [0xFF, 0xD9]
     }
 
-    static let cardAccess = hex("3134300d060804007f0007020202020101300f060a04007f000702020302020201013012"
-                                + "060a04007f0007020204020202010202010d")
+    static let cardAccess = hex(
+        "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012"
+            + "060a04007f0007020204020202010202010d")
 
     /// The file set of a synthetic CCCD.
     static func files(imageSize: Int = 6_000) -> [LDSFile: [UInt8]] {

@@ -1,6 +1,7 @@
 import Foundation
 import SmartCard
 import Synchronization
+
 @testable import ChipID
 
 /// Hex → bytes for vectors (crashes the test on a typo, which is what we want).

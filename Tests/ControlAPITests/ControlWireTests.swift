@@ -18,7 +18,8 @@ import Testing
         let documented = Set(try #require(document["paths"] as? [String: Any]).keys)
         let paths = [
             ControlPaths.status, ControlPaths.readers, ControlPaths.fingerprint, ControlPaths.queue,
-            ControlPaths.intake, ControlPaths.upload, ControlPaths.enroll, ControlPaths.export, ControlPaths.verify, ControlPaths.reports,
+            ControlPaths.intake, ControlPaths.upload, ControlPaths.enroll, ControlPaths.export, ControlPaths.verify,
+            ControlPaths.reports,
             ControlPaths.events, ControlPaths.metrics,
         ]
         for path in paths {

@@ -51,7 +51,8 @@ import Testing
         let override = SupervisorOverride(supervisor: OperatorID("sup"), reason: "no DG14 on this batch")
         #expect(policy.acceptance(of: .unconfirmed, override: override)?.decision == .supervisorOverride)
         #expect(policy.acceptance(of: .clone, override: override) == nil)
-        #expect(policy.summary == "operator=genuine,verifiedOffline; supervisor=unconfirmed,untrustedSigner; "
+        #expect(
+            policy.summary == "operator=genuine,verifiedOffline; supervisor=unconfirmed,untrustedSigner; "
                 + "health=genuine,verifiedOffline")
     }
 
@@ -63,8 +64,9 @@ import Testing
 
     @Test func storedVerdictsOfOldStoresStillRead() throws {
         let decoder = JSONDecoder()
-        #expect(try decoder.decode([AuthenticityVerdict].self, from: Data(#"["noTrustAnchor","genuine"]"#.utf8))
-            == [.unconfirmed, .genuine])
+        #expect(
+            try decoder.decode([AuthenticityVerdict].self, from: Data(#"["noTrustAnchor","genuine"]"#.utf8))
+                == [.unconfirmed, .genuine])
         #expect(throws: DecodingError.self) {
             try decoder.decode([AuthenticityVerdict].self, from: Data(#"["bogus"]"#.utf8))
         }

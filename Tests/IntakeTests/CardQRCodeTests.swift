@@ -43,8 +43,9 @@ struct CardQRCodeTests {
     @Test func scannerBOMAndLineEndAreRemovedAndNamesNormalized() throws {
         // "Nữ" decomposed (u + combining horn + combining tilde) as some scanners send it.
         let decomposed = "Nu\u{031B}\u{0303}"
-        let qr = try CardQRCode(parsing: "\u{FEFF}" + Self.new2024.replacingOccurrences(of: "Nữ", with: decomposed)
-            + "\r\n")
+        let qr = try CardQRCode(
+            parsing: "\u{FEFF}" + Self.new2024.replacingOccurrences(of: "Nữ", with: decomposed)
+                + "\r\n")
         #expect(qr.sex == .female)
         #expect(qr.idNumber.digits == "079304001234")
     }

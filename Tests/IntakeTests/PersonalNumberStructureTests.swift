@@ -8,7 +8,8 @@ import Testing
         #expect(CitizenID("001307012345")!.structureProblems(dateOfBirth: date("2007-03-02"), sex: .female).isEmpty)
         // Cà Mau (096), male born in the 1900s (0), 1985.
         #expect(CitizenID("096085000001")!.structureProblems(dateOfBirth: date("1985-12-31"), sex: .male).isEmpty)
-        #expect(CitizenID("096185000001")!.structureProblems(dateOfBirth: date("1985-12-31"), sex: .unspecified).isEmpty)
+        #expect(
+            CitizenID("096185000001")!.structureProblems(dateOfBirth: date("1985-12-31"), sex: .unspecified).isEmpty)
     }
 
     @Test func eachInconsistencyIsNamed() {
@@ -56,7 +57,8 @@ import Testing
     }
 
     @Test func anExpiredCardAndALiveApplicationAreRefusedAtOnce() {
-        let expired = ValidationPolicy().screen(Self.input(born: "1990-01-01", expiry: "2026-11-22"), priorApplications: nil)
+        let expired = ValidationPolicy().screen(
+            Self.input(born: "1990-01-01", expiry: "2026-11-22"), priorApplications: nil)
         #expect(expired.map(\.code) == [.cardExpired])
         let duplicate = ValidationPolicy().screen(
             Self.input(born: "1990-01-01"), priorApplications: FakePriors(statuses: [.pending]))

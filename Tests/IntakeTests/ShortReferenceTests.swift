@@ -55,6 +55,8 @@ import Testing
         let data = try JSONEncoder().encode([reference])
         #expect(String(decoding: data, as: UTF8.self) == "[\"\(reference.description)\"]")
         #expect(try JSONDecoder().decode([ShortReference].self, from: data) == [reference])
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ShortReference].self, from: Data("[\"X\"]".utf8)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode([ShortReference].self, from: Data("[\"X\"]".utf8))
+        }
     }
 }

@@ -57,8 +57,9 @@ import Testing
             operatorCommits: [.genuine], supervisorOverrides: [.verifiedOffline, .notChecked],
             healthAccepts: [.genuine])
         let rules = ValidationPolicy(authenticity: strict).rules
-        #expect(rules.check(validApplication(authenticity: .verifiedOffline), in: context()).map(\.code)
-            == [.authenticityNeedsOverride])
+        #expect(
+            rules.check(validApplication(authenticity: .verifiedOffline), in: context()).map(\.code)
+                == [.authenticityNeedsOverride])
         var notChecked = validApplication(authenticity: .notChecked)
         notChecked.authenticityOverride = SupervisorOverride(supervisor: OperatorID("s"), reason: "reader fault")
         #expect(rules.check(notChecked, in: context()).isEmpty)

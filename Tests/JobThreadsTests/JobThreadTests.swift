@@ -2,6 +2,7 @@ import Foundation
 import JobThreads
 import Synchronization
 import Testing
+
 @testable import SmartCard
 
 @Suite("Job thread (PC/SC, libusb): queued jobs and their pending results")
@@ -31,9 +32,11 @@ struct JobThreadTests {
         let timedOut = Mutex(false)
         let completed = Mutex(false)
         let release = DispatchSemaphore(value: 0)
-        let job = thread.start(timeout: 0.05, onTimeout: SmartCardError(.cardUnresponsive, reason: "slow card"),
-                               timedOut: { timedOut.withLock { $0 = true } },
-                               completed: { completed.withLock { $0 = true } }) { () -> Int in
+        let job = thread.start(
+            timeout: 0.05, onTimeout: SmartCardError(.cardUnresponsive, reason: "slow card"),
+            timedOut: { timedOut.withLock { $0 = true } },
+            completed: { completed.withLock { $0 = true } }
+        ) { () -> Int in
             release.wait()
             return 1
         }

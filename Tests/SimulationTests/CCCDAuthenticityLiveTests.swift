@@ -36,8 +36,10 @@ struct CCCDAuthenticityLiveTests {
         while true {
             do {
                 return try await CardReaders().connect(reader: harness.readerName(slot: 0))
-            } catch let error as SmartCardError where Date() < deadline
-                        && [.noCard, .noService, .cardUnresponsive, .readerUnavailable].contains(error.code) {
+            } catch let error as SmartCardError
+                where Date() < deadline
+                && [.noCard, .noService, .cardUnresponsive, .readerUnavailable].contains(error.code)
+            {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
@@ -45,7 +47,8 @@ struct CCCDAuthenticityLiveTests {
 
     /// Reads the card with authentication on (CA preferred; `activeOnly` turns CA off so AA runs).
     func authenticate(_ key: AccessKey? = nil, bac: Bool = false, activeOnly: Bool = false) async throws
-        -> (AuthenticityFindings, ChipRead) {
+        -> (AuthenticityFindings, ChipRead)
+    {
         let set = try CitizenDataSet.load(Self.dataSet)
         let connection = try await connect()
         var reader = ChipReader(transport: connection)
@@ -166,9 +169,12 @@ struct CCCDAuthenticityLiveTests {
     /// Runs `stationd card read --can … --trust …` and returns its exit status and output.
     func cardRead(_ extra: [String]) throws -> (status: Int32, output: String) {
         let set = try CitizenDataSet.load(Self.dataSet)
-        return try runTool(try Binaries.path("stationd"),
-                           ["card", "read", "--can", set.can, "--trust", Self.trust.path, "--reader",
-                            harness.readerName()] + extra, environment: harness.clientEnvironment, timeout: 60)
+        return try runTool(
+            try Binaries.path("stationd"),
+            [
+                "card", "read", "--can", set.can, "--trust", Self.trust.path, "--reader",
+                harness.readerName(),
+            ] + extra, environment: harness.clientEnvironment, timeout: 60)
     }
 
     func jsonObject(_ output: String) throws -> [String: Any] {
@@ -219,8 +225,9 @@ struct CCCDAuthenticityLiveTests {
         let clone = try #require(object["cloneCheck"] as? [String: Any])
         #expect(clone["chipAuthentication"] as? String == "failed")
         let english = try cardRead(["--lang", "en"])
-        #expect(english.output.contains("Authenticity: NOT GENUINE") && english.output.contains("CA failed"),
-                "\(english.output)")
+        #expect(
+            english.output.contains("Authenticity: NOT GENUINE") && english.output.contains("CA failed"),
+            "\(english.output)")
     }
 
     @Test("stationd card read without --trust: chain unknown, said honestly (not genuine, not 'altered')")
@@ -229,9 +236,10 @@ struct CCCDAuthenticityLiveTests {
         defer { card.stop() }
         _ = try await connect()
         let set = try CitizenDataSet.load(Self.dataSet)
-        let result = try runTool(try Binaries.path("stationd"),
-                                 ["card", "read", "--can", set.can, "--json", "--reader", harness.readerName()],
-                                 environment: harness.clientEnvironment, timeout: 60)
+        let result = try runTool(
+            try Binaries.path("stationd"),
+            ["card", "read", "--can", set.can, "--json", "--reader", harness.readerName()],
+            environment: harness.clientEnvironment, timeout: 60)
         #expect(result.status == 3, "intact but not confirmed exits 3: \(result.output)")
         let object = try jsonObject(result.output)
         #expect(object["genuine"] as? Bool == false)

@@ -19,8 +19,10 @@ struct CCCDLiveTests {
         while true {
             do {
                 return try await CardReaders().connect(reader: harness.readerName(slot: slot))
-            } catch let error as SmartCardError where Date() < deadline
-                        && [.noCard, .noService, .cardUnresponsive, .readerUnavailable].contains(error.code) {
+            } catch let error as SmartCardError
+                where Date() < deadline
+                && [.noCard, .noService, .cardUnresponsive, .readerUnavailable].contains(error.code)
+            {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
@@ -175,9 +177,13 @@ struct CCCDLiveTests {
         let stationd = try Binaries.path("stationd")
         let photo = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-\(getpid()).jpg")
         defer { try? FileManager.default.removeItem(at: photo) }
-        let result = try runTool(stationd, ["card", "read", "--can", set.can, "--json", "--reader",
-                                            harness.readerName(), "--photo", photo.path],
-                                 environment: harness.clientEnvironment, timeout: 60)
+        let result = try runTool(
+            stationd,
+            [
+                "card", "read", "--can", set.can, "--json", "--reader",
+                harness.readerName(), "--photo", photo.path,
+            ],
+            environment: harness.clientEnvironment, timeout: 60)
         // Read and intact, but no trust anchor is configured: exit 3, "not confirmed" (never 0 without a chain).
         #expect(result.status == 3, "\(result.output)")
         let line = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("{") })
@@ -194,22 +200,31 @@ struct CCCDLiveTests {
         #expect(try [UInt8](Data(contentsOf: photo)) == CCCDFiles.portrait(set))
         #expect(!result.output.contains("FFD8FF"), "no image bytes printed")
 
-        let text = try runTool(stationd, ["card", "read", "--id", set.idNumber, "--dob", set.dateOfBirthYYMMDD,
-                                          "--expiry", "khong thoi han", "--lang", "en", "--reader",
-                                          harness.readerName()], environment: harness.clientEnvironment, timeout: 60)
+        let text = try runTool(
+            stationd,
+            [
+                "card", "read", "--id", set.idNumber, "--dob", set.dateOfBirthYYMMDD,
+                "--expiry", "khong thoi han", "--lang", "en", "--reader",
+                harness.readerName(),
+            ], environment: harness.clientEnvironment, timeout: 60)
         #expect(text.status == 3, "\(text.output)")
         #expect(text.output.contains("Full name: \(set.fullName)"))
         let mrzText = CCCDMRZ.lines(for: set).joined(separator: "\n")
-        let vietnamese = try runTool(stationd, ["card", "read", "--mrz", mrzText, "--reader", harness.readerName()],
-                                     environment: harness.clientEnvironment, timeout: 60)
+        let vietnamese = try runTool(
+            stationd, ["card", "read", "--mrz", mrzText, "--reader", harness.readerName()],
+            environment: harness.clientEnvironment, timeout: 60)
         #expect(vietnamese.status == 3, "\(vietnamese.output)")
         #expect(vietnamese.output.contains("Họ và tên: \(set.fullName)"))
         #expect(vietnamese.output.contains("Có giá trị đến: Không thời hạn"))
         #expect(vietnamese.output.contains("Vợ/chồng: \(set.spouseName ?? "-")"))
         print(vietnamese.output)
 
-        let denied = try runTool(stationd, ["card", "read", "--can", "000000", "--json", "--reader",
-                                            harness.readerName()], environment: harness.clientEnvironment, timeout: 60)
+        let denied = try runTool(
+            stationd,
+            [
+                "card", "read", "--can", "000000", "--json", "--reader",
+                harness.readerName(),
+            ], environment: harness.clientEnvironment, timeout: 60)
         #expect(denied.status == 4, "\(denied.output)")
         #expect(denied.output.contains("chip.access_denied"))
         #expect(denied.output.contains("\"attemptsLeft\":2"))
@@ -225,9 +240,13 @@ struct CCCDLiveTests {
             let card = try startCard(["--dataset", url.path, "--atr", atr])
             defer { card.stop() }
             try await connect().disconnect()
-            let result = try runTool(stationd, ["card", "read", "--can", set.can, "--benchmark", "--json", "--reader",
-                                                harness.readerName()], environment: harness.clientEnvironment,
-                                     timeout: 60)
+            let result = try runTool(
+                stationd,
+                [
+                    "card", "read", "--can", set.can, "--benchmark", "--json", "--reader",
+                    harness.readerName(),
+                ], environment: harness.clientEnvironment,
+                timeout: 60)
             #expect(result.status == 0, "\(result.output)")
             let line = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("{") })
             let figures = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -269,6 +288,11 @@ final class PulledFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
     /// Sets the flag; true the first time.
-    func set() -> Bool { lock.withLock { defer { value = true }; return !value } }
+    func set() -> Bool {
+        lock.withLock {
+            defer { value = true }
+            return !value
+        }
+    }
     var wasSet: Bool { lock.withLock { value } }
 }

@@ -1,6 +1,7 @@
 import ChipID
 import Foundation
 import SmartCard
+
 @testable import Simulation
 
 /// Paths and helpers shared by the CCCD simulator tests.
@@ -59,6 +60,8 @@ func actualCitizen(_ info: CitizenInfo) -> [String: String?] {
 
 /// The MRZ key of a data set.
 func mrzKey(_ set: CitizenDataSet) throws -> AccessKey {
-    try AccessKey.cccd(citizenID: set.idNumber, dateOfBirth: set.dateOfBirthYYMMDD,
-                       dateOfExpiry: set.dateOfExpiry == nil ? "Không thời hạn" : set.dateOfExpiryYYMMDD).mrz
+    try AccessKey.cccd(
+        citizenID: set.idNumber, dateOfBirth: set.dateOfBirthYYMMDD,
+        dateOfExpiry: set.dateOfExpiry == nil ? "Không thời hạn" : set.dateOfExpiryYYMMDD
+    ).mrz
 }

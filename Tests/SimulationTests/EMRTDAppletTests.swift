@@ -3,6 +3,7 @@ import Foundation
 import SmartCard
 import StationTestKit
 import Testing
+
 @testable import Simulation
 
 /// The simulated eMRTD applet in memory: ChipReader against the card through `DirectCardTransport` (no PC/SC).
@@ -48,15 +49,20 @@ struct EMRTDAppletTests {
 
     @Test("the MRZ of CCCD-CHIP.md §2's synthetic example")
     func mrzExample() throws {
-        let set = CitizenDataSet(note: nil, idNumber: "001099012345", fullName: "Nguyễn Văn A",
-                                 dateOfBirth: "1999-01-01", sex: "M", dateOfIssue: "2021-01-01",
-                                 dateOfExpiry: "2024-01-01")
-        #expect(CCCDMRZ.lines(for: set) == ["IDVNM0990123459001099012345<<0", "9901018M2401014VNM<<<<<<<<<<<2",
-                                            "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<"])
+        let set = CitizenDataSet(
+            note: nil, idNumber: "001099012345", fullName: "Nguyễn Văn A",
+            dateOfBirth: "1999-01-01", sex: "M", dateOfIssue: "2021-01-01",
+            dateOfExpiry: "2024-01-01")
+        #expect(
+            CCCDMRZ.lines(for: set) == [
+                "IDVNM0990123459001099012345<<0", "9901018M2401014VNM<<<<<<<<<<<2",
+                "NGUYEN<<VAN<A<<<<<<<<<<<<<<<<<",
+            ])
         #expect(CCCDMRZ.nameLine("Đặng Thị Ánh Tuyết") == "DANG<<THI<ANH<TUYET<<<<<<<<<<<")
         #expect(CCCDMRZ.nameLine("Công Tôn Nữ Huyền Trân Khánh Ngọc Phượng Hoàng").count == 30)
-        let noExpiry = CitizenDataSet(note: nil, idNumber: "036055001122", fullName: "Phạm Văn Đức",
-                                      dateOfBirth: "1955-08-02", sex: "M", dateOfIssue: "2021-03-20", dateOfExpiry: nil)
+        let noExpiry = CitizenDataSet(
+            note: nil, idNumber: "036055001122", fullName: "Phạm Văn Đức",
+            dateOfBirth: "1955-08-02", sex: "M", dateOfIssue: "2021-03-20", dateOfExpiry: nil)
         let mrz = try MRZ(CCCDMRZ.lines(for: noExpiry).joined(separator: "\n"))
         #expect(mrz.hasNoExpiry)
         #expect(CitizenDataSet.yymmdd("2012-05-20") == "120520")
@@ -69,9 +75,10 @@ struct EMRTDAppletTests {
         let sod = try #require(files[.sod])
         let contentInfo = try TLV.single(sod, expecting: 0x77, "SOD").value
         // The LDSSecurityObject lists exactly the data groups, each with SHA-256 of the file.
-        let lso = try SODBuilder.securityObject(dataGroups: files.compactMap { file, bytes in
-            if case .dg(let n) = file { (n, bytes) } else { nil }
-        })
+        let lso = try SODBuilder.securityObject(
+            dataGroups: files.compactMap { file, bytes in
+                if case .dg(let n) = file { (n, bytes) } else { nil }
+            })
         #expect(contentInfo.firstRange(of: lso) != nil)
         for (file, bytes) in files {
             guard case .dg = file else { continue }
@@ -83,16 +90,23 @@ struct EMRTDAppletTests {
         let cms = folder.appendingPathComponent("sod.der")
         try Data(contentInfo).write(to: cms)
         let out = folder.appendingPathComponent("content.der")
-        let result = try runProcess("/usr/bin/openssl", ["cms", "-verify", "-inform", "DER", "-in", cms.path,
-                                                         "-CAfile", CCCDPaths.pki.appendingPathComponent(
-                                                             "csca-TEST-ONLY.cert.pem").path,
-                                                         "-purpose", "any", "-out", out.path])
+        let result = try runProcess(
+            "/usr/bin/openssl",
+            [
+                "cms", "-verify", "-inform", "DER", "-in", cms.path,
+                "-CAfile",
+                CCCDPaths.pki.appendingPathComponent(
+                    "csca-TEST-ONLY.cert.pem"
+                ).path,
+                "-purpose", "any", "-out", out.path,
+            ])
         #expect(result.status == 0, "\(result.output)")
         #expect(try [UInt8](Data(contentsOf: out)) == lso)
         let signer = try DocumentSigner.load(directory: CCCDPaths.pki)
         #expect(signer.description.contains("redacted"))
-        let details = try runProcess("/usr/bin/openssl",
-                                     ["cms", "-cmsout", "-print", "-inform", "DER", "-in", cms.path])
+        let details = try runProcess(
+            "/usr/bin/openssl",
+            ["cms", "-cmsout", "-print", "-inform", "DER", "-in", cms.path])
         #expect(details.output.contains("ecdsa-with-SHA256"))
         #expect(details.output.contains("brainpoolP384r1") || details.output.contains("1.3.36.3.3.2.8.1.1.11"))
     }
@@ -138,14 +152,17 @@ struct EMRTDAppletTests {
         let access = try await transport.transmit(CommandAPDU(ins: 0xB0, p1: 0, p2: 0, le: 256))
         #expect(access.data == EMRTDCard.cccdCardAccess)
         #expect(try await transport.transmit(FileReader.selectApplication).status == .success)
-        #expect(try await transport.transmit(CommandAPDU(ins: 0xB0, p1: 0x81, p2: 0, le: 8)).status
+        #expect(
+            try await transport.transmit(CommandAPDU(ins: 0xB0, p1: 0x81, p2: 0, le: 8)).status
                 == .securityStatusNotSatisfied)
         #expect(try await transport.transmit(FileReader.selectEF(0x0101)).status == .securityStatusNotSatisfied)
         // Under BAC secure messaging: DG3 refused, DG11 absent, DG1 by FID and by SFI, odd INS.
-        let session = try await BACProtocol.run(over: transport, seed: {
-            if case .mrz(let seed) = try mrzKey(set) { return seed }
-            throw SimulationError("no seed")
-        }())
+        let session = try await BACProtocol.run(
+            over: transport,
+            seed: {
+                if case .mrz(let seed) = try mrzKey(set) { return seed }
+                throw SimulationError("no seed")
+            }())
         let secure = SecureMessagingTransport(wrapping: transport, session: session)
         #expect(try await secure.transmit(FileReader.selectEF(0x0103)).status == .securityStatusNotSatisfied)
         #expect(try await secure.transmit(FileReader.selectEF(0x010B)).status == .fileNotFound)
@@ -246,8 +263,9 @@ struct EMRTDAppletTests {
         try Data(EMRTDCard.cccdCardAccess).write(to: folder.appendingPathComponent("EF_CardAccess.bin"))
         let mrzFile = folder.appendingPathComponent("mrz.txt")
         let mrzText = try CCCDPaths.bsiMRZ(bsi)
-        try (String(mrzText.prefix(44)) + "\n" + String(mrzText.suffix(44)) + "\n").write(to: mrzFile, atomically: true,
-                                                                                     encoding: .utf8)
+        try (String(mrzText.prefix(44)) + "\n" + String(mrzText.suffix(44)) + "\n").write(
+            to: mrzFile, atomically: true,
+            encoding: .utf8)
         let mrz = try SimulatedCCCD.mrz(from: mrzFile.path)
         #expect(mrz.format == .td3 && mrz.documentNumber == "C11T002JM")
         let parts = try SimulatedCCCD.make(ldsDirectory: folder, mrz: mrz)
@@ -286,7 +304,8 @@ struct EMRTDAppletTests {
     @Test("synthetic JPEG decodes with libjpeg to the asked size and grey level")
     func jpegDecodes() throws {
         guard FileManager.default.fileExists(atPath: "/usr/include/jpeglib.h"),
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") else {
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")
+        else {
             print("skipped: libjpeg-dev or cc missing, the synthetic JPEG is not decoded")
             return
         }
@@ -312,15 +331,20 @@ struct EMRTDAppletTests {
             }
             """
         try source.write(to: folder.appendingPathComponent("decode.c"), atomically: true, encoding: .utf8)
-        let compiled = try runProcess("/usr/bin/cc", [folder.appendingPathComponent("decode.c").path, "-ljpeg", "-o",
-                                                      folder.appendingPathComponent("decode").path])
+        let compiled = try runProcess(
+            "/usr/bin/cc",
+            [
+                folder.appendingPathComponent("decode.c").path, "-ljpeg", "-o",
+                folder.appendingPathComponent("decode").path,
+            ])
         try #require(compiled.status == 0, "\(compiled.output)")
         for (level, size) in [(150, 5_000), (40, nil), (128, nil)] as [(Int, Int?)] {
             let file = folder.appendingPathComponent("image.jpg")
             try Data(SyntheticJPEG.make(width: 240, height: 320, level: level, totalSize: size)).write(to: file)
             let decoded = try runProcess(folder.appendingPathComponent("decode").path, [file.path])
             #expect(decoded.status == 0, "\(decoded.output)")
-            #expect(decoded.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(
+                decoded.output.trimmingCharacters(in: .whitespacesAndNewlines)
                     == "240 320 1 \(level) \(level) \(level)")
         }
     }

@@ -2,6 +2,7 @@ import ChipID
 import Foundation
 import SmartCard
 import Testing
+
 @testable import Simulation
 
 /// The simulated chip's side of Chip Authentication v1 and Active Authentication, in memory (no PC/SC): the
@@ -38,9 +39,10 @@ struct EMRTDChipAuthenticationTests {
     func tripleDESChipAuthentication() async throws {
         let genuine = try SimulatedCCCD.make(dataSet: Self.dataSet)
         let keys = try #require(genuine.applet.chipKeys)
-        var files = try CCCDFiles.build(try CitizenDataSet.load(Self.dataSet),
-                                        signer: DocumentSigner.load(directory: CCCDPaths.pki), published: keys,
-                                        variant: CCCDVariant())
+        var files = try CCCDFiles.build(
+            try CitizenDataSet.load(Self.dataSet),
+            signer: DocumentSigner.load(directory: CCCDPaths.pki), published: keys,
+            variant: CCCDVariant())
         // id-CA-ECDH-AES-CBC-CMAC-128 (…3.2.2) → id-CA-ECDH-3DES-CBC-CBC (…3.2.1); the SOD no longer covers DG14.
         let aes: [UInt8] = [0x06, 0x0A, 0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02]
         var dg14 = try #require(files[.dg(14)])
@@ -48,16 +50,18 @@ struct EMRTDChipAuthenticationTests {
         dg14[start + aes.count - 1] = 0x01
         files[.dg(14)] = dg14
         let set = try CitizenDataSet.load(Self.dataSet)
-        let seed = try MRZKeySeed(documentNumber: String(set.idNumber.suffix(9)), dateOfBirth: set.dateOfBirthYYMMDD,
-                                  dateOfExpiry: set.dateOfExpiryYYMMDD)
+        let seed = try MRZKeySeed(
+            documentNumber: String(set.idNumber.suffix(9)), dateOfBirth: set.dateOfBirthYYMMDD,
+            dateOfExpiry: set.dateOfExpiryYYMMDD)
         let parts = EMRTDCard.make(files: files, cardAccess: EMRTDCard.cccdCardAccess, mrz: seed, can: set.can)
         parts.applet.chipKeys = keys
         let read = try await read(parts)
         let verdict = try #require(read.authenticity)
         #expect(verdict.cloneCheck.method == .chipAuthentication)
         #expect(verdict.cloneCheck.outcome == .passed, "\(verdict.cloneCheck)")
-        #expect(verdict.cloneCheck.detail.contains("3DES") || verdict.cloneCheck.detail.contains("3.2.1"),
-                "\(verdict.cloneCheck.detail)")
+        #expect(
+            verdict.cloneCheck.detail.contains("3DES") || verdict.cloneCheck.detail.contains("3.2.1"),
+            "\(verdict.cloneCheck.detail)")
         #expect(parts.applet.chipAuthentications == 1)
         #expect(verdict.passive?.mismatchedDataGroups == [14])
     }
@@ -67,8 +71,9 @@ struct EMRTDChipAuthenticationTests {
         let genuine = try await read(try SimulatedCCCD.make(dataSet: Self.dataSet), activeOnly: true)
         #expect(genuine.authenticity?.cloneCheck.method == .activeAuthentication)
         #expect(genuine.authenticity?.cloneCheck.outcome == .passed)
-        let clone = try await read(try SimulatedCCCD.make(dataSet: Self.dataSet, variant: CCCDVariant(clone: true)),
-                                   activeOnly: true)
+        let clone = try await read(
+            try SimulatedCCCD.make(dataSet: Self.dataSet, variant: CCCDVariant(clone: true)),
+            activeOnly: true)
         #expect(clone.authenticity?.cloneCheck.outcome == .failed)
         // A signature by the card's key recovers to a SHA-256 scheme-1 representative (trailer 34 CC).
         let keys = try EMRTDChipKeys.generate()

@@ -2,6 +2,7 @@ import ChipID
 import Foundation
 import SmartCard
 import Testing
+
 @testable import Simulation
 
 /// Malformed and mutated APDUs against the simulated chip: it always answers with a status word, never crashes,
@@ -32,7 +33,8 @@ struct EMRTDFuzzTests {
             // A valid protected READ BINARY with one byte flipped: must be refused, and the session must end.
             if !parts.applet.hasSession {
                 session = try await PACEProtocol.run(over: transport, info: info, key: .can(digits: set.can))
-                _ = try session.unprotect(try await transport.transmit(try session.protect(FileReader.selectApplication)))
+                _ = try session.unprotect(
+                    try await transport.transmit(try session.protect(FileReader.selectApplication)))
             }
             var command = try session.protect(CommandAPDU(ins: 0xB0, p1: 0x81, p2: 0, le: 16)).bytes
             // Lc and the protected data (header and the outer Le are not MAC-covered by design: CLA/INS/P1/P2 are,

@@ -1,5 +1,6 @@
-import Testing
 import SmartCard
+import Testing
+
 @testable import Simulation
 
 /// The simulated card's ISO 7816-4 behaviour, in memory (no PC/SC).
@@ -14,7 +15,8 @@ struct ISO7816CardTests {
     @Test("SELECT by AID, by FID; unknown files and bad parameters")
     func selecting() throws {
         let card = DemoCard.make()
-        #expect(try send(card, CommandAPDU(ins: 0xA4, p1: 4, p2: 0x0C, data: [0xA0, 0, 0, 2, 0x47, 0x10, 1])).status
+        #expect(
+            try send(card, CommandAPDU(ins: 0xA4, p1: 4, p2: 0x0C, data: [0xA0, 0, 0, 2, 0x47, 0x10, 1])).status
                 == .fileNotFound)
         #expect(try send(card, select).status == .success)
         #expect(card.selectedAID == DemoCard.aid)
@@ -24,7 +26,8 @@ struct ISO7816CardTests {
         #expect(try send(card, CommandAPDU(ins: 0xA4, p1: 2, p2: 0x0C, data: [0x01, 0x99])).status == .fileNotFound)
         #expect(try send(card, CommandAPDU(ins: 0xA4, p1: 2, p2: 0x0C, data: [0x01])).status == .wrongData)
         #expect(try send(card, CommandAPDU(ins: 0xA4, p1: 9, p2: 0x0C, data: [0x01, 0x01])).status == .wrongP1P2)
-        #expect(try send(card, CommandAPDU(ins: 0xA4, p1: 2, p2: 0x0C, data: [0x01, 0x03])).status
+        #expect(
+            try send(card, CommandAPDU(ins: 0xA4, p1: 2, p2: 0x0C, data: [0x01, 0x03])).status
                 == .securityStatusNotSatisfied)
     }
 
@@ -81,7 +84,8 @@ struct ISO7816CardTests {
         #expect(try send(card, CommandAPDU(ins: 0x84, p1: 0, p2: 0, le: 8)).data.count == 8)
         #expect(try send(card, CommandAPDU(ins: 0xCA, p1: 0, p2: 0, le: 1)).status == .insNotSupported)
         #expect(try send(card, CommandAPDU(cla: 0x80, ins: 0xB0, p1: 0, p2: 0, le: 1)).status == .claNotSupported)
-        #expect(try send(card, CommandAPDU(cla: 0x0C, ins: 0xB0, p1: 0, p2: 0, le: 1)).status
+        #expect(
+            try send(card, CommandAPDU(cla: 0x0C, ins: 0xB0, p1: 0, p2: 0, le: 1)).status
                 == .secureMessagingNotSupported)
         #expect(try send(card, CommandAPDU(ins: 0xA4, p1: 0, p2: 0x0C, data: [0x3F, 0x00])).status == .insNotSupported)
         #expect(card.process([0x00, 0xA4]) == [0x67, 0x00])
@@ -107,14 +111,16 @@ struct ISO7816CardTests {
             func reset() { resets += 1 }
         }
         let echo = Echo()
-        let card = ISO7816Card(fileSystem: CardFileSystem(applications: [DedicatedFile(aid: echo.aid, files: [])]),
-                               applets: [echo])
+        let card = ISO7816Card(
+            fileSystem: CardFileSystem(applications: [DedicatedFile(aid: echo.aid, files: [])]),
+            applets: [echo])
         #expect(try send(card, CommandAPDU(ins: 0x42, p1: 0, p2: 0)).status == .insNotSupported)
         _ = try send(card, CommandAPDU(ins: 0xA4, p1: 4, p2: 0x0C, data: echo.aid))
         #expect(try send(card, CommandAPDU(ins: 0x42, p1: 0, p2: 0)).data == [0x42])
         card.powerOn()
         #expect(card.selectedAID == nil)
         #expect(echo.resets == 1)
-        #expect(ISO7816Card.defaultATR.last == ISO7816Card.defaultATR[1..<(ISO7816Card.defaultATR.count - 1)].reduce(0, ^))
+        #expect(
+            ISO7816Card.defaultATR.last == ISO7816Card.defaultATR[1..<(ISO7816Card.defaultATR.count - 1)].reduce(0, ^))
     }
 }

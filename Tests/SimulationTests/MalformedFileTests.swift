@@ -2,6 +2,7 @@ import ChipID
 import Foundation
 import SmartCard
 import Testing
+
 @testable import Simulation
 
 /// Each file of the simulated CCCD fed a malformed variant (EF.SOD signed over it, so Passive Authentication still
@@ -20,8 +21,9 @@ struct MalformedFileTests {
         return try await reader.read(key: try AccessKey.can(digits: set.can))
     }
 
-    @Test("DG1, DG13 and EF.COM that do not parse are fatal and named, with the reason",
-          arguments: [(LDSFile.dg(1), "DG1: MRZ of 50 characters"), (.dg(13), "DG13: "), (.com, "EF.COM: LDS version")])
+    @Test(
+        "DG1, DG13 and EF.COM that do not parse are fatal and named, with the reason",
+        arguments: [(LDSFile.dg(1), "DG1: MRZ of 50 characters"), (.dg(13), "DG13: "), (.com, "EF.COM: LDS version")])
     func fatal(file: LDSFile, reason: String) async throws {
         do {
             let read = try await read(malformed: file)
@@ -58,8 +60,9 @@ struct MalformedFileTests {
         #expect(verdict.cloneCheck.outcome == .passed)
     }
 
-    @Test("a DG14, DG15 or EF.SOD that does not parse costs the check it feeds, not the identity",
-          arguments: [LDSFile.dg(14), .dg(15), .sod])
+    @Test(
+        "a DG14, DG15 or EF.SOD that does not parse costs the check it feeds, not the identity",
+        arguments: [LDSFile.dg(14), .dg(15), .sod])
     func authenticationFiles(file: LDSFile) async throws {
         let read = try await read(malformed: file)
         let set = try CitizenDataSet.load(Self.dataSet)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SmartCard
+import Testing
+
 @testable import Simulation
 
 /// The vpcd wire protocol, checked against a stand-in vpcd written here from the protocol description (a TCP
@@ -100,5 +101,8 @@ private final class Listener {
         func close() { Glibc.close(fd) }
     }
 
-    struct Failure: Error { let reason: String; init(_ reason: String) { self.reason = reason } }
+    struct Failure: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SmartCard
 
 @Suite("APDU encoding and parsing")
@@ -34,8 +35,9 @@ struct APDUTests {
     @Test("parse(encode(x)) == x over many shapes", arguments: [0, 1, 200, 255, 256, 1000, 65_535])
     func roundTrip(dataCount: Int) throws {
         for le in [nil, 1, 255, 256, 257, 4096, 65_536] as [Int?] {
-            let command = CommandAPDU(cla: 0x0C, ins: 0xB1, p1: 1, p2: 2,
-                                      data: (0..<dataCount).map { UInt8($0 & 0xFF) }, le: le)
+            let command = CommandAPDU(
+                cla: 0x0C, ins: 0xB1, p1: 1, p2: 2,
+                data: (0..<dataCount).map { UInt8($0 & 0xFF) }, le: le)
             let parsed = try CommandAPDU(bytes: command.bytes)
             #expect(parsed.data == command.data)
             #expect(parsed.le == command.le)

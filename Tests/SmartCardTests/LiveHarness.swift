@@ -24,8 +24,10 @@ final class EventLog: @unchecked Sendable {
 
     /// Waits until an event matching `predicate` has been seen (after `index`), or throws after `timeout`.
     @discardableResult
-    func wait(timeout: Double = 10, after index: Int = 0, _ what: String,
-              _ predicate: (ReaderEvent) -> Bool) async throws -> Int {
+    func wait(
+        timeout: Double = 10, after index: Int = 0, _ what: String,
+        _ predicate: (ReaderEvent) -> Bool
+    ) async throws -> Int {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
             let snapshot = all
@@ -56,8 +58,10 @@ func connect(_ reader: String, timeout: Double = 10, transmitTimeout: Double = 2
     while true {
         do {
             return try await CardReaders().connect(reader: reader, transmitTimeout: transmitTimeout)
-        } catch let error as SmartCardError where Date() < deadline
-                    && [.noCard, .noService, .cardUnresponsive, .readerUnavailable].contains(error.code) {
+        } catch let error as SmartCardError
+            where Date() < deadline
+            && [.noCard, .noService, .cardUnresponsive, .readerUnavailable].contains(error.code)
+        {
             try await Task.sleep(for: .milliseconds(50))
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import SmartCard
 import StationTestKit
+import Testing
 
 /// Tests against a real pcscd with the vpcd driver and our simulated card as a separate process. Serialized: they
 /// share one pcscd and restart it.
@@ -39,7 +39,9 @@ struct LivePCSCTests {
             if case .cardInserted(let reader, let atr) = $0 {
                 reader == harness.readerName(slot: 1) && atr.supportsExtendedLength
                     && atr.protocols.contains(1)
-            } else { false }
+            } else {
+                false
+            }
         }
         card.stop()
         try await log.wait(after: inserted, "card removed") { $0 == .cardRemoved(reader: harness.readerName(slot: 1)) }
@@ -52,15 +54,20 @@ struct LivePCSCTests {
         let connection = try await connect(harness.readerName())
         // vpcd reports no size through PC/SC; its profile in Devices/readers/ says 65,536.
         #expect(connection.profile?.namePrefix == "Virtual PCD")
-        #expect(connection.limits == TransportLimits(extendedLength: true, maxCommandData: 65_535,
-                                                     maxResponseData: 65_536))
+        #expect(
+            connection.limits
+                == TransportLimits(
+                    extendedLength: true, maxCommandData: 65_535,
+                    maxResponseData: 65_536))
         #expect(try await connection.transmit(demoSelect).status == .success)
         let read = try await connection.transmit(CommandAPDU(ins: 0xB0, p1: 0x82, p2: 0, le: 65_536))
         #expect(read.status == .success)
         #expect(read.data == (0..<4096).map { UInt8($0 & 0xFF) })
         // Odd-INS READ BINARY with an offset above 32767 is not possible on this 4 KiB file; offset 3000 checks DO 54.
-        let odd = try await connection.transmit(CommandAPDU(ins: 0xB1, p1: 0, p2: 0, data: [0x54, 0x02, 0x0B, 0xB8],
-                                                            le: 65_536))
+        let odd = try await connection.transmit(
+            CommandAPDU(
+                ins: 0xB1, p1: 0, p2: 0, data: [0x54, 0x02, 0x0B, 0xB8],
+                le: 65_536))
         #expect(odd.status == .success)
         #expect(Array(odd.data.prefix(4)) == [0x53, 0x82, 0x04, 0x48])
         #expect(Array(odd.data.dropFirst(4)) == (3000..<4096).map { UInt8($0 & 0xFF) })
@@ -139,8 +146,9 @@ struct LivePCSCTests {
         await #expect(throws: SmartCardError.self) { try await connection.transmit(demoSelect) }
     }
 
-    @Test("a card answering garbage or a frame cut short gives typed errors, no crash",
-          arguments: ["garbage", "truncated"])
+    @Test(
+        "a card answering garbage or a frame cut short gives typed errors, no crash",
+        arguments: ["garbage", "truncated"])
     func garbageCard(fault: String) async throws {
         let card = try harness.startCard(slot: 1, arguments: ["--fault", fault])
         defer { card.stop() }
@@ -153,7 +161,8 @@ struct LivePCSCTests {
                 } catch let error as SmartCardError {
                     // Garbage is a malformed response; a frame cut short arrives as a malformed fragment, or as the
                     // card's removal, depending on when pcscd notices the connection drop.
-                    let expected: [SmartCardError.Code] = fault == "garbage"
+                    let expected: [SmartCardError.Code] =
+                        fault == "garbage"
                         ? [.malformedResponse]
                         : [.malformedResponse, .communication, .cardRemoved, .noCard, .cardUnresponsive]
                     #expect(expected.contains(error.code), "\(error)")
@@ -162,8 +171,9 @@ struct LivePCSCTests {
             try? await connection.disconnect()
         } catch let error as SmartCardError {
             // A card cut off mid-answer may be gone before we connect: also a typed error.
-            #expect(fault == "truncated" && [.noCard, .cardRemoved, .cardUnresponsive].contains(error.code),
-                    "\(error)")
+            #expect(
+                fault == "truncated" && [.noCard, .cardRemoved, .cardUnresponsive].contains(error.code),
+                "\(error)")
         }
         if fault == "garbage" { #expect(card.isRunning, "the simulated card process survived its own faults") }
     }
@@ -254,8 +264,9 @@ struct LivePCSCTests {
         #expect(elapsed < 0.5, "stop took \(elapsed) s; the wait's own timeout is 2 s")
     }
 
-    @Test("pcscd killed and restarted: the monitor recovers, events resume, old handles fail typed",
-          arguments: [SIGTERM, SIGKILL])
+    @Test(
+        "pcscd killed and restarted: the monitor recovers, events resume, old handles fail typed",
+        arguments: [SIGTERM, SIGKILL])
     func pcscdRestart(signal: Int32) async throws {
         let card = try harness.startCard(slot: 0)
         defer { card.stop() }

@@ -1,5 +1,6 @@
 import Retry
 import Testing
+
 @testable import SmartCard
 
 @Suite("Reader state tracker (pure)")

@@ -47,8 +47,10 @@ struct AuthenticityPolicyLiveTests {
         try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
         func intake(_ can: String, _ extra: [String] = [], asOperator: Bool) throws -> (Int32, String) {
             let result = try daemon.stationctl(
-                ["intake", "--can", can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json",
-                 "--lang", "en"] + extra,
+                [
+                    "intake", "--can", can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json",
+                    "--lang", "en",
+                ] + extra,
                 asGroups: asOperator ? OperatorIdentityTests.operators : nil, timeout: 90)
             return (result.status, result.output)
         }

@@ -226,8 +226,9 @@ struct CardFaultLiveTests {
             #expect(error?["code"] as? String == "chip.malformed_file")
             #expect(error?["file"] as? String == "DG13")
             #expect((error?["detail"] as? String)?.hasPrefix("DG13: ") == true, "\(result.output)")
-            let text = try runTool(stationd, Array(arguments.dropLast(3)) + ["--lang", "en"],
-                                   environment: harness.clientEnvironment, timeout: 60)
+            let text = try runTool(
+                stationd, Array(arguments.dropLast(3)) + ["--lang", "en"],
+                environment: harness.clientEnvironment, timeout: 60)
             #expect(text.output.contains("Chip data is malformed (DG13)"), "\(text.output)")
             #expect(text.output.contains("Technical detail: DG13: "), "\(text.output)")
         }
@@ -283,7 +284,8 @@ struct CardFaultLiveTests {
         let body = #"{"can":"\#(can)","reader":"\#(reader)"}"#
         // An expired DS under the default model: `chainInvalid` (issue 17's name for a chain that does not hold).
         for (model, verdict) in [("", "chainInvalid"), ("signingTime", "genuine")] {
-            let config = "[station]\nprofile = health\n[trust]\nfolder = \(Self.trust.path)\n"
+            let config =
+                "[station]\nprofile = health\n[trust]\nfolder = \(Self.trust.path)\n"
                 + (model.isEmpty ? "" : "signer_validity = \(model)\n")
             let daemon = try daemon("expired-ds\(model)", config)
             defer { _ = daemon.stop() }

@@ -38,7 +38,8 @@ import Uplink
         // The daemon's own check says so too, with the key and the code, and fails.
         let file = try temporaryFile("[uplink]\nurl = http://192.0.2.10:8443\n")
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let checked = try runTool(try Binaries.path("stationd"), ["run", "--check-config", "--config", file], timeout: 20)
+        let checked = try runTool(
+            try Binaries.path("stationd"), ["run", "--check-config", "--config", file], timeout: 20)
         #expect(checked.status != 0)
         #expect(checked.output.contains("uplink.url") && checked.output.contains("config.insecure_uplink"))
         // A fingerprint that is not 64 hex digits is refused.

@@ -64,8 +64,9 @@ struct ChipEvidenceLiveTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let line = committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
-            return try #require(try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
-                .applicationID)
+            return try #require(
+                try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
+                    .applicationID)
         }
         let verified = try await intake("nguyen-van-an.json", [])
         let foreign = try await intake(

@@ -10,8 +10,9 @@ import Testing
     /// (`swift build --product generate-manual`) before the tests run.
     static func generateManual() throws -> String {
         do { return try Binaries.path("generate-manual") } catch {
-            throw HarnessError("generate-manual is not built: run `swift build --product generate-manual` "
-                               + "(make test does) — \(error)")
+            throw HarnessError(
+                "generate-manual is not built: run `swift build --product generate-manual` "
+                    + "(make test does) — \(error)")
         }
     }
 
@@ -20,8 +21,10 @@ import Testing
         let stationctl = try Binaries.path("stationctl")
         let bash = try runTool(stationctl, ["--generate-completion-script", "bash"])
         #expect(bash.status == 0)
-        for word in ["status", "devices", "intake", "queue", "upload", "export", "verify", "report", "watch", "config",
-                     "--json", "--lang", "--socket", "--wait"] {
+        for word in [
+            "status", "devices", "intake", "queue", "upload", "export", "verify", "report", "watch", "config",
+            "--json", "--lang", "--socket", "--wait",
+        ] {
             #expect(bash.output.contains(word), "bash completion lacks \(word)")
         }
         let zsh = try runTool(stationctl, ["--generate-completion-script", "zsh"])
@@ -41,7 +44,8 @@ import Testing
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: output) }
         let result = try runTool(
-            tool, [try Binaries.path("stationctl"), "--output-directory", output.path, "--authors", "issuance-station"],
+            tool,
+            [try Binaries.path("stationctl"), "--output-directory", output.path, "--authors", "issuance-station"],
             timeout: 60)
         #expect(result.status == 0, "\(result.output)")
         let page = try String(contentsOf: output.appendingPathComponent("stationctl.1"), encoding: .utf8)

@@ -112,16 +112,26 @@ func temporaryFile(_ text: String) throws -> String {
 
     @Test func badListsNameTheKeyAndLine() throws {
         let cases: [(String, String, String)] = [
-            ("[authenticity]\noperator_commits = genuine, clone\n", "authenticity.operator_commits",
-             "authenticity.never_acceptable"),
-            ("[authenticity]\nhealth_accepts = hashMismatch\n", "authenticity.health_accepts",
-             "authenticity.never_acceptable"),
-            ("[authenticity]\nsupervisor_overrides = genuine\n", "authenticity.supervisor_overrides",
-             "authenticity.overlap"),
-            ("[authenticity]\nsupervisor_overrides = unconfirmed\nnever_accepted = unconfirmed\n",
-             "authenticity.never_accepted", "authenticity.overlap"),
-            ("[authenticity]\noperator_commits = genuine, noTrustAnchor\n", "authenticity.operator_commits",
-             "invalid value"),
+            (
+                "[authenticity]\noperator_commits = genuine, clone\n", "authenticity.operator_commits",
+                "authenticity.never_acceptable"
+            ),
+            (
+                "[authenticity]\nhealth_accepts = hashMismatch\n", "authenticity.health_accepts",
+                "authenticity.never_acceptable"
+            ),
+            (
+                "[authenticity]\nsupervisor_overrides = genuine\n", "authenticity.supervisor_overrides",
+                "authenticity.overlap"
+            ),
+            (
+                "[authenticity]\nsupervisor_overrides = unconfirmed\nnever_accepted = unconfirmed\n",
+                "authenticity.never_accepted", "authenticity.overlap"
+            ),
+            (
+                "[authenticity]\noperator_commits = genuine, noTrustAnchor\n", "authenticity.operator_commits",
+                "invalid value"
+            ),
         ]
         for (text, key, reason) in cases {
             let path = try temporaryFile(text)
@@ -136,7 +146,8 @@ func temporaryFile(_ text: String) throws -> String {
         }
         // The default never-list yields to an accepting list written in the file.
         let relaxed = try temporaryFile("[authenticity]\nsupervisor_overrides = unconfirmed, notChecked\n")
-        #expect(try StationConfiguration.load(file: relaxed, environment: [:]).policy.authenticity
-            .decision(for: .notChecked) == .supervisorOverride)
+        #expect(
+            try StationConfiguration.load(file: relaxed, environment: [:]).policy.authenticity
+                .decision(for: .notChecked) == .supervisorOverride)
     }
 }

@@ -72,7 +72,8 @@ struct ConsoleBrowserTests {
         #expect(
             FileManager.default.isExecutableFile(atPath: Self.python),
             "Selenium is not installed: run `make selenium`")
-        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "apt-get install chromium-driver")
+        #expect(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "apt-get install chromium-driver")
         let account = try TestAccount(gid: TestGroups.operators)
         let daemon = try DaemonUnderTest(
             name: "console", extraConfig: "[listener]\nenabled = true\nport = 0\n")
@@ -99,8 +100,11 @@ struct ConsoleBrowserTests {
             page.output.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }?
                 .dropFirst(5).trimmingCharacters(in: .whitespaces))
         let again = try runTool(
-            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag)",
-                base + "/console/"])
+            "/usr/bin/curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag)",
+                base + "/console/",
+            ])
         #expect(again.output == "304")
 
         // Over curl: the session is the officer's; a write without the CSRF token is refused, with it accepted.

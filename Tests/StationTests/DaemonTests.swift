@@ -181,7 +181,8 @@ struct DaemonTests {
         #expect(refused.status == 409)
         #expect(refused.error?.code == ControlErrorCode.sessionBusy)
         let drive = try daemon.curl(
-            "DELETE", "/v1/intake/\(session.id)", asGroups: [TestGroups.socket, TestGroups.operators]).0
+            "DELETE", "/v1/intake/\(session.id)", asGroups: [TestGroups.socket, TestGroups.operators]
+        ).0
         #expect(drive == 409)
         let status = try #require(jsonObject(try daemon.curl("GET", "/v1/status").1))
         #expect((status["intake"] as? [String: Any])?["active"] as? Bool == true)

@@ -94,7 +94,8 @@ struct DeskLiveTests {
         defer { card.stop() }
         let other = Self.anQR.replacingOccurrences(of: "Nguyễn Văn An", with: "Nguyễn Văn Anh")
             .replacingOccurrences(of: "|Nam|", with: "|Nữ|")
-        let body = try String(data: JSONEncoder().encode(DeskVerifyRequest(qr: other, waitSeconds: 45)), encoding: .utf8)!
+        let body = try String(
+            data: JSONEncoder().encode(DeskVerifyRequest(qr: other, waitSeconds: 45)), encoding: .utf8)!
         let (status, answer) = try verify(daemon, body)
         #expect(status == 200, "\(answer)")
         let result = try decode(answer)

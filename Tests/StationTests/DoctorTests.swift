@@ -33,8 +33,10 @@ import Testing
         chmod(root.appendingPathComponent("var/lib/stationd").path, 0o700)
         try write("var/lib/stationd/queue.key", "k", mode: 0o600)
         try write("var/lib/stationd/uplink/station.key", "k", mode: 0o600)
-        for path in ["var/lib/stationd", "var/lib/stationd/uplink", "var/lib/stationd/queue.key",
-                     "var/lib/stationd/uplink/station.key"] {
+        for path in [
+            "var/lib/stationd", "var/lib/stationd/uplink", "var/lib/stationd/queue.key",
+            "var/lib/stationd/uplink/station.key",
+        ] {
             chown(root.appendingPathComponent(path).path, stationdID, stationdID)
         }
         try write("etc/stationd/stationd.conf", "[station]\nprofile = intake\n", mode: 0o640)
@@ -79,8 +81,10 @@ import Testing
         defer { if listener >= 0 { close(listener) } }
         let result = try runTool(
             try Binaries.path("stationctl"),
-            ["doctor", "--json", "--lang", lang, "--root", root.path,
-             "--socket", root.appendingPathComponent("run/stationd/control.sock").path],
+            [
+                "doctor", "--json", "--lang", lang, "--root", root.path,
+                "--socket", root.appendingPathComponent("run/stationd/control.sock").path,
+            ],
             // The tree under --root is the whole machine: not the private pcscd a live suite of this run points to.
             environment: ProcessInfo.processInfo.environment.filter { $0.key != "PCSCLITE_CSOCK_NAME" })
         let report = try JSONDecoder().decode(Report.self, from: Data(result.output.utf8))

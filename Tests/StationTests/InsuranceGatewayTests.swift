@@ -38,7 +38,9 @@ final class InsuranceGatewayProcess {
             "insurance-gateway", executable: try Binaries.path("insurance-gateway"),
             arguments: ["--fixture", fixture.path, "--port", "0"] + arguments,
             logFile: directory.appendingPathComponent("gateway.log"))
-        guard let found = process.listeningPort() else { throw HarnessError("insurance-gateway did not start: \(process.output)") }
+        guard let found = process.listeningPort() else {
+            throw HarnessError("insurance-gateway did not start: \(process.output)")
+        }
         port = found
     }
 

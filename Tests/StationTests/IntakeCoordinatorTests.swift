@@ -25,7 +25,9 @@ import Testing
 
         func read(_ request: ChipReadRequest) async throws -> ChipRead {
             reads.increment()
-            let parts = try SimulatedCCCD.make(dataSet: dataSet, pkiDirectory: IntakeCoordinatorTests.cards.appendingPathComponent("pki"), fault: fault)
+            let parts = try SimulatedCCCD.make(
+                dataSet: dataSet, pkiDirectory: IntakeCoordinatorTests.cards.appendingPathComponent("pki"), fault: fault
+            )
             var reader = ChipReader(transport: DirectCardTransport(card: parts.card))
             if let files = request.files { reader.files = files }
             reader.authentication = request.authentication
@@ -255,7 +257,8 @@ import Testing
             started.id, owner: rig.owner, finger: .leftIndex, reason: .injury,
             approval: SupervisorOverride(supervisor: OperatorID("sup"), reason: "bandaged after an accident"))
         #expect(approved.fingers == [Intake.FingerPosition.leftIndex.rawValue])
-        #expect(APIError(IntakeFailure.notice(.exceptionNeedsSupervisor)).code == "intake.notice.exceptionNeedsSupervisor")
+        #expect(
+            APIError(IntakeFailure.notice(.exceptionNeedsSupervisor)).code == "intake.notice.exceptionNeedsSupervisor")
     }
 
     /// The read-back: review shows the summary; a commit of an older revision than the one on screen is refused.

@@ -53,9 +53,10 @@ struct ListenerLiveTests {
         var arguments = ["-s", "-D", "-", "-X", method, "--max-time", "20"] + tlsArguments
         if let token {
             let file = daemon.directory.appendingPathComponent("auth-\(UUID().uuidString).hdr")
-            #expect(FileManager.default.createFile(
-                atPath: file.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
-                attributes: [.posixPermissions: 0o600]))
+            #expect(
+                FileManager.default.createFile(
+                    atPath: file.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
+                    attributes: [.posixPermissions: 0o600]))
             arguments += ["-H", "@\(file.path)"]
         }
         for header in headers { arguments += ["-H", header] }
@@ -170,7 +171,8 @@ struct ListenerLiveTests {
         var info = stat()
         #expect(stat(key, &info) == 0 && info.st_mode & 0o777 == 0o600)
         // The fingerprint shown is the certificate's (openssl agrees).
-        let openssl = try runTool("/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-fingerprint", "-sha256"])
+        let openssl = try runTool(
+            "/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-fingerprint", "-sha256"])
         #expect(openssl.output.uppercased().contains(fingerprint), "\(openssl.output)")
         // `stationctl listener show` prints both for the technician.
         let shown = try daemon.stationctl(["listener", "show", "--lang", "en"])
@@ -189,8 +191,11 @@ struct ListenerLiveTests {
         #expect(refused.status == 0)
         // Plain HTTP to the TLS port gets no answer from the API.
         let plain = try runTool(
-            "/usr/bin/curl", ["-s", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
-                              "http://127.0.0.1:\(listener.port)/v1/verify"])
+            "/usr/bin/curl",
+            [
+                "-s", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                "http://127.0.0.1:\(listener.port)/v1/verify",
+            ])
         #expect(plain.output.hasPrefix("000") || plain.output == "400", "\(plain.output)")
         // A restart keeps the certificate the HIS pinned.
         _ = daemon.stop()
@@ -313,9 +318,10 @@ struct ListenerDeskLiveTests {
         let created = try daemon.stationctl(["client", "add", "his-desk", "--scope", "health:verify", "--json"])
         let token = try ControlJSON.decoder().decode(ClientCreated.self, from: Data(created.output.utf8)).token
         let header = daemon.directory.appendingPathComponent("auth.hdr")
-        #expect(FileManager.default.createFile(
-            atPath: header.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
-            attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: header.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
 
         let stream = try ManagedProcess(
             "sse", executable: "/usr/bin/curl",
@@ -333,8 +339,9 @@ struct ListenerDeskLiveTests {
 
         let can = try CitizenDataSet.load(Self.dataSet).can
         let body = daemon.directory.appendingPathComponent("verify.json")
-        #expect(FileManager.default.createFile(
-            atPath: body.path, contents: Data(#"{"can":"\#(can)"}"#.utf8), attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: body.path, contents: Data(#"{"can":"\#(can)"}"#.utf8), attributes: [.posixPermissions: 0o600]))
         let verify = try runTool(
             "/usr/bin/curl",
             [

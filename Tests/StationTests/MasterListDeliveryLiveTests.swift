@@ -48,8 +48,10 @@ struct MasterListDeliveryLiveTests {
         func deliver(_ file: URL, tampered: Bool = false) throws {
             let result = try runTool(
                 "/usr/bin/curl",
-                ["-s", "--fail", "--max-time", "10", "-X", "POST", "--data-binary", "@" + file.path,
-                 receiver.baseURL + "/admin/masterlist" + (tampered ? "?tampered=1" : "")])
+                [
+                    "-s", "--fail", "--max-time", "10", "-X", "POST", "--data-binary", "@" + file.path,
+                    receiver.baseURL + "/admin/masterlist" + (tampered ? "?tampered=1" : ""),
+                ])
             #expect(result.status == 0, "\(result.output)")
         }
         func status() throws -> StationStatus {

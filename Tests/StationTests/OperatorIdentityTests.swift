@@ -33,7 +33,9 @@ struct OperatorIdentityTests {
         }
         let portrait = daemon.directory.appendingPathComponent("portrait.jpg")
         try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
-        let intake = ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json"]
+        let intake = [
+            "intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json",
+        ]
 
         // An operator (uid nobody) naming a supervisor: refused before anything happens.
         let (claimed, claimedBody) = try daemon.curl(
@@ -71,7 +73,10 @@ struct OperatorIdentityTests {
         let commit = try queue.auditTrail(for: ApplicationID(first)).first { $0.action == "commit" }
         #expect(commit?.actor == "nobody")
         let station = try queue.auditTrail(for: nil)
-        #expect(station.contains { $0.action == "intake_on_behalf" && $0.actor == "root" && $0.reasonCode == "operator:op-7" })
+        #expect(
+            station.contains {
+                $0.action == "intake_on_behalf" && $0.actor == "root" && $0.reasonCode == "operator:op-7"
+            })
     }
 
     @Test func supervisorEndsASessionAnotherClientHolds() throws {

@@ -6,7 +6,8 @@ import Testing
 /// `stationctl survey import` and `stationctl report` against a running daemon: the seed's table in table, JSON and
 /// CSV form, refusals with line and column, the Saturday–Friday week.
 @Suite(.serialized) struct ReportLiveTests {
-    static let header = "commune_code,commune_name,as_of,citizens_14_plus,level1_activated,level1_pending,"
+    static let header =
+        "commune_code,commune_name,as_of,citizens_14_plus,level1_activated,level1_pending,"
         + "level2_activated,level2_pending"
 
     /// A file readable by `nobody` (setpriv callers).

@@ -372,8 +372,9 @@ final class PseudoTerminal {
             for option in options {
                 let index = lines.firstIndex { $0.hasPrefix("  --\(option) <") }
                 let argument = index.map { lines[$0] + (lines.indices.contains($0 + 1) ? lines[$0 + 1] : "") }
-                #expect(argument?.contains("Visible to other local users via /proc; prefer --\(option)-file") == true,
-                        "\(tool) \(arguments.joined(separator: " ")): --\(option): \(argument ?? "missing")")
+                #expect(
+                    argument?.contains("Visible to other local users via /proc; prefer --\(option)-file") == true,
+                    "\(tool) \(arguments.joined(separator: " ")): --\(option): \(argument ?? "missing")")
                 #expect(lines.contains { $0.hasPrefix("  --\(option)-file <") }, "\(tool): --\(option)-file missing")
             }
         }

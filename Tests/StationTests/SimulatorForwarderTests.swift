@@ -7,8 +7,9 @@ import Testing
 @Suite struct SimulatorForwarderTests {
     @Test("stationd simulate card --help is the simulator's own help, options included")
     func forwardsArguments() throws {
-        let result = try runTool(try Binaries.path("stationd"), ["simulate", "card", "--help"],
-                                 environment: ["COLUMNS": "400"])
+        let result = try runTool(
+            try Binaries.path("stationd"), ["simulate", "card", "--help"],
+            environment: ["COLUMNS": "400"])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("USAGE: station-simulator card"), "\(result.output)")
         for option in ["--dataset", "--lds", "--fault", "--watch-pid"] {
@@ -26,7 +27,8 @@ import Testing
         // copy "text file busy" to exec.
         let copied = try runTool("/bin/cp", [try Binaries.path("stationd"), lone])
         try #require(copied.status == 0, "\(copied.output)")
-        let vietnamese = try runTool(lone, ["simulate", "card", "--port", "35963"], environment: ["STATION_LANG": "vi"])
+        let vietnamese = try runTool(
+            lone, ["simulate", "card", "--port", "35963"], environment: ["STATION_LANG": "vi"])
         #expect(vietnamese.status == 127)
         #expect(vietnamese.output.contains("simulate.not_installed"))
         #expect(vietnamese.output.contains("Trạm này không cài trình mô phỏng thiết bị"))

@@ -103,7 +103,8 @@ struct SlowClientTests {
 
         // 60 send a request head a byte at a time and never finish it; 20 send a whole head and then dribble a
         // body that never completes; 20 connect and say nothing.
-        let head = Array("GET /v1/status HTTP/1.1\r\nHost: station\r\nAccept-Language: en\r\nX-Slow: ".utf8)
+        let head =
+            Array("GET /v1/status HTTP/1.1\r\nHost: station\r\nAccept-Language: en\r\nX-Slow: ".utf8)
             + Array(repeating: UInt8(ascii: "z"), count: 4_000)
         let dribblers = try (0..<60).map { _ in try RawConnection(socketPath: daemon.socketPath) }
         let bodies = try (0..<20).map { _ in try RawConnection(socketPath: daemon.socketPath) }

@@ -112,7 +112,8 @@ struct StoreRefusalTests {
         #expect(mapped.code == "queue.store_damaged")
         #expect(mapped.status.code == 503)
         let full = QueueError(
-            .diskFull, "x", shortfall: .init(directory: "/var/lib/stationd", neededBytes: 80 << 20, freeBytes: 10 << 20))
+            .diskFull, "x", shortfall: .init(directory: "/var/lib/stationd", neededBytes: 80 << 20, freeBytes: 10 << 20)
+        )
         let message = ControlMiddleware.map(full as any Error)
         #expect(message.code == "queue.disk_full")
         #expect(message.vietnamese.contains("/var/lib/stationd") && message.vietnamese.contains("70 MiB"))

@@ -125,7 +125,8 @@ struct SystemdPermissionTests {
         let process = try ManagedProcess(
             "stationd-as-unit", executable: "/bin/sh",
             arguments: [
-                "-c", "umask \(umask); exec /usr/bin/setpriv --reuid=\(user) --regid=\(group) "
+                "-c",
+                "umask \(umask); exec /usr/bin/setpriv --reuid=\(user) --regid=\(group) "
                     + "--groups=\(groups) "
                     + "--inh-caps=-all --bounding-set=-all -- \"$0\" run --config \"$1\"",
                 try Binaries.path("stationd"), daemon.configPath,

@@ -14,7 +14,8 @@ import Testing
     @Test("trust.folder loads the CSCAs it holds; a missing default folder means no anchor")
     func folderLoads() throws {
         let configured = try StationConfiguration.load(
-            file: try temporaryFile("[trust]\nfolder = \(Self.pki.appendingPathComponent("trust").path)\n"), environment: [:])
+            file: try temporaryFile("[trust]\nfolder = \(Self.pki.appendingPathComponent("trust").path)\n"),
+            environment: [:])
         #expect(configured.trustList.certificates.count >= 1)
         #expect(configured.trustList.certificates.allSatisfy { $0.subject.contains("TEST") })
         // An explicit folder (here from the environment) must exist; the built-in default may be absent.
@@ -139,8 +140,10 @@ struct TrustAnchorLiveTests {
         let cases: [([String], String)] = [
             (["--alter-dg13"], "hashMismatch"),
             // (untrustedSigner is for a supervisor to accept under the default policy: not a refused case.)
-            (["--pki", TrustAnchorConfigurationTests.pki.appendingPathComponent("expired-ds").path],
-             "chainInvalid"),
+            (
+                ["--pki", TrustAnchorConfigurationTests.pki.appendingPathComponent("expired-ds").path],
+                "chainInvalid"
+            ),
             (["--clone"], "clone"),
         ]
         for (arguments, expected) in cases {
@@ -152,8 +155,10 @@ struct TrustAnchorLiveTests {
             #expect(verified.verdict == "refer", "\(arguments)")
             // Not overridable by default: even a supervisor's reason does not let it in.
             let refused = try daemon.stationctl(
-                ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
-                 "--override-reason", "test", "--lang", "en"], timeout: 90)
+                [
+                    "intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes",
+                    "--override-reason", "test", "--lang", "en",
+                ], timeout: 90)
             #expect(refused.status == 7, "\(arguments): \(refused.output)")
             #expect(refused.output.contains("intake.authenticity_refused"), "\(arguments): \(refused.output)")
             #expect(refused.output.contains(expected), "\(arguments): \(refused.output)")

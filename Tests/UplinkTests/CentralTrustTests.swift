@@ -31,7 +31,9 @@ import Uplink
         let ready = try station.addReady(Array(citizens.dropFirst()))
         let ids = received + ready
         let before = try station.statuses(ids)
-        #expect(before == [.init(local: .uploaded, central: .received)] + ready.map { _ in .init(local: .ready, central: .unknown) })
+        #expect(
+            before == [.init(local: .uploaded, central: .received)]
+                + ready.map { _ in .init(local: .ready, central: .unknown) })
         let auditBefore = try station.queue.auditTrail(for: nil).count
 
         let pinnedID = try #require(station.credentials.pinnedCentral).signingKeyID

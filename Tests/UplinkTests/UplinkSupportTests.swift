@@ -68,11 +68,13 @@ import Uplink
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try StationCredentials.load(directory: directory, stationID: "s1")
-        let mode = try FileManager.default.attributesOfItem(atPath: directory + "/station.key")[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: directory + "/station.key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(first.centralKey == nil)
         // Same key on the next start.
-        #expect(try StationCredentials.load(directory: directory, stationID: "s1").keyFingerprint == first.keyFingerprint)
+        #expect(
+            try StationCredentials.load(directory: directory, stationID: "s1").keyFingerprint == first.keyFingerprint)
         chmod(directory + "/station.key", 0o644)
         #expect(throws: UplinkError.self) { try StationCredentials.load(directory: directory, stationID: "s1") }
     }

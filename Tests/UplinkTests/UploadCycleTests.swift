@@ -22,9 +22,15 @@ import Uplink
     @Test func phasesProbeFirstThenBatchesThenFinish() {
         var cycle = Cycle(deadline: Self.instant(60_000), backoff: Backoff(base: 1, cap: 2))
         #expect(cycle.phase == .ready)
-        guard case .probe = cycle.start(now: Self.instant(0)) else { Issue.record("probe first"); return }
+        guard case .probe = cycle.start(now: Self.instant(0)) else {
+            Issue.record("probe first")
+            return
+        }
         #expect(cycle.phase == .probing)
-        guard case .uploadBatch = cycle.probed(now: Self.instant(10)) else { Issue.record("batch"); return }
+        guard case .uploadBatch = cycle.probed(now: Self.instant(10)) else {
+            Issue.record("batch")
+            return
+        }
         #expect(cycle.phase == .uploading)
         // After a finished batch: the next batch straight away, no probe.
         guard case .uploadBatch = cycle.uploaded(batch: true, sentSomething: true, now: Self.instant(20)) else {
@@ -45,18 +51,23 @@ import Uplink
         var cycle = Cycle(deadline: Self.instant(60_000), backoff: Backoff(base: 1, cap: 2))
         _ = cycle.start(now: Self.instant(0))
         // Retry-After 2 s with a 2 s cap: exactly 2000 ms whatever the jitter draws.
-        guard case .wait(let until, let delay, let code) = cycle.failed(
-            Self.failure(.unavailable, status: 503, retryAfter: 2), now: Self.instant(5), using: &random)
+        guard
+            case .wait(let until, let delay, let code) = cycle.failed(
+                Self.failure(.unavailable, status: 503, retryAfter: 2), now: Self.instant(5), using: &random)
         else {
             Issue.record("a 503 waits")
             return
         }
         #expect(until == Self.instant(2_005) && delay == 2 && code == "central.unavailable")
         #expect(cycle.phase == .waiting(until: Self.instant(2_005)))
-        guard case .probe = cycle.woke(now: until) else { Issue.record("probe after a wait"); return }
+        guard case .probe = cycle.woke(now: until) else {
+            Issue.record("probe after a wait")
+            return
+        }
         // Without Retry-After: full jitter below the ceiling of the second retry (2 s).
-        guard case .wait(_, let second, _) = cycle.failed(
-            Self.failure(.transport, status: nil), now: Self.instant(2_010), using: &random)
+        guard
+            case .wait(_, let second, _) = cycle.failed(
+                Self.failure(.transport, status: nil), now: Self.instant(2_010), using: &random)
         else {
             Issue.record("a transport failure waits")
             return
@@ -65,8 +76,9 @@ import Uplink
         #expect(cycle.retryCount == 2)
         #expect(cycle.lastFailure?.code == .transport)
         // Not transient: an answer not signed by the pinned key stops the cycle at once.
-        guard case .fail(let error) = cycle.failed(
-            Self.failure(.centralUnauthenticated, status: nil), now: Self.instant(2_020), using: &random)
+        guard
+            case .fail(let error) = cycle.failed(
+                Self.failure(.centralUnauthenticated, status: nil), now: Self.instant(2_020), using: &random)
         else {
             Issue.record("an unauthenticated answer stops")
             return
@@ -79,8 +91,9 @@ import Uplink
         var random = SystemRandomNumberGenerator()
         var cycle = Cycle(deadline: Self.instant(1_500), backoff: Backoff(base: 1, cap: 2))
         _ = cycle.start(now: Self.instant(0))
-        guard case .finish = cycle.failed(
-            Self.failure(.unavailable, status: 503, retryAfter: 2), now: Self.instant(0), using: &random)
+        guard
+            case .finish = cycle.failed(
+                Self.failure(.unavailable, status: 503, retryAfter: 2), now: Self.instant(0), using: &random)
         else {
             Issue.record("no wait past the deadline")
             return

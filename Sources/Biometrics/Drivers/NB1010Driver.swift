@@ -6,7 +6,8 @@ import Foundation
 public final class NB1010Driver: FingerprintScanner, @unchecked Sendable {
     static let checkFinger: [UInt8] = [0x80, 0x38, 0x01, 0x00, 0x08, 0x00, 0x00, 0x00]
     static let preCapture: [UInt8] = [0x80, 0x0D, 0x03, 0x00, 0x0C, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00]
-    static let capture: [UInt8] = [0x80, 0x12, 0x04, 0x00, 0x20, 0x00, 0x00, 0x00, 0x02]
+    static let capture: [UInt8] =
+        [0x80, 0x12, 0x04, 0x00, 0x20, 0x00, 0x00, 0x00, 0x02]
         + [UInt8](repeating: 0, count: 19) + [0x20, 0x00, 0x00, 0x00]
     static let outEndpoint: UInt8 = 0x02
     static let inEndpoint: UInt8 = 0x83
@@ -51,8 +52,9 @@ public final class NB1010Driver: FingerprintScanner, @unchecked Sendable {
         let handle = try io()
         do {
             try await handle.bulkOut(endpoint: Self.outEndpoint, data: bytes, timeout: Self.timeout)
-            let answer = try await handle.bulkIn(endpoint: Self.inEndpoint, length: Self.replyLength,
-                                                 timeout: Self.timeout)
+            let answer = try await handle.bulkIn(
+                endpoint: Self.inEndpoint, length: Self.replyLength,
+                timeout: Self.timeout)
             guard answer.count >= 13, answer[0] == 0x80, answer[1] == reply else {
                 throw BiometricError(.protocolError, "NB-1010 answered an unexpected reply to command \(bytes[1])")
             }
@@ -83,7 +85,10 @@ public final class NB1010Driver: FingerprintScanner, @unchecked Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             let reply = try await command(Self.checkFinger, expect: 0x37)
-            if reply[12] > Self.fingerThreshold { hub.emit(.fingerOn); return }
+            if reply[12] > Self.fingerThreshold {
+                hub.emit(.fingerOn)
+                return
+            }
             guard ContinuousClock.now < deadline else { throw BiometricError(.timeout, "no finger on the NB-1010") }
             try await Task.sleep(for: Self.pollInterval)
         }
@@ -102,8 +107,9 @@ public final class NB1010Driver: FingerprintScanner, @unchecked Sendable {
         let rowBytes = (Self.width * Self.height) / Self.chunks
         do {
             for _ in 0..<Self.chunks {
-                let chunk = try await handle.bulkIn(endpoint: Self.inEndpoint, length: Self.chunkLength,
-                                                    timeout: Self.timeout)
+                let chunk = try await handle.bulkIn(
+                    endpoint: Self.inEndpoint, length: Self.chunkLength,
+                    timeout: Self.timeout)
                 guard chunk.count >= Self.chunkHeader + rowBytes else {
                     hub.emit(.retry(.tooShort))
                     throw BiometricError(.protocolError, "NB-1010 image chunk of \(chunk.count) bytes")
@@ -129,7 +135,10 @@ public final class NB1010Driver: FingerprintScanner, @unchecked Sendable {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             let reply = try await command(Self.checkFinger, expect: 0x37)
-            if reply[12] <= Self.fingerThreshold { hub.emit(.fingerOff); return }
+            if reply[12] <= Self.fingerThreshold {
+                hub.emit(.fingerOff)
+                return
+            }
             guard ContinuousClock.now < deadline else { throw BiometricError(.timeout, "finger not lifted") }
             try await Task.sleep(for: Self.pollInterval)
         }

@@ -29,8 +29,10 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
         static let death: UInt16 = 0x0800
     }
     /// AES-128 key of the Microsoft v2 challenge–response (libfprint `crkey`).
-    static let challengeKey: [UInt8] = [0x79, 0xAC, 0x91, 0x79, 0x5C, 0xA1, 0x47, 0x8E,
-                                        0x98, 0xE0, 0x0F, 0x3C, 0x59, 0x8F, 0x5F, 0x4B]
+    static let challengeKey: [UInt8] = [
+        0x79, 0xAC, 0x91, 0x79, 0x5C, 0xA1, 0x47, 0x8E,
+        0x98, 0xE0, 0x0F, 0x3C, 0x59, 0x8F, 0x5F, 0x4B,
+    ]
     static let controlTimeout: Duration = .seconds(5)
     static let interruptEndpoint: UInt8 = 0x81
     static let dataEndpoint: UInt8 = 0x82
@@ -70,8 +72,9 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
 
     func readRegisters(_ register: UInt16, count: Int) async throws -> [UInt8] {
         let (handle, _) = try io()
-        let data = try await handle.controlIn(requestType: 0x40, request: 0x04, value: register, index: 0,
-                                              length: count, timeout: Self.controlTimeout)
+        let data = try await handle.controlIn(
+            requestType: 0x40, request: 0x04, value: register, index: 0,
+            length: count, timeout: Self.controlTimeout)
         guard data.count == count else {
             throw BiometricError(
                 .protocolError, "register 0x\(String(register, radix: 16)): \(data.count) of \(count) bytes")
@@ -81,8 +84,9 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
 
     func writeRegisters(_ register: UInt16, _ values: [UInt8]) async throws {
         let (handle, _) = try io()
-        try await handle.controlOut(requestType: 0x40, request: 0x04, value: register, index: 0, data: values,
-                                    timeout: Self.controlTimeout)
+        try await handle.controlOut(
+            requestType: 0x40, request: 0x04, value: register, index: 0, data: values,
+            timeout: Self.controlTimeout)
     }
 
     func nextInterrupt(timeout: Duration) async throws -> UInt16 {
@@ -142,7 +146,10 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
                 var rebooted = false
                 for _ in 0..<100 {
                     status = try await readRegisters(Register.hardwareStatus, count: 1)[0]
-                    if status & 0x01 != 0 { rebooted = true; break }
+                    if status & 0x01 != 0 {
+                        rebooted = true
+                        break
+                    }
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 guard rebooted else { throw BiometricError(.protocolError, "could not reboot scanner power") }
@@ -155,7 +162,10 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
             for _ in 0..<100 {
                 try await writeRegisters(Register.hardwareStatus, [powerUp])
                 status = try await readRegisters(Register.hardwareStatus, count: 1)[0]
-                if status & 0x80 == 0 { poweredUp = true; break }
+                if status & 0x80 == 0 {
+                    poweredUp = true
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(10))
                 if profile.has("challenge-response") { try await challengeResponse() }
             }
@@ -195,8 +205,9 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
         let (handle, _) = try io()
         for _ in 0..<3 {
             // The bulk IN is posted before the mode change that makes the sensor send.
-            let pending = try await handle.submit(.bulk(endpoint: Self.dataEndpoint),
-                                                  inLength: URU4000Frame.transferLength, timeout: .zero)
+            let pending = try await handle.submit(
+                .bulk(endpoint: Self.dataEndpoint),
+                inLength: URU4000Frame.transferLength, timeout: .zero)
             do {
                 try await writeRegisters(Register.mode, [Mode.capture])
             } catch {
@@ -222,9 +233,13 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
             let seeds = self.seeds
             let raw = try await frame.decode(alwaysEncrypted: profile.has("encrypted-frames")) { keyNumber in
                 let seed = seeds.next()
-                try await self.writeRegisters(Register.scrambleIndex, [keyNumber, UInt8(seed & 0xFF),
-                                                                       UInt8(seed >> 8 & 0xFF),
-                                                                       UInt8(seed >> 16 & 0xFF), UInt8(seed >> 24)])
+                try await self.writeRegisters(
+                    Register.scrambleIndex,
+                    [
+                        keyNumber, UInt8(seed & 0xFF),
+                        UInt8(seed >> 8 & 0xFF),
+                        UInt8(seed >> 16 & 0xFF), UInt8(seed >> 24),
+                    ])
                 let key = try await self.readRegisters(Register.scrambleKey, count: 4)
                 let deviceKey = UInt32(key[0]) | UInt32(key[1]) << 8 | UInt32(key[2]) << 16 | UInt32(key[3]) << 24
                 return deviceKey ^ seed
@@ -251,14 +266,18 @@ public final class URU4000Driver: FingerprintScanner, @unchecked Sendable {
 
     public func close() async {
         let (handle, pipe): (USBDeviceHandle?, USBInterruptPipe?) = lock.withLock {
-            defer { self.handle = nil; self.pipe = nil }
+            defer {
+                self.handle = nil
+                self.pipe = nil
+            }
             return (self.handle, self.pipe)
         }
         guard let handle else { return }
         if let pipe {
             // Switch the sensor off while the interrupt endpoint is still pending (the order the device expects).
-            _ = try? await handle.controlOut(requestType: 0x40, request: 0x04, value: Register.mode, index: 0,
-                                             data: [Mode.off], timeout: .seconds(1))
+            _ = try? await handle.controlOut(
+                requestType: 0x40, request: 0x04, value: Register.mode, index: 0,
+                data: [Mode.off], timeout: .seconds(1))
             await handle.stop(pipe)
         }
         await handle.close()

@@ -75,7 +75,8 @@ public struct URU4000Frame: Sendable, CustomStringConvertible {
             }
         }
         guard rows.count == 2 else { return 0 }
-        let a = rows[0] * Self.width, b = rows[1] * Self.width
+        let a = rows[0] * Self.width
+        let b = rows[1] * Self.width
         var mean = 0
         for i in 0..<Self.width { mean += Int(data[a + i]) + Int(data[b + i]) }
         mean /= Self.width
@@ -126,8 +127,10 @@ public struct URU4000Frame: Sendable, CustomStringConvertible {
     ///   - alwaysEncrypted: the model always obfuscates (4000B); otherwise the variance heuristic decides.
     ///   - frameKey: asks the device for the key of key number `n` (the driver writes the key index and its seed,
     ///     reads the device key and returns it XOR the seed).
-    public mutating func decode(alwaysEncrypted: Bool,
-                                frameKey: (UInt8) async throws -> UInt32) async throws -> FingerprintImage {
+    public mutating func decode(
+        alwaysEncrypted: Bool,
+        frameKey: (UInt8) async throws -> UInt32
+    ) async throws -> FingerprintImage {
         if alwaysEncrypted || firstRowsVariance >= Self.clearVarianceThreshold {
             var key = try await frameKey(keyNumber)
             var rowsDone = 0

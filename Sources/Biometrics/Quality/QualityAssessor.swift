@@ -68,8 +68,9 @@ public struct QualityReport: Sendable, Hashable, Codable, CustomStringConvertibl
     public var advice: [CaptureAdvice]
 
     public var description: String {
-        String(format: "quality %d (OCL %.2f, LCS %.2f, area %.2f, contrast %.2f, dark %.2f)", score,
-               orientationCertainty, localClarity, foregroundArea, contrast, darkFraction)
+        String(
+            format: "quality %d (OCL %.2f, LCS %.2f, area %.2f, contrast %.2f, dark %.2f)", score,
+            orientationCertainty, localClarity, foregroundArea, contrast, darkFraction)
     }
 }
 
@@ -97,19 +98,27 @@ public struct QualityAssessor: Sendable {
     }
 
     private func assessAtBlockSize(_ image: FingerprintImage) -> QualityReport {
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         let pixels = image.pixels.map { Double($0) }
-        let bx = w / blockSize, by = h / blockSize
+        let bx = w / blockSize
+        let by = h / blockSize
         var foreground: [(Int, Int)] = []
-        var globalMin = 255.0, globalMax = 0.0
-        for p in pixels { globalMin = min(globalMin, p); globalMax = max(globalMax, p) }
+        var globalMin = 255.0
+        var globalMax = 0.0
+        for p in pixels {
+            globalMin = min(globalMin, p)
+            globalMax = max(globalMax, p)
+        }
         for j in 0..<by {
             for i in 0..<bx {
-                var sum = 0.0, sumSq = 0.0
+                var sum = 0.0
+                var sumSq = 0.0
                 for y in (j * blockSize)..<((j + 1) * blockSize) {
                     for x in (i * blockSize)..<((i + 1) * blockSize) {
                         let v = pixels[y * w + x]
-                        sum += v; sumSq += v * v
+                        sum += v
+                        sumSq += v * v
                     }
                 }
                 let n = Double(blockSize * blockSize)
@@ -123,14 +132,17 @@ public struct QualityAssessor: Sendable {
         let area = Double(foreground.count) / Double(totalBlocks)
         if foreground.count < max(2, totalBlocks / 25) || globalMax - globalMin < 16 {
             let mean = pixels.reduce(0, +) / Double(max(1, pixels.count))
-            return QualityReport(score: 0, orientationCertainty: 0, localClarity: 0, foregroundArea: area,
-                                 contrast: (globalMax - globalMin) / 255, foregroundMean: mean,
-                                 darkFraction: 0, centroidOffset: 1, isBlank: true, advice: [.placeFinger])
+            return QualityReport(
+                score: 0, orientationCertainty: 0, localClarity: 0, foregroundArea: area,
+                contrast: (globalMax - globalMin) / 255, foregroundMean: mean,
+                darkFraction: 0, centroidOffset: 1, isBlank: true, advice: [.placeFinger])
         }
-        var oclSum = 0.0, lcsSum = 0.0
+        var oclSum = 0.0
+        var lcsSum = 0.0
         var histogram = [Int](repeating: 0, count: 256)
         var meanSum = 0.0
-        var cx = 0.0, cy = 0.0
+        var cx = 0.0
+        var cy = 0.0
         for (i, j) in foreground {
             let (ocl, angle) = orientationCertainty(pixels, width: w, x0: i * blockSize, y0: j * blockSize)
             oclSum += ocl
@@ -149,16 +161,19 @@ public struct QualityAssessor: Sendable {
         let ocl = oclSum / count
         let lcs = lcsSum / count
         let fgPixels = histogram.reduce(0, +)
-        let p5 = percentile(histogram, total: fgPixels, 0.05), p95 = percentile(histogram, total: fgPixels, 0.95)
+        let p5 = percentile(histogram, total: fgPixels, 0.05)
+        let p95 = percentile(histogram, total: fgPixels, 0.95)
         let contrast = Double(p95 - p5) / 255
         let fgMean = meanSum / Double(max(1, fgPixels))
         // Ridge/valley balance: share of foreground pixels darker than the middle of the grey range. About half in a
         // well-pressed print; wet skin fills valleys (more dark), dry skin breaks ridges (more light).
         let middle = (p5 + p95) / 2
         let darkFraction = Double(histogram[0..<max(0, middle)].reduce(0, +)) / Double(max(1, fgPixels))
-        cx /= count; cy /= count
+        cx /= count
+        cy /= count
         let halfDiagonal = (Double(w * w + h * h)).squareRoot() / 2
-        let offset = ((cx - Double(w) / 2) * (cx - Double(w) / 2) + (cy - Double(h) / 2) * (cy - Double(h) / 2))
+        let offset =
+            ((cx - Double(w) / 2) * (cx - Double(w) / 2) + (cy - Double(h) / 2) * (cy - Double(h) / 2))
             .squareRoot() / halfDiagonal
 
         let areaFactor = min(1, area / 0.55)
@@ -185,31 +200,41 @@ public struct QualityAssessor: Sendable {
             advice.append(.keepStill)
         }
         if contrast < 0.2 && !advice.contains(.pressHarder) { advice.append(.pressHarder) }
-        return QualityReport(score: max(0, min(100, score)), orientationCertainty: ocl, localClarity: clarity,
-                             foregroundArea: area, contrast: contrast, foregroundMean: fgMean,
-                             darkFraction: darkFraction,
-                             centroidOffset: offset,
-                             isBlank: false, advice: advice)
+        return QualityReport(
+            score: max(0, min(100, score)), orientationCertainty: ocl, localClarity: clarity,
+            foregroundArea: area, contrast: contrast, foregroundMean: fgMean,
+            darkFraction: darkFraction,
+            centroidOffset: offset,
+            isBlank: false, advice: advice)
     }
 
     /// OCL of one block (NFIQ 2): covariance of the gradient, 1 − λmin/λmax; also the dominant gradient angle.
     func orientationCertainty(_ p: [Double], width: Int, x0: Int, y0: Int) -> (Double, Double) {
-        var a = 0.0, b = 0.0, c = 0.0
+        var a = 0.0
+        var b = 0.0
+        var c = 0.0
         let height = p.count / width
         for y in y0..<(y0 + blockSize) {
             for x in x0..<(x0 + blockSize) {
-                let xm = max(0, x - 1), xp = min(width - 1, x + 1)
-                let ym = max(0, y - 1), yp = min(height - 1, y + 1)
+                let xm = max(0, x - 1)
+                let xp = min(width - 1, x + 1)
+                let ym = max(0, y - 1)
+                let yp = min(height - 1, y + 1)
                 let gx = (p[y * width + xp] - p[y * width + xm]) / 2
                 let gy = (p[yp * width + x] - p[ym * width + x]) / 2
-                a += gx * gx; b += gy * gy; c += gx * gy
+                a += gx * gx
+                b += gy * gy
+                c += gx * gy
             }
         }
         let n = Double(blockSize * blockSize)
-        a /= n; b /= n; c /= n
+        a /= n
+        b /= n
+        c /= n
         let root = ((a - b) * (a - b) + 4 * c * c).squareRoot()
-        let maxEigen = (a + b + root) / 2, minEigen = (a + b - root) / 2
-        let angle = 0.5 * atan2(2 * c, a - b) // dominant gradient direction (normal to the ridges)
+        let maxEigen = (a + b + root) / 2
+        let minEigen = (a + b - root) / 2
+        let angle = 0.5 * atan2(2 * c, a - b)  // dominant gradient direction (normal to the ridges)
         guard maxEigen > 0 else { return (0, angle) }
         return (1 - minEigen / maxEigen, angle)
     }
@@ -218,10 +243,12 @@ public struct QualityAssessor: Sendable {
     /// valley zones, and measure how cleanly pixel grey levels agree with their zone: 1 − (α + β)/2, where α is the
     /// share of valley-zone pixels darker than the threshold and β the share of ridge-zone pixels lighter.
     func localClarity(_ p: [Double], width: Int, x0: Int, y0: Int, gradientAngle: Double) -> Double {
-        let cosA = cos(gradientAngle), sinA = sin(gradientAngle)
+        let cosA = cos(gradientAngle)
+        let sinA = sin(gradientAngle)
         let half = Double(blockSize) / 2
         let binCount = Int((Double(blockSize) * 1.5).rounded(.up)) + 2
-        var sums = [Double](repeating: 0, count: binCount), counts = [Int](repeating: 0, count: binCount)
+        var sums = [Double](repeating: 0, count: binCount)
+        var counts = [Int](repeating: 0, count: binCount)
         var bins = [Int](repeating: 0, count: blockSize * blockSize)
         var values = [Double](repeating: 0, count: blockSize * blockSize)
         var k = 0
@@ -234,14 +261,19 @@ public struct QualityAssessor: Sendable {
                 if abs(along) > half / 2 { continue }
                 let bin = max(0, min(binCount - 1, Int((t + Double(binCount) / 2).rounded(.down))))
                 let v = p[y * width + x]
-                sums[bin] += v; counts[bin] += 1
-                bins[k] = bin; values[k] = v
+                sums[bin] += v
+                counts[bin] += 1
+                bins[k] = bin
+                values[k] = v
                 total += v
                 k += 1
             }
         }
         let threshold = total / Double(k)
-        var ridgeZone = 0, valleyZone = 0, ridgeWrong = 0, valleyWrong = 0
+        var ridgeZone = 0
+        var valleyZone = 0
+        var ridgeWrong = 0
+        var valleyWrong = 0
         for index in 0..<k {
             let bin = bins[index]
             let zoneIsRidge = sums[bin] / Double(counts[bin]) < threshold
@@ -254,7 +286,8 @@ public struct QualityAssessor: Sendable {
             }
         }
         guard ridgeZone > 0, valleyZone > 0 else { return 0.5 }
-        let alpha = Double(valleyWrong) / Double(valleyZone), beta = Double(ridgeWrong) / Double(ridgeZone)
+        let alpha = Double(valleyWrong) / Double(valleyZone)
+        let beta = Double(ridgeWrong) / Double(ridgeZone)
         return 1 - (alpha + beta) / 2
     }
 

@@ -47,12 +47,15 @@ public struct CaptureChain: Sendable {
 
     /// Appends a capture and returns its record.
     @discardableResult
-    public mutating func append(isoRecord: [UInt8], deviceID: String, finger: FingerPositionCode, quality: Int,
-                                timestamp: Date = Date()) -> CaptureRecord {
+    public mutating func append(
+        isoRecord: [UInt8], deviceID: String, finger: FingerPositionCode, quality: Int,
+        timestamp: Date = Date()
+    ) -> CaptureRecord {
         let previous = lastHash
-        let record = CaptureRecord(deviceID: deviceID, timestamp: timestamp, finger: finger, quality: quality,
-                                   isoRecord: isoRecord, hash: Self.link(previous: previous, data: isoRecord),
-                                   previousHash: previous)
+        let record = CaptureRecord(
+            deviceID: deviceID, timestamp: timestamp, finger: finger, quality: quality,
+            isoRecord: isoRecord, hash: Self.link(previous: previous, data: isoRecord),
+            previousHash: previous)
         records.append(record)
         return record
     }
@@ -67,7 +70,8 @@ public struct CaptureChain: Sendable {
         var previous = anchor
         for (index, record) in records.enumerated() {
             guard record.previousHash == previous,
-                  record.hash == link(previous: previous, data: record.isoRecord) else {
+                record.hash == link(previous: previous, data: record.isoRecord)
+            else {
                 return index
             }
             previous = record.hash

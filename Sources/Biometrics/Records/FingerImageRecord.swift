@@ -4,9 +4,19 @@ import Foundation
 /// and the plain slaps). The applicant's finger in the intake domain is `Intake.FingerPosition`.
 public enum FingerPositionCode: UInt8, Sendable, Hashable, Codable, CaseIterable {
     case unknown = 0
-    case rightThumb = 1, rightIndex = 2, rightMiddle = 3, rightRing = 4, rightLittle = 5
-    case leftThumb = 6, leftIndex = 7, leftMiddle = 8, leftRing = 9, leftLittle = 10
-    case plainRightFour = 13, plainLeftFour = 14, plainThumbs = 15
+    case rightThumb = 1
+    case rightIndex = 2
+    case rightMiddle = 3
+    case rightRing = 4
+    case rightLittle = 5
+    case leftThumb = 6
+    case leftIndex = 7
+    case leftMiddle = 8
+    case leftRing = 9
+    case leftLittle = 10
+    case plainRightFour = 13
+    case plainLeftFour = 14
+    case plainThumbs = 15
 
     /// Parses names like `right-index`, `left-thumb`.
     public init?(name: String) {
@@ -24,7 +34,11 @@ public enum FingerPositionCode: UInt8, Sendable, Hashable, Codable, CaseIterable
 
 /// Impression types (ISO/IEC 19794-4).
 public enum ImpressionType: UInt8, Sendable, Hashable, Codable {
-    case liveScanPlain = 0, liveScanRolled = 1, nonLiveScanPlain = 2, nonLiveScanRolled = 3, liveScanSwipe = 8
+    case liveScanPlain = 0
+    case liveScanRolled = 1
+    case nonLiveScanPlain = 2
+    case nonLiveScanRolled = 3
+    case liveScanSwipe = 8
     case unknown = 29
 }
 
@@ -70,9 +84,11 @@ public struct FingerView: Sendable, Hashable {
     public var captureDate: Date
 
     /// Builds a view.
-    public init(position: FingerPositionCode, viewNumber: UInt8 = 1, quality: UInt8?,
-                impression: ImpressionType = .liveScanPlain, width: Int, height: Int, imageData: [UInt8],
-                captureDate: Date = Date()) {
+    public init(
+        position: FingerPositionCode, viewNumber: UInt8 = 1, quality: UInt8?,
+        impression: ImpressionType = .liveScanPlain, width: Int, height: Int, imageData: [UInt8],
+        captureDate: Date = Date()
+    ) {
         self.position = position
         self.viewNumber = viewNumber
         self.quality = quality
@@ -113,10 +129,12 @@ public struct FingerImageRecord: Sendable, Hashable {
     public var views: [FingerView]
 
     /// Builds a record.
-    public init(edition: Edition, captureDeviceID: UInt16 = 0, deviceVendorID: UInt16 = 0, deviceTechnology: UInt8 = 0,
-                acquisitionLevel: UInt16 = 31, resolutionPPI: UInt16 = 500, bitDepth: UInt8 = 8,
-                compression: FingerImageCompression, qualityVendorID: UInt16 = 0, qualityAlgorithmID: UInt16 = 1,
-                views: [FingerView]) {
+    public init(
+        edition: Edition, captureDeviceID: UInt16 = 0, deviceVendorID: UInt16 = 0, deviceTechnology: UInt8 = 0,
+        acquisitionLevel: UInt16 = 31, resolutionPPI: UInt16 = 500, bitDepth: UInt8 = 8,
+        compression: FingerImageCompression, qualityVendorID: UInt16 = 0, qualityAlgorithmID: UInt16 = 1,
+        views: [FingerView]
+    ) {
         self.edition = edition
         self.captureDeviceID = captureDeviceID
         self.deviceVendorID = deviceVendorID
@@ -148,8 +166,10 @@ public struct FingerImageRecord: Sendable, Hashable {
         var body: [UInt8] = []
         for view in views {
             body.appendBE32(UInt32(14 + view.imageData.count))
-            body += [view.position.rawValue, UInt8(views.filter { $0.position == view.position }.count),
-                     view.viewNumber, view.quality.map { min($0, 100) } ?? 254, view.impression.rawValue]
+            body += [
+                view.position.rawValue, UInt8(views.filter { $0.position == view.position }.count),
+                view.viewNumber, view.quality.map { min($0, 100) } ?? 254, view.impression.rawValue,
+            ]
             body.appendBE16(UInt16(view.width))
             body.appendBE16(UInt16(view.height))
             body.append(0)
@@ -162,8 +182,8 @@ public struct FingerImageRecord: Sendable, Hashable {
         out.appendBE16(captureDeviceID & 0x0FFF)
         out.appendBE16(acquisitionLevel)
         out.append(UInt8(views.count))
-        out.append(1) // scale units: pixels per inch
-        for _ in 0..<4 { out.appendBE16(resolutionPPI) } // scan x, scan y, image x, image y
+        out.append(1)  // scale units: pixels per inch
+        for _ in 0..<4 { out.appendBE16(resolutionPPI) }  // scan x, scan y, image x, image y
         out.append(bitDepth)
         out.append(compression.code(for: .iso2005))
         out += [0, 0]
@@ -176,11 +196,14 @@ public struct FingerImageRecord: Sendable, Hashable {
         calendar.timeZone = TimeZone(identifier: "UTC")!
         for view in views {
             var rep: [UInt8] = []
-            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond],
-                                                from: view.captureDate)
+            let parts = calendar.dateComponents(
+                [.year, .month, .day, .hour, .minute, .second, .nanosecond],
+                from: view.captureDate)
             rep.appendBE16(UInt16(parts.year ?? 0))
-            rep += [UInt8(parts.month ?? 0), UInt8(parts.day ?? 0), UInt8(parts.hour ?? 0), UInt8(parts.minute ?? 0),
-                    UInt8(parts.second ?? 0)]
+            rep += [
+                UInt8(parts.month ?? 0), UInt8(parts.day ?? 0), UInt8(parts.hour ?? 0), UInt8(parts.minute ?? 0),
+                UInt8(parts.second ?? 0),
+            ]
             rep.appendBE16(UInt16((parts.nanosecond ?? 0) / 1_000_000))
             rep.append(deviceTechnology)
             rep.appendBE16(deviceVendorID)
@@ -206,7 +229,7 @@ public struct FingerImageRecord: Sendable, Hashable {
         var out: [UInt8] = Array("FIR".utf8) + [0] + Array("020".utf8) + [0]
         out.appendBE32(UInt32(16 + body.count))
         out.appendBE16(UInt16(views.count))
-        out.append(0) // no certification blocks
+        out.append(0)  // no certification blocks
         out.append(UInt8(Set(views.map(\.position)).count))
         return out + body
     }
@@ -235,18 +258,21 @@ public struct FingerImageRecord: Sendable, Hashable {
                 try need(offset + viewLength)
                 guard viewLength >= 14 else { throw BiometricError(.format, "bad view length") }
                 let quality = bytes[offset + 7]
-                views.append(FingerView(
-                    position: FingerPositionCode(rawValue: bytes[offset + 4]) ?? .unknown, viewNumber: bytes[offset + 6],
-                    quality: quality == 254 ? nil : quality,
-                    impression: ImpressionType(rawValue: bytes[offset + 8]) ?? .unknown,
-                    width: Int(bytes.readBE16(at: offset + 9)), height: Int(bytes.readBE16(at: offset + 11)),
-                    imageData: Array(bytes[(offset + 14)..<(offset + viewLength)]),
-                    captureDate: Date(timeIntervalSince1970: 0)))
+                views.append(
+                    FingerView(
+                        position: FingerPositionCode(rawValue: bytes[offset + 4]) ?? .unknown,
+                        viewNumber: bytes[offset + 6],
+                        quality: quality == 254 ? nil : quality,
+                        impression: ImpressionType(rawValue: bytes[offset + 8]) ?? .unknown,
+                        width: Int(bytes.readBE16(at: offset + 9)), height: Int(bytes.readBE16(at: offset + 11)),
+                        imageData: Array(bytes[(offset + 14)..<(offset + viewLength)]),
+                        captureDate: Date(timeIntervalSince1970: 0)))
                 offset += viewLength
             }
-            self.init(edition: .iso2005, captureDeviceID: bytes.readBE16(at: 14) & 0x0FFF,
-                      acquisitionLevel: bytes.readBE16(at: 16), resolutionPPI: resolution, bitDepth: bytes[28],
-                      compression: compression, views: views)
+            self.init(
+                edition: .iso2005, captureDeviceID: bytes.readBE16(at: 14) & 0x0FFF,
+                acquisitionLevel: bytes.readBE16(at: 16), resolutionPPI: resolution, bitDepth: bytes[28],
+                compression: compression, views: views)
         } else if version == Array("020".utf8) + [0] {
             guard Int(bytes.readBE32(at: 8)) == bytes.count else {
                 throw BiometricError(.format, "record length mismatch")
@@ -255,9 +281,14 @@ public struct FingerImageRecord: Sendable, Hashable {
             let certified = bytes[14] != 0
             var offset = 16
             var views: [FingerView] = []
-            var technology: UInt8 = 0, vendor: UInt16 = 0, type: UInt16 = 0, resolution: UInt16 = 500
-            var depth: UInt8 = 8, compression = FingerImageCompression.raw
-            var qualityVendor: UInt16 = 0, qualityAlgorithm: UInt16 = 1
+            var technology: UInt8 = 0
+            var vendor: UInt16 = 0
+            var type: UInt16 = 0
+            var resolution: UInt16 = 500
+            var depth: UInt8 = 8
+            var compression = FingerImageCompression.raw
+            var qualityVendor: UInt16 = 0
+            var qualityAlgorithm: UInt16 = 1
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
             for _ in 0..<count {
@@ -297,21 +328,25 @@ public struct FingerImageRecord: Sendable, Hashable {
                 depth = bytes[p + 11]
                 compression = try FingerImageCompression.from(code: bytes[p + 12], edition: .iso2011)
                 let impression = ImpressionType(rawValue: bytes[p + 13]) ?? .unknown
-                let width = Int(bytes.readBE16(at: p + 14)), height = Int(bytes.readBE16(at: p + 16))
+                let width = Int(bytes.readBE16(at: p + 14))
+                let height = Int(bytes.readBE16(at: p + 16))
                 let imageLength = Int(bytes.readBE32(at: p + 18))
                 p += 22
                 try need(p + imageLength)
                 guard p + imageLength <= offset + repLength else {
                     throw BiometricError(.format, "image overruns its representation")
                 }
-                views.append(FingerView(position: position, viewNumber: number, quality: quality,
-                                        impression: impression, width: width, height: height,
-                                        imageData: Array(bytes[p..<(p + imageLength)]), captureDate: date))
+                views.append(
+                    FingerView(
+                        position: position, viewNumber: number, quality: quality,
+                        impression: impression, width: width, height: height,
+                        imageData: Array(bytes[p..<(p + imageLength)]), captureDate: date))
                 offset += repLength
             }
-            self.init(edition: .iso2011, captureDeviceID: type, deviceVendorID: vendor, deviceTechnology: technology,
-                      resolutionPPI: resolution, bitDepth: depth, compression: compression,
-                      qualityVendorID: qualityVendor, qualityAlgorithmID: qualityAlgorithm, views: views)
+            self.init(
+                edition: .iso2011, captureDeviceID: type, deviceVendorID: vendor, deviceTechnology: technology,
+                resolutionPPI: resolution, bitDepth: depth, compression: compression,
+                qualityVendorID: qualityVendor, qualityAlgorithmID: qualityAlgorithm, views: views)
         } else {
             throw BiometricError(.format, "unknown FIR version")
         }
@@ -325,8 +360,9 @@ public struct FingerImageRecord: Sendable, Hashable {
             guard view.imageData.count == view.width * view.height else {
                 throw BiometricError(.format, "raw size mismatch")
             }
-            return FingerprintImage(width: view.width, height: view.height, pixels: view.imageData,
-                                    resolutionPPI: Int(resolutionPPI))
+            return FingerprintImage(
+                width: view.width, height: view.height, pixels: view.imageData,
+                resolutionPPI: Int(resolutionPPI))
         case .png:
             var image = try PNGCodec.decode(view.imageData)
             image.resolutionPPI = Int(resolutionPPI)

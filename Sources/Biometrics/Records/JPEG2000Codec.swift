@@ -16,7 +16,7 @@ public enum JPEG2000Codec {
         var parameters = opj_cparameters_t()
         opj_set_default_encoder_parameters(&parameters)
         parameters.tcp_numlayers = 1
-        parameters.tcp_rates.0 = 0 // 0 = lossless for this layer
+        parameters.tcp_rates.0 = 0  // 0 = lossless for this layer
         parameters.cp_disto_alloc = 1
         parameters.irreversible = 0
         parameters.numresolution = min(6, resolutionsFitting(image))
@@ -52,7 +52,8 @@ public enum JPEG2000Codec {
         let path = try temporaryPath()
         defer { unlink(path) }
         guard let stream = opj_stream_create_default_file_stream(path, 0) else { throw failure("cannot open \(path)") }
-        let encoded = opj_start_compress(codec, raw, stream) != 0 && opj_encode(codec, stream) != 0
+        let encoded =
+            opj_start_compress(codec, raw, stream) != 0 && opj_encode(codec, stream) != 0
             && opj_end_compress(codec, stream) != 0
         opj_stream_destroy(stream)
         guard encoded, let data = FileManager.default.contents(atPath: path) else {
@@ -75,7 +76,8 @@ public enum JPEG2000Codec {
         let path = try temporaryPath()
         defer { unlink(path) }
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)),
-              let stream = opj_stream_create_default_file_stream(path, 1) else { throw failure("cannot open \(path)") }
+            let stream = opj_stream_create_default_file_stream(path, 1)
+        else { throw failure("cannot open \(path)") }
         defer { opj_stream_destroy(stream) }
         var imagePointer: UnsafeMutablePointer<opj_image_t>?
         guard opj_read_header(stream, codec, &imagePointer) != 0, let image = imagePointer else {
@@ -87,7 +89,8 @@ public enum JPEG2000Codec {
         }
         guard image.pointee.numcomps >= 1, let data = image.pointee.comps[0].data else { throw failure("no component") }
         let component = image.pointee.comps[0]
-        let width = Int(component.w), height = Int(component.h)
+        let width = Int(component.w)
+        let height = Int(component.h)
         let pixels = (0..<(width * height)).map { UInt8(clamping: data[$0]) }
         return FingerprintImage(width: width, height: height, pixels: pixels, resolutionPPI: resolutionPPI)
     }
@@ -95,7 +98,10 @@ public enum JPEG2000Codec {
     private static func resolutionsFitting(_ image: FingerprintImage) -> Int32 {
         var levels: Int32 = 1
         var size = min(image.width, image.height)
-        while size > 32 && levels < 6 { size /= 2; levels += 1 }
+        while size > 32 && levels < 6 {
+            size /= 2
+            levels += 1
+        }
         return levels
     }
 

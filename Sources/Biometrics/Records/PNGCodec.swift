@@ -34,7 +34,9 @@ public enum PNGCodec {
     public static func decode(_ data: [UInt8]) throws -> FingerprintImage {
         guard data.count > 8, Array(data.prefix(8)) == signature else { throw formatError("not a PNG") }
         var offset = 8
-        var width = 0, height = 0, channels = 0
+        var width = 0
+        var height = 0
+        var channels = 0
         var idat = [UInt8]()
         var ppi = 500
         while offset + 12 <= data.count {
@@ -97,7 +99,9 @@ public enum PNGCodec {
                 case 3: predictor = (a + b) / 2
                 case 4:
                     let p = a + b - c
-                    let pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
+                    let pa = abs(p - a)
+                    let pb = abs(p - b)
+                    let pc = abs(p - c)
                     predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
                 default: throw formatError("bad PNG filter \(filter)")
                 }
@@ -144,10 +148,15 @@ public enum PNGCodec {
 /// Big- and little-endian fields at absolute offsets (callers check bounds): Biometrics' one byte reader
 /// (ISO 19794-4 records, PNG chunks, pcapng captures).
 extension Array where Element == UInt8 {
-    mutating func appendBE16(_ value: UInt16) { append(UInt8(value >> 8)); append(UInt8(value & 0xFF)) }
+    mutating func appendBE16(_ value: UInt16) {
+        append(UInt8(value >> 8))
+        append(UInt8(value & 0xFF))
+    }
     mutating func appendBE32(_ value: UInt32) {
-        append(UInt8(value >> 24)); append(UInt8(value >> 16 & 0xFF))
-        append(UInt8(value >> 8 & 0xFF)); append(UInt8(value & 0xFF))
+        append(UInt8(value >> 24))
+        append(UInt8(value >> 16 & 0xFF))
+        append(UInt8(value >> 8 & 0xFF))
+        append(UInt8(value & 0xFF))
     }
     func readBE16(at offset: Int) -> UInt16 { UInt16(self[offset]) << 8 | UInt16(self[offset + 1]) }
     func readBE32(at offset: Int) -> UInt32 {

@@ -37,8 +37,10 @@ public final class SimulatedScanner: FingerprintScanner, @unchecked Sendable {
     private let delay: Duration
 
     /// Builds a simulator producing `script` in order, then `fallback` forever.
-    public init(id: String = "sim:0", script: [SyntheticCondition] = [], fallback: SyntheticCondition = .good,
-                delay: Duration = .milliseconds(5), generator: SyntheticFingerprint = SyntheticFingerprint()) {
+    public init(
+        id: String = "sim:0", script: [SyntheticCondition] = [], fallback: SyntheticCondition = .good,
+        delay: Duration = .milliseconds(5), generator: SyntheticFingerprint = SyntheticFingerprint()
+    ) {
         deviceID = id
         self.script = script
         self.fallback = fallback

@@ -38,8 +38,10 @@ public struct SyntheticFingerprint: Sendable {
     /// and a delta below-left of it.
     public func orientationField(seed: UInt64) -> [Double] {
         var random = SplitMix64(seed: seed)
-        let core = (Double(width) * (0.45 + 0.1 * random.nextUnit()),
-                    Double(height) * (0.38 + 0.08 * random.nextUnit()))
+        let core = (
+            Double(width) * (0.45 + 0.1 * random.nextUnit()),
+            Double(height) * (0.38 + 0.08 * random.nextUnit())
+        )
         let delta = (core.0 - Double(width) * 0.22, core.1 + Double(height) * 0.42)
         var field = [Double](repeating: 0, count: width * height)
         for y in 0..<height {
@@ -69,23 +71,32 @@ public struct SyntheticFingerprint: Sendable {
             radii = (Double(width) * 0.22, Double(height) * 0.26)
         }
         let blotches = lowFrequencyNoise(random: &random, cell: 14)
-        var ink = 150.0, background = 225.0, duty = 0.0
+        var ink = 150.0
+        var background = 225.0
+        var duty = 0.0
         switch condition {
-        case .dry: ink = 80; background = 232; duty = -0.25
-        case .wet: ink = 150; background = 170; duty = 0.35
+        case .dry:
+            ink = 80
+            background = 232
+            duty = -0.25
+        case .wet:
+            ink = 150
+            background = 170
+            duty = 0.35
         default: break
         }
         var pixels = [Double](repeating: background, count: width * height)
         for y in 0..<height {
             for x in 0..<width {
-                let dx = (Double(x) - centre.0) / radii.0, dy = (Double(y) - centre.1) / radii.1
+                let dx = (Double(x) - centre.0) / radii.0
+                let dy = (Double(y) - centre.1) / radii.1
                 let r = (dx * dx + dy * dy).squareRoot()
                 let contact = max(0, min(1, (1.08 - r) / 0.12))
                 guard contact > 0 else { continue }
                 let index = y * width + x
-                var ridge = max(0, min(1, ridges[index] + duty)) // 1 = ridge centre
+                var ridge = max(0, min(1, ridges[index] + duty))  // 1 = ridge centre
                 if condition == .dry && blotches[index] > 0.25 { ridge *= 0.15 }
-                if condition == .wet && blotches[index] > 0.5 { ridge = max(ridge, 0.8) } // water fills the valleys
+                if condition == .wet && blotches[index] > 0.5 { ridge = max(ridge, 0.8) }  // water fills the valleys
                 pixels[index] = background - ink * ridge * contact
             }
         }
@@ -109,7 +120,7 @@ public struct SyntheticFingerprint: Sendable {
         let side = 2 * radius + 1
         var kernels: [[Double]] = []
         for d in 0..<directions {
-            let theta = Double(d) * Double.pi / Double(directions) // ridge direction
+            let theta = Double(d) * Double.pi / Double(directions)  // ridge direction
             var kernel = [Double](repeating: 0, count: side * side)
             for v in -radius...radius {
                 for u in -radius...radius {
@@ -165,16 +176,22 @@ public struct SyntheticFingerprint: Sendable {
     }
 
     private func lowFrequencyNoise(random: inout SplitMix64, cell: Int) -> [Double] {
-        let gw = width / cell + 2, gh = height / cell + 2
+        let gw = width / cell + 2
+        let gh = height / cell + 2
         let grid = (0..<(gw * gh)).map { _ in random.nextUnit() }
         var out = [Double](repeating: 0, count: width * height)
         for y in 0..<height {
             for x in 0..<width {
-                let fx = Double(x) / Double(cell), fy = Double(y) / Double(cell)
-                let ix = Int(fx), iy = Int(fy)
-                let tx = fx - Double(ix), ty = fy - Double(iy)
-                let a = grid[iy * gw + ix], b = grid[iy * gw + ix + 1]
-                let c = grid[(iy + 1) * gw + ix], d = grid[(iy + 1) * gw + ix + 1]
+                let fx = Double(x) / Double(cell)
+                let fy = Double(y) / Double(cell)
+                let ix = Int(fx)
+                let iy = Int(fy)
+                let tx = fx - Double(ix)
+                let ty = fy - Double(iy)
+                let a = grid[iy * gw + ix]
+                let b = grid[iy * gw + ix + 1]
+                let c = grid[(iy + 1) * gw + ix]
+                let d = grid[(iy + 1) * gw + ix + 1]
                 out[y * width + x] = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty
             }
         }

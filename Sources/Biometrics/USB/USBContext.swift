@@ -162,8 +162,16 @@ public final class USBContext: @unchecked Sendable {
         }
     }
 
-    func handleOpened() { state.lock(); openHandles += 1; state.unlock() }
-    func handleClosed() { state.lock(); openHandles -= 1; state.unlock() }
+    func handleOpened() {
+        state.lock()
+        openHandles += 1
+        state.unlock()
+    }
+    func handleClosed() {
+        state.lock()
+        openHandles -= 1
+        state.unlock()
+    }
 
     /// Opens the device at `info`'s bus and address.
     public func open(_ info: USBDeviceInfo) async throws -> USBDeviceHandle {
@@ -207,28 +215,33 @@ public final class USBContext: @unchecked Sendable {
         var ports = [UInt8](repeating: 0, count: 8)
         let depth = libusb_get_port_numbers(device, &ports, Int32(ports.count))
         let bus = libusb_get_bus_number(device)
-        let path = depth > 0
+        let path =
+            depth > 0
             ? "\(bus)-" + ports.prefix(Int(depth)).map(String.init).joined(separator: ".")
             : "usb\(bus)"
         var interfaces: [USBInterfaceInfo] = []
         var config: UnsafeMutablePointer<libusb_config_descriptor>?
         if libusb_get_active_config_descriptor(device, &config) == 0
             || libusb_get_config_descriptor(device, 0, &config) == 0,
-           let config {
+            let config
+        {
             defer { libusb_free_config_descriptor(config) }
             for i in 0..<Int(config.pointee.bNumInterfaces) {
                 let interface = config.pointee.interface[i]
                 guard interface.num_altsetting > 0 else { continue }
                 let alt = interface.altsetting[0]
                 let endpoints = (0..<Int(alt.bNumEndpoints)).map { alt.endpoint[$0].bEndpointAddress }
-                interfaces.append(USBInterfaceInfo(number: alt.bInterfaceNumber, interfaceClass: alt.bInterfaceClass,
-                                                   subclass: alt.bInterfaceSubClass,
-                                                   interfaceProtocol: alt.bInterfaceProtocol, endpoints: endpoints))
+                interfaces.append(
+                    USBInterfaceInfo(
+                        number: alt.bInterfaceNumber, interfaceClass: alt.bInterfaceClass,
+                        subclass: alt.bInterfaceSubClass,
+                        interfaceProtocol: alt.bInterfaceProtocol, endpoints: endpoints))
             }
         }
-        return USBDeviceInfo(vendorID: descriptor.idVendor, productID: descriptor.idProduct,
-                             release: descriptor.bcdDevice, bus: bus, address: libusb_get_device_address(device),
-                             portPath: path, interfaces: interfaces)
+        return USBDeviceInfo(
+            vendorID: descriptor.idVendor, productID: descriptor.idProduct,
+            release: descriptor.bcdDevice, bus: bus, address: libusb_get_device_address(device),
+            portPath: path, interfaces: interfaces)
     }
 
     /// Maps a libusb error code to a typed error.

@@ -83,8 +83,10 @@ public final class USBDeviceHandle: @unchecked Sendable {
         context.handleClosed()
     }
 
-    private static func teardown(context: OpaquePointer, handle: OpaquePointer, pipes: [USBTransfer],
-                                 claimed: Set<UInt8>) {
+    private static func teardown(
+        context: OpaquePointer, handle: OpaquePointer, pipes: [USBTransfer],
+        claimed: Set<UInt8>
+    ) {
         for pipe in pipes where pipe.inFlight { pipe.cancel() }
         let deadline = Date(timeIntervalSinceNow: 1)
         while pipes.contains(where: { $0.inFlight }) && Date() < deadline {
@@ -98,10 +100,13 @@ public final class USBDeviceHandle: @unchecked Sendable {
     // MARK: - Transfers
 
     /// Submits a transfer without waiting for it.
-    public func submit(_ kind: USBTransferKind, out data: [UInt8] = [], inLength: Int = 0,
-                       timeout: Duration) async throws -> USBPendingTransfer {
-        let transfer = USBTransfer(handle: handle, kind: kind, outData: data, inLength: inLength,
-                                   timeoutMS: Self.milliseconds(timeout), repeating: false, devicePath: info.devicePath)
+    public func submit(
+        _ kind: USBTransferKind, out data: [UInt8] = [], inLength: Int = 0,
+        timeout: Duration
+    ) async throws -> USBPendingTransfer {
+        let transfer = USBTransfer(
+            handle: handle, kind: kind, outData: data, inLength: inLength,
+            timeoutMS: Self.milliseconds(timeout), repeating: false, devicePath: info.devicePath)
         try await context.thread.run { try transfer.submit() }
         return USBPendingTransfer(transfer: transfer, what: "\(kind)")
     }
@@ -115,7 +120,10 @@ public final class USBDeviceHandle: @unchecked Sendable {
             try await context.thread.run {
                 var cancelIssued = false
                 while !transfer.finished {
-                    if flag.isSet && !cancelIssued { transfer.cancel(); cancelIssued = true }
+                    if flag.isSet && !cancelIssued {
+                        transfer.cancel()
+                        cancelIssued = true
+                    }
                     var tv = timeval(tv_sec: 0, tv_usec: 50_000)
                     libusb_handle_events_timeout_completed(raw, &tv, nil)
                 }
@@ -146,23 +154,31 @@ public final class USBDeviceHandle: @unchecked Sendable {
     }
 
     /// Submits a transfer and waits for it.
-    public func transfer(_ kind: USBTransferKind, out data: [UInt8] = [], inLength: Int = 0,
-                         timeout: Duration) async throws -> [UInt8] {
+    public func transfer(
+        _ kind: USBTransferKind, out data: [UInt8] = [], inLength: Int = 0,
+        timeout: Duration
+    ) async throws -> [UInt8] {
         try await wait(try await submit(kind, out: data, inLength: inLength, timeout: timeout))
     }
 
     /// Vendor/class/standard control transfer, device to host.
-    public func controlIn(requestType: UInt8, request: UInt8, value: UInt16, index: UInt16, length: Int,
-                          timeout: Duration) async throws -> [UInt8] {
-        try await transfer(.control(requestType: requestType | 0x80, request: request, value: value, index: index),
-                           inLength: length, timeout: timeout)
+    public func controlIn(
+        requestType: UInt8, request: UInt8, value: UInt16, index: UInt16, length: Int,
+        timeout: Duration
+    ) async throws -> [UInt8] {
+        try await transfer(
+            .control(requestType: requestType | 0x80, request: request, value: value, index: index),
+            inLength: length, timeout: timeout)
     }
 
     /// Control transfer, host to device.
-    public func controlOut(requestType: UInt8, request: UInt8, value: UInt16, index: UInt16, data: [UInt8],
-                           timeout: Duration) async throws {
-        _ = try await transfer(.control(requestType: requestType & 0x7F, request: request, value: value, index: index),
-                               out: data, timeout: timeout)
+    public func controlOut(
+        requestType: UInt8, request: UInt8, value: UInt16, index: UInt16, data: [UInt8],
+        timeout: Duration
+    ) async throws {
+        _ = try await transfer(
+            .control(requestType: requestType & 0x7F, request: request, value: value, index: index),
+            out: data, timeout: timeout)
     }
 
     /// Bulk IN.
@@ -184,8 +200,9 @@ public final class USBDeviceHandle: @unchecked Sendable {
 
     /// Keeps one interrupt IN transfer pending on `endpoint`, re-submitted after every report.
     public func startInterruptPipe(endpoint: UInt8, length: Int) async throws -> USBInterruptPipe {
-        let transfer = USBTransfer(handle: handle, kind: .interrupt(endpoint: endpoint), outData: [],
-                                   inLength: length, timeoutMS: 0, repeating: true, devicePath: info.devicePath)
+        let transfer = USBTransfer(
+            handle: handle, kind: .interrupt(endpoint: endpoint), outData: [],
+            inLength: length, timeoutMS: 0, repeating: true, devicePath: info.devicePath)
         try await context.thread.run { try transfer.submit() }
         lock.withLock { pipes.append(transfer) }
         return USBInterruptPipe(transfer: transfer, endpoint: endpoint)

@@ -31,8 +31,10 @@ final class USBTransfer: @unchecked Sendable {
     var stopRequested = false
     private var retained: Unmanaged<USBTransfer>?
 
-    init(handle: OpaquePointer, kind: USBTransferKind, outData: [UInt8], inLength: Int, timeoutMS: UInt32,
-         repeating: Bool, devicePath: String) {
+    init(
+        handle: OpaquePointer, kind: USBTransferKind, outData: [UInt8], inLength: Int, timeoutMS: UInt32,
+        repeating: Bool, devicePath: String
+    ) {
         self.kind = kind
         self.repeating = repeating
         self.devicePath = devicePath
@@ -44,8 +46,10 @@ final class USBTransfer: @unchecked Sendable {
         case .control(let requestType, let request, let value, let index):
             type = LIBUSB_TRANSFER_TYPE_CONTROL
             let dataLength = UInt16(requestType & 0x80 != 0 ? inLength : outData.count)
-            header = [requestType, request, UInt8(value & 0xFF), UInt8(value >> 8), UInt8(index & 0xFF),
-                      UInt8(index >> 8), UInt8(dataLength & 0xFF), UInt8(dataLength >> 8)]
+            header = [
+                requestType, request, UInt8(value & 0xFF), UInt8(value >> 8), UInt8(index & 0xFF),
+                UInt8(index >> 8), UInt8(dataLength & 0xFF), UInt8(dataLength >> 8),
+            ]
         case .bulk(let ep):
             type = LIBUSB_TRANSFER_TYPE_BULK
             endpoint = ep
@@ -133,6 +137,14 @@ final class USBTransfer: @unchecked Sendable {
 final class CancelFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
 }

@@ -56,8 +56,10 @@ public enum AccessKey: Sendable, Hashable, CustomStringConvertible {
     /// The CCCD access keys from what an operator types: the 12-digit ID number, date of birth and date of expiry
     /// (dates as `YYMMDD`, `dd/MM/yyyy`, `ddMMyyyy` or `yyyy-MM-dd`; expiry may be empty or "Không thời hạn", which
     /// the MRZ writes as `991231`). Returns the CAN (last 6 digits) and the MRZ seed (document number = last 9).
-    public static func cccd(citizenID: String, dateOfBirth: String,
-                            dateOfExpiry: String) throws(ChipIDError) -> (can: AccessKey, mrz: AccessKey) {
+    public static func cccd(
+        citizenID: String, dateOfBirth: String,
+        dateOfExpiry: String
+    ) throws(ChipIDError) -> (can: AccessKey, mrz: AccessKey) {
         let id = citizenID.filter { !$0.isWhitespace && $0 != "." && $0 != "-" }
         guard id.count == 12, id.allSatisfy(\.isASCIIDigit) else {
             throw ChipIDError(.invalidAccessKey, "the ID number must be 12 digits")
@@ -118,7 +120,9 @@ enum OperatorDate {
         let digits = trimmed.filter(\.isASCIIDigit)
         let separators = Set(trimmed.filter { !$0.isASCIIDigit })
         guard separators.isSubset(of: ["/", "-", "."]) else { return nil }
-        var year = "", month = "", day = ""
+        var year = ""
+        var month = ""
+        var day = ""
         if separators.isEmpty {
             switch digits.count {
             case 6: (year, month, day) = (String(digits.prefix(2)), slice(digits, 2, 2), slice(digits, 4, 2))
@@ -135,7 +139,8 @@ enum OperatorDate {
             }
         }
         guard let m = Int(month), let d = Int(day), (1...12).contains(m), (1...31).contains(d),
-              year.count == 2 || year.count == 4, Int(year) != nil else { return nil }
+            year.count == 2 || year.count == 4, Int(year) != nil
+        else { return nil }
         let yy = String(year.suffix(2))
         return yy + (m < 10 ? "0\(m)" : "\(m)") + (d < 10 ? "0\(d)" : "\(d)")
     }

@@ -42,8 +42,10 @@ public struct BACProtocol: Sendable, CustomStringConvertible {
     public static let getChallenge = CommandAPDU(ins: 0x84, p1: 0x00, p2: 0x00, le: 8)
 
     /// Builds EXTERNAL AUTHENTICATE from the chip's 8-byte RND.IC and the terminal's RND.IFD (8) and K.IFD (16).
-    public mutating func externalAuthenticate(challenge: [UInt8], rndIFD: [UInt8],
-                                              kIFD: [UInt8]) throws(ChipIDError) -> CommandAPDU {
+    public mutating func externalAuthenticate(
+        challenge: [UInt8], rndIFD: [UInt8],
+        kIFD: [UInt8]
+    ) throws(ChipIDError) -> CommandAPDU {
         guard state == .awaitingChallenge else { throw ChipIDError(.protocolViolation, "BAC step out of order") }
         guard challenge.count == 8 else {
             throw ChipIDError(.protocolViolation, "GET CHALLENGE returned \(challenge.count) bytes, not 8")
@@ -87,21 +89,26 @@ public struct BACProtocol: Sendable, CustomStringConvertible {
 
     /// Runs BAC over `transport` (the eMRTD application must already be selected). A rejected EXTERNAL
     /// AUTHENTICATE (`6300`, `63Cx`, `6982`) is `accessDenied`.
-    public static func run(over transport: any CardTransport, seed: MRZKeySeed,
-                           random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
-        -> SecureMessagingSession {
+    public static func run(
+        over transport: any CardTransport, seed: MRZKeySeed,
+        random: any RandomSource = SystemRandomSource()
+    ) async throws(ChipIDError)
+        -> SecureMessagingSession
+    {
         var bac = BACProtocol(seed: seed)
         let challenge = try await send(getChallenge, over: transport)
         guard challenge.status.isSuccess else { throw ChipIDError.status(challenge.status, doing: "GET CHALLENGE") }
-        let command = try bac.externalAuthenticate(challenge: challenge.data, rndIFD: random.bytes(8),
-                                                   kIFD: random.bytes(16))
+        let command = try bac.externalAuthenticate(
+            challenge: challenge.data, rndIFD: random.bytes(8),
+            kIFD: random.bytes(16))
         let answer = try await send(command, over: transport)
         guard answer.status.isSuccess else { throw accessError(answer.status, step: "BAC EXTERNAL AUTHENTICATE") }
         return try bac.complete(response: answer.data)
     }
 
     static func send(_ command: CommandAPDU, over transport: any CardTransport) async throws(ChipIDError)
-        -> ResponseAPDU {
+        -> ResponseAPDU
+    {
         do {
             return try await transport.transmit(command)
         } catch {
@@ -115,9 +122,11 @@ public struct BACProtocol: Sendable, CustomStringConvertible {
             return ChipIDError(.accessBlocked, "\(step): password blocked", status: status, attemptsLeft: 0)
         }
         if status.sw1 == 0x63 || status == .securityStatusNotSatisfied || status == .referenceDataNotUsable
-            || status == .conditionsNotSatisfied || status == .wrongData {
-            return ChipIDError(.accessDenied, "\(step): card rejected the access key", status: status,
-                               attemptsLeft: status.triesRemaining)
+            || status == .conditionsNotSatisfied || status == .wrongData
+        {
+            return ChipIDError(
+                .accessDenied, "\(step): card rejected the access key", status: status,
+                attemptsLeft: status.triesRemaining)
         }
         return ChipIDError.status(status, doing: step)
     }

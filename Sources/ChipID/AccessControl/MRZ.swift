@@ -80,7 +80,9 @@ public struct MRZ: Sendable, Hashable, CustomStringConvertible {
     }
 
     private init(td1 l: [String]) throws(MRZError) {
-        let line1 = Array(l[0]), line2 = Array(l[1]), line3 = Array(l[2])
+        let line1 = Array(l[0])
+        let line2 = Array(l[1])
+        let line3 = Array(l[2])
         format = .td1
         lines = l
         documentCode = Self.strip(line1[0..<2])
@@ -119,7 +121,8 @@ public struct MRZ: Sendable, Hashable, CustomStringConvertible {
         optionalData2 = String(line2[18..<29])
         let idCandidate = optionalData1.prefix(12)
         if issuingState == "VNM", documentCode.hasPrefix("I"), idCandidate.count == 12,
-           idCandidate.allSatisfy(\.isASCIIDigit), !MRZCheckDigit.verify(String(line1[15..<29]), digit: line1[29]) {
+            idCandidate.allSatisfy(\.isASCIIDigit), !MRZCheckDigit.verify(String(line1[15..<29]), digit: line1[29])
+        {
             throw MRZError(.checkDigit, .optionalData, "optional data (ID number) check digit does not match")
         }
         let composite = String(line1[5..<30]) + String(line2[0..<7]) + String(line2[8..<15]) + String(line2[18..<29])
@@ -131,7 +134,8 @@ public struct MRZ: Sendable, Hashable, CustomStringConvertible {
     }
 
     private init(td3 l: [String]) throws(MRZError) {
-        let line1 = Array(l[0]), line2 = Array(l[1])
+        let line1 = Array(l[0])
+        let line2 = Array(l[1])
         format = .td3
         lines = l
         documentCode = Self.strip(line1[0..<2])
@@ -178,7 +182,8 @@ public struct MRZ: Sendable, Hashable, CustomStringConvertible {
             throw MRZError(.format, field, "date is not YYMMDD")
         }
         if date.allSatisfy(\.isASCIIDigit) {
-            let month = Int(date.dropFirst(2).prefix(2))!, day = Int(date.suffix(2))!
+            let month = Int(date.dropFirst(2).prefix(2))!
+            let day = Int(date.suffix(2))!
             guard (1...12).contains(month), (1...31).contains(day) else {
                 throw MRZError(.format, field, "date has an impossible month or day")
             }

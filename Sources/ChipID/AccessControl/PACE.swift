@@ -48,8 +48,9 @@ public struct PACEProtocol: Sendable, CustomStringConvertible {
         self.info = info
         self.cipher = cipher
         self.curve = try ECCurve(standardizedParameterID: parameter)
-        self.passwordKey = KeyDerivation.derive(seed: key.pacePassword, counter: KeyDerivation.passwordCounter,
-                                                for: cipher)
+        self.passwordKey = KeyDerivation.derive(
+            seed: key.pacePassword, counter: KeyDerivation.passwordCounter,
+            for: cipher)
         self.passwordReference = key.passwordReference
         self.random = random
     }
@@ -74,8 +75,10 @@ public struct PACEProtocol: Sendable, CustomStringConvertible {
         guard z.count % cipher.blockSize == 0, !z.isEmpty else {
             return try fail(.protocolViolation, "PACE encrypted nonce is not whole blocks")
         }
-        nonce = cipher == .tripleDES ? try TripleDES.decryptCBC(key: passwordKey, z)
-                                     : try AESCipher.decryptCBC(key: passwordKey, z)
+        nonce =
+            cipher == .tripleDES
+            ? try TripleDES.decryptCBC(key: passwordKey, z)
+            : try AESCipher.decryptCBC(key: passwordKey, z)
         mappingPrivate = try scalar()
         let mappingPublic = try curve.multiplyGenerator(mappingPrivate)
         state = .awaitingMappingKey
@@ -134,8 +137,10 @@ public struct PACEProtocol: Sendable, CustomStringConvertible {
 
     /// The `7F49` public key data object used as token input.
     public static func publicKeyObject(oid: String, point: ECPoint) -> [UInt8] {
-        TLV.encode(tag: 0x7F49, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes(oid))
-                   + TLV.encode(tag: 0x86, value: point.uncompressed))
+        TLV.encode(
+            tag: 0x7F49,
+            value: TLV.encode(tag: 0x06, value: ASN1.oidBytes(oid))
+                + TLV.encode(tag: 0x86, value: point.uncompressed))
     }
 
     // MARK: - Test and simulator hooks (values only the worked examples need)
@@ -182,8 +187,9 @@ public struct PACEProtocol: Sendable, CustomStringConvertible {
     }
 
     static func generalAuthenticate(_ objects: [UInt8], last: Bool) -> CommandAPDU {
-        CommandAPDU(cla: last ? 0x00 : 0x10, ins: 0x86, p1: 0x00, p2: 0x00, data: TLV.encode(tag: 0x7C, value: objects),
-                    le: 256)
+        CommandAPDU(
+            cla: last ? 0x00 : 0x10, ins: 0x86, p1: 0x00, p2: 0x00, data: TLV.encode(tag: 0x7C, value: objects),
+            le: 256)
     }
 
     static func dynamicObject(_ data: [UInt8], tag: UInt32) throws(ChipIDError) -> [UInt8] {
@@ -203,9 +209,12 @@ public struct PACEProtocol: Sendable, CustomStringConvertible {
 
     /// Runs PACE over `transport` (at MF level, before selecting the eMRTD application) and returns the session.
     /// A rejected password gives `accessDenied` with the attempts left when the card says (`63Cx`).
-    public static func run(over transport: any CardTransport, info: PACEInfo, key: AccessKey,
-                           random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
-        -> SecureMessagingSession {
+    public static func run(
+        over transport: any CardTransport, info: PACEInfo, key: AccessKey,
+        random: any RandomSource = SystemRandomSource()
+    ) async throws(ChipIDError)
+        -> SecureMessagingSession
+    {
         var pace = try PACEProtocol(info: info, key: key, random: random)
         let mse = try await BACProtocol.send(pace.mseSetAT, over: transport)
         let warning = mse.status.sw1 == 0x63 && (mse.status.triesRemaining ?? 0) > 0
@@ -223,8 +232,10 @@ public struct PACEProtocol: Sendable, CustomStringConvertible {
         return try pace.receiveToken(response)
     }
 
-    private static func exchange(_ command: CommandAPDU, _ transport: any CardTransport,
-                                 step: String) async throws(ChipIDError) -> [UInt8] {
+    private static func exchange(
+        _ command: CommandAPDU, _ transport: any CardTransport,
+        step: String
+    ) async throws(ChipIDError) -> [UInt8] {
         let response = try await BACProtocol.send(command, over: transport)
         guard response.status.isSuccess else { throw BACProtocol.accessError(response.status, step: step) }
         return response.data

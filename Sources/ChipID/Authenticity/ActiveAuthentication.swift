@@ -22,15 +22,20 @@ public enum ActiveAuthentication {
 
     /// Sends INTERNAL AUTHENTICATE with a fresh challenge and verifies the answer. Returns false when the
     /// signature does not verify (a clone without the private key); throws for transport or card errors.
-    public static func perform(over transport: any CardTransport, dg15: [UInt8], ecdsaAlgorithm: String? = nil,
-                               random: any RandomSource = SystemRandomSource()) async throws(ChipIDError) -> Bool {
+    public static func perform(
+        over transport: any CardTransport, dg15: [UInt8], ecdsaAlgorithm: String? = nil,
+        random: any RandomSource = SystemRandomSource()
+    ) async throws(ChipIDError) -> Bool {
         try await exchange(over: transport, dg15: dg15, ecdsaAlgorithm: ecdsaAlgorithm, random: random).valid
     }
 
     /// Like `perform`, keeping the challenge and the signature (the evidence a central re-checks).
-    public static func exchange(over transport: any CardTransport, dg15: [UInt8], ecdsaAlgorithm: String? = nil,
-                                random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
-        -> (valid: Bool, transcript: ActiveAuthenticationTranscript) {
+    public static func exchange(
+        over transport: any CardTransport, dg15: [UInt8], ecdsaAlgorithm: String? = nil,
+        random: any RandomSource = SystemRandomSource()
+    ) async throws(ChipIDError)
+        -> (valid: Bool, transcript: ActiveAuthenticationTranscript)
+    {
         let key = try publicKey(dg15: dg15)
         let challenge = random.bytes(8)
         let response = try await BACProtocol.send(internalAuthenticate(challenge), over: transport)
@@ -42,8 +47,10 @@ public enum ActiveAuthentication {
     }
 
     /// Checks an AA signature over `challenge`.
-    public static func verify(key: PublicKey, challenge: [UInt8], signature: [UInt8],
-                              ecdsaAlgorithm: String? = nil) throws(ChipIDError) -> Bool {
+    public static func verify(
+        key: PublicKey, challenge: [UInt8], signature: [UInt8],
+        ecdsaAlgorithm: String? = nil
+    ) throws(ChipIDError) -> Bool {
         if key.isRSA {
             guard let recovered = try? key.rsaRecover(signature) else { return false }
             return ISO9796Scheme1.verify(recovered, challenge: challenge)

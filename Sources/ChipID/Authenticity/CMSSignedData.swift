@@ -54,7 +54,8 @@ public struct CMSSignedData: Sendable {
     /// The certificate `signer` names (issuer and serial, or subject key identifier), from `certificates` first,
     /// then from `extra`.
     public func signerCertificate(for signer: CMSSignerInfo, extra: [Certificate] = []) throws(ChipIDError)
-        -> Certificate {
+        -> Certificate
+    {
         var candidates: [Certificate] = []
         for der in certificates { if let certificate = try? Certificate(der: der) { candidates.append(certificate) } }
         candidates += extra
@@ -153,10 +154,12 @@ public struct CMSSignerInfo: Sendable {
         }
         let scheme = try SignatureScheme(algorithm: signatureAlgorithm, digest: digest)
         if let signedAttributes {
-            let digestValid = messageDigest.map { SecureMessagingSession.constantTimeEqual($0, digest.hash(content)) }
+            let digestValid =
+                messageDigest.map { SecureMessagingSession.constantTimeEqual($0, digest.hash(content)) }
                 ?? false
-            let signatureValid = try scheme.verify(message: signedAttributes, signature: signature,
-                                                   key: certificate.publicKey)
+            let signatureValid = try scheme.verify(
+                message: signedAttributes, signature: signature,
+                key: certificate.publicKey)
             return Check(scheme: scheme.description, messageDigestValid: digestValid, signatureValid: signatureValid)
         }
         let valid = try scheme.verify(message: content, signature: signature, key: certificate.publicKey)
@@ -168,19 +171,23 @@ public struct CMSSignerInfo: Sendable {
 enum CMSTime {
     static func date(_ node: DERNode) -> Date? {
         guard let tag = node.universalTag, tag == 23 || tag == 24, let raw = try? node.content("time"),
-              let text = String(validating: raw, as: UTF8.self), text.hasSuffix("Z") else { return nil }
+            let text = String(validating: raw, as: UTF8.self), text.hasSuffix("Z")
+        else { return nil }
         let digits = text.dropLast().prefix { $0.isNumber }
         let yearLength = tag == 23 ? 2 : 4
         guard digits.count >= yearLength + 8 else { return nil }
         let numbers = Array(digits)
         func value(_ start: Int, _ length: Int) -> Int? { Int(String(numbers[start..<(start + length)])) }
         guard var year = value(0, yearLength), let month = value(yearLength, 2), let day = value(yearLength + 2, 2),
-              let hour = value(yearLength + 4, 2), let minute = value(yearLength + 6, 2) else { return nil }
+            let hour = value(yearLength + 4, 2), let minute = value(yearLength + 6, 2)
+        else { return nil }
         if tag == 23 { year += year < 50 ? 2000 : 1900 }
         let second = numbers.count >= yearLength + 10 ? value(yearLength + 8, 2) ?? 0 : 0
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute,
-                                                  second: second))
+        return calendar.date(
+            from: DateComponents(
+                year: year, month: month, day: day, hour: hour, minute: minute,
+                second: second))
     }
 }

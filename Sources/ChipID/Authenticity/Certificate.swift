@@ -150,8 +150,9 @@ public final class Certificate: @unchecked Sendable, CustomStringConvertible {
             }
         }
         guard tbs[0].universalTag == 2 else { throw ChipIDError(.certificateMalformed, "serial number missing") }
-        return Fields(issuer: tbs[2].encoded, subject: tbs[4].encoded, serial: try tbs[0].content("serial"),
-                      spki: tbs[5].encoded, ski: ski, aki: aki)
+        return Fields(
+            issuer: tbs[2].encoded, subject: tbs[4].encoded, serial: try tbs[0].content("serial"),
+            spki: tbs[5].encoded, ski: ski, aki: aki)
     }
 }
 

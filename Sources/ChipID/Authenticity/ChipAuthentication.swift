@@ -22,20 +22,26 @@ public enum ChipAuthentication {
     }
 
     /// Runs the key agreement over `transport` (the current SM channel) and returns the new session.
-    public static func perform(over transport: any CardTransport,
-                               info: SecurityInfos.ChipAuthenticationInfo,
-                               key: SecurityInfos.ChipAuthenticationPublicKey,
-                               random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
-        -> SecureMessagingSession {
+    public static func perform(
+        over transport: any CardTransport,
+        info: SecurityInfos.ChipAuthenticationInfo,
+        key: SecurityInfos.ChipAuthenticationPublicKey,
+        random: any RandomSource = SystemRandomSource()
+    ) async throws(ChipIDError)
+        -> SecureMessagingSession
+    {
         try await agree(over: transport, info: info, key: key, random: random).session
     }
 
     /// Runs the key agreement over `transport` and returns the new session with the terminal's ephemeral keys.
-    public static func agree(over transport: any CardTransport,
-                             info: SecurityInfos.ChipAuthenticationInfo,
-                             key: SecurityInfos.ChipAuthenticationPublicKey,
-                             random: any RandomSource = SystemRandomSource()) async throws(ChipIDError)
-        -> Agreement {
+    public static func agree(
+        over transport: any CardTransport,
+        info: SecurityInfos.ChipAuthenticationInfo,
+        key: SecurityInfos.ChipAuthenticationPublicKey,
+        random: any RandomSource = SystemRandomSource()
+    ) async throws(ChipIDError)
+        -> Agreement
+    {
         guard info.isECDH, let cipher = info.cipher else {
             throw ChipIDError(.unsupported, "Chip Authentication \(info) is not supported (ECDH only)")
         }
@@ -61,13 +67,16 @@ public enum ChipAuthentication {
                 throw ChipIDError(.protocolViolation, "GENERAL AUTHENTICATE answer is not dynamic authentication data")
             }
         }
-        return Agreement(session: try session(cipher, curve, secret, chipPoint), terminalPrivateKey: secret,
-                         terminalPublicKey: ephemeral.uncompressed)
+        return Agreement(
+            session: try session(cipher, curve, secret, chipPoint), terminalPrivateKey: secret,
+            terminalPublicKey: ephemeral.uncompressed)
     }
 
     /// The session keys KDF(K, 1/2) from the ECDH secret of `secret` and `chipPoint`, SSC zero.
-    static func session(_ cipher: CipherAlgorithm, _ curve: ECCurve, _ secret: [UInt8],
-                        _ chipPoint: ECPoint) throws(ChipIDError) -> SecureMessagingSession {
+    static func session(
+        _ cipher: CipherAlgorithm, _ curve: ECCurve, _ secret: [UInt8],
+        _ chipPoint: ECPoint
+    ) throws(ChipIDError) -> SecureMessagingSession {
         let shared = try curve.multiply(secret, chipPoint).x
         return try SecureMessagingSession(
             algorithm: cipher,
@@ -76,8 +85,10 @@ public enum ChipAuthentication {
     }
 
     @discardableResult
-    private static func expectSuccess(_ command: CommandAPDU, _ transport: any CardTransport,
-                                      _ what: String) async throws(ChipIDError) -> ResponseAPDU {
+    private static func expectSuccess(
+        _ command: CommandAPDU, _ transport: any CardTransport,
+        _ what: String
+    ) async throws(ChipIDError) -> ResponseAPDU {
         let response = try await BACProtocol.send(command, over: transport)
         guard response.status.isSuccess else {
             throw ChipIDError(.cardRefused, "Chip Authentication: \(what) refused", status: response.status)

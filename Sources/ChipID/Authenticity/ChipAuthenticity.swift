@@ -37,9 +37,11 @@ public struct CloneCheck: Sendable, Hashable, CustomStringConvertible {
     public var activeAuthenticationTranscript: ActiveAuthenticationTranscript?
 
     /// Builds a result.
-    public init(method: Method, outcome: Outcome, detail: String,
-                chipAuthenticationTranscript: ChipAuthenticationTranscript? = nil,
-                activeAuthenticationTranscript: ActiveAuthenticationTranscript? = nil) {
+    public init(
+        method: Method, outcome: Outcome, detail: String,
+        chipAuthenticationTranscript: ChipAuthenticationTranscript? = nil,
+        activeAuthenticationTranscript: ActiveAuthenticationTranscript? = nil
+    ) {
         self.method = method
         self.outcome = outcome
         self.detail = detail
@@ -93,8 +95,10 @@ public struct AuthenticationOptions: Sendable {
 enum ChipAuthenticator {
     /// Chip Authentication after DG14 was read: on success the channel carries the new keys. Returns nil when DG14
     /// offers no usable CA (the caller then tries AA).
-    static func chipAuthentication(dg14: [UInt8], channel: RekeyableTransport, plain: any CardTransport,
-                                   random: any RandomSource) async -> CloneCheck? {
+    static func chipAuthentication(
+        dg14: [UInt8], channel: RekeyableTransport, plain: any CardTransport,
+        random: any RandomSource
+    ) async -> CloneCheck? {
         guard let infos = try? SecurityInfos(der: dg14), let (info, key) = infos.preferredChipAuthentication else {
             return nil
         }
@@ -112,12 +116,14 @@ enum ChipAuthenticator {
         do {
             let response = try await BACProtocol.send(ChipAuthentication.confirmationCommand, over: channel)
             guard response.status.isSuccess else {
-                return CloneCheck(method: .chipAuthentication, outcome: .failed,
-                                  detail: "\(detail): no protected answer under the new keys (\(response.status))")
+                return CloneCheck(
+                    method: .chipAuthentication, outcome: .failed,
+                    detail: "\(detail): no protected answer under the new keys (\(response.status))")
             }
-        } catch where error.code == .badMAC || error.code == .smMalformed {
-            return CloneCheck(method: .chipAuthentication, outcome: .failed,
-                              detail: "\(detail): the chip did not prove possession of the CA private key")
+        } catch  where error.code == .badMAC || error.code == .smMalformed {
+            return CloneCheck(
+                method: .chipAuthentication, outcome: .failed,
+                detail: "\(detail): the chip did not prove possession of the CA private key")
         } catch {
             return CloneCheck(method: .chipAuthentication, outcome: .error, detail: "\(detail): \(error.reason)")
         }
@@ -128,23 +134,29 @@ enum ChipAuthenticator {
                 protectedResponse: answer.bytes,
                 responseSSC: [UInt8](repeating: 0, count: agreement.session.algorithm.blockSize - 1) + [2])
         }
-        return CloneCheck(method: .chipAuthentication, outcome: .passed, detail: detail,
-                          chipAuthenticationTranscript: transcript)
+        return CloneCheck(
+            method: .chipAuthentication, outcome: .passed, detail: detail,
+            chipAuthenticationTranscript: transcript)
     }
 
     /// Active Authentication with DG15 (and DG14's ECDSA algorithm).
-    static func activeAuthentication(dg15: [UInt8], dg14: [UInt8]?, channel: any CardTransport,
-                                     random: any RandomSource) async -> CloneCheck {
+    static func activeAuthentication(
+        dg15: [UInt8], dg14: [UInt8]?, channel: any CardTransport,
+        random: any RandomSource
+    ) async -> CloneCheck {
         let algorithm = dg14.flatMap { try? SecurityInfos(der: $0) }?.activeAuthenticationAlgorithm
         let keyText = (try? ActiveAuthentication.publicKey(dg15: dg15)).map(\.description) ?? "unreadable key"
         do {
-            let exchange = try await ActiveAuthentication.exchange(over: channel, dg15: dg15, ecdsaAlgorithm: algorithm,
-                                                                   random: random)
+            let exchange = try await ActiveAuthentication.exchange(
+                over: channel, dg15: dg15, ecdsaAlgorithm: algorithm,
+                random: random)
             return exchange.valid
-                ? CloneCheck(method: .activeAuthentication, outcome: .passed, detail: keyText,
-                             activeAuthenticationTranscript: exchange.transcript)
-                : CloneCheck(method: .activeAuthentication, outcome: .failed,
-                             detail: "\(keyText): the signature over the challenge does not verify")
+                ? CloneCheck(
+                    method: .activeAuthentication, outcome: .passed, detail: keyText,
+                    activeAuthenticationTranscript: exchange.transcript)
+                : CloneCheck(
+                    method: .activeAuthentication, outcome: .failed,
+                    detail: "\(keyText): the signature over the challenge does not verify")
         } catch {
             return CloneCheck(method: .activeAuthentication, outcome: .error, detail: "\(keyText): \(error.reason)")
         }
@@ -167,8 +179,10 @@ public struct ChipAuthenticationTranscript: Sendable, Hashable {
     public var responseSSC: [UInt8]
 
     /// Builds a transcript.
-    public init(terminalPrivateKey: [UInt8], terminalPublicKey: [UInt8], protectedResponse: [UInt8],
-                responseSSC: [UInt8]) {
+    public init(
+        terminalPrivateKey: [UInt8], terminalPublicKey: [UInt8], protectedResponse: [UInt8],
+        responseSSC: [UInt8]
+    ) {
         self.terminalPrivateKey = terminalPrivateKey
         self.terminalPublicKey = terminalPublicKey
         self.protectedResponse = protectedResponse
@@ -181,7 +195,8 @@ public struct ChipAuthenticationTranscript: Sendable, Hashable {
     public func verify(dg14: [UInt8]) throws(ChipIDError) {
         let infos = try SecurityInfos(der: dg14)
         guard let (info, key) = infos.preferredChipAuthentication, let cipher = info.cipher,
-              let nid = key.key.curveNID, let encoded = key.key.ecPoint else {
+            let nid = key.key.curveNID, let encoded = key.key.ecPoint
+        else {
             throw ChipIDError(.unsupported, "DG14 offers no Chip Authentication this check supports")
         }
         let curve = try ECCurve(nid: nid)
@@ -229,8 +244,11 @@ public struct ActiveAuthenticationTranscript: Sendable, Hashable {
     public func verify(dg15: [UInt8], dg14: [UInt8]?) throws(ChipIDError) {
         let algorithm = dg14.flatMap { try? SecurityInfos(der: $0) }?.activeAuthenticationAlgorithm
         let key = try ActiveAuthentication.publicKey(dg15: dg15)
-        guard try ActiveAuthentication.verify(key: key, challenge: challenge, signature: signature,
-                                              ecdsaAlgorithm: algorithm) else {
+        guard
+            try ActiveAuthentication.verify(
+                key: key, challenge: challenge, signature: signature,
+                ecdsaAlgorithm: algorithm)
+        else {
             throw ChipIDError(.crypto, "the Active Authentication signature does not verify with DG15's key")
         }
     }

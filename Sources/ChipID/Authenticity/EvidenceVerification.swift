@@ -4,13 +4,17 @@ public enum EvidenceVerification {
     /// Verifies `files` (EF.SOD and the data groups sent) and the transcript. Throws with the first failure: an
     /// altered data group or bad SOD signature (`chip.crypto`), a chain that is not trusted
     /// (`chip.untrusted_signer`-style reason in the message), a transcript that does not verify.
-    public static func verify(files: [LDSFile: [UInt8]], trustList: CSCATrustList,
-                              chipAuthentication: ChipAuthenticationTranscript?,
-                              activeAuthentication: ActiveAuthenticationTranscript?) throws(ChipIDError) {
+    public static func verify(
+        files: [LDSFile: [UInt8]], trustList: CSCATrustList,
+        chipAuthentication: ChipAuthenticationTranscript?,
+        activeAuthentication: ActiveAuthenticationTranscript?
+    ) throws(ChipIDError) {
         let passive = try PassiveAuthentication.verify(files: files, trustList: trustList)
         guard passive.dataGroupsIntact else {
-            throw ChipIDError(.crypto, "altered data groups: "
-                                  + passive.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", "))
+            throw ChipIDError(
+                .crypto,
+                "altered data groups: "
+                    + passive.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", "))
         }
         guard passive.signatureValid && passive.messageDigestValid else {
             throw ChipIDError(.crypto, "the SOD signature does not verify")

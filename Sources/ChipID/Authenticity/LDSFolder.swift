@@ -66,8 +66,10 @@ public enum PassiveAuthenticationBenchmark {
     }
 
     /// Times `iterations` complete PAs (SOD parse, DG hashes, signature, chain) over `files`.
-    public static func run(files: [LDSFile: [UInt8]], trustList: CSCATrustList = CSCATrustList(),
-                           iterations: Int = 20) throws(ChipIDError) -> Result {
+    public static func run(
+        files: [LDSFile: [UInt8]], trustList: CSCATrustList = CSCATrustList(),
+        iterations: Int = 20
+    ) throws(ChipIDError) -> Result {
         var times: [Double] = []
         var last: PassiveAuthenticationVerdict?
         for _ in 0..<max(1, iterations) {
@@ -77,13 +79,16 @@ public enum PassiveAuthenticationBenchmark {
             times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
         }
         times.sort()
-        return Result(iterations: times.count, medianMilliseconds: times[times.count / 2],
-                      maxMilliseconds: times.last ?? 0, verdict: last!)
+        return Result(
+            iterations: times.count, medianMilliseconds: times[times.count / 2],
+            maxMilliseconds: times.last ?? 0, verdict: last!)
     }
 
     /// Times PA over an LDS folder (e.g. the BSI TR-03105-5 set).
-    public static func run(folder: URL, trustList: CSCATrustList = CSCATrustList(),
-                           iterations: Int = 20) throws(ChipIDError) -> Result {
+    public static func run(
+        folder: URL, trustList: CSCATrustList = CSCATrustList(),
+        iterations: Int = 20
+    ) throws(ChipIDError) -> Result {
         try run(files: LDSFolder.load(folder), trustList: trustList, iterations: iterations)
     }
 }

@@ -45,7 +45,9 @@ public struct CSCAMasterList: Sendable {
         var certificates: [Certificate] = []
         var skipped = 0
         for entry in try fields[1].set("certList") {
-            if let certificate = try? Certificate(der: entry.encoded) { certificates.append(certificate) } else {
+            if let certificate = try? Certificate(der: entry.encoded) {
+                certificates.append(certificate)
+            } else {
                 skipped += 1
             }
         }

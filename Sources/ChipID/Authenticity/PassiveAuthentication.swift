@@ -128,16 +128,20 @@ public enum ChainReason: String, Sendable, Hashable {
 public enum PassiveAuthentication {
     /// Runs PA. `files` are the raw files as read (full TLVs); EF.COM and EF.CardAccess are not hashed.
     /// Throws only when EF.SOD is absent or unusable; every other outcome is in the verdict.
-    public static func verify(files: [LDSFile: [UInt8]], trustList: CSCATrustList = CSCATrustList(),
-                              now: Date = Date()) throws(ChipIDError) -> PassiveAuthenticationVerdict {
+    public static func verify(
+        files: [LDSFile: [UInt8]], trustList: CSCATrustList = CSCATrustList(),
+        now: Date = Date()
+    ) throws(ChipIDError) -> PassiveAuthenticationVerdict {
         guard let sodBytes = files[.sod] else { throw ChipIDError(.fileMissing, "EF.SOD was not read") }
         let sod = try SecurityObject(sodBytes)
         return try verify(sod: sod, files: files, trustList: trustList, now: now)
     }
 
     /// Runs PA with an already parsed SOD.
-    public static func verify(sod: SecurityObject, files: [LDSFile: [UInt8]], trustList: CSCATrustList,
-                              now: Date = Date()) throws(ChipIDError) -> PassiveAuthenticationVerdict {
+    public static func verify(
+        sod: SecurityObject, files: [LDSFile: [UInt8]], trustList: CSCATrustList,
+        now: Date = Date()
+    ) throws(ChipIDError) -> PassiveAuthenticationVerdict {
         // 1. Data-group hashes.
         var statuses: [Int: PassiveAuthenticationVerdict.DataGroupStatus] = [:]
         for (number, expected) in sod.dataGroupHashes {
@@ -164,17 +168,24 @@ public enum PassiveAuthentication {
         var reason: String
         var csca: Certificate?
         var revocation = PassiveAuthenticationVerdict.Revocation.notChecked
-        let signerFailure: (ChainReason, String)? = switch model {
-        case .checkTime where now > ds.notAfter:
-            (.documentSignerExpired, "the document signer certificate has expired (validity checked at the time of "
-                + "the check)")
-        case .checkTime where now < ds.notBefore:
-            (.documentSignerNotYetValid, "the document signer certificate is not valid yet")
-        case .signingTime where !validAtSigning:
-            (.signedOutsideValidity, "the SOD was signed outside the DS certificate's validity period"
-                + (signer.signingTime == nil ? " (SOD has no signing time: DS validity start used)" : ""))
-        default: nil
-        }
+        let signerFailure: (ChainReason, String)? =
+            switch model {
+            case .checkTime where now > ds.notAfter:
+                (
+                    .documentSignerExpired,
+                    "the document signer certificate has expired (validity checked at the time of "
+                        + "the check)"
+                )
+            case .checkTime where now < ds.notBefore:
+                (.documentSignerNotYetValid, "the document signer certificate is not valid yet")
+            case .signingTime where !validAtSigning:
+                (
+                    .signedOutsideValidity,
+                    "the SOD was signed outside the DS certificate's validity period"
+                        + (signer.signingTime == nil ? " (SOD has no signing time: DS validity start used)" : "")
+                )
+            default: nil
+            }
         if trustList.isEmpty {
             reason = "no trust anchor configured (the issuing CSCA is not available): chain not checked"
             // Without an anchor the DS is whatever the SOD says it is: its validity proves nothing either way, so
@@ -209,7 +220,8 @@ public enum PassiveAuthentication {
                 } else {
                     chain = .trusted
                     code = .trusted
-                    reason = model == .checkTime
+                    reason =
+                        model == .checkTime
                         ? "DS signed by a trusted CSCA; both valid at the time of the check"
                         : "DS signed by a trusted CSCA that was valid when the DS was issued"
                             + (signer.signingTime == nil ? " (SOD has no signing time: DS validity start used)" : "")
@@ -219,7 +231,8 @@ public enum PassiveAuthentication {
                 csca = signing.first
                 chain = .invalid
                 code = .cscaNotValid
-                reason = model == .checkTime && signing.contains(where: { $0.isValid(at: ds.notBefore) })
+                reason =
+                    model == .checkTime && signing.contains(where: { $0.isValid(at: ds.notBefore) })
                     ? "the signing CSCA is not valid at the time of the check"
                     : "the signing CSCA was not valid when the DS certificate was issued"
             }

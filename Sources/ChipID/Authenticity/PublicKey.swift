@@ -125,7 +125,8 @@ public final class PublicKey: @unchecked Sendable, CustomStringConvertible {
         var out = [UInt8](repeating: 0, count: max(signature.count, (bits + 7) / 8) + 16)
         var length = out.count
         guard EVP_PKEY_verify_recover_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1,
-              EVP_PKEY_verify_recover(ctx, &out, &length, signature, signature.count) == 1 else {
+            EVP_PKEY_verify_recover(ctx, &out, &length, signature, signature.count) == 1
+        else {
             ERR_clear_error()
             throw ChipIDError(.activeAuthenticationFailed, "RSA public operation failed (signature out of range)")
         }

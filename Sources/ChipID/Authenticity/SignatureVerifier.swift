@@ -41,8 +41,9 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
         case "0.4.0.127.0.7.1.1.4.1.4": self = .ecdsaPlain(.sha384)
         case "0.4.0.127.0.7.1.1.4.1.5": self = .ecdsaPlain(.sha512)
         default:
-            throw ChipIDError(.unsupportedAlgorithm,
-                              "signature algorithm \(AlgorithmNames.name(of: oid)) not supported")
+            throw ChipIDError(
+                .unsupportedAlgorithm,
+                "signature algorithm \(AlgorithmNames.name(of: oid)) not supported")
         }
     }
 
@@ -125,8 +126,9 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
         }
         if case .rsaPSS(_, let mgf, let salt) = self {
             guard EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1,
-                  EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, Int32(salt)) == 1,
-                  EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf.evp) == 1 else {
+                EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, Int32(salt)) == 1,
+                EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf.evp) == 1
+            else {
                 ERR_clear_error()
                 throw ChipIDError(.crypto, "RSA-PSS parameters rejected by OpenSSL")
             }
@@ -152,7 +154,8 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
     /// Plain `r || s` (each `size` bytes) from a DER `Ecdsa-Sig-Value`.
     static func plainFromDER(_ der: [UInt8], size: Int) -> [UInt8]? {
         guard let sequence = try? TLV.single(der, expecting: 0x30, "ECDSA signature"),
-              let parts = try? sequence.children(), parts.count == 2 else { return nil }
+            let parts = try? sequence.children(), parts.count == 2
+        else { return nil }
         var out: [UInt8] = []
         for part in parts {
             let value = Array(part.value.drop { $0 == 0 })

@@ -1,6 +1,6 @@
-import Synchronization
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// A certificate revocation list issued by a CSCA.
 public final class RevocationList: @unchecked Sendable {

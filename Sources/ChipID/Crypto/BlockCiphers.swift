@@ -32,11 +32,12 @@ final class KeyedCipher: Sendable {
             var out = [UInt8](repeating: 0, count: data.count + 32)
             var written: Int32 = 0
             var finalWritten: Int32 = 0
-            let restarted: Bool = if let iv {
-                iv.withUnsafeBufferPointer { EVP_CipherInit_ex(ctx, nil, nil, nil, $0.baseAddress, -1) == 1 }
-            } else {
-                EVP_CipherInit_ex(ctx, nil, nil, nil, nil, -1) == 1
-            }
+            let restarted: Bool =
+                if let iv {
+                    iv.withUnsafeBufferPointer { EVP_CipherInit_ex(ctx, nil, nil, nil, $0.baseAddress, -1) == 1 }
+                } else {
+                    EVP_CipherInit_ex(ctx, nil, nil, nil, nil, -1) == 1
+                }
             guard restarted else { return nil }
             let done = out.withUnsafeMutableBufferPointer { outBuffer in
                 data.withUnsafeBufferPointer { input in
@@ -65,8 +66,10 @@ struct OpenSSLHandle: @unchecked Sendable {
 /// One-shot cipher runs (a context keyed for a single message).
 enum EVPCipher {
     /// Encrypts or decrypts `data` (a whole number of blocks) with an OpenSSL cipher.
-    static func run(_ cipher: OpaquePointer?, key: [UInt8], iv: [UInt8]?, data: [UInt8],
-                    encrypt: Bool) throws(ChipIDError) -> [UInt8] {
+    static func run(
+        _ cipher: OpaquePointer?, key: [UInt8], iv: [UInt8]?, data: [UInt8],
+        encrypt: Bool
+    ) throws(ChipIDError) -> [UInt8] {
         try KeyedCipher(cipher, key: key, encrypt: encrypt).run(iv: iv, data)
     }
 }
@@ -78,14 +81,18 @@ public enum TripleDES {
     public static let blockSize = 8
 
     /// 3DES-CBC encryption of whole blocks, IV zero unless given.
-    public static func encryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
-                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+    public static func encryptCBC(
+        key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
+        _ data: [UInt8]
+    ) throws(ChipIDError) -> [UInt8] {
         try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: true)
     }
 
     /// 3DES-CBC decryption of whole blocks, IV zero unless given.
-    public static func decryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
-                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+    public static func decryptCBC(
+        key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 8),
+        _ data: [UInt8]
+    ) throws(ChipIDError) -> [UInt8] {
         try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: false)
     }
 
@@ -112,14 +119,18 @@ public enum AESCipher {
     public static let blockSize = 16
 
     /// AES-CBC encryption of whole blocks, IV zero unless given.
-    public static func encryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 16),
-                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+    public static func encryptCBC(
+        key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 16),
+        _ data: [UInt8]
+    ) throws(ChipIDError) -> [UInt8] {
         try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: true)
     }
 
     /// AES-CBC decryption of whole blocks, IV zero unless given.
-    public static func decryptCBC(key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 16),
-                                  _ data: [UInt8]) throws(ChipIDError) -> [UInt8] {
+    public static func decryptCBC(
+        key: [UInt8], iv: [UInt8] = [UInt8](repeating: 0, count: 16),
+        _ data: [UInt8]
+    ) throws(ChipIDError) -> [UInt8] {
         try EVPCipher.run(cbc(key), key: key, iv: iv, data: data, encrypt: false)
     }
 

@@ -50,8 +50,9 @@ public final class ECCurve: @unchecked Sendable {
     /// The curve of a standardized PACE domain parameter ID (BSI TR-03110-3 / ICAO 9303-11 Table 6), IDs 8–18.
     public convenience init(standardizedParameterID id: Int) throws(ChipIDError) {
         guard let nid = Self.nid(forParameterID: id) else {
-            throw ChipIDError(.unsupported,
-                              "PACE domain parameter ID \(id) is not an elliptic curve this reader supports")
+            throw ChipIDError(
+                .unsupported,
+                "PACE domain parameter ID \(id) is not an elliptic curve this reader supports")
         }
         try self.init(nid: nid)
     }
@@ -171,14 +172,17 @@ public final class ECCurve: @unchecked Sendable {
         var xb = [UInt8](repeating: 0, count: fieldSize)
         var yb = [UInt8](repeating: 0, count: fieldSize)
         guard BN_bn2binpad(x, &xb, Int32(fieldSize)) == Int32(fieldSize),
-              BN_bn2binpad(y, &yb, Int32(fieldSize)) == Int32(fieldSize) else {
+            BN_bn2binpad(y, &yb, Int32(fieldSize)) == Int32(fieldSize)
+        else {
             throw ChipIDError(.crypto, "coordinate larger than the field")
         }
         return ECPoint(x: xb, y: yb)
     }
 
-    private func withPoint<R>(_ point: ECPoint,
-                              _ body: (OpaquePointer) throws(ChipIDError) -> R) throws(ChipIDError) -> R {
+    private func withPoint<R>(
+        _ point: ECPoint,
+        _ body: (OpaquePointer) throws(ChipIDError) -> R
+    ) throws(ChipIDError) -> R {
         guard point.x.count == fieldSize, point.y.count == fieldSize else {
             throw ChipIDError(.protocolViolation, "EC point coordinates have the wrong size")
         }
@@ -196,8 +200,10 @@ public final class ECCurve: @unchecked Sendable {
         return try body(p)
     }
 
-    private func withBN<R>(_ bytes: [UInt8],
-                           _ body: (OpaquePointer) throws(ChipIDError) -> R) throws(ChipIDError) -> R {
+    private func withBN<R>(
+        _ bytes: [UInt8],
+        _ body: (OpaquePointer) throws(ChipIDError) -> R
+    ) throws(ChipIDError) -> R {
         guard let bn = bytes.withUnsafeBufferPointer({ BN_bin2bn($0.baseAddress, Int32($0.count), nil) }) else {
             throw ChipIDError(.crypto, "BN_bin2bn failed")
         }

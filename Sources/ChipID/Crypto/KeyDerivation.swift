@@ -42,8 +42,11 @@ public enum KeyDerivation {
 
     /// Derives a key of `algorithm`'s length from the shared secret or seed.
     public static func derive(seed: [UInt8], counter: UInt32, for algorithm: CipherAlgorithm) -> [UInt8] {
-        let input = seed + [UInt8(counter >> 24), UInt8(counter >> 16 & 0xFF), UInt8(counter >> 8 & 0xFF),
-                            UInt8(counter & 0xFF)]
+        let input =
+            seed + [
+                UInt8(counter >> 24), UInt8(counter >> 16 & 0xFF), UInt8(counter >> 8 & 0xFF),
+                UInt8(counter & 0xFF),
+            ]
         switch algorithm {
         case .tripleDES: return TripleDES.adjustParity(Array(Hashing.sha1(input)[0..<16]))
         case .aes128: return Array(Hashing.sha1(input)[0..<16])

@@ -108,8 +108,9 @@ final class KeyedCMAC: Sendable {
                 out.withUnsafeMutableBufferPointer { outBuffer in
                     // EVP_MAC_update needs a non-null pointer even for empty input.
                     withUnsafePointer(to: 0 as UInt8) { empty in
-                        station_cmac_run(ctx, dataBuffer.baseAddress ?? empty, dataBuffer.count,
-                                         outBuffer.baseAddress, &length)
+                        station_cmac_run(
+                            ctx, dataBuffer.baseAddress ?? empty, dataBuffer.count,
+                            outBuffer.baseAddress, &length)
                     }
                 }
             }

@@ -118,9 +118,11 @@ public struct CitizenInfo: Sendable, Hashable, CustomStringConvertible {
 
     /// Field numbers present, no values.
     public var description: String {
-        let present: [(String, Bool)] = [("id", idNumber != nil), ("name", fullName != nil),
-                                         ("dob", dateOfBirth != nil), ("father", fatherName != nil),
-                                         ("mother", motherName != nil)]
+        let present: [(String, Bool)] = [
+            ("id", idNumber != nil), ("name", fullName != nil),
+            ("dob", dateOfBirth != nil), ("father", fatherName != nil),
+            ("mother", motherName != nil),
+        ]
         return "CitizenInfo(" + present.filter(\.1).map(\.0).joined(separator: ",") + ")"
     }
 }
@@ -176,7 +178,8 @@ public struct DataMismatch: Sendable, Hashable, CustomStringConvertible {
     static func yymmdd(_ text: String) -> String? {
         let parts = text.split(separator: "/")
         guard parts.count == 3, parts[0].count == 2, parts[1].count == 2, parts[2].count == 4,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) })
+        else { return nil }
         return String(parts[2].suffix(2)) + parts[1] + parts[0]
     }
 }

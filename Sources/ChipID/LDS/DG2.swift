@@ -97,8 +97,10 @@ public struct DG2: Sendable, Hashable, CustomStringConvertible {
             case 0x01: encoding = .jpeg2000
             default: throw ChipIDError(.unsupported, "DG2: image data type \(dataType) is neither JPEG nor JPEG 2000")
             }
-            faces.append(FaceImage(encoding: encoding, width: width, height: height, faceImageType: imageType,
-                                   imageData: image))
+            faces.append(
+                FaceImage(
+                    encoding: encoding, width: width, height: height, faceImageType: imageType,
+                    imageData: image))
         }
         return faces
     }

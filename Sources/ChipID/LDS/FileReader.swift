@@ -33,8 +33,11 @@ public struct FileReader: Sendable {
     /// Reads `file` completely. `fileMissing` when the card does not have it.
     public func read(_ file: LDSFile, progress: Progress? = nil) async throws(ChipIDError) -> LDSFileBytes {
         let limits = await transport.limits
-        var chunkLimit = max(16, limits.extendedLength ? min(limits.maxResponseData, 65_536)
-                                                       : min(limits.maxResponseData, 256))
+        var chunkLimit = max(
+            16,
+            limits.extendedLength
+                ? min(limits.maxResponseData, 65_536)
+                : min(limits.maxResponseData, 256))
         var asked = wholeFirstChunk ? chunkLimit : firstChunk
         var head: ResponseAPDU
         if useShortIDs {
@@ -96,8 +99,9 @@ public struct FileReader: Sendable {
             }
             guard !response.data.isEmpty else {
                 await Self.drop(queued)
-                throw ChipIDError(.malformedFile,
-                                  "\(file): file ends at \(current.offset) before its announced \(total) bytes")
+                throw ChipIDError(
+                    .malformedFile,
+                    "\(file): file ends at \(current.offset) before its announced \(total) bytes")
             }
             bytes += response.data.prefix(total - current.offset)
             progress?(file, bytes.count, total)
@@ -138,8 +142,9 @@ public struct FileReader: Sendable {
         let length = min(total - offset, chunkLimit - overhead)
         let command = Self.readBinaryCommand(offset: offset, length: length)
         do {
-            return QueuedChunk(offset: offset, length: length, pending: try await transport.send(command),
-                               oddINS: command.ins == 0xB1)
+            return QueuedChunk(
+                offset: offset, length: length, pending: try await transport.send(command),
+                oddINS: command.ins == 0xB1)
         } catch {
             throw ChipIDError.wrapping(error)
         }
@@ -165,8 +170,9 @@ public struct FileReader: Sendable {
         }
         let offsetBytes = offset > 0xFFFF ? Bytes.bigEndian(offset, width: 3) : Bytes.bigEndian(offset, width: 2)
         let wrapperLength = 1 + TLV.encodeLength(length).count
-        return CommandAPDU(ins: 0xB1, p1: 0x00, p2: 0x00, data: TLV.encode(tag: 0x54, value: offsetBytes),
-                           le: min(length + wrapperLength, CommandAPDU.maxExtendedLe))
+        return CommandAPDU(
+            ins: 0xB1, p1: 0x00, p2: 0x00, data: TLV.encode(tag: 0x54, value: offsetBytes),
+            le: min(length + wrapperLength, CommandAPDU.maxExtendedLe))
     }
 
     /// The data of an odd-INS READ BINARY answer without its DO'53' wrapper.

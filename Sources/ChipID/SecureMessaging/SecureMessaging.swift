@@ -14,8 +14,10 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
     public private(set) var isClosed = false
 
     /// Builds a session from its keys and the initial SSC (8 bytes for 3DES, 16 for AES; zero after PACE).
-    public init(algorithm: CipherAlgorithm, encryptionKey: [UInt8], macKey: [UInt8],
-                ssc: [UInt8]? = nil) throws(ChipIDError) {
+    public init(
+        algorithm: CipherAlgorithm, encryptionKey: [UInt8], macKey: [UInt8],
+        ssc: [UInt8]? = nil
+    ) throws(ChipIDError) {
         guard encryptionKey.count == algorithm.keyLength, macKey.count == algorithm.keyLength else {
             throw ChipIDError(.crypto, "session key length does not fit \(algorithm)")
         }
@@ -76,8 +78,9 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         let mac = try computeMAC(ssc, header, objects)
         objects += TLV.encode(tag: 0x8E, value: mac)
         let extended = extendedLe || objects.count > CommandAPDU.maxShortData
-        return CommandAPDU(cla: cla, ins: command.ins, p1: command.p1, p2: command.p2, data: objects,
-                           le: extended ? CommandAPDU.maxExtendedLe : CommandAPDU.maxShortLe, forceExtended: extended)
+        return CommandAPDU(
+            cla: cla, ins: command.ins, p1: command.p1, p2: command.p2, data: objects,
+            le: extended ? CommandAPDU.maxExtendedLe : CommandAPDU.maxShortLe, forceExtended: extended)
     }
 
     // MARK: - Responses
@@ -91,7 +94,7 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         Bytes.increment(&ssc)
         do {
             return try unprotect(response, ssc: ssc)
-        } catch where Self.closesSession(error) {
+        } catch  where Self.closesSession(error) {
             isClosed = true
             throw error
         }
@@ -167,8 +170,9 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         guard !isClosed else { throw ChipIDError(.sessionClosed, "secure messaging session was closed") }
         Bytes.increment(&ssc)
         guard command.cla & 0x0C == 0x0C else { return try fail(.smMalformed, "command not SM-protected") }
-        let header = ISO9797Padding.pad([command.cla, command.ins, command.p1, command.p2],
-                                        blockSize: algorithm.blockSize)
+        let header = ISO9797Padding.pad(
+            [command.cla, command.ins, command.p1, command.p2],
+            blockSize: algorithm.blockSize)
         let objects: [TLV]
         do { objects = try TLV.sequence(command.data) } catch { return try fail(.smMalformed, "command not TLV") }
         var macInput: [UInt8] = []
@@ -204,13 +208,15 @@ public struct SecureMessagingSession: Sendable, CustomStringConvertible {
         guard let mac, Self.constantTimeEqual(mac, try computeMAC(ssc, header, macInput)) else {
             return try fail(.badMAC, "command MAC does not verify")
         }
-        return CommandAPDU(cla: command.cla & ~0x0C, ins: command.ins, p1: command.p1, p2: command.p2, data: data,
-                           le: le, forceExtended: (le ?? 0) > 256)
+        return CommandAPDU(
+            cla: command.cla & ~0x0C, ins: command.ins, p1: command.p1, p2: command.p2, data: data,
+            le: le, forceExtended: (le ?? 0) > 256)
     }
 
     /// Card side: protects a plain response (DO'87' or DO'85' for odd INS, DO'99', DO'8E').
     public mutating func protectResponse(_ response: ResponseAPDU, oddINS: Bool = false) throws(ChipIDError)
-        -> ResponseAPDU {
+        -> ResponseAPDU
+    {
         guard !isClosed else { throw ChipIDError(.sessionClosed, "secure messaging session was closed") }
         Bytes.increment(&ssc)
         var objects: [UInt8] = []

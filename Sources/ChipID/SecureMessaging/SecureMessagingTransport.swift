@@ -63,7 +63,7 @@ public actor SecureMessagingTransport: CardTransport {
         guard !session.isClosed else { throw ChipIDError(.sessionClosed, "secure messaging session was closed") }
         do {
             return try session.unprotect(response, ssc: ssc)
-        } catch where SecureMessagingSession.closesSession(error) {
+        } catch  where SecureMessagingSession.closesSession(error) {
             session.close()
             throw error
         }
@@ -75,9 +75,10 @@ public actor SecureMessagingTransport: CardTransport {
             let raw = await inner.limits
             let protectedResponse = raw.extendedLength ? raw.maxResponseData : min(raw.maxResponseData, 256)
             let protectedCommand = raw.extendedLength ? raw.maxCommandData : min(raw.maxCommandData, 255)
-            return TransportLimits(extendedLength: raw.extendedLength,
-                                   maxCommandData: session.maxPlainCommand(protectedLimit: protectedCommand),
-                                   maxResponseData: session.maxPlainResponse(protectedLimit: protectedResponse))
+            return TransportLimits(
+                extendedLength: raw.extendedLength,
+                maxCommandData: session.maxPlainCommand(protectedLimit: protectedCommand),
+                maxResponseData: session.maxPlainResponse(protectedLimit: protectedResponse))
         }
     }
 }

@@ -61,8 +61,9 @@ public struct AuthenticityPolicy: Sendable, Hashable, Codable {
             ("operator_commits", operatorCommits), ("supervisor_overrides", supervisorOverrides),
             ("health_accepts", healthAccepts),
         ] where !set.isDisjoint(with: never) {
-            throw Problem(code: Problem.neverAcceptableCode, verdicts: Self.sorted(set.intersection(never)),
-                          setting: setting)
+            throw Problem(
+                code: Problem.neverAcceptableCode, verdicts: Self.sorted(set.intersection(never)),
+                setting: setting)
         }
         let both = operatorCommits.intersection(supervisorOverrides)
         guard both.isEmpty else {

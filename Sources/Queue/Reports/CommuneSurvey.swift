@@ -130,7 +130,8 @@ public enum CommuneSurveyCSV {
         }
         let headerFields = fields(first.text)
         if headerFields != columns {
-            let column = Array(zip(headerFields, columns)).firstIndex { $0 != $1 }.map { $0 + 1 }
+            let column =
+                Array(zip(headerFields, columns)).firstIndex { $0 != $1 }.map { $0 + 1 }
                 ?? min(headerFields.count, columns.count) + 1
             add(
                 .header, 1, column, "Dòng tiêu đề phải đúng là: \(header)",

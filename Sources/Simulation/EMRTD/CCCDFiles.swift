@@ -10,13 +10,16 @@ public enum CCCDFiles {
     public static let dataGroups = [1, 2, 3, 13, 14, 15]
 
     /// Every file, EF.SOD included (signed with `signer`).
-    public static func build(_ citizen: CitizenDataSet, signer: DocumentSigner,
-                             activeAuthenticationKey: [UInt8], dg14: [UInt8]? = nil) throws -> [LDSFile: [UInt8]] {
+    public static func build(
+        _ citizen: CitizenDataSet, signer: DocumentSigner,
+        activeAuthenticationKey: [UInt8], dg14: [UInt8]? = nil
+    ) throws -> [LDSFile: [UInt8]] {
         var files: [LDSFile: [UInt8]] = [
             .com: com(dataGroups: dataGroups),
             .dg(1): dg1(mrz: CCCDMRZ.lines(for: citizen).joined()),
-            .dg(2): dg2(image: portrait(citizen), width: citizen.photo?.width ?? 240,
-                        height: citizen.photo?.height ?? 320),
+            .dg(2): dg2(
+                image: portrait(citizen), width: citizen.photo?.width ?? 240,
+                height: citizen.photo?.height ?? 320),
             .dg(3): tlv(0x63, tlv(0x7F61, [0x02, 0x01, 0x00])),
             .dg(13): dg13(citizen),
             .dg(14): try dg14 ?? Self.dg14(seed: citizen.idNumber),
@@ -33,8 +36,9 @@ public enum CCCDFiles {
     /// The generated portrait for a citizen.
     public static func portrait(_ citizen: CitizenDataSet) -> [UInt8] {
         let photo = citizen.photo
-        return SyntheticJPEG.make(width: photo?.width ?? 240, height: photo?.height ?? 320,
-                                  level: photo?.gray ?? 128, totalSize: photo?.bytes)
+        return SyntheticJPEG.make(
+            width: photo?.width ?? 240, height: photo?.height ?? 320,
+            level: photo?.gray ?? 128, totalSize: photo?.bytes)
     }
 
     static func tlv(_ tag: UInt32, _ value: [UInt8]) -> [UInt8] { TLV.encode(tag: tag, value: value) }
@@ -59,8 +63,10 @@ public enum CCCDFiles {
         // 02 (digital still), device type, quality.
         record += [0x01, 0x00] + bigEndian(width, 2) + bigEndian(height, 2) + [0x00, 0x02, 0x00, 0x00, 0x00, 0x00]
         record += image
-        let header = tlv(0xA1, tlv(0x81, [0x02]) + tlv(0x82, [0x00]) + tlv(0x87, [0x01, 0x01])
-                         + tlv(0x88, [0x00, 0x08]))
+        let header = tlv(
+            0xA1,
+            tlv(0x81, [0x02]) + tlv(0x82, [0x00]) + tlv(0x87, [0x01, 0x01])
+                + tlv(0x88, [0x00, 0x08]))
         return tlv(0x75, tlv(0x7F61, [0x02, 0x01, 0x01] + tlv(0x7F60, header + tlv(0x5F2E, record))))
     }
 

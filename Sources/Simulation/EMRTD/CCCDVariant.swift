@@ -16,8 +16,10 @@ public struct CCCDVariant: Sendable, Hashable {
     public var malformed: LDSFile?
 
     /// A genuine card.
-    public init(alterDG13AfterSigning: Bool = false, clone: Bool = false, chipAuthentication: Bool = true,
-                malformed: LDSFile? = nil) {
+    public init(
+        alterDG13AfterSigning: Bool = false, clone: Bool = false, chipAuthentication: Bool = true,
+        malformed: LDSFile? = nil
+    ) {
         self.alterDG13AfterSigning = alterDG13AfterSigning
         self.clone = clone
         self.chipAuthentication = chipAuthentication
@@ -55,9 +57,11 @@ public struct CCCDVariant: Sendable, Hashable {
         case .dg(1): return tlv(0x61, tlv(0x5F1F, [UInt8](repeating: 0x3C, count: 50)))
         case .dg(2):
             // The record's facial information block length (after "FAC\0", "010\0", record length, face count).
-            guard let start = original.indices.dropLast(3).first(where: {
-                Array(original[$0..<($0 + 4)]) == Array("FAC".utf8) + [0]
-            }), start + 18 <= original.count else { return original }
+            guard
+                let start = original.indices.dropLast(3).first(where: {
+                    Array(original[$0..<($0 + 4)]) == Array("FAC".utf8) + [0]
+                }), start + 18 <= original.count
+            else { return original }
             var copy = original
             copy.replaceSubrange((start + 14)..<(start + 18), with: [0, 0, 0, 20])
             return copy
@@ -85,10 +89,13 @@ public struct CCCDVariant: Sendable, Hashable {
 extension CCCDFiles {
     /// Every file with the public keys of `published` in DG14/DG15 and EF.SOD signed by `signer`; DG13 altered after
     /// signing when `variant` asks.
-    public static func build(_ citizen: CitizenDataSet, signer: DocumentSigner, published: EMRTDChipKeys,
-                             variant: CCCDVariant) throws -> [LDSFile: [UInt8]] {
-        var files = try build(citizen, signer: signer, activeAuthenticationKey: published.aaSubjectPublicKeyInfo,
-                              dg14: dg14(caPublicKey: published.caPublicKey))
+    public static func build(
+        _ citizen: CitizenDataSet, signer: DocumentSigner, published: EMRTDChipKeys,
+        variant: CCCDVariant
+    ) throws -> [LDSFile: [UInt8]] {
+        var files = try build(
+            citizen, signer: signer, activeAuthenticationKey: published.aaSubjectPublicKeyInfo,
+            dg14: dg14(caPublicKey: published.caPublicKey))
         files = try variant.applyMalformed(to: files, signer: signer)
         if variant.alterDG13AfterSigning, let dg13 = files[.dg(13)] { files[.dg(13)] = CCCDVariant.altered(dg13: dg13) }
         return files

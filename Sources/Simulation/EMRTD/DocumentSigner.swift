@@ -50,8 +50,10 @@ public final class DocumentSigner: @unchecked Sendable, CustomStringConvertible 
             throw SimulationError("EVP_DigestSignInit failed")
         }
         var length = 0
-        guard message.withUnsafeBufferPointer({ EVP_DigestSign(context, nil, &length, $0.baseAddress, $0.count) })
-            == 1 else {
+        guard
+            message.withUnsafeBufferPointer({ EVP_DigestSign(context, nil, &length, $0.baseAddress, $0.count) })
+                == 1
+        else {
             ERR_clear_error()
             throw SimulationError("EVP_DigestSign (size) failed")
         }

@@ -155,22 +155,27 @@ public final class EMRTDApplet: CardApplet {
         let bac = BACProtocol(seed: secrets.mrz)
         let eIFD = Array(command.data[0..<32])
         guard let mac = try? RetailMAC.mac(key: bac.kMac, eIFD), mac == Array(command.data[32..<40]),
-              let s = try? TripleDES.decryptCBC(key: bac.kEnc, eIFD), Array(s[8..<16]) == rndIC else {
+            let s = try? TripleDES.decryptCBC(key: bac.kEnc, eIFD), Array(s[8..<16]) == rndIC
+        else {
             return ResponseAPDU(status: StatusWord(0x6300))
         }
         let rndIFD = Array(s[0..<8])
         let kIFD = Array(s[16..<32])
         let kIC = Self.randomBytes(16)
         guard let eIC = try? TripleDES.encryptCBC(key: bac.kEnc, rndIC + rndIFD + kIC),
-              let mIC = try? RetailMAC.mac(key: bac.kMac, eIC) else {
+            let mIC = try? RetailMAC.mac(key: bac.kMac, eIC)
+        else {
             return ResponseAPDU(status: .noPreciseDiagnosis)
         }
         let seed = zip(kIC, kIFD).map { $0 ^ $1 }
-        guard let established = try? SecureMessagingSession(
-            algorithm: .tripleDES,
-            encryptionKey: KeyDerivation.derive(seed: seed, counter: KeyDerivation.encryptionCounter, for: .tripleDES),
-            macKey: KeyDerivation.derive(seed: seed, counter: KeyDerivation.macCounter, for: .tripleDES),
-            ssc: Array(rndIC[4..<8]) + Array(rndIFD[4..<8])) else { return ResponseAPDU(status: .noPreciseDiagnosis) }
+        guard
+            let established = try? SecureMessagingSession(
+                algorithm: .tripleDES,
+                encryptionKey: KeyDerivation.derive(
+                    seed: seed, counter: KeyDerivation.encryptionCounter, for: .tripleDES),
+                macKey: KeyDerivation.derive(seed: seed, counter: KeyDerivation.macCounter, for: .tripleDES),
+                ssc: Array(rndIC[4..<8]) + Array(rndIFD[4..<8]))
+        else { return ResponseAPDU(status: .noPreciseDiagnosis) }
         open(established)
         return ResponseAPDU(data: eIC + mIC, status: .success)
     }
@@ -180,15 +185,16 @@ public final class EMRTDApplet: CardApplet {
     private func mseSetAT(_ command: CommandAPDU) -> ResponseAPDU {
         guard let offered = secrets.pace else { return ResponseAPDU(status: .insNotSupported) }
         guard command.p1 == 0xC1, command.p2 == 0xA4, let objects = try? TLV.sequence(command.data),
-              let oidObject = objects.first(where: { $0.tag == 0x80 }),
-              let reference = objects.first(where: { $0.tag == 0x83 })?.value.first
+            let oidObject = objects.first(where: { $0.tag == 0x80 }),
+            let reference = objects.first(where: { $0.tag == 0x83 })?.value.first
         else { return ResponseAPDU(status: .wrongData) }
         pace = PACEChipState()
         guard let oid = try? ASN1.oidString(oidObject.value), oid == offered.oid else {
             return ResponseAPDU(status: StatusWord(0x6A80))
         }
         if let parameter = objects.first(where: { $0.tag == 0x84 })?.value,
-           parameter != [UInt8(offered.parameterID ?? 13)] {
+            parameter != [UInt8(offered.parameterID ?? 13)]
+        {
             return ResponseAPDU(status: StatusWord(0x6A80))
         }
         let password: [UInt8]
@@ -207,8 +213,8 @@ public final class EMRTDApplet: CardApplet {
 
     private func generalAuthenticate(_ command: CommandAPDU) -> ResponseAPDU {
         guard pace.configured, let info = secrets.pace, let cipher = info.cipher,
-              let outer = try? TLV.single(command.data, expecting: 0x7C, "GENERAL AUTHENTICATE"),
-              let inner = try? outer.children()
+            let outer = try? TLV.single(command.data, expecting: 0x7C, "GENERAL AUTHENTICATE"),
+            let inner = try? outer.children()
         else { return ResponseAPDU(status: .conditionsNotSatisfied) }
         do {
             guard let first = inner.first else {
@@ -216,8 +222,10 @@ public final class EMRTDApplet: CardApplet {
                 pace.curve = curve
                 let kpi = KeyDerivation.derive(seed: pace.password, counter: KeyDerivation.passwordCounter, for: cipher)
                 pace.nonce = Self.randomBytes(cipher.blockSize)
-                let z = cipher == .tripleDES ? try TripleDES.encryptCBC(key: kpi, pace.nonce)
-                                             : try AESCipher.encryptCBC(key: kpi, pace.nonce)
+                let z =
+                    cipher == .tripleDES
+                    ? try TripleDES.encryptCBC(key: kpi, pace.nonce)
+                    : try AESCipher.encryptCBC(key: kpi, pace.nonce)
                 return Self.dynamic(0x80, z)
             }
             guard let curve = pace.curve else { return ResponseAPDU(status: .conditionsNotSatisfied) }
@@ -236,8 +244,10 @@ public final class EMRTDApplet: CardApplet {
                 let mine = try curve.multiply(ephemeralPrivate, generator)
                 guard mine != terminal else { return ResponseAPDU(status: .wrongData) }
                 let secret = try curve.multiply(ephemeralPrivate, terminal).x
-                pace.keys = (KeyDerivation.derive(seed: secret, counter: KeyDerivation.encryptionCounter, for: cipher),
-                             KeyDerivation.derive(seed: secret, counter: KeyDerivation.macCounter, for: cipher))
+                pace.keys = (
+                    KeyDerivation.derive(seed: secret, counter: KeyDerivation.encryptionCounter, for: cipher),
+                    KeyDerivation.derive(seed: secret, counter: KeyDerivation.macCounter, for: cipher)
+                )
                 pace.chipPublic = mine
                 pace.terminalPublic = terminal
                 return Self.dynamic(0x84, mine.uncompressed)
@@ -245,16 +255,18 @@ public final class EMRTDApplet: CardApplet {
                 guard let keys = pace.keys, let mine = pace.chipPublic, let terminal = pace.terminalPublic else {
                     return ResponseAPDU(status: .conditionsNotSatisfied)
                 }
-                let expected = try Self.token(cipher, keys.mac,
-                                              PACEProtocol.publicKeyObject(oid: info.oid, point: mine))
+                let expected = try Self.token(
+                    cipher, keys.mac,
+                    PACEProtocol.publicKeyObject(oid: info.oid, point: mine))
                 pace = PACEChipState()
                 guard expected == first.value else {
                     paceAttemptsLeft = max(0, paceAttemptsLeft - 1)
                     return ResponseAPDU(status: StatusWord(sw1: 0x63, sw2: 0xC0 | UInt8(min(paceAttemptsLeft, 15))))
                 }
                 paceAttemptsLeft = secrets.paceAttempts
-                let answer = try Self.token(cipher, keys.mac,
-                                            PACEProtocol.publicKeyObject(oid: info.oid, point: terminal))
+                let answer = try Self.token(
+                    cipher, keys.mac,
+                    PACEProtocol.publicKeyObject(oid: info.oid, point: terminal))
                 open(try SecureMessagingSession(algorithm: cipher, encryptionKey: keys.enc, macKey: keys.mac))
                 return Self.dynamic(0x86, answer)
             default:

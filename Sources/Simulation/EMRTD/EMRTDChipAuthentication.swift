@@ -21,8 +21,9 @@ extension EMRTDApplet {
         switch (command.p1, command.p2) {
         case (0x41, 0xA4):
             guard let oid = objects.first(where: { $0.tag == 0x80 }).flatMap({ try? ASN1.oidString($0.value) }),
-                  let info = Optional(SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1)),
-                  info.isECDH, let cipher = info.cipher, cipher != .tripleDES else {
+                let info = Optional(SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1)),
+                info.isECDH, let cipher = info.cipher, cipher != .tripleDES
+            else {
                 return ResponseAPDU(status: StatusWord(0x6A80))
             }
             chipAuthenticationOID = oid
@@ -37,17 +38,21 @@ extension EMRTDApplet {
 
     private func chipAuthenticationKeyAgreement(_ command: CommandAPDU, _ keys: EMRTDChipKeys) -> ResponseAPDU {
         guard let oid = chipAuthenticationOID,
-              let cipher = SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher else {
+            let cipher = SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher
+        else {
             return ResponseAPDU(status: .conditionsNotSatisfied)
         }
         chipAuthenticationOID = nil
         guard let outer = try? TLV.single(command.data, expecting: 0x7C, "GENERAL AUTHENTICATE"),
-              let point = try? outer.child(0x80) else { return ResponseAPDU(status: .wrongData) }
+            let point = try? outer.child(0x80)
+        else { return ResponseAPDU(status: .wrongData) }
         return agree(point.value, cipher: cipher, answer: [0x7C, 0x00], keys)
     }
 
-    private func agree(_ terminalKey: [UInt8], cipher: CipherAlgorithm, answer: [UInt8],
-                       _ keys: EMRTDChipKeys) -> ResponseAPDU {
+    private func agree(
+        _ terminalKey: [UInt8], cipher: CipherAlgorithm, answer: [UInt8],
+        _ keys: EMRTDChipKeys
+    ) -> ResponseAPDU {
         guard let secret = try? keys.chipAuthenticationSecret(terminalKey: terminalKey) else {
             return ResponseAPDU(status: .wrongData)
         }

@@ -42,7 +42,8 @@ public final class EMRTDChipKeys: @unchecked Sendable, CustomStringConvertible {
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
         guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, 2048) == 1,
-              EVP_PKEY_keygen(context, &key) == 1, let key else {
+            EVP_PKEY_keygen(context, &key) == 1, let key
+        else {
             ERR_clear_error()
             throw SimulationError("RSA key generation failed")
         }
@@ -66,7 +67,8 @@ public final class EMRTDChipKeys: @unchecked Sendable, CustomStringConvertible {
         var out = [UInt8](repeating: 0, count: size)
         var length = out.count
         guard EVP_PKEY_sign_init(context) == 1, EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) == 1,
-              EVP_PKEY_sign(context, &out, &length, f, f.count) == 1 else {
+            EVP_PKEY_sign(context, &out, &length, f, f.count) == 1
+        else {
             ERR_clear_error()
             throw SimulationError("the raw RSA operation failed")
         }

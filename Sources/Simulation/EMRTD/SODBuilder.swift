@@ -64,8 +64,11 @@ public enum SODBuilder {
                             try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(content)))
                         }
                     }
-                    coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0,
-                                                                               tagClass: .contextSpecific)) { coder in
+                    coder.appendConstructedNode(
+                        identifier: ASN1Identifier(
+                            tagWithNumber: 0,
+                            tagClass: .contextSpecific)
+                    ) { coder in
                         coder.serializeRawBytes(signer.certificate)
                     }
                     try coder.appendConstructedNode(identifier: .set) { coder in
@@ -76,8 +79,11 @@ public enum SODBuilder {
                                 coder.serializeRawBytes(serial)
                             }
                             try algorithm(sha256, into: &coder, null: true)
-                            coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0,
-                                                                                       tagClass: .contextSpecific)) {
+                            coder.appendConstructedNode(
+                                identifier: ASN1Identifier(
+                                    tagWithNumber: 0,
+                                    tagClass: .contextSpecific)
+                            ) {
                                 $0.serializeRawBytes(attributeBytes)
                             }
                             try algorithm(ecdsaWithSHA256, into: &coder, null: false)
@@ -90,8 +96,10 @@ public enum SODBuilder {
         return TLV.encode(tag: 0x77, value: serializer.serializedBytes)
     }
 
-    private static func algorithm(_ oid: ASN1ObjectIdentifier, into coder: inout DER.Serializer,
-                                  null: Bool) throws {
+    private static func algorithm(
+        _ oid: ASN1ObjectIdentifier, into coder: inout DER.Serializer,
+        null: Bool
+    ) throws {
         try coder.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(oid)
             if null { try coder.serialize(ASN1Null()) }

@@ -6,9 +6,11 @@ import SmartCard
 public enum SimulatedCCCD {
     /// A CCCD from a `CitizenDataSet` JSON file, its EF.SOD signed by the test DS in `pkiDirectory` (default: the
     /// `pki` folder next to the data set). PACE (CAN = last 6 ID digits, or MRZ) and BAC both work.
-    public static func make(dataSet url: URL, pkiDirectory: URL? = nil, atr: [UInt8] = EMRTDCard.cccdATR,
-                            behaviour: CardBehaviour = EMRTDCard.cccdBehaviour,
-                            fault: EMRTDFault? = nil, variant: CCCDVariant = CCCDVariant()) throws -> EMRTDCard.Parts {
+    public static func make(
+        dataSet url: URL, pkiDirectory: URL? = nil, atr: [UInt8] = EMRTDCard.cccdATR,
+        behaviour: CardBehaviour = EMRTDCard.cccdBehaviour,
+        fault: EMRTDFault? = nil, variant: CCCDVariant = CCCDVariant()
+    ) throws -> EMRTDCard.Parts {
         let citizen = try CitizenDataSet.load(url)
         let pki = pkiDirectory ?? url.deletingLastPathComponent().appendingPathComponent("pki")
         var files: [LDSFile: [UInt8]]
@@ -16,8 +18,9 @@ public enum SimulatedCCCD {
         if variant.chipAuthentication {
             let keys = try EMRTDChipKeys.generate()
             let published = variant.clone ? try EMRTDChipKeys.generate() : keys
-            files = try CCCDFiles.build(citizen, signer: DocumentSigner.load(directory: pki), published: published,
-                                        variant: variant)
+            files = try CCCDFiles.build(
+                citizen, signer: DocumentSigner.load(directory: pki), published: published,
+                variant: variant)
             chipKeys = keys
         } else {
             files = try build(citizen, pkiDirectory: pki)
@@ -26,10 +29,12 @@ public enum SimulatedCCCD {
                 files[.dg(13)] = CCCDVariant.altered(dg13: dg13)
             }
         }
-        let seed = try MRZKeySeed(documentNumber: String(citizen.idNumber.suffix(9)),
-                                  dateOfBirth: citizen.dateOfBirthYYMMDD, dateOfExpiry: citizen.dateOfExpiryYYMMDD)
-        let parts = EMRTDCard.make(files: files, cardAccess: EMRTDCard.cccdCardAccess, mrz: seed, can: citizen.can,
-                                   atr: atr, behaviour: behaviour, fault: fault)
+        let seed = try MRZKeySeed(
+            documentNumber: String(citizen.idNumber.suffix(9)),
+            dateOfBirth: citizen.dateOfBirthYYMMDD, dateOfExpiry: citizen.dateOfExpiryYYMMDD)
+        let parts = EMRTDCard.make(
+            files: files, cardAccess: EMRTDCard.cccdCardAccess, mrz: seed, can: citizen.can,
+            atr: atr, behaviour: behaviour, fault: fault)
         parts.applet.chipKeys = chipKeys
         return parts
     }
@@ -37,28 +42,34 @@ public enum SimulatedCCCD {
     /// The files of a data set's card (EF.SOD freshly signed).
     public static func build(_ citizen: CitizenDataSet, pkiDirectory: URL) throws -> [LDSFile: [UInt8]] {
         let signer = try DocumentSigner.load(directory: pkiDirectory)
-        let aaKey = try [UInt8](Data(contentsOf: pkiDirectory.appendingPathComponent(
-            DocumentSigner.activeAuthenticationKeyFile)))
+        let aaKey = try [UInt8](
+            Data(
+                contentsOf: pkiDirectory.appendingPathComponent(
+                    DocumentSigner.activeAuthenticationKeyFile)))
         return try CCCDFiles.build(citizen, signer: signer, activeAuthenticationKey: aaKey)
     }
 
     /// An eMRTD from raw LDS files (`LDSDirectory`) and its MRZ (for BAC / PACE-MRZ). Without EF.CardAccess in the
     /// folder the chip is BAC-only.
-    public static func make(ldsDirectory: URL, mrz: MRZ, can: String? = nil, atr: [UInt8] = ISO7816Card.defaultATR,
-                            behaviour: CardBehaviour = EMRTDCard.cccdBehaviour,
-                            fault: EMRTDFault? = nil) throws -> EMRTDCard.Parts {
+    public static func make(
+        ldsDirectory: URL, mrz: MRZ, can: String? = nil, atr: [UInt8] = ISO7816Card.defaultATR,
+        behaviour: CardBehaviour = EMRTDCard.cccdBehaviour,
+        fault: EMRTDFault? = nil
+    ) throws -> EMRTDCard.Parts {
         var files = try LDSDirectory.load(ldsDirectory)
         let cardAccess = files.removeValue(forKey: .cardAccess)
         let can = can ?? mrz.citizenIDNumber.map { String($0.suffix(6)) }
-        return EMRTDCard.make(files: files, cardAccess: cardAccess, mrz: mrz.keySeed, can: can, atr: atr,
-                              behaviour: behaviour, fault: fault)
+        return EMRTDCard.make(
+            files: files, cardAccess: cardAccess, mrz: mrz.keySeed, can: can, atr: atr,
+            behaviour: behaviour, fault: fault)
     }
 
     /// Reads MRZ text given directly (lines separated by newlines or run together) or as the path of a file.
     public static func mrz(from argument: String) throws -> MRZ {
         var text = argument
         if FileManager.default.fileExists(atPath: argument),
-           let contents = try? String(contentsOfFile: argument, encoding: .utf8) {
+            let contents = try? String(contentsOfFile: argument, encoding: .utf8)
+        {
             text = contents
         }
         do {

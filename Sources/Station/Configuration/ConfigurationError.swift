@@ -54,10 +54,10 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
     }
 
     public var description: String {
-        var where_ = ""
-        if let line { where_ += "line \(line): " }
-        if let key { where_ += "\(key): " }
-        return "\(where_)\(reason) [\(code.rawValue)]"
+        var place = ""
+        if let line { place += "line \(line): " }
+        if let key { place += "\(key): " }
+        return "\(place)\(reason) [\(code.rawValue)]"
     }
 }
 

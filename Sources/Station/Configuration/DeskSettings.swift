@@ -37,17 +37,21 @@ public struct DeskSettings: Sendable, Hashable {
     init(_ r: inout StationConfiguration.Reader) {
         let scanner = r.value("desk.qr_scanner") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
         qrScanner = scanner.isEmpty ? nil : scanner
-        let url = r.value("insurance.url") { text -> String? in
-            if text.isEmpty { return "" }
-            guard let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme ?? "") else { return nil }
-            return text
-        } ?? ""
+        let url =
+            r.value("insurance.url") { text -> String? in
+                if text.isEmpty { return "" }
+                guard let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme ?? "") else {
+                    return nil
+                }
+                return text
+            } ?? ""
         let username = r.string("insurance.username")
         let passwordFile = r.value("insurance.password_file") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
         let officerName = r.string("insurance.officer_name")
         let officerIDFile =
             r.value("insurance.officer_id_file") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
-        let budget = r.value("insurance.budget_ms") { Int($0).flatMap { (50...10_000).contains($0) ? $0 : nil } }
+        let budget =
+            r.value("insurance.budget_ms") { Int($0).flatMap { (50...10_000).contains($0) ? $0 : nil } }
             ?? 1000
         insurance =
             url.isEmpty

@@ -28,7 +28,8 @@ extension StationConfiguration {
             if exists {
                 do { list = try CSCATrustList.load(folder: URL(fileURLWithPath: folder)) } catch {
                     throw TrustAnchorProblem(
-                        key: "trust.folder", reason: "cannot load the trust folder: \(error.reason) [\(error.code.rawValue)]")
+                        key: "trust.folder",
+                        reason: "cannot load the trust folder: \(error.reason) [\(error.code.rawValue)]")
                 }
             }
         }

@@ -56,8 +56,8 @@ public struct Authorization: Sendable {
     /// A group's id from its name or number.
     public static func gid(of group: String) -> UInt32? {
         if let number = UInt32(group) { return number }
-        var entry = group_t()
-        var result: UnsafeMutablePointer<group_t>?
+        var entry = GroupEntry()
+        var result: UnsafeMutablePointer<GroupEntry>?
         var buffer = [CChar](repeating: 0, count: 16_384)
         guard getgrnam_r(group, &entry, &buffer, buffer.count, &result) == 0, let result else {
             return nil
@@ -66,4 +66,5 @@ public struct Authorization: Sendable {
     }
 }
 
-typealias group_t = Glibc.group
+/// glibc's `struct group` (getgrnam_r fills one).
+typealias GroupEntry = Glibc.group

@@ -1,7 +1,7 @@
 import ControlAPI
-import Intake
 import Foundation
 import Hummingbird
+import Intake
 import NIOCore
 import Uplink
 

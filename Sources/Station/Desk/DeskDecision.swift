@@ -60,36 +60,42 @@ struct DeskDecision: Sendable, Hashable {
         case .genuine, .verifiedOffline:
             // Only when the station's policy was narrowed (e.g. `health_accepts = genuine`).
             return DeskReason(
-                code: "desk.not_accepted_here", vi: "Cấu hình của trạm không chấp nhận kết quả xác thực này: so khuôn "
+                code: "desk.not_accepted_here",
+                vi: "Cấu hình của trạm không chấp nhận kết quả xác thực này: so khuôn "
                     + "mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
                 en: "The station's policy does not accept this result: compare the face with the chip's portrait and "
                     + "check other documents.")
         case .clone:
             return DeskReason(
-                code: "desk.clone", vi: "Chip không vượt qua xác thực chống sao chép: thẻ có thể là bản sao. "
+                code: "desk.clone",
+                vi: "Chip không vượt qua xác thực chống sao chép: thẻ có thể là bản sao. "
                     + "So khuôn mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
                 en: "The chip failed the anti-cloning check: the card may be a copy. Compare the face with the "
                     + "chip's portrait and check other documents.")
         case .hashMismatch:
             return DeskReason(
-                code: "desk.altered", vi: "Dữ liệu chip đã bị sửa đổi (sai mã băm): không dùng thẻ này để xác định "
+                code: "desk.altered",
+                vi: "Dữ liệu chip đã bị sửa đổi (sai mã băm): không dùng thẻ này để xác định "
                     + "danh tính.",
                 en: "The chip's data was altered (hash mismatch): do not use this card to identify the patient.")
         case .untrustedSigner:
             return DeskReason(
-                code: "desk.untrusted_signer", vi: "Chữ ký của chip không do cơ quan cấp thẻ tin cậy ký: so khuôn "
+                code: "desk.untrusted_signer",
+                vi: "Chữ ký của chip không do cơ quan cấp thẻ tin cậy ký: so khuôn "
                     + "mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
                 en: "The chip is not signed by a trusted issuer: compare the face with the chip's portrait and check "
                     + "other documents.")
         case .chainInvalid:
             return DeskReason(
-                code: "desk.chain_invalid", vi: "Chứng thư ký của chip không hợp lệ (ví dụ đã hết hạn): so khuôn mặt "
+                code: "desk.chain_invalid",
+                vi: "Chứng thư ký của chip không hợp lệ (ví dụ đã hết hạn): so khuôn mặt "
                     + "với ảnh trong chip và kiểm tra giấy tờ khác.",
                 en: "The chip's signing certificate is not valid (e.g. expired): compare the face with the chip's "
                     + "portrait and check other documents.")
         case .unconfirmed:
             return DeskReason(
-                code: "desk.unconfirmed", vi: "Dữ liệu chip nguyên vẹn nhưng chưa kiểm tra được chống sao chép: so "
+                code: "desk.unconfirmed",
+                vi: "Dữ liệu chip nguyên vẹn nhưng chưa kiểm tra được chống sao chép: so "
                     + "khuôn mặt với ảnh trong chip.",
                 en: "The chip's data is intact but the anti-cloning check could not run: compare the face with the "
                     + "chip's portrait.")

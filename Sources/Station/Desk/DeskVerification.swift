@@ -97,14 +97,18 @@ struct DeskVerification: Sendable {
         let today = CalendarDate(vietnamDayOf: Date())
         let expired = identity.expiry.map { $0 < today } ?? false
         let chip = read.desk
-        let qrCheck = qr.map { QRCrossCheck(qr: $0, chip: identity, residence: chip.residence, issueDate: chip.issueDate) }
+        let qrCheck = qr.map {
+            QRCrossCheck(qr: $0, chip: identity, residence: chip.residence, issueDate: chip.issueDate)
+        }
         let decision = DeskDecision(
-            authenticity: read.card.authenticity, policy: configuration.policy.authenticity, consistency: identity.consistency, expired: expired,
+            authenticity: read.card.authenticity, policy: configuration.policy.authenticity,
+            consistency: identity.consistency, expired: expired,
             qrMismatch: qrCheck.map { !$0.consistent } ?? false)
         let insuranceStarted = ContinuousClock.now
         let cover = await insurance.lookup(
-            InsuranceQuery(idNumber: identity.idNumber, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
-                           sex: identity.sex))
+            InsuranceQuery(
+                idNumber: identity.idNumber, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
+                sex: identity.sex))
         let insuranceMs = Self.ms(since: insuranceStarted)
         await recordCleansing(cover, identity: identity, today: today)
         let result = PatientVerification(

@@ -62,8 +62,11 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
     }
 
     private func attempts(_ query: InsuranceQuery) async -> InsuranceOutcome {
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(settings.budget.components.seconds) * 1_000_000_000
-            + settings.budget.components.attoseconds / 1_000_000_000)
+        let deadline =
+            NIODeadline.now()
+            + .nanoseconds(
+                Int64(settings.budget.components.seconds) * 1_000_000_000
+                    + settings.budget.components.attoseconds / 1_000_000_000)
         var attempt = 0
         var renewed = false
         var lastReason = "insurance.timeout"
@@ -99,7 +102,8 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
 
     private func currentToken(deadline: NIODeadline) async throws -> GatewayToken {
         if let cached = token.withLock({ $0 }) { return cached }
-        let password = settings.passwordFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+        let password =
+            settings.passwordFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let md5 = Insecure.MD5.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined()
         let body = try JSONSerialization.data(withJSONObject: ["username": settings.username, "password": md5])
@@ -115,7 +119,8 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
     private func cardHistory(_ query: InsuranceQuery, token: GatewayToken, deadline: NIODeadline) async throws
         -> InsuranceOutcome
     {
-        let officerID = settings.officerIDFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+        let officerID =
+            settings.officerIDFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let birth = query.dateOfBirth
         let body = try JSONSerialization.data(withJSONObject: [
@@ -151,7 +156,8 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
     private func post(path: String, query: [(String, String)], body: Data, deadline: NIODeadline) async throws
         -> [String: Any]
     {
-        var components = URLComponents(string: settings.url.hasSuffix("/") ? String(settings.url.dropLast()) : settings.url)
+        var components = URLComponents(
+            string: settings.url.hasSuffix("/") ? String(settings.url.dropLast()) : settings.url)
         components?.path += path
         if !query.isEmpty { components?.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
         guard let url = components?.url?.absoluteString else { throw Failure.final("insurance.bad_url") }

@@ -27,5 +27,7 @@ struct InsuranceOutcome: Sendable, Hashable {
 
 /// No gateway configured (the default): `off`.
 struct InsuranceOff: InsuranceLookup {
-    func lookup(_ query: InsuranceQuery) async -> InsuranceOutcome { InsuranceOutcome(wire: InsuranceWire(status: "off")) }
+    func lookup(_ query: InsuranceQuery) async -> InsuranceOutcome {
+        InsuranceOutcome(wire: InsuranceWire(status: "off"))
+    }
 }

@@ -22,7 +22,9 @@ struct ListenerGate: Sendable {
     func crossOrigin(_ request: Request) -> String? {
         guard let origin = request.headers[.origin] else { return nil }
         guard console != nil, let authority = request.head.authority else { return origin }
-        let host = authority.hasPrefix("[") ? String(authority.prefix { $0 != "]" }) + "]"
+        let host =
+            authority.hasPrefix("[")
+            ? String(authority.prefix { $0 != "]" }) + "]"
             : String(authority.prefix { $0 != ":" })
         guard consoleHosts.contains(host) else { return origin }
         let scheme = console?.secure == true ? "https" : "http"

@@ -301,7 +301,7 @@ final class UplinkUploadService: UploadService, Service {
                 return
             } catch let error as UplinkError
                 where [.credentials, .fingerprintMismatch, .centralKeyChanged, .centralUnauthenticated]
-                    .contains(error.code)
+                .contains(error.code)
             {
                 logger.critical("uplink enrollment refused", metadata: ["error": "\(error.code)"])
                 fail(error.code.rawValue)

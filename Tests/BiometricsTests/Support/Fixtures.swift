@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Biometrics
 
 /// Paths and helpers shared by the tests: fixtures live in `../shared/fixtures/usb` next to the package root and
@@ -84,7 +85,8 @@ func runProcess(_ executable: String, _ arguments: [String], limit: Double = 60)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     let start = Date()
@@ -95,8 +97,9 @@ func runProcess(_ executable: String, _ arguments: [String], limit: Double = 60)
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     killer.cancel()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start))
 }
 
 /// Minimal pcapng reader for usbmon (DLT 220) captures: enough to pick packets and to write edited copies.
@@ -122,18 +125,22 @@ struct USBMonCapture {
             UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
         }
         while offset + 12 <= bytes.count {
-            let type = le32(offset), length = Int(le32(offset + 4))
+            let type = le32(offset)
+            let length = Int(le32(offset + 4))
             if type == 6 {
                 let captured = Int(le32(offset + 20))
                 let data = offset + 28
                 let header = Array(bytes[data..<(data + 64)])
-                let status = Int32(bitPattern: UInt32(header[28]) | UInt32(header[29]) << 8
-                                   | UInt32(header[30]) << 16 | UInt32(header[31]) << 24)
-                packets.append(Packet(blockOffset: offset, blockLength: length, dataOffset: data,
-                                      eventType: Character(UnicodeScalar(header[8])), transferType: header[9],
-                                      endpoint: header[10], status: status,
-                                      payload: Array(bytes[(data + 64)..<(data + captured)]),
-                                      setup: Array(header[40..<48])))
+                let status = Int32(
+                    bitPattern: UInt32(header[28]) | UInt32(header[29]) << 8
+                        | UInt32(header[30]) << 16 | UInt32(header[31]) << 24)
+                packets.append(
+                    Packet(
+                        blockOffset: offset, blockLength: length, dataOffset: data,
+                        eventType: Character(UnicodeScalar(header[8])), transferType: header[9],
+                        endpoint: header[10], status: status,
+                        payload: Array(bytes[(data + 64)..<(data + captured)]),
+                        setup: Array(header[40..<48])))
             }
             offset += length
         }

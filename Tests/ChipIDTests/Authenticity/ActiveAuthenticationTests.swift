@@ -1,13 +1,15 @@
 import COpenSSL
 import SmartCard
 import Testing
+
 @testable import ChipID
 
 @Suite("Active Authentication (reader side)")
 struct ActiveAuthenticationTests {
     @Test("ICAO worked example: F splits into M1, H (SHA-1, trailer BC) and H = SHA-1(M1 || RND.IFD)")
     func icaoWorkedExample() throws {
-        let m1 = hex("""
+        let m1 = hex(
+            """
             9D2784A67F8E7C659973EA1AEA25D95B6C8F91E5002F369F0FBDCE8A3CEC1991B543F1696546C5524CF23A5303CD6C98599F\
             40B79F377B5F3A1406B3B4D8F96784D23AA88DB7E1032A405E69325FA91A6E86F5C71AEA978264C4A207446DAD4E7292E2DC\
             DA3024B47DA8
@@ -23,7 +25,8 @@ struct ActiveAuthenticationTests {
 
     @Test("GMRTD real exchange: RSA-1792, ISO 9796-2 with SHA-256 (34CC) verifies; another challenge does not")
     func gmrtdRSA() throws {
-        let dg15 = hex("""
+        let dg15 = hex(
+            """
             6F8201023081FF300D06092A864886F70D01010105000381ED003081E90281E100BB8F93F4DC95E205CDA17C6927AB1E365B\
             13065D03CD12E0FCE95D96840529453202F56CC4C13F77CD062930C8BC89A2873B257045C286E601CF3C09323A5310331490\
             2804AA10A314628CE222206A8866946A36B442041BB54AC81E6855DD1D6E16101833D65A191C20AC8B33B8A1A32920F46043\
@@ -31,7 +34,8 @@ struct ActiveAuthenticationTests {
             3B573E119E23AF7070D0B2FED6A3B2313A5EC02A531AAED1741F4390D1013E2A0F081EAC5DC8B0A1B2C6BDB1206F08D30E36\
             43E1E5BDF536110203010001
             """)
-        let signature = hex("""
+        let signature = hex(
+            """
             474256306840C0AB1B63C10E1C26BDFEF4A0DD843920283CC4E6E70A60F2BD25DC7725F9677BC1CDE66379DC28B38E8490F3\
             3AFB2D10F9980C44C0BFC175D2B6684218F535C92FDD3E18DB770A9CCBF91DB3C7F0138E6D9E94B9BC8371761E3ABED5E5E9\
             B260279CFB238B58AE0D6A01DA51C74C2A3ECD62C448BD9F20127F7384587287FA971204234E55B1A856C3E5AAAA620BB799\
@@ -48,15 +52,17 @@ struct ActiveAuthenticationTests {
     }
 
     static func run(_ signer: AuthenticatingCard.AASigner?, dg15: [UInt8], dg14: [UInt8]? = nil) async throws
-        -> (CloneCheck, AuthenticatingCard) {
+        -> (CloneCheck, AuthenticatingCard)
+    {
         let (reader, card) = try ChipAuthenticationTests.sessionPair(.tripleDES)
         var config = AuthenticatingCard.Configuration(files: [.dg(15): dg15], mrz: try TestCCCD.seed)
         config.aa = signer
         config.session = card
         let chip = AuthenticatingCard(config)
         let channel = SecureMessagingTransport(wrapping: chip, session: reader)
-        let check = await ChipAuthenticator.activeAuthentication(dg15: dg15, dg14: dg14, channel: channel,
-                                                                 random: SystemRandomSource())
+        let check = await ChipAuthenticator.activeAuthentication(
+            dg15: dg15, dg14: dg14, channel: channel,
+            random: SystemRandomSource())
         return (check, chip)
     }
 
@@ -82,15 +88,18 @@ struct ActiveAuthenticationTests {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
         let dg14 = AuthenticationFiles.dg14(curve: curve, publicKey: point, aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
-        let (check, _) = try await Self.run(.ecdsa(key, .sha256, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
-                                            dg14: dg14)
+        let (check, _) = try await Self.run(
+            .ecdsa(key, .sha256, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
+            dg14: dg14)
         #expect(check.outcome == .passed, "\(check)")
-        let wrongHash = try await Self.run(.ecdsa(key, .sha384, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
-                                           dg14: dg14)
+        let wrongHash = try await Self.run(
+            .ecdsa(key, .sha384, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
+            dg14: dg14)
         #expect(wrongHash.0.outcome == .failed)
         let clone = TestPrivateKey.ec(nid: NID_brainpoolP256r1)
-        let (cloned, _) = try await Self.run(.ecdsa(clone, .sha256, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
-                                             dg14: dg14)
+        let (cloned, _) = try await Self.run(
+            .ecdsa(clone, .sha256, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
+            dg14: dg14)
         #expect(cloned.outcome == .failed)
     }
 

@@ -1,6 +1,7 @@
 import COpenSSL
 import SmartCard
 import Testing
+
 @testable import ChipID
 
 /// The anti-clone evidence a central re-checks (issue 17): the CA transcript recomputes the first protected
@@ -46,8 +47,9 @@ struct AntiCloneTranscriptTests {
         #expect(throws: ChipIDError.self) { try bare.verify(dg14: ChipAuthenticationTests.gmrtdDG14) }
     }
 
-    @Test("a read against a card keeps a transcript that verifies; a clone keeps none",
-          arguments: ["0.4.0.127.0.7.2.2.3.2.2", "0.4.0.127.0.7.2.2.3.2.1"])
+    @Test(
+        "a read against a card keeps a transcript that verifies; a clone keeps none",
+        arguments: ["0.4.0.127.0.7.2.2.3.2.2", "0.4.0.127.0.7.2.2.3.2.1"])
     func readerKeepsTheTranscript(oid: String) async throws {
         let cipher: CipherAlgorithm = oid.hasSuffix(".1") ? .tripleDES : .aes128
         for clone in [false, true] {

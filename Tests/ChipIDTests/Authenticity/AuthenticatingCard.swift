@@ -1,5 +1,6 @@
 import COpenSSL
 import SmartCard
+
 @testable import ChipID
 
 /// An in-memory eMRTD for the authenticity tests: card-side BAC (3DES SM), READ BINARY by short EF identifier,
@@ -85,7 +86,8 @@ actor AuthenticatingCard: CardTransport {
         let rndIFD = Array(s[0..<8])
         let kIC = random.bytes(16)
         guard let eIC = try? TripleDES.encryptCBC(key: bac.kEnc, rndIC + rndIFD + kIC),
-              let mIC = try? RetailMAC.mac(key: bac.kMac, eIC) else { return ResponseAPDU(status: .noPreciseDiagnosis) }
+            let mIC = try? RetailMAC.mac(key: bac.kMac, eIC)
+        else { return ResponseAPDU(status: .noPreciseDiagnosis) }
         let seed = Bytes.xor(kIC, Array(s[16..<32]))
         session = try? SecureMessagingSession(
             algorithm: .tripleDES, encryptionKey: KeyDerivation.derive(seed: seed, counter: 1, for: .tripleDES),
@@ -152,15 +154,19 @@ actor AuthenticatingCard: CardTransport {
 
     private func generalAuthenticate(_ command: CommandAPDU) -> (ResponseAPDU, SecureMessagingSession?) {
         guard let oid = caOID, let cipher = SecurityInfos.ChipAuthenticationInfo(oid: oid, version: 1).cipher,
-              let outer = try? TLV.single(command.data, expecting: 0x7C, "GA"),
-              let key = try? outer.child(0x80) else { return (ResponseAPDU(status: .conditionsNotSatisfied), nil) }
+            let outer = try? TLV.single(command.data, expecting: 0x7C, "GA"),
+            let key = try? outer.child(0x80)
+        else { return (ResponseAPDU(status: .conditionsNotSatisfied), nil) }
         return agree(key.value, cipher: cipher, answer: [0x7C, 0x00])
     }
 
-    private func agree(_ terminalKey: [UInt8], cipher: CipherAlgorithm,
-                       answer: [UInt8]) -> (ResponseAPDU, SecureMessagingSession?) {
+    private func agree(
+        _ terminalKey: [UInt8], cipher: CipherAlgorithm,
+        answer: [UInt8]
+    ) -> (ResponseAPDU, SecureMessagingSession?) {
         guard let secret = config.caPrivate, let curve = try? ECCurve(nid: config.caCurveNID),
-              let point = try? curve.decode(terminalKey), let shared = try? curve.multiply(secret, point).x else {
+            let point = try? curve.decode(terminalKey), let shared = try? curve.multiply(secret, point).x
+        else {
             return (ResponseAPDU(status: .wrongData), nil)
         }
         caRuns += 1
@@ -186,21 +192,31 @@ actor AuthenticatingCard: CardTransport {
 /// DG14 / DG15 builders for the test card.
 enum AuthenticationFiles {
     /// DG14 with a CA info (`oid`), the CA public key on brainpoolP256r1 (named curve), and optionally an AA info.
-    static func dg14(caOID: String = "0.4.0.127.0.7.2.2.3.2.2", curve: ECCurve, publicKey: ECPoint,
-                     keyID: Int? = nil, aaAlgorithm: String? = nil) -> [UInt8] {
+    static func dg14(
+        caOID: String = "0.4.0.127.0.7.2.2.3.2.2", curve: ECCurve, publicKey: ECPoint,
+        keyID: Int? = nil, aaAlgorithm: String? = nil
+    ) -> [UInt8] {
         let keyIDBytes = keyID.map { TLV.encode(tag: 0x02, value: [UInt8($0)]) } ?? []
-        let caInfo = TLV.encode(tag: 0x30, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes(caOID))
-                                + [0x02, 0x01, 0x01] + keyIDBytes)
-        let algorithm = TLV.encode(tag: 0x30, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("1.2.840.10045.2.1"))
-                                   + TLV.encode(tag: 0x06, value: ASN1.oidBytes(curveOID(curve.nid))))
+        let caInfo = TLV.encode(
+            tag: 0x30,
+            value: TLV.encode(tag: 0x06, value: ASN1.oidBytes(caOID))
+                + [0x02, 0x01, 0x01] + keyIDBytes)
+        let algorithm = TLV.encode(
+            tag: 0x30,
+            value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("1.2.840.10045.2.1"))
+                + TLV.encode(tag: 0x06, value: ASN1.oidBytes(curveOID(curve.nid))))
         let bitString = TLV.encode(tag: 0x03, value: [0x00] + publicKey.uncompressed)
         let spki = TLV.encode(tag: 0x30, value: algorithm + bitString)
-        let keyInfo = TLV.encode(tag: 0x30, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("0.4.0.127.0.7.2.2.1.2"))
-                                 + spki + keyIDBytes)
+        let keyInfo = TLV.encode(
+            tag: 0x30,
+            value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("0.4.0.127.0.7.2.2.1.2"))
+                + spki + keyIDBytes)
         var infos = caInfo + keyInfo
         if let aaAlgorithm {
-            infos += TLV.encode(tag: 0x30, value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("2.23.136.1.1.5"))
-                                + [0x02, 0x01, 0x01] + TLV.encode(tag: 0x06, value: ASN1.oidBytes(aaAlgorithm)))
+            infos += TLV.encode(
+                tag: 0x30,
+                value: TLV.encode(tag: 0x06, value: ASN1.oidBytes("2.23.136.1.1.5"))
+                    + [0x02, 0x01, 0x01] + TLV.encode(tag: 0x06, value: ASN1.oidBytes(aaAlgorithm)))
         }
         return TLV.encode(tag: 0x6E, value: TLV.encode(tag: 0x31, value: infos))
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ChipID
 
 /// Reference sets for the authenticity tests (skipped with a message when `../shared/fixtures` is missing).
@@ -33,8 +34,10 @@ enum AuthenticityFixtures {
 
     /// Runs a command line tool; returns exit status, stdout and stderr.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8]? = nil, in directory: URL? = nil,
-                    environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
+    static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8]? = nil, in directory: URL? = nil,
+        environment: [String: String]? = nil
+    ) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         if let directory { process.currentDirectoryURL = directory }
         if let environment { process.environment = environment }
@@ -54,8 +57,10 @@ enum AuthenticityFixtures {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self),
-                String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// The `openssl` command line tool, or nil (with a message).

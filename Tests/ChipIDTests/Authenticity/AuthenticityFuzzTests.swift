@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import Testing
+
 @testable import ChipID
 
 /// Bounded mutation fuzzing of the authenticity parsers: no crash, only typed errors with expected codes.
@@ -13,9 +14,11 @@ struct AuthenticityFuzzTests {
         return max(base, n / 10)
     }
 
-    static let parseCodes: Set<ChipIDError.Code> = [.sodMalformed, .unsupportedAlgorithm, .certificateMalformed,
-                                                    .malformedFile, .fileMissing, .crypto, .masterListMalformed,
-                                                    .masterListSignatureInvalid]
+    static let parseCodes: Set<ChipIDError.Code> = [
+        .sodMalformed, .unsupportedAlgorithm, .certificateMalformed,
+        .malformedFile, .fileMissing, .crypto, .masterListMalformed,
+        .masterListSignatureInvalid,
+    ]
 
     @Test("EF.SOD mutations through full Passive Authentication")
     func sod() throws {
@@ -35,7 +38,8 @@ struct AuthenticityFuzzTests {
                     let parsed = try SecurityObject(mutated[.sod]!)
                     #expect(parsed.signedData.content == original.signedData.content)
                     #expect(parsed.signer.signedAttributes == original.signer.signedAttributes)
-                    #expect(try parsed.documentSigner().publicKey.subjectPublicKeyInfo
+                    #expect(
+                        try parsed.documentSigner().publicKey.subjectPublicKeyInfo
                             == original.documentSigner().publicKey.subjectPublicKeyInfo)
                 }
             } catch {
@@ -51,8 +55,9 @@ struct AuthenticityFuzzTests {
     func dg14dg15() throws {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
-        let dg14 = AuthenticationFiles.dg14(curve: curve, publicKey: point, keyID: 3,
-                                            aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
+        let dg14 = AuthenticationFiles.dg14(
+            curve: curve, publicKey: point, keyID: 3,
+            aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
         let seeds = [dg14, ChipAuthenticationTests.gmrtdDG14, AuthenticityFixtures.bsiFiles?[.dg(14)] ?? dg14]
         var generator = FuzzTests.Generator(state: 0xD614)
         for _ in 0..<Self.iterations(6_000) {
@@ -70,8 +75,9 @@ struct AuthenticityFuzzTests {
             let input = FuzzTests.mutate(generator.int(2) == 0 ? dg15 : rsa15, &generator)
             do {
                 let key = try ActiveAuthentication.publicKey(dg15: input)
-                _ = try ActiveAuthentication.verify(key: key, challenge: [1, 2, 3, 4, 5, 6, 7, 8],
-                                                    signature: (0..<64).map { _ in generator.byte() })
+                _ = try ActiveAuthentication.verify(
+                    key: key, challenge: [1, 2, 3, 4, 5, 6, 7, 8],
+                    signature: (0..<64).map { _ in generator.byte() })
             } catch {
                 #expect(Self.parseCodes.contains(error.code) || error.code == .activeAuthenticationFailed, "\(error)")
             }

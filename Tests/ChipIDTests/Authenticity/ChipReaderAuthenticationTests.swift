@@ -1,19 +1,24 @@
 import COpenSSL
 import SmartCard
 import Testing
+
 @testable import ChipID
 
 @Suite("ChipReader with authentication: BAC, CA right after DG14, reading continues under the CA keys")
 struct ChipReaderAuthenticationTests {
-    static func card(clone: Bool = false, aa: Bool = true, ca: Bool = true) throws -> (AuthenticatingCard,
-                                                                                        [LDSFile: [UInt8]]) {
+    static func card(clone: Bool = false, aa: Bool = true, ca: Bool = true) throws -> (
+        AuthenticatingCard,
+        [LDSFile: [UInt8]]
+    ) {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let secret = try curve.randomScalar()
         let aaKey = TestPrivateKey.rsa()
         var files = TestDataSet.files()
         files[.sod] = nil
-        files[.dg(14)] = ca ? AuthenticationFiles.dg14(curve: curve, publicKey: try curve.multiplyGenerator(secret))
-                            : TLV.encode(tag: 0x6E, value: TestDataSet.cardAccess)
+        files[.dg(14)] =
+            ca
+            ? AuthenticationFiles.dg14(curve: curve, publicKey: try curve.multiplyGenerator(secret))
+            : TLV.encode(tag: 0x6E, value: TestDataSet.cardAccess)
         files[.dg(15)] = AuthenticationFiles.dg15(aaKey)
         var config = AuthenticatingCard.Configuration(files: files, mrz: try TestCCCD.seed)
         config.caPrivate = clone ? try curve.randomScalar() : secret

@@ -1,14 +1,18 @@
 import Foundation
 import Testing
+
 @testable import ChipID
 
 /// `stationd lds verify` end to end (the binary beside the test bundle, or in `$STATION_BIN_DIR`).
 @Suite("stationd lds verify: exit codes and JSON contract")
 struct LDSVerifyCommandTests {
     static var stationd: String? {
-        let directory = ProcessInfo.processInfo.environment["STATION_BIN_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                   ?? CommandLine.arguments[0]).deletingLastPathComponent()
+        let directory =
+            ProcessInfo.processInfo.environment["STATION_BIN_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? URL(
+                fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                    ?? CommandLine.arguments[0]
+            ).deletingLastPathComponent()
         let path = directory.appendingPathComponent("stationd").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             print("ChipIDTests: \(path) not built (STATION_TARGETS=ChipIDTests,stationd); skipping CLI tests")
@@ -18,9 +22,11 @@ struct LDSVerifyCommandTests {
     }
 
     static func verify(_ arguments: [String]) throws -> (status: Int32, json: [String: Any]?, out: String) {
-        let result = try AuthenticityFixtures.run(stationd!, ["lds", "verify"] + arguments,
-                                                  environment: ["PATH": "/usr/bin:/bin"])
-        let json = arguments.contains("--json")
+        let result = try AuthenticityFixtures.run(
+            stationd!, ["lds", "verify"] + arguments,
+            environment: ["PATH": "/usr/bin:/bin"])
+        let json =
+            arguments.contains("--json")
             ? (try? JSONSerialization.jsonObject(with: Data(result.out.utf8))) as? [String: Any] : nil
         return (result.status, json, result.out + result.err)
     }
@@ -40,8 +46,9 @@ struct LDSVerifyCommandTests {
         let copy = try AuthenticityFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: copy) }
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
-            try FileManager.default.copyItem(at: folder.appendingPathComponent(name),
-                                             to: copy.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: folder.appendingPathComponent(name),
+                to: copy.appendingPathComponent(name))
         }
         let dg2 = copy.appendingPathComponent("Datagroup2.bin")
         var bytes = [UInt8](try Data(contentsOf: dg2))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ChipID
 
 @Suite("ICAO CSCA master list and trust list")
@@ -8,8 +9,10 @@ struct MasterListTests {
     func netherlands() throws {
         guard let bytes = AuthenticityFixtures.netherlandsMasterList else { return }
         let list = try CSCAMasterList(der: bytes)
-        print("ChipIDTests: NL master list 2021-12-07: \(list.certificates.count) CSCA certificates from "
-              + "\(list.countries.count) countries, \(list.skippedEntries) unparseable, signed \(list.signatureScheme)")
+        print(
+            "ChipIDTests: NL master list 2021-12-07: \(list.certificates.count) CSCA certificates from "
+                + "\(list.countries.count) countries, \(list.skippedEntries) unparseable, signed \(list.signatureScheme)"
+        )
         #expect(list.certificates.count > 300)
         #expect(list.skippedEntries == 0)
         #expect(list.countries.contains("NL") && list.countries.contains("DE"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ChipID
 
 @Suite("Passive Authentication: EF.SOD parsing, signature, data-group hashes (BSI TR-03105-5)")
@@ -18,7 +19,8 @@ struct PassiveAuthenticationTests {
         #expect(sod.signedData.contentType == "2.23.136.1.1.1")
         #expect(sod.signedData.version == 3)
         #expect(sod.signer.contentTypeAttribute == "2.23.136.1.1.1")
-        #expect(sod.signer.messageDigest.map(hexString)
+        #expect(
+            sod.signer.messageDigest.map(hexString)
                 == "B46A0D05E280F398EFEEEBFF67E78C736ADD15E75670B1AD4C6C534E8187B9D6")
         let scheme = try SignatureScheme(algorithm: sod.signer.signatureAlgorithm, digest: .sha256)
         #expect(scheme == .rsaPSS(hash: .sha256, mgf1Hash: .sha256, saltLength: 32))
@@ -92,15 +94,20 @@ struct PassiveAuthenticationTests {
     @Test("OpenSSL's command line agrees: same eContent, signature verifies, tampered copy fails")
     func openSSLCrossCheck() throws {
         guard let files = AuthenticityFixtures.bsiFiles, let sodBytes = files[.sod],
-              let openssl = AuthenticityFixtures.openssl else { return }
+            let openssl = AuthenticityFixtures.openssl
+        else { return }
         let folder = try AuthenticityFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let contentInfo = try TLV.parse(sodBytes).0.value
         let input = folder.appendingPathComponent("sod.der")
         let output = folder.appendingPathComponent("content.der")
         try Data(contentInfo).write(to: input)
-        let verified = try AuthenticityFixtures.run(openssl, ["cms", "-verify", "-noverify", "-inform", "DER", "-in",
-                                                              input.path, "-binary", "-out", output.path])
+        let verified = try AuthenticityFixtures.run(
+            openssl,
+            [
+                "cms", "-verify", "-noverify", "-inform", "DER", "-in",
+                input.path, "-binary", "-out", output.path,
+            ])
         let ours = try SecurityObject(sodBytes)
         #expect(verified.status == 0, "\(verified.err)")
         #expect(verified.err.contains("Verification successful"))
@@ -109,8 +116,12 @@ struct PassiveAuthenticationTests {
         var tampered = contentInfo
         tampered[tampered.count - 5] ^= 0x40
         try Data(tampered).write(to: input)
-        let refused = try AuthenticityFixtures.run(openssl, ["cms", "-verify", "-noverify", "-inform", "DER", "-in",
-                                                             input.path, "-binary", "-out", output.path])
+        let refused = try AuthenticityFixtures.run(
+            openssl,
+            [
+                "cms", "-verify", "-noverify", "-inform", "DER", "-in",
+                input.path, "-binary", "-out", output.path,
+            ])
         #expect(refused.status != 0)
         var ourTampered = files
         ourTampered[.sod] = TLV.encode(tag: 0x77, value: tampered)

@@ -1,4 +1,5 @@
 import COpenSSL
+
 @testable import ChipID
 
 /// Private keys for the test card's AA (the card side: the reader code never holds private keys).
@@ -13,8 +14,9 @@ final class TestPrivateKey: @unchecked Sendable {
         let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil)!
         defer { EVP_PKEY_CTX_free(ctx) }
         var key: OpaquePointer?
-        precondition(EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) == 1
-                     && EVP_PKEY_keygen(ctx, &key) == 1)
+        precondition(
+            EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) == 1
+                && EVP_PKEY_keygen(ctx, &key) == 1)
         return TestPrivateKey(key!)
     }
 
@@ -23,8 +25,9 @@ final class TestPrivateKey: @unchecked Sendable {
         let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nil)!
         defer { EVP_PKEY_CTX_free(ctx) }
         var key: OpaquePointer?
-        precondition(EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, nid) == 1
-                     && EVP_PKEY_keygen(ctx, &key) == 1)
+        precondition(
+            EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, nid) == 1
+                && EVP_PKEY_keygen(ctx, &key) == 1)
         return TestPrivateKey(key!)
     }
 
@@ -48,8 +51,9 @@ final class TestPrivateKey: @unchecked Sendable {
         defer { EVP_PKEY_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: size)
         var length = out.count
-        precondition(EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1
-                     && EVP_PKEY_sign(ctx, &out, &length, f, f.count) == 1)
+        precondition(
+            EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) == 1
+                && EVP_PKEY_sign(ctx, &out, &length, f, f.count) == 1)
         return Array(out[0..<length])
     }
 
@@ -58,8 +62,9 @@ final class TestPrivateKey: @unchecked Sendable {
         let md = EVP_MD_CTX_new()!
         defer { EVP_MD_CTX_free(md) }
         var length = 0
-        precondition(EVP_DigestSignInit(md, nil, digest.evp, nil, pkey) == 1
-                     && EVP_DigestSign(md, nil, &length, message, message.count) == 1)
+        precondition(
+            EVP_DigestSignInit(md, nil, digest.evp, nil, pkey) == 1
+                && EVP_DigestSign(md, nil, &length, message, message.count) == 1)
         var der = [UInt8](repeating: 0, count: length)
         precondition(EVP_DigestSign(md, &der, &length, message, message.count) == 1)
         return SignatureScheme.plainFromDER(Array(der[0..<length]), size: fieldSize)!

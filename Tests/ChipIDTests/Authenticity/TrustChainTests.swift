@@ -1,12 +1,14 @@
 import COpenSSL
 import Foundation
 import Testing
+
 @testable import ChipID
 
 @Suite("Passive Authentication chain to a CSCA (synthetic brainpoolP384r1 PKI made with OpenSSL)", .serialized)
 struct TrustChainTests {
-    @Test("SOD signed by OpenSSL: trusted with the CSCA configured, unknown without",
-          arguments: SyntheticPKI.Signer.allCases)
+    @Test(
+        "SOD signed by OpenSSL: trusted with the CSCA configured, unknown without",
+        arguments: SyntheticPKI.Signer.allCases)
     func trusted(signer: SyntheticPKI.Signer) throws {
         guard let pki = try SyntheticPKI.make(signer: signer) else { return }
         defer { pki.remove() }
@@ -43,8 +45,9 @@ struct TrustChainTests {
 
     @Test("DS validity: at the time of the check by default (expired DS → invalid); the ICAO model on request")
     func validityModel() throws {
-        let dates = SyntheticPKI.Dates(cscaStart: "20140101000000Z", dsStart: "20150101000000Z",
-                                       dsEnd: "20160101000000Z")
+        let dates = SyntheticPKI.Dates(
+            cscaStart: "20140101000000Z", dsStart: "20150101000000Z",
+            dsEnd: "20160101000000Z")
         guard let old = try SyntheticPKI.make(dates: dates, signedAttributes: false) else { return }
         defer { old.remove() }
         var trust = try CSCATrustList.load(folder: old.trustFolder)
@@ -75,8 +78,9 @@ struct TrustChainTests {
         #expect(lateVerdict.chain == .invalid && lateVerdict.chainReason.contains("outside"))
         #expect(lateVerdict.chainReasonCode == .signedOutsideValidity)
         // A DS issued before its CSCA existed: invalid under either model.
-        let early = SyntheticPKI.Dates(cscaStart: "20200101000000Z", dsStart: "20150101000000Z",
-                                       dsEnd: "20390101000000Z")
+        let early = SyntheticPKI.Dates(
+            cscaStart: "20200101000000Z", dsStart: "20150101000000Z",
+            dsEnd: "20390101000000Z")
         guard let backdated = try SyntheticPKI.make(dates: early) else { return }
         defer { backdated.remove() }
         var backdatedTrust = try CSCATrustList.load(folder: backdated.trustFolder)
@@ -97,8 +101,10 @@ struct TrustChainTests {
         guard let pki = try SyntheticPKI.make() else { return }
         defer { pki.remove() }
         try pki.ssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP384r1", "-out", "x.key"])
-        try pki.ssl(["req", "-x509", "-new", "-key", "x.key", "-subj", "/C=VN/O=Test Authority/CN=Test CSCA",
-                     "-days", "3650", "-out", "x.pem"])
+        try pki.ssl([
+            "req", "-x509", "-new", "-key", "x.key", "-subj", "/C=VN/O=Test Authority/CN=Test CSCA",
+            "-days", "3650", "-out", "x.pem",
+        ])
         let trust = CSCATrustList(certificates: try Certificate.load([UInt8](Data(contentsOf: pki.path("x.pem")))))
         let verdict = try PassiveAuthentication.verify(files: pki.files, trustList: trust)
         #expect(verdict.chain == .untrusted)
@@ -122,14 +128,16 @@ struct TrustChainTests {
         defer { pki.remove() }
         let clean = try pki.crl(revokeDS: false)
         try FileManager.default.copyItem(at: clean, to: pki.trustFolder.appendingPathComponent("clean.crl"))
-        let cleanVerdict = try PassiveAuthentication.verify(files: pki.files,
-                                                            trustList: try CSCATrustList.load(folder: pki.trustFolder))
+        let cleanVerdict = try PassiveAuthentication.verify(
+            files: pki.files,
+            trustList: try CSCATrustList.load(folder: pki.trustFolder))
         #expect(cleanVerdict.chain == .trusted && cleanVerdict.revocation == .notRevoked)
         let revoked = try pki.crl(revokeDS: true)
         try FileManager.default.removeItem(at: pki.trustFolder.appendingPathComponent("clean.crl"))
         try FileManager.default.copyItem(at: revoked, to: pki.trustFolder.appendingPathComponent("revoked.crl"))
-        let verdict = try PassiveAuthentication.verify(files: pki.files,
-                                                       trustList: try CSCATrustList.load(folder: pki.trustFolder))
+        let verdict = try PassiveAuthentication.verify(
+            files: pki.files,
+            trustList: try CSCATrustList.load(folder: pki.trustFolder))
         #expect(verdict.revocation == .revoked)
         #expect(verdict.chain == .invalid && verdict.chainReason.contains("revoked"))
         #expect(verdict.chainReasonCode == .documentSignerRevoked)

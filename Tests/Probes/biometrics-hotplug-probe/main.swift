@@ -94,7 +94,8 @@ let text: String
 do { text = try String(contentsOfFile: devicePath, encoding: .utf8) } catch { fail(2, "cannot read \(devicePath)") }
 let paragraphs = text.components(separatedBy: "\n\n").filter { $0.hasPrefix("P: ") }
 guard let scannerParagraph = paragraphs.first,
-      let sysfsLine = scannerParagraph.split(separator: "\n").first else { fail(2, "no device paragraph") }
+    let sysfsLine = scannerParagraph.split(separator: "\n").first
+else { fail(2, "no device paragraph") }
 let sysfsPath = "/sys" + sysfsLine.dropFirst(3)
 let deviceNode = scannerParagraph.split(separator: "\n").first { $0.hasPrefix("E: DEVNAME=") }
     .map { String($0.dropFirst("E: DEVNAME=".count)) }
@@ -120,13 +121,19 @@ do {
     // Plug in.
     let plugged = Date()
     try testbed.add(scannerParagraph + "\n")
-    guard let (arrivalIndex, arrival) = await log.wait(from: start, seconds: waitSeconds, {
-        if case .attached = $0 { return true } else { return false }
-    }), case .attached(let scanner) = arrival else {
+    guard
+        let (arrivalIndex, arrival) = await log.wait(
+            from: start, seconds: waitSeconds,
+            {
+                if case .attached = $0 { return true } else { return false }
+            }), case .attached(let scanner) = arrival
+    else {
         fail(5, "no arrival reported within \(waitSeconds) s")
     }
-    print(String(format: "attached %@ %@ %.0f", scanner.id, scanner.profile.id,
-                 Date().timeIntervalSince(plugged) * 1000))
+    print(
+        String(
+            format: "attached %@ %@ %.0f", scanner.id, scanner.profile.id,
+            Date().timeIntervalSince(plugged) * 1000))
 
     // Capture from the device that just arrived.
     if let ioctl = options["ioctl"], let out = options["out"] {
@@ -154,9 +161,13 @@ do {
     let unplugged = Date()
     if sendUevents { testbed.uevent(sysfsPath, "remove") }
     testbed.remove(sysfsPath)
-    guard let (_, departure) = await log.wait(from: arrivalIndex + 1, seconds: waitSeconds, {
-        if case .detached = $0 { return true } else { return false }
-    }), case .detached(let gone) = departure else {
+    guard
+        let (_, departure) = await log.wait(
+            from: arrivalIndex + 1, seconds: waitSeconds,
+            {
+                if case .detached = $0 { return true } else { return false }
+            }), case .detached(let gone) = departure
+    else {
         let listed = try await ScannerDirectory(context: context, catalog: catalog).scanners().count
         fail(6, "no departure reported within \(waitSeconds) s (scanners listed now: \(listed))")
     }

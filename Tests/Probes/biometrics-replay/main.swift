@@ -26,7 +26,10 @@ var listOnly = false
 var isoPath: String?
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
-    if flag == "--list" { listOnly = true; continue }
+    if flag == "--list" {
+        listOnly = true
+        continue
+    }
     guard let value = arguments.first else { fail(2, "missing value for \(flag)") }
     arguments.removeFirst()
     switch flag {
@@ -48,8 +51,11 @@ if listOnly {
         let monitor = ScannerMonitor(context: try USBContext(), catalog: try DeviceProfileCatalog(directory: directory))
         var count = 0
         for await change in try await monitor.changes() {
-            if case .attached(let scanner) = change { print("\(scanner.id) \(scanner.profile.id)"); count += 1 }
-            break // the first scan is delivered at once; hot-plug events would follow
+            if case .attached(let scanner) = change {
+                print("\(scanner.id) \(scanner.profile.id)")
+                count += 1
+            }
+            break  // the first scan is delivered at once; hot-plug events would follow
         }
         exit(count > 0 ? 0 : 3)
     } catch let error as BiometricError {
@@ -61,9 +67,10 @@ guard let outPath else { fail(2, "usage: biometrics-replay --profiles DIR --out 
 if let isoPath {
     do {
         let directory = profilesPath.map { URL(fileURLWithPath: $0) } ?? DeviceProfileCatalog.defaultDirectory()
-        let station = try FingerprintStation(configuration: BiometricsConfiguration(
-            profilesDirectory: directory, seeds: seeds,
-            policy: CapturePolicy(threshold: 0, maxAttempts: 1, fingerTimeout: .seconds(fingerTimeout))))
+        let station = try FingerprintStation(
+            configuration: BiometricsConfiguration(
+                profilesDirectory: directory, seeds: seeds,
+                policy: CapturePolicy(threshold: 0, maxAttempts: 1, fingerTimeout: .seconds(fingerTimeout))))
         let owner = ClaimOwner(session: "replay", pid: getpid())
         let (capture, outcome) = try await station.capture(for: owner, finger: .rightIndex)
         try Data(capture.isoRecord).write(to: URL(fileURLWithPath: isoPath))
