@@ -50,8 +50,8 @@ enum EvidenceBench {
         return evidence
     }
 
-    /// The envelope as `ItemEnvelope.seal` makes it (canonical encoding → zlib → Ed25519 → HPKE): its size is what
-    /// one application costs on the wire (the manifest entry and HTTP framing are the same with or without).
+    /// The envelope as `ItemEnvelope.seal` makes it (canonical encoding → zlib → Ed25519 → HPKE): its size is
+    /// what one application costs on the wire (the manifest entry and HTTP framing are the same with or without).
     static func wireBytes(plain: Application, withEvidence: Application, evidence: ChipEvidence, parts: Bool) throws {
         let signing = Curve25519.Signing.PrivateKey()
         let central = Curve25519.KeyAgreement.PrivateKey().publicKey

@@ -10,7 +10,8 @@ import StationTestKit
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|uplink|all] [--iterations N] [--applications N]
+/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|uplink|all] [--iterations N]
+///     [--applications N]
 
 struct Statistics {
     let samples: [Double]
