@@ -185,7 +185,8 @@ let tooling: [Target] = [
         name: "station-bench",
         dependencies: [
             "SmartCard", "StationTestKit", "StationBenchmarks", "Biometrics", "USBRecordings", "Queue", "ChipID",
-            "Simulation", "Uplink", "ControlAPI",
+            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
     .executableTarget(

@@ -1,0 +1,162 @@
+import CentralAPI
+import ChipID
+import Crypto
+import Foundation
+import Intake
+import Queue
+import Simulation
+import Station
+import StationTestKit
+
+/// `station-bench evidence`: the three figures issue 17 names for the chip evidence (EF.SOD, DG1, DG13, DG14,
+/// DG15 and the CA/AA transcript), each against a floor measured in the same run:
+/// bytes per application on the wire with and without it (goal ≤ 1.05×), the time it adds to a commit (goal
+/// ≤ 2 ms), and the receiver's re-verification rate on one core (goal ≥ 200 packets/s).
+enum EvidenceBench {
+    static func run(commits: Int = 200) async throws {
+        print("== Chip evidence (issue 17): wire bytes, commit time, receiver re-verification")
+        let root = LivePCSC.packageRoot
+        let trust = try CSCATrustList.load(folder: root.appendingPathComponent("Devices/cards/pki/trust"))
+        let evidence = try await readEvidence(
+            dataset: root.appendingPathComponent("Devices/cards/nguyen-van-an.json"), trust: trust)
+        // The queue benchmark's application: two ~15 KB fingerprint records, a ~12 KB live portrait, 6 KB chip
+        // portrait (incompressible, like real WSQ/JPEG).
+        let plain = SampleApplications.application(
+            for: SampleApplications.citizens(1)[0], biometricBytes: 30_000)
+        var withEvidence = plain
+        withEvidence.chipEvidence = evidence
+        // The ratio depends on the application's size: also the kit's default (~20 KB of fingerprint records, the
+        // ~39 KB application of the earlier upload figure).
+        let small = SampleApplications.application(for: SampleApplications.citizens(1)[0])
+        var smallWithEvidence = small
+        smallWithEvidence.chipEvidence = evidence
+        print("-- application with ~20 KB of fingerprint records")
+        try wireBytes(plain: small, withEvidence: smallWithEvidence, evidence: evidence, parts: false)
+        print("-- application with ~30 KB of fingerprint records (the queue benchmark's)")
+        try wireBytes(plain: plain, withEvidence: withEvidence, evidence: evidence, parts: true)
+        try commitTime(plain: plain, withEvidence: withEvidence, commits: commits)
+        try verificationRate(evidence: evidence, trust: trust)
+    }
+
+    /// A full authenticated read of the simulated CCCD in this process (PACE-CAN, PA, Chip Authentication), mapped
+    /// to the evidence the station sends exactly as intake does (`ChipEvidence(read:)`).
+    static func readEvidence(dataset: URL, trust: CSCATrustList) async throws -> ChipEvidence {
+        let parts = try SimulatedCCCD.make(dataSet: dataset)
+        var reader = ChipReader(transport: DirectCardTransport(card: parts.card))
+        reader.files = [.com, .dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]
+        reader.authentication = AuthenticationOptions(trustList: trust)
+        let read = try await reader.read(key: try AccessKey.can(digits: "012345"))
+        guard let evidence = ChipEvidence(read: read) else { throw HarnessError("the simulated card gave no EF.SOD") }
+        return evidence
+    }
+
+    /// The envelope as `ItemEnvelope.seal` makes it (canonical encoding → zlib → Ed25519 → HPKE): its size is
+    /// what one application costs on the wire (the manifest entry and HTTP framing are the same with or without).
+    static func wireBytes(plain: Application, withEvidence: Application, evidence: ChipEvidence, parts: Bool) throws {
+        let signing = Curve25519.Signing.PrivateKey()
+        let central = Curve25519.KeyAgreement.PrivateKey().publicKey
+        func envelope(_ application: Application) throws -> (canonical: Int, wire: Int) {
+            let canonical = try CanonicalEncoding.encode(application)
+            let sealed = try ItemEnvelope.seal(
+                canonical, application: application.id.text, station: "bench-station", signingKey: signing,
+                centralKey: central)
+            return (canonical.count, sealed.count)
+        }
+        let without = try envelope(plain)
+        let with = try envelope(withEvidence)
+        let added = with.wire - without.wire
+        let ratio = Double(with.wire) / Double(without.wire)
+        print(
+            "wire bytes per application: without evidence \(without.wire) B (canonical \(without.canonical) B), "
+                + "with \(with.wire) B (canonical \(with.canonical) B): +\(added) B = "
+                + String(format: "%.3f× (goal ≤ 1.05×)", ratio) + (ratio > 1.05 ? "  ABOVE THE GOAL" : ""))
+        guard parts else { return }
+        // What the evidence is made of, each part alone raw and zlib'd (parts compress a little better together).
+        var pieces: [(String, Data)] = [("EF.SOD", evidence.sod), ("DG1", evidence.dg1)]
+        if let dg13 = evidence.dg13 { pieces.append(("DG13", dg13)) }
+        if let dg14 = evidence.dg14 { pieces.append(("DG14", dg14)) }
+        if let dg15 = evidence.dg15 { pieces.append(("DG15", dg15)) }
+        if let ca = evidence.chipAuthentication {
+            pieces.append(
+                ("CA transcript", ca.terminalPrivateKey + ca.terminalPublicKey + ca.protectedResponse + ca.responseSSC))
+        }
+        if let aa = evidence.activeAuthentication { pieces.append(("AA transcript", aa.challenge + aa.signature)) }
+        let described = try pieces.map { name, bytes in
+            "\(name) \(bytes.count) B (zlib \(try Deflate.compress(bytes).count))"
+        }
+        print("  evidence parts, raw: " + described.joined(separator: ", ") + " (DG2 is not sent)")
+    }
+
+    /// `ApplicationQueue.commit` (synchronous=FULL) in a temporary store, alternating an application without and
+    /// with evidence so both see the same store and the same disk.
+    static func commitTime(plain: Application, withEvidence: Application, commits: Int) throws {
+        let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/evidence-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let queue = try ApplicationQueue(
+            configuration: ApplicationQueue.Configuration(
+                databasePath: directory + "/bench.sqlite", keyFilePath: directory + "/bench.key",
+                minimumFreeBytes: 64 << 20))
+        let citizens = SampleApplications.citizens(2 * commits + 20)
+        func commit(_ template: Application, _ index: Int) throws -> Double {
+            var application = template
+            application.id = ApplicationID()
+            application.identity.idNumber = CitizenID(citizens[index].idNumber)!
+            application.capturedAt = Date()
+            let start = now()
+            _ = try queue.commit(application, by: .system)
+            return now() - start
+        }
+        for i in 0..<10 { _ = try commit(i % 2 == 0 ? plain : withEvidence, i) }  // warm up
+        var without: [Double] = []
+        var with: [Double] = []
+        for i in 0..<commits {
+            without.append(try commit(plain, 20 + 2 * i))
+            with.append(try commit(withEvidence, 21 + 2 * i))
+        }
+        let a = Statistics(without)
+        let b = Statistics(with)
+        func ms(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+        let added = b.median - a.median
+        print(
+            "commit ×\(commits) each (synchronous=FULL): without evidence p50 \(ms(a.median)) p99 \(ms(a.p99)); "
+                + "with p50 \(ms(b.median)) p99 \(ms(b.p99)); evidence adds \(ms(added)) at p50, "
+                + "\(ms(b.p99 - a.p99)) at p99 (goal ≤ 2 ms)" + (added > 0.002 ? "  ABOVE THE GOAL" : ""))
+    }
+
+    /// The receiver's check (`central-receiver`'s `ChipEvidenceCheck`: `EvidenceVerification.verify` with the test
+    /// CSCA trust list) on one packet's evidence, one core; floor: Passive Authentication alone on the same files.
+    static func verificationRate(evidence: ChipEvidence, trust: CSCATrustList) throws {
+        var files: [LDSFile: [UInt8]] = [.sod: [UInt8](evidence.sod)]
+        for (number, bytes) in evidence.dataGroups { files[.dg(number)] = [UInt8](bytes) }
+        let chip = evidence.chipAuthentication.map {
+            ChipAuthenticationTranscript(
+                terminalPrivateKey: [UInt8]($0.terminalPrivateKey), terminalPublicKey: [UInt8]($0.terminalPublicKey),
+                protectedResponse: [UInt8]($0.protectedResponse), responseSSC: [UInt8]($0.responseSSC))
+        }
+        let active = evidence.activeAuthentication.map {
+            ActiveAuthenticationTranscript(challenge: [UInt8]($0.challenge), signature: [UInt8]($0.signature))
+        }
+        func rate(seconds: Double = 2, _ body: () throws -> Void) rethrows -> Double {
+            for _ in 0..<5 { try body() }
+            var count = 0
+            let start = now()
+            while now() - start < seconds {
+                try body()
+                count += 1
+            }
+            return Double(count) / (now() - start)
+        }
+        let full = try rate {
+            try EvidenceVerification.verify(
+                files: files, trustList: trust, chipAuthentication: chip, activeAuthentication: active)
+        }
+        let passive = try rate { _ = try PassiveAuthentication.verify(files: files, trustList: trust) }
+        print(
+            String(
+                format: "receiver re-verification (PA + %@ transcript, one core): %.0f packets/s = %.2f ms each "
+                    + "(goal ≥ 200/s)%@; floor, Passive Authentication alone: %.0f/s = %.2f ms",
+                chip != nil ? "CA" : active != nil ? "AA" : "no", full, 1000 / full,
+                full < 200 ? "  BELOW THE GOAL" : "", passive, 1000 / passive))
+    }
+}
