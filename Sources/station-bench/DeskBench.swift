@@ -85,7 +85,7 @@ enum DeskBench {
         while connection == nil {
             do {
                 connection = try await CardReaders().connect(reader: harness.readerName(slot: 1))
-            } catch where Date() < deadline {
+            } catch  where Date() < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
