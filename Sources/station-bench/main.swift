@@ -10,8 +10,8 @@ import StationTestKit
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|uplink|all] [--iterations N]
-///     [--applications N]
+/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|desk|uplink|all]
+///     [--iterations N] [--applications N] [--checks N]
 
 struct Statistics {
     let samples: [Double]
@@ -259,6 +259,9 @@ do {
         print(try ReportBenchmark.run(directory: directory, applications: count))
     }
     if which == "listener" || which == "all" { try await ListenerBench.run(runs: min(iterations, 500)) }
+    if which == "desk" || which == "all" {
+        try await DeskBench.run(checks: arguments.firstIndex(of: "--checks").flatMap { Int(arguments[$0 + 1]) } ?? 100)
+    }
     if which == "daemon" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
         try await DaemonBench.run(applications: count, runs: min(iterations, 200))
