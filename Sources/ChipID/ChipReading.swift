@@ -49,9 +49,8 @@ public struct PCSCChipReading: ChipReading {
     public init() {}
 
     public func read(_ request: ChipReadRequest) async throws -> ChipRead {
-        let connection = try await CardReaders().connect(reader: request.reader, transmitTimeout: request.timeout)
+        let connection = try await Self.connectFromWarmReset(request)
         do {
-            try await connection.reconnect(initialization: .reset)
             let result = try await connection.withTransaction {
                 var chip = ChipReader(transport: connection)
                 if let files = request.files { chip.files = files }
@@ -64,5 +63,25 @@ public struct PCSCChipReading: ChipReading {
             try? await connection.disconnect(.reset)
             throw error
         }
+    }
+
+    /// Connects and resets the card. A card placed a moment ago can be missing for the reset (vpcd, and readers
+    /// that re-poll the field, power it down and report it absent while they do): one more connection after a
+    /// short pause, then the reader's answer stands (a card really gone is `smartcard.no_card`).
+    private static func connectFromWarmReset(_ request: ChipReadRequest) async throws -> CardConnection {
+        for attempt in 1...2 {
+            let connection = try await CardReaders().connect(reader: request.reader, transmitTimeout: request.timeout)
+            do {
+                try await connection.reconnect(initialization: .reset)
+                return connection
+            } catch let error as SmartCardError where attempt == 1 && [.noCard, .cardRemoved].contains(error.code) {
+                try? await connection.disconnect(.leave)
+                try await Task.sleep(for: .milliseconds(300))
+            } catch {
+                try? await connection.disconnect(.leave)
+                throw error
+            }
+        }
+        throw SmartCardError(.noCard, reason: "the card left during the warm reset")
     }
 }

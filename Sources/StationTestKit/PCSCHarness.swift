@@ -192,6 +192,40 @@ public final class PCSCHarness: @unchecked Sendable {
             logFile: directory.appendingPathComponent("\(label)-\(port)-\(UUID().uuidString.prefix(6)).log"))
     }
 
+    /// Starts a card like `startCard` and waits until pcscd reports it in the slot's reader and it is still there a
+    /// moment later.
+    ///
+    /// vpcd sometimes closes a new card's connection right after accepting it (seen on a loaded machine right after
+    /// the previous card left: the card process logs "vpcd closed the connection; reconnecting" and vpcd does not
+    /// take it back for many seconds). Then the card process is started again, up to three times: the reader itself
+    /// must work, which is what the tests check.
+    public func startCardReported(slot: Int = 0, arguments: [String], seconds: Double = 12) throws -> ManagedProcess {
+        var outputs: [String] = []
+        let name = readerName(slot: slot)
+        for _ in 0..<3 {
+            let card = try startCard(slot: slot, arguments: arguments)
+            let monitor = CardReaders().events()
+            defer { monitor.stop() }
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            var present = false
+            while Date() < deadline, card.isRunning, !present {
+                if monitor.readers[name]?.cardPresent == true {
+                    usleep(300_000)
+                    present =
+                        monitor.readers[name]?.cardPresent == true
+                        && !card.output.contains("vpcd closed the connection")
+                } else {
+                    usleep(50_000)
+                }
+            }
+            if present { return card }
+            outputs.append(card.output)
+            card.stop()
+            waitUntilEmpty(slot: slot)
+        }
+        throw HarnessError("pcscd did not keep the simulated card (3 starts): \(outputs)")
+    }
+
     /// Waits (up to 5 s) until pcscd reports no card in `slot`.
     public func waitUntilEmpty(slot: Int) {
         let monitor = CardReaders().events()

@@ -40,39 +40,10 @@ struct CardFaultLiveTests {
     var can: String { (try? CitizenDataSet.load(Self.dataSet).can) ?? "" }
     var reader: String { harness.readerName(slot: 0) }
 
-    /// Starts the data-set card on `slot` (with `arguments`) and waits until PC/SC reports it in that reader.
-    ///
-    /// vpcd sometimes closes a new card's connection right after accepting it (seen on a loaded machine right after
-    /// the previous card left: the card process logs "vpcd closed the connection; reconnecting" and vpcd does not
-    /// take it back for many seconds). Then the card process is started again, up to three times: the reader itself
-    /// must work, which is what the tests check.
+    /// Starts the data-set card on `slot` (with `arguments`) and waits until PC/SC reports it in that reader (the
+    /// kit restarts it when vpcd drops a new card: `PCSCHarness.startCardReported`).
     func startCard(_ arguments: [String] = [], slot: Int = 0) throws -> ManagedProcess {
-        var outputs: [String] = []
-        for _ in 0..<3 {
-            let card = try harness.startCard(slot: slot, arguments: ["--dataset", Self.dataSet.path] + arguments)
-            if try waitUntilReported(card, slot: slot, seconds: 12) { return card }
-            outputs.append(card.output)
-            card.stop()
-        }
-        throw HarnessError("pcscd did not report the simulated card (3 starts): \(outputs)")
-    }
-
-    /// Waits until the card connected to vpcd and PC/SC reports it present in the slot's reader.
-    private func waitUntilReported(_ card: ManagedProcess, slot: Int, seconds: Double) throws -> Bool {
-        let stationd = try Binaries.path("stationd")
-        let name = harness.readerName(slot: slot)
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while Date() < deadline && card.isRunning {
-            if card.output.contains("card inserted") {
-                let listed = try runTool(stationd, ["readers", "--json"], environment: harness.clientEnvironment)
-                let readers = (jsonObject(listed.output)?["readers"] as? [[String: Any]]) ?? []
-                if readers.contains(where: { $0["name"] as? String == name && $0["cardPresent"] as? Bool == true }) {
-                    return true
-                }
-            }
-            usleep(100_000)
-        }
-        return false
+        try harness.startCardReported(slot: slot, arguments: ["--dataset", Self.dataSet.path] + arguments)
     }
 
     /// Waits until the daemon's reader monitor sees a card (pcscd polls vpcd, slower under a loaded machine).

@@ -38,7 +38,7 @@ struct DeskLiveTests {
     func genuineFromQR() async throws {
         let daemon = try daemon("desk-genuine")
         try daemon.start()
-        let card = try harness.startCard(arguments: ["--dataset", Self.an.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", Self.an.path])
         defer { card.stop() }
         // The desk waits for the card (no polling of /v1/readers by the client).
         let body = try String(
@@ -90,7 +90,7 @@ struct DeskLiveTests {
     func qrMismatchAndMalformed() async throws {
         let daemon = try daemon("desk-qr")
         try daemon.start()
-        let card = try harness.startCard(arguments: ["--dataset", Self.an.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", Self.an.path])
         defer { card.stop() }
         let other = Self.anQR.replacingOccurrences(of: "Nguyễn Văn An", with: "Nguyễn Văn Anh")
             .replacingOccurrences(of: "|Nam|", with: "|Nữ|")
@@ -118,7 +118,7 @@ struct DeskLiveTests {
         let daemon = try daemon("desk-expired")
         try daemon.start()
         do {
-            let card = try harness.startCard(arguments: ["--dataset", Self.expired.path])
+            let card = try harness.startCardReported(arguments: ["--dataset", Self.expired.path])
             defer { card.stop() }
             let (status, answer) = try verify(daemon, #"{"can":"087654","waitSeconds":45}"#)
             #expect(status == 200, "\(answer)")
@@ -132,7 +132,7 @@ struct DeskLiveTests {
 
         let untrusted = try self.daemon("desk-untrusted", trusted: false)
         try untrusted.start()
-        let card = try harness.startCard(arguments: ["--dataset", Self.an.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", Self.an.path])
         defer { card.stop() }
         let (status, answer) = try verify(untrusted, #"{"can":"012345","waitSeconds":45}"#)
         #expect(status == 200, "\(answer)")
@@ -154,7 +154,7 @@ struct DeskLiveTests {
             extra: "[insurance]\nurl = \(gateway.url)\nusername = \(settings.username)\n"
                 + "password_file = \(settings.passwordFile!)\nofficer_name = Tiep Don\nbudget_ms = 1500\n")
         try daemon.start()
-        let card = try harness.startCard(arguments: ["--dataset", Self.an.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", Self.an.path])
         defer { card.stop() }
         let (status, answer) = try verify(daemon, #"{"can":"012345","waitSeconds":45}"#)
         #expect(status == 200, "\(answer)")
@@ -183,7 +183,7 @@ struct DeskLiveTests {
             extra: "[insurance]\nurl = \(gateway.url)\nusername = \(settings.username)\n"
                 + "password_file = \(settings.passwordFile!)\nofficer_name = Tiep Don\nbudget_ms = 1500\n")
         try daemon.start()
-        let card = try harness.startCard(arguments: ["--dataset", Self.expired.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", Self.expired.path])
         defer { card.stop() }
         for _ in 0..<2 {
             let (status, answer) = try verify(daemon, #"{"can":"087654","waitSeconds":45}"#)
@@ -228,7 +228,7 @@ struct DeskLiveTests {
     func contactlessTiming() async throws {
         let daemon = try daemon("desk-timing")
         try daemon.start()
-        let card = try harness.startCard(arguments: ["--dataset", Self.an.path, "--timing", "contactless"])
+        let card = try harness.startCardReported(arguments: ["--dataset", Self.an.path, "--timing", "contactless"])
         defer { card.stop() }
         let (status, answer) = try verify(daemon, #"{"can":"012345","waitSeconds":45}"#)
         #expect(status == 200, "\(answer)")

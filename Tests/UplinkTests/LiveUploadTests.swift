@@ -54,7 +54,9 @@ import Uplink
         #expect(stored.count == ids.count)
         #expect(Set(stored) == Set(ids.map(\.text)))
         #expect(stats.itemsStored == ids.count)
-        #expect(report.retries > 0)
+        // Retries are counted from the events of every drain: a drain stopped by a wrongly signed answer reports
+        // nothing, and the last drain may have met no fault at all.
+        #expect(log.all.contains { if case .retrying = $0 { true } else { false } }, "\(report)")
         #expect(try station.statuses(ids).allSatisfy { $0 == .init(local: .uploaded, central: .received) })
         #expect(log.all.contains { if case .progress = $0 { true } else { false } })
 
