@@ -100,11 +100,13 @@ struct ControlLimitsLiveTests {
         defer { withExtendedLifetime(lease) {} }
         let daemon = try daemon("prompt", "idle_timeout_seconds = 1")
         let stationctl = try Binaries.path("stationctl")
-        // On a terminal (script(1) gives it one), as an officer types: the CAN prompt waits 3 s for the answer.
+        // On a terminal (script(1) gives it one), as an officer types: the answer comes 8 s after the start, well
+        // past the 1 s idle timeout. (The no-echo prompt flushes typeahead, so on a loaded machine an answer sent
+        // before the prompt appears is lost: 3 s was not always enough for stationctl to reach it.)
         let command = "\"\(stationctl)\" intake --socket \"\(daemon.socketPath)\" --lang en"
         let result = try runTool(
             "/bin/sh",
-            ["-c", "(sleep 3; echo 123456) | /usr/bin/script -q -e -c \"$0\" /dev/null", command], timeout: 30)
+            ["-c", "(sleep 8; echo 123456) | /usr/bin/script -q -e -c \"$0\" /dev/null", command], timeout: 40)
         // The session outlived the idle timeout: the card step ran on it and found no card (exit 5), never a closed
         // connection (exit 2) or a lost session (exit 4).
         #expect(result.output.contains("smartcard.no_card"), "\(result.output)")
