@@ -16,6 +16,12 @@ struct Faults: Sendable, Codable, Hashable {
     var retryAfterSeconds: Int = 0
     /// Share of answers signed with a random key under the genuine key id (a forged or corrupted answer), 0…1.
     var badSignatureRate: Double = 0
+    /// Holds the payload chunk that starts at or beyond this offset (0 = never), once the receiver stores at least
+    /// `holdAfterItems` items, before reading its body, until the fault is lifted: a test kills the uploading
+    /// station at a known point in the middle of a batch instead of racing the link.
+    var holdAtOffset: Int = 0
+    /// Items stored before `holdAtOffset` applies (1: not in the first batch).
+    var holdAfterItems: Int = 0
 
     init() {}
 
@@ -29,6 +35,8 @@ struct Faults: Sendable, Codable, Hashable {
         bytesPerSecond = try container.decodeIfPresent(Int.self, forKey: .bytesPerSecond) ?? 0
         retryAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 0
         badSignatureRate = try container.decodeIfPresent(Double.self, forKey: .badSignatureRate) ?? 0
+        holdAtOffset = try container.decodeIfPresent(Int.self, forKey: .holdAtOffset) ?? 0
+        holdAfterItems = try container.decodeIfPresent(Int.self, forKey: .holdAfterItems) ?? 0
     }
 }
 
@@ -49,6 +57,8 @@ struct Stats: Sendable, Codable, Hashable {
     var injectedDrops: Int = 0
     var injectedPartialAcks: Int = 0
     var injectedBadSignatures: Int = 0
+    /// Payload chunks held by `holdAtOffset` (each waits, unread, until the fault is lifted).
+    var chunksHeld: Int = 0
     /// Unfinished batches abandoned (part file removed): superseded by a new offer of their items, or too old.
     var partsAbandoned: Int = 0
     /// Offers of a batch the receiver already had (a station resuming its spooled batch).

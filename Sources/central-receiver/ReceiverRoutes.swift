@@ -182,6 +182,10 @@ struct ReceiverRoutes: Sendable {
             throw CentralError(
                 .offsetMismatch, "the receiver holds \(batch.offset) of \(batch.length) bytes, not \(expected)")
         }
+        if faults.holdAtOffset > 0, expected >= faults.holdAtOffset, core.stats.itemsStored >= faults.holdAfterItems {
+            core.count { $0.chunksHeld += 1 }
+            while core.faults.holdAtOffset > 0 { try await Task.sleep(for: .milliseconds(20)) }
+        }
         var offset = batch.offset
         if offset < batch.length {
             let writer = try store.partWriter(batch: id, offset: expected)

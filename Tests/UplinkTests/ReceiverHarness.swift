@@ -51,6 +51,7 @@ final class ReceiverProcess: CentralReceiverProcess, @unchecked Sendable {
         var injectedDrops: Int
         var injectedPartialAcks: Int
         var injectedBadSignatures: Int
+        var chunksHeld: Int
         var partsAbandoned: Int
         var batchesResumed: Int
         var abandonedReoffered: Int
@@ -73,6 +74,8 @@ final class ReceiverProcess: CentralReceiverProcess, @unchecked Sendable {
         var bytesPerSecond: Int = 0
         var retryAfterSeconds: Int = 0
         var badSignatureRate: Double = 0
+        var holdAtOffset: Int = 0
+        var holdAfterItems: Int = 0
     }
 
     func setFaults(_ faults: Faults) async throws {
