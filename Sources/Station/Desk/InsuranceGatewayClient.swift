@@ -5,6 +5,7 @@ import Foundation
 import Intake
 import Logging
 import NIOCore
+import NIOPosix
 import Retry
 import Uplink
 
@@ -19,7 +20,10 @@ import Uplink
 final class InsuranceGatewayClient: InsuranceLookup, Sendable {
     private let settings: InsuranceGatewaySettings
     private let token = Mutex<GatewayToken?>(nil)
-    private let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    /// Its own event-loop thread: the desk's budget does not depend on whatever else runs on NIO's shared loops
+    /// (in CI, with every suite in one process, the first lookup on the shared loops once waited out a 10 s budget).
+    private let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let client: HTTPClient
     private static let logger = Logger(label: "station.insurance")
     private static let backoff = Backoff(base: 0.05, cap: 0.4)
 
@@ -30,10 +34,12 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
 
     init(settings: InsuranceGatewaySettings) {
         self.settings = settings
+        client = HTTPClient(eventLoopGroupProvider: .shared(loops))
     }
 
     deinit {
         try? client.syncShutdown()
+        try? loops.syncShutdownGracefully()
     }
 
     /// Why an attempt failed: retry or give up.
