@@ -84,6 +84,10 @@ enum StationRunDemo {
         interval_seconds = 3600
         [freeze]
         min_free_mib = 1
+        [listener]
+        # The web console and HIS clients: loopback only, a free port (stationctl listener show).
+        enabled = true
+        port = 0
         [log]
         level = notice
 
@@ -180,9 +184,23 @@ enum StationRunDemo {
         try stationctl(["status"], environment: environment, timeout: 20)
         try stationctl(["queue", "ls"], environment: environment, timeout: 20)
 
+        let console = try consoleURL(environment: environment)
+        say("Bàn điều khiển web (trình duyệt): \(console)", "The web console (a browser): \(console)")
         if keepRunning {
+            let accounts = ConsoleAccounts.make(groups: Operator.self)
+            defer { accounts?.remove() }
+            if let accounts {
+                try accounts.checkLogin(console: console)
+                accounts.show()
+            } else {
+                say(
+                    "Đăng nhập bàn điều khiển cần tài khoản trên máy: chạy make demo-up bằng root (sudo) để tạo tài"
+                        + " khoản trình diễn.",
+                    "Console login needs local accounts: run make demo-up as root (sudo) to make the demo accounts.")
+            }
             try stayUp(
                 socket: socket, pcscSocket: harness.clientEnvironment["PCSCLITE_CSOCK_NAME"] ?? "", can: can,
+                console: console, accounts: accounts,
                 pids: [("central-receiver", receiver.pid), ("stationd", daemon.pid), ("card", card.pid)])
         }
         card.stop()
@@ -193,15 +211,24 @@ enum StationRunDemo {
 
     /// `make demo-up`: everything stays running until Ctrl-C (SIGINT) or SIGTERM; `.demo/env` sets up another
     /// terminal (socket paths, PATH to the built tools) and the commands to try are printed.
-    static func stayUp(socket: String, pcscSocket: String, can: String, pids: [(String, Int32)]) throws {
+    static func stayUp(
+        socket: String, pcscSocket: String, can: String, console: String, accounts: ConsoleAccounts?,
+        pids: [(String, Int32)]
+    ) throws {
         let bin = root.appendingPathComponent(".build/debug").path
         let env = demoDirectory.appendingPathComponent("env")
+        // Account names only: the passwords are printed on the demo's terminal, never written to a file.
+        let names = accounts.map {
+            "export STATION_CONSOLE_OPERATOR=\($0.operatorAccount.name)\n"
+                + "export STATION_CONSOLE_SUPERVISOR=\($0.supervisorAccount.name)\n"
+        }
         try """
         # written by station-demo --up: source it in another terminal (. .demo/env)
         export STATIOND_SOCKET=\(socket)
         export PCSCLITE_CSOCK_NAME=\(pcscSocket)
         export STATION_LANG=\(lang)
-        export PATH=\(bin):$PATH
+        export STATION_CONSOLE_URL=\(console)
+        \(names ?? "")export PATH=\(bin):$PATH
 
         """.write(to: env, atomically: true, encoding: .utf8)
         let trust = root.appendingPathComponent("Devices/cards/pki/trust").path
@@ -224,6 +251,7 @@ enum StationRunDemo {
                 curl --unix-socket $STATIOND_SOCKET http://station/v1/status
                 curl --unix-socket $STATIOND_SOCKET -N http://station/v1/events
                 curl --unix-socket $STATIOND_SOCKET http://station/metrics
+                \(english ? "Open in a browser" : "Mở bằng trình duyệt"): $STATION_CONSOLE_URL (\(console))
             """)
         for (name, pid) in pids { print("  \(name): pid \(pid)") }
         print(
@@ -301,6 +329,17 @@ enum StationRunDemo {
             throw HarnessError("stationctl \(arguments.first ?? "") failed with exit status \(result.status)")
         }
         return result.output
+    }
+
+    /// The console's address on the daemon's TCP listener (`stationctl listener show --json`).
+    static func consoleURL(environment: [String: String]) throws -> String {
+        let shown = try runTool(
+            try Binaries.path("stationctl"), ["listener", "show", "--json"], environment: environment, timeout: 20)
+        let object = try? JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
+        guard let port = object?["port"] as? Int, object?["enabled"] as? Bool == true else {
+            throw HarnessError("the TCP listener is not on: \(shown.output)")
+        }
+        return "http://127.0.0.1:\(port)/console/"
     }
 
     static func waitForPort(_ receiver: ManagedProcess) throws -> Int {
