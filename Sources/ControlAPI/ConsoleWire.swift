@@ -7,6 +7,8 @@ extension ControlPaths {
     public static let consoleLogout = "/console/logout"
     /// `GET`: the console session (account, role, CSRF token, seconds before idle logout).
     public static let consoleSession = "/console/session"
+    /// `GET`: the closed vocabularies' names in the caller's language, `{family: {value: name}}` (see `Term`).
+    public static let consoleTerms = "/console/terms"
 }
 
 /// The codes the console's login and session answer with.

@@ -11,50 +11,26 @@ import os
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+import console_browser
 
 base, account, password_file, shots = sys.argv[1:5]
 with open(password_file, encoding="utf-8") as handle:
     password = handle.read().strip()
 os.makedirs(shots, exist_ok=True)
 
-options = webdriver.ChromeOptions()
-options.binary_location = "/usr/bin/chromium"
-for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1366,768", "--no-first-run", "--disable-extensions"):
-    options.add_argument(argument)
-options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver = console_browser.start()
 problems = []
-
-# CSP violations are reported to the page as events: keep them where the test can read them.
-WATCH = """
-window.__violations = window.__violations || [];
-document.addEventListener('securitypolicyviolation',
-  e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
-"""
-driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH})
 
 
 def collect(where, expected_401=None):
-    for entry in driver.get_log("browser"):
-        if entry["level"] in ("SEVERE", "WARNING"):
-            # The wrong password's 401, and the session's 401 after logout, are the expected network errors.
-            if expected_401 and expected_401 in entry["message"] and "401" in entry["message"]:
-                continue
-            problems.append(f"{where}: console {entry['level']}: {entry['message']}")
-    for violation in driver.execute_script("return window.__violations || []"):
-        problems.append(f"{where}: CSP violation: {violation}")
+    console_browser.collect(driver, problems, where, expected_401)
 
 
 def login(secret):
-    driver.find_element(By.ID, "account").clear()
-    driver.find_element(By.ID, "account").send_keys(account)
-    driver.find_element(By.ID, "password").send_keys(secret)
-    driver.find_element(By.ID, "login-button").click()
+    console_browser.login(driver, account, secret)
 
 
 try:

@@ -68,6 +68,66 @@ struct ConsoleBrowserTests {
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
+    static let intakeDriver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_intake.py").path
+
+    /// A complete intake in the browser, through pcscd → vpcd → the simulated CCCD and the simulated fingerprint
+    /// module, the portrait from Chromium's fake camera: the card's verdict shown, both index fingers, the photo,
+    /// the phone, the read-back confirmed, the commit and the receipt. The application is in the queue under the
+    /// logged-in officer; the intake session belongs to the officer (not to one of the browser's connections).
+    @Test(.timeLimit(.minutes(4))) func officerTakesAnIntakeInChromium() async throws {
+        #expect(
+            FileManager.default.isExecutableFile(atPath: Self.python),
+            "Selenium is not installed: run `make selenium`")
+        let lease = try await LivePCSC.acquire()
+        let account = try TestAccount(gid: TestGroups.operators)
+        let daemon = try DaemonUnderTest(
+            name: "console-intake", extraConfig: "[listener]\nenabled = true\nport = 0\n",
+            environment: lease.harness.clientEnvironment)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let dataset = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+        let card = try lease.harness.startCardReported(arguments: ["--dataset", dataset.path])
+        defer { card.stop() }
+        let listener = try ControlJSON.decoder().decode(
+            ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8))
+
+        // The password, the CAN and the phone number in a 0600 file: never on a command line.
+        let secrets = daemon.directory.appendingPathComponent("secrets.json")
+        try JSONSerialization.data(
+            withJSONObject: ["password": account.password, "can": "012345", "phone": "0912345678"]
+        ).write(to: secrets)
+        chmod(secrets.path, 0o600)
+        let browser = try runTool(
+            Self.python,
+            [Self.intakeDriver, "http://127.0.0.1:\(listener.port)", account.name, secrets.path, Self.artifacts],
+            timeout: 200)
+        print("console intake: \(browser.output)")
+        #expect(browser.status == 0, "\(browser.output)\n\(daemon.log)")
+        let line = browser.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+        let result = try #require(jsonObject(line))
+        // No CSCA configured: the station proves what it can (verifiedOffline), which an operator commits alone.
+        #expect(result["verdict"] as? String == "verifiedOffline")
+        #expect((result["verdictText"] as? String)?.isEmpty == false)
+        #expect((result["readBack"] as? String)?.contains("Nguyễn Văn An") == true)
+        #expect(result["receiptOfficer"] as? String == account.name)
+        let id = try #require(result["applicationID"] as? String)
+        for name in ["1-card", "2-card-read", "3-fingers", "4-portrait", "5-read-back", "6-receipt"] {
+            #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-intake-\(name).png"))
+        }
+
+        // In the queue, under the officer who logged in; the vocabulary came from the one catalog.
+        let (status, shown) = try daemon.curl("GET", ControlPaths.queue + "/" + id)
+        #expect(status == 200, "\(shown)")
+        let detail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.utf8))
+        #expect(detail.item.operatorID == account.name)
+        #expect(detail.authenticity == "verifiedOffline")
+        let terms = try runTool(
+            "/usr/bin/curl", ["-s", "http://127.0.0.1:\(listener.port)" + ControlPaths.consoleTerms])
+        let names = try #require(jsonObject(terms.output)?["authenticity"] as? [String: String])
+        #expect(names["verifiedOffline"] == result["verdictText"] as? String)
+        #expect(!daemon.log.contains("0912345678") && !daemon.log.contains(account.password))
+    }
+
     @Test(.timeLimit(.minutes(3))) func officerLogsInInChromium() throws {
         #expect(
             FileManager.default.isExecutableFile(atPath: Self.python),

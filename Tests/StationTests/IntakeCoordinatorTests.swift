@@ -52,8 +52,8 @@ import Testing
         let directory: URL
         /// Two live objects stand for two control connections (their identities must differ while both live).
         let connections = (Counter(), Counter())
-        var owner: ObjectIdentifier { ObjectIdentifier(connections.0) }
-        var other: ObjectIdentifier { ObjectIdentifier(connections.1) }
+        var owner: IntakeOwner { .connection(ObjectIdentifier(connections.0)) }
+        var other: IntakeOwner { .connection(ObjectIdentifier(connections.1)) }
         let set: CitizenDataSet
     }
 

@@ -44,6 +44,7 @@ final class ConsoleLogin: Sendable {
         case .valid(let session):
             context.peer = session.identity.peer
             context.role = session.role
+            context.consoleAccount = session.identity.account
         case .unknown:
             throw Self.expired
         case .csrfMismatch:

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Messages
 
 /// The web console on the TCP listener: the login (`/console/login`, `/console/logout`, `/console/session`) and
 /// the page's static files under `/console/`, each with a strict Content-Security-Policy (`default-src 'self'`,
@@ -96,6 +97,19 @@ struct ConsoleRoutes: Sendable {
                 return Response(status: .seeOther, headers: [.location: "/console/"])
             }
             return assets.response(for: "index.html", request)
+        }
+        // The names of the closed vocabularies (verdicts, states, bundles, …) in the caller's language, from the
+        // one message catalog: the page shows them and keeps no list of its own.
+        router.get(RouterPath(ControlPaths.consoleTerms)) { _, context in
+            let language: Language = context.english ? .english : .vietnamese
+            let names = Dictionary(
+                uniqueKeysWithValues: Term.allCases.map { family in
+                    (
+                        family.rawValue,
+                        Dictionary(uniqueKeysWithValues: family.values.map { ($0, family.name($0, language)) })
+                    )
+                })
+            return JSONResponse.make(names)
         }
         router.get("/console/:file") { request, context in
             assets.response(for: context.parameters.get("file") ?? "", request)

@@ -24,9 +24,12 @@ struct IntakeRoutes {
             let session = try await intake.start(
                 owner: connection, pid: context.peer?.pid ?? 0, uid: context.peer?.uid, operatorID: operatorID,
                 onBehalfBy: onBehalfBy)
-            // The session belongs to this connection: when it closes, the session is abandoned.
-            context.channel.closeFuture.whenComplete { _ in
-                Task { await intake.connectionClosed(connection) }
+            // A session started on a connection belongs to it: when it closes, the session is abandoned. A console
+            // officer's stays until committed or ended (their browser uses several connections).
+            if connection.endsWithConnection {
+                context.channel.closeFuture.whenComplete { _ in
+                    Task { await intake.connectionClosed(connection) }
+                }
             }
             return JSONResponse.make(.created, session)
         }

@@ -32,8 +32,14 @@ public struct StationRequestContext: RequestContext {
     /// Bodies are collected by the handlers with the configured limit; this is the hard ceiling.
     public var maxUploadSize: Int { 16 << 20 }
 
-    /// The connection's identity (the intake session's controlling client).
-    var connection: ConnectionID { ObjectIdentifier(channel) }
+    /// The web console's officer (their account), when the caller came in with the console's session cookie (set
+    /// by `ConsoleLogin.admit`).
+    public var consoleAccount: String?
+
+    /// The intake session's controlling client: the console's officer, else this connection.
+    var connection: ConnectionID {
+        consoleAccount.map { .console(account: $0) } ?? .connection(ObjectIdentifier(channel))
+    }
 
     /// Throws 403 unless the caller has at least `role`.
     func require(_ needed: CallerRole) throws(APIError) {

@@ -7,8 +7,8 @@ import Logging
 import Queue
 import SmartCard
 
-/// Identifies one control connection (the controlling client of an intake session).
-public typealias ConnectionID = ObjectIdentifier
+/// Identifies the controlling client of an intake session (see `IntakeOwner`).
+public typealias ConnectionID = IntakeOwner
 
 /// Runs the one intake session of the station: drives `IntakeSession` (the pure machine) and performs its
 /// actions (read the card, capture fingers, validate, persist, release devices).

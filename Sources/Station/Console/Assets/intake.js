@@ -1,0 +1,254 @@
+// The intake screen: one citizen's level-2 application over the station's own API (/v1/intake), the same rules,
+// messages and audit as stationctl intake. The session belongs to the logged-in officer: reloading the page, or
+// logging in again after an idle logout, resumes it where it stopped.
+"use strict";
+let officer = null;
+let session = null;
+let terms = {};
+let deadline = 0;
+let camera = null;
+
+const $ = (id) => document.getElementById(id);
+const STEPS = ["step-card", "step-card-result", "step-fingers", "step-portrait", "step-details", "step-review",
+  "step-receipt", "step-ended"];
+const FINGERS = { 2: "ngón trỏ phải", 7: "ngón trỏ trái" };
+
+function term(family, value) { return (terms[family] && terms[family][value]) || value; }
+
+/** A call to the station: JSON in and out, the CSRF token on every write, the daemon's message on a refusal. */
+async function call(method, path, body, contentType) {
+  const headers = { "Accept": "application/json", "Accept-Language": "vi" };
+  if (method !== "GET") headers["X-CSRF-Token"] = officer ? officer.csrfToken : "";
+  let payload;
+  if (body instanceof Blob) { payload = body; headers["Content-Type"] = contentType || body.type; }
+  else if (body !== undefined) { payload = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
+  const answer = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  if (answer.status === 401) { window.location.assign("/console/"); throw new Error("logged out"); }
+  const text = await answer.text();
+  const json = text ? JSON.parse(text) : {};
+  if (!answer.ok) {
+    const error = new Error((json.error && json.error.message) || ("HTTP " + answer.status));
+    error.code = json.error && json.error.code;
+    throw error;
+  }
+  return json;
+}
+
+function say(message) { $("intake-message").textContent = message || ""; }
+
+function showProblems(problems) {
+  const list = $("intake-problems");
+  list.replaceChildren();
+  for (const problem of problems || []) {
+    const item = document.createElement("li");
+    item.textContent = problem.message;
+    item.dataset.code = problem.code;
+    list.append(item);
+  }
+}
+
+function show(...ids) { for (const id of STEPS) $(id).hidden = !ids.includes(id); }
+
+/** Shows the step the session's state asks for; every step already done stays visible and can be redone. */
+function render() {
+  const state = session.state;
+  $("intake-state").textContent = "Trạng thái phiên: " + term("session", state);
+  showProblems(session.problems);
+  $("abandon").hidden = ["committed", "abandoned"].includes(state);
+  if (session.maskedIDNumber) {
+    $("masked-id").textContent = session.maskedIDNumber;
+    $("verdict").textContent = session.authenticity ? term("authenticity", session.authenticity) : "";
+    $("verdict").dataset.verdict = session.authenticity || "";
+  }
+  const taken = $("fingers-taken");
+  taken.replaceChildren();
+  for (const finger of session.fingers || []) {
+    const item = document.createElement("li");
+    item.className = "ok";
+    item.textContent = "Đã lấy vân tay " + (FINGERS[finger] || ("ngón số " + finger));
+    taken.append(item);
+  }
+  $("portrait-done").textContent = session.portrait ? "Đã có ảnh chân dung." : "";
+  switch (state) {
+    case "idle":
+      show("step-card");
+      $("can").focus();
+      break;
+    case "paused":
+      show("step-card", "step-card-result");
+      say("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.");
+      break;
+    case "turnedAway":
+      show("step-card-result");
+      break;
+    case "cardRead":
+    case "biometrics":
+      show("step-card-result", "step-fingers", "step-portrait", "step-details", "step-review");
+      startCamera();
+      break;
+    case "review":
+    case "review.persisting":
+      show("step-card-result", "step-fingers", "step-portrait", "step-details", "step-review");
+      showReadBack(session.readBack);
+      break;
+    case "committed":
+      stopCamera();
+      show("step-receipt");
+      $("application-id").textContent = session.applicationID || "";
+      $("receipt-masked-id").textContent = session.maskedIDNumber || "";
+      $("receipt-officer").textContent = officer ? officer.account : "";
+      $("receipt-time").textContent = new Date().toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
+      break;
+    default:
+      stopCamera();
+      show("step-ended");
+      say("Phiên đã kết thúc: " + term("abandon", session.abandonReason || ""));
+  }
+}
+
+function showReadBack(readBack) {
+  const list = $("read-back");
+  list.replaceChildren();
+  $("commit").disabled = true;
+  $("read-back-done").checked = false;
+  if (!readBack) return;
+  const rows = [
+    ["Họ và tên", readBack.fullName], ["Ngày sinh", readBack.dateOfBirth], ["Số định danh", readBack.maskedIDNumber],
+    ["Số điện thoại", readBack.phone || ""], ["Gói dịch vụ", term("bundle", readBack.bundle)],
+    ["Nhóm ưu tiên", readBack.priorityGroup ? term("priority", readBack.priorityGroup) : "Không"],
+    ["Mã xã", readBack.communeCode],
+    ["Vân tay", (readBack.fingers || []).map((f) => (FINGERS[f.position] || f.position) +
+      (f.exception ? " (ngoại lệ)" : " — chất lượng " + f.quality)).join("; ")],
+    ["Ảnh chân dung", readBack.portraitPresent ? "Có" : "Chưa có"],
+  ];
+  for (const [label, value] of rows) {
+    const name = document.createElement("dt");
+    name.textContent = label;
+    const detail = document.createElement("dd");
+    detail.textContent = value;
+    list.append(name, detail);
+  }
+}
+
+async function step(work, busyMessage) {
+  say(busyMessage || "");
+  for (const button of document.querySelectorAll("main button")) button.disabled = true;
+  try {
+    session = await work();
+    say("");
+  } catch (error) {
+    say(error.message);
+    try { session = await call("GET", "/v1/intake/" + session.id); } catch (ignored) { /* keep the last state */ }
+  } finally {
+    for (const button of document.querySelectorAll("main button")) button.disabled = false;
+    render();
+  }
+}
+
+// Step 1: the card.
+$("card-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const can = $("can").value.trim();
+  $("can").value = "";
+  step(() => call("POST", "/v1/intake/" + session.id + "/card", { can }), "Đang đọc chip… giữ yên thẻ trên đầu đọc.");
+});
+
+// Step 2: fingers, one at a time, by name.
+for (const finger of [2, 7]) {
+  $("finger-" + finger).addEventListener("click", () => step(
+    () => call("POST", "/v1/intake/" + session.id + "/fingers", { finger }),
+    "Đặt " + FINGERS[finger] + " của công dân lên máy quét…"));
+}
+
+// Step 3: the portrait from the PC's camera, framed by an oval; or a file.
+async function startCamera() {
+  if (camera || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    if (!camera) $("camera-message").textContent = "Máy không có camera: chọn tệp ảnh bên dưới.";
+    return;
+  }
+  try {
+    camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    $("camera").srcObject = camera;
+  } catch (error) {
+    $("camera-message").textContent = "Không mở được camera (" + error.name + "): chọn tệp ảnh bên dưới.";
+  }
+}
+
+function stopCamera() {
+  if (camera) for (const track of camera.getTracks()) track.stop();
+  camera = null;
+}
+
+$("take-photo").addEventListener("click", () => {
+  const video = $("camera");
+  if (!camera || !video.videoWidth) { $("camera-message").textContent = "Camera chưa sẵn sàng."; return; }
+  // A 3:4 portrait from the middle of the frame: the daemon checks its size and proportions.
+  const height = video.videoHeight;
+  const width = Math.round(height * 3 / 4);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext("2d").drawImage(video, (video.videoWidth - width) / 2, 0, width, height, 0, 0, width, height);
+  canvas.toBlob((blob) => step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", blob, "image/jpeg"),
+    "Đang gửi ảnh…"), "image/jpeg", 0.92);
+});
+
+$("portrait-file").addEventListener("change", () => {
+  const file = $("portrait-file").files[0];
+  if (file) step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", file, "image/jpeg"), "Đang gửi ảnh…");
+});
+
+// Step 4: the details.
+$("details-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = { phone: $("phone").value.trim(), bundle: $("bundle").value };
+  if ($("priority").value) body.priorityGroup = $("priority").value;
+  step(() => call("PUT", "/v1/intake/" + session.id + "/details", body), "Đang lưu thông tin…");
+});
+
+// Step 5: validate, read back, commit.
+$("review").addEventListener("click", () => step(
+  () => call("POST", "/v1/intake/" + session.id + "/review", {}), "Đang kiểm tra hồ sơ…"));
+$("read-back-done").addEventListener("change", () => { $("commit").disabled = !$("read-back-done").checked; });
+$("commit").addEventListener("click", () => step(() => call("POST", "/v1/intake/" + session.id + "/commit",
+  { readBackRevision: session.readBack ? session.readBack.revision : undefined }), "Đang lưu hồ sơ…"));
+
+$("print").addEventListener("click", () => window.print());
+$("next").addEventListener("click", () => begin());
+$("restart").addEventListener("click", () => begin());
+$("abandon").addEventListener("click", () => step(() => call("DELETE", "/v1/intake/" + session.id),
+  "Đang hủy phiên…"));
+
+function tick() {
+  const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+  $("countdown").textContent = Math.floor(left / 60) + " phút " + String(left % 60).padStart(2, "0") + " giây";
+  if (left === 0) window.location.assign("/console/");
+}
+
+/** Starts the officer's session, or resumes the one they already hold. */
+async function begin() {
+  try {
+    session = await call("POST", "/v1/intake", {});
+    say("");
+    render();
+  } catch (error) {
+    show();
+    say(error.message);
+  }
+}
+
+async function load() {
+  try {
+    officer = await call("GET", "/console/session");
+    deadline = Date.now() + officer.remainingSeconds * 1000;
+    $("officer").textContent = officer.account;
+    terms = await call("GET", "/console/terms");
+    tick();
+    setInterval(tick, 1000);
+    await begin();
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+load();

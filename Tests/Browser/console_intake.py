@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Drives Debian's Chromium (headless) through a complete intake on the station's web console.
+
+Usage: console_intake.py BASE_URL ACCOUNT SECRETS_FILE SCREENSHOT_DIR
+SECRETS_FILE (0600) holds JSON {"password", "can", "phone"}: personal values and the password never go on argv.
+The camera is Chromium's fake video device. Prints one JSON line {"applicationID", "verdict", "timings"}; exits 0
+when every check passed, 1 with the failures on stderr. Any CSP violation or console error fails it.
+"""
+import json
+import os
+import sys
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+import console_browser
+
+base, account, secrets_file, shots = sys.argv[1:5]
+with open(secrets_file, encoding="utf-8") as handle:
+    secrets = json.load(handle)
+os.makedirs(shots, exist_ok=True)
+
+driver = console_browser.start(fake_camera=True)
+problems = []
+timings = {}
+result = {}
+
+
+def element(name):
+    return driver.find_element(By.ID, name)
+
+
+def wait(condition, seconds=30):
+    WebDriverWait(driver, seconds).until(lambda d: condition())
+
+
+def visible(name):
+    return element(name).is_displayed()
+
+
+def idle():
+    """No step in progress: the page's buttons are enabled again."""
+    return element("abandon").is_enabled() or not visible("abandon")
+
+
+def shot(name, where, focus=None):
+    if focus:
+        driver.execute_script("arguments[0].scrollIntoView()", element(focus))
+    driver.save_screenshot(os.path.join(shots, f"console-intake-{name}.png"))
+    console_browser.collect(driver, problems, where)
+
+
+try:
+    driver.get(base + "/console/")
+    wait(lambda: element("login-form"), 10)
+    console_browser.login(driver, account, secrets["password"])
+    wait(lambda: driver.current_url.endswith("/console/station.html"), 15)
+    element("to-intake").click()
+
+    started = time.monotonic()
+    wait(lambda: visible("step-card"), 15)
+    timings["intake_screen_ms"] = round((time.monotonic() - started) * 1000, 1)
+    if driver.find_element(By.TAG_NAME, "html").get_attribute("lang") != "vi":
+        problems.append("the intake page is not Vietnamese")
+    shot("1-card", "card step")
+
+    element("can").send_keys(secrets["can"])
+    started = time.monotonic()
+    element("read-card").click()
+    wait(lambda: visible("step-fingers") and idle(), 60)
+    timings["card_read_ms"] = round((time.monotonic() - started) * 1000, 1)
+    result["verdict"] = element("verdict").get_attribute("data-verdict")
+    result["verdictText"] = element("verdict").text
+    result["maskedID"] = element("masked-id").text
+    shot("2-card-read", "card read")
+
+    for finger, count in (("2", 1), ("7", 2)):
+        element("finger-" + finger).click()
+        wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#fingers-taken li")) == count and idle(), 60)
+    shot("3-fingers", "fingers", "step-fingers")
+
+    # The fake camera runs: take the photo through the oval.
+    wait(lambda: driver.execute_script("return document.getElementById('camera').videoWidth") > 0, 20)
+    element("take-photo").click()
+    wait(lambda: element("portrait-done").text.strip() != "" and idle(), 30)
+    shot("4-portrait", "portrait", "step-portrait")
+
+    element("phone").send_keys(secrets["phone"])
+    element("save-details").click()
+    wait(idle, 30)
+    if element("intake-message").text.strip():
+        problems.append("details refused: " + element("intake-message").text)
+
+    element("review").click()
+    wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#read-back dt")) > 0 and idle(), 30)
+    result["readBack"] = element("read-back").text
+    if element("commit").is_enabled():
+        problems.append("the commit button is enabled before the read-back is confirmed")
+    shot("5-read-back", "read-back", "step-review")
+    element("read-back-done").click()
+    element("commit").click()
+    wait(lambda: visible("step-receipt"), 30)
+    result["applicationID"] = element("application-id").text
+    result["receiptOfficer"] = element("receipt-officer").text
+    shot("6-receipt", "receipt")
+except Exception as error:  # a timeout names what the page showed
+    message = ""
+    try:
+        message = element("intake-message").text
+    except Exception:
+        pass
+    problems.append(f"{type(error).__name__}: {error} at {driver.current_url}; the page said: {message!r}")
+    try:
+        driver.save_screenshot(os.path.join(shots, "console-intake-failure.png"))
+    except Exception:
+        pass
+finally:
+    driver.quit()
+
+result["timings"] = timings
+print(json.dumps(result, ensure_ascii=False))
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)
