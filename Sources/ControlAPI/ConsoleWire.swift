@@ -12,17 +12,34 @@ extension ControlPaths {
 }
 
 /// The codes the console's login and session answer with.
-public enum ConsoleErrorCode {
+public struct ConsoleErrorCode: ControlAPICode {
+    /// The closed set behind the codes (private, as swift-certificates does).
+    private enum Backing: String, Sendable, CaseIterable {
+        case loginFailed = "console.login_failed"
+        case locked = "console.locked"
+        case noRole = "console.no_role"
+        case sessionExpired = "console.session_expired"
+        case csrfMissing = "console.csrf_missing"
+    }
+
+    private let backing: Backing
+    private init(_ backing: Backing) { self.backing = backing }
+
+    /// The code text.
+    public var rawValue: String { backing.rawValue }
+    /// Every code.
+    public static var allCases: [ConsoleErrorCode] { Backing.allCases.map { ConsoleErrorCode($0) } }
+
     /// Wrong account or password (HTTP 401); the same answer for an unknown account.
-    public static let loginFailed = "console.login_failed"
+    public static let loginFailed = ConsoleErrorCode(.loginFailed)
     /// Too many failed logins: the account is locked out for a while (HTTP 403), audited.
-    public static let locked = "console.locked"
+    public static let locked = ConsoleErrorCode(.locked)
     /// The account is in neither the operators' nor the supervisors' group, or is root (HTTP 403).
-    public static let noRole = "console.no_role"
+    public static let noRole = ConsoleErrorCode(.noRole)
     /// No session, logged out, or closed for idleness (HTTP 401): log in again.
-    public static let sessionExpired = "console.session_expired"
+    public static let sessionExpired = ConsoleErrorCode(.sessionExpired)
     /// A state-changing request without the session's `X-CSRF-Token` (HTTP 403).
-    public static let csrfMissing = "console.csrf_missing"
+    public static let csrfMissing = ConsoleErrorCode(.csrfMissing)
 }
 
 /// `POST /console/login`.

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// `POST /v1/verify` (health check-in desk): how to open the card. One of `qr`, `can`, `mrz`; with none, the CAN
 /// last delivered by the station's serial QR scanner (`desk.qr_scanner`) is used.
@@ -133,6 +134,31 @@ public struct PatientVerification: Codable, Sendable, Hashable {
     }
 }
 
+/// The codes `POST /v1/verify` refuses a request with when it names no usable access key (HTTP 400).
+public struct DeskErrorCode: ControlAPICode {
+    /// The closed set behind the codes (private, as swift-certificates does).
+    private enum Backing: String, Sendable, CaseIterable {
+        case noKey = "desk.no_key"
+        case canInvalid = "desk.can_invalid"
+        case mrzInvalid = "desk.mrz_invalid"
+    }
+
+    private let backing: Backing
+    private init(_ backing: Backing) { self.backing = backing }
+
+    /// The code text.
+    public var rawValue: String { backing.rawValue }
+    /// Every code.
+    public static var allCases: [DeskErrorCode] { Backing.allCases.map { DeskErrorCode($0) } }
+
+    /// Neither a QR code, a CAN nor an MRZ, and no scan from the station's QR scanner.
+    public static let noKey = DeskErrorCode(.noKey)
+    /// The CAN is not 6 digits.
+    public static let canInvalid = DeskErrorCode(.canInvalid)
+    /// The MRZ lines are not valid.
+    public static let mrzInvalid = DeskErrorCode(.mrzInvalid)
+}
+
 /// A decision's reason: a stable code and sentences for the clerk.
 public struct DeskReason: Codable, Sendable, Hashable {
     /// e.g. `desk.accepted`, `desk.card_expired`, `desk.clone`.
@@ -146,6 +172,13 @@ public struct DeskReason: Codable, Sendable, Hashable {
         self.code = code
         self.vi = vi
         self.en = en
+    }
+}
+
+extension DeskReason {
+    /// A reason whose sentences are a catalog message, in both languages.
+    public init(code: String, _ message: Message) {
+        self.init(code: code, vi: message.text(.vietnamese), en: message.text(.english))
     }
 }
 

@@ -8,19 +8,37 @@ extension ControlPaths {
 }
 
 /// The codes the TCP listener answers with besides the control socket's own.
-public enum ListenerErrorCode {
+public struct ListenerErrorCode: ControlAPICode {
+    /// The closed set behind the codes (private, as swift-certificates does).
+    private enum Backing: String, Sendable, CaseIterable {
+        case unauthorized = "listener.unauthorized"
+        case outOfScope = "listener.out_of_scope"
+        case originNotAllowed = "listener.origin_not_allowed"
+        case invalidClient = "listener.invalid_client"
+        case clientExists = "listener.client_exists"
+        case clientNotFound = "listener.client_not_found"
+    }
+
+    private let backing: Backing
+    private init(_ backing: Backing) { self.backing = backing }
+
+    /// The code text.
+    public var rawValue: String { backing.rawValue }
+    /// Every code.
+    public static var allCases: [ListenerErrorCode] { Backing.allCases.map { ListenerErrorCode($0) } }
+
     /// No bearer token, an unknown one or a revoked one (HTTP 401, `WWW-Authenticate: Bearer`).
-    public static let unauthorized = "listener.unauthorized"
+    public static let unauthorized = ListenerErrorCode(.unauthorized)
     /// The token's scope does not include this route (HTTP 403).
-    public static let outOfScope = "listener.out_of_scope"
+    public static let outOfScope = ListenerErrorCode(.outOfScope)
     /// The request's `Origin` is not in `listener.cors_origins` (HTTP 403).
-    public static let originNotAllowed = "listener.origin_not_allowed"
+    public static let originNotAllowed = ListenerErrorCode(.originNotAllowed)
     /// A client name that is empty, too long or not `[a-z0-9._-]`, or an unknown scope (HTTP 400).
-    public static let invalidClient = "listener.invalid_client"
+    public static let invalidClient = ListenerErrorCode(.invalidClient)
     /// A client of that name already holds a live token (HTTP 409): revoke it first.
-    public static let clientExists = "listener.client_exists"
+    public static let clientExists = ListenerErrorCode(.clientExists)
     /// No live client of that name (HTTP 404).
-    public static let clientNotFound = "listener.client_not_found"
+    public static let clientNotFound = ListenerErrorCode(.clientNotFound)
 }
 
 /// `POST /v1/clients` body.

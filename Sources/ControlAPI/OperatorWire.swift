@@ -6,13 +6,6 @@ extension ControlPaths {
     public static let operators = "/v1/operators"
 }
 
-extension ControlErrorCode {
-    /// The caller's account (or the officer a supervisor takes the intake for) is disabled in the operator records.
-    public static let operatorDisabled = "control.operator_disabled"
-    /// An operator record's field is not valid (`detail` names the field).
-    public static let operatorInvalid = "control.operator_invalid"
-}
-
 /// `POST /v1/operators` body: one officer. The full name is personal data: `stationctl` reads it from a file,
 /// standard input or a prompt, never from its own command line.
 public struct OperatorCreateRequest: Codable, Sendable, Hashable {

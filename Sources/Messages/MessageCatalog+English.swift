@@ -187,5 +187,147 @@ extension MessageCatalog {
         "term.priority.policyBeneficiaries": "policy beneficiaries",
         "term.priority.workersAndOfficials": "workers and officials",
         "term.priority.withoutCCCD": "without a CCCD",
+        // control API, desk, stationd run
+        "control.forbidden.group": "Your account (uid {uid}) is not in the station's operators or supervisors group.",
+        "control.forbidden.unidentified": "The caller cannot be identified.",
+        "control.forbidden.needs_operator": "Your account may not do this (needs the operator role).",
+        "control.forbidden.needs_supervisor": "Your account may not do this (needs the supervisor role).",
+        "control.forbidden.needs_root": "Your account may not do this (needs the root role).",
+        "control.internal": "Internal station error.",
+        "control.not_found": "No such path.",
+        "control.method_not_allowed": "Method not allowed.",
+        "control.bad_request": "Bad request.",
+        "control.body_too_large": "The request body is too large.",
+        "control.request_timeout": "The request did not arrive in time; the connection is closed.",
+        "control.overloaded.connections": "The station has too many open connections; try again in a few seconds.",
+        "control.overloaded.memory": "The station is receiving too much data at once; try again in a few seconds.",
+        "control.caller_limit.connections":
+            "Your account holds too many connections to the station; close some and try again.",
+        "control.caller_limit.memory": "Your account is sending too much data at once; try again in a few seconds.",
+        "control.json_invalid": "Invalid JSON body: {detail}.",
+        "control.operator_not_caller":
+            "Applications are recorded under the caller ({caller}); only a supervisor may take an intake on behalf of another operator. Omit operatorID.",
+        "control.operator_id_invalid": "operatorID is not valid (at most 64 letters, digits, . _ - @).",
+        "control.operator_invalid": "The officer's record is not valid ({fields}). Fix it and add again.",
+        "control.operator_disabled":
+            "The account {account} was disabled for intake by a supervisor. Intake cannot start: contact your team's supervisor.",
+        "control.operator_duplicate": "This account or staff number is already in the officers' records.",
+        "control.operator_not_found": "No officer has this account. See the list: stationctl operator ls.",
+        "control.health_profile": "This station runs the health profile: no intake.",
+        "control.access_key_invalid": "The access key (CAN/MRZ) is not valid.",
+        "control.access_key_missing": "Give can or mrz.",
+        "control.finger_invalid": "finger must be 1...10.",
+        "control.finger_exception_invalid": "exception must be missingFinger, injury or unreadable.",
+        "control.bundle_invalid": "bundle must be utility or 2in1.",
+        "control.priority_group_invalid": "Unknown priority group.",
+        "control.override_supervisor_only": "Only a supervisor may override an authenticity verdict.",
+        "control.invalid_data": "Invalid data.",
+        "control.intake_busy": "Another client controls the intake session.",
+        "control.intake_busy.step": "The session is busy with another step.",
+        "control.no_intake_session": "No such intake session.",
+        "control.no_card": "No card on any reader.",
+        "control.no_scanner": "No fingerprint scanner.",
+        "control.persist_failed": "The application could not be stored ({code}).",
+        "intake.refused.notInThisState": "This step is not possible in the current state.",
+        "intake.refused.portraitMissing": "No live portrait yet.",
+        "intake.refused.notValidated": "The application has not been validated yet.",
+        "intake.refused.validationFailed": "The application does not pass validation; see the problems.",
+        "control.reason_required": "A reason code is required ({codes}).",
+        "control.unknown_reason":
+            "The reason code must be one of: {codes}. Free text goes in \"note\" (stored sealed).",
+        "control.unknown_state": "Unknown state: {name}.",
+        "control.limit_invalid": "limit must be 1...500.",
+        "control.cursor_expired": "Unknown or expired cursor.",
+        "control.application_id_invalid": "The application id is not a UUID.",
+        "control.date_field_invalid": "{name}: not a date (YYYY-MM-DD).",
+        "queue.not_found": "No such application.",
+        "queue.illegal_transition": "The application cannot move to that state from its current one.",
+        "queue.duplicate": "The citizen already has an application in progress.",
+        "queue.purged": "The application's data was purged at the end of its retention period.",
+        "queue.not_permitted": "A supervisor is needed.",
+        "queue.reason_required": "A reason code is required.",
+        "queue.unknown_reason": "The reason code is not valid.",
+        "queue.disk_full":
+            "The disk holding the store ({directory}) has {free} MiB free and needs at least {needed} MiB. Free {missing} MiB (export sent applications, delete files not needed) and try again; stored applications are not lost.",
+        "queue.disk_full.unmeasured":
+            "The disk holding the store is full; nothing was written. Free some space and try again; stored applications are not lost.",
+        "queue.store_damaged":
+            "The station's store is damaged. Stop intake and call the technician (stationd run will refuse to start).",
+        "queue.storage": "The station's store failed.",
+        "control.date_invalid": "date must be YYYY-MM-DD.",
+        "control.since_invalid": "since must be YYYY-MM-DD.",
+        "control.report_period": "Report must be daily or weekly.",
+        "control.survey_refused": "The survey file was refused; nothing was imported. Fix the file and import again:",
+        "control.survey_refused.line": "line {line}, column {column} [{code}]: {problem}",
+        "control.survey_refused.more": "… and {count} more.",
+        "control.upload_not_configured": "No upload endpoint is configured (uplink.url).",
+        "control.upload_not_configured.enroll": "No upload endpoint is configured (uplink.url): cannot enroll.",
+        "control.upload_not_configured.export":
+            "No upload endpoint is configured (uplink.url): exports cannot be sealed.",
+        "uplink.no_token": "No one-time enrollment token (uplink.token or --token).",
+        "control.enroll.fingerprint_mismatch":
+            "The central's key fingerprint does not match the confirmed one: no key was recorded. Check with the central.",
+        "control.enroll.central_key_changed":
+            "The central's key has changed: a supervisor must confirm it (--accept-key-change).",
+        "control.enroll.central_unauthenticated":
+            "The \"central\" answered without a valid signature: nothing was recorded.",
+        "control.enroll.failed": "Enrollment with the central failed ({code}).",
+        "control.not_enrolled.upload":
+            "The station is not enrolled with the central (check uplink.url and uplink.token).",
+        "control.not_enrolled.export": "The station is not enrolled: exports cannot be sealed for the central.",
+        "control.export_directory_relative": "to must be absolute.",
+        "control.export_failed": "Export failed.",
+        "listener.unauthorized":
+            "A valid access token is needed (Authorization: Bearer …); it may have been revoked. Ask the station's supervisor (stationctl client add).",
+        "listener.out_of_scope": "Client {client}'s token does not cover this route.",
+        "listener.origin_not_allowed":
+            "The calling web origin is not in the station's allow-list (listener.cors_origins).",
+        "listener.invalid_client.name": "A client name is 1–64 characters of a-z, 0-9, '.', '_' and '-'.",
+        "listener.invalid_client.scope": "Unknown or missing scope; the scopes are: {scopes}.",
+        "listener.client_exists": "Client {name} already has a token; revoke it first (stationctl client revoke).",
+        "listener.client_not_found": "No live client named {name}.",
+        "listener.token_file": "Cannot write the station's client token file ({path}).",
+        "console.csrf_missing": "The request lacks the session's anti-forgery token (X-CSRF-Token). Reload the page.",
+        "console.session_expired": "The session has ended or was logged out. Log in again.",
+        "console.json_required": "The login takes a JSON body.",
+        "console.login_failed":
+            "Wrong account or password. After 5 failures in a row the account is locked for 15 minutes.",
+        "console.locked":
+            "The account is locked after repeated failed logins. Try again in {minutes} minutes or tell the supervisor.",
+        "console.no_role": "The account is not in the station's operators or supervisors group.",
+        "control.unknown_reader": "No card reader of that name.",
+        "desk.one_key": "Give one of qr, can, mrz.",
+        "desk.can_invalid": "The CAN must be 6 digits (the last 6 of the ID number).",
+        "desk.mrz_invalid": "The MRZ is not valid; type all 3 lines again.",
+        "desk.no_key": "Scan the card's QR code, or type the CAN (last 6 digits of the ID number) or the MRZ.",
+        "desk.dg1_dg13_mismatch": "The chip's data groups disagree (DG1/DG13): check the card by hand.",
+        "desk.card_expired": "The card has expired: ask the patient to renew it and check other documents.",
+        "desk.qr_mismatch":
+            "The QR code does not match the chip: the chip's data is shown; check which card was scanned.",
+        "desk.accepted": "Genuine card, valid, chip data consistent.",
+        "desk.accepted_offline":
+            "The chip's data is intact, its signature valid and the chip not cloned; the station has no CSCA, so the issuer is checked by the central. Compare the face with the chip's portrait.",
+        "desk.not_accepted_here":
+            "The station's policy does not accept this result: compare the face with the chip's portrait and check other documents.",
+        "desk.clone":
+            "The chip failed the anti-cloning check: the card may be a copy. Compare the face with the chip's portrait and check other documents.",
+        "desk.altered": "The chip's data was altered (hash mismatch): do not use this card to identify the patient.",
+        "desk.untrusted_signer":
+            "The chip is not signed by a trusted issuer: compare the face with the chip's portrait and check other documents.",
+        "desk.chain_invalid":
+            "The chip's signing certificate is not valid (e.g. expired): compare the face with the chip's portrait and check other documents.",
+        "desk.unconfirmed":
+            "The chip's data is intact but the anti-cloning check could not run: compare the face with the chip's portrait.",
+        "desk.not_checked": "The chip could not be authenticated: compare the face with the chip's portrait.",
+        "startup.store_missing":
+            "The application store is missing or empty while its key file exists: the station does NOT start a new empty store, which would hide the loss. Restore the store and key file from backup; with no backup, a supervisor runs `sudo stationd store reinitialize --i-understand-data-loss` (the old files are kept as .retired-…, the action is audited).",
+        "startup.store_damaged":
+            "The application store is damaged (SQLite quick_check). Stop the station, copy the whole state directory for investigation, restore from backup; with no backup, a supervisor runs `sudo stationd store reinitialize --i-understand-data-loss`.",
+        "startup.store_locked":
+            "Another stationd is running on the same state directory. Use the running one (`systemctl status stationd`) or stop it first.",
+        "startup.disk_full":
+            "Not enough free space on the disk holding the store. Free the space named above, then restart.",
+        "startup.key_file":
+            "The key file does not open this store. Restore the right key file (mode 0600) from backup.",
     ]
 }

@@ -186,5 +186,147 @@ extension MessageCatalog {
         "term.priority.policyBeneficiaries": "đối tượng chính sách",
         "term.priority.workersAndOfficials": "công nhân, cán bộ",
         "term.priority.withoutCCCD": "chưa có CCCD",
+        // control API, desk, stationd run
+        "control.forbidden.group": "Tài khoản (uid {uid}) không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
+        "control.forbidden.unidentified": "Không xác định được người gọi.",
+        "control.forbidden.needs_operator":
+            "Tài khoản của bạn không có quyền thực hiện thao tác này (cần quyền cán bộ tiếp nhận).",
+        "control.forbidden.needs_supervisor":
+            "Tài khoản của bạn không có quyền thực hiện thao tác này (cần quyền cán bộ giám sát).",
+        "control.forbidden.needs_root": "Tài khoản của bạn không có quyền thực hiện thao tác này (cần quyền quản trị).",
+        "control.internal": "Lỗi nội bộ của trạm.",
+        "control.not_found": "Không có đường dẫn này.",
+        "control.method_not_allowed": "Phương thức không được hỗ trợ.",
+        "control.bad_request": "Yêu cầu không hợp lệ.",
+        "control.body_too_large": "Dữ liệu gửi lên quá lớn.",
+        "control.request_timeout": "Yêu cầu gửi đến quá chậm; kết nối bị đóng.",
+        "control.overloaded.connections": "Trạm đang có quá nhiều kết nối; hãy thử lại sau ít giây.",
+        "control.overloaded.memory": "Trạm đang nhận quá nhiều dữ liệu cùng lúc; hãy thử lại sau ít giây.",
+        "control.caller_limit.connections":
+            "Tài khoản của bạn đang mở quá nhiều kết nối tới trạm; hãy đóng bớt rồi thử lại.",
+        "control.caller_limit.memory":
+            "Tài khoản của bạn đang gửi quá nhiều dữ liệu cùng lúc; hãy thử lại sau ít giây.",
+        "control.json_invalid": "Dữ liệu JSON không hợp lệ ({detail}).",
+        "control.operator_not_caller":
+            "Hồ sơ được ghi tên người đang đăng nhập ({caller}); chỉ cán bộ giám sát được tiếp nhận thay cán bộ khác. Bỏ trường operatorID.",
+        "control.operator_id_invalid": "operatorID không hợp lệ (tối đa 64 ký tự chữ, số, . _ - @).",
+        "control.operator_invalid": "Thông tin cán bộ chưa hợp lệ ({fields}). Sửa rồi thêm lại.",
+        "control.operator_disabled":
+            "Tài khoản {account} đã bị cán bộ giám sát khóa tiếp nhận hồ sơ. Không thể bắt đầu tiếp nhận: liên hệ cán bộ giám sát của tổ.",
+        "control.operator_duplicate": "Tài khoản hoặc số hiệu cán bộ này đã có trong danh sách cán bộ.",
+        "control.operator_not_found": "Không có cán bộ nào với tài khoản này. Xem danh sách: stationctl operator ls.",
+        "control.health_profile": "Trạm ở chế độ cơ sở y tế: không tiếp nhận hồ sơ.",
+        "control.access_key_invalid": "Mã truy cập (CAN/MRZ) không hợp lệ.",
+        "control.access_key_missing": "Cần CAN hoặc MRZ.",
+        "control.finger_invalid": "Vị trí ngón tay phải từ 1 đến 10.",
+        "control.finger_exception_invalid": "Lý do ngoại lệ không hợp lệ.",
+        "control.bundle_invalid": "Gói dịch vụ qua socket: utility hoặc 2in1.",
+        "control.priority_group_invalid": "Nhóm ưu tiên không hợp lệ.",
+        "control.override_supervisor_only": "Chỉ cán bộ giám sát được phê duyệt ngoại lệ xác thực.",
+        "control.invalid_data": "Dữ liệu không hợp lệ.",
+        "control.intake_busy": "Một máy trạm khác đang điều khiển phiên tiếp nhận.",
+        "control.intake_busy.step": "Phiên đang thực hiện một bước khác.",
+        "control.no_intake_session": "Không có phiên tiếp nhận này.",
+        "control.no_card": "Chưa có thẻ trên đầu đọc.",
+        "control.no_scanner": "Không có máy quét vân tay.",
+        "control.persist_failed": "Không lưu được hồ sơ ({code}).",
+        "intake.refused.notInThisState": "Bước này không thực hiện được ở trạng thái hiện tại.",
+        "intake.refused.portraitMissing": "Chưa có ảnh chân dung.",
+        "intake.refused.notValidated": "Hồ sơ chưa được kiểm tra.",
+        "intake.refused.validationFailed": "Hồ sơ chưa đạt yêu cầu; xem các lỗi kiểm tra.",
+        "control.reason_required": "Cần ghi mã lý do ({codes}).",
+        "control.unknown_reason": "Mã lý do phải là một trong: {codes}. Ghi nội dung tự do vào \"note\" (được mã hóa).",
+        "control.unknown_state": "Trạng thái không hợp lệ: {name}.",
+        "control.limit_invalid": "limit phải từ 1 đến 500.",
+        "control.cursor_expired": "Con trỏ trang đã hết hạn.",
+        "control.application_id_invalid": "Mã hồ sơ không hợp lệ.",
+        "control.date_field_invalid": "{name}: ngày không hợp lệ.",
+        "queue.not_found": "Không tìm thấy hồ sơ.",
+        "queue.illegal_transition": "Không chuyển được trạng thái hồ sơ từ trạng thái hiện tại.",
+        "queue.duplicate": "Công dân đã có hồ sơ đang xử lý.",
+        "queue.purged": "Dữ liệu hồ sơ đã được xóa theo thời hạn lưu trữ.",
+        "queue.not_permitted": "Cần quyền cán bộ giám sát.",
+        "queue.reason_required": "Cần ghi mã lý do.",
+        "queue.unknown_reason": "Mã lý do không hợp lệ.",
+        "queue.disk_full":
+            "Ổ đĩa chứa kho hồ sơ ({directory}) còn {free} MiB, cần ít nhất {needed} MiB. Giải phóng {missing} MiB (xuất hồ sơ đã gửi, xóa tệp không cần) rồi thử lại; hồ sơ đã lưu không bị mất.",
+        "queue.disk_full.unmeasured":
+            "Ổ đĩa chứa kho hồ sơ đã đầy; không ghi được. Giải phóng dung lượng rồi thử lại; hồ sơ đã lưu không bị mất.",
+        "queue.store_damaged":
+            "Kho hồ sơ của trạm bị hỏng. Ngừng tiếp nhận và báo kỹ thuật viên (stationd run sẽ từ chối khởi động).",
+        "queue.storage": "Lỗi kho dữ liệu của trạm.",
+        "control.date_invalid": "Ngày không hợp lệ (YYYY-MM-DD).",
+        "control.since_invalid": "Ngày không hợp lệ (YYYY-MM-DD).",
+        "control.report_period": "Báo cáo: daily hoặc weekly.",
+        "control.survey_refused": "Tệp khảo sát bị từ chối, không nhập dòng nào. Sửa tệp rồi nhập lại:",
+        "control.survey_refused.line": "dòng {line}, cột {column} [{code}]: {problem}",
+        "control.survey_refused.more": "… và {count} lỗi khác.",
+        "control.upload_not_configured": "Chưa cấu hình đường truyền lên trung tâm (uplink.url).",
+        "control.upload_not_configured.enroll":
+            "Chưa cấu hình đường truyền lên trung tâm (uplink.url): không thể đăng ký.",
+        "control.upload_not_configured.export":
+            "Chưa cấu hình đường truyền lên trung tâm (uplink.url): không thể xuất dữ liệu.",
+        "uplink.no_token": "Thiếu mã đăng ký một lần (uplink.token hoặc --token).",
+        "control.enroll.fingerprint_mismatch":
+            "Dấu vân khóa của trung tâm không khớp với dấu đã xác nhận: không ghi nhận khóa nào. Kiểm tra lại với trung tâm.",
+        "control.enroll.central_key_changed":
+            "Khóa của trung tâm đã thay đổi: cần giám sát viên xác nhận (--accept-key-change).",
+        "control.enroll.central_unauthenticated": "Trả lời của \"trung tâm\" không có chữ ký hợp lệ: không ghi nhận.",
+        "control.enroll.failed": "Đăng ký với trung tâm thất bại ({code}).",
+        "control.not_enrolled.upload": "Trạm chưa đăng ký với trung tâm (kiểm tra uplink.url và uplink.token).",
+        "control.not_enrolled.export": "Trạm chưa đăng ký với trung tâm: không thể niêm phong dữ liệu xuất.",
+        "control.export_directory_relative": "Thư mục xuất phải là đường dẫn tuyệt đối.",
+        "control.export_failed": "Xuất dữ liệu thất bại.",
+        "listener.unauthorized":
+            "Thiếu mã truy cập hợp lệ (Authorization: Bearer …); mã có thể đã bị thu hồi. Hỏi cán bộ giám sát của trạm (stationctl client add).",
+        "listener.out_of_scope": "Mã truy cập của máy khách {client} không được dùng cho đường dẫn này.",
+        "listener.origin_not_allowed":
+            "Trang web gọi tới (Origin) không nằm trong danh sách được phép của trạm (listener.cors_origins).",
+        "listener.invalid_client.name":
+            "Tên máy khách chỉ gồm chữ thường, số, dấu chấm, gạch dưới, gạch ngang (1–64 ký tự).",
+        "listener.invalid_client.scope": "Phạm vi không hợp lệ; các phạm vi có: {scopes}.",
+        "listener.client_exists": "Máy khách {name} đã có mã truy cập; thu hồi mã cũ trước (stationctl client revoke).",
+        "listener.client_not_found": "Không có máy khách {name} đang hoạt động.",
+        "listener.token_file": "Không ghi được tệp mã truy cập của trạm ({path}).",
+        "console.csrf_missing": "Yêu cầu thiếu mã chống giả mạo của phiên (X-CSRF-Token). Hãy tải lại trang.",
+        "console.session_expired": "Phiên làm việc đã hết hoặc đã đăng xuất. Hãy đăng nhập lại.",
+        "console.json_required": "Đăng nhập cần dữ liệu JSON.",
+        "console.login_failed": "Sai tên tài khoản hoặc mật khẩu. Sau 5 lần sai liên tiếp, tài khoản bị khóa 15 phút.",
+        "console.locked":
+            "Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút hoặc báo cán bộ giám sát.",
+        "console.no_role": "Tài khoản không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
+        "control.unknown_reader": "Không có đầu đọc thẻ tên này.",
+        "desk.one_key": "Chỉ gửi một trong qr, can, mrz.",
+        "desk.can_invalid": "CAN phải là 6 chữ số (6 số cuối của số định danh).",
+        "desk.mrz_invalid": "Dòng MRZ không hợp lệ; nhập lại cả 3 dòng.",
+        "desk.no_key": "Quét mã QR trên thẻ, hoặc nhập CAN (6 số cuối của số định danh) hoặc MRZ.",
+        "desk.dg1_dg13_mismatch": "Dữ liệu trong chip không khớp nhau (DG1/DG13): kiểm tra giấy tờ trực tiếp.",
+        "desk.card_expired": "Thẻ đã hết hạn: hướng dẫn người bệnh làm lại thẻ, đối chiếu giấy tờ.",
+        "desk.qr_mismatch": "Mã QR không khớp với chip: dùng dữ liệu chip, kiểm tra lại thẻ đã quét.",
+        "desk.accepted": "Thẻ thật, còn hạn, dữ liệu chip khớp.",
+        "desk.accepted_offline":
+            "Dữ liệu chip nguyên vẹn, chữ ký hợp lệ, chip không bị sao chép; trạm chưa có chứng thư gốc nên nơi cấp sẽ được trung tâm xác minh. So khuôn mặt với ảnh trong chip.",
+        "desk.not_accepted_here":
+            "Cấu hình của trạm không chấp nhận kết quả xác thực này: so khuôn mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
+        "desk.clone":
+            "Chip không vượt qua xác thực chống sao chép: thẻ có thể là bản sao. So khuôn mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
+        "desk.altered": "Dữ liệu chip đã bị sửa đổi (sai mã băm): không dùng thẻ này để xác định danh tính.",
+        "desk.untrusted_signer":
+            "Chữ ký của chip không do cơ quan cấp thẻ tin cậy ký: so khuôn mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
+        "desk.chain_invalid":
+            "Chứng thư ký của chip không hợp lệ (ví dụ đã hết hạn): so khuôn mặt với ảnh trong chip và kiểm tra giấy tờ khác.",
+        "desk.unconfirmed":
+            "Dữ liệu chip nguyên vẹn nhưng chưa kiểm tra được chống sao chép: so khuôn mặt với ảnh trong chip.",
+        "desk.not_checked": "Chưa xác thực được chip: so khuôn mặt với ảnh trong chip.",
+        "startup.store_missing":
+            "Kho hồ sơ bị mất hoặc rỗng trong khi tệp khóa vẫn còn: trạm KHÔNG tự tạo kho mới để không che giấu việc mất hồ sơ. Khôi phục kho và tệp khóa từ bản sao lưu; nếu không còn bản sao lưu, cán bộ giám sát chạy `sudo stationd store reinitialize --i-understand-data-loss` (tệp cũ được giữ lại với đuôi .retired-…, thao tác được ghi nhật ký).",
+        "startup.store_damaged":
+            "Kho hồ sơ bị hỏng (SQLite quick_check). Dừng trạm, sao chép nguyên thư mục trạng thái để điều tra, khôi phục từ bản sao lưu; nếu không còn bản sao lưu, cán bộ giám sát chạy `sudo stationd store reinitialize --i-understand-data-loss`.",
+        "startup.store_locked":
+            "Một tiến trình stationd khác đang chạy trên cùng thư mục trạng thái. Dùng tiến trình đang chạy (`systemctl status stationd`) hoặc dừng nó trước.",
+        "startup.disk_full":
+            "Không đủ chỗ trống trên ổ đĩa chứa kho hồ sơ. Giải phóng dung lượng (xem số cần thiết ở trên) rồi khởi động lại.",
+        "startup.key_file":
+            "Tệp khóa không mở được kho hồ sơ này. Khôi phục đúng tệp khóa (chế độ 0600) từ bản sao lưu.",
     ]
 }

@@ -30,13 +30,26 @@ import Testing
         }
     }
 
+    @Test("every code of the control API's own closed sets is documented in openapi.yaml")
+    func codesAreDocumented() throws {
+        let text = try String(
+            contentsOf: Self.packageRoot.appendingPathComponent("Sources/ControlAPI/openapi.yaml"), encoding: .utf8)
+        let codes =
+            ControlErrorCode.allCases.map(\.rawValue) + ListenerErrorCode.allCases.map(\.rawValue)
+            + ConsoleErrorCode.allCases.map(\.rawValue) + DeskErrorCode.allCases.map(\.rawValue)
+        #expect(Set(codes).count == codes.count, "a code in two sets")
+        let missing = codes.filter { !text.contains($0) }
+        #expect(missing.isEmpty, "codes missing from openapi.yaml: \(missing)")
+        #expect(ControlErrorCode.forbidden.rawValue == "control.forbidden")
+    }
+
     @Test("the error body: {\"error\": {code, message}} with detail only where there is one, and back")
     func errorBodyShape() throws {
-        let plain = ControlErrorBody(code: ControlErrorCode.notFound, message: "Không tìm thấy")
+        let plain = ControlErrorBody(code: ControlErrorCode.notFound.rawValue, message: "Không tìm thấy")
         let object = try #require(
             try JSONSerialization.jsonObject(with: JSONEncoder().encode(plain)) as? [String: [String: String]])
         #expect(object == ["error": ["code": "control.not_found", "message": "Không tìm thấy"]])
-        let detailed = ControlErrorBody(code: ControlErrorCode.device, message: "m", detail: "DG2: too short")
+        let detailed = ControlErrorBody(code: "chip.malformed_file", message: "m", detail: "DG2: too short")
         let decoded = try JSONDecoder().decode(ControlErrorBody.self, from: JSONEncoder().encode(detailed))
         #expect(decoded == detailed)
         #expect(decoded.error.detail == "DG2: too short")

@@ -178,7 +178,8 @@ struct ConsoleBrowserTests {
         #expect(session.role == "operator" && session.account == account.name)
         #expect(try Self.curl("GET", base + ControlPaths.queue, cookies: cookies, in: daemon.directory).status == 200)
         let forged = try Self.curl("POST", base + ControlPaths.consoleLogout, cookies: cookies, in: daemon.directory)
-        #expect(forged.status == 403 && errorCode(forged.body) == ConsoleErrorCode.csrfMissing, "\(forged.body)")
+        #expect(
+            forged.status == 403 && errorCode(forged.body) == ConsoleErrorCode.csrfMissing.rawValue, "\(forged.body)")
         let logout = try Self.curl(
             "POST", base + ControlPaths.consoleLogout, cookies: cookies,
             headers: ["X-CSRF-Token: \(session.csrfToken)"], in: daemon.directory)
@@ -192,13 +193,14 @@ struct ConsoleBrowserTests {
                 "POST", base + ControlPaths.consoleLogin,
                 body: #"{"account":"\#(account.name)","password":"wrong-\#(attempt)"}"#, cookies: cookies,
                 in: daemon.directory)
-            #expect(wrong.status == 401 && errorCode(wrong.body) == ConsoleErrorCode.loginFailed, "\(wrong.body)")
+            #expect(
+                wrong.status == 401 && errorCode(wrong.body) == ConsoleErrorCode.loginFailed.rawValue, "\(wrong.body)")
         }
         let locked = try Self.curl(
             "POST", base + ControlPaths.consoleLogin,
             body: #"{"account":"\#(account.name)","password":"\#(account.password)"}"#, cookies: cookies,
             in: daemon.directory)
-        #expect(locked.status == 403 && errorCode(locked.body) == ConsoleErrorCode.locked, "\(locked.body)")
+        #expect(locked.status == 403 && errorCode(locked.body) == ConsoleErrorCode.locked.rawValue, "\(locked.body)")
         #expect(!daemon.log.contains(account.password))
 
         #expect(daemon.stop() == 0)

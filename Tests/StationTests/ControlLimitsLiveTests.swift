@@ -30,7 +30,7 @@ struct ControlLimitsLiveTests {
         let status = try client.request("DELETE", "/v1/status")
         #expect(status.status == 405)
         #expect(status.headers["allow"] == "GET")
-        #expect(status.error?.code == ControlErrorCode.methodNotAllowed)
+        #expect(status.error?.code == ControlErrorCode.methodNotAllowed.rawValue)
         let item = try client.request("PUT", "/v1/queue/\(UUID().uuidString.lowercased())")
         #expect(item.status == 405)
         #expect(item.headers["allow"] == "GET")
@@ -41,7 +41,7 @@ struct ControlLimitsLiveTests {
         #expect(intake.headers["allow"] == "POST")
         let missing = try client.request("GET", "/v1/nothing-here")
         #expect(missing.status == 404)
-        #expect(missing.error?.code == ControlErrorCode.notFound)
+        #expect(missing.error?.code == ControlErrorCode.notFound.rawValue)
         #expect(try client.request("GET", "/v1/queue/a/b/c").status == 404)
         _ = daemon.stop()
     }
@@ -153,7 +153,8 @@ struct ControlLimitsLiveTests {
         let (refusal, closed) = answer(fifth)
         #expect(refusal.hasPrefix("HTTP/1.1 503"), "\(refusal.prefix(200))")
         #expect(refusal.lowercased().contains("retry-after: 2"))
-        #expect(errorCode(refusal.components(separatedBy: "\r\n\r\n").last ?? "") == ControlErrorCode.overloaded)
+        #expect(
+            errorCode(refusal.components(separatedBy: "\r\n\r\n").last ?? "") == ControlErrorCode.overloaded.rawValue)
         #expect(closed)
         for connection in held { shutdown(connection.fd, Int32(SHUT_RDWR)) }
         Thread.sleep(forTimeInterval: 0.5)
@@ -168,7 +169,7 @@ struct ControlLimitsLiveTests {
         Thread.sleep(forTimeInterval: 0.3)
         let (status, body) = try daemon.curl("POST", "/v1/verify", body: #"{"can":"123456"}"#)
         #expect(status == 503, "\(body)")
-        #expect(errorCode(body) == ControlErrorCode.overloaded)
+        #expect(errorCode(body) == ControlErrorCode.overloaded.rawValue)
         shutdown(first.fd, Int32(SHUT_RDWR))
         Thread.sleep(forTimeInterval: 0.5)
         let (again, _) = try daemon.curl("POST", "/v1/verify", body: #"{"can":"123456"}"#)

@@ -95,7 +95,7 @@ struct DaemonTests {
         let (outsider, outsiderBody) = try daemon.curl(
             "GET", "/v1/status", asGroups: [TestGroups.socket])
         #expect(outsider == 403)
-        #expect(errorCode(outsiderBody) == ControlErrorCode.forbidden)
+        #expect(errorCode(outsiderBody) == ControlErrorCode.forbidden.rawValue)
         #expect(outsiderBody.contains("uid 65534"))
         // Not even in the socket group: the kernel refuses the connection (mode 0660).
         let (noSocket, _) = try daemon.curl("GET", "/v1/status", asGroups: [])
@@ -106,7 +106,7 @@ struct DaemonTests {
         let (hold, holdBody) = try daemon.curl(
             "POST", "/v1/queue/\(id)/hold", body: #"{"reason":"dataError"}"#, asGroups: operators)
         #expect(hold == 403)
-        #expect(errorCode(holdBody) == ControlErrorCode.forbidden)
+        #expect(errorCode(holdBody) == ControlErrorCode.forbidden.rawValue)
         #expect(try daemon.curl("POST", "/v1/export", body: "{}", asGroups: operators).0 == 403)
         // Release is an operator action: it passes authorisation and reaches the queue (unknown id: 404).
         let (release, releaseBody) = try daemon.curl(
@@ -136,20 +136,20 @@ struct DaemonTests {
         let session = try started.decode(IntakeSessionWire.self)
         let (badJSON, badBody) = try daemon.curl("POST", "/v1/queue/\(UUID())/hold", body: "{not json")
         #expect(badJSON == 400)
-        #expect(errorCode(badBody) == ControlErrorCode.badRequest)
+        #expect(errorCode(badBody) == ControlErrorCode.badRequest.rawValue)
         let wrongType = try client.request(
             "POST", "/v1/intake/\(session.id)/fingers", body: Data(#"{"finger":"two"}"#.utf8))
         #expect(wrongType.status == 400)
-        #expect(wrongType.error?.code == ControlErrorCode.badRequest)
+        #expect(wrongType.error?.code == ControlErrorCode.badRequest.rawValue)
         #expect(wrongType.error?.message.contains("finger") == true)
         let huge = Data(repeating: 0x41, count: 3 << 20)
         let tooLarge = try daemon.client().request(
             "PUT", "/v1/intake/\(session.id)/portrait", body: huge)
         #expect(tooLarge.status == 413)
-        #expect(tooLarge.error?.code == ControlErrorCode.tooLarge)
+        #expect(tooLarge.error?.code == ControlErrorCode.tooLarge.rawValue)
         let (unknown, unknownBody) = try daemon.curl("GET", "/v1/nothing-here")
         #expect(unknown == 404)
-        #expect(errorCode(unknownBody) == ControlErrorCode.notFound)
+        #expect(errorCode(unknownBody) == ControlErrorCode.notFound.rawValue)
         let (badState, _) = try daemon.curl("GET", "/v1/queue?state=bogus")
         #expect(badState == 400)
         let (badID, _) = try daemon.curl("GET", "/v1/queue/not-a-uuid")
@@ -179,7 +179,7 @@ struct DaemonTests {
         let second = daemon.client()
         let refused = try second.request("POST", "/v1/intake", body: Data("{}".utf8))
         #expect(refused.status == 409)
-        #expect(refused.error?.code == ControlErrorCode.sessionBusy)
+        #expect(refused.error?.code == ControlErrorCode.sessionBusy.rawValue)
         let drive = try daemon.curl(
             "DELETE", "/v1/intake/\(session.id)", asGroups: [TestGroups.socket, TestGroups.operators]
         ).0
@@ -286,7 +286,7 @@ struct DaemonTests {
         try daemon.start()
         let (status, body) = try daemon.curl("POST", "/v1/intake", body: "{}", headers: ["Accept-Language: en"])
         #expect(status == 503)
-        #expect(errorCode(body) == ControlErrorCode.unavailable)
+        #expect(errorCode(body) == ControlErrorCode.unavailable.rawValue)
         #expect(body.contains("health profile"))
         let verify = try daemon.stationctl(["verify", "--can", "123456"])
         #expect(verify.status == 5, "\(verify.output)")  // no card on any reader: refused, not crashed

@@ -326,7 +326,7 @@ import Testing
         } catch {
             #expect(error.status == .unprocessableContent)
         }
-        #expect(APIError(IntakeFailure.busy).code == ControlErrorCode.sessionBusy)
+        #expect(APIError(IntakeFailure.busy).code == ControlErrorCode.sessionBusy.rawValue)
         #expect(APIError(IntakeFailure.noCard).code == "smartcard.no_card")
         #expect(APIError.known(IntakeFailure.refused(.portraitMissing))?.code == "intake.refused.portraitMissing")
     }

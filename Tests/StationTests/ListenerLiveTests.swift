@@ -78,7 +78,7 @@ struct ListenerLiveTests {
 
         let none = try tcp(daemon, listener, "GET", "/v1/queue")
         #expect(none.status == 401, "\(none)")
-        #expect(errorCode(none.body) == ListenerErrorCode.unauthorized)
+        #expect(errorCode(none.body) == ListenerErrorCode.unauthorized.rawValue)
         #expect(none.headers.contains("www-authenticate: bearer"))
         let wrong = try tcp(daemon, listener, "POST", "/v1/verify", token: "stn_not-a-token", body: "{}")
         #expect(wrong.status == 401, "\(wrong)")
@@ -89,7 +89,7 @@ struct ListenerLiveTests {
         ] {
             let refused = try tcp(daemon, listener, method, path, token: token, body: method == "POST" ? "{}" : nil)
             #expect(refused.status == 403, "\(method) \(path): \(refused)")
-            #expect(errorCode(refused.body) == ListenerErrorCode.outOfScope, "\(method) \(path)")
+            #expect(errorCode(refused.body) == ListenerErrorCode.outOfScope.rawValue, "\(method) \(path)")
         }
         // In scope: the route itself answers (no key given: 400 desk.no_key, before any reader is touched, so the
         // answer does not depend on a card another suite left in the shared reader).
@@ -112,7 +112,7 @@ struct ListenerLiveTests {
         #expect(revoked.status == 0, "\(revoked.output)")
         let after = try tcp(daemon, listener, "POST", "/v1/verify", token: token, body: #"{"can":"123456"}"#)
         #expect(after.status == 401, "\(after)")
-        #expect(errorCode(after.body) == ListenerErrorCode.unauthorized)
+        #expect(errorCode(after.body) == ListenerErrorCode.unauthorized.rawValue)
         let again = try daemon.stationctl(["client", "revoke", "his-reception-1"])
         #expect(again.status == 4)
 
@@ -145,7 +145,7 @@ struct ListenerLiveTests {
         let evil = ["Origin: https://evil.example", "Access-Control-Request-Method: POST"]
         let denied = try tcp(daemon, listener, "OPTIONS", "/v1/verify", headers: evil)
         #expect(denied.status == 403, "\(denied)")
-        #expect(errorCode(denied.body) == ListenerErrorCode.originNotAllowed)
+        #expect(errorCode(denied.body) == ListenerErrorCode.originNotAllowed.rawValue)
         #expect(!denied.headers.contains("access-control-allow-origin"))
 
         // The actual request from the allowed origin carries the header even when it is refused (so the page can
@@ -156,7 +156,7 @@ struct ListenerLiveTests {
         #expect(fromPage.headers.contains("access-control-allow-origin: \(Self.origin)"))
         let fromEvil = try tcp(
             daemon, listener, "POST", "/v1/verify", token: token, body: "{}", headers: ["Origin: https://evil.example"])
-        #expect(fromEvil.status == 403 && errorCode(fromEvil.body) == ListenerErrorCode.originNotAllowed)
+        #expect(fromEvil.status == 403 && errorCode(fromEvil.body) == ListenerErrorCode.originNotAllowed.rawValue)
     }
 
     @Test("TLS: the station certificate made at start (key 0600), the pinned key works, a wrong pin fails")
@@ -273,7 +273,7 @@ struct ListenerLimitsLiveTests {
         let started = Date()
         let answer = slow.readAll()
         #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
-        #expect(answer.contains(ControlErrorCode.requestTimeout))
+        #expect(answer.contains(ControlErrorCode.requestTimeout.rawValue))
         #expect(Date().timeIntervalSince(started) < 4)
 
         let first = try RawConnection(port: listener.port)
@@ -282,7 +282,7 @@ struct ListenerLimitsLiveTests {
         let third = try RawConnection(port: listener.port)
         let refused = third.readAll()
         #expect(refused.hasPrefix("HTTP/1.1 429"), "\(refused)")
-        #expect(refused.contains(ControlErrorCode.callerLimit))
+        #expect(refused.contains(ControlErrorCode.callerLimit.rawValue))
         withExtendedLifetime((first, second)) {}
     }
 }

@@ -41,11 +41,11 @@ struct OperatorIdentityTests {
         let (claimed, claimedBody) = try daemon.curl(
             "POST", "/v1/intake", body: #"{"operatorID":"supervisor-tran"}"#, asGroups: Self.operators)
         #expect(claimed == 400, "\(claimedBody)")
-        #expect(errorCode(claimedBody) == ControlErrorCode.operatorNotCaller)
+        #expect(errorCode(claimedBody) == ControlErrorCode.operatorNotCaller.rawValue)
         let impersonating = try daemon.stationctl(
             intake + ["--operator-id", "supervisor-tran"], asGroups: Self.operators, timeout: 90)
         #expect(impersonating.status != 0)
-        #expect(impersonating.output.contains(ControlErrorCode.operatorNotCaller), "\(impersonating.output)")
+        #expect(impersonating.output.contains(ControlErrorCode.operatorNotCaller.rawValue), "\(impersonating.output)")
         #expect(try daemon.curl("GET", "/v1/queue").1.contains(#""items":[]"#))
 
         // The same operator without a name: the application is recorded under the caller's account.

@@ -38,7 +38,7 @@ import Testing
         let (badStatus, badBody) = try daemon.curl(
             "POST", ControlPaths.operators,
             body: #"{"account":"x","staffNumber":"1","fullName":"A","unit":"U","team":"T","commune":"123"}"#)
-        #expect(badStatus == 400 && errorCode(badBody) == ControlErrorCode.operatorInvalid, "\(badBody)")
+        #expect(badStatus == 400 && errorCode(badBody) == ControlErrorCode.operatorInvalid.rawValue, "\(badBody)")
         #expect(badBody.contains("commune"))
         // No name given and no terminal: exit 64, nothing sent.
         let noName = try stationctl(Array(add.dropLast(2)), input: nil, groups: Self.supervisors)
@@ -63,11 +63,11 @@ import Testing
         let (refusedStart, refusedBody) = try daemon.curl(
             "POST", ControlPaths.intake, body: "{}", asGroups: Self.operators)
         #expect(refusedStart == 403, "\(refusedBody)")
-        #expect(errorCode(refusedBody) == ControlErrorCode.operatorDisabled)
+        #expect(errorCode(refusedBody) == ControlErrorCode.operatorDisabled.rawValue)
         #expect(refusedBody.contains("đã bị cán bộ giám sát khóa tiếp nhận hồ sơ"), "\(refusedBody)")
         let (onBehalf, onBehalfBody) = try daemon.curl(
             "POST", ControlPaths.intake, body: #"{"operatorID":"nobody"}"#)
-        #expect(onBehalf == 403 && errorCode(onBehalfBody) == ControlErrorCode.operatorDisabled)
+        #expect(onBehalf == 403 && errorCode(onBehalfBody) == ControlErrorCode.operatorDisabled.rawValue)
         // An account with no record still takes applications.
         let (other, otherBody) = try daemon.curl("POST", ControlPaths.intake, body: "{}")
         #expect(other == 201, "\(otherBody)")

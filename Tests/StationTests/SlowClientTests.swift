@@ -149,7 +149,7 @@ struct SlowClientTests {
                 let text = String(decoding: data, as: UTF8.self)
                 #expect(closed, "\(group): still open")
                 #expect(text.hasPrefix("HTTP/1.1 408"), "\(group): \(text.prefix(80))")
-                #expect(text.contains(ControlErrorCode.requestTimeout), "\(group): \(text)")
+                #expect(text.contains(ControlErrorCode.requestTimeout.rawValue), "\(group): \(text)")
             }
         }
         let metrics = MetricsText(try daemon.curl("GET", "/metrics").1)
@@ -203,7 +203,7 @@ struct SlowClientTests {
         let (data, closed) = endless.readUntilClosed(timeout: 10)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 413"), "\(text.prefix(80))")
-        #expect(errorCode(text.components(separatedBy: "\r\n\r\n").last ?? "") == ControlErrorCode.tooLarge)
+        #expect(errorCode(text.components(separatedBy: "\r\n\r\n").last ?? "") == ControlErrorCode.tooLarge.rawValue)
         #expect(closed)
         // The writer is stopped by the closed connection: what got through is the limit plus socket buffers.
         Thread.sleep(forTimeInterval: 0.5)

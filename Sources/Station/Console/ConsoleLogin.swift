@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Messages
 
 #if canImport(Glibc)
     import Glibc
@@ -48,19 +49,14 @@ final class ConsoleLogin: Sendable {
         case .unknown:
             throw Self.expired
         case .csrfMismatch:
-            throw APIError(
-                .forbidden, code: ConsoleErrorCode.csrfMissing,
-                vi: "Yêu cầu thiếu mã chống giả mạo của phiên (X-CSRF-Token). Hãy tải lại trang.",
-                en: "The request lacks the session's anti-forgery token (X-CSRF-Token). Reload the page.")
+            throw APIError(.forbidden, code: ConsoleErrorCode.csrfMissing, Message(.consoleCsrfMissing))
         }
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     static let expired = APIError(
-        .unauthorized, code: ConsoleErrorCode.sessionExpired,
-        vi: "Phiên làm việc đã hết hoặc đã đăng xuất. Hãy đăng nhập lại.",
-        en: "The session has ended or was logged out. Log in again.")
+        .unauthorized, code: ConsoleErrorCode.sessionExpired, Message(.consoleSessionExpired))
 
     /// What a login attempt came to.
     enum Outcome: Sendable {

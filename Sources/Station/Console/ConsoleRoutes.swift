@@ -29,8 +29,7 @@ struct ConsoleRoutes: Sendable {
         router.post(RouterPath(ControlPaths.consoleLogin)) { request, context in
             guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
                 // A cross-site form cannot send JSON without a preflight: no login CSRF.
-                throw APIError(
-                    .badRequest, vi: "Đăng nhập cần dữ liệu JSON.", en: "The login takes a JSON body.")
+                throw APIError(.badRequest, Message(.consoleJsonRequired))
             }
             let body = try await Body.decode(ConsoleLoginRequest.self, request, core)
             let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
@@ -53,23 +52,13 @@ struct ConsoleRoutes: Sendable {
                     }
                     core.logger.warning("console account locked out", metadata: ["account": "\(body.account)"])
                 }
-                throw APIError(
-                    .unauthorized, code: ConsoleErrorCode.loginFailed,
-                    vi: "Sai tên tài khoản hoặc mật khẩu. Sau 5 lần sai liên tiếp, tài khoản bị khóa 15 phút.",
-                    en: "Wrong account or password. After 5 failures in a row the account is locked for 15 minutes.")
+                throw APIError(.unauthorized, code: ConsoleErrorCode.loginFailed, Message(.consoleLoginFailed))
             case .locked(let until):
                 let minutes = max(1, Int((until - login.clock()) / 60 + 0.99))
                 throw APIError(
-                    .forbidden, code: ConsoleErrorCode.locked,
-                    vi: "Tài khoản tạm bị khóa do đăng nhập sai nhiều lần. Thử lại sau \(minutes) phút "
-                        + "hoặc báo cán bộ giám sát.",
-                    en: "The account is locked after repeated failed logins. Try again in \(minutes) minutes "
-                        + "or tell the supervisor.")
+                    .forbidden, code: ConsoleErrorCode.locked, Message(.consoleLocked, ["minutes": "\(minutes)"]))
             case .noRole:
-                throw APIError(
-                    .forbidden, code: ConsoleErrorCode.noRole,
-                    vi: "Tài khoản không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
-                    en: "The account is not in the station's operators or supervisors group.")
+                throw APIError(.forbidden, code: ConsoleErrorCode.noRole, Message(.consoleNoRole))
             }
         }
         router.get(RouterPath(ControlPaths.consoleSession)) { request, _ in

@@ -1,64 +1,92 @@
 import ControlAPI
 import Foundation
 import Hummingbird
+import Messages
 import NIOCore
 
-/// An error answered to a control client: HTTP status, stable code, Vietnamese and English messages.
+/// An error answered to a control client: HTTP status, stable code, and what the caller reads in its language
+/// (`Accept-Language`, Vietnamese by default).
+///
+/// The code is typed where it is made: the control API's own closed codes (`ControlErrorCode`, `ListenerErrorCode`,
+/// `ConsoleErrorCode`, `DeskErrorCode`), or a module's closed code (`QueueError.Code`, `SmartCardError.Code`, ...)
+/// passed as `moduleCode`. The text is a catalog `Message`; a module error that words its own operator message
+/// (from the same catalog) passes that rendering instead.
 struct APIError: Error, Sendable {
     let status: HTTPResponse.Status
+    /// The code as answered in `error.code`.
     let code: String
-    let vietnamese: String
-    let english: String
+    /// The operator's message in a language.
+    let text: @Sendable (Language) -> String
     /// For technicians: which file or field and why (no personal data); answered as `error.detail`.
     var detail: String?
 
-    init(_ status: HTTPResponse.Status, code: String, vi: String, en: String, detail: String? = nil) {
+    /// An error with one of the control API's own codes and a catalog message.
+    init(_ status: HTTPResponse.Status, code: some ControlAPICode, _ message: Message, detail: String? = nil) {
+        self.init(status, moduleCode: code.rawValue, text: { message.text($0) }, detail: detail)
+    }
+
+    /// An error with a module's own code (`error.code.rawValue` of its closed code) and a catalog message.
+    init(_ status: HTTPResponse.Status, moduleCode: String, _ message: Message, detail: String? = nil) {
+        self.init(status, moduleCode: moduleCode, text: { message.text($0) }, detail: detail)
+    }
+
+    /// An error with a module's own code and the module's own operator message (`operatorMessage(_:)`), or, where
+    /// English readers have always been answered with the module's reason, the catalog's Vietnamese and that
+    /// reason (`reason(_:english:)`).
+    init(
+        _ status: HTTPResponse.Status, moduleCode: String, text: @escaping @Sendable (Language) -> String,
+        detail: String? = nil
+    ) {
         self.status = status
-        self.code = code
-        vietnamese = vi
-        english = en
+        code = moduleCode
+        self.text = text
         self.detail = detail
     }
 
     /// Shorthand for the control API's own codes.
-    init(_ kind: Kind, vi: String, en: String) {
-        self.init(kind.status, code: kind.code, vi: vi, en: en)
+    init(_ kind: Kind, _ message: Message) {
+        self.init(kind.status, code: kind.code, message)
+    }
+
+    /// The catalog's Vietnamese message, and in English the module's reason (its words for the log, never personal
+    /// data).
+    static func reason(_ message: Message, english: String) -> @Sendable (Language) -> String {
+        { language in language == .english ? english : message.text(.vietnamese) }
     }
 
     enum Kind {
-        case forbidden, notFound, badRequest, tooLarge, busy, noSession, refused, unavailable, device,
-            `internal`
+        case forbidden, notFound, badRequest, tooLarge, busy, noSession, unavailable, `internal`
         var status: HTTPResponse.Status {
             switch self {
             case .forbidden: .forbidden
             case .notFound, .noSession: .notFound
             case .badRequest: .badRequest
             case .tooLarge: .contentTooLarge
-            case .busy, .refused: .conflict
+            case .busy: .conflict
             case .unavailable: .serviceUnavailable
-            case .device: .badGateway
             case .internal: .internalServerError
             }
         }
-        var code: String {
+        var code: ControlErrorCode {
             switch self {
-            case .forbidden: ControlErrorCode.forbidden
-            case .notFound: ControlErrorCode.notFound
-            case .badRequest: ControlErrorCode.badRequest
-            case .tooLarge: ControlErrorCode.tooLarge
-            case .busy: ControlErrorCode.sessionBusy
-            case .noSession: ControlErrorCode.noSession
-            case .refused: ControlErrorCode.refused
-            case .unavailable: ControlErrorCode.unavailable
-            case .device: ControlErrorCode.device
-            case .internal: ControlErrorCode.internal
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .badRequest: .badRequest
+            case .tooLarge: .tooLarge
+            case .busy: .sessionBusy
+            case .noSession: .noSession
+            case .unavailable: .unavailable
+            case .internal: .internal
             }
         }
     }
 
+    /// The message in Vietnamese (answers written before the caller's language is known).
+    var vietnamese: String { text(.vietnamese) }
+
     /// The response in the caller's language.
     func response(english useEnglish: Bool) -> Response {
-        let body = ControlErrorBody(code: code, message: useEnglish ? english : vietnamese, detail: detail)
+        let body = ControlErrorBody(code: code, message: text(useEnglish ? .english : .vietnamese), detail: detail)
         return JSONResponse.make(status, body)
     }
 }

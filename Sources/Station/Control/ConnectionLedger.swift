@@ -1,6 +1,7 @@
 import ControlAPI
 import Foundation
 import Hummingbird
+import Messages
 import NIOCore
 
 /// What the control socket lets callers hold at once: connections (in total and per uid) and request bodies
@@ -132,25 +133,13 @@ final class ControlAdmission: Sendable {
     static func error(_ refusal: ConnectionLedger.Refusal, body: Bool) -> APIError {
         switch (refusal, body) {
         case (.station, false):
-            APIError(
-                .serviceUnavailable, code: ControlErrorCode.overloaded,
-                vi: "Trạm đang có quá nhiều kết nối; hãy thử lại sau ít giây.",
-                en: "The station has too many open connections; try again in a few seconds.")
+            APIError(.serviceUnavailable, code: ControlErrorCode.overloaded, Message(.controlOverloadedConnections))
         case (.station, true):
-            APIError(
-                .serviceUnavailable, code: ControlErrorCode.overloaded,
-                vi: "Trạm đang nhận quá nhiều dữ liệu cùng lúc; hãy thử lại sau ít giây.",
-                en: "The station is receiving too much data at once; try again in a few seconds.")
+            APIError(.serviceUnavailable, code: ControlErrorCode.overloaded, Message(.controlOverloadedMemory))
         case (.caller, false):
-            APIError(
-                .tooManyRequests, code: ControlErrorCode.callerLimit,
-                vi: "Tài khoản của bạn đang mở quá nhiều kết nối tới trạm; hãy đóng bớt rồi thử lại.",
-                en: "Your account holds too many connections to the station; close some and try again.")
+            APIError(.tooManyRequests, code: ControlErrorCode.callerLimit, Message(.controlCallerLimitConnections))
         case (.caller, true):
-            APIError(
-                .tooManyRequests, code: ControlErrorCode.callerLimit,
-                vi: "Tài khoản của bạn đang gửi quá nhiều dữ liệu cùng lúc; hãy thử lại sau ít giây.",
-                en: "Your account is sending too much data at once; try again in a few seconds.")
+            APIError(.tooManyRequests, code: ControlErrorCode.callerLimit, Message(.controlCallerLimitMemory))
         }
     }
 }
@@ -201,8 +190,7 @@ final class BodyReservation: Sendable {
         for try await buffer in body {
             let total = data.count + buffer.readableBytes
             if total > limit {
-                throw APIError(
-                    .tooLarge, vi: "Dữ liệu gửi lên quá lớn.", en: "The request body is too large.")
+                throw APIError(.tooLarge, Message(.controlBodyTooLarge))
             }
             if total > reserved, let reservation {
                 try reservation.reserve(total - reserved)

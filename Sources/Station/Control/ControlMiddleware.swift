@@ -2,6 +2,7 @@ import ControlAPI
 import Dispatch
 import Hummingbird
 import Logging
+import Messages
 import Queue
 
 /// Identifies the caller (SO_PEERCRED), refuses callers without a role, accounts the request body's memory
@@ -46,13 +47,7 @@ struct ControlMiddleware: RouterMiddleware {
                 if context.role == .none {
                     logger.notice(
                         "refused caller", metadata: ["uid": "\(peer.uid)", "path": "\(request.uri.path)"])
-                    throw APIError(
-                        .forbidden,
-                        vi:
-                            "Tài khoản (uid \(peer.uid)) không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
-                        en:
-                            "Your account (uid \(peer.uid)) is not in the station's operators or supervisors group."
-                    )
+                    throw APIError(.forbidden, Message(.controlForbiddenGroup, ["uid": "\(peer.uid)"]))
                 }
             }
             let reservation = BodyReservation(admission: admission, uid: context.admissionKey)
@@ -95,24 +90,23 @@ struct ControlMiddleware: RouterMiddleware {
     static func map(_ error: any Error) -> APIError {
         if let known = APIError.known(error) { return known }
         if let error = error as? QueueError { return QueueRoutes.map(error) }
-        return APIError(.internal, vi: "Lỗi nội bộ của trạm.", en: "Internal station error.")
+        return APIError(.internal, Message(.controlInternal))
     }
 
     static func map(_ error: HTTPError) -> APIError {
         switch error.status.code {
         case 404:
-            APIError(.notFound, vi: "Không có đường dẫn này.", en: "No such path.")
+            APIError(.notFound, Message(.controlNotFound))
         case 405:
-            APIError(
-                .methodNotAllowed, code: ControlErrorCode.methodNotAllowed,
-                vi: "Phương thức không được hỗ trợ.",
-                en: "Method not allowed.")
+            APIError(.methodNotAllowed, code: ControlErrorCode.methodNotAllowed, Message(.controlMethodNotAllowed))
         case 413:
-            APIError(.tooLarge, vi: "Dữ liệu gửi lên quá lớn.", en: "The request body is too large.")
+            APIError(.tooLarge, Message(.controlBodyTooLarge))
         default:
+            // English readers have always been told the HTTP reason phrase.
             APIError(
-                error.status, code: ControlErrorCode.badRequest, vi: "Yêu cầu không hợp lệ.",
-                en: "Bad request: \(error.status.reasonPhrase).")
+                error.status, moduleCode: ControlErrorCode.badRequest.rawValue,
+                text: APIError.reason(
+                    Message(.controlBadRequest), english: "Bad request: \(error.status.reasonPhrase)."))
         }
     }
 }

@@ -17,20 +17,20 @@ extension APIError {
         }
         let denied = [ChipIDError.Code.accessDenied, .accessBlocked].contains(error.code)
         self.init(
-            denied ? .forbidden : .badGateway, code: error.code.rawValue, vi: error.operatorMessage(.vietnamese),
-            en: error.operatorMessage(.english), detail: error.detail)
+            denied ? .forbidden : .badGateway, moduleCode: error.code.rawValue, text: { error.operatorMessage($0) },
+            detail: error.detail)
     }
 
     /// A reader error (502).
     init(card error: SmartCardError) {
         self.init(
-            .badGateway, code: error.code.rawValue, vi: error.operatorMessage(language: "vi"),
-            en: error.operatorMessage(language: "en"), detail: error.reason)
+            .badGateway, moduleCode: error.code.rawValue, text: { error.operatorMessage($0) }, detail: error.reason)
     }
 
-    /// A fingerprint scanner error (502).
+    /// A fingerprint scanner error (502): the scanner's reason in both languages, as it has always been answered
+    /// (`BiometricError.operatorMessage`, the catalog's `biometric.*` text, is not answered here yet).
     init(scanner error: BiometricError) {
-        self.init(.badGateway, code: error.code.rawValue, vi: error.reason, en: error.reason)
+        self.init(.badGateway, moduleCode: error.code.rawValue, text: { _ in error.reason })
     }
 
     /// Any error of the modules the routes call, with its stable code; nil for an error no module owns.

@@ -2,6 +2,7 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import Intake
+import Messages
 import NIOCore
 import Uplink
 
@@ -117,16 +118,11 @@ struct IntakeRoutes {
         guard context.role >= .supervisor else {
             throw APIError(
                 .badRequest, code: ControlErrorCode.operatorNotCaller,
-                vi: "Hồ sơ được ghi tên người đang đăng nhập (\(caller)); chỉ cán bộ giám sát được tiếp nhận thay "
-                    + "cán bộ khác. Bỏ trường operatorID.",
-                en: "Applications are recorded under the caller (\(caller)); only a supervisor may take an intake on "
-                    + "behalf of another operator. Omit operatorID.")
+                Message(.controlOperatorNotCaller, ["caller": caller]))
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
         guard claimed.count <= 64, claimed.allSatisfy({ allowed.contains($0) }) else {
-            throw APIError(
-                .badRequest, vi: "operatorID không hợp lệ (tối đa 64 ký tự chữ, số, . _ - @).",
-                en: "operatorID is not valid (at most 64 letters, digits, . _ - @).")
+            throw APIError(.badRequest, Message(.controlOperatorIdInvalid))
         }
         return (claimed, caller)
     }
@@ -134,9 +130,7 @@ struct IntakeRoutes {
     private func guardProfile(_ context: StationRequestContext) throws(APIError) {
         try context.require(.operator)
         guard core.configuration.profile == .intake else {
-            throw APIError(
-                .unavailable, vi: "Trạm ở chế độ cơ sở y tế: không tiếp nhận hồ sơ.",
-                en: "This station runs the health profile: no intake.")
+            throw APIError(.unavailable, Message(.controlHealthProfile))
         }
     }
 
@@ -149,6 +143,6 @@ struct IntakeRoutes {
 /// `freeze.too_many_pending`, `freeze.low_disk`) and its message from the catalog.
 enum FreezeRefusal {
     static func error(_ rule: FreezeRules.Violation) -> APIError {
-        APIError(.conflict, code: rule.code, vi: rule.message(.vietnamese), en: rule.message(.english))
+        APIError(.conflict, moduleCode: rule.code, text: { rule.message($0) })
     }
 }

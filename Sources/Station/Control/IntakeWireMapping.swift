@@ -66,11 +66,9 @@ enum IntakeRequests {
                 return .mrz(try MRZ(mrz.trimmingCharacters(in: .whitespacesAndNewlines)).keySeed)
             }
         } catch {
-            throw APIError(
-                .badRequest, vi: "Mã truy cập (CAN/MRZ) không hợp lệ.",
-                en: "The access key (CAN/MRZ) is not valid.")
+            throw APIError(.badRequest, Message(.controlAccessKeyInvalid))
         }
-        throw APIError(.badRequest, vi: "Cần CAN hoặc MRZ.", en: "Give can or mrz.")
+        throw APIError(.badRequest, Message(.controlAccessKeyMissing))
     }
 
     /// A finger exception's approval: a supervisor caller with a non-blank reason; nil otherwise (the session then
@@ -85,13 +83,11 @@ enum IntakeRequests {
     /// The finger of a capture request, and its exception if the finger cannot be captured.
     static func finger(_ request: FingerRequest) throws(APIError) -> (FingerPosition, FingerException?) {
         guard let position = FingerPosition(rawValue: request.finger) else {
-            throw APIError(.badRequest, vi: "Vị trí ngón tay phải từ 1 đến 10.", en: "finger must be 1...10.")
+            throw APIError(.badRequest, Message(.controlFingerInvalid))
         }
         guard let exception = request.exception else { return (position, nil) }
         guard let reason = FingerException(rawValue: exception) else {
-            throw APIError(
-                .badRequest, vi: "Lý do ngoại lệ không hợp lệ.",
-                en: "exception must be missingFinger, injury or unreadable.")
+            throw APIError(.badRequest, Message(.controlFingerExceptionInvalid))
         }
         return (position, reason)
     }
@@ -120,21 +116,17 @@ enum IntakeRequests {
         case "utility": details.bundle = .utility
         case "2in1": details.bundle = .twoInOne
         default:
-            throw APIError(
-                .badRequest, vi: "Gói dịch vụ qua socket: utility hoặc 2in1.",
-                en: "bundle must be utility or 2in1.")
+            throw APIError(.badRequest, Message(.controlBundleInvalid))
         }
         if let group = request.priorityGroup {
             guard let parsed = PriorityGroup(rawValue: group) else {
-                throw APIError(.badRequest, vi: "Nhóm ưu tiên không hợp lệ.", en: "Unknown priority group.")
+                throw APIError(.badRequest, Message(.controlPriorityGroupInvalid))
             }
             details.priorityGroup = parsed
         }
         if let reason = request.overrideReason {
             guard let supervisor else {
-                throw APIError(
-                    .forbidden, vi: "Chỉ cán bộ giám sát được phê duyệt ngoại lệ xác thực.",
-                    en: "Only a supervisor may override an authenticity verdict.")
+                throw APIError(.forbidden, Message(.controlOverrideSupervisorOnly))
             }
             details.authenticityOverride = SupervisorOverride(supervisor: OperatorID(supervisor), reason: reason)
         }
@@ -145,9 +137,10 @@ enum IntakeRequests {
     static func invalid(_ error: any Error) -> APIError {
         if let error = error as? IntakeError {
             return APIError(
-                .unprocessableContent, code: error.code.rawValue, vi: error.vietnamese, en: error.english)
+                .unprocessableContent, moduleCode: error.code.rawValue,
+                text: { $0 == .english ? error.english : error.vietnamese })
         }
-        return APIError(.badRequest, vi: "Dữ liệu không hợp lệ.", en: "Invalid data.")
+        return APIError(.badRequest, Message(.controlInvalidData))
     }
 }
 
@@ -155,51 +148,27 @@ extension APIError {
     /// The intake coordinator's refusal as the control API answers it.
     init(_ failure: IntakeFailure) {
         switch failure {
-        case .busy:
-            self.init(
-                .busy, vi: "Một máy trạm khác đang điều khiển phiên tiếp nhận.",
-                en: "Another client controls the intake session.")
-        case .stepInProgress:
-            self.init(
-                .busy, vi: "Phiên đang thực hiện một bước khác.", en: "The session is busy with another step.")
-        case .noSession:
-            self.init(.noSession, vi: "Không có phiên tiếp nhận này.", en: "No such intake session.")
-        case .noCard:
-            self.init(
-                .conflict, code: SmartCardError.Code.noCard.rawValue, vi: "Chưa có thẻ trên đầu đọc.",
-                en: "No card on any reader.")
-        case .noScanner:
-            self.init(.unavailable, vi: "Không có máy quét vân tay.", en: "No fingerprint scanner.")
+        case .busy: self.init(.busy, Message(.controlIntakeBusy))
+        case .stepInProgress: self.init(.busy, Message(.controlIntakeBusyStep))
+        case .noSession: self.init(.noSession, Message(.controlNoIntakeSession))
+        case .noCard: self.init(.conflict, moduleCode: SmartCardError.Code.noCard.rawValue, Message(.controlNoCard))
+        case .noScanner: self.init(.unavailable, Message(.controlNoScanner))
         case .refused(let refusal):
-            self.init(
-                .conflict, code: "intake.refused.\(refusal.rawValue)", vi: Self.vietnamese(refusal),
-                en: Self.english(refusal))
+            self.init(.conflict, moduleCode: "intake.refused.\(refusal.rawValue)", Message(Self.message(refusal)))
         case .persistFailed(let code):
-            self.init(
-                .conflict, code: code, vi: "Không lưu được hồ sơ (\(code)).",
-                en: "The application could not be stored (\(code)).")
+            self.init(.conflict, moduleCode: code, Message(.controlPersistFailed, ["code": code]))
         case .notice(let notice):
-            self.init(
-                .conflict, code: "intake.notice.\(notice.rawValue)", vi: notice.message.text(.vietnamese),
-                en: notice.message.text(.english))
+            self.init(.conflict, moduleCode: "intake.notice.\(notice.rawValue)", notice.message)
         }
     }
 
-    private static func vietnamese(_ refusal: IntakeSession.Refusal) -> String {
+    /// A refusal's message: its key is its code, `intake.refused.VALUE`.
+    private static func message(_ refusal: IntakeSession.Refusal) -> MessageKey {
         switch refusal {
-        case .notInThisState: "Bước này không thực hiện được ở trạng thái hiện tại."
-        case .portraitMissing: "Chưa có ảnh chân dung."
-        case .notValidated: "Hồ sơ chưa được kiểm tra."
-        case .validationFailed: "Hồ sơ chưa đạt yêu cầu; xem các lỗi kiểm tra."
-        }
-    }
-
-    private static func english(_ refusal: IntakeSession.Refusal) -> String {
-        switch refusal {
-        case .notInThisState: "This step is not possible in the current state."
-        case .portraitMissing: "No live portrait yet."
-        case .notValidated: "The application has not been validated yet."
-        case .validationFailed: "The application does not pass validation; see the problems."
+        case .notInThisState: .intakeRefusedNotInThisState
+        case .portraitMissing: .intakeRefusedPortraitMissing
+        case .notValidated: .intakeRefusedNotValidated
+        case .validationFailed: .intakeRefusedValidationFailed
         }
     }
 }

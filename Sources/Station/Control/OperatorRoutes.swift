@@ -1,6 +1,7 @@
 import ControlAPI
 import Foundation
 import Hummingbird
+import Messages
 import Queue
 
 /// `/v1/operators`: the officers' records (list: operators; add and disable: supervisors; every change audited).
@@ -25,8 +26,7 @@ struct OperatorRoutes {
                 let fields = record.problems.map(\.field).joined(separator: ", ")
                 throw APIError(
                     .badRequest, code: ControlErrorCode.operatorInvalid,
-                    vi: "Thông tin cán bộ chưa hợp lệ (\(fields)). Sửa rồi thêm lại.",
-                    en: "The officer's record is not valid (\(fields)). Fix it and add again.",
+                    Message(.controlOperatorInvalid, ["fields": fields]),
                     detail: record.problems.map { "\($0.field): \($0.reason)" }.joined(separator: "; "))
             }
             let actor = QueueRoutes.actor(context)
@@ -67,13 +67,13 @@ struct OperatorRoutes {
             switch error.code {
             case .duplicate:
                 throw APIError(
-                    .conflict, code: error.code.rawValue,
-                    vi: "Tài khoản hoặc số hiệu cán bộ này đã có trong danh sách cán bộ.", en: error.reason)
+                    .conflict, moduleCode: error.code.rawValue,
+                    text: APIError.reason(Message(.controlOperatorDuplicate), english: error.reason))
             case .notFound:
                 throw APIError(
-                    .notFound, code: error.code.rawValue,
-                    vi: "Không có cán bộ nào với tài khoản này. Xem danh sách: stationctl operator ls.",
-                    en: error.reason + ". See stationctl operator ls.")
+                    .notFound, moduleCode: error.code.rawValue,
+                    text: APIError.reason(
+                        Message(.controlOperatorNotFound), english: error.reason + ". See stationctl operator ls."))
             default:
                 throw QueueRoutes.map(error)
             }
@@ -91,10 +91,7 @@ enum OperatorGate {
         guard let record, record.isDisabled else { return }
         throw APIError(
             .forbidden, code: ControlErrorCode.operatorDisabled,
-            vi: "Tài khoản \(account) đã bị cán bộ giám sát khóa tiếp nhận hồ sơ. Không thể bắt đầu tiếp nhận: liên hệ "
-                + "cán bộ giám sát của tổ.",
-            en: "The account \(account) was disabled for intake by a supervisor. Intake cannot start: contact your "
-                + "team's supervisor.",
+            Message(.controlOperatorDisabled, ["account": account]),
             detail: "operator record \(account) disabled by \(record.disabledBy ?? "?")")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 import NIOCore
 
 #if canImport(Glibc)
@@ -34,8 +35,7 @@ public struct PeerCredentials: Sendable, Hashable {
     /// `SocketOptionProvider` reads any option of a known size.
     static func of(_ channel: any Channel) async throws -> PeerCredentials {
         guard let provider = channel as? any SocketOptionProvider else {
-            throw APIError(
-                .forbidden, vi: "Không xác định được người gọi.", en: "The caller cannot be identified.")
+            throw APIError(.forbidden, Message(.controlForbiddenUnidentified))
         }
         let credentials: UCred = try await provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)

@@ -2,6 +2,7 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import Intake
+import Messages
 import Queue
 
 /// `/v1/queue`: list with filters and paging, show, hold, release, cancel, retry.
@@ -43,17 +44,15 @@ struct QueueRoutes {
         let codes = OperatorReason.allCases.map(\.rawValue).joined(separator: ", ")
         guard let code = body.reason, !code.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(
-                .unprocessableContent, code: QueueError.Code.reasonRequired.rawValue,
-                vi: "Cần ghi mã lý do (\(codes)).",
-                en: "A reason code is required (\(codes)).")
+                .unprocessableContent, moduleCode: QueueError.Code.reasonRequired.rawValue,
+                Message(.controlReasonRequired, ["codes": codes]))
         }
         do {
             return try OperatorReason(code: code)
         } catch {
             throw APIError(
-                .unprocessableContent, code: QueueError.Code.unknownReason.rawValue,
-                vi: "Mã lý do phải là một trong: \(codes). Ghi nội dung tự do vào \"note\" (được mã hóa).",
-                en: "The reason code must be one of: \(codes). Free text goes in \"note\" (stored sealed).")
+                .unprocessableContent, moduleCode: QueueError.Code.unknownReason.rawValue,
+                Message(.controlUnknownReason, ["codes": codes]))
         }
     }
 
@@ -64,8 +63,7 @@ struct QueueRoutes {
         if let states = query.get("state") {
             for name in states.split(separator: ",") {
                 guard let state = LocalState(rawValue: String(name)) else {
-                    throw APIError(
-                        .badRequest, vi: "Trạng thái không hợp lệ: \(name).", en: "Unknown state: \(name).")
+                    throw APIError(.badRequest, Message(.controlUnknownState, ["name": String(name)]))
                 }
                 filter.localStates.insert(state)
             }
@@ -73,8 +71,7 @@ struct QueueRoutes {
         if let states = query.get("central") {
             for name in states.split(separator: ",") {
                 guard let state = CentralState.Kind(rawValue: String(name)) else {
-                    throw APIError(
-                        .badRequest, vi: "Trạng thái không hợp lệ: \(name).", en: "Unknown state: \(name).")
+                    throw APIError(.badRequest, Message(.controlUnknownState, ["name": String(name)]))
                 }
                 filter.centralStates.insert(state)
             }
@@ -86,7 +83,7 @@ struct QueueRoutes {
         var limit = 50
         if let text = query.get("limit") {
             guard let value = Int(text), (1...500).contains(value) else {
-                throw APIError(.badRequest, vi: "limit phải từ 1 đến 500.", en: "limit must be 1...500.")
+                throw APIError(.badRequest, Message(.controlLimitInvalid))
             }
             limit = value
         }
@@ -94,8 +91,7 @@ struct QueueRoutes {
         if let token = query.get("after") {
             guard let found = core.cursors.cursor(token) else {
                 // Well-formed but not (or no longer) known: not found, not a malformed request.
-                throw APIError(
-                    .notFound, vi: "Con trỏ trang đã hết hạn.", en: "Unknown or expired cursor.")
+                throw APIError(.notFound, Message(.controlCursorExpired))
             }
             cursor = found
         }
@@ -170,36 +166,37 @@ struct QueueRoutes {
             case .storeDamaged, .storeMissing: .serviceUnavailable
             default: .internalServerError
             }
-        let vi: String =
+        let message: Message =
             switch error.code {
-            case .notFound: "Không tìm thấy hồ sơ."
-            case .illegalTransition: "Không chuyển được trạng thái hồ sơ từ trạng thái hiện tại."
-            case .duplicate: "Công dân đã có hồ sơ đang xử lý."
-            case .purged: "Dữ liệu hồ sơ đã được xóa theo thời hạn lưu trữ."
-            case .notPermitted: "Cần quyền cán bộ giám sát."
-            case .reasonRequired: "Cần ghi mã lý do."
-            case .unknownReason: "Mã lý do không hợp lệ."
+            case .notFound: Message(.queueNotFound)
+            case .illegalTransition: Message(.queueIllegalTransition)
+            case .duplicate: Message(.queueDuplicate)
+            case .purged: Message(.queuePurged)
+            case .notPermitted: Message(.queueNotPermitted)
+            case .reasonRequired: Message(.queueReasonRequired)
+            case .unknownReason: Message(.queueUnknownReason)
             case .diskFull:
                 if let short = error.shortfall {
-                    "Ổ đĩa chứa kho hồ sơ (\(short.directory)) còn \(short.freeBytes >> 20) MiB, cần ít nhất "
-                        + "\((short.neededBytes + (1 << 20) - 1) >> 20) MiB. Giải phóng "
-                        + "\((short.neededBytes - short.freeBytes + (1 << 20) - 1) >> 20) MiB (xuất hồ sơ đã gửi, xóa "
-                        + "tệp không cần) rồi thử lại; hồ sơ đã lưu không bị mất."
+                    Message(
+                        .queueDiskFull,
+                        [
+                            "directory": short.directory, "free": "\(short.freeBytes >> 20)",
+                            "needed": "\((short.neededBytes + (1 << 20) - 1) >> 20)",
+                            "missing": "\((short.neededBytes - short.freeBytes + (1 << 20) - 1) >> 20)",
+                        ])
                 } else {
-                    "Ổ đĩa chứa kho hồ sơ đã đầy; không ghi được. Giải phóng dung lượng rồi thử lại; hồ sơ đã lưu không "
-                        + "bị mất."
+                    Message(.queueDiskFullUnmeasured)
                 }
-            case .storeDamaged:
-                "Kho hồ sơ của trạm bị hỏng. Ngừng tiếp nhận và báo kỹ thuật viên (stationd run sẽ từ chối khởi động)."
-            default: "Lỗi kho dữ liệu của trạm."
+            case .storeDamaged: Message(.queueStoreDamaged)
+            default: Message(.queueStorage)
             }
-        return APIError(status, code: error.code.rawValue, vi: vi, en: error.reason)
+        // English readers have always been answered with the store's own reason.
+        return APIError(status, moduleCode: error.code.rawValue, text: APIError.reason(message, english: error.reason))
     }
 
     static func id(_ context: StationRequestContext) throws(APIError) -> ApplicationID {
         guard let text = context.parameters.get("id"), let id = ApplicationID(text) else {
-            throw APIError(
-                .badRequest, vi: "Mã hồ sơ không hợp lệ.", en: "The application id is not a UUID.")
+            throw APIError(.badRequest, Message(.controlApplicationIdInvalid))
         }
         return id
     }
@@ -216,8 +213,7 @@ struct QueueRoutes {
             return Date(timeIntervalSince1970: Double(day.daysSinceEpoch) * 86_400 - 7 * 3600)
         }
         if let date = ISO8601DateFormatter().date(from: text) { return date }
-        throw APIError(
-            .badRequest, vi: "\(name): ngày không hợp lệ.", en: "\(name): not a date (YYYY-MM-DD).")
+        throw APIError(.badRequest, Message(.controlDateFieldInvalid, ["name": name]))
     }
 
     static func wire(_ item: QueueItem) -> QueueItemWire {
@@ -237,8 +233,7 @@ enum Body {
     static func collect(_ request: Request, _ core: StationCore) async throws -> Data {
         let limit = core.configuration.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw APIError(
-                .tooLarge, vi: "Dữ liệu gửi lên quá lớn.", en: "The request body is too large.")
+            throw APIError(.tooLarge, Message(.controlBodyTooLarge))
         }
         // Counted against the body-memory budget as it arrives (503/429 when it does not fit).
         return try await BodyReservation.collect(
@@ -263,9 +258,7 @@ enum Body {
                 case .dataCorrupted: "not valid JSON"
                 @unknown default: "invalid body"
                 }
-            throw APIError(
-                .badRequest, vi: "Dữ liệu JSON không hợp lệ (\(detail)).",
-                en: "Invalid JSON body: \(detail).")
+            throw APIError(.badRequest, Message(.controlJsonInvalid, ["detail": detail]))
         }
     }
 }

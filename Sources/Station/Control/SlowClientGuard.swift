@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Messages
 import NIOCore
 import NIOHTTPTypes
 import NIOSSL
@@ -254,10 +255,8 @@ final class RawSlowClientHandler: ChannelInboundHandler, RemovableChannelHandler
             return
         }
         let body = ControlErrorBody(
-            code: ControlErrorCode.requestTimeout,
-            message: watch.english
-                ? "The request did not arrive in time; the connection is closed."
-                : "Yêu cầu gửi đến quá chậm; kết nối bị đóng.")
+            code: ControlErrorCode.requestTimeout.rawValue,
+            message: Message(.controlRequestTimeout).text(watch.english ? .english : .vietnamese))
         let json = (try? ControlJSON.encoder().encode(body)) ?? Data("{}".utf8)
         var buffer = context.channel.allocator.buffer(capacity: 160 + json.count)
         buffer.writeString(

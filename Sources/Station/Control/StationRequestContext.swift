@@ -1,4 +1,5 @@
 import Hummingbird
+import Messages
 import NIOCore
 
 /// The request context of the control server: the connection (for peer credentials and the intake session's
@@ -44,22 +45,18 @@ public struct StationRequestContext: RequestContext {
     /// Throws 403 unless the caller has at least `role`.
     func require(_ needed: CallerRole) throws(APIError) {
         guard role >= needed else {
-            throw APIError(
-                .forbidden,
-                vi:
-                    "Tài khoản của bạn không có quyền thực hiện thao tác này (cần quyền \(needed.vietnamese)).",
-                en: "Your account may not do this (needs the \(needed) role).")
+            throw APIError(.forbidden, Message(needed.refusal))
         }
     }
 }
 
 extension CallerRole {
-    var vietnamese: String {
+    /// What a caller below this role is told.
+    var refusal: MessageKey {
         switch self {
-        case .none: "không"
-        case .operator: "cán bộ tiếp nhận"
-        case .supervisor: "cán bộ giám sát"
-        case .root: "quản trị"
+        case .none, .operator: .controlForbiddenNeedsOperator
+        case .supervisor: .controlForbiddenNeedsSupervisor
+        case .root: .controlForbiddenNeedsRoot
         }
     }
 }

@@ -3,6 +3,7 @@ import ControlAPI
 import Foundation
 import Hummingbird
 import Intake
+import Messages
 import NIOCore
 import Queue
 
@@ -94,8 +95,7 @@ struct StationRoutes {
         let day: CalendarDate
         if let text = request.uri.queryParameters.get("date") {
             guard let parsed = CalendarDate(iso: text) else {
-                throw APIError(
-                    .badRequest, vi: "Ngày không hợp lệ (YYYY-MM-DD).", en: "date must be YYYY-MM-DD.")
+                throw APIError(.badRequest, Message(.controlDateInvalid))
             }
             day = parsed
         } else {
@@ -114,8 +114,7 @@ struct StationRoutes {
             through = day.adding(days: (4 - weekday + 7) % 7)
             from = through.adding(days: -6)
         default:
-            throw APIError(
-                .notFound, vi: "Báo cáo: daily hoặc weekly.", en: "Report must be daily or weekly.")
+            throw APIError(.notFound, Message(.controlReportPeriod))
         }
         let quotas = core.configuration.quotas
         let phase = quotas.phase(on: through)
@@ -162,7 +161,7 @@ struct StationRoutes {
     static func day(_ text: String?) throws -> CalendarDate {
         guard let text else { return CalendarDate(vietnamDayOf: Date()) }
         guard let parsed = CalendarDate(iso: text) else {
-            throw APIError(.badRequest, vi: "Ngày không hợp lệ (YYYY-MM-DD).", en: "date must be YYYY-MM-DD.")
+            throw APIError(.badRequest, Message(.controlDateInvalid))
         }
         return parsed
     }
@@ -172,8 +171,7 @@ struct StationRoutes {
         let since: CalendarDate
         if let text = request.uri.queryParameters.get("since") {
             guard let parsed = CalendarDate(iso: text) else {
-                throw APIError(
-                    .badRequest, vi: "Ngày không hợp lệ (YYYY-MM-DD).", en: "since must be YYYY-MM-DD.")
+                throw APIError(.badRequest, Message(.controlSinceInvalid))
             }
             since = parsed
         } else {
@@ -196,14 +194,22 @@ struct StationRoutes {
         } catch {
             let shown = error.issues.prefix(20)
             let more = error.issues.count > shown.count ? error.issues.count - shown.count : 0
-            let vi = shown.map { "dòng \($0.line), cột \($0.column) [\($0.code.rawValue)]: \($0.vietnamese)" }
-            let en = shown.map { "line \($0.line), column \($0.column) [\($0.code.rawValue)]: \($0.english)" }
+            let issues = Array(shown)
             throw APIError(
-                .badRequest, code: SurveyImportError.code,
-                vi: (["Tệp khảo sát bị từ chối, không nhập dòng nào. Sửa tệp rồi nhập lại:"] + vi
-                    + (more > 0 ? ["… và \(more) lỗi khác."] : [])).joined(separator: "\n"),
-                en: (["The survey file was refused; nothing was imported. Fix the file and import again:"] + en
-                    + (more > 0 ? ["… and \(more) more."] : [])).joined(separator: "\n"))
+                .badRequest, moduleCode: SurveyImportError.code,
+                text: { language in
+                    let lines = issues.map { issue in
+                        Message(
+                            .controlSurveyRefusedLine,
+                            [
+                                "line": "\(issue.line)", "column": "\(issue.column)", "code": issue.code.rawValue,
+                                "problem": language == .english ? issue.english : issue.vietnamese,
+                            ]
+                        ).text(language)
+                    }
+                    let tail = more > 0 ? [Message(.controlSurveyRefusedMore, ["count": "\(more)"]).text(language)] : []
+                    return ([Message(.controlSurveyRefused).text(language)] + lines + tail).joined(separator: "\n")
+                })
         }
         let actor = QueueRoutes.actor(context)
         let outcome = try await core.store.run { try $0.importSurvey(rows, by: actor) }

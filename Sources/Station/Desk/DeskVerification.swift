@@ -3,7 +3,9 @@ import ControlAPI
 import Foundation
 import Intake
 import Logging
+import Messages
 import Queue
+import SmartCard
 
 /// The health check-in desk's check (`POST /v1/verify`): open the card without typing when its CAN is known from
 /// the QR code, read the minimum (EF.CardAccess, PACE, DG1, DG13, DG14, DG15, EF.SOD; DG2 only when asked or short of
@@ -64,9 +66,7 @@ struct DeskVerification: Sendable {
         let started = ContinuousClock.now
         let (key, method, qr) = try Self.accessKey(request, scanner: scanner)
         if let named = request.reader, !core.devices.readers.contains(where: { $0.name == named }) {
-            throw APIError(
-                .notFound, code: ControlErrorCode.unknownReader, vi: "Không có đầu đọc thẻ tên này.",
-                en: "No card reader of that name.")
+            throw APIError(.notFound, code: ControlErrorCode.unknownReader, Message(.controlUnknownReader))
         }
         let reader = try await waitForCard(named: request.reader, seconds: min(max(request.waitSeconds ?? 0, 0), 60))
         let waited = Self.ms(since: started)
@@ -170,7 +170,7 @@ struct DeskVerification: Sendable {
     {
         let given = [request.qr, request.can, request.mrz].compactMap { $0 }.count
         guard given <= 1 else {
-            throw APIError(.badRequest, vi: "Chỉ gửi một trong qr, can, mrz.", en: "Give one of qr, can, mrz.")
+            throw APIError(.badRequest, Message(.deskOneKey))
         }
         if let text = request.qr {
             let qr = try parse(text)
@@ -180,28 +180,21 @@ struct DeskVerification: Sendable {
             do {
                 return (try AccessKey.can(digits: can), .can, nil)
             } catch {
-                throw APIError(
-                    .badRequest, code: "desk.can_invalid", vi: "CAN phải là 6 chữ số (6 số cuối của số định danh).",
-                    en: "The CAN must be 6 digits (the last 6 of the ID number).")
+                throw APIError(.badRequest, code: DeskErrorCode.canInvalid, Message(.deskCanInvalid))
             }
         }
         if let mrz = request.mrz {
             do {
                 return (.mrz(try MRZ(mrz.trimmingCharacters(in: .whitespacesAndNewlines)).keySeed), .mrz, nil)
             } catch {
-                throw APIError(
-                    .badRequest, code: "desk.mrz_invalid", vi: "Dòng MRZ không hợp lệ; nhập lại cả 3 dòng.",
-                    en: "The MRZ is not valid; type all 3 lines again.")
+                throw APIError(.badRequest, code: DeskErrorCode.mrzInvalid, Message(.deskMrzInvalid))
             }
         }
         if let text = scanner?.take() {
             let qr = try parse(text)
             return (.can(qr.can), .qrScanner, qr)
         }
-        throw APIError(
-            .badRequest, code: "desk.no_key",
-            vi: "Quét mã QR trên thẻ, hoặc nhập CAN (6 số cuối của số định danh) hoặc MRZ.",
-            en: "Scan the card's QR code, or type the CAN (last 6 digits of the ID number) or the MRZ.")
+        throw APIError(.badRequest, code: DeskErrorCode.noKey, Message(.deskNoKey))
     }
 
     static func parse(_ text: String) throws -> CardQRCode {
@@ -209,8 +202,8 @@ struct DeskVerification: Sendable {
             return try CardQRCode(parsing: text)
         } catch {
             throw APIError(
-                .badRequest, code: error.code.rawValue, vi: error.vietnamese, en: error.english,
-                detail: error.description)
+                .badRequest, moduleCode: error.code.rawValue,
+                text: { $0 == .english ? error.english : error.vietnamese }, detail: error.description)
         }
     }
 
@@ -224,9 +217,7 @@ struct DeskVerification: Sendable {
                 return first
             }
             if ContinuousClock.now >= deadline {
-                throw APIError(
-                    .conflict, code: "smartcard.no_card", vi: "Chưa có thẻ trên đầu đọc.",
-                    en: "No card on any reader.")
+                throw APIError(.conflict, moduleCode: SmartCardError.Code.noCard.rawValue, Message(.controlNoCard))
             }
             try await Task.sleep(for: .milliseconds(20))
         }

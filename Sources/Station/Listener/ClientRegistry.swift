@@ -1,6 +1,7 @@
 import ControlAPI
 import Crypto
 import Foundation
+import Messages
 import Queue
 
 /// What a client token may reach: a closed set of scopes, each a closed list of routes. The TCP listener
@@ -90,18 +91,14 @@ final class ClientRegistry: Sendable {
     /// Issues a token for a new client; returns the record and the token (shown once).
     func add(name: String, scopes: [String], by issuer: String) throws(APIError) -> (ClientRecord, String) {
         guard Self.isValidName(name) else {
-            throw APIError(
-                .badRequest, code: ListenerErrorCode.invalidClient,
-                vi: "Tên máy khách chỉ gồm chữ thường, số, dấu chấm, gạch dưới, gạch ngang (1–64 ký tự).",
-                en: "A client name is 1–64 characters of a-z, 0-9, '.', '_' and '-'.")
+            throw APIError(.badRequest, code: ListenerErrorCode.invalidClient, Message(.listenerInvalidClientName))
         }
         let parsed = scopes.compactMap(ClientScope.init(rawValue:))
         guard !scopes.isEmpty, parsed.count == scopes.count else {
             let known = ClientScope.allCases.map(\.rawValue).joined(separator: ", ")
             throw APIError(
                 .badRequest, code: ListenerErrorCode.invalidClient,
-                vi: "Phạm vi không hợp lệ; các phạm vi có: \(known).",
-                en: "Unknown or missing scope; the scopes are: \(known).")
+                Message(.listenerInvalidClientScope, ["scopes": known]))
         }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
@@ -116,9 +113,7 @@ final class ClientRegistry: Sendable {
         try update { records throws(APIError) in
             if records.contains(where: { $0.name == name && $0.isLive }) {
                 throw APIError(
-                    .conflict, code: ListenerErrorCode.clientExists,
-                    vi: "Máy khách \(name) đã có mã truy cập; thu hồi mã cũ trước (stationctl client revoke).",
-                    en: "Client \(name) already has a token; revoke it first (stationctl client revoke).")
+                    .conflict, code: ListenerErrorCode.clientExists, Message(.listenerClientExists, ["name": name]))
             }
             records.removeAll { $0.name == name }
             records.append(record)
@@ -132,8 +127,7 @@ final class ClientRegistry: Sendable {
         try update { records throws(APIError) in
             guard let index = records.firstIndex(where: { $0.name == name && $0.isLive }) else {
                 throw APIError(
-                    .notFound, code: ListenerErrorCode.clientNotFound,
-                    vi: "Không có máy khách \(name) đang hoạt động.", en: "No live client named \(name).")
+                    .notFound, code: ListenerErrorCode.clientNotFound, Message(.listenerClientNotFound, ["name": name]))
             }
             records[index].revokedAt = Date()
             records[index].revokedBy = revoker
@@ -164,9 +158,7 @@ final class ClientRegistry: Sendable {
                 try KeyFile.write(data, to: path, replacing: true, what: "listener.clients_file")
             } catch {
                 return .failure(
-                    APIError(
-                        .internal, vi: "Không ghi được tệp mã truy cập của trạm (\(path)).",
-                        en: "Cannot write the station's client token file (\(path))."))
+                    APIError(.internal, Message(.listenerTokenFile, ["path": path])))
             }
             records = copy
             return .success(())

@@ -1,6 +1,7 @@
 import ControlAPI
 import Foundation
 import Hummingbird
+import Messages
 import NIOCore
 
 /// How the TCP listener lets a request in: the CORS allow-list first (a browser's preflight carries no token),
@@ -46,19 +47,12 @@ struct ListenerGate: Sendable {
             header.prefix(7).lowercased() == "bearer ",
             let client = clients.authenticate(token: header.dropFirst(7).trimmingCharacters(in: .whitespaces))
         else {
-            throw APIError(
-                .unauthorized, code: ListenerErrorCode.unauthorized,
-                vi: "Thiếu mã truy cập hợp lệ (Authorization: Bearer …); mã có thể đã bị thu hồi. Hỏi cán bộ giám sát "
-                    + "của trạm (stationctl client add).",
-                en: "A valid access token is needed (Authorization: Bearer …); it may have been revoked. Ask the "
-                    + "station's supervisor (stationctl client add).")
+            throw APIError(.unauthorized, code: ListenerErrorCode.unauthorized, Message(.listenerUnauthorized))
         }
         let route = "\(request.method) \(request.uri.path)"
         guard client.scopes.contains(where: { $0.routes.contains(route) }) else {
             throw APIError(
-                .forbidden, code: ListenerErrorCode.outOfScope,
-                vi: "Mã truy cập của máy khách \(client.name) không được dùng cho đường dẫn này.",
-                en: "Client \(client.name)'s token does not cover this route.")
+                .forbidden, code: ListenerErrorCode.outOfScope, Message(.listenerOutOfScope, ["client": client.name]))
         }
         context.client = client.name
         context.role = .operator
@@ -67,9 +61,7 @@ struct ListenerGate: Sendable {
 
     /// The CORS answer to a refused origin.
     static let originRefused = APIError(
-        .forbidden, code: ListenerErrorCode.originNotAllowed,
-        vi: "Trang web gọi tới (Origin) không nằm trong danh sách được phép của trạm (listener.cors_origins).",
-        en: "The calling web origin is not in the station's allow-list (listener.cors_origins).")
+        .forbidden, code: ListenerErrorCode.originNotAllowed, Message(.listenerOriginNotAllowed))
 
     /// 204 to an allowed preflight.
     static func preflight(origin: String) -> Response {

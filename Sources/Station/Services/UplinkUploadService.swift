@@ -2,6 +2,7 @@ import CentralAPI
 import ControlAPI
 import Foundation
 import Logging
+import Messages
 import Queue
 import ServiceLifecycle
 import Uplink
@@ -123,10 +124,7 @@ final class UplinkUploadService: UploadService, Service {
 
     func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult {
         guard let token = request.token ?? settings.token else {
-            throw APIError(
-                .badRequest, code: "uplink.no_token",
-                vi: "Thiếu mã đăng ký một lần (uplink.token hoặc --token).",
-                en: "No one-time enrollment token (uplink.token or --token).")
+            throw APIError(.badRequest, code: ControlErrorCode.noEnrollmentToken, Message(.uplinkNoToken))
         }
         do {
             let credentials = try await Uploader.enroll(
@@ -149,22 +147,19 @@ final class UplinkUploadService: UploadService, Service {
         } catch let error as UplinkError {
             let code = Self.code(of: error)
             state.withLock { $0.lastError = code }
-            throw APIError(.conflict, code: code, vi: Self.vietnamese(code), en: error.reason)
+            // English readers have always been answered with the uplink's own reason.
+            throw APIError(
+                .conflict, moduleCode: code, text: APIError.reason(Self.enrollmentRefusal(code), english: error.reason))
         }
     }
 
     /// What a refusal means, for the technician.
-    static func vietnamese(_ code: String) -> String {
+    static func enrollmentRefusal(_ code: String) -> Message {
         switch code {
-        case UplinkError.Code.fingerprintMismatch.rawValue:
-            "Dấu vân khóa của trung tâm không khớp với dấu đã xác nhận: không ghi nhận khóa nào. "
-                + "Kiểm tra lại với trung tâm."
-        case UplinkError.Code.centralKeyChanged.rawValue:
-            "Khóa của trung tâm đã thay đổi: cần giám sát viên xác nhận (--accept-key-change)."
-        case UplinkError.Code.centralUnauthenticated.rawValue:
-            "Trả lời của \"trung tâm\" không có chữ ký hợp lệ: không ghi nhận."
-        default:
-            "Đăng ký với trung tâm thất bại (\(code))."
+        case UplinkError.Code.fingerprintMismatch.rawValue: Message(.controlEnrollFingerprintMismatch)
+        case UplinkError.Code.centralKeyChanged.rawValue: Message(.controlEnrollCentralKeyChanged)
+        case UplinkError.Code.centralUnauthenticated.rawValue: Message(.controlEnrollCentralUnauthenticated)
+        default: Message(.controlEnrollFailed, ["code": code])
         }
     }
 
@@ -179,9 +174,8 @@ final class UplinkUploadService: UploadService, Service {
         }
         guard enrolled else {
             throw APIError(
-                .serviceUnavailable, code: UplinkError.Code.notEnrolled.rawValue,
-                vi: "Trạm chưa đăng ký với trung tâm (kiểm tra uplink.url và uplink.token).",
-                en: "The station is not enrolled with the central (check uplink.url and uplink.token).")
+                .serviceUnavailable, moduleCode: UplinkError.Code.notEnrolled.rawValue,
+                Message(.controlNotEnrolledUpload))
         }
         wake.yield(.uploadRequested)
         return UUID().uuidString.lowercased()
@@ -198,12 +192,11 @@ final class UplinkUploadService: UploadService, Service {
     func export(to directory: String) async throws -> ExportResult {
         guard let credentials = state.withLock({ $0.credentials }), credentials.centralKey != nil else {
             throw APIError(
-                .serviceUnavailable, code: UplinkError.Code.notEnrolled.rawValue,
-                vi: "Trạm chưa đăng ký với trung tâm: không thể niêm phong dữ liệu xuất.",
-                en: "The station is not enrolled: exports cannot be sealed for the central.")
+                .serviceUnavailable, moduleCode: UplinkError.Code.notEnrolled.rawValue,
+                Message(.controlNotEnrolledExport))
         }
         guard directory.hasPrefix("/") else {
-            throw APIError(.badRequest, vi: "Thư mục xuất phải là đường dẫn tuyệt đối.", en: "to must be absolute.")
+            throw APIError(.badRequest, Message(.controlExportDirectoryRelative))
         }
         _ = try await releaseCaptured()
         do {
@@ -213,8 +206,7 @@ final class UplinkUploadService: UploadService, Service {
             logger.notice("export written", metadata: ["items": "\(report.items)", "failed": "\(report.failed)"])
             return ExportResult(folders: report.folders, items: report.items, failed: report.failed)
         } catch let error as UplinkError {
-            throw APIError(
-                .internalServerError, code: error.code.rawValue, vi: "Xuất dữ liệu thất bại.", en: "Export failed.")
+            throw APIError(.internalServerError, moduleCode: error.code.rawValue, Message(.controlExportFailed))
         }
     }
 

@@ -1,5 +1,6 @@
 import ControlAPI
 import Foundation
+import Messages
 import Uplink
 
 /// The seam Uplink plugs into: start an upload now, report progress and the last sync.
@@ -24,15 +25,11 @@ extension UploadService {
     public func freezeViolations() async -> [FreezeRules.Violation] { [] }
 
     public func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult {
-        throw APIError(
-            .unavailable, vi: "Chưa cấu hình đường truyền lên trung tâm (uplink.url): không thể đăng ký.",
-            en: "No upload endpoint is configured (uplink.url): cannot enroll.")
+        throw APIError(.unavailable, Message(.controlUploadNotConfiguredEnroll))
     }
 
     public func export(to directory: String) async throws -> ExportResult {
-        throw APIError(
-            .unavailable, vi: "Chưa cấu hình đường truyền lên trung tâm (uplink.url): không thể xuất dữ liệu.",
-            en: "No upload endpoint is configured (uplink.url): exports cannot be sealed.")
+        throw APIError(.unavailable, Message(.controlUploadNotConfiguredExport))
     }
 }
 
@@ -56,8 +53,6 @@ public struct NotConfiguredUpload: UploadService {
     }
 
     public func startNow() async throws -> String {
-        throw APIError(
-            .unavailable, vi: "Chưa cấu hình đường truyền lên trung tâm (uplink.url).",
-            en: "No upload endpoint is configured (uplink.url).")
+        throw APIError(.unavailable, Message(.controlUploadNotConfigured))
     }
 }
