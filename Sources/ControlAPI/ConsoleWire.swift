@@ -7,8 +7,22 @@ extension ControlPaths {
     public static let consoleLogout = "/console/logout"
     /// `GET`: the console session (account, role, CSRF token, seconds before idle logout).
     public static let consoleSession = "/console/session"
-    /// `GET`: the closed vocabularies' names in the caller's language, `{family: {value: name}}` (see `Term`).
+    /// `GET`: the closed vocabularies' names in the caller's language, `{family: [{value, name}]}` in the
+    /// vocabulary's order (see `Term`).
     public static let consoleTerms = "/console/terms"
+}
+
+/// One value of a closed vocabulary and its name in the caller's language (`GET /console/terms`).
+public struct ConsoleTermWire: Codable, Sendable, Hashable {
+    /// The wire value, e.g. `verifiedOffline`.
+    public var value: String
+    /// What people read.
+    public var name: String
+    /// Creates a value.
+    public init(value: String, name: String) {
+        self.value = value
+        self.name = name
+    }
 }
 
 /// The codes the console's login and session answer with.

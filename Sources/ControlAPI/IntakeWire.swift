@@ -108,6 +108,24 @@ public struct FingerRequest: Codable, Sendable, Hashable {
     }
 }
 
+/// `POST /v1/intake/{id}/refusal`: the citizen whose card was read cannot be registered today; recorded in the
+/// eligibility list and the session ends.
+public struct RefusalRequest: Codable, Sendable, Hashable {
+    /// Not yet eligible: `under14`, `noPhone`, `minorWithoutPhonePermission`, `inPrison`, `missing`, `abroad`,
+    /// `absent`, `remoteNoCoverage`; ineligible: `illness`, `mentalDisability`, `noCivilCapacity`.
+    public var reason: String
+    /// The local authority confirmed it (an ineligible record is complete only once confirmed).
+    public var confirmedByLocalAuthority: Bool?
+    /// A free-text note (kept sealed with the record; at most 500 characters).
+    public var note: String?
+    /// Creates a value.
+    public init(reason: String, confirmedByLocalAuthority: Bool? = nil, note: String? = nil) {
+        self.reason = reason
+        self.confirmedByLocalAuthority = confirmedByLocalAuthority
+        self.note = note
+    }
+}
+
 /// `PUT /v1/intake/{id}/details`: phone, bundle, priority group.
 public struct DetailsRequest: Codable, Sendable, Hashable {
     /// Mobile number.

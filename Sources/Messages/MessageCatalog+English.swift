@@ -54,6 +54,10 @@ extension MessageCatalog {
         "freeze.too_many_pending.advice":
             "too many applications not sent — run `stationctl upload` or `stationctl export --to USB`",
         "freeze.low_disk.advice": "disk almost full — upload/export, then call a technician",
+        // intake refusals (the eligibility list)
+        "intake.refusal_reason_invalid":
+            "The reason is not valid: choose one from the list (not yet eligible, or ineligible).",
+        "intake.refusal_no_card": "No card has been read in this session: read the citizen's card first.",
         // intake
         "intake.card_pulled": "The card was pulled out: put it back to continue.",
         // ctl
@@ -148,6 +152,7 @@ extension MessageCatalog {
         "term.abandon.clientGone": "client gone",
         "term.abandon.operatorCancelled": "cancelled by the officer",
         "term.abandon.endedBySupervisor": "ended by a supervisor",
+        "term.abandon.refusalRecorded": "recorded as not eligible",
         // term.upload
         "term.upload.notConfigured": "not configured",
         "term.upload.idle": "idle",
@@ -187,6 +192,18 @@ extension MessageCatalog {
         "term.priority.policyBeneficiaries": "policy beneficiaries",
         "term.priority.workersAndOfficials": "workers and officials",
         "term.priority.withoutCCCD": "without a CCCD",
+        // term.refusal
+        "term.refusal.under14": "under 14",
+        "term.refusal.noPhone": "no mobile phone",
+        "term.refusal.minorWithoutPhonePermission": "aged 14–18, the family does not allow a phone",
+        "term.refusal.inPrison": "serving a prison sentence",
+        "term.refusal.missing": "missing",
+        "term.refusal.abroad": "abroad",
+        "term.refusal.absent": "absent from the locality",
+        "term.refusal.remoteNoCoverage": "no mobile coverage",
+        "term.refusal.illness": "serious illness",
+        "term.refusal.mentalDisability": "mental disability",
+        "term.refusal.noCivilCapacity": "lost or restricted civil act capacity",
         // control API, desk, stationd run
         "control.forbidden.group": "Your account (uid {uid}) is not in the station's operators or supervisors group.",
         "control.forbidden.unidentified": "The caller cannot be identified.",

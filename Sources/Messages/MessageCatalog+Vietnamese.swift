@@ -53,6 +53,10 @@ extension MessageCatalog {
         "freeze.too_many_pending.advice":
             "quá nhiều hồ sơ chưa gửi — chạy `stationctl upload` hoặc `stationctl export --to USB`",
         "freeze.low_disk.advice": "ổ đĩa sắp đầy — gửi/xuất hồ sơ rồi báo kỹ thuật viên",
+        // intake refusals (the eligibility list)
+        "intake.refusal_reason_invalid":
+            "Lý do không hợp lệ: chọn một lý do trong danh sách (chưa đủ điều kiện hoặc không đủ điều kiện).",
+        "intake.refusal_no_card": "Chưa đọc thẻ của công dân trong phiên này: đọc thẻ trước khi ghi nhận.",
         // intake
         "intake.card_pulled": "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.",
         // ctl
@@ -147,6 +151,7 @@ extension MessageCatalog {
         "term.abandon.clientGone": "mất kết nối với máy trạm",
         "term.abandon.operatorCancelled": "cán bộ hủy",
         "term.abandon.endedBySupervisor": "giám sát viên kết thúc",
+        "term.abandon.refusalRecorded": "đã ghi nhận công dân chưa đủ điều kiện",
         // term.upload
         "term.upload.notConfigured": "chưa cấu hình",
         "term.upload.idle": "rảnh",
@@ -186,6 +191,18 @@ extension MessageCatalog {
         "term.priority.policyBeneficiaries": "đối tượng chính sách",
         "term.priority.workersAndOfficials": "công nhân, cán bộ",
         "term.priority.withoutCCCD": "chưa có CCCD",
+        // term.refusal
+        "term.refusal.under14": "chưa đủ 14 tuổi",
+        "term.refusal.noPhone": "không có số điện thoại di động",
+        "term.refusal.minorWithoutPhonePermission": "14–18 tuổi, gia đình chưa cho dùng điện thoại",
+        "term.refusal.inPrison": "đang chấp hành án phạt tù",
+        "term.refusal.missing": "mất tích",
+        "term.refusal.abroad": "đang ở nước ngoài",
+        "term.refusal.absent": "vắng mặt tại địa phương",
+        "term.refusal.remoteNoCoverage": "vùng không có sóng di động",
+        "term.refusal.illness": "ốm đau, bệnh nặng",
+        "term.refusal.mentalDisability": "khuyết tật tâm thần",
+        "term.refusal.noCivilCapacity": "mất hoặc hạn chế năng lực hành vi dân sự",
         // control API, desk, stationd run
         "control.forbidden.group": "Tài khoản (uid {uid}) không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
         "control.forbidden.unidentified": "Không xác định được người gọi.",

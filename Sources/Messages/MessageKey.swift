@@ -44,6 +44,8 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case freezeNoSyncAdvice = "freeze.no_sync.advice"
     case freezeTooManyPendingAdvice = "freeze.too_many_pending.advice"
     case freezeLowDiskAdvice = "freeze.low_disk.advice"
+    case intakeRefusalReasonInvalid = "intake.refusal_reason_invalid"
+    case intakeRefusalNoCard = "intake.refusal_no_card"
     case intakeCardPulled = "intake.card_pulled"
     case ctlUnreachable = "ctl.unreachable"
     case ctlTechnicalDetail = "ctl.technical_detail"

@@ -22,6 +22,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     case bundle
     /// The campaign priority group (`PriorityGroup`).
     case priorityGroup = "priority"
+    /// Why a citizen cannot be registered today (`NotYetEligibleReason`, `IneligibleReason`): the eligibility list.
+    case refusalReason = "refusal"
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -35,7 +37,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
                 "idle", "cardRead", "paused", "turnedAway", "biometrics", "review", "review.persisting", "committed",
                 "abandoned",
             ]
-        case .abandonReason: ["cardRemoved", "deviceFault", "clientGone", "operatorCancelled", "endedBySupervisor"]
+        case .abandonReason:
+            ["cardRemoved", "deviceFault", "clientGone", "operatorCancelled", "endedBySupervisor", "refusalRecorded"]
         case .uploadState: ["notConfigured", "notEnrolled", "idle", "uploading", "offline", "failed"]
         case .event:
             [
@@ -50,6 +53,11 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
             ]
         case .bundle: ["utility", "2in1", "3in1", "4in1"]
         case .priorityGroup: ["students", "policyBeneficiaries", "workersAndOfficials", "withoutCCCD"]
+        case .refusalReason:
+            [
+                "under14", "noPhone", "minorWithoutPhonePermission", "inPrison", "missing", "abroad", "absent",
+                "remoteNoCoverage", "illness", "mentalDisability", "noCivilCapacity",
+            ]
         }
     }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Drives Debian's Chromium (headless) through a complete intake on the station's web console.
 
-Usage: console_intake.py BASE_URL ACCOUNT SECRETS_FILE SCREENSHOT_DIR
+Usage: console_intake.py BASE_URL ACCOUNT SECRETS_FILE SCREENSHOT_DIR [refusal]
 SECRETS_FILE (0600) holds JSON {"password", "can", "phone"}: personal values and the password never go on argv.
 The camera is Chromium's fake video device. Prints one JSON line {"applicationID", "verdict", "timings"}; exits 0
 when every check passed, 1 with the failures on stderr. Any CSP violation or console error fails it.
+With `refusal`: the card's citizen is turned away at once (under 14); the page shows why and the officer records
+the refusal (reason "under14") in one step; prints {"problems", "ended"}.
 """
 import json
 import os
@@ -12,11 +14,12 @@ import sys
 import time
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import console_browser
 
 base, account, secrets_file, shots = sys.argv[1:5]
+refusal = sys.argv[5:6] == ["refusal"]
 with open(secrets_file, encoding="utf-8") as handle:
     secrets = json.load(handle)
 os.makedirs(shots, exist_ok=True)
@@ -68,6 +71,20 @@ try:
     element("can").send_keys(secrets["can"])
     started = time.monotonic()
     element("read-card").click()
+    if refusal:
+        # Turned away at once: the reasons shown, the refusal box open with the catalog's reasons.
+        wait(lambda: visible("step-refusal") and idle() and element("refusal-box").get_attribute("open"), 60)
+        result["problems"] = [item.get_attribute("data-code")
+                              for item in driver.find_elements(By.CSS_SELECTOR, "#intake-problems li")]
+        if visible("step-fingers"):
+            problems.append("fingers offered to a citizen who was turned away")
+        shot("refusal-1-turned-away", "turned away")
+        Select(element("refusal-reason")).select_by_value("under14")
+        element("record-refusal").click()
+        wait(lambda: visible("step-ended") and idle(), 30)
+        result["ended"] = element("intake-message").text
+        shot("refusal-2-recorded", "refusal recorded")
+        raise SystemExit
     wait(lambda: visible("step-fingers") and idle(), 60)
     timings["card_read_ms"] = round((time.monotonic() - started) * 1000, 1)
     result["verdict"] = element("verdict").get_attribute("data-verdict")
@@ -104,6 +121,8 @@ try:
     result["applicationID"] = element("application-id").text
     result["receiptOfficer"] = element("receipt-officer").text
     shot("6-receipt", "receipt")
+except SystemExit:
+    pass
 except Exception as error:  # a timeout names what the page showed
     message = ""
     try:

@@ -88,6 +88,7 @@ import Testing
         ("screened", .screened([problem])),
         ("fingerException", .fingerException(.leftThumb, .injury, approval: supervisor)),
         ("confirmReadBack", .confirmReadBack(revision: 1)),
+        ("refusalRecorded", .refusalRecorded),
     ]
 
     static let supervisor = SupervisorOverride(supervisor: OperatorID("supervisor-1"), reason: "bandaged thumb")
@@ -147,6 +148,10 @@ import Testing
         }
         table["committed|reset"] = "idle|"
         table["abandoned|reset"] = "idle|"
+        // The refusal is in the eligibility list: the session ends, whatever was collected is dropped.
+        for state in ["cardRead", "bio0", "bioP", "reviewNew", "reviewOK", "reviewErr", "paused"] {
+            table["\(state)|refusalRecorded"] = "abandoned|releaseDevices"
+        }
         return table
     }()
 
@@ -363,7 +368,7 @@ import Testing
         var session = Self.session([.cardRead(Self.card, applicationID: Self.id, at: Date())])
         let underAge = IntakeError(.underAge, vi: "chưa đủ 14 tuổi", en: "under 14")
         #expect(Self.describe(session.handle(.screened([underAge]))) == "releaseDevices")
-        guard case .turnedAway(let reasons) = session.state else {
+        guard case .turnedAway(let reasons, _) = session.state else {
             Issue.record("expected turnedAway")
             return
         }
@@ -371,5 +376,35 @@ import Testing
         #expect(Self.describe(session.handle(.startBiometrics)) == "refuse:notInThisState")
         _ = session.handle(.reset)
         #expect(session.state == .idle)
+    }
+
+    @Test func aRefusalIsRecordedForTheCardReadWithNothingElse() throws {
+        // Turned away at screening: the card read stays in the machine for the officer's record.
+        var turned = Self.session([.cardRead(Self.card, applicationID: Self.id, at: Date())])
+        _ = turned.handle(.screened([Self.problem]))
+        let night = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-28 20:26 UTC: 29 May in Hà Nội
+        let record = try #require(
+            turned.refusal(.notYetEligible(.under14), note: " em nhỏ ", confirmed: false, at: night))
+        #expect(record.idNumber == Self.card.identity.idNumber)
+        #expect(record.eligibility == .notYetEligible(.under14))
+        #expect(record.note == "em nhỏ")
+        #expect(record.recordedBy == OperatorID("officer-7"))
+        #expect(record.recordedOn == CalendarDate(iso: "2026-05-29"))
+        #expect(record.isComplete)
+        #expect(Self.describe(turned.handle(.refusalRecorded)) == "releaseDevices")
+        #expect(turned.state == .abandoned(.refusalRecorded))
+        #expect(turned.refusal(.notYetEligible(.noPhone), note: "", confirmed: false, at: night) == nil)
+
+        // Mid-way (the citizen has no phone after all): an ineligible reason waits for the local authority.
+        var midway = Self.session(Self.review)
+        let ineligible = try #require(midway.refusal(.ineligible(.illness), note: "", confirmed: false, at: night))
+        #expect(!ineligible.isComplete)
+        #expect(midway.refusal(.eligibleLevel2, note: "", confirmed: false, at: night) == nil)
+        _ = midway.handle(.refusalRecorded)
+        #expect(midway.state == .abandoned(.refusalRecorded))
+        #expect(Self.newSession().refusal(.notYetEligible(.noPhone), note: "", confirmed: false, at: night) == nil)
+        #expect(EligibilityClass(refusalReason: "noCivilCapacity") == .ineligible(.noCivilCapacity))
+        #expect(EligibilityClass(refusalReason: "under14") == .notYetEligible(.under14))
+        #expect(EligibilityClass(refusalReason: "eligibleLevel2") == nil)
     }
 }

@@ -62,6 +62,10 @@ import Testing
         #expect(Set(Term.authenticity.values) == Set(AuthenticityVerdict.allCases.map(\.rawValue)))
         #expect(Set(Term.priorityGroup.values) == Set(PriorityGroup.allCases.map(\.rawValue)))
         #expect(Set(Term.abandonReason.values) == Set(IntakeSession.AbandonReason.allCases.map(\.rawValue)))
+        #expect(
+            Set(Term.refusalReason.values)
+                == Set(
+                    NotYetEligibleReason.allCases.map(\.rawValue) + IneligibleReason.allCases.map(\.rawValue)))
         #expect(Set(Term.sessionState.values) == Set(IntakeSession.State.allNames))
         #expect(Set(Term.bundle.values) == Set(ServiceBundle.allKinds))
     }

@@ -1,6 +1,8 @@
 import ControlAPI
 import Foundation
+import Intake
 import Queue
+import Simulation
 import StationTestKit
 import Testing
 
@@ -68,7 +70,55 @@ struct ConsoleBrowserTests {
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
+    /// The daemon with the listener, the simulated CCCD `dataset` through pcscd → vpcd, an operator's account, and
+    /// `console_intake.py` driven against them (the password, CAN and phone from a 0600 file, never argv).
+    final class ConsoleIntake {
+        let lease: LivePCSC.Lease
+        let account: TestAccount
+        let daemon: DaemonUnderTest
+        let card: ManagedProcess
+        let port: Int
+
+        init(_ name: String, dataset: URL) async throws {
+            lease = try await LivePCSC.acquire()
+            account = try TestAccount(gid: TestGroups.operators)
+            daemon = try DaemonUnderTest(
+                name: name, extraConfig: "[listener]\nenabled = true\nport = 0\n",
+                environment: lease.harness.clientEnvironment)
+            try daemon.start()
+            let pki = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki").path
+            card = try lease.harness.startCardReported(arguments: ["--dataset", dataset.path, "--pki", pki])
+            port = try ControlJSON.decoder().decode(
+                ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8)
+            ).port
+        }
+
+        deinit {
+            card.stop()
+            _ = daemon.stop()
+        }
+
+        /// Runs the driver; returns its exit status, output and the JSON line it printed.
+        func drive(can: String, mode: [String] = []) throws -> (status: Int32, output: String, result: [String: Any]) {
+            let secrets = daemon.directory.appendingPathComponent("secrets.json")
+            try JSONSerialization.data(
+                withJSONObject: ["password": account.password, "can": can, "phone": "0912345678"]
+            ).write(to: secrets)
+            chmod(secrets.path, 0o600)
+            let browser = try runTool(
+                ConsoleBrowserTests.python,
+                [
+                    ConsoleBrowserTests.intakeDriver, "http://127.0.0.1:\(port)", account.name, secrets.path,
+                    ConsoleBrowserTests.artifacts,
+                ] + mode,
+                timeout: 200)
+            let line = browser.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+            return (browser.status, browser.output, jsonObject(line) ?? [:])
+        }
+    }
+
     static let intakeDriver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_intake.py").path
+    static let an = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
 
     /// A complete intake in the browser, through pcscd → vpcd → the simulated CCCD and the simulated fingerprint
     /// module, the portrait from Chromium's fake camera: the card's verdict shown, both index fingers, the photo,
@@ -78,54 +128,58 @@ struct ConsoleBrowserTests {
         #expect(
             FileManager.default.isExecutableFile(atPath: Self.python),
             "Selenium is not installed: run `make selenium`")
-        let lease = try await LivePCSC.acquire()
-        let account = try TestAccount(gid: TestGroups.operators)
-        let daemon = try DaemonUnderTest(
-            name: "console-intake", extraConfig: "[listener]\nenabled = true\nport = 0\n",
-            environment: lease.harness.clientEnvironment)
-        try daemon.start()
-        defer { _ = daemon.stop() }
-        let dataset = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
-        let card = try lease.harness.startCardReported(arguments: ["--dataset", dataset.path])
-        defer { card.stop() }
-        let listener = try ControlJSON.decoder().decode(
-            ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8))
-
-        // The password, the CAN and the phone number in a 0600 file: never on a command line.
-        let secrets = daemon.directory.appendingPathComponent("secrets.json")
-        try JSONSerialization.data(
-            withJSONObject: ["password": account.password, "can": "012345", "phone": "0912345678"]
-        ).write(to: secrets)
-        chmod(secrets.path, 0o600)
-        let browser = try runTool(
-            Self.python,
-            [Self.intakeDriver, "http://127.0.0.1:\(listener.port)", account.name, secrets.path, Self.artifacts],
-            timeout: 200)
-        print("console intake: \(browser.output)")
-        #expect(browser.status == 0, "\(browser.output)\n\(daemon.log)")
-        let line = browser.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
-        let result = try #require(jsonObject(line))
+        let rig = try await ConsoleIntake("console-intake", dataset: Self.an)
+        let (status, output, result) = try rig.drive(can: "012345")
+        print("console intake: \(output)")
+        #expect(status == 0, "\(output)\n\(rig.daemon.log)")
         // No CSCA configured: the station proves what it can (verifiedOffline), which an operator commits alone.
         #expect(result["verdict"] as? String == "verifiedOffline")
         #expect((result["verdictText"] as? String)?.isEmpty == false)
         #expect((result["readBack"] as? String)?.contains("Nguyễn Văn An") == true)
-        #expect(result["receiptOfficer"] as? String == account.name)
+        #expect(result["receiptOfficer"] as? String == rig.account.name)
         let id = try #require(result["applicationID"] as? String)
         for name in ["1-card", "2-card-read", "3-fingers", "4-portrait", "5-read-back", "6-receipt"] {
             #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-intake-\(name).png"))
         }
 
         // In the queue, under the officer who logged in; the vocabulary came from the one catalog.
-        let (status, shown) = try daemon.curl("GET", ControlPaths.queue + "/" + id)
-        #expect(status == 200, "\(shown)")
+        let (shownStatus, shown) = try rig.daemon.curl("GET", ControlPaths.queue + "/" + id)
+        #expect(shownStatus == 200, "\(shown)")
         let detail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.utf8))
-        #expect(detail.item.operatorID == account.name)
+        #expect(detail.item.operatorID == rig.account.name)
         #expect(detail.authenticity == "verifiedOffline")
-        let terms = try runTool(
-            "/usr/bin/curl", ["-s", "http://127.0.0.1:\(listener.port)" + ControlPaths.consoleTerms])
-        let names = try #require(jsonObject(terms.output)?["authenticity"] as? [String: String])
-        #expect(names["verifiedOffline"] == result["verdictText"] as? String)
-        #expect(!daemon.log.contains("0912345678") && !daemon.log.contains(account.password))
+        let terms = try runTool("/usr/bin/curl", ["-s", "http://127.0.0.1:\(rig.port)" + ControlPaths.consoleTerms])
+        let names = try JSONDecoder().decode([String: [ConsoleTermWire]].self, from: Data(terms.output.utf8))
+        #expect(
+            names["authenticity"]?.first { $0.value == "verifiedOffline" }?.name == result["verdictText"] as? String)
+        #expect(names["refusal"]?.map(\.value).first == "under14")
+        #expect(!rig.daemon.log.contains("0912345678") && !rig.daemon.log.contains(rig.account.password))
+    }
+
+    /// A ten-year-old's card: the page says at once why the citizen cannot be registered (no finger asked), and
+    /// the officer records the refusal in one step; the eligibility list holds it under the officer, and no
+    /// application is stored.
+    @Test(.timeLimit(.minutes(4))) func aTurnedAwayCitizenIsRecordedFromTheConsole() async throws {
+        let child = try IntakeCoordinatorTests.childDataSet()
+        defer { try? FileManager.default.removeItem(at: child) }
+        let set = try CitizenDataSet.load(child)
+        let rig = try await ConsoleIntake("console-refusal", dataset: child)
+        let (status, output, result) = try rig.drive(can: set.can, mode: ["refusal"])
+        print("console refusal: \(output)")
+        #expect(status == 0, "\(output)\n\(rig.daemon.log)")
+        #expect((result["problems"] as? [String])?.contains("intake.under_age") == true)
+        #expect((result["ended"] as? String)?.contains("chưa đủ điều kiện") == true)
+        #expect(rig.daemon.stop() == 0)
+        let queue = try ApplicationQueue(
+            configuration: .init(
+                databasePath: rig.daemon.directory.path + "/state/queue.sqlite",
+                keyFilePath: rig.daemon.directory.path + "/state/queue.key"))
+        let citizen = try #require(CitizenID(set.idNumber))
+        let record = try #require(try queue.eligibility(of: citizen))
+        #expect(record.eligibility == .notYetEligible(.under14))
+        #expect(record.recordedBy.rawValue == rig.account.name)
+        #expect(try queue.summary().total == 0)
+        #expect(try queue.auditTrail(for: nil).contains { $0.action == "eligibility" && $0.actor == rig.account.name })
     }
 
     @Test(.timeLimit(.minutes(3))) func officerLogsInInChromium() throws {

@@ -284,15 +284,7 @@ import Testing
     /// An under-14 citizen is turned away right after the card read, before fingers: nothing stored, the reason
     /// given, the station free for the next citizen.
     @Test func anUnderAgeCitizenIsTurnedAwayAtOnce() async throws {
-        // The 14-year-old data set made ten years old (born ten years before today, Vietnam's calendar day).
-        var json = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: Self.cards.appendingPathComponent("tran-minh-khoa-14.json")))
-                as? [String: Any])
-        let today = CalendarDate(vietnamDayOf: Date())
-        json["dateOfBirth"] = String(format: "%04d-%02d-%02d", today.year - 10, today.month, min(today.day, 28))
-        let child = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).json")
-        try JSONSerialization.data(withJSONObject: json).write(to: child)
+        let child = try Self.childDataSet()
         defer { try? FileManager.default.removeItem(at: child) }
         let rig = try rig(dataSet: child)
         let coordinator = rig.coordinator
@@ -303,6 +295,65 @@ import Testing
         #expect(read.problems?.contains { $0.code == "intake.under_age" } == true, "\(read.problems ?? [])")
         #expect(await coordinator.summary.active == false)
         #expect(try await rig.store.run { try $0.summary().total } == 0)
+    }
+
+    /// The 14-year-old data set made ten years old (born ten years before today, Vietnam's calendar day).
+    static func childDataSet() throws -> URL {
+        var json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.cards.appendingPathComponent("tran-minh-khoa-14.json")))
+                as? [String: Any])
+        let today = CalendarDate(vietnamDayOf: Date())
+        json["dateOfBirth"] = String(format: "%04d-%02d-%02d", today.year - 10, today.month, min(today.day, 28))
+        let child = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: json).write(to: child)
+        return child
+    }
+
+    /// The turned-away citizen is put on the eligibility list by the officer in one step (only the owner, once);
+    /// a refusal mid-way ends the session with nothing of the biometrics kept.
+    @Test func aRefusalIsRecordedInTheEligibilityList() async throws {
+        let child = try Self.childDataSet()
+        defer { try? FileManager.default.removeItem(at: child) }
+        let rig = try rig(dataSet: child)
+        let coordinator = rig.coordinator
+        let started = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        _ = try await coordinator.start(owner: rig.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        let key = try AccessKey.can(digits: rig.set.can)
+        let read = try await coordinator.readCard(started.id, owner: rig.owner, key: key, reader: nil)
+        #expect(read.state == "turnedAway")
+        await #expect(throws: IntakeFailure.busy) {
+            _ = try await coordinator.recordRefusal(
+                started.id, owner: rig.other, eligibility: .notYetEligible(.under14), note: "", confirmed: false)
+        }
+        let recorded = try await coordinator.recordRefusal(
+            started.id, owner: rig.owner, eligibility: .notYetEligible(.under14), note: "", confirmed: false)
+        #expect(recorded.state == "abandoned" && recorded.abandonReason == "refusalRecorded")
+        let citizen = try #require(CitizenID(rig.set.idNumber))
+        let record = try #require(try await rig.store.run { try $0.eligibility(of: citizen) })
+        #expect(record.eligibility == .notYetEligible(.under14) && record.recordedBy == OperatorID("officer1"))
+        await #expect(throws: IntakeFailure.refused(.notInThisState)) {
+            _ = try await coordinator.recordRefusal(
+                started.id, owner: rig.owner, eligibility: .notYetEligible(.under14), note: "", confirmed: false)
+        }
+
+        // Mid-way: the adult has no phone after all. The session ends; no application is stored.
+        let adult = try self.rig(card: "nguyen-van-an.json")
+        let second = try await adult.coordinator.start(owner: adult.owner, pid: 1, uid: 1000, operatorID: "officer1")
+        await #expect(throws: IntakeFailure.refusalNeedsCard) {
+            _ = try await adult.coordinator.recordRefusal(
+                second.id, owner: adult.owner, eligibility: .notYetEligible(.noPhone), note: "", confirmed: false)
+        }
+        _ = try await adult.coordinator.readCard(
+            second.id, owner: adult.owner, key: try AccessKey.can(digits: adult.set.can), reader: nil)
+        _ = try await adult.coordinator.captureFinger(second.id, owner: adult.owner, finger: .rightIndex, scanner: nil)
+        let ended = try await adult.coordinator.recordRefusal(
+            second.id, owner: adult.owner, eligibility: .notYetEligible(.noPhone), note: "ghi chú", confirmed: false)
+        #expect(ended.state == "abandoned" && ended.abandonReason == "refusalRecorded")
+        #expect(await adult.coordinator.summary.active == false)
+        #expect(try await adult.store.run { try $0.summary().total } == 0)
+        let noPhone = try await adult.store.run { try $0.eligibility(of: CitizenID(adult.set.idNumber)!) }
+        #expect(noPhone?.eligibility == .notYetEligible(.noPhone) && noPhone?.note == "ghi chú")
     }
 
     /// The parsing moved to the routes: bad strings are refused there with the control API's codes.

@@ -130,6 +130,7 @@ struct OpenAPIConformanceTests {
             ("/v1/intake/{session}", "get"), ("/v1/intake/{session}", "delete"),
             ("/v1/intake/{session}/card", "post"), ("/v1/intake/{session}/fingers", "post"),
             ("/v1/intake/{session}/portrait", "put"), ("/v1/intake/{session}/details", "put"),
+            ("/v1/intake/{session}/refusal", "post"),
             ("/v1/intake/{session}/review", "post"), ("/v1/intake/{session}/commit", "post"),
             ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
             ("/v1/verify", "post"),

@@ -2,6 +2,8 @@ import Foundation
 
 /// Why a citizen cannot be registered for level 2 yet, though they may be later.
 public enum NotYetEligibleReason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Under 14: eligible from the 14th birthday.
+    case under14
     /// No phone number in regular use.
     case noPhone
     /// Aged 14–18 and the family does not allow a phone.
@@ -37,6 +39,18 @@ public enum EligibilityClass: Sendable, Hashable, Codable {
 
     /// Whether a level-2 application can be taken now.
     public var canRegisterLevel2: Bool { self == .eligibleLevel2 }
+
+    /// The class of a refusal reason as the wire names it (a `NotYetEligibleReason` or an `IneligibleReason` raw
+    /// value); nil for anything else.
+    public init?(refusalReason: String) {
+        if let reason = NotYetEligibleReason(rawValue: refusalReason) {
+            self = .notYetEligible(reason)
+        } else if let reason = IneligibleReason(rawValue: refusalReason) {
+            self = .ineligible(reason)
+        } else {
+            return nil
+        }
+    }
 }
 
 /// A recorded decision that a citizen cannot be registered, kept on the commune's list with the reason.

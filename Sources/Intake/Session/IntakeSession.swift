@@ -91,6 +91,9 @@ public struct IntakeSession: Sendable {
         case operatorCancelled
         /// A supervisor ended a session that another client held (audited by the station).
         case endedBySupervisor
+        /// The officer recorded that the citizen cannot be registered today (the eligibility list; nothing else
+        /// kept).
+        case refusalRecorded
     }
 
     /// The states.
@@ -104,8 +107,9 @@ public struct IntakeSession: Sendable {
         /// The card was pulled out: everything collected is kept; putting the same card back resumes `step`.
         case paused(Draft, Review?, resume: Step)
         /// Screening right after the card read found that the citizen cannot be registered today (under 14,
-        /// expired card, a live application): the reasons, nothing personal, nothing stored.
-        case turnedAway([IntakeError])
+        /// expired card, a live application): the reasons, and the card read (in memory only, for the refusal the
+        /// officer may record); nothing stored.
+        case turnedAway([IntakeError], Draft)
 
         /// The state's name, for tests, logs and the control API.
         public var name: String {
@@ -190,6 +194,8 @@ public struct IntakeSession: Sendable {
         case fingerException(FingerPosition, FingerException, approval: SupervisorOverride?)
         /// The officer read the summary of `revision` back to the citizen, who agreed: commit it.
         case confirmReadBack(revision: Int)
+        /// The officer's refusal was recorded in the eligibility list.
+        case refusalRecorded
     }
 
     /// Why an event was refused (the state did not change).
@@ -241,8 +247,8 @@ public struct IntakeSession: Sendable {
             state = .cardRead(Draft(applicationID: id, startedAt: at, card: card))
             return [.screen(Application.ScreeningInput(identity: card.identity, at: at))]
 
-        case (.cardRead, .screened(let errors)) where !errors.isEmpty:
-            state = .turnedAway(errors)
+        case (.cardRead(let draft), .screened(let errors)) where !errors.isEmpty:
+            state = .turnedAway(errors, draft)
             return [.releaseDevices]
         case (.cardRead, .screened), (.biometrics, .screened), (.review, .screened), (.paused, .screened):
             return []
@@ -434,9 +440,42 @@ public struct IntakeSession: Sendable {
             state = .idle
             return []
 
+        // The refusal is in the eligibility list (the station wrote it from `refusal(_:note:confirmed:at:)`):
+        // the session ends, nothing of the citizen kept.
+        case (.turnedAway, .refusalRecorded), (.cardRead, .refusalRecorded), (.biometrics, .refusalRecorded),
+            (.paused, .refusalRecorded):
+            state = .abandoned(.refusalRecorded)
+            return [.releaseDevices]
+        case (.review(_, let review), .refusalRecorded) where !review.persisting:
+            state = .abandoned(.refusalRecorded)
+            return [.releaseDevices]
+
         default:
             return [.refuse(.notInThisState)]
         }
+    }
+
+    /// The eligibility-list record of the officer's refusal for the citizen whose card this session read: their
+    /// ID number, the class and reason, the officer and the Vietnamese day; no biometrics, no portrait, no phone.
+    /// Nil when no card has been read (idle, finished) or the commit is under way. An `ineligible` record without
+    /// the local authority's confirmation is recorded as pending it (`EligibilityRecord.isComplete`).
+    public func refusal(_ eligibility: EligibilityClass, note: String, confirmed: Bool, at instant: Date)
+        -> EligibilityRecord?
+    {
+        let draft: Draft
+        switch state {
+        case .turnedAway(_, let held), .cardRead(let held), .biometrics(let held), .paused(let held, _, _):
+            draft = held
+        case .review(let held, let review) where !review.persisting:
+            draft = held
+        default:
+            return nil
+        }
+        guard !eligibility.canRegisterLevel2 else { return nil }
+        return EligibilityRecord(
+            idNumber: draft.card.identity.idNumber, eligibility: eligibility,
+            note: note.trimmingCharacters(in: .whitespacesAndNewlines), recordedBy: operatorID,
+            recordedOn: CalendarDate(vietnamDayOf: instant), confirmedByLocalAuthority: confirmed)
     }
 
     /// The review again after a change: a new revision, validated afresh (a read-back of the old one is stale).

@@ -93,10 +93,7 @@ struct ConsoleRoutes: Sendable {
             let language: Language = context.english ? .english : .vietnamese
             let names = Dictionary(
                 uniqueKeysWithValues: Term.allCases.map { family in
-                    (
-                        family.rawValue,
-                        Dictionary(uniqueKeysWithValues: family.values.map { ($0, family.name($0, language)) })
-                    )
+                    (family.rawValue, family.values.map { ConsoleTermWire(value: $0, name: family.name($0, language)) })
                 })
             return JSONResponse.make(names)
         }

@@ -80,6 +80,15 @@ struct IntakeRoutes {
             return JSONResponse.make(
                 try await core.intake.setDetails(session(context), owner: context.connection, details: details))
         }
+        router.post("/v1/intake/:session/refusal") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(RefusalRequest.self, request, core)
+            let (eligibility, note, confirmed) = try IntakeRequests.refusal(body)
+            return JSONResponse.make(
+                try await core.intake.recordRefusal(
+                    session(context), owner: context.connection, eligibility: eligibility, note: note,
+                    confirmed: confirmed))
+        }
         router.post("/v1/intake/:session/review") { _, context in
             try guardProfile(context)
             return JSONResponse.make(

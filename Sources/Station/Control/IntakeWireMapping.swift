@@ -26,7 +26,7 @@ extension IntakeSessionWire {
         case .committed(let id):
             applicationID = id.text
             draft = nil
-        case .turnedAway(let errors):
+        case .turnedAway(let errors, _):
             turnedAway = errors
             draft = nil
         default: draft = nil
@@ -134,6 +134,17 @@ enum IntakeRequests {
     }
 
     /// A value the citizen gave that does not pass (422 with the value's own code).
+    /// The refusal to record: the reason's class (400 `intake.refusal_reason_invalid` for a reason the eligibility
+    /// list does not know), the note, the local authority's confirmation.
+    static func refusal(_ request: RefusalRequest) throws(APIError) -> (EligibilityClass, String, Bool) {
+        guard let eligibility = EligibilityClass(refusalReason: request.reason) else {
+            throw APIError(
+                .badRequest, moduleCode: MessageKey.intakeRefusalReasonInvalid.rawValue,
+                Message(.intakeRefusalReasonInvalid), detail: "reason: \(request.reason.prefix(40))")
+        }
+        return (eligibility, String((request.note ?? "").prefix(500)), request.confirmedByLocalAuthority ?? false)
+    }
+
     static func invalid(_ error: any Error) -> APIError {
         if let error = error as? IntakeError {
             return APIError(
@@ -159,6 +170,8 @@ extension APIError {
             self.init(.conflict, moduleCode: code, Message(.controlPersistFailed, ["code": code]))
         case .notice(let notice):
             self.init(.conflict, moduleCode: "intake.notice.\(notice.rawValue)", notice.message)
+        case .refusalNeedsCard:
+            self.init(.conflict, moduleCode: MessageKey.intakeRefusalNoCard.rawValue, Message(.intakeRefusalNoCard))
         }
     }
 

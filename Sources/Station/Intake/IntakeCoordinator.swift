@@ -55,6 +55,11 @@ actor IntakeCoordinator {
     private let deps: Dependencies
     private var current: Current?
     private var finished = FinishedSessions()
+    /// The last turned-away session's machine (its card read, in memory only) until its refusal is recorded, the
+    /// next session starts, or `refusalWindow` passes: the officer records the refusal after the screen said why.
+    private var turnedAway: (session: Current, at: Date)?
+    /// How long a turned-away session can still be recorded as a refusal.
+    static let refusalWindow: TimeInterval = 600
 
     init(_ dependencies: Dependencies) { deps = dependencies }
 
@@ -71,6 +76,7 @@ actor IntakeCoordinator {
             if current.owner == owner { return wire(current) }
             throw .busy
         }
+        turnedAway = nil
         let id = UUID().uuidString.lowercased()
         let session = Current(
             id: id, owner: owner, ownerPID: pid, ownerUID: uid, onBehalfBy: onBehalfBy,
@@ -139,6 +145,44 @@ actor IntakeCoordinator {
         _ = try controlled(id, owner)
         try await apply(.fingerException(finger, reason, approval: approval))
         return try get(id)
+    }
+
+    /// Records in the eligibility list that the citizen whose card this session read cannot be registered today
+    /// (`eligibility`: not yet eligible or ineligible, with the reason), by the session's officer, and ends the
+    /// session (`refusalRecorded`): no finger, portrait or phone is kept. Works on the session in progress and on a
+    /// session screening just turned away (same owner, within `refusalWindow`).
+    func recordRefusal(
+        _ id: String, owner: ConnectionID, eligibility: EligibilityClass, note: String, confirmed: Bool
+    ) async throws -> IntakeSessionWire {
+        var session: Current
+        let live = current?.id == id
+        if live {
+            session = try controlled(id, owner)
+        } else if let memo = turnedAway, memo.session.id == id,
+            Date().timeIntervalSince(memo.at) < Self.refusalWindow
+        {
+            guard memo.session.owner == owner else { throw IntakeFailure.busy }
+            session = memo.session
+        } else {
+            throw finished[id] == nil ? IntakeFailure.noSession : IntakeFailure.refused(.notInThisState)
+        }
+        guard let record = session.machine.refusal(eligibility, note: note, confirmed: confirmed, at: Date()) else {
+            throw IntakeFailure.refusalNeedsCard
+        }
+        let commune = deps.point.communeCode
+        let actor = QueueActor.officer(session.machine.operatorID, uid: session.ownerUID)
+        try await deps.store.run { queue in try queue.recordEligibility(record, communeCode: commune, by: actor) }
+        deps.logger.info("refusal recorded", metadata: ["session": "\(id)"])
+        if live {
+            if let ended = try await apply(.refusalRecorded) { return ended }
+            return try get(id)
+        }
+        turnedAway = nil
+        _ = session.machine.handle(.refusalRecorded)
+        var done = wire(session)
+        done.abandonReason = IntakeSession.AbandonReason.refusalRecorded.rawValue
+        finished.record(done)
+        return done
     }
 
     /// Captures `finger` on `scanner` (default: the first) and adds its ISO record to the session.
@@ -323,7 +367,10 @@ actor IntakeCoordinator {
         if let session = current {
             publish(session)
             switch session.machine.state {
-            case .committed, .turnedAway: return end(session, reason: nil)
+            case .turnedAway:
+                turnedAway = (session, Date())
+                return end(session, reason: nil)
+            case .committed: return end(session, reason: nil)
             case .abandoned(let reason): return end(session, reason: reason.rawValue)
             default: break
             }

@@ -21,4 +21,6 @@ enum IntakeFailure: Error, Sendable, Equatable {
     /// The session stays as it was and tells the officer what to do (a pulled card, another citizen's card, an
     /// exception without a supervisor, a read-back that no longer matches).
     case notice(IntakeSession.Notice)
+    /// A refusal was asked for before any card was read in the session: there is no citizen to record.
+    case refusalNeedsCard
 }

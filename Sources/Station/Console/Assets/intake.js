@@ -9,11 +9,14 @@ let deadline = 0;
 let camera = null;
 
 const $ = (id) => document.getElementById(id);
-const STEPS = ["step-card", "step-card-result", "step-fingers", "step-portrait", "step-details", "step-review",
-  "step-receipt", "step-ended"];
+const STEPS = ["step-card", "step-card-result", "step-refusal", "step-fingers", "step-portrait", "step-details",
+  "step-review", "step-receipt", "step-ended"];
 const FINGERS = { 2: "ngón trỏ phải", 7: "ngón trỏ trái" };
 
-function term(family, value) { return (terms[family] && terms[family][value]) || value; }
+function term(family, value) {
+  const found = (terms[family] || []).find((entry) => entry.value === value);
+  return found ? found.name : value;
+}
 
 /** A call to the station: JSON in and out, the CSRF token on every write, the daemon's message on a refusal. */
 async function call(method, path, body, contentType) {
@@ -75,20 +78,22 @@ function render() {
       $("can").focus();
       break;
     case "paused":
-      show("step-card", "step-card-result");
+      show("step-card", "step-card-result", "step-refusal");
       say("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.");
       break;
     case "turnedAway":
-      show("step-card-result");
+      // Said at once, before any finger: what to tell the citizen, and the refusal recorded in one step.
+      show(...(session.maskedIDNumber ? ["step-card-result"] : []), "step-refusal");
+      $("refusal-box").open = true;
       break;
     case "cardRead":
     case "biometrics":
-      show("step-card-result", "step-fingers", "step-portrait", "step-details", "step-review");
+      show("step-card-result", "step-refusal", "step-fingers", "step-portrait", "step-details", "step-review");
       startCamera();
       break;
     case "review":
     case "review.persisting":
-      show("step-card-result", "step-fingers", "step-portrait", "step-details", "step-review");
+      show("step-card-result", "step-refusal", "step-fingers", "step-portrait", "step-details", "step-review");
       showReadBack(session.readBack);
       break;
     case "committed":
@@ -213,6 +218,25 @@ $("read-back-done").addEventListener("change", () => { $("commit").disabled = !$
 $("commit").addEventListener("click", () => step(() => call("POST", "/v1/intake/" + session.id + "/commit",
   { readBackRevision: session.readBack ? session.readBack.revision : undefined }), "Đang lưu hồ sơ…"));
 
+// A citizen who cannot be registered today: the eligibility list, then the session ends.
+$("refusal-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = { reason: $("refusal-reason").value, confirmedByLocalAuthority: $("refusal-confirmed").checked };
+  if ($("refusal-note").value.trim()) body.note = $("refusal-note").value.trim();
+  step(() => call("POST", "/v1/intake/" + session.id + "/refusal", body), "Đang ghi nhận…");
+});
+
+function fillRefusalReasons() {
+  const select = $("refusal-reason");
+  select.replaceChildren();
+  for (const entry of terms.refusal || []) {
+    const option = document.createElement("option");
+    option.value = entry.value;
+    option.textContent = entry.name;
+    select.append(option);
+  }
+}
+
 $("print").addEventListener("click", () => window.print());
 $("next").addEventListener("click", () => begin());
 $("restart").addEventListener("click", () => begin());
@@ -243,6 +267,7 @@ async function load() {
     deadline = Date.now() + officer.remainingSeconds * 1000;
     $("officer").textContent = officer.account;
     terms = await call("GET", "/console/terms");
+    fillRefusalReasons();
     tick();
     setInterval(tick, 1000);
     await begin();
