@@ -162,6 +162,22 @@ public struct QueueActionResult: Codable, Sendable, Hashable {
     }
 }
 
+/// One day of the report's trend.
+public struct ReportDayWire: Codable, Sendable, Hashable {
+    /// The Vietnamese day (ISO).
+    public var day: String
+    /// Applications taken that day.
+    public var captured: Int
+    /// Activations C06 reported that day.
+    public var activated: Int
+    /// Creates a value.
+    public init(day: String, captured: Int, activated: Int) {
+        self.day = day
+        self.captured = captured
+        self.activated = activated
+    }
+}
+
 /// `GET /v1/reports/daily|weekly`: the daily report is one Vietnamese day, the weekly one the 7 days ending on
 /// the Friday on or after the date asked (Saturday through Friday, the mobile teams' weekend included).
 public struct ReportWire: Codable, Sendable, Hashable {
@@ -182,12 +198,15 @@ public struct ReportWire: Codable, Sendable, Hashable {
     public var officers: [OfficerReportLineWire]?
     /// One line per team (`--table teams`); accounts with no officer record under "(chưa đăng ký)".
     public var teams: [TeamReportLineWire]?
+    /// The 14 days ending on `through`, oldest first: applications taken and activations reported each day.
+    public var trend: [ReportDayWire]?
     /// Creates a value.
     public init(
         period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil,
         campaign: CampaignProgressWire? = nil, officers: [OfficerReportLineWire]? = nil,
-        teams: [TeamReportLineWire]? = nil
+        teams: [TeamReportLineWire]? = nil, trend: [ReportDayWire]? = nil
     ) {
+        self.trend = trend
         self.period = period
         self.from = from
         self.through = through

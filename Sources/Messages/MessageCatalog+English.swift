@@ -58,6 +58,20 @@ extension MessageCatalog {
         "intake.refusal_reason_invalid":
             "The reason is not valid: choose one from the list (not yet eligible, or ineligible).",
         "intake.refusal_no_card": "No card has been read in this session: read the citizen's card first.",
+        // the HTML report
+        "report.html.made": "Made at {time} (Vietnam time) at station {station}.",
+        "report.html.seed_title": "The seed's table by commune",
+        "report.html.coverage_title": "Level 2 activated and pending against the citizens aged 14 and over, by commune",
+        "report.html.campaign_title": "Campaign phase progress (only activations count)",
+        "report.html.teams_title": "By team (activated/taken)",
+        "report.html.trend_title": "The last 14 days: applications taken and accounts activated",
+        "report.html.taken": "Taken",
+        "report.html.activated": "Activated",
+        "report.html.no_data": "No figures yet: import the communes' survey (stationctl survey import).",
+        "report.pdf_needs_chromium":
+            "PDF needs the chromium package (apt install chromium); or use --format html and print from a browser.",
+        "report.pdf_failed":
+            "Chromium could not print the report to PDF (status {status}); use --format html and print from a browser.",
         // intake
         "intake.card_pulled": "The card was pulled out: put it back to continue.",
         // ctl

@@ -57,6 +57,20 @@ extension MessageCatalog {
         "intake.refusal_reason_invalid":
             "Lý do không hợp lệ: chọn một lý do trong danh sách (chưa đủ điều kiện hoặc không đủ điều kiện).",
         "intake.refusal_no_card": "Chưa đọc thẻ của công dân trong phiên này: đọc thẻ trước khi ghi nhận.",
+        // the HTML report
+        "report.html.made": "Lập lúc {time} (giờ Việt Nam) tại trạm {station}.",
+        "report.html.seed_title": "Bảng tổng hợp theo xã",
+        "report.html.coverage_title": "Mức 2 đã kích hoạt và chờ kích hoạt trên số công dân từ 14 tuổi, theo xã",
+        "report.html.campaign_title": "Tiến độ đợt cao điểm (chỉ tính tài khoản đã kích hoạt)",
+        "report.html.teams_title": "Kết quả theo tổ (kích hoạt/tiếp nhận)",
+        "report.html.trend_title": "14 ngày gần nhất: hồ sơ tiếp nhận và tài khoản được kích hoạt",
+        "report.html.taken": "Tiếp nhận",
+        "report.html.activated": "Kích hoạt",
+        "report.html.no_data": "Chưa có số liệu: nhập số liệu khảo sát của xã (stationctl survey import).",
+        "report.pdf_needs_chromium":
+            "In PDF cần gói chromium (apt install chromium); hoặc dùng --format html rồi in từ trình duyệt.",
+        "report.pdf_failed":
+            "Chromium không in được báo cáo ra PDF (mã {status}); dùng --format html rồi in từ trình duyệt.",
         // intake
         "intake.card_pulled": "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.",
         // ctl

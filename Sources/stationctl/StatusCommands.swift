@@ -224,12 +224,15 @@ struct ReportCommand: ParsableCommand {
             end of the period; --table intake: applications taken in the period; --table officers and --table
             teams: those applications per official and per team (by the authenticated operator recorded on each,
             joined to `stationctl operator` records; accounts with no record under "(chưa đăng ký)"). --format csv
-            writes UTF-8 with BOM for Excel; --out FILE writes to a file instead of the terminal.
+            writes UTF-8 with BOM for Excel; --format html writes one self-contained page (the seed's table, the
+            campaign, the teams and the last 14 days, charts drawn in the page, no script, no network), readable
+            offline in any browser; --format pdf prints that page through Chromium (needs the chromium package and
+            --out). --out FILE writes to a file instead of the terminal.
             """)
     @OptionGroup var options: GlobalOptions
     @Argument(help: "daily or weekly") var period: String
     @Option(help: "Day (YYYY-MM-DD), default today.") var date: String?
-    @Option(help: "table (default), json or csv.") var format: String = "table"
+    @Option(help: "table (default), json, csv, html or pdf.") var format: String = "table"
     @Option(help: "seed (default), intake, officers or teams.") var table: String = "seed"
     @Option(help: "Write the report to this file.") var out: String?
 
@@ -237,9 +240,10 @@ struct ReportCommand: ParsableCommand {
         guard ["daily", "weekly"].contains(period) else {
             throw ValidationError("period must be daily or weekly")
         }
-        guard ["table", "json", "csv"].contains(format) else {
-            throw ValidationError("--format must be table, json or csv")
+        guard ["table", "json", "csv", "html", "pdf"].contains(format) else {
+            throw ValidationError("--format must be table, json, csv, html or pdf")
         }
+        guard format != "pdf" || out != nil else { throw ValidationError("--format pdf needs --out FILE") }
         guard ["seed", "intake", "officers", "teams"].contains(table) else {
             throw ValidationError("--table must be seed, intake, officers or teams")
         }
@@ -250,6 +254,13 @@ struct ReportCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", path)
         if options.json || format == "json" { return try emit(response.body + Data("\n".utf8)) }
         let report = try response.decode(ReportWire.self)
+        if format == "html" || format == "pdf" {
+            let page = ReportHTML.page(
+                report, station: ProcessInfo.processInfo.hostName, madeAt: Date(),
+                language: options.english ? .english : .vietnamese)
+            if format == "html" { return try emit(Data(page.utf8)) }
+            return try ReportPDF.print(page, to: out ?? "", options: options)
+        }
         if table == "seed" {
             let lines = report.seedTable ?? []
             if format == "csv" { return try emit(SeedTableText.csv(lines)) }

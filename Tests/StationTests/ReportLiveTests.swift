@@ -83,6 +83,44 @@ import Testing
         #expect(rows[1] == "16000,Thị Trấn Chũ,13067,62,27,507,2901,9570,")
         #expect(rows[2] == "16001,\"Xã Cẩm Sơn, Lục Ngạn\",4067,7,7,36,604,3413,")
 
+        // HTML: one page, opened from the file in headless Chromium with no server: no script, no network
+        // request, no console error; the seed's figures read back from the page; a PNG of it kept.
+        let htmlPath = daemon.directory.appendingPathComponent("daily.html").path
+        let html = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-24", "--format", "html", "--out", htmlPath])
+        #expect(html.status == 0, "\(html.output)")
+        let page = try Data(contentsOf: URL(fileURLWithPath: htmlPath))
+        #expect(page.count < 300_000, "\(page.count) B")
+        print("report page: \(page.count) B")
+        let artifacts = LivePCSC.packageRoot.appendingPathComponent(".build/artifacts/reports").path
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let browser = try runTool(
+            ConsoleBrowserTests.python,
+            [
+                LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/report_page.py").path, htmlPath,
+                artifacts + "/report-daily.png",
+            ], timeout: 120)
+        #expect(browser.status == 0, "\(browser.output)")
+        let line = browser.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+        let shown = try #require(jsonObject(line))
+        let seedShown = try #require(shown["seed"] as? [String: [String: String]])
+        #expect(seedShown["16000"]?["remaining"] == "9570" && seedShown["16001"]?["remaining"] == "3413")
+        #expect(seedShown["16000"]?["citizens14Plus"] == "13067")
+        #expect((shown["trendDays"] as? [String])?.count == 14)
+        #expect((shown["trendDays"] as? [String])?.last == "2026-11-24")
+        #expect(shown["coverageBars"] as? Int == 2)
+        #expect(shown["lang"] as? String == "vi")
+        #expect(FileManager.default.fileExists(atPath: artifacts + "/report-daily.png"))
+        // PDF of the same page, printed by Chromium.
+        let pdfPath = daemon.directory.appendingPathComponent("daily.pdf").path
+        let pdf = try daemon.stationctl(
+            ["report", "daily", "--date", "2026-11-24", "--format", "pdf", "--out", pdfPath], timeout: 120)
+        #expect(pdf.status == 0, "\(pdf.output)")
+        let printed = (try? Data(contentsOf: URL(fileURLWithPath: pdfPath))) ?? Data()
+        #expect(printed.starts(with: Data("%PDF".utf8)) && printed.count > 2_000)
+        let noOut = try daemon.stationctl(["report", "daily", "--format", "pdf"])
+        #expect(noOut.status != 0 && noOut.output.contains("--out"))
+
         // Terminal table: Vietnamese headers; numbers right-aligned under "Số còn lại…" by display width.
         let table = try daemon.stationctl(["report", "daily", "--date", "2026-11-24"])
         #expect(table.status == 0)

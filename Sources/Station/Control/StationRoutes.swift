@@ -118,11 +118,11 @@ struct StationRoutes {
         }
         let quotas = core.configuration.quotas
         let phase = quotas.phase(on: through)
-        let (lines, seed, achieved, officers) = try await core.store.run { queue in
+        let (lines, seed, achieved, officers, trend) = try await core.store.run { queue in
             (
                 try queue.communeReport(from: from, through: through), try queue.seedTable(on: through),
                 try phase.map { try queue.activationsReported(from: $0.from, through: through) },
-                try queue.officerFigures(from: from, through: through)
+                try queue.officerFigures(from: from, through: through), try queue.dailyTrend(through: through)
             )
         }
         let campaign = phase.map { phase in
@@ -152,7 +152,8 @@ struct StationRoutes {
                         stationActivated: $0.stationActivated, stationPending: $0.stationPending)
                 },
                 campaign: campaign, officers: officers.map(OfficerReport.wire),
-                teams: TeamFigures.of(officers).map(OfficerReport.wire)))
+                teams: TeamFigures.of(officers).map(OfficerReport.wire),
+                trend: trend.map { ReportDayWire(day: $0.day.iso, captured: $0.captured, activated: $0.activated) }))
     }
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
