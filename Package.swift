@@ -205,7 +205,8 @@ let tests: [Target] = [
         name: "SmartCardTests",
         dependencies: ["SmartCard", "JobThreads", "Retry", "StationTestKit", "station-simulator"]
     ),
-    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
+    // ChipReader against the simulated eMRTD in memory (`Simulation.InMemoryEMRTD`): no HTTP server, no database.
+    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard", "Simulation"]),
     // Test helpers run as processes: USB replay (under umockdev-run) and live hot-plug (under umockdev-wrapper).
     .executableTarget(name: "biometrics-replay", dependencies: ["Biometrics"], path: "Tests/Probes/biometrics-replay"),
     .executableTarget(
