@@ -148,10 +148,12 @@ let modules: [Target] = [
 
 let tooling: [Target] = [
     // The test kit: synthetic JPEGs, sample applications, processes stopped by PID, a private pcscd + vpcd, the
-    // central-receiver harness, link shaping, a test clock.
+    // central-receiver and daemon harnesses, link shaping, a test clock.
     .target(
         name: "StationTestKit",
-        dependencies: ["SmartCard", "CentralAPI", "Intake", .product(name: "Crypto", package: "swift-crypto")]
+        dependencies: [
+            "SmartCard", "CentralAPI", "Intake", "ControlAPI", .product(name: "Crypto", package: "swift-crypto"),
+        ]
     ),
     // Simulated cards: ISO 7816 file system, the eMRTD applet (PACE, BAC, CA, AA), a CCCD from a data set, vpcd.
     .target(

@@ -1,7 +1,5 @@
 import ControlAPI
 import Foundation
-import StationTestKit
-import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -9,20 +7,25 @@ import Testing
 
 /// Group ids the tests give callers with `setpriv --groups` (no /etc/group entries needed: the daemon's
 /// configuration names them by number).
-enum TestGroups {
-    static let socket: UInt32 = 64_201
-    static let operators: UInt32 = 64_202
-    static let supervisors: UInt32 = 64_203
+public enum TestGroups {
+    /// The control socket's group.
+    public static let socket: UInt32 = 64_201
+    /// Operators.
+    public static let operators: UInt32 = 64_202
+    /// Supervisors.
+    public static let supervisors: UInt32 = 64_203
 }
 
 /// Receives sd_notify datagrams on a private `NOTIFY_SOCKET`.
-final class NotifyListener: @unchecked Sendable {
-    let path: String
+public final class NotifyListener: @unchecked Sendable {
+    /// The socket's path (the daemon's `NOTIFY_SOCKET`).
+    public let path: String
     private let fd: Int32
     private let lock = NSLock()
     private var received: [String] = []
 
-    init(directory: URL) throws {
+    /// Binds `notify.sock` in `directory`.
+    public init(directory: URL) throws {
         path = directory.appendingPathComponent("notify.sock").path
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
@@ -47,10 +50,10 @@ final class NotifyListener: @unchecked Sendable {
     }
 
     /// Forgets what was received (before a restart).
-    func reset() { lock.withLock { received.removeAll() } }
+    public func reset() { lock.withLock { received.removeAll() } }
 
     /// Reads datagrams until one contains `text` or `timeout` passes; returns all messages so far.
-    func waitFor(_ text: String, timeout: Double) -> [String] {
+    public func waitFor(_ text: String, timeout: Double) -> [String] {
         let deadline = Date(timeIntervalSinceNow: timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while Date() < deadline {
@@ -66,16 +69,24 @@ final class NotifyListener: @unchecked Sendable {
 }
 
 /// A `stationd run` process with its own directory, socket, store and configuration.
-final class DaemonUnderTest: @unchecked Sendable {
-    let directory: URL
-    let socketPath: String
-    let configPath: String
-    let notify: NotifyListener
-    private(set) var process: ManagedProcess?
-    var extraConfig: String
-    var environment: [String: String]
+public final class DaemonUnderTest: @unchecked Sendable {
+    /// Its folder (configuration, socket, store, log).
+    public let directory: URL
+    /// The control socket.
+    public let socketPath: String
+    /// The configuration file `start` writes.
+    public let configPath: String
+    /// Its `NOTIFY_SOCKET`.
+    public let notify: NotifyListener
+    /// The running (or last) process.
+    public private(set) var process: ManagedProcess?
+    /// Sections appended to the base configuration.
+    public var extraConfig: String
+    /// The daemon's environment.
+    public var environment: [String: String]
 
-    init(name: String, extraConfig: String = "", environment: [String: String]? = nil) throws {
+    /// A daemon in `/tmp/stationd-test-PID-name` (emptied first).
+    public init(name: String, extraConfig: String = "", environment: [String: String]? = nil) throws {
         directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-\(name)")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -88,7 +99,8 @@ final class DaemonUnderTest: @unchecked Sendable {
         self.environment = environment ?? ProcessInfo.processInfo.environment
     }
 
-    var configuration: String {
+    /// The configuration `start` writes.
+    public var configuration: String {
         """
         # written by DaemonHarness
         [control]
@@ -113,7 +125,7 @@ final class DaemonUnderTest: @unchecked Sendable {
 
     /// Starts the daemon and waits for READY=1.
     @discardableResult
-    func start(extraEnvironment: [String: String] = [:], readyTimeout: Double = 20) throws -> [String] {
+    public func start(extraEnvironment: [String: String] = [:], readyTimeout: Double = 20) throws -> [String] {
         try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
         notify.reset()
         var environment = self.environment
@@ -133,24 +145,27 @@ final class DaemonUnderTest: @unchecked Sendable {
     }
 
     /// Adopts an already started process (socket activation test).
-    func adopt(_ process: ManagedProcess) { self.process = process }
+    public func adopt(_ process: ManagedProcess) { self.process = process }
 
-    func stop(signal: Int32 = SIGTERM) -> Int32? {
+    /// Stops the process by its PID; its exit status.
+    public func stop(signal: Int32 = SIGTERM) -> Int32? {
         guard let process else { return nil }
         process.stop(signal: signal, timeout: 10)
         return process.exitStatus
     }
 
-    var log: String { process?.output ?? "" }
+    /// Its output so far.
+    public var log: String { process?.output ?? "" }
     /// The running daemon's PID.
-    var pid: pid_t? { process?.pid }
+    public var pid: pid_t? { process?.pid }
 
-    func client(language: String = "en") -> ControlClient {
+    /// A control client on its socket.
+    public func client(language: String = "en") -> ControlClient {
         ControlClient(socketPath: socketPath, language: language)
     }
 
     /// `curl --unix-socket` as the given caller; returns (HTTP status, body).
-    func curl(
+    public func curl(
         _ method: String, _ path: String, body: String? = nil, asGroups groups: [UInt32]? = nil,
         headers: [String] = []
     ) throws -> (Int, String) {
@@ -172,7 +187,7 @@ final class DaemonUnderTest: @unchecked Sendable {
     }
 
     /// Runs `stationctl` (as root, or as `nobody` with `groups`).
-    func stationctl(_ arguments: [String], asGroups groups: [UInt32]? = nil, timeout: Double = 30)
+    public func stationctl(_ arguments: [String], asGroups groups: [UInt32]? = nil, timeout: Double = 30)
         throws
         -> (status: Int32, output: String)
     {
@@ -183,7 +198,7 @@ final class DaemonUnderTest: @unchecked Sendable {
     }
 
     /// Wraps a command in `setpriv` to run as nobody with exactly these groups.
-    static func wrap(
+    public static func wrap(
         _ executable: String, _ arguments: [String], groups: [UInt32]?, subcommand: Bool = false
     )
         -> (String, [String])
@@ -213,10 +228,11 @@ final class DaemonUnderTest: @unchecked Sendable {
 }
 
 /// JSON helpers for tests.
-func jsonObject(_ text: String) -> [String: Any]? {
+public func jsonObject(_ text: String) -> [String: Any]? {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
 }
 
-func errorCode(_ text: String) -> String? {
+/// The `error.code` of a JSON error body.
+public func errorCode(_ text: String) -> String? {
     (jsonObject(text)?["error"] as? [String: Any])?["code"] as? String
 }
