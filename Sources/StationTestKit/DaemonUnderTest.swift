@@ -68,7 +68,65 @@ public final class NotifyListener: @unchecked Sendable {
     }
 }
 
-/// A `stationd run` process with its own directory, socket, store and configuration.
+/// The sections a daemon under test starts from; `DaemonUnderTest.extraConfig` adds the rest.
+public struct DaemonBase: Sendable {
+    /// `[control] socket_group` (nil: none, the socket is root's alone).
+    public var socketGroup: UInt32?
+    /// `[auth]` with `TestGroups`' operators and supervisors (false: no `[auth]` section).
+    public var operatorGroups: Bool
+    /// The store's database and key file (nil: `state/queue.sqlite` and `state/queue.key` in the daemon's folder).
+    public var store: (database: String, keyFile: String)?
+    /// `[biometrics] simulator` (nil: no simulated fingerprint module).
+    public var fingerprintSimulator: String?
+    /// `[biometrics] poll_seconds` (nil: the daemon's default).
+    public var biometricsPollSeconds: Int?
+    /// `[log] level`.
+    public var logLevel: String
+
+    /// Builds a base.
+    public init(
+        socketGroup: UInt32?, operatorGroups: Bool, store: (database: String, keyFile: String)? = nil,
+        fingerprintSimulator: String?, biometricsPollSeconds: Int? = nil, logLevel: String
+    ) {
+        self.socketGroup = socketGroup
+        self.operatorGroups = operatorGroups
+        self.store = store
+        self.fingerprintSimulator = fingerprintSimulator
+        self.biometricsPollSeconds = biometricsPollSeconds
+        self.logLevel = logLevel
+    }
+
+    /// The tests' daemon: `TestGroups` on the socket and in `[auth]`, a good simulated fingerprint module polled
+    /// every second, debug log.
+    public static let tests = DaemonBase(
+        socketGroup: TestGroups.socket, operatorGroups: true, fingerprintSimulator: "good", biometricsPollSeconds: 1,
+        logLevel: "debug")
+
+    /// A bench's daemon: the socket root's alone, no `[auth]`, no fingerprint module, notice log (the measured
+    /// paths log nothing).
+    public static let bench = DaemonBase(
+        socketGroup: nil, operatorGroups: false, fingerprintSimulator: nil, logLevel: "notice")
+
+    /// The sections, for a daemon in `directory` with its socket at `socketPath`.
+    func text(directory: URL, socketPath: String) -> String {
+        var lines = ["[control]", "socket = \(socketPath)", "socket_group =" + (socketGroup.map { " \($0)" } ?? "")]
+        if operatorGroups {
+            lines += [
+                "[auth]", "operators_group = \(TestGroups.operators)", "supervisors_group = \(TestGroups.supervisors)",
+            ]
+        }
+        let store = store ?? ("\(directory.path)/state/queue.sqlite", "\(directory.path)/state/queue.key")
+        lines += ["[store]", "database = \(store.database)", "key_file = \(store.keyFile)", "minimum_free_mib = 1"]
+        lines += ["[biometrics]", "usb = false"]
+        if let fingerprintSimulator { lines.append("simulator = \(fingerprintSimulator)") }
+        if let biometricsPollSeconds { lines.append("poll_seconds = \(biometricsPollSeconds)") }
+        lines += ["[log]", "level = \(logLevel)"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// A `stationd run` process with its own directory, socket, store and configuration, started by tests and benches
+/// alike: ready when it says `READY=1` on its own `NOTIFY_SOCKET`, stopped by its PID.
 public final class DaemonUnderTest: @unchecked Sendable {
     /// Its folder (configuration, socket, store, log).
     public let directory: URL
@@ -80,14 +138,27 @@ public final class DaemonUnderTest: @unchecked Sendable {
     public let notify: NotifyListener
     /// The running (or last) process.
     public private(set) var process: ManagedProcess?
+    /// The sections every start writes first.
+    public var base: DaemonBase
     /// Sections appended to the base configuration.
     public var extraConfig: String
     /// The daemon's environment.
     public var environment: [String: String]
+    /// The `stationd` it runs (nil: `Binaries.path("stationd")`).
+    public var executable: String?
 
-    /// A daemon in `/tmp/stationd-test-PID-name` (emptied first).
-    public init(name: String, extraConfig: String = "", environment: [String: String]? = nil) throws {
-        directory = URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-\(name)")
+    /// A daemon in `/tmp/stationd-test-PID-name` (emptied first) with the tests' base configuration.
+    public convenience init(name: String, extraConfig: String = "", environment: [String: String]? = nil) throws {
+        try self.init(
+            directory: URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-\(name)"), extraConfig: extraConfig,
+            environment: environment)
+    }
+
+    /// A daemon in `directory` (emptied first, removed when the daemon is released).
+    public init(
+        directory: URL, base: DaemonBase = .tests, extraConfig: String = "", environment: [String: String]? = nil
+    ) throws {
+        self.directory = directory
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Other users (setpriv tests) must reach the socket inside.
@@ -95,32 +166,14 @@ public final class DaemonUnderTest: @unchecked Sendable {
         socketPath = directory.appendingPathComponent("run/control.sock").path
         configPath = directory.appendingPathComponent("stationd.conf").path
         notify = try NotifyListener(directory: directory)
+        self.base = base
         self.extraConfig = extraConfig
         self.environment = environment ?? ProcessInfo.processInfo.environment
     }
 
     /// The configuration `start` writes.
     public var configuration: String {
-        """
-        # written by DaemonHarness
-        [control]
-        socket = \(socketPath)
-        socket_group = \(TestGroups.socket)
-        [auth]
-        operators_group = \(TestGroups.operators)
-        supervisors_group = \(TestGroups.supervisors)
-        [store]
-        database = \(directory.path)/state/queue.sqlite
-        key_file = \(directory.path)/state/queue.key
-        minimum_free_mib = 1
-        [biometrics]
-        usb = false
-        simulator = good
-        poll_seconds = 1
-        [log]
-        level = debug
-
-        """ + extraConfig
+        "# written by DaemonUnderTest\n" + base.text(directory: directory, socketPath: socketPath) + extraConfig
     }
 
     /// Starts the daemon and waits for READY=1.
@@ -132,7 +185,7 @@ public final class DaemonUnderTest: @unchecked Sendable {
         environment["NOTIFY_SOCKET"] = notify.path
         for (key, value) in extraEnvironment { environment[key] = value }
         let process = try ManagedProcess(
-            "stationd", executable: try Binaries.path("stationd"),
+            "stationd", executable: try executable ?? Binaries.path("stationd"),
             arguments: ["run", "--config", configPath],
             logFile: directory.appendingPathComponent("stationd.log"), environment: environment)
         self.process = process
@@ -148,9 +201,10 @@ public final class DaemonUnderTest: @unchecked Sendable {
     public func adopt(_ process: ManagedProcess) { self.process = process }
 
     /// Stops the process by its PID; its exit status.
-    public func stop(signal: Int32 = SIGTERM) -> Int32? {
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM, timeout: Double = 10) -> Int32? {
         guard let process else { return nil }
-        process.stop(signal: signal, timeout: 10)
+        process.stop(signal: signal, timeout: timeout)
         return process.exitStatus
     }
 
@@ -158,6 +212,37 @@ public final class DaemonUnderTest: @unchecked Sendable {
     public var log: String { process?.output ?? "" }
     /// The running daemon's PID.
     public var pid: pid_t? { process?.pid }
+
+    /// A control client on its socket.
+    /// The TCP listener's port once it is bound (`GET /v1/listener` over the socket), or an error after `timeout`.
+    public func listenerPort(timeout: Double = 30) throws -> Int {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline, process?.isRunning == true {
+            if let answer = try? client().request("GET", ControlPaths.listener), answer.status == 200,
+                let port = (try? answer.decode(ListenerWire.self))?.port, port > 0
+            {
+                return port
+            }
+            usleep(50_000)
+        }
+        throw HarnessError("stationd's listener did not start: \(log)")
+    }
+
+    /// Issues a listener client token with `scopes` over the socket (as root).
+    public func issueClientToken(name: String, scopes: [String]) throws -> String {
+        let issued = try client().request(
+            "POST", ControlPaths.clients,
+            body: try ControlJSON.encoder().encode(ClientCreateRequest(name: name, scopes: scopes)))
+        return try issued.decode(ClientCreated.self).token
+    }
+
+    /// A `/proc/PID/status` memory field (`VmRSS`, `VmHWM`) of the running daemon, in MB.
+    public func memory(_ field: String) -> Double? {
+        guard let pid, let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
+        else { return nil }
+        return line.split { $0 == " " || $0 == "\t" }.dropFirst().first.flatMap { Double($0) }.map { $0 / 1024 }
+    }
 
     /// A control client on its socket.
     public func client(language: String = "en") -> ControlClient {
