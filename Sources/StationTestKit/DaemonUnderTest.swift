@@ -149,9 +149,53 @@ public final class DaemonUnderTest: @unchecked Sendable {
 
     /// A daemon in `/tmp/stationd-test-PID-name` (emptied first) with the tests' base configuration.
     public convenience init(name: String, extraConfig: String = "", environment: [String: String]? = nil) throws {
-        try self.init(
-            directory: URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-\(name)"), extraConfig: extraConfig,
-            environment: environment)
+        try self.init(directory: Self.testDirectory(name), extraConfig: extraConfig, environment: environment)
+    }
+
+    /// A tests' daemon (as `init(name:)`) that uploads to `receiver`: `uplinkSection` with the station ID
+    /// `station-test-NAME` and its state in the daemon's folder (`uplink/`), then `extraConfig`.
+    public convenience init(
+        name: String, uploadingTo receiver: CentralReceiverProcess, extraConfig: String = "",
+        environment: [String: String]? = nil
+    ) throws {
+        let directory = Self.testDirectory(name)
+        let uplink = Self.uplinkSection(
+            to: receiver, stationID: "station-test-\(name)", state: directory.appendingPathComponent("uplink").path)
+        try self.init(directory: directory, extraConfig: uplink + extraConfig, environment: environment)
+    }
+
+    /// A started tests' daemon of a station that holds no CSCA (`[trust] folder =`: operators commit
+    /// `verifiedOffline`), at commune 26734, on `harness`'s readers, uploading to a receiver that holds the test CSCA
+    /// and re-verifies each packet's chip evidence (`CentralReceiverProcess.forStation(checkingChipEvidence:)`).
+    public static func stationWithoutCSCA(
+        name: String, harness: PCSCHarness
+    ) throws -> (receiver: CentralReceiverProcess, daemon: DaemonUnderTest) {
+        let receiver = try CentralReceiverProcess.forStation(checkingChipEvidence: true)
+        let daemon = try DaemonUnderTest(
+            name: name, uploadingTo: receiver, extraConfig: "[trust]\nfolder =\n[point]\ncommune_code = 26734\n",
+            environment: harness.clientEnvironment)
+        try daemon.start()
+        return (receiver, daemon)
+    }
+
+    /// A tests' daemon's folder: `/tmp/stationd-test-PID-NAME`.
+    public static func testDirectory(_ name: String) -> URL {
+        URL(fileURLWithPath: "/tmp/stationd-test-\(getpid())-\(name)")
+    }
+
+    /// `[uplink]` to `receiver` (its URL, enrolment token and pinned fingerprint) as `stationID`, credentials and
+    /// state in `state`, one cycle an hour (tests ask for uploads with `stationctl upload --wait`).
+    public static func uplinkSection(to receiver: CentralReceiverProcess, stationID: String, state: String) -> String {
+        """
+        [uplink]
+        url = \(receiver.baseURL)
+        token = \(receiver.token)
+        central_fingerprint = \(receiver.fingerprint)
+        station_id = \(stationID)
+        state = \(state)
+        interval_seconds = 3600
+
+        """
     }
 
     /// A daemon in `directory` (emptied first, removed when the daemon is released).
