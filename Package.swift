@@ -149,10 +149,12 @@ let modules: [Target] = [
 
 let tooling: [Target] = [
     // The test kit: synthetic JPEGs, sample applications, processes stopped by PID, a private pcscd + vpcd, the
-    // central-receiver harness, link shaping, a test clock.
+    // central-receiver and daemon harnesses, link shaping, a test clock.
     .target(
         name: "StationTestKit",
-        dependencies: ["SmartCard", "CentralAPI", "Intake", .product(name: "Crypto", package: "swift-crypto")]
+        dependencies: [
+            "SmartCard", "CentralAPI", "Intake", "ControlAPI", .product(name: "Crypto", package: "swift-crypto"),
+        ]
     ),
     // Simulated cards: ISO 7816 file system, the eMRTD applet (PACE, BAC, CA, AA), a CCCD from a data set, vpcd.
     .target(
@@ -206,7 +208,8 @@ let tests: [Target] = [
         name: "SmartCardTests",
         dependencies: ["SmartCard", "JobThreads", "Retry", "StationTestKit", "station-simulator"]
     ),
-    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard"]),
+    // ChipReader against the simulated eMRTD in memory (`Simulation.InMemoryEMRTD`): no HTTP server, no database.
+    .testTarget(name: "ChipIDTests", dependencies: ["ChipID", "SmartCard", "Simulation"]),
     // Test helpers run as processes: USB replay (under umockdev-run) and live hot-plug (under umockdev-wrapper).
     .executableTarget(name: "biometrics-replay", dependencies: ["Biometrics"], path: "Tests/Probes/biometrics-replay"),
     .executableTarget(

@@ -26,6 +26,10 @@ public struct CardBehaviour: Sendable, Hashable {
     public var readPastEndStatus: StatusWord?
     /// Answer every command with something that is not an APDU response.
     public var fault: Fault?
+    /// Whether READ BINARY takes a short EF identifier in P1 (false: `6B00`, the reader must SELECT by FID).
+    public var shortEFIdentifiers: Bool
+    /// Answer READ BINARY whose Le is above this with `6700` (a card whose buffer is smaller than it claims).
+    public var maxReadLe: Int?
 
     /// Broken answers.
     public enum Fault: String, Sendable, Hashable, CaseIterable {
@@ -44,13 +48,16 @@ public struct CardBehaviour: Sendable, Hashable {
     /// Builds a behaviour.
     public init(
         getResponseChunk: Int? = nil, strictLe: Bool = false, selectMasterFileStatus: StatusWord? = nil,
-        readPastEndStatus: StatusWord? = nil, fault: Fault? = nil
+        readPastEndStatus: StatusWord? = nil, fault: Fault? = nil, shortEFIdentifiers: Bool = true,
+        maxReadLe: Int? = nil
     ) {
         self.getResponseChunk = getResponseChunk
         self.strictLe = strictLe
         self.selectMasterFileStatus = selectMasterFileStatus
         self.readPastEndStatus = readPastEndStatus
         self.fault = fault
+        self.shortEFIdentifiers = shortEFIdentifiers
+        self.maxReadLe = maxReadLe
     }
 }
 
@@ -222,6 +229,7 @@ public final class ISO7816Card: SimulatedCard, LinkFaults {
         var offset: Int
         if command.ins == 0xB0 {
             if command.p1 & 0x80 != 0 {
+                guard behaviour.shortEFIdentifiers else { return ResponseAPDU(status: .wrongP1P2) }
                 let sfi = command.p1 & 0x1F
                 guard let found = visibleFiles.first(where: { $0.sfi == sfi }) else {
                     return ResponseAPDU(status: .fileNotFound)
@@ -255,6 +263,7 @@ public final class ISO7816Card: SimulatedCard, LinkFaults {
         guard let file else { return ResponseAPDU(status: .noCurrentEF) }
         guard offset <= file.contents.count else { return ResponseAPDU(status: .wrongParameters) }
         guard let le = command.le else { return ResponseAPDU(status: .wrongLength) }
+        if let maxReadLe = behaviour.maxReadLe, le > maxReadLe { return ResponseAPDU(status: .wrongLength) }
         let available = file.contents.count - offset
         let count = min(le, available)
         var data = Array(file.contents[offset..<(offset + count)])

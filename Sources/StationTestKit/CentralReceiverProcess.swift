@@ -61,6 +61,17 @@ open class CentralReceiverProcess: @unchecked Sendable {
             flags: ["--activation-rate", "0"] + extraArguments)
     }
 
+    /// A receiver for a daemon under test with the package's population (`Devices/central/population.csv`); with
+    /// `checkingChipEvidence`, it holds the test CSCA (`Devices/cards/pki/trust`) and re-verifies each packet's chip
+    /// evidence.
+    public static func forStation(checkingChipEvidence: Bool = false) throws -> CentralReceiverProcess {
+        let root = LivePCSC.packageRoot
+        let trust = root.appendingPathComponent("Devices/cards/pki/trust")
+        return try CentralReceiverProcess(
+            population: root.appendingPathComponent("Devices/central/population.csv"),
+            extraArguments: checkingChipEvidence ? ["--trust", trust.path] : [])
+    }
+
     deinit {
         process.stop()
         try? FileManager.default.removeItem(at: directory)

@@ -55,26 +55,76 @@ public enum SampleApplications {
         return Data(data)
     }
 
-    /// An application for `citizen` with about `biometricBytes` of fingerprint records and a ~12 KB portrait
-    /// (incompressible bytes, like real JPEG and WSQ data).
-    public static func application(for citizen: Citizen, biometricBytes: Int = 20_000, seed: Int = 0) -> Application {
-        let jpeg = SyntheticJPEG.headers(width: 480, height: 640, size: 12_027, fill: .seeded(seed &+ 1))
-        let prints = [FingerPosition.rightIndex, .leftIndex].enumerated().map { index, position in
-            FingerprintCapture(
-                position: position,
-                outcome: .captured(quality: 72, record: bytes(biometricBytes / 2, seed: seed &+ 2 &+ index)))
+    /// `count` fresh random bytes (8 per generator call: per-byte calls are slow in debug builds).
+    public static func randomBytes(_ count: Int) -> Data {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < count {
+                var word = generator.next()
+                let n = min(8, count - offset)
+                withUnsafeBytes(of: &word) {
+                    buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n)
+                }
+                offset += n
+            }
         }
-        let sex: Sex = citizen.sex == "M" ? .male : citizen.sex == "F" ? .female : .unspecified
-        return Application(
-            capturedAt: Date(),
+        return Data(bytes)
+    }
+
+    /// A random 12-digit ID number.
+    public static func randomCitizenID() -> CitizenID {
+        CitizenID((0..<12).map { _ in String(Int.random(in: 0...9)) }.joined())!
+    }
+
+    /// Both index fingers captured at `quality`, each record `recordBytes` long: fresh random bytes, or
+    /// deterministic ones (`bytes(_:seed:)`, seeds `seed`, `seed + 1`) when `seed` is given.
+    public static func indexFingers(quality: Int = 70, recordBytes: Int = 15_000, seed: Int? = nil)
+        -> [FingerprintCapture]
+    {
+        [FingerPosition.rightIndex, .leftIndex].enumerated().map { index, position in
+            let record = seed.map { bytes(recordBytes, seed: $0 &+ index) } ?? randomBytes(recordBytes)
+            return FingerprintCapture(position: position, outcome: .captured(quality: quality, record: record))
+        }
+    }
+
+    /// The one sample-application builder: every field has a synthetic default (a random ID number, NGUYỄN VĂN AN
+    /// born 1990-05-17, header-only portraits of random bytes, both index fingers, a mobile point in commune
+    /// 01234, officer-1); a test names what it is about.
+    public static func application(
+        idNumber: CitizenID = randomCitizenID(), fullName: String = "NGUYỄN VĂN AN",
+        dateOfBirth: CalendarDate = CalendarDate(year: 1990, month: 5, day: 17)!, sex: Sex = .male,
+        expiry: CalendarDate? = CalendarDate(year: 2040, month: 5, day: 17)!, capturedAt: Date = Date(),
+        authenticity: AuthenticityVerdict = .genuine, override: SupervisorOverride? = nil,
+        chipPortrait: Data = SyntheticJPEG.headers(width: 240, height: 320, size: 6_000),
+        livePortrait: Data = SyntheticJPEG.headers(width: 480, height: 640, size: 10_000),
+        fingerprints: [FingerprintCapture] = indexFingers(), phone: String = "0912345678",
+        priorityGroup: PriorityGroup? = nil, operatorID: String = "officer-1",
+        point: RegistrationPoint = RegistrationPoint(communeCode: "01234", kind: .mobile, placeName: "Nhà văn hóa")
+    ) -> Application {
+        Application(
+            capturedAt: capturedAt,
             identity: ChipIdentity(
-                idNumber: CitizenID(citizen.idNumber)!, fullName: citizen.fullName,
-                dateOfBirth: CalendarDate(iso: citizen.dateOfBirth)!, sex: sex,
-                expiry: CalendarDate(iso: "2040-01-01")),
-            authenticity: .genuine, chipPortrait: bytes(6_000, seed: seed &+ 9),
-            livePortrait: try! LivePortrait(jpeg: jpeg), fingerprints: prints,
-            phone: try! PhoneNumber(parsing: "0912345678"), bundle: .utility, priorityGroup: nil,
-            operatorID: OperatorID("op-01"),
+                idNumber: idNumber, fullName: fullName, dateOfBirth: dateOfBirth, sex: sex, expiry: expiry),
+            authenticity: authenticity, authenticityOverride: override, chipPortrait: chipPortrait,
+            livePortrait: try! LivePortrait(jpeg: livePortrait), fingerprints: fingerprints,
+            phone: try! PhoneNumber(parsing: phone), bundle: .utility, priorityGroup: priorityGroup,
+            operatorID: OperatorID(operatorID), point: point)
+    }
+
+    /// An application for `citizen` with about `biometricBytes` of fingerprint records and a ~12 KB portrait
+    /// (incompressible bytes, like real JPEG and WSQ data), the same for the same `seed`.
+    public static func application(for citizen: Citizen, biometricBytes: Int = 20_000, seed: Int = 0) -> Application {
+        application(
+            idNumber: CitizenID(citizen.idNumber)!, fullName: citizen.fullName,
+            dateOfBirth: CalendarDate(iso: citizen.dateOfBirth)!,
+            sex: citizen.sex == "M" ? .male : citizen.sex == "F" ? .female : .unspecified,
+            expiry: CalendarDate(iso: "2040-01-01"), authenticity: .genuine,
+            chipPortrait: bytes(6_000, seed: seed &+ 9),
+            livePortrait: SyntheticJPEG.headers(width: 480, height: 640, size: 12_027, fill: .seeded(seed &+ 1)),
+            fingerprints: indexFingers(quality: 72, recordBytes: biometricBytes / 2, seed: seed &+ 2),
+            operatorID: "op-01",
             point: RegistrationPoint(communeCode: "19123", kind: .mobile, placeName: "Nhà văn hóa xã"))
     }
 }

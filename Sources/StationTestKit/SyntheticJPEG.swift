@@ -43,7 +43,7 @@ public enum SyntheticJPEG {
             case .seeded(let base):
                 padding += SampleApplications.bytes(chunk, seed: base &+ seed)
                 seed += 1
-            case .random: padding += (0..<chunk).map { _ in UInt8.random(in: 0...255) }
+            case .random: padding += SampleApplications.randomBytes(chunk)
             }
             remaining -= chunk + 4
         }

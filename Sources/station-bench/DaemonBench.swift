@@ -173,35 +173,22 @@ enum DaemonBench {
     }
 }
 
-/// `stationd run` on a private socket and configuration, with the bench's store.
+/// `stationd run` on a private socket and configuration, with the bench's store (the kit's `DaemonUnderTest`).
 final class BenchDaemon {
-    let process: ManagedProcess
-    let socketPath: String
+    let daemon: DaemonUnderTest
+    var socketPath: String { daemon.socketPath }
 
     init(
         directory: URL, harness: PCSCHarness, executable: String,
         uplink: (url: String, token: String, fingerprint: String)?
     ) throws {
         let run = directory.appendingPathComponent("run-\(uplink == nil ? "idle" : "upload")")
-        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
-        socketPath = run.appendingPathComponent("control.sock").path
-        var configuration = """
-            [control]
-            socket = \(socketPath)
-            socket_group =
-            [store]
-            database = \(directory.path)/bench.sqlite
-            key_file = \(directory.path)/bench.key
-            minimum_free_mib = 1
-            [biometrics]
-            usb = false
-            simulator = good
-            [log]
-            level = notice
-
-            """
+        var base = DaemonBase.bench
+        base.store = ("\(directory.path)/bench.sqlite", "\(directory.path)/bench.key")
+        base.fingerprintSimulator = "good"
+        var uplinkSection = ""
         if let uplink {
-            configuration += """
+            uplinkSection = """
                 [uplink]
                 url = \(uplink.url)
                 token = \(uplink.token)
@@ -211,34 +198,16 @@ final class BenchDaemon {
 
                 """
         }
-        let file = run.appendingPathComponent("stationd.conf")
-        try configuration.write(to: file, atomically: true, encoding: .utf8)
-        process = try ManagedProcess(
-            "stationd", executable: executable, arguments: ["run", "--config", file.path],
-            logFile: run.appendingPathComponent("stationd.log"), environment: harness.clientEnvironment)
-        let deadline = Date(timeIntervalSinceNow: 30)
-        while Date() < deadline {
-            if let answer = try? ControlClient(socketPath: socketPath).request("GET", ControlPaths.status),
-                answer.status == 200
-            {
-                return
-            }
-            guard process.isRunning else { break }
-            usleep(20_000)
-        }
-        process.stop(signal: SIGKILL)
-        throw HarnessError("stationd did not start: \(process.output)")
+        daemon = try DaemonUnderTest(
+            directory: run, base: base, extraConfig: uplinkSection, environment: harness.clientEnvironment)
+        daemon.executable = executable
+        try daemon.start(readyTimeout: 30)
     }
 
     /// A `/proc/PID/status` field in MB (VmRSS, VmHWM).
-    func memory(_ field: String) -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
-        else { return nil }
-        return line.split { $0 == " " || $0 == "\t" }.dropFirst().first.flatMap { Double($0) }.map { $0 / 1024 }
-    }
+    func memory(_ field: String) -> Double? { daemon.memory(field) }
 
-    func stop() { process.stop(signal: SIGTERM, timeout: 15) }
+    func stop() { daemon.stop(timeout: 15) }
 }
 
 /// A `central-receiver` on loopback (an empty population: the bench's citizens are random).

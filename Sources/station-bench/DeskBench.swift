@@ -239,26 +239,14 @@ final class BenchGateway {
 
 /// `stationd run` in the health profile with the TCP listener on loopback and a `health:verify` client token.
 final class DeskDaemon {
-    let process: ManagedProcess
-    let directory: URL
+    let daemon: DaemonUnderTest
+    var directory: URL { daemon.directory }
     let port: Int
     let token: String
     let headerFile: URL
 
     init(directory: URL, harness: PCSCHarness, insurance: BenchGateway?) throws {
-        self.directory = directory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let socket = directory.appendingPathComponent("control.sock").path
-        var configuration = """
-            [control]
-            socket = \(socket)
-            socket_group =
-            [store]
-            database = \(directory.path)/state/queue.sqlite
-            key_file = \(directory.path)/state/queue.key
-            minimum_free_mib = 1
-            [biometrics]
-            usb = false
+        var sections = """
             [trust]
             folder = \(DeskBench.trust.path)
             [station]
@@ -266,12 +254,10 @@ final class DeskDaemon {
             [listener]
             enabled = true
             port = 0
-            [log]
-            level = notice
 
             """
         if let insurance {
-            configuration += """
+            sections += """
                 [insurance]
                 url = \(insurance.url)
                 username = 01001_BV
@@ -281,30 +267,11 @@ final class DeskDaemon {
 
                 """
         }
-        let file = directory.appendingPathComponent("stationd.conf")
-        try configuration.write(to: file, atomically: true, encoding: .utf8)
-        process = try ManagedProcess(
-            "stationd", executable: try Binaries.path("stationd"), arguments: ["run", "--config", file.path],
-            logFile: directory.appendingPathComponent("stationd.log"), environment: harness.clientEnvironment)
-        let admin = ControlClient(socketPath: socket)
-        var listener: ListenerWire?
-        let deadline = Date(timeIntervalSinceNow: 30)
-        while Date() < deadline, process.isRunning {
-            if let answer = try? admin.request("GET", ControlPaths.listener), answer.status == 200 {
-                listener = try? answer.decode(ListenerWire.self)
-                if listener?.port ?? 0 > 0 { break }
-            }
-            usleep(50_000)
-        }
-        guard let listener, listener.port > 0 else {
-            process.stop(signal: SIGKILL)
-            throw HarnessError("stationd did not start: \(process.output)")
-        }
-        port = listener.port
-        let issued = try admin.request(
-            "POST", ControlPaths.clients,
-            body: try ControlJSON.encoder().encode(ClientCreateRequest(name: "bench-desk", scopes: ["health:verify"])))
-        token = try issued.decode(ClientCreated.self).token
+        daemon = try DaemonUnderTest(
+            directory: directory, base: .bench, extraConfig: sections, environment: harness.clientEnvironment)
+        try daemon.start(readyTimeout: 30)
+        port = try daemon.listenerPort()
+        token = try daemon.issueClientToken(name: "bench-desk", scopes: ["health:verify"])
         // The token stays off command lines: curl reads the header from a 0600 file.
         headerFile = directory.appendingPathComponent("auth-header.txt")
         _ = FileManager.default.createFile(
@@ -319,5 +286,5 @@ final class DeskDaemon {
             environment: ProcessInfo.processInfo.environment)
     }
 
-    func stop() { process.stop(signal: SIGTERM, timeout: 15) }
+    func stop() { daemon.stop(timeout: 15) }
 }

@@ -19,47 +19,12 @@ enum ListenerBench {
             "== Listener: TCP + token vs the Unix socket, \(runs) requests each (goals: added < 2 ms, idle RSS "
                 + "< 40 MB)")
         let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/listener-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let socket = directory.appendingPathComponent("control.sock").path
-        let configuration = """
-            [control]
-            socket = \(socket)
-            socket_group =
-            [store]
-            database = \(directory.path)/state/queue.sqlite
-            key_file = \(directory.path)/state/queue.key
-            minimum_free_mib = 1
-            [biometrics]
-            usb = false
-            [listener]
-            enabled = true
-            port = 0
-            [log]
-            level = notice
-
-            """
-        let file = directory.appendingPathComponent("stationd.conf")
-        try configuration.write(to: file, atomically: true, encoding: .utf8)
-        let process = try ManagedProcess(
-            "stationd", executable: try Binaries.path("stationd"), arguments: ["run", "--config", file.path],
-            logFile: directory.appendingPathComponent("stationd.log"))
-        defer { process.stop(signal: SIGTERM, timeout: 15) }
-        let admin = ControlClient(socketPath: socket)
-        var listener: ListenerWire?
-        let deadline = Date(timeIntervalSinceNow: 30)
-        while Date() < deadline, process.isRunning {
-            if let answer = try? admin.request("GET", ControlPaths.listener), answer.status == 200 {
-                listener = try answer.decode(ListenerWire.self)
-                if listener?.port ?? 0 > 0 { break }
-            }
-            usleep(50_000)
-        }
-        guard let listener, listener.port > 0 else { throw HarnessError("stationd did not start: \(process.output)") }
-        let issued = try admin.request(
-            "POST", ControlPaths.clients,
-            body: try ControlJSON.encoder().encode(ClientCreateRequest(name: "bench", scopes: ["health:verify"])))
-        let token = try issued.decode(ClientCreated.self).token
+        let daemon = try DaemonUnderTest(
+            directory: directory, base: .bench, extraConfig: "[listener]\nenabled = true\nport = 0\n")
+        try daemon.start(readyTimeout: 30)
+        defer { daemon.stop(timeout: 15) }
+        let port = try daemon.listenerPort()
+        let token = try daemon.issueClientToken(name: "bench", scopes: ["health:verify"])
         let body = Data(#"{"can":"123456"}"#.utf8)
 
         func timed(_ client: ControlClient) throws -> Statistics {
@@ -75,8 +40,8 @@ enum ListenerBench {
         // Interleaved rounds, so both ways see the same machine load.
         var unixSamples: [Double] = []
         var tcpSamples: [Double] = []
-        let unixClient = ControlClient(socketPath: socket)
-        let tcpClient = ControlClient(loopbackPort: listener.port, token: token)
+        let unixClient = daemon.client()
+        let tcpClient = ControlClient(loopbackPort: port, token: token)
         for _ in 0..<4 {
             unixSamples += try timed(unixClient).samples
             tcpSamples += try timed(tcpClient).samples
@@ -84,7 +49,7 @@ enum ListenerBench {
         let unix = Statistics(unixSamples)
         let tcp = Statistics(tcpSamples)
         try await Task.sleep(for: .seconds(2))
-        let rss = memory(process.pid, "VmRSS") ?? 0
+        let rss = daemon.memory("VmRSS") ?? 0
         func ms(_ seconds: Double) -> String { String(format: "%.3f ms", seconds * 1000) }
         say("Unix socket  POST /v1/verify (409)   p50 \(ms(unix.median))  p99 \(ms(unix.p99))")
         say("TCP + token  POST /v1/verify (409)   p50 \(ms(tcp.median))  p99 \(ms(tcp.p99))")
@@ -92,36 +57,16 @@ enum ListenerBench {
             "listener added per request: p50 \(ms(tcp.median - unix.median))  p99 \(ms(tcp.p99 - unix.p99))  "
                 + "(goal < 2 ms)")
         say(String(format: "daemon idle RSS with the listener on: %.1f MB (goal < 40 MB)", rss))
-        process.stop(signal: SIGTERM, timeout: 15)
+        daemon.stop(timeout: 15)
         // The same daemon without the listener, for what the listener itself costs.
-        try configuration.replacingOccurrences(of: "enabled = true", with: "enabled = false")
-            .write(to: file, atomically: true, encoding: .utf8)
-        let plain = try ManagedProcess(
-            "stationd", executable: try Binaries.path("stationd"), arguments: ["run", "--config", file.path],
-            logFile: directory.appendingPathComponent("stationd-plain.log"))
-        defer { plain.stop(signal: SIGTERM, timeout: 15) }
-        let started = Date(timeIntervalSinceNow: 30)
-        while Date() < started, plain.isRunning {
-            if let answer = try? ControlClient(socketPath: socket).request("GET", ControlPaths.status),
-                answer.status == 200
-            {
-                break
-            }
-            usleep(50_000)
-        }
-        _ = try? ControlClient(socketPath: socket).request("POST", ControlPaths.verify, body: body)
+        daemon.extraConfig = "[listener]\nenabled = false\n"
+        try daemon.start(readyTimeout: 30)
+        _ = try? daemon.client().request("POST", ControlPaths.verify, body: body)
         try await Task.sleep(for: .seconds(2))
-        let plainRSS = memory(plain.pid, "VmRSS") ?? 0
+        let plainRSS = daemon.memory("VmRSS") ?? 0
         say(
             String(
                 format: "daemon idle RSS without the listener: %.1f MB (the listener's share: %.1f MB)", plainRSS,
                 rss - plainRSS))
-    }
-
-    static func memory(_ pid: pid_t, _ field: String) -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
-        else { return nil }
-        return line.split { $0 == " " || $0 == "\t" }.dropFirst().first.flatMap { Double($0) }.map { $0 / 1024 }
     }
 }

@@ -1,3 +1,4 @@
+import Simulation
 import SmartCard
 import Synchronization
 import Testing
@@ -10,13 +11,13 @@ struct ChipReaderTests {
         cardAccess: [UInt8]? = nil, files: [LDSFile: [UInt8]] = TestDataSet.files(),
         limits: TransportLimits = .short, shortIDs: Bool = true,
         corrupt: Int? = nil
-    ) throws -> InMemoryCard {
-        var config = InMemoryCard.Configuration(files: files, cardAccess: cardAccess, mrz: try TestCCCD.seed)
+    ) throws -> InMemoryEMRTD {
+        var config = InMemoryEMRTD.Configuration(files: files, cardAccess: cardAccess, mrz: try TestCCCD.seed)
         config.can = "012345"
         config.limits = limits
-        config.supportsShortIDs = shortIDs
-        config.corruptResponseMAC = corrupt
-        return InMemoryCard(config)
+        config.behaviour.shortEFIdentifiers = shortIDs
+        config.fault = corrupt.map { .badResponseMAC(atResponse: $0) }
+        return InMemoryEMRTD(config)
     }
 
     static var mrzKey: AccessKey { get throws { .mrz(try TestCCCD.seed) } }
@@ -282,14 +283,14 @@ struct PACEVariantTests {
 
     @Test("MSE:Set AT refused for the MRZ password → BAC; for a CAN → unsupported")
     func mseRefused() async throws {
-        var config = InMemoryCard.Configuration(
+        var config = InMemoryEMRTD.Configuration(
             files: TestDataSet.files(), cardAccess: TestDataSet.cardAccess,
-            mrz: try TestCCCD.seed)
-        config.refusePACEReference = 1
-        let read = try await ChipReader(transport: InMemoryCard(config)).read(key: .mrz(try TestCCCD.seed))
+            mrz: try TestCCCD.seed, can: "123456")
+        config.fault = .refusePACE(passwordReference: 1)
+        let read = try await ChipReader(transport: InMemoryEMRTD(config)).read(key: .mrz(try TestCCCD.seed))
         #expect(read.accessProtocol == .bac)
-        config.refusePACEReference = 2
-        let error = await readError(InMemoryCard(config), .can("123456"))
+        config.fault = .refusePACE(passwordReference: 2)
+        let error = await readError(InMemoryEMRTD(config), .can("123456"))
         #expect(error?.code == .unsupported)
         #expect(error?.status == .wrongData)
     }
@@ -297,9 +298,9 @@ struct PACEVariantTests {
     @Test("a strict card refusing Le past the end of a file (6700): header read first, same files")
     func strictEndOfFile() async throws {
         let files = TestDataSet.files()
-        var config = InMemoryCard.Configuration(files: files, cardAccess: nil, mrz: try TestCCCD.seed)
-        config.readPastEndStatus = .wrongLength
-        let read = try await ChipReader(transport: InMemoryCard(config)).read(key: .mrz(try TestCCCD.seed))
+        var config = InMemoryEMRTD.Configuration(files: files, cardAccess: nil, mrz: try TestCCCD.seed)
+        config.behaviour.readPastEndStatus = .wrongLength
+        let read = try await ChipReader(transport: InMemoryEMRTD(config)).read(key: .mrz(try TestCCCD.seed))
         for (file, bytes) in files { #expect(read.files[file]?.bytes == bytes, "\(file)") }
         // A file shorter than a chunk: the refused whole-chunk read, the 8-byte header read, the rest. Longer files
         // never ask past their end: whole chunks as usual.
@@ -321,10 +322,10 @@ struct PACEVariantTests {
 
     @Test("a card that claims extended length but rejects big Le: reader drops to 223-byte chunks")
     func wrongLengthFallback() async throws {
-        var config = InMemoryCard.Configuration(files: TestDataSet.files(), cardAccess: nil, mrz: try TestCCCD.seed)
+        var config = InMemoryEMRTD.Configuration(files: TestDataSet.files(), cardAccess: nil, mrz: try TestCCCD.seed)
         config.limits = TransportLimits(extendedLength: true, maxCommandData: 65_535, maxResponseData: 65_536)
-        config.rejectLeAbove = 0xDF
-        let read = try await ChipReader(transport: InMemoryCard(config)).read(key: .mrz(try TestCCCD.seed))
+        config.behaviour.maxReadLe = 0xDF
+        let read = try await ChipReader(transport: InMemoryEMRTD(config)).read(key: .mrz(try TestCCCD.seed))
         #expect(read.files[.dg(2)]?.bytes == TestDataSet.files()[.dg(2)])
     }
 

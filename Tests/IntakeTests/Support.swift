@@ -16,18 +16,17 @@ func capture(_ position: FingerPosition, quality: Int = 80, bytes: Int = 500) ->
         position: position, outcome: .captured(quality: quality, record: Data(repeating: 7, count: bytes)))
 }
 
+/// The kit's sample application as this suite's rules expect a valid one (LÊ THỊ HOA, a fixed capture time, a
+/// fixed point in commune 03127).
 func validApplication(
     born: CalendarDate = date("1990-05-17"), expiry: CalendarDate? = date("2035-05-17"),
     authenticity: AuthenticityVerdict = .genuine
 ) -> Application {
-    Application(
-        capturedAt: Date(timeIntervalSince1970: 1_790_000_000),
-        identity: ChipIdentity(
-            idNumber: goodCitizen, fullName: "LÊ THỊ HOA", dateOfBirth: born, sex: .female, expiry: expiry),
-        authenticity: authenticity, chipPortrait: syntheticJPEG(width: 240, height: 320),
-        livePortrait: try! LivePortrait(jpeg: syntheticJPEG(width: 480, height: 640)),
-        fingerprints: [capture(.rightIndex), capture(.leftIndex)], phone: try! PhoneNumber(parsing: "0987654321"),
-        bundle: .utility, priorityGroup: nil, operatorID: OperatorID("officer-7"),
+    SampleApplications.application(
+        idNumber: goodCitizen, fullName: "LÊ THỊ HOA", dateOfBirth: born, sex: .female, expiry: expiry,
+        capturedAt: Date(timeIntervalSince1970: 1_790_000_000), authenticity: authenticity,
+        chipPortrait: syntheticJPEG(width: 240, height: 320), livePortrait: syntheticJPEG(width: 480, height: 640),
+        fingerprints: [capture(.rightIndex), capture(.leftIndex)], phone: "0987654321", operatorID: "officer-7",
         point: RegistrationPoint(communeCode: "03127", kind: .fixed, placeName: "Công an huyện"))
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Intake
 import Queue
+import StationTestKit
 import Testing
 
 @Suite struct EncryptionTests {
@@ -14,7 +15,7 @@ import Testing
         var application = sampleApplication(citizen: citizen, name: name)
         // Recognisable image bytes: a long run no cipher output would contain.
         let marker = Data((0..<64).map { UInt8(($0 * 37 + 11) & 0xFF) })
-        var portrait = syntheticJPEG(width: 480, height: 640, size: 4_000)
+        var portrait = SyntheticJPEG.headers(width: 480, height: 640, size: 4_000)
         portrait.insert(contentsOf: [0xFF, 0xFE, 0x00, 0x42] + marker, at: 2)
         application.livePortrait = try LivePortrait(jpeg: portrait)
         application.chipPortrait = Data([0xFF, 0xD8]) + marker + Data([0xFF, 0xD9])

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Intake
 import Queue
+import StationTestKit
 import Testing
 
 @Suite struct StoreTests {
@@ -42,7 +43,7 @@ import Testing
     @Test func duplicateCitizenIsRefusedUntilRejectedOrCancelled() throws {
         let dir = TemporaryDirectory()
         let queue = try openQueue(dir)
-        let citizen = randomCitizen()
+        let citizen = SampleApplications.randomCitizenID()
         let first = sampleApplication(citizen: citizen)
         try queue.commit(first, by: officer)
         #expect(try queue.priorApplications(for: citizen) == [.pending])

@@ -21,34 +21,18 @@ final class TemporaryDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The kit's header-only JPEG, padded with `fill` bytes (random when nil).
-func syntheticJPEG(width: Int, height: Int, size: Int, fill: UInt8? = nil) -> Data {
-    SyntheticJPEG.headers(width: width, height: height, size: size, fill: fill.map { .byte($0) } ?? .random)
-}
-
-func randomCitizen() -> CitizenID {
-    CitizenID((0..<12).map { _ in String(Int.random(in: 0...9)) }.joined())!
-}
-
+/// The kit's sample application with this suite's defaults (a worker's priority group; a supervisor's override
+/// makes the chip unconfirmed).
 func sampleApplication(
-    citizen: CitizenID = randomCitizen(), name: String = "NGUYỄN VĂN AN", commune: String = "01234",
-    operatorID: String = "officer-1", capturedAt: Date = Date(), printBytes: Int = 15_000,
+    citizen: CitizenID = SampleApplications.randomCitizenID(), name: String = "NGUYỄN VĂN AN",
+    commune: String = "01234", operatorID: String = "officer-1", capturedAt: Date = Date(), printBytes: Int = 15_000,
     override: SupervisorOverride? = nil
 ) -> Application {
-    let identity = ChipIdentity(
-        idNumber: citizen, fullName: name, dateOfBirth: CalendarDate(year: 1990, month: 5, day: 17)!, sex: .male,
-        expiry: CalendarDate(year: 2040, month: 5, day: 17)!)
-    let prints = [FingerPosition.rightIndex, .leftIndex].map { position in
-        FingerprintCapture(
-            position: position,
-            outcome: .captured(quality: 70, record: Data((0..<printBytes).map { _ in UInt8.random(in: 0...255) })))
-    }
-    return Application(
-        capturedAt: capturedAt, identity: identity, authenticity: override == nil ? .genuine : .unconfirmed,
-        authenticityOverride: override, chipPortrait: syntheticJPEG(width: 240, height: 320, size: 6_000),
-        livePortrait: try! LivePortrait(jpeg: syntheticJPEG(width: 480, height: 640, size: 10_000)),
-        fingerprints: prints, phone: try! PhoneNumber(parsing: "0912345678"), bundle: .utility,
-        priorityGroup: .workersAndOfficials, operatorID: OperatorID(operatorID),
+    SampleApplications.application(
+        idNumber: citizen, fullName: name, capturedAt: capturedAt,
+        authenticity: override == nil ? .genuine : .unconfirmed,
+        override: override, fingerprints: SampleApplications.indexFingers(recordBytes: printBytes),
+        priorityGroup: .workersAndOfficials, operatorID: operatorID,
         point: RegistrationPoint(communeCode: commune, kind: .mobile, placeName: "Nhà văn hóa thôn Đông"))
 }
 

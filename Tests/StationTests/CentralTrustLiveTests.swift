@@ -80,9 +80,7 @@ import Uplink
     }
 
     @Test(.timeLimit(.minutes(3))) func aRogueCentralCannotMoveTheDaemonsQueue() async throws {
-        let root = LivePCSC.packageRoot
-        let receiver = try CentralReceiverProcess(
-            population: root.appendingPathComponent("Devices/central/population.csv"))
+        let receiver = try CentralReceiverProcess.forStation()
         let state = "/tmp/stationd-test-\(getpid())-trust/uplink"
         let daemon = try DaemonUnderTest(
             name: "trust",

@@ -20,53 +20,13 @@ struct ChipEvidenceLiveTests {
     @Test(.timeLimit(.minutes(4))) func theReceiverReverifiesTheChipEvidence() async throws {
         let root = LivePCSC.packageRoot
         let pki = root.appendingPathComponent("Devices/cards/pki")
-        let receiver = try CentralReceiverProcess(
-            population: root.appendingPathComponent("Devices/central/population.csv"),
-            extraArguments: ["--trust", pki.appendingPathComponent("trust").path])
-        let daemon = try DaemonUnderTest(
-            name: "chip-evidence",
-            extraConfig: """
-                [trust]
-                folder =
-                [point]
-                commune_code = 26734
-                [uplink]
-                url = \(receiver.baseURL)
-                token = \(receiver.token)
-                central_fingerprint = \(receiver.fingerprint)
-                station_id = station-test-evidence
-                state = /tmp/stationd-test-\(getpid())-evidence/uplink
-                interval_seconds = 3600
-
-                """,
-            environment: harness.clientEnvironment)
-        try daemon.start()
+        let (receiver, daemon) = try DaemonUnderTest.stationWithoutCSCA(name: "chip-evidence", harness: harness)
         defer { _ = daemon.stop() }
         let portrait = daemon.directory.appendingPathComponent("portrait.jpg")
         try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
 
         func intake(_ dataSet: String, _ extra: [String]) async throws -> String {
-            let url = root.appendingPathComponent("Devices/cards/\(dataSet)")
-            let set = try CitizenDataSet.load(url)
-            let card = try harness.startCard(arguments: ["--dataset", url.path] + extra)
-            defer { card.stop() }
-            let deadline = Date(timeIntervalSinceNow: 45)
-            while try !daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            let committed = try daemon.stationctl(
-                ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json"],
-                asGroups: OperatorIdentityTests.operators, timeout: 90)
-            #expect(committed.status == 0, "\(committed.output)\n\(daemon.log.suffix(2000))")
-            card.stop()
-            let gone = Date(timeIntervalSinceNow: 10)
-            while try daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < gone {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let line = committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
-            return try #require(
-                try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
-                    .applicationID)
+            try await operatorIntake(dataSet, extra: extra, daemon: daemon, harness: harness, portrait: portrait)
         }
         let verified = try await intake("nguyen-van-an.json", [])
         let foreign = try await intake(

@@ -20,27 +20,7 @@ struct MasterListDeliveryLiveTests {
         let root = LivePCSC.packageRoot
         let pki = root.appendingPathComponent("Devices/cards/pki")
         let masterList = pki.appendingPathComponent("masterlist-TEST-ONLY.ml")
-        let receiver = try CentralReceiverProcess(
-            population: root.appendingPathComponent("Devices/central/population.csv"),
-            extraArguments: ["--trust", pki.appendingPathComponent("trust").path])
-        let daemon = try DaemonUnderTest(
-            name: "masterlist",
-            extraConfig: """
-                [trust]
-                folder =
-                [point]
-                commune_code = 26734
-                [uplink]
-                url = \(receiver.baseURL)
-                token = \(receiver.token)
-                central_fingerprint = \(receiver.fingerprint)
-                station_id = station-test-masterlist
-                state = /tmp/stationd-test-\(getpid())-masterlist/uplink
-                interval_seconds = 3600
-
-                """,
-            environment: harness.clientEnvironment)
-        try daemon.start()
+        let (receiver, daemon) = try DaemonUnderTest.stationWithoutCSCA(name: "masterlist", harness: harness)
         defer { _ = daemon.stop() }
         let portrait = daemon.directory.appendingPathComponent("portrait.jpg")
         try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
@@ -64,26 +44,7 @@ struct MasterListDeliveryLiveTests {
         }
         /// An operator's intake of the card: the verdict it committed with.
         func intake(_ dataSet: String) async throws -> String {
-            let url = root.appendingPathComponent("Devices/cards/\(dataSet)")
-            let set = try CitizenDataSet.load(url)
-            let card = try harness.startCard(arguments: ["--dataset", url.path])
-            defer { card.stop() }
-            let deadline = Date(timeIntervalSinceNow: 45)
-            while try !daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            let committed = try daemon.stationctl(
-                ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json"],
-                asGroups: OperatorIdentityTests.operators, timeout: 90)
-            #expect(committed.status == 0, "\(committed.output)\n\(daemon.log.suffix(2000))")
-            card.stop()
-            let gone = Date(timeIntervalSinceNow: 10)
-            while try daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < gone {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let line = committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
-            let id = try #require(
-                try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8)).applicationID)
+            let id = try await operatorIntake(dataSet, daemon: daemon, harness: harness, portrait: portrait)
             let shown = try daemon.stationctl(["queue", "show", id, "--json"])
             return try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.output.utf8))
                 .authenticity

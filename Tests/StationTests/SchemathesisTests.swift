@@ -86,18 +86,10 @@ struct SchemathesisTests {
             Self.executable(), "schemathesis is not installed: run `make schemathesis` (or set STATION_SCHEMATHESIS)")
         let lease = try await LivePCSC.acquire()
         let root = LivePCSC.packageRoot
-        let receiver = try CentralReceiverProcess(
-            population: root.appendingPathComponent("Devices/central/population.csv"))
+        let receiver = try CentralReceiverProcess.forStation()
         let daemon = try DaemonUnderTest(
-            name: "schemathesis",
+            name: "schemathesis", uploadingTo: receiver,
             extraConfig: """
-                [uplink]
-                url = \(receiver.baseURL)
-                token = \(receiver.token)
-                central_fingerprint = \(receiver.fingerprint)
-                station_id = station-test-schemathesis
-                state = /tmp/stationd-test-\(getpid())-schemathesis/uplink
-                interval_seconds = 3600
                 [freeze]
                 min_free_mib = 1
 

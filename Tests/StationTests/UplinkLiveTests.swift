@@ -18,24 +18,16 @@ struct UplinkLiveTests {
 
     @Test(.timeLimit(.minutes(3))) func intakeUploadedExactlyOnceThenAccepted() async throws {
         let root = LivePCSC.packageRoot
-        let receiver = try CentralReceiverProcess(
-            population: root.appendingPathComponent("Devices/central/population.csv"))
+        let receiver = try CentralReceiverProcess.forStation()
         let url = root.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
         let daemon = try DaemonUnderTest(
-            name: "uplink",
+            name: "uplink", uploadingTo: receiver,
             extraConfig: """
                 [authenticity]
                 supervisor_overrides = unconfirmed, untrustedSigner, notChecked
                 [point]
                 commune_code = 26734
-                [uplink]
-                url = \(receiver.baseURL)
-                token = \(receiver.token)
-                central_fingerprint = \(receiver.fingerprint)
-                station_id = station-test-uplink
-                state = /tmp/stationd-test-\(getpid())-uplink/uplink
-                interval_seconds = 3600
                 [freeze]
                 max_pending = 1
                 min_free_mib = 1

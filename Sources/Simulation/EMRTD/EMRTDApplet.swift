@@ -5,6 +5,9 @@ import SmartCard
 public enum EMRTDFault: Sendable, Hashable {
     /// Flip a bit of the MAC (DO'8E') of the protected response with this 1-based number in the session.
     case badResponseMAC(atResponse: Int)
+    /// Refuse MSE:Set AT for PACE with this password reference (1 MRZ, 2 CAN) with `6A80`, as a chip that offers
+    /// PACE but not with that password.
+    case refusePACE(passwordReference: UInt8)
 }
 
 /// The access secrets and protocol options of a simulated eMRTD.
@@ -189,6 +192,7 @@ public final class EMRTDApplet: CardApplet {
             let reference = objects.first(where: { $0.tag == 0x83 })?.value.first
         else { return ResponseAPDU(status: .wrongData) }
         pace = PACEChipState()
+        if case .refusePACE(let refused) = fault, refused == reference { return ResponseAPDU(status: .wrongData) }
         guard let oid = try? ASN1.oidString(oidObject.value), oid == offered.oid else {
             return ResponseAPDU(status: StatusWord(0x6A80))
         }

@@ -28,10 +28,11 @@ public enum EMRTDCard {
 
     /// Builds a chip from raw LDS files. `cardAccess` nil gives a BAC-only chip; otherwise PACE is offered as
     /// `cardAccess` announces (the first supported PACEInfo). DG3, when present, answers `6982` (EAC-protected).
+    /// `paceAttempts` wrong PACE passwords block PACE.
     public static func make(
         files: [LDSFile: [UInt8]], cardAccess: [UInt8]?, mrz: MRZKeySeed, can: String?,
         atr: [UInt8] = cccdATR, behaviour: CardBehaviour = cccdBehaviour,
-        fault: EMRTDFault? = nil
+        fault: EMRTDFault? = nil, paceAttempts: Int = 3
     ) -> Parts {
         var pace: PACEInfo?
         if let cardAccess, let infos = try? SecurityInfos(der: cardAccess) { pace = infos.preferredPACE }
@@ -45,7 +46,8 @@ public enum EMRTDCard {
         let fileSystem = CardFileSystem(
             masterFiles: masterFiles,
             applications: [DedicatedFile(aid: FileReader.eMRTDApplicationID, files: efs)])
-        let applet = EMRTDApplet(secrets: EMRTDSecrets(mrz: mrz, can: can, pace: pace), fault: fault)
+        let applet = EMRTDApplet(
+            secrets: EMRTDSecrets(mrz: mrz, can: can, pace: pace, paceAttempts: paceAttempts), fault: fault)
         let card = ISO7816Card(atr: atr, fileSystem: fileSystem, behaviour: behaviour)
         card.masterApplet = applet
         return Parts(card: card, applet: applet)

@@ -26,50 +26,13 @@ func emit(_ line: String) {
     }
 }
 
-/// A header-only JPEG of `width`×`height`, `size` bytes (the kit's builder, random padding).
-func syntheticJPEG(width: Int, height: Int, size: Int) -> Data {
-    SyntheticJPEG.headers(width: width, height: height, size: size, fill: .random)
-}
-
-/// Random filler, 8 bytes per generator call (per-byte calls are slow in debug builds).
-func randomBytes(_ count: Int) -> [UInt8] {
-    var generator = SystemRandomNumberGenerator()
-    var bytes = [UInt8](repeating: 0, count: count)
-    bytes.withUnsafeMutableBytes { buffer in
-        var offset = 0
-        while offset < count {
-            var word = generator.next()
-            let n = min(8, count - offset)
-            withUnsafeBytes(of: &word) {
-                buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n)
-            }
-            offset += n
-        }
-    }
-    return bytes
-}
-
-func randomCitizen() -> CitizenID {
-    let digits = (0..<12).map { _ in String(Int.random(in: 0...9)) }.joined()
-    return CitizenID(digits)!
-}
-
+/// The kit's sample application, as the probe writes them: random ID numbers, 15 KB random fingerprint records.
 func makeApplication(index: Int) -> Application {
-    let identity = ChipIdentity(
-        idNumber: randomCitizen(), fullName: "PROBE CITIZEN \(index)",
-        dateOfBirth: CalendarDate(year: 1990, month: 1, day: 1)!, sex: .female,
-        expiry: CalendarDate(year: 2040, month: 1, day: 1)!)
-    let portrait = try! LivePortrait(jpeg: syntheticJPEG(width: 480, height: 640, size: 12_000))
-    let prints = [FingerPosition.rightIndex, .leftIndex].map { position in
-        FingerprintCapture(
-            position: position,
-            outcome: .captured(quality: 70, record: Data(randomBytes(15_000))))
-    }
-    return Application(
-        capturedAt: Date(), identity: identity, authenticity: .genuine,
-        chipPortrait: syntheticJPEG(width: 240, height: 320, size: 8_000), livePortrait: portrait,
-        fingerprints: prints, phone: try! PhoneNumber(parsing: "0912345678"), bundle: .utility,
-        priorityGroup: nil, operatorID: OperatorID("probe"),
+    SampleApplications.application(
+        fullName: "PROBE CITIZEN \(index)", dateOfBirth: CalendarDate(year: 1990, month: 1, day: 1)!, sex: .female,
+        expiry: CalendarDate(year: 2040, month: 1, day: 1)!,
+        chipPortrait: SyntheticJPEG.headers(width: 240, height: 320, size: 8_000),
+        livePortrait: SyntheticJPEG.headers(width: 480, height: 640, size: 12_000), operatorID: "probe",
         point: RegistrationPoint(communeCode: "01234", kind: .mobile, placeName: "probe"))
 }
 
