@@ -1,3 +1,4 @@
+import Biometrics
 import ControlAPI
 import Foundation
 import Messages
@@ -34,6 +35,15 @@ import Testing
         #expect(mapped.code == "queue.not_found")
         #expect(mapped.vietnamese == "Không tìm thấy hồ sơ.")
         #expect(mapped.text(.english) == "no application 42")
+    }
+
+    @Test func aScannerErrorIsTheCatalogsMessageWithItsReasonForTheTechnician() {
+        let error = APIError(scanner: BiometricError(.timeout, "bulk read on endpoint 0x82 timed out after 5000 ms"))
+        #expect(error.code == "biometric.timeout")
+        #expect(error.status == .badGateway)
+        #expect(error.vietnamese == "Máy quét không phản hồi")
+        #expect(error.text(.english) == "The scanner did not respond in time")
+        #expect(error.detail == "bulk read on endpoint 0x82 timed out after 5000 ms")
     }
 
     @Test func startupAdviceIsVietnameseFirstAndEnglishOnRequest() throws {
