@@ -183,7 +183,8 @@ public struct CentralClient: Sendable {
         let body = try? CanonicalEncoding.decode(ErrorBody.self, from: answer.body)
         throw CallError(
             error: CentralError(
-                CentralError.Code(body?.code ?? "central.http_\(answer.status)"),
+                // An answer without a code keeps its HTTP status as the (unrecognized) code's text.
+                CentralError.Code(wire: body?.code ?? "central.http_\(answer.status)"),
                 body?.reason ?? "HTTP \(answer.status)"),
             status: answer.status, retryAfter: retryAfter)
     }
@@ -277,9 +278,4 @@ public struct CentralClient: Sendable {
             return error
         }
     }
-}
-
-extension CentralError.Code {
-    /// An answer not signed by the pinned central key (`UplinkError.Code.centralUnauthenticated`).
-    public static let centralUnauthenticated = CentralError.Code(UplinkError.Code.centralUnauthenticated.rawValue)
 }

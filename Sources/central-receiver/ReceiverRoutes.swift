@@ -270,7 +270,8 @@ struct ReceiverRoutes: Sendable {
     ) async throws -> Response {
         guard context.peerIsLoopback || context.peerAddress.map(core.adminPeers.contains) == true else {
             return signed(
-                Self.json(ErrorBody(code: "central.not_found", reason: "no such route"), status: .notFound),
+                Self.json(
+                    ErrorBody(code: CentralError.Code.notFound.rawValue, reason: "no such route"), status: .notFound),
                 for: request)
         }
         return try await handle(request, body)

@@ -27,10 +27,11 @@ extension APIError {
             .badGateway, moduleCode: error.code.rawValue, text: { error.operatorMessage($0) }, detail: error.reason)
     }
 
-    /// A fingerprint scanner error (502): the scanner's reason in both languages, as it has always been answered
-    /// (`BiometricError.operatorMessage`, the catalog's `biometric.*` text, is not answered here yet).
+    /// A fingerprint scanner error (502): the catalog's `biometric.*` message in the caller's language, the
+    /// scanner's reason (device, step) in `detail`.
     init(scanner error: BiometricError) {
-        self.init(.badGateway, moduleCode: error.code.rawValue, text: { _ in error.reason })
+        self.init(
+            .badGateway, moduleCode: error.code.rawValue, text: { error.operatorMessage($0) }, detail: error.reason)
     }
 
     /// Any error of the modules the routes call, with its stable code; nil for an error no module owns.
