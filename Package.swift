@@ -153,14 +153,15 @@ let tooling: [Target] = [
     .target(
         name: "StationTestKit",
         dependencies: [
-            "SmartCard", "CentralAPI", "Intake", "ControlAPI", .product(name: "Crypto", package: "swift-crypto"),
+            "SmartCard", "CentralAPI", "Intake", "ControlAPI", "Simulation",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
     // Simulated cards: ISO 7816 file system, the eMRTD applet (PACE, BAC, CA, AA), a CCCD from a data set, vpcd.
     .target(
         name: "Simulation",
         dependencies: [
-            "SmartCard", "ChipID", "StationTestKit", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1"),
+            "SmartCard", "ChipID", "COpenSSL", .product(name: "SwiftASN1", package: "swift-asn1"),
         ]
     ),
     // `station-simulator card ...` (also reached as `stationd simulate card ...`): a simulated card behind vpcd.

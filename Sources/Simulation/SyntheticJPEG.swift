@@ -1,6 +1,6 @@
 import Foundation
 
-/// The kit's one synthetic-JPEG builder (no real person's image anywhere):
+/// The one synthetic-JPEG builder of the simulated cards and the test kit (no real person's image anywhere):
 /// - `make`: a tiny baseline JPEG encoder for synthetic portraits that decoders open (the simulated chip's DG2): one
 ///   grey level, 8-bit greyscale, JFIF. Every 8×8 block has the same DC value and no AC energy, so each block codes
 ///   as two one-bit Huffman symbols: a flat grey image whose headers are real (SOI, APP0 JFIF, DQT, SOF0, DHT, SOS,
@@ -12,7 +12,7 @@ public enum SyntheticJPEG {
     public enum Fill: Sendable {
         /// One byte repeated.
         case byte(UInt8)
-        /// Deterministic incompressible bytes (`SampleApplications.bytes(_:seed:)`), like real image data.
+        /// Deterministic incompressible bytes (`SyntheticBytes.seeded(_:seed:)`), like real image data.
         case seeded(Int)
         /// Fresh random bytes each time.
         case random
@@ -41,9 +41,9 @@ public enum SyntheticJPEG {
             switch fill {
             case .byte(let value): padding += [UInt8](repeating: value, count: chunk)
             case .seeded(let base):
-                padding += SampleApplications.bytes(chunk, seed: base &+ seed)
+                padding += SyntheticBytes.seeded(chunk, seed: base &+ seed)
                 seed += 1
-            case .random: padding += SampleApplications.randomBytes(chunk)
+            case .random: padding += SyntheticBytes.random(chunk)
             }
             remaining -= chunk + 4
         }
@@ -142,5 +142,39 @@ public enum SyntheticJPEG {
             while used != 0 { write(1, count: 1) }
             return bytes
         }
+    }
+}
+
+/// Stand-ins for image, WSQ and sealed bytes in simulated cards, sample applications and tests.
+public enum SyntheticBytes {
+    /// `count` deterministic, incompressible bytes (xorshift from `seed`).
+    public static func seeded(_ count: Int, seed: Int) -> Data {
+        var state = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+        var data = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            data[i] = UInt8(truncatingIfNeeded: state)
+        }
+        return Data(data)
+    }
+
+    /// `count` fresh random bytes (8 per generator call: per-byte calls are slow in debug builds).
+    public static func random(_ count: Int) -> Data {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < count {
+                var word = generator.next()
+                let n = min(8, count - offset)
+                withUnsafeBytes(of: &word) {
+                    buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n)
+                }
+                offset += n
+            }
+        }
+        return Data(bytes)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Intake
+import Simulation
 
 /// Synthetic applications for tests, demos and the benchmark (no real person's data).
 public enum SampleApplications {
@@ -42,36 +43,12 @@ public enum SampleApplications {
         return result
     }
 
-    /// `count` deterministic, incompressible bytes (xorshift from `seed`): stand-ins for JPEG, WSQ and sealed data.
-    public static func bytes(_ count: Int, seed: Int) -> Data {
-        var state = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 | 1
-        var data = [UInt8](repeating: 0, count: count)
-        for i in 0..<count {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            data[i] = UInt8(truncatingIfNeeded: state)
-        }
-        return Data(data)
-    }
+    /// `count` deterministic, incompressible bytes (`SyntheticBytes.seeded`): stand-ins for JPEG, WSQ and sealed
+    /// data.
+    public static func bytes(_ count: Int, seed: Int) -> Data { SyntheticBytes.seeded(count, seed: seed) }
 
-    /// `count` fresh random bytes (8 per generator call: per-byte calls are slow in debug builds).
-    public static func randomBytes(_ count: Int) -> Data {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: count)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < count {
-                var word = generator.next()
-                let n = min(8, count - offset)
-                withUnsafeBytes(of: &word) {
-                    buffer.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n)
-                }
-                offset += n
-            }
-        }
-        return Data(bytes)
-    }
+    /// `count` fresh random bytes (`SyntheticBytes.random`).
+    public static func randomBytes(_ count: Int) -> Data { SyntheticBytes.random(count) }
 
     /// A random 12-digit ID number.
     public static func randomCitizenID() -> CitizenID {

@@ -1,6 +1,5 @@
 import ChipID
 import Foundation
-import StationTestKit
 
 /// Builds a simulated CCCD's LDS files from a `CitizenDataSet`: EF.COM, DG1 (TD1 MRZ), DG2 (ISO 19794-5 face
 /// record around a generated JPEG), DG3 (present, EAC-protected), DG13 (CCCD-CHIP.md §3), DG14 (CA infos and a
