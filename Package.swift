@@ -84,6 +84,8 @@ let modules: [Target] = [
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
     ),
+    // The central's re-check of a packet's chip evidence (issue 17), shared by central-receiver and station-bench.
+    .target(name: "CentralEvidence", dependencies: ["ChipID", "Intake"]),
     // The control socket's wire types and client (shared by stationd and stationctl).
     .target(name: "ControlAPI", dependencies: ["Messages"], exclude: ["openapi.yaml"]),
     // The daemon: services, control server, configuration.
@@ -135,7 +137,7 @@ let modules: [Target] = [
     .executableTarget(
         name: "central-receiver",
         dependencies: [
-            "CentralAPI", "Intake", "ChipID", .product(name: "Hummingbird", package: "hummingbird"),
+            "CentralAPI", "Intake", "ChipID", "CentralEvidence", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -185,7 +187,7 @@ let tooling: [Target] = [
         name: "station-bench",
         dependencies: [
             "SmartCard", "StationTestKit", "StationBenchmarks", "Biometrics", "USBRecordings", "Queue", "ChipID",
-            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI",
+            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI", "CentralEvidence",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
