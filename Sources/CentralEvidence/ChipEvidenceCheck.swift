@@ -3,39 +3,61 @@ import Foundation
 import Intake
 
 /// The central's re-check of a packet's chip evidence (issue 17): Passive Authentication of the data groups sent,
-/// against the receiver's CSCA trust list, and the Chip/Active Authentication transcript against DG14/DG15.
+/// against the central's CSCA trust list, and the Chip/Active Authentication transcript against DG14/DG15.
 /// Pure; the receiver refuses an item that fails with `CHIP_EVIDENCE_INVALID` (the station shows it as
-/// needsAttention with that reason).
-struct ChipEvidenceCheck: Sendable {
+/// needsAttention with that reason). Shared by `central-receiver` and `station-bench evidence`.
+public struct ChipEvidenceCheck: Sendable {
     /// The refusal reason code.
-    static let invalidCode = "CHIP_EVIDENCE_INVALID"
+    public static let invalidCode = "CHIP_EVIDENCE_INVALID"
     /// Anchors (`--trust DIR`, `--masterlist FILE`).
-    let trustList: CSCATrustList
+    public let trustList: CSCATrustList
+
+    /// Checks against `trustList`.
+    public init(trustList: CSCATrustList) { self.trustList = trustList }
 
     /// What was found.
-    enum Outcome: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
         /// Data groups intact, SOD signed by a DS chaining to a trusted CSCA, transcript verified.
         case chipVerified
         /// Why not (English, no personal data).
         case invalid(String)
     }
 
+    /// What `EvidenceVerification.verify` takes, from the evidence as the packet carries it: the files by LDS name
+    /// and the transcripts in ChipID's types (the one mapping, also used by the benchmark's floor).
+    public struct Inputs: Sendable {
+        /// EF.SOD and the data groups sent.
+        public var files: [LDSFile: [UInt8]]
+        /// The Chip Authentication transcript, if sent.
+        public var chipAuthentication: ChipAuthenticationTranscript?
+        /// The Active Authentication transcript, if sent.
+        public var activeAuthentication: ActiveAuthenticationTranscript?
+
+        /// Maps `evidence`.
+        public init(_ evidence: ChipEvidence) {
+            var files: [LDSFile: [UInt8]] = [.sod: [UInt8](evidence.sod)]
+            for (number, bytes) in evidence.dataGroups { files[.dg(number)] = [UInt8](bytes) }
+            self.files = files
+            chipAuthentication = evidence.chipAuthentication.map {
+                ChipAuthenticationTranscript(
+                    terminalPrivateKey: [UInt8]($0.terminalPrivateKey),
+                    terminalPublicKey: [UInt8]($0.terminalPublicKey),
+                    protectedResponse: [UInt8]($0.protectedResponse), responseSSC: [UInt8]($0.responseSSC))
+            }
+            activeAuthentication = evidence.activeAuthentication.map {
+                ActiveAuthenticationTranscript(challenge: [UInt8]($0.challenge), signature: [UInt8]($0.signature))
+            }
+        }
+    }
+
     /// Re-checks `evidence`: every data group sent matches EF.SOD, the SOD signature verifies, the DS chains to the
-    /// trust list, and a card offering an anti-clone key (DG14/DG15) carries a transcript that verifies with it.
-    func check(_ evidence: ChipEvidence) -> Outcome {
-        var files: [LDSFile: [UInt8]] = [.sod: [UInt8](evidence.sod)]
-        for (number, bytes) in evidence.dataGroups { files[.dg(number)] = [UInt8](bytes) }
-        let chip = evidence.chipAuthentication.map {
-            ChipAuthenticationTranscript(
-                terminalPrivateKey: [UInt8]($0.terminalPrivateKey), terminalPublicKey: [UInt8]($0.terminalPublicKey),
-                protectedResponse: [UInt8]($0.protectedResponse), responseSSC: [UInt8]($0.responseSSC))
-        }
-        let active = evidence.activeAuthentication.map {
-            ActiveAuthenticationTranscript(challenge: [UInt8]($0.challenge), signature: [UInt8]($0.signature))
-        }
+    /// trust list, and a transcript sent verifies with DG14/DG15.
+    public func check(_ evidence: ChipEvidence) -> Outcome {
+        let inputs = Inputs(evidence)
         do {
             try EvidenceVerification.verify(
-                files: files, trustList: trustList, chipAuthentication: chip, activeAuthentication: active)
+                files: inputs.files, trustList: trustList, chipAuthentication: inputs.chipAuthentication,
+                activeAuthentication: inputs.activeAuthentication)
             return .chipVerified
         } catch {
             return .invalid(error.reason)

@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import Crypto
 import Foundation
 import Intake

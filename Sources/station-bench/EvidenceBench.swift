@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import ChipID
 import Crypto
 import Foundation
@@ -124,19 +125,12 @@ enum EvidenceBench {
                 + "\(ms(b.p99 - a.p99)) at p99 (goal ≤ 2 ms)" + (added > 0.002 ? "  ABOVE THE GOAL" : ""))
     }
 
-    /// The receiver's check (`central-receiver`'s `ChipEvidenceCheck`: `EvidenceVerification.verify` with the test
+    /// The receiver's check (`CentralEvidence`'s `ChipEvidenceCheck`, as `central-receiver` runs it, with the test
     /// CSCA trust list) on one packet's evidence, one core; floor: Passive Authentication alone on the same files.
     static func verificationRate(evidence: ChipEvidence, trust: CSCATrustList) throws {
-        var files: [LDSFile: [UInt8]] = [.sod: [UInt8](evidence.sod)]
-        for (number, bytes) in evidence.dataGroups { files[.dg(number)] = [UInt8](bytes) }
-        let chip = evidence.chipAuthentication.map {
-            ChipAuthenticationTranscript(
-                terminalPrivateKey: [UInt8]($0.terminalPrivateKey), terminalPublicKey: [UInt8]($0.terminalPublicKey),
-                protectedResponse: [UInt8]($0.protectedResponse), responseSSC: [UInt8]($0.responseSSC))
-        }
-        let active = evidence.activeAuthentication.map {
-            ActiveAuthenticationTranscript(challenge: [UInt8]($0.challenge), signature: [UInt8]($0.signature))
-        }
+        let check = ChipEvidenceCheck(trustList: trust)
+        let inputs = ChipEvidenceCheck.Inputs(evidence)
+        guard check.check(evidence) == .chipVerified else { throw HarnessError("the evidence does not verify") }
         func rate(seconds: Double = 2, _ body: () throws -> Void) rethrows -> Double {
             for _ in 0..<5 { try body() }
             var count = 0
@@ -147,16 +141,14 @@ enum EvidenceBench {
             }
             return Double(count) / (now() - start)
         }
-        let full = try rate {
-            try EvidenceVerification.verify(
-                files: files, trustList: trust, chipAuthentication: chip, activeAuthentication: active)
-        }
-        let passive = try rate { _ = try PassiveAuthentication.verify(files: files, trustList: trust) }
+        let full = rate { _ = check.check(evidence) }
+        let passive = try rate { _ = try PassiveAuthentication.verify(files: inputs.files, trustList: trust) }
         print(
             String(
                 format: "receiver re-verification (PA + %@ transcript, one core): %.0f packets/s = %.2f ms each "
                     + "(goal ≥ 200/s)%@; floor, Passive Authentication alone: %.0f/s = %.2f ms",
-                chip != nil ? "CA" : active != nil ? "AA" : "no", full, 1000 / full,
+                inputs.chipAuthentication != nil ? "CA" : inputs.activeAuthentication != nil ? "AA" : "no", full,
+                1000 / full,
                 full < 200 ? "  BELOW THE GOAL" : "", passive, 1000 / passive))
     }
 }
