@@ -243,7 +243,7 @@ let tests: [Target] = [
         name: "UplinkTests",
         dependencies: [
             "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "StationBenchmarks",
-            "central-receiver",
+            "central-receiver", "Simulation", "ChipID",
             "uplink-crash-probe", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]

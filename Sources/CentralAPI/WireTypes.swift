@@ -311,10 +311,14 @@ public struct ChipEvidenceFigures: Sendable, Hashable, Codable {
     public var chipVerified: Int
     /// Items refused with `CHIP_EVIDENCE_INVALID`.
     public var chipEvidenceRejected: Int
+    /// Items stored on Passive Authentication alone: no transcript, under a verdict that says the anti-clone check
+    /// did not run (`unconfirmed` accepted by a supervisor). Nil: a central that does not count them.
+    public var chipPassiveOnly: Int?
     /// Creates figures.
-    public init(chipVerified: Int, chipEvidenceRejected: Int) {
+    public init(chipVerified: Int, chipEvidenceRejected: Int, chipPassiveOnly: Int? = nil) {
         self.chipVerified = chipVerified
         self.chipEvidenceRejected = chipEvidenceRejected
+        self.chipPassiveOnly = chipPassiveOnly
     }
 }
 

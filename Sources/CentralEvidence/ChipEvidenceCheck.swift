@@ -19,9 +19,16 @@ public struct ChipEvidenceCheck: Sendable {
     public enum Outcome: Sendable, Hashable {
         /// Data groups intact, SOD signed by a DS chaining to a trusted CSCA, transcript verified.
         case chipVerified
+        /// Passive Authentication passed and no transcript was sent under a verdict that says the anti-clone check
+        /// did not run (`unconfirmed`, e.g. a supervisor's override): stored, but not `chipVerified`.
+        case passiveOnly
         /// Why not (English, no personal data).
         case invalid(String)
     }
+
+    /// Verdicts that say the chip's anti-clone proof (Chip or Active Authentication) ran and passed: their packet
+    /// must carry the transcript.
+    public static let claimingAntiClone: Set<AuthenticityVerdict> = [.genuine, .verifiedOffline]
 
     /// What `EvidenceVerification.verify` takes, from the evidence as the packet carries it: the files by LDS name
     /// and the transcripts in ChipID's types (the one mapping, also used by the benchmark's floor).
@@ -50,17 +57,24 @@ public struct ChipEvidenceCheck: Sendable {
         }
     }
 
-    /// Re-checks `evidence`: every data group sent matches EF.SOD, the SOD signature verifies, the DS chains to the
-    /// trust list, and a transcript sent verifies with DG14/DG15.
-    public func check(_ evidence: ChipEvidence) -> Outcome {
+    /// Re-checks `evidence` sent under the station's `verdict`: every data group sent matches EF.SOD, the SOD
+    /// signature verifies, the DS chains to the trust list, and a transcript sent verifies with DG14/DG15. A verdict
+    /// claiming the anti-clone proof (`claimingAntiClone`) without a transcript is invalid; any other verdict
+    /// without one is `passiveOnly`. No evidence at all is invalid.
+    public func check(_ evidence: ChipEvidence?, claimed verdict: AuthenticityVerdict) -> Outcome {
+        guard let evidence else { return .invalid("no chip evidence") }
         let inputs = Inputs(evidence)
+        let transcript = inputs.chipAuthentication != nil || inputs.activeAuthentication != nil
+        if !transcript && Self.claimingAntiClone.contains(verdict) {
+            return .invalid("the verdict \(verdict.rawValue) claims the anti-clone check, but no transcript was sent")
+        }
         do {
             try EvidenceVerification.verify(
                 files: inputs.files, trustList: trustList, chipAuthentication: inputs.chipAuthentication,
                 activeAuthentication: inputs.activeAuthentication)
-            return .chipVerified
         } catch {
             return .invalid(error.reason)
         }
+        return transcript ? .chipVerified : .passiveOnly
     }
 }

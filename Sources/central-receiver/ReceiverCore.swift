@@ -144,13 +144,15 @@ final class ReceiverCore: @unchecked Sendable {
             let application = try CanonicalEncoding.decode(Application.self, from: canonical)
             guard application.id.text == item.applicationID else { return refused("ID_MISMATCH") }
             if let chipCheck {
-                // Evidence missing, or failing Passive Authentication / the anti-clone re-check: refused.
-                let outcome = application.chipEvidence.map(chipCheck.check) ?? .invalid("no chip evidence")
-                guard outcome == .chipVerified else {
+                // Evidence missing, failing Passive Authentication or the anti-clone re-check, or without the
+                // transcript its verdict claims: refused. Passive Authentication alone: stored, counted apart.
+                switch chipCheck.check(application.chipEvidence, claimed: application.authenticity) {
+                case .invalid:
                     count { $0.chipEvidenceRejected += 1 }
                     return refused(ChipEvidenceCheck.invalidCode)
+                case .passiveOnly: count { $0.chipPassiveOnly += 1 }
+                case .chipVerified: count { $0.chipVerified += 1 }
                 }
-                count { $0.chipVerified += 1 }
             }
             let rejection = population.rejection(for: application.identity)
             let decideAt = Date(timeIntervalSinceNow: approvalDelay)

@@ -340,7 +340,8 @@ struct ReceiverRoutes: Sendable {
                         chipEvidence: core.chipCheck == nil
                             ? nil
                             : ChipEvidenceFigures(
-                                chipVerified: stats.chipVerified, chipEvidenceRejected: stats.chipEvidenceRejected),
+                                chipVerified: stats.chipVerified, chipEvidenceRejected: stats.chipEvidenceRejected,
+                                chipPassiveOnly: stats.chipPassiveOnly),
                         masterList: try core.delivery?.signed(with: core.store.signingKey)))
             }
         }
