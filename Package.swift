@@ -75,17 +75,19 @@ let modules: [Target] = [
         dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
         exclude: ["openapi.yaml"]
     ),
+    // Chip evidence on the wire (issue 17): the DS certificate once per batch (the uplink takes it out of EF.SOD,
+    // the central puts it back) and the central's re-check, shared by central-receiver and station-bench.
+    .target(name: "CentralEvidence", dependencies: ["ChipID", "Intake"]),
     // Upload of ready applications to the central, and the station's credentials.
     .target(
         name: "Uplink",
         dependencies: [
-            "Queue", "Intake", "CentralAPI", "Retry", "Messages", .product(name: "Crypto", package: "swift-crypto"),
+            "Queue", "Intake", "CentralAPI", "CentralEvidence", "Retry", "Messages",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
     ),
-    // The central's re-check of a packet's chip evidence (issue 17), shared by central-receiver and station-bench.
-    .target(name: "CentralEvidence", dependencies: ["ChipID", "Intake"]),
     // The control socket's wire types and client (shared by stationd and stationctl).
     .target(name: "ControlAPI", dependencies: ["Messages"], exclude: ["openapi.yaml"]),
     // The daemon: services, control server, configuration.
@@ -243,7 +245,7 @@ let tests: [Target] = [
         name: "UplinkTests",
         dependencies: [
             "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "StationBenchmarks",
-            "central-receiver", "Simulation", "ChipID",
+            "central-receiver", "Simulation", "ChipID", "CentralEvidence",
             "uplink-crash-probe", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]

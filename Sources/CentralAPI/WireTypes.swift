@@ -131,15 +131,20 @@ public struct BatchManifest: Sendable, Hashable, Codable {
     public var items: [ManifestItem]
     /// The station's audit chain head (nil: not sent, e.g. in an export).
     public var audit: AuditClaim?
+    /// The document-signer certificates (DER) of the items' chip evidence, each once: an item's EF.SOD travels
+    /// without its certificate and names it by SHA-256 (`ChipEvidence.dsCertificateSHA256`). Nil: none.
+    public var dsCertificates: [Data]?
     /// Creates a manifest.
     public init(
-        batchID: String, stationID: String, createdAt: Date, items: [ManifestItem], audit: AuditClaim? = nil
+        batchID: String, stationID: String, createdAt: Date, items: [ManifestItem], audit: AuditClaim? = nil,
+        dsCertificates: [Data]? = nil
     ) {
         self.batchID = batchID
         self.stationID = stationID
         self.createdAt = createdAt
         self.items = items
         self.audit = audit
+        self.dsCertificates = dsCertificates
     }
 }
 

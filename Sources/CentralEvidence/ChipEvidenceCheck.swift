@@ -9,6 +9,9 @@ import Intake
 public struct ChipEvidenceCheck: Sendable {
     /// The refusal reason code.
     public static let invalidCode = "CHIP_EVIDENCE_INVALID"
+    /// The refusal reason code of evidence naming a DS certificate the central was not given (in this batch's
+    /// manifest or an earlier one).
+    public static let unknownCertificateCode = "DS_CERTIFICATE_UNKNOWN"
     /// Anchors (`--trust DIR`, `--masterlist FILE`).
     public let trustList: CSCATrustList
 
@@ -24,6 +27,8 @@ public struct ChipEvidenceCheck: Sendable {
         case passiveOnly
         /// Why not (English, no personal data).
         case invalid(String)
+        /// The SOD travels without its certificate and names one (by SHA-256) the central does not hold.
+        case unknownCertificate(String)
     }
 
     /// Verdicts that say the chip's anti-clone proof (Chip or Active Authentication) ran and passed: their packet
@@ -60,9 +65,24 @@ public struct ChipEvidenceCheck: Sendable {
     /// Re-checks `evidence` sent under the station's `verdict`: every data group sent matches EF.SOD, the SOD
     /// signature verifies, the DS chains to the trust list, and a transcript sent verifies with DG14/DG15. A verdict
     /// claiming the anti-clone proof (`claimingAntiClone`) without a transcript is invalid; any other verdict
-    /// without one is `passiveOnly`. No evidence at all is invalid.
-    public func check(_ evidence: ChipEvidence?, claimed verdict: AuthenticityVerdict) -> Outcome {
-        guard let evidence else { return .invalid("no chip evidence") }
+    /// without one is `passiveOnly`. No evidence at all is invalid. A SOD sent without its certificate gets back
+    /// the one `certificates` gives for its hash (`DSCertificateSharing`) first.
+    public func check(
+        _ evidence: ChipEvidence?, claimed verdict: AuthenticityVerdict,
+        certificates: (String) -> Data? = { _ in nil }
+    ) -> Outcome {
+        guard var evidence else { return .invalid("no chip evidence") }
+        if let hash = evidence.dsCertificateSHA256 {
+            guard let certificate = certificates(hash), DSCertificateSharing.sha256(certificate) == hash else {
+                return .unknownCertificate(hash)
+            }
+            do {
+                evidence.sod = Data(try DetachedSOD.attach([UInt8](certificate), to: [UInt8](evidence.sod)))
+            } catch {
+                return .invalid(error.reason)
+            }
+            evidence.dsCertificateSHA256 = nil
+        }
         let inputs = Inputs(evidence)
         let transcript = inputs.chipAuthentication != nil || inputs.activeAuthentication != nil
         if !transcript && Self.claimingAntiClone.contains(verdict) {

@@ -84,6 +84,7 @@ final class ReceiverCore: @unchecked Sendable {
             throw CentralError(.badSignature, "the manifest names another station")
         }
         let anchor = try store.anchor(manifest.audit, station: station)
+        try store.keep(dsCertificates: manifest.dsCertificates ?? [])
         var decisions: [ManifestDecision] = []
         var send: [ManifestItem] = []
         var seen = Set<String>()
@@ -146,10 +147,16 @@ final class ReceiverCore: @unchecked Sendable {
             if let chipCheck {
                 // Evidence missing, failing Passive Authentication or the anti-clone re-check, or without the
                 // transcript its verdict claims: refused. Passive Authentication alone: stored, counted apart.
-                switch chipCheck.check(application.chipEvidence, claimed: application.authenticity) {
+                let outcome = chipCheck.check(application.chipEvidence, claimed: application.authenticity) {
+                    try? self.store.dsCertificate($0)
+                }
+                switch outcome {
                 case .invalid:
                     count { $0.chipEvidenceRejected += 1 }
                     return refused(ChipEvidenceCheck.invalidCode)
+                case .unknownCertificate:
+                    count { $0.chipEvidenceRejected += 1 }
+                    return refused(ChipEvidenceCheck.unknownCertificateCode)
                 case .passiveOnly: count { $0.chipPassiveOnly += 1 }
                 case .chipVerified: count { $0.chipVerified += 1 }
                 }
@@ -228,6 +235,7 @@ final class ReceiverCore: @unchecked Sendable {
             guard key.isValidSignature(signature, for: ExportLayout.signatureDomain + manifestBytes) else {
                 throw CentralError(.badSignature, "\(folder): the manifest signature does not verify")
             }
+            try store.keep(dsCertificates: manifest.batch.dsCertificates ?? [])
             var pairs: [(ManifestItem, Data)] = []
             for item in manifest.batch.items {
                 if try store.has(item.applicationID) {
