@@ -293,7 +293,8 @@ public struct StatusAnswer: Sendable, Hashable, Codable {
     public var items: [StatusItem]
     /// The audit head the central recorded for the station with this query.
     public var auditAnchor: AuditAnchor?
-    /// The central's chip-evidence figures (nil: a central that does not re-verify chip evidence).
+    /// The central's chip-evidence figures for the asking station (nil: a central that does not re-verify chip
+    /// evidence).
     public var chipEvidence: ChipEvidenceFigures?
     /// A CSCA master list for the station to install (nil: nothing to deliver).
     public var masterList: DeliveredMasterList?
@@ -309,8 +310,8 @@ public struct StatusAnswer: Sendable, Hashable, Codable {
     }
 }
 
-/// How many packets the central re-verified from their chip evidence (Passive Authentication against its CSCAs and
-/// the anti-clone transcript), since it started.
+/// How many of the asking station's packets the central re-verified from their chip evidence (Passive
+/// Authentication against its CSCAs and the anti-clone transcript), since it started.
 public struct ChipEvidenceFigures: Sendable, Hashable, Codable {
     /// Items whose evidence verified (`chipVerified`).
     public var chipVerified: Int

@@ -172,4 +172,39 @@ import Uplink
         stats = try await receiver.stats()
         #expect(stats.chipPassiveOnly == 4 && stats.chipEvidenceRejected == 1)
     }
+
+    /// The status sync answers each station with its own figures, not the receiver's totals.
+    @Test(.timeLimit(.minutes(2))) func eachStationGetsItsOwnFigures() async throws {
+        let citizens = SampleApplications.citizens(3, start: 60_000)
+        let receiver = try Self.receiver(citizens)
+        let first = try await StationFixture(receiver: receiver)
+        let second = try await StationFixture(receiver: receiver, token: "\(receiver.token)-1")
+        let evidence = try Self.evidence()
+        func application(_ index: Int, _ verdict: AuthenticityVerdict) -> Application {
+            var application = SampleApplications.application(for: citizens[index], seed: index)
+            application.authenticity = verdict
+            if verdict == .unconfirmed {
+                application.authenticityOverride = SupervisorOverride(
+                    supervisor: OperatorID("sup-01"), reason: "no AA")
+            }
+            application.chipEvidence = evidence
+            return application
+        }
+        _ = try Self.commit(application(0, .unconfirmed), at: first)
+        _ = try Self.commit(application(1, .genuine), at: first)  // no transcript: refused
+        _ = try Self.commit(application(2, .unconfirmed), at: second)
+        for station in [first, second] {
+            let uploader = try station.uploader(receiver)
+            _ = try await uploader.drain(until: Date().addingTimeInterval(60))
+        }
+        let stats = try await receiver.stats()
+        #expect(stats.chipPassiveOnly == 2 && stats.chipEvidenceRejected == 1, "the receiver's totals")
+        for station in [first, second] { try await station.uploader(receiver).syncStatus() }
+        #expect(
+            SyncRecord(directory: first.directory).read()?.chipEvidence
+                == ChipEvidenceFigures(chipVerified: 0, chipEvidenceRejected: 1, chipPassiveOnly: 1))
+        #expect(
+            SyncRecord(directory: second.directory).read()?.chipEvidence
+                == ChipEvidenceFigures(chipVerified: 0, chipEvidenceRejected: 0, chipPassiveOnly: 1))
+    }
 }
