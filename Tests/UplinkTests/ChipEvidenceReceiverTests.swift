@@ -138,7 +138,8 @@ import Uplink
             credentials: station.credentials)
         let certificate = try #require(packaged[0].dsCertificate)
         print(
-            "DS certificate \(certificate.count) B once per batch; envelope with evidence \(packaged[0].envelope.count) B, "
+            "DS certificate \(certificate.count) B once per batch; envelope with evidence "
+                + "\(packaged[0].envelope.count) B, "
                 + "without \(whole.envelope.count) B")
 
         let sent = try [0, 1].map { try Self.commit(application($0, evidence), at: station) }
