@@ -75,11 +75,15 @@ let modules: [Target] = [
         dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
         exclude: ["openapi.yaml"]
     ),
+    // Chip evidence on the wire (issue 17): the DS certificate once per batch (the uplink takes it out of EF.SOD,
+    // the central puts it back) and the central's re-check, shared by central-receiver and station-bench.
+    .target(name: "CentralEvidence", dependencies: ["ChipID", "Intake"]),
     // Upload of ready applications to the central, and the station's credentials.
     .target(
         name: "Uplink",
         dependencies: [
-            "Queue", "Intake", "CentralAPI", "Retry", "Messages", .product(name: "Crypto", package: "swift-crypto"),
+            "Queue", "Intake", "CentralAPI", "CentralEvidence", "Retry", "Messages",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]
@@ -136,7 +140,7 @@ let modules: [Target] = [
     .executableTarget(
         name: "central-receiver",
         dependencies: [
-            "CentralAPI", "Intake", "ChipID", .product(name: "Hummingbird", package: "hummingbird"),
+            "CentralAPI", "Intake", "ChipID", "CentralEvidence", .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -189,7 +193,7 @@ let tooling: [Target] = [
         name: "station-bench",
         dependencies: [
             "SmartCard", "StationTestKit", "StationBenchmarks", "Biometrics", "USBRecordings", "Queue", "ChipID",
-            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI",
+            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI", "CentralEvidence",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
@@ -246,7 +250,7 @@ let tests: [Target] = [
         name: "UplinkTests",
         dependencies: [
             "Uplink", "CentralAPI", "Queue", "Intake", "Retry", "StationTestKit", "StationBenchmarks",
-            "central-receiver",
+            "central-receiver", "Simulation", "ChipID", "CentralEvidence",
             "uplink-crash-probe", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]

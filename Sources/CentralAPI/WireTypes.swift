@@ -131,15 +131,20 @@ public struct BatchManifest: Sendable, Hashable, Codable {
     public var items: [ManifestItem]
     /// The station's audit chain head (nil: not sent, e.g. in an export).
     public var audit: AuditClaim?
+    /// The document-signer certificates (DER) of the items' chip evidence, each once: an item's EF.SOD travels
+    /// without its certificate and names it by SHA-256 (`ChipEvidence.dsCertificateSHA256`). Nil: none.
+    public var dsCertificates: [Data]?
     /// Creates a manifest.
     public init(
-        batchID: String, stationID: String, createdAt: Date, items: [ManifestItem], audit: AuditClaim? = nil
+        batchID: String, stationID: String, createdAt: Date, items: [ManifestItem], audit: AuditClaim? = nil,
+        dsCertificates: [Data]? = nil
     ) {
         self.batchID = batchID
         self.stationID = stationID
         self.createdAt = createdAt
         self.items = items
         self.audit = audit
+        self.dsCertificates = dsCertificates
     }
 }
 
@@ -288,7 +293,8 @@ public struct StatusAnswer: Sendable, Hashable, Codable {
     public var items: [StatusItem]
     /// The audit head the central recorded for the station with this query.
     public var auditAnchor: AuditAnchor?
-    /// The central's chip-evidence figures (nil: a central that does not re-verify chip evidence).
+    /// The central's chip-evidence figures for the asking station (nil: a central that does not re-verify chip
+    /// evidence).
     public var chipEvidence: ChipEvidenceFigures?
     /// A CSCA master list for the station to install (nil: nothing to deliver).
     public var masterList: DeliveredMasterList?
@@ -304,17 +310,21 @@ public struct StatusAnswer: Sendable, Hashable, Codable {
     }
 }
 
-/// How many packets the central re-verified from their chip evidence (Passive Authentication against its CSCAs and
-/// the anti-clone transcript), since it started.
+/// How many of the asking station's packets the central re-verified from their chip evidence (Passive
+/// Authentication against its CSCAs and the anti-clone transcript), since it started.
 public struct ChipEvidenceFigures: Sendable, Hashable, Codable {
     /// Items whose evidence verified (`chipVerified`).
     public var chipVerified: Int
     /// Items refused with `CHIP_EVIDENCE_INVALID`.
     public var chipEvidenceRejected: Int
+    /// Items stored on Passive Authentication alone: no transcript, under a verdict that says the anti-clone check
+    /// did not run (`unconfirmed` accepted by a supervisor). Nil: a central that does not count them.
+    public var chipPassiveOnly: Int?
     /// Creates figures.
-    public init(chipVerified: Int, chipEvidenceRejected: Int) {
+    public init(chipVerified: Int, chipEvidenceRejected: Int, chipPassiveOnly: Int? = nil) {
         self.chipVerified = chipVerified
         self.chipEvidenceRejected = chipEvidenceRejected
+        self.chipPassiveOnly = chipPassiveOnly
     }
 }
 

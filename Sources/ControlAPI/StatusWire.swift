@@ -178,6 +178,9 @@ public struct UploadStatus: Codable, Sendable, Hashable {
     public var chipVerified: Int?
     /// The central's count of packets it refused with `CHIP_EVIDENCE_INVALID`, as of the last status sync.
     public var chipEvidenceRejected: Int?
+    /// The central's count of packets stored on Passive Authentication alone (no anti-clone transcript, under a
+    /// verdict that says the check did not run), as of the last status sync (nil: the central does not say).
+    public var chipPassiveOnly: Int?
     /// Code of the last master list the central delivered and the station refused (`trust.*`; nil: none).
     public var masterListRefused: String?
     /// Creates a value.

@@ -63,7 +63,8 @@ public struct Exporter: Sendable {
             let batchID = UUID().uuidString
             let manifest = ExportManifest(
                 batch: BatchManifest(
-                    batchID: batchID, stationID: credentials.stationID, createdAt: Date(), items: packaged.map(\.item)),
+                    batchID: batchID, stationID: credentials.stationID, createdAt: Date(), items: packaged.map(\.item),
+                    dsCertificates: PackagedItem.dsCertificates(packaged)),
                 stationKeySHA256: credentials.keyFingerprint)
             let manifestBytes = try CanonicalEncoding.encode(manifest)
             let signature = try credentials.signingKey.signature(for: ExportLayout.signatureDomain + manifestBytes)

@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import Foundation
 import Intake
 import Queue
@@ -11,9 +12,26 @@ public struct PackagedItem: Sendable {
     public let envelope: Data
     /// Its manifest entry.
     public let item: ManifestItem
+    /// The document-signer certificate taken out of its chip evidence's EF.SOD (it travels once per batch, in the
+    /// manifest's `dsCertificates`); nil when the SOD travels whole or there is no evidence.
+    public let dsCertificate: Data?
+
+    /// Builds an item.
+    public init(id: ApplicationID, envelope: Data, item: ManifestItem, dsCertificate: Data? = nil) {
+        self.id = id
+        self.envelope = envelope
+        self.item = item
+        self.dsCertificate = dsCertificate
+    }
+
+    /// The distinct DS certificates of `items`, for their manifest (nil: none).
+    public static func dsCertificates(_ items: [PackagedItem]) -> [Data]? {
+        DSCertificateSharing.distinct(items.map(\.dsCertificate))
+    }
 }
 
-/// Canonical encoding → zlib → station signature → HPKE to the central (see `ItemEnvelope`).
+/// Canonical encoding → zlib → station signature → HPKE to the central (see `ItemEnvelope`). The chip evidence's
+/// EF.SOD travels without its DS certificate, which goes once per batch in the manifest (`DSCertificateSharing`).
 public enum Packager {
     /// Packages one application read from the queue.
     public static func package(
@@ -21,6 +39,11 @@ public enum Packager {
     ) throws(UplinkError) -> PackagedItem {
         guard let centralKey = credentials.centralKey else {
             throw UplinkError(.notEnrolled, "enroll the station before packaging")
+        }
+        var application = application
+        var certificate: Data?
+        if let evidence = application.chipEvidence {
+            (application.chipEvidence, certificate) = DSCertificateSharing.detach(evidence)
         }
         let canonical: Data
         do { canonical = try CanonicalEncoding.encode(application) } catch {
@@ -39,7 +62,8 @@ public enum Packager {
             item: ManifestItem(
                 applicationID: application.id.text, payloadSHA256: ItemEnvelope.hash(envelope),
                 payloadSize: envelope.count, communeCode: application.point.communeCode,
-                operatorID: application.operatorID.rawValue))
+                operatorID: application.operatorID.rawValue),
+            dsCertificate: certificate)
     }
 }
 

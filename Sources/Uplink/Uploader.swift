@@ -258,7 +258,7 @@ public final class Uploader: Sendable {
 
         let manifest = BatchManifest(
             batchID: UUID().uuidString, stationID: credentials.stationID, createdAt: Date(),
-            items: packaged.map(\.item))
+            items: packaged.map(\.item), dsCertificates: PackagedItem.dsCertificates(packaged))
         // Spool before offering: from the moment the central may hold part of it, the batch can be resumed.
         let spool = outbox
         let items = packaged

@@ -69,6 +69,9 @@ struct Stats: Sendable, Codable, Hashable {
     var chipVerified: Int = 0
     /// Items refused with `CHIP_EVIDENCE_INVALID`.
     var chipEvidenceRejected: Int = 0
+    /// Items stored on Passive Authentication alone: no transcript, under a verdict that says the anti-clone check
+    /// did not run (`unconfirmed` accepted by a supervisor).
+    var chipPassiveOnly: Int = 0
     /// Requests refused by authentication, by code.
     var refusals: [String: Int] = [:]
 }

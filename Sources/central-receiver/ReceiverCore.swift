@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import Crypto
 import Foundation
 import Intake
@@ -26,6 +27,7 @@ final class ReceiverCore: @unchecked Sendable {
     private let lock = NSLock()
     private var _faults: Faults
     private var _stats = Stats()
+    private var _chipFigures: [String: ChipEvidenceFigures] = [:]
     private var uploading: [String: @Sendable () -> Void] = [:]
 
     init(
@@ -47,6 +49,36 @@ final class ReceiverCore: @unchecked Sendable {
     }
     var stats: Stats { lock.withLock { _stats } }
     func count(_ update: (inout Stats) -> Void) { lock.withLock { update(&_stats) } }
+
+    /// One chip-evidence outcome of `station`'s packet: in the totals (`/admin/stats`) and in the station's own
+    /// figures (its status answers).
+    func countChip(_ station: String, _ outcome: ChipEvidenceCheck.Outcome) {
+        lock.withLock {
+            var figures =
+                _chipFigures[station]
+                ?? ChipEvidenceFigures(
+                    chipVerified: 0, chipEvidenceRejected: 0, chipPassiveOnly: 0)
+            switch outcome {
+            case .chipVerified:
+                _stats.chipVerified += 1
+                figures.chipVerified += 1
+            case .passiveOnly:
+                _stats.chipPassiveOnly += 1
+                figures.chipPassiveOnly = (figures.chipPassiveOnly ?? 0) + 1
+            case .invalid, .unknownCertificate:
+                _stats.chipEvidenceRejected += 1
+                figures.chipEvidenceRejected += 1
+            }
+            _chipFigures[station] = figures
+        }
+    }
+
+    /// `station`'s chip-evidence figures since the receiver started (zeros before its first packet).
+    func chipFigures(_ station: String) -> ChipEvidenceFigures {
+        lock.withLock {
+            _chipFigures[station] ?? ChipEvidenceFigures(chipVerified: 0, chipEvidenceRejected: 0, chipPassiveOnly: 0)
+        }
+    }
 
     /// Claims a batch for one payload upload at a time. A station asks again only after it gave up on its
     /// earlier request, so an upload still running for the batch is stale (a cut the receiver has not noticed
@@ -83,6 +115,7 @@ final class ReceiverCore: @unchecked Sendable {
             throw CentralError(.badSignature, "the manifest names another station")
         }
         let anchor = try store.anchor(manifest.audit, station: station)
+        try store.keep(dsCertificates: manifest.dsCertificates ?? [])
         var decisions: [ManifestDecision] = []
         var send: [ManifestItem] = []
         var seen = Set<String>()
@@ -143,13 +176,17 @@ final class ReceiverCore: @unchecked Sendable {
             let application = try CanonicalEncoding.decode(Application.self, from: canonical)
             guard application.id.text == item.applicationID else { return refused("ID_MISMATCH") }
             if let chipCheck {
-                // Evidence missing, or failing Passive Authentication / the anti-clone re-check: refused.
-                let outcome = application.chipEvidence.map(chipCheck.check) ?? .invalid("no chip evidence")
-                guard outcome == .chipVerified else {
-                    count { $0.chipEvidenceRejected += 1 }
-                    return refused(ChipEvidenceCheck.invalidCode)
+                // Evidence missing, failing Passive Authentication or the anti-clone re-check, or without the
+                // transcript its verdict claims: refused. Passive Authentication alone: stored, counted apart.
+                let outcome = chipCheck.check(application.chipEvidence, claimed: application.authenticity) {
+                    try? self.store.dsCertificate($0)
                 }
-                count { $0.chipVerified += 1 }
+                countChip(station, outcome)
+                switch outcome {
+                case .invalid: return refused(ChipEvidenceCheck.invalidCode)
+                case .unknownCertificate: return refused(ChipEvidenceCheck.unknownCertificateCode)
+                case .passiveOnly, .chipVerified: break
+                }
             }
             let rejection = population.rejection(for: application.identity)
             let decideAt = Date(timeIntervalSinceNow: approvalDelay)
@@ -225,6 +262,7 @@ final class ReceiverCore: @unchecked Sendable {
             guard key.isValidSignature(signature, for: ExportLayout.signatureDomain + manifestBytes) else {
                 throw CentralError(.badSignature, "\(folder): the manifest signature does not verify")
             }
+            try store.keep(dsCertificates: manifest.batch.dsCertificates ?? [])
             var pairs: [(ManifestItem, Data)] = []
             for item in manifest.batch.items {
                 if try store.has(item.applicationID) {

@@ -334,14 +334,10 @@ struct ReceiverRoutes: Sendable {
                 let (station, body) = try await authenticated(request, context: context, limit: 4 << 20)
                 let query = try CanonicalEncoding.decode(StatusQuery.self, from: body)
                 let anchor = try core.store.anchor(query.audit, station: station)
-                let stats = core.stats
                 return Self.json(
                     StatusAnswer(
                         items: try core.store.status(of: query.applicationIDs, station: station), auditAnchor: anchor,
-                        chipEvidence: core.chipCheck == nil
-                            ? nil
-                            : ChipEvidenceFigures(
-                                chipVerified: stats.chipVerified, chipEvidenceRejected: stats.chipEvidenceRejected),
+                        chipEvidence: core.chipCheck == nil ? nil : core.chipFigures(station),
                         masterList: try core.delivery?.signed(with: core.store.signingKey)))
             }
         }

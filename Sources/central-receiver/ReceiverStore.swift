@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import Crypto
 import Foundation
 import GRDB
@@ -78,6 +79,11 @@ final class ReceiverStore: Sendable {
                         at INTEGER NOT NULL, PRIMARY KEY (station, seq))
                     """)
         }
+        migrator.registerMigration("v5-ds-certificates") { db in
+            // Document-signer certificates from batch manifests, by SHA-256: packets name them instead of carrying
+            // them in EF.SOD (issue 17).
+            try db.execute(sql: "CREATE TABLE ds_certificate (sha256 TEXT PRIMARY KEY, der BLOB NOT NULL)")
+        }
         try migrator.migrate(db)
         try db.write { db in
             for token in tokens {
@@ -95,6 +101,27 @@ final class ReceiverStore: Sendable {
         fsync(fd)
         close(fd)
         return fresh
+    }
+
+    // MARK: document-signer certificates
+
+    /// Keeps a manifest's DS certificates by their SHA-256 (content-addressed: keeping one twice is a no-op).
+    func keep(dsCertificates: [Data]) throws {
+        guard !dsCertificates.isEmpty else { return }
+        try db.write { db in
+            for der in dsCertificates {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO ds_certificate (sha256, der) VALUES (?, ?)",
+                    arguments: [DSCertificateSharing.sha256(der), der])
+            }
+        }
+    }
+
+    /// The DS certificate with this SHA-256, if a manifest brought it.
+    func dsCertificate(_ sha256: String) throws -> Data? {
+        try db.read { db in
+            try Data.fetchOne(db, sql: "SELECT der FROM ds_certificate WHERE sha256 = ?", arguments: [sha256])
+        }
     }
 
     // MARK: stations

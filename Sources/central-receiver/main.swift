@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import ChipID
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import CentralAPI
+import CentralEvidence
 import ChipID
 import Crypto
 import Foundation
@@ -7,6 +8,7 @@ import Queue
 import Simulation
 import Station
 import StationTestKit
+import Uplink
 
 /// `station-bench evidence`: the three figures issue 17 names for the chip evidence (EF.SOD, DG1, DG13, DG14,
 /// DG15 and the CA/AA transcript), each against a floor measured in the same run:
@@ -50,29 +52,39 @@ enum EvidenceBench {
         return evidence
     }
 
-    /// The envelope as `ItemEnvelope.seal` makes it (canonical encoding → zlib → Ed25519 → HPKE): its size is
-    /// what one application costs on the wire (the manifest entry and HTTP framing are the same with or without).
+    /// The envelope as the uploader packages it (`Packager.package`: EF.SOD without its DS certificate, then
+    /// canonical encoding → zlib → Ed25519 → HPKE): its size is what one application costs on the wire (the manifest
+    /// entry and HTTP framing are the same with or without). The DS certificate goes once per batch in the manifest:
+    /// its share per application is printed for a batch of the default size and for a batch of one; and, for
+    /// comparison, the envelope with EF.SOD whole (the certificate in every packet, before).
     static func wireBytes(plain: Application, withEvidence: Application, evidence: ChipEvidence, parts: Bool) throws {
-        let signing = Curve25519.Signing.PrivateKey()
-        let central = Curve25519.KeyAgreement.PrivateKey().publicKey
-        func envelope(_ application: Application) throws -> (canonical: Int, wire: Int) {
-            let canonical = try CanonicalEncoding.encode(application)
-            let sealed = try ItemEnvelope.seal(
-                canonical, application: application.id.text, station: "bench-station", signingKey: signing,
-                centralKey: central)
-            return (canonical.count, sealed.count)
-        }
-        let without = try envelope(plain)
-        let with = try envelope(withEvidence)
-        let added = with.wire - without.wire
-        let ratio = Double(with.wire) / Double(without.wire)
+        let credentials = try benchCredentials()
+        let without = try Packager.package(plain, credentials: credentials).envelope.count
+        let packaged = try Packager.package(withEvidence, credentials: credentials)
+        let with = packaged.envelope.count
+        let certificate = packaged.dsCertificate?.count ?? 0
+        let whole = try ItemEnvelope.seal(
+            CanonicalEncoding.encode(withEvidence), application: withEvidence.id.text,
+            station: credentials.stationID, signingKey: credentials.signingKey, centralKey: credentials.centralKey!
+        ).count
+        let batch = BatchPolicy().maxCount
+        let ratio = Double(with) / Double(without)
+        func times(_ bytes: Double) -> String { String(format: "%.3f×", bytes / Double(without)) }
         print(
-            "wire bytes per application: without evidence \(without.wire) B (canonical \(without.canonical) B), "
-                + "with \(with.wire) B (canonical \(with.canonical) B): +\(added) B = "
-                + String(format: "%.3f× (goal ≤ 1.05×)", ratio) + (ratio > 1.05 ? "  ABOVE THE GOAL" : ""))
+            "wire bytes per application: without evidence \(without) B, with \(with) B: +\(with - without) B = "
+                + String(format: "%.3f× (goal ≤ 1.05×)", ratio) + (ratio > 1.05 ? "  ABOVE THE GOAL" : "")
+                + "; the DS certificate (\(certificate) B, once per batch in the manifest): "
+                + "\(times(Double(with) + Double(certificate) / Double(batch))) in a batch of \(batch) (the default), "
+                + "\(times(Double(with + certificate))) in a batch of one; "
+                + "before (EF.SOD whole in every packet): \(whole) B = \(times(Double(whole)))")
         guard parts else { return }
         // What the evidence is made of, each part alone raw and zlib'd (parts compress a little better together).
-        var pieces: [(String, Data)] = [("EF.SOD", evidence.sod), ("DG1", evidence.dg1)]
+        let detached = DSCertificateSharing.detach(evidence)
+        var pieces: [(String, Data)] = [("EF.SOD", evidence.sod)]
+        if let certificate = detached.certificate {
+            pieces += [("EF.SOD without its DS certificate", detached.evidence.sod), ("DS certificate", certificate)]
+        }
+        pieces.append(("DG1", evidence.dg1))
         if let dg13 = evidence.dg13 { pieces.append(("DG13", dg13)) }
         if let dg14 = evidence.dg14 { pieces.append(("DG14", dg14)) }
         if let dg15 = evidence.dg15 { pieces.append(("DG15", dg15)) }
@@ -85,6 +97,23 @@ enum EvidenceBench {
             "\(name) \(bytes.count) B (zlib \(try Deflate.compress(bytes).count))"
         }
         print("  evidence parts, raw: " + described.joined(separator: ", ") + " (DG2 is not sent)")
+    }
+
+    /// Station credentials as enrollment leaves them (a fresh key pair, a central encryption key), in a folder
+    /// under `.build/station-bench`: what `Packager.package` needs.
+    static func benchCredentials() throws -> StationCredentials {
+        struct Enrollment: Codable {
+            var stationID: String
+            var centralKey: Data
+        }
+        let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/credentials-\(getpid())")
+            .path
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let enrollment = Enrollment(
+            stationID: "bench-station", centralKey: Curve25519.KeyAgreement.PrivateKey().publicKey.rawRepresentation)
+        try CanonicalEncoding.encode(enrollment).write(to: URL(fileURLWithPath: directory + "/enrollment.json"))
+        return try StationCredentials.load(directory: directory, stationID: "bench-station")
     }
 
     /// `ApplicationQueue.commit` (synchronous=FULL) in a temporary store, alternating an application without and
@@ -124,19 +153,18 @@ enum EvidenceBench {
                 + "\(ms(b.p99 - a.p99)) at p99 (goal ≤ 2 ms)" + (added > 0.002 ? "  ABOVE THE GOAL" : ""))
     }
 
-    /// The receiver's check (`central-receiver`'s `ChipEvidenceCheck`: `EvidenceVerification.verify` with the test
-    /// CSCA trust list) on one packet's evidence, one core; floor: Passive Authentication alone on the same files.
+    /// The receiver's check (`CentralEvidence`'s `ChipEvidenceCheck`, as `central-receiver` runs it, with the test
+    /// CSCA trust list) on one packet's evidence as sent (its DS certificate put back first), one core; floor:
+    /// Passive Authentication alone on the files as read.
     static func verificationRate(evidence: ChipEvidence, trust: CSCATrustList) throws {
-        var files: [LDSFile: [UInt8]] = [.sod: [UInt8](evidence.sod)]
-        for (number, bytes) in evidence.dataGroups { files[.dg(number)] = [UInt8](bytes) }
-        let chip = evidence.chipAuthentication.map {
-            ChipAuthenticationTranscript(
-                terminalPrivateKey: [UInt8]($0.terminalPrivateKey), terminalPublicKey: [UInt8]($0.terminalPublicKey),
-                protectedResponse: [UInt8]($0.protectedResponse), responseSSC: [UInt8]($0.responseSSC))
-        }
-        let active = evidence.activeAuthentication.map {
-            ActiveAuthenticationTranscript(challenge: [UInt8]($0.challenge), signature: [UInt8]($0.signature))
-        }
+        let check = ChipEvidenceCheck(trustList: trust)
+        let inputs = ChipEvidenceCheck.Inputs(evidence)
+        // As the packet carries it: EF.SOD without its DS certificate, put back from the batch's certificates.
+        let (sent, certificate) = DSCertificateSharing.detach(evidence)
+        let certificates = Dictionary(
+            uniqueKeysWithValues: [certificate].compactMap { $0 }.map { (DSCertificateSharing.sha256($0), $0) })
+        func verify() -> ChipEvidenceCheck.Outcome { check.check(sent, claimed: .genuine) { certificates[$0] } }
+        guard verify() == .chipVerified else { throw HarnessError("the evidence does not verify") }
         func rate(seconds: Double = 2, _ body: () throws -> Void) rethrows -> Double {
             for _ in 0..<5 { try body() }
             var count = 0
@@ -147,16 +175,14 @@ enum EvidenceBench {
             }
             return Double(count) / (now() - start)
         }
-        let full = try rate {
-            try EvidenceVerification.verify(
-                files: files, trustList: trust, chipAuthentication: chip, activeAuthentication: active)
-        }
-        let passive = try rate { _ = try PassiveAuthentication.verify(files: files, trustList: trust) }
+        let full = rate { _ = verify() }
+        let passive = try rate { _ = try PassiveAuthentication.verify(files: inputs.files, trustList: trust) }
         print(
             String(
                 format: "receiver re-verification (PA + %@ transcript, one core): %.0f packets/s = %.2f ms each "
                     + "(goal ≥ 200/s)%@; floor, Passive Authentication alone: %.0f/s = %.2f ms",
-                chip != nil ? "CA" : active != nil ? "AA" : "no", full, 1000 / full,
+                inputs.chipAuthentication != nil ? "CA" : inputs.activeAuthentication != nil ? "AA" : "no", full,
+                1000 / full,
                 full < 200 ? "  BELOW THE GOAL" : "", passive, 1000 / passive))
     }
 }

@@ -65,6 +65,8 @@ struct SimulateCardCommand: ParsableCommand {
     var clone = false
     @Flag(help: "--dataset: no Chip/Active Authentication (static DG14/DG15 without private keys, as before).")
     var noChipAuthentication = false
+    @Flag(help: "--dataset: DG14 offers no Chip Authentication, so a reader runs Active Authentication (DG15).")
+    var activeAuthenticationOnly = false
     @Option(
         help: ArgumentHelp(
             "--dataset negative case: this file does not parse (com, dg1, dg2, dg13, dg14, dg15 or "
@@ -178,7 +180,8 @@ extension SimulateCardCommand {
                 variant: CCCDVariant(
                     alterDG13AfterSigning: alterDg13, clone: clone,
                     chipAuthentication: !noChipAuthentication,
-                    malformed: malformed.flatMap(CCCDVariant.file))
+                    malformed: malformed.flatMap(CCCDVariant.file),
+                    activeAuthenticationOnly: activeAuthenticationOnly)
             ).card
         }
         if let lds, let mrz = try SecretInput.read(.mrz, argument: mrz, file: mrzFile) {

@@ -54,7 +54,10 @@ struct StatusCommand: ParsableCommand {
                 printLine(
                     "\(t("Trung tâm xác minh bằng chứng chip", "Chip evidence at the central")): "
                         + "\(verified) \(t("xác minh", "verified")), "
-                        + "\(status.uplink.chipEvidenceRejected ?? 0) \(t("từ chối", "rejected"))")
+                        + "\(status.uplink.chipEvidenceRejected ?? 0) \(t("từ chối", "rejected"))"
+                        + (status.uplink.chipPassiveOnly.map {
+                            ", \($0) \(t("chỉ xác thực thụ động", "passive authentication only"))"
+                        } ?? ""))
             }
             if let refused = status.uplink.masterListRefused {
                 printLine(

@@ -55,6 +55,10 @@ final class ReceiverProcess: CentralReceiverProcess, @unchecked Sendable {
         var partsAbandoned: Int
         var batchesResumed: Int
         var abandonedReoffered: Int
+        /// Chip evidence re-checks (`--trust`); nil: a figure the receiver does not report.
+        var chipVerified: Int?
+        var chipEvidenceRejected: Int?
+        var chipPassiveOnly: Int?
         var refusals: [String: Int]
     }
 

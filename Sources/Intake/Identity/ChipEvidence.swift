@@ -20,6 +20,10 @@ public struct ChipEvidence: Sendable, Hashable, Codable {
     public var chipAuthentication: ChipAuthenticationEvidence?
     /// Active Authentication, when it ran and passed.
     public var activeAuthentication: ActiveAuthenticationEvidence?
+    /// On the wire only: lower-case hex SHA-256 of the document-signer certificate taken out of `sod`'s
+    /// certificate set; the certificate travels once per batch in the signed manifest and the central puts it
+    /// back before verifying. Nil (as stored at the station): `sod` is EF.SOD as read.
+    public var dsCertificateSHA256: String?
 
     /// Builds evidence.
     public init(

@@ -91,6 +91,14 @@ public enum CCCDFiles {
         return tlv(0x6D, tlv(0x30, [0x02, 0x01, 0x01] + tlv(0x06, [0x28, 0xD3, 0x16, 0x01, 0x00, 0x08]) + set))
     }
 
+    /// DG14 with a PACEInfo (PACE-ECDH-GM-AES-128, brainpoolP256r1) and nothing for Chip Authentication: a reader
+    /// falls back to Active Authentication.
+    public static var dg14WithoutChipAuthentication: [UInt8] {
+        let pace = tlv(
+            0x30, tlv(0x06, ASN1.oidBytes("0.4.0.127.0.7.2.2.4.2.2")) + [0x02, 0x01, 0x02, 0x02, 0x01, 0x0D])
+        return tlv(0x6E, tlv(0x31, pace))
+    }
+
     /// DG14: ChipAuthenticationInfo (CA-ECDH-AES-128 v1) and a ChipAuthenticationPublicKeyInfo on brainpoolP256r1
     /// whose key is derived from `seed` (a test key: the simulator does not run Chip Authentication).
     public static func dg14(seed: String) throws -> [UInt8] {

@@ -11,6 +11,8 @@ public struct CCCDVariant: Sendable, Hashable {
     public var clone = false
     /// The chip runs Chip and Active Authentication (false: the old static DG14/DG15, no private keys).
     public var chipAuthentication = true
+    /// DG14 offers no Chip Authentication (a PACEInfo only), so a reader runs Active Authentication with DG15.
+    public var activeAuthenticationOnly = false
     /// One file replaced by a malformed variant (`malformedVariant(of:)`) before EF.SOD is signed, so Passive
     /// Authentication still covers its hash (EF.SOD itself: replaced after signing).
     public var malformed: LDSFile?
@@ -18,12 +20,13 @@ public struct CCCDVariant: Sendable, Hashable {
     /// A genuine card.
     public init(
         alterDG13AfterSigning: Bool = false, clone: Bool = false, chipAuthentication: Bool = true,
-        malformed: LDSFile? = nil
+        malformed: LDSFile? = nil, activeAuthenticationOnly: Bool = false
     ) {
         self.alterDG13AfterSigning = alterDG13AfterSigning
         self.clone = clone
         self.chipAuthentication = chipAuthentication
         self.malformed = malformed
+        self.activeAuthenticationOnly = activeAuthenticationOnly
     }
 
     /// The files `--malformed` takes: EF.COM, DG1, DG2, DG13, DG14, DG15, EF.SOD.
@@ -95,7 +98,8 @@ extension CCCDFiles {
     ) throws -> [LDSFile: [UInt8]] {
         var files = try build(
             citizen, signer: signer, activeAuthenticationKey: published.aaSubjectPublicKeyInfo,
-            dg14: dg14(caPublicKey: published.caPublicKey))
+            dg14: variant.activeAuthenticationOnly
+                ? dg14WithoutChipAuthentication : dg14(caPublicKey: published.caPublicKey))
         files = try variant.applyMalformed(to: files, signer: signer)
         if variant.alterDG13AfterSigning, let dg13 = files[.dg(13)] { files[.dg(13)] = CCCDVariant.altered(dg13: dg13) }
         return files

@@ -113,6 +113,7 @@ final class UplinkUploadService: UploadService, Service {
             centralFingerprint: current.credentials?.pinnedCentral?.fingerprint)
         status.chipVerified = record?.chipEvidence?.chipVerified
         status.chipEvidenceRejected = record?.chipEvidence?.chipEvidenceRejected
+        status.chipPassiveOnly = record?.chipEvidence?.chipPassiveOnly
         status.masterListRefused = refusedList.withLock { $0 }
         if current.phase == .uploading, current.totalBytes > 0 {
             status.progress = min(1, Double(current.sentBytes) / Double(current.totalBytes))
