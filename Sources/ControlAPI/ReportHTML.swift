@@ -134,11 +134,10 @@ public enum ReportHTML {
             let taken = Int((Double(day.captured) * scale).rounded())
             let activated = Int((Double(day.activated) * scale).rounded())
             html += "<g data-day=\"\(day.day)\" data-captured=\"\(day.captured)\" data-activated=\"\(day.activated)\">"
-            html += "<rect x=\"\(x)\" y=\"\(height - 30 - taken)\" width=\"14\" height=\"\(taken)\" fill=\"#0b4f9c\"/>"
-            html += "<rect x=\"\(x + 15)\" y=\"\(height - 30 - activated)\" width=\"14\" height=\"\(activated)\" "
-            html += "fill=\"#2e8b3d\"/>"
-            html += "<text x=\"\(x)\" y=\"\(height - 15)\">\(day.day.suffix(5))</text>"
-            html += "<text x=\"\(x)\" y=\"\(height - 34 - max(taken, activated))\">\(day.captured)</text></g>\n"
+            html += rect(x, height - 30 - taken, 14, taken, Self.takenColour)
+            html += rect(x + 15, height - 30 - activated, 14, activated, Self.activatedColour)
+            html += text(x, height - 15, String(day.day.suffix(5)))
+            html += text(x, height - 34 - max(taken, activated), "\(day.captured)") + "</g>\n"
         }
         return html + "</svg>\n"
     }
@@ -154,13 +153,22 @@ public enum ReportHTML {
             let y = 5 + index * rowHeight
             let filled = Int((bar.share * 400).rounded())
             svg += "<g data-label=\"\(escape(bar.label))\" data-figure=\"\(escape(bar.figure))\">"
-            svg += "<text x=\"0\" y=\"\(y + 15)\">\(escape(String(bar.label.prefix(28))))</text>"
-            svg += "<rect x=\"200\" y=\"\(y)\" width=\"400\" height=\"18\" fill=\"#e3e3e3\"/>"
-            svg += "<rect x=\"200\" y=\"\(y)\" width=\"\(filled)\" height=\"18\" fill=\"#0b4f9c\"/>"
-            svg += "<text x=\"610\" y=\"\(y + 15)\">\(escape(bar.figure)) (\(Int((bar.share * 100).rounded())) %)"
-            svg += "</text></g>\n"
+            svg += text(0, y + 15, String(bar.label.prefix(28)))
+            svg += rect(200, y, 400, 18, "#e3e3e3") + rect(200, y, filled, 18, Self.takenColour)
+            svg += text(610, y + 15, "\(bar.figure) (\(Int((bar.share * 100).rounded())) %)") + "</g>\n"
         }
         return svg + "</svg>\n"
+    }
+
+    static let takenColour = "#0b4f9c"
+    static let activatedColour = "#2e8b3d"
+
+    static func rect(_ x: Int, _ y: Int, _ width: Int, _ height: Int, _ fill: String) -> String {
+        "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(width)\" height=\"\(height)\" fill=\"\(fill)\"/>"
+    }
+
+    static func text(_ x: Int, _ y: Int, _ content: String) -> String {
+        "<text x=\"\(x)\" y=\"\(y)\">\(escape(content))</text>"
     }
 
     /// Text made safe for HTML content and attribute values.

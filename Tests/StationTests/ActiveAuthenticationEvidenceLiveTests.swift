@@ -3,7 +3,6 @@ import ControlAPI
 import Foundation
 import Intake
 import Queue
-import Simulation
 import StationTestKit
 import Testing
 
@@ -44,23 +43,10 @@ struct ActiveAuthenticationEvidenceLiveTests {
         let portrait = daemon.directory.appendingPathComponent("portrait.jpg")
         try IntakeLiveTests.syntheticJPEG(width: 480, height: 640).write(to: portrait)
 
-        let url = root.appendingPathComponent("Devices/cards/nguyen-van-an.json")
-        let set = try CitizenDataSet.load(url)
-        let card = try harness.startCard(arguments: ["--dataset", url.path, "--active-authentication-only"])
-        defer { card.stop() }
-        let deadline = Date(timeIntervalSinceNow: 45)
-        while try !daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-        }
         // A plain operator commits it: AA passed, no anchor, so verifiedOffline.
-        let committed = try daemon.stationctl(
-            ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json"],
-            asGroups: OperatorIdentityTests.operators, timeout: 90)
-        #expect(committed.status == 0, "\(committed.output)\n\(daemon.log.suffix(2000))")
-        card.stop()
-        let line = committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
-        let id = try #require(
-            try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8)).applicationID)
+        let id = try await operatorIntake(
+            "nguyen-van-an.json", extra: ["--active-authentication-only"], daemon: daemon, harness: harness,
+            portrait: portrait)
 
         let upload = try daemon.stationctl(["upload", "--wait"], timeout: 90)
         #expect(upload.status == 0, "\(upload.output)")
