@@ -206,6 +206,16 @@ extension MessageCatalog {
         "term.priority.policyBeneficiaries": "policy beneficiaries",
         "term.priority.workersAndOfficials": "workers and officials",
         "term.priority.withoutCCCD": "without a CCCD",
+        // term.queueReason
+        "term.queueReason.citizenRequest": "the citizen asked",
+        "term.queueReason.dataError": "wrong data to correct",
+        "term.queueReason.duplicate": "duplicate application",
+        "term.queueReason.deviceFault": "device fault during capture",
+        "term.queueReason.other": "other (see the note)",
+        // term.role
+        "term.role.operator": "intake officer",
+        "term.role.supervisor": "supervisor",
+        "term.role.root": "administrator",
         // term.refusal
         "term.refusal.under14": "under 14",
         "term.refusal.noPhone": "no mobile phone",

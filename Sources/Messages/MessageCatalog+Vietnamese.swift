@@ -205,6 +205,16 @@ extension MessageCatalog {
         "term.priority.policyBeneficiaries": "đối tượng chính sách",
         "term.priority.workersAndOfficials": "công nhân, cán bộ",
         "term.priority.withoutCCCD": "chưa có CCCD",
+        // term.queueReason
+        "term.queueReason.citizenRequest": "công dân yêu cầu",
+        "term.queueReason.dataError": "thông tin sai cần sửa",
+        "term.queueReason.duplicate": "trùng hồ sơ",
+        "term.queueReason.deviceFault": "lỗi thiết bị khi thu nhận",
+        "term.queueReason.other": "lý do khác (ghi chú)",
+        // term.role
+        "term.role.operator": "cán bộ tiếp nhận",
+        "term.role.supervisor": "cán bộ giám sát",
+        "term.role.root": "quản trị",
         // term.refusal
         "term.refusal.under14": "chưa đủ 14 tuổi",
         "term.refusal.noPhone": "không có số điện thoại di động",

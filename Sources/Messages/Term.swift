@@ -24,6 +24,10 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     case priorityGroup = "priority"
     /// Why a citizen cannot be registered today (`NotYetEligibleReason`, `IneligibleReason`): the eligibility list.
     case refusalReason = "refusal"
+    /// Why a supervisor held or cancelled an application (`OperatorReason`).
+    case queueReason
+    /// The caller's role (`CallerRole`): what the console shows beside the officer's name.
+    case role
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -53,6 +57,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
             ]
         case .bundle: ["utility", "2in1", "3in1", "4in1"]
         case .priorityGroup: ["students", "policyBeneficiaries", "workersAndOfficials", "withoutCCCD"]
+        case .queueReason: ["citizenRequest", "dataError", "duplicate", "deviceFault", "other"]
+        case .role: ["operator", "supervisor", "root"]
         case .refusalReason:
             [
                 "under14", "noPhone", "minorWithoutPhonePermission", "inPrison", "missing", "abroad", "absent",

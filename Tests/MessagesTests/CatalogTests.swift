@@ -66,6 +66,7 @@ import Testing
             Set(Term.refusalReason.values)
                 == Set(
                     NotYetEligibleReason.allCases.map(\.rawValue) + IneligibleReason.allCases.map(\.rawValue)))
+        #expect(Set(Term.queueReason.values) == Set(OperatorReason.allCases.map(\.rawValue)))
         #expect(Set(Term.sessionState.values) == Set(IntakeSession.State.allNames))
         #expect(Set(Term.bundle.values) == Set(ServiceBundle.allKinds))
     }

@@ -21,21 +21,23 @@ struct ConsoleBrowserTests {
     static let driver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_login.py").path
     static let artifacts = LivePCSC.packageRoot.appendingPathComponent(".build/artifacts/console").path
 
-    /// A local account in the operators' group, removed at the end (the group too, when the test made it).
+    /// A local account whose primary group is `gid` (the operators' or the supervisors' group the daemon's
+    /// configuration names), removed at the end (the group too, when the test made it). `suffix` tells two accounts
+    /// of one test apart.
     final class TestAccount {
         let name: String
         let password: String
-        let madeGroup: Bool
+        let madeGroup: String?
 
-        init(gid: UInt32) throws {
-            let name = "stnc\(getpid() % 100_000)"
+        init(gid: UInt32, suffix: String = "") throws {
+            let name = "stnc\(getpid() % 100_000)\(suffix)"
             let password = "Tr4m-\(UUID().uuidString.prefix(12))"
             let group = try runTool("/usr/bin/getent", ["group", "\(gid)"])
             self.name = name
             self.password = password
-            madeGroup = group.status != 0
-            if madeGroup {
-                let made = try runTool("/usr/sbin/groupadd", ["-g", "\(gid)", "stnc-ops-\(getpid() % 100_000)"])
+            madeGroup = group.status != 0 ? "stnc-\(gid % 100_000)-\(getpid() % 100_000)" : nil
+            if let madeGroup {
+                let made = try runTool("/usr/sbin/groupadd", ["-g", "\(gid)", madeGroup])
                 guard made.status == 0 else { throw HarnessError("groupadd: \(made.output)") }
             }
             _ = try runTool("/usr/sbin/userdel", [name])
@@ -48,7 +50,7 @@ struct ConsoleBrowserTests {
 
         deinit {
             _ = try? runTool("/usr/sbin/userdel", [name])
-            if madeGroup { _ = try? runTool("/usr/sbin/groupdel", ["stnc-ops-\(getpid() % 100_000)"]) }
+            if let madeGroup { _ = try? runTool("/usr/sbin/groupdel", [madeGroup]) }
         }
     }
 
@@ -119,6 +121,7 @@ struct ConsoleBrowserTests {
 
     static let intakeDriver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_intake.py").path
     static let an = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+    static let queueDriver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_queue.py").path
 
     /// A complete intake in the browser, through pcscd → vpcd → the simulated CCCD and the simulated fingerprint
     /// module, the portrait from Chromium's fake camera: the card's verdict shown, both index fingers, the photo,
@@ -154,6 +157,32 @@ struct ConsoleBrowserTests {
             names["authenticity"]?.first { $0.value == "verifiedOffline" }?.name == result["verdictText"] as? String)
         #expect(names["refusal"]?.map(\.value).first == "under14")
         #expect(!rig.daemon.log.contains("0912345678") && !rig.daemon.log.contains(rig.account.password))
+
+        // The queue screen: the operator sees the application and no supervisor action (the API refuses one);
+        // a supervisor holds it with a reason, then releases it.
+        let supervisor = try TestAccount(gid: TestGroups.supervisors, suffix: "s")
+        let passwords = rig.daemon.directory.appendingPathComponent("passwords.json")
+        try JSONSerialization.data(
+            withJSONObject: ["operator": rig.account.password, "supervisor": supervisor.password]
+        ).write(to: passwords)
+        chmod(passwords.path, 0o600)
+        let queue = try runTool(
+            Self.python,
+            [
+                Self.queueDriver, "http://127.0.0.1:\(rig.port)", rig.account.name, supervisor.name, passwords.path,
+                Self.artifacts, id,
+            ], timeout: 200)
+        print("console queue: \(queue.output)")
+        #expect(queue.status == 0, "\(queue.output)\n\(rig.daemon.log)")
+        let line = queue.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+        let screens = try #require(jsonObject(line))
+        #expect(screens["operatorState"] as? String == "captured")
+        #expect(screens["operatorStateText"] as? String == names["local"]?.first { $0.value == "captured" }?.name)
+        #expect((screens["operatorButtons"] as? [String])?.contains { ["hold", "cancel"].contains($0) } == false)
+        #expect(screens["operatorHoldStatus"] as? Int == 403)
+        #expect((screens["supervisorButtons"] as? [String]).map { Set($0).isSuperset(of: ["hold", "cancel"]) } == true)
+        #expect((screens["heldButtons"] as? [String])?.contains("release") == true)
+        #expect(screens["releasedState"] as? String == "captured")
     }
 
     /// A ten-year-old's card: the page says at once why the citizen cannot be registered (no finger asked), and
