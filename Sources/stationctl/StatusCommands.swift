@@ -374,7 +374,7 @@ struct VerifyCommand: ParsableCommand {
             with none the CAN is asked for without echo. Exit 0 accept, 1 refer.
             """)
     @OptionGroup var options: GlobalOptions
-    static let qrField = SecretField(option: "qr", vi: "Mã QR trên thẻ", en: "The card's QR code")
+    static let qrField = SecretField(option: "qr", label: .inputFieldQR)
     @Option(help: ArgumentHelp(Self.qrField.argumentHelp("The card's QR code as scanned."))) var qr: String?
     @Option(help: ArgumentHelp(Self.qrField.fileHelp)) var qrFile: String?
     @Option(help: ArgumentHelp(SecretField.can.argumentHelp("CAN (6 digits)."))) var can: String?
