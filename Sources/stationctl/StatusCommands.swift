@@ -13,7 +13,6 @@ struct StatusCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.status)
         if options.json { return options.printBody(response) }
         let status = try response.decode(StationStatus.self)
-        let t = options.text
         printLine(
             options.say(
                 .ctlStatusHeader,
@@ -52,14 +51,12 @@ struct StatusCommand: ParsableCommand {
             printLine(options.say(.ctlStatusAuditAnchor, ["value": anchored ?? options.say(.ctlNever)]))
             if let verified = status.uplink.chipVerified {
                 printLine(
-                    "\(t("Trung tâm xác minh bằng chứng chip", "Chip evidence at the central")): "
-                        + "\(verified) \(t("xác minh", "verified")), "
-                        + "\(status.uplink.chipEvidenceRejected ?? 0) \(t("từ chối", "rejected"))")
+                    options.say(
+                        .ctlStatusChipEvidence,
+                        ["verified": "\(verified)", "rejected": "\(status.uplink.chipEvidenceRejected ?? 0)"]))
             }
             if let refused = status.uplink.masterListRefused {
-                printLine(
-                    "\(t("Danh sách CSCA trung tâm gửi bị từ chối", "Master list from the central refused")): "
-                        + refused)
+                printLine(options.say(.ctlStatusMasterListRefused, ["reason": refused]))
             }
             if let error = status.uplink.lastError {
                 printLine(options.say(.ctlStatusLastError, ["error": error]))
@@ -79,11 +76,12 @@ struct StatusCommand: ParsableCommand {
         for source in status.trustSources ?? [] {
             let origin =
                 source.origin == .central
-                ? t("trung tâm gửi", "delivered by the central") : t("thư mục cấu hình", "configured")
+                ? options.say(.ctlStatusTrustFromCentral) : options.say(.ctlStatusTrustConfigured)
             let certificates: String = source.certificates.map { " — \($0) CSCA" } ?? ""
             let countries: String = source.countries.map { " (\($0.joined(separator: ", ")))" } ?? ""
             let installed: String =
-                source.installedAt.map { ", " + t("cài lúc", "installed") + " " + TextLayout.localTime($0) } ?? ""
+                source.installedAt.map { options.say(.ctlStatusTrustInstalled, ["time": TextLayout.localTime($0)]) }
+                ?? ""
             printLine("  \(origin): \(source.name)" + certificates + countries + installed)
         }
         printLine(
@@ -195,8 +193,7 @@ struct EnrollCommand: ParsableCommand {
         if options.json { return options.printBody(response) }
         let result = try response.decode(EnrollResult.self)
         printLine(
-            options.text("Đã đăng ký", "Enrolled") + " \(result.stationID); "
-                + options.text("khóa trung tâm đã ghi nhận", "central keys pinned") + ": \(result.centralFingerprint)")
+            options.say(.ctlEnrolled, ["station": result.stationID, "fingerprint": result.centralFingerprint]))
     }
 }
 
@@ -264,11 +261,12 @@ struct ReportCommand: ParsableCommand {
                 ? OfficerTableText.officers(report.officers ?? [], english: options.english)
                 : OfficerTableText.teams(report.teams ?? [], english: options.english)
             if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
-            let title = options.text(
-                "Báo cáo \(period == "daily" ? "ngày" : "tuần") \(report.from)…\(report.through) theo "
-                    + (table == "officers" ? "cán bộ" : "tổ"),
-                "Report \(report.period) \(report.from)…\(report.through) by "
-                    + (table == "officers" ? "official" : "team"))
+            let title = options.say(
+                table == "officers" ? .ctlReportOfficersTitle : .ctlReportTeamsTitle,
+                [
+                    "period": options.say(period == "daily" ? .ctlReportDaily : .ctlReportWeekly),
+                    "from": report.from, "through": report.through,
+                ])
             let body = OfficerTableText.table(
                 header, rows, firstNumber: table == "officers" ? 4 : 2, english: options.english)
             return try emit(Data((title + "\n" + body + "\n").utf8))
@@ -309,10 +307,10 @@ struct ReportCommand: ParsableCommand {
             try data.write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
             FileHandle.standardError.write(
-                Data((options.text("Không ghi được tệp", "Cannot write the file") + " \(out): \(error)\n").utf8))
+                Data((options.say(.ctlCannotWriteFile, ["file": out]) + ": \(error)\n").utf8))
             throw ExitCode.failure
         }
-        FileHandle.standardError.write(Data((options.text("Đã ghi", "Written") + " \(out)\n").utf8))
+        FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8))
     }
 }
 
@@ -397,44 +395,47 @@ struct VerifyCommand: ParsableCommand {
                 qr: qrValue, can: canValue, mrz: mrzValue, reader: reader, portrait: photo != nil, waitSeconds: wait))
         if options.json { return options.printBody(response) }
         let result = try response.decode(PatientVerification.self)
-        let t = options.text
         if let photo, let jpeg = result.portraitJPEG.flatMap({ Data(base64Encoded: $0) }) {
             if !FileManager.default.createFile(atPath: photo, contents: jpeg, attributes: [.posixPermissions: 0o600]) {
                 FileHandle.standardError.write(
-                    Data((t("Không ghi được ảnh vào ", "Could not write the photo to ") + photo + "\n").utf8))
+                    Data((options.say(.ctlVerifyPhotoNotWritten, ["file": photo]) + "\n").utf8))
             }
         }
-        let sex = result.sex == "M" ? t("Nam", "Male") : result.sex == "F" ? t("Nữ", "Female") : "-"
+        let sex =
+            result.sex == "M" ? options.say(.ctlVerifyMale) : result.sex == "F" ? options.say(.ctlVerifyFemale) : "-"
         printLine(options.say(.ctlVerifyVerdict, ["verdict": options.name(.verdict, result.verdict)]))
-        printLine("  \(t(result.reason.vi, result.reason.en))")
-        printLine("\(t("Số định danh", "ID number")): \(result.idNumber)")
-        printLine("\(t("Họ và tên", "Full name")): \(result.fullName)")
-        printLine("\(t("Ngày sinh", "Date of birth")): \(result.dateOfBirth)   \(t("Giới tính", "Sex")): \(sex)")
-        if let residence = result.residence { printLine("\(t("Nơi cư trú", "Residence")): \(residence)") }
-        let expiry = result.expiryDate ?? t("không thời hạn", "no expiry")
+        // The daemon sends the reason in both languages (`reason.vi`, `reason.en`); pick the operator's.
+        printLine("  \(options.language == .english ? result.reason.en : result.reason.vi)")
+        printLine(options.say(.ctlVerifyIdNumber, ["value": result.idNumber]))
+        printLine(options.say(.ctlVerifyFullName, ["value": result.fullName]))
+        printLine(options.say(.ctlVerifyBirthAndSex, ["date": result.dateOfBirth, "sex": sex]))
+        if let residence = result.residence { printLine(options.say(.ctlVerifyResidence, ["value": residence])) }
+        let expiry = result.expiryDate ?? options.say(.ctlVerifyNoExpiry)
         printLine(
-            "\(t("Hạn thẻ", "Card valid until")): \(expiry)"
-                + (result.expired ? " (\(t("ĐÃ HẾT HẠN", "EXPIRED")))" : ""))
-        printLine("\(t("Xác thực chip", "Chip authenticity")): \(options.name(.authenticity, result.authenticity))")
+            options.say(.ctlVerifyValidUntil, ["value": expiry])
+                + (result.expired ? options.say(.ctlVerifyExpired) : ""))
+        printLine(options.say(.ctlVerifyAuthenticity, ["value": options.name(.authenticity, result.authenticity)]))
         if let check = result.qrCheck {
             printLine(
-                "\(t("Mã QR", "QR code")): "
-                    + (check.consistent
-                        ? t("khớp với chip", "matches the chip")
-                        : t("KHÔNG khớp với chip", "does NOT match the chip")
-                            + " (\(check.mismatches.joined(separator: ", ")))"))
+                check.consistent
+                    ? options.say(.ctlVerifyQRMatches)
+                    : options.say(.ctlVerifyQRMismatch, ["fields": check.mismatches.joined(separator: ", ")]))
         }
         let insurance = result.insurance
         let status: String =
             switch insurance.status {
-            case "valid": t("còn hạn", "valid") + (insurance.validTo.map { " \(t("đến", "until")) \($0)" } ?? "")
-            case "expired": t("hết hạn", "expired") + (insurance.validTo.map { " \($0)" } ?? "")
-            case "notFound": t("không tìm thấy", "not found")
-            case "off": t("chưa cấu hình", "not configured")
-            default: t("chưa rõ (cổng BHXH không trả lời)", "unknown (the gateway did not answer)")
+            case "valid":
+                insurance.validTo.map { options.say(.ctlVerifyInsuranceValidUntil, ["date": $0]) }
+                    ?? options.say(.ctlVerifyInsuranceValid)
+            case "expired":
+                insurance.validTo.map { options.say(.ctlVerifyInsuranceExpiredOn, ["date": $0]) }
+                    ?? options.say(.ctlVerifyInsuranceExpired)
+            case "notFound": options.say(.ctlVerifyInsuranceNotFound)
+            case "off": options.say(.ctlNotConfigured)
+            default: options.say(.ctlVerifyInsuranceUnknown)
             }
-        printLine("\(t("Bảo hiểm y tế", "Health insurance")): \(status)")
-        printLine(String(format: "%@: %.0f ms", t("Thời gian đọc thẻ", "Card read time"), result.timings.cardMs))
+        printLine(options.say(.ctlVerifyInsurance, ["status": status]))
+        printLine(options.say(.ctlVerifyCardReadTime, ["ms": String(format: "%.0f", result.timings.cardMs)]))
         if result.verdict != "accept" { throw ExitCode(1) }
     }
 }
