@@ -62,7 +62,7 @@ struct FingerprintListCommand: AsyncParsableCommand {
             if output.json {
                 printJSON(["scanners": scanners.map { ["id": $0.id, "name": $0.name, "driver": $0.driver] }])
             } else if scanners.isEmpty {
-                print(output.text("Không có máy quét vân tay nào được hỗ trợ.", "No supported fingerprint scanner."))
+                print(output.say(.toolNoScanners))
             } else {
                 for scanner in scanners { print("\(scanner.id)  \(scanner.name)  [\(scanner.driver)]") }
             }
@@ -108,14 +108,16 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
             let station = try FingerprintStation(configuration: configuration)
             let owner = ClaimOwner(session: "cli-\(getpid())", pid: getpid())
             let lang = output
-            if !output.json { print(output.text("Đặt ngón tay lên máy quét…", "Place your finger on the scanner…")) }
+            if !output.json { print(output.say(.toolPlaceFinger)) }
             // The flow returns with the image and its quality; the ISO record is still encoding on the station's
             // record thread and is awaited only where it is needed (the file, the hash).
             let pending = try await station.beginCapture(
                 for: owner, deviceID: device,
                 finger: position
             ) { advice in
-                if !lang.json { for item in advice { print(lang.text(item.vietnamese, item.english)) } }
+                if !lang.json {
+                    for item in advice { print(lang.language == .english ? item.english : item.vietnamese) }
+                }
             }
             let outcome = pending.outcome
             if let out { try Data(PNGCodec.encode(outcome.image)).write(to: URL(fileURLWithPath: out)) }
@@ -131,18 +133,14 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
                 ])
             } else {
                 print(
-                    output.text("Chất lượng", "Quality") + ": \(capture.quality)/100, "
-                        + output.text("số lần thử", "attempts") + ": \(outcome.attempts), "
-                        + "\(capture.deviceID), hash \(capture.hash)")
-                if !outcome.meetsThreshold {
-                    print(output.text("Cảnh báo: chưa đạt ngưỡng chất lượng.", "Warning: quality threshold not met."))
-                }
-                if !outcome.fingerLifted {
-                    print(
-                        output.text(
-                            "Chưa thấy nhấc ngón tay sau khi quét (ảnh vẫn hợp lệ).",
-                            "The finger was not seen lifted after the scan (the image stands)."))
-                }
+                    output.say(
+                        .toolCaptureResult,
+                        [
+                            "quality": "\(capture.quality)", "attempts": "\(outcome.attempts)",
+                            "device": capture.deviceID, "hash": capture.hash,
+                        ]))
+                if !outcome.meetsThreshold { print(output.say(.toolBelowThreshold)) }
+                if !outcome.fingerLifted { print(output.say(.toolFingerNotLifted)) }
             }
             await station.endSession(owner.session)
         } catch let error as BiometricError {
