@@ -38,7 +38,7 @@ struct DeskStats: ParsableCommand {
             (options.say(.ctlDeskChipTyped), stats.typed),
             (options.say(.ctlDeskQROnly), stats.qrOnly),
             (options.say(.ctlDeskRefused), stats.refused),
-            (options.say(.ctlDeskTotal), stats.total),
+            (options.say(.ctlTotal), stats.total),
         ]
         printLine(options.say(.ctlDeskDay, ["date": stats.date]))
         for (name, count) in rows { printLine(name.padding(toLength: 28, withPad: " ", startingAt: 0) + "\(count)") }

@@ -251,15 +251,15 @@ struct ReportCommand: ParsableCommand {
             let lines = report.seedTable ?? []
             if format == "csv" { return try emit(SeedTableText.csv(lines)) }
             let title = self.title(report)
-            let campaign = report.campaign.map { "\n" + $0.summary(english: options.english) } ?? ""
+            let campaign = report.campaign.map { "\n" + $0.summary(options.language) } ?? ""
             return try emit(
-                Data((title + "\n" + SeedTableText.table(lines, english: options.english) + campaign + "\n").utf8))
+                Data((title + "\n" + SeedTableText.table(lines, language: options.language) + campaign + "\n").utf8))
         }
         if table == "officers" || table == "teams" {
             let (header, rows) =
                 table == "officers"
-                ? OfficerTableText.officers(report.officers ?? [], english: options.english)
-                : OfficerTableText.teams(report.teams ?? [], english: options.english)
+                ? OfficerTableText.officers(report.officers ?? [], language: options.language)
+                : OfficerTableText.teams(report.teams ?? [], language: options.language)
             if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
             let title = options.say(
                 table == "officers" ? .ctlReportOfficersTitle : .ctlReportTeamsTitle,
@@ -268,7 +268,7 @@ struct ReportCommand: ParsableCommand {
                     "from": report.from, "through": report.through,
                 ])
             let body = OfficerTableText.table(
-                header, rows, firstNumber: table == "officers" ? 4 : 2, english: options.english)
+                header, rows, firstNumber: table == "officers" ? 4 : 2, language: options.language)
             return try emit(Data((title + "\n" + body + "\n").utf8))
         }
         let columns: [MessageKey] = [
