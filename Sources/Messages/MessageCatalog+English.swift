@@ -363,6 +363,14 @@ extension MessageCatalog {
         "tool.store.confirm_required":
             "stationd: --i-understand-data-loss is required: applications not uploaded are lost.",
         "tool.store.reinitialized": "new store made; old files kept",
+        "biometric.advice.place-finger": "Place your finger on the scanner",
+        "biometric.advice.press-harder": "Press harder",
+        "biometric.advice.finger-too-dry": "Finger too dry: breathe on it or moisten it slightly and try again",
+        "biometric.advice.finger-too-wet": "Finger too wet: dry it and try again",
+        "biometric.advice.move-to-centre": "Move your finger to the centre of the scanner",
+        "biometric.advice.clean-sensor": "Clean the scanner surface",
+        "biometric.advice.keep-still": "Keep your finger still",
+        "biometric.advice.lift-finger": "Lift your finger off the scanner, then place it again",
         // ctl
         "ctl.unreachable": "Cannot reach stationd",
         "ctl.technical_detail": "Technical detail",

@@ -362,6 +362,14 @@ extension MessageCatalog {
         "tool.store.confirm_required":
             "stationd: cần --i-understand-data-loss: hồ sơ chưa gửi trong kho cũ sẽ không còn dùng được.",
         "tool.store.reinitialized": "Đã tạo kho hồ sơ mới; tệp cũ giữ lại",
+        "biometric.advice.place-finger": "Vui lòng đặt ngón tay lên máy quét",
+        "biometric.advice.press-harder": "Ấn ngón tay mạnh hơn",
+        "biometric.advice.finger-too-dry": "Ngón tay quá khô, hãy hà hơi hoặc làm ẩm nhẹ rồi thử lại",
+        "biometric.advice.finger-too-wet": "Ngón tay quá ướt, hãy lau khô rồi thử lại",
+        "biometric.advice.move-to-centre": "Đặt ngón tay vào giữa máy quét",
+        "biometric.advice.clean-sensor": "Lau sạch mặt kính máy quét",
+        "biometric.advice.keep-still": "Giữ yên ngón tay, không di chuyển",
+        "biometric.advice.lift-finger": "Nhấc ngón tay khỏi máy quét rồi đặt lại",
         // ctl
         "ctl.unreachable": "Không kết nối được tới stationd",
         "ctl.technical_detail": "Chi tiết kỹ thuật",

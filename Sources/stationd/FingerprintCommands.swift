@@ -116,7 +116,7 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
                 finger: position
             ) { advice in
                 if !lang.json {
-                    for item in advice { print(lang.language == .english ? item.english : item.vietnamese) }
+                    for item in advice { print(item.message.text(lang.language)) }
                 }
             }
             let outcome = pending.outcome
