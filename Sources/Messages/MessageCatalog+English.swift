@@ -56,6 +56,7 @@ extension MessageCatalog {
         "freeze.low_disk.advice": "disk almost full — upload/export, then call a technician",
         // intake
         "intake.card_pulled": "The card was pulled out: put it back to continue.",
+        // intake rules (IntakeError)
         "intake.under_age":
             "The citizen is under {age}; a level-2 account cannot be registered yet. Invite them back on or after {date}.",
         "intake.card_expired": "The CCCD card has expired. Guide the citizen to renew the card first.",
@@ -90,6 +91,7 @@ extension MessageCatalog {
             "The citizen already has an application pending or approved. Do not take a new one; check the queue.",
         "intake.duplicate.unchecked":
             "Could not check for duplicates (queue error). Retry; if it persists, call support.",
+        // finger names
         "finger.right_thumb": "right thumb",
         "finger.right_index": "right index finger",
         "finger.right_middle": "right middle finger",
@@ -100,6 +102,7 @@ extension MessageCatalog {
         "finger.left_middle": "left middle finger",
         "finger.left_ring": "left ring finger",
         "finger.left_little": "left little finger",
+        // check-in QR code (CardQRError)
         "qr.scan_again": "{problem}. Scan the card's QR code again, or type the CAN (last 6 digits of the ID number).",
         "qr.empty": "Nothing was scanned",
         "qr.too_long": "The scanned text is too long to be a card's QR code",
@@ -110,6 +113,7 @@ extension MessageCatalog {
         "qr.date_of_birth": "Field 4 (date of birth) is not a date ddMMyyyy",
         "qr.sex": "Field 5 (sex) is neither Nam nor Nữ",
         "qr.issue_date": "Field 7 (issue date) is not a valid date",
+        // survey files (SurveyIssue)
         "survey.encoding": "The file is not UTF-8 (perhaps Windows-1258): save it as UTF-8 and import again.",
         "survey.empty": "The file is empty.",
         "survey.empty.no_rows": "The file has no commune rows.",
@@ -121,6 +125,7 @@ extension MessageCatalog {
         "survey.field.as_of": "as_of must be YYYY-MM-DD.",
         "survey.number": "{column} must be a whole non-negative number without separators.",
         "survey.sum": "Activated and pending ({counted}) exceed citizens_14_plus ({population}).",
+        // secret input (SecretInput)
         "input.both_forms": "Give either --{option} or --{option}-file, not both.",
         "input.unreadable": "Cannot read the file given to --{option}-file ({file}).",
         "input.empty": "--{option}-file holds no value ({file}).",
@@ -138,6 +143,7 @@ extension MessageCatalog {
         "input.field.name": "Officer's full name",
         "input.field.override_reason": "Reason for the override",
         "input.field.qr": "The card's QR code",
+        // stationctl
         "ctl.intake.reading_chip": "Reading the chip…",
         "ctl.intake.card_read": "Card read: {id} ({authenticity})",
         "ctl.intake.place_finger": "Place finger {finger} on the scanner…",
@@ -214,14 +220,12 @@ extension MessageCatalog {
         "ctl.verify.photo_not_written": "Could not write the photo to {file}",
         "ctl.verify.male": "Male",
         "ctl.verify.female": "Female",
-        "ctl.verify.id_number": "ID number: {value}",
         "ctl.verify.full_name": "Full name: {value}",
         "ctl.verify.birth_and_sex": "Date of birth: {date}   Sex: {sex}",
         "ctl.verify.residence": "Residence: {value}",
         "ctl.verify.no_expiry": "no expiry",
         "ctl.verify.valid_until": "Card valid until: {value}",
-        "ctl.verify.expired": " (EXPIRED)",
-        "ctl.verify.authenticity": "Chip authenticity: {value}",
+        "ctl.expired": " (EXPIRED)",
         "ctl.verify.qr_matches": "QR code: matches the chip",
         "ctl.verify.qr_mismatch": "QR code: does NOT match the chip ({fields})",
         "ctl.verify.insurance.valid": "valid",
@@ -249,7 +253,6 @@ extension MessageCatalog {
         "ctl.operator.column.full_name": "Full name",
         "ctl.operator.column.unit": "Unit",
         "ctl.operator.column.team": "Team",
-        "ctl.operator.column.commune": "Commune",
         "ctl.operator.column.state": "State",
         "ctl.operator.disabled_by": "disabled ({by})",
         "ctl.operator.active": "active",
@@ -268,6 +271,7 @@ extension MessageCatalog {
         "ctl.seed.level2_pending": "Level 2 pending",
         "ctl.seed.remaining": "Remaining to activate",
         "ctl.seed.to_do_today": "To do today",
+        // stationd's by-hand tools
         "tool.readers.none": "No card readers. Check the reader's USB cable.",
         "tool.readers.with_card": "{index}: {name} — card present — {atr}",
         "tool.readers.without_card": "{index}: {name} — no card",
@@ -343,7 +347,6 @@ extension MessageCatalog {
         "tool.lds.issuer": "Issued by: {value}",
         "tool.lds.signer_validity": "DS validity: {from} – {to}",
         "tool.lds.signer_expired_harmless": " (expired now; does not fail documents issued earlier)",
-        "tool.lds.signer_expired": " (EXPIRED)",
         "tool.lds.model_check_time": "Validity model: {model} — the DS must be valid at the time of the check",
         "tool.lds.model_signing_time": "Validity model: {model} — the DS must have been valid when it signed",
         "tool.lds.chain": "Chain to CSCA: {chain} — {reason}",
@@ -363,6 +366,7 @@ extension MessageCatalog {
         "tool.store.confirm_required":
             "stationd: --i-understand-data-loss is required: applications not uploaded are lost.",
         "tool.store.reinitialized": "new store made; old files kept",
+        // capture advice
         "biometric.advice.place-finger": "Place your finger on the scanner",
         "biometric.advice.press-harder": "Press harder",
         "biometric.advice.finger-too-dry": "Finger too dry: breathe on it or moisten it slightly and try again",

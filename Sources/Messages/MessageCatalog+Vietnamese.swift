@@ -55,6 +55,7 @@ extension MessageCatalog {
         "freeze.low_disk.advice": "ổ đĩa sắp đầy — gửi/xuất hồ sơ rồi báo kỹ thuật viên",
         // intake
         "intake.card_pulled": "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.",
+        // intake rules (IntakeError)
         "intake.under_age":
             "Công dân chưa đủ {age} tuổi, chưa đăng ký được tài khoản định danh mức 2. Hẹn lại từ ngày {date}.",
         "intake.card_expired": "Thẻ CCCD đã hết hạn. Hướng dẫn công dân làm thủ tục cấp đổi thẻ trước.",
@@ -91,6 +92,7 @@ extension MessageCatalog {
             "Công dân đã có hồ sơ đang xử lý hoặc đã được duyệt. Không nhận hồ sơ mới; kiểm tra hàng đợi.",
         "intake.duplicate.unchecked":
             "Không kiểm tra được hồ sơ trùng (lỗi hàng đợi). Thử lại; nếu vẫn lỗi, báo kỹ thuật.",
+        // finger names
         "finger.right_thumb": "ngón cái tay phải",
         "finger.right_index": "ngón trỏ tay phải",
         "finger.right_middle": "ngón giữa tay phải",
@@ -101,6 +103,7 @@ extension MessageCatalog {
         "finger.left_middle": "ngón giữa tay trái",
         "finger.left_ring": "ngón áp út tay trái",
         "finger.left_little": "ngón út tay trái",
+        // check-in QR code (CardQRError)
         "qr.scan_again": "{problem}. Quét lại mã QR trên thẻ, hoặc nhập CAN (6 số cuối của số định danh).",
         "qr.empty": "Chưa quét được gì",
         "qr.too_long": "Chuỗi quét được quá dài, không phải mã QR của thẻ",
@@ -111,6 +114,7 @@ extension MessageCatalog {
         "qr.date_of_birth": "Trường 4 (ngày sinh) không phải ngày ddMMyyyy",
         "qr.sex": "Trường 5 (giới tính) không phải Nam hoặc Nữ",
         "qr.issue_date": "Trường 7 (ngày cấp) không phải ngày hợp lệ",
+        // survey files (SurveyIssue)
         "survey.encoding": "Tệp không phải UTF-8 (có thể là Windows-1258): lưu lại bằng UTF-8 rồi nhập lại.",
         "survey.empty": "Tệp rỗng.",
         "survey.empty.no_rows": "Tệp không có dòng số liệu nào.",
@@ -122,6 +126,7 @@ extension MessageCatalog {
         "survey.field.as_of": "Ngày phải có dạng YYYY-MM-DD.",
         "survey.number": "{column} phải là số nguyên không âm, không có dấu chấm/phẩy ngăn cách.",
         "survey.sum": "Số đã/chờ kích hoạt ({counted}) lớn hơn số công dân trên 14 tuổi ({population}).",
+        // secret input (SecretInput)
         "input.both_forms": "Chỉ dùng một trong --{option} và --{option}-file.",
         "input.unreadable": "Không đọc được tệp của --{option}-file ({file}).",
         "input.empty": "--{option}-file không có giá trị ({file}).",
@@ -138,6 +143,7 @@ extension MessageCatalog {
         "input.field.name": "Họ và tên cán bộ",
         "input.field.override_reason": "Lý do chấp nhận kết quả xác thực",
         "input.field.qr": "Mã QR trên thẻ",
+        // stationctl
         "ctl.intake.reading_chip": "Đang đọc chip…",
         "ctl.intake.card_read": "Đã đọc thẻ: {id} ({authenticity})",
         "ctl.intake.place_finger": "Đặt ngón tay số {finger} lên máy quét…",
@@ -213,14 +219,12 @@ extension MessageCatalog {
         "ctl.verify.photo_not_written": "Không ghi được ảnh vào {file}",
         "ctl.verify.male": "Nam",
         "ctl.verify.female": "Nữ",
-        "ctl.verify.id_number": "Số định danh: {value}",
         "ctl.verify.full_name": "Họ và tên: {value}",
         "ctl.verify.birth_and_sex": "Ngày sinh: {date}   Giới tính: {sex}",
         "ctl.verify.residence": "Nơi cư trú: {value}",
         "ctl.verify.no_expiry": "không thời hạn",
         "ctl.verify.valid_until": "Hạn thẻ: {value}",
-        "ctl.verify.expired": " (ĐÃ HẾT HẠN)",
-        "ctl.verify.authenticity": "Xác thực chip: {value}",
+        "ctl.expired": " (ĐÃ HẾT HẠN)",
         "ctl.verify.qr_matches": "Mã QR: khớp với chip",
         "ctl.verify.qr_mismatch": "Mã QR: KHÔNG khớp với chip ({fields})",
         "ctl.verify.insurance.valid": "còn hạn",
@@ -248,7 +252,6 @@ extension MessageCatalog {
         "ctl.operator.column.full_name": "Họ và tên",
         "ctl.operator.column.unit": "Đơn vị",
         "ctl.operator.column.team": "Tổ",
-        "ctl.operator.column.commune": "Xã",
         "ctl.operator.column.state": "Trạng thái",
         "ctl.operator.disabled_by": "đã khóa ({by})",
         "ctl.operator.active": "hoạt động",
@@ -267,6 +270,7 @@ extension MessageCatalog {
         "ctl.seed.level2_pending": "Số chờ kích hoạt mức 2",
         "ctl.seed.remaining": "Số còn lại phải vận động kích hoạt",
         "ctl.seed.to_do_today": "Tổng số phải thực hiện trong ngày",
+        // stationd's by-hand tools
         "tool.readers.none": "Không có đầu đọc thẻ nào. Kiểm tra cáp USB của đầu đọc.",
         "tool.readers.with_card": "{index}: {name} — có thẻ — {atr}",
         "tool.readers.without_card": "{index}: {name} — không có thẻ",
@@ -341,7 +345,6 @@ extension MessageCatalog {
         "tool.lds.issuer": "Cấp bởi: {value}",
         "tool.lds.signer_validity": "Hiệu lực DS: {from} – {to}",
         "tool.lds.signer_expired_harmless": " (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
-        "tool.lds.signer_expired": " (ĐÃ HẾT HẠN)",
         "tool.lds.model_check_time": "Mô hình hiệu lực: {model} — DS phải còn hiệu lực lúc kiểm tra",
         "tool.lds.model_signing_time": "Mô hình hiệu lực: {model} — DS phải còn hiệu lực lúc ký SOD",
         "tool.lds.chain": "Chuỗi đến CSCA: {chain} — {reason}",
@@ -362,6 +365,7 @@ extension MessageCatalog {
         "tool.store.confirm_required":
             "stationd: cần --i-understand-data-loss: hồ sơ chưa gửi trong kho cũ sẽ không còn dùng được.",
         "tool.store.reinitialized": "Đã tạo kho hồ sơ mới; tệp cũ giữ lại",
+        // capture advice
         "biometric.advice.place-finger": "Vui lòng đặt ngón tay lên máy quét",
         "biometric.advice.press-harder": "Ấn ngón tay mạnh hơn",
         "biometric.advice.finger-too-dry": "Ngón tay quá khô, hãy hà hơi hoặc làm ẩm nhẹ rồi thử lại",

@@ -45,6 +45,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case freezeTooManyPendingAdvice = "freeze.too_many_pending.advice"
     case freezeLowDiskAdvice = "freeze.low_disk.advice"
     case intakeCardPulled = "intake.card_pulled"
+    // intake rules (IntakeError)
     case intakeUnderAge = "intake.under_age"
     case intakeCardExpired = "intake.card_expired"
     case intakeAuthenticityRefused = "intake.authenticity_refused"
@@ -69,6 +70,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case intakeBundleAccountNumber = "intake.bundle_details.account_number"
     case intakeDuplicate = "intake.duplicate"
     case intakeDuplicateUnchecked = "intake.duplicate.unchecked"
+    // finger names
     case fingerRightThumb = "finger.right_thumb"
     case fingerRightIndex = "finger.right_index"
     case fingerRightMiddle = "finger.right_middle"
@@ -79,6 +81,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case fingerLeftMiddle = "finger.left_middle"
     case fingerLeftRing = "finger.left_ring"
     case fingerLeftLittle = "finger.left_little"
+    // check-in QR code (CardQRError)
     case qrScanAgain = "qr.scan_again"
     case qrEmpty = "qr.empty"
     case qrTooLong = "qr.too_long"
@@ -89,6 +92,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case qrDateOfBirth = "qr.date_of_birth"
     case qrSex = "qr.sex"
     case qrIssueDate = "qr.issue_date"
+    // survey files (SurveyIssue)
     case surveyEncoding = "survey.encoding"
     case surveyEmpty = "survey.empty"
     case surveyNoRows = "survey.empty.no_rows"
@@ -100,6 +104,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case surveyAsOf = "survey.field.as_of"
     case surveyNumber = "survey.number"
     case surveySum = "survey.sum"
+    // secret input (SecretInput)
     case inputBothForms = "input.both_forms"
     case inputUnreadable = "input.unreadable"
     case inputEmpty = "input.empty"
@@ -116,6 +121,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case inputFieldFullName = "input.field.name"
     case inputFieldOverrideReason = "input.field.override_reason"
     case inputFieldQR = "input.field.qr"
+    // stationctl
     case ctlIntakeReadingChip = "ctl.intake.reading_chip"
     case ctlIntakeCardRead = "ctl.intake.card_read"
     case ctlIntakePlaceFinger = "ctl.intake.place_finger"
@@ -185,14 +191,12 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlVerifyPhotoNotWritten = "ctl.verify.photo_not_written"
     case ctlVerifyMale = "ctl.verify.male"
     case ctlVerifyFemale = "ctl.verify.female"
-    case ctlVerifyIdNumber = "ctl.verify.id_number"
     case ctlVerifyFullName = "ctl.verify.full_name"
     case ctlVerifyBirthAndSex = "ctl.verify.birth_and_sex"
     case ctlVerifyResidence = "ctl.verify.residence"
     case ctlVerifyNoExpiry = "ctl.verify.no_expiry"
     case ctlVerifyValidUntil = "ctl.verify.valid_until"
-    case ctlVerifyExpired = "ctl.verify.expired"
-    case ctlVerifyAuthenticity = "ctl.verify.authenticity"
+    case ctlExpired = "ctl.expired"
     case ctlVerifyQRMatches = "ctl.verify.qr_matches"
     case ctlVerifyQRMismatch = "ctl.verify.qr_mismatch"
     case ctlVerifyInsuranceValid = "ctl.verify.insurance.valid"
@@ -219,7 +223,6 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlOperatorColumnFullName = "ctl.operator.column.full_name"
     case ctlOperatorColumnUnit = "ctl.operator.column.unit"
     case ctlOperatorColumnTeam = "ctl.operator.column.team"
-    case ctlOperatorColumnCommune = "ctl.operator.column.commune"
     case ctlOperatorColumnState = "ctl.operator.column.state"
     case ctlOperatorDisabledBy = "ctl.operator.disabled_by"
     case ctlOperatorActive = "ctl.operator.active"
@@ -237,6 +240,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlSeedLevel2Pending = "ctl.seed.level2_pending"
     case ctlSeedRemaining = "ctl.seed.remaining"
     case ctlSeedToDoToday = "ctl.seed.to_do_today"
+    // stationd's by-hand tools
     case toolNoReaders = "tool.readers.none"
     case toolReaderWithCard = "tool.readers.with_card"
     case toolReaderWithoutCard = "tool.readers.without_card"
@@ -304,7 +308,6 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case toolLDSIssuer = "tool.lds.issuer"
     case toolLDSSignerValidity = "tool.lds.signer_validity"
     case toolLDSSignerExpiredHarmless = "tool.lds.signer_expired_harmless"
-    case toolLDSSignerExpired = "tool.lds.signer_expired"
     case toolLDSModelCheckTime = "tool.lds.model_check_time"
     case toolLDSModelSigningTime = "tool.lds.model_signing_time"
     case toolLDSChain = "tool.lds.chain"
@@ -322,6 +325,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case toolSimulatorNotInstalled = "tool.simulate.not_installed"
     case toolStoreConfirmRequired = "tool.store.confirm_required"
     case toolStoreReinitialized = "tool.store.reinitialized"
+    // capture advice
     case biometricAdvicePlaceFinger = "biometric.advice.place-finger"
     case biometricAdvicePressHarder = "biometric.advice.press-harder"
     case biometricAdviceFingerTooDry = "biometric.advice.finger-too-dry"

@@ -63,7 +63,7 @@ struct OperatorList: ParsableCommand {
         if records.isEmpty { return printLine(options.say(.ctlOperatorNone)) }
         let columns: [MessageKey] = [
             .ctlOperatorColumnAccount, .ctlOperatorColumnStaffNumber, .ctlOperatorColumnFullName,
-            .ctlOperatorColumnUnit, .ctlOperatorColumnTeam, .ctlOperatorColumnCommune, .ctlOperatorColumnState,
+            .ctlOperatorColumnUnit, .ctlOperatorColumnTeam, .ctlReportColumnCommune, .ctlOperatorColumnState,
         ]
         let header = columns.map { options.say($0) }
         let rows = records.map {

@@ -406,15 +406,15 @@ struct VerifyCommand: ParsableCommand {
         printLine(options.say(.ctlVerifyVerdict, ["verdict": options.name(.verdict, result.verdict)]))
         // The daemon sends the reason in both languages (`reason.vi`, `reason.en`); pick the operator's.
         printLine("  \(options.language == .english ? result.reason.en : result.reason.vi)")
-        printLine(options.say(.ctlVerifyIdNumber, ["value": result.idNumber]))
+        printLine(options.say(.ctlQueueIdNumber, ["value": result.idNumber]))
         printLine(options.say(.ctlVerifyFullName, ["value": result.fullName]))
         printLine(options.say(.ctlVerifyBirthAndSex, ["date": result.dateOfBirth, "sex": sex]))
         if let residence = result.residence { printLine(options.say(.ctlVerifyResidence, ["value": residence])) }
         let expiry = result.expiryDate ?? options.say(.ctlVerifyNoExpiry)
         printLine(
             options.say(.ctlVerifyValidUntil, ["value": expiry])
-                + (result.expired ? options.say(.ctlVerifyExpired) : ""))
-        printLine(options.say(.ctlVerifyAuthenticity, ["value": options.name(.authenticity, result.authenticity)]))
+                + (result.expired ? options.say(.ctlExpired) : ""))
+        printLine(options.say(.ctlQueueAuthenticity, ["value": options.name(.authenticity, result.authenticity)]))
         if let check = result.qrCheck {
             printLine(
                 check.consistent

@@ -134,7 +134,7 @@ struct LDSVerifyCommand: AsyncParsableCommand {
                 ["from": Self.day(verdict.signerNotBefore), "to": Self.day(verdict.signerNotAfter)])
                 + (verdict.signerExpiredNow
                     ? output.say(
-                        verdict.validityModel == .signingTime ? .toolLDSSignerExpiredHarmless : .toolLDSSignerExpired)
+                        verdict.validityModel == .signingTime ? .toolLDSSignerExpiredHarmless : .ctlExpired)
                     : ""))
         lines.append(
             output.say(
