@@ -271,6 +271,9 @@ extension MessageCatalog {
         "ctl.seed.level2_pending": "Level 2 pending",
         "ctl.seed.remaining": "Remaining to activate",
         "ctl.seed.to_do_today": "To do today",
+        "ctl.report.bad_period": "period must be daily or weekly",
+        "ctl.report.bad_format": "--format must be table, json or csv",
+        "ctl.report.bad_table": "--table must be seed, intake, officers or teams",
         // stationd's by-hand tools
         "tool.readers.none": "No card readers. Check the reader's USB cable.",
         "tool.readers.with_card": "{index}: {name} — card present — {atr}",
@@ -366,6 +369,13 @@ extension MessageCatalog {
         "tool.store.confirm_required":
             "stationd: --i-understand-data-loss is required: applications not uploaded are lost.",
         "tool.store.reinitialized": "new store made; old files kept",
+        "tool.card.bad_apdu": "'{apdu}' is not a valid APDU in hex",
+        "tool.card.one_access_key": "give one of the CAN, the MRZ, or the ID number with the dates of birth and expiry",
+        "tool.card.id_needs_dates":
+            "the ID number needs the date of birth and the date of expiry (--dob-file, --expiry)",
+        "tool.fingerprint.bad_simulate": "--simulate takes: {names}",
+        "tool.fingerprint.bad_seed": "--seed takes up to 8 hex digits",
+        "tool.fingerprint.unknown_finger": "unknown finger {finger}",
         // capture advice
         "biometric.advice.place-finger": "Place your finger on the scanner",
         "biometric.advice.press-harder": "Press harder",

@@ -270,6 +270,9 @@ extension MessageCatalog {
         "ctl.seed.level2_pending": "Số chờ kích hoạt mức 2",
         "ctl.seed.remaining": "Số còn lại phải vận động kích hoạt",
         "ctl.seed.to_do_today": "Tổng số phải thực hiện trong ngày",
+        "ctl.report.bad_period": "kỳ báo cáo phải là daily hoặc weekly",
+        "ctl.report.bad_format": "--format phải là table, json hoặc csv",
+        "ctl.report.bad_table": "--table phải là seed, intake, officers hoặc teams",
         // stationd's by-hand tools
         "tool.readers.none": "Không có đầu đọc thẻ nào. Kiểm tra cáp USB của đầu đọc.",
         "tool.readers.with_card": "{index}: {name} — có thẻ — {atr}",
@@ -365,6 +368,12 @@ extension MessageCatalog {
         "tool.store.confirm_required":
             "stationd: cần --i-understand-data-loss: hồ sơ chưa gửi trong kho cũ sẽ không còn dùng được.",
         "tool.store.reinitialized": "Đã tạo kho hồ sơ mới; tệp cũ giữ lại",
+        "tool.card.bad_apdu": "'{apdu}' không phải lệnh APDU dạng hex hợp lệ",
+        "tool.card.one_access_key": "chỉ nhập một trong: CAN, MRZ, hoặc số định danh kèm ngày sinh và ngày hết hạn",
+        "tool.card.id_needs_dates": "số định danh cần kèm ngày sinh và ngày hết hạn (--dob-file, --expiry)",
+        "tool.fingerprint.bad_simulate": "--simulate nhận: {names}",
+        "tool.fingerprint.bad_seed": "--seed nhận tối đa 8 chữ số hex",
+        "tool.fingerprint.unknown_finger": "không có ngón tay {finger}",
         // capture advice
         "biometric.advice.place-finger": "Vui lòng đặt ngón tay lên máy quét",
         "biometric.advice.press-harder": "Ấn ngón tay mạnh hơn",

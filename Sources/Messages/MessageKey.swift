@@ -240,6 +240,9 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlSeedLevel2Pending = "ctl.seed.level2_pending"
     case ctlSeedRemaining = "ctl.seed.remaining"
     case ctlSeedToDoToday = "ctl.seed.to_do_today"
+    case ctlReportBadPeriod = "ctl.report.bad_period"
+    case ctlReportBadFormat = "ctl.report.bad_format"
+    case ctlReportBadTable = "ctl.report.bad_table"
     // stationd's by-hand tools
     case toolNoReaders = "tool.readers.none"
     case toolReaderWithCard = "tool.readers.with_card"
@@ -325,6 +328,12 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case toolSimulatorNotInstalled = "tool.simulate.not_installed"
     case toolStoreConfirmRequired = "tool.store.confirm_required"
     case toolStoreReinitialized = "tool.store.reinitialized"
+    case toolBadAPDU = "tool.card.bad_apdu"
+    case toolOneAccessKey = "tool.card.one_access_key"
+    case toolIdNeedsDates = "tool.card.id_needs_dates"
+    case toolBadSimulate = "tool.fingerprint.bad_simulate"
+    case toolBadSeed = "tool.fingerprint.bad_seed"
+    case toolUnknownFinger = "tool.fingerprint.unknown_finger"
     // capture advice
     case biometricAdvicePlaceFinger = "biometric.advice.place-finger"
     case biometricAdvicePressHarder = "biometric.advice.press-harder"

@@ -232,13 +232,13 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         guard ["daily", "weekly"].contains(period) else {
-            throw ValidationError("period must be daily or weekly")
+            throw ValidationError(options.say(.ctlReportBadPeriod))
         }
         guard ["table", "json", "csv"].contains(format) else {
-            throw ValidationError("--format must be table, json or csv")
+            throw ValidationError(options.say(.ctlReportBadFormat))
         }
         guard ["seed", "intake", "officers", "teams"].contains(table) else {
-            throw ValidationError("--table must be seed, intake, officers or teams")
+            throw ValidationError(options.say(.ctlReportBadTable))
         }
     }
 

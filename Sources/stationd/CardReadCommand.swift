@@ -83,10 +83,10 @@ struct CardReadCommand: AsyncParsableCommand {
         let given = [can != nil || canFile != nil, mrz != nil || mrzFile != nil, id != nil || idFile != nil]
             .filter { $0 }.count
         guard given <= 1 else {
-            throw ValidationError("give one of the CAN, the MRZ, or the ID number with the dates of birth and expiry")
+            throw ValidationError(output.say(.toolOneAccessKey))
         }
         if id != nil || idFile != nil, dob == nil && dobFile == nil || expiry == nil && expiryFile == nil {
-            throw ValidationError("the ID number needs the date of birth and the date of expiry (--dob-file, --expiry)")
+            throw ValidationError(output.say(.toolIdNeedsDates))
         }
         if given == 0 && !SecretInput.isTerminal {
             throw ValidationError(SecretInput.missing(.can).message(english: !output.lang.hasPrefix("vi")))

@@ -23,7 +23,8 @@ struct FingerprintSourceOptions: ParsableArguments {
     @Flag(help: "Do not use USB scanners.")
     var noUsb = false
 
-    func configuration(seed: String? = nil) throws -> BiometricsConfiguration {
+    /// The configuration; a bad option is refused in `language`.
+    func configuration(seed: String? = nil, language: Language) throws -> BiometricsConfiguration {
         var configuration = BiometricsConfiguration.fromEnvironment()
         if let profiles { configuration.profilesDirectory = URL(fileURLWithPath: profiles) }
         if let simulate {
@@ -31,14 +32,14 @@ struct FingerprintSourceOptions: ParsableArguments {
             let parsed = conditions.compactMap(SyntheticCondition.init(rawValue:))
             guard parsed.count == conditions.count else {
                 let names = SyntheticCondition.allCases.map(\.rawValue).joined(separator: ",")
-                throw ValidationError("--simulate takes: \(names)")
+                throw ValidationError(MessageKey.toolBadSimulate.text(language, ["names": names]))
             }
             configuration.simulator = parsed
         }
         if noUsb { configuration.useUSB = false }
         if let seed {
             guard let value = UInt32(seed.replacingOccurrences(of: "0x", with: ""), radix: 16) else {
-                throw ValidationError("--seed takes up to 8 hex digits")
+                throw ValidationError(MessageKey.toolBadSeed.text(language))
             }
             configuration.seeds = [value]
         }
@@ -57,7 +58,7 @@ struct FingerprintListCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapToolLogging()
         do {
-            let station = try FingerprintStation(configuration: try source.configuration())
+            let station = try FingerprintStation(configuration: try source.configuration(language: output.language))
             let scanners = try await station.scanners()
             if output.json {
                 printJSON(["scanners": scanners.map { ["id": $0.id, "name": $0.name, "driver": $0.driver] }])
@@ -96,10 +97,10 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapToolLogging()
         guard let position = FingerPositionCode(name: finger) else {
-            throw ValidationError("unknown finger \(finger)")
+            throw ValidationError(output.say(.toolUnknownFinger, ["finger": finger]))
         }
         do {
-            var configuration = try source.configuration(seed: seed)
+            var configuration = try source.configuration(seed: seed, language: output.language)
             configuration.policy = CapturePolicy(
                 threshold: threshold, maxAttempts: attempts,
                 fingerTimeout: .seconds(timeout),

@@ -120,7 +120,7 @@ struct CardAPDUCommand: AsyncParsableCommand {
     func validate() throws {
         for apdu in apdus {
             guard let bytes = [UInt8](hex: apdu), (try? CommandAPDU(bytes: bytes)) != nil else {
-                throw ValidationError("'\(apdu)' is not a valid APDU in hex")
+                throw ValidationError(output.say(.toolBadAPDU, ["apdu": apdu]))
             }
         }
     }
