@@ -376,6 +376,7 @@ extension MessageCatalog {
         "tool.fingerprint.bad_simulate": "--simulate takes: {names}",
         "tool.fingerprint.bad_seed": "--seed takes up to 8 hex digits",
         "tool.fingerprint.unknown_finger": "unknown finger {finger}",
+        "tool.card.checked_under": "validity model {model}",
         // capture advice
         "biometric.advice.place-finger": "Place your finger on the scanner",
         "biometric.advice.press-harder": "Press harder",

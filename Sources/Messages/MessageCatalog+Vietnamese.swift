@@ -374,6 +374,7 @@ extension MessageCatalog {
         "tool.fingerprint.bad_simulate": "--simulate nhận: {names}",
         "tool.fingerprint.bad_seed": "--seed nhận tối đa 8 chữ số hex",
         "tool.fingerprint.unknown_finger": "không có ngón tay {finger}",
+        "tool.card.checked_under": "kiểm tra theo {model}",
         // capture advice
         "biometric.advice.place-finger": "Vui lòng đặt ngón tay lên máy quét",
         "biometric.advice.press-harder": "Ấn ngón tay mạnh hơn",

@@ -334,6 +334,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case toolBadSimulate = "tool.fingerprint.bad_simulate"
     case toolBadSeed = "tool.fingerprint.bad_seed"
     case toolUnknownFinger = "tool.fingerprint.unknown_finger"
+    case toolCardCheckedUnder = "tool.card.checked_under"
     // capture advice
     case biometricAdvicePlaceFinger = "biometric.advice.place-finger"
     case biometricAdvicePressHarder = "biometric.advice.press-harder"

@@ -62,11 +62,11 @@ enum CardAuthenticityReport {
         }
         if passive.chain == .invalid {
             // The reason: the catalog's Vietnamese, or ChipID's own code and reason in English.
-            let model = passive.validityModel.rawValue
+            let model = output.say(.toolCardCheckedUnder, ["model": passive.validityModel.rawValue])
             let reason =
                 output.language == .english
-                ? "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); validity model \(model))"
-                : LDSVerifyCommand.vietnameseChainReason(passive, trust) + " (kiểm tra theo \(model))"
+                ? "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); \(model))"
+                : LDSVerifyCommand.vietnameseChainReason(passive, trust) + " (\(model))"
             return output.say(.toolCardSignerInvalid, ["reason": reason])
         }
         if passive.chain == .untrusted {
