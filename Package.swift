@@ -64,7 +64,7 @@ let modules: [Target] = [
     .target(
         name: "Queue",
         dependencies: [
-            "Intake", "JobThreads",
+            "Intake", "JobThreads", "Messages",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]
@@ -116,7 +116,7 @@ let modules: [Target] = [
         resources: [.copy("Console/Assets")]
     ),
     // Secret and personal values for the command-line tools from a file, standard input or a prompt (not argv).
-    .target(name: "SecretInput"),
+    .target(name: "SecretInput", dependencies: ["Messages"]),
     // Shipped: the daemon and its by-hand tools (no simulator: `stationd simulate` forwards to station-simulator).
     .executableTarget(
         name: "stationd",
@@ -225,7 +225,7 @@ let tests: [Target] = [
         name: "BiometricsTests",
         dependencies: ["Biometrics", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
     ),
-    .testTarget(name: "IntakeTests", dependencies: ["Intake", "StationTestKit"]),
+    .testTarget(name: "IntakeTests", dependencies: ["Intake", "Messages", "StationTestKit"]),
     .testTarget(name: "MessagesTests", dependencies: ["Messages", "Intake", "Queue"]),
     // Commits and moves applications until SIGKILLed (the crash-safety tests).
     .executableTarget(

@@ -154,14 +154,18 @@ public struct TeamReportLineWire: Codable, Sendable, Hashable {
 public enum OfficerTableText {
     /// The label of accounts with no officer record.
     public static let unregistered = "(chưa đăng ký)"
-    static let counts = ["Tiếp nhận", "Chờ", "Duyệt", "Kích hoạt", "Từ chối"]
-    static let countsEnglish = ["Taken", "Pending", "Accepted", "Activated", "Rejected"]
+    static let counts: [MessageKey] = [
+        .ctlReportColumnTaken, .ctlReportColumnPending, .ctlReportColumnAccepted, .ctlReportColumnActivated,
+        .ctlReportColumnRejected,
+    ]
 
     /// Header and rows of the officers table (numbers from the 5th column on).
-    public static func officers(_ lines: [OfficerReportLineWire], english: Bool) -> ([String], [[String]]) {
-        let header =
-            (english ? ["Account", "Staff no.", "Full name", "Team"] : ["Tài khoản", "Số hiệu", "Họ và tên", "Tổ"])
-            + (english ? countsEnglish : counts)
+    public static func officers(_ lines: [OfficerReportLineWire], language: Language) -> ([String], [[String]]) {
+        let columns: [MessageKey] = [
+            .ctlOperatorColumnAccount, .ctlOperatorColumnStaffNumber, .ctlOperatorColumnFullName,
+            .ctlOperatorColumnTeam,
+        ]
+        let header = (columns + counts).map { $0.text(language) }
         let rows = lines.map { line in
             [line.account, line.staffNumber ?? "", line.fullName ?? unregistered, line.team ?? unregistered]
                 + [line.taken, line.pending, line.accepted, line.activated, line.rejected].map(String.init)
@@ -170,10 +174,9 @@ public enum OfficerTableText {
     }
 
     /// Header and rows of the teams table (numbers from the 3rd column on).
-    public static func teams(_ lines: [TeamReportLineWire], english: Bool) -> ([String], [[String]]) {
-        let header =
-            (english ? ["Unit", "Team", "Officers"] : ["Đơn vị", "Tổ", "Số cán bộ"])
-            + (english ? countsEnglish : counts)
+    public static func teams(_ lines: [TeamReportLineWire], language: Language) -> ([String], [[String]]) {
+        let columns: [MessageKey] = [.ctlOperatorColumnUnit, .ctlOperatorColumnTeam, .ctlReportColumnOfficers]
+        let header = (columns + counts).map { $0.text(language) }
         let rows = lines.map { line in
             let numbers = [line.officers, line.taken, line.pending, line.accepted, line.activated, line.rejected]
             return [line.unit ?? "", line.team] + numbers.map(String.init)
@@ -190,8 +193,8 @@ public enum OfficerTableText {
     }
 
     /// A terminal table aligned by display width, numbers right-aligned from column `firstNumber`, a total row.
-    public static func table(_ header: [String], _ rows: [[String]], firstNumber: Int, english: Bool) -> String {
-        var total = [english ? "Total" : "Tổng"] + Array(repeating: "", count: firstNumber - 1)
+    public static func table(_ header: [String], _ rows: [[String]], firstNumber: Int, language: Language) -> String {
+        var total = [MessageKey.ctlTotal.text(language)] + Array(repeating: "", count: firstNumber - 1)
         for column in firstNumber..<header.count {
             total.append(String(rows.compactMap { Int($0[column]) }.reduce(0, +)))
         }

@@ -73,17 +73,15 @@ public struct SurveyImportWire: Codable, Sendable, Hashable {
 
 /// The seed's table as people read it: a terminal table aligned by display width, and CSV that Excel opens.
 public enum SeedTableText {
-    /// The seed's seven column names, exactly as seed 000 writes them, in its order.
-    public static let seedColumns = [
-        "Tổng số công dân trên 14 tuổi", "Số đã kích hoạt mức 1", "Số chờ kích hoạt mức 1", "Số đã kích hoạt mức 2",
-        "Số chờ kích hoạt mức 2", "Số còn lại phải vận động kích hoạt", "Tổng số phải thực hiện trong ngày",
+    /// The columns: commune code and name, then the seed's seven in its order.
+    static let columns: [MessageKey] = [
+        .ctlSeedCommuneCode, .ctlSeedCommuneName, .ctlSeedCitizens14Plus, .ctlSeedLevel1Activated,
+        .ctlSeedLevel1Pending, .ctlSeedLevel2Activated, .ctlSeedLevel2Pending, .ctlSeedRemaining, .ctlSeedToDoToday,
     ]
-    /// The CSV header: `Mã xã,Tên xã` then the seven.
-    public static let csvColumns = ["Mã xã", "Tên xã"] + seedColumns
-    static let englishColumns = [
-        "Commune code", "Commune", "Citizens 14+", "Level 1 activated", "Level 1 pending", "Level 2 activated",
-        "Level 2 pending", "Remaining to activate", "To do today",
-    ]
+    /// The seed's seven column names, exactly as seed 000 writes them (in Vietnamese), in its order.
+    public static var seedColumns: [String] { Array(csvColumns.dropFirst(2)) }
+    /// The CSV header, always the seed's Vietnamese: `Mã xã,Tên xã` then the seven.
+    public static var csvColumns: [String] { columns.map { $0.text(.vietnamese) } }
 
     static func cells(_ line: SeedTableLineWire) -> [String] {
         let numbers: [Int?] = [
@@ -105,12 +103,12 @@ public enum SeedTableText {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// A terminal table with the seed's headers (English ones on request), a total row (`Tổng`), columns aligned
-    /// by display width so Vietnamese diacritics (precomposed or combining) do not shift them.
-    public static func table(_ lines: [SeedTableLineWire], english: Bool = false) -> String {
-        let header = english ? englishColumns : csvColumns
+    /// A terminal table with the seed's headers in `language`, a total row (`Tổng`), columns aligned by display
+    /// width so Vietnamese diacritics (precomposed or combining) do not shift them.
+    public static func table(_ lines: [SeedTableLineWire], language: Language = .vietnamese) -> String {
+        let header = columns.map { $0.text(language) }
         var rows = lines.map(cells)
-        var totals: [String] = [english ? "Total" : "Tổng", ""]
+        var totals: [String] = [MessageKey.ctlTotal.text(language), ""]
         for column in 2..<header.count {
             let values = rows.compactMap { Int($0[column]) }
             totals.append(values.isEmpty ? "" : String(values.reduce(0, +)))
@@ -154,11 +152,12 @@ public struct CampaignProgressWire: Codable, Sendable, Hashable {
     }
 
     /// One line for the terminal.
-    public func summary(english: Bool) -> String {
-        english
-            ? "Phase \(phase) (\(from)…\(through)): \(achieved)/\(target) activated, \(remaining) to go, "
-                + "\(perDayNeeded) a day over the \(daysLeft) days left."
-            : "Đợt \(phase) (\(from)…\(through)): đã kích hoạt \(achieved)/\(target), còn \(remaining), "
-                + "cần \(perDayNeeded)/ngày trong \(daysLeft) ngày còn lại."
+    public func summary(_ language: Language) -> String {
+        MessageKey.ctlReportCampaign.text(
+            language,
+            [
+                "phase": phase, "from": from, "through": through, "achieved": "\(achieved)", "target": "\(target)",
+                "remaining": "\(remaining)", "perDay": "\(perDayNeeded)", "daysLeft": "\(daysLeft)",
+            ])
     }
 }

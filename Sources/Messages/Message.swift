@@ -7,16 +7,27 @@ public struct Message: Sendable, Hashable, CustomStringConvertible {
     public let key: MessageKey
     /// Placeholder values by name.
     public let arguments: [String: String]
+    /// Placeholder values that are messages themselves (a finger's name, the detail of a problem), shown in the
+    /// same language as this message.
+    public let parts: [String: Message]
 
     /// A message with its placeholder values.
     public init(_ key: MessageKey, _ arguments: [String: String] = [:]) {
+        self.init(key, arguments, parts: [:])
+    }
+
+    /// A message whose placeholders are filled from `arguments` and, in the reader's language, from `parts`.
+    public init(_ key: MessageKey, _ arguments: [String: String] = [:], parts: [String: Message]) {
         self.key = key
         self.arguments = arguments
+        self.parts = parts
     }
 
     /// The text in `language`.
     public func text(_ language: Language) -> String {
-        MessageCatalog.text(key, language, arguments)
+        guard !parts.isEmpty else { return MessageCatalog.text(key, language, arguments) }
+        let shown = arguments.merging(parts.mapValues { $0.text(language) }) { argument, _ in argument }
+        return MessageCatalog.text(key, language, shown)
     }
 
     /// The Vietnamese text (logs of operator-facing output use the default language).

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 #if canImport(Glibc)
     import Glibc
@@ -13,20 +14,17 @@ import Foundation
 public struct SecretField: Sendable, Hashable {
     /// The option's long name without dashes: `can` gives `--can` and `--can-file`.
     public let option: String
-    /// The prompt, Vietnamese.
-    public let vi: String
-    /// The prompt, English.
-    public let en: String
+    /// What the value is: the prompt, and the name in messages about it.
+    public let label: Message
     /// Typed characters are not shown (a CAN).
     public let hidden: Bool
     /// The value may span lines (an MRZ): a file or standard input is read whole, not one line.
     public let multiline: Bool
 
     /// Creates a field.
-    public init(option: String, vi: String, en: String, hidden: Bool = false, multiline: Bool = false) {
+    public init(option: String, label: MessageKey, hidden: Bool = false, multiline: Bool = false) {
         self.option = option
-        self.vi = vi
-        self.en = en
+        self.label = Message(label)
         self.hidden = hidden
         self.multiline = multiline
     }
@@ -43,7 +41,7 @@ public struct SecretField: Sendable, Hashable {
     }
 }
 
-/// Why a secret value could not be read. Stable codes; messages in Vietnamese and English; never the value.
+/// Why a secret value could not be read. Stable codes; a catalog message; never the value.
 public struct SecretInputError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable codes.
     public enum Code: String, Sendable, Hashable {
@@ -61,13 +59,20 @@ public struct SecretInputError: Error, Sendable, Hashable, CustomStringConvertib
     public let code: Code
     /// The option concerned (without dashes).
     public let option: String
-    /// Vietnamese message.
-    public let vi: String
-    /// English message.
-    public let en: String
+    /// What went wrong and what to give instead.
+    public let message: Message
+
+    /// Creates an error.
+    public init(code: Code, option: String, _ message: Message) {
+        self.code = code
+        self.option = option
+        self.message = message
+    }
 
     /// The message in the chosen language, with the code.
-    public func message(english: Bool) -> String { (english ? en : vi) + " [\(code.rawValue)]" }
+    public func message(english: Bool) -> String {
+        message.text(english ? .english : .vietnamese) + " [\(code.rawValue)]"
+    }
 
     public var description: String { message(english: true) }
 }
@@ -85,44 +90,43 @@ public enum SecretInput {
     public static func read(
         _ field: SecretField, argument: String?, file: String?, prompt: Bool = false, english: Bool = false
     ) throws(SecretInputError) -> String? {
+        let language: Language = english ? .english : .vietnamese
         if argument != nil && file != nil {
             throw SecretInputError(
-                code: .bothForms, option: field.option,
-                vi: "Chỉ dùng một trong --\(field.option) và --\(field.option)-file.",
-                en: "Give either --\(field.option) or --\(field.option)-file, not both.")
+                code: .bothForms, option: field.option, Message(.inputBothForms, ["option": field.option]))
         }
         if let argument { return argument }
         if let file {
             let text: String
             if file == "-" && isTerminal && !field.multiline {
                 // Standard input is the terminal itself: ask properly (a prompt, and no echo for a hidden field).
-                text = ask(english ? field.en : field.vi, hidden: field.hidden) ?? ""
+                text = ask(field.label.text(language), hidden: field.hidden) ?? ""
             } else if file == "-" {
                 text = field.multiline ? readAllStandardInput() : (readLine(strippingNewline: true) ?? "")
             } else {
                 guard let data = FileManager.default.contents(atPath: file) else {
                     throw SecretInputError(
                         code: .unreadable, option: field.option,
-                        vi: "Không đọc được tệp của --\(field.option)-file (\(file)).",
-                        en: "Cannot read the file given to --\(field.option)-file (\(file)).")
+                        Message(.inputUnreadable, ["option": field.option, "file": file]))
                 }
                 text = String(decoding: data, as: UTF8.self)
             }
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !value.isEmpty else {
-                throw SecretInputError(
-                    code: .empty, option: field.option,
-                    vi: "--\(field.option)-file không có giá trị (\(file == "-" ? "đầu vào chuẩn" : file)).",
-                    en: "--\(field.option)-file holds no value (\(file == "-" ? "standard input" : file)).")
+                let source =
+                    file == "-"
+                    ? Message(.inputEmpty, ["option": field.option], parts: ["file": Message(.inputStandardInput)])
+                    : Message(.inputEmpty, ["option": field.option, "file": file])
+                throw SecretInputError(code: .empty, option: field.option, source)
             }
             return value
         }
         guard prompt else { return nil }
         guard isTerminal else { throw missing(field) }
-        let value = ask(english ? field.en : field.vi, hidden: field.hidden)
+        let value = ask(field.label.text(language), hidden: field.hidden)
         guard let value, !value.isEmpty else {
             throw SecretInputError(
-                code: .empty, option: field.option, vi: "Chưa nhập \(field.vi).", en: "No \(field.en) entered.")
+                code: .empty, option: field.option, Message(.inputNotEntered, parts: ["field": field.label]))
         }
         return value
     }
@@ -134,10 +138,7 @@ public enum SecretInput {
     public static func missing(_ field: SecretField) -> SecretInputError {
         SecretInputError(
             code: .missing, option: field.option,
-            vi: "Thiếu \(field.vi): dùng --\(field.option)-file TỆP, hoặc --\(field.option)-file - để đọc từ đầu vào "
-                + "chuẩn.",
-            en: "\(field.en) missing: give --\(field.option)-file FILE, or --\(field.option)-file - to read it "
-                + "from standard input.")
+            Message(.inputMissing, ["option": field.option], parts: ["field": field.label]))
     }
 
     /// Shows `prompt` on standard error and reads one line from the terminal; echo off when `hidden`.
@@ -195,23 +196,23 @@ private enum EchoGuard {
 extension SecretField {
     /// The card access number printed on the card (a CCCD's: the last 6 digits of the ID number). Never echoed.
     public static let can = SecretField(
-        option: "can", vi: "CAN (6 số cuối số định danh)", en: "CAN (last 6 digits of the ID number)", hidden: true)
+        option: "can", label: .inputFieldCAN, hidden: true)
     /// The machine-readable zone (TD1: three lines).
-    public static let mrz = SecretField(option: "mrz", vi: "MRZ", en: "MRZ", multiline: true)
+    public static let mrz = SecretField(option: "mrz", label: .inputFieldMRZ, multiline: true)
     /// The 12-digit ID number.
-    public static let idNumber = SecretField(option: "id", vi: "Số định danh (12 số)", en: "ID number (12 digits)")
+    public static let idNumber = SecretField(option: "id", label: .inputFieldIdNumber)
     /// The date of birth.
-    public static let dateOfBirth = SecretField(option: "dob", vi: "Ngày sinh (YYMMDD)", en: "Date of birth (YYMMDD)")
+    public static let dateOfBirth = SecretField(option: "dob", label: .inputFieldDateOfBirth)
     /// The card's date of expiry (part of the MRZ key).
     public static let dateOfExpiry = SecretField(
-        option: "expiry", vi: "Ngày hết hạn (YYMMDD)", en: "Date of expiry (YYMMDD)")
+        option: "expiry", label: .inputFieldDateOfExpiry)
     /// The citizen's mobile number.
-    public static let phone = SecretField(option: "phone", vi: "Số điện thoại di động", en: "Mobile number")
+    public static let phone = SecretField(option: "phone", label: .inputFieldPhone)
     /// A free-text note on a hold or cancel (stored sealed).
-    public static let note = SecretField(option: "note", vi: "Ghi chú", en: "Note")
+    public static let note = SecretField(option: "note", label: .inputFieldNote)
     /// An officer's full name (`stationctl operator add`; stored sealed).
-    public static let fullName = SecretField(option: "name", vi: "Họ và tên cán bộ", en: "Officer's full name")
+    public static let fullName = SecretField(option: "name", label: .inputFieldFullName)
     /// A supervisor's free-text reason for accepting an overridable authenticity verdict (stored sealed).
     public static let overrideReason = SecretField(
-        option: "override-reason", vi: "Lý do chấp nhận kết quả xác thực", en: "Reason for the override")
+        option: "override-reason", label: .inputFieldOverrideReason)
 }

@@ -29,14 +29,10 @@ struct ClientAdd: ParsableCommand {
             json: ClientCreateRequest(name: name, scopes: scope.isEmpty ? ["health:verify"] : scope))
         if options.json { return options.printBody(response) }
         let created = try response.decode(ClientCreated.self)
-        let t = options.text
-        FileHandle.standardError.write(
-            Data(
-                (t(
-                    "Đã cấp mã cho \(created.client.name) (\(created.client.scopes.joined(separator: ", "))). Mã chỉ "
-                        + "hiện một lần, hãy giao cho HIS ngay:",
-                    "Token issued to \(created.client.name) (\(created.client.scopes.joined(separator: ", "))). It is "
-                        + "shown only once; hand it to the HIS now:") + "\n").utf8))
+        let issued = options.say(
+            .ctlClientIssued,
+            ["name": created.client.name, "scopes": created.client.scopes.joined(separator: ", ")])
+        FileHandle.standardError.write(Data((issued + "\n").utf8))
         printLine(created.token)
     }
 }
@@ -50,14 +46,14 @@ struct ClientList: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.clients)
         if options.json { return options.printBody(response) }
         let clients = try response.decode([ClientWire].self)
-        let t = options.text
-        if clients.isEmpty { return printLine(t("Chưa cấp mã nào.", "No clients.")) }
+        if clients.isEmpty { return printLine(options.say(.ctlClientNone)) }
         let formatter = ISO8601DateFormatter()
         for client in clients {
             let state =
                 client.revokedAt.map {
-                    t("đã thu hồi", "revoked") + " \(formatter.string(from: $0)) (\(client.revokedBy ?? "?"))"
-                } ?? t("hoạt động", "live")
+                    options.say(
+                        .ctlClientRevokedAt, ["time": formatter.string(from: $0), "by": client.revokedBy ?? "?"])
+                } ?? options.say(.ctlClientLive)
             printLine(
                 "\(client.name)  \(client.scopes.joined(separator: ","))  …\(client.tokenHint)  "
                     + "\(formatter.string(from: client.createdAt)) (\(client.createdBy))  \(state)")
@@ -74,7 +70,7 @@ struct ClientRevoke: ParsableCommand {
     func run() throws {
         let response = try options.call(options.client(), "DELETE", "\(ControlPaths.clients)/\(name)")
         if options.json { return options.printBody(response) }
-        printLine(options.text("Đã thu hồi mã của \(name).", "Revoked \(name)'s token."))
+        printLine(options.say(.ctlClientRevoked, ["name": name]))
     }
 }
 
@@ -94,23 +90,20 @@ struct ListenerShow: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.listener)
         if options.json { return options.printBody(response) }
         let listener = try response.decode(ListenerWire.self)
-        let t = options.text
-        guard listener.enabled else {
-            return printLine(t("Cổng TCP đang tắt (listener.enabled = false).", "The TCP listener is off."))
-        }
+        guard listener.enabled else { return printLine(options.say(.ctlListenerOff)) }
         let scheme = listener.tls ? "https" : "http"
         let host = listener.address.contains(":") ? "[\(listener.address)]" : listener.address
-        printLine("\(t("Địa chỉ", "Address")): \(scheme)://\(host):\(listener.port)")
+        printLine(options.say(.ctlListenerAddress, ["value": "\(scheme)://\(host):\(listener.port)"]))
         if let certificate = listener.certificateSHA256 {
-            printLine("\(t("Vân tay chứng chỉ SHA-256", "Certificate SHA-256 fingerprint")): \(certificate)")
+            printLine(options.say(.ctlListenerCertificateFingerprint, ["value": certificate]))
         }
         if let key = listener.publicKeySHA256 {
-            printLine("\(t("Ghim khóa công khai", "Public key pin")): sha256//\(key)")
+            printLine(options.say(.ctlListenerKeyPin, ["value": "sha256//\(key)"]))
         }
-        if let path = listener.certificatePath { printLine("\(t("Tệp chứng chỉ", "Certificate file")): \(path)") }
+        if let path = listener.certificatePath { printLine(options.say(.ctlListenerCertificateFile, ["value": path])) }
         printLine(
             "CORS: "
                 + (listener.corsOrigins.isEmpty
-                    ? t("không cho trang web nào", "no web origin") : listener.corsOrigins.joined(separator: ", ")))
+                    ? options.say(.ctlListenerNoOrigin) : listener.corsOrigins.joined(separator: ", ")))
     }
 }

@@ -34,22 +34,20 @@ struct DeskStats: ParsableCommand {
             return
         }
         let rows = [
-            (options.text("Thẻ chip (quét QR)", "Chip card (QR)"), stats.chipVerified),
-            (options.text("Thẻ chip (nhập CAN/MRZ)", "Chip card (typed CAN/MRZ)"), stats.typed),
-            (options.text("Chỉ mã QR", "QR only"), stats.qrOnly),
-            (options.text("Từ chối / chuyển", "Refused"), stats.refused),
-            (options.text("Tổng", "Total"), stats.total),
+            (options.say(.ctlDeskChipByQR), stats.chipVerified),
+            (options.say(.ctlDeskChipTyped), stats.typed),
+            (options.say(.ctlDeskQROnly), stats.qrOnly),
+            (options.say(.ctlDeskRefused), stats.refused),
+            (options.say(.ctlTotal), stats.total),
         ]
-        printLine(options.text("Ngày \(stats.date)", "Day \(stats.date)"))
+        printLine(options.say(.ctlDeskDay, ["date": stats.date]))
         for (name, count) in rows { printLine(name.padding(toLength: 28, withPad: " ", startingAt: 0) + "\(count)") }
         let target = Int(stats.targetPercent)
         guard let share = stats.percentByChip else {
-            return printLine(options.text("Chưa có lượt tiếp đón.", "No check-ins."))
+            return printLine(options.say(.ctlDeskNone))
         }
         let met = share >= stats.targetPercent
         printLine(
-            options.text(
-                "Định danh bằng thẻ chip: \(percent) % (chỉ tiêu \(target) %: \(met ? "đạt" : "chưa đạt"))",
-                "Identified by chip card: \(percent) % (target \(target) %: \(met ? "met" : "not met"))"))
+            options.say(met ? .ctlDeskShareMet : .ctlDeskShareNotMet, ["percent": percent, "target": "\(target)"]))
     }
 }

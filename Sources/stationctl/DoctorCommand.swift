@@ -1,6 +1,7 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 
 #if canImport(Glibc)
     import Glibc
@@ -21,7 +22,7 @@ struct DoctorCommand: ParsableCommand {
     var root: String = "/"
 
     func run() throws {
-        let doctor = StationDoctor(root: root, socketPath: options.socket, english: options.english)
+        let doctor = StationDoctor(root: root, socketPath: options.socket, language: options.language)
         let results = doctor.run()
         let allPassed = results.allSatisfy(\.ok)
         if options.json {
@@ -34,15 +35,14 @@ struct DoctorCommand: ParsableCommand {
                 if result.ok {
                     printLine("OK    \(result.title)")
                 } else {
-                    printLine("\(options.text("LỖI ", "FAIL"))  \(result.title): \(result.problem ?? "")")
+                    printLine("\(options.say(.ctlDoctorFail))  \(result.title): \(result.problem ?? "")")
                     printLine("      → \(result.fix ?? "")")
                 }
             }
             let failed = results.filter { !$0.ok }.count
             printLine(
                 failed == 0
-                    ? options.text("Mọi kiểm tra đều đạt.", "Every check passed.")
-                    : options.text("\(failed) kiểm tra không đạt.", "\(failed) check(s) failed."))
+                    ? options.say(.ctlDoctorAllPassed) : options.say(.ctlDoctorFailed, ["count": "\(failed)"]))
         }
         if !allPassed { throw ExitCode(Exit.problems) }
     }
@@ -67,12 +67,13 @@ struct DoctorResult: Encodable {
 struct StationDoctor {
     var root: String
     var socketPath: String
-    var english: Bool
+    var language: Language
 
     /// Freeze rule `freeze.min_free_mib` default: below it the daemon refuses new intakes.
     static let minimumFreeMiB: UInt64 = 512
 
-    func t(_ vi: String, _ en: String) -> String { english ? en : vi }
+    /// A catalog message in the technician's language.
+    func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { key.text(language, arguments) }
     func path(_ absolute: String) -> String {
         root == "/" ? absolute : (root as NSString).appendingPathComponent(absolute)
     }
@@ -95,24 +96,19 @@ struct StationDoctor {
     // MARK: Checks
 
     func daemon() -> DoctorResult {
-        let title = t("stationd trả lời trên \(socketPath)", "stationd answers on \(socketPath)")
+        let title = say(.ctlDoctorDaemon, ["socket": socketPath])
         do {
-            let response = try ControlClient(socketPath: socketPath, language: english ? "en" : "vi")
+            let response = try ControlClient(socketPath: socketPath, language: language.rawValue)
                 .request("GET", ControlPaths.status)
             if response.status == 403 {
                 return fail(
-                    "daemon", title, t("không có quyền dùng stationd", "not permitted to use stationd"),
-                    t(
-                        "sudo usermod -aG stationd-operators $USER, rồi đăng nhập lại",
-                        "sudo usermod -aG stationd-operators $USER, then log in again"))
+                    "daemon", title, say(.ctlDoctorDaemonForbidden), say(.ctlDoctorDaemonForbiddenFix))
             }
             return pass("daemon", title)
         } catch {
             return fail(
-                "daemon", title, t("không kết nối được (\(error))", "cannot connect (\(error))"),
-                t(
-                    "sudo systemctl enable --now stationd.socket; xem lỗi khởi động: journalctl -u stationd",
-                    "sudo systemctl enable --now stationd.socket; start-up errors: journalctl -u stationd"))
+                "daemon", title, say(.ctlDoctorDaemonUnreachable, ["error": "\(error)"]),
+                say(.ctlDoctorDaemonUnreachableFix))
         }
     }
 
@@ -120,17 +116,15 @@ struct StationDoctor {
         let socket =
             ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"].map(path)
             ?? path("/run/pcscd/pcscd.comm")
-        let title = t("pcscd chạy và nhận kết nối", "pcscd running and reachable")
+        let title = say(.ctlDoctorPcscd)
         if canConnect(unixSocket: socket) { return pass("pcscd", title) }
         return fail(
-            "pcscd", title, t("không kết nối được \(socket)", "cannot connect to \(socket)"),
-            t(
-                "sudo apt install pcscd libccid && sudo systemctl enable --now pcscd.socket",
-                "sudo apt install pcscd libccid && sudo systemctl enable --now pcscd.socket"))
+            "pcscd", title, say(.ctlDoctorPcscdProblem, ["socket": socket]),
+            "sudo apt install pcscd libccid && sudo systemctl enable --now pcscd.socket")
     }
 
     func polkit() -> DoctorResult {
-        let title = t("quy tắc polkit cho pcscd", "polkit rule for pcscd")
+        let title = say(.ctlDoctorPolkit)
         let policy = path("/usr/share/polkit-1/actions/org.debian.pcsc-lite.policy")
         guard FileManager.default.fileExists(atPath: policy) else { return pass("polkit", title) }
         let rules = ["/usr/share/polkit-1/rules.d", "/etc/polkit-1/rules.d"].map {
@@ -138,36 +132,29 @@ struct StationDoctor {
         }
         if rules.contains(where: FileManager.default.fileExists(atPath:)) { return pass("polkit", title) }
         return fail(
-            "polkit", title,
-            t(
-                "pcscd dùng polkit nhưng thiếu quy tắc cho người dùng stationd: dịch vụ bị từ chối truy cập thẻ",
-                "pcscd uses polkit but the rule for user stationd is missing: the service is refused the card"),
-            t(
-                "cài lại gói stationd (đặt /usr/share/polkit-1/rules.d/50-stationd-pcsc.rules)",
-                "reinstall the stationd package (it installs /usr/share/polkit-1/rules.d/50-stationd-pcsc.rules)"))
+            "polkit", title, say(.ctlDoctorPolkitProblem), say(.ctlDoctorPolkitFix))
     }
 
     func stateDirectory() -> DoctorResult {
         let directory = path("/var/lib/stationd")
-        let title = t("thư mục dữ liệu \(directory)", "state directory \(directory)")
+        let title = say(.ctlDoctorStateDirectory, ["directory": directory])
         guard let info = status(directory) else {
             return fail(
-                "state_directory", title, t("không có", "missing"),
-                t("sudo systemd-tmpfiles --create stationd.conf", "sudo systemd-tmpfiles --create stationd.conf"))
+                "state_directory", title, say(.ctlDoctorMissing), "sudo systemd-tmpfiles --create stationd.conf")
         }
         let owner = userName(uid: info.st_uid)
         let mode = info.st_mode & 0o777
         if owner == "stationd", mode & 0o077 == 0 { return pass("state_directory", title) }
         return fail(
             "state_directory", title,
-            t(
-                "chủ \(owner ?? String(info.st_uid)), quyền \(String(mode, radix: 8)) (cần stationd, 700)",
-                "owner \(owner ?? String(info.st_uid)), mode \(String(mode, radix: 8)) (needs stationd, 700)"),
+            say(
+                .ctlDoctorStateDirectoryProblem,
+                ["owner": owner ?? String(info.st_uid), "mode": String(mode, radix: 8)]),
             "sudo chown -R stationd:stationd \(directory) && sudo chmod 0700 \(directory)")
     }
 
     func keyFiles() -> DoctorResult {
-        let title = t("quyền các tệp khoá (0600)", "key file modes (0600)")
+        let title = say(.ctlDoctorKeyFiles)
         let directory = path("/var/lib/stationd")
         var candidates = [directory + "/queue.key"]
         if let uplink = try? FileManager.default.contentsOfDirectory(atPath: directory + "/uplink") {
@@ -181,65 +168,53 @@ struct StationDoctor {
         let list = loose.joined(separator: ", ")
         return fail(
             "key_files", title,
-            t("người khác đọc được: \(list)", "readable by others: \(list)"),
+            say(.ctlDoctorKeyFilesProblem, ["files": list]),
             "sudo chmod 0600 " + loose.joined(separator: " "))
     }
 
     func configuration() -> DoctorResult {
         let file = path("/etc/stationd/stationd.conf")
-        let title = t("tệp cấu hình \(file)", "configuration \(file)")
+        let title = say(.ctlDoctorConfiguration, ["file": file])
         guard let info = status(file) else {
             return fail(
-                "configuration", title, t("không có", "missing"),
-                t(
-                    "cài lại gói stationd, hoặc chép Devices/config/stationd.conf.example",
-                    "reinstall the stationd package, or copy Devices/config/stationd.conf.example"))
+                "configuration", title, say(.ctlDoctorMissing), say(.ctlDoctorConfigurationFix))
         }
         if info.st_mode & 0o007 == 0 { return pass("configuration", title) }
         return fail(
             "configuration", title,
-            t(
-                "ai cũng đọc được (tệp có thể chứa mã đăng ký một lần)",
-                "world-readable (it may hold the one-time enrollment token)"),
+            say(.ctlDoctorConfigurationProblem),
             "sudo chown root:stationd \(file) && sudo chmod 0640 \(file)")
     }
 
     func trustAnchors() -> DoctorResult {
         let folder = path("/etc/stationd/trust")
-        let title = t("chứng thư CSCA tin cậy trong \(folder)", "CSCA trust anchors in \(folder)")
+        let title = say(.ctlDoctorTrustAnchors, ["folder": folder])
         let anchors = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
             ["pem", "crt", "cer", "der", "ml"].contains(($0 as NSString).pathExtension.lowercased())
         }
         if !anchors.isEmpty { return pass("trust_anchors", title) }
         return fail(
-            "trust_anchors", title,
-            t(
-                "chưa có chứng thư nào: mọi thẻ thật chỉ đạt verifiedOffline (chưa xác nhận chuỗi CSCA)",
-                "no certificate: a genuine card is at best verifiedOffline (chain unknown)"),
-            t(
-                "chép các chứng thư CSCA do cơ quan cấp vào \(folder), rồi sudo systemctl restart stationd",
-                "copy the authority's CSCA certificates into \(folder), then sudo systemctl restart stationd"))
+            "trust_anchors", title, say(.ctlDoctorTrustAnchorsProblem),
+            say(.ctlDoctorTrustAnchorsFix, ["folder": folder]))
     }
 
     func freeSpace() -> DoctorResult {
         let directory = path("/var/lib/stationd")
-        let title = t("dung lượng trống cho hàng đợi", "free space for the queue")
+        let title = say(.ctlDoctorFreeSpace)
         var info = statvfs()
         guard statvfs(FileManager.default.fileExists(atPath: directory) ? directory : path("/"), &info) == 0 else {
-            return fail("free_space", title, t("không đọc được", "cannot read"), "df -h \(directory)")
+            return fail("free_space", title, say(.ctlDoctorFreeSpaceUnreadable), "df -h \(directory)")
         }
         let freeMiB = UInt64(info.f_bavail) * UInt64(info.f_frsize) / (1 << 20)
         if freeMiB >= Self.minimumFreeMiB { return pass("free_space", title) }
         return fail(
             "free_space", title,
-            t(
-                "còn \(freeMiB) MiB, dưới \(Self.minimumFreeMiB) MiB: trạm sẽ từ chối hồ sơ mới",
-                "\(freeMiB) MiB left, under \(Self.minimumFreeMiB) MiB: the station will refuse new intakes"),
-            t("giải phóng dung lượng; tải lên hoặc xuất hồ sơ", "free space; upload or export applications"))
+            say(.ctlDoctorFreeSpaceProblem, ["free": "\(freeMiB)", "minimum": "\(Self.minimumFreeMiB)"]),
+            say(.ctlDoctorFreeSpaceFix))
     }
 
     func fingerprintModule() -> DoctorResult {
-        let title = t("máy quét vân tay và quyền nhóm stationd", "fingerprint module and group stationd")
+        let title = say(.ctlDoctorFingerprintModule)
         let known = knownFingerprintIDs()
         let devices = path("/sys/bus/usb/devices")
         var found: [(name: String, node: String)] = []
@@ -255,10 +230,7 @@ struct StationDoctor {
         guard !found.isEmpty else {
             return fail(
                 "fingerprint_module", title,
-                t("không thấy máy quét vân tay nào đã biết", "no known fingerprint module"),
-                t(
-                    "cắm máy quét (danh sách trong /usr/share/stationd/biometric), thử cổng USB khác",
-                    "plug in the module (supported: /usr/share/stationd/biometric), try another USB port"))
+                say(.ctlDoctorFingerprintModuleNone), say(.ctlDoctorFingerprintModuleNoneFix))
         }
         let wrong = found.filter { module in
             guard let info = status(module.node) else { return true }
@@ -268,35 +240,27 @@ struct StationDoctor {
         let nodes = wrong.map(\.node).joined(separator: ", ")
         return fail(
             "fingerprint_module", title,
-            t(
-                "thiết bị \(nodes) không thuộc nhóm stationd (luật udev chưa áp dụng)",
-                "\(nodes) is not group stationd (the udev rule did not apply)"),
+            say(.ctlDoctorFingerprintModuleGroup, ["nodes": nodes]),
             "sudo udevadm control --reload-rules && sudo udevadm trigger --subsystem-match=usb --action=change")
     }
 
     func clock() -> DoctorResult {
-        let title = t("đồng hồ được đồng bộ (NTP)", "clock synchronized (NTP)")
+        let title = say(.ctlDoctorClock)
         if FileManager.default.fileExists(atPath: path("/run/systemd/timesync/synchronized")) {
             return pass("clock", title)
         }
         return fail(
-            "clock", title,
-            t(
-                "đồng hồ chưa đồng bộ: giờ sai làm hỏng kiểm tra chứng thư và hạn 17:00",
-                "the clock is not synchronized: a wrong clock breaks certificates and the 17:00 deadline"),
-            t(
-                "sudo timedatectl set-ntp true (cần mạng), hoặc: sudo timedatectl set-time 'YYYY-MM-DD HH:MM'",
-                "sudo timedatectl set-ntp true (needs the network), or: sudo timedatectl set-time 'YYYY-MM-DD HH:MM'"))
+            "clock", title, say(.ctlDoctorClockProblem), say(.ctlDoctorClockFix))
     }
 
     func socketUnit() -> DoctorResult {
-        let title = t("stationd.socket được bật khi khởi động", "stationd.socket enabled at boot")
+        let title = say(.ctlDoctorSocketUnit)
         let link = path("/etc/systemd/system/sockets.target.wants/stationd.socket")
         if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil {
             return pass("socket_unit", title)
         }
         return fail(
-            "socket_unit", title, t("chưa bật", "not enabled"),
+            "socket_unit", title, say(.ctlDoctorSocketUnitProblem),
             "sudo systemctl enable --now stationd.socket")
     }
 

@@ -39,7 +39,6 @@ struct IntakeCommand: ParsableCommand {
     @Flag(help: "Commit without asking when validation passes.") var yes = false
 
     func run() throws {
-        let t = options.text
         // Values from files or standard input are read before the session starts, in the documented order;
         // what is still missing is asked for on the terminal at its step (or the command stops here without one).
         let mrzValue = try options.secret(.mrz, mrz, file: mrzFile)
@@ -60,7 +59,7 @@ struct IntakeCommand: ParsableCommand {
                 try whileWaiting(client) {
                     try givenCAN ?? (mrzValue == nil ? options.secret(.can, nil, file: nil, prompt: true) : nil)
                 }
-            progress(t("Đang đọc chip…", "Reading the chip…"))
+            progress(options.say(.ctlIntakeReadingChip))
             session = try step(
                 client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
             if session.state == "turnedAway" {
@@ -72,9 +71,12 @@ struct IntakeCommand: ParsableCommand {
                 throw ExitCode(Exit.problems)
             }
             progress(
-                t("Đã đọc thẻ", "Card read")
-                    + ": \(session.maskedIDNumber ?? "?") ("
-                    + (session.authenticity.map { options.name(.authenticity, $0) } ?? "?") + ")")
+                options.say(
+                    .ctlIntakeCardRead,
+                    [
+                        "id": session.maskedIDNumber ?? "?",
+                        "authenticity": session.authenticity.map { options.name(.authenticity, $0) } ?? "?",
+                    ]))
             let excused = Dictionary(
                 uniqueKeysWithValues: exception.compactMap { item -> (Int, String)? in
                     let parts = item.split(separator: "=")
@@ -87,12 +89,11 @@ struct IntakeCommand: ParsableCommand {
                         client, "POST", "\(base)/fingers", FingerRequest(finger: finger, exception: reason))
                     continue
                 }
-                progress(
-                    t("Đặt ngón tay số \(finger) lên máy quét…", "Place finger \(finger) on the scanner…"))
+                progress(options.say(.ctlIntakePlaceFinger, ["finger": "\(finger)"]))
                 session = try step(client, "POST", "\(base)/fingers", FingerRequest(finger: finger))
             }
             let portraitPath =
-                portrait ?? ask(client, t("Tệp ảnh chân dung (JPEG)", "Portrait file (JPEG)"))
+                portrait ?? ask(client, options.say(.ctlIntakePortraitFile))
             let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
             session = try decode(
                 options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
@@ -114,11 +115,10 @@ struct IntakeCommand: ParsableCommand {
                 throw ExitCode(Exit.problems)
             }
             if !yes {
-                let answer = ask(
-                    client, t("Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)", "The application is valid. Commit? (y/n)"))
+                let answer = ask(client, options.say(.ctlIntakeConfirmCommit))
                 guard ["c", "y", "có", "yes"].contains(answer.lowercased()) else {
                     session = try decode(options.call(client, "DELETE", base))
-                    progress(t("Đã hủy phiên.", "Session abandoned."))
+                    progress(options.say(.ctlIntakeAbandoned))
                     return
                 }
             }
@@ -126,7 +126,7 @@ struct IntakeCommand: ParsableCommand {
             if options.json {
                 printLine(encode(session))
             } else {
-                printLine(t("Đã lưu hồ sơ", "Application committed") + ": \(session.applicationID ?? "?")")
+                printLine(options.say(.ctlIntakeCommitted, ["id": session.applicationID ?? "?"]))
             }
         } catch let exit as ExitCode {
             throw exit

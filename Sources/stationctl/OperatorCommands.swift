@@ -42,11 +42,12 @@ struct OperatorAdd: ParsableCommand {
         if options.json { return options.printBody(response) }
         let record = try response.decode(OperatorWire.self)
         printLine(
-            options.text(
-                "Đã thêm cán bộ \(record.account) (số hiệu \(record.staffNumber), \(record.unit), \(record.team), "
-                    + "xã \(record.commune)).",
-                "Recorded officer \(record.account) (staff number \(record.staffNumber), \(record.unit), "
-                    + "\(record.team), commune \(record.commune))."))
+            options.say(
+                .ctlOperatorAdded,
+                [
+                    "account": record.account, "staff": record.staffNumber, "unit": record.unit, "team": record.team,
+                    "commune": record.commune,
+                ]))
     }
 }
 
@@ -59,16 +60,18 @@ struct OperatorList: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.operators)
         if options.json { return options.printBody(response) }
         let records = try response.decode([OperatorWire].self)
-        let t = options.text
-        if records.isEmpty { return printLine(t("Chưa có cán bộ nào.", "No officer records.")) }
-        let header =
-            options.english
-            ? ["Account", "Staff no.", "Full name", "Unit", "Team", "Commune", "State"]
-            : ["Tài khoản", "Số hiệu", "Họ và tên", "Đơn vị", "Tổ", "Xã", "Trạng thái"]
+        if records.isEmpty { return printLine(options.say(.ctlOperatorNone)) }
+        let columns: [MessageKey] = [
+            .ctlOperatorColumnAccount, .ctlOperatorColumnStaffNumber, .ctlOperatorColumnFullName,
+            .ctlOperatorColumnUnit, .ctlOperatorColumnTeam, .ctlReportColumnCommune, .ctlOperatorColumnState,
+        ]
+        let header = columns.map { options.say($0) }
         let rows = records.map {
             [
                 $0.account, $0.staffNumber, $0.fullName, $0.unit, $0.team, $0.commune,
-                $0.disabled ? t("đã khóa", "disabled") + " (\($0.disabledBy ?? "?"))" : t("hoạt động", "active"),
+                $0.disabled
+                    ? options.say(.ctlOperatorDisabledBy, ["by": $0.disabledBy ?? "?"])
+                    : options.say(.ctlOperatorActive),
             ]
         }
         let widths = header.indices.map { column in
@@ -94,9 +97,6 @@ struct OperatorDisable: ParsableCommand {
     func run() throws {
         let response = try options.call(options.client(), "POST", "\(ControlPaths.operators)/\(account)/disable")
         if options.json { return options.printBody(response) }
-        printLine(
-            options.text(
-                "Đã khóa tài khoản \(account): không bắt đầu tiếp nhận được nữa.",
-                "Disabled \(account): intake under the account is refused."))
+        printLine(options.say(.ctlOperatorDisabled, ["account": account]))
     }
 }

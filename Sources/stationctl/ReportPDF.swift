@@ -42,6 +42,6 @@ enum ReportPDF {
                 Data((options.say(.reportPdfFailed, ["status": "\(process.terminationStatus)"]) + "\n").utf8))
             throw ExitCode.failure
         }
-        FileHandle.standardError.write(Data((options.text("Đã ghi", "Written") + " \(out)\n").utf8))
+        FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8))
     }
 }

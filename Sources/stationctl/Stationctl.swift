@@ -56,7 +56,6 @@ struct GlobalOptions: ParsableArguments {
     var english: Bool { lang.hasPrefix("en") }
     /// The language of text output.
     var language: Language { Language(tag: lang) }
-    func text(_ vi: String, _ en: String) -> String { english ? en : vi }
     /// A catalog message in the operator's language.
     func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { key.text(language, arguments) }
     /// The name people read for a wire value (state, verdict, event, bundle).

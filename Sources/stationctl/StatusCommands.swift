@@ -13,7 +13,6 @@ struct StatusCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", ControlPaths.status)
         if options.json { return options.printBody(response) }
         let status = try response.decode(StationStatus.self)
-        let t = options.text
         printLine(
             options.say(
                 .ctlStatusHeader,
@@ -52,17 +51,15 @@ struct StatusCommand: ParsableCommand {
             printLine(options.say(.ctlStatusAuditAnchor, ["value": anchored ?? options.say(.ctlNever)]))
             if let verified = status.uplink.chipVerified {
                 printLine(
-                    "\(t("Trung tâm xác minh bằng chứng chip", "Chip evidence at the central")): "
-                        + "\(verified) \(t("xác minh", "verified")), "
-                        + "\(status.uplink.chipEvidenceRejected ?? 0) \(t("từ chối", "rejected"))"
+                    options.say(
+                        .ctlStatusChipEvidence,
+                        ["verified": "\(verified)", "rejected": "\(status.uplink.chipEvidenceRejected ?? 0)"])
                         + (status.uplink.chipPassiveOnly.map {
-                            ", \($0) \(t("chỉ xác thực thụ động", "passive authentication only"))"
+                            options.say(.ctlStatusChipPassiveOnly, ["count": "\($0)"])
                         } ?? ""))
             }
             if let refused = status.uplink.masterListRefused {
-                printLine(
-                    "\(t("Danh sách CSCA trung tâm gửi bị từ chối", "Master list from the central refused")): "
-                        + refused)
+                printLine(options.say(.ctlStatusMasterListRefused, ["reason": refused]))
             }
             if let error = status.uplink.lastError {
                 printLine(options.say(.ctlStatusLastError, ["error": error]))
@@ -82,11 +79,12 @@ struct StatusCommand: ParsableCommand {
         for source in status.trustSources ?? [] {
             let origin =
                 source.origin == .central
-                ? t("trung tâm gửi", "delivered by the central") : t("thư mục cấu hình", "configured")
+                ? options.say(.ctlStatusTrustFromCentral) : options.say(.ctlStatusTrustConfigured)
             let certificates: String = source.certificates.map { " — \($0) CSCA" } ?? ""
             let countries: String = source.countries.map { " (\($0.joined(separator: ", ")))" } ?? ""
             let installed: String =
-                source.installedAt.map { ", " + t("cài lúc", "installed") + " " + TextLayout.localTime($0) } ?? ""
+                source.installedAt.map { options.say(.ctlStatusTrustInstalled, ["time": TextLayout.localTime($0)]) }
+                ?? ""
             printLine("  \(origin): \(source.name)" + certificates + countries + installed)
         }
         printLine(
@@ -198,8 +196,7 @@ struct EnrollCommand: ParsableCommand {
         if options.json { return options.printBody(response) }
         let result = try response.decode(EnrollResult.self)
         printLine(
-            options.text("Đã đăng ký", "Enrolled") + " \(result.stationID); "
-                + options.text("khóa trung tâm đã ghi nhận", "central keys pinned") + ": \(result.centralFingerprint)")
+            options.say(.ctlEnrolled, ["station": result.stationID, "fingerprint": result.centralFingerprint]))
     }
 }
 
@@ -241,14 +238,14 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         guard ["daily", "weekly"].contains(period) else {
-            throw ValidationError("period must be daily or weekly")
+            throw ValidationError(options.say(.ctlReportBadPeriod))
         }
         guard ["table", "json", "csv", "html", "pdf"].contains(format) else {
-            throw ValidationError("--format must be table, json, csv, html or pdf")
+            throw ValidationError(options.say(.ctlReportBadFormat))
         }
-        guard format != "pdf" || out != nil else { throw ValidationError("--format pdf needs --out FILE") }
+        guard format != "pdf" || out != nil else { throw ValidationError(options.say(.ctlReportPdfNeedsOut)) }
         guard ["seed", "intake", "officers", "teams"].contains(table) else {
-            throw ValidationError("--table must be seed, intake, officers or teams")
+            throw ValidationError(options.say(.ctlReportBadTable))
         }
     }
 
@@ -268,23 +265,24 @@ struct ReportCommand: ParsableCommand {
             let lines = report.seedTable ?? []
             if format == "csv" { return try emit(SeedTableText.csv(lines)) }
             let title = self.title(report)
-            let campaign = report.campaign.map { "\n" + $0.summary(english: options.english) } ?? ""
+            let campaign = report.campaign.map { "\n" + $0.summary(options.language) } ?? ""
             return try emit(
-                Data((title + "\n" + SeedTableText.table(lines, english: options.english) + campaign + "\n").utf8))
+                Data((title + "\n" + SeedTableText.table(lines, language: options.language) + campaign + "\n").utf8))
         }
         if table == "officers" || table == "teams" {
             let (header, rows) =
                 table == "officers"
-                ? OfficerTableText.officers(report.officers ?? [], english: options.english)
-                : OfficerTableText.teams(report.teams ?? [], english: options.english)
+                ? OfficerTableText.officers(report.officers ?? [], language: options.language)
+                : OfficerTableText.teams(report.teams ?? [], language: options.language)
             if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
-            let title = options.text(
-                "Báo cáo \(period == "daily" ? "ngày" : "tuần") \(report.from)…\(report.through) theo "
-                    + (table == "officers" ? "cán bộ" : "tổ"),
-                "Report \(report.period) \(report.from)…\(report.through) by "
-                    + (table == "officers" ? "official" : "team"))
+            let title = options.say(
+                table == "officers" ? .ctlReportOfficersTitle : .ctlReportTeamsTitle,
+                [
+                    "period": options.say(period == "daily" ? .ctlReportDaily : .ctlReportWeekly),
+                    "from": report.from, "through": report.through,
+                ])
             let body = OfficerTableText.table(
-                header, rows, firstNumber: table == "officers" ? 4 : 2, english: options.english)
+                header, rows, firstNumber: table == "officers" ? 4 : 2, language: options.language)
             return try emit(Data((title + "\n" + body + "\n").utf8))
         }
         let columns: [MessageKey] = [
@@ -323,10 +321,10 @@ struct ReportCommand: ParsableCommand {
             try data.write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
             FileHandle.standardError.write(
-                Data((options.text("Không ghi được tệp", "Cannot write the file") + " \(out): \(error)\n").utf8))
+                Data((options.say(.ctlCannotWriteFile, ["file": out]) + ": \(error)\n").utf8))
             throw ExitCode.failure
         }
-        FileHandle.standardError.write(Data((options.text("Đã ghi", "Written") + " \(out)\n").utf8))
+        FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8))
     }
 }
 
@@ -388,7 +386,7 @@ struct VerifyCommand: ParsableCommand {
             with none the CAN is asked for without echo. Exit 0 accept, 1 refer.
             """)
     @OptionGroup var options: GlobalOptions
-    static let qrField = SecretField(option: "qr", vi: "Mã QR trên thẻ", en: "The card's QR code")
+    static let qrField = SecretField(option: "qr", label: .inputFieldQR)
     @Option(help: ArgumentHelp(Self.qrField.argumentHelp("The card's QR code as scanned."))) var qr: String?
     @Option(help: ArgumentHelp(Self.qrField.fileHelp)) var qrFile: String?
     @Option(help: ArgumentHelp(SecretField.can.argumentHelp("CAN (6 digits)."))) var can: String?
@@ -411,44 +409,47 @@ struct VerifyCommand: ParsableCommand {
                 qr: qrValue, can: canValue, mrz: mrzValue, reader: reader, portrait: photo != nil, waitSeconds: wait))
         if options.json { return options.printBody(response) }
         let result = try response.decode(PatientVerification.self)
-        let t = options.text
         if let photo, let jpeg = result.portraitJPEG.flatMap({ Data(base64Encoded: $0) }) {
             if !FileManager.default.createFile(atPath: photo, contents: jpeg, attributes: [.posixPermissions: 0o600]) {
                 FileHandle.standardError.write(
-                    Data((t("Không ghi được ảnh vào ", "Could not write the photo to ") + photo + "\n").utf8))
+                    Data((options.say(.ctlVerifyPhotoNotWritten, ["file": photo]) + "\n").utf8))
             }
         }
-        let sex = result.sex == "M" ? t("Nam", "Male") : result.sex == "F" ? t("Nữ", "Female") : "-"
+        let sex =
+            result.sex == "M" ? options.say(.ctlVerifyMale) : result.sex == "F" ? options.say(.ctlVerifyFemale) : "-"
         printLine(options.say(.ctlVerifyVerdict, ["verdict": options.name(.verdict, result.verdict)]))
-        printLine("  \(t(result.reason.vi, result.reason.en))")
-        printLine("\(t("Số định danh", "ID number")): \(result.idNumber)")
-        printLine("\(t("Họ và tên", "Full name")): \(result.fullName)")
-        printLine("\(t("Ngày sinh", "Date of birth")): \(result.dateOfBirth)   \(t("Giới tính", "Sex")): \(sex)")
-        if let residence = result.residence { printLine("\(t("Nơi cư trú", "Residence")): \(residence)") }
-        let expiry = result.expiryDate ?? t("không thời hạn", "no expiry")
+        // The daemon sends the reason in both languages (`reason.vi`, `reason.en`); pick the operator's.
+        printLine("  \(options.language == .english ? result.reason.en : result.reason.vi)")
+        printLine(options.say(.ctlQueueIdNumber, ["value": result.idNumber]))
+        printLine(options.say(.ctlVerifyFullName, ["value": result.fullName]))
+        printLine(options.say(.ctlVerifyBirthAndSex, ["date": result.dateOfBirth, "sex": sex]))
+        if let residence = result.residence { printLine(options.say(.ctlVerifyResidence, ["value": residence])) }
+        let expiry = result.expiryDate ?? options.say(.ctlVerifyNoExpiry)
         printLine(
-            "\(t("Hạn thẻ", "Card valid until")): \(expiry)"
-                + (result.expired ? " (\(t("ĐÃ HẾT HẠN", "EXPIRED")))" : ""))
-        printLine("\(t("Xác thực chip", "Chip authenticity")): \(options.name(.authenticity, result.authenticity))")
+            options.say(.ctlVerifyValidUntil, ["value": expiry])
+                + (result.expired ? options.say(.ctlExpired) : ""))
+        printLine(options.say(.ctlQueueAuthenticity, ["value": options.name(.authenticity, result.authenticity)]))
         if let check = result.qrCheck {
             printLine(
-                "\(t("Mã QR", "QR code")): "
-                    + (check.consistent
-                        ? t("khớp với chip", "matches the chip")
-                        : t("KHÔNG khớp với chip", "does NOT match the chip")
-                            + " (\(check.mismatches.joined(separator: ", ")))"))
+                check.consistent
+                    ? options.say(.ctlVerifyQRMatches)
+                    : options.say(.ctlVerifyQRMismatch, ["fields": check.mismatches.joined(separator: ", ")]))
         }
         let insurance = result.insurance
         let status: String =
             switch insurance.status {
-            case "valid": t("còn hạn", "valid") + (insurance.validTo.map { " \(t("đến", "until")) \($0)" } ?? "")
-            case "expired": t("hết hạn", "expired") + (insurance.validTo.map { " \($0)" } ?? "")
-            case "notFound": t("không tìm thấy", "not found")
-            case "off": t("chưa cấu hình", "not configured")
-            default: t("chưa rõ (cổng BHXH không trả lời)", "unknown (the gateway did not answer)")
+            case "valid":
+                insurance.validTo.map { options.say(.ctlVerifyInsuranceValidUntil, ["date": $0]) }
+                    ?? options.say(.ctlVerifyInsuranceValid)
+            case "expired":
+                insurance.validTo.map { options.say(.ctlVerifyInsuranceExpiredOn, ["date": $0]) }
+                    ?? options.say(.ctlVerifyInsuranceExpired)
+            case "notFound": options.say(.ctlVerifyInsuranceNotFound)
+            case "off": options.say(.ctlNotConfigured)
+            default: options.say(.ctlVerifyInsuranceUnknown)
             }
-        printLine("\(t("Bảo hiểm y tế", "Health insurance")): \(status)")
-        printLine(String(format: "%@: %.0f ms", t("Thời gian đọc thẻ", "Card read time"), result.timings.cardMs))
+        printLine(options.say(.ctlVerifyInsurance, ["status": status]))
+        printLine(options.say(.ctlVerifyCardReadTime, ["ms": String(format: "%.0f", result.timings.cardMs)]))
         if result.verdict != "accept" { throw ExitCode(1) }
     }
 }

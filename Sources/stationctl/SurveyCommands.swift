@@ -25,7 +25,7 @@ struct SurveyImport: ParsableCommand {
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
             FileHandle.standardError.write(
-                Data((options.text("Không đọc được tệp", "Cannot read the file") + " \(file)\n").utf8))
+                Data((options.say(.ctlCannotReadFile, ["file": file]) + "\n").utf8))
             throw ExitCode(ExitCode.validationFailure.rawValue)
         }
         let response = try options.call(
@@ -33,10 +33,11 @@ struct SurveyImport: ParsableCommand {
         if options.json { return options.printBody(response) }
         let outcome = try response.decode(SurveyImportWire.self)
         printLine(
-            options.text(
-                "Đã nhập số liệu \(outcome.communes) xã (\(outcome.newCommunes) xã mới, thay \(outcome.replaced) dòng "
-                    + "cùng ngày đã nhập trước).",
-                "Imported \(outcome.communes) communes (\(outcome.newCommunes) new, \(outcome.replaced) earlier rows "
-                    + "for the same day replaced)."))
+            options.say(
+                .ctlSurveyImported,
+                [
+                    "communes": "\(outcome.communes)", "new": "\(outcome.newCommunes)",
+                    "replaced": "\(outcome.replaced)",
+                ]))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ChipID
 import Foundation
 import Intake
+import Messages
 import Station
 
 /// The authenticity verdict of `stationd card read`: one operator line (Vietnamese or English) saying whether the
@@ -47,61 +48,39 @@ enum CardAuthenticityReport {
         let check = verdict.cloneCheck
         let method = methodName(check.method)
         if check.outcome == .failed {
-            return output.text(
-                "THẺ KHÔNG HỢP LỆ: chip không chứng minh được khóa bí mật (\(method) thất bại) — "
-                    + "nghi thẻ sao chép.",
-                "NOT GENUINE: the chip did not prove its private key (\(method) failed) — "
-                    + "suspected clone.")
+            return output.say(.toolCardCloneSuspected, ["method": method])
         }
         guard let passive = verdict.passive else {
-            return output.text(
-                "KHÔNG XÁC THỰC ĐƯỢC: không kiểm tra được SOD (\(verdict.passiveError ?? "?")).",
-                "CANNOT AUTHENTICATE: EF.SOD could not be checked (\(verdict.passiveError ?? "?")).")
+            return output.say(.toolCardSODUnchecked, ["error": verdict.passiveError ?? "?"])
         }
         if !passive.dataGroupsIntact {
             let groups = passive.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", ")
-            return output.text(
-                "THẺ KHÔNG HỢP LỆ: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
-                "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
+            return output.say(.toolCardAltered, ["groups": groups])
         }
         if !passive.signatureValid || !passive.messageDigestValid {
-            return output.text(
-                "THẺ KHÔNG HỢP LỆ: chữ ký của SOD không hợp lệ.",
-                "NOT GENUINE: the SOD signature is invalid.")
+            return output.say(.toolCardSignatureInvalid)
         }
         if passive.chain == .invalid {
-            return output.text(
-                "KHÔNG CÔNG NHẬN: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
-                    + LDSVerifyCommand.vietnameseChainReason(passive, trust)
-                    + " (kiểm tra theo \(passive.validityModel.rawValue)).",
-                "NOT ACCEPTED: data intact and signature valid, but the document signer is not valid: "
-                    + "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); validity model "
-                    + "\(passive.validityModel.rawValue)).")
+            // The reason: the catalog's Vietnamese, or ChipID's own code and reason in English.
+            let model = output.say(.toolCardCheckedUnder, ["model": passive.validityModel.rawValue])
+            let reason =
+                output.language == .english
+                ? "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); \(model))"
+                : LDSVerifyCommand.vietnameseChainReason(passive, trust) + " (\(model))"
+            return output.say(.toolCardSignerInvalid, ["reason": reason])
         }
         if passive.chain == .untrusted {
-            return output.text(
-                "CHƯA KHẲNG ĐỊNH ĐƯỢC: chuỗi chứng thư đến CSCA không hợp lệ ("
-                    + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ").",
-                "NOT CONFIRMED: the certificate chain to the CSCA fails (\(passive.chainReason)).")
+            return output.say(
+                .toolCardChainUntrusted, ["reason": LDSVerifyCommand.chainReason(passive, trust, output)])
         }
         if passive.chain == .unknown {
-            return output.text(
-                "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng "
-                    + LDSVerifyCommand.vietnameseChainReason(passive, trust) + ".",
-                "NOT CONFIRMED: data intact and signature valid, but the chain is unknown ("
-                    + "\(passive.chainReason)).")
+            return output.say(
+                .toolCardChainUnknown, ["reason": LDSVerifyCommand.chainReason(passive, trust, output)])
         }
         if check.outcome != .passed || !verdict.cloneCheckKeyAuthenticated {
-            return output.text(
-                "CHƯA KHẲNG ĐỊNH ĐƯỢC: SOD hợp lệ nhưng chưa kiểm tra được chống sao chép (\(method)).",
-                "NOT CONFIRMED: the SOD is valid but the anti-clone check (\(method)) did not run "
-                    + "to completion.")
+            return output.say(.toolCardCloneUnchecked, ["method": method])
         }
-        return output.text(
-            "THẺ THẬT: dữ liệu nguyên vẹn, chữ ký hợp lệ, chuỗi đến CSCA tin cậy, chip đã xác thực "
-                + "(\(method)).",
-            "GENUINE: data intact, signature valid, chain to a trusted CSCA, chip authenticated "
-                + "(\(method)).")
+        return output.say(.toolCardGenuine, ["method": method])
     }
 
     /// `cloneCheck` JSON: which protocol ran and how it ended.

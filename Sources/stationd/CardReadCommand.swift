@@ -83,10 +83,10 @@ struct CardReadCommand: AsyncParsableCommand {
         let given = [can != nil || canFile != nil, mrz != nil || mrzFile != nil, id != nil || idFile != nil]
             .filter { $0 }.count
         guard given <= 1 else {
-            throw ValidationError("give one of the CAN, the MRZ, or the ID number with the dates of birth and expiry")
+            throw ValidationError(output.say(.toolOneAccessKey))
         }
         if id != nil || idFile != nil, dob == nil && dobFile == nil || expiry == nil && expiryFile == nil {
-            throw ValidationError("the ID number needs the date of birth and the date of expiry (--dob-file, --expiry)")
+            throw ValidationError(output.say(.toolIdNeedsDates))
         }
         if given == 0 && !SecretInput.isTerminal {
             throw ValidationError(SecretInput.missing(.can).message(english: !output.lang.hasPrefix("vi")))
@@ -123,7 +123,8 @@ struct CardReadCommand: AsyncParsableCommand {
             let language = output
             let progress: ChipReader.Progress = { file, done, total in
                 guard showProgress else { return }
-                let line = "\r" + language.text("Đang đọc", "Reading") + " \(file): \(done)/\(total) byte"
+                let line =
+                    "\r" + language.say(.toolReadingFile, ["file": "\(file)", "done": "\(done)", "total": "\(total)"])
                 FileHandle.standardError.write(Data((line + (done == total ? "\n" : "")).utf8))
             }
             // The station's one chip read (warm reset, one transaction, reset after), as intake and the check-in.
@@ -163,7 +164,7 @@ struct CardReadCommand: AsyncParsableCommand {
 
     /// The second line on stderr, for technicians: which file or step and why (never personal data).
     private func technicianLine(_ detail: String) {
-        let line = output.text("Chi tiết kỹ thuật", "Technical detail") + ": \(detail)\n"
+        let line = output.say(.ctlTechnicalDetail) + ": \(detail)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -279,18 +280,13 @@ struct CardReadCommand: AsyncParsableCommand {
         }
         if let verdict = read.authenticity {
             print(
-                output.text("Xác thực", "Authenticity") + ": "
-                    + CardAuthenticityReport.line(verdict, trust: trustList, output))
+                output.say(
+                    .toolCardAuthenticity, ["verdict": CardAuthenticityReport.line(verdict, trust: trustList, output)]))
         }
         for (label, value) in CardReadReport.lines(read, output) { print("\(label): \(value)") }
-        if let photoWritten { print(output.text("Ảnh chân dung đã lưu", "Portrait saved") + ": \(photoWritten)") }
+        if let photoWritten { print(output.say(.toolPortraitSaved, ["file": photoWritten])) }
         if case .unreadable(let problem) = read.portrait {
-            print(
-                output.text("Ảnh chân dung", "Portrait") + ": "
-                    + output.text(
-                        "không đọc được (\(problem.detail)); danh tính vẫn hợp lệ, "
-                            + "mã băm DG2 vẫn được kiểm tra",
-                        "unreadable (\(problem.detail)); the identity stands, DG2's hash is still checked"))
+            print(output.say(.toolPortraitUnreadable, ["detail": problem.detail]))
         }
     }
 }
@@ -301,33 +297,33 @@ enum CardReadReport {
         let citizen = read.dg13
         let mrz = read.dg1.mrz
         var rows: [(String, String)] = []
-        func add(_ vi: String, _ en: String, _ value: String?) {
-            if let value, !value.isEmpty { rows.append((output.text(vi, en), value)) }
+        func add(_ label: MessageKey, _ value: String?) {
+            if let value, !value.isEmpty { rows.append((output.say(label), value)) }
         }
-        add("Số định danh", "ID number", citizen?.idNumber ?? mrz.citizenIDNumber ?? mrz.documentNumber)
-        add("Họ và tên", "Full name", citizen?.fullName ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)")
-        add("Ngày sinh", "Date of birth", citizen?.dateOfBirth ?? mrz.dateOfBirth)
-        add("Giới tính", "Sex", citizen?.sex ?? String(mrz.sex))
-        add("Quốc tịch", "Nationality", citizen?.nationality ?? mrz.nationality)
-        add("Dân tộc", "Ethnicity", citizen?.ethnicity)
-        add("Tôn giáo", "Religion", citizen?.religion)
-        add("Quê quán", "Place of origin", citizen?.placeOfOrigin)
-        add("Nơi thường trú", "Place of residence", citizen?.placeOfResidence)
-        add("Đặc điểm nhận dạng", "Identifying marks", citizen?.identifyingMarks)
-        add("Ngày cấp", "Date of issue", citizen?.dateOfIssue)
-        add("Có giá trị đến", "Date of expiry", citizen?.dateOfExpiry ?? mrz.dateOfExpiry)
-        add("Họ tên cha", "Father", citizen?.fatherName)
-        add("Họ tên mẹ", "Mother", citizen?.motherName)
-        add("Vợ/chồng", "Spouse", citizen?.spouseName)
-        add("Số CMND cũ", "Old ID number", citizen?.oldIDNumber)
-        add("Số giấy tờ (MRZ)", "Document number (MRZ)", mrz.documentNumber)
+        add(.toolFieldIdNumber, citizen?.idNumber ?? mrz.citizenIDNumber ?? mrz.documentNumber)
+        add(.toolFieldFullName, citizen?.fullName ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)")
+        add(.toolFieldDateOfBirth, citizen?.dateOfBirth ?? mrz.dateOfBirth)
+        add(.toolFieldSex, citizen?.sex ?? String(mrz.sex))
+        add(.toolFieldNationality, citizen?.nationality ?? mrz.nationality)
+        add(.toolFieldEthnicity, citizen?.ethnicity)
+        add(.toolFieldReligion, citizen?.religion)
+        add(.toolFieldPlaceOfOrigin, citizen?.placeOfOrigin)
+        add(.toolFieldPlaceOfResidence, citizen?.placeOfResidence)
+        add(.toolFieldIdentifyingMarks, citizen?.identifyingMarks)
+        add(.toolFieldDateOfIssue, citizen?.dateOfIssue)
+        add(.toolFieldDateOfExpiry, citizen?.dateOfExpiry ?? mrz.dateOfExpiry)
+        add(.toolFieldFather, citizen?.fatherName)
+        add(.toolFieldMother, citizen?.motherName)
+        add(.toolFieldSpouse, citizen?.spouseName)
+        add(.toolFieldOldIdNumber, citizen?.oldIDNumber)
+        add(.toolFieldDocumentNumber, mrz.documentNumber)
         if let face = read.dg2?.faces.first {
             let kind = face.encoding == .jpeg ? "JPEG" : "JPEG 2000"
-            add("Ảnh chân dung", "Portrait", "\(kind) \(face.width)×\(face.height), \(face.imageData.count) byte")
+            add(.toolFieldPortrait, "\(kind) \(face.width)×\(face.height), \(face.imageData.count) byte")
         }
-        add("Giao thức", "Access protocol", protocolName(read.accessProtocol))
+        add(.toolFieldAccessProtocol, protocolName(read.accessProtocol))
         for mismatch in read.mismatches {
-            add("Không khớp DG1/DG13", "DG1/DG13 mismatch", mismatch.description)
+            add(.toolFieldMismatch, mismatch.description)
         }
         return rows
     }

@@ -23,7 +23,8 @@ struct FingerprintSourceOptions: ParsableArguments {
     @Flag(help: "Do not use USB scanners.")
     var noUsb = false
 
-    func configuration(seed: String? = nil) throws -> BiometricsConfiguration {
+    /// The configuration; a bad option is refused in `language`.
+    func configuration(seed: String? = nil, language: Language) throws -> BiometricsConfiguration {
         var configuration = BiometricsConfiguration.fromEnvironment()
         if let profiles { configuration.profilesDirectory = URL(fileURLWithPath: profiles) }
         if let simulate {
@@ -31,14 +32,14 @@ struct FingerprintSourceOptions: ParsableArguments {
             let parsed = conditions.compactMap(SyntheticCondition.init(rawValue:))
             guard parsed.count == conditions.count else {
                 let names = SyntheticCondition.allCases.map(\.rawValue).joined(separator: ",")
-                throw ValidationError("--simulate takes: \(names)")
+                throw ValidationError(MessageKey.toolBadSimulate.text(language, ["names": names]))
             }
             configuration.simulator = parsed
         }
         if noUsb { configuration.useUSB = false }
         if let seed {
             guard let value = UInt32(seed.replacingOccurrences(of: "0x", with: ""), radix: 16) else {
-                throw ValidationError("--seed takes up to 8 hex digits")
+                throw ValidationError(MessageKey.toolBadSeed.text(language))
             }
             configuration.seeds = [value]
         }
@@ -57,12 +58,12 @@ struct FingerprintListCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapToolLogging()
         do {
-            let station = try FingerprintStation(configuration: try source.configuration())
+            let station = try FingerprintStation(configuration: try source.configuration(language: output.language))
             let scanners = try await station.scanners()
             if output.json {
                 printJSON(["scanners": scanners.map { ["id": $0.id, "name": $0.name, "driver": $0.driver] }])
             } else if scanners.isEmpty {
-                print(output.text("Không có máy quét vân tay nào được hỗ trợ.", "No supported fingerprint scanner."))
+                print(output.say(.toolNoScanners))
             } else {
                 for scanner in scanners { print("\(scanner.id)  \(scanner.name)  [\(scanner.driver)]") }
             }
@@ -96,10 +97,10 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapToolLogging()
         guard let position = FingerPositionCode(name: finger) else {
-            throw ValidationError("unknown finger \(finger)")
+            throw ValidationError(output.say(.toolUnknownFinger, ["finger": finger]))
         }
         do {
-            var configuration = try source.configuration(seed: seed)
+            var configuration = try source.configuration(seed: seed, language: output.language)
             configuration.policy = CapturePolicy(
                 threshold: threshold, maxAttempts: attempts,
                 fingerTimeout: .seconds(timeout),
@@ -108,14 +109,16 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
             let station = try FingerprintStation(configuration: configuration)
             let owner = ClaimOwner(session: "cli-\(getpid())", pid: getpid())
             let lang = output
-            if !output.json { print(output.text("Đặt ngón tay lên máy quét…", "Place your finger on the scanner…")) }
+            if !output.json { print(output.say(.toolPlaceFinger)) }
             // The flow returns with the image and its quality; the ISO record is still encoding on the station's
             // record thread and is awaited only where it is needed (the file, the hash).
             let pending = try await station.beginCapture(
                 for: owner, deviceID: device,
                 finger: position
             ) { advice in
-                if !lang.json { for item in advice { print(lang.text(item.vietnamese, item.english)) } }
+                if !lang.json {
+                    for item in advice { print(item.message.text(lang.language)) }
+                }
             }
             let outcome = pending.outcome
             if let out { try Data(PNGCodec.encode(outcome.image)).write(to: URL(fileURLWithPath: out)) }
@@ -131,18 +134,14 @@ struct FingerprintCaptureCommand: AsyncParsableCommand {
                 ])
             } else {
                 print(
-                    output.text("Chất lượng", "Quality") + ": \(capture.quality)/100, "
-                        + output.text("số lần thử", "attempts") + ": \(outcome.attempts), "
-                        + "\(capture.deviceID), hash \(capture.hash)")
-                if !outcome.meetsThreshold {
-                    print(output.text("Cảnh báo: chưa đạt ngưỡng chất lượng.", "Warning: quality threshold not met."))
-                }
-                if !outcome.fingerLifted {
-                    print(
-                        output.text(
-                            "Chưa thấy nhấc ngón tay sau khi quét (ảnh vẫn hợp lệ).",
-                            "The finger was not seen lifted after the scan (the image stands)."))
-                }
+                    output.say(
+                        .toolCaptureResult,
+                        [
+                            "quality": "\(capture.quality)", "attempts": "\(outcome.attempts)",
+                            "device": capture.deviceID, "hash": capture.hash,
+                        ]))
+                if !outcome.meetsThreshold { print(output.say(.toolBelowThreshold)) }
+                if !outcome.fingerLifted { print(output.say(.toolFingerNotLifted)) }
             }
             await station.endSession(owner.session)
         } catch let error as BiometricError {

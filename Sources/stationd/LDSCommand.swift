@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import Messages
 
 /// `stationd lds`: offline tools over raw LDS files (ICAO 9303 data groups and EF.SOD).
 struct LDSCommand: AsyncParsableCommand {
@@ -85,112 +86,98 @@ struct LDSVerifyCommand: AsyncParsableCommand {
         if output.json {
             printJSON(["error": ["code": error.code.rawValue, "reason": error.reason]])
         } else {
-            let message = output.text("Không đọc được dữ liệu đầu vào", "Cannot read the input")
-            FileHandle.standardError.write(Data("\(message): \(error.code.rawValue): \(error.reason)\n".utf8))
+            let message = output.say(.toolLDSUnreadable, ["code": error.code.rawValue, "reason": error.reason])
+            FileHandle.standardError.write(Data("\(message)\n".utf8))
         }
     }
 
     private func headline(_ verdict: PassiveAuthenticationVerdict) -> String {
         if verdict.isGenuine {
-            return output.text(
-                "GIẤY TỜ THẬT: dữ liệu nguyên vẹn, chữ ký hợp lệ, chuỗi chứng thư đến CSCA tin cậy.",
-                "GENUINE: data intact, signature valid, certificate chain to a trusted CSCA.")
+            return output.say(.toolLDSGenuine)
         }
         if !verdict.dataGroupsIntact {
             let groups = verdict.mismatchedDataGroups.map { "DG\($0)" }.joined(separator: ", ")
-            return output.text(
-                "KHÔNG XÁC THỰC: dữ liệu đã bị sửa (\(groups)) — không khớp mã băm trong SOD.",
-                "NOT GENUINE: data altered (\(groups)) — hash does not match the SOD.")
+            return output.say(.toolLDSAltered, ["groups": groups])
         }
         if !verdict.signatureValid {
-            return output.text(
-                "KHÔNG XÁC THỰC: chữ ký của SOD không hợp lệ.",
-                "NOT GENUINE: the SOD signature is invalid.")
+            return output.say(.toolLDSSignatureInvalid)
         }
         if verdict.chain == .untrusted {
-            return output.text(
-                "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chuỗi chứng thư đến CSCA không hợp lệ.",
-                "NOT CONFIRMED: data intact and signature valid, but the chain to the CSCA fails.")
+            return output.say(.toolLDSChainUntrusted)
         }
         if verdict.chain == .invalid {
-            return output.text(
-                "KHÔNG CÔNG NHẬN: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chứng thư người ký không hợp lệ ("
-                    + Self.vietnameseChainReason(verdict, CSCATrustList()) + ").",
-                "NOT ACCEPTED: data intact and signature valid, but the document signer certificate is not valid ("
-                    + "\(verdict.chainReasonCode.rawValue)).")
+            let reason =
+                output.language == .english
+                ? verdict.chainReasonCode.rawValue : Self.vietnameseChainReason(verdict, CSCATrustList())
+            return output.say(.toolLDSSignerInvalid, ["reason": reason])
         }
-        return output.text(
-            "CHƯA KHẲNG ĐỊNH ĐƯỢC: dữ liệu nguyên vẹn, chữ ký hợp lệ, nhưng chưa có CSCA tin cậy để kiểm tra chuỗi.",
-            "NOT CONFIRMED: data intact and signature valid, but no trusted CSCA to check the chain against.")
+        return output.say(.toolLDSChainUnknown)
     }
 
     private func details(_ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList) -> [String] {
         var lines: [String] = []
         let list = { (numbers: [Int]) in numbers.isEmpty ? "-" : numbers.map { "DG\($0)" }.joined(separator: " ") }
-        lines.append(output.text("Thuật toán băm", "Hash algorithm") + ": \(verdict.hashAlgorithm)")
-        lines.append(output.text("Khớp SOD", "Match the SOD") + ": \(list(verdict.intactDataGroups))")
-        lines.append(output.text("Bị sửa", "Altered") + ": \(list(verdict.mismatchedDataGroups))")
+        lines.append(output.say(.toolLDSHashAlgorithm, ["value": "\(verdict.hashAlgorithm)"]))
+        lines.append(output.say(.toolLDSIntact, ["value": list(verdict.intactDataGroups)]))
+        lines.append(output.say(.toolLDSAlteredGroups, ["value": list(verdict.mismatchedDataGroups)]))
+        lines.append(output.say(.toolLDSUnread, ["value": list(verdict.unreadDataGroups)]))
+        lines.append(output.say(.toolLDSUncovered, ["value": list(verdict.uncoveredDataGroups)]))
         lines.append(
-            output.text("Có trong SOD nhưng không có tệp", "In the SOD but not supplied")
-                + ": \(list(verdict.unreadDataGroups))")
+            output.say(
+                verdict.signatureValid ? .toolLDSSignatureValid : .toolLDSSignatureNotValid,
+                ["scheme": "\(verdict.signatureScheme)"]))
+        lines.append(output.say(.toolLDSSigner, ["value": "\(verdict.signerSubject)"]))
+        lines.append(output.say(.toolLDSIssuer, ["value": "\(verdict.signerIssuer)"]))
         lines.append(
-            output.text("Không được SOD bảo vệ", "Not covered by the SOD")
-                + ": \(list(verdict.uncoveredDataGroups))")
-        lines.append(
-            output.text("Chữ ký", "Signature") + ": \(verdict.signatureScheme) — "
-                + (verdict.signatureValid
-                    ? output.text("hợp lệ", "valid")
-                    : output.text("KHÔNG hợp lệ", "INVALID")))
-        lines.append(output.text("Người ký (DS)", "Document signer") + ": \(verdict.signerSubject)")
-        lines.append(output.text("Cấp bởi", "Issued by") + ": \(verdict.signerIssuer)")
-        lines.append(
-            output.text("Hiệu lực DS", "DS validity") + ": \(Self.day(verdict.signerNotBefore)) – "
-                + "\(Self.day(verdict.signerNotAfter))"
+            output.say(
+                .toolLDSSignerValidity,
+                ["from": Self.day(verdict.signerNotBefore), "to": Self.day(verdict.signerNotAfter)])
                 + (verdict.signerExpiredNow
-                    ? (verdict.validityModel == .signingTime
-                        ? output.text(
-                            " (đã hết hạn, không ảnh hưởng giấy tờ đã cấp)",
-                            " (expired now; does not fail documents issued earlier)")
-                        : output.text(" (ĐÃ HẾT HẠN)", " (EXPIRED)"))
+                    ? output.say(
+                        verdict.validityModel == .signingTime ? .toolLDSSignerExpiredHarmless : .ctlExpired)
                     : ""))
         lines.append(
-            output.text("Mô hình hiệu lực", "Validity model") + ": \(verdict.validityModel.rawValue) — "
-                + output.text(
-                    verdict.validityModel == .checkTime
-                        ? "DS phải còn hiệu lực lúc kiểm tra"
-                        : "DS phải còn hiệu lực lúc ký SOD",
-                    verdict.validityModel == .checkTime
-                        ? "the DS must be valid at the time of the check"
-                        : "the DS must have been valid when it signed"))
+            output.say(
+                verdict.validityModel == .checkTime ? .toolLDSModelCheckTime : .toolLDSModelSigningTime,
+                ["model": verdict.validityModel.rawValue]))
         lines.append(
-            output.text("Chuỗi đến CSCA", "Chain to CSCA") + ": \(verdict.chain.rawValue) — "
-                + output.text(Self.vietnameseChainReason(verdict, trust), verdict.chainReason))
+            output.say(
+                .toolLDSChain, ["chain": verdict.chain.rawValue, "reason": Self.chainReason(verdict, trust, output)]))
         lines.append(
-            output.text("CSCA tin cậy đã nạp", "Trusted CSCAs loaded") + ": \(trust.certificates.count)"
-                + (trust.isEmpty
-                    ? output.text(
-                        " (CSCA Việt Nam chưa được công bố)",
-                        " (the Vietnamese CSCA is not published)") : ""))
+            output.say(.toolLDSTrustLoaded, ["count": "\(trust.certificates.count)"])
+                + (trust.isEmpty ? output.say(.toolLDSTrustUnpublished) : ""))
         return lines
+    }
+
+    /// The chain result for a person: in Vietnamese from the catalog; in English, ChipID's own reason (the same
+    /// text the JSON carries).
+    static func chainReason(
+        _ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList, _ output: OutputOptions
+    ) -> String {
+        output.language == .english ? verdict.chainReason : vietnameseChainReason(verdict, trust)
     }
 
     /// The chain result in Vietnamese (the English reason stays in the JSON and with `--lang en`).
     static func vietnameseChainReason(_ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList) -> String {
+        chainReasonMessage(verdict).text(.vietnamese)
+    }
+
+    /// The catalog's name for the chain result.
+    static func chainReasonMessage(_ verdict: PassiveAuthenticationVerdict) -> Message {
+        let invalid = Message(.toolChainInvalid, ["reason": verdict.chainReason])
         switch verdict.chain {
-        case .trusted: return "DS do CSCA tin cậy ký, CSCA còn hiệu lực khi cấp DS"
+        case .trusted: return Message(.toolChainTrusted)
         case .untrusted:
-            return verdict.chainReason.hasPrefix("no configured CSCA")
-                ? "không có CSCA nào trong danh sách tin cậy khớp với đơn vị cấp DS: người ký không được tin cậy"
-                : "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
-        case .unknown: return "chưa cấu hình CSCA tin cậy nên chưa kiểm tra chuỗi"
+            return verdict.chainReason.hasPrefix("no configured CSCA") ? Message(.toolChainNoMatchingCSCA) : invalid
+        case .unknown: return Message(.toolChainUnknown)
         case .invalid:
             switch verdict.chainReasonCode {
-            case .documentSignerExpired: return "chứng thư người ký (DS) đã hết hạn"
-            case .documentSignerNotYetValid: return "chứng thư người ký (DS) chưa có hiệu lực"
-            case .signedOutsideValidity: return "SOD được ký ngoài thời hạn hiệu lực của DS"
-            case .documentSignerRevoked: return "chứng thư người ký (DS) đã bị thu hồi"
-            case .cscaNotValid: return "CSCA không còn hiệu lực"
-            default: return "chuỗi chứng thư không hợp lệ (\(verdict.chainReason))"
+            case .documentSignerExpired: return Message(.toolChainSignerExpired)
+            case .documentSignerNotYetValid: return Message(.toolChainSignerNotYetValid)
+            case .signedOutsideValidity: return Message(.toolChainSignedOutsideValidity)
+            case .documentSignerRevoked: return Message(.toolChainSignerRevoked)
+            case .cscaNotValid: return Message(.toolChainCSCANotValid)
+            default: return invalid
             }
         }
     }

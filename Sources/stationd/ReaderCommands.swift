@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Messages
 import SmartCard
 
 /// `stationd readers`: the readers pcscd knows and the cards in them.
@@ -41,17 +42,15 @@ struct ReadersCommand: AsyncParsableCommand {
             return
         }
         if readers.isEmpty {
-            print(
-                output.text(
-                    "Không có đầu đọc thẻ nào. Kiểm tra cáp USB của đầu đọc.",
-                    "No card readers. Check the reader's USB cable."))
+            print(output.say(.toolNoReaders))
             return
         }
         for (index, name) in readers.enumerated() {
             if let atr = cards[name] {
-                print("\(index): \(name) — " + output.text("có thẻ", "card present") + " — " + describe(atr, output))
+                print(
+                    output.say(.toolReaderWithCard, ["index": "\(index)", "name": name, "atr": describe(atr, output)]))
             } else {
-                print("\(index): \(name) — " + output.text("không có thẻ", "no card"))
+                print(output.say(.toolReaderWithoutCard, ["index": "\(index)", "name": name]))
             }
         }
     }
@@ -121,7 +120,7 @@ struct CardAPDUCommand: AsyncParsableCommand {
     func validate() throws {
         for apdu in apdus {
             guard let bytes = [UInt8](hex: apdu), (try? CommandAPDU(bytes: bytes)) != nil else {
-                throw ValidationError("'\(apdu)' is not a valid APDU in hex")
+                throw ValidationError(output.say(.toolBadAPDU, ["apdu": apdu]))
             }
         }
     }
@@ -186,23 +185,20 @@ func report(_ error: SmartCardError, _ output: OutputOptions) {
 
 func describe(_ atr: ATR, _ output: OutputOptions) -> String {
     let protocols = atr.protocols.filter { $0 != 15 }.map { "T=\($0)" }.joined(separator: ", ")
-    let length =
-        atr.supportsExtendedLength
-        ? output.text("APDU mở rộng", "extended APDUs")
-        : output.text("APDU ngắn", "short APDUs")
+    let length = output.say(atr.supportsExtendedLength ? .toolATRExtended : .toolATRShort)
     return "ATR \(atr.bytes.hexString) (\(protocols); \(length))"
 }
 
 func describe(_ event: ReaderEvent, _ output: OutputOptions) -> String {
     switch event {
-    case .readerAdded(let name): output.text("Đầu đọc đã kết nối", "Reader connected") + ": \(name)"
-    case .readerRemoved(let name): output.text("Đầu đọc đã ngắt", "Reader disconnected") + ": \(name)"
+    case .readerAdded(let name): output.say(.toolEventReaderAdded, ["name": name])
+    case .readerRemoved(let name): output.say(.toolEventReaderRemoved, ["name": name])
     case .cardInserted(let reader, let atr):
-        output.text("Thẻ đã đặt vào", "Card inserted") + ": \(reader) — \(describe(atr, output))"
-    case .cardRemoved(let reader): output.text("Thẻ đã lấy ra", "Card removed") + ": \(reader)"
+        output.say(.toolEventCardInserted, ["reader": reader, "atr": describe(atr, output)])
+    case .cardRemoved(let reader): output.say(.toolEventCardRemoved, ["reader": reader])
     case .serviceUnavailable(let error):
-        output.text("Mất dịch vụ đầu đọc", "Reader service lost") + " — \(error.operatorMessage(language: output.lang))"
-    case .serviceRestored: output.text("Dịch vụ đầu đọc đã hoạt động lại", "Reader service is back")
+        output.say(.toolEventServiceLost, ["message": error.operatorMessage(language: output.lang)])
+    case .serviceRestored: output.say(.toolEventServiceRestored)
     }
 }
 

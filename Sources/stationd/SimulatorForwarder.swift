@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Messages
 
 /// `stationd simulate ...`: forwarded to `station-simulator` in stationd's own folder, so the shipped daemon does
 /// not carry the card simulator. The arguments go through unchanged (`--help` included); the simulator replaces
@@ -40,14 +41,8 @@ struct SimulatorUnavailable: Error, CustomStringConvertible {
     /// The system's reason (`errno` text), when the file exists but could not be run.
     let reason: String?
 
-    /// The operator's message, Vietnamese or English.
-    func message(english: Bool) -> String {
-        english
-            ? "The device simulator is not installed on this station (production installs do not ship it). "
-                + "Use a build from source (`swift build --product station-simulator`) for training and tests."
-            : "Trạm này không cài trình mô phỏng thiết bị (bản cài đặt chính thức không có). "
-                + "Dùng bản build từ mã nguồn (`swift build --product station-simulator`) để đào tạo và kiểm thử."
-    }
+    /// The operator's message.
+    var message: Message { Message(.toolSimulatorNotInstalled) }
 
     var description: String { "\(Self.code): \(path)" + (reason.map { ": \($0)" } ?? "") }
 }
@@ -77,10 +72,9 @@ enum SimulatorForwarder {
             reason = String(cString: strerror(errno))
         }
         let error = SimulatorUnavailable(path: path, reason: reason)
-        let english = (ProcessInfo.processInfo.environment["STATION_LANG"] ?? "vi").hasPrefix("en")
-        FileHandle.standardError.write(Data("\(error.message(english: english))\n".utf8))
-        let detail = english ? "Technical detail" : "Chi tiết kỹ thuật"
-        FileHandle.standardError.write(Data("\(detail): \(error)\n".utf8))
+        let language = Language(tag: ProcessInfo.processInfo.environment["STATION_LANG"] ?? "vi")
+        FileHandle.standardError.write(Data("\(error.message.text(language))\n".utf8))
+        FileHandle.standardError.write(Data("\(MessageKey.ctlTechnicalDetail.text(language)): \(error)\n".utf8))
         throw ExitCode(notInstalledExit)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Messages
 
 /// `stationd`: the station daemon and its by-hand tools.
 @main
@@ -38,8 +39,10 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON (one object per line for streams) instead of text.")
     var json = false
 
-    /// Picks the Vietnamese or English text.
-    func text(_ vi: String, _ en: String) -> String { lang.hasPrefix("en") ? en : vi }
+    /// The language of text output.
+    var language: Language { Language(tag: lang) }
+    /// A catalog message in the operator's language.
+    func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { key.text(language, arguments) }
 }
 
 /// Exit codes of the by-hand tools (documented in the README).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Messages
 import Station
 
 #if canImport(Glibc)
@@ -33,11 +34,10 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             guard confirmed else {
+                // Both languages: the supervisor repairing a store may have either.
+                let required = MessageKey.toolStoreConfirmRequired
                 FileHandle.standardError.write(
-                    Data(
-                        ("stationd: cần --i-understand-data-loss: hồ sơ chưa gửi trong kho cũ sẽ không còn dùng được.\n"
-                            + "stationd: --i-understand-data-loss is required: applications not uploaded are lost.\n")
-                            .utf8))
+                    Data((required.text(.vietnamese) + "\n" + required.text(.english) + "\n").utf8))
                 throw ExitCode(64)
             }
             let file =
@@ -59,7 +59,8 @@ struct StoreCommand: ParsableCommand {
                     ?? "uid:\(getuid())")
             do {
                 let moved = try StoreMaintenance.reinitialize(configuration, by: person, uid: getuid())
-                print("Đã tạo kho hồ sơ mới; tệp cũ giữ lại / new store made; old files kept:")
+                let made = MessageKey.toolStoreReinitialized
+                print(made.text(.vietnamese) + " / " + made.text(.english) + ":")
                 for path in moved { print("  \(path)") }
             } catch {
                 FileHandle.standardError.write(Data("stationd: \(error)\n".utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import Intake
+import Messages
 import Testing
 
 @Suite struct IntakeSessionTests {
@@ -8,7 +9,7 @@ import Testing
         identity: validApplication().identity, authenticity: .genuine,
         chipPortrait: syntheticJPEG(width: 240, height: 320))
     static let portrait = try! LivePortrait(jpeg: syntheticJPEG(width: 480, height: 640))
-    static let problem = IntakeError(.phoneMissing, vi: "thiếu", en: "missing")
+    static let problem = IntakeError(.phoneMissing, Message(.intakePhoneMissing))
 
     static func newSession() -> IntakeSession {
         IntakeSession(
@@ -366,7 +367,7 @@ import Testing
 
     @Test func anEarlyRefusalEndsTheSessionBeforeAnyCapture() {
         var session = Self.session([.cardRead(Self.card, applicationID: Self.id, at: Date())])
-        let underAge = IntakeError(.underAge, vi: "chưa đủ 14 tuổi", en: "under 14")
+        let underAge = IntakeError(.underAge, Message(.intakeUnderAge, ["age": "14", "date": "2027-02-10"]))
         #expect(Self.describe(session.handle(.screened([underAge]))) == "releaseDevices")
         guard case .turnedAway(let reasons, _) = session.state else {
             Issue.record("expected turnedAway")

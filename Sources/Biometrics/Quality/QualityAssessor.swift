@@ -1,6 +1,7 @@
 import Foundation
+import Messages
 
-/// What the operator should tell the person, in Vietnamese and English.
+/// What the operator should tell the person (a catalog message: Vietnamese first, English on request).
 public enum CaptureAdvice: String, Sendable, Hashable, Codable, CaseIterable {
     case placeFinger = "place-finger"
     case pressHarder = "press-harder"
@@ -12,33 +13,25 @@ public enum CaptureAdvice: String, Sendable, Hashable, Codable, CaseIterable {
     /// The finger from the last attempt is still on the sensor: a new press needs it lifted first.
     case liftFinger = "lift-finger"
 
-    /// Vietnamese text.
-    public var vietnamese: String {
+    /// What to say, from the message catalog.
+    public var message: Message {
         switch self {
-        case .placeFinger: return "Vui lòng đặt ngón tay lên máy quét"
-        case .pressHarder: return "Ấn ngón tay mạnh hơn"
-        case .fingerTooDry: return "Ngón tay quá khô, hãy hà hơi hoặc làm ẩm nhẹ rồi thử lại"
-        case .fingerTooWet: return "Ngón tay quá ướt, hãy lau khô rồi thử lại"
-        case .moveToCentre: return "Đặt ngón tay vào giữa máy quét"
-        case .cleanSensor: return "Lau sạch mặt kính máy quét"
-        case .keepStill: return "Giữ yên ngón tay, không di chuyển"
-        case .liftFinger: return "Nhấc ngón tay khỏi máy quét rồi đặt lại"
+        case .placeFinger: Message(.biometricAdvicePlaceFinger)
+        case .pressHarder: Message(.biometricAdvicePressHarder)
+        case .fingerTooDry: Message(.biometricAdviceFingerTooDry)
+        case .fingerTooWet: Message(.biometricAdviceFingerTooWet)
+        case .moveToCentre: Message(.biometricAdviceMoveToCentre)
+        case .cleanSensor: Message(.biometricAdviceCleanSensor)
+        case .keepStill: Message(.biometricAdviceKeepStill)
+        case .liftFinger: Message(.biometricAdviceLiftFinger)
         }
     }
 
+    /// Vietnamese text.
+    public var vietnamese: String { message.text(.vietnamese) }
+
     /// English text.
-    public var english: String {
-        switch self {
-        case .placeFinger: return "Place your finger on the scanner"
-        case .pressHarder: return "Press harder"
-        case .fingerTooDry: return "Finger too dry: breathe on it or moisten it slightly and try again"
-        case .fingerTooWet: return "Finger too wet: dry it and try again"
-        case .moveToCentre: return "Move your finger to the centre of the scanner"
-        case .cleanSensor: return "Clean the scanner surface"
-        case .keepStill: return "Keep your finger still"
-        case .liftFinger: return "Lift your finger off the scanner, then place it again"
-        }
-    }
+    public var english: String { message.text(.english) }
 
     /// Vietnamese first, then English.
     public var bilingual: String { "\(vietnamese) / \(english)" }

@@ -1,3 +1,5 @@
+import Messages
+
 /// The Vietnamese mobile prefixes (first three digits of the 10-digit national form) currently assigned to
 /// mobile networks. A value so a station can be configured when the ministry assigns new ranges.
 public struct MobilePrefixPlan: Sendable, Hashable {
@@ -50,19 +52,11 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible,
         }
         guard digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { throw PhoneNumber.invalid() }
         if digits.hasPrefix("02") {
-            throw IntakeError(
-                .phoneLandline,
-                vi: "Số máy bàn không nhận được tin nhắn kích hoạt VNeID. Hãy hỏi công dân số di động đang dùng.",
-                en: "A landline cannot receive the VNeID activation SMS. Ask the citizen for the mobile number in use."
-            )
+            throw IntakeError(.phoneLandline, Message(.intakePhoneLandline))
         }
         guard digits.count == 10 else { throw PhoneNumber.invalid() }
         guard plan.prefixes.contains(String(digits.prefix(3))) else {
-            throw IntakeError(
-                .phoneUnknownPrefix,
-                vi: "Đầu số này không phải đầu số di động đang được cấp. Kiểm tra lại số với công dân.",
-                en: "This prefix is not an assigned mobile range. Check the number with the citizen."
-            )
+            throw IntakeError(.phoneUnknownPrefix, Message(.intakePhoneUnknownPrefix))
         }
         national = String(digits)
     }
@@ -93,18 +87,10 @@ public struct PhoneNumber: Sendable, Hashable, Codable, CustomStringConvertible,
     }
 
     static func missing() -> IntakeError {
-        IntakeError(
-            .phoneMissing,
-            vi: "Chưa có số điện thoại. Tài khoản mức 2 cần số di động công dân đang dùng.",
-            en: "No phone number. A level-2 account needs the mobile number the citizen uses."
-        )
+        IntakeError(.phoneMissing, Message(.intakePhoneMissing))
     }
 
     static func invalid() -> IntakeError {
-        IntakeError(
-            .phoneInvalid,
-            vi: "Số điện thoại không hợp lệ. Nhập 10 chữ số bắt đầu bằng 0, hoặc dạng +84.",
-            en: "Invalid phone number. Enter 10 digits starting with 0, or the +84 form."
-        )
+        IntakeError(.phoneInvalid, Message(.intakePhoneInvalid))
     }
 }

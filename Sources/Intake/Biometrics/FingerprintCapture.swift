@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// Finger positions as numbered by ISO/IEC 19794-4 (and ANSI/NIST): 1 right thumb … 10 left little finger.
 public enum FingerPosition: Int, Sendable, Hashable, Codable, CaseIterable, Comparable {
@@ -6,17 +7,27 @@ public enum FingerPosition: Int, Sendable, Hashable, Codable, CaseIterable, Comp
     case rightIndex, rightMiddle, rightRing, rightLittle
     case leftThumb, leftIndex, leftMiddle, leftRing, leftLittle
 
-    /// Vietnamese name for operator messages.
-    public var vietnameseName: String {
-        let finger = ["ngón cái", "ngón trỏ", "ngón giữa", "ngón áp út", "ngón út"][(rawValue - 1) % 5]
-        return finger + (rawValue <= 5 ? " tay phải" : " tay trái")
+    /// The finger's name for operator messages ("ngón trỏ tay phải", "right index finger"), never its number.
+    public var name: Message {
+        switch self {
+        case .rightThumb: Message(.fingerRightThumb)
+        case .rightIndex: Message(.fingerRightIndex)
+        case .rightMiddle: Message(.fingerRightMiddle)
+        case .rightRing: Message(.fingerRightRing)
+        case .rightLittle: Message(.fingerRightLittle)
+        case .leftThumb: Message(.fingerLeftThumb)
+        case .leftIndex: Message(.fingerLeftIndex)
+        case .leftMiddle: Message(.fingerLeftMiddle)
+        case .leftRing: Message(.fingerLeftRing)
+        case .leftLittle: Message(.fingerLeftLittle)
+        }
     }
 
+    /// Vietnamese name for operator messages.
+    public var vietnameseName: String { name.text(.vietnamese) }
+
     /// English name for operator messages.
-    public var englishName: String {
-        let finger = ["thumb", "index finger", "middle finger", "ring finger", "little finger"][(rawValue - 1) % 5]
-        return (rawValue <= 5 ? "right " : "left ") + finger
-    }
+    public var englishName: String { name.text(.english) }
 
     public static func < (lhs: FingerPosition, rhs: FingerPosition) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// Limits a live portrait must meet: a JPEG, not too small or large, with face-image dimensions.
 public struct PortraitPolicy: Sendable, Hashable {
@@ -45,11 +46,7 @@ public struct LivePortrait: Sendable, Hashable, Codable, CustomStringConvertible
     /// dimensions, size and dimension limits. Throws `intake.portrait_*` errors.
     public init(jpeg: Data, policy: PortraitPolicy = .standard) throws(IntakeError) {
         guard policy.bytes.contains(jpeg.count) else {
-            throw IntakeError(
-                .portraitSize,
-                vi: "Ảnh chân dung có dung lượng không hợp lệ (\(jpeg.count) byte). Chụp lại ảnh.",
-                en: "The portrait file size is out of range (\(jpeg.count) bytes). Take the photo again."
-            )
+            throw IntakeError(.portraitSize, Message(.intakePortraitSize, ["bytes": "\(jpeg.count)"]))
         }
         let (width, height) = try LivePortrait.frameSize(of: jpeg)
         let ratio = Double(height) / Double(width)
@@ -57,10 +54,7 @@ public struct LivePortrait: Sendable, Hashable, Codable, CustomStringConvertible
             max(width, height) <= policy.maximumDimension, policy.aspectRatio.contains(ratio)
         else {
             throw IntakeError(
-                .portraitDimensions,
-                vi: "Kích thước ảnh \(width)×\(height) không phải ảnh chân dung hợp lệ. Chụp lại ảnh dọc, rõ mặt.",
-                en: "Image size \(width)×\(height) is not a valid portrait. Retake it upright with the face clear."
-            )
+                .portraitDimensions, Message(.intakePortraitDimensions, ["width": "\(width)", "height": "\(height)"]))
         }
         self.jpeg = jpeg
         self.width = width
@@ -102,11 +96,7 @@ public struct LivePortrait: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     private static func notJPEG(_ detail: String) -> IntakeError {
-        IntakeError(
-            .portraitNotJPEG,
-            vi: "Ảnh chân dung không phải tệp JPEG hợp lệ (\(detail)). Kiểm tra máy ảnh và chụp lại.",
-            en: "The portrait is not a valid JPEG (\(detail)). Check the camera and take it again."
-        )
+        IntakeError(.portraitNotJPEG, Message(.intakePortraitNotJPEG, ["detail": detail]))
     }
 
     public var description: String { "LivePortrait(\(width)×\(height), \(jpeg.count) bytes)" }

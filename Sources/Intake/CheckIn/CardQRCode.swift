@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// The QR code printed on a CCCD (front, top right, 2021–6/2024) or a 2024 "thẻ Căn cước" (back): UTF-8 text with
 /// `|`-separated fields (CCCD-CHIP.md §4).
@@ -159,39 +160,28 @@ public struct CardQRError: Error, Sendable, Hashable, CustomStringConvertible {
         self.count = count
     }
 
-    /// For the clerk, in Vietnamese: what is wrong and what to do.
-    public var vietnamese: String {
-        let what: String
+    /// For the clerk: what is wrong and what to do (scan again, or type the CAN), in the reader's language.
+    public var message: Message {
+        let problem: Message
         switch code {
-        case .empty: what = "Chưa quét được gì"
-        case .tooLong: what = "Chuỗi quét được quá dài, không phải mã QR của thẻ"
-        case .fieldCount: what = "Mã QR có \(count ?? 0) trường, thẻ CCCD có 7 (thẻ mới 11)"
-        case .idNumber: what = "Trường 1 (số định danh) không phải 12 chữ số"
-        case .oldIDNumber: what = "Trường 2 (số CMND cũ) không phải 9 chữ số"
-        case .fullName: what = "Trường 3 (họ tên) trống hoặc có chữ số"
-        case .dateOfBirth: what = "Trường 4 (ngày sinh) không phải ngày ddMMyyyy"
-        case .sex: what = "Trường 5 (giới tính) không phải Nam hoặc Nữ"
-        case .issueDate: what = "Trường 7 (ngày cấp) không phải ngày hợp lệ"
+        case .empty: problem = Message(.qrEmpty)
+        case .tooLong: problem = Message(.qrTooLong)
+        case .fieldCount: problem = Message(.qrFieldCount, ["count": "\(count ?? 0)"])
+        case .idNumber: problem = Message(.qrIdNumber)
+        case .oldIDNumber: problem = Message(.qrOldIdNumber)
+        case .fullName: problem = Message(.qrFullName)
+        case .dateOfBirth: problem = Message(.qrDateOfBirth)
+        case .sex: problem = Message(.qrSex)
+        case .issueDate: problem = Message(.qrIssueDate)
         }
-        return what + ". Quét lại mã QR trên thẻ, hoặc nhập CAN (6 số cuối của số định danh)."
+        return Message(.qrScanAgain, parts: ["problem": problem])
     }
 
-    /// The same in English.
-    public var english: String {
-        let what: String
-        switch code {
-        case .empty: what = "Nothing was scanned"
-        case .tooLong: what = "The scanned text is too long to be a card's QR code"
-        case .fieldCount: what = "The QR code has \(count ?? 0) fields; a CCCD has 7 (2024 cards 11)"
-        case .idNumber: what = "Field 1 (ID number) is not 12 digits"
-        case .oldIDNumber: what = "Field 2 (old ID number) is not 9 digits"
-        case .fullName: what = "Field 3 (full name) is empty or has digits"
-        case .dateOfBirth: what = "Field 4 (date of birth) is not a date ddMMyyyy"
-        case .sex: what = "Field 5 (sex) is neither Nam nor Nữ"
-        case .issueDate: what = "Field 7 (issue date) is not a valid date"
-        }
-        return what + ". Scan the card's QR code again, or type the CAN (last 6 digits of the ID number)."
-    }
+    /// The message in Vietnamese.
+    public var vietnamese: String { message.text(.vietnamese) }
+
+    /// The message in English.
+    public var english: String { message.text(.english) }
 
     public var description: String { field.map { "\(code.rawValue) (field \($0))" } ?? code.rawValue }
 }

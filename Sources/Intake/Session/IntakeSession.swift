@@ -547,7 +547,7 @@ extension IntakeSession {
     public struct ReadBack: Sendable, Hashable {
         /// One finger as read back.
         public struct Finger: Sendable, Hashable {
-            /// Which finger (say it by name: `FingerPosition.vietnameseName`).
+            /// Which finger (say it by name: `FingerPosition.name`).
             public var position: FingerPosition
             /// Quality 0...100 of a captured print.
             public var quality: Int?

@@ -1,7 +1,9 @@
+import Messages
+
 /// Why an application (or one of its parts) cannot be accepted, with what the operator should do about it.
 ///
-/// Errors carry a stable `code` (tests and the control API compare codes only), a Vietnamese message shown
-/// first to operators, and an English one. Messages never contain personal data.
+/// Errors carry a stable `code` (tests and the control API compare codes only) and a catalog `Message`, shown in
+/// Vietnamese first to operators, in English on request. Messages never contain personal data.
 public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Stable machine-readable code, e.g. `intake.under_age`. New codes may be added without breaking anyone.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
@@ -82,31 +84,34 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The stable code.
     public let code: Code
-    /// Message for the operator in Vietnamese: what is wrong and what to do.
-    public let vietnamese: String
-    /// The same in English.
-    public let english: String
+    /// What to tell the operator (what is wrong and what to do), in the reader's language: a catalog message
+    /// keyed by the code (or a more precise key under it) with its values; never personal data.
+    public let message: Message
     /// Where the error was raised (for maintainers; never shown to citizens).
     public let file: String
     /// Line where the error was raised.
     public let line: Int
 
     /// Creates an error.
-    public init(_ code: Code, vi: String, en: String, file: String = #fileID, line: Int = #line) {
+    public init(_ code: Code, _ message: Message, file: String = #fileID, line: Int = #line) {
         self.code = code
-        self.vietnamese = vi
-        self.english = en
+        self.message = message
         self.file = file
         self.line = line
     }
 
+    /// The message in Vietnamese.
+    public var vietnamese: String { message.text(.vietnamese) }
+    /// The message in English.
+    public var english: String { message.text(.english) }
+
     public var description: String { "\(code.rawValue): \(english)" }
 
     public static func == (lhs: IntakeError, rhs: IntakeError) -> Bool {
-        lhs.code == rhs.code && lhs.english == rhs.english
+        lhs.code == rhs.code && lhs.message == rhs.message
     }
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
-        hasher.combine(english)
+        hasher.combine(message)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Messages
 
 /// The citizen is at least `minimumAge` years old on the day of intake (the birthday itself counts).
 public struct MinimumAgeRule: ApplicationRule {
@@ -21,13 +22,7 @@ public struct MinimumAgeRule: ApplicationRule {
             CalendarDate(year: born.year + minimumAge, month: born.month, day: born.day)
             ?? CalendarDate(year: born.year + minimumAge, month: 3, day: 1)!
         return [
-            IntakeError(
-                .underAge,
-                vi: "Công dân chưa đủ \(minimumAge) tuổi, chưa đăng ký được tài khoản định danh mức 2. Hẹn lại từ "
-                    + "ngày \(eligible.iso).",
-                en: "The citizen is under \(minimumAge); a level-2 account cannot be registered yet. Invite them "
-                    + "back on or after \(eligible.iso)."
-            )
+            IntakeError(.underAge, Message(.intakeUnderAge, ["age": "\(minimumAge)", "date": eligible.iso]))
         ]
     }
 }
@@ -46,11 +41,7 @@ public struct CardNotExpiredRule: ApplicationRule {
     public func check(_ identity: ChipIdentity, in context: ValidationContext) -> [IntakeError] {
         guard let expiry = identity.expiry, expiry < context.today else { return [] }
         return [
-            IntakeError(
-                .cardExpired,
-                vi: "Thẻ CCCD đã hết hạn. Hướng dẫn công dân làm thủ tục cấp đổi thẻ trước.",
-                en: "The CCCD card has expired. Guide the citizen to renew the card first."
-            )
+            IntakeError(.cardExpired, Message(.intakeCardExpired))
         ]
     }
 }
@@ -73,12 +64,7 @@ public struct AuthenticityRule: ApplicationRule {
         case .refused:
             return [
                 IntakeError(
-                    .authenticityRefused,
-                    vi: "Thẻ không qua được kiểm tra xác thực chip (\(verdict.rawValue)). Không nhận hồ sơ; báo cán bộ "
-                        + "phụ trách để xác minh thẻ.",
-                    en: "The card failed chip authentication (\(verdict.rawValue)). Do not accept the application; "
-                        + "report the card to the officer in charge."
-                )
+                    .authenticityRefused, Message(.intakeAuthenticityRefused, ["verdict": verdict.rawValue]))
             ]
         case .supervisorOverride:
             break
@@ -87,23 +73,14 @@ public struct AuthenticityRule: ApplicationRule {
             return [
                 IntakeError(
                     .authenticityNeedsOverride,
-                    vi:
-                        "Chưa khẳng định được thẻ thật (\(verdict.rawValue)). Cần cán bộ giám sát phê duyệt "
-                        + "và ghi lý do.",
-                    en: "The card could not be fully authenticated (\(verdict.rawValue)). A supervisor must approve "
-                        + "with a reason."
-                )
+                    Message(.intakeAuthenticityNeedsOverride, ["verdict": verdict.rawValue]))
             ]
         }
         guard !override.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
             !override.supervisor.rawValue.isEmpty
         else {
             return [
-                IntakeError(
-                    .overrideWithoutReason,
-                    vi: "Phê duyệt của cán bộ giám sát phải có tên cán bộ và lý do.",
-                    en: "A supervisor override needs the supervisor's id and a reason."
-                )
+                IntakeError(.overrideWithoutReason, Message(.intakeOverrideWithoutReason))
             ]
         }
         return []
@@ -126,21 +103,11 @@ public struct DataGroupConsistencyRule: ApplicationRule {
             return []
         case .notCompared:
             return [
-                IntakeError(
-                    .dataGroupsNotCompared,
-                    vi: "Chưa đối chiếu được dữ liệu chip (DG1/DG13). Đọc lại thẻ.",
-                    en: "The chip data (DG1/DG13) was not cross-checked. Read the card again."
-                )
+                IntakeError(.dataGroupsNotCompared, Message(.intakeDataGroupsNotCompared))
             ]
         case .mismatch:
             return [
-                IntakeError(
-                    .dataGroupMismatch,
-                    vi: "Dữ liệu trong chip không khớp nhau (DG1/DG13); hồ sơ sẽ bị trả về. Hướng dẫn công dân "
-                        + "điều chỉnh thông tin thẻ trước.",
-                    en: "The chip's data groups disagree (DG1/DG13); C06 would return the application. Guide the "
-                        + "citizen to correct the card first."
-                )
+                IntakeError(.dataGroupMismatch, Message(.intakeDataGroupMismatch))
             ]
         }
     }
@@ -190,30 +157,21 @@ public struct FingerprintRule: ApplicationRule {
             guard let (quality, size) = best else {
                 errors.append(
                     IntakeError(
-                        .fingerprintMissing,
-                        vi: "Chưa lấy vân tay \(position.vietnameseName). Lấy vân tay, hoặc ghi nhận lý do "
-                            + "(mất ngón, chấn thương).",
-                        en: "No print for the \(position.englishName). Capture it, or record why (missing finger, "
-                            + "injury)."
-                    ))
+                        .fingerprintMissing, Message(.intakeFingerprintMissing, parts: ["finger": position.name])))
                 continue
             }
             if size == 0 {
                 errors.append(
                     IntakeError(
                         .fingerprintEmptyRecord,
-                        vi: "Bản ghi vân tay \(position.vietnameseName) bị rỗng. Lấy lại vân tay.",
-                        en: "The \(position.englishName) record is empty. Capture it again."
-                    ))
+                        Message(.intakeFingerprintEmptyRecord, parts: ["finger": position.name])))
             } else if quality < minimumQuality {
                 errors.append(
                     IntakeError(
                         .fingerprintLowQuality,
-                        vi: "Vân tay \(position.vietnameseName) chất lượng thấp (\(quality) < \(minimumQuality)). "
-                            + "Lau ngón tay và máy quét rồi lấy lại, hoặc ghi nhận lý do.",
-                        en: "The \(position.englishName) print quality is low (\(quality) < \(minimumQuality)). "
-                            + "Clean the finger and scanner and retry, or record why."
-                    ))
+                        Message(
+                            .intakeFingerprintLowQuality, ["quality": "\(quality)", "minimum": "\(minimumQuality)"],
+                            parts: ["finger": position.name])))
             }
         }
         return errors
@@ -228,11 +186,7 @@ public struct ChipPortraitRule: ApplicationRule {
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
         guard application.chipPortrait.isEmpty else { return [] }
         return [
-            IntakeError(
-                .chipPortraitMissing,
-                vi: "Chưa đọc được ảnh chân dung trong chip (DG2). Đọc lại thẻ.",
-                en: "The chip portrait (DG2) was not read. Read the card again."
-            )
+            IntakeError(.chipPortraitMissing, Message(.intakeChipPortraitMissing))
         ]
     }
 }
@@ -250,26 +204,20 @@ public struct BundleDetailsRule: ApplicationRule {
         case .threeInOne(let request): bank = request
         case .fourInOne(let request, let benefits):
             bank = request
-            if benefits.isEmpty { return [BundleDetailsRule.error("chưa chọn khoản an sinh", "no benefit chosen")] }
+            if benefits.isEmpty { return [BundleDetailsRule.error(.intakeBundleNoBenefit)] }
         }
         let digits: (String) -> Bool = { $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }
         guard bank.bankBIN.count == 6, digits(bank.bankBIN) else {
-            return [BundleDetailsRule.error("mã ngân hàng (BIN) phải gồm 6 chữ số", "the bank BIN must be 6 digits")]
+            return [BundleDetailsRule.error(.intakeBundleBankBIN)]
         }
         if let account = bank.existingAccountNumber, !(6...19).contains(account.count) || !digits(account) {
-            return [
-                BundleDetailsRule.error("số tài khoản phải gồm 6–19 chữ số", "the account number must be 6–19 digits")
-            ]
+            return [BundleDetailsRule.error(.intakeBundleAccountNumber)]
         }
         return []
     }
 
-    static func error(_ vi: String, _ en: String) -> IntakeError {
-        IntakeError(
-            .bundleDetails,
-            vi: "Thông tin gói dịch vụ chưa đủ: \(vi). Bổ sung trước khi xác nhận.",
-            en: "Bundle details incomplete: \(en). Complete them before confirming."
-        )
+    static func error(_ detail: MessageKey) -> IntakeError {
+        IntakeError(.bundleDetails, Message(.intakeBundleDetails, parts: ["detail": Message(detail)]))
     }
 }
 
@@ -291,21 +239,12 @@ public struct NoDuplicateRule: ApplicationRule {
             prior = try lookup.priorApplications(for: identity.idNumber)
         } catch {
             return [
-                IntakeError(
-                    .duplicate,
-                    vi: "Không kiểm tra được hồ sơ trùng (lỗi hàng đợi). Thử lại; nếu vẫn lỗi, báo kỹ thuật.",
-                    en: "Could not check for duplicates (queue error). Retry; if it persists, call support."
-                )
+                IntakeError(.duplicate, Message(.intakeDuplicateUnchecked))
             ]
         }
         guard prior.contains(where: { $0 == .pending || $0 == .accepted }) else { return [] }
         return [
-            IntakeError(
-                .duplicate,
-                vi: "Công dân đã có hồ sơ đang xử lý hoặc đã được duyệt. Không nhận hồ sơ mới; kiểm tra hàng đợi.",
-                en: "The citizen already has an application pending or approved. Do not take a new one; check "
-                    + "the queue."
-            )
+            IntakeError(.duplicate, Message(.intakeDuplicate))
         ]
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Intake
+import Messages
 
 /// One commune's survey figures: what the station cannot know itself (population 14+, level-1 figures, the
 /// level-2 figures from before the station), as at the start of `asOf`.
@@ -65,10 +66,21 @@ public struct SurveyIssue: Sendable, Hashable, CustomStringConvertible {
     public let line: Int
     /// Column (field number for field problems, character for encoding problems), 0 when the whole line.
     public let column: Int
-    /// Vietnamese explanation.
-    public let vietnamese: String
-    /// English explanation.
-    public let english: String
+    /// What is wrong and how to fix it, in the reader's language.
+    public let message: Message
+
+    /// Creates an issue.
+    public init(code: Code, line: Int, column: Int, _ message: Message) {
+        self.code = code
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// The explanation in Vietnamese.
+    public var vietnamese: String { message.text(.vietnamese) }
+    /// The explanation in English.
+    public var english: String { message.text(.english) }
 
     public var description: String { "line \(line), column \(column): \(code.rawValue): \(english)" }
 }
@@ -101,9 +113,9 @@ public enum CommuneSurveyCSV {
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var issues: [SurveyIssue] = []
-        func add(_ code: SurveyIssue.Code, _ line: Int, _ column: Int, _ vi: String, _ en: String) {
+        func add(_ code: SurveyIssue.Code, _ line: Int, _ column: Int, _ message: Message) {
             if issues.count < maxIssues {
-                issues.append(SurveyIssue(code: code, line: line, column: column, vietnamese: vi, english: en))
+                issues.append(SurveyIssue(code: code, line: line, column: column, message))
             }
         }
         var lines: [(number: Int, text: String)] = []
@@ -114,28 +126,20 @@ public enum CommuneSurveyCSV {
                 lines.append((index + 1, text))
             } else {
                 let column = firstInvalidColumn(lineBytes)
-                add(
-                    .encoding, index + 1, column,
-                    "Tệp không phải UTF-8 (có thể là Windows-1258): lưu lại bằng UTF-8 rồi nhập lại.",
-                    "The file is not UTF-8 (perhaps Windows-1258): save it as UTF-8 and import again.")
+                add(.encoding, index + 1, column, Message(.surveyEncoding))
             }
         }
         guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
         guard let first = lines.first, !lines.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty })
         else {
-            throw SurveyImportError(issues: [
-                SurveyIssue(
-                    code: .empty, line: 1, column: 0, vietnamese: "Tệp rỗng.", english: "The file is empty.")
-            ])
+            throw SurveyImportError(issues: [SurveyIssue(code: .empty, line: 1, column: 0, Message(.surveyEmpty))])
         }
         let headerFields = fields(first.text)
         if headerFields != columns {
             let column =
                 Array(zip(headerFields, columns)).firstIndex { $0 != $1 }.map { $0 + 1 }
                 ?? min(headerFields.count, columns.count) + 1
-            add(
-                .header, 1, column, "Dòng tiêu đề phải đúng là: \(header)",
-                "The header must be exactly: \(header)")
+            add(.header, 1, column, Message(.surveyHeader, ["header": header]))
             throw SurveyImportError(issues: issues)
         }
         var rows: [CommuneSurvey] = []
@@ -145,31 +149,27 @@ public enum CommuneSurveyCSV {
             guard values.count == columns.count else {
                 add(
                     .columns, number, min(values.count, columns.count) + 1,
-                    "Dòng có \(values.count) cột, cần \(columns.count).",
-                    "The row has \(values.count) columns, \(columns.count) expected.")
+                    Message(.surveyColumns, ["found": "\(values.count)", "expected": "\(columns.count)"]))
                 continue
             }
             var ok = true
             let code = values[0]
             if code.count != 5 || !code.allSatisfy({ $0.isASCII && $0.isNumber }) {
-                add(
-                    .field, number, 1, "Mã xã phải gồm đúng 5 chữ số.", "commune_code must be exactly 5 digits.")
+                add(.field, number, 1, Message(.surveyCommuneCode))
                 ok = false
             } else if let earlier = seen[code] {
-                add(
-                    .duplicate, number, 1, "Xã \(code) đã có ở dòng \(earlier): mỗi xã một dòng.",
-                    "Commune \(code) is already on line \(earlier): one row per commune.")
+                add(.duplicate, number, 1, Message(.surveyDuplicate, ["commune": code, "line": "\(earlier)"]))
                 ok = false
             } else {
                 seen[code] = number
             }
             if values[1].isEmpty {
-                add(.field, number, 2, "Thiếu tên xã.", "commune_name is empty.")
+                add(.field, number, 2, Message(.surveyCommuneName))
                 ok = false
             }
             let asOf = CalendarDate(iso: values[2])
             if asOf == nil {
-                add(.field, number, 3, "Ngày phải có dạng YYYY-MM-DD.", "as_of must be YYYY-MM-DD.")
+                add(.field, number, 3, Message(.surveyAsOf))
                 ok = false
             }
             var numbers: [Int] = []
@@ -178,20 +178,14 @@ public enum CommuneSurveyCSV {
                 if let n = Int(value), n >= 0, value.allSatisfy({ $0.isASCII && $0.isNumber }) {
                     numbers.append(n)
                 } else {
-                    add(
-                        .number, number, column + 1,
-                        "\(columns[column]) phải là số nguyên không âm, không có dấu chấm/phẩy ngăn cách.",
-                        "\(columns[column]) must be a whole non-negative number without separators.")
+                    add(.number, number, column + 1, Message(.surveyNumber, ["column": columns[column]]))
                     ok = false
                 }
             }
             guard ok, let asOf else { continue }
             let counted = numbers[1...].reduce(0, +)
             if counted > numbers[0] {
-                add(
-                    .sum, number, 4,
-                    "Số đã/chờ kích hoạt (\(counted)) lớn hơn số công dân trên 14 tuổi (\(numbers[0])).",
-                    "Activated and pending (\(counted)) exceed citizens_14_plus (\(numbers[0])).")
+                add(.sum, number, 4, Message(.surveySum, ["counted": "\(counted)", "population": "\(numbers[0])"]))
                 continue
             }
             rows.append(
@@ -202,11 +196,7 @@ public enum CommuneSurveyCSV {
         }
         guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
         guard !rows.isEmpty else {
-            throw SurveyImportError(issues: [
-                SurveyIssue(
-                    code: .empty, line: 2, column: 0, vietnamese: "Tệp không có dòng số liệu nào.",
-                    english: "The file has no commune rows.")
-            ])
+            throw SurveyImportError(issues: [SurveyIssue(code: .empty, line: 2, column: 0, Message(.surveyNoRows))])
         }
         return rows
     }
