@@ -8,7 +8,6 @@ import Messages
 public enum ReportHTML {
     /// The page for `report`, in `language`, stamped with where and when it was made.
     public static func page(_ report: ReportWire, station: String, madeAt: Date, language: Language) -> String {
-        let english = language == .english
         let title = MessageKey.ctlReportTitle.text(
             language,
             [
@@ -18,13 +17,13 @@ public enum ReportHTML {
         let made = MessageKey.reportHtmlMade.text(
             language, ["time": Self.vietnamTime(madeAt), "station": station])
         var body = "<h1>\(escape(title))</h1>\n<p class=\"made\">\(escape(made))</p>\n"
-        body += seedSection(report.seedTable ?? [], language: language, english: english)
-        if let campaign = report.campaign { body += campaignSection(campaign, language: language, english: english) }
-        body += teamsSection(report.teams ?? [], language: language, english: english)
+        body += seedSection(report.seedTable ?? [], language: language)
+        if let campaign = report.campaign { body += campaignSection(campaign, language: language) }
+        body += teamsSection(report.teams ?? [], language: language)
         body += trendSection(report.trend ?? [], language: language)
         return """
             <!doctype html>
-            <html lang="\(english ? "en" : "vi")">
+            <html lang="\(language == .english ? "en" : "vi")">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -54,10 +53,10 @@ public enum ReportHTML {
 
     // MARK: - Sections
 
-    static func seedSection(_ lines: [SeedTableLineWire], language: Language, english: Bool) -> String {
+    static func seedSection(_ lines: [SeedTableLineWire], language: Language) -> String {
         var html = "<h2>\(escape(MessageKey.reportHtmlSeedTitle.text(language)))</h2>\n"
         guard !lines.isEmpty else { return html + "<p>\(escape(MessageKey.reportHtmlNoData.text(language)))</p>\n" }
-        let header = english ? SeedTableText.englishColumns : SeedTableText.csvColumns
+        let header = SeedTableText.columns.map { $0.text(language) }
         let fields = [
             "citizens14Plus", "level1Activated", "level1Pending", "level2Activated", "level2Pending", "remaining",
             "toDoToday",
@@ -75,7 +74,7 @@ public enum ReportHTML {
             }
             html += "</tr>\n"
         }
-        html += "<tr class=\"total\"><td>\(english ? "Total" : "Tổng")</td><td></td>"
+        html += "<tr class=\"total\"><td>\(escape(MessageKey.ctlTotal.text(language)))</td><td></td>"
         html += totals.map { "<td class=\"n\">\($0.map(String.init) ?? "")</td>" }.joined() + "</tr>\n</table>\n"
         // Progress per commune: level 2 activated and pending against the population aged 14 and over.
         let bars = lines.compactMap { line -> (String, Double, String)? in
@@ -91,17 +90,17 @@ public enum ReportHTML {
         return html
     }
 
-    static func campaignSection(_ campaign: CampaignProgressWire, language: Language, english: Bool) -> String {
+    static func campaignSection(_ campaign: CampaignProgressWire, language: Language) -> String {
         let share = campaign.target > 0 ? min(1, Double(campaign.achieved) / Double(campaign.target)) : 0
         return "<h2>\(escape(MessageKey.reportHtmlCampaignTitle.text(language)))</h2>\n"
             + "<p id=\"campaign\" data-achieved=\"\(campaign.achieved)\" data-target=\"\(campaign.target)\">"
-            + escape(campaign.summary(english: english)) + "</p>\n"
+            + escape(campaign.summary(language)) + "</p>\n"
             + barChart(id: "campaign-chart", [(campaign.phase, share, "\(campaign.achieved)/\(campaign.target)")])
     }
 
-    static func teamsSection(_ teams: [TeamReportLineWire], language: Language, english: Bool) -> String {
+    static func teamsSection(_ teams: [TeamReportLineWire], language: Language) -> String {
         guard !teams.isEmpty else { return "" }
-        let (header, rows) = OfficerTableText.teams(teams, english: english)
+        let (header, rows) = OfficerTableText.teams(teams, language: language)
         var html = "<h2>\(escape(MessageKey.reportHtmlTeamsTitle.text(language)))</h2>\n<table id=\"teams-table\">\n"
         html += "<tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for row in rows {
