@@ -299,28 +299,30 @@ struct CardReadCommand: AsyncParsableCommand {
 enum CardReadReport {
     static func lines(_ read: ChipRead, _ output: OutputOptions) -> [(String, String)] {
         let citizen = read.dg13
-        let mrz = read.dg1.mrz
+        let mrz = read.dg1?.mrz  // always read here (`stationd card read` does not defer DG1)
         var rows: [(String, String)] = []
         func add(_ vi: String, _ en: String, _ value: String?) {
             if let value, !value.isEmpty { rows.append((output.text(vi, en), value)) }
         }
-        add("Số định danh", "ID number", citizen?.idNumber ?? mrz.citizenIDNumber ?? mrz.documentNumber)
-        add("Họ và tên", "Full name", citizen?.fullName ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)")
-        add("Ngày sinh", "Date of birth", citizen?.dateOfBirth ?? mrz.dateOfBirth)
-        add("Giới tính", "Sex", citizen?.sex ?? String(mrz.sex))
-        add("Quốc tịch", "Nationality", citizen?.nationality ?? mrz.nationality)
+        add("Số định danh", "ID number", citizen?.idNumber ?? mrz?.citizenIDNumber ?? mrz?.documentNumber)
+        add(
+            "Họ và tên", "Full name",
+            citizen?.fullName ?? mrz.map { "\($0.primaryIdentifier) \($0.secondaryIdentifier)" })
+        add("Ngày sinh", "Date of birth", citizen?.dateOfBirth ?? mrz?.dateOfBirth)
+        add("Giới tính", "Sex", citizen?.sex ?? mrz.map { String($0.sex) })
+        add("Quốc tịch", "Nationality", citizen?.nationality ?? mrz?.nationality)
         add("Dân tộc", "Ethnicity", citizen?.ethnicity)
         add("Tôn giáo", "Religion", citizen?.religion)
         add("Quê quán", "Place of origin", citizen?.placeOfOrigin)
         add("Nơi thường trú", "Place of residence", citizen?.placeOfResidence)
         add("Đặc điểm nhận dạng", "Identifying marks", citizen?.identifyingMarks)
         add("Ngày cấp", "Date of issue", citizen?.dateOfIssue)
-        add("Có giá trị đến", "Date of expiry", citizen?.dateOfExpiry ?? mrz.dateOfExpiry)
+        add("Có giá trị đến", "Date of expiry", citizen?.dateOfExpiry ?? mrz?.dateOfExpiry)
         add("Họ tên cha", "Father", citizen?.fatherName)
         add("Họ tên mẹ", "Mother", citizen?.motherName)
         add("Vợ/chồng", "Spouse", citizen?.spouseName)
         add("Số CMND cũ", "Old ID number", citizen?.oldIDNumber)
-        add("Số giấy tờ (MRZ)", "Document number (MRZ)", mrz.documentNumber)
+        add("Số giấy tờ (MRZ)", "Document number (MRZ)", mrz?.documentNumber)
         if let face = read.dg2?.faces.first {
             let kind = face.encoding == .jpeg ? "JPEG" : "JPEG 2000"
             add("Ảnh chân dung", "Portrait", "\(kind) \(face.width)×\(face.height), \(face.imageData.count) byte")
@@ -339,21 +341,23 @@ enum CardReadReport {
     }
 
     static func json(_ read: ChipRead, photoFile: String?) -> [String: Any] {
-        let mrz = read.dg1.mrz
         var object: [String: Any] = [
             "accessProtocol": protocolName(read.accessProtocol),
             "apduCount": read.apduCount,
-            "mrz": [
-                "format": mrz.format.rawValue, "documentCode": mrz.documentCode, "issuingState": mrz.issuingState,
-                "documentNumber": mrz.documentNumber, "dateOfBirth": mrz.dateOfBirth, "sex": String(mrz.sex),
-                "dateOfExpiry": mrz.dateOfExpiry, "nationality": mrz.nationality,
-                "primaryIdentifier": mrz.primaryIdentifier, "secondaryIdentifier": mrz.secondaryIdentifier,
-                "citizenIDNumber": mrz.citizenIDNumber as Any,
-            ] as [String: Any],
             "files": Dictionary(uniqueKeysWithValues: read.files.map { ($0.key.description, $0.value.bytes.count) }),
             "missingFiles": read.missingFiles.map(\.description),
             "mismatches": read.mismatches.map(\.description),
         ]
+        if let mrz = read.dg1?.mrz {
+            object["mrz"] =
+                [
+                    "format": mrz.format.rawValue, "documentCode": mrz.documentCode, "issuingState": mrz.issuingState,
+                    "documentNumber": mrz.documentNumber, "dateOfBirth": mrz.dateOfBirth, "sex": String(mrz.sex),
+                    "dateOfExpiry": mrz.dateOfExpiry, "nationality": mrz.nationality,
+                    "primaryIdentifier": mrz.primaryIdentifier, "secondaryIdentifier": mrz.secondaryIdentifier,
+                    "citizenIDNumber": mrz.citizenIDNumber as Any,
+                ] as [String: Any]
+        }
         if let citizen = read.dg13 {
             var fields: [String: Any] = [:]
             let pairs: [(String, String?)] = [
