@@ -17,8 +17,9 @@ import NIOSSL
 /// `listener.unauthorized` with `WWW-Authenticate: Bearer`, a token whose scopes lack the route 403
 /// `listener.out_of_scope` — the same JSON error bodies, then the connection is closed. An upgraded connection
 /// receives each event its token's scopes allow as one text message, the event's JSON (the `data:` of the SSE
-/// stream on `/v1/events`); the server pings every 30 s and the connection ends when the client closes it or the
-/// daemon stops. A request that is not an upgrade is served by the router exactly as on `GuardedHTTP1Channel`.
+/// stream on `/v1/events`); the server pings every 30 s and the connection ends when the client closes it, when the
+/// daemon stops (1001) or at the first event after its token is revoked (1008). A request that is not an upgrade is
+/// served by the router exactly as on `GuardedHTTP1Channel`.
 struct ListenerChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
@@ -56,6 +57,7 @@ struct ListenerChannel: ServerChildChannel {
                     ws: .init(maxFrameSize: 1 << 16)),
                 shouldUpgrade: { head, channel, logger in
                     // Runs on the connection's event loop (the synchronous variant), as the watch requires.
+                    channel.eventLoop.assertInEventLoop()
                     switch admitEvents(head, channel: channel, logger: logger) {
                     case .failure(let error):
                         refusal.error = error
