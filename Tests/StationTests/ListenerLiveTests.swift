@@ -392,6 +392,22 @@ struct ListenerDeskLiveTests {
             port: listener.port, path: ControlPaths.eventsSocket, token: token,
             headers: ["Origin: https://evil.example"])
         #expect(foreign.status == 403 && foreign.body.contains(ListenerErrorCode.originNotAllowed))
+        // A browser's WebSocket cannot send Authorization: the token comes as a subprotocol instead.
+        let browser = try WebSocketTestClient(
+            port: listener.port, path: ControlPaths.eventsSocket, token: nil,
+            headers: [
+                "Origin: https://his.benhvien.example",
+                "Sec-WebSocket-Protocol: stationd.events, stationd.bearer.\(token)",
+            ])
+        #expect(browser.status == 101, "\(browser.head)\(browser.body)")
+        #expect(browser.head.contains("sec-websocket-protocol: stationd.events\r\n"))
+        browser.sendClose()
+        let wrongProtocol = try WebSocketTestClient(
+            port: listener.port, path: ControlPaths.eventsSocket, token: nil,
+            headers: [
+                "Sec-WebSocket-Protocol: stationd.events, stationd.bearer.stn_" + String(repeating: "B", count: 43)
+            ])
+        #expect(wrongProtocol.status == 401 && wrongProtocol.body.contains(ListenerErrorCode.unauthorized))
 
         let socket = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: token)
         #expect(socket.status == 101, "\(socket.head)\(socket.body)\n\(daemon.log)")

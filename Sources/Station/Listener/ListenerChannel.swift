@@ -63,12 +63,15 @@ struct ListenerChannel: ServerChildChannel {
                         refusal.error = error
                         refusal.english = AcceptLanguage.prefersEnglish(head.headerFields[.acceptLanguage])
                         return .dontUpgrade
-                    case .success(let (types, token)):
+                    case .success(let admitted):
                         // The request is whole: the socket is now an open-ended answer, like an SSE stream.
                         watch.deadline.requestEnded(at: SlowClientWatch.now)
                         watch.rearm()
-                        return .upgrade([:]) { inbound, outbound, _ in
-                            try await forward(only: types, token: token, inbound: inbound, outbound: outbound)
+                        var headers = HTTPFields()
+                        if let selected = admitted.subprotocol { headers[.secWebSocketProtocol] = selected }
+                        return .upgrade(headers) { inbound, outbound, _ in
+                            try await forward(
+                                only: admitted.types, token: admitted.token, inbound: inbound, outbound: outbound)
                         }
                     }
                 })
@@ -82,11 +85,38 @@ struct ListenerChannel: ServerChildChannel {
         ).handle(value: value, logger: logger)
     }
 
-    /// The gate for an upgrade request: the event types its caller may receive and its bearer token (nil: the
-    /// console's session), or the refusal.
+    /// The subprotocol a browser offers, since its `WebSocket` cannot send `Authorization`: `stationd.events`
+    /// together with `stationd.bearer.TOKEN` in `Sec-WebSocket-Protocol`; the answer selects `stationd.events`.
+    static let eventsSubprotocol = "stationd.events"
+    /// The prefix of the subprotocol that carries the token.
+    static let bearerSubprotocolPrefix = "stationd.bearer."
+
+    /// An admitted upgrade.
+    struct Admitted: Sendable {
+        /// The event types the caller may receive (nil: all).
+        var types: Set<String>?
+        /// Its bearer token (nil: the console's session), looked up again before each event.
+        var token: String?
+        /// The subprotocol the answer selects (when the token came in one).
+        var subprotocol: String?
+    }
+
+    /// The gate for an upgrade request: what its caller may receive, or the refusal. The token comes from
+    /// `Authorization`, else from the offered subprotocols (`stationd.bearer.TOKEN` beside `stationd.events`).
     private func admitEvents(
-        _ head: HTTPRequest, channel: any Channel, logger: Logger
-    ) -> Result<(Set<String>?, String?), APIError> {
+        _ offered: HTTPRequest, channel: any Channel, logger: Logger
+    ) -> Result<Admitted, APIError> {
+        var head = offered
+        var subprotocol: String?
+        if head.headerFields[.authorization] == nil, let list = head.headerFields[.secWebSocketProtocol] {
+            let protocols = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if protocols.contains(Self.eventsSubprotocol),
+                let bearer = protocols.first(where: { $0.hasPrefix(Self.bearerSubprotocolPrefix) })
+            {
+                head.headerFields[.authorization] = "Bearer " + bearer.dropFirst(Self.bearerSubprotocolPrefix.count)
+                subprotocol = Self.eventsSubprotocol
+            }
+        }
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         guard request.uri.path == ControlPaths.eventsSocket else {
             return .failure(
@@ -107,7 +137,7 @@ struct ListenerChannel: ServerChildChannel {
             return .failure(error)
         }
         let token = head.headerFields[.authorization].map { $0.dropFirst(7).trimmingCharacters(in: .whitespaces) }
-        return .success((context.eventTypes, token))
+        return .success(Admitted(types: context.eventTypes, token: token, subprotocol: subprotocol))
     }
 
     /// Sends each allowed event as a text message until the client closes, or the hub ends at shutdown (then a
