@@ -21,8 +21,8 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var accessProtocol: AccessProtocol
     /// EF.COM, when the card has it.
     public var com: EFCOM?
-    /// DG1 (required).
-    public var dg1: DG1
+    /// DG1; nil only when the read profile skipped it because DG13 was read (`ChipReader.dg1OnlyWithoutDG13`).
+    public var dg1: DG1?
     /// DG2 face, when read and decoded.
     public var dg2: DG2?
     /// DG13 citizen data, when read.
@@ -31,7 +31,7 @@ public struct ChipRead: Sendable, CustomStringConvertible {
     public var files: [LDSFile: LDSFileBytes]
     /// Files asked for that the card does not have.
     public var missingFiles: [LDSFile]
-    /// DG1 vs DG13 disagreements (empty when they agree or DG13 is absent).
+    /// DG1 vs DG13 disagreements (empty when they agree, or either was not read).
     public var mismatches: [DataMismatch]
     /// APDUs exchanged for the whole read (access control included).
     public var apduCount: Int
@@ -130,6 +130,11 @@ public struct ChipReader: Sendable {
     /// When set: Chip Authentication right after DG14 (secure messaging continues under its keys), else Active
     /// Authentication, then Passive Authentication; the verdict is in `ChipRead.authenticity`.
     public var authentication: AuthenticationOptions?
+    /// DG1 only if DG13 is absent (the health desk's profile: DG13 carries the identity, so DG1's reads are
+    /// saved). DG13 takes DG1's place in the order (read before Chip Authentication); when the chip turns out to
+    /// have no DG13 (missing, or not listed in EF.COM), DG1 is read right then, so the identity still comes from
+    /// the chip. Off: DG1 is required, as everywhere else.
+    public var dg1OnlyWithoutDG13 = false
 
     /// Builds a reader for one card session.
     public init(transport: any CardTransport) {
@@ -185,8 +190,19 @@ public struct ChipReader: Sendable {
         var missing: [LDSFile] = []
         var com: EFCOM?
         var cloneCheck: CloneCheck?
-        for file in authentication == nil ? files : Self.chipAuthenticationFirst(files) {
-            if let listed = com?.dataGroups, case .dg = file, !listed.contains(file) { continue }
+        let deferDG1 = dg1OnlyWithoutDG13 && files.contains(.dg(13)) && files.contains(.dg(1))
+        let ordered = deferDG1 ? files.filter { $0 != .dg(1) } : files
+        var queue =
+            authentication == nil
+            ? ordered : Self.chipAuthenticationFirst(ordered, after: deferDG1 ? .dg(13) : .dg(1))
+        var next = 0
+        while next < queue.count {
+            let file = queue[next]
+            next += 1
+            if let listed = com?.dataGroups, case .dg = file, !listed.contains(file) {
+                if deferDG1, file == .dg(13) { queue.insert(.dg(1), at: next) }  // no DG13: DG1 after all
+                continue
+            }
             do throws(ChipIDError) {
                 let bytes: LDSFileBytes
                 do {
@@ -207,6 +223,7 @@ public struct ChipReader: Sendable {
                 }
             } catch  where error.code == .fileMissing && file != .dg(1) {
                 missing.append(file)
+                if deferDG1, file == .dg(13) { queue.insert(.dg(1), at: next) }  // no DG13: DG1 after all
             } catch
                 where error.code == .cardRefused && error.status == .securityStatusNotSatisfied
                 && file != .dg(1) && file != .com
@@ -215,11 +232,12 @@ public struct ChipReader: Sendable {
             }
         }
         timings.files = ReadTimings.since(filesStarted) - timings.cloneCheck
-        guard let dg1Bytes = rawFiles[.dg(1)] else {
+        var dg1: DG1?
+        if let dg1Bytes = rawFiles[.dg(1)] {
+            do { dg1 = try DG1(dg1Bytes.bytes) } catch { throw error.about(.dg(1)) }
+        } else if !deferDG1 || rawFiles[.dg(13)] == nil {
             throw ChipIDError(.fileMissing, "DG1 was not read").about(.dg(1))
         }
-        let dg1: DG1
-        do { dg1 = try DG1(dg1Bytes.bytes) } catch { throw error.about(.dg(1)) }
         // A portrait that does not decode is not fatal: the identity is in DG1/DG13, and DG2's bytes stay in the
         // files Passive Authentication hashes.
         var dg2: DG2?
@@ -231,7 +249,8 @@ public struct ChipReader: Sendable {
         if let file = rawFiles[.dg(13)] {
             do { dg13 = try CitizenInfo(file.bytes) } catch { throw error.about(.dg(13)) }
         }
-        let mismatches = dg13.map { DataMismatch.crossCheck(mrz: dg1.mrz, citizen: $0) } ?? []
+        var mismatches: [DataMismatch] = []
+        if let dg1, let dg13 { mismatches = DataMismatch.crossCheck(mrz: dg1.mrz, citizen: dg13) }
         var authenticity: AuthenticityFindings?
         if let options = authentication {
             authenticity = await authenticate(rawFiles, cloneCheck, channel, options, &timings)
@@ -280,14 +299,15 @@ public struct ChipReader: Sendable {
         }
     }
 
-    /// DG14 right after DG1, so Chip Authentication runs early and the other files are read under its keys.
-    static func chipAuthenticationFirst(_ files: [LDSFile]) -> [LDSFile] {
-        guard let index = files.firstIndex(of: .dg(14)), let dg1 = files.firstIndex(of: .dg(1)), index > dg1 else {
+    /// DG14 right after the identity file (DG1, or DG13 when DG1 is deferred), so Chip Authentication runs early
+    /// and the other files are read under its keys; a failed Chip Authentication still leaves the identity read.
+    static func chipAuthenticationFirst(_ files: [LDSFile], after anchor: LDSFile = .dg(1)) -> [LDSFile] {
+        guard let index = files.firstIndex(of: .dg(14)), let first = files.firstIndex(of: anchor), index > first else {
             return files
         }
         var ordered = files
         ordered.remove(at: index)
-        ordered.insert(.dg(14), at: dg1 + 1)
+        ordered.insert(.dg(14), at: first + 1)
         return ordered
     }
 

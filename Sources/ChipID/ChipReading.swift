@@ -16,12 +16,14 @@ public struct ChipReadRequest: Sendable {
     public var timeout: Double
     /// Progress of each file, for a terminal's progress line.
     public var progress: ChipReader.Progress?
+    /// DG1 only if DG13 is absent (`ChipReader.dg1OnlyWithoutDG13`; the health desk). Off: DG1 is required.
+    public var dg1OnlyWithoutDG13 = false
 
     /// Builds a request; `files` nil reads the whole LDS.
     public init(
         reader: String, key: AccessKey, files: [LDSFile]? = nil,
         authentication: AuthenticationOptions = AuthenticationOptions(), timeout: Double = 20,
-        progress: ChipReader.Progress? = nil
+        progress: ChipReader.Progress? = nil, dg1OnlyWithoutDG13: Bool = false
     ) {
         self.reader = reader
         self.key = key
@@ -29,6 +31,7 @@ public struct ChipReadRequest: Sendable {
         self.authentication = authentication
         self.timeout = timeout
         self.progress = progress
+        self.dg1OnlyWithoutDG13 = dg1OnlyWithoutDG13
     }
 }
 
@@ -55,6 +58,7 @@ public struct PCSCChipReading: ChipReading {
                 var chip = ChipReader(transport: connection)
                 if let files = request.files { chip.files = files }
                 chip.authentication = request.authentication
+                chip.dg1OnlyWithoutDG13 = request.dg1OnlyWithoutDG13
                 return try await chip.read(key: request.key, progress: request.progress)
             }
             try? await connection.disconnect(.reset)

@@ -290,9 +290,10 @@ enum ControlServer {
             core: core, admission: admission, clients: clients, listenerInfo: info, gate: gate, logger: logger)
         return Application(
             router: router,
-            server: GuardedHTTP1Channel.builder(
+            // HTTP/1 with the WebSocket upgrade of `/v1/events/ws`, behind the same gate.
+            server: ListenerChannel.builder(
                 timeoutSeconds: configuration.requestTimeout, idleTimeoutSeconds: configuration.idleTimeout,
-                maxBodyBytes: configuration.maxBodyBytes, admission: admission, transport: .tcp(tls: tls)),
+                maxBodyBytes: configuration.maxBodyBytes, admission: admission, tls: tls, gate: gate, hub: core.hub),
             configuration: .init(
                 address: .hostname(settings.address, port: settings.port), serverName: "stationd", backlog: 256),
             onServerRunning: { channel in

@@ -295,28 +295,28 @@ struct CardReadCommand: AsyncParsableCommand {
 enum CardReadReport {
     static func lines(_ read: ChipRead, _ output: OutputOptions) -> [(String, String)] {
         let citizen = read.dg13
-        let mrz = read.dg1.mrz
+        let mrz = read.dg1?.mrz  // always read here (`stationd card read` does not defer DG1)
         var rows: [(String, String)] = []
         func add(_ label: MessageKey, _ value: String?) {
             if let value, !value.isEmpty { rows.append((output.say(label), value)) }
         }
-        add(.toolFieldIdNumber, citizen?.idNumber ?? mrz.citizenIDNumber ?? mrz.documentNumber)
-        add(.toolFieldFullName, citizen?.fullName ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)")
-        add(.toolFieldDateOfBirth, citizen?.dateOfBirth ?? mrz.dateOfBirth)
-        add(.toolFieldSex, citizen?.sex ?? String(mrz.sex))
-        add(.toolFieldNationality, citizen?.nationality ?? mrz.nationality)
+        add(.toolFieldIdNumber, citizen?.idNumber ?? mrz?.citizenIDNumber ?? mrz?.documentNumber)
+        add(.toolFieldFullName, citizen?.fullName ?? mrz.map { "\($0.primaryIdentifier) \($0.secondaryIdentifier)" })
+        add(.toolFieldDateOfBirth, citizen?.dateOfBirth ?? mrz?.dateOfBirth)
+        add(.toolFieldSex, citizen?.sex ?? mrz.map { String($0.sex) })
+        add(.toolFieldNationality, citizen?.nationality ?? mrz?.nationality)
         add(.toolFieldEthnicity, citizen?.ethnicity)
         add(.toolFieldReligion, citizen?.religion)
         add(.toolFieldPlaceOfOrigin, citizen?.placeOfOrigin)
         add(.toolFieldPlaceOfResidence, citizen?.placeOfResidence)
         add(.toolFieldIdentifyingMarks, citizen?.identifyingMarks)
         add(.toolFieldDateOfIssue, citizen?.dateOfIssue)
-        add(.toolFieldDateOfExpiry, citizen?.dateOfExpiry ?? mrz.dateOfExpiry)
+        add(.toolFieldDateOfExpiry, citizen?.dateOfExpiry ?? mrz?.dateOfExpiry)
         add(.toolFieldFather, citizen?.fatherName)
         add(.toolFieldMother, citizen?.motherName)
         add(.toolFieldSpouse, citizen?.spouseName)
         add(.toolFieldOldIdNumber, citizen?.oldIDNumber)
-        add(.toolFieldDocumentNumber, mrz.documentNumber)
+        add(.toolFieldDocumentNumber, mrz?.documentNumber)
         if let face = read.dg2?.faces.first {
             let kind = face.encoding == .jpeg ? "JPEG" : "JPEG 2000"
             add(.toolFieldPortrait, "\(kind) \(face.width)×\(face.height), \(face.imageData.count) byte")
@@ -335,21 +335,23 @@ enum CardReadReport {
     }
 
     static func json(_ read: ChipRead, photoFile: String?) -> [String: Any] {
-        let mrz = read.dg1.mrz
         var object: [String: Any] = [
             "accessProtocol": protocolName(read.accessProtocol),
             "apduCount": read.apduCount,
-            "mrz": [
-                "format": mrz.format.rawValue, "documentCode": mrz.documentCode, "issuingState": mrz.issuingState,
-                "documentNumber": mrz.documentNumber, "dateOfBirth": mrz.dateOfBirth, "sex": String(mrz.sex),
-                "dateOfExpiry": mrz.dateOfExpiry, "nationality": mrz.nationality,
-                "primaryIdentifier": mrz.primaryIdentifier, "secondaryIdentifier": mrz.secondaryIdentifier,
-                "citizenIDNumber": mrz.citizenIDNumber as Any,
-            ] as [String: Any],
             "files": Dictionary(uniqueKeysWithValues: read.files.map { ($0.key.description, $0.value.bytes.count) }),
             "missingFiles": read.missingFiles.map(\.description),
             "mismatches": read.mismatches.map(\.description),
         ]
+        if let mrz = read.dg1?.mrz {
+            object["mrz"] =
+                [
+                    "format": mrz.format.rawValue, "documentCode": mrz.documentCode, "issuingState": mrz.issuingState,
+                    "documentNumber": mrz.documentNumber, "dateOfBirth": mrz.dateOfBirth, "sex": String(mrz.sex),
+                    "dateOfExpiry": mrz.dateOfExpiry, "nationality": mrz.nationality,
+                    "primaryIdentifier": mrz.primaryIdentifier, "secondaryIdentifier": mrz.secondaryIdentifier,
+                    "citizenIDNumber": mrz.citizenIDNumber as Any,
+                ] as [String: Any]
+        }
         if let citizen = read.dg13 {
             var fields: [String: Any] = [:]
             let pairs: [(String, String?)] = [

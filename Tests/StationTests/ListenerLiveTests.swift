@@ -357,6 +357,110 @@ struct ListenerDeskLiveTests {
         #expect(!daemon.log.contains(token))
     }
 
+    /// No token is 401 at the upgrade; a desk token receives `patient.verified` with the answer; a revoked token is
+    /// refused and its open socket closed.
+    @Test("events over WebSocket: 401 at the upgrade, patient.verified with the answer, revoked closed")
+    func deskEventsOverWebSocket() throws {
+        let daemon = try DaemonUnderTest(
+            name: "listener-ws",
+            extraConfig: """
+                [station]
+                profile = health
+                [listener]
+                enabled = true
+                port = 0
+                cors_origins = https://his.benhvien.example
+
+                """,
+            environment: harness.clientEnvironment)
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let listener = try ControlJSON.decoder().decode(
+            ListenerWire.self, from: Data(try daemon.curl("GET", ControlPaths.listener).1.utf8))
+        let created = try daemon.stationctl(["client", "add", "his-ws", "--scope", "health:verify", "--json"])
+        let token = try ControlJSON.decoder().decode(ClientCreated.self, from: Data(created.output.utf8)).token
+
+        // Refused at the upgrade, with the listener's JSON errors: no token, an unknown one, a foreign origin.
+        let anonymous = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: nil)
+        #expect(anonymous.status == 401, "\(anonymous.head)")
+        #expect(anonymous.head.contains("www-authenticate: bearer"))
+        #expect(anonymous.body.contains(ListenerErrorCode.unauthorized), "\(anonymous.body)")
+        let forged = try WebSocketTestClient(
+            port: listener.port, path: ControlPaths.eventsSocket, token: "stn_" + String(repeating: "A", count: 43))
+        #expect(forged.status == 401)
+        let foreign = try WebSocketTestClient(
+            port: listener.port, path: ControlPaths.eventsSocket, token: token,
+            headers: ["Origin: https://evil.example"])
+        #expect(foreign.status == 403 && foreign.body.contains(ListenerErrorCode.originNotAllowed))
+        // A browser's WebSocket cannot send Authorization: the token comes as a subprotocol instead.
+        let browser = try WebSocketTestClient(
+            port: listener.port, path: ControlPaths.eventsSocket, token: nil,
+            headers: [
+                "Origin: https://his.benhvien.example",
+                "Sec-WebSocket-Protocol: stationd.events, stationd.bearer.\(token)",
+            ])
+        #expect(browser.status == 101, "\(browser.head)\(browser.body)")
+        #expect(browser.head.contains("sec-websocket-protocol: stationd.events\r\n"))
+        browser.sendClose()
+        let wrongProtocol = try WebSocketTestClient(
+            port: listener.port, path: ControlPaths.eventsSocket, token: nil,
+            headers: [
+                "Sec-WebSocket-Protocol: stationd.events, stationd.bearer.stn_" + String(repeating: "B", count: 43)
+            ])
+        #expect(wrongProtocol.status == 401 && wrongProtocol.body.contains(ListenerErrorCode.unauthorized))
+
+        let socket = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: token)
+        #expect(socket.status == 101, "\(socket.head)\(socket.body)\n\(daemon.log)")
+        #expect(socket.head.contains("upgrade: websocket") && socket.head.contains("sec-websocket-accept:"))
+        func events(_ type: String) throws -> [StationEvent] {
+            try socket.messages.map { try ControlJSON.decoder().decode(StationEvent.self, from: Data($0.utf8)) }
+                .filter { $0.type == type }
+        }
+
+        let card = try harness.startCard(slot: 0, arguments: ["--dataset", Self.dataSet.path])
+        defer { card.stop() }
+        try waitFor(30, "card.inserted on the WebSocket") { (try? events("card.inserted").isEmpty) == false }
+
+        let can = try CitizenDataSet.load(Self.dataSet).can
+        let header = daemon.directory.appendingPathComponent("auth.hdr")
+        #expect(
+            FileManager.default.createFile(
+                atPath: header.path, contents: Data("Authorization: Bearer \(token)\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
+        let body = daemon.directory.appendingPathComponent("verify.json")
+        #expect(
+            FileManager.default.createFile(
+                atPath: body.path, contents: Data(#"{"can":"\#(can)"}"#.utf8), attributes: [.posixPermissions: 0o600]))
+        let verify = try runTool(
+            "/usr/bin/curl",
+            [
+                "-s", "--max-time", "30", "-H", "@\(header.path)", "-H", "Content-Type: application/json",
+                "--data-binary", "@\(body.path)", "http://127.0.0.1:\(listener.port)\(ControlPaths.verify)",
+            ], timeout: 40)
+        let answer = try ControlJSON.decoder().decode(PatientVerification.self, from: Data(verify.output.utf8))
+        try waitFor(10, "patient.verified on the WebSocket") { (try? events("patient.verified").isEmpty) == false }
+        // The event carries the answer the HIS's POST got, field for field.
+        #expect(try events("patient.verified").first?.patient == answer)
+        #expect(answer.idNumber == "001099012345")
+        // The desk's scope sees no queue or intake events.
+        #expect(socket.messages.allSatisfy { !$0.contains(#""type":"queue."#) && !$0.contains(#""type":"intake."#) })
+        #expect(!daemon.log.contains(token))
+
+        // Revoked: a new upgrade is refused, and the open socket is closed at the next event (policy violation).
+        let revoked = try daemon.stationctl(["client", "revoke", "his-ws"])
+        #expect(revoked.status == 0, "\(revoked.output)")
+        let receivedBeforeRevocation = socket.messages.count
+        let again = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: token)
+        #expect(again.status == 401 && again.body.contains(ListenerErrorCode.unauthorized))
+        #expect(socket.closedWith == nil)
+        card.stop()
+        try waitFor(20, "the revoked client's socket to close") { socket.closedWith != nil }
+        #expect(socket.closedWith == 1008)
+        // The card's removal was the next event: closed instead of sent (the desk's warm reset may have sent an
+        // earlier card.removed, before the revocation).
+        #expect(socket.messages.count == receivedBeforeRevocation, "an event sent after the revocation")
+    }
+
     func waitFor(_ seconds: Double, _ what: String, _ condition: () -> Bool) throws {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while Date() < deadline {

@@ -131,7 +131,7 @@ struct SchemathesisTests {
                 "--phases", "examples,coverage,fuzzing",
                 "--seed", "\(Self.seed)", "--max-examples", "\(Self.examplesPerOperation)", "--workers", "1",
                 "--request-timeout", "30", "--suppress-health-check", "too_slow,filter_too_much",
-                "--exclude-path", "/v1/events", "--exclude-path", "/v1/export",
+                "--exclude-path", "/v1/events", "--exclude-path", "/v1/events/ws", "--exclude-path", "/v1/export",
                 // Client tokens: a name issued twice is 409 by design (ListenerLiveTests covers these routes).
                 "--exclude-path", "/v1/clients", "--exclude-path", "/v1/clients/{name}",
                 // Officer records: an account recorded twice is 409 and an unknown one 404 by design

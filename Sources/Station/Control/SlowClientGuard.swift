@@ -56,24 +56,26 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         transport: Transport = .unixSocket
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            GuardedHTTP1Channel(
-                responder: responder, timeout: UInt64(max(0.001, timeoutSeconds) * 1e9),
-                idleTimeout: idleTimeoutSeconds.map { UInt64(max(0.001, $0) * 1e9) },
-                discardAllowance: max(1 << 20, 4 * maxBodyBytes), admission: admission, transport: transport)
+            make(
+                responder: responder, timeoutSeconds: timeoutSeconds, idleTimeoutSeconds: idleTimeoutSeconds,
+                maxBodyBytes: maxBodyBytes, admission: admission, transport: transport)
         }
     }
 
+    /// One connection's channel with the configured limits.
+    static func make(
+        responder: @escaping HTTPChannelHandler.Responder, timeoutSeconds: Double, idleTimeoutSeconds: Double?,
+        maxBodyBytes: Int, admission: ControlAdmission, transport: Transport
+    ) -> GuardedHTTP1Channel {
+        GuardedHTTP1Channel(
+            responder: responder, timeout: UInt64(max(0.001, timeoutSeconds) * 1e9),
+            idleTimeout: idleTimeoutSeconds.map { UInt64(max(0.001, $0) * 1e9) },
+            discardAllowance: max(1 << 20, 4 * maxBodyBytes), admission: admission, transport: transport)
+    }
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        if case .tcp(let tls) = transport {
-            // TLS first, so the slow-client handlers see (and time) the decrypted request.
-            if let tls {
-                do {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
-            }
-            return admit(channel: channel, key: ListenerGate.admissionKey(channel.remoteAddress), logger: logger)
+        if case .tcp = transport {
+            return setupTCP(channel: channel) { watch in setupHTTP(channel: channel, watch: watch, logger: logger) }
         }
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
@@ -81,12 +83,33 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         return provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
         ).flatMap { (credentials: PeerCredentials.UCred) -> EventLoopFuture<Value> in
-            admit(channel: channel, key: credentials.uid, logger: logger)
+            admit(channel: channel, key: credentials.uid) { watch in
+                setupHTTP(channel: channel, watch: watch, logger: logger)
+            }
         }
     }
 
-    /// Counts the connection under `key` (a uid, or a TCP caller's address key) or refuses it.
-    private func admit(channel: any Channel, key uid: UInt32, logger: Logger) -> EventLoopFuture<Value> {
+    /// A TCP connection: TLS when there is a context, then admission by address and the slow-client watch; `then`
+    /// builds the HTTP pipeline on top (plain HTTP/1, or HTTP/1 with the WebSocket upgrade: `ListenerChannel`).
+    func setupTCP<Result>(
+        channel: any Channel, then: (SlowClientWatch) -> EventLoopFuture<Result>
+    ) -> EventLoopFuture<Result> {
+        if case .tcp(let tls?) = transport {
+            // TLS first, so the slow-client handlers see (and time) the decrypted request.
+            do {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }
+        return admit(channel: channel, key: ListenerGate.admissionKey(channel.remoteAddress), then: then)
+    }
+
+    /// Counts the connection under `key` (a uid, or a TCP caller's address key) or refuses it, then installs the
+    /// raw slow-client handler and lets `then` build the HTTP pipeline with its watch.
+    private func admit<Result>(
+        channel: any Channel, key uid: UInt32, then: (SlowClientWatch) -> EventLoopFuture<Result>
+    ) -> EventLoopFuture<Result> {
         if let refusal = admission.open(uid: uid) {
             StationMetric.limitRefusal(kind: "connection", whose: refusal.rawValue)
             guard admission.explains(uid: uid) else {
@@ -102,10 +125,6 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         } else {
             channel.closeFuture.whenComplete { _ in admission.close(uid: uid) }
         }
-        return setupAdmitted(channel: channel, logger: logger)
-    }
-
-    private func setupAdmitted(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let watch = SlowClientWatch(
             timeout: timeout, idleTimeout: idleTimeout, discardAllowance: discardAllowance)
         do {
@@ -113,6 +132,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
+        return then(watch)
+    }
+
+    private func setupHTTP(channel: any Channel, watch: SlowClientWatch, logger: Logger) -> EventLoopFuture<Value> {
         let http = HTTP1Channel(
             responder: responder,
             configuration: .init(additionalChannelHandlers: [HTTPSlowClientHandler(watch: watch)]))

@@ -8,10 +8,12 @@ import Queue
 import SmartCard
 
 /// The health check-in desk's check (`POST /v1/verify`): open the card without typing when its CAN is known from
-/// the QR code, read the minimum (EF.CardAccess, PACE, DG1, DG13, DG14, DG15, EF.SOD; DG2 only when asked or short of
+/// the QR code, read the minimum (EF.CardAccess, PACE, DG13, DG14, DG15, EF.SOD; DG2 only when asked or short of
 /// `genuine`), decide `accept`/`refer` with the reason, join insurance, publish `patient.verified`.
 ///
-/// DG1 is read although DG13 carries the identity: `ChipRead.dg1` is required by ChipID today (DG1 is one APDU).
+/// DG1 only if the chip has no DG13 (`ChipReadRequest.dg1OnlyWithoutDG13`): DG13 carries the identity, and Passive
+/// Authentication covers it. So the desk does not compare DG1 with DG13 (`details.dataGroups` is `notCompared`);
+/// intake still reads both and compares them.
 struct DeskVerification: Sendable {
     let core: StationCore
     let insurance: any InsuranceLookup
@@ -19,10 +21,11 @@ struct DeskVerification: Sendable {
     /// Who asked (`StationRequestContext.callerName`: `client:NAME` for a token caller), for the audit line.
     var client = "unknown"
 
-    /// The files of a desk check (EF.CardAccess is always read for PACE).
+    /// The files of a desk check (EF.CardAccess is always read for PACE); DG1 only when DG13 is absent. DG13 first:
+    /// it is read before Chip Authentication, the rest under its keys.
     static let files: [LDSFile] = [.dg(1), .dg(13), .dg(14), .dg(15), .sod]
     /// The same with the portrait.
-    static let filesWithPortrait: [LDSFile] = [.dg(1), .dg(2), .dg(13), .dg(14), .dg(15), .sod]
+    static let filesWithPortrait: [LDSFile] = [.dg(1), .dg(13), .dg(2), .dg(14), .dg(15), .sod]
 
     private static let logger = Logger(label: "station.desk")
 
@@ -76,7 +79,7 @@ struct DeskVerification: Sendable {
         var read = try await CardReading.read(
             ChipReadRequest(
                 reader: reader, key: key, files: wantsPortrait ? Self.filesWithPortrait : Self.files,
-                authentication: authentication, timeout: configuration.cardTimeout),
+                authentication: authentication, timeout: configuration.cardTimeout, dg1OnlyWithoutDG13: true),
             with: core.chips)
         var portrait = read.card.chipPortrait
         if !wantsPortrait, read.card.authenticity != .genuine {
@@ -84,7 +87,7 @@ struct DeskVerification: Sendable {
             if let second = try? await CardReading.read(
                 ChipReadRequest(
                     reader: reader, key: key, files: Self.filesWithPortrait, authentication: authentication,
-                    timeout: configuration.cardTimeout),
+                    timeout: configuration.cardTimeout, dg1OnlyWithoutDG13: true),
                 with: core.chips)
             {
                 portrait = second.card.chipPortrait

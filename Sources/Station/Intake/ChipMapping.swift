@@ -6,27 +6,29 @@ import Intake
 enum ChipMapping {
     /// The card read as Intake needs it; throws `chip.malformed_file` when no usable ID number is present.
     static func cardRead(_ read: ChipRead) throws -> IntakeSession.CardRead {
-        let mrz = read.dg1.mrz
+        let mrz = read.dg1?.mrz  // nil only when the profile skipped DG1 because DG13 was read (the desk)
         let citizen = read.dg13
-        guard let idText = citizen?.idNumber ?? mrz.citizenIDNumber, let id = CitizenID(idText) else {
+        guard let idText = citizen?.idNumber ?? mrz?.citizenIDNumber, let id = CitizenID(idText) else {
             throw ChipIDError(.malformedFile, "the chip carries no 12-digit ID number")
                 .about(citizen == nil ? .dg(1) : .dg(13))
         }
         let name =
             citizen?.fullName
-            ?? "\(mrz.primaryIdentifier) \(mrz.secondaryIdentifier)".trimmingCharacters(in: .whitespaces)
-        guard let birth = date(citizen?.dateOfBirth) ?? mrzDate(mrz.dateOfBirth, past: true) else {
+            ?? mrz.map { "\($0.primaryIdentifier) \($0.secondaryIdentifier)".trimmingCharacters(in: .whitespaces) }
+            ?? ""
+        guard let birth = date(citizen?.dateOfBirth) ?? mrz.flatMap({ mrzDate($0.dateOfBirth, past: true) }) else {
             throw ChipIDError(.malformedFile, "the chip carries no readable date of birth")
                 .about(citizen == nil ? .dg(1) : .dg(13))
         }
-        let noExpiry = citizen?.hasNoExpiry ?? mrz.hasNoExpiry
+        let noExpiry = citizen?.hasNoExpiry ?? mrz?.hasNoExpiry ?? false
         let expiry =
-            noExpiry ? nil : (date(citizen?.dateOfExpiry) ?? mrzDate(mrz.dateOfExpiry, past: false))
+            noExpiry
+            ? nil : (date(citizen?.dateOfExpiry) ?? mrz.flatMap { mrzDate($0.dateOfExpiry, past: false) })
         let consistency: DataGroupConsistency =
-            citizen == nil ? .notCompared : (read.mismatches.isEmpty ? .consistent : .mismatch)
+            citizen == nil || mrz == nil ? .notCompared : (read.mismatches.isEmpty ? .consistent : .mismatch)
         let identity = ChipIdentity(
             idNumber: id, fullName: name.precomposedStringWithCanonicalMapping, dateOfBirth: birth,
-            sex: sex(citizen?.sex, mrz.sex), expiry: expiry, consistency: consistency)
+            sex: sex(citizen?.sex, mrz?.sex ?? " "), expiry: expiry, consistency: consistency)
         let portrait = read.dg2?.faces.first.map { Data($0.imageData) } ?? Data()
         return IntakeSession.CardRead(
             identity: identity, authenticity: verdict(read.authenticity), chipPortrait: portrait,
