@@ -72,6 +72,7 @@ extension MessageCatalog {
             "PDF needs the chromium package (apt install chromium); or use --format html and print from a browser.",
         "ctl.report.pdf_needs_out": "--format pdf needs --out FILE",
         "ctl.status.chip_passive_only": ", {count} passive authentication only",
+        "listener.websocket_path": "Only {path} accepts a WebSocket.",
         "report.pdf_failed":
             "Chromium could not print the report to PDF (status {status}); use --format html and print from a browser.",
         // intake

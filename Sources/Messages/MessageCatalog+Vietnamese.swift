@@ -71,6 +71,7 @@ extension MessageCatalog {
             "In PDF cần gói chromium (apt install chromium); hoặc dùng --format html rồi in từ trình duyệt.",
         "ctl.report.pdf_needs_out": "--format pdf cần --out TỆP",
         "ctl.status.chip_passive_only": ", {count} chỉ xác thực thụ động",
+        "listener.websocket_path": "Chỉ {path} nhận kết nối WebSocket.",
         "report.pdf_failed":
             "Chromium không in được báo cáo ra PDF (mã {status}); dùng --format html rồi in từ trình duyệt.",
         // intake

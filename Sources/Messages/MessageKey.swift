@@ -59,6 +59,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case reportPdfFailed = "report.pdf_failed"
     case ctlReportPdfNeedsOut = "ctl.report.pdf_needs_out"
     case ctlStatusChipPassiveOnly = "ctl.status.chip_passive_only"
+    case listenerWebSocketPath = "listener.websocket_path"
     case intakeCardPulled = "intake.card_pulled"
     // intake rules (IntakeError)
     case intakeUnderAge = "intake.under_age"

@@ -384,14 +384,14 @@ struct ListenerDeskLiveTests {
         let anonymous = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: nil)
         #expect(anonymous.status == 401, "\(anonymous.head)")
         #expect(anonymous.head.contains("www-authenticate: bearer"))
-        #expect(anonymous.body.contains(ListenerErrorCode.unauthorized), "\(anonymous.body)")
+        #expect(anonymous.body.contains(ListenerErrorCode.unauthorized.rawValue), "\(anonymous.body)")
         let forged = try WebSocketTestClient(
             port: listener.port, path: ControlPaths.eventsSocket, token: "stn_" + String(repeating: "A", count: 43))
         #expect(forged.status == 401)
         let foreign = try WebSocketTestClient(
             port: listener.port, path: ControlPaths.eventsSocket, token: token,
             headers: ["Origin: https://evil.example"])
-        #expect(foreign.status == 403 && foreign.body.contains(ListenerErrorCode.originNotAllowed))
+        #expect(foreign.status == 403 && foreign.body.contains(ListenerErrorCode.originNotAllowed.rawValue))
         // A browser's WebSocket cannot send Authorization: the token comes as a subprotocol instead.
         let browser = try WebSocketTestClient(
             port: listener.port, path: ControlPaths.eventsSocket, token: nil,
@@ -407,7 +407,7 @@ struct ListenerDeskLiveTests {
             headers: [
                 "Sec-WebSocket-Protocol: stationd.events, stationd.bearer.stn_" + String(repeating: "B", count: 43)
             ])
-        #expect(wrongProtocol.status == 401 && wrongProtocol.body.contains(ListenerErrorCode.unauthorized))
+        #expect(wrongProtocol.status == 401 && wrongProtocol.body.contains(ListenerErrorCode.unauthorized.rawValue))
 
         let socket = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: token)
         #expect(socket.status == 101, "\(socket.head)\(socket.body)\n\(daemon.log)")
@@ -451,7 +451,7 @@ struct ListenerDeskLiveTests {
         #expect(revoked.status == 0, "\(revoked.output)")
         let receivedBeforeRevocation = socket.messages.count
         let again = try WebSocketTestClient(port: listener.port, path: ControlPaths.eventsSocket, token: token)
-        #expect(again.status == 401 && again.body.contains(ListenerErrorCode.unauthorized))
+        #expect(again.status == 401 && again.body.contains(ListenerErrorCode.unauthorized.rawValue))
         #expect(socket.closedWith == nil)
         card.stop()
         try waitFor(20, "the revoked client's socket to close") { socket.closedWith != nil }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import Messages
 import NIOCore
 import NIOHTTPTypes
 import NIOSSL
@@ -120,9 +121,7 @@ struct ListenerChannel: ServerChildChannel {
         let request = Request(head: head, body: .init(buffer: ByteBuffer()))
         guard request.uri.path == ControlPaths.eventsSocket else {
             return .failure(
-                APIError(
-                    .notFound, vi: "Chỉ \(ControlPaths.eventsSocket) nhận kết nối WebSocket.",
-                    en: "Only \(ControlPaths.eventsSocket) accepts a WebSocket."))
+                APIError(.notFound, Message(.listenerWebSocketPath, ["path": ControlPaths.eventsSocket])))
         }
         var context = StationRequestContext(source: .init(channel: channel, logger: logger))
         do throws(APIError) {
@@ -193,7 +192,8 @@ final class UpgradeRefusalHandler: ChannelOutboundHandler, RemovableChannelHandl
             return
         }
         refusal.error = nil
-        let body = ControlErrorBody(code: error.code, message: refusal.english ? error.english : error.vietnamese)
+        let body = ControlErrorBody(
+            code: error.code, message: error.text(refusal.english ? .english : .vietnamese), detail: error.detail)
         let json = (try? ControlJSON.encoder().encode(body)) ?? Data("{}".utf8)
         head.status = error.status
         head.headerFields[.contentType] = "application/json; charset=utf-8"
