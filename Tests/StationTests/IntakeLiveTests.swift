@@ -37,7 +37,7 @@ struct IntakeLiveTests {
             }
         }.start()
         try await Task.sleep(for: .milliseconds(200))
-        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", url.path])
         defer { card.stop() }
         // The reader monitor sees the card.
         let deadline = Date(timeIntervalSinceNow: 10)

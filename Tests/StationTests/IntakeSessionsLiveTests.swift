@@ -27,7 +27,7 @@ struct IntakeSessionsLiveTests {
             environment: harness.clientEnvironment)
         try daemon.start()
         defer { _ = daemon.stop() }
-        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", url.path])
         defer { card.stop() }
         let deadline = Date(timeIntervalSinceNow: 15)
         while try !daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < deadline {

@@ -47,7 +47,7 @@ struct UplinkLiveTests {
         #expect(upload?.state == "idle", "\(daemon.log)")
         #expect(FileManager.default.fileExists(atPath: daemon.directory.path + "/uplink/enrollment.json"))
 
-        let card = try harness.startCard(arguments: ["--dataset", url.path])
+        let card = try harness.startCardReported(arguments: ["--dataset", url.path])
         defer { card.stop() }
         let readerDeadline = Date(timeIntervalSinceNow: 10)
         while !(try daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#))
