@@ -28,20 +28,8 @@ public final class NotifyListener: @unchecked Sendable {
     public init(directory: URL) throws {
         path = directory.appendingPathComponent("notify.sock").path
         unlink(path)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else { throw HarnessError("bind notify socket: errno \(errno)") }
-        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        fd = try TestSockets.unix(path, type: Int32(SOCK_DGRAM.rawValue), bind: true)
+        TestSockets.setReceiveTimeout(fd, seconds: 0.1)
     }
 
     deinit {

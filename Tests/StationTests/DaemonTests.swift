@@ -322,18 +322,7 @@ struct DaemonTests {
         try daemon.configuration.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         // The "systemd" socket: another path than the configuration's, passed as fd 3.
         let activated = daemon.directory.appendingPathComponent("activated.sock").path
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in activated.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        #expect(bound == 0)
+        let listener = try TestSockets.unix(activated, bind: true)
         #expect(listen(listener, 16) == 0)
         // fd 3 in the child; LISTEN_PID must be the daemon's pid: the shell sets it and execs.
         var environment = ProcessInfo.processInfo.environment
