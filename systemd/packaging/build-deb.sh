@@ -55,7 +55,7 @@ shlibs=$(cd "$stage/src" && dpkg-shlibdeps -O $(for p in $programs; do echo "deb
 
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$(du -sk --exclude=DEBIAN "$package" | cut -f1)/" \
     -e "s/@SHLIBS@/$shlibs/" -e "s|@MAINTAINER@|$maintainer|" "$here/debian/control.in" > "$package/DEBIAN/control"
-echo /etc/stationd/stationd.conf > "$package/DEBIAN/conffiles"
+printf '%s\n' /etc/stationd/stationd.conf /etc/pam.d/stationd > "$package/DEBIAN/conffiles"
 for script in postinst prerm postrm; do install -m 0755 "$here/debian/$script" "$package/DEBIAN/$script"; done
 (cd "$package" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) \
     > "$package/DEBIAN/md5sums"

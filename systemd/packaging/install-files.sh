@@ -29,6 +29,8 @@ f 0644 "$root/systemd/stationd.tmpfiles.conf" /usr/lib/tmpfiles.d/stationd.conf
 # Devices: fingerprint modules' usbfs nodes to group stationd; pcscd access under polkit; device profiles
 f 0644 "$root/Devices/udev/70-stationd-fingerprint.rules" /usr/lib/udev/rules.d/70-stationd-fingerprint.rules
 f 0644 "$root/systemd/50-stationd-pcsc.rules" /usr/share/polkit-1/rules.d/50-stationd-pcsc.rules
+# The web console's PAM service (the officer's own account; a conffile)
+f 0644 "$root/systemd/stationd.pam" /etc/pam.d/stationd
 for profile in "$root"/Devices/biometric/*.json; do
     f 0644 "$profile" "/usr/share/stationd/biometric/$(basename "$profile")"
 done

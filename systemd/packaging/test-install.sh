@@ -34,6 +34,7 @@ done <<'PATHS'
 /etc/stationd 750
 /etc/stationd/stationd.conf 640
 /etc/stationd/trust 755
+/etc/pam.d/stationd 644
 /usr/share/man/man1/stationd.1.gz 644
 /usr/share/man/man1/stationctl.1.gz 644
 /usr/share/man/man1/stationctl.status.1.gz 644
@@ -49,7 +50,7 @@ PATHS
 [ -z "$(find "$destdir" -perm -o+w ! -type l)" ] || fail "world-writable: $(find "$destdir" -perm -o+w ! -type l)"
 [ -z "$(find "$destdir" -perm /6000)" ] || fail "setuid/setgid: $(find "$destdir" -perm /6000)"
 unexpected=$(cd "$destdir" && find . -mindepth 1 -maxdepth 2 | grep -v -x -e ./usr -e ./etc -e ./usr/bin -e ./usr/lib \
-    -e ./usr/share -e ./etc/stationd || true)
+    -e ./usr/share -e ./etc/stationd -e ./etc/pam.d || true)
 [ -z "$unexpected" ] || fail "unexpected top-level paths: $unexpected"
 # The units name what is installed.
 grep -q '^ExecStart=/usr/bin/stationd run --config /etc/stationd/stationd.conf' \
