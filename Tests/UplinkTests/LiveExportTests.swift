@@ -9,7 +9,7 @@ import Uplink
 @Suite(.serialized) struct LiveExportTests {
     /// Export → import → status sync; exporting twice and importing twice (over HTTP and by the CLI) still
     /// stores each application exactly once.
-    @Test(.timeLimit(.minutes(1))) func exportImportRoundTripIsIdempotent() async throws {
+    @Test(.timeLimit(.minutes(3))) func exportImportRoundTripIsIdempotent() async throws {
         let citizens = SampleApplications.citizens(25, start: 40_000)
         let receiver = try ReceiverProcess(citizens: citizens)
         let station = try await StationFixture(receiver: receiver)
