@@ -22,7 +22,8 @@ import Testing
         do {
             try FileManager.default.createDirectory(atPath: root + "/state", withIntermediateDirectories: true)
             let queue = try ApplicationQueue(
-                configuration: .init(databasePath: root + "/state/queue.sqlite", keyFilePath: root + "/state/queue.key"))
+                configuration: .init(databasePath: root + "/state/queue.sqlite", keyFilePath: root + "/state/queue.key")
+            )
             for index in 0..<5 {
                 let application = SampleApplications.application(
                     for: SampleApplications.citizens(1, start: index)[0], biometricBytes: 300, seed: index)
@@ -32,8 +33,10 @@ import Testing
         }
         try FileManager.default.createDirectory(atPath: uplink, withIntermediateDirectories: true)
         let stationKey = Data((0..<32).map { UInt8(($0 * 7 + 3) & 0xFF) })
-        #expect(FileManager.default.createFile(atPath: uplink + "/station.key", contents: stationKey,
-            attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: uplink + "/station.key", contents: stationKey,
+                attributes: [.posixPermissions: 0o600]))
         try daemon.start()
 
         // Files the caller (nobody, in the test groups) reads and writes.
@@ -80,7 +83,8 @@ import Testing
         try auditQueue.checkpoint()
 
         // No key bytes in the daemon's log or in stationctl's output.
-        let secrets = try Self.keyStrings(root + "/state/queue.key") + Self.keyStrings(root + "/state/queue-audit.key")
+        let secrets =
+            try Self.keyStrings(root + "/state/queue.key") + Self.keyStrings(root + "/state/queue-audit.key")
             + [stationKey.base64EncodedString(), stationKey.map { String(format: "%02x", $0) }.joined()]
         #expect(secrets.count >= 4)
         let log = try String(contentsOfFile: root + "/stationd.log", encoding: .utf8)
@@ -124,8 +128,10 @@ import Testing
         try daemon.start()
         let locked = try runTool(
             stationd,
-            ["keys", "restore", "--from", bundlePath, "--passphrase-file", passphraseFile, "--config",
-                daemon.configPath])
+            [
+                "keys", "restore", "--from", bundlePath, "--passphrase-file", passphraseFile, "--config",
+                daemon.configPath,
+            ])
         #expect(locked.status == 1 && locked.output.contains("queue.store_locked"), "\(locked.output)")
         #expect(daemon.stop() == 0)
 
@@ -161,7 +167,9 @@ import Testing
         var keys: [String] = []
         if let key = object["key"] as? String { keys.append(key) }
         if let index = object["index"] as? String { keys.append(index) }
-        for entry in object["keys"] as? [[String: Any]] ?? [] { if let key = entry["key"] as? String { keys.append(key) } }
+        for entry in object["keys"] as? [[String: Any]] ?? [] {
+            if let key = entry["key"] as? String { keys.append(key) }
+        }
         return keys
     }
 }

@@ -17,7 +17,8 @@ struct KeyBundleTests {
         let envelope = try KeyBundle.envelope(sealed)
         #expect(envelope.format == "stationd-keys" && envelope.version == 1 && envelope.station == "station-16001-a")
         #expect(envelope.kdf?.name == "scrypt" && envelope.kdf?.n == 1 << 15 && envelope.recipient == nil)
-        #expect(!String(decoding: sealed, as: UTF8.self).contains(Data((0..<32).map { UInt8($0) }).base64EncodedString()))
+        #expect(
+            !String(decoding: sealed, as: UTF8.self).contains(Data((0..<32).map { UInt8($0) }).base64EncodedString()))
 
         #expect(Self.code { try KeyBundle.open(sealed, passphrase: "mật khẩu sai") } == .wrongSecret)
         // A changed header (the station) or a changed ciphertext byte: refused, as a wrong passphrase.
@@ -93,12 +94,12 @@ struct KeyBundleTests {
         #expect(try files.collect() == Self.bundle)
     }
 
-    static func code(_ body: () throws(KeyBundleError) -> Any) -> KeyBundleError.Code? {
+    static func code(_ body: () throws -> Any) -> KeyBundleError.Code? {
         do {
             _ = try body()
             return nil
         } catch {
-            return error.code
+            return (error as? KeyBundleError)?.code
         }
     }
 

@@ -65,7 +65,9 @@ struct KeysRoutes {
                 moduleCode: error.code.rawValue, Message(.keysBundleRefused, ["code": error.code.rawValue]),
                 detail: error.reason)
         } catch {
-            throw APIError(.internalServerError, moduleCode: "keys.file_access", Message(.keysBundleRefused, ["code": "keys.file_access"]))
+            throw APIError(
+                .internalServerError, moduleCode: "keys.file_access",
+                Message(.keysBundleRefused, ["code": "keys.file_access"]))
         }
     }
 }
