@@ -135,6 +135,7 @@ struct OpenAPIConformanceTests {
             ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
             ("/v1/verify", "post"),
             ("/v1/reports/{period}", "get"), ("/v1/survey", "post"), ("/v1/events", "get"), ("/metrics", "get"),
+            ("/v1/events/ws", "get"),
             ("/v1/cleansing", "get"), ("/v1/desk/stats", "get"),
             ("/v1/listener", "get"), ("/v1/clients", "get"), ("/v1/clients", "post"), ("/v1/clients/{name}", "delete"),
             ("/v1/operators", "get"), ("/v1/operators", "post"), ("/v1/operators/{account}/disable", "post"),
