@@ -40,7 +40,7 @@ public struct KeyBundle: Sendable, Equatable {
     /// The `version` value.
     public static let version = 1
 
-    /// scrypt parameters: N = 2^15, r = 8, p = 1 (32 MiB, about 0.1 s here).
+    /// scrypt parameters: N = 2^15, r = 8, p = 1 (32 MiB of memory per derivation).
     public struct KDF: Codable, Sendable, Equatable {
         public var name: String
         public var salt: String

@@ -32,7 +32,7 @@ struct KeysRoutes {
         }
     }
 
-    /// Collects and seals (scrypt takes a tenth of a second: off the event loop).
+    /// Collects and seals (scrypt needs 32 MiB and a good part of a second: off the event loop).
     static func backup(_ body: KeysBackupRequest, files: StationKeyFiles, station: String) throws(APIError)
         -> KeysBackupWire
     {
