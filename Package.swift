@@ -111,6 +111,8 @@ let modules: [Target] = [
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "SwiftASN1", package: "swift-asn1"),
             .product(name: "Crypto", package: "swift-crypto"),
+            // Key backups: scrypt (`stationctl keys backup`).
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
             // The TCP listener's events over WebSocket (`/v1/events/ws`).
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
         ],

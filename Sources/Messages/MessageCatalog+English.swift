@@ -75,6 +75,35 @@ extension MessageCatalog {
         "listener.websocket_path": "Only {path} accepts a WebSocket.",
         "report.pdf_failed":
             "Chromium could not print the report to PDF (status {status}); use --format html and print from a browser.",
+        // keys: #23 item 4 (stationctl keys backup, stationd keys restore)
+        "keys.backup.one_protection":
+            "Key backup: give exactly one protection, a passphrase (--passphrase-file) or a supervisor's public key (--recipient).",
+        "keys.bundle_refused":
+            "The keys could not be backed up or restored (code {code}).",
+        "keys.input.passphrase":
+            "Passphrase of the key backup",
+        "keys.input.passphrase_again":
+            "The passphrase again",
+        "ctl.keys.passphrase_mismatch":
+            "The two passphrases differ; nothing was backed up.",
+        "ctl.keys.cannot_write":
+            "Cannot write {path} (the file exists, or the folder is not writable).",
+        "ctl.keys.written":
+            "Key backup written (encrypted, mode 0600): {path}",
+        "ctl.keys.contents":
+            "Files inside: {roles}",
+        "ctl.keys.write_down":
+            "Write down: station {station}, date {date}, SHA-256 {sha256}. Keep the backup off the station.",
+        "ctl.keys.passphrase_note":
+            "The passphrase is stored nowhere: keep it apart from the backup. Without it the keys are lost.",
+        "ctl.keys.recipient_note":
+            "Sealed to the public key with fingerprint {fingerprint}; only its private key opens it.",
+        "tool.keys.written":
+            "Restored: {path}",
+        "tool.keys.already_there":
+            "Already there, same as the backup: {path}",
+        "tool.keys.refused":
+            "Keys not restored (code {code}); no file was written.",
         // intake
         "intake.card_pulled": "The card was pulled out: put it back to continue.",
         // intake rules (IntakeError)

@@ -74,6 +74,35 @@ extension MessageCatalog {
         "listener.websocket_path": "Chỉ {path} nhận kết nối WebSocket.",
         "report.pdf_failed":
             "Chromium không in được báo cáo ra PDF (mã {status}); dùng --format html rồi in từ trình duyệt.",
+        // keys: #23 item 4 (stationctl keys backup, stationd keys restore)
+        "keys.backup.one_protection":
+            "Sao lưu khóa: cho đúng một cách bảo vệ, mật khẩu (--passphrase-file) hoặc khóa công khai của giám sát viên (--recipient).",
+        "keys.bundle_refused":
+            "Không sao lưu hoặc khôi phục được khóa (mã {code}).",
+        "keys.input.passphrase":
+            "Mật khẩu của bản sao lưu khóa",
+        "keys.input.passphrase_again":
+            "Nhập lại mật khẩu",
+        "ctl.keys.passphrase_mismatch":
+            "Hai lần nhập mật khẩu không giống nhau; chưa sao lưu gì.",
+        "ctl.keys.cannot_write":
+            "Không ghi được {path} (tệp đã có, hoặc thư mục không ghi được).",
+        "ctl.keys.written":
+            "Đã ghi bản sao lưu khóa (mã hóa, chế độ 0600): {path}",
+        "ctl.keys.contents":
+            "Gồm các tệp: {roles}",
+        "ctl.keys.write_down":
+            "Ghi vào sổ: trạm {station}, ngày {date}, SHA-256 {sha256}. Cất bản sao lưu ngoài máy trạm.",
+        "ctl.keys.passphrase_note":
+            "Mật khẩu không được lưu ở đâu: cất riêng, không để cùng bản sao lưu. Mất mật khẩu là mất khóa.",
+        "ctl.keys.recipient_note":
+            "Mã hóa cho khóa công khai có dấu vân tay {fingerprint}; chỉ khóa bí mật tương ứng mở được.",
+        "tool.keys.written":
+            "Đã khôi phục: {path}",
+        "tool.keys.already_there":
+            "Đã có, giống bản sao lưu: {path}",
+        "tool.keys.refused":
+            "Không khôi phục khóa (mã {code}); không ghi tệp nào.",
         // intake
         "intake.card_pulled": "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.",
         // intake rules (IntakeError)

@@ -247,6 +247,7 @@ enum ControlServer {
         IntakeRoutes(core: core).add(to: router)
         ClientRoutes(core: core, clients: clients, listener: listenerInfo).add(to: router)
         OperatorRoutes(core: core).add(to: router)
+        KeysRoutes(core: core).add(to: router)
         if let console = gate?.console {
             ConsoleRoutes(core: core, login: console, assets: ConsoleAssets.load()).add(to: router)
         }

@@ -26,7 +26,7 @@ struct Stationd: AsyncParsableCommand {
             """,
         subcommands: [
             ReadersCommand.self, EventsCommand.self, CardCommand.self, FingerprintCommand.self, LDSCommand.self,
-            SimulateCommand.self, DaemonCommand.self, StoreCommand.self,
+            SimulateCommand.self, DaemonCommand.self, StoreCommand.self, KeysCommand.self,
         ]
     )
 }

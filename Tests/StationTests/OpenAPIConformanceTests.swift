@@ -139,6 +139,7 @@ struct OpenAPIConformanceTests {
             ("/v1/cleansing", "get"), ("/v1/desk/stats", "get"),
             ("/v1/listener", "get"), ("/v1/clients", "get"), ("/v1/clients", "post"), ("/v1/clients/{name}", "delete"),
             ("/v1/operators", "get"), ("/v1/operators", "post"), ("/v1/operators/{account}/disable", "post"),
+            ("/v1/keys/backup", "post"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Messages
+import SecretInput
+import Station
+
+/// `stationd keys`: the station's key files by hand (the daemon stopped).
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Khóa của trạm — restore the key files from a backup (daemon stopped).",
+        subcommands: [Restore.self])
+
+    /// `stationd keys restore --from FILE [--identity FILE] [--passphrase-file F] [--config F]`.
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Khôi phục khóa từ bản sao lưu — restore the key files from `stationctl keys backup`.",
+            discussion: """
+                Opens the bundle (the passphrase asked without echo, or --passphrase-file; a bundle sealed to a
+                public key needs --identity, the supervisor's X25519 private key, PEM or base64) and writes each file
+                0600, atomically, where the configuration puts it. A file already there with the same content is
+                left; one with a different content stops the restore before anything is written (keys.file_differs,
+                naming the file). A wrong passphrase: keys.wrong_secret, nothing written. Refused while a daemon runs
+                on the state directory. Exit codes: 0 restored, 1 refused, 64 bad input, 78 configuration.
+                """)
+
+        @Option(help: "The bundle file.") var from: String
+        @Option(help: "The supervisor's X25519 private key (a bundle sealed to a public key).") var identity: String?
+        @Option(help: "Read the passphrase from this file ('-': standard input).") var passphraseFile: String?
+        @Option(help: "Configuration file.") var config: String?
+
+        func run() throws {
+            let file =
+                config
+                ?? (FileManager.default.fileExists(atPath: DaemonCommand.defaultFile) ? DaemonCommand.defaultFile : nil)
+            let configuration: StationConfiguration
+            do {
+                configuration = try StationConfiguration.load(file: file)
+            } catch {
+                for problem in error.errors {
+                    FileHandle.standardError.write(Data("stationd: configuration: \(problem)\n".utf8))
+                }
+                throw ExitCode(78)
+            }
+            guard let data = FileManager.default.contents(atPath: from) else {
+                FileHandle.standardError.write(Data("stationd: keys.file_access: cannot read \(from)\n".utf8))
+                throw ExitCode(1)
+            }
+            do {
+                let bundle: KeyBundle
+                if let identity {
+                    guard let key = FileManager.default.contents(atPath: identity) else {
+                        throw KeyBundleError(.fileAccess, "cannot read \(identity)", file: identity)
+                    }
+                    bundle = try KeyBundle.open(data, identity: key)
+                } else {
+                    _ = try KeyBundle.envelope(data)
+                    let field = SecretField(option: "passphrase", label: .keysInputPassphrase, hidden: true)
+                    let passphrase: String
+                    do {
+                        passphrase =
+                            try SecretInput.read(field, argument: nil, file: passphraseFile, prompt: true) ?? ""
+                    } catch {
+                        FileHandle.standardError.write(Data((error.message(english: false) + "\n").utf8))
+                        throw ExitCode.validationFailure
+                    }
+                    bundle = try KeyBundle.open(data, passphrase: passphrase)
+                }
+                for (path, outcome) in try KeyRestore.restore(bundle, configuration: configuration) {
+                    let key: MessageKey = outcome == .written ? .toolKeysWritten : .toolKeysAlreadyThere
+                    print(key.text(.vietnamese, ["path": path]) + " / " + key.text(.english, ["path": path]))
+                }
+            } catch let error as KeyBundleError {
+                let refused = MessageKey.toolKeysRefused
+                let code = ["code": error.code.rawValue]
+                FileHandle.standardError.write(
+                    Data((refused.text(.vietnamese, code) + " / " + refused.text(.english, code) + "\n").utf8))
+                FileHandle.standardError.write(Data("stationd: \(error)\n".utf8))
+                throw ExitCode(1)
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                FileHandle.standardError.write(Data("stationd: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
