@@ -87,6 +87,18 @@ extension MessageCatalog {
         "ctl.doctor.card.not_cccd": "the card on {reader} has ATR {atr}, not a chip CCCD",
         "ctl.doctor.card.not_cccd_fix":
             "place a chip CCCD on the reader; bank cards, health insurance cards and old CMND cannot be read",
+        "ctl.doctor.central": "the central answers and matches the pinned keys",
+        "ctl.doctor.central.unchecked": "the central: not checked (stationd does not answer)",
+        "ctl.doctor.central.not_configured": "the central: no [uplink] configured (the station exports to media only)",
+        "ctl.doctor.central.not_enrolled": "the station is not enrolled with the central ({state})",
+        "ctl.doctor.central.not_enrolled_fix":
+            "sudo stationctl enroll --central-fingerprint FINGERPRINT_READ_OUT_BY_THE_CENTRAL",
+        "ctl.doctor.central.pins": "the central's keys do not match the pinned ones ({code})",
+        "ctl.doctor.central.pins_fix":
+            "ask the central; if its keys really changed, a supervisor runs stationctl enroll --central-fingerprint … --accept-key-change",
+        "ctl.doctor.central.offline": "the central could not be reached at the last attempt ({code})",
+        "ctl.doctor.central.offline_fix":
+            "check the network and [uplink] url in /etc/stationd/stationd.conf, then stationctl upload --wait",
         "ctl.doctor.units": "systemd units stationd.socket and stationd.service",
         "ctl.doctor.units.not_systemd": "systemd units: not under systemd, not checked",
         "ctl.doctor.units.problem": "state: {states}",

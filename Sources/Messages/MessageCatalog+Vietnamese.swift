@@ -86,6 +86,18 @@ extension MessageCatalog {
         "ctl.doctor.card.not_cccd": "thẻ trên {reader} có ATR {atr}, không phải CCCD gắn chip",
         "ctl.doctor.card.not_cccd_fix":
             "đặt CCCD gắn chip lên đầu đọc; thẻ ngân hàng, thẻ BHYT, CMND cũ không đọc được",
+        "ctl.doctor.central": "trung tâm trả lời và khớp khóa đã ghi nhận",
+        "ctl.doctor.central.unchecked": "trung tâm: chưa kiểm được (stationd không trả lời)",
+        "ctl.doctor.central.not_configured": "trung tâm: chưa cấu hình [uplink] (trạm chỉ xuất ra thiết bị lưu trữ)",
+        "ctl.doctor.central.not_enrolled": "trạm chưa đăng ký với trung tâm ({state})",
+        "ctl.doctor.central.not_enrolled_fix":
+            "sudo stationctl enroll --central-fingerprint DẤU_VÂN_KHÓA_TRUNG_TÂM_ĐỌC_CHO",
+        "ctl.doctor.central.pins": "khóa của trung tâm không khớp khóa đã ghi nhận ({code})",
+        "ctl.doctor.central.pins_fix":
+            "hỏi trung tâm; nếu khóa đổi thật, cán bộ giám sát chạy stationctl enroll --central-fingerprint … --accept-key-change",
+        "ctl.doctor.central.offline": "lần gần nhất không liên lạc được trung tâm ({code})",
+        "ctl.doctor.central.offline_fix":
+            "kiểm tra mạng và [uplink] url trong /etc/stationd/stationd.conf, rồi stationctl upload --wait",
         "ctl.doctor.units": "các unit systemd stationd.socket và stationd.service",
         "ctl.doctor.units.not_systemd": "các unit systemd: máy không chạy dưới systemd, bỏ qua",
         "ctl.doctor.units.problem": "trạng thái: {states}",

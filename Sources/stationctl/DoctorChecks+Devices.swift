@@ -130,6 +130,40 @@ extension StationDoctor {
         return patterns.compactMap { try? NSRegularExpression(pattern: "^(" + $0 + ")$", options: .caseInsensitive) }
     }
 
+    // MARK: The central reachable and its pins
+
+    /// The central as the daemon's uplink last saw it (`GET /v1/upload`): enrolled with pinned keys, its last
+    /// probe or cycle neither refused for the keys (`uplink.central_unauthenticated`, a changed key, a TLS
+    /// certificate not trusted) nor offline. Not a fresh probe: `stationctl upload --wait` runs one.
+    func central() -> DoctorResult {
+        let id = "central"
+        guard
+            let response = try? ControlClient(socketPath: socketPath, language: language.rawValue)
+                .request("GET", ControlPaths.upload),
+            response.status == 200, let upload = try? response.decode(UploadStatus.self)
+        else { return pass(id, say(.ctlDoctorCentralUnchecked)) }
+        guard upload.configured else { return pass(id, say(.ctlDoctorCentralNotConfigured)) }
+        let title = say(.ctlDoctorCentral)
+        if upload.state == "notEnrolled" || upload.centralFingerprint == nil {
+            return fail(
+                id, title, say(.ctlDoctorCentralNotEnrolled, ["state": upload.lastError ?? upload.state]),
+                say(.ctlDoctorCentralNotEnrolledFix))
+        }
+        let pinCodes: Set<String> = [
+            "uplink.central_unauthenticated", "uplink.central_key_changed", "uplink.central_fingerprint_mismatch",
+            "central.tls_untrusted",
+        ]
+        if let code = upload.lastError, pinCodes.contains(code) {
+            return fail(id, title, say(.ctlDoctorCentralPins, ["code": code]), say(.ctlDoctorCentralPinsFix))
+        }
+        if upload.state == "offline" || upload.state == "failed" {
+            return fail(
+                id, title, say(.ctlDoctorCentralOffline, ["code": upload.lastError ?? upload.state]),
+                say(.ctlDoctorCentralOfflineFix))
+        }
+        return pass(id, title)
+    }
+
     // MARK: The systemd units' state
 
     /// `systemctl is-enabled/is-active` of the socket and the service when systemd runs the machine (as

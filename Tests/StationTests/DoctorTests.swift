@@ -163,7 +163,7 @@ import Testing
         #expect(
             report.checks.map(\.id) == [
                 "daemon", "pcscd", "polkit", "reader", "card", "state_directory", "key_files", "configuration",
-                "trust_anchors", "free_space", "fingerprint_module", "clock", "socket_unit", "units",
+                "trust_anchors", "central", "free_space", "fingerprint_module", "clock", "socket_unit", "units",
             ])
         #expect(status == 7 && !report.ok)
     }
@@ -341,5 +341,39 @@ struct DoctorCardLiveTests {
         let (_, passing) = try DoctorTests.doctor(root, socket: daemon.socketPath)
         let good = try #require(passing.checks.first { $0.id == "card" })
         #expect(good.ok, "\(passing.checks)")
+    }
+}
+
+/// The central check through a running daemon and a live `central-receiver`: not enrolled names the enroll
+/// command; enrolled with the printed fingerprint passes. (Not tested yet: a stopped central. The daemon stays
+/// `uploading` while it retries, so the check needs a fresh probe to see it: see the report of #23 item 5.)
+@Suite("doctor: the central and its pins")
+struct DoctorCentralLiveTests {
+    @Test(.timeLimit(.minutes(3))) func central() async throws {
+        let receiver = try CentralReceiverProcess.forStation()
+        defer { receiver.process.stop() }
+        let state = "/tmp/stationd-test-\(getpid())-doctor-central/uplink"
+        let daemon = try DaemonUnderTest(
+            name: "doctor-central",
+            extraConfig: CentralTrustLiveTests.uplinkConfig(
+                url: receiver.baseURL, token: receiver.token, fingerprint: nil, state: state))
+        try daemon.start()
+        defer { _ = daemon.stop() }
+        let root = try DoctorTests.healthyTree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        func centralCheck() throws -> DoctorTests.Check {
+            try #require(
+                try DoctorTests.doctor(root, socket: daemon.socketPath).report.checks.first { $0.id == "central" })
+        }
+
+        _ = try await CentralTrustLiveTests.waitForUpload(daemon) { $0.state == "notEnrolled" }
+        let notEnrolled = try centralCheck()
+        #expect(!notEnrolled.ok && notEnrolled.fix?.contains("stationctl enroll --central-fingerprint") == true)
+
+        let enrolled = try daemon.stationctl(["enroll", "--central-fingerprint", receiver.fingerprint, "--json"])
+        #expect(enrolled.status == 0, "\(enrolled.output)")
+        _ = try await CentralTrustLiveTests.waitForUpload(daemon) { $0.state == "idle" && $0.lastSyncAt != nil }
+        let good = try centralCheck()
+        #expect(good.ok, "\(good)")
     }
 }
