@@ -73,6 +73,37 @@ extension MessageCatalog {
         "ctl.report.pdf_needs_out": "--format pdf needs --out FILE",
         "ctl.status.chip_passive_only": ", {count} passive authentication only",
         "listener.websocket_path": "Only {path} accepts a WebSocket.",
+        // doctor (#23 item 5): the reader known to libccid, the card's ATR, the systemd units' state
+        "ctl.doctor.reader": "card reader known to libccid",
+        "ctl.doctor.reader.no_driver": "libccid is not installed ({file} missing)",
+        "ctl.doctor.reader.no_driver_fix": "sudo apt install libccid && sudo systemctl restart pcscd",
+        "ctl.doctor.reader.none": "no USB card reader (CCID class) plugged in",
+        "ctl.doctor.reader.none_fix": "plug the card reader into a USB port and run again; lsusb lists the devices",
+        "ctl.doctor.reader.unknown": "libccid does not know the reader {readers}: pcscd will not use it",
+        "ctl.doctor.reader.unknown_fix":
+            "sudo apt install --only-upgrade libccid, or use a reader listed at https://ccid.apdu.fr/",
+        "ctl.doctor.card": "the card on the reader is a CCCD (ATR)",
+        "ctl.doctor.card.unchecked": "the card on the reader: not checked (stationd does not answer)",
+        "ctl.doctor.card.not_cccd": "the card on {reader} has ATR {atr}, not a chip CCCD",
+        "ctl.doctor.card.not_cccd_fix":
+            "place a chip CCCD on the reader; bank cards, health insurance cards and old CMND cannot be read",
+        "ctl.doctor.central": "the central answers and matches the pinned keys",
+        "ctl.doctor.central.unchecked": "the central: not checked (stationd does not answer)",
+        "ctl.doctor.central.not_configured": "the central: no [uplink] configured (the station exports to media only)",
+        "ctl.doctor.central.not_enrolled": "the station is not enrolled with the central ({state})",
+        "ctl.doctor.central.not_enrolled_fix":
+            "sudo stationctl enroll --central-fingerprint FINGERPRINT_READ_OUT_BY_THE_CENTRAL",
+        "ctl.doctor.central.pins": "the central's keys do not match the pinned ones ({code})",
+        "ctl.doctor.central.pins_fix":
+            "ask the central; if its keys really changed, a supervisor runs stationctl enroll --central-fingerprint … --accept-key-change",
+        "ctl.doctor.central.offline": "the central could not be reached at the last attempt ({code})",
+        "ctl.doctor.central.offline_fix":
+            "check the network and [uplink] url in /etc/stationd/stationd.conf, then stationctl upload --wait",
+        "ctl.doctor.units": "systemd units stationd.socket and stationd.service",
+        "ctl.doctor.units.not_systemd": "systemd units: not under systemd, not checked",
+        "ctl.doctor.units.problem": "state: {states}",
+        "ctl.doctor.units.fix":
+            "sudo systemctl reset-failed stationd.service && sudo systemctl enable --now stationd.socket",
         "report.pdf_failed":
             "Chromium could not print the report to PDF (status {status}); use --format html and print from a browser.",
         // keys: #23 item 4 (stationctl keys backup, stationd keys restore)

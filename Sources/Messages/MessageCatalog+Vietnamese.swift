@@ -72,6 +72,37 @@ extension MessageCatalog {
         "ctl.report.pdf_needs_out": "--format pdf cần --out TỆP",
         "ctl.status.chip_passive_only": ", {count} chỉ xác thực thụ động",
         "listener.websocket_path": "Chỉ {path} nhận kết nối WebSocket.",
+        // doctor (#23 item 5): the reader known to libccid, the card's ATR, the systemd units' state
+        "ctl.doctor.reader": "đầu đọc thẻ được libccid hỗ trợ",
+        "ctl.doctor.reader.no_driver": "chưa cài libccid (không có {file})",
+        "ctl.doctor.reader.no_driver_fix": "sudo apt install libccid && sudo systemctl restart pcscd",
+        "ctl.doctor.reader.none": "không thấy đầu đọc thẻ USB (lớp CCID) nào",
+        "ctl.doctor.reader.none_fix": "cắm đầu đọc thẻ vào cổng USB rồi chạy lại; lsusb liệt kê các thiết bị",
+        "ctl.doctor.reader.unknown": "libccid không biết đầu đọc {readers}: pcscd sẽ không dùng được",
+        "ctl.doctor.reader.unknown_fix":
+            "sudo apt install --only-upgrade libccid, hoặc dùng đầu đọc có ở https://ccid.apdu.fr/",
+        "ctl.doctor.card": "thẻ trên đầu đọc là CCCD (ATR)",
+        "ctl.doctor.card.unchecked": "thẻ trên đầu đọc: chưa kiểm được (stationd không trả lời)",
+        "ctl.doctor.card.not_cccd": "thẻ trên {reader} có ATR {atr}, không phải CCCD gắn chip",
+        "ctl.doctor.card.not_cccd_fix":
+            "đặt CCCD gắn chip lên đầu đọc; thẻ ngân hàng, thẻ BHYT, CMND cũ không đọc được",
+        "ctl.doctor.central": "trung tâm trả lời và khớp khóa đã ghi nhận",
+        "ctl.doctor.central.unchecked": "trung tâm: chưa kiểm được (stationd không trả lời)",
+        "ctl.doctor.central.not_configured": "trung tâm: chưa cấu hình [uplink] (trạm chỉ xuất ra thiết bị lưu trữ)",
+        "ctl.doctor.central.not_enrolled": "trạm chưa đăng ký với trung tâm ({state})",
+        "ctl.doctor.central.not_enrolled_fix":
+            "sudo stationctl enroll --central-fingerprint DẤU_VÂN_KHÓA_TRUNG_TÂM_ĐỌC_CHO",
+        "ctl.doctor.central.pins": "khóa của trung tâm không khớp khóa đã ghi nhận ({code})",
+        "ctl.doctor.central.pins_fix":
+            "hỏi trung tâm; nếu khóa đổi thật, cán bộ giám sát chạy stationctl enroll --central-fingerprint … --accept-key-change",
+        "ctl.doctor.central.offline": "lần gần nhất không liên lạc được trung tâm ({code})",
+        "ctl.doctor.central.offline_fix":
+            "kiểm tra mạng và [uplink] url trong /etc/stationd/stationd.conf, rồi stationctl upload --wait",
+        "ctl.doctor.units": "các unit systemd stationd.socket và stationd.service",
+        "ctl.doctor.units.not_systemd": "các unit systemd: máy không chạy dưới systemd, bỏ qua",
+        "ctl.doctor.units.problem": "trạng thái: {states}",
+        "ctl.doctor.units.fix":
+            "sudo systemctl reset-failed stationd.service && sudo systemctl enable --now stationd.socket",
         "report.pdf_failed":
             "Chromium không in được báo cáo ra PDF (mã {status}); dùng --format html rồi in từ trình duyệt.",
         // keys: #23 item 4 (stationctl keys backup, stationd keys restore)

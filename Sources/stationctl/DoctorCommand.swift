@@ -80,16 +80,16 @@ struct StationDoctor {
 
     func run() -> [DoctorResult] {
         [
-            daemon(), pcscd(), polkit(), stateDirectory(), keyFiles(), configuration(), trustAnchors(), freeSpace(),
-            fingerprintModule(), clock(), socketUnit(),
+            daemon(), pcscd(), polkit(), reader(), card(), stateDirectory(), keyFiles(), configuration(),
+            trustAnchors(), central(), freeSpace(), fingerprintModule(), clock(), socketUnit(), units(),
         ]
     }
 
-    private func pass(_ id: String, _ title: String) -> DoctorResult {
+    func pass(_ id: String, _ title: String) -> DoctorResult {
         DoctorResult(id: id, title: title, ok: true)
     }
 
-    private func fail(_ id: String, _ title: String, _ problem: String, _ fix: String) -> DoctorResult {
+    func fail(_ id: String, _ title: String, _ problem: String, _ fix: String) -> DoctorResult {
         DoctorResult(id: id, title: title, ok: false, problem: problem, fix: fix)
     }
 
@@ -266,12 +266,12 @@ struct StationDoctor {
 
     // MARK: Helpers
 
-    private func status(_ file: String) -> stat? {
+    func status(_ file: String) -> stat? {
         var info = stat()
         return stat(file, &info) == 0 ? info : nil
     }
 
-    private func read(_ file: String) -> String? {
+    func read(_ file: String) -> String? {
         (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
