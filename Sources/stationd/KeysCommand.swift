@@ -31,18 +31,7 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "Configuration file.") var config: String?
 
         func run() throws {
-            let file =
-                config
-                ?? (FileManager.default.fileExists(atPath: DaemonCommand.defaultFile) ? DaemonCommand.defaultFile : nil)
-            let configuration: StationConfiguration
-            do {
-                configuration = try StationConfiguration.load(file: file)
-            } catch {
-                for problem in error.errors {
-                    FileHandle.standardError.write(Data("stationd: configuration: \(problem)\n".utf8))
-                }
-                throw ExitCode(78)
-            }
+            let configuration = try ToolConfiguration.load(config)
             guard let data = FileManager.default.contents(atPath: from) else {
                 FileHandle.standardError.write(Data("stationd: keys.file_access: cannot read \(from)\n".utf8))
                 throw ExitCode(1)

@@ -40,18 +40,7 @@ struct StoreCommand: ParsableCommand {
                     Data((required.text(.vietnamese) + "\n" + required.text(.english) + "\n").utf8))
                 throw ExitCode(64)
             }
-            let file =
-                config
-                ?? (FileManager.default.fileExists(atPath: DaemonCommand.defaultFile) ? DaemonCommand.defaultFile : nil)
-            let configuration: StationConfiguration
-            do {
-                configuration = try StationConfiguration.load(file: file)
-            } catch {
-                for problem in error.errors {
-                    FileHandle.standardError.write(Data("stationd: configuration: \(problem)\n".utf8))
-                }
-                throw ExitCode(78)
-            }
+            let configuration = try ToolConfiguration.load(config)
             let environment = ProcessInfo.processInfo.environment
             let person =
                 environment["SUDO_USER"]
