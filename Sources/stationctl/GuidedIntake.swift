@@ -6,7 +6,7 @@ import SecretInput
 
 /// One guided intake session driven step by step over its connection (`stationctl intake`). Interactive (a
 /// terminal, no `--yes`), a fixable problem is said and its step asked again, the session kept: a wrong CAN, a card
-/// not yet on the reader or pulled out (the session pauses; the card put back resumes it), a poor finger, a
+/// pulled out (the session pauses; the card put back resumes it), a poor finger, a
 /// portrait that cannot be used, a phone that does not pass, a read-back that went stale. Non-interactive, the
 /// first problem ends the command with its exit code.
 struct GuidedIntake {
@@ -31,7 +31,7 @@ struct GuidedIntake {
 
     // MARK: - Steps
 
-    /// Reads the card; a wrong CAN is asked again and a missing card waited for (interactive).
+    /// Reads the card; a wrong CAN is asked again (interactive).
     mutating func readCard(can given: String?, mrz: String?) throws {
         var can = given
         while true {
@@ -45,16 +45,10 @@ struct GuidedIntake {
                 break
             }
             guard interactive else { throw options.report(problem) }
-            switch problem.error?.code {
-            case "chip.access_denied" where mrz == nil:
-                options.explain(problem)
-                can = nil
-            case "smartcard.no_card":
-                options.explain(problem)
-                waitForCard()
-            default:
-                throw options.report(problem)
-            }
+            // A wrong CAN is asked again; no card at all ends the command as before (exit 5, `smartcard.no_card`).
+            guard problem.error?.code == "chip.access_denied", mrz == nil else { throw options.report(problem) }
+            options.explain(problem)
+            can = nil
         }
         if session.state != "turnedAway" {
             progress(
