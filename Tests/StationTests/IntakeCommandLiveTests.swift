@@ -18,7 +18,11 @@ struct IntakeCommandLiveTests {
 
     /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair whose text appears
     /// after the previous answer) as an officer types: a no-echo prompt flushes what was typed before it shows.
-    private func onTerminal(_ arguments: [String], answers: [(prompt: String, answer: String)]) throws
+    /// `pausingAt: (N, MARKER)`: when the Nth prompt appears the driver creates `MARKER.reached` and answers only
+    /// once `MARKER.go` exists (the test acts on the devices meanwhile).
+    private static func onTerminal(
+        _ arguments: [String], answers: [(prompt: String, answer: String)], pausingAt marker: (Int, String)? = nil
+    ) throws
         -> (status: Int32, output: String)
     {
         let driver = """
@@ -41,6 +45,10 @@ struct IntakeCommandLiveTests {
                 text = out.decode("utf-8", "replace")
                 if pairs and pairs[0][0] in text[seen:]:
                     seen = text.index(pairs[0][0], seen) + len(pairs[0][0])
+                    if len(pairs[0]) > 2:  # tell the test the prompt is up, wait until it says go
+                        open(pairs[0][2] + ".reached", "w").close()
+                        while not os.path.exists(pairs[0][2] + ".go") and time.time() < deadline:
+                            time.sleep(0.1)
                     time.sleep(0.5)
                     os.write(fd, (pairs.pop(0)[1] + "\\n").encode())
             else:
@@ -50,7 +58,10 @@ struct IntakeCommandLiveTests {
             sys.exit(os.waitstatus_to_exitcode(status))
             """
         let pairs = String(
-            decoding: try JSONSerialization.data(withJSONObject: answers.map { [$0.prompt, $0.answer] }), as: UTF8.self)
+            decoding: try JSONSerialization.data(
+                withJSONObject: answers.enumerated().map { index, pair in
+                    [pair.prompt, pair.answer] + (marker?.0 == index ? [marker!.1] : [])
+                }), as: UTF8.self)
         return try runTool(
             "/usr/bin/env", ["python3", "-c", driver, pairs, try Binaries.path("stationctl")] + arguments,
             timeout: 170)
@@ -88,7 +99,7 @@ struct IntakeCommandLiveTests {
         let (daemon, card) = try await daemonWithCard("ctl-retry", dataSet: url)
         defer { card.stop() }
         let wrong = set.can == "000000" ? "111111" : "000000"
-        let result = try onTerminal(
+        let result = try Self.onTerminal(
             ["intake", "--socket", daemon.socketPath, "--portrait", try portrait(daemon).path],
             answers: [
                 ("CAN (6 số cuối số định danh)", wrong),
@@ -113,6 +124,41 @@ struct IntakeCommandLiveTests {
         }
         #expect(result.output.contains("Đã lưu hồ sơ:"), "\(result.output)")
         // One session, one application.
+        #expect(try total(daemon) == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    /// The card pulled out while the officer types the phone: the session pauses, the command says so in
+    /// Vietnamese, waits for the card, reads it again and sends the phone again; one application.
+    @Test func aPulledCardIsWaitedForAndTheSessionResumes() async throws {
+        let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+        let set = try CitizenDataSet.load(url)
+        let (daemon, first) = try await daemonWithCard("ctl-pulled", dataSet: url)
+        var card = first
+        defer { card.stop() }
+        let marker = daemon.directory.appendingPathComponent("phone-prompt").path
+        let arguments = ["intake", "--socket", daemon.socketPath, "--portrait", try portrait(daemon).path]
+        let answers = [
+            ("CAN (6 số cuối số định danh)", set.can), ("Số điện thoại di động", "0912345678"),
+            ("Đã đọc lại cho công dân và công dân xác nhận đúng? (c/k)", "c"),
+        ]
+        let run = Task.detached { try Self.onTerminal(arguments, answers: answers, pausingAt: (1, marker)) }
+        let reached = Date(timeIntervalSinceNow: 90)
+        while !FileManager.default.fileExists(atPath: marker + ".reached") && Date() < reached {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        card.stop()
+        let paused = Date(timeIntervalSinceNow: 10)
+        while try !daemon.curl("GET", "/v1/status").1.contains(#""state":"paused""#) && Date() < paused {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(try daemon.curl("GET", "/v1/status").1.contains(#""state":"paused""#))
+        card = try harness.startCard(arguments: ["--dataset", url.path])
+        FileManager.default.createFile(atPath: marker + ".go", contents: nil)
+        let result = try await run.value
+        #expect(result.status == 0, "\(result.output)\n\(daemon.log.suffix(2000))")
+        #expect(result.output.contains("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục"), "\(result.output)")
+        #expect(result.output.contains("Đã lưu hồ sơ:"), "\(result.output)")
         #expect(try total(daemon) == 1)
         #expect(daemon.stop() == 0)
     }
