@@ -18,6 +18,7 @@ struct IntakeCommandLiveTests {
 
     /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair whose text appears
     /// after the previous answer) as an officer types: a no-echo prompt flushes what was typed before it shows.
+    /// A finger's capture that failed (a slow, loaded machine) is retaken ("Lấy lại …? (c/k)": c).
     /// `pausingAt: (N, MARKER)`: when the Nth prompt appears the driver creates `MARKER.reached` and answers only
     /// once `MARKER.go` exists (the test acts on the devices meanwhile).
     private static func onTerminal(
@@ -31,7 +32,7 @@ struct IntakeCommandLiveTests {
             pid, fd = pty.fork()
             if pid == 0:
                 os.execv(sys.argv[2], sys.argv[2:])
-            out, seen, deadline = b"", 0, time.time() + 150
+            out, seen, retake, deadline = b"", 0, 0, time.time() + 150
             while time.time() < deadline:
                 r, _, _ = select.select([fd], [], [], 0.2)
                 if r:
@@ -43,6 +44,9 @@ struct IntakeCommandLiveTests {
                         break
                     out += chunk
                 text = out.decode("utf-8", "replace")
+                if "Lấy lại " in text[retake:] and text.endswith("(c/k): "):  # a capture failed (a loaded machine)
+                    retake = len(text)
+                    os.write(fd, b"c\\n")
                 if pairs and pairs[0][0] in text[seen:]:
                     seen = text.index(pairs[0][0], seen) + len(pairs[0][0])
                     if len(pairs[0]) > 2:  # tell the test the prompt is up, wait until it says go
