@@ -144,7 +144,7 @@ struct SchemathesisTests {
         let failures = Self.failures(in: result.output)
         #expect(result.status == 0, "schemathesis (seed \(Self.seed)) failed:\n\(failures)")
         #expect(result.output.contains("Seed: \(Self.seed)"), "\(result.output.suffix(2000))")
-        #expect(!result.output.contains("0 selected"), "no operation tested")
+        #expect(!result.output.contains(" 0 selected"), "no operation tested")  // not "30 selected"
         _ = daemon.stop()
         _ = lease
     }

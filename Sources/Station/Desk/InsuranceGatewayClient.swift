@@ -49,21 +49,32 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
         case final(String)
     }
 
-    /// The lookup, never past the budget: the attempts race a timer, and the timer's win cancels them (a gateway
-    /// that sends its headers and then stalls the body would otherwise hold the desk beyond the budget).
+    /// The lookup, never past the budget: the attempts race a timer, and whichever ends first answers. The
+    /// attempts are not awaited after the timer wins (a task group would wait for them, and an HTTP read that does
+    /// not notice its cancellation at once would then hold the desk past the budget); they are cancelled and end on
+    /// their own.
     func lookup(_ query: InsuranceQuery) async -> InsuranceOutcome {
         let budget = settings.budget
-        return await withTaskGroup(of: InsuranceOutcome?.self) { group in
-            group.addTask { await self.attempts(query) }
-            group.addTask {
-                try? await Task.sleep(for: budget + .milliseconds(20))
-                return nil
+        let timedOut = InsuranceOutcome(wire: InsuranceWire(status: "unknown", detail: "insurance.timeout"))
+        return await withCheckedContinuation { (continuation: CheckedContinuation<InsuranceOutcome, Never>) in
+            let answered = Mutex(false)
+            let answer = { @Sendable (outcome: InsuranceOutcome) -> Bool in
+                let first = answered.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: outcome) }
+                return first
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            if let first { return first }
-            Self.logger.warning("insurance unknown", metadata: ["reason": "insurance.timeout", "attempts": "budget"])
-            return InsuranceOutcome(wire: InsuranceWire(status: "unknown", detail: "insurance.timeout"))
+            let work = Task { _ = answer(await self.attempts(query)) }
+            Task {
+                try? await Task.sleep(for: budget + .milliseconds(20))
+                if answer(timedOut) {
+                    work.cancel()
+                    Self.logger.warning(
+                        "insurance unknown", metadata: ["reason": "insurance.timeout", "attempts": "budget"])
+                }
+            }
         }
     }
 
