@@ -87,6 +87,9 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
         var attempt = 0
         var renewed = false
         var lastReason = "insurance.timeout"
+        // What the gateway itself last answered wrong (5xx, an unreadable body): when the budget runs out during a
+        // later attempt, that is the reason to give, not the cut-off attempt's timeout.
+        var gatewayReason: String?
         var random = SystemRandomNumberGenerator()
         while NIODeadline.now() < deadline {
             do {
@@ -103,6 +106,7 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
                 break
             } catch Failure.retryable(let reason) {
                 lastReason = reason
+                gatewayReason = reason
             } catch {
                 lastReason = Self.reason(error)
             }
@@ -112,7 +116,11 @@ final class InsuranceGatewayClient: InsuranceLookup, Sendable {
             guard left > pause else { break }
             try? await Task.sleep(for: .milliseconds(Int(pause * 1000)))
         }
-        if NIODeadline.now() >= deadline, lastReason != "insurance.token_expired" { lastReason = "insurance.timeout" }
+        if NIODeadline.now() >= deadline, lastReason != "insurance.token_expired" {
+            lastReason = gatewayReason ?? "insurance.timeout"
+        } else if lastReason == "insurance.timeout", let gatewayReason {
+            lastReason = gatewayReason
+        }
         Self.logger.warning("insurance unknown", metadata: ["reason": "\(lastReason)", "attempts": "\(attempt + 1)"])
         return InsuranceOutcome(wire: InsuranceWire(status: "unknown", detail: lastReason))
     }
