@@ -147,6 +147,8 @@ test-deb: release-station
 
 ## bench: speed figures against floors measured in the same run (release build)
 bench: release
+	$(RELEASE) --product station-simulator
+	$(RELEASE) --product insurance-gateway
 	$(RELEASE) --product station-bench
 	.build/release/station-bench all
 
