@@ -33,8 +33,8 @@ enum DaemonBench {
             directory: directory.path, applications: applications, biometricBytes: 0, samples: 3)
         say(String(format: "store filled in %.1f s (bulk load, not a production path)", now() - fillStart))
 
-        let harness = try PCSCHarness(directory: directory.appendingPathComponent("pcsc"))
-        defer { harness.shutdown() }
+        let lease = try await LivePCSC.acquire()  // one pcscd per process: libpcsclite reads its socket path once
+        let harness = lease.harness
         let stationd = try Binaries.path("stationd")
         let stationctl = try Binaries.path("stationctl")
 

@@ -36,8 +36,8 @@ enum DeskBench {
         let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/desk-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let harness = try PCSCHarness(directory: directory.appendingPathComponent("pcsc"))
-        defer { harness.shutdown() }
+        let lease = try await LivePCSC.acquire()  // one pcscd per process: libpcsclite reads its socket path once
+        let harness = lease.harness
 
         let floor = try await transportFloor(harness: harness)
         say(

@@ -31,9 +31,9 @@ func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 /// The transport floor: a trivial APDU's round trip through pcscd → vpcd → simulated card.
 func apduRoundTrip(iterations: Int) async throws {
     print("== APDU round trip: client → pcscd → vpcd → simulated card (the transport floor)")
-    let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/\(getpid())")
-    let harness = try PCSCHarness(directory: directory)
-    defer { harness.shutdown() }
+    // One pcscd for the whole run: libpcsclite reads its socket path once per process (see `LivePCSC`).
+    let lease = try await LivePCSC.acquire()
+    let harness = lease.harness
     let card = try harness.startCard(slot: 0)
     defer { card.stop() }
     var connection: CardConnection?
