@@ -176,7 +176,7 @@ let tooling: [Target] = [
     .executableTarget(
         name: "station-simulator",
         dependencies: [
-            "Simulation", "SmartCard", "ChipID", "SecretInput",
+            "Simulation", "SmartCard", "ChipID", "SecretInput", "Messages",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChipID
 import Foundation
+import Messages
 import SecretInput
 import Simulation
 import SmartCard
@@ -9,7 +10,7 @@ import SmartCard
 struct SimulateCardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "card",
-        abstract: "Cắm thẻ mô phỏng vào đầu đọc ảo vpcd — insert a simulated card into the vpcd virtual reader.",
+        abstract: HelpText.text(.helpSimSimulateCard),
         discussion: """
             The card connects to vpcd (vsmartcard's reader driver inside pcscd) and stays inserted until this \
             process ends (SIGTERM or Ctrl-C removes it). If pcscd restarts, the card reconnects by itself.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Messages
 
 /// `station-simulator`: simulated devices for training, the demo and tests. Not in the Debian package; a build
 /// from source has it beside `stationd`, which forwards `stationd simulate ...` to it.
@@ -6,7 +7,7 @@ import ArgumentParser
 struct StationSimulator: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "station-simulator",
-        abstract: "Chạy thiết bị mô phỏng — run simulated devices.",
+        abstract: HelpText.text(.helpSimStationSimulator),
         discussion: "Also reached as `stationd simulate ...` (stationd runs this program from its own folder).",
         subcommands: [SimulateCardCommand.self]
     )

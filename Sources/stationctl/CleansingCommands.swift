@@ -1,18 +1,19 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 
 struct CleansingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cleansing",
-        abstract: "Danh sách làm sạch dữ liệu BHYT — the health desk's insurance/chip cleansing list.",
+        abstract: HelpText.text(.helpCtlCleansing),
         subcommands: [CleansingExport.self])
 }
 
 struct CleansingExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Xuất danh sách làm sạch dữ liệu ra CSV — export the cleansing list as CSV (supervisors).",
+        abstract: HelpText.text(.helpCtlCleansingExport),
         discussion: """
             One line per case where the insurance record and the chip disagree, recorded once at the desk:
             ngay,so_dinh_danh,ma_the_bhyt,truong,gia_tri_bhxh,gia_tri_chip,phu_luc,doi_tuong

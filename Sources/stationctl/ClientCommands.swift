@@ -1,19 +1,20 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 
 /// `stationctl client add|ls|revoke`: the TCP listener's client tokens (supervisors, over the socket).
 struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
-        abstract: "Mã truy cập cho máy khách qua mạng (HIS) — tokens for the TCP listener's clients (supervisors).",
+        abstract: HelpText.text(.helpCtlClient),
         subcommands: [ClientAdd.self, ClientList.self, ClientRevoke.self])
 }
 
 struct ClientAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Cấp mã truy cập mới — issue a token (shown once; the station keeps only its hash).",
+        abstract: HelpText.text(.helpCtlClientAdd),
         discussion: """
             The client's name is its identity in the audit. Scopes: health:verify (POST /v1/verify and the desk's \
             events; never the queue). The token is printed once on standard output: give it to the HIS, which \
@@ -39,7 +40,7 @@ struct ClientAdd: ParsableCommand {
 
 struct ClientList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "Danh sách máy khách — list clients (live and revoked).")
+        commandName: "ls", abstract: HelpText.text(.helpCtlClientList))
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
@@ -63,7 +64,7 @@ struct ClientList: ParsableCommand {
 
 struct ClientRevoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "revoke", abstract: "Thu hồi mã truy cập — revoke a client's token (its next request is 401).")
+        commandName: "revoke", abstract: HelpText.text(.helpCtlClientRevoke))
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Client name.") var name: String
 
@@ -77,13 +78,13 @@ struct ClientRevoke: ParsableCommand {
 /// `stationctl listener show`: where HIS clients connect and the station certificate's fingerprints to pin.
 struct ListenerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "listener", abstract: "Cổng TCP cho HIS — the TCP listener.", subcommands: [ListenerShow.self])
+        commandName: "listener", abstract: HelpText.text(.helpCtlListener), subcommands: [ListenerShow.self])
 }
 
 struct ListenerShow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Địa chỉ, TLS và vân tay chứng chỉ của trạm — address, TLS and the certificate fingerprint to pin.")
+        abstract: HelpText.text(.helpCtlListenerShow))
     @OptionGroup var options: GlobalOptions
 
     func run() throws {

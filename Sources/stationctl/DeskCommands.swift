@@ -1,17 +1,18 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 
 struct DeskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "desk", abstract: "Bàn tiếp đón y tế — the health check-in desk.",
+        commandName: "desk", abstract: HelpText.text(.helpCtlDesk),
         subcommands: [DeskStats.self])
 }
 
 struct DeskStats: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Số lượt tiếp đón theo cách định danh — the day's check-ins by method, % by chip card (target 80 %).")
+        abstract: HelpText.text(.helpCtlDeskStats))
     @OptionGroup var options: GlobalOptions
     @Option(help: "The day (YYYY-MM-DD, Vietnam); default today.") var date: String?
     @Option(help: "table (default), csv or json.") var format: String = "table"

@@ -11,7 +11,7 @@ import Messages
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Kiểm tra cài đặt trạm — check the installation: pcscd, devices, directories, keys, units.",
+        abstract: HelpText.text(.helpCtlDoctor),
         discussion: """
             Each check prints OK or the problem and how to fix it, Vietnamese first (--lang en for English).
             Exit 0 only when every check passes, 7 otherwise. --json prints {"ok":…,"checks":[{"id","ok","problem",

@@ -1,14 +1,14 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 import SecretInput
 
 /// The guided intake: one connection from start to commit (the session belongs to it).
 struct IntakeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
-        abstract:
-            "Tiếp nhận hồ sơ mức 2 — guided intake: card, fingers, portrait, details, review, commit.",
+        abstract: HelpText.text(.helpCtlIntake),
         discussion: """
             Missing values are asked for on the terminal (the CAN without echo). Non-interactive: give
             --can-file (or --mrz-file), --phone-file, --portrait and --yes; '-' reads standard input, one line

@@ -20,14 +20,14 @@ extension SecretField {
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Khóa của trạm — the station's keys: back them up (supervisors).",
+        abstract: HelpText.text(.helpCtlKeys),
         subcommands: [Backup.self])
 
     /// `stationctl keys backup --to DIR [--passphrase-file F | --recipient FILE]`.
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "backup",
-            abstract: "Sao lưu khóa (mã hóa) — back up the key files, encrypted (supervisors; audited).",
+            abstract: HelpText.text(.helpCtlBackup),
             discussion: """
                 The daemon seals the key files its configuration names (store key, audit key, the station's signing
                 key and enrollment, the listener's TLS key and certificate: those that exist) into one bundle,

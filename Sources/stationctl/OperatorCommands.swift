@@ -8,14 +8,14 @@ import SecretInput
 struct OperatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
-        abstract: "Danh sách cán bộ tiếp nhận — officer records (supervisors add and disable).",
+        abstract: HelpText.text(.helpCtlOperator),
         subcommands: [OperatorAdd.self, OperatorList.self, OperatorDisable.self])
 }
 
 struct OperatorAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Thêm cán bộ — record an officer (supervisors; audited).",
+        abstract: HelpText.text(.helpCtlOperatorAdd),
         discussion: """
             ACCOUNT is the officer's local account: the applications they take are recorded under it. The full \
             name is personal data: give it with --name-file FILE, or --name-file - (standard input), or type it at \
@@ -53,7 +53,7 @@ struct OperatorAdd: ParsableCommand {
 
 struct OperatorList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "Danh sách cán bộ — list officer records.")
+        commandName: "ls", abstract: HelpText.text(.helpCtlOperatorList))
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
@@ -90,7 +90,7 @@ struct OperatorList: ParsableCommand {
 struct OperatorDisable: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "disable",
-        abstract: "Khóa tài khoản cán bộ — disable an officer: intake under the account is refused (supervisors).")
+        abstract: HelpText.text(.helpCtlOperatorDisable))
     @OptionGroup var options: GlobalOptions
     @Argument(help: "The officer's local account.") var account: String
 

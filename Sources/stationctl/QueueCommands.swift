@@ -6,7 +6,7 @@ import SecretInput
 
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "queue", abstract: "Hàng đợi hồ sơ — the application queue.",
+        commandName: "queue", abstract: HelpText.text(.helpCtlQueue),
         subcommands: [
             QueueList.self, QueueShow.self, QueueHold.self, QueueRelease.self, QueueCancel.self,
             QueueRetry.self,
@@ -15,7 +15,7 @@ struct QueueCommand: ParsableCommand {
 
 struct QueueList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "Liệt kê — list applications.")
+        commandName: "ls", abstract: HelpText.text(.helpCtlQueueList))
     @OptionGroup var options: GlobalOptions
     @Option(help: "Local states, comma-separated (captured,ready,held,…).") var state: String?
     @Option(help: "Central states, comma-separated.") var central: String?
@@ -72,7 +72,7 @@ struct QueueList: ParsableCommand {
 
 struct QueueShow: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Xem hồ sơ — show one application.")
+        commandName: "show", abstract: HelpText.text(.helpCtlQueueShow))
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
     @Flag(help: "Show personal data unmasked (supervisors; recorded in the audit log).")
@@ -144,7 +144,7 @@ extension QueueAction {
 
 struct QueueHold: QueueAction {
     static let configuration = CommandConfiguration(
-        commandName: "hold", abstract: "Tạm giữ — hold (supervisors).")
+        commandName: "hold", abstract: HelpText.text(.helpCtlQueueHold))
     static let verb = "hold"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
@@ -158,7 +158,7 @@ struct QueueHold: QueueAction {
 
 struct QueueRelease: QueueAction {
     static let configuration = CommandConfiguration(
-        commandName: "release", abstract: "Bỏ tạm giữ — release.")
+        commandName: "release", abstract: HelpText.text(.helpCtlQueueRelease))
     static let verb = "release"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
@@ -167,7 +167,7 @@ struct QueueRelease: QueueAction {
 
 struct QueueCancel: QueueAction {
     static let configuration = CommandConfiguration(
-        commandName: "cancel", abstract: "Hủy — cancel (supervisors).")
+        commandName: "cancel", abstract: HelpText.text(.helpCtlQueueCancel))
     static let verb = "cancel"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String
@@ -181,7 +181,7 @@ struct QueueCancel: QueueAction {
 
 struct QueueRetry: QueueAction {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Thử lại — retry a needsAttention one.")
+        commandName: "retry", abstract: HelpText.text(.helpCtlQueueRetry))
     static let verb = "retry"
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Application id.") var id: String

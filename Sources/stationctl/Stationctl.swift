@@ -9,7 +9,7 @@ import SecretInput
 struct Stationctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationctl",
-        abstract: "Điều khiển trạm cấp định danh điện tử — control the station daemon.",
+        abstract: HelpText.text(.helpCtlStationctl),
         discussion: """
             Talks to stationd over its control socket (default \(ControlPaths.defaultSocket), or STATIOND_SOCKET).
             Messages are Vietnamese by default (--lang en for English); --json prints the daemon's JSON.

@@ -6,7 +6,7 @@ import SecretInput
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Tình trạng trạm — station status: devices, queue, upload.")
+        commandName: "status", abstract: HelpText.text(.helpCtlStatus))
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
@@ -103,7 +103,7 @@ struct StatusCommand: ParsableCommand {
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "Đầu đọc thẻ và máy quét vân tay — readers and fingerprint scanners.")
+        abstract: HelpText.text(.helpCtlDevices))
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
@@ -130,7 +130,7 @@ struct DevicesCommand: ParsableCommand {
 
 struct UploadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "upload", abstract: "Truyền hồ sơ lên trung tâm — upload ready applications now.")
+        commandName: "upload", abstract: HelpText.text(.helpCtlUpload))
     @OptionGroup var options: GlobalOptions
     @Flag(help: "Wait and show progress until the upload ends.") var wait = false
     @Flag(help: "Only show the upload state.") var status = false
@@ -179,9 +179,7 @@ struct UploadCommand: ParsableCommand {
 struct EnrollCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
-        abstract:
-            "Đăng ký trạm với trung tâm sau khi xác nhận dấu vân khóa — enroll with the central once its key "
-            + "fingerprint is confirmed (supervisors).")
+        abstract: HelpText.text(.helpCtlEnroll))
     @OptionGroup var options: GlobalOptions
     @Option(help: "The fingerprint the central printed (64 hex digits; spaces and colons ignored).")
     var centralFingerprint: String
@@ -203,7 +201,7 @@ struct EnrollCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Xuất hồ sơ ra thiết bị lưu trữ — export to removable media (supervisors).")
+        abstract: HelpText.text(.helpCtlExport))
     @OptionGroup var options: GlobalOptions
     @Option(help: "Target directory.") var to: String
 
@@ -217,7 +215,7 @@ struct ExportCommand: ParsableCommand {
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Báo cáo ngày/tuần — daily or weekly report: the seed's table per commune, or the intake counts.",
+        abstract: HelpText.text(.helpCtlReport),
         discussion: """
             daily: one Vietnamese day (Asia/Ho_Chi_Minh, whatever the machine's zone). weekly: the 7 days ending on
             the Friday on or after --date (Saturday to Friday). --table seed (default): the seed's table as at the
@@ -330,7 +328,7 @@ struct ReportCommand: ParsableCommand {
 
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "watch", abstract: "Theo dõi sự kiện — follow station events (Server-Sent Events)."
+        commandName: "watch", abstract: HelpText.text(.helpCtlWatch)
     )
     @OptionGroup var options: GlobalOptions
     @Option(help: "Stop after this many events.") var count: Int?
@@ -377,7 +375,7 @@ struct WatchCommand: ParsableCommand {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Xác thực thẻ CCCD tại quầy tiếp đón (cơ sở y tế) — check a patient's card at the desk.",
+        abstract: HelpText.text(.helpCtlVerify),
         discussion: """
             Đặt thẻ lên đầu đọc. Mở chip bằng mã QR của thẻ (--qr-file, không cần gõ), CAN (6 số cuối số định danh) \
             hoặc MRZ; không có gì thì hỏi CAN (không hiện ký tự). '-' đọc từ đầu vào chuẩn. Dạng --qr/--can/--mrz chỉ \
@@ -456,15 +454,14 @@ struct VerifyCommand: ParsableCommand {
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Cấu hình — configuration.",
+        commandName: "config", abstract: HelpText.text(.helpCtlConfig),
         subcommands: [ConfigCheckCommand.self])
 }
 
 struct ConfigCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract:
-            "Kiểm tra tệp cấu hình — validate a configuration file (runs `stationd run --check-config`).")
+        abstract: HelpText.text(.helpCtlConfigCheck))
     @Argument(help: "Configuration file.") var file: String = "/etc/stationd/stationd.conf"
     @Option(help: "Path of the stationd binary.") var stationd: String?
 

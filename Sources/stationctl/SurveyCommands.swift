@@ -1,17 +1,18 @@
 import ArgumentParser
 import ControlAPI
 import Foundation
+import Messages
 
 struct SurveyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "survey", abstract: "Số liệu khảo sát theo xã — commune survey figures for the reports.",
+        commandName: "survey", abstract: HelpText.text(.helpCtlSurvey),
         subcommands: [SurveyImport.self])
 }
 
 struct SurveyImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Nhập tệp khảo sát CSV — import a commune survey CSV (supervisors).",
+        abstract: HelpText.text(.helpCtlSurveyImport),
         discussion: """
             UTF-8 (with or without BOM), header exactly
             commune_code,commune_name,as_of,citizens_14_plus,level1_activated,level1_pending,level2_activated,\

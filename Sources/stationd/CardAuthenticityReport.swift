@@ -61,12 +61,9 @@ enum CardAuthenticityReport {
             return output.say(.toolCardSignatureInvalid)
         }
         if passive.chain == .invalid {
-            // The reason: the catalog's Vietnamese, or ChipID's own code and reason in English.
+            // The reason from the catalog in the output's language; ChipID's own code and reason are in the JSON.
             let model = output.say(.toolCardCheckedUnder, ["model": passive.validityModel.rawValue])
-            let reason =
-                output.language == .english
-                ? "\(passive.chainReasonCode.rawValue) (\(passive.chainReason); \(model))"
-                : LDSVerifyCommand.vietnameseChainReason(passive, trust) + " (\(model))"
+            let reason = LDSVerifyCommand.chainReason(passive, trust, output) + " (\(model))"
             return output.say(.toolCardSignerInvalid, ["reason": reason])
         }
         if passive.chain == .untrusted {

@@ -9,7 +9,7 @@ import SmartCard
 struct CardReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Đọc chip thẻ CCCD — read the CCCD chip (PACE with the CAN or MRZ, or BAC).",
+        abstract: HelpText.text(.helpDCardRead),
         discussion: """
             Give one access key: the CAN (6 digits: the last 6 of the ID number), the MRZ, or the ID number with \
             the dates of birth and expiry (expiry "khong thoi han" for no expiry); with none, the CAN is asked for \

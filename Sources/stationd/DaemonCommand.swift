@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Messages
 import Station
 
 /// `stationd run`: the station daemon (systemd `Type=notify`), serving the control socket.
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Chạy dịch vụ trạm — run the station daemon (control socket, devices, queue).",
+        abstract: HelpText.text(.helpDDaemon),
         discussion: """
             Configuration: --config FILE (default /etc/stationd/stationd.conf when it exists), then STATIOND_*
             environment overrides (see Devices/config/stationd.conf.example). Exit codes: 0 stopped on

@@ -7,7 +7,7 @@ import Messages
 struct FingerprintCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fingerprint",
-        abstract: "Máy quét vân tay — fingerprint scanners.",
+        abstract: HelpText.text(.helpDFingerprint),
         subcommands: [FingerprintListCommand.self, FingerprintCaptureCommand.self]
     )
 }
@@ -50,7 +50,7 @@ struct FingerprintSourceOptions: ParsableArguments {
 /// `stationd fingerprint list`: supported scanners attached now.
 struct FingerprintListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Liệt kê máy quét vân tay — list fingerprint scanners.")
+        commandName: "list", abstract: HelpText.text(.helpDFingerprintList))
 
     @OptionGroup var source: FingerprintSourceOptions
     @OptionGroup var output: OutputOptions
@@ -77,7 +77,7 @@ struct FingerprintListCommand: AsyncParsableCommand {
 /// `stationd fingerprint capture`: one finger, with quality retries, to PNG and/or an ISO 19794-4 record.
 struct FingerprintCaptureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "capture", abstract: "Lấy một dấu vân tay — capture one fingerprint.")
+        commandName: "capture", abstract: HelpText.text(.helpDFingerprintCapture))
 
     @OptionGroup var source: FingerprintSourceOptions
     @OptionGroup var output: OutputOptions

@@ -8,14 +8,14 @@ import Station
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Khóa của trạm — restore the key files from a backup (daemon stopped).",
+        abstract: HelpText.text(.helpDKeys),
         subcommands: [Restore.self])
 
     /// `stationd keys restore --from FILE [--identity FILE] [--passphrase-file F] [--config F]`.
     struct Restore: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "restore",
-            abstract: "Khôi phục khóa từ bản sao lưu — restore the key files from `stationctl keys backup`.",
+            abstract: HelpText.text(.helpDRestore),
             discussion: """
                 Opens the bundle (the passphrase asked without echo, or --passphrase-file; a bundle sealed to a
                 public key needs --identity, the supervisor's X25519 private key, PEM or base64) and writes each file

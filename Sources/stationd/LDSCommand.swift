@@ -6,7 +6,7 @@ import Messages
 /// `stationd lds`: offline tools over raw LDS files (ICAO 9303 data groups and EF.SOD).
 struct LDSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lds", abstract: "Tệp dữ liệu chip (LDS) — offline checks of raw eMRTD/CCCD chip files.",
+        commandName: "lds", abstract: HelpText.text(.helpDLds),
         subcommands: [LDSVerifyCommand.self])
 }
 
@@ -18,7 +18,7 @@ struct LDSCommand: AsyncParsableCommand {
 struct LDSVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Xác thực thụ động (PA) — Passive Authentication of a folder of raw LDS files.",
+        abstract: HelpText.text(.helpDLdsVerify),
         discussion: """
             Files are recognised by file identifier (011D, ef011D.bin) or reference-set names (EF_SOD.bin, \
             EF_COM.bin, Datagroup13.bin). Exit: 0 genuine, 3 intact + signature valid but CSCA chain \
@@ -106,10 +106,7 @@ struct LDSVerifyCommand: AsyncParsableCommand {
             return output.say(.toolLDSChainUntrusted)
         }
         if verdict.chain == .invalid {
-            let reason =
-                output.language == .english
-                ? verdict.chainReasonCode.rawValue : Self.vietnameseChainReason(verdict, CSCATrustList())
-            return output.say(.toolLDSSignerInvalid, ["reason": reason])
+            return output.say(.toolLDSSignerInvalid, ["reason": Self.chainReasonMessage(verdict).text(output.language)])
         }
         return output.say(.toolLDSChainUnknown)
     }
@@ -149,17 +146,12 @@ struct LDSVerifyCommand: AsyncParsableCommand {
         return lines
     }
 
-    /// The chain result for a person: in Vietnamese from the catalog; in English, ChipID's own reason (the same
-    /// text the JSON carries).
+    /// The chain result for a person, from the catalog in the output's language (ChipID's own reason stays in the
+    /// JSON, for the technician).
     static func chainReason(
         _ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList, _ output: OutputOptions
     ) -> String {
-        output.language == .english ? verdict.chainReason : vietnameseChainReason(verdict, trust)
-    }
-
-    /// The chain result in Vietnamese (the English reason stays in the JSON and with `--lang en`).
-    static func vietnameseChainReason(_ verdict: PassiveAuthenticationVerdict, _ trust: CSCATrustList) -> String {
-        chainReasonMessage(verdict).text(.vietnamese)
+        chainReasonMessage(verdict).text(output.language)
     }
 
     /// The catalog's name for the chain result.

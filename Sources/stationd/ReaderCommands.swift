@@ -6,7 +6,7 @@ import SmartCard
 /// `stationd readers`: the readers pcscd knows and the cards in them.
 struct ReadersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "readers", abstract: "Liệt kê đầu đọc thẻ — list card readers and their cards.")
+        commandName: "readers", abstract: HelpText.text(.helpDReaders))
 
     @OptionGroup var output: OutputOptions
 
@@ -59,7 +59,7 @@ struct ReadersCommand: AsyncParsableCommand {
 /// `stationd events`: reader and card events as they happen.
 struct EventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "Theo dõi sự kiện đầu đọc và thẻ — watch reader and card events.")
+        commandName: "events", abstract: HelpText.text(.helpDEvents))
 
     @OptionGroup var output: OutputOptions
     @Option(help: "Stop after this many events.") var count: Int?
@@ -101,7 +101,7 @@ struct EventsCommand: AsyncParsableCommand {
 /// `stationd card ...`: by-hand card operations.
 struct CardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "card", abstract: "Thao tác với thẻ — card operations.",
+        commandName: "card", abstract: HelpText.text(.helpDCard),
         subcommands: [CardAPDUCommand.self, CardReadCommand.self])
 }
 
@@ -109,7 +109,7 @@ struct CardCommand: AsyncParsableCommand {
 struct CardAPDUCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apdu",
-        abstract: "Gửi lệnh APDU tới thẻ — send APDUs to the card (technicians).",
+        abstract: HelpText.text(.helpDCardApdu),
         discussion: "Each APDU is hex, e.g. '00 A4 04 0C 08 F0 53 54 41 54 49 4F 4E'. They run in one transaction.")
 
     @OptionGroup var output: OutputOptions

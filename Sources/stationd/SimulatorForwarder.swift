@@ -8,7 +8,7 @@ import Messages
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Chạy thiết bị mô phỏng — run simulated devices (station-simulator; not in the package).",
+        abstract: HelpText.text(.helpDSimulate),
         discussion: """
             Runs station-simulator from stationd's folder with the same arguments, e.g. \
             `stationd simulate card --dataset Devices/cards/nguyen-van-an.json`. A build from source has it; the \
@@ -23,7 +23,7 @@ struct SimulateCommand: ParsableCommand {
 struct SimulateCardForwarder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "card",
-        abstract: "Cắm thẻ mô phỏng vào đầu đọc ảo vpcd — insert a simulated card into the vpcd virtual reader.",
+        abstract: HelpText.text(.helpDSimulateCardForwarder),
         discussion: "Options: see `stationd simulate card --help` (station-simulator's)."
     )
 

@@ -8,7 +8,7 @@ import Messages
 struct Stationd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationd",
-        abstract: "Trạm cấp định danh điện tử mức 2 — level-2 e-ID station daemon and tools.",
+        abstract: HelpText.text(.helpDStationd),
         discussion: """
             The daemon:
               run                   run the station (systemd Type=notify; control socket for stationctl)

@@ -11,14 +11,14 @@ import Station
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Kho hồ sơ — the application store (repair by hand, daemon stopped).",
+        abstract: HelpText.text(.helpDStore),
         subcommands: [Reinitialize.self])
 
     /// `stationd store reinitialize --i-understand-data-loss`.
     struct Reinitialize: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reinitialize",
-            abstract: "Tạo lại kho hồ sơ rỗng — start a new, empty store after a lost or damaged one.",
+            abstract: HelpText.text(.helpDReinitialize),
             discussion: """
                 For a supervisor, when `stationd run` refuses to start with queue.store_missing or
                 queue.store_damaged and no backup can be restored. The old database, its WAL and the key file are

@@ -48,12 +48,6 @@ struct APIError: Error, Sendable {
         self.init(kind.status, code: kind.code, message)
     }
 
-    /// The catalog's Vietnamese message, and in English the module's reason (its words for the log, never personal
-    /// data).
-    static func reason(_ message: Message, english: String) -> @Sendable (Language) -> String {
-        { language in language == .english ? english : message.text(.vietnamese) }
-    }
-
     enum Kind {
         case forbidden, notFound, badRequest, tooLarge, busy, noSession, unavailable, `internal`
         var status: HTTPResponse.Status {

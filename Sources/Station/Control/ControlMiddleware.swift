@@ -102,11 +102,9 @@ struct ControlMiddleware: RouterMiddleware {
         case 413:
             APIError(.tooLarge, Message(.controlBodyTooLarge))
         default:
-            // English readers have always been told the HTTP reason phrase.
             APIError(
-                error.status, moduleCode: ControlErrorCode.badRequest.rawValue,
-                text: APIError.reason(
-                    Message(.controlBadRequest), english: "Bad request: \(error.status.reasonPhrase)."))
+                error.status, moduleCode: ControlErrorCode.badRequest.rawValue, Message(.controlBadRequest),
+                detail: error.status.reasonPhrase)
         }
     }
 }

@@ -67,13 +67,11 @@ struct OperatorRoutes {
             switch error.code {
             case .duplicate:
                 throw APIError(
-                    .conflict, moduleCode: error.code.rawValue,
-                    text: APIError.reason(Message(.controlOperatorDuplicate), english: error.reason))
+                    .conflict, moduleCode: error.code.rawValue, Message(.controlOperatorDuplicate), detail: error.reason
+                )
             case .notFound:
                 throw APIError(
-                    .notFound, moduleCode: error.code.rawValue,
-                    text: APIError.reason(
-                        Message(.controlOperatorNotFound), english: error.reason + ". See stationctl operator ls."))
+                    .notFound, moduleCode: error.code.rawValue, Message(.controlOperatorNotFound), detail: error.reason)
             default:
                 throw QueueRoutes.map(error)
             }

@@ -190,8 +190,8 @@ struct QueueRoutes {
             case .storeDamaged: Message(.queueStoreDamaged)
             default: Message(.queueStorage)
             }
-        // English readers have always been answered with the store's own reason.
-        return APIError(status, moduleCode: error.code.rawValue, text: APIError.reason(message, english: error.reason))
+        // The store's own reason goes to the technician as the detail; the text is the catalog's.
+        return APIError(status, moduleCode: error.code.rawValue, message, detail: error.reason)
     }
 
     static func id(_ context: StationRequestContext) throws(APIError) -> ApplicationID {

@@ -148,9 +148,8 @@ final class UplinkUploadService: UploadService, Service {
         } catch let error as UplinkError {
             let code = Self.code(of: error)
             state.withLock { $0.lastError = code }
-            // English readers have always been answered with the uplink's own reason.
-            throw APIError(
-                .conflict, moduleCode: code, text: APIError.reason(Self.enrollmentRefusal(code), english: error.reason))
+            // The uplink's own reason goes to the technician as the detail; the text is the catalog's.
+            throw APIError(.conflict, moduleCode: code, Self.enrollmentRefusal(code), detail: error.reason)
         }
     }
 
