@@ -61,8 +61,8 @@ public enum DigestAlgorithm: String, Sendable, Hashable, CaseIterable, CustomStr
         }
     }
 
-    /// OpenSSL's message digest for EVP signature checks.
-    var evp: OpaquePointer? {
+    /// OpenSSL's message digest for EVP signatures.
+    public var evp: OpaquePointer? {
         switch self {
         case .sha1: EVP_sha1()
         case .sha224: EVP_sha224()

@@ -152,7 +152,7 @@ public enum SignatureScheme: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Plain `r || s` (each `size` bytes) from a DER `Ecdsa-Sig-Value`.
-    static func plainFromDER(_ der: [UInt8], size: Int) -> [UInt8]? {
+    public static func plainFromDER(_ der: [UInt8], size: Int) -> [UInt8]? {
         guard let sequence = try? TLV.single(der, expecting: 0x30, "ECDSA signature"),
             let parts = try? sequence.children(), parts.count == 2
         else { return nil }

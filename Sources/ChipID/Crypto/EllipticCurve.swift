@@ -47,6 +47,16 @@ public final class ECCurve: @unchecked Sendable {
         }
     }
 
+    /// The named curve's object identifier, dotted (`1.3.36.3.3.2.8.1.1.7` for brainpoolP256r1), from libcrypto's
+    /// object table.
+    public var objectIdentifier: String {
+        guard let object = OBJ_nid2obj(nid) else { return "" }
+        var buffer = [CChar](repeating: 0, count: 80)
+        let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
+        guard length > 0 else { return "" }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The curve of a standardized PACE domain parameter ID (BSI TR-03110-3 / ICAO 9303-11 Table 6), IDs 8–18.
     public convenience init(standardizedParameterID id: Int) throws(ChipIDError) {
         guard let nid = Self.nid(forParameterID: id) else {

@@ -22,7 +22,7 @@ public enum CCCDFiles {
             .dg(3): tlv(0x63, tlv(0x7F61, [0x02, 0x01, 0x00])),
             .dg(13): dg13(citizen),
             .dg(14): try dg14 ?? Self.dg14(seed: citizen.idNumber),
-            .dg(15): tlv(0x6F, activeAuthenticationKey),
+            .dg(15): dg15(activeAuthenticationKey),
         ]
         let hashed = files.compactMap { file, bytes -> (Int, [UInt8])? in
             if case .dg(let n) = file { return (n, bytes) }
@@ -108,16 +108,30 @@ public enum CCCDFiles {
         return dg14(caPublicKey: try curve.multiplyGenerator(scalar))
     }
 
-    /// DG14: ChipAuthenticationInfo (CA-ECDH-AES-128 v1) and a ChipAuthenticationPublicKeyInfo with `point` on
-    /// brainpoolP256r1.
-    public static func dg14(caPublicKey point: ECPoint) -> [UInt8] {
+    /// DG14: a ChipAuthenticationInfo (`caOID`, v1; CA-ECDH-AES-128 by default) and a
+    /// ChipAuthenticationPublicKeyInfo with `point` on the named curve `curve` (brainpoolP256r1 by default), both
+    /// with `keyID` when given, and an ActiveAuthenticationInfo naming the ECDSA signature algorithm when
+    /// `activeAuthenticationOID` is given.
+    public static func dg14(
+        caPublicKey point: ECPoint, curve: ECCurve? = nil, caOID: String = "0.4.0.127.0.7.2.2.3.2.2",
+        keyID: Int? = nil, activeAuthenticationOID: String? = nil
+    ) -> [UInt8] {
         let oid = { (dotted: String) in tlv(0x06, ASN1.oidBytes(dotted)) }
-        let caInfo = tlv(0x30, oid("0.4.0.127.0.7.2.2.3.2.2") + [0x02, 0x01, 0x01])
-        let algorithm = tlv(0x30, oid("1.2.840.10045.2.1") + oid("1.3.36.3.3.2.8.1.1.7"))
+        let keyIDBytes = keyID.map { tlv(0x02, [UInt8($0)]) } ?? []
+        let caInfo = tlv(0x30, oid(caOID) + [0x02, 0x01, 0x01] + keyIDBytes)
+        let curveOID = curve?.objectIdentifier ?? "1.3.36.3.3.2.8.1.1.7"
+        let algorithm = tlv(0x30, oid("1.2.840.10045.2.1") + oid(curveOID))
         let spki = tlv(0x30, algorithm + tlv(0x03, [0x00] + point.uncompressed))
-        let keyInfo = tlv(0x30, oid("0.4.0.127.0.7.2.2.1.2") + spki)
-        return tlv(0x6E, tlv(0x31, caInfo + keyInfo))
+        let keyInfo = tlv(0x30, oid("0.4.0.127.0.7.2.2.1.2") + spki + keyIDBytes)
+        var infos = caInfo + keyInfo
+        if let activeAuthenticationOID {
+            infos += tlv(0x30, oid("2.23.136.1.1.5") + [0x02, 0x01, 0x01] + oid(activeAuthenticationOID))
+        }
+        return tlv(0x6E, tlv(0x31, infos))
     }
+
+    /// DG15 around an Active Authentication public key (DER SubjectPublicKeyInfo).
+    public static func dg15(_ subjectPublicKeyInfo: [UInt8]) -> [UInt8] { tlv(0x6F, subjectPublicKeyInfo) }
 
     static func bigEndian(_ value: Int, _ width: Int) -> [UInt8] {
         (0..<width).map { UInt8(truncatingIfNeeded: value >> (8 * (width - 1 - $0))) }

@@ -96,8 +96,11 @@ extension CCCDFiles {
         _ citizen: CitizenDataSet, signer: DocumentSigner, published: EMRTDChipKeys,
         variant: CCCDVariant
     ) throws -> [LDSFile: [UInt8]] {
+        guard let activeAuthenticationKey = published.aaSubjectPublicKeyInfo else {
+            throw SimulationError("a CCCD publishes an Active Authentication key in DG15")
+        }
         var files = try build(
-            citizen, signer: signer, activeAuthenticationKey: published.aaSubjectPublicKeyInfo,
+            citizen, signer: signer, activeAuthenticationKey: activeAuthenticationKey,
             dg14: variant.activeAuthenticationOnly
                 ? dg14WithoutChipAuthentication : dg14(caPublicKey: published.caPublicKey))
         files = try variant.applyMalformed(to: files, signer: signer)

@@ -54,6 +54,11 @@ public final class EMRTDApplet: CardApplet {
     public var chipKeys: EMRTDChipKeys?
     /// Chip Authentication runs completed (keys switched) since creation.
     public internal(set) var chipAuthentications = 0
+    /// Whether `unwrappedCommands` keeps the commands received inside secure messaging (off on a served card, whose
+    /// log would grow without end; on in `InMemoryEMRTD` for tests).
+    public var keepsUnwrappedCommands = false
+    /// The commands received inside secure messaging, unwrapped, in order (while `keepsUnwrappedCommands`).
+    public private(set) var unwrappedCommands: [CommandAPDU] = []
 
     private var session: SecureMessagingSession?
     /// The session Chip Authentication established, switched to after its answer went out under the old keys.
@@ -118,6 +123,7 @@ public final class EMRTDApplet: CardApplet {
             session = nil
             return ResponseAPDU(status: .smObjectsIncorrect)
         }
+        if keepsUnwrappedCommands { unwrappedCommands.append(plain) }
         let answer: ResponseAPDU
         switch plain.ins {
         case 0xA4, 0xB0, 0xB1: answer = card.processPlain(plain)
@@ -143,6 +149,10 @@ public final class EMRTDApplet: CardApplet {
             return ResponseAPDU(status: .noPreciseDiagnosis)
         }
     }
+
+    /// Starts in a secure-messaging session already established (as if BAC or PACE had just run), for tests of
+    /// what follows access control: Chip and Active Authentication, reading under the session keys.
+    public func resume(_ established: SecureMessagingSession) { open(established) }
 
     private func open(_ newSession: SecureMessagingSession) {
         session = newSession

@@ -4,7 +4,7 @@ import SmartCard
 /// The chip side of Chip Authentication v1 (ECDH) and Active Authentication, inside secure messaging:
 /// AES `MSE:Set AT` (`80` CA OID) + `GENERAL AUTHENTICATE` (`7C{80 point}` → `7C 00`), 3DES `MSE:Set KAT`
 /// (`91 point`), both answered under the old keys and followed by KSenc = KDF(K, 1), KSmac = KDF(K, 2), SSC = 0;
-/// `INTERNAL AUTHENTICATE` signs the challenge with the AA key (ISO/IEC 9796-2 scheme 1, SHA-256).
+/// `INTERNAL AUTHENTICATE` signs the challenge with the AA key (ISO/IEC 9796-2 scheme 1 or ECDSA; `6D00` without one).
 extension EMRTDApplet {
     /// Answers a protected MSE / GENERAL AUTHENTICATE / INTERNAL AUTHENTICATE (already unwrapped).
     func authenticate(_ command: CommandAPDU) -> ResponseAPDU {
@@ -67,6 +67,7 @@ extension EMRTDApplet {
     }
 
     private func internalAuthenticate(_ command: CommandAPDU, _ keys: EMRTDChipKeys) -> ResponseAPDU {
+        guard keys.hasActiveAuthentication else { return ResponseAPDU(status: .insNotSupported) }
         guard command.p1 == 0, command.p2 == 0 else { return ResponseAPDU(status: .wrongP1P2) }
         guard command.data.count == 8 else { return ResponseAPDU(status: .wrongLength) }
         guard let signature = try? keys.activeAuthenticationSignature(challenge: command.data) else {

@@ -1,53 +1,51 @@
 import COpenSSL
 import ChipID
 
-/// The private keys a simulated eMRTD proves possession of: the Chip Authentication key (ECDH on brainpoolP256r1)
-/// and the Active Authentication key (RSA-2048, ISO/IEC 9796-2 scheme 1 with SHA-256). Generated fresh for every
-/// card start; the private parts are never printed or written anywhere.
+/// The private keys a simulated eMRTD proves possession of: the Chip Authentication key (an ECDH scalar on a named
+/// curve; brainpoolP256r1 on the CCCD) and, when the chip offers it, the Active Authentication key (RSA with
+/// ISO/IEC 9796-2 scheme 1, or ECDSA). A clone is a chip whose keys are not the ones its DG14/DG15 publish. The
+/// private parts are never printed or written anywhere.
 public final class EMRTDChipKeys: @unchecked Sendable, CustomStringConvertible {
-    /// The Chip Authentication curve (brainpoolP256r1).
+    /// How the chip answers INTERNAL AUTHENTICATE.
+    public enum ActiveAuthenticationScheme: Sendable, Hashable {
+        /// ISO/IEC 9796-2 scheme 1 (a random M1, the digest named) signed with the raw RSA operation.
+        case rsaISO9796(DigestAlgorithm)
+        /// ECDSA over the challenge with this digest, plain `r || s` of `fieldSize` bytes each.
+        case ecdsa(DigestAlgorithm, fieldSize: Int)
+    }
+
+    /// The Chip Authentication curve.
     public let caCurve: ECCurve
     /// The Chip Authentication public key (DG14).
     public let caPublicKey: ECPoint
-    /// The Active Authentication public key, DER SubjectPublicKeyInfo (DG15).
-    public let aaSubjectPublicKeyInfo: [UInt8]
+    /// The Active Authentication public key, DER SubjectPublicKeyInfo (DG15), if the chip has one.
+    public let aaSubjectPublicKeyInfo: [UInt8]?
     private let caPrivate: [UInt8]
-    private let aaKey: OpaquePointer
+    private let activeAuthentication: (key: SimulatedPrivateKey, scheme: ActiveAuthenticationScheme)?
 
-    private init(caCurve: ECCurve, caPrivate: [UInt8], aaKey: OpaquePointer) throws {
+    /// Keys from their parts: the CA scalar on `caCurve` and, if given, the AA key and the way it signs.
+    public init(
+        caCurve: ECCurve, caPrivate: [UInt8],
+        activeAuthentication: (key: SimulatedPrivateKey, scheme: ActiveAuthenticationScheme)?
+    ) throws {
         self.caCurve = caCurve
         self.caPrivate = caPrivate
         self.caPublicKey = try caCurve.multiplyGenerator(caPrivate)
-        self.aaKey = aaKey
-        let length = i2d_PUBKEY(aaKey, nil)
-        guard length > 0 else { throw SimulationError("the AA public key does not encode") }
-        var out = [UInt8](repeating: 0, count: Int(length))
-        out.withUnsafeMutableBufferPointer { buffer in
-            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
-            _ = i2d_PUBKEY(aaKey, &cursor)
-        }
-        self.aaSubjectPublicKeyInfo = out
+        self.activeAuthentication = activeAuthentication
+        self.aaSubjectPublicKeyInfo = activeAuthentication?.key.subjectPublicKeyInfo
     }
 
-    deinit { EVP_PKEY_free(aaKey) }
+    public var description: String {
+        let aa = activeAuthentication.map { "AA \($0.key.size * 8)-bit \($0.scheme)" } ?? "no AA"
+        return "EMRTDChipKeys(CA curve \(caCurve.nid), \(aa), private keys redacted)"
+    }
 
-    public var description: String { "EMRTDChipKeys(CA brainpoolP256r1, AA RSA-2048, private keys redacted)" }
-
-    /// Fresh keys: a random CA scalar and a new RSA-2048 key.
+    /// Fresh keys as the CCCD has them: a random CA scalar on brainpoolP256r1 and a new RSA-2048 AA key (SHA-256).
     public static func generate() throws -> EMRTDChipKeys {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
-        guard let context = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else {
-            throw SimulationError("EVP_PKEY_CTX_new_id failed")
-        }
-        defer { EVP_PKEY_CTX_free(context) }
-        var key: OpaquePointer?
-        guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, 2048) == 1,
-            EVP_PKEY_keygen(context, &key) == 1, let key
-        else {
-            ERR_clear_error()
-            throw SimulationError("RSA key generation failed")
-        }
-        return try EMRTDChipKeys(caCurve: curve, caPrivate: try curve.randomScalar(), aaKey: key)
+        return try EMRTDChipKeys(
+            caCurve: curve, caPrivate: try curve.randomScalar(),
+            activeAuthentication: (try SimulatedPrivateKey.rsa(bits: 2048), .rsaISO9796(.sha256)))
     }
 
     /// The CA shared secret K: the x-coordinate of d·P for the terminal's ephemeral point P.
@@ -56,22 +54,19 @@ public final class EMRTDChipKeys: @unchecked Sendable, CustomStringConvertible {
         return try caCurve.multiply(caPrivate, point).x
     }
 
-    /// The AA answer to a challenge: F = ISO 9796-2 scheme 1 (random M1, SHA-256) signed with the raw RSA operation.
-    func activeAuthenticationSignature(challenge: [UInt8]) throws -> [UInt8] {
-        let size = Int(EVP_PKEY_get_size(aaKey))
-        let digest = DigestAlgorithm.sha256
-        let m1 = SystemRandomSource().bytes(size - 1 - digest.length - 2)
-        let f = ISO9796Scheme1.encode(m1: m1, challenge: challenge, digest: digest)
-        guard let context = EVP_PKEY_CTX_new(aaKey, nil) else { throw SimulationError("EVP_PKEY_CTX_new failed") }
-        defer { EVP_PKEY_CTX_free(context) }
-        var out = [UInt8](repeating: 0, count: size)
-        var length = out.count
-        guard EVP_PKEY_sign_init(context) == 1, EVP_PKEY_CTX_set_rsa_padding(context, RSA_NO_PADDING) == 1,
-            EVP_PKEY_sign(context, &out, &length, f, f.count) == 1
-        else {
-            ERR_clear_error()
-            throw SimulationError("the raw RSA operation failed")
+    /// Whether the chip answers INTERNAL AUTHENTICATE.
+    var hasActiveAuthentication: Bool { activeAuthentication != nil }
+
+    /// The AA answer to a challenge (nil: the chip has no AA key).
+    func activeAuthenticationSignature(challenge: [UInt8]) throws -> [UInt8]? {
+        guard let (key, scheme) = activeAuthentication else { return nil }
+        switch scheme {
+        case .rsaISO9796(let digest):
+            let trailer = digest == .sha1 ? 1 : 2
+            let m1 = SystemRandomSource().bytes(key.size - 1 - digest.length - trailer)
+            return try key.rsaRaw(ISO9796Scheme1.encode(m1: m1, challenge: challenge, digest: digest))
+        case .ecdsa(let digest, let fieldSize):
+            return try key.ecdsaPlain(challenge, digest: digest, fieldSize: fieldSize)
         }
-        return Array(out[0..<length])
     }
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Simulation
 import SmartCard
 import Testing
 
@@ -51,14 +52,13 @@ struct ActiveAuthenticationTests {
         #expect(try !ActiveAuthentication.verify(key: key, challenge: hex("96302b0f3d7e7864"), signature: bent))
     }
 
-    static func run(_ signer: AuthenticatingCard.AASigner?, dg15: [UInt8], dg14: [UInt8]? = nil) async throws
-        -> (CloneCheck, AuthenticatingCard)
-    {
+    static func run(
+        _ signer: (key: SimulatedPrivateKey, scheme: EMRTDChipKeys.ActiveAuthenticationScheme)?,
+        dg15: [UInt8], dg14: [UInt8]? = nil
+    ) async throws -> (CloneCheck, InMemoryEMRTD) {
         let (reader, card) = try ChipAuthenticationTests.sessionPair(.tripleDES)
-        var config = AuthenticatingCard.Configuration(files: [.dg(15): dg15], mrz: try TestCCCD.seed)
-        config.aa = signer
-        config.session = card
-        let chip = AuthenticatingCard(config)
+        let chip = try AuthenticationChips.chip(
+            files: [.dg(15): dg15], keys: try AuthenticationChips.keys(aa: signer), session: card)
         let channel = SecureMessagingTransport(wrapping: chip, session: reader)
         let check = await ChipAuthenticator.activeAuthentication(
             dg15: dg15, dg14: dg14, channel: channel,
@@ -68,45 +68,45 @@ struct ActiveAuthenticationTests {
 
     @Test("RSA-2048 ISO 9796-2 (SHA-256) against the card; a fresh challenge each time; a clone fails")
     func rsaCard() async throws {
-        let key = TestPrivateKey.rsa()
-        let (check, chip) = try await Self.run(.rsa(key, .sha256), dg15: AuthenticationFiles.dg15(key))
+        let key = try SimulatedPrivateKey.rsa()
+        let (check, chip) = try await Self.run((key, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(check.method == .activeAuthentication && check.outcome == .passed, "\(check)")
         #expect(check.detail.contains("RSA-2048"))
-        let (again, chip2) = try await Self.run(.rsa(key, .sha256), dg15: AuthenticationFiles.dg15(key))
+        let (again, chip2) = try await Self.run((key, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(again.outcome == .passed)
-        let first = await chip.plainCommands.first { $0.ins == 0x88 }
-        let second = await chip2.plainCommands.first { $0.ins == 0x88 }
+        let first = await chip.unwrappedCommands.first { $0.ins == 0x88 }
+        let second = await chip2.unwrappedCommands.first { $0.ins == 0x88 }
         #expect(first?.data.count == 8 && first?.data != second?.data)
-        let cloneKey = TestPrivateKey.rsa()
-        let (clone, _) = try await Self.run(.rsa(cloneKey, .sha256), dg15: AuthenticationFiles.dg15(key))
+        let cloneKey = try SimulatedPrivateKey.rsa()
+        let (clone, _) = try await Self.run((cloneKey, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(clone.outcome == .failed && clone.detail.contains("does not verify"))
     }
 
     @Test("ECDSA brainpoolP256r1 (plain, SHA-256 named by DG14) against the card; a clone fails")
     func ecdsaCard() async throws {
-        let key = TestPrivateKey.ec(nid: NID_brainpoolP256r1)
+        let key = try SimulatedPrivateKey.ec(nid: NID_brainpoolP256r1)
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
-        let dg14 = AuthenticationFiles.dg14(curve: curve, publicKey: point, aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
+        let dg14 = CCCDFiles.dg14(caPublicKey: point, curve: curve, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
         let (check, _) = try await Self.run(
-            .ecdsa(key, .sha256, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
+            (key, .ecdsa(.sha256, fieldSize: 32)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo),
             dg14: dg14)
         #expect(check.outcome == .passed, "\(check)")
         let wrongHash = try await Self.run(
-            .ecdsa(key, .sha384, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
+            (key, .ecdsa(.sha384, fieldSize: 32)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo),
             dg14: dg14)
         #expect(wrongHash.0.outcome == .failed)
-        let clone = TestPrivateKey.ec(nid: NID_brainpoolP256r1)
+        let clone = try SimulatedPrivateKey.ec(nid: NID_brainpoolP256r1)
         let (cloned, _) = try await Self.run(
-            .ecdsa(clone, .sha256, fieldSize: 32), dg15: AuthenticationFiles.dg15(key),
+            (clone, .ecdsa(.sha256, fieldSize: 32)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo),
             dg14: dg14)
         #expect(cloned.outcome == .failed)
     }
 
     @Test("A card without INTERNAL AUTHENTICATE: error, not a clone verdict")
     func unsupported() async throws {
-        let key = TestPrivateKey.ec(nid: NID_X9_62_prime256v1)
-        let (check, _) = try await Self.run(nil, dg15: AuthenticationFiles.dg15(key))
+        let key = try SimulatedPrivateKey.ec(nid: NID_X9_62_prime256v1)
+        let (check, _) = try await Self.run(nil, dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(check.outcome == .error)
     }
 }

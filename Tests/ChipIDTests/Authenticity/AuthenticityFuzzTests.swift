@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Simulation
 import Testing
 
 @testable import ChipID
@@ -55,9 +56,7 @@ struct AuthenticityFuzzTests {
     func dg14dg15() throws {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
-        let dg14 = AuthenticationFiles.dg14(
-            curve: curve, publicKey: point, keyID: 3,
-            aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
+        let dg14 = CCCDFiles.dg14(caPublicKey: point, curve: curve, keyID: 3, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
         let seeds = [dg14, ChipAuthenticationTests.gmrtdDG14, AuthenticityFixtures.bsiFiles?[.dg(14)] ?? dg14]
         var generator = FuzzTests.Generator(state: 0xD614)
         for _ in 0..<Self.iterations(6_000) {
@@ -69,7 +68,7 @@ struct AuthenticityFuzzTests {
                 #expect(Self.parseCodes.contains(error.code), "\(error)")
             }
         }
-        let dg15 = AuthenticationFiles.dg15(TestPrivateKey.ec(nid: NID_brainpoolP256r1))
+        let dg15 = CCCDFiles.dg15(try SimulatedPrivateKey.ec(nid: NID_brainpoolP256r1).subjectPublicKeyInfo)
         let rsa15 = AuthenticityFixtures.bsiFiles?[.dg(15)] ?? dg15
         for _ in 0..<Self.iterations(6_000) {
             let input = FuzzTests.mutate(generator.int(2) == 0 ? dg15 : rsa15, &generator)

@@ -1,4 +1,5 @@
 import COpenSSL
+import Simulation
 import SmartCard
 import Testing
 
@@ -60,19 +61,16 @@ struct ChipAuthenticationTests {
     }
 
     static func card(cipherOID: String, clone: Bool = false, session: SecureMessagingSession) throws
-        -> (AuthenticatingCard, [UInt8])
+        -> (InMemoryEMRTD, [UInt8])
     {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let secret = try curve.randomScalar()
-        let dg14 = AuthenticationFiles.dg14(
-            caOID: cipherOID, curve: curve,
-            publicKey: try curve.multiplyGenerator(secret), keyID: 1)
-        var config = AuthenticatingCard.Configuration(
-            files: [.dg(14): dg14, .dg(1): TestDataSet.dg1],
-            mrz: try TestCCCD.seed)
-        config.caPrivate = clone ? try curve.randomScalar() : secret
-        config.session = session
-        return (AuthenticatingCard(config), dg14)
+        let dg14 = CCCDFiles.dg14(
+            caPublicKey: try curve.multiplyGenerator(secret), curve: curve, caOID: cipherOID, keyID: 1)
+        let keys = try AuthenticationChips.keys(caPrivate: clone ? try curve.randomScalar() : secret)
+        let chip = try AuthenticationChips.chip(
+            files: [.dg(14): dg14, .dg(1): TestDataSet.dg1], keys: keys, session: session)
+        return (chip, dg14)
     }
 
     static func sessionPair(_ cipher: CipherAlgorithm) throws -> (SecureMessagingSession, SecureMessagingSession) {
@@ -100,12 +98,12 @@ struct ChipAuthenticationTests {
         #expect(check.method == .chipAuthentication && check.outcome == .passed, "\(check)")
         let dg1 = try await FileReader(transport: channel).read(.dg(1))
         #expect(dg1.bytes == TestDataSet.dg1)
-        #expect(await chip.caRuns == 1)
-        let commands = await chip.plainCommands.map { [$0.ins, $0.p1, $0.p2] }
+        #expect(await chip.chipAuthentications == 1)
+        let commands = await chip.unwrappedCommands.map { [$0.ins, $0.p1, $0.p2] }
         #expect(commands.first == (cipher == .tripleDES ? [0x22, 0x41, 0xA6] : [0x22, 0x41, 0xA4]))
         #expect(commands.contains([0x86, 0x00, 0x00]) == (cipher != .tripleDES))
         // MSE carries the key reference 84 01 01.
-        let mse = try #require(await chip.plainCommands.first)
+        let mse = try #require(await chip.unwrappedCommands.first)
         #expect(try TLV.sequence(mse.data).contains { $0.tag == 0x84 && $0.value == [0x01] })
     }
 
@@ -130,9 +128,7 @@ struct ChipAuthenticationTests {
     func dg14Parsing() throws {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
-        let dg14 = AuthenticationFiles.dg14(
-            curve: curve, publicKey: point, keyID: 7,
-            aaAlgorithm: "0.4.0.127.0.7.1.1.4.1.3")
+        let dg14 = CCCDFiles.dg14(caPublicKey: point, curve: curve, keyID: 7, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
         let infos = try SecurityInfos(der: dg14)
         #expect(infos.activeAuthenticationAlgorithm == "0.4.0.127.0.7.1.1.4.1.3")
         #expect(infos.preferredChipAuthentication?.info.keyID == 7)
@@ -140,7 +136,7 @@ struct ChipAuthenticationTests {
         // The CCCD's EF.CardAccess names CA but has no key: nothing to run.
         #expect(try SecurityInfos(der: TestDataSet.cardAccess).preferredChipAuthentication == nil)
         // DH Chip Authentication is not offered as ECDH.
-        let dh = AuthenticationFiles.dg14(caOID: "0.4.0.127.0.7.2.2.3.1.2", curve: curve, publicKey: point)
+        let dh = CCCDFiles.dg14(caPublicKey: point, curve: curve, caOID: "0.4.0.127.0.7.2.2.3.1.2")
         #expect(try SecurityInfos(der: dh).chipAuthentication.first?.isECDH == false)
     }
 }
