@@ -61,9 +61,11 @@ enum CardAuthenticityReport {
             return output.say(.toolCardSignatureInvalid)
         }
         if passive.chain == .invalid {
-            // The reason from the catalog in the output's language; ChipID's own code and reason are in the JSON.
+            // The reason from the catalog in the output's language, with ChipID's stable code for the technician.
             let model = output.say(.toolCardCheckedUnder, ["model": passive.validityModel.rawValue])
-            let reason = LDSVerifyCommand.chainReason(passive, trust, output) + " (\(model))"
+            let reason =
+                LDSVerifyCommand.chainReason(passive, trust, output)
+                + " (\(passive.chainReasonCode.rawValue); \(model))"
             return output.say(.toolCardSignerInvalid, ["reason": reason])
         }
         if passive.chain == .untrusted {

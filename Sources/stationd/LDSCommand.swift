@@ -106,7 +106,8 @@ struct LDSVerifyCommand: AsyncParsableCommand {
             return output.say(.toolLDSChainUntrusted)
         }
         if verdict.chain == .invalid {
-            return output.say(.toolLDSSignerInvalid, ["reason": Self.chainReasonMessage(verdict).text(output.language)])
+            let reason = Self.chainReasonMessage(verdict).text(output.language)
+            return output.say(.toolLDSSignerInvalid, ["reason": "\(reason) (\(verdict.chainReasonCode.rawValue))"])
         }
         return output.say(.toolLDSChainUnknown)
     }

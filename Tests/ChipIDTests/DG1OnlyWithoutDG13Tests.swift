@@ -85,7 +85,7 @@ struct DG1OnlyWithoutDG13Tests {
             reader.authentication = AuthenticationOptions()
             reader.dg1OnlyWithoutDG13 = true
             let read = try await reader.read(key: .mrz(try TestCCCD.seed))
-            let reads = await chip.plainCommands.filter { $0.ins == 0xB0 && $0.p1 & 0x80 != 0 }.map { $0.p1 & 0x1F }
+            let reads = await chip.unwrappedCommands.filter { $0.ins == 0xB0 && $0.p1 & 0x80 != 0 }.map { $0.p1 & 0x1F }
             #expect(reads.prefix(2) == [0x0D, 0x0E], "\(reads)")  // DG13, then DG14 (Chip Authentication)
             #expect(!reads.contains(0x01))
             #expect(read.dg13?.idNumber == "001099012345")

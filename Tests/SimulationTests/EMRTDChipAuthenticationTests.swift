@@ -78,8 +78,9 @@ struct EMRTDChipAuthenticationTests {
         // A signature by the card's key recovers to a SHA-256 scheme-1 representative (trailer 34 CC).
         let keys = try EMRTDChipKeys.generate()
         let challenge: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
-        let key = try ActiveAuthentication.publicKey(dg15: TLV.encode(tag: 0x6F, value: keys.aaSubjectPublicKeyInfo))
-        let signature = try keys.activeAuthenticationSignature(challenge: challenge)
+        let key = try ActiveAuthentication.publicKey(
+            dg15: CCCDFiles.dg15(try #require(keys.aaSubjectPublicKeyInfo)))
+        let signature = try #require(try keys.activeAuthenticationSignature(challenge: challenge))
         #expect(signature.count == 256)
         #expect(try ActiveAuthentication.verify(key: key, challenge: challenge, signature: signature))
         #expect(try !ActiveAuthentication.verify(key: key, challenge: challenge.reversed(), signature: signature))

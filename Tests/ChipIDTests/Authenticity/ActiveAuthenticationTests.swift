@@ -69,16 +69,19 @@ struct ActiveAuthenticationTests {
     @Test("RSA-2048 ISO 9796-2 (SHA-256) against the card; a fresh challenge each time; a clone fails")
     func rsaCard() async throws {
         let key = try SimulatedPrivateKey.rsa()
-        let (check, chip) = try await Self.run((key, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
+        let (check, chip) = try await Self.run(
+            (key, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(check.method == .activeAuthentication && check.outcome == .passed, "\(check)")
         #expect(check.detail.contains("RSA-2048"))
-        let (again, chip2) = try await Self.run((key, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
+        let (again, chip2) = try await Self.run(
+            (key, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(again.outcome == .passed)
         let first = await chip.unwrappedCommands.first { $0.ins == 0x88 }
         let second = await chip2.unwrappedCommands.first { $0.ins == 0x88 }
         #expect(first?.data.count == 8 && first?.data != second?.data)
         let cloneKey = try SimulatedPrivateKey.rsa()
-        let (clone, _) = try await Self.run((cloneKey, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
+        let (clone, _) = try await Self.run(
+            (cloneKey, .rsaISO9796(.sha256)), dg15: CCCDFiles.dg15(key.subjectPublicKeyInfo))
         #expect(clone.outcome == .failed && clone.detail.contains("does not verify"))
     }
 

@@ -56,7 +56,8 @@ struct AuthenticityFuzzTests {
     func dg14dg15() throws {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
-        let dg14 = CCCDFiles.dg14(caPublicKey: point, curve: curve, keyID: 3, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
+        let dg14 = CCCDFiles.dg14(
+            caPublicKey: point, curve: curve, keyID: 3, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
         let seeds = [dg14, ChipAuthenticationTests.gmrtdDG14, AuthenticityFixtures.bsiFiles?[.dg(14)] ?? dg14]
         var generator = FuzzTests.Generator(state: 0xD614)
         for _ in 0..<Self.iterations(6_000) {

@@ -128,7 +128,8 @@ struct ChipAuthenticationTests {
     func dg14Parsing() throws {
         let curve = try ECCurve(nid: NID_brainpoolP256r1)
         let point = try curve.multiplyGenerator(try curve.randomScalar())
-        let dg14 = CCCDFiles.dg14(caPublicKey: point, curve: curve, keyID: 7, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
+        let dg14 = CCCDFiles.dg14(
+            caPublicKey: point, curve: curve, keyID: 7, activeAuthenticationOID: "0.4.0.127.0.7.1.1.4.1.3")
         let infos = try SecurityInfos(der: dg14)
         #expect(infos.activeAuthenticationAlgorithm == "0.4.0.127.0.7.1.1.4.1.3")
         #expect(infos.preferredChipAuthentication?.info.keyID == 7)
