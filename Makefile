@@ -137,11 +137,14 @@ test-install: deps
 	$(SWIFT) build --product generate-manual
 	systemd/packaging/test-install.sh .build/debug .build/debug/generate-manual
 
-## test-deb: `make deb`, then the package's metadata and contents checked, and installed, upgraded with data in
-## the store, removed and purged in a throw-away root (systemd/packaging/test-deb.sh; needs root)
+## test-deb: `make deb`, then the package's metadata and contents checked, and installed (its dependencies by apt from
+## Debian's registry), upgraded with data in the store, removed and purged in a throw-away overlay over a fresh
+## Debian 12 root made by debootstrap (kept in .build/deb-root) (systemd/packaging/test-deb.sh; needs root)
 test-deb: release-station
 	command -v lintian >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive TMPDIR="$(CURDIR)/.build/apt-tmp" \
 		apt-get install -y -qq --no-install-recommends lintian >/dev/null
+	command -v debootstrap >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		TMPDIR="$(CURDIR)/.build/apt-tmp" apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 	$(SWIFT) build --product queue-crash-probe
 	systemd/packaging/test-deb.sh .build/release .build/debug/generate-manual
 

@@ -1,7 +1,10 @@
-# test-deb-lifecycle.sh WORK: run by test-deb.sh inside `unshare -m` (a private mount namespace), as root. WORK
-# holds v1.deb, v2.deb and (optional) queue-crash-probe. Nothing outside the namespace's overlay is changed.
+# test-deb-lifecycle.sh WORK [LOWER]: run by test-deb.sh inside `unshare -m` (a private mount namespace), as root.
+# WORK holds v1.deb, v2.deb and (optional) queue-crash-probe. LOWER is the root the overlay starts from: `/` (this
+# system) or a fresh debootstrap root, where apt installs the package's dependencies from Debian's registry.
+# Nothing outside the namespace's overlay is changed.
 set -eu
 work=$1
+lower=${2:-/}
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
@@ -9,7 +12,7 @@ mkdir -p "$work/ovl"
 mount -t tmpfs -o mode=0755 tmpfs "$work/ovl"
 mkdir "$work/ovl/upper" "$work/ovl/work" "$work/ovl/root"
 r="$work/ovl/root"
-mount -t overlay overlay -o "lowerdir=/,upperdir=$work/ovl/upper,workdir=$work/ovl/work" "$r"
+mount -t overlay overlay -o "lowerdir=$lower,upperdir=$work/ovl/upper,workdir=$work/ovl/work" "$r"
 mount --rbind /dev "$r/dev"
 mount --bind /proc "$r/proc"
 mount --bind /sys "$r/sys"
@@ -26,8 +29,33 @@ if in_root dpkg-query -W stationd > /dev/null 2>&1 || [ -e "$store" ]; then
     exit 1
 fi
 
+# Installs a package file: dpkg over this system (its dependencies are here), apt in a fresh root (they come from
+# Debian's registry, as on a technician's machine).
+install_deb() {
+    if [ "$lower" = / ]; then
+        in_root dpkg -i "$1"
+    else
+        in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$1" \
+            > "$work/apt.log" 2>&1 || { tail -n 30 "$work/apt.log" >&2; return 1; }
+    fi
+}
+if [ "$lower" != / ]; then
+    cp /etc/resolv.conf "$r/etc/resolv.conf"
+    in_root env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$work/apt.log" 2>&1 \
+        || { tail -n 20 "$work/apt.log" >&2; fail "apt-get update in the fresh root"; exit 1; }
+    for program in stationd pcscd; do
+        ! in_root sh -c "command -v $program" > /dev/null || { echo "the fresh root already has $program" >&2; exit 1; }
+    done
+fi
+
 echo "-- install"
-in_root dpkg -i /tmp/v1.deb
+install_deb /tmp/v1.deb || fail "install"
+if [ "$lower" != / ]; then
+    for dependency in pcscd libccid libpcsclite1; do
+        in_root dpkg-query -W -f '${Status}' "$dependency" 2> /dev/null | grep -q "install ok installed" \
+            || fail "apt did not bring $dependency with the package"
+    done
+fi
 in_root getent passwd stationd > /dev/null || fail "no user stationd"
 in_root getent group stationd-operators > /dev/null || fail "no group stationd-operators"
 in_root getent group stationd-supervisors > /dev/null || fail "no group stationd-supervisors"
@@ -73,7 +101,7 @@ echo "test" > "$r/etc/stationd/trust/csca-anchor.pem"
 echo "   $committed applications committed"
 
 echo "-- upgrade"
-in_root dpkg -i /tmp/v2.deb
+install_deb /tmp/v2.deb || fail "upgrade"
 installed=$(in_root dpkg-query -W -f '${Version}' stationd)
 [ "$installed" = "$(dpkg-deb --field "$work/v2.deb" Version)" ] || fail "not upgraded: $installed"
 [ "$(sums)" = "$before" ] || fail "upgrade changed the store or its key"

@@ -1,11 +1,12 @@
 #!/bin/sh
 # test-deb.sh BIN_DIR GENERATE_MANUAL: builds the .deb twice (a version and its upgrade), checks its metadata and
 # contents with dpkg-deb (and lintian when installed), then runs its life cycle with the real dpkg and the real
-# maintainer scripts in a throw-away root: an overlay of this Debian system in a private mount namespace, with an
-# empty /run (no systemd, no udev, as in a chroot): install (user, groups, modes, socket enabled), applications put
+# maintainer scripts in a throw-away root: an overlay of a fresh Debian 12 (debootstrap; or of this system) in a
+# private mount namespace, with an empty /run (no systemd, no udev, as in a chroot): install (the dependencies from
+# Debian's registry by apt in a fresh root) (user, groups, modes, socket enabled), applications put
 # in the store, upgrade (none lost, the administrator's configuration kept), remove (store, keys, configuration
 # kept), purge without confirmation (queue kept), purge after the technician's confirmation (queue gone).
-# Needs root (mount namespace, chroot). Bounded: STATION_TEST_DEB_TIMEOUT seconds (default 600).
+# Needs root (mount namespace, chroot). Bounded: STATION_TEST_DEB_TIMEOUT seconds (default 900).
 set -eu
 bindir=$1 generate_manual=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,8 +33,9 @@ for script in postinst prerm postrm conffiles md5sums; do
     echo "$info" | grep -q " $script\$" || echo "$info" | grep -q "[0-9] bytes, *[0-9]* lines *\*\? *$script" \
         || fail "control archive lacks $script"
 done
-[ "$(dpkg-deb --ctrl-tarfile "$deb1" | tar -xO ./conffiles)" = /etc/stationd/stationd.conf ] \
-    || fail "conffiles is not /etc/stationd/stationd.conf"
+conffiles=$(dpkg-deb --ctrl-tarfile "$deb1" | tar -xO ./conffiles | sort | tr '\n' ' ')
+[ "$conffiles" = "/etc/pam.d/stationd /etc/stationd/stationd.conf " ] \
+    || fail "conffiles is not /etc/pam.d/stationd and /etc/stationd/stationd.conf: $conffiles"
 
 # Contents: owner, mode, path
 contents=$(dpkg-deb --contents "$deb1")
@@ -75,13 +77,38 @@ else
     echo "test-deb: lintian not installed, skipped"
 fi
 
-# Life cycle in a throw-away root
+# Life cycle in a throw-away root: an overlay over a fresh Debian 12 (debootstrap, minbase; made once and kept in
+# .build/deb-root, packages from Debian's registry) or, with STATION_TEST_DEB_BASE=host, over this system.
+# STATION_TEST_DEB_BASE=debootstrap makes the fresh root a requirement (CI); auto (default) uses it when
+# debootstrap is installed.
 [ "$(id -u)" = 0 ] || { echo "test-deb: the life-cycle part needs root" >&2; exit 1; }
 cp "$deb1" "$work/v1.deb"
 cp "$deb2" "$work/v2.deb"
 [ -x "$probe" ] && cp "$probe" "$work/queue-crash-probe"
-timeout "${STATION_TEST_DEB_TIMEOUT:-600}" unshare -m --propagation private \
-    sh -eu "$here/test-deb-lifecycle.sh" "$work" || fail "life cycle (see above)"
+mode=${STATION_TEST_DEB_BASE:-auto}
+lower=/
+if [ "$mode" = debootstrap ] || { [ "$mode" = auto ] && command -v debootstrap > /dev/null; }; then
+    command -v debootstrap > /dev/null || { echo "test-deb: debootstrap is not installed" >&2; exit 1; }
+    # The host's Debian mirror (its apt sources), or STATION_DEBIAN_MIRROR.
+    mirror=${STATION_DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)\/* *$/\1/p' \
+        /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)}
+    mirror=${mirror:-http://deb.debian.org/debian}
+    lower="$root/.build/deb-root/bookworm"
+    if [ ! -f "$lower/etc/debian_version" ]; then
+        echo "test-deb: debootstrap bookworm (minbase) from $mirror into $lower"
+        rm -rf "$lower.partial" && mkdir -p "$(dirname "$lower")"
+        boot_started=$(date +%s)
+        debootstrap --variant=minbase bookworm "$lower.partial" "$mirror" > "$work/debootstrap.log" 2>&1 \
+            || { tail -n 20 "$work/debootstrap.log" >&2; echo "test-deb: debootstrap failed" >&2; exit 1; }
+        rm -rf "$lower" && mv "$lower.partial" "$lower"
+        echo "test-deb: fresh root made in $(( $(date +%s) - boot_started )) s"
+    fi
+    echo "test-deb: life cycle in a fresh Debian $(cat "$lower/etc/debian_version") root (dependencies from $mirror)"
+else
+    echo "test-deb: life cycle in an overlay of this system (STATION_TEST_DEB_BASE=$mode)"
+fi
+timeout "${STATION_TEST_DEB_TIMEOUT:-900}" unshare -m --propagation private \
+    sh -eu "$here/test-deb-lifecycle.sh" "$work" "$lower" || fail "life cycle (see above)"
 
 echo "test-deb: $(( $(date +%s) - started )) s"
 if [ "$failures" -ne 0 ]; then echo "test-deb: $failures failure(s)" >&2; exit 1; fi
