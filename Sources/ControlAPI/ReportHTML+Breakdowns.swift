@@ -18,7 +18,10 @@ extension ReportHTML {
         let counts = ["taken", "pending", "accepted", "activated", "rejected", "activatedReported"]
         let breakdowns: [(String, MessageKey, [BreakdownLineWire]?, Term?, MessageKey)] = [
             ("bundles-table", .reportHtmlBundlesTitle, report.bundles, .bundle, .reportColumnBundle),
-            ("priority-table", .reportHtmlPriorityTitle, report.priorityGroups, .priorityGroup, .reportColumnPriorityGroup),
+            (
+                "priority-table", .reportHtmlPriorityTitle, report.priorityGroups, .priorityGroup,
+                .reportColumnPriorityGroup
+            ),
             ("points-table", .reportHtmlPointsTitle, report.points, nil, .reportColumnPoint),
         ]
         for (id, title, lines, term, first) in breakdowns {
@@ -30,7 +33,8 @@ extension ReportHTML {
             }
         }
         if report.points != nil {
-            html += "<p class=\"note\" id=\"hamlet-note\">\(escape(MessageKey.reportHamletUnknown.text(language)))</p>\n"
+            html +=
+                "<p class=\"note\" id=\"hamlet-note\">\(escape(MessageKey.reportHamletUnknown.text(language)))</p>\n"
         }
         let keyed: [(String, MessageKey, [KeyedCountWire]?, Term?, MessageKey)] = [
             ("rejections-table", .reportHtmlRejectionsTitle, report.rejections, nil, .reportColumnRejectionReason),

@@ -99,7 +99,8 @@ extension MessageCatalog {
         "report.no_group": "(no priority group)",
         "report.point.fixed": "Fixed point",
         "report.point.mobile": "Mobile point",
-        "report.hamlet_unknown": "The station does not record the hamlet of an application, so there are no figures by hamlet.",
+        "report.hamlet_unknown":
+            "The station does not record the hamlet of an application, so there are no figures by hamlet.",
         "report.html.coverage_title": "Level 2 activated and pending against the citizens aged 14 and over, by commune",
         "report.html.campaign_title": "Campaign phase progress (only activations count)",
         "report.html.teams_title": "By team (activated/taken)",
@@ -393,7 +394,8 @@ extension MessageCatalog {
         "ctl.seed.to_do_today": "To do today",
         "ctl.report.bad_period": "period must be daily, weekly or campaign",
         "ctl.report.bad_format": "--format must be table, json, csv, html or pdf",
-        "ctl.report.bad_table": "--table must be seed, intake, officers, teams, bundles, priority, points, rejections, attention, refusals or phases",
+        "ctl.report.bad_table":
+            "--table must be seed, intake, officers, teams, bundles, priority, points, rejections, attention, refusals or phases",
         // stationd's by-hand tools
         "tool.readers.none": "No card readers. Check the reader's USB cable.",
         "tool.readers.with_card": "{index}: {name} — card present — {atr}",

@@ -392,7 +392,8 @@ extension MessageCatalog {
         "ctl.seed.to_do_today": "Tổng số phải thực hiện trong ngày",
         "ctl.report.bad_period": "kỳ báo cáo phải là daily, weekly hoặc campaign",
         "ctl.report.bad_format": "--format phải là table, json, csv, html hoặc pdf",
-        "ctl.report.bad_table": "--table phải là seed, intake, officers, teams, bundles, priority, points, rejections, attention, refusals hoặc phases",
+        "ctl.report.bad_table":
+            "--table phải là seed, intake, officers, teams, bundles, priority, points, rejections, attention, refusals hoặc phases",
         // stationd's by-hand tools
         "tool.readers.none": "Không có đầu đọc thẻ nào. Kiểm tra cáp USB của đầu đọc.",
         "tool.readers.with_card": "{index}: {name} — có thẻ — {atr}",

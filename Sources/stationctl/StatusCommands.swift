@@ -333,7 +333,9 @@ struct ReportCommand: ParsableCommand {
         }
         let (name, header, rows, firstNumber) = chosen
         if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
-        let dates = ["period": options.say(ReportHTML.periodName(report.period)), "from": report.from, "through": report.through]
+        let dates = [
+            "period": options.say(ReportHTML.periodName(report.period)), "from": report.from, "through": report.through,
+        ]
         let title =
             switch table {
             case "officers": options.say(.ctlReportOfficersTitle, dates)
@@ -349,7 +351,8 @@ struct ReportCommand: ParsableCommand {
         options.say(
             .ctlReportTitle,
             [
-                "period": options.say(ReportHTML.periodName(report.period)), "from": report.from, "through": report.through,
+                "period": options.say(ReportHTML.periodName(report.period)), "from": report.from,
+                "through": report.through,
             ])
     }
 

@@ -86,7 +86,8 @@ import Testing
         }
         // Refusals: one citizen refused Monday (under 14), again Tuesday (abroad); two others.
         let child = SampleApplications.randomCitizenID()
-        func refuse(_ citizen: CitizenID, _ eligibility: EligibilityClass, on day: CalendarDate, confirmed: Bool) throws {
+        func refuse(_ citizen: CitizenID, _ eligibility: EligibilityClass, on day: CalendarDate, confirmed: Bool) throws
+        {
             try queue.recordEligibility(
                 EligibilityRecord(
                     idNumber: citizen, eligibility: eligibility, note: "", recordedBy: OperatorID("officer-1"),

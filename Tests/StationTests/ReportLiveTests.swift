@@ -224,7 +224,9 @@ import Testing
             }
             // 2026-11-24 00:00 in Hà Nội = 2026-11-23 17:00 UTC.
             let tuesday = Date(timeIntervalSince1970: 1_795_453_200)
-            func take(_ account: String, _ hours: Double, _ bundle: ServiceBundle, _ end: [(Double, CentralState)]) throws {
+            func take(_ account: String, _ hours: Double, _ bundle: ServiceBundle, _ end: [(Double, CentralState)])
+                throws
+            {
                 now.date = tuesday + hours * 3600
                 var application = SampleApplications.application(
                     capturedAt: now.date, fingerprints: SampleApplications.indexFingers(recordBytes: 50),
@@ -233,11 +235,13 @@ import Testing
                 application.bundle = bundle
                 try queue.commit(application, by: .officer(OperatorID(account)))
                 for local: LocalState in [.ready, .batched, .uploaded] {
-                    try queue.transition(application.id, to: ApplicationStatus(local: local, central: .unknown), by: .system)
+                    try queue.transition(
+                        application.id, to: ApplicationStatus(local: local, central: .unknown), by: .system)
                 }
                 for (at, central) in end {
                     now.date = tuesday + at * 3600
-                    try queue.transition(application.id, to: ApplicationStatus(local: .uploaded, central: central), by: .system)
+                    try queue.transition(
+                        application.id, to: ApplicationStatus(local: .uploaded, central: central), by: .system)
                 }
             }
             try take("nva", 9, .utility, [(10, .accepted)])
@@ -268,7 +272,9 @@ import Testing
         #expect(quotas.map { $0?["remaining"] as? Int } == [17, 20])
         #expect(quotas.map { $0?["perDayToFinishPhase"] as? Int } == [40, 40])  // (200-3)/5, (200-1)/5 rounded up
         let team = try #require((json["teams"] as? [[String: Any]])?.first?["quota"] as? [String: Any])
-        #expect(team["quota"] as? Int == 60 && team["remaining"] as? Int == 57 && team["perDayToFinishPhase"] as? Int == 120)
+        #expect(
+            team["quota"] as? Int == 60 && team["remaining"] as? Int == 57 && team["perDayToFinishPhase"] as? Int == 120
+        )
 
         // --table NAME in CSV: UTF-8 with BOM, Vietnamese headers from the catalog, Vietnamese intact.
         func csv(_ arguments: [String]) throws -> [String] {

@@ -117,7 +117,8 @@ extension ApplicationQueue {
 
     /// Intake counts and reported activations grouped by `key` (an SQL expression over `application a` and
     /// `join`), one line per value seen in either, ordered by value.
-    static func breakdown(_ db: Database, key: String, join: String, _ days: StatementArguments) throws -> [BreakdownLine]
+    static func breakdown(_ db: Database, key: String, join: String, _ days: StatementArguments) throws
+        -> [BreakdownLine]
     {
         let taken = try Row.fetchAll(
             db,
