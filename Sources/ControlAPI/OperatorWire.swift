@@ -98,6 +98,8 @@ public struct OfficerReportLineWire: Codable, Sendable, Hashable {
     public var activated: Int
     /// Rejected.
     public var rejected: Int
+    /// Taken against the per-day quota over the period (`quota.officer_daily`, `quota.team_daily`; absent when none).
+    public var quota: QuotaProgressWire? = nil
     /// Creates a value.
     public init(
         account: String, staffNumber: String?, fullName: String?, unit: String?, team: String?, taken: Int,
@@ -134,6 +136,8 @@ public struct TeamReportLineWire: Codable, Sendable, Hashable {
     public var activated: Int
     /// Rejected.
     public var rejected: Int
+    /// Taken against the per-day quota over the period (`quota.officer_daily`, `quota.team_daily`; absent when none).
+    public var quota: QuotaProgressWire? = nil
     /// Creates a value.
     public init(
         unit: String?, team: String, officers: Int, taken: Int, pending: Int, accepted: Int, activated: Int,
@@ -165,21 +169,33 @@ public enum OfficerTableText {
             .ctlOperatorColumnAccount, .ctlOperatorColumnStaffNumber, .ctlOperatorColumnFullName,
             .ctlOperatorColumnTeam,
         ]
-        let header = (columns + counts).map { $0.text(language) }
+        let quotas = lines.contains { $0.quota != nil }
+        let header = (columns + counts + (quotas ? quotaColumns : [])).map { $0.text(language) }
         let rows = lines.map { line in
             [line.account, line.staffNumber ?? "", line.fullName ?? unregistered, line.team ?? unregistered]
                 + [line.taken, line.pending, line.accepted, line.activated, line.rejected].map(String.init)
+                + (quotas ? quotaCells(line.quota) : [])
         }
         return (header, rows)
+    }
+
+    /// The quota columns, shown when a quota is configured: the period's quota, what it is short by, and the
+    /// applications a day needed to reach the quota over the campaign phase by its end.
+    static let quotaColumns: [MessageKey] = [.reportColumnQuota, .reportColumnQuotaRemaining, .reportColumnPerDay]
+
+    static func quotaCells(_ quota: QuotaProgressWire?) -> [String] {
+        guard let quota else { return ["", "", ""] }
+        return [String(quota.quota), String(quota.remaining), quota.perDayToFinishPhase.map(String.init) ?? ""]
     }
 
     /// Header and rows of the teams table (numbers from the 3rd column on).
     public static func teams(_ lines: [TeamReportLineWire], language: Language) -> ([String], [[String]]) {
         let columns: [MessageKey] = [.ctlOperatorColumnUnit, .ctlOperatorColumnTeam, .ctlReportColumnOfficers]
-        let header = (columns + counts).map { $0.text(language) }
+        let quotas = lines.contains { $0.quota != nil }
+        let header = (columns + counts + (quotas ? quotaColumns : [])).map { $0.text(language) }
         let rows = lines.map { line in
             let numbers = [line.officers, line.taken, line.pending, line.accepted, line.activated, line.rejected]
-            return [line.unit ?? "", line.team] + numbers.map(String.init)
+            return [line.unit ?? "", line.team] + numbers.map(String.init) + (quotas ? quotaCells(line.quota) : [])
         }
         return (header, rows)
     }

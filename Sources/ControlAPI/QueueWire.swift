@@ -200,6 +200,22 @@ public struct ReportWire: Codable, Sendable, Hashable {
     public var teams: [TeamReportLineWire]?
     /// The 14 days ending on `through`, oldest first: applications taken and activations reported each day.
     public var trend: [ReportDayWire]?
+    /// By service bundle: applications taken in the period, and activations C06 reported on its days.
+    public var bundles: [BreakdownLineWire]? = nil
+    /// By campaign priority group (`none`: no group).
+    public var priorityGroups: [BreakdownLineWire]? = nil
+    /// By kind of registration point (`fixed`, `mobile`): the station is one point, named `pointName`.
+    public var points: [BreakdownLineWire]? = nil
+    /// The station's registration point as configured (`point.name`).
+    public var pointName: String? = nil
+    /// Rejections C06 reported on the period's days, by its reason code.
+    public var rejections: [KeyedCountWire]? = nil
+    /// Applications taken by the period's last day on hold (`held`) or needing attention (`needsAttention`) now.
+    public var attention: [KeyedCountWire]? = nil
+    /// Citizens recorded in the period as not yet eligible or ineligible, by class and reason.
+    public var refusals: [RefusalLineWire]? = nil
+    /// Every configured campaign phase against its target (the campaign report; absent without phases).
+    public var phases: [CampaignProgressWire]? = nil
     /// Creates a value.
     public init(
         period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil,

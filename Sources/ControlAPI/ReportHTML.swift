@@ -11,7 +11,7 @@ public enum ReportHTML {
         let title = MessageKey.ctlReportTitle.text(
             language,
             [
-                "period": (report.period == "weekly" ? MessageKey.ctlReportWeekly : .ctlReportDaily).text(language),
+                "period": periodName(report.period).text(language),
                 "from": report.from, "through": report.through,
             ])
         let made = MessageKey.reportHtmlMade.text(
@@ -20,6 +20,7 @@ public enum ReportHTML {
         body += seedSection(report.seedTable ?? [], language: language)
         if let campaign = report.campaign { body += campaignSection(campaign, language: language) }
         body += teamsSection(report.teams ?? [], language: language)
+        body += breakdownSections(report, language: language)
         body += trendSection(report.trend ?? [], language: language)
         return """
             <!doctype html>
@@ -38,10 +39,19 @@ public enum ReportHTML {
             """
     }
 
+    /// The word for a period: `ngày`, `tuần`, `chiến dịch`.
+    public static func periodName(_ period: String) -> MessageKey {
+        switch period {
+        case "weekly": .ctlReportWeekly
+        case "campaign": .reportCampaignPeriod
+        default: .ctlReportDaily
+        }
+    }
+
     static let style = """
         body { font-family: "DejaVu Sans", "Noto Sans", sans-serif; margin: 1.5rem; color: #111; }
         h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
-        .made { color: #444; }
+        .made, .note { color: #444; }
         table { border-collapse: collapse; font-size: 0.9rem; }
         th, td { border: 1px solid #999; padding: 0.25rem 0.5rem; }
         th { background: #e8eef7; } td.n { text-align: right; } tr.total td { font-weight: bold; }

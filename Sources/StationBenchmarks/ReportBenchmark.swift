@@ -18,6 +18,10 @@ public enum ReportBenchmark {
         public let communeReportP99: Double
         /// Activations over a 60-day phase p99.
         public let phaseP99: Double
+        /// The breakdowns (bundle, priority group, point, rejections, on hold, refusals) of one day, p99.
+        public let breakdownsDayP99: Double
+        /// The same over the 60 days (a campaign report's), p99.
+        public let breakdownsCampaignP99: Double
         /// Samples per figure.
         public let samples: Int
 
@@ -25,7 +29,8 @@ public enum ReportBenchmark {
             func f(_ value: Double) -> String { String(format: "%.2f", value) }
             return "report over \(applications) applications (\(samples) samples): seed table p50 \(f(seedTableP50)) "
                 + "ms p99 \(f(seedTableP99)) ms; intake counts p99 \(f(communeReportP99)) ms; phase activations p99 "
-                + "\(f(phaseP99)) ms"
+                + "\(f(phaseP99)) ms; breakdowns p99 \(f(breakdownsDayP99)) ms (one day), "
+                + "\(f(breakdownsCampaignP99)) ms (60 days)"
         }
     }
 
@@ -61,8 +66,11 @@ public enum ReportBenchmark {
         let seed = try timed { _ = try queue.seedTable(on: today) }
         let intake = try timed { _ = try queue.communeReport(from: today, through: today) }
         let phase = try timed { _ = try queue.activationsReported(from: start, through: today) }
+        let day = try timed { _ = try queue.reportBreakdowns(from: today, through: today) }
+        let campaign = try timed { _ = try queue.reportBreakdowns(from: start, through: today) }
         return Report(
             applications: applications, seedTableP50: p(seed, 0.5), seedTableP99: p(seed, 0.99),
-            communeReportP99: p(intake, 0.99), phaseP99: p(phase, 0.99), samples: samples)
+            communeReportP99: p(intake, 0.99), phaseP99: p(phase, 0.99), breakdownsDayP99: p(day, 0.99),
+            breakdownsCampaignP99: p(campaign, 0.99), samples: samples)
     }
 }

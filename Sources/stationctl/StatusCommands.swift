@@ -218,31 +218,39 @@ struct ReportCommand: ParsableCommand {
         abstract: HelpText.text(.helpCtlReport),
         discussion: """
             daily: one Vietnamese day (Asia/Ho_Chi_Minh, whatever the machine's zone). weekly: the 7 days ending on
-            the Friday on or after --date (Saturday to Friday). --table seed (default): the seed's table as at the
-            end of the period; --table intake: applications taken in the period; --table officers and --table
-            teams: those applications per official and per team (by the authenticated operator recorded on each,
-            joined to `stationctl operator` records; accounts with no record under "(chưa đăng ký)"). --format csv
-            writes UTF-8 with BOM for Excel; --format html writes one self-contained page (the seed's table, the
-            campaign, the teams and the last 14 days, charts drawn in the page, no script, no network), readable
-            offline in any browser; --format pdf prints that page through Chromium (needs the chromium package and
-            --out). --out FILE writes to a file instead of the terminal.
+            the Friday on or after --date (Saturday to Friday). campaign: from the first configured phase's first day
+            through --date (quota.phases). --table seed (default): the seed's table as at the end of the period;
+            --table intake: applications taken in the period; --table officers and --table teams: those applications
+            per official and per team (by the authenticated operator recorded on each, joined to `stationctl
+            operator` records; accounts with no record under "(chưa đăng ký)"), against quota.officer_daily and
+            quota.team_daily when set; --table bundles, priority, points: applications taken by service bundle,
+            priority group and kind of registration point, with the activations C06 reported in the period;
+            --table rejections: C06's rejections in the period by reason; --table attention: on hold or needing
+            attention now; --table refusals: citizens recorded not yet eligible or ineligible, by reason; --table
+            phases: every campaign phase against its target. --format csv writes UTF-8 with BOM for Excel; --format
+            json everything; --format html writes one self-contained page (the seed's table, the campaign, the
+            teams and officers, the breakdowns and the last 14 days, charts drawn in the page, no script, no
+            network), readable offline in any browser; --format pdf prints that page through Chromium (needs the
+            chromium package and --out). --out FILE writes to a file instead of the terminal.
             """)
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "daily or weekly") var period: String
+    @Argument(help: "daily, weekly or campaign") var period: String
     @Option(help: "Day (YYYY-MM-DD), default today.") var date: String?
     @Option(help: "table (default), json, csv, html or pdf.") var format: String = "table"
-    @Option(help: "seed (default), intake, officers or teams.") var table: String = "seed"
+    @Option(
+        help: "seed (default), intake, officers, teams, bundles, priority, points, rejections, attention, refusals or "
+            + "phases.") var table: String = "seed"
     @Option(help: "Write the report to this file.") var out: String?
 
     func validate() throws {
-        guard ["daily", "weekly"].contains(period) else {
+        guard ["daily", "weekly", "campaign"].contains(period) else {
             throw ValidationError(options.say(.ctlReportBadPeriod))
         }
         guard ["table", "json", "csv", "html", "pdf"].contains(format) else {
             throw ValidationError(options.say(.ctlReportBadFormat))
         }
         guard format != "pdf" || out != nil else { throw ValidationError(options.say(.ctlReportPdfNeedsOut)) }
-        guard ["seed", "intake", "officers", "teams"].contains(table) else {
+        guard BreakdownTableText.tables.contains(table) else {
             throw ValidationError(options.say(.ctlReportBadTable))
         }
     }
@@ -252,6 +260,10 @@ struct ReportCommand: ParsableCommand {
         let response = try options.call(options.client(), "GET", path)
         if options.json || format == "json" { return try emit(response.body + Data("\n".utf8)) }
         let report = try response.decode(ReportWire.self)
+        if period == "campaign" && (report.phases ?? []).isEmpty {
+            FileHandle.standardError.write(Data((options.say(.reportNoCampaign) + "\n").utf8))
+            throw ExitCode.failure
+        }
         if format == "html" || format == "pdf" {
             let page = ReportHTML.page(
                 report, station: ProcessInfo.processInfo.hostName, madeAt: Date(),
@@ -267,36 +279,68 @@ struct ReportCommand: ParsableCommand {
             return try emit(
                 Data((title + "\n" + SeedTableText.table(lines, language: options.language) + campaign + "\n").utf8))
         }
-        if table == "officers" || table == "teams" {
-            let (header, rows) =
-                table == "officers"
-                ? OfficerTableText.officers(report.officers ?? [], language: options.language)
-                : OfficerTableText.teams(report.teams ?? [], language: options.language)
+        let language = options.language
+        let chosen: (name: MessageKey, header: [String], rows: [[String]], firstNumber: Int)
+        switch table {
+        case "officers":
+            let (header, rows) = OfficerTableText.officers(report.officers ?? [], language: language)
+            chosen = (.reportHtmlOfficersTitle, header, rows, 4)
+        case "teams":
+            let (header, rows) = OfficerTableText.teams(report.teams ?? [], language: language)
+            chosen = (.reportHtmlTeamsTitle, header, rows, 2)
+        case "bundles":
+            let (header, rows) = BreakdownTableText.lines(
+                report.bundles ?? [], term: .bundle, first: .reportColumnBundle, language: language)
+            chosen = (.reportHtmlBundlesTitle, header, rows, 1)
+        case "priority":
+            let (header, rows) = BreakdownTableText.lines(
+                report.priorityGroups ?? [], term: .priorityGroup, first: .reportColumnPriorityGroup,
+                language: language)
+            chosen = (.reportHtmlPriorityTitle, header, rows, 1)
+        case "points":
+            let (header, rows) = BreakdownTableText.lines(
+                report.points ?? [], term: nil, first: .reportColumnPoint, language: language)
+            chosen = (.reportHtmlPointsTitle, header, rows, 1)
+        case "rejections":
+            let (header, rows) = BreakdownTableText.counts(
+                report.rejections ?? [], term: nil, first: .reportColumnRejectionReason, language: language)
+            chosen = (.reportHtmlRejectionsTitle, header, rows, 1)
+        case "attention":
+            let (header, rows) = BreakdownTableText.counts(
+                report.attention ?? [], term: .localState, first: .reportColumnState, language: language)
+            chosen = (.reportHtmlAttentionTitle, header, rows, 1)
+        case "refusals":
+            let (header, rows) = BreakdownTableText.refusals(report.refusals ?? [], language: language)
+            chosen = (.reportHtmlRefusalsTitle, header, rows, 2)
+        case "phases":
+            let (header, rows) = BreakdownTableText.phases(report.phases ?? [], language: language)
+            chosen = (.reportHtmlPhasesTitle, header, rows, 3)
+        default:
+            let columns: [MessageKey] = [
+                .ctlReportColumnCommune, .ctlReportColumnTaken, .ctlReportColumnPending, .ctlReportColumnAccepted,
+                .ctlReportColumnActivated, .ctlReportColumnRejected,
+            ]
+            let header = columns.map { options.say($0) }
+            let rows = report.lines.map {
+                [$0.communeCode, "\($0.taken)", "\($0.pending)", "\($0.accepted)", "\($0.activated)", "\($0.rejected)"]
+            }
             if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
-            let title = options.say(
-                table == "officers" ? .ctlReportOfficersTitle : .ctlReportTeamsTitle,
-                [
-                    "period": options.say(period == "daily" ? .ctlReportDaily : .ctlReportWeekly),
-                    "from": report.from, "through": report.through,
-                ])
-            let body = OfficerTableText.table(
-                header, rows, firstNumber: table == "officers" ? 4 : 2, language: options.language)
-            return try emit(Data((title + "\n" + body + "\n").utf8))
+            let body = TextLayout.table(header: header, rows: rows, rightAligned: Set(1..<columns.count))
+            return try emit(Data((title(report) + "\n" + body + "\n").utf8))
         }
-        let columns: [MessageKey] = [
-            .ctlReportColumnCommune, .ctlReportColumnTaken, .ctlReportColumnPending, .ctlReportColumnAccepted,
-            .ctlReportColumnActivated, .ctlReportColumnRejected,
+        let (name, header, rows, firstNumber) = chosen
+        if format == "csv" { return try emit(OfficerTableText.csv(header, rows)) }
+        let dates = [
+            "period": options.say(ReportHTML.periodName(report.period)), "from": report.from, "through": report.through,
         ]
-        let header = columns.map { options.say($0) }
-        let rows = report.lines.map {
-            [$0.communeCode, "\($0.taken)", "\($0.pending)", "\($0.accepted)", "\($0.activated)", "\($0.rejected)"]
-        }
-        if format == "csv" {
-            let text = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-            return try emit(Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8))
-        }
-        let body = TextLayout.table(header: header, rows: rows, rightAligned: Set(1..<columns.count))
-        try emit(Data((title(report) + "\n" + body + "\n").utf8))
+        let title =
+            switch table {
+            case "officers": options.say(.ctlReportOfficersTitle, dates)
+            case "teams": options.say(.ctlReportTeamsTitle, dates)
+            default: options.say(.reportTableTitle, dates.merging(["table": options.say(name)]) { $1 })
+            }
+        let body = OfficerTableText.table(header, rows, firstNumber: firstNumber, language: language)
+        try emit(Data((title + "\n" + body + "\n").utf8))
     }
 
     /// `Báo cáo ngày 2026-11-23…2026-11-23`.
@@ -304,8 +348,8 @@ struct ReportCommand: ParsableCommand {
         options.say(
             .ctlReportTitle,
             [
-                "period": options.say(report.period == "weekly" ? .ctlReportWeekly : .ctlReportDaily),
-                "from": report.from, "through": report.through,
+                "period": options.say(ReportHTML.periodName(report.period)), "from": report.from,
+                "through": report.through,
             ])
     }
 

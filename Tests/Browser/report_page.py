@@ -25,8 +25,18 @@ try:
           rows[row.dataset.commune] = cells;
         }
         const days = [...document.querySelectorAll('#trend-chart g[data-day]')].map(g => g.dataset.day);
+        const tables = {};
+        for (const table of document.querySelectorAll('table[id]')) {
+          const lines = {};
+          for (const row of table.querySelectorAll('tr[data-key]')) {
+            const cells = {};
+            for (const cell of row.querySelectorAll('td[data-field]')) cells[cell.dataset.field] = cell.textContent;
+            lines[row.dataset.key] = cells;
+          }
+          tables[table.id] = lines;
+        }
         return {
-          seed: rows, trendDays: days, scripts: document.scripts.length,
+          seed: rows, trendDays: days, tables: tables, scripts: document.scripts.length,
           resources: performance.getEntriesByType('resource').length,
           coverageBars: document.querySelectorAll('#coverage-chart g').length,
           lang: document.documentElement.lang, title: document.title,

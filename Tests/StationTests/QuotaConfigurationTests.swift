@@ -66,4 +66,28 @@ import Testing
             #expect(error.errors.first?.key == "quota.commune_daily" && error.errors.first?.line == nil)
         }
     }
+    @Test func quotasPerTeamAndOfficialAreReadAndNonsenseRefusedWithKeyAndLine() throws {
+        let file = try temporaryFile("[quota]\nteam_daily = 150\nofficer_daily = 20..50\n")
+        let quotas = try StationConfiguration.load(file: file, environment: [:]).quotas
+        #expect(quotas.teamDaily == 150 && quotas.officerDaily == 20...50)
+        let single = try temporaryFile("[quota]\nofficer_daily = 30\nteam_daily = 0\n")
+        let plain = try StationConfiguration.load(file: single, environment: [:]).quotas
+        #expect(plain.officerDaily == 30...30 && plain.teamDaily == nil)
+        #expect(try StationConfiguration.load(file: nil, environment: [:]).quotas.officerDaily == nil)
+        for (key, value, reason) in [
+            ("officer_daily", "50..20", "above the most"), ("officer_daily", "-5", "negative"),
+            ("officer_daily", "-5..20", "negative"), ("officer_daily", "20-50", "MIN..MAX"),
+            ("officer_daily", "1..2..3", "MIN..MAX"), ("team_daily", "-1", "negative"), ("team_daily", "many", "whole"),
+        ] {
+            let bad = try temporaryFile("[station]\nprofile = intake\n[quota]\n\(key) = \(value)\n")
+            do {
+                _ = try StationConfiguration.load(file: bad, environment: [:])
+                Issue.record("quota.\(key) = \(value) accepted")
+            } catch {
+                let found = error.errors.map { "\($0.line ?? 0) \($0.key ?? "-") \($0.code)" }
+                #expect(found == ["4 quota.\(key) config.invalid_value"], "\(value)")
+                #expect(error.errors.first?.reason.contains(reason) == true, "\(value): \(error)")
+            }
+        }
+    }
 }

@@ -1,5 +1,7 @@
 import ControlAPI
 import Foundation
+import Intake
+import Queue
 import StationTestKit
 import Testing
 
@@ -149,6 +151,7 @@ import Testing
         let before = try daemon.stationctl(["report", "daily", "--date", "2026-11-22", "--json"])
         #expect((jsonObject(before.output)?["seedTable"] as? [Any])?.isEmpty == true)
     }
+
     @Test func quotasGiveToDoTodayAndTheCampaignProgress() throws {
         let daemon = try DaemonUnderTest(
             name: "quotas",
@@ -188,5 +191,145 @@ import Testing
         let laterReport = try daemon.stationctl(["report", "daily", "--date", "2027-01-02", "--json"])
         let later = try #require(jsonObject(laterReport.output))
         #expect(later["campaign"] == nil)
+    }
+    /// #22 items 2, 4, 6: the breakdowns, the quotas per official and team and the campaign report through
+    /// `stationctl report`, from a store filled before the daemon starts (the machine's zone not Vietnam's).
+    @Test func breakdownsQuotasAndTheCampaignInEveryFormat() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TZ"] = "America/Los_Angeles"
+        let daemon = try DaemonUnderTest(
+            name: "breakdowns",
+            extraConfig: """
+                [quota]
+                officer_daily = 20..50
+                team_daily = 60
+                phases = gd1:2026-11-20..2026-11-29:100; gd2:2026-11-30..2026-12-10:200
+
+                """, environment: environment)
+        let root = daemon.directory.path
+        do {
+            try FileManager.default.createDirectory(atPath: root + "/state", withIntermediateDirectories: true)
+            final class Now: @unchecked Sendable { var date = Date() }
+            let now = Now()
+            let queue = try ApplicationQueue(
+                configuration: .init(
+                    databasePath: root + "/state/queue.sqlite", keyFilePath: root + "/state/queue.key",
+                    now: { now.date }))
+            let boss = QueueActor.supervisor(OperatorID("supervisor-1"))
+            for account in ["nva", "ttb"] {
+                try queue.addOperator(
+                    OperatorRecord(
+                        account: account, staffNumber: "CA-\(account)", fullName: "Cán bộ \(account)",
+                        unit: "CA xã Cẩm Sơn", team: "Tổ 1", communeCode: "16001"), by: boss)
+            }
+            // 2026-11-24 00:00 in Hà Nội = 2026-11-23 17:00 UTC.
+            let tuesday = Date(timeIntervalSince1970: 1_795_453_200)
+            func take(_ account: String, _ hours: Double, _ bundle: ServiceBundle, _ end: [(Double, CentralState)])
+                throws
+            {
+                now.date = tuesday + hours * 3600
+                var application = SampleApplications.application(
+                    capturedAt: now.date, fingerprints: SampleApplications.indexFingers(recordBytes: 50),
+                    priorityGroup: .students, operatorID: account,
+                    point: RegistrationPoint(communeCode: "16001", kind: .fixed, placeName: "Nhà văn hóa"))
+                application.bundle = bundle
+                try queue.commit(application, by: .officer(OperatorID(account)))
+                for local: LocalState in [.ready, .batched, .uploaded] {
+                    try queue.transition(
+                        application.id, to: ApplicationStatus(local: local, central: .unknown), by: .system)
+                }
+                for (at, central) in end {
+                    now.date = tuesday + at * 3600
+                    try queue.transition(
+                        application.id, to: ApplicationStatus(local: .uploaded, central: central), by: .system)
+                }
+            }
+            try take("nva", 9, .utility, [(10, .accepted)])
+            try take("nva", 10, .twoInOne, [(16.99, .rejected(reason: "photo"))])  // 16:59 Hà Nội
+            try take("nva", 11, .utility, [(12, .accepted), (23.5, .activated)])
+            try take("ttb", -0.5, .utility, [(-0.4, .accepted), (0.5, .activated)])  // Monday 23:30, activated Tuesday
+            try queue.recordEligibility(
+                EligibilityRecord(
+                    idNumber: SampleApplications.randomCitizenID(), eligibility: .ineligible(.illness), note: "",
+                    recordedBy: OperatorID("nva"), recordedOn: CalendarDate(iso: "2026-11-24")!,
+                    confirmedByLocalAuthority: true), communeCode: "16001", by: .officer(OperatorID("nva")))
+        }
+        try daemon.start()
+        defer { _ = daemon.stop() }
+
+        // JSON holds everything: the breakdowns, the quotas per official and team.
+        let json = try #require(
+            jsonObject(try daemon.stationctl(["report", "daily", "--date", "2026-11-24", "--format", "json"]).output))
+        let bundles = try #require(json["bundles"] as? [[String: Any]])
+        #expect(bundles.map { $0["key"] as? String } == ["2in1", "utility"])
+        #expect(bundles.map { $0["taken"] as? Int } == [1, 2])
+        #expect(bundles.map { $0["activatedReported"] as? Int } == [0, 2])  // ttb's Monday application counts Tuesday
+        #expect((json["rejections"] as? [[String: Any]])?.first?["key"] as? String == "photo")
+        let officers = try #require(json["officers"] as? [[String: Any]])
+        let quotas = officers.map { $0["quota"] as? [String: Any] }
+        #expect(quotas.map { $0?["quota"] as? Int } == [20, 20])
+        #expect(quotas.map { $0?["mostPerDay"] as? Int } == [50, 50])
+        #expect(quotas.map { $0?["remaining"] as? Int } == [17, 20])
+        #expect(quotas.map { $0?["perDayToFinishPhase"] as? Int } == [40, 40])  // (200-3)/5, (200-1)/5 rounded up
+        let team = try #require((json["teams"] as? [[String: Any]])?.first?["quota"] as? [String: Any])
+        #expect(
+            team["quota"] as? Int == 60 && team["remaining"] as? Int == 57 && team["perDayToFinishPhase"] as? Int == 120
+        )
+
+        // --table NAME in CSV: UTF-8 with BOM, Vietnamese headers from the catalog, Vietnamese intact.
+        func csv(_ arguments: [String]) throws -> [String] {
+            let path = daemon.directory.appendingPathComponent("t.csv").path
+            let run = try daemon.stationctl(["report"] + arguments + ["--format", "csv", "--out", path])
+            #expect(run.status == 0, "\(run.output)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+            return try #require(String(data: bytes.dropFirst(3), encoding: .utf8)).components(separatedBy: "\r\n")
+        }
+        let bundleRows = try csv(["daily", "--date", "2026-11-24", "--table", "bundles"])
+        #expect(bundleRows[0] == "Gói dịch vụ,Tiếp nhận,Chờ,Duyệt,Kích hoạt,Từ chối,Kích hoạt trong kỳ")
+        #expect(bundleRows[1] == "2 trong 1 (CCCD + định danh),1,0,0,0,1,0")
+        #expect(bundleRows[2] == "1 tiện ích (định danh điện tử),2,0,1,1,0,2")
+        let refusalRows = try csv(["daily", "--date", "2026-11-24", "--table", "refusals"])
+        #expect(refusalRows[0] == "Phân loại,Lý do,Số công dân,Đã được địa phương xác nhận")
+        #expect(refusalRows[1] == "Không đủ điều kiện,\"ốm đau, bệnh nặng\",1,1")
+        let officerRows = try csv(["daily", "--date", "2026-11-24", "--table", "officers"])
+        #expect(officerRows[0].hasSuffix(",Chỉ tiêu kỳ,Còn thiếu,Cần mỗi ngày"))
+        #expect(officerRows[1] == "nva,CA-nva,Cán bộ nva,Tổ 1,3,0,1,1,1,20,17,40")
+        let phaseRows = try csv(["campaign", "--date", "2026-12-02", "--table", "phases"])
+        #expect(phaseRows[0] == "Giai đoạn,Từ ngày,Đến ngày,Chỉ tiêu,Đã đạt,Còn lại,Số ngày còn lại,Cần mỗi ngày")
+        #expect(phaseRows[1] == "gd1,2026-11-20,2026-11-29,100,2,98,0,0")
+        #expect(phaseRows[2] == "gd2,2026-11-30,2026-12-10,200,0,200,8,25")
+        // The terminal table: the seed's table by default; a breakdown by name, with its total.
+        let table = try daemon.stationctl(["report", "daily", "--date", "2026-11-24", "--table", "priority"])
+        #expect(table.output.contains("Theo nhóm ưu tiên — báo cáo ngày 2026-11-24…2026-11-24"), "\(table.output)")
+        #expect(table.output.contains("học sinh sinh 2005–2009"))
+        let campaign = try #require(
+            jsonObject(try daemon.stationctl(["report", "campaign", "--date", "2026-12-02", "--json"]).output))
+        #expect(campaign["from"] as? String == "2026-11-20" && campaign["through"] as? String == "2026-12-02")
+        #expect((campaign["bundles"] as? [[String: Any]])?.map { $0["taken"] as? Int } == [1, 3])
+
+        // HTML: the new sections in the page, read back from the DOM in headless Chromium.
+        let htmlPath = daemon.directory.appendingPathComponent("campaign.html").path
+        let html = try daemon.stationctl(
+            ["report", "campaign", "--date", "2026-12-02", "--format", "html", "--out", htmlPath])
+        #expect(html.status == 0, "\(html.output)")
+        let artifacts = LivePCSC.packageRoot.appendingPathComponent(".build/artifacts/reports").path
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let browser = try runTool(
+            ConsoleBrowserTests.python,
+            [
+                LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/report_page.py").path, htmlPath,
+                artifacts + "/report-campaign.png",
+            ], timeout: 120)
+        #expect(browser.status == 0, "\(browser.output)")
+        let line = browser.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
+        let shown = try #require(jsonObject(line)?["tables"] as? [String: [String: [String: String]]])
+        #expect(shown["bundles-table"]?["utility"]?["activatedReported"] == "2")
+        #expect(shown["bundles-table"]?["utility"]?["taken"] == "3")
+        #expect(shown["refusals-table"]?["illness"]?["confirmed"] == "1")
+        #expect(shown["rejections-table"]?["photo"]?["count"] == "1")
+        #expect(shown["officers-table"]?["nva"]?["quota"] == String(20 * 13))
+        #expect(shown["phases-table"]?["gd2"]?["perDayNeeded"] == "25")
+        #expect(shown["phases-table"]?["gd1"]?["achieved"] == "2")
     }
 }

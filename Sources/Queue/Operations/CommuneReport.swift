@@ -26,21 +26,15 @@ extension ApplicationQueue {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT commune_code,
-                        COUNT(*) AS taken,
-                        SUM(central_state IN ('unknown', 'received', 'resend')) AS pending,
-                        SUM(central_state = 'accepted') AS accepted,
-                        SUM(central_state = 'activated') AS activated,
-                        SUM(central_state = 'rejected') AS rejected
-                    FROM application
-                    WHERE captured_day BETWEEN ? AND ? AND local_state <> 'cancelled'
-                    GROUP BY commune_code ORDER BY commune_code
+                    SELECT a.commune_code, \(IntakeCounts.columns)
+                    FROM application a WHERE \(IntakeCounts.takenFilter) GROUP BY a.commune_code ORDER BY a.commune_code
                     """, arguments: [from.iso, through.iso])
         }
         return rows.map { row in
-            CommuneReportLine(
-                communeCode: row["commune_code"], taken: row["taken"], pending: row["pending"],
-                accepted: row["accepted"], activated: row["activated"], rejected: row["rejected"])
+            let counts = IntakeCounts(row: row)
+            return CommuneReportLine(
+                communeCode: row["commune_code"], taken: counts.taken, pending: counts.pending,
+                accepted: counts.accepted, activated: counts.activated, rejected: counts.rejected)
         }
     }
 }

@@ -2,31 +2,6 @@ import Foundation
 import GRDB
 import Intake
 
-/// The five intake counts of the applications taken in a period (not cancelled), as the commune lines count them.
-public struct IntakeCounts: Sendable, Hashable {
-    /// Applications taken.
-    public var taken = 0
-    /// Of those, still pending at C06 or on the station.
-    public var pending = 0
-    /// Accepted (approved, not yet activated).
-    public var accepted = 0
-    /// Activated.
-    public var activated = 0
-    /// Returned by C06.
-    public var rejected = 0
-
-    /// Zero counts.
-    public init() {}
-
-    mutating func add(_ other: IntakeCounts) {
-        taken += other.taken
-        pending += other.pending
-        accepted += other.accepted
-        activated += other.activated
-        rejected += other.rejected
-    }
-}
-
 /// One official's line: the applications recorded under the account (the authenticated operator of each), with
 /// the officer's record when there is one.
 public struct OfficerFigures: Sendable, Hashable {
@@ -80,27 +55,12 @@ extension ApplicationQueue {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT operator_id,
-                        COUNT(*) AS taken,
-                        SUM(central_state IN ('unknown', 'received', 'resend')) AS pending,
-                        SUM(central_state = 'accepted') AS accepted,
-                        SUM(central_state = 'activated') AS activated,
-                        SUM(central_state = 'rejected') AS rejected
-                    FROM application
-                    WHERE captured_day BETWEEN ? AND ? AND local_state <> 'cancelled'
-                    GROUP BY operator_id
+                    SELECT a.operator_id, \(IntakeCounts.columns)
+                    FROM application a WHERE \(IntakeCounts.takenFilter) GROUP BY a.operator_id
                     """, arguments: [from.iso, through.iso])
         }
         var counts: [String: IntakeCounts] = [:]
-        for row in rows {
-            var line = IntakeCounts()
-            line.taken = row["taken"]
-            line.pending = row["pending"]
-            line.accepted = row["accepted"]
-            line.activated = row["activated"]
-            line.rejected = row["rejected"]
-            counts[row["operator_id"]] = line
-        }
+        for row in rows { counts[row["operator_id"]] = IntakeCounts(row: row) }
         var records: [String: OperatorRecord] = [:]
         for record in try operators() { records[record.account] = record }
         let accounts = Set(counts.keys).union(records.values.filter { !$0.isDisabled }.map(\.account))

@@ -276,6 +276,11 @@ public final class ApplicationQueue: Sendable {
                     application.point.kind.rawValue, application.operatorID.rawValue, application.bundle.kind,
                     citizen, keyID, sealed,
                 ])
+            if let group = application.priorityGroup {
+                try db.execute(
+                    sql: "INSERT INTO application_priority (application_id, priority_group) VALUES (?, ?)",
+                    arguments: [application.id.text, group.rawValue])
+            }
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "commit", applicationID: application.id.text, from: nil,
                 to: status.description, reasonCode: nil, actorUID: actor.uid)

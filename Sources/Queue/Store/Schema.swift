@@ -329,6 +329,24 @@ enum Schema {
             try db.execute(sql: "CREATE UNIQUE INDEX operator_staff_number ON operator(staff_number)")
         }
 
+        migrator.registerMigration("v5-priority-group") { db in
+            // The campaign priority group of each application (served first; the reports count by it), in clear
+            // beside the row rather than in it: the application row's sealed payload stays its last column. Rows
+            // from before this migration have none (their group is only in the sealed payload).
+            try db.execute(
+                sql: """
+                    CREATE TABLE application_priority (
+                        application_id TEXT PRIMARY KEY NOT NULL,
+                        priority_group TEXT NOT NULL
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER application_priority_delete AFTER DELETE ON application
+                    BEGIN DELETE FROM application_priority WHERE application_id = OLD.id; END
+                    """)
+        }
+
         return migrator
     }
 }

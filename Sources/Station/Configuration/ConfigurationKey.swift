@@ -184,6 +184,12 @@ public struct ConfigurationKey: Sendable, Hashable {
                 help: "campaign phases: NAME:YYYY-MM-DD..YYYY-MM-DD:TARGET; ... (inclusive days, no overlap; TARGET "
                     + "activated accounts for the station)"),
             .init(
+                name: "quota.team_daily", defaultValue: "0",
+                help: "level-2 applications per team per day (the teams table's quota); 0: none"),
+            .init(
+                name: "quota.officer_daily", defaultValue: "0",
+                help: "citizens one official guides per day: N, or MIN..MAX (e.g. 20..50; MIN is the quota); 0: none"),
+            .init(
                 name: "log.level", defaultValue: "info",
                 help: "trace, debug, info, notice, warning, error, critical"),
         ] + DeskSettings.keys

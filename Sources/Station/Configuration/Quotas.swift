@@ -28,6 +28,22 @@ public struct QuotaPlan: Sendable, Hashable {
     public var communeDailyByCode: [String: Int]
     /// Phases in date order, never overlapping.
     public var phases: [CampaignPhase]
+    /// Applications per team per day; nil: none.
+    public var teamDaily: Int?
+    /// Citizens one official guides per day: the least expected (the quota) to the most (e.g. 20...50); nil: none.
+    public var officerDaily: ClosedRange<Int>?
+
+    /// Creates a plan.
+    public init(
+        communeDaily: Int?, communeDailyByCode: [String: Int], phases: [CampaignPhase], teamDaily: Int? = nil,
+        officerDaily: ClosedRange<Int>? = nil
+    ) {
+        self.communeDaily = communeDaily
+        self.communeDailyByCode = communeDailyByCode
+        self.phases = phases
+        self.teamDaily = teamDaily
+        self.officerDaily = officerDaily
+    }
 
     /// No quota at all.
     public static let none = QuotaPlan(communeDaily: nil, communeDailyByCode: [:], phases: [])
@@ -47,6 +63,19 @@ public struct QuotaPlan: Sendable, Hashable {
         }
         guard n >= 0 else { return .failure("a quota cannot be negative (\(n))") }
         return .success(n == 0 ? nil : n)
+    }
+
+    /// `quota.officer_daily`: `N` or `MIN..MAX` (whole numbers, 0 ≤ MIN ≤ MAX; `0` or empty = none).
+    static func parseRange(_ text: String) -> Result<ClosedRange<Int>?, QuotaProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return .success(nil) }
+        let parts = trimmed.components(separatedBy: "..").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count <= 2, let low = Int(parts[0]), let high = Int(parts[parts.count - 1]) else {
+            return .failure("expected N or MIN..MAX with whole numbers")
+        }
+        guard low >= 0, high >= 0 else { return .failure("a quota cannot be negative (\(trimmed))") }
+        guard low <= high else { return .failure("the least (\(low)) is above the most (\(high))") }
+        return .success(high == 0 ? nil : low...high)
     }
 
     /// `quota.commune_daily_by_code`: `CODE:N, CODE:N` (empty: none).
@@ -109,6 +138,9 @@ extension StationConfiguration.Reader {
         let daily = read("quota.commune_daily", QuotaPlan.parseDaily) ?? nil
         let byCode = read("quota.commune_daily_by_code", QuotaPlan.parseByCode) ?? [:]
         let phases = read("quota.phases", QuotaPlan.parsePhases) ?? []
-        return QuotaPlan(communeDaily: daily, communeDailyByCode: byCode, phases: phases)
+        let team = read("quota.team_daily", QuotaPlan.parseDaily) ?? nil
+        let officer = read("quota.officer_daily", QuotaPlan.parseRange) ?? nil
+        return QuotaPlan(
+            communeDaily: daily, communeDailyByCode: byCode, phases: phases, teamDaily: team, officerDaily: officer)
     }
 }

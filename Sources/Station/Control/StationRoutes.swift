@@ -101,59 +101,10 @@ struct StationRoutes {
         } else {
             day = CalendarDate(vietnamDayOf: Date())
         }
-        let from: CalendarDate
-        let through: CalendarDate
-        switch period {
-        case "daily":
-            from = day
-            through = day
-        case "weekly":
-            // The 7 days ending on the Friday on or after `day` (weekend included: mobile teams work it).
-            // 1970-01-01 was a Thursday: Monday-based weekday index = (days + 3) mod 7, Friday = 4.
-            let weekday = ((day.daysSinceEpoch + 3) % 7 + 7) % 7
-            through = day.adding(days: (4 - weekday + 7) % 7)
-            from = through.adding(days: -6)
-        default:
+        guard let assembly = ReportAssembly(period: period, day: day, quotas: core.configuration.quotas) else {
             throw APIError(.notFound, Message(.controlReportPeriod))
         }
-        let quotas = core.configuration.quotas
-        let phase = quotas.phase(on: through)
-        let (lines, seed, achieved, officers, trend) = try await core.store.run { queue in
-            (
-                try queue.communeReport(from: from, through: through), try queue.seedTable(on: through),
-                try phase.map { try queue.activationsReported(from: $0.from, through: through) },
-                try queue.officerFigures(from: from, through: through), try queue.dailyTrend(through: through)
-            )
-        }
-        let campaign = phase.map { phase in
-            let remaining = max(0, phase.target - (achieved ?? 0))
-            let daysLeft = phase.through.daysSinceEpoch - through.daysSinceEpoch
-            return CampaignProgressWire(
-                phase: phase.name, from: phase.from.iso, through: phase.through.iso, target: phase.target,
-                achieved: achieved ?? 0, remaining: remaining, daysLeft: daysLeft,
-                perDayNeeded: daysLeft > 0 ? (remaining + daysLeft - 1) / daysLeft : remaining)
-        }
-        return JSONResponse.make(
-            ReportWire(
-                period: period, from: from.iso, through: through.iso,
-                lines: lines.map {
-                    ReportLineWire(
-                        communeCode: $0.communeCode, taken: $0.taken, pending: $0.pending,
-                        accepted: $0.accepted,
-                        activated: $0.activated, rejected: $0.rejected)
-                },
-                seedTable: seed.map {
-                    SeedTableLineWire(
-                        communeCode: $0.communeCode, communeName: $0.communeName, surveyAsOf: $0.surveyAsOf?.iso,
-                        citizens14Plus: $0.citizens14Plus, level1Activated: $0.level1Activated,
-                        level1Pending: $0.level1Pending, level2Activated: $0.level2Activated,
-                        level2Pending: $0.level2Pending, remaining: $0.remaining,
-                        toDoToday: $0.toDoToday ?? quotas.daily(for: $0.communeCode),
-                        stationActivated: $0.stationActivated, stationPending: $0.stationPending)
-                },
-                campaign: campaign, officers: officers.map(OfficerReport.wire),
-                teams: TeamFigures.of(officers).map(OfficerReport.wire),
-                trend: trend.map { ReportDayWire(day: $0.day.iso, captured: $0.captured, activated: $0.activated) }))
+        return JSONResponse.make(try await assembly.report(core))
     }
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
