@@ -238,8 +238,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Day (YYYY-MM-DD), default today.") var date: String?
     @Option(help: "table (default), json, csv, html or pdf.") var format: String = "table"
     @Option(
-        help: "seed (default), intake, officers, teams, bundles, priority, points, rejections, attention, refusals or "
-            + "phases.") var table: String = "seed"
+        help: ArgumentHelp(
+            "seed (default), intake, officers, teams, bundles, priority, points, rejections, attention, refusals "
+                + "or phases.")) var table: String = "seed"
     @Option(help: "Write the report to this file.") var out: String?
 
     func validate() throws {
