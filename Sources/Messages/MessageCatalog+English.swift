@@ -249,7 +249,7 @@ extension MessageCatalog {
         // stationctl
         "ctl.intake.reading_chip": "Reading the chip…",
         "ctl.intake.card_read": "Card read: {id} ({authenticity})",
-        "ctl.intake.place_finger": "Place finger {finger} on the scanner…",
+        "ctl.intake.place_finger": "Place the {finger} on the scanner…",
         "ctl.intake.portrait_file": "Portrait file (JPEG)",
         "ctl.intake.confirm_commit": "Read back to the citizen, and the citizen confirms it is right? (y/n)",
         "ctl.intake.abandoned": "Session abandoned.",

@@ -249,7 +249,7 @@ extension MessageCatalog {
         // stationctl
         "ctl.intake.reading_chip": "Đang đọc chip…",
         "ctl.intake.card_read": "Đã đọc thẻ: {id} ({authenticity})",
-        "ctl.intake.place_finger": "Đặt ngón tay số {finger} lên máy quét…",
+        "ctl.intake.place_finger": "Đặt {finger} lên máy quét…",
         "ctl.intake.portrait_file": "Tệp ảnh chân dung (JPEG)",
         "ctl.intake.confirm_commit": "Đã đọc lại cho công dân và công dân xác nhận đúng? (c/k)",
         "ctl.intake.abandoned": "Đã hủy phiên.",

@@ -64,7 +64,7 @@ struct GuidedIntake {
     /// Captures one finger; a failed capture may be retaken (interactive).
     mutating func capture(_ finger: Int) throws {
         while true {
-            progress(options.say(.ctlIntakePlaceFinger, ["finger": "\(finger)"]))
+            progress(options.say(.ctlIntakePlaceFinger, ["finger": fingerName(finger)]))
             guard let problem = try perform("POST", "/fingers", json: FingerRequest(finger: finger)) else { return }
             guard interactive, problem.error?.code.hasPrefix("biometric.") == true else {
                 throw options.report(problem)
