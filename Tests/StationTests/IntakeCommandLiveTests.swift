@@ -211,7 +211,8 @@ struct IntakeCommandLiveTests {
             ("CAN (6 số cuối số định danh)", set.can), ("Số điện thoại di động", "0912345678"),
             ("Đã đọc lại cho công dân và công dân xác nhận đúng? (c/k)", "c"),
         ]
-        async let run = Self.onTerminal(arguments, answers: answers, pausingAt: (1, marker), watch: [daemon.pid])
+        let daemonPID = daemon.pid
+        async let run = Self.onTerminal(arguments, answers: answers, pausingAt: (1, marker), watch: [daemonPID])
         // Until the phone prompt is up (or the driver gave up: its transcript says why).
         let reached = Date(timeIntervalSinceNow: 4 * Self.stallSeconds)
         while !FileManager.default.fileExists(atPath: marker + ".reached")
