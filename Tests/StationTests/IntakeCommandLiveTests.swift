@@ -232,7 +232,7 @@ struct IntakeCommandLiveTests {
         }
         #expect(try daemon.curl("GET", "/v1/status").1.contains(#""state":"paused""#))
         card = try harness.startCard(arguments: ["--dataset", url.path])
-        FileManager.default.createFile(atPath: marker + ".go", contents: nil)
+        _ = FileManager.default.createFile(atPath: marker + ".go", contents: nil)
         let result = try await run
         #expect(result.status == 0, "\(result.output)\n\(daemon.log.suffix(2000))")
         #expect(result.output.contains("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục"), "\(result.output)")
