@@ -184,6 +184,10 @@ public struct ConfigurationKey: Sendable, Hashable {
                 help: "campaign phases: NAME:YYYY-MM-DD..YYYY-MM-DD:TARGET; ... (inclusive days, no overlap; TARGET "
                     + "activated accounts for the station)"),
             .init(
+                name: "receipt.printer", defaultValue: "",
+                help: "CUPS printer that stationctl receipt --print sends receipts to (lpstat -p lists them); empty: "
+                    + "none, --printer names one"),
+            .init(
                 name: "log.level", defaultValue: "info",
                 help: "trace, debug, info, notice, warning, error, critical"),
         ] + DeskSettings.keys
