@@ -261,7 +261,7 @@ let tests: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
-    .testTarget(name: "ControlAPITests", dependencies: ["ControlAPI"]),
+    .testTarget(name: "ControlAPITests", dependencies: ["ControlAPI", "Messages"]),
     // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
     .testTarget(
         name: "StationTests",

@@ -100,7 +100,7 @@ struct IntakeRoutes {
             var answer = try await core.intake.commit(
                 session(context), owner: context.connection, readBack: body.readBackRevision)
             // The receipt's short reference, given by the queue in the commit's transaction.
-            if answer.state == "committed", let id = answer.applicationID.flatMap(ApplicationID.init) {
+            if answer.state == "committed", let id = answer.applicationID.flatMap({ ApplicationID($0) }) {
                 answer.reference = try? await core.store.run { try $0.reference(of: id) }?.description
             }
             return JSONResponse.make(answer)
