@@ -72,7 +72,7 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
     /// ISBN-10 (ISO 2108; there modulo 11, here modulo 29, the alphabet's size). With a prime modulus larger than
     /// the number of weights, every single substitution and every swap of two different neighbours (the check
     /// character included) changes the sum, so the reference is refused (`ShortReferenceTests` proves both).
-    static func check(_ values: [Int], modulus: Int = alphabet.count) -> Int {
+    static func check(_ values: [Int], modulus: Int = ShortReference.alphabet.count) -> Int {
         values.enumerated().reduce(0) { ($0 + ($1.offset + 1) * $1.element) % modulus }
     }
 

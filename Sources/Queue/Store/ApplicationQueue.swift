@@ -236,7 +236,8 @@ public final class ApplicationQueue: Sendable {
 
     /// Stores a new application as `captured/unknown`, sealed, with its audit entries; returns when it is on
     /// disk, with its short reference (`reference(of:)`). Committing the same application id again returns
-    /// normally without a second row (an intake client that lost the answer may retry). Throws `queue.duplicate` when the citizen has a live application.
+    /// normally without a second row (an intake client that lost the answer may retry). Throws `queue.duplicate`
+    /// when the citizen has a live application.
     @discardableResult
     public func commit(_ application: Application, by actor: QueueActor) throws(QueueError) -> ApplicationStatus {
         let (keyID, sealed) = try sealer.sealApplication(application)
