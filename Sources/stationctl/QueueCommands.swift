@@ -47,12 +47,14 @@ struct QueueList: ParsableCommand {
                 options.printBody(response)
             } else {
                 let header: [MessageKey] = [
-                    .ctlQueueColumnReference, .ctlQueueColumnId, .ctlQueueColumnLocal, .ctlQueueColumnCentral, .ctlQueueColumnCaptured,
+                    .ctlQueueColumnReference, .ctlQueueColumnId, .ctlQueueColumnLocal, .ctlQueueColumnCentral,
+                    .ctlQueueColumnCaptured,
                     .ctlQueueColumnCommune, .ctlQueueColumnBundle,
                 ]
                 let rows = page.items.map { item in
                     [
-                        item.reference ?? "", item.id, options.name(.localState, item.local), options.name(.centralState, item.central),
+                        item.reference ?? "", item.id, options.name(.localState, item.local),
+                        options.name(.centralState, item.central),
                         TextLayout.localTime(item.capturedAt), item.communeCode, options.name(.bundle, item.bundle),
                     ]
                 }
@@ -80,7 +82,8 @@ struct QueueShow: ParsableCommand {
 
     func run() throws {
         let response = try options.call(
-            options.client(), "GET", "\(ControlPaths.queue)/\(QueuePath.segment(id))" + (unmasked ? "?unmasked=true" : ""))
+            options.client(), "GET",
+            "\(ControlPaths.queue)/\(QueuePath.segment(id))" + (unmasked ? "?unmasked=true" : ""))
         if options.json { return options.printBody(response) }
         let detail = try response.decode(ApplicationDetailWire.self)
         let say = { (key: MessageKey, value: String) in options.say(key, ["value": value]) }
@@ -134,7 +137,8 @@ extension QueueAction {
     func run() throws {
         let client = options.client()
         let response = try options.call(
-            client, "POST", "\(ControlPaths.queue)/\(QueuePath.segment(id))/\(Self.verb)", json: try body() ?? QueueActionRequest()
+            client, "POST", "\(ControlPaths.queue)/\(QueuePath.segment(id))/\(Self.verb)",
+            json: try body() ?? QueueActionRequest()
         )
         if options.json { return options.printBody(response) }
         let result = try response.decode(QueueActionResult.self)

@@ -74,7 +74,8 @@ struct ReceiptCommand: ParsableCommand {
                 return try fail(
                     options.say(.ctlReceiptPrintFailed, ["printer": destination.printer, "status": "\(status)"]))
             }
-            printLine(options.say(.ctlReceiptPrinted, ["reference": receipt.reference, "printer": destination.printer]))
+            printLine(
+                options.say(.ctlReceiptPrinted, ["reference": receipt.reference, "printer": destination.printer]))
         }
     }
 

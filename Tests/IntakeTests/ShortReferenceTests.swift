@@ -1,7 +1,8 @@
 import Foundation
-@testable import Intake
 import Messages
 import Testing
+
+@testable import Intake
 
 @Suite struct ShortReferenceTests {
     @Test func aNewReferenceReadsBackInAnyTypedForm() throws {
@@ -148,9 +149,10 @@ import Testing
                 #expect(error.message.text(.english).contains("check the characters"))
             }
         }
-        #expect(ShortReferenceError.Code.allCases.map(\.rawValue) == [
-            "reference.length", "reference.character", "reference.check",
-        ])
+        #expect(
+            ShortReferenceError.Code.allCases.map(\.rawValue) == [
+                "reference.length", "reference.character", "reference.check",
+            ])
         #expect(ShortReferenceError(.character, character: "O").message.text(.vietnamese).contains("«O»"))
     }
 }

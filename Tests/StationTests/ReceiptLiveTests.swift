@@ -107,12 +107,12 @@ struct ReceiptLiveTests {
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let record = daemon.directory.appendingPathComponent("lp-record")
         try """
-            #!/bin/sh
-            printf '%s\\n' "$@" > \(record.path).args
-            for last; do :; done
-            cp "$last" \(record.path).pdf
+        #!/bin/sh
+        printf '%s\\n' "$@" > \(record.path).args
+        for last; do :; done
+        cp "$last" \(record.path).pdf
 
-            """.write(to: bin.appendingPathComponent("lp"), atomically: true, encoding: .utf8)
+        """.write(to: bin.appendingPathComponent("lp"), atomically: true, encoding: .utf8)
         chmod(bin.appendingPathComponent("lp").path, 0o755)
         let path = daemon.environment["PATH"] ?? "/usr/bin:/bin"
         daemon.environment["PATH"] = bin.path + ":" + path
@@ -122,7 +122,9 @@ struct ReceiptLiveTests {
         let arguments = try String(contentsOfFile: record.path + ".args", encoding: .utf8).split(separator: "\n")
         #expect(Array(arguments.prefix(5)) == ["-d", "quay-tiep-nhan", "-t", Substring(reference), "--"])
         #expect(arguments.last?.hasSuffix(".pdf") == true)
-        #expect((try? Data(contentsOf: URL(fileURLWithPath: record.path + ".pdf")))?.starts(with: Data("%PDF".utf8)) == true)
+        #expect(
+            (try? Data(contentsOf: URL(fileURLWithPath: record.path + ".pdf")))?.starts(with: Data("%PDF".utf8)) == true
+        )
         let other = try daemon.stationctl(["receipt", reference, "--print", "--printer", "tang-2"], timeout: 120)
         #expect(other.status == 0)
         #expect(try String(contentsOfFile: record.path + ".args", encoding: .utf8).hasPrefix("-d\ntang-2\n"))
