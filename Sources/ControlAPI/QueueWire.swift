@@ -22,7 +22,7 @@ public struct QueueItemWire: Codable, Sendable, Hashable {
     public var attempts: Int
     /// Payload purged after acceptance.
     public var purged: Bool
-    /// The short reference on the citizen's receipt (`K7M2-QX4P`); accepted wherever the id is.
+    /// The short reference on the citizen's receipt (`K7M2-QX4G`); accepted wherever the id is.
     public var reference: String?
     /// Creates a value.
     public init(
@@ -246,7 +246,7 @@ public struct ReportLineWire: Codable, Sendable, Hashable {
 public struct ApplicationReceiptWire: Codable, Sendable, Hashable {
     /// Application id (UUID).
     public var id: String
-    /// The short reference (`K7M2-QX4P`).
+    /// The short reference (`K7M2-QX4G`).
     public var reference: String
     /// The citizen's full name, as on the card.
     public var fullName: String

@@ -29,7 +29,7 @@ extension MessageCatalog {
         "biometric.stall": "The scanner refused the command",
         // receipt (#19 item 4): the short reference and the printable receipt
         "reference.length":
-            "A reference has 8 characters (like K7M2-QX4P), {count} were typed: check the characters against the receipt.",
+            "A reference has 8 characters (like K7M2-QX4G), {count} were typed: check the characters against the receipt.",
         "reference.character":
             "The character “{character}” is in no reference: check the characters against the receipt.",
         "reference.check":

@@ -28,7 +28,7 @@ extension MessageCatalog {
         "biometric.stall": "Máy quét từ chối lệnh",
         // receipt (#19 item 4): the short reference and the printable receipt
         "reference.length":
-            "Mã hồ sơ có 8 ký tự (dạng K7M2-QX4P), đã nhập {count}: kiểm tra lại các ký tự trên biên nhận.",
+            "Mã hồ sơ có 8 ký tự (dạng K7M2-QX4G), đã nhập {count}: kiểm tra lại các ký tự trên biên nhận.",
         "reference.character": "Ký tự «{character}» không có trong mã hồ sơ: kiểm tra lại các ký tự trên biên nhận.",
         "reference.check":
             "Mã hồ sơ không đúng (ký tự kiểm tra không khớp: một ký tự bị gõ sai hoặc hai ký tự bị đảo): kiểm tra lại các ký tự trên biên nhận.",

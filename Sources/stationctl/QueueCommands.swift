@@ -76,7 +76,7 @@ struct QueueShow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Xem hồ sơ — show one application.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id or short reference (K7M2-QX4P).") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     @Flag(help: "Show personal data unmasked (supervisors; recorded in the audit log).")
     var unmasked = false
 
@@ -152,7 +152,7 @@ struct QueueHold: QueueAction {
         commandName: "hold", abstract: "Tạm giữ — hold (supervisors).")
     static let verb = "hold"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id or short reference (K7M2-QX4P).") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     @Option(help: ArgumentHelp(QueueReasonHelp.code)) var reason: String
     @Option(help: ArgumentHelp(SecretField.note.argumentHelp(QueueReasonHelp.note))) var note: String?
     @Option(help: ArgumentHelp(SecretField.note.fileHelp)) var noteFile: String?
@@ -166,7 +166,7 @@ struct QueueRelease: QueueAction {
         commandName: "release", abstract: "Bỏ tạm giữ — release.")
     static let verb = "release"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id or short reference (K7M2-QX4P).") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     func body() -> QueueActionRequest? { nil }
 }
 
@@ -175,7 +175,7 @@ struct QueueCancel: QueueAction {
         commandName: "cancel", abstract: "Hủy — cancel (supervisors).")
     static let verb = "cancel"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id or short reference (K7M2-QX4P).") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     @Option(help: ArgumentHelp(QueueReasonHelp.code)) var reason: String
     @Option(help: ArgumentHelp(SecretField.note.argumentHelp(QueueReasonHelp.note))) var note: String?
     @Option(help: ArgumentHelp(SecretField.note.fileHelp)) var noteFile: String?
@@ -189,7 +189,7 @@ struct QueueRetry: QueueAction {
         commandName: "retry", abstract: "Thử lại — retry a needsAttention one.")
     static let verb = "retry"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id or short reference (K7M2-QX4P).") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     func body() -> QueueActionRequest? { nil }
 }
 

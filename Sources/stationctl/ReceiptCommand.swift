@@ -9,7 +9,7 @@ struct ReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receipt", abstract: "Biên nhận — the citizen's receipt (HTML, PDF, printer).",
         discussion: """
-            The receipt of one application, by its short reference (K7M2-QX4P) or id: the reference and its QR
+            The receipt of one application, by its short reference (K7M2-QX4G) or id: the reference and its QR
             code, the citizen's name, the date, the services, what happens next and how to activate VNeID
             (Vietnamese; --lang en for English). For the officer who took the application, or a supervisor; each
             receipt is recorded in the audit log. --format html (default) writes the page to the terminal or to
@@ -17,7 +17,7 @@ struct ReceiptCommand: ParsableCommand {
             CUPS with lp, to --printer or the station's receipt.printer. Files are 0600: they carry the name.
             """)
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Short reference (K7M2-QX4P) or application id.") var application: String
+    @Argument(help: "Short reference (K7M2-QX4G) or application id.") var application: String
     @Option(help: "html (default) or pdf.") var format: ReceiptFormat = .html
     @Option(help: "Write the receipt to this file (0600).") var out: String?
     @Flag(name: .customLong("print"), help: "Send the receipt to the printer through CUPS (lp).") var sendToPrinter =

@@ -141,7 +141,7 @@ import Testing
         ]
         for (typed, code) in cases {
             #expect(throws: ShortReferenceError.self, "\(typed)") { try ShortReference.parse(typed) }
-            do {
+            do throws(ShortReferenceError) {
                 _ = try ShortReference.parse(typed)
             } catch {
                 #expect(error.code == code, "\(typed)")

@@ -1,6 +1,6 @@
 import Messages
 
-/// The application's short reference, read aloud to the citizen and typed back by the officer: `K7M2-QX4P`.
+/// The application's short reference, read aloud to the citizen and typed back by the officer: `K7M2-QX4G`.
 ///
 /// Eight characters from an alphabet without look-alikes (digits 2–9 and the capitals without I, L, O, U, Z: no
 /// 0/O, 1/I/L, 2/Z, U/V confusion), seven random and one check character. The alphabet has 29 symbols, a prime,
@@ -76,7 +76,7 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
         values.enumerated().reduce(0) { ($0 + ($1.offset + 1) * $1.element) % modulus }
     }
 
-    /// `K7M2-QX4P`: as printed on the receipt and shown to the officer.
+    /// `K7M2-QX4G`: as printed on the receipt and shown to the officer.
     public var description: String { String(compact.prefix(4)) + "-" + String(compact.suffix(4)) }
 
     public static func < (lhs: ShortReference, rhs: ShortReference) -> Bool { lhs.compact < rhs.compact }

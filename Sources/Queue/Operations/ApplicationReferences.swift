@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Intake
 
-/// The short reference on each application's receipt (`ShortReference`, `K7M2-QX4P`): given at commit, unique on
+/// The short reference on each application's receipt (`ShortReference`, `K7M2-QX4G`): given at commit, unique on
 /// the station (the `application_reference` table's primary key), and accepted wherever an application id is.
 extension ApplicationQueue {
     /// Gives `id` a new reference inside the caller's transaction, drawing again while the one drawn is taken.
@@ -47,7 +47,7 @@ extension ApplicationQueue {
     }
 
     /// The application an officer named, by its id (a UUID) or its short reference in any form people type it
-    /// (`k7m2 qx4p`). Throws the reference's own error (`reference.check`, …) for text that is neither, and
+    /// (`k7m2 qx4g`). Throws the reference's own error (`reference.check`, …) for text that is neither, and
     /// `queue.not_found` for a well-formed reference no application here has.
     public func resolve(_ text: String) throws -> ApplicationID {
         if let id = ApplicationID(text) { return id }

@@ -215,7 +215,7 @@ struct QueueRoutes {
         }
         if let id = ApplicationID(text) { return id }
         let reference: ShortReference
-        do {
+        do throws(ShortReferenceError) {
             reference = try ShortReference.parse(text)
         } catch {
             throw APIError(.badRequest, moduleCode: error.code.rawValue, error.message)
