@@ -11,9 +11,9 @@ import Testing
 func operatorIntake(
     _ dataSet: String, extra: [String] = [], daemon: DaemonUnderTest, harness: PCSCHarness, portrait: URL
 ) async throws -> String {
-    try #require(
-        try await operatorIntakeAnswer(dataSet, extra: extra, daemon: daemon, harness: harness, portrait: portrait)
-            .applicationID)
+    let answer = try await operatorIntakeAnswer(
+        dataSet, extra: extra, daemon: daemon, harness: harness, portrait: portrait)
+    return try #require(answer.applicationID)
 }
 
 /// As `operatorIntake`, returning the commit's whole answer (the application id and its short reference).

@@ -12,7 +12,7 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
     /// Random characters before the check character.
     public static let randomLength = 7
 
-    /// The eight characters, without the dash (`K7M2QX4P`).
+    /// The eight characters, without the dash (`K7M2QX4G`).
     public let compact: String
 
     /// A new random reference.
