@@ -10,6 +10,8 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
     .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+    // The receipt's QR code (libqrencode-dev): never a QR encoder of our own.
+    .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
     // The console's login (libpam0g-dev): a C target, since PAM's conversation is a C callback.
     .target(name: "CPAM", linkerSettings: [.linkedLibrary("pam")]),
     .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
@@ -89,7 +91,7 @@ let modules: [Target] = [
         ]
     ),
     // The control socket's wire types and client (shared by stationd and stationctl).
-    .target(name: "ControlAPI", dependencies: ["Messages"], exclude: ["openapi.yaml"]),
+    .target(name: "ControlAPI", dependencies: ["Messages", "CQRencode"], exclude: ["openapi.yaml"]),
     // The daemon: services, control server, configuration.
     .target(
         name: "Station",
@@ -259,7 +261,7 @@ let tests: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
-    .testTarget(name: "ControlAPITests", dependencies: ["ControlAPI"]),
+    .testTarget(name: "ControlAPITests", dependencies: ["ControlAPI", "Messages"]),
     // Starts `stationd run` and `stationctl` as processes; depending on them makes them built first.
     .testTarget(
         name: "StationTests",

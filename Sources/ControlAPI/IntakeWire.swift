@@ -41,6 +41,8 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     public var readBack: IntakeReadBackWire?
     /// While `paused`: the step the session resumes when the card is put back.
     public var resumeStep: String?
+    /// Once `committed`: the application's short reference for the receipt (`K7M2-QX4G`).
+    public var reference: String?
     /// Creates a value.
     public init(
         id: String, state: String, applicationID: String? = nil, maskedIDNumber: String? = nil,

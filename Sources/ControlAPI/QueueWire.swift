@@ -22,12 +22,15 @@ public struct QueueItemWire: Codable, Sendable, Hashable {
     public var attempts: Int
     /// Payload purged after acceptance.
     public var purged: Bool
+    /// The short reference on the citizen's receipt (`K7M2-QX4G`); accepted wherever the id is.
+    public var reference: String?
     /// Creates a value.
     public init(
         id: String, local: String, central: String, centralReason: String?, capturedAt: Date,
         communeCode: String,
-        operatorID: String, bundle: String, attempts: Int, purged: Bool
+        operatorID: String, bundle: String, attempts: Int, purged: Bool, reference: String? = nil
     ) {
+        self.reference = reference
         self.id = id
         self.local = local
         self.central = central
@@ -252,5 +255,39 @@ public struct ReportLineWire: Codable, Sendable, Hashable {
         self.accepted = accepted
         self.activated = activated
         self.rejected = rejected
+    }
+}
+
+/// `GET /v1/queue/{id}/receipt`: what the citizen's printed receipt says (`stationctl receipt`, `ReceiptHTML`).
+public struct ApplicationReceiptWire: Codable, Sendable, Hashable {
+    /// Application id (UUID).
+    public var id: String
+    /// The short reference (`K7M2-QX4G`).
+    public var reference: String
+    /// The citizen's full name, as on the card.
+    public var fullName: String
+    /// When the application was taken.
+    public var capturedAt: Date
+    /// Bundle kind (`utility`, `2in1`, `3in1`, `4in1`).
+    public var bundle: String
+    /// The registration point's name.
+    public var placeName: String
+    /// The commune's code.
+    public var communeCode: String
+    /// The CUPS printer configured for receipts (`receipt.printer`), if any.
+    public var printer: String?
+    /// Creates a value.
+    public init(
+        id: String, reference: String, fullName: String, capturedAt: Date, bundle: String, placeName: String,
+        communeCode: String, printer: String?
+    ) {
+        self.id = id
+        self.reference = reference
+        self.fullName = fullName
+        self.capturedAt = capturedAt
+        self.bundle = bundle
+        self.placeName = placeName
+        self.communeCode = communeCode
+        self.printer = printer
     }
 }

@@ -27,6 +27,37 @@ extension MessageCatalog {
         "biometric.access-denied": "No permission to use the scanner (check the udev rule {rule})",
         "biometric.timeout": "The scanner did not respond in time",
         "biometric.stall": "The scanner refused the command",
+        // receipt (#19 item 4): the short reference and the printable receipt
+        "reference.length":
+            "A reference has 8 characters (like K7M2-QX4G), {count} were typed: check the characters against the receipt.",
+        "reference.character":
+            "The character “{character}” is in no reference: check the characters against the receipt.",
+        "reference.check":
+            "The reference is not right (its check character does not match: a character mistyped or two swapped): check the characters against the receipt.",
+        "receipt.title": "Receipt: application for a level-2 electronic identity",
+        "receipt.reference": "Reference",
+        "receipt.name": "Name",
+        "receipt.date": "Received on",
+        "receipt.bundle": "Services applied for",
+        "receipt.place": "Registration point",
+        "receipt.next_title": "What happens next",
+        "receipt.next":
+            "The application goes to the National Population Data Centre (C06, Ministry of Public Security) for approval, usually within 7 working days. When it is approved, a text message is sent to the phone number given.",
+        "receipt.activate_title": "Activating the VNeID account",
+        "receipt.activate":
+            "Once the message arrives: install the VNeID app (App Store or Google Play), choose “Activate an electronic identity account”, enter the personal identification number and the phone number given, and follow the steps. For help: go to the commune or ward police where you applied, with this receipt.",
+        "receipt.keep":
+            "Keep this receipt. When you ask about the application, read out the reference or show the QR code.",
+        "ctl.queue.column.reference": "Reference",
+        "ctl.queue.reference": "Reference: {value}",
+        "ctl.receipt.needs_out": "--format pdf needs --out FILE or --print",
+        "ctl.receipt.no_lp":
+            "There is no lp command (CUPS) on this machine: install cups-client, or save the receipt with --out FILE and print it from a browser.",
+        "ctl.receipt.no_printer":
+            "No printer is set: use --printer NAME, or set receipt.printer in the station's configuration.",
+        "ctl.receipt.printed": "Receipt {reference} sent to printer {printer}.",
+        "ctl.receipt.print_failed":
+            "Printer {printer} did not take the receipt (lp exited with {status}): check the printer with lpstat -p.",
         "biometric.busy": "The scanner is in use by another session",
         "biometric.cancelled": "Capture cancelled",
         "biometric.quality-too-low": "No image of sufficient quality",

@@ -26,6 +26,34 @@ extension MessageCatalog {
         "biometric.access-denied": "Không có quyền truy cập máy quét (kiểm tra quy tắc udev {rule})",
         "biometric.timeout": "Máy quét không phản hồi",
         "biometric.stall": "Máy quét từ chối lệnh",
+        // receipt (#19 item 4): the short reference and the printable receipt
+        "reference.length":
+            "Mã hồ sơ có 8 ký tự (dạng K7M2-QX4G), đã nhập {count}: kiểm tra lại các ký tự trên biên nhận.",
+        "reference.character": "Ký tự «{character}» không có trong mã hồ sơ: kiểm tra lại các ký tự trên biên nhận.",
+        "reference.check":
+            "Mã hồ sơ không đúng (ký tự kiểm tra không khớp: một ký tự bị gõ sai hoặc hai ký tự bị đảo): kiểm tra lại các ký tự trên biên nhận.",
+        "receipt.title": "Biên nhận hồ sơ đăng ký định danh điện tử mức 2",
+        "receipt.reference": "Mã hồ sơ",
+        "receipt.name": "Họ và tên",
+        "receipt.date": "Ngày tiếp nhận",
+        "receipt.bundle": "Dịch vụ đăng ký",
+        "receipt.place": "Nơi tiếp nhận",
+        "receipt.next_title": "Các bước tiếp theo",
+        "receipt.next":
+            "Hồ sơ được gửi về Trung tâm dữ liệu quốc gia về dân cư (C06, Bộ Công an) để xét duyệt, thường trong vòng 7 ngày làm việc. Khi hồ sơ được duyệt, tin nhắn SMS sẽ gửi đến số điện thoại đã đăng ký.",
+        "receipt.activate_title": "Kích hoạt tài khoản VNeID",
+        "receipt.activate":
+            "Sau khi nhận tin nhắn: tải ứng dụng VNeID (App Store hoặc Google Play), chọn «Kích hoạt tài khoản định danh điện tử», nhập số định danh cá nhân và số điện thoại đã đăng ký, rồi làm theo hướng dẫn. Cần giúp đỡ: đến công an xã, phường nơi đã đăng ký, mang theo biên nhận này.",
+        "receipt.keep": "Giữ biên nhận này. Khi hỏi về hồ sơ, đọc mã hồ sơ hoặc đưa mã QR.",
+        "ctl.queue.column.reference": "Mã hồ sơ",
+        "ctl.queue.reference": "Mã hồ sơ: {value}",
+        "ctl.receipt.needs_out": "--format pdf cần --out TỆP hoặc --print",
+        "ctl.receipt.no_lp":
+            "Không có lệnh lp (CUPS) trên máy này: cài gói cups-client, hoặc lưu biên nhận bằng --out TỆP rồi in từ trình duyệt.",
+        "ctl.receipt.no_printer": "Chưa chọn máy in: dùng --printer TÊN, hoặc đặt receipt.printer trong cấu hình trạm.",
+        "ctl.receipt.printed": "Đã gửi biên nhận {reference} đến máy in {printer}.",
+        "ctl.receipt.print_failed":
+            "Máy in {printer} không nhận biên nhận (lp thoát với mã {status}): kiểm tra máy in bằng lpstat -p.",
         "biometric.busy": "Máy quét đang được phiên khác sử dụng",
         "biometric.cancelled": "Đã huỷ thao tác quét",
         "biometric.quality-too-low": "Không lấy được ảnh vân tay đủ chất lượng",

@@ -47,12 +47,14 @@ struct QueueList: ParsableCommand {
                 options.printBody(response)
             } else {
                 let header: [MessageKey] = [
-                    .ctlQueueColumnId, .ctlQueueColumnLocal, .ctlQueueColumnCentral, .ctlQueueColumnCaptured,
+                    .ctlQueueColumnReference, .ctlQueueColumnId, .ctlQueueColumnLocal, .ctlQueueColumnCentral,
+                    .ctlQueueColumnCaptured,
                     .ctlQueueColumnCommune, .ctlQueueColumnBundle,
                 ]
                 let rows = page.items.map { item in
                     [
-                        item.id, options.name(.localState, item.local), options.name(.centralState, item.central),
+                        item.reference ?? "", item.id, options.name(.localState, item.local),
+                        options.name(.centralState, item.central),
                         TextLayout.localTime(item.capturedAt), item.communeCode, options.name(.bundle, item.bundle),
                     ]
                 }
@@ -74,13 +76,14 @@ struct QueueShow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: HelpText.text(.helpCtlQueueShow))
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id.") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     @Flag(help: "Show personal data unmasked (supervisors; recorded in the audit log).")
     var unmasked = false
 
     func run() throws {
         let response = try options.call(
-            options.client(), "GET", "\(ControlPaths.queue)/\(id)" + (unmasked ? "?unmasked=true" : ""))
+            options.client(), "GET",
+            "\(ControlPaths.queue)/\(QueuePath.segment(id))" + (unmasked ? "?unmasked=true" : ""))
         if options.json { return options.printBody(response) }
         let detail = try response.decode(ApplicationDetailWire.self)
         let say = { (key: MessageKey, value: String) in options.say(key, ["value": value]) }
@@ -91,6 +94,7 @@ struct QueueShow: ParsableCommand {
                     "id": detail.item.id, "local": options.name(.localState, detail.item.local),
                     "central": options.name(.centralState, detail.item.central),
                 ]))
+        if let reference = detail.item.reference { printLine(say(.ctlQueueReference, reference)) }
         printLine(say(.ctlQueueIdNumber, detail.idNumber))
         printLine(say(.ctlQueueName, detail.fullName))
         printLine(say(.ctlQueueDateOfBirth, detail.dateOfBirth))
@@ -133,7 +137,8 @@ extension QueueAction {
     func run() throws {
         let client = options.client()
         let response = try options.call(
-            client, "POST", "\(ControlPaths.queue)/\(id)/\(Self.verb)", json: try body() ?? QueueActionRequest()
+            client, "POST", "\(ControlPaths.queue)/\(QueuePath.segment(id))/\(Self.verb)",
+            json: try body() ?? QueueActionRequest()
         )
         if options.json { return options.printBody(response) }
         let result = try response.decode(QueueActionResult.self)
@@ -147,7 +152,7 @@ struct QueueHold: QueueAction {
         commandName: "hold", abstract: HelpText.text(.helpCtlQueueHold))
     static let verb = "hold"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id.") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     @Option(help: ArgumentHelp(QueueReasonHelp.code)) var reason: String
     @Option(help: ArgumentHelp(SecretField.note.argumentHelp(QueueReasonHelp.note))) var note: String?
     @Option(help: ArgumentHelp(SecretField.note.fileHelp)) var noteFile: String?
@@ -161,7 +166,7 @@ struct QueueRelease: QueueAction {
         commandName: "release", abstract: HelpText.text(.helpCtlQueueRelease))
     static let verb = "release"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id.") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     func body() -> QueueActionRequest? { nil }
 }
 
@@ -170,7 +175,7 @@ struct QueueCancel: QueueAction {
         commandName: "cancel", abstract: HelpText.text(.helpCtlQueueCancel))
     static let verb = "cancel"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id.") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     @Option(help: ArgumentHelp(QueueReasonHelp.code)) var reason: String
     @Option(help: ArgumentHelp(SecretField.note.argumentHelp(QueueReasonHelp.note))) var note: String?
     @Option(help: ArgumentHelp(SecretField.note.fileHelp)) var noteFile: String?
@@ -184,6 +189,15 @@ struct QueueRetry: QueueAction {
         commandName: "retry", abstract: HelpText.text(.helpCtlQueueRetry))
     static let verb = "retry"
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Application id.") var id: String
+    @Argument(help: "Application id or short reference (K7M2-QX4G).") var id: String
     func body() -> QueueActionRequest? { nil }
+}
+
+/// An application named on the command line, as a path segment: its id or its short reference as the officer typed
+/// it (spaces dropped, the rest percent-encoded); the daemon resolves it and names a mistyped reference's fault.
+enum QueuePath {
+    static func segment(_ typed: String) -> String {
+        let compact = typed.filter { !$0.isWhitespace }
+        return compact.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? compact
+    }
 }

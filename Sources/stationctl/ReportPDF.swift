@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Messages
 
-/// `stationctl report --format pdf`: the report's HTML page printed to PDF by Debian's Chromium (headless), so the
-/// PDF is exactly the page a supervisor opens in a browser. The page goes to a private temporary folder (0700),
+/// `stationctl report --format pdf` and `stationctl receipt --format pdf|--print`: an HTML page printed to PDF by
+/// Debian's Chromium (headless), so the PDF is exactly the page a supervisor opens in a browser. The page goes to a private temporary folder (0700),
 /// never through a command line; Chromium runs with its own throw-away profile there.
 enum ReportPDF {
     static let chromium = "/usr/bin/chromium"
 
-    static func print(_ page: String, to out: String, options: GlobalOptions) throws {
+    /// Prints `page` to the PDF file `out`; says so on standard error unless `announce` is false.
+    static func print(_ page: String, to out: String, options: GlobalOptions, announce: Bool = true) throws {
         guard FileManager.default.isExecutableFile(atPath: chromium) else {
             FileHandle.standardError.write(Data((options.say(.reportPdfNeedsChromium) + "\n").utf8))
             throw ExitCode.failure
@@ -42,6 +43,6 @@ enum ReportPDF {
                 Data((options.say(.reportPdfFailed, ["status": "\(process.terminationStatus)"]) + "\n").utf8))
             throw ExitCode.failure
         }
-        FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8))
+        if announce { FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8)) }
     }
 }

@@ -119,6 +119,7 @@ try:
     element("commit").click()
     wait(lambda: visible("step-receipt"), 30)
     result["applicationID"] = element("application-id").text
+    result["reference"] = element("receipt-reference").text
     result["receiptOfficer"] = element("receipt-officer").text
     shot("6-receipt", "receipt")
 except SystemExit:

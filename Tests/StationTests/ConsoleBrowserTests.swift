@@ -141,6 +141,11 @@ struct ConsoleBrowserTests {
         #expect((result["readBack"] as? String)?.contains("Nguyễn Văn An") == true)
         #expect(result["receiptOfficer"] as? String == rig.account.name)
         let id = try #require(result["applicationID"] as? String)
+        // The short reference under "Mã hồ sơ" names the same application.
+        let reference = try #require(result["reference"] as? String)
+        #expect(ShortReference(parsing: reference)?.description == reference)
+        let (byReference, _) = try rig.daemon.curl("GET", ControlPaths.queue + "/" + reference)
+        #expect(byReference == 200)
         for name in ["1-card", "2-card-read", "3-fingers", "4-portrait", "5-read-back", "6-receipt"] {
             #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-intake-\(name).png"))
         }

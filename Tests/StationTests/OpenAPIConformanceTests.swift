@@ -124,7 +124,7 @@ struct OpenAPIConformanceTests {
         let expected: [(String, String)] = [
             ("/v1/status", "get"), ("/v1/readers", "get"), ("/v1/fingerprint", "get"),
             ("/v1/queue", "get"),
-            ("/v1/queue/{id}", "get"), ("/v1/queue/{id}/hold", "post"),
+            ("/v1/queue/{id}", "get"), ("/v1/queue/{id}/receipt", "get"), ("/v1/queue/{id}/hold", "post"),
             ("/v1/queue/{id}/release", "post"),
             ("/v1/queue/{id}/cancel", "post"), ("/v1/queue/{id}/retry", "post"), ("/v1/intake", "post"),
             ("/v1/intake/{session}", "get"), ("/v1/intake/{session}", "delete"),
@@ -165,6 +165,9 @@ struct OpenAPIConformanceTests {
             ("GET", "/v1/fingerprint", nil, "/v1/fingerprint", 200),
             ("GET", "/v1/queue?limit=5", nil, "/v1/queue", 200),
             ("GET", "/v1/queue/\(unknown)", nil, "/v1/queue/{id}", 404),
+            ("GET", "/v1/queue/\(unknown)/receipt", nil, "/v1/queue/{id}/receipt", 404),
+            ("GET", "/v1/queue/K7M2-QX4Q", nil, "/v1/queue/{id}", 400),
+            ("GET", "/v1/queue/k7m2qx4g", nil, "/v1/queue/{id}", 404),
             ("POST", "/v1/queue/\(unknown)/hold", "{}", "/v1/queue/{id}/hold", 422),
             ("POST", "/v1/queue/\(unknown)/cancel", #"{"reason":"other"}"#, "/v1/queue/{id}/cancel", 404),
             ("POST", "/v1/queue/\(unknown)/cancel", #"{"reason":"x"}"#, "/v1/queue/{id}/cancel", 422),

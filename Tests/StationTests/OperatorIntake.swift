@@ -11,6 +11,15 @@ import Testing
 func operatorIntake(
     _ dataSet: String, extra: [String] = [], daemon: DaemonUnderTest, harness: PCSCHarness, portrait: URL
 ) async throws -> String {
+    let answer = try await operatorIntakeAnswer(
+        dataSet, extra: extra, daemon: daemon, harness: harness, portrait: portrait)
+    return try #require(answer.applicationID)
+}
+
+/// As `operatorIntake`, returning the commit's whole answer (the application id and its short reference).
+func operatorIntakeAnswer(
+    _ dataSet: String, extra: [String] = [], daemon: DaemonUnderTest, harness: PCSCHarness, portrait: URL
+) async throws -> IntakeSessionWire {
     let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/\(dataSet)")
     let set = try CitizenDataSet.load(url)
     let card = try harness.startCard(arguments: ["--dataset", url.path] + extra)
@@ -29,6 +38,5 @@ func operatorIntake(
         try await Task.sleep(for: .milliseconds(100))
     }
     let line = committed.output.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? ""
-    return try #require(
-        try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8)).applicationID)
+    return try ControlJSON.decoder().decode(IntakeSessionWire.self, from: Data(line.utf8))
 }

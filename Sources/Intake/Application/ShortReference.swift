@@ -1,4 +1,6 @@
-/// The application's short reference, read aloud to the citizen and typed back by the officer: `K7M2-QX4P`.
+import Messages
+
+/// The application's short reference, read aloud to the citizen and typed back by the officer: `K7M2-QX4G`.
 ///
 /// Eight characters from an alphabet without look-alikes (digits 2–9 and the capitals without I, L, O, U, Z: no
 /// 0/O, 1/I/L, 2/Z, U/V confusion), seven random and one check character. The alphabet has 29 symbols, a prime,
@@ -10,7 +12,7 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
     /// Random characters before the check character.
     public static let randomLength = 7
 
-    /// The eight characters, without the dash (`K7M2QX4P`).
+    /// The eight characters, without the dash (`K7M2QX4G`).
     public let compact: String
 
     /// A new random reference.
@@ -26,17 +28,39 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     /// Parses what the officer typed: any case, with or without the dash or spaces. Nil for a wrong length, a
-    /// character outside the alphabet (a look-alike such as O or 1 included) or a wrong check character.
+    /// character outside the alphabet or a wrong check character (`parse(_:)` says which).
     public init?(parsing text: String) {
-        let characters = Array(text.uppercased().filter { $0 != "-" && !$0.isWhitespace })
-        guard characters.count == Self.randomLength + 1 else { return nil }
+        guard let reference = try? Self.parse(text) else { return nil }
+        self = reference
+    }
+
+    /// Parses what the officer typed: any case, spaces and any dashes ignored, and the two unambiguous look-alikes
+    /// read as the symbol they resemble (Z as 2, U as V: neither Z nor U is in the alphabet). 0, O, 1, I and L are
+    /// refused rather than guessed (each resembles none or several symbols). Throws `reference.length`,
+    /// `reference.character` or `reference.check`.
+    public static func parse(_ text: String) throws(ShortReferenceError) -> ShortReference {
+        let characters = Array(text.uppercased().filter { $0 != "-" && $0 != "‐" && !$0.isWhitespace })
+        guard characters.count == randomLength + 1 else {
+            throw ShortReferenceError(.length, count: characters.count)
+        }
         var values: [Int] = []
         for character in characters {
-            guard let value = Self.alphabet.firstIndex(of: character) else { return nil }
+            guard let value = alphabet.firstIndex(of: lookAlikes[character] ?? character) else {
+                throw ShortReferenceError(.character, character: character)
+            }
             values.append(value)
         }
-        guard Self.check(Array(values.prefix(Self.randomLength))) == values[Self.randomLength] else { return nil }
-        compact = String(characters)
+        guard check(Array(values.prefix(randomLength))) == values[randomLength] else {
+            throw ShortReferenceError(.check)
+        }
+        return ShortReference(values: values)
+    }
+
+    /// Look-alikes outside the alphabet that resemble exactly one symbol in it.
+    static let lookAlikes: [Character: Character] = ["Z": "2", "U": "V"]
+
+    private init(values: [Int]) {
+        compact = String(values.map { Self.alphabet[$0] })
     }
 
     /// Whether `text` looks like a short reference rather than an application UUID (for lookups that accept both).
@@ -44,12 +68,15 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
         ShortReference(parsing: text) != nil
     }
 
-    /// The check value of seven symbol values.
-    static func check(_ values: [Int]) -> Int {
-        values.enumerated().reduce(0) { ($0 + ($1.offset + 1) * $1.element) % alphabet.count }
+    /// The check value of the random symbols' values: Σ i·vᵢ (i = 1…n) modulo `modulus`, the weighted sum of
+    /// ISBN-10 (ISO 2108; there modulo 11, here modulo 29, the alphabet's size). With a prime modulus larger than
+    /// the number of weights, every single substitution and every swap of two different neighbours (the check
+    /// character included) changes the sum, so the reference is refused (`ShortReferenceTests` proves both).
+    static func check(_ values: [Int], modulus: Int = ShortReference.alphabet.count) -> Int {
+        values.enumerated().reduce(0) { ($0 + ($1.offset + 1) * $1.element) % modulus }
     }
 
-    /// `K7M2-QX4P`: as printed on the receipt and shown to the officer.
+    /// `K7M2-QX4G`: as printed on the receipt and shown to the officer.
     public var description: String { String(compact.prefix(4)) + "-" + String(compact.suffix(4)) }
 
     public static func < (lhs: ShortReference, rhs: ShortReference) -> Bool { lhs.compact < rhs.compact }
@@ -67,4 +94,42 @@ public struct ShortReference: Sendable, Hashable, Codable, CustomStringConvertib
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
+}
+
+/// A typed reference that is not one: wrong length, a character never used, or a wrong check character (a typo).
+public struct ShortReferenceError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Stable codes.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        /// Not eight characters (dashes and spaces aside).
+        case length = "reference.length"
+        /// A character that is in no reference (0, O, 1, I, L, punctuation…).
+        case character = "reference.character"
+        /// The check character does not match: a character was mistyped or two were swapped.
+        case check = "reference.check"
+    }
+
+    /// What is wrong.
+    public let code: Code
+    /// The characters counted (for `reference.length`).
+    public let count: Int?
+    /// The character refused (for `reference.character`).
+    public let character: Character?
+
+    /// Creates an error.
+    public init(_ code: Code, count: Int? = nil, character: Character? = nil) {
+        self.code = code
+        self.count = count
+        self.character = character
+    }
+
+    /// For the officer: what is wrong and what to do (read the receipt again), in the reader's language.
+    public var message: Message {
+        switch code {
+        case .length: Message(.referenceLength, ["count": "\(count ?? 0)"])
+        case .character: Message(.referenceCharacter, ["character": character.map { String($0) } ?? ""])
+        case .check: Message(.referenceCheck)
+        }
+    }
+
+    public var description: String { code.rawValue }
 }

@@ -79,6 +79,8 @@ public struct QueueItem: Sendable, Hashable {
     public let attempts: Int
     /// The payload was purged after acceptance; only this receipt remains.
     public let purged: Bool
+    /// The short reference on the citizen's receipt.
+    public let reference: ShortReference?
 }
 
 /// A page of a listing; pass `next` back as `after` for the following page.
@@ -117,12 +119,14 @@ extension ApplicationQueue {
             id: ApplicationID(row["id"] as String)!, status: status(row),
             capturedAt: Date(timeIntervalSince1970: Double(row["captured_at"] as Int64) / 1000),
             communeCode: row["commune_code"], operatorID: row["operator_id"], bundle: row["bundle"],
-            attempts: row["attempts"], purged: (row["purged_at"] as Int64?) != nil)
+            attempts: row["attempts"], purged: (row["purged_at"] as Int64?) != nil,
+            reference: (row["reference"] as String?).flatMap(ShortReference.init(parsing:)))
     }
 
     static let itemColumns =
         "id, local_state, central_state, central_reason, captured_at, commune_code, operator_id, bundle, attempts, "
-        + "purged_at"
+        + "purged_at, "
+        + "(SELECT reference FROM application_reference r WHERE r.application_id = application.id) AS reference"
 
     /// Lists applications matching `filter`, newest first, `limit` per page.
     public func list(_ filter: QueueFilter, limit: Int = 50, after cursor: QueueCursor? = nil) throws(QueueError)

@@ -31,6 +31,8 @@ public final class ApplicationQueue: Sendable {
         public var maximumPageCount: Int?
         /// The clock (tests pass a fixed one).
         public var now: @Sendable () -> Date
+        /// Where new short references come from (tests pass one that repeats, to see a collision regenerated).
+        public var newReference: @Sendable () -> ShortReference = { ShortReference() }
 
         /// Creates a configuration with a 64 MiB free-space floor and 30 days' retention.
         public init(
@@ -233,8 +235,9 @@ public final class ApplicationQueue: Sendable {
     var nowMilliseconds: Int64 { Int64((configuration.now().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Stores a new application as `captured/unknown`, sealed, with its audit entries; returns when it is on
-    /// disk. Committing the same application id again returns normally without a second row (an intake client
-    /// that lost the answer may retry). Throws `queue.duplicate` when the citizen has a live application.
+    /// disk, with its short reference (`reference(of:)`). Committing the same application id again returns
+    /// normally without a second row (an intake client that lost the answer may retry). Throws `queue.duplicate`
+    /// when the citizen has a live application.
     @discardableResult
     public func commit(_ application: Application, by actor: QueueActor) throws(QueueError) -> ApplicationStatus {
         let (keyID, sealed) = try sealer.sealApplication(application)
@@ -281,6 +284,7 @@ public final class ApplicationQueue: Sendable {
                     sql: "INSERT INTO application_priority (application_id, priority_group) VALUES (?, ?)",
                     arguments: [application.id.text, group.rawValue])
             }
+            try Self.assignReference(db, to: application.id.text, from: configuration.newReference)
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "commit", applicationID: application.id.text, from: nil,
                 to: status.description, reasonCode: nil, actorUID: actor.uid)

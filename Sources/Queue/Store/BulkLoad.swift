@@ -40,6 +40,7 @@ extension ApplicationQueue {
                         now, central == "accepted" || central == "activated" ? now : nil, application.point.communeCode,
                         "mobile", "bench", "utility", hash, keyID, sealed,
                     ])
+                try Self.assignReference(db, to: application.id.text, from: { ShortReference() })
                 try AuditLog.append(
                     db, at: now, actor: "bench", action: "commit", applicationID: application.id.text, from: nil,
                     to: "\(local)/\(central)", reasonCode: nil)

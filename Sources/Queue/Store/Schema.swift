@@ -1,4 +1,5 @@
 import GRDB
+import Intake
 
 /// The store's schema as named, versioned migrations. Each runs once, in its own transaction, recorded by
 /// GRDB in `grdb_migrations`; never edit a shipped migration, add a new one.
@@ -345,6 +346,23 @@ enum Schema {
                     CREATE TRIGGER application_priority_delete AFTER DELETE ON application
                     BEGIN DELETE FROM application_priority WHERE application_id = OLD.id; END
                     """)
+        }
+
+        migrator.registerMigration("v6-application-reference") { db in
+            // The short reference on the citizen's receipt (`ShortReference`), unique on the station. A table of
+            // its own rather than a column: `application`'s last column is the large sealed payload, and a column
+            // added after it would be read through the payload's overflow pages by every listing.
+            try db.execute(
+                sql: """
+                    CREATE TABLE application_reference (
+                        reference TEXT PRIMARY KEY NOT NULL,
+                        application_id TEXT NOT NULL UNIQUE REFERENCES application(id) ON DELETE CASCADE
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            // Applications taken before references existed get one now.
+            for id in try String.fetchAll(db, sql: "SELECT id FROM application ORDER BY captured_at, id") {
+                try ApplicationQueue.assignReference(db, to: id, from: { ShortReference() })
+            }
         }
 
         return migrator

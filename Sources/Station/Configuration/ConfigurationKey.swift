@@ -190,6 +190,10 @@ public struct ConfigurationKey: Sendable, Hashable {
                 name: "quota.officer_daily", defaultValue: "0",
                 help: "citizens one official guides per day: N, or MIN..MAX (e.g. 20..50; MIN is the quota); 0: none"),
             .init(
+                name: "receipt.printer", defaultValue: "",
+                help: "CUPS printer that stationctl receipt --print sends receipts to (lpstat -p lists them); empty: "
+                    + "none, --printer names one"),
+            .init(
                 name: "log.level", defaultValue: "info",
                 help: "trace, debug, info, notice, warning, error, critical"),
         ] + DeskSettings.keys

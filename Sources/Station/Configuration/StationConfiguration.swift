@@ -91,6 +91,8 @@ public struct StationConfiguration: Sendable {
     public var trustList = CSCATrustList()
     /// Quotas and campaign phases (`[quota]`).
     public var quotas: QuotaPlan = .none
+    /// The CUPS printer for receipts (nil: none configured).
+    public var receiptPrinter: String?
     /// Log level.
     public var logLevel: Logger.Level
     /// Where each value came from (`file:LINE`, `env`, `default`), for `config check`.
@@ -245,6 +247,8 @@ public struct StationConfiguration: Sendable {
         trustMasterList = masterList.isEmpty ? nil : masterList
         signerValidity = r.value("trust.signer_validity") { SignerValidityModel(rawValue: $0) } ?? .checkTime
         quotas = r.quotas()
+        let printer = r.string("receipt.printer")
+        receiptPrinter = printer.isEmpty ? nil : printer
         logLevel = r.value("log.level") { Logger.Level(rawValue: $0) } ?? .info
         desk = DeskSettings(&r)
         sources = r.sources

@@ -97,9 +97,13 @@ struct IntakeRoutes {
         router.post("/v1/intake/:session/commit") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(IntakeCommitRequest.self, request, core, emptyOK: true)
-            return JSONResponse.make(
-                try await core.intake.commit(
-                    session(context), owner: context.connection, readBack: body.readBackRevision))
+            var answer = try await core.intake.commit(
+                session(context), owner: context.connection, readBack: body.readBackRevision)
+            // The receipt's short reference, given by the queue in the commit's transaction.
+            if answer.state == "committed", let id = answer.applicationID.flatMap({ ApplicationID($0) }) {
+                answer.reference = try? await core.store.run { try $0.reference(of: id) }?.description
+            }
+            return JSONResponse.make(answer)
         }
         router.delete("/v1/intake/:session") { _, context in
             try guardProfile(context)

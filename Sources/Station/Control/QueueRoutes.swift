@@ -5,13 +5,25 @@ import Intake
 import Messages
 import Queue
 
-/// `/v1/queue`: list with filters and paging, show, hold, release, cancel, retry.
+/// `/v1/queue`: list with filters and paging, show, the receipt, hold, release, cancel, retry. An application is
+/// named by its id or its short reference.
 struct QueueRoutes {
     let core: StationCore
 
     func add(to router: Router<StationRequestContext>) {
         router.get("/v1/queue") { request, context in try await list(request, context) }
         router.get("/v1/queue/:id") { request, context in try await show(request, context) }
+        router.get("/v1/queue/:id/receipt") { _, context in
+            try context.require(.operator)
+            let id = try await resolve(context)
+            let actor = Self.actor(context)
+            let receipt = try await storeCall { try $0.receipt(id, as: actor) }
+            return JSONResponse.make(
+                ApplicationReceiptWire(
+                    id: receipt.id.text, reference: receipt.reference.description, fullName: receipt.fullName,
+                    capturedAt: receipt.capturedAt, bundle: receipt.bundle, placeName: receipt.placeName,
+                    communeCode: receipt.communeCode, printer: core.configuration.receiptPrinter))
+        }
         router.post("/v1/queue/:id/hold") { request, context in
             try context.require(.supervisor)
             let body = try await Body.decode(QueueActionRequest.self, request, core)
@@ -107,7 +119,7 @@ struct QueueRoutes {
 
     private func show(_ request: Request, _ context: StationRequestContext) async throws -> Response {
         try context.require(.operator)
-        let id = try Self.id(context)
+        let id = try await resolve(context)
         let unmasked = request.uri.queryParameters.get("unmasked") == "true"
         if unmasked { try context.require(.supervisor) }
         let actor = Self.actor(context)
@@ -133,7 +145,7 @@ struct QueueRoutes {
         _ body:
             @escaping @Sendable (ApplicationQueue, ApplicationID, QueueActor) throws -> ApplicationStatus
     ) async throws -> Response {
-        let id = try Self.id(context)
+        let id = try await resolve(context)
         let actor = Self.actor(context)
         let status = try await storeCall { try body($0, id, actor) }
         core.hub.publish(
@@ -145,7 +157,7 @@ struct QueueRoutes {
     }
 
     /// Runs a queue call, mapping its errors to HTTP.
-    private func storeCall<T: Sendable>(_ body: @escaping @Sendable (ApplicationQueue) throws -> T)
+    func storeCall<T: Sendable>(_ body: @escaping @Sendable (ApplicationQueue) throws -> T)
         async throws -> T
     {
         do {
@@ -194,11 +206,21 @@ struct QueueRoutes {
         return APIError(status, moduleCode: error.code.rawValue, message, detail: error.reason)
     }
 
-    static func id(_ context: StationRequestContext) throws(APIError) -> ApplicationID {
-        guard let text = context.parameters.get("id"), let id = ApplicationID(text) else {
+    /// The application the path names: by its id (a UUID) or by its short reference as people type it (any case,
+    /// with or without the dash). A mistyped reference: 400 with the reference's code (`reference.check`, …) and
+    /// what to check; a well-formed one no application here has: 404 `queue.not_found`.
+    func resolve(_ context: StationRequestContext) async throws -> ApplicationID {
+        guard let text = context.parameters.get("id")?.removingPercentEncoding, !text.isEmpty else {
             throw APIError(.badRequest, Message(.controlApplicationIdInvalid))
         }
-        return id
+        if let id = ApplicationID(text) { return id }
+        let reference: ShortReference
+        do throws(ShortReferenceError) {
+            reference = try ShortReference.parse(text)
+        } catch {
+            throw APIError(.badRequest, moduleCode: error.code.rawValue, error.message)
+        }
+        return try await storeCall { try $0.applicationID(for: reference) }
     }
 
     static func actor(_ context: StationRequestContext) -> QueueActor {
@@ -223,8 +245,8 @@ struct QueueRoutes {
             id: item.id.text, local: item.status.local.rawValue,
             central: item.status.central.kind.rawValue,
             centralReason: reason, capturedAt: item.capturedAt, communeCode: item.communeCode,
-            operatorID: item.operatorID, bundle: item.bundle, attempts: item.attempts, purged: item.purged
-        )
+            operatorID: item.operatorID, bundle: item.bundle, attempts: item.attempts, purged: item.purged,
+            reference: item.reference?.description)
     }
 }
 

@@ -100,6 +100,7 @@ function render() {
       stopCamera();
       show("step-receipt");
       $("application-id").textContent = session.applicationID || "";
+      $("receipt-reference").textContent = session.reference || "";
       $("receipt-masked-id").textContent = session.maskedIDNumber || "";
       $("receipt-officer").textContent = officer ? officer.account : "";
       $("receipt-time").textContent = new Date().toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });

@@ -1,0 +1,2 @@
+// libqrencode headers for Swift (the receipt's QR code). Nothing but includes.
+#include <qrencode.h>
