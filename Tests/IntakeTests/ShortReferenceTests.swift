@@ -69,7 +69,7 @@ import Testing
             ("030640615", 2),  // 0-306-40615-2, the usual ISBN-10 example
             ("019853453", 1),  // 0-19-853453-1
             ("097522980", 10),  // 0-9752298-0-X
-            ("059600205", 0),  // 0-596-00205-0
+            ("316148410", 10),  // 3-16-148410-X (ISBN-13 978-3-16-148410-0)
         ]
         for (digits, check) in published {
             #expect(ShortReference.check(digits.map { Int(String($0))! }, modulus: 11) == check, "\(digits)")

@@ -84,7 +84,7 @@ struct ReceiptLiveTests {
         #expect(dom["lang"] as? String == "vi")
         // The QR code in the screenshot reads back as the reference.
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/zbarimg"), "zbar-tools: run make deps")
-        let decoded = try runTool("/usr/bin/zbarimg", ["--raw", "-q", shot])
+        let decoded = try runTool("/usr/bin/zbarimg", ["--nodbus", "--raw", "-q", shot])
         #expect(decoded.output.trimmingCharacters(in: .whitespacesAndNewlines) == reference, "\(decoded.output)")
         let english = try daemon.stationctl(["receipt", reference, "--lang", "en"])
         #expect(english.output.contains("What happens next") && english.output.contains("lang=\"en\""))
