@@ -101,6 +101,12 @@ struct StationRoutes {
         } else {
             day = CalendarDate(vietnamDayOf: Date())
         }
+        return JSONResponse.make(try await Self.reportWire(core: core, period: period, day: day))
+    }
+
+    /// The report of `period` (`daily`, `weekly`) for `day`, as `GET /v1/reports/{period}` answers it: also what
+    /// the station freezes and sends to the central (`ReportSendingService`).
+    static func reportWire(core: StationCore, period: String, day: CalendarDate) async throws -> ReportWire {
         let from: CalendarDate
         let through: CalendarDate
         switch period {
@@ -133,7 +139,7 @@ struct StationRoutes {
                 achieved: achieved ?? 0, remaining: remaining, daysLeft: daysLeft,
                 perDayNeeded: daysLeft > 0 ? (remaining + daysLeft - 1) / daysLeft : remaining)
         }
-        return JSONResponse.make(
+        return (
             ReportWire(
                 period: period, from: from.iso, through: through.iso,
                 lines: lines.map {
