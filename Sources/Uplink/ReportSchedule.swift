@@ -91,8 +91,7 @@ public struct ReportSchedule: Sendable, Hashable {
     public static let defaultTime = TimeOfDay(hour: 16, minute: 45)
 
     /// A schedule.
-    public init(dailyAt: TimeOfDay = ReportSchedule.defaultTime, weeklyCutoff: TimeOfDay = ReportSchedule.defaultTime)
-    {
+    public init(dailyAt: TimeOfDay = ReportSchedule.defaultTime, weeklyCutoff: TimeOfDay = ReportSchedule.defaultTime) {
         self.dailyAt = dailyAt
         self.weeklyCutoff = weeklyCutoff
     }

@@ -34,7 +34,8 @@ extension Uploader {
             return true
         } catch let error as CentralClient.CallError {
             let refused = Self.isRefusal(error)
-            try await store { queue in try queue.markReportFailed(id, code: error.error.code.rawValue, refused: refused) }
+            try await store { queue in try queue.markReportFailed(id, code: error.error.code.rawValue, refused: refused)
+            }
             guard refused else { throw error }
             report.refused += 1
             return true

@@ -345,7 +345,8 @@ struct ReceiverRoutes: Sendable {
             try await handle(request) {
                 let (station, body) = try await authenticated(request, context: context, limit: 4 << 20)
                 let submission = try CanonicalEncoding.decode(ReportSubmission.self, from: body)
-                return Self.json(try core.receiveReport(submission, id: context.parameters.get("report") ?? "", station: station))
+                return Self.json(
+                    try core.receiveReport(submission, id: context.parameters.get("report") ?? "", station: station))
             }
         }
         // Admin endpoints for tests and the bench: loopback peers only (see `admin`).

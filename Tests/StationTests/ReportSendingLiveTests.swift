@@ -12,8 +12,11 @@ import Testing
 @Suite(.serialized) struct ReportSendingLiveTests {
     @Test func theConfigurationCheckRefusesABadTimeWithItsKeyAndLine() throws {
         for (text, key, line) in [
-            ("[report]\ndaily_at = 16h45\n", "report.daily_at", 2), ("[report]\n\nweekly_cutoff = 25:00\n",
-                "report.weekly_cutoff", 3),
+            ("[report]\ndaily_at = 16h45\n", "report.daily_at", 2),
+            (
+                "[report]\n\nweekly_cutoff = 25:00\n",
+                "report.weekly_cutoff", 3
+            ),
         ] {
             let file = try temporaryFile(text)
             defer { try? FileManager.default.removeItem(atPath: file) }
@@ -39,7 +42,8 @@ import Testing
 
     func listing(_ receiver: CentralReceiverProcess, _ station: String) throws -> [Listed] {
         let result = try runTool(
-            "/usr/bin/curl", ["-s", "--max-time", "10", receiver.baseURL + CentralPath.adminReports + "?station=" + station],
+            "/usr/bin/curl",
+            ["-s", "--max-time", "10", receiver.baseURL + CentralPath.adminReports + "?station=" + station],
             timeout: 15)
         return try JSONDecoder().decode([Listed].self, from: Data(result.output.utf8))
     }

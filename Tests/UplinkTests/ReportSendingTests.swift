@@ -275,7 +275,8 @@ import Uplink
         } catch {
             #expect(error.error.code == .badEnvelope)
         }
-        #expect(try await listing(receiver, station: station.stationID).map(\.content) == [content.base64EncodedString()])
+        #expect(
+            try await listing(receiver, station: station.stationID).map(\.content) == [content.base64EncodedString()])
     }
 
     func sealed(_ content: Data, _ id: String, _ station: StationFixture) throws -> Data {

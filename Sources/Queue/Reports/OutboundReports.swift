@@ -106,7 +106,9 @@ extension ApplicationQueue {
     /// The first day any report covers up to (nil: none produced yet).
     public func firstReportDay() throws(QueueError) -> CalendarDate? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT MIN(period_through) FROM outbound_report").flatMap { CalendarDate(iso: $0) }
+            try String.fetchOne(db, sql: "SELECT MIN(period_through) FROM outbound_report").flatMap {
+                CalendarDate(iso: $0)
+            }
         }
     }
 

@@ -139,8 +139,8 @@ struct StationRoutes {
                 achieved: achieved ?? 0, remaining: remaining, daysLeft: daysLeft,
                 perDayNeeded: daysLeft > 0 ? (remaining + daysLeft - 1) / daysLeft : remaining)
         }
-        return (
-            ReportWire(
+        return
+            (ReportWire(
                 period: period, from: from.iso, through: through.iso,
                 lines: lines.map {
                     ReportLineWire(
