@@ -26,6 +26,7 @@ public struct CentralError: Error, Sendable, Hashable, Codable, CustomStringConv
             case tlsUntrusted = "central.tls_untrusted"
             case tls = "central.tls"
             case packaging = "central.packaging"
+            case reportConflict = "central.report_conflict"
             case centralUnauthenticated = "uplink.central_unauthenticated"
         }
 
@@ -104,6 +105,8 @@ public struct CentralError: Error, Sendable, Hashable, Codable, CustomStringConv
         public static let tls = Code(.tls)
         /// Local packaging failed (station side).
         public static let packaging = Code(.packaging)
+        /// A report was sent again under its id with other content: the central keeps the first.
+        public static let reportConflict = Code(.reportConflict)
         /// An answer not signed by the pinned central key (station side; `UplinkError.Code.centralUnauthenticated`
         /// has the same text).
         public static let centralUnauthenticated = Code(.centralUnauthenticated)

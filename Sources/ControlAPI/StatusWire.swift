@@ -24,6 +24,8 @@ public struct StationStatus: Codable, Sendable, Hashable {
     public var trustAnchors: Int
     /// Where the anchors came from: the configured folder or master list, and the list delivered by the central.
     public var trustSources: [TrustAnchorSource]?
+    /// Whether today's report for the central left (nil: no uplink configured).
+    public var reports: ReportSendingStatus?
     /// Creates a status.
     public init(
         version: String, profile: String, uptimeSeconds: Int, devices: DevicesStatus,

@@ -194,6 +194,13 @@ extension MessageCatalog {
             "check the network and [uplink] url in /etc/stationd/stationd.conf, then stationctl upload --wait",
         "ctl.doctor.units": "systemd units stationd.socket and stationd.service",
         "ctl.doctor.units.not_systemd": "systemd units: not under systemd, not checked",
+        // sending (#22 item 7)
+        "ctl.status.report_not_due": "Today's report ({date}) for the central: not due yet (sent at {time})",
+        "ctl.status.report_waiting":
+            "Today's report ({date}) for the central: waiting, sent when the link is up ({count} waiting)",
+        "ctl.status.report_sent": "Today's report ({date}) for the central: sent at {time}",
+        "ctl.status.report_refused":
+            "Today's report ({date}) for the central: refused by the central ({code}); call the technician",
         "ctl.doctor.units.problem": "state: {states}",
         "ctl.doctor.units.fix":
             "sudo systemctl reset-failed stationd.service && sudo systemctl enable --now stationd.socket",

@@ -189,6 +189,13 @@ extension MessageCatalog {
             "kiểm tra mạng và [uplink] url trong /etc/stationd/stationd.conf, rồi stationctl upload --wait",
         "ctl.doctor.units": "các unit systemd stationd.socket và stationd.service",
         "ctl.doctor.units.not_systemd": "các unit systemd: máy không chạy dưới systemd, bỏ qua",
+        // sending (#22 item 7)
+        "ctl.status.report_not_due": "Báo cáo ngày {date} gửi trung tâm: chưa đến giờ gửi ({time})",
+        "ctl.status.report_waiting":
+            "Báo cáo ngày {date} gửi trung tâm: đang chờ gửi (tự gửi khi có kết nối; {count} báo cáo đang chờ)",
+        "ctl.status.report_sent": "Báo cáo ngày {date} gửi trung tâm: đã gửi lúc {time}",
+        "ctl.status.report_refused":
+            "Báo cáo ngày {date} gửi trung tâm: bị trung tâm từ chối ({code}); báo kỹ thuật viên",
         "ctl.doctor.units.problem": "trạng thái: {states}",
         "ctl.doctor.units.fix":
             "sudo systemctl reset-failed stationd.service && sudo systemctl enable --now stationd.socket",

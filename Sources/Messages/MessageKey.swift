@@ -181,6 +181,11 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlDoctorCentralOfflineFix = "ctl.doctor.central.offline_fix"
     case ctlDoctorUnits = "ctl.doctor.units"
     case ctlDoctorUnitsNotSystemd = "ctl.doctor.units.not_systemd"
+    // sending (#22 item 7): whether today's report for the central left, in `stationctl status`.
+    case ctlStatusReportNotDue = "ctl.status.report_not_due"
+    case ctlStatusReportWaiting = "ctl.status.report_waiting"
+    case ctlStatusReportSent = "ctl.status.report_sent"
+    case ctlStatusReportRefused = "ctl.status.report_refused"
     case ctlDoctorUnitsProblem = "ctl.doctor.units.problem"
     case ctlDoctorUnitsFix = "ctl.doctor.units.fix"
     case intakeCardPulled = "intake.card_pulled"

@@ -58,13 +58,15 @@ final class StationCore: Sendable {
     }
 
     func status() async throws -> StationStatus {
-        StationStatus(
+        var status = StationStatus(
             version: StationVersion.current, profile: configuration.profile.rawValue,
             uptimeSeconds: Int(Date().timeIntervalSince(startedAt)), devices: devices.status(),
             queue: try await queueCounts(), uplink: await upload.status(),
             freezeRules: await upload.freezeViolations().map(\.code),
             intake: await intake.summary, storeConsistent: storeConsistent,
             trustAnchors: anchors.current.certificates.count, trustSources: anchors.sources)
+        status.reports = try await reportSendingStatus()
+        return status
     }
 }
 

@@ -155,6 +155,11 @@ public enum StationDaemon {
                 .init(
                     service: uplink, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
                     serviceName: "uplink"))
+            services.append(
+                .init(
+                    service: ReportSendingService(core: core, schedule: configuration.reportSchedule, logger: logger),
+                    successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                    serviceName: "report-sending"))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]

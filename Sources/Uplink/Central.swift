@@ -26,6 +26,9 @@ public protocol Central: Sendable {
     /// Asks about applications: `POST /v1/status`. Returns the answer and the signed answer as evidence.
     func status(_ query: StatusQuery, credentials: StationCredentials) async throws(CentralClient.CallError)
         -> (answer: StatusAnswer, evidence: SignedCentralAnswer)
+    /// Sends a daily or weekly report: `PUT /v1/reports/{id}` (idempotent: a resend gets the same receipt).
+    func submitReport(_ submission: ReportSubmission, credentials: StationCredentials)
+        async throws(CentralClient.CallError) -> ReportReceipt
 }
 
 extension CentralClient: Central {
@@ -59,5 +62,13 @@ extension CentralClient: Central {
         }
         let (data, evidence) = try await callSigned("POST", CentralPath.status, body: body, credentials: credentials)
         return (try decode(StatusAnswer.self, data), evidence)
+    }
+
+    public func submitReport(_ submission: ReportSubmission, credentials: StationCredentials)
+        async throws(CallError) -> ReportReceipt
+    {
+        try await call(
+            "PUT", CentralPath.report(submission.reportID), json: submission, credentials: credentials,
+            as: ReportReceipt.self)
     }
 }

@@ -81,4 +81,6 @@ public enum UplinkEvent: Sendable, Hashable {
     case retrying(after: TimeInterval, code: String)
     /// Status sync moved this many applications.
     case statusSynced(changed: Int)
+    /// The central acknowledged a daily or weekly report.
+    case reportSent(report: String)
 }

@@ -129,6 +129,8 @@ public final class Uploader: Sendable {
         public var bytesSent = 0
         /// Retries after transient failures.
         public var retries = 0
+        /// Daily and weekly reports the central acknowledged.
+        public var reports = 0
     }
 
     /// Uploads until nothing is ready or batched, retrying transient failures with backoff until `deadline`.
@@ -171,9 +173,10 @@ public final class Uploader: Sendable {
                     }
                     action = cycle.probed(now: clock.now)
                 case .uploadBatch:
-                    let before = report.batches
+                    let before = report.batches + report.reports
                     let sent = try await uploadBatch(force: force, clock: clock, report: &report)
-                    action = cycle.uploaded(batch: report.batches > before, sentSomething: sent, now: clock.now)
+                    action = cycle.uploaded(
+                        batch: report.batches + report.reports > before, sentSomething: sent, now: clock.now)
                 case .wait(let until, let delay, let code):
                     events(.retrying(after: delay, code: code))
                     try await clock.sleep(until: until, tolerance: nil)
@@ -190,6 +193,9 @@ public final class Uploader: Sendable {
         if try await store({ queue in try !queue.uplinkCandidates(in: [.ready, .batched], limit: 1).isEmpty }), force {
             throw UplinkError(.deadline, "applications remain after the deadline", central: cycle.lastFailure)
         }
+        if try await reportsWaiting(), cycle.deadlineReached {
+            throw UplinkError(.deadline, "reports remain after the deadline", central: cycle.lastFailure)
+        }
         return report
     }
 
@@ -200,6 +206,8 @@ public final class Uploader: Sendable {
     /// at its offset), else a new one. Returns false when there was nothing (or not yet enough) to send.
     func uploadBatch<C: Clock>(force: Bool, clock: C, report: inout DrainReport) async throws -> Bool
     where C.Duration == Duration {
+        // The day's reports first: small, and due before 17:00.
+        if try await sendNextReport(report: &report) { return true }
         if let spooled = outbox.load() {
             let ids = spooled.items.map(\.id)
             let open = try await store { queue in

@@ -84,7 +84,7 @@ struct ReceiverRoutes: Sendable {
         switch error.code {
         case .malformed, .hashMismatch: status = .badRequest
         case .unknownBatch: status = .notFound
-        case .offsetMismatch: status = .conflict
+        case .offsetMismatch, .reportConflict: status = .conflict
         case .badToken: status = .forbidden
         case .auditHistoryChanged: status = .conflict
         case .unavailable: status = .serviceUnavailable
@@ -341,8 +341,21 @@ struct ReceiverRoutes: Sendable {
                         masterList: try core.delivery?.signed(with: core.store.signingKey)))
             }
         }
+        router.put("/v1/reports/:report") { request, context in
+            try await handle(request) {
+                let (station, body) = try await authenticated(request, context: context, limit: 4 << 20)
+                let submission = try CanonicalEncoding.decode(ReportSubmission.self, from: body)
+                return Self.json(
+                    try core.receiveReport(submission, id: context.parameters.get("report") ?? "", station: station))
+            }
+        }
         // Admin endpoints for tests and the bench: loopback peers only (see `admin`).
         router.get("/admin/stats") { request, context in try await admin(request, context) { Self.json(core.stats) } }
+        router.get(RouterPath(CentralPath.adminReports)) { request, context in
+            try await admin(request, context) {
+                Self.json(try core.store.reports(station: request.uri.queryParameters.get("station")))
+            }
+        }
         router.get("/admin/items") { request, context in
             try await admin(request, context) { Self.json(try core.store.itemIDs()) }
         }

@@ -84,6 +84,16 @@ final class ReceiverStore: Sendable {
             // them in EF.SOD (issue 17).
             try db.execute(sql: "CREATE TABLE ds_certificate (sha256 TEXT PRIMARY KEY, der BLOB NOT NULL)")
         }
+        migrator.registerMigration("v6-reports") { db in
+            // Stations' daily and weekly reports, stored once per station and report id (issue 22, item 7).
+            try db.execute(
+                sql: """
+                    CREATE TABLE report (station TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
+                        period_from TEXT NOT NULL, period_through TEXT NOT NULL, produced_at INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL, content_sha256 TEXT NOT NULL, content BLOB NOT NULL,
+                        PRIMARY KEY (station, id))
+                    """)
+        }
         try migrator.migrate(db)
         try db.write { db in
             for token in tokens {
@@ -413,6 +423,59 @@ final class ReceiverStore: Sendable {
 
     func itemIDs() throws -> [String] {
         try db.read { db in try String.fetchAll(db, sql: "SELECT application_id FROM item ORDER BY application_id") }
+    }
+
+    // MARK: reports
+
+    /// Stores a station's report unless it holds it already (station and report id are the key). A resend of the
+    /// same content gets the first receipt; other content under the same id is refused
+    /// (`central.report_conflict`) and the first kept.
+    func storeReport(_ submission: ReportSubmission, content: Data, station: String) throws -> ReportReceipt {
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO report (station, id, kind, period_from, period_through, produced_at,
+                        received_at, content_sha256, content)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    station, submission.reportID, submission.kind, submission.from, submission.through,
+                    Int64(submission.producedAt.timeIntervalSince1970 * 1000), Self.nowMilliseconds,
+                    submission.contentSHA256, content,
+                ])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT received_at, content_sha256 FROM report WHERE station = ? AND id = ?",
+                    arguments: [station, submission.reportID])
+            else { throw CentralError(.unavailable, "the report was not stored") }
+            guard row["content_sha256"] as String == submission.contentSHA256 else {
+                throw CentralError(
+                    .reportConflict, "report \(submission.reportID) was received before with other content")
+            }
+            return ReportReceipt(
+                reportID: submission.reportID,
+                receivedAt: Date(timeIntervalSince1970: Double(row["received_at"] as Int64) / 1000),
+                contentSHA256: submission.contentSHA256)
+        }
+    }
+
+    /// The reports received, per station then report id (`station` nil: every station).
+    func reports(station: String?) throws -> [ReceivedReport] {
+        try db.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM report WHERE ? IS NULL OR station = ? ORDER BY station, period_through, kind
+                    """, arguments: [station, station]
+            ).map { row in
+                ReceivedReport(
+                    stationID: row["station"], reportID: row["id"], kind: row["kind"], from: row["period_from"],
+                    through: row["period_through"],
+                    producedAt: Date(timeIntervalSince1970: Double(row["produced_at"] as Int64) / 1000),
+                    receivedAt: Date(timeIntervalSince1970: Double(row["received_at"] as Int64) / 1000),
+                    contentSHA256: row["content_sha256"], content: row["content"])
+            }
+        }
     }
 
     /// Asks for applications again (admin; stands in for C06 finding a stored application unusable).

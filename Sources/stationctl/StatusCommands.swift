@@ -64,6 +64,7 @@ struct StatusCommand: ParsableCommand {
             if let error = status.uplink.lastError {
                 printLine(options.say(.ctlStatusLastError, ["error": error]))
             }
+            if let reports = status.reports { printLine(Self.reportLine(reports, options)) }
         }
         if status.freezeRules.isEmpty {
             printLine(options.say(.ctlStatusFreezeNone))
@@ -96,6 +97,22 @@ struct StatusCommand: ParsableCommand {
                 ]))
         if !status.storeConsistent {
             printLine(options.say(.ctlStatusStoreBroken))
+        }
+    }
+
+    /// Whether today's report for the central left, in the catalog's words.
+    static func reportLine(_ reports: ReportSendingStatus, _ options: GlobalOptions) -> String {
+        let date = reports.date
+        switch reports.state {
+        case .notDue:
+            return options.say(.ctlStatusReportNotDue, ["date": date, "time": reports.dailyAt])
+        case .waiting:
+            return options.say(.ctlStatusReportWaiting, ["date": date, "count": "\(max(1, reports.waiting))"])
+        case .sent:
+            return options.say(
+                .ctlStatusReportSent, ["date": date, "time": reports.sentAt.map { TextLayout.localTime($0) } ?? "?"])
+        case .refused:
+            return options.say(.ctlStatusReportRefused, ["date": date, "code": reports.refused ?? "?"])
         }
     }
 }

@@ -300,6 +300,11 @@ final class FakeCentral: Central, @unchecked Sendable {
     var refuseOnReceipt: [String: String] = [:]
     /// Answer the manifest with a payload length one byte longer than the items offered for sending.
     var lieAboutLength = false
+    /// Failures answered to reports, in order, before they are stored.
+    var reportFailures: [CentralClient.CallError] = []
+    private var reportReceipts: [String: ReportReceipt] = [:]
+    /// The reports stored, by id (each once).
+    var reportsStored: [String: ReportReceipt] { lock.withLock { reportReceipts } }
 
     var timeout: TimeInterval { 5 }
     var calls: [String] { lock.withLock { log } }
@@ -415,5 +420,20 @@ final class FakeCentral: Central, @unchecked Sendable {
                 SignedCentralAnswer(signedMessage: Data(), body: Data(), signature: Data(), keyID: "fake")
             )
         }
+    }
+
+    func submitReport(_ submission: ReportSubmission, credentials: StationCredentials)
+        async throws(CentralClient.CallError) -> ReportReceipt
+    {
+        let outcome: Result<ReportReceipt, CentralClient.CallError> = lock.withLock {
+            log.append("report:\(submission.reportID)")
+            if !reportFailures.isEmpty { return .failure(reportFailures.removeFirst()) }
+            if let stored = reportReceipts[submission.reportID] { return .success(stored) }
+            let receipt = ReportReceipt(
+                reportID: submission.reportID, receivedAt: Date(), contentSHA256: submission.contentSHA256)
+            reportReceipts[submission.reportID] = receipt
+            return .success(receipt)
+        }
+        return try outcome.get()
     }
 }

@@ -365,6 +365,30 @@ enum Schema {
             }
         }
 
+        migrator.registerMigration("v7-outbound-reports") { db in
+            // The daily and weekly reports for the central, frozen when produced (issue 22, item 7): one row per
+            // report id (`daily-YYYY-MM-DD`, `weekly-YYYY-MM-DD`), so a retry or a restart never makes a second
+            // one. The report's JSON is sealed with the payload key (it names officers); `content_sha256` is the
+            // SHA-256 of that JSON, the central's check that a resend is the same report.
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbound_report (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL,
+                        period_from TEXT NOT NULL,
+                        period_through TEXT NOT NULL,
+                        produced_at INTEGER NOT NULL,
+                        content_sha256 TEXT NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        sealed BLOB NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        sent_at INTEGER,
+                        refused TEXT
+                    ) STRICT
+                    """)
+        }
+
         return migrator
     }
 }

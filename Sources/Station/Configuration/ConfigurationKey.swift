@@ -153,6 +153,14 @@ public struct ConfigurationKey: Sendable, Hashable {
                 name: "uplink.interval_seconds", defaultValue: "300",
                 help: "how often ready applications are uploaded and statuses synced"),
             .init(
+                name: "report.daily_at", defaultValue: "16:45",
+                help: "when the daily report is frozen and sent to the central (HH:MM, Vietnamese time, 00:00-23:59; "
+                    + "before the 17:00 deadline)"),
+            .init(
+                name: "report.weekly_cutoff", defaultValue: "16:45",
+                help: "when on Fridays the week (Saturday-Friday) closes and its report is frozen and sent (HH:MM, "
+                    + "Vietnamese time)"),
+            .init(
                 name: "freeze.max_days_without_sync", defaultValue: "7",
                 help: "refuse new intakes after this many days without a sync with C06"),
             .init(

@@ -4,6 +4,7 @@ import ChipID
 import Foundation
 import Intake
 import Logging
+import Uplink
 
 /// The daemon's configuration: one file of `[section]` / `name = value` lines plus `STATIOND_*` environment
 /// overrides, every key documented in `ConfigurationKey.all` with its default.
@@ -74,6 +75,8 @@ public struct StationConfiguration: Sendable {
     public var uplinkCentralFingerprint: String?
     /// Upload and status-sync period in seconds.
     public var uplinkInterval: Double
+    /// When the daily and weekly reports are frozen and sent (`[report]`).
+    public var reportSchedule = ReportSchedule()
     /// Freeze rules: days without sync.
     public var freezeMaxDaysWithoutSync: Double
     /// Freeze rules: pending applications.
@@ -236,6 +239,9 @@ public struct StationConfiguration: Sendable {
             .flatMap { $0.isEmpty ? nil : $0 }
         uplinkInterval =
             r.value("uplink.interval_seconds") { Double($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 300
+        reportSchedule = ReportSchedule(
+            dailyAt: r.value("report.daily_at") { TimeOfDay($0) } ?? ReportSchedule.defaultTime,
+            weeklyCutoff: r.value("report.weekly_cutoff") { TimeOfDay($0) } ?? ReportSchedule.defaultTime)
         freezeMaxDaysWithoutSync =
             r.value("freeze.max_days_without_sync") { Double($0).flatMap { $0 > 0 ? $0 : nil } } ?? 7
         freezeMaxPending = r.value("freeze.max_pending") { Int($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 2000

@@ -101,10 +101,16 @@ struct StationRoutes {
         } else {
             day = CalendarDate(vietnamDayOf: Date())
         }
+        return JSONResponse.make(try await Self.reportWire(core: core, period: period, day: day))
+    }
+
+    /// The report of `period` (`daily`, `weekly`, `campaign`) for `day`, as `GET /v1/reports/{period}` answers it:
+    /// also what the station freezes and sends to the central (`ReportSendingService`).
+    static func reportWire(core: StationCore, period: String, day: CalendarDate) async throws -> ReportWire {
         guard let assembly = ReportAssembly(period: period, day: day, quotas: core.configuration.quotas) else {
             throw APIError(.notFound, Message(.controlReportPeriod))
         }
-        return JSONResponse.make(try await assembly.report(core))
+        return try await assembly.report(core)
     }
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
