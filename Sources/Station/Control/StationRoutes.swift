@@ -40,7 +40,7 @@ struct StationRoutes {
         }
         router.get("/v1/reports/:period") { request, context in
             try context.require(.operator)
-            return try await report(request, context)
+            return JSONResponse.make(try await report(request, context))
         }
         router.post("/v1/survey") { request, context in
             try context.require(.supervisor)
@@ -90,7 +90,8 @@ struct StationRoutes {
         }
     }
 
-    private func report(_ request: Request, _ context: StationRequestContext) async throws -> Response {
+    /// The report of `GET /v1/reports/{period}` (also drawn as HTML by `ReportPageRoute`).
+    func report(_ request: Request, _ context: StationRequestContext) async throws -> ReportWire {
         let period = context.parameters.get("period") ?? ""
         let day: CalendarDate
         if let text = request.uri.queryParameters.get("date") {
@@ -133,7 +134,7 @@ struct StationRoutes {
                 achieved: achieved ?? 0, remaining: remaining, daysLeft: daysLeft,
                 perDayNeeded: daysLeft > 0 ? (remaining + daysLeft - 1) / daysLeft : remaining)
         }
-        return JSONResponse.make(
+        return
             ReportWire(
                 period: period, from: from.iso, through: through.iso,
                 lines: lines.map {
@@ -153,7 +154,7 @@ struct StationRoutes {
                 },
                 campaign: campaign, officers: officers.map(OfficerReport.wire),
                 teams: TeamFigures.of(officers).map(OfficerReport.wire),
-                trend: trend.map { ReportDayWire(day: $0.day.iso, captured: $0.captured, activated: $0.activated) }))
+                trend: trend.map { ReportDayWire(day: $0.day.iso, captured: $0.captured, activated: $0.activated) })
     }
 
     /// `POST /v1/survey`: a commune survey CSV checked whole (refused with every line and column at fault, nothing
