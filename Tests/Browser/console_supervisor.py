@@ -137,7 +137,7 @@ try:
     # The report in its sandboxed frame: the same page as stationctl report --format html.
     frame = driver.find_element(By.ID, "report")
     result["reportSrc"] = frame.get_attribute("src")
-    result["reportSandbox"] = frame.get_attribute("sandbox")
+    result["reportSandbox"] = driver.execute_script("return arguments[0].getAttribute('sandbox')", frame)
     driver.switch_to.frame(frame)
     wait(driver, lambda: driver.find_elements(By.TAG_NAME, "h1"))
     result["reportHeading"] = driver.find_element(By.TAG_NAME, "h1").text
