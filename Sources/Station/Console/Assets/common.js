@@ -40,10 +40,19 @@ const Console = (() => {
     for (const element of scope.querySelectorAll("[data-term]")) element.textContent = term(element.dataset.term, element.value);
   }
 
-  /** A call to the station in the chosen language; 401 goes back to the login page. */
-  async function call(method, path, body) {
+  /** The officer did something the station saw: the idle logout starts again (the daemon renewed the session). */
+  function touched() {
+    if (session) deadline = Date.now() + session.idleSeconds * 1000;
+  }
+
+  /**
+   * A call to the station in the chosen language; 401 goes back to the login page. `poll`: the page's own periodic
+   * refresh, which the daemon does not count as activity (X-Console-Poll), so the idle logout still comes.
+   */
+  async function call(method, path, body, poll) {
     const headers = { "Accept": "application/json", "Accept-Language": language };
     if (method !== "GET") headers["X-CSRF-Token"] = session ? session.csrfToken : "";
+    if (poll) headers["X-Console-Poll"] = "1";
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const answer = await fetch(path, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
@@ -59,6 +68,7 @@ const Console = (() => {
       error.status = answer.status;
       throw error;
     }
+    if (!poll) touched();
     return json;
   }
 
@@ -126,7 +136,7 @@ const Console = (() => {
   }
 
   return {
-    $, term, text, apply, call, when, today, option, words, start, language,
+    $, term, text, apply, call, touched, when, today, option, words, start, language,
     get session() { return session; },
     get terms() { return terms; },
     isSupervisor: () => !!session && (session.role === "supervisor" || session.role === "root"),

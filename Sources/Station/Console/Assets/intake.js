@@ -40,6 +40,7 @@ async function call(method, path, body, contentType) {
     error.code = json.error && json.error.code;
     throw error;
   }
+  Console.touched();
   return json;
 }
 

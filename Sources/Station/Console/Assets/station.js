@@ -108,12 +108,13 @@ let timer = null;
 async function refresh() {
   let running = false;
   try {
-    const status = await Console.call("GET", "/v1/status");
+    // The screen's own refresh: not the officer's activity, so it does not hold off the idle logout.
+    const status = await Console.call("GET", "/v1/status", undefined, true);
     showDevices(status.devices || {});
     showQueue(status.queue);
     running = showUpload(status.uplink || { state: "notConfigured" });
-    showFreeze(await Console.call("GET", "/v1/freeze"));
-    showFigures(await Console.call("GET", "/v1/reports/daily?date=" + Console.today()));
+    showFreeze(await Console.call("GET", "/v1/freeze", undefined, true));
+    showFigures(await Console.call("GET", "/v1/reports/daily?date=" + Console.today(), undefined, true));
     $("station-message").textContent = "";
   } catch (error) {
     if (error.message !== "logged out") $("station-message").textContent = text("loadFailed") + " " + error.message;
