@@ -1,5 +1,6 @@
 import ControlAPI
 import Foundation
+import Intake
 import Queue
 import StationTestKit
 import Testing
@@ -7,17 +8,18 @@ import Testing
 /// The console's supervisor screens, the station screen's figures and the English switch, in Debian's Chromium
 /// (`Tests/Browser/console_supervisor.py`) against the real daemon with the TCP listener, two accounts made here
 /// (an operator and a supervisor, logged in through PAM) and two applications taken today in commune 16000, whose
-/// daily quota is 120. Screenshots in `.build/artifacts/console/`.
-@Suite(.serialized)
-struct ConsoleSupervisorBrowserTests {
-    static let driver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_supervisor.py").path
+/// daily quota is 120. Screenshots in `.build/artifacts/console/`. Part of `ConsoleBrowserTests`, whose tests run
+/// one at a time: they make local accounts and groups of the same names.
+extension ConsoleBrowserTests {
+    static let supervisorDriver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_supervisor.py")
+        .path
     static let surveyHeader =
         "commune_code,commune_name,as_of,citizens_14_plus,level1_activated,level1_pending,"
         + "level2_activated,level2_pending"
 
     @Test(.timeLimit(.minutes(4))) func aSupervisorUsesTheSupervisorScreenAndAnOperatorCannot() throws {
         #expect(
-            FileManager.default.isExecutableFile(atPath: ConsoleBrowserTests.python),
+            FileManager.default.isExecutableFile(atPath: Self.python),
             "Selenium is not installed: run `make selenium`")
         let daemon = try DaemonUnderTest(
             name: "console-supervisor",
@@ -45,18 +47,18 @@ struct ConsoleSupervisorBrowserTests {
         #expect(imported.status == 0, "\(imported.output)")
         let port = try daemon.listenerPort()
 
-        let operatorAccount = try ConsoleBrowserTests.TestAccount(gid: TestGroups.operators, suffix: "o")
-        let supervisorAccount = try ConsoleBrowserTests.TestAccount(gid: TestGroups.supervisors, suffix: "v")
+        let operatorAccount = try TestAccount(gid: TestGroups.operators, suffix: "o")
+        let supervisorAccount = try TestAccount(gid: TestGroups.supervisors, suffix: "v")
         let passwords = daemon.directory.appendingPathComponent("passwords.json")
         try JSONSerialization.data(
             withJSONObject: ["operator": operatorAccount.password, "supervisor": supervisorAccount.password]
         ).write(to: passwords)
         chmod(passwords.path, 0o600)
         let run = try runTool(
-            ConsoleBrowserTests.python,
+            Self.python,
             [
-                Self.driver, "http://127.0.0.1:\(port)", operatorAccount.name, supervisorAccount.name, passwords.path,
-                ConsoleBrowserTests.artifacts, ids[0],
+                Self.supervisorDriver, "http://127.0.0.1:\(port)", operatorAccount.name, supervisorAccount.name, passwords.path,
+                Self.artifacts, ids[0],
             ], timeout: 200)
         print("console supervisor: \(run.output)")
         #expect(run.status == 0, "\(run.output)\n\(daemon.log)")
@@ -64,8 +66,8 @@ struct ConsoleSupervisorBrowserTests {
         let seen = try #require(jsonObject(line))
 
         // The catalog's words, in both languages, as the pages must show them.
-        let vietnamese = try Self.terms(port: port, language: "vi")
-        let english = try Self.terms(port: port, language: "en")
+        let vietnamese = try Self.consoleTerms(port: port, language: "vi")
+        let english = try Self.consoleTerms(port: port, language: "en")
         func word(_ names: [String: [ConsoleTermWire]], _ family: String, _ value: String) -> String? {
             names[family]?.first { $0.value == value }?.name
         }
@@ -98,7 +100,7 @@ struct ConsoleSupervisorBrowserTests {
         let shown = try daemon.curl("GET", ControlPaths.queue + "/" + ids[0])
         let detail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.1.utf8))
         #expect(detail.item.local == "cancelled")
-        #expect(detail.history?.contains { $0.actor == supervisorAccount.name } == true)
+        #expect(detail.history?.contains { $0.actor.contains(supervisorAccount.name) } == true, "\(shown.1)")
 
         // The officer's record and the client token, made and ended from the page.
         #expect((seen["officerAdded"] as? String)?.contains("canbo-moi") == true)
@@ -106,12 +108,12 @@ struct ConsoleSupervisorBrowserTests {
         let officers = try ControlJSON.decoder().decode(
             [OperatorWire].self, from: Data(try daemon.curl("GET", ControlPaths.operators).1.utf8))
         #expect(officers.first { $0.account == "canbo-moi" }.map { $0.disabled && $0.fullName == "Trần Thị Bình" } == true)
-        #expect(officers.first { $0.account == "canbo-moi" }?.createdBy == supervisorAccount.name)
+        #expect(officers.first { $0.account == "canbo-moi" }?.createdBy.contains(supervisorAccount.name) == true)
         #expect((seen["tokenShown"] as? String)?.contains("quay-y-te-1") == true)
         #expect(seen["tokenRevoked"] as? Bool == true)
         let clients = try ControlJSON.decoder().decode(
             [ClientWire].self, from: Data(try daemon.curl("GET", ControlPaths.clients).1.utf8))
-        #expect(clients.first { $0.name == "quay-y-te-1" }?.revokedBy == supervisorAccount.name)
+        #expect(clients.first { $0.name == "quay-y-te-1" }?.revokedBy?.contains(supervisorAccount.name) == true)
 
         // The English switch: the catalog's English words on this page and, kept, on the next ones.
         #expect(seen["htmlLangVi"] as? String == "vi")
@@ -126,7 +128,7 @@ struct ConsoleSupervisorBrowserTests {
         #expect((seen["countdownEn"] as? String)?.contains("min") == true)
         #expect(seen["queueCaptionEn"] as? String == word(english, "text", "queueCaption"))
         for name in ["station-operator", "supervisor-as-operator", "supervisor", "supervisor-english", "station-english"] {
-            #expect(FileManager.default.fileExists(atPath: ConsoleBrowserTests.artifacts + "/console-\(name).png"))
+            #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-\(name).png"))
         }
         #expect(!daemon.log.contains(operatorAccount.password) && !daemon.log.contains(supervisorAccount.password))
     }
@@ -161,7 +163,7 @@ struct ConsoleSupervisorBrowserTests {
         #expect(freeze.0 == 200 && freeze.1.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(freeze)")
     }
 
-    static func terms(port: Int, language: String) throws -> [String: [ConsoleTermWire]] {
+    static func consoleTerms(port: Int, language: String) throws -> [String: [ConsoleTermWire]] {
         let answer = try runTool(
             "/usr/bin/curl",
             ["-s", "-H", "Accept-Language: \(language)", "http://127.0.0.1:\(port)" + ControlPaths.consoleTerms])

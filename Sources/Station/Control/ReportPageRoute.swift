@@ -18,7 +18,7 @@ struct ReportPageRoute {
 
     func add(to router: Router<StationRequestContext>) {
         let core = core
-        router.get("\(ControlPaths.reports)/:period/html") { request, context -> Response in
+        router.get(RouterPath("\(ControlPaths.reports)/:period/html")) { request, context -> Response in
             try context.require(.operator)
             let language: Language
             switch request.uri.queryParameters.get("lang") {

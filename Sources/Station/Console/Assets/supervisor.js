@@ -37,9 +37,16 @@ async function loadReview() {
   if (!page.items.length) say("review-message", text("reviewEmpty"));
 }
 
+/** The report in a sandboxed frame (no script, an origin of its own), made with its address: never about:blank. */
 function showReport() {
   const period = $("report-period").value === "weekly" ? "weekly" : "daily";
-  $("report").src = "/v1/reports/" + period + "/html?lang=" + Console.language + "&date=" + Console.today();
+  const frame = document.createElement("iframe");
+  frame.id = "report";
+  frame.className = "report";
+  frame.setAttribute("sandbox", "");
+  frame.title = text("reportFrame");
+  frame.src = "/v1/reports/" + period + "/html?lang=" + Console.language + "&date=" + Console.today();
+  $("report-box").replaceChildren(frame);
 }
 
 async function loadOperators() {
