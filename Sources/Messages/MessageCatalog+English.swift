@@ -805,7 +805,8 @@ extension MessageCatalog {
         "term.text.supervisorHeading": "Supervision",
         "term.text.needsSupervisor": "This screen is for supervisors only.",
         "term.text.reviewHeading": "Today's applications to review",
-        "term.text.reviewCaption": "Applications taken today (Vietnam time), newest first; a hold or cancel needs a reason",
+        "term.text.reviewCaption":
+            "Applications taken today (Vietnam time), newest first; a hold or cancel needs a reason",
         "term.text.reviewEmpty": "No applications today yet.",
         "term.text.reportHeading": "Report",
         "term.text.reportPeriod": "Period",
@@ -844,19 +845,23 @@ extension MessageCatalog {
         "term.text.titleIntake": "Electronic ID station — Take an application",
         "term.text.intakeHeading": "Level-2 application",
         "term.text.cardTitle": "1. Read the CCCD card",
-        "term.text.cardHelp": "Put the CCCD card on the reader and type the CAN (the 6 digits printed on the card's front).",
+        "term.text.cardHelp":
+            "Put the CCCD card on the reader and type the CAN (the 6 digits printed on the card's front).",
         "term.text.canLabel": "CAN",
         "term.text.readCard": "Read the card",
         "term.text.cardResultTitle": "Card read",
         "term.text.idNumber": "ID number",
         "term.text.verdictLabel": "Card authenticity",
         "term.text.refusalTitle": "The citizen cannot be registered today: record it in the list",
-        "term.text.refusalHelp": "Only the ID number, the reason and the officer are kept; no fingerprint, photo or phone.",
-        "term.text.refusalConfirmed": "The local authority has confirmed it (required for a citizen who is not eligible)",
+        "term.text.refusalHelp":
+            "Only the ID number, the reason and the officer are kept; no fingerprint, photo or phone.",
+        "term.text.refusalConfirmed":
+            "The local authority has confirmed it (required for a citizen who is not eligible)",
         "term.text.refusalNote": "Note (optional)",
         "term.text.recordRefusal": "Record it and end the session",
         "term.text.fingersTitle": "2. Fingerprints",
-        "term.text.fingersHelp": "Press the button, then put the citizen's finger on the scanner until the result shows.",
+        "term.text.fingersHelp":
+            "Press the button, then put the citizen's finger on the scanner until the result shows.",
         "term.text.fingerRight": "Capture the right index finger",
         "term.text.fingerLeft": "Capture the left index finger",
         "term.text.portraitTitle": "3. Portrait",

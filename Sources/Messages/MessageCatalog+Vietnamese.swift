@@ -804,7 +804,8 @@ extension MessageCatalog {
         "term.text.supervisorHeading": "Màn hình giám sát",
         "term.text.needsSupervisor": "Màn hình này chỉ dành cho cán bộ giám sát.",
         "term.text.reviewHeading": "Hồ sơ hôm nay cần xem lại",
-        "term.text.reviewCaption": "Hồ sơ tiếp nhận hôm nay (giờ Việt Nam), mới nhất trước; tạm giữ hoặc hủy phải chọn lý do",
+        "term.text.reviewCaption":
+            "Hồ sơ tiếp nhận hôm nay (giờ Việt Nam), mới nhất trước; tạm giữ hoặc hủy phải chọn lý do",
         "term.text.reviewEmpty": "Hôm nay chưa có hồ sơ nào.",
         "term.text.reportHeading": "Báo cáo",
         "term.text.reportPeriod": "Kỳ báo cáo",
@@ -850,7 +851,8 @@ extension MessageCatalog {
         "term.text.idNumber": "Số định danh",
         "term.text.verdictLabel": "Xác thực thẻ",
         "term.text.refusalTitle": "Công dân chưa đủ điều kiện đăng ký hôm nay: ghi nhận vào danh sách",
-        "term.text.refusalHelp": "Chỉ ghi số định danh, lý do và cán bộ ghi nhận; không lưu vân tay, ảnh hay số điện thoại.",
+        "term.text.refusalHelp":
+            "Chỉ ghi số định danh, lý do và cán bộ ghi nhận; không lưu vân tay, ảnh hay số điện thoại.",
         "term.text.refusalConfirmed":
             "Đã có xác nhận của chính quyền địa phương (bắt buộc với trường hợp không đủ điều kiện)",
         "term.text.refusalNote": "Ghi chú (không bắt buộc)",

@@ -57,7 +57,8 @@ extension ConsoleBrowserTests {
         let run = try runTool(
             Self.python,
             [
-                Self.supervisorDriver, "http://127.0.0.1:\(port)", operatorAccount.name, supervisorAccount.name, passwords.path,
+                Self.supervisorDriver, "http://127.0.0.1:\(port)", operatorAccount.name, supervisorAccount.name,
+                passwords.path,
                 Self.artifacts, ids[0],
             ], timeout: 200)
         print("console supervisor: \(run.output)")
@@ -107,7 +108,8 @@ extension ConsoleBrowserTests {
         #expect(seen["officerDisabled"] as? Bool == true)
         let officers = try ControlJSON.decoder().decode(
             [OperatorWire].self, from: Data(try daemon.curl("GET", ControlPaths.operators).1.utf8))
-        #expect(officers.first { $0.account == "canbo-moi" }.map { $0.disabled && $0.fullName == "Trần Thị Bình" } == true)
+        #expect(
+            officers.first { $0.account == "canbo-moi" }.map { $0.disabled && $0.fullName == "Trần Thị Bình" } == true)
         #expect(officers.first { $0.account == "canbo-moi" }?.createdBy.contains(supervisorAccount.name) == true)
         #expect((seen["tokenShown"] as? String)?.contains("quay-y-te-1") == true)
         #expect(seen["tokenRevoked"] as? Bool == true)
@@ -127,7 +129,9 @@ extension ConsoleBrowserTests {
         #expect(seen["stationTitleEn"] as? String == word(english, "text", "devicesHeading"))
         #expect((seen["countdownEn"] as? String)?.contains("min") == true)
         #expect(seen["queueCaptionEn"] as? String == word(english, "text", "queueCaption"))
-        for name in ["station-operator", "supervisor-as-operator", "supervisor", "supervisor-english", "station-english"] {
+        for name in [
+            "station-operator", "supervisor-as-operator", "supervisor", "supervisor-english", "station-english",
+        ] {
             #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-\(name).png"))
         }
         #expect(!daemon.log.contains(operatorAccount.password) && !daemon.log.contains(supervisorAccount.password))

@@ -92,8 +92,10 @@ struct ConsoleSessionBook: Sendable {
         if stateChanging {
             guard let csrf, Self.constantTimeEqual(csrf, session.csrf) else { return .csrfMismatch }
         }
-        session.lastSeen = now
-        sessions[id] = session
+        if renews {
+            session.lastSeen = now
+            sessions[id] = session
+        }
         return .valid(session)
     }
 
