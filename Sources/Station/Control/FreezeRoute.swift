@@ -1,6 +1,7 @@
 import ControlAPI
 import Hummingbird
 import Messages
+import Uplink
 
 /// `GET /v1/freeze` (operators): the freeze rules broken now with their messages and advice in the caller's
 /// language, for the console's station screen (`GET /v1/status` gives the codes alone).
