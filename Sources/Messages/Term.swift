@@ -28,6 +28,9 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     case queueReason
     /// The caller's role (`CallerRole`): what the console shows beside the officer's name.
     case role
+    /// The web console's own words (headings, labels, buttons, notices), by id: `GET /console/terms` gives the
+    /// pages every text they show in the chosen language, so the pages hold none of their own.
+    case consoleText = "text"
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -59,6 +62,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         case .priorityGroup: ["students", "policyBeneficiaries", "workersAndOfficials", "withoutCCCD"]
         case .queueReason: ["citizenRequest", "dataError", "duplicate", "deviceFault", "other"]
         case .role: ["operator", "supervisor", "root"]
+        case .consoleText: Self.consoleTextIDs
         case .refusalReason:
             [
                 "under14", "noPhone", "minorWithoutPhonePermission", "inPrison", "missing", "abroad", "absent",
@@ -66,6 +70,45 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
             ]
         }
     }
+
+    /// The console's text ids (#21 items 4, 5 and 7), in the pages' order: common, login, station,
+    /// queue, supervisor, intake.
+    static let consoleTextIDs = [
+        // common
+        "officerLabel", "logoutIn", "countdown", "logout", "languageSwitch", "languageSwitchLabel", "navStation",
+        "navIntake", "navQueue", "navSupervisor", "mainNav", "loadFailed",
+        // login
+        "titleLogin", "loginHeading", "account", "password", "loginButton", "loginMissing", "loginUnreachable",
+        "loginFailedStatus",
+        // station
+        "titleStation", "stationHeading", "devicesHeading", "noPcscd", "noReader", "readerLabel", "cardPresent",
+        "cardAbsent", "noScanner", "scannerLabel", "queueHeading", "queueTotal", "uploadHeading", "uploadState",
+        "uploadProgress", "uploadProgressLabel", "uploadLast", "uploadNever", "uploadStalled", "uploadNow",
+        "uploadStarted", "freezeHeading", "freezeNone", "figuresHeading", "figuresCaption", "figuresCommune",
+        "figuresTaken", "figuresQuota", "figuresNoQuota", "figuresNone",
+        // queue
+        "titleQueue", "queueScreenHeading", "filterState", "filterAll", "filterApply", "queueCaption", "colTime",
+        "colId", "colState", "colCentral", "colCommune", "colBundle", "colOfficer", "colActions", "more", "reason",
+        "actRelease", "actRetry", "actHold", "actCancel", "queueEmpty",
+        // supervisor
+        "titleSupervisor", "supervisorHeading", "needsSupervisor", "reviewHeading", "reviewCaption", "reviewEmpty",
+        "reportHeading", "reportPeriod", "reportDaily", "reportWeekly", "reportShow", "reportFrame",
+        "operatorsHeading", "operatorsCaption", "opAccount", "opStaff", "opName", "opUnit", "opTeam", "opCommune",
+        "opStatus", "opActive", "opDisabled", "opAdd", "opAddHeading", "opDisable", "opAdded", "clientsHeading",
+        "clientsCaption", "clName", "clScope", "clHint", "clCreated", "clStatus", "clLive", "clRevoked", "clAdd",
+        "clAddHeading", "clRevoke", "clToken",
+        // intake (the receipt stays Vietnamese: it is the citizen's)
+        "titleIntake", "intakeHeading",
+        "cardTitle", "cardHelp", "canLabel", "readCard", "cardResultTitle", "idNumber", "verdictLabel", "refusalTitle",
+        "refusalHelp", "refusalConfirmed", "refusalNote", "recordRefusal", "fingersTitle", "fingersHelp",
+        "fingerRight", "fingerLeft", "portraitTitle", "cameraLabel", "takePhoto", "portraitFile", "detailsTitle",
+        "phoneLabel", "bundleLabel", "priorityLabel", "priorityNone", "saveDetails", "intakeReviewTitle",
+        "reviewButton", "readBackDone", "commitButton", "endedTitle", "restart", "abandonButton", "fingerRightName",
+        "fingerLeftName", "fingerNumber", "sessionState", "fingerTaken", "portraitDone", "cardPulled", "sessionEnded",
+        "rbName", "rbBirth", "rbPhone", "rbNo", "rbFingers", "rbException", "rbQuality", "rbPortrait", "rbYes",
+        "rbNotYet", "busyCard", "busyFinger", "noCamera", "cameraFailed", "cameraNotReady", "busyPhoto", "busyDetails",
+        "busyReview", "busyCommit", "busyRefusal", "busyAbandon",
+    ]
 
     /// The catalog key of one value.
     public func key(_ value: String) -> String { "term.\(rawValue).\(value)" }

@@ -247,6 +247,8 @@ enum ControlServer {
         middleware.listener = gate
         router.add(middleware: middleware)
         StationRoutes(core: core).add(to: router)
+        ReportPageRoute(core: core).add(to: router)
+        FreezeRoute(core: core).add(to: router)
         UplinkRoutes(core: core).add(to: router)
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)

@@ -57,6 +57,20 @@ import Testing
         #expect(c19 == .unknown)
     }
 
+    @Test("a screen's own polling (not the officer's doing) does not keep an idle session alive")
+    func pollingDoesNotRenew() {
+        var book = ConsoleSessionBook(policy: .init(idleSeconds: 60, maxFailures: 5, lockoutSeconds: 900))
+        _ = Self.opened(&book, at: 0)
+        for now in stride(from: 5.0, through: 55, by: 5) {
+            let polled = book.check(id: "session-1", csrf: nil, stateChanging: false, now: now, renews: false)
+            #expect(polled == .valid(book.sessions["session-1"]!))
+        }
+        #expect(book.sessions["session-1"]?.lastSeen == 0)
+        let late = book.check(id: "session-1", csrf: nil, stateChanging: false, now: 61, renews: false)
+        #expect(late == .unknown)
+        #expect(book.sessions.isEmpty)
+    }
+
     @Test("logout closes the session at once")
     func logout() {
         var book = ConsoleSessionBook()

@@ -140,6 +140,9 @@ struct OpenAPIConformanceTests {
             ("/v1/listener", "get"), ("/v1/clients", "get"), ("/v1/clients", "post"), ("/v1/clients/{name}", "delete"),
             ("/v1/operators", "get"), ("/v1/operators", "post"), ("/v1/operators/{account}/disable", "post"),
             ("/v1/keys/backup", "post"),
+            ("/v1/reports/{period}/html", "get"), ("/v1/freeze", "get"),
+            ("/console/login", "post"), ("/console/logout", "post"), ("/console/session", "get"),
+            ("/console/terms", "get"), ("/console", "get"), ("/console/{file}", "get"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]

@@ -137,6 +137,8 @@ struct SchemathesisTests {
                 // Officer records: an account recorded twice is 409 and an unknown one 404 by design
                 // (OperatorRecordsLiveTests covers these routes).
                 "--exclude-path", "/v1/operators", "--exclude-path", "/v1/operators/{account}/disable",
+                // The web console is served on the TCP listener only (ConsoleBrowserTests covers its routes).
+                "--exclude-path-regex", "^/console",
                 "--report", "junit", "--report-dir", daemon.directory.appendingPathComponent("report").path,
             ],
             environment: environment, timeout: 540)

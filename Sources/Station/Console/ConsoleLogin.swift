@@ -37,9 +37,12 @@ final class ConsoleLogin: Sendable {
     func admit(sessionID: String, _ request: Request, _ context: inout StationRequestContext) throws(APIError) {
         let method = request.method
         let stateChanging = !(method == .get || method == .head || method == .options)
+        // A screen's own polling says so; it does not count as the officer's activity.
+        let renews = stateChanging || request.headers[Self.pollHeader] == nil
         let check = book.withLock {
             $0.check(
-                id: sessionID, csrf: request.headers[Self.csrfHeader], stateChanging: stateChanging, now: clock())
+                id: sessionID, csrf: request.headers[Self.csrfHeader], stateChanging: stateChanging, now: clock(),
+                renews: renews)
         }
         switch check {
         case .valid(let session):
@@ -54,6 +57,8 @@ final class ConsoleLogin: Sendable {
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    /// Sent by a page's periodic refresh (the station screen's): the request does not renew the idle logout.
+    static let pollHeader = HTTPField.Name("X-Console-Poll")!
 
     static let expired = APIError(
         .unauthorized, code: ConsoleErrorCode.sessionExpired, Message(.consoleSessionExpired))

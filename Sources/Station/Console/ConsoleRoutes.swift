@@ -87,15 +87,19 @@ struct ConsoleRoutes: Sendable {
             }
             return assets.response(for: "index.html", request)
         }
-        // The names of the closed vocabularies (verdicts, states, bundles, …) in the caller's language, from the
-        // one message catalog: the page shows them and keeps no list of its own.
+        // The names of the closed vocabularies (verdicts, states, bundles, …) and every word of the pages (the
+        // `text` family) in the caller's language, from the one message catalog: the page shows them and keeps no
+        // list of its own. `clientScope` lists the scopes a client token may have (wire names, shown as they are).
         router.get(RouterPath(ControlPaths.consoleTerms)) { _, context in
             let language: Language = context.english ? .english : .vietnamese
-            let names = Dictionary(
+            var names = Dictionary(
                 uniqueKeysWithValues: Term.allCases.map { family in
                     (family.rawValue, family.values.map { ConsoleTermWire(value: $0, name: family.name($0, language)) })
                 })
-            return JSONResponse.make(names)
+            names["clientScope"] = ClientScope.allCases.map { ConsoleTermWire(value: $0.rawValue, name: $0.rawValue) }
+            var response = JSONResponse.make(names)
+            response.headers[.vary] = "Accept-Language"
+            return response
         }
         router.get("/console/:file") { request, context in
             assets.response(for: context.parameters.get("file") ?? "", request)

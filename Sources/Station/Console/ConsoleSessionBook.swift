@@ -80,8 +80,10 @@ struct ConsoleSessionBook: Sendable {
     }
 
     /// Checks a request's session: unknown or idle → `.unknown` (the idle one is closed); a state-changing
-    /// request must carry the session's CSRF token. An accepted request renews the session.
-    mutating func check(id: String, csrf: String?, stateChanging: Bool, now: Double) -> Check {
+    /// request must carry the session's CSRF token. An accepted request renews the session unless `renews` is
+    /// false: a screen's own polling (`X-Console-Poll`) is not the officer's doing and must not hold off the idle
+    /// logout.
+    mutating func check(id: String, csrf: String?, stateChanging: Bool, now: Double, renews: Bool = true) -> Check {
         guard var session = sessions[id] else { return .unknown }
         guard now - session.lastSeen < policy.idleSeconds else {
             sessions[id] = nil
@@ -90,8 +92,10 @@ struct ConsoleSessionBook: Sendable {
         if stateChanging {
             guard let csrf, Self.constantTimeEqual(csrf, session.csrf) else { return .csrfMismatch }
         }
-        session.lastSeen = now
-        sessions[id] = session
+        if renews {
+            session.lastSeen = now
+            sessions[id] = session
+        }
         return .valid(session)
     }
 

@@ -40,7 +40,7 @@ struct StationRoutes {
         }
         router.get("/v1/reports/:period") { request, context in
             try context.require(.operator)
-            return try await report(request, context)
+            return JSONResponse.make(try await report(request, context))
         }
         router.post("/v1/survey") { request, context in
             try context.require(.supervisor)
@@ -90,7 +90,8 @@ struct StationRoutes {
         }
     }
 
-    private func report(_ request: Request, _ context: StationRequestContext) async throws -> Response {
+    /// The report of `GET /v1/reports/{period}` (also drawn as HTML by `ReportPageRoute`).
+    func report(_ request: Request, _ context: StationRequestContext) async throws -> ReportWire {
         let period = context.parameters.get("period") ?? ""
         let day: CalendarDate
         if let text = request.uri.queryParameters.get("date") {
@@ -101,7 +102,7 @@ struct StationRoutes {
         } else {
             day = CalendarDate(vietnamDayOf: Date())
         }
-        return JSONResponse.make(try await Self.reportWire(core: core, period: period, day: day))
+        return try await Self.reportWire(core: core, period: period, day: day)
     }
 
     /// The report of `period` (`daily`, `weekly`, `campaign`) for `day`, as `GET /v1/reports/{period}` answers it:

@@ -1,17 +1,23 @@
 // The intake screen: one citizen's level-2 application over the station's own API (/v1/intake), the same rules,
 // messages and audit as stationctl intake. The session belongs to the logged-in officer: reloading the page, or
-// logging in again after an idle logout, resumes it where it stopped.
+// logging in again after an idle logout, resumes it where it stopped. Words from the catalog in the chosen language
+// (common.js), except the receipt, which is the citizen's and stays Vietnamese.
 "use strict";
 let officer = null;
 let session = null;
 let terms = {};
-let deadline = 0;
 let camera = null;
 
 const $ = (id) => document.getElementById(id);
 const STEPS = ["step-card", "step-card-result", "step-refusal", "step-fingers", "step-portrait", "step-details",
   "step-review", "step-receipt", "step-ended"];
-const FINGERS = { 2: "ngón trỏ phải", 7: "ngón trỏ trái" };
+const FINGERS = { 2: "fingerRightName", 7: "fingerLeftName" };
+const text = Console.text;
+
+/** A finger's name, by its ISO position. */
+function fingerName(position) {
+  return FINGERS[position] ? text(FINGERS[position]) : text("fingerNumber", { n: position });
+}
 
 function term(family, value) {
   const found = (terms[family] || []).find((entry) => entry.value === value);
@@ -20,7 +26,7 @@ function term(family, value) {
 
 /** A call to the station: JSON in and out, the CSRF token on every write, the daemon's message on a refusal. */
 async function call(method, path, body, contentType) {
-  const headers = { "Accept": "application/json", "Accept-Language": "vi" };
+  const headers = { "Accept": "application/json", "Accept-Language": Console.language };
   if (method !== "GET") headers["X-CSRF-Token"] = officer ? officer.csrfToken : "";
   let payload;
   if (body instanceof Blob) { payload = body; headers["Content-Type"] = contentType || body.type; }
@@ -34,6 +40,7 @@ async function call(method, path, body, contentType) {
     error.code = json.error && json.error.code;
     throw error;
   }
+  Console.touched();
   return json;
 }
 
@@ -55,7 +62,7 @@ function show(...ids) { for (const id of STEPS) $(id).hidden = !ids.includes(id)
 /** Shows the step the session's state asks for; every step already done stays visible and can be redone. */
 function render() {
   const state = session.state;
-  $("intake-state").textContent = "Trạng thái phiên: " + term("session", state);
+  $("intake-state").textContent = text("sessionState", { state: term("session", state) });
   showProblems(session.problems);
   $("abandon").hidden = ["committed", "abandoned"].includes(state);
   if (session.maskedIDNumber) {
@@ -68,10 +75,10 @@ function render() {
   for (const finger of session.fingers || []) {
     const item = document.createElement("li");
     item.className = "ok";
-    item.textContent = "Đã lấy vân tay " + (FINGERS[finger] || ("ngón số " + finger));
+    item.textContent = text("fingerTaken", { finger: fingerName(finger) });
     taken.append(item);
   }
-  $("portrait-done").textContent = session.portrait ? "Đã có ảnh chân dung." : "";
+  $("portrait-done").textContent = session.portrait ? text("portraitDone") : "";
   switch (state) {
     case "idle":
       show("step-card");
@@ -79,7 +86,7 @@ function render() {
       break;
     case "paused":
       show("step-card", "step-card-result", "step-refusal");
-      say("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.");
+      say(text("cardPulled"));
       break;
     case "turnedAway":
       // Said at once, before any finger: what to tell the citizen, and the refusal recorded in one step.
@@ -108,7 +115,7 @@ function render() {
     default:
       stopCamera();
       show("step-ended");
-      say("Phiên đã kết thúc: " + term("abandon", session.abandonReason || ""));
+      say(text("sessionEnded", { reason: term("abandon", session.abandonReason || "") }));
   }
 }
 
@@ -119,17 +126,17 @@ function showReadBack(readBack) {
   $("read-back-done").checked = false;
   if (!readBack) return;
   const rows = [
-    ["Họ và tên", readBack.fullName], ["Ngày sinh", readBack.dateOfBirth], ["Số định danh", readBack.maskedIDNumber],
-    ["Số điện thoại", readBack.phone || ""], ["Gói dịch vụ", term("bundle", readBack.bundle)],
-    ["Nhóm ưu tiên", readBack.priorityGroup ? term("priority", readBack.priorityGroup) : "Không"],
-    ["Mã xã", readBack.communeCode],
-    ["Vân tay", (readBack.fingers || []).map((f) => (FINGERS[f.position] || f.position) +
-      (f.exception ? " (ngoại lệ)" : " — chất lượng " + f.quality)).join("; ")],
-    ["Ảnh chân dung", readBack.portraitPresent ? "Có" : "Chưa có"],
+    ["rbName", readBack.fullName], ["rbBirth", readBack.dateOfBirth], ["idNumber", readBack.maskedIDNumber],
+    ["rbPhone", readBack.phone || ""], ["bundleLabel", term("bundle", readBack.bundle)],
+    ["priorityLabel", readBack.priorityGroup ? term("priority", readBack.priorityGroup) : text("rbNo")],
+    ["opCommune", readBack.communeCode],
+    ["rbFingers", (readBack.fingers || []).map((f) => fingerName(f.position) + " " +
+      (f.exception ? text("rbException") : text("rbQuality", { quality: f.quality }))).join("; ")],
+    ["rbPortrait", text(readBack.portraitPresent ? "rbYes" : "rbNotYet")],
   ];
   for (const [label, value] of rows) {
     const name = document.createElement("dt");
-    name.textContent = label;
+    name.textContent = text(label);
     const detail = document.createElement("dd");
     detail.textContent = value;
     list.append(name, detail);
@@ -156,27 +163,27 @@ $("card-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const can = $("can").value.trim();
   $("can").value = "";
-  step(() => call("POST", "/v1/intake/" + session.id + "/card", { can }), "Đang đọc chip… giữ yên thẻ trên đầu đọc.");
+  step(() => call("POST", "/v1/intake/" + session.id + "/card", { can }), text("busyCard"));
 });
 
 // Step 2: fingers, one at a time, by name.
 for (const finger of [2, 7]) {
   $("finger-" + finger).addEventListener("click", () => step(
     () => call("POST", "/v1/intake/" + session.id + "/fingers", { finger }),
-    "Đặt " + FINGERS[finger] + " của công dân lên máy quét…"));
+    text("busyFinger", { finger: fingerName(finger) })));
 }
 
 // Step 3: the portrait from the PC's camera, framed by an oval; or a file.
 async function startCamera() {
   if (camera || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    if (!camera) $("camera-message").textContent = "Máy không có camera: chọn tệp ảnh bên dưới.";
+    if (!camera) $("camera-message").textContent = text("noCamera");
     return;
   }
   try {
     camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
     $("camera").srcObject = camera;
   } catch (error) {
-    $("camera-message").textContent = "Không mở được camera (" + error.name + "): chọn tệp ảnh bên dưới.";
+    $("camera-message").textContent = text("cameraFailed", { error: error.name });
   }
 }
 
@@ -187,7 +194,7 @@ function stopCamera() {
 
 $("take-photo").addEventListener("click", () => {
   const video = $("camera");
-  if (!camera || !video.videoWidth) { $("camera-message").textContent = "Camera chưa sẵn sàng."; return; }
+  if (!camera || !video.videoWidth) { $("camera-message").textContent = text("cameraNotReady"); return; }
   // A 3:4 portrait from the middle of the frame: the daemon checks its size and proportions.
   const height = video.videoHeight;
   const width = Math.round(height * 3 / 4);
@@ -196,12 +203,12 @@ $("take-photo").addEventListener("click", () => {
   canvas.height = height;
   canvas.getContext("2d").drawImage(video, (video.videoWidth - width) / 2, 0, width, height, 0, 0, width, height);
   canvas.toBlob((blob) => step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", blob, "image/jpeg"),
-    "Đang gửi ảnh…"), "image/jpeg", 0.92);
+    text("busyPhoto")), "image/jpeg", 0.92);
 });
 
 $("portrait-file").addEventListener("change", () => {
   const file = $("portrait-file").files[0];
-  if (file) step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", file, "image/jpeg"), "Đang gửi ảnh…");
+  if (file) step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", file, "image/jpeg"), text("busyPhoto"));
 });
 
 // Step 4: the details.
@@ -209,46 +216,37 @@ $("details-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const body = { phone: $("phone").value.trim(), bundle: $("bundle").value };
   if ($("priority").value) body.priorityGroup = $("priority").value;
-  step(() => call("PUT", "/v1/intake/" + session.id + "/details", body), "Đang lưu thông tin…");
+  step(() => call("PUT", "/v1/intake/" + session.id + "/details", body), text("busyDetails"));
 });
 
 // Step 5: validate, read back, commit.
 $("review").addEventListener("click", () => step(
-  () => call("POST", "/v1/intake/" + session.id + "/review", {}), "Đang kiểm tra hồ sơ…"));
+  () => call("POST", "/v1/intake/" + session.id + "/review", {}), text("busyReview")));
 $("read-back-done").addEventListener("change", () => { $("commit").disabled = !$("read-back-done").checked; });
 $("commit").addEventListener("click", () => step(() => call("POST", "/v1/intake/" + session.id + "/commit",
-  { readBackRevision: session.readBack ? session.readBack.revision : undefined }), "Đang lưu hồ sơ…"));
+  { readBackRevision: session.readBack ? session.readBack.revision : undefined }), text("busyCommit")));
 
 // A citizen who cannot be registered today: the eligibility list, then the session ends.
 $("refusal-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const body = { reason: $("refusal-reason").value, confirmedByLocalAuthority: $("refusal-confirmed").checked };
   if ($("refusal-note").value.trim()) body.note = $("refusal-note").value.trim();
-  step(() => call("POST", "/v1/intake/" + session.id + "/refusal", body), "Đang ghi nhận…");
+  step(() => call("POST", "/v1/intake/" + session.id + "/refusal", body), text("busyRefusal"));
 });
 
 function fillRefusalReasons() {
   const select = $("refusal-reason");
   select.replaceChildren();
-  for (const entry of terms.refusal || []) {
-    const option = document.createElement("option");
-    option.value = entry.value;
-    option.textContent = entry.name;
-    select.append(option);
-  }
+  for (const entry of terms.refusal || []) Console.option(select, entry.value, entry.name);
+  // The priority groups after "none", from the catalog too.
+  for (const entry of terms.priority || []) Console.option($("priority"), entry.value, entry.name);
 }
 
 $("print").addEventListener("click", () => window.print());
 $("next").addEventListener("click", () => begin());
 $("restart").addEventListener("click", () => begin());
 $("abandon").addEventListener("click", () => step(() => call("DELETE", "/v1/intake/" + session.id),
-  "Đang hủy phiên…"));
-
-function tick() {
-  const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-  $("countdown").textContent = Math.floor(left / 60) + " phút " + String(left % 60).padStart(2, "0") + " giây";
-  if (left === 0) window.location.assign("/console/");
-}
+  text("busyAbandon")));
 
 /** Starts the officer's session, or resumes the one they already hold. */
 async function begin() {
@@ -264,13 +262,9 @@ async function begin() {
 
 async function load() {
   try {
-    officer = await call("GET", "/console/session");
-    deadline = Date.now() + officer.remainingSeconds * 1000;
-    $("officer").textContent = officer.account;
-    terms = await call("GET", "/console/terms");
+    officer = await Console.start();
+    terms = Console.terms;
     fillRefusalReasons();
-    tick();
-    setInterval(tick, 1000);
     await begin();
   } catch (error) {
     say(error.message);

@@ -1,21 +1,8 @@
-// The station screen: who is logged in, the idle-logout countdown, devices and queue counts from /v1/status.
+// The station screen: devices (with what to do when one is missing), upload progress and stall messages, the
+// freeze rules broken now with their advice, today's applications per commune against the daily quota, and the
+// queue counts. Polls the station every few seconds (every second while an upload runs). Words from the catalog.
 "use strict";
-let session = null;
-let deadline = 0;
-
-function text(id, value) { document.getElementById(id).textContent = value; }
-
-async function getJSON(path) {
-  const answer = await fetch(path, { credentials: "same-origin", headers: { "Accept": "application/json", "Accept-Language": "vi" } });
-  if (answer.status === 401) { window.location.assign("/console/"); throw new Error("logged out"); }
-  if (!answer.ok) { throw new Error(path + " " + answer.status); }
-  return answer.json();
-}
-
-const STATES = {
-  captured: "Đã tiếp nhận", ready: "Sẵn sàng gửi", batched: "Đã đóng lô", uploaded: "Đã gửi",
-  exported: "Đã xuất", held: "Tạm giữ", needsAttention: "Cần xử lý", cancelled: "Đã hủy",
-};
+const { $, text, term } = Console;
 
 function item(list, value, kind) {
   const entry = document.createElement("li");
@@ -24,65 +11,128 @@ function item(list, value, kind) {
   list.append(entry);
 }
 
-function showStatus(status) {
-  const devices = document.getElementById("devices");
+function showDevices(found) {
+  const devices = $("devices");
   devices.replaceChildren();
-  const found = status.devices || {};
-  if (!found.pcscAvailable) {
-    item(devices, "Dịch vụ đầu đọc thẻ (pcscd) chưa chạy: báo kỹ thuật viên kiểm tra pcscd.", "missing");
-  } else if (!(found.readers || []).length) {
-    item(devices, "Chưa có đầu đọc thẻ: cắm đầu đọc thẻ CCCD vào máy.", "missing");
-  }
+  if (!found.pcscAvailable) item(devices, text("noPcscd"), "missing");
+  else if (!(found.readers || []).length) item(devices, text("noReader"), "missing");
   for (const reader of found.readers || []) {
-    item(devices, "Đầu đọc thẻ: " + (reader.name || "") + (reader.cardPresent ? " — có thẻ" : " — chưa có thẻ"), "ok");
+    item(devices, text("readerLabel", { name: reader.name || "" }) + text(reader.cardPresent ? "cardPresent" : "cardAbsent"), "ok");
   }
   const scanners = found.fingerprintScanners || [];
-  if (!scanners.length) item(devices, "Chưa có máy quét vân tay: cắm máy quét vào cổng USB.", "missing");
-  for (const scanner of scanners) item(devices, "Máy quét vân tay: " + scanner.name, "ok");
+  if (!scanners.length) item(devices, text("noScanner"), "missing");
+  for (const scanner of scanners) item(devices, text("scannerLabel", { name: scanner.name }), "ok");
+}
 
-  const queue = document.getElementById("queue");
-  queue.replaceChildren();
-  const counts = (status.queue && status.queue.byState) || {};
-  for (const [state, label] of Object.entries(STATES)) {
-    const term = document.createElement("dt");
-    term.textContent = label;
-    const detail = document.createElement("dd");
-    detail.textContent = String(counts[state] || 0);
-    queue.append(term, detail);
+function showQueue(queue) {
+  const list = $("queue");
+  list.replaceChildren();
+  const counts = (queue && queue.byState) || {};
+  const pair = (label, value) => {
+    const name = document.createElement("dt");
+    name.textContent = label;
+    const figure = document.createElement("dd");
+    figure.textContent = String(value);
+    list.append(name, figure);
+  };
+  for (const entry of Console.terms.local || []) pair(entry.name, counts[entry.value] || 0);
+  pair(text("queueTotal"), (queue && queue.total) || 0);
+}
+
+/** The upload's phase, its progress while it runs, and a stall message when it is offline or failing. */
+function showUpload(upload) {
+  $("upload-state").textContent = term("upload", upload.state);
+  $("upload-state").dataset.state = upload.state;
+  $("upload-last").textContent = upload.lastSyncAt ? Console.when(upload.lastSyncAt) : text("uploadNever");
+  const running = upload.state === "uploading";
+  $("upload-progress-box").hidden = !running;
+  if (running) {
+    $("upload-progress").value = upload.progress || 0;
+    $("upload-progress-text").textContent = text("uploadProgress", { sent: upload.sent || 0, total: upload.total || 0 });
   }
-  const term = document.createElement("dt");
-  term.textContent = "Tổng số hồ sơ";
-  const detail = document.createElement("dd");
-  detail.textContent = String((status.queue && status.queue.total) || 0);
-  queue.append(term, detail);
+  const stalled = upload.state === "offline" || upload.state === "failed";
+  $("upload-stalled").hidden = !stalled;
+  $("upload-stalled").textContent = stalled
+    ? text("uploadStalled", { state: term("upload", upload.state), code: upload.lastError || upload.state }) : "";
+  $("upload-now").hidden = !upload.configured;
+  return running;
 }
 
-function tick() {
-  const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-  text("countdown", Math.floor(left / 60) + " phút " + String(left % 60).padStart(2, "0") + " giây");
-  if (left === 0) { window.location.assign("/console/"); }
+function showFreeze(rules) {
+  const list = $("freeze");
+  list.replaceChildren();
+  if (!rules.length) item(list, text("freezeNone"), "ok");
+  for (const rule of rules) {
+    const entry = document.createElement("li");
+    entry.className = "missing";
+    entry.dataset.code = rule.code;
+    const what = document.createElement("strong");
+    what.textContent = rule.message;
+    entry.append(what, document.createTextNode(" — " + rule.advice));
+    list.append(entry);
+  }
 }
+
+/** Today's applications per commune (the daily report) against the day's quota from the seed table. */
+function showFigures(report) {
+  const rows = $("figures-rows");
+  rows.replaceChildren();
+  const quota = new Map((report.seedTable || []).map((line) => [line.communeCode, line]));
+  const taken = new Map((report.lines || []).map((line) => [line.communeCode, line.taken]));
+  const communes = [...new Set([...quota.keys(), ...taken.keys()])].sort();
+  for (const code of communes) {
+    const row = document.createElement("tr");
+    row.dataset.commune = code;
+    const seed = quota.get(code);
+    const cells = [seed && seed.communeName ? seed.communeName + " (" + code + ")" : code, String(taken.get(code) || 0),
+      seed && seed.toDoToday != null ? String(seed.toDoToday) : text("figuresNoQuota")];
+    for (const value of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = value;
+      row.append(cell);
+    }
+    rows.append(row);
+  }
+  if (!communes.length) {
+    const row = document.createElement("tr");
+    const cell = document.createElement("td");
+    cell.colSpan = 3;
+    cell.textContent = text("figuresNone");
+    row.append(cell);
+    rows.append(row);
+  }
+}
+
+let timer = null;
 
 async function refresh() {
+  let running = false;
   try {
-    session = await getJSON("/console/session");
-    deadline = Date.now() + session.remainingSeconds * 1000;
-    tick();
-    text("officer", session.account);
-    text("role", session.role === "supervisor" ? "giám sát" : "tiếp nhận");
-    showStatus(await getJSON("/v1/status"));
-    text("station-message", "");
+    // The screen's own refresh: not the officer's activity, so it does not hold off the idle logout.
+    const status = await Console.call("GET", "/v1/status", undefined, true);
+    showDevices(status.devices || {});
+    showQueue(status.queue);
+    running = showUpload(status.uplink || { state: "notConfigured" });
+    showFreeze(await Console.call("GET", "/v1/freeze", undefined, true));
+    showFigures(await Console.call("GET", "/v1/reports/daily?date=" + Console.today(), undefined, true));
+    $("station-message").textContent = "";
   } catch (error) {
-    text("station-message", "Không đọc được trạng thái của trạm.");
+    if (error.message !== "logged out") $("station-message").textContent = text("loadFailed") + " " + error.message;
   }
+  clearTimeout(timer);
+  timer = setTimeout(refresh, running ? 1000 : 5000);
 }
 
-document.getElementById("logout").addEventListener("click", async () => {
-  await fetch("/console/logout", {
-    method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": session ? session.csrfToken : "" },
-  });
-  window.location.assign("/console/");
+$("upload-now").addEventListener("click", async () => {
+  try {
+    await Console.call("POST", "/v1/upload");
+    $("upload-message").textContent = text("uploadStarted");
+  } catch (error) {
+    $("upload-message").textContent = error.message;
+  }
+  refresh();
 });
 
-refresh();
-setInterval(tick, 1000);
+Console.start().then(refresh).catch((error) => {
+  if (error.message !== "logged out") $("station-message").textContent = text("loadFailed") + " " + error.message;
+});
