@@ -96,7 +96,7 @@ extension MessageCatalog {
         "ctl.doctor.central.pins": "the central's keys do not match the pinned ones ({code})",
         "ctl.doctor.central.pins_fix":
             "ask the central; if its keys really changed, a supervisor runs stationctl enroll --central-fingerprint … --accept-key-change",
-        "ctl.doctor.central.offline": "the central could not be reached at the last attempt ({code})",
+        "ctl.doctor.central.offline": "the central does not answer now ({code})",
         "ctl.doctor.central.offline_fix":
             "check the network and [uplink] url in /etc/stationd/stationd.conf, then stationctl upload --wait",
         "ctl.doctor.units": "systemd units stationd.socket and stationd.service",
@@ -277,6 +277,21 @@ extension MessageCatalog {
         "ctl.doctor.socket_unit": "stationd.socket enabled at boot",
         "ctl.doctor.socket_unit.problem": "not enabled",
         "ctl.client.issued": "Token issued to {name} ({scopes}). It is shown only once; hand it to the HIS now:",
+        // #23 keys (helper keys): rotation, doctor's probe, provisioning file.
+        "keys.rotation_running":
+            "A key rotation is running ({remaining} values still to re-seal); wait for it to finish: stationctl keys rotation",
+        "keys.rotation_failed":
+            "The store key could not be rotated ({code}); nothing changed. See the log: journalctl -u stationd",
+        "ctl.keys.rotate.started": "New store key k{key} made: new data is sealed under it from now on.",
+        "ctl.keys.rotate.progress": "Re-sealing older data: {remaining} left, {resealed} done",
+        "ctl.keys.rotate.done": "Done: old key {destroyed} destroyed; everything is sealed under k{key}.",
+        "ctl.keys.rotate.background":
+            "Re-sealing goes on in the background (also across a restart); see progress: stationctl keys rotation",
+        "ctl.keys.rotate.idle": "No rotation running; the current store key is k{key}.",
+        "ctl.keys.rotate.failed":
+            "The last re-sealing batch failed ({code}); the station retries. See the log: journalctl -u stationd",
+        "ctl.keys.backup_stale":
+            "Key backups made before the last rotation are stale (they lack the new key and cannot restore this store): back up again: stationctl keys backup --to DIR",
         "ctl.client.none": "No clients.",
         "ctl.client.revoked_at": "revoked {time} ({by})",
         "ctl.client.live": "live",

@@ -20,8 +20,8 @@ extension SecretField {
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Khóa của trạm — the station's keys: back them up (supervisors).",
-        subcommands: [Backup.self])
+        abstract: "Khóa của trạm — the station's keys: back them up, rotate the store key (supervisors).",
+        subcommands: [Backup.self, Rotate.self, Rotation.self])
 
     /// `stationctl keys backup --to DIR [--passphrase-file F | --recipient FILE]`.
     struct Backup: ParsableCommand {

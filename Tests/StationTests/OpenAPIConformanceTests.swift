@@ -133,13 +133,14 @@ struct OpenAPIConformanceTests {
             ("/v1/intake/{session}/refusal", "post"),
             ("/v1/intake/{session}/review", "post"), ("/v1/intake/{session}/commit", "post"),
             ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
+            ("/v1/upload/probe", "get"),
             ("/v1/verify", "post"),
             ("/v1/reports/{period}", "get"), ("/v1/survey", "post"), ("/v1/events", "get"), ("/v1/events/ws", "get"),
             ("/metrics", "get"),
             ("/v1/cleansing", "get"), ("/v1/desk/stats", "get"),
             ("/v1/listener", "get"), ("/v1/clients", "get"), ("/v1/clients", "post"), ("/v1/clients/{name}", "delete"),
             ("/v1/operators", "get"), ("/v1/operators", "post"), ("/v1/operators/{account}/disable", "post"),
-            ("/v1/keys/backup", "post"),
+            ("/v1/keys/backup", "post"), ("/v1/keys/rotate", "post"), ("/v1/keys/rotate", "get"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]
@@ -169,6 +170,8 @@ struct OpenAPIConformanceTests {
             ("POST", "/v1/queue/\(unknown)/cancel", #"{"reason":"other"}"#, "/v1/queue/{id}/cancel", 404),
             ("POST", "/v1/queue/\(unknown)/cancel", #"{"reason":"x"}"#, "/v1/queue/{id}/cancel", 422),
             ("GET", "/v1/upload", nil, "/v1/upload", 200),
+            ("GET", "/v1/upload/probe", nil, "/v1/upload/probe", 200),
+            ("GET", "/v1/keys/rotate", nil, "/v1/keys/rotate", 200),
             ("POST", "/v1/upload", "{}", "/v1/upload", 503),
             ("POST", "/v1/export", "{}", "/v1/export", 503),
             ("GET", "/v1/reports/daily?date=2026-11-23", nil, "/v1/reports/{period}", 200),
