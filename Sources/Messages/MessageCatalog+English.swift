@@ -292,6 +292,11 @@ extension MessageCatalog {
             "The last re-sealing batch failed ({code}); the station retries. See the log: journalctl -u stationd",
         "ctl.keys.backup_stale":
             "Key backups made before the last rotation are stale (they lack the new key and cannot restore this store): back up again: stationctl keys backup --to DIR",
+        "provisioning.refused":
+            "The central's provisioning file is refused ({code}) at field {field}; nothing was pinned. Ask the central for a new file for this station.",
+        "ctl.enroll.file_unreadable": "Cannot read the provisioning file {path}",
+        "ctl.enroll.from_file.write_down":
+            "Write down: station {station}, provisioning file {file}, central fingerprint {fingerprint}. The station's key is registered with the central at the first connection (stationctl upload --wait).",
         "ctl.client.none": "No clients.",
         "ctl.client.revoked_at": "revoked {time} ({by})",
         "ctl.client.live": "live",

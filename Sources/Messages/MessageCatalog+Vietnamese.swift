@@ -292,6 +292,11 @@ extension MessageCatalog {
             "Lô niêm phong lại gần nhất bị lỗi ({code}); trạm tự thử lại. Xem nhật ký: journalctl -u stationd",
         "ctl.keys.backup_stale":
             "Các bản sao lưu khóa làm trước lần đổi khóa gần nhất đã cũ (thiếu khóa mới, không khôi phục được kho này): hãy sao lưu lại: stationctl keys backup --to THƯ_MỤC",
+        "provisioning.refused":
+            "Tệp cấp phát của trung tâm bị từ chối ({code}) ở trường {field}; không có gì được ghim. Hãy xin trung tâm tệp mới đúng cho trạm này.",
+        "ctl.enroll.file_unreadable": "Không đọc được tệp cấp phát {path}",
+        "ctl.enroll.from_file.write_down":
+            "Ghi lại: trạm {station}, tệp cấp phát {file}, dấu vân khóa trung tâm {fingerprint}. Khóa của trạm được đăng ký với trung tâm ở lần kết nối đầu tiên (stationctl upload --wait).",
         "ctl.client.none": "Chưa cấp mã nào.",
         "ctl.client.revoked_at": "đã thu hồi {time} ({by})",
         "ctl.client.live": "hoạt động",
