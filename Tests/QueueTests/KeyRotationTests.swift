@@ -24,7 +24,7 @@ import Testing
                 recordedBy: OperatorID("officer-1"), recordedOn: CalendarDate(iso: "2026-11-23")!,
                 confirmedByLocalAuthority: false),
             communeCode: "01234", by: officer)
-        try queue.addOperator(
+        _ = try queue.addOperator(
             OperatorRecord(
                 account: "nva", staffNumber: "CA-0123", fullName: "Nguyễn Văn Ánh", unit: "Công an huyện",
                 team: "Tổ 3", communeCode: "16001"), by: supervisor)
@@ -131,7 +131,7 @@ import Testing
         do {
             _ = try openQueue(dir)
             Issue.record("the key file from before the rotation opened the store")
-        } catch {
+        } catch let error as QueueError {
             #expect(error.code == .wrongKey)
             #expect(error.reason.contains("key id 2"), "\(error.reason)")
         }

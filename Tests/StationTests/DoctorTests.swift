@@ -387,11 +387,11 @@ struct DoctorCentralLiveTests {
         #expect(stopped.fix?.contains("stationctl upload --wait") == true, "\(stopped)")
         #expect(took < .seconds(5), "\(took)")
         let (_, view) = try daemon.curl("GET", ControlPaths.upload)
-        let lastView = try JSONDecoder().decode(UploadStatus.self, from: Data(view.utf8))
+        let lastView = try ControlJSON.decoder().decode(UploadStatus.self, from: Data(view.utf8))
         #expect(lastView.state == "idle", "the uplink's last view (interval 3600 s) still shows the good cycle")
         let (status, body) = try daemon.curl("GET", ControlPaths.uploadProbe)
         #expect(status == 200, "\(body)")
-        let probe = try JSONDecoder().decode(UploadProbeWire.self, from: Data(body.utf8))
+        let probe = try ControlJSON.decoder().decode(UploadProbeWire.self, from: Data(body.utf8))
         #expect(probe.configured && probe.enrolled && !probe.ok && probe.code == "central.transport", "\(body)")
         #expect(probe.centralFingerprint != nil && probe.centralFingerprint == lastView.centralFingerprint, "\(body)")
     }

@@ -1,6 +1,5 @@
 import ControlAPI
 import Foundation
-import GRDB
 import Intake
 import Queue
 import StationTestKit
@@ -17,6 +16,18 @@ import Testing
         let response = try daemon.client().request("GET", ControlPaths.keysRotate)
         #expect(response.status == 200)
         return try ControlJSON.decoder().decode(KeysRotationWire.self, from: response.body)
+    }
+
+    /// Every application in the store, page by page.
+    static func everyApplication(_ queue: ApplicationQueue) throws -> [QueueItem] {
+        var items: [QueueItem] = []
+        var cursor: QueueCursor?
+        repeat {
+            let page = try queue.list(QueueFilter(), limit: 500, after: cursor)
+            items += page.items
+            cursor = page.next
+        } while cursor != nil
+        return items
     }
 
     @Test(.timeLimit(.minutes(4))) func rotationSurvivesAKillMidwayAndDestroysTheOldKey() async throws {
@@ -43,9 +54,7 @@ import Testing
             try queue.commit(noted, by: .system)
             try queue.hold(
                 noted.id, by: .supervisor(OperatorID("sup")), reason: .citizenRequest, note: "ROTATECANARY gọi lại")
-            ids = try DatabaseQueue(path: database).read { db in
-                try String.fetchAll(db, sql: "SELECT id FROM application WHERE payload IS NOT NULL")
-            }.compactMap(ApplicationID.init)
+            ids = try Self.everyApplication(queue).filter { !$0.purged }.map(\.id)
         }
         #expect(ids.count == 3_001)
         // Small batches, so that the re-sealing takes long enough to be killed half-way.
@@ -73,11 +82,14 @@ import Testing
         }
         daemon.stop(signal: SIGKILL)
         #expect(seen.state == "resealing" && seen.resealed > 0 && seen.remainingTotal > 0, "\(seen)")
-        let leftAtKill = try DatabaseQueue(path: database).read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application WHERE key_id = 1") ?? 0
-        }
-        #expect(leftAtKill > 0 && leftAtKill < 3_001, "killed after \(leftAtKill) left under k1")
         #expect(try KeyRing.load(path: keyFile, createIfMissing: false).keyIDs == [1, 2])
+        do {
+            let killed = try ApplicationQueue(configuration: .init(databasePath: database, keyFilePath: keyFile))
+            let left = try killed.keyRotationProgress()
+            #expect(left.olderKeyIDs == [1])
+            let applications = left.remaining["applications"] ?? 0
+            #expect(applications > 0 && applications < 3_001, "killed with \(applications) left under k1")
+        }
 
         // Restarted: it finishes by itself; a second rotation meanwhile is refused (exit 5).
         try daemon.start(extraEnvironment: ["STATIOND_STORE_RESEAL_BATCH": "10"])
@@ -115,10 +127,9 @@ import Testing
         // Nothing lost, nothing under an old key, the old keys gone from the key file, all of it audited.
         #expect(try KeyRing.load(path: keyFile, createIfMissing: false).keyIDs == [last])
         let queue = try ApplicationQueue(configuration: .init(databasePath: database, keyFilePath: keyFile))
-        let underOld = try DatabaseQueue(path: database).read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM application WHERE key_id <> ?", arguments: [last]) ?? 0
-        }
-        #expect(underOld == 0)
+        let progress = try queue.keyRotationProgress()
+        #expect(progress.currentKeyID == last && progress.olderKeyIDs.isEmpty && progress.remainingTotal == 0)
+        for id in ids { #expect(try queue.keyID(of: id) == last) }
         for id in ids { #expect(try queue.application(id).id == id) }
         let history = try queue.history(noted.id, as: .supervisor(OperatorID("sup")), withNotes: true)
         #expect(history.compactMap(\.note) == ["ROTATECANARY gọi lại"])

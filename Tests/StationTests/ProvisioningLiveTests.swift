@@ -15,6 +15,8 @@ import Testing
     @Test(.timeLimit(.minutes(3))) func provisionOfflineThenTheFirstUploadWorks() async throws {
         // The central's folder, and a port it will serve on: started once to learn both, then stopped.
         let first = try CentralReceiverProcess.forStation()
+        // Its folder holds the central's data: kept until the end (released, the receiver removes it).
+        defer { withExtendedLifetime(first) {} }
         let port = first.port
         let fingerprint = first.fingerprint
         let data = first.directory.appendingPathComponent("data").path
@@ -136,6 +138,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: state + "/provisioning.json"))
 
         // The central reachable (same folder, same port): the first upload registers the key and sends.
+        try FileManager.default.createDirectory(atPath: work + "/central-log", withIntermediateDirectories: true)
         let central = try CentralReceiverProcess(
             directory: URL(fileURLWithPath: work + "/central-log"), dataDirectory: URL(fileURLWithPath: data),
             population: LivePCSC.packageRoot.appendingPathComponent("Devices/central/population.csv").path,

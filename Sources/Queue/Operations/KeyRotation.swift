@@ -122,12 +122,13 @@ extension ApplicationQueue {
                 let plaintext = try sealer.open(row["sealed"], keyID: oldKey, context: context)
                 let (newKey, sealed) = try sealer.seal(plaintext, context: context)
                 bytes += sealed.count
+                let arguments: StatementArguments = [newKey, sealed, row["rk"] as DatabaseValue, oldKey]
                 updates.append(
                     (
-                        """
-                        UPDATE \(column.table) SET \(column.keyColumn) = ?, \(column.sealedColumn) = ?
-                        WHERE \(column.row) = ? AND \(column.keyColumn) = ?
-                        """, [newKey, sealed, row["rk"] as DatabaseValue, oldKey]
+                        sql: """
+                            UPDATE \(column.table) SET \(column.keyColumn) = ?, \(column.sealedColumn) = ?
+                            WHERE \(column.row) = ? AND \(column.keyColumn) = ?
+                            """, arguments: arguments
                     ))
             }
         }
@@ -147,19 +148,21 @@ extension ApplicationQueue {
                 if let copyKey = row["copy_key"] as Int? {
                     plaintext = try sealer.open(row["copy"], keyID: copyKey, context: "audit-note:\(sequence)")
                     let (newKey, sealed) = try sealer.seal(plaintext, context: "audit-note:\(sequence)")
+                    let arguments: StatementArguments = [newKey, sealed, sequence, copyKey]
                     updates.append(
                         (
-                            "UPDATE audit_note_reseal SET key_id = ?, sealed = ? WHERE seq = ? AND key_id = ?",
-                            [newKey, sealed, sequence, copyKey]
+                            sql: "UPDATE audit_note_reseal SET key_id = ?, sealed = ? WHERE seq = ? AND key_id = ?",
+                            arguments: arguments
                         ))
                     bytes += sealed.count
                 } else {
                     plaintext = try sealer.open(row["note_sealed"], keyID: row["note_key_id"], context: "audit-note")
                     let (newKey, sealed) = try sealer.seal(plaintext, context: "audit-note:\(sequence)")
+                    let arguments: StatementArguments = [sequence, newKey, sealed]
                     updates.append(
                         (
-                            "INSERT OR IGNORE INTO audit_note_reseal (seq, key_id, sealed) VALUES (?, ?, ?)",
-                            [sequence, newKey, sealed]
+                            sql: "INSERT OR IGNORE INTO audit_note_reseal (seq, key_id, sealed) VALUES (?, ?, ?)",
+                            arguments: arguments
                         ))
                     bytes += sealed.count
                 }
@@ -246,6 +249,6 @@ extension ApplicationQueue {
             guard try db.tableExists("key_check") else { return [] }
             return try Int.fetchAll(db, sql: "SELECT key_id FROM key_check WHERE key_id > 0")
         }
-        return ids.map(Set.init)
+        return ids.map { Set($0) }
     }
 }

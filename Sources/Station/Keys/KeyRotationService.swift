@@ -46,7 +46,7 @@ final class KeyRotationService: Service, Sendable {
         guard claimed else { throw try await runningRefusal() }
         do {
             let progress = try await store.run { queue -> KeyRotationProgress? in
-                guard queue.keyRotationProgress().olderKeyIDs.isEmpty else { return nil }
+                guard try queue.keyRotationProgress().olderKeyIDs.isEmpty else { return nil }
                 return try queue.rotateKey(by: actor)
             }
             guard let progress else {
