@@ -104,7 +104,8 @@ public struct ProvisioningFile: Sendable, Hashable, Codable {
                 .badSignature, field: "centralSigningKey", "not signed by this key: another key put in, or changed")
         }
         if failing.count == signedFields.count - 1 {
-            throw ProvisioningError(.badSignature, field: "fileID", "the file id was changed after the central signed it")
+            throw ProvisioningError(
+                .badSignature, field: "fileID", "the file id was changed after the central signed it")
         }
         if let field = failing.first {
             throw ProvisioningError(.badSignature, field: field, "the field was changed after the central signed it")

@@ -58,7 +58,8 @@ extension KeysCommand {
             options.say(
                 .ctlKeysRotateDone,
                 [
-                    "destroyed": status.destroyed.isEmpty ? "—" : status.destroyed.map { "k\($0)" }.joined(separator: ", "),
+                    "destroyed": status.destroyed.isEmpty
+                        ? "—" : status.destroyed.map { "k\($0)" }.joined(separator: ", "),
                     "key": "\(status.currentKey)",
                 ])
         }

@@ -198,7 +198,8 @@ struct EnrollCommand: ParsableCommand {
         var provisioning: String?
         if let fromFile {
             guard let data = FileManager.default.contents(atPath: fromFile) else {
-                FileHandle.standardError.write(Data((options.say(.ctlEnrollFileUnreadable, ["path": fromFile]) + "\n").utf8))
+                FileHandle.standardError.write(
+                    Data((options.say(.ctlEnrollFileUnreadable, ["path": fromFile]) + "\n").utf8))
                 throw ExitCode.validationFailure
             }
             provisioning = String(decoding: data, as: UTF8.self)

@@ -41,7 +41,8 @@ import Testing
     static func sealedUnder(_ keyID: Int, _ path: String) throws -> Int {
         try DatabaseQueue(path: path).read { db in
             let tables = [
-                "SELECT COUNT(*) FROM application WHERE key_id = ?", "SELECT COUNT(*) FROM eligibility WHERE key_id = ?",
+                "SELECT COUNT(*) FROM application WHERE key_id = ?",
+                "SELECT COUNT(*) FROM eligibility WHERE key_id = ?",
                 "SELECT COUNT(*) FROM cleansing WHERE key_id = ?",
                 "SELECT COUNT(*) FROM operator WHERE name_key_id = ?",
                 "SELECT COUNT(*) FROM audit_note_reseal WHERE key_id = ?",
@@ -90,9 +91,10 @@ import Testing
             for application in applications + [fresh] {
                 #expect(try reopened.application(application.id) == application)
             }
-            #expect(try reopened.history(applications[0].id, as: supervisor, withNotes: true).compactMap(\.note) == [
-                "NOTECANARY gọi lại"
-            ])
+            #expect(
+                try reopened.history(applications[0].id, as: supervisor, withNotes: true).compactMap(\.note) == [
+                    "NOTECANARY gọi lại"
+                ])
             #expect(try reopened.eligibility(of: CitizenID("001199000001")!)?.note == "ELIGCANARY")
             #expect(try reopened.operatorRecord("nva")?.fullName == "Nguyễn Văn Ánh")
             #expect(

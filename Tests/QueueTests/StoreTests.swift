@@ -152,7 +152,7 @@ import Testing
             names == [
                 "v1-applications", "v1-audit", "v1-key-check", "v1-operator-indexes", "v2-eligibility",
                 "v2-status-counts", "v3-central-receipts", "v3-audit-uid", "v3-survey", "v4-cleansing",
-                "v4-desk-checks", "v4-operators",
+                "v4-desk-checks", "v4-operators", "v5-key-rotation",
             ])
         let pragmas = try db.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))

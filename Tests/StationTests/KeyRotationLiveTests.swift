@@ -117,7 +117,8 @@ import Testing
         #expect(try !Self.rotation(daemon).backupStale)
 
         // A waited rotation (k2 → k3) shows its progress and ends with the old key destroyed.
-        let waited = try daemon.stationctl(["keys", "rotate", "--lang", "en"], asGroups: Self.supervisors, timeout: 120)
+        let waited = try daemon.stationctl(
+            ["keys", "rotate", "--lang", "en"], asGroups: Self.supervisors, timeout: 120)
         #expect(waited.status == 0, "\(waited.output)")
         let last = 3
         #expect(waited.output.contains("Done: old key k\(last - 1) destroyed"), "\(waited.output)")

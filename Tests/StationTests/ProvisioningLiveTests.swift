@@ -69,17 +69,25 @@ import Testing
         #expect(
             try runTool(
                 receiver,
-                ["provision", "--data", data, "--station", "station-elsewhere", "--endpoint", url, "--out",
-                    otherStationFile]
+                [
+                    "provision", "--data", data, "--station", "station-elsewhere", "--endpoint", url, "--out",
+                    otherStationFile,
+                ]
             ).status == 0)
         chmod(otherStationFile, 0o644)
         let refusals: [(String, String, String)] = [
-            (try variant("token.json") { $0["token"] = "prov-" + String(repeating: "0", count: 48) },
-                "provisioning.bad_signature", "token"),
-            (try variant("endpoint.json") { $0["endpoint"] = "http://10.9.9.9:\(port)" },
-                "provisioning.bad_signature", "endpoint"),
-            (try variant("missing.json") { $0.removeValue(forKey: "centralKey") }, "provisioning.malformed",
-                "centralKey"),
+            (
+                try variant("token.json") { $0["token"] = "prov-" + String(repeating: "0", count: 48) },
+                "provisioning.bad_signature", "token"
+            ),
+            (
+                try variant("endpoint.json") { $0["endpoint"] = "http://10.9.9.9:\(port)" },
+                "provisioning.bad_signature", "endpoint"
+            ),
+            (
+                try variant("missing.json") { $0.removeValue(forKey: "centralKey") }, "provisioning.malformed",
+                "centralKey"
+            ),
             (otherStationFile, "provisioning.other_station", "stationID"),
             (foreignFile, "uplink.central_fingerprint_mismatch", "centralSigningKey"),
         ]

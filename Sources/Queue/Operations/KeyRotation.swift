@@ -126,9 +126,9 @@ extension ApplicationQueue {
                 updates.append(
                     (
                         sql: """
-                            UPDATE \(column.table) SET \(column.keyColumn) = ?, \(column.sealedColumn) = ?
-                            WHERE \(column.row) = ? AND \(column.keyColumn) = ?
-                            """, arguments: arguments
+                        UPDATE \(column.table) SET \(column.keyColumn) = ?, \(column.sealedColumn) = ?
+                        WHERE \(column.row) = ? AND \(column.keyColumn) = ?
+                        """, arguments: arguments
                     ))
             }
         }

@@ -358,7 +358,9 @@ enum Schema {
                 try db.execute(sql: "CREATE TRIGGER \(table)_known_key_insert BEFORE INSERT ON \(table) \(unknown)")
                 if table != "audit" {
                     try db.execute(
-                        sql: "CREATE TRIGGER \(table)_known_key_update BEFORE UPDATE OF \(column) ON \(table) \(unknown)")
+                        sql:
+                            "CREATE TRIGGER \(table)_known_key_update BEFORE UPDATE OF \(column) ON \(table) \(unknown)"
+                    )
                 }
             }
         }

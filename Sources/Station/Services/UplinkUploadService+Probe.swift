@@ -24,7 +24,8 @@ extension UplinkUploadService {
         let started = ContinuousClock.now
         let failure = await client.probeFailure(timeout: Self.probeTimeout, credentials: credentials)
         let elapsed = started.duration(to: .now)
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int(
+            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         return UploadProbeWire(
             configured: true, enrolled: true, ok: failure == nil, code: failure?.error.code.rawValue,
             elapsedMilliseconds: milliseconds, timeoutMilliseconds: timeout, centralFingerprint: pinned.fingerprint)
