@@ -212,11 +212,17 @@ public struct EnrollRequest: Codable, Sendable, Hashable {
     public var token: String?
     /// A supervisor confirms that the central's keys changed (refused otherwise once keys are pinned).
     public var acceptKeyChange: Bool?
+    /// The central's provisioning file (its JSON text), for an enrollment without a connection: the keys are pinned
+    /// from it and the station's key is registered with its one-time token at the first connection.
+    public var provisioning: String?
     /// Creates a value.
-    public init(centralFingerprint: String, token: String? = nil, acceptKeyChange: Bool? = nil) {
+    public init(
+        centralFingerprint: String, token: String? = nil, acceptKeyChange: Bool? = nil, provisioning: String? = nil
+    ) {
         self.centralFingerprint = centralFingerprint
         self.token = token
         self.acceptKeyChange = acceptKeyChange
+        self.provisioning = provisioning
     }
 }
 
@@ -226,10 +232,19 @@ public struct EnrollResult: Codable, Sendable, Hashable {
     public var stationID: String
     /// Fingerprint of the central keys now pinned.
     public var centralFingerprint: String
+    /// The provisioning file's id (an enrollment from a file).
+    public var provisioningFileID: String?
+    /// The station's key is registered with the central at the first connection (an enrollment from a file).
+    public var registrationPending: Bool?
     /// Creates a value.
-    public init(stationID: String, centralFingerprint: String) {
+    public init(
+        stationID: String, centralFingerprint: String, provisioningFileID: String? = nil,
+        registrationPending: Bool? = nil
+    ) {
         self.stationID = stationID
         self.centralFingerprint = centralFingerprint
+        self.provisioningFileID = provisioningFileID
+        self.registrationPending = registrationPending
     }
 }
 

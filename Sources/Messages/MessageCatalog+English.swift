@@ -189,7 +189,7 @@ extension MessageCatalog {
         "ctl.doctor.central.pins": "the central's keys do not match the pinned ones ({code})",
         "ctl.doctor.central.pins_fix":
             "ask the central; if its keys really changed, a supervisor runs stationctl enroll --central-fingerprint … --accept-key-change",
-        "ctl.doctor.central.offline": "the central could not be reached at the last attempt ({code})",
+        "ctl.doctor.central.offline": "the central does not answer now ({code})",
         "ctl.doctor.central.offline_fix":
             "check the network and [uplink] url in /etc/stationd/stationd.conf, then stationctl upload --wait",
         "ctl.doctor.units": "systemd units stationd.socket and stationd.service",
@@ -377,6 +377,26 @@ extension MessageCatalog {
         "ctl.doctor.socket_unit": "stationd.socket enabled at boot",
         "ctl.doctor.socket_unit.problem": "not enabled",
         "ctl.client.issued": "Token issued to {name} ({scopes}). It is shown only once; hand it to the HIS now:",
+        // #23 keys (helper keys): rotation, doctor's probe, provisioning file.
+        "keys.rotation_running":
+            "A key rotation is running ({remaining} values still to re-seal); wait for it to finish: stationctl keys rotation",
+        "keys.rotation_failed":
+            "The store key could not be rotated ({code}); nothing changed. See the log: journalctl -u stationd",
+        "ctl.keys.rotate.started": "New store key k{key} made: new data is sealed under it from now on.",
+        "ctl.keys.rotate.progress": "Re-sealing older data: {remaining} left, {resealed} done",
+        "ctl.keys.rotate.done": "Done: old key {destroyed} destroyed; everything is sealed under k{key}.",
+        "ctl.keys.rotate.background":
+            "Re-sealing goes on in the background (also across a restart); see progress: stationctl keys rotation",
+        "ctl.keys.rotate.idle": "No rotation running; the current store key is k{key}.",
+        "ctl.keys.rotate.failed":
+            "The last re-sealing batch failed ({code}); the station retries. See the log: journalctl -u stationd",
+        "ctl.keys.backup_stale":
+            "Key backups made before the last rotation are stale (they lack the new key and cannot restore this store): back up again: stationctl keys backup --to DIR",
+        "provisioning.refused":
+            "The central's provisioning file is refused ({code}) at field {field}; nothing was pinned. Ask the central for a new file for this station.",
+        "ctl.enroll.file_unreadable": "Cannot read the provisioning file {path}",
+        "ctl.enroll.from_file.write_down":
+            "Write down: station {station}, provisioning file {file}, central fingerprint {fingerprint}. The station's key is registered with the central at the first connection (stationctl upload --wait).",
         "ctl.client.none": "No clients.",
         "ctl.client.revoked_at": "revoked {time} ({by})",
         "ctl.client.live": "live",
@@ -1061,7 +1081,7 @@ extension MessageCatalog {
         "help.ctl.desk_stats": "The day's check-ins by method, % by chip card (target 80 %).",
         "help.ctl.doctor": "Check the installation: pcscd, devices, directories, keys, units.",
         "help.ctl.intake": "Guided intake: card, fingers, portrait, details, read-back, commit.",
-        "help.ctl.keys": "The station's keys: back them up (supervisors).",
+        "help.ctl.keys": "The station's keys: back them up, rotate the store key (supervisors).",
         "help.ctl.backup": "Back up the key files, encrypted (supervisors; audited).",
         "help.ctl.operator": "Officer records (supervisors add and disable).",
         "help.ctl.operator_add": "Record an officer (supervisors; audited).",
@@ -1105,5 +1125,8 @@ extension MessageCatalog {
         "help.d.stationd": "Level-2 e-ID station daemon and tools.",
         "help.d.store": "The application store (repair by hand, daemon stopped).",
         "help.d.reinitialize": "Start a new, empty store after a lost or damaged one.",
+        "help.ctl.rotate": "Rotate the store key (supervisors; audited).",
+        "help.ctl.rotation": "Where the store key's rotation stands (supervisors).",
+        "help.ctl.receipt": "The citizen's receipt (HTML, PDF, printer).",
     ]
 }

@@ -184,7 +184,7 @@ extension MessageCatalog {
         "ctl.doctor.central.pins": "khóa của trung tâm không khớp khóa đã ghi nhận ({code})",
         "ctl.doctor.central.pins_fix":
             "hỏi trung tâm; nếu khóa đổi thật, cán bộ giám sát chạy stationctl enroll --central-fingerprint … --accept-key-change",
-        "ctl.doctor.central.offline": "lần gần nhất không liên lạc được trung tâm ({code})",
+        "ctl.doctor.central.offline": "trung tâm hiện không trả lời ({code})",
         "ctl.doctor.central.offline_fix":
             "kiểm tra mạng và [uplink] url trong /etc/stationd/stationd.conf, rồi stationctl upload --wait",
         "ctl.doctor.units": "các unit systemd stationd.socket và stationd.service",
@@ -372,6 +372,27 @@ extension MessageCatalog {
         "ctl.doctor.socket_unit": "stationd.socket được bật khi khởi động",
         "ctl.doctor.socket_unit.problem": "chưa bật",
         "ctl.client.issued": "Đã cấp mã cho {name} ({scopes}). Mã chỉ hiện một lần, hãy giao cho HIS ngay:",
+        // #23 keys (helper keys): rotation, doctor's probe, provisioning file.
+        "keys.rotation_running":
+            "Một lần đổi khóa đang chạy ({remaining} giá trị còn chờ niêm phong lại); đợi xong rồi hãy đổi tiếp: stationctl keys rotation",
+        "keys.rotation_failed":
+            "Không đổi được khóa kho ({code}); không có gì thay đổi. Xem nhật ký: journalctl -u stationd",
+        "ctl.keys.rotate.started":
+            "Đã tạo khóa kho mới k{key}: dữ liệu mới được niêm phong bằng khóa này ngay từ bây giờ.",
+        "ctl.keys.rotate.progress": "Đang niêm phong lại dữ liệu cũ: còn {remaining}, đã xong {resealed}",
+        "ctl.keys.rotate.done": "Xong: khóa cũ {destroyed} đã bị hủy; mọi dữ liệu đều dưới khóa k{key}.",
+        "ctl.keys.rotate.background":
+            "Việc niêm phong lại tiếp tục chạy nền (cả khi trạm khởi động lại); xem tiến độ: stationctl keys rotation",
+        "ctl.keys.rotate.idle": "Không có lần đổi khóa nào đang chạy; khóa kho hiện tại là k{key}.",
+        "ctl.keys.rotate.failed":
+            "Lô niêm phong lại gần nhất bị lỗi ({code}); trạm tự thử lại. Xem nhật ký: journalctl -u stationd",
+        "ctl.keys.backup_stale":
+            "Các bản sao lưu khóa làm trước lần đổi khóa gần nhất đã cũ (thiếu khóa mới, không khôi phục được kho này): hãy sao lưu lại: stationctl keys backup --to THƯ_MỤC",
+        "provisioning.refused":
+            "Tệp cấp phát của trung tâm bị từ chối ({code}) ở trường {field}; không có gì được ghim. Hãy xin trung tâm tệp mới đúng cho trạm này.",
+        "ctl.enroll.file_unreadable": "Không đọc được tệp cấp phát {path}",
+        "ctl.enroll.from_file.write_down":
+            "Ghi lại: trạm {station}, tệp cấp phát {file}, dấu vân khóa trung tâm {fingerprint}. Khóa của trạm được đăng ký với trung tâm ở lần kết nối đầu tiên (stationctl upload --wait).",
         "ctl.client.none": "Chưa cấp mã nào.",
         "ctl.client.revoked_at": "đã thu hồi {time} ({by})",
         "ctl.client.live": "hoạt động",
@@ -1097,5 +1118,8 @@ extension MessageCatalog {
         "help.d.stationd": "Trạm cấp định danh điện tử mức 2.",
         "help.d.store": "Kho hồ sơ.",
         "help.d.reinitialize": "Tạo lại kho hồ sơ rỗng.",
+        "help.ctl.rotate": "Đổi khóa kho.",
+        "help.ctl.rotation": "Tiến độ đổi khóa.",
+        "help.ctl.receipt": "Biên nhận.",
     ]
 }

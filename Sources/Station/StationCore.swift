@@ -24,6 +24,8 @@ final class StationCore: Sendable {
     let cursors = CursorCache()
     /// The health check-in desk's insurance lookup and QR scanner.
     let desk: DeskServices
+    /// The store key's rotation (`/v1/keys/rotate`), run as a service by the daemon.
+    let keyRotation: KeyRotationService
     let logger: Logger
 
     init(
@@ -45,6 +47,7 @@ final class StationCore: Sendable {
         self.storeConsistent = storeConsistent
         self.logger = logger
         desk = DeskServices(settings: configuration.desk)
+        keyRotation = KeyRotationService(store: store, batch: configuration.resealBatch, logger: logger)
         startedAt = Date()
     }
 

@@ -145,6 +145,10 @@ public enum StationDaemon {
                     notifier: notifier, health: { (try? await store.run { _ in true }) ?? false }),
                 successTerminationBehavior: .ignore, serviceName: "watchdog"),
         ]
+        services.append(
+            .init(
+                service: core.keyRotation, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore,
+                serviceName: "key-rotation"))
         if configuration.listener.enabled {
             let listener = try ControlServer.makeListener(
                 core: core, clients: clients, info: listenerInfo, logger: logger)

@@ -13,6 +13,7 @@ import NIOSSL
 //       [--activation-delay S] [--activation-rate R] [--error-rate R] [--latency-ms N] [--drop-rate R]
 //       [--partial-ack-rate R] [--bytes-per-second N] [--retry-after S] [--part-max-age S] [--bad-signature-rate R]
 //   central-receiver import --data DIR EXPORT_DIR
+//   central-receiver provision --data DIR --station ID --endpoint URL --out FILE [--tls-ca PEM] [--valid-days N]
 //   central-receiver fingerprint --data DIR
 //
 // `serve` prints `central fingerprint: HEX` (what a station's technician confirms at enrollment), then
@@ -26,6 +27,8 @@ let usage = """
                [--error-rate R] [--latency-ms N] [--drop-rate R] [--partial-ack-rate R] [--bytes-per-second N]
                [--retry-after S] [--part-max-age S] [--trust DIR] [--masterlist FILE] [--deliver-masterlist FILE]
            central-receiver import --data DIR EXPORT_DIR
+           central-receiver provision --data DIR --station ID --endpoint URL --out FILE [--tls-ca PEM]
+               [--valid-days 30]
            central-receiver --help
 
     A stand-in for the central server (C06) for tests, training and demonstrations: it enrolls stations, takes
@@ -33,6 +36,10 @@ let usage = """
 
     serve   Listen on HOST:PORT (plain HTTP, or TLS with --tls-cert/--tls-key); prints `listening on port N`.
     import  Import a folder written by `stationctl export --to DIR`; exit 1 if any item is refused.
+    provision
+            Write a provisioning file for one station (offline enrollment: `stationctl enroll --from-file`): the
+            central's keys, the endpoint, the TLS CA (--tls-ca) and a fresh one-time token, each field signed;
+            0600, never over an existing file. Prints the central's fingerprint and the file's id, never the token.
 
     OPTIONS:
       --data DIR             Folder of the receiver's store (created if missing). Required.
@@ -123,6 +130,8 @@ case "import":
         FileHandle.standardError.write(Data("central-receiver import: \(error)\n".utf8))
         exit(1)
     }
+case "provision":
+    exit(provision(store: store, option: option))
 case "serve":
     FileHandle.standardOutput.write(Data("central fingerprint: \(store.publicKeys.fingerprint)\n".utf8))
     let router = Router(context: ReceiverContext.self)

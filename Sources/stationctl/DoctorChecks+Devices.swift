@@ -132,36 +132,34 @@ extension StationDoctor {
 
     // MARK: The central reachable and its pins
 
-    /// The central as the daemon's uplink last saw it (`GET /v1/upload`): enrolled with pinned keys, its last
-    /// probe or cycle neither refused for the keys (`uplink.central_unauthenticated`, a changed key, a TLS
-    /// certificate not trusted) nor offline. Not a fresh probe: `stationctl upload --wait` runs one.
+    /// The central probed now (`GET /v1/upload/probe`: the daemon runs one probe against the pinned keys with a
+    /// short timeout), not the uplink's last view: a central stopped since the last cycle fails at once. Enrolled
+    /// with pinned keys, and the answer signed by the pinned key (`uplink.central_unauthenticated`, a TLS
+    /// certificate not trusted: the pins) and not offline.
     func central() -> DoctorResult {
         let id = "central"
         guard
             let response = try? ControlClient(socketPath: socketPath, language: language.rawValue)
-                .request("GET", ControlPaths.upload),
-            response.status == 200, let upload = try? response.decode(UploadStatus.self)
+                .request("GET", ControlPaths.uploadProbe),
+            response.status == 200, let probe = try? response.decode(UploadProbeWire.self)
         else { return pass(id, say(.ctlDoctorCentralUnchecked)) }
-        guard upload.configured else { return pass(id, say(.ctlDoctorCentralNotConfigured)) }
+        guard probe.configured else { return pass(id, say(.ctlDoctorCentralNotConfigured)) }
         let title = say(.ctlDoctorCentral)
-        if upload.state == "notEnrolled" || upload.centralFingerprint == nil {
+        guard probe.enrolled else {
             return fail(
-                id, title, say(.ctlDoctorCentralNotEnrolled, ["state": upload.lastError ?? upload.state]),
+                id, title, say(.ctlDoctorCentralNotEnrolled, ["state": probe.code ?? "notEnrolled"]),
                 say(.ctlDoctorCentralNotEnrolledFix))
         }
+        if probe.ok { return pass(id, title) }
+        let code = probe.code ?? "central.transport"
         let pinCodes: Set<String> = [
             "uplink.central_unauthenticated", "uplink.central_key_changed", "uplink.central_fingerprint_mismatch",
             "central.tls_untrusted",
         ]
-        if let code = upload.lastError, pinCodes.contains(code) {
+        if pinCodes.contains(code) {
             return fail(id, title, say(.ctlDoctorCentralPins, ["code": code]), say(.ctlDoctorCentralPinsFix))
         }
-        if upload.state == "offline" || upload.state == "failed" {
-            return fail(
-                id, title, say(.ctlDoctorCentralOffline, ["code": upload.lastError ?? upload.state]),
-                say(.ctlDoctorCentralOfflineFix))
-        }
-        return pass(id, title)
+        return fail(id, title, say(.ctlDoctorCentralOffline, ["code": code]), say(.ctlDoctorCentralOfflineFix))
     }
 
     // MARK: The systemd units' state

@@ -21,7 +21,7 @@ struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: HelpText.text(.helpCtlKeys),
-        subcommands: [Backup.self])
+        subcommands: [Backup.self, Rotate.self, Rotation.self])
 
     /// `stationctl keys backup --to DIR [--passphrase-file F | --recipient FILE]`.
     struct Backup: ParsableCommand {

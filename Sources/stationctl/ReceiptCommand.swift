@@ -7,7 +7,7 @@ import Messages
 /// self-contained HTML page, a PDF (the report's Chromium printing), or sent to a CUPS printer with `lp`.
 struct ReceiptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "receipt", abstract: "Biên nhận — the citizen's receipt (HTML, PDF, printer).",
+        commandName: "receipt", abstract: HelpText.text(.helpCtlReceipt),
         discussion: """
             The receipt of one application, by its short reference (K7M2-QX4G) or id: the reference and its QR
             code, the citizen's name, the date, the services, what happens next and how to activate VNeID

@@ -202,16 +202,38 @@ struct EnrollCommand: ParsableCommand {
     var centralFingerprint: String
     @Option(help: "One-time enrollment token (default: uplink.token of the configuration).") var token: String?
     @Flag(help: "A supervisor confirms that the central's keys changed.") var acceptKeyChange = false
+    @Option(
+        help: """
+            Enroll without a connection from the central's provisioning file (central-receiver provision): its keys \
+            are pinned once the fingerprint matches; the station's key is registered at the first connection.
+            """)
+    var fromFile: String?
 
     func run() throws {
+        var provisioning: String?
+        if let fromFile {
+            guard let data = FileManager.default.contents(atPath: fromFile) else {
+                FileHandle.standardError.write(
+                    Data((options.say(.ctlEnrollFileUnreadable, ["path": fromFile]) + "\n").utf8))
+                throw ExitCode.validationFailure
+            }
+            provisioning = String(decoding: data, as: UTF8.self)
+        }
         let response = try options.call(
             options.client(), "POST", ControlPaths.enroll,
             json: EnrollRequest(
-                centralFingerprint: centralFingerprint, token: token, acceptKeyChange: acceptKeyChange ? true : nil))
+                centralFingerprint: centralFingerprint, token: token, acceptKeyChange: acceptKeyChange ? true : nil,
+                provisioning: provisioning))
         if options.json { return options.printBody(response) }
         let result = try response.decode(EnrollResult.self)
         printLine(
             options.say(.ctlEnrolled, ["station": result.stationID, "fingerprint": result.centralFingerprint]))
+        if let file = result.provisioningFileID {
+            printLine(
+                options.say(
+                    .ctlEnrollFromFileWriteDown,
+                    ["station": result.stationID, "file": file, "fingerprint": result.centralFingerprint]))
+        }
     }
 }
 

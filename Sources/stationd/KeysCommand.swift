@@ -21,7 +21,8 @@ struct KeysCommand: ParsableCommand {
                 public key needs --identity, the supervisor's X25519 private key, PEM or base64) and writes each file
                 0600, atomically, where the configuration puts it. A file already there with the same content is
                 left; one with a different content stops the restore before anything is written (keys.file_differs,
-                naming the file). A wrong passphrase: keys.wrong_secret, nothing written. Refused while a daemon runs
+                naming the file). A wrong passphrase: keys.wrong_secret, nothing written. A bundle made before a key rotation,
+                for a store that needs the newer key: keys.stale_backup, nothing written. Refused while a daemon runs
                 on the state directory. Exit codes: 0 restored, 1 refused, 64 bad input, 78 configuration.
                 """)
 

@@ -375,5 +375,24 @@ struct DoctorCentralLiveTests {
         _ = try await CentralTrustLiveTests.waitForUpload(daemon) { $0.state == "idle" && $0.lastSyncAt != nil }
         let good = try centralCheck()
         #expect(good.ok, "\(good)")
+
+        // The receiver stopped: doctor probes the central now and says so at once (before, it read the uplink's
+        // last view, which still showed the good cycle until the next one).
+        receiver.process.stop()
+        let stoppedAt = ContinuousClock.now
+        let stopped = try centralCheck()
+        let took = stoppedAt.duration(to: .now)
+        #expect(!stopped.ok, "\(stopped)")
+        #expect(stopped.problem?.contains("central.transport") == true, "\(stopped)")
+        #expect(stopped.fix?.contains("stationctl upload --wait") == true, "\(stopped)")
+        #expect(took < .seconds(5), "\(took)")
+        let (_, view) = try daemon.curl("GET", ControlPaths.upload)
+        let lastView = try ControlJSON.decoder().decode(UploadStatus.self, from: Data(view.utf8))
+        #expect(lastView.state == "idle", "the uplink's last view (interval 3600 s) still shows the good cycle")
+        let (status, body) = try daemon.curl("GET", ControlPaths.uploadProbe)
+        #expect(status == 200, "\(body)")
+        let probe = try ControlJSON.decoder().decode(UploadProbeWire.self, from: Data(body.utf8))
+        #expect(probe.configured && probe.enrolled && !probe.ok && probe.code == "central.transport", "\(body)")
+        #expect(probe.centralFingerprint != nil && probe.centralFingerprint == lastView.centralFingerprint, "\(body)")
     }
 }

@@ -88,6 +88,29 @@ public struct KeyRing: Sendable, CustomStringConvertible {
         return try load(path: path, createIfMissing: false)
     }
 
+    /// Removes every data key but `current` from the file at `path` (the old keys are destroyed: the file is
+    /// replaced atomically, so a crash leaves the old file or the new one). Returns the new ring. Call it only once
+    /// nothing in the store is sealed under the removed keys (`ApplicationQueue.destroyOlderKeys`).
+    public static func retire(path: String, keeping current: Int) throws(QueueError) -> KeyRing {
+        guard let data = FileManager.default.contents(atPath: path),
+            var file = try? JSONDecoder().decode(File.self, from: data)
+        else { throw QueueError(.keyFile, "cannot read key file") }
+        guard file.current == current, file.keys.contains(where: { $0.id == current }) else {
+            throw QueueError(.keyFile, "the key file's current key is not k\(current)")
+        }
+        file.keys.removeAll { $0.id != current }
+        try write(file, to: path, replacing: true)
+        return try load(path: path, createIfMissing: false)
+    }
+
+    /// The data key ids a key file's bytes hold (nil: not a key file). Reads no key.
+    public static func keyIDs(ofFile data: Data) -> Set<Int>? {
+        (try? JSONDecoder().decode(File.self, from: data)).map { Set($0.keys.map(\.id)) }
+    }
+
+    /// Ids of the data keys older than the current one (non-empty: a rotation is unfinished).
+    public var olderKeyIDs: [Int] { keyIDs.filter { $0 != currentKeyID } }
+
     /// The data key with this id, if the ring has it.
     func key(id: Int) -> SymmetricKey? { dataKeyBytes[id].map { SymmetricKey(data: $0) } }
 

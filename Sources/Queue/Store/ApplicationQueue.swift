@@ -51,7 +51,10 @@ public final class ApplicationQueue: Sendable {
 
     let configuration: Configuration
     let pool: DatabasePool
-    let sealer: PayloadSealer
+    /// The sealer of the key ring in use: replaced when a key rotation adds a key or destroys the older ones.
+    let sealerSlot: SealerSlot
+    /// The current sealer.
+    var sealer: PayloadSealer { sealerSlot.current }
     let directory: String
     /// The audit chain key, for the `audit_link` function of every connection.
     let auditKey: AuditKeySlot
@@ -72,7 +75,8 @@ public final class ApplicationQueue: Sendable {
         let storeExists = !creating
         let keyPath = creating ? StorePresence.pendingKeyPath(configuration.keyFilePath) : configuration.keyFilePath
         let keys = try KeyRing.load(path: keyPath, createIfMissing: creating)
-        sealer = PayloadSealer(keys: keys)
+        let sealer = PayloadSealer(keys: keys)
+        sealerSlot = SealerSlot(sealer)
 
         var config = GRDB.Configuration()
         let maximumPageCount = configuration.maximumPageCount
@@ -225,6 +229,8 @@ public final class ApplicationQueue: Sendable {
             case .SQLITE_FULL: return QueueError(.diskFull, "the database or disk is full; nothing was written")
             case .SQLITE_CONSTRAINT where error.message?.contains("id_hmac") == true:
                 return QueueError(.duplicate, "the citizen already has a live application")
+            case .SQLITE_CONSTRAINT where error.message?.contains("does not hold") == true:
+                return QueueError(.wrongKey, "sealed under a key the store no longer holds (rotated meanwhile)")
             case .SQLITE_NOTADB, .SQLITE_CORRUPT: return QueueError(.storeDamaged, "the store file is damaged")
             default: return QueueError(.storage, "database error \(error.resultCode.rawValue)")
             }
@@ -438,6 +444,12 @@ public final class ApplicationQueue: Sendable {
     public func auditNote(_ entry: AuditEntry, as actor: QueueActor) throws(QueueError) -> String? {
         guard actor.role != .officer else { throw QueueError(.notPermitted, "notes are for supervisors") }
         guard let sealed = entry.sealedNote, let keyID = entry.noteKeyID else { return nil }
+        // A note re-sealed by a key rotation is read from its copy (the chained row keeps the original bytes).
+        if let copy = try resealedNote(sequence: entry.sequence) {
+            return String(
+                decoding: try sealer.open(copy.sealed, keyID: copy.keyID, context: "audit-note:\(entry.sequence)"),
+                as: UTF8.self)
+        }
         return String(decoding: try sealer.open(sealed, keyID: keyID, context: "audit-note"), as: UTF8.self)
     }
 

@@ -389,6 +389,42 @@ enum Schema {
                     """)
         }
 
+        migrator.registerMigration("v8-key-rotation") { db in
+            // An audit note re-sealed under a newer key: the chained audit row keeps its original bytes (the chain
+            // covers them), the copy is what opens once the older key is destroyed.
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_note_reseal (
+                        seq INTEGER PRIMARY KEY NOT NULL REFERENCES audit(seq),
+                        key_id INTEGER NOT NULL,
+                        sealed BLOB NOT NULL
+                    ) STRICT
+                    """)
+            // What a rotation counts and re-seals: rows under an older key.
+            try db.execute(sql: "CREATE INDEX application_key ON application(key_id)")
+            try db.execute(sql: "CREATE INDEX audit_noted ON audit(seq) WHERE note_sealed IS NOT NULL")
+            // Nothing is written under a key the store does not hold (`key_check`): a payload sealed under a key
+            // destroyed meanwhile would never open again, so the database refuses it.
+            let sealed = [
+                ("application", "key_id"), ("eligibility", "key_id"), ("cleansing", "key_id"),
+                ("operator", "name_key_id"), ("audit", "note_key_id"), ("audit_note_reseal", "key_id"),
+            ]
+            for (table, column) in sealed {
+                let unknown = """
+                    WHEN NEW.\(column) IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM key_check WHERE key_id = NEW.\(column))
+                    BEGIN SELECT RAISE(ABORT, 'sealed under a key the store does not hold'); END
+                    """
+                try db.execute(sql: "CREATE TRIGGER \(table)_known_key_insert BEFORE INSERT ON \(table) \(unknown)")
+                if table != "audit" {
+                    try db.execute(
+                        sql:
+                            "CREATE TRIGGER \(table)_known_key_update BEFORE UPDATE OF \(column) ON \(table) \(unknown)"
+                    )
+                }
+            }
+        }
+
         return migrator
     }
 }

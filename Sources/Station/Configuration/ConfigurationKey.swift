@@ -96,6 +96,9 @@ public struct ConfigurationKey: Sendable, Hashable {
                 name: "purge.interval_seconds", defaultValue: "3600",
                 help: "how often the retention purge runs"),
             .init(
+                name: "store.reseal_batch", defaultValue: "200",
+                help: "values re-sealed per transaction while a key rotation runs (1-10000)"),
+            .init(
                 name: "point.commune_code", defaultValue: "00000",
                 help: "commune code of the registration point"),
             .init(name: "point.kind", defaultValue: "fixed", help: "fixed or mobile"),

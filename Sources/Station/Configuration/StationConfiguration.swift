@@ -47,6 +47,8 @@ public struct StationConfiguration: Sendable {
     public var retention: TimeInterval
     /// Purge period in seconds.
     public var purgeInterval: Double
+    /// Values re-sealed per transaction while a key rotation runs (`store.reseal_batch`).
+    public var resealBatch: Int
     /// The registration point.
     public var point: RegistrationPoint
     /// Validation policy.
@@ -191,6 +193,7 @@ public struct StationConfiguration: Sendable {
             * 86_400
         purgeInterval =
             r.value("purge.interval_seconds") { Double($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 3600
+        resealBatch = r.value("store.reseal_batch") { Int($0).flatMap { (1...10_000).contains($0) ? $0 : nil } } ?? 200
         let kind = r.value("point.kind") { RegistrationPoint.Kind(rawValue: $0) } ?? .fixed
         let commune =
             r.value("point.commune_code") { $0.allSatisfy(\.isNumber) && !$0.isEmpty ? $0 : nil }

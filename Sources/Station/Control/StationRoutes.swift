@@ -28,6 +28,10 @@ struct StationRoutes {
             try context.require(.operator)
             return JSONResponse.make(await core.upload.status())
         }
+        router.get(RouterPath(ControlPaths.uploadProbe)) { _, context in
+            try context.require(.operator)
+            return JSONResponse.make(await core.upload.probe())
+        }
         router.post("/v1/upload") { _, context in
             try context.require(.operator)
             let id = try await core.upload.startNow()

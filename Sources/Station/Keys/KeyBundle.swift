@@ -270,6 +270,8 @@ public struct KeyBundleError: Error, Sendable, Hashable, CustomStringConvertible
         case fileAccess = "keys.file_access"
         /// No key file to back up.
         case nothingToBackUp = "keys.nothing_to_back_up"
+        /// The bundle's store key lacks a key the store on this machine needs: it was made before a key rotation.
+        case staleBackup = "keys.stale_backup"
     }
 
     public let code: Code

@@ -15,6 +15,27 @@ public enum KeyRestore {
         }
         let lock = try StateDirectoryLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
+        try refuseStale(bundle, databasePath: configuration.databasePath)
         return try StationKeyFiles(configuration).restore(bundle)
+    }
+
+    /// A bundle made before a key rotation lacks the key the store's data is sealed under now: refused
+    /// (`keys.stale_backup`, naming the key ids) before anything is written, rather than found at the next start.
+    static func refuseStale(_ bundle: KeyBundle, databasePath: String) throws(KeyBundleError) {
+        guard let storeKey = bundle.files.first(where: { $0.role == "store.key_file" }),
+            let needed = ApplicationQueue.recordedKeyIDs(databasePath: databasePath)
+        else { return }
+        guard let held = KeyRing.keyIDs(ofFile: storeKey.content) else {
+            throw KeyBundleError(.malformed, "the bundle's store.key_file is not a key file")
+        }
+        let missing = needed.subtracting(held).sorted()
+        guard missing.isEmpty else {
+            throw KeyBundleError(
+                .staleBackup,
+                """
+                the bundle's store.key_file lacks key \(missing.map { "k\($0)" }.joined(separator: ", ")), which \
+                \(databasePath) is sealed under: the bundle was made before a key rotation; restore a newer one
+                """, file: databasePath)
+        }
     }
 }

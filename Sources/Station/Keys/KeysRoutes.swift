@@ -5,6 +5,8 @@ import Hummingbird
 import Messages
 import Queue
 
+/// `POST /v1/keys/rotate` and `GET /v1/keys/rotate` (supervisors): the store key's rotation (`KeyRotationService`).
+///
 /// `POST /v1/keys/backup` (supervisors): the key files the configuration names, sealed as one `KeyBundle`.
 /// Audited `keys_backup` (the protection and the number of files; never a secret). Nothing is written on the
 /// station: the bundle travels back to `stationctl`, which writes it where the supervisor said.
@@ -29,6 +31,16 @@ struct KeysRoutes {
                 "key files backed up",
                 metadata: ["by": "\(context.callerName)", "protection": "\(answer.protection)"])
             return JSONResponse.make(answer)
+        }
+        router.post(RouterPath(ControlPaths.keysRotate)) { _, context -> Response in
+            try context.require(.supervisor)
+            let answer = try await core.keyRotation.start(by: QueueRoutes.actor(context))
+            core.logger.notice("store key rotation started", metadata: ["by": "\(context.callerName)"])
+            return JSONResponse.make(.accepted, answer)
+        }
+        router.get(RouterPath(ControlPaths.keysRotate)) { _, context -> Response in
+            try context.require(.supervisor)
+            return JSONResponse.make(try await core.keyRotation.status())
         }
     }
 

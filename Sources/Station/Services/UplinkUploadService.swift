@@ -78,7 +78,7 @@ final class UplinkUploadService: UploadService, Service {
     let record: SyncRecord
     /// What wakes the service; at most one wake waits (a request during a cycle gives one more cycle).
     private let wakes: AsyncStream<Wake>
-    private let wake: AsyncStream<Wake>.Continuation
+    let wake: AsyncStream<Wake>.Continuation
     /// Where master lists the central delivers are installed.
     private let anchors: TrustAnchorStore
     /// Code of the last delivered master list refused (nil: none, or one installed since).
@@ -124,6 +124,9 @@ final class UplinkUploadService: UploadService, Service {
     }
 
     func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult {
+        if let provisioning = request.provisioning {
+            return try await enroll(fromFile: provisioning, request, by: supervisor)
+        }
         guard let token = request.token ?? settings.token else {
             throw APIError(.badRequest, code: ControlErrorCode.noEnrollmentToken, Message(.uplinkNoToken))
         }
@@ -311,7 +314,7 @@ final class UplinkUploadService: UploadService, Service {
     }
 
     /// Starts uploading with enrolled credentials.
-    private func install(_ credentials: StationCredentials) throws {
+    func install(_ credentials: StationCredentials) throws {
         let uploader = try Uploader(
             store: store, credentials: credentials,
             configuration: configuration(),
@@ -382,6 +385,7 @@ final class UplinkUploadService: UploadService, Service {
             state.total = 0
         }
         do {
+            try await registerProvisionedKey()
             _ = try await releaseCaptured()
             let report = try await uploader.drain(until: Date().addingTimeInterval(max(30, settings.interval)))
             let changed = try await uploader.syncStatus()

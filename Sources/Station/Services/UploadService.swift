@@ -19,10 +19,14 @@ public protocol UploadService: Sendable {
     /// Enrolls with the central, pinning its keys only if their fingerprint is the confirmed one (supervisors
     /// only; checked by the route). `supervisor` is recorded as who confirmed a change of keys.
     func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult
+    /// Probes the central now, against the pinned keys, within a short timeout (`GET /v1/upload/probe`).
+    func probe() async -> UploadProbeWire
 }
 
 extension UploadService {
     public func freezeViolations() async -> [FreezeRules.Violation] { [] }
+
+    public func probe() async -> UploadProbeWire { UploadProbeWire(configured: false, enrolled: false, ok: false) }
 
     public func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult {
         throw APIError(.unavailable, Message(.controlUploadNotConfiguredEnroll))
