@@ -34,6 +34,10 @@ import Testing
                 day: CalendarDate(iso: "2026-11-23")!, cardCode: "HC4310199087654",
                 dateOfBirth: CalendarDate(year: 1999, month: 3, day: 15))
         ])
+        // A report frozen for the central and not sent yet (it names officers: sealed).
+        try queue.freezeReport(
+            id: "daily-2026-11-23", kind: "daily", from: CalendarDate(iso: "2026-11-23")!,
+            through: CalendarDate(iso: "2026-11-23")!, content: Data(#"{"officers":["REPORTCANARY"]}"#.utf8))
         return applications
     }
 
@@ -46,6 +50,7 @@ import Testing
                 "SELECT COUNT(*) FROM cleansing WHERE key_id = ?",
                 "SELECT COUNT(*) FROM operator WHERE name_key_id = ?",
                 "SELECT COUNT(*) FROM audit_note_reseal WHERE key_id = ?",
+                "SELECT COUNT(*) FROM outbound_report WHERE key_id = ?",
             ]
             return try tables.map { try Int.fetchOne(db, sql: $0, arguments: [keyID]) ?? 0 }.reduce(0, +)
         }
@@ -61,7 +66,7 @@ import Testing
         #expect(started.currentKeyID == 2 && started.olderKeyIDs == [1])
         #expect(
             started.remaining == [
-                "applications": 7, "eligibility": 1, "cleansing": 1, "operators": 1, "audit_notes": 1,
+                "applications": 7, "eligibility": 1, "cleansing": 1, "operators": 1, "audit_notes": 1, "reports": 1,
             ])
         // A second rotation before this one ends is refused.
         #expect(throws: QueueError.self) { try queue.rotateKey(by: supervisor) }
@@ -79,7 +84,7 @@ import Testing
             if batch == 0 { break }
             resealed += batch
         }
-        #expect(resealed == 11)
+        #expect(resealed == 12)
         #expect(try queue.keyRotationProgress().remainingTotal == 0)
         #expect(try queue.destroyOlderKeys() == [1])
         #expect(try queue.keyRotationProgress().olderKeyIDs.isEmpty)
@@ -97,6 +102,9 @@ import Testing
                 ])
             #expect(try reopened.eligibility(of: CitizenID("001199000001")!)?.note == "ELIGCANARY")
             #expect(try reopened.operatorRecord("nva")?.fullName == "Nguyễn Văn Ánh")
+            #expect(
+                String(decoding: try reopened.reportContent("daily-2026-11-23"), as: UTF8.self)
+                    == #"{"officers":["REPORTCANARY"]}"#)
             #expect(
                 try reopened.cleansingEntries(since: CalendarDate(iso: "2026-11-01")!, by: supervisor).map(\.chipValue)
                     == ["Lê Thị Hoa"])

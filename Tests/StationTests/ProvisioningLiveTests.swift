@@ -23,7 +23,8 @@ import Testing
         first.process.stop()
         let url = "http://127.0.0.1:\(port)"
         let station = "station-test-trust"
-        let work = "/tmp/stationd-test-\(getpid())-provisioning"
+        // Not the daemon's own folder (DaemonUnderTest "provisioning" makes /tmp/stationd-test-PID-provisioning afresh).
+        let work = "/tmp/stationd-test-\(getpid())-provisioning-files"
         try? FileManager.default.removeItem(atPath: work)
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         chmod(work, 0o755)

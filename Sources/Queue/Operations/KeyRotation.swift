@@ -39,6 +39,9 @@ private struct SealedColumn: Sendable {
         SealedColumn(
             name: "operators", table: "operator", row: "account", keyColumn: "name_key_id",
             sealedColumn: "name_sealed", context: { "operator:" + ($0["rk"] as String) }),
+        SealedColumn(
+            name: "reports", table: "outbound_report", row: "id", keyColumn: "key_id", sealedColumn: "sealed",
+            context: { "report:" + ($0["rk"] as String) }),
     ]
 
     /// Extra columns the context needs.

@@ -69,8 +69,9 @@ extension UplinkUploadService {
         } catch let error as UplinkError {
             let code = Self.code(of: error)
             throw APIError(
-                .conflict, moduleCode: code, text: APIError.reason(Self.enrollmentRefusal(code), english: error.reason),
-                detail: "centralSigningKey, centralKey: the file's keys have the fingerprint \(file.keys.fingerprint)")
+                .conflict, moduleCode: code, Self.enrollmentRefusal(code),
+                detail: "\(error.reason); centralSigningKey, centralKey: the file's keys have the fingerprint "
+                    + "\(file.keys.fingerprint)")
         } catch let error as QueueError {
             throw APIError(
                 .internalServerError, moduleCode: error.code.rawValue,
