@@ -30,11 +30,14 @@ import Testing
             Message(CallerRole.root.refusal).text(.english) == "Your account may not do this (needs the root role).")
     }
 
-    @Test func theStoresRefusalsKeepTheirReasonForEnglishReaders() {
+    /// One shape for operator text (#18): both languages come from the catalog; the store's own reason goes to the
+    /// technician as the detail (it used to be the English text).
+    @Test func theStoresRefusalsSpeakTheCatalogAndKeepTheirReasonAsDetail() {
         let mapped = QueueRoutes.map(QueueError(.notFound, "no application 42"))
         #expect(mapped.code == "queue.not_found")
         #expect(mapped.vietnamese == "Không tìm thấy hồ sơ.")
-        #expect(mapped.text(.english) == "no application 42")
+        #expect(mapped.text(.english) == "No such application.")
+        #expect(mapped.detail == "no application 42")
     }
 
     @Test func aScannerErrorIsTheCatalogsMessageWithItsReasonForTheTechnician() {

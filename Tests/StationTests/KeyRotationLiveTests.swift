@@ -58,7 +58,9 @@ import Testing
         }
         #expect(ids.count == 3_001)
         // Small batches, so that the re-sealing takes long enough to be killed half-way.
-        try daemon.start(extraEnvironment: ["STATIOND_STORE_RESEAL_BATCH": "10"])
+        // One value per transaction, so the kill below finds the job half done even on a loaded machine (with 10,
+        // the whole rotation once ended before stationctl's first poll).
+        try daemon.start(extraEnvironment: ["STATIOND_STORE_RESEAL_BATCH": "1"])
 
         // An operator is refused; nothing rotates.
         let refused = try daemon.stationctl(["keys", "rotate", "--no-wait", "--lang", "en"], asGroups: Self.operators)
