@@ -170,7 +170,7 @@ struct OpenAPIConformanceTests {
             ("GET", "/v1/queue?limit=5", nil, "/v1/queue", 200),
             ("GET", "/v1/queue/\(unknown)", nil, "/v1/queue/{id}", 404),
             ("GET", "/v1/queue/\(unknown)/receipt", nil, "/v1/queue/{id}/receipt", 404),
-            ("GET", "/v1/queue/K7M2-QX4Q", nil, "/v1/queue/{id}", 400),
+            ("GET", "/v1/queue/K7M2-QX4Q", nil, "/v1/queue/{id}", 404),
             ("GET", "/v1/queue/k7m2qx4g", nil, "/v1/queue/{id}", 404),
             ("POST", "/v1/queue/\(unknown)/hold", "{}", "/v1/queue/{id}/hold", 422),
             ("POST", "/v1/queue/\(unknown)/cancel", #"{"reason":"other"}"#, "/v1/queue/{id}/cancel", 404),

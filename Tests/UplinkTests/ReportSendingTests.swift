@@ -225,7 +225,7 @@ import Uplink
             "GET", CentralPath.adminReports + (station.map { "?station=\($0)" } ?? ""), as: [Listed].self)
     }
 
-    @Test(.timeLimit(.minutes(1))) func theReceiverStoresEachReportOnceAndListsThemPerStation() async throws {
+    @Test(.timeLimit(.minutes(3))) func theReceiverStoresEachReportOnceAndListsThemPerStation() async throws {
         let receiver = try ReceiverProcess()
         let station = try await StationFixture(receiver: receiver)
         let other = try await StationFixture(receiver: receiver, token: receiver.token + "-1")

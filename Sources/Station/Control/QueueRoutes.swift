@@ -207,8 +207,8 @@ struct QueueRoutes {
     }
 
     /// The application the path names: by its id (a UUID) or by its short reference as people type it (any case,
-    /// with or without the dash). A mistyped reference: 400 with the reference's code (`reference.check`, …) and
-    /// what to check; a well-formed one no application here has: 404 `queue.not_found`.
+    /// with or without the dash). A mistyped reference names no application: 404 with the reference's code
+    /// (`reference.check`, …) and what to check; a well-formed one no application here has: 404 `queue.not_found`.
     func resolve(_ context: StationRequestContext) async throws -> ApplicationID {
         guard let text = context.parameters.get("id")?.removingPercentEncoding, !text.isEmpty else {
             throw APIError(.badRequest, Message(.controlApplicationIdInvalid))
@@ -218,7 +218,7 @@ struct QueueRoutes {
         do throws(ShortReferenceError) {
             reference = try ShortReference.parse(text)
         } catch {
-            throw APIError(.badRequest, moduleCode: error.code.rawValue, error.message)
+            throw APIError(.notFound, moduleCode: error.code.rawValue, error.message)
         }
         return try await storeCall { try $0.applicationID(for: reference) }
     }

@@ -36,7 +36,7 @@ extension UplinkUploadService {
                 "provisioning file refused",
                 metadata: ["code": "\(error.code.rawValue)", "field": "\(error.field ?? "file")"])
             throw APIError(
-                .unprocessableContent, moduleCode: error.code.rawValue,
+                .badRequest, moduleCode: error.code.rawValue,
                 Message(.provisioningRefused, ["code": error.code.rawValue, "field": error.field ?? "—"]),
                 detail: "\(error.field ?? "file"): \(error.reason)")
         }
