@@ -207,8 +207,9 @@ struct QueueRoutes {
     }
 
     /// The application the path names: by its id (a UUID) or by its short reference as people type it (any case,
-    /// with or without the dash). A mistyped reference names no application: 404 with the reference's code
-    /// (`reference.check`, …) and what to check; a well-formed one no application here has: 404 `queue.not_found`.
+    /// with or without the dash). A reference whose check character fails names no application: 404
+    /// `reference.check` with what to check; a malformed one (length, characters): 400 with its code; a well-formed
+    /// one no application here has: 404 `queue.not_found`.
     func resolve(_ context: StationRequestContext) async throws -> ApplicationID {
         guard let text = context.parameters.get("id")?.removingPercentEncoding, !text.isEmpty else {
             throw APIError(.badRequest, Message(.controlApplicationIdInvalid))
@@ -218,7 +219,9 @@ struct QueueRoutes {
         do throws(ShortReferenceError) {
             reference = try ShortReference.parse(text)
         } catch {
-            throw APIError(.notFound, moduleCode: error.code.rawValue, error.message)
+            // Eight valid characters whose check fails name no application (404); anything else is malformed (400).
+            throw APIError(
+                error.code == .check ? .notFound : .badRequest, moduleCode: error.code.rawValue, error.message)
         }
         return try await storeCall { try $0.applicationID(for: reference) }
     }
