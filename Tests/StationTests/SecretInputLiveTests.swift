@@ -71,7 +71,7 @@ struct SecretInputLiveTests {
             logFile: daemon.directory.appendingPathComponent("verify.log"), environment: daemon.environment,
             input: URL(fileURLWithPath: terminal.deviceName))
         defer { prompted.stop() }
-        try await waitFor("the CAN prompt", seconds: 10) { prompted.output.contains("CAN") || !prompted.isRunning }
+        try await waitFor("the CAN prompt", seconds: 45) { prompted.output.contains("CAN") || !prompted.isRunning }
         #expect(prompted.isRunning, "\(prompted.output)")
         #expect(!(try commandLine(prompted.pid)).contains(set.can))
         terminal.write(set.can + "\n")
@@ -218,7 +218,7 @@ struct SecretInputLiveTests {
             logFile: directory.appendingPathComponent("prompt.log"), environment: environment,
             input: URL(fileURLWithPath: terminal.deviceName))
         defer { prompted.stop() }
-        try await waitFor("the CAN prompt", seconds: 10) { prompted.output.contains("CAN") || !prompted.isRunning }
+        try await waitFor("the CAN prompt", seconds: 45) { prompted.output.contains("CAN") || !prompted.isRunning }
         terminal.write(set.can + "\n")
         try await Task.sleep(for: .milliseconds(300))
         #expect(!terminal.readAvailable().contains(set.can), "the CAN was echoed")
@@ -232,7 +232,7 @@ struct SecretInputLiveTests {
             logFile: directory.appendingPathComponent("dash.log"), environment: environment,
             input: URL(fileURLWithPath: dashTerminal.deviceName))
         defer { dash.stop() }
-        try await waitFor("the CAN prompt", seconds: 10) { dash.output.contains("CAN") || !dash.isRunning }
+        try await waitFor("the CAN prompt", seconds: 45) { dash.output.contains("CAN") || !dash.isRunning }
         dashTerminal.write(set.can + "\n")
         try await Task.sleep(for: .milliseconds(300))
         #expect(!dashTerminal.readAvailable().contains(set.can), "the CAN was echoed")

@@ -72,7 +72,7 @@ import Uplink
 
     /// Enrollment pins the central's keys only when their fingerprint is the one the technician confirmed;
     /// a later change of keys is refused until a supervisor confirms it.
-    @Test(.timeLimit(.minutes(1))) func enrollmentPinsOnlyConfirmedKeys() async throws {
+    @Test(.timeLimit(.minutes(3))) func enrollmentPinsOnlyConfirmedKeys() async throws {
         let receiver = try ReceiverProcess()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("enroll-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -137,7 +137,7 @@ import Uplink
     /// The central anchors the station's audit head with every batch and status sync; a history rewritten even
     /// by someone holding the audit key (so the local chain verifies) is refused with
     /// `central.audit_history_changed`.
-    @Test(.timeLimit(.minutes(1))) func theCentralDetectsARewrittenAuditHistory() async throws {
+    @Test(.timeLimit(.minutes(3))) func theCentralDetectsARewrittenAuditHistory() async throws {
         let citizens = SampleApplications.citizens(3, start: 95_000)
         let receiver = try ReceiverProcess(citizens: citizens)
         let station = try await StationFixture(receiver: receiver)
@@ -215,7 +215,7 @@ import Uplink
     }
 
     /// The stand-in's admin routes answer loopback peers only, whatever address it listens on.
-    @Test(.timeLimit(.minutes(1))) func adminRoutesAnswerLoopbackOnly() async throws {
+    @Test(.timeLimit(.minutes(3))) func adminRoutesAnswerLoopbackOnly() async throws {
         guard let address = Self.nonLoopbackAddress() else {
             print("skipping: no non-loopback IPv4 address on this machine")
             return

@@ -58,7 +58,7 @@ import Uplink
 
     /// The freeze evaluator with a real queue: intake refused past the pending limit, allowed again after an
     /// export brings the count back under it.
-    @Test(.timeLimit(.minutes(1))) func freezeRulesLiftAfterExport() async throws {
+    @Test(.timeLimit(.minutes(3))) func freezeRulesLiftAfterExport() async throws {
         let citizens = SampleApplications.citizens(5, start: 50_000)
         let receiver = try ReceiverProcess(citizens: citizens)
         let station = try await StationFixture(receiver: receiver)

@@ -21,7 +21,7 @@ import Uplink
         }
     }
 
-    @Test(.timeLimit(.minutes(1))) func forgedReplayedTamperedAndUnknownRequestsAreRefused() async throws {
+    @Test(.timeLimit(.minutes(3))) func forgedReplayedTamperedAndUnknownRequestsAreRefused() async throws {
         let receiver = try ReceiverProcess()
         let station = try await StationFixture(receiver: receiver)
         let client = receiver.client
@@ -75,7 +75,7 @@ import Uplink
 
     /// A payload tampered with after the manifest was signed is refused per item, and the station keeps the
     /// application in needsAttention with the reason, never dropping it.
-    @Test(.timeLimit(.minutes(1))) func tamperedPayloadsAreRefusedAndKeptInNeedsAttention() async throws {
+    @Test(.timeLimit(.minutes(3))) func tamperedPayloadsAreRefusedAndKeptInNeedsAttention() async throws {
         let citizens = SampleApplications.citizens(6, start: 30_000)
         let receiver = try ReceiverProcess(citizens: citizens)
         let station = try await StationFixture(receiver: receiver)

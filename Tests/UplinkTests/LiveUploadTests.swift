@@ -222,7 +222,7 @@ import Uplink
     }
 
     /// No link: the probe fails, nothing is batched, the rows stay ready, the operator sees "offline".
-    @Test(.timeLimit(.minutes(1))) func offlineDrainLeavesRowsReady() async throws {
+    @Test(.timeLimit(.minutes(3))) func offlineDrainLeavesRowsReady() async throws {
         let receiver = try ReceiverProcess()
         let station = try await StationFixture(receiver: receiver)
         let ids = try station.addReady(SampleApplications.citizens(3, start: 70_000))
@@ -236,7 +236,7 @@ import Uplink
 
     /// The central asks for two applications again: status sync puts them back to ready/resend, the next drain
     /// sends them, the central replaces its copy; still one row each at the central.
-    @Test(.timeLimit(.minutes(1))) func resendRequestedByTheCentralIsSentAgain() async throws {
+    @Test(.timeLimit(.minutes(3))) func resendRequestedByTheCentralIsSentAgain() async throws {
         let citizens = SampleApplications.citizens(4, start: 80_000)
         let receiver = try ReceiverProcess(citizens: citizens, flags: ["--approval-delay", "30"])
         let station = try await StationFixture(receiver: receiver)
