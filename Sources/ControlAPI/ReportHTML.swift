@@ -111,16 +111,12 @@ public enum ReportHTML {
     static func teamsSection(_ teams: [TeamReportLineWire], language: Language) -> String {
         guard !teams.isEmpty else { return "" }
         let (header, rows) = OfficerTableText.teams(teams, language: language)
-        var html = "<h2>\(escape(MessageKey.reportHtmlTeamsTitle.text(language)))</h2>\n<table id=\"teams-table\">\n"
-        html += "<tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
-        for row in rows {
-            html +=
-                "<tr>"
-                + row.enumerated().map { index, cell in
-                    index >= 2 ? "<td class=\"n\">\(escape(cell))</td>" : "<td>\(escape(cell))</td>"
-                }.joined() + "</tr>\n"
-        }
-        html += "</table>\n"
+        let fields =
+            ["officers", "taken", "pending", "accepted", "activated", "rejected"]
+            + (header.count > 8 ? ["quota", "quotaRemaining", "perDayToFinishPhase"] : [])
+        var html = table(
+            "teams-table", .reportHtmlTeamsTitle, header, rows, keys: teams.map(\.team), fields: fields,
+            language: language)
         let most = max(1, teams.map(\.taken).max() ?? 1)
         html += barChart(
             id: "teams-chart",

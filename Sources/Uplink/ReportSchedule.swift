@@ -131,15 +131,14 @@ public struct ReportSchedule: Sendable, Hashable {
 
     /// The instant `time` on `day` in Vietnam.
     public static func instant(_ day: CalendarDate, _ time: TimeOfDay) -> Date {
-        Date(timeIntervalSince1970: Double(day.daysSinceEpoch * 86_400 + time.minutes * 60 - 7 * 3600))
+        day.vietnamMidnight.addingTimeInterval(Double(time.minutes * 60))
     }
 
     /// Whether `day` is a Friday (1970-01-01 was a Thursday).
-    public static func isFriday(_ day: CalendarDate) -> Bool { ((day.daysSinceEpoch % 7) + 7) % 7 == 1 }
+    public static func isFriday(_ day: CalendarDate) -> Bool { day.weekdayFromMonday == 4 }
 
     /// Minutes since Vietnamese midnight at `now`.
     static func minutesIntoDay(_ now: Date) -> Int {
-        let seconds = Int(now.timeIntervalSince1970.rounded(.down)) + 7 * 3600
-        return ((seconds % 86_400) + 86_400) % 86_400 / 60
+        Int(now.timeIntervalSince(CalendarDate(vietnamDayOf: now).vietnamMidnight).rounded(.down)) / 60
     }
 }

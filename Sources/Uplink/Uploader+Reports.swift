@@ -44,7 +44,7 @@ extension Uploader {
 
     /// Whether reports still wait to be sent.
     func reportsWaiting() async throws -> Bool {
-        try await store { queue in try !queue.waitingReports(limit: 1).isEmpty }
+        try await store { queue in try queue.waitingReportCount() > 0 }
     }
 
     /// A refusal the central answered (signed, with its code): sending the same report again will not help.

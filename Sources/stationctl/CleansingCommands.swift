@@ -33,14 +33,11 @@ struct CleansingExport: ParsableCommand {
             FileHandle.standardOutput.write(response.body)
             return
         }
-        let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
+        guard OutputFile.write(response.body, to: out, mode: 0o600) else {
             FileHandle.standardError.write(
                 Data((options.say(.ctlCannotWriteFile, ["file": out]) + "\n").utf8))
             throw ExitCode(ExitCode.validationFailure.rawValue)
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        handle.write(response.body)
         // Lines less the header and the last line end.
         let lines = response.body.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } - 1
         printLine(options.say(.ctlCleansingWritten, ["lines": "\(lines)", "file": out]))

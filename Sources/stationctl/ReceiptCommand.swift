@@ -47,7 +47,9 @@ struct ReceiptCommand: ParsableCommand {
         let page = ReceiptHTML.page(receipt, language: options.language)
         if format == .html {
             if let out {
-                try Self.writePrivate(Data(page.utf8), to: out)
+                guard OutputFile.write(Data(page.utf8), to: out, mode: 0o600) else {
+                    return try fail(options.say(.ctlCannotWriteFile, ["file": out]))
+                }
                 FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8))
             } else if destination == nil {
                 FileHandle.standardOutput.write(Data(page.utf8))
@@ -57,14 +59,13 @@ struct ReceiptCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         var pdf: String?
         if format == .pdf, let out {
-            try ReportPDF.print(page, to: out, options: options)
-            chmod(out, 0o600)
+            try ReportPDF.print(page, to: out, mode: 0o600, options: options)
             pdf = out
         } else if destination != nil {
             try FileManager.default.createDirectory(
                 at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let file = folder.appendingPathComponent("receipt-\(receipt.reference).pdf").path
-            try ReportPDF.print(page, to: file, options: options, announce: false)
+            try ReportPDF.print(page, to: file, mode: 0o600, options: options, announce: false)
             pdf = file
         }
         if let destination, let pdf {
@@ -82,13 +83,6 @@ struct ReceiptCommand: ParsableCommand {
     private func fail(_ message: String) throws {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         throw ExitCode.failure
-    }
-
-    /// Writes a file only its owner reads (the receipt carries the citizen's name).
-    static func writePrivate(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try data.write(to: url, options: .atomic)
-        chmod(path, 0o600)
     }
 }
 

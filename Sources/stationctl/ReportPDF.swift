@@ -8,8 +8,11 @@ import Messages
 enum ReportPDF {
     static let chromium = "/usr/bin/chromium"
 
-    /// Prints `page` to the PDF file `out`; says so on standard error unless `announce` is false.
-    static func print(_ page: String, to out: String, options: GlobalOptions, announce: Bool = true) throws {
+    /// Prints `page` to the PDF file `out`, created with `mode`; says so on standard error unless `announce` is
+    /// false.
+    static func print(
+        _ page: String, to out: String, mode: mode_t = 0o644, options: GlobalOptions, announce: Bool = true
+    ) throws {
         guard FileManager.default.isExecutableFile(atPath: chromium) else {
             FileHandle.standardError.write(Data((options.say(.reportPdfNeedsChromium) + "\n").utf8))
             throw ExitCode.failure
@@ -20,7 +23,8 @@ enum ReportPDF {
         defer { try? FileManager.default.removeItem(at: folder) }
         let html = folder.appendingPathComponent("report.html")
         try Data(page.utf8).write(to: html)
-        let target = URL(fileURLWithPath: out).standardizedFileURL
+        // Chromium prints into the private folder; the file is then written with its mode from the first byte.
+        let target = folder.appendingPathComponent("page.pdf")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
         process.arguments =
@@ -31,7 +35,6 @@ enum ReportPDF {
             ] + (getuid() == 0 ? ["--no-sandbox"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try? FileManager.default.removeItem(at: target)
         try process.run()
         let deadline = Date().addingTimeInterval(90)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
@@ -41,6 +44,10 @@ enum ReportPDF {
         guard process.terminationStatus == 0, written.starts(with: Data("%PDF".utf8)) else {
             FileHandle.standardError.write(
                 Data((options.say(.reportPdfFailed, ["status": "\(process.terminationStatus)"]) + "\n").utf8))
+            throw ExitCode.failure
+        }
+        guard OutputFile.write(written, to: out, mode: mode) else {
+            FileHandle.standardError.write(Data((options.say(.ctlCannotWriteFile, ["file": out]) + "\n").utf8))
             throw ExitCode.failure
         }
         if announce { FileHandle.standardError.write(Data((options.say(.ctlFileWritten, ["file": out]) + "\n").utf8)) }

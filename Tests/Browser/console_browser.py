@@ -1,5 +1,9 @@
 """What the console's browser tests share: Debian's Chromium through chromium-driver and Selenium, a watch on CSP
 violations and console errors, and the login form."""
+import json
+import os
+import sys
+
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -45,3 +49,33 @@ def login(driver, account, secret):
     driver.find_element(By.ID, "account").send_keys(account)
     driver.find_element(By.ID, "password").send_keys(secret)
     driver.find_element(By.ID, "login-button").click()
+
+
+def check_static_page(what, width, read):
+    """For a self-contained page stationctl writes (a report, a receipt), opened from its file with no server:
+    argv is PAGE_HTML SCREENSHOT_PNG. Loads it, reads the DOM with the script `read` (whose result holds `scripts`
+    and `resources`, the counts of both), sizes the window to the whole page and saves the PNG, then prints the
+    result as one JSON line. Exits 1, naming each problem, on a script, a loaded resource, a console error or a CSP
+    violation."""
+    page, shot = sys.argv[1:3]
+    driver = start()
+    problems = []
+    try:
+        driver.get("file://" + os.path.abspath(page))
+        collect(driver, problems, what)
+        shown = driver.execute_script(read)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, max(768, height + 40))
+        driver.save_screenshot(shot)
+        if shown["scripts"]:
+            problems.append(f"the {what} holds {shown['scripts']} script(s)")
+        if shown["resources"]:
+            problems.append(f"the {what} loaded {shown['resources']} resource(s)")
+        print(json.dumps(shown, ensure_ascii=False))
+    except Exception as error:
+        problems.append(f"{type(error).__name__}: {error}")
+    finally:
+        driver.quit()
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        sys.exit(1)

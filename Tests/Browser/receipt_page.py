@@ -5,19 +5,9 @@ code readable by zbarimg) and prints one JSON line with what the DOM shows.
 
 Usage: receipt_page.py RECEIPT_HTML SCREENSHOT_PNG
 """
-import json
-import os
-import sys
-
 import console_browser
 
-page, shot = sys.argv[1:3]
-driver = console_browser.start()
-problems = []
-try:
-    driver.get("file://" + os.path.abspath(page))
-    console_browser.collect(driver, problems, "receipt page")
-    shown = driver.execute_script("""
+READ = """
         const fields = {};
         for (const cell of document.querySelectorAll('[data-field]')) fields[cell.dataset.field] = cell.textContent;
         const qr = document.querySelector('svg.qr');
@@ -29,19 +19,6 @@ try:
           headings: [...document.querySelectorAll('h2')].map(h => h.textContent),
           lang: document.documentElement.lang, title: document.title,
         };
-    """)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(900, max(768, height + 40))
-    driver.save_screenshot(shot)
-    if shown["scripts"]:
-        problems.append(f"the receipt holds {shown['scripts']} script(s)")
-    if shown["resources"]:
-        problems.append(f"the receipt loaded {shown['resources']} resource(s)")
-    print(json.dumps(shown, ensure_ascii=False))
-except Exception as error:
-    problems.append(f"{type(error).__name__}: {error}")
-finally:
-    driver.quit()
-if problems:
-    print("\n".join(problems), file=sys.stderr)
-    sys.exit(1)
+    """
+
+console_browser.check_static_page("receipt", 900, READ)

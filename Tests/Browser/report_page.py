@@ -5,19 +5,9 @@ whole page and prints one JSON line with the numbers read from the DOM.
 
 Usage: report_page.py REPORT_HTML SCREENSHOT_PNG
 """
-import json
-import os
-import sys
-
 import console_browser
 
-page, shot = sys.argv[1:3]
-driver = console_browser.start()
-problems = []
-try:
-    driver.get("file://" + os.path.abspath(page))
-    console_browser.collect(driver, problems, "report page")
-    figures = driver.execute_script("""
+READ = """
         const rows = {};
         for (const row of document.querySelectorAll('#seed-table tr[data-commune]')) {
           const cells = {};
@@ -41,19 +31,6 @@ try:
           coverageBars: document.querySelectorAll('#coverage-chart g').length,
           lang: document.documentElement.lang, title: document.title,
         };
-    """)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1366, max(768, height + 40))
-    driver.save_screenshot(shot)
-    if figures["scripts"]:
-        problems.append(f"the report page holds {figures['scripts']} script(s)")
-    if figures["resources"]:
-        problems.append(f"the report page loaded {figures['resources']} resource(s)")
-    print(json.dumps(figures, ensure_ascii=False))
-except Exception as error:
-    problems.append(f"{type(error).__name__}: {error}")
-finally:
-    driver.quit()
-if problems:
-    print("\n".join(problems), file=sys.stderr)
-    sys.exit(1)
+    """
+
+console_browser.check_static_page("report page", 1366, READ)

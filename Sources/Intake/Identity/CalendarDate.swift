@@ -38,6 +38,9 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self = CalendarDate(daysSinceEpoch: days)
     }
 
+    /// Midnight at the start of this day in Vietnam (UTC+7), as an instant.
+    public var vietnamMidnight: Date { Date(timeIntervalSince1970: Double(daysSinceEpoch * 86_400 - 7 * 3600)) }
+
     /// The date `days` days after 1970-01-01 (proleptic Gregorian).
     public init(daysSinceEpoch days: Int) {
         // Civil-from-days (H. Hinnant's algorithm).
@@ -68,6 +71,12 @@ public struct CalendarDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     /// The date `n` days later (or earlier when negative).
     public func adding(days n: Int) -> CalendarDate { CalendarDate(daysSinceEpoch: daysSinceEpoch + n) }
+
+    /// The day of the week, 0 for Monday through 6 for Sunday (1970-01-01 was a Thursday).
+    public var weekdayFromMonday: Int { ((daysSinceEpoch + 3) % 7 + 7) % 7 }
+
+    /// This day if it is a Friday, else the next Friday: where a week of the supervisors' reports ends.
+    public var fridayOnOrAfter: CalendarDate { adding(days: (4 - weekdayFromMonday + 7) % 7) }
 
     /// Completed years of age on `date`. Someone born on 29 February completes a year on 1 March in common years.
     public func age(on date: CalendarDate) -> Int {

@@ -40,6 +40,10 @@ public struct OutboundReport: Sendable, Hashable {
     /// Where it is.
     public var state: State { sentAt != nil ? .sent : refused != nil ? .refused : .waiting }
 
+    /// The columns `init(row:)` reads: everything but the sealed content, which only `reportContent` opens.
+    static let columns =
+        "id, kind, period_from, period_through, produced_at, content_sha256, attempts, last_error, sent_at, refused"
+
     init(row: Row) {
         id = row["id"]
         kind = row["kind"]
@@ -88,7 +92,7 @@ extension ApplicationQueue {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM outbound_report WHERE period_through >= ?
+                    SELECT \(OutboundReport.columns) FROM outbound_report WHERE period_through >= ?
                     ORDER BY period_through, kind
                     """, arguments: [since?.iso ?? ""]
             ).map(OutboundReport.init(row:))
@@ -98,8 +102,10 @@ extension ApplicationQueue {
     /// The report with this id.
     public func outboundReport(_ id: String) throws(QueueError) -> OutboundReport? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM outbound_report WHERE id = ?", arguments: [id])
-                .map(OutboundReport.init(row:))
+            try Row.fetchOne(
+                db, sql: "SELECT \(OutboundReport.columns) FROM outbound_report WHERE id = ?", arguments: [id]
+            )
+            .map(OutboundReport.init(row:))
         }
     }
 
@@ -118,10 +124,18 @@ extension ApplicationQueue {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM outbound_report WHERE sent_at IS NULL AND refused IS NULL
+                    SELECT \(OutboundReport.columns) FROM outbound_report WHERE sent_at IS NULL AND refused IS NULL
                     ORDER BY period_through, kind LIMIT ?
                     """, arguments: [limit]
             ).map(OutboundReport.init(row:))
+        }
+    }
+
+    /// How many reports are still to send (neither acknowledged nor refused).
+    public func waitingReportCount() throws(QueueError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM outbound_report WHERE sent_at IS NULL AND refused IS NULL") ?? 0
         }
     }
 

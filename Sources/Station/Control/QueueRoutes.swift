@@ -234,8 +234,7 @@ struct QueueRoutes {
 
     static func date(_ text: String, _ name: String) throws(APIError) -> Date {
         if let day = CalendarDate(iso: text) {
-            // Midnight in Vietnam (UTC+7).
-            return Date(timeIntervalSince1970: Double(day.daysSinceEpoch) * 86_400 - 7 * 3600)
+            return day.vietnamMidnight
         }
         if let date = ISO8601DateFormatter().date(from: text) { return date }
         throw APIError(.badRequest, Message(.controlDateFieldInvalid, ["name": name]))

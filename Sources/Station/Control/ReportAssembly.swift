@@ -25,9 +25,7 @@ struct ReportAssembly {
             from = day
             through = day
         case "weekly":
-            // 1970-01-01 was a Thursday: Monday-based weekday index = (days + 3) mod 7, Friday = 4.
-            let weekday = ((day.daysSinceEpoch + 3) % 7 + 7) % 7
-            through = day.adding(days: (4 - weekday + 7) % 7)
+            through = day.fridayOnOrAfter
             from = through.adding(days: -6)
         case "campaign":
             guard let first = quotas.phases.first, let last = quotas.phases.last else {

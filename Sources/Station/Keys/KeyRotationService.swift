@@ -105,18 +105,34 @@ final class KeyRotationService: Service, Sendable {
     func run() async throws {
         await cancelWhenGracefulShutdown { [self] in
             // A rotation left unfinished by an earlier run (stopped, crashed, killed) is finished now.
-            if let unfinished = try? await store.run({ try $0.keyRotationProgress() }),
-                !unfinished.olderKeyIDs.isEmpty
-            {
-                logger.notice(
-                    "finishing an unfinished store key rotation",
-                    metadata: ["older_keys": "\(unfinished.olderKeyIDs)", "remaining": "\(unfinished.remainingTotal)"])
-                try? await store.run {
-                    try $0.recordStationEvent(
-                        "keys_rotate_resumed", by: .system, reasonCode: "remaining:\(unfinished.remainingTotal)")
+            do {
+                let unfinished = try await store.run { try $0.keyRotationProgress() }
+                if !unfinished.olderKeyIDs.isEmpty {
+                    logger.notice(
+                        "finishing an unfinished store key rotation",
+                        metadata: [
+                            "older_keys": "\(unfinished.olderKeyIDs)", "remaining": "\(unfinished.remainingTotal)",
+                        ])
+                    do {
+                        try await store.run {
+                            try $0.recordStationEvent(
+                                "keys_rotate_resumed", by: .system,
+                                reasonCode: "remaining:\(unfinished.remainingTotal)")
+                        }
+                    } catch {
+                        logger.error(
+                            "the resumed rotation is not audited", metadata: ["code": "\(StoreGateway.code(of: error))"]
+                        )
+                    }
+                    state.withLock { $0.running = true }
+                    wake.yield()
                 }
-                state.withLock { $0.running = true }
-                wake.yield()
+            } catch {
+                // Not swallowed: the technician sees why an unfinished rotation did not resume (the next
+                // `stationctl keys rotate` or restart tries again).
+                logger.error(
+                    "cannot check for an unfinished key rotation",
+                    metadata: ["code": "\(StoreGateway.code(of: error))"])
             }
             for await _ in wakes {
                 await reseal()

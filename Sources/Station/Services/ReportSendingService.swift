@@ -84,7 +84,7 @@ extension StationCore {
         let today = CalendarDate(vietnamDayOf: now)
         let id = ReportPeriod(kind: .daily, through: today).id
         let (report, waiting) = try await store.run { queue in
-            (try queue.outboundReport(id), try queue.waitingReports(limit: 1000).count)
+            (try queue.outboundReport(id), try queue.waitingReportCount())
         }
         let state: ReportSendingStatus.State
         switch report?.state {
