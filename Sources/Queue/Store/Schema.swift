@@ -425,6 +425,28 @@ enum Schema {
             }
         }
 
+        migrator.registerMigration("v9-hamlet") { db in
+            // The hamlet (thôn, ấp, bản, tổ dân phố) an application or a refusal was taken for, chosen per intake
+            // session from the communes and hamlets the station is configured for (issue 19, item 7); the reports
+            // and the door-to-door lists group by it (issue 22). A place name, not personal data, kept in clear
+            // beside the rows: the rows' sealed payloads stay their last columns. Rows without a hamlet have none.
+            try db.execute(
+                sql: """
+                    CREATE TABLE application_hamlet (
+                        application_id TEXT PRIMARY KEY NOT NULL REFERENCES application(id) ON DELETE CASCADE,
+                        hamlet TEXT NOT NULL
+                    ) STRICT, WITHOUT ROWID
+                    """)
+            try db.execute(sql: "CREATE INDEX application_hamlet_name ON application_hamlet(hamlet)")
+            try db.execute(
+                sql: """
+                    CREATE TABLE eligibility_hamlet (
+                        seq INTEGER PRIMARY KEY NOT NULL REFERENCES eligibility(seq) ON DELETE CASCADE,
+                        hamlet TEXT NOT NULL
+                    ) STRICT
+                    """)
+        }
+
         return migrator
     }
 }
