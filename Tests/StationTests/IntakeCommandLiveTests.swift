@@ -20,8 +20,8 @@ struct IntakeCommandLiveTests {
     /// before the driver gives up: far above what a loaded 2-core machine needs, far below a test's time limit.
     static let stallSeconds = 45.0
 
-    /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair whose text appears
-    /// after the previous answer) as an officer types. A finger's capture that failed (a slow, loaded machine) is
+    /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair, once the output ends
+    /// with its text and ": ", printed after the previous answer) as an officer types. A finger's capture that failed (a slow, loaded machine) is
     /// retaken ("Lấy lại …? (c/k)": c). `pausingAt: (N, MARKER)`: when the Nth prompt appears the driver creates
     /// `MARKER.reached` and answers only once `MARKER.go` exists (the test acts on the devices meanwhile); it
     /// creates `MARKER.ended` when it stops, whatever happened.
@@ -93,8 +93,11 @@ struct IntakeCommandLiveTests {
                     if "Lấy lại " in text[retake:] and text.endswith("(c/k): "):  # a capture failed (a loaded machine)
                         retake = len(text)
                         os.write(fd, b"c\\n")
-                    if pairs and pairs[0][0] in text[seen:]:
-                        seen = text.index(pairs[0][0], seen) + len(pairs[0][0])
+                    # Only at the prompt itself: the output so far ends with it, printed after the last answer.
+                    # A hidden prompt turns echo off with TCSAFLUSH before it prints, which discards anything typed
+                    # earlier; text that merely contains the prompt (a message, a retry) is not a prompt.
+                    if pairs and len(text) > seen and text.endswith(pairs[0][0] + ": "):
+                        seen = len(text)
                         if len(pairs[0]) > 2:  # tell the test the prompt is up, wait until it says go
                             open(pairs[0][2] + ".reached", "w").close()
                             waited = time.time() + 4 * stall
