@@ -62,6 +62,7 @@ struct MasterListDeliveryLiveTests {
         // Signed by the central but not a master list (a bare certificate): refused, nothing loaded.
         try deliver(pki.appendingPathComponent("csca-TEST-ONLY.cert.der"))
         try syncStatus()
+        try syncStatus()  // delivered again at the next sync: still refused, audited once
         now = try status()
         #expect(now.uplink.masterListRefused == "trust.masterlist_unknown_format", "\(now.uplink)")
         #expect(now.trustAnchors == 0)

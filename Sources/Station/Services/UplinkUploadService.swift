@@ -82,7 +82,9 @@ final class UplinkUploadService: UploadService, Service {
     /// Where master lists the central delivers are installed.
     private let anchors: TrustAnchorStore
     /// Code of the last delivered master list refused (nil: none, or one installed since).
-    private let refusedList = Mutex<String?>(nil)
+    /// The master list refused last (its code for the status) and which delivery it was (a hash of the list and its
+    /// signature): the same refused list delivered again at every status sync is audited once.
+    private let refusedList = Mutex<(code: String, delivery: String)?>(nil)
     /// The pending interval tick.
     private let tick = Mutex<Task<Void, Never>?>(nil)
 
@@ -114,7 +116,7 @@ final class UplinkUploadService: UploadService, Service {
         status.chipVerified = record?.chipEvidence?.chipVerified
         status.chipEvidenceRejected = record?.chipEvidence?.chipEvidenceRejected
         status.chipPassiveOnly = record?.chipEvidence?.chipPassiveOnly
-        status.masterListRefused = refusedList.withLock { $0 }
+        status.masterListRefused = refusedList.withLock { $0?.code }
         if current.phase == .uploading, current.totalBytes > 0 {
             status.progress = min(1, Double(current.sentBytes) / Double(current.totalBytes))
             status.sent = current.sent
@@ -353,7 +355,12 @@ final class UplinkUploadService: UploadService, Service {
                     "countries": "\(installed.list.countries.joined(separator: ","))",
                 ])
         } catch {
-            refusedList.withLock { $0 = error.code.rawValue }
+            let delivery = ItemEnvelope.hash(delivered.list + delivered.signature)
+            let again = refusedList.withLock { refused in
+                defer { refused = (error.code.rawValue, delivery) }
+                return refused?.delivery == delivery && refused?.code == error.code.rawValue
+            }
+            if again { return }  // refused and audited when it first came; the status still says so
             action = "trust_list_refused"
             code = error.code.rawValue
             logger.error(
