@@ -225,7 +225,7 @@ import Uplink
             "GET", CentralPath.adminReports + (station.map { "?station=\($0)" } ?? ""), as: [Listed].self)
     }
 
-    @Test(.timeLimit(.minutes(3))) func theReceiverStoresEachReportOnceAndListsThemPerStation() async throws {
+    @Test(.timeLimit(.minutes(5))) func theReceiverStoresEachReportOnceAndListsThemPerStation() async throws {
         let receiver = try ReceiverProcess()
         let station = try await StationFixture(receiver: receiver)
         let other = try await StationFixture(receiver: receiver, token: receiver.token + "-1")
@@ -235,9 +235,9 @@ import Uplink
             id: period.id, kind: "weekly", from: period.from, through: period.through, content: content)
         try other.queue.freezeReport(
             id: period.id, kind: "weekly", from: period.from, through: period.through, content: Data("{}".utf8))
-        let drained = try await station.uploader(receiver).drain(until: Date().addingTimeInterval(20))
+        let drained = try await station.uploader(receiver).drain(until: Date().addingTimeInterval(60))
         #expect(drained.reports == 1)
-        try await other.uploader(receiver).drain(until: Date().addingTimeInterval(20))
+        try await other.uploader(receiver).drain(until: Date().addingTimeInterval(60))
 
         let mine = try await listing(receiver, station: station.stationID)
         #expect(mine.map(\.reportID) == [period.id])
