@@ -97,7 +97,7 @@ struct KeysCommand: ParsableCommand {
 
         @Option(help: "Configuration file.") var config: String?
 
-        func run() throws { try convert(.sealToTPM, config: config, done: .toolKeysTPMSealed) }
+        func run() throws { try KeysCommand.convert(.sealToTPM, config: config, done: .toolKeysTPMSealed) }
     }
 
     /// `stationd keys unseal-from-tpm [--config F]`.
@@ -115,7 +115,7 @@ struct KeysCommand: ParsableCommand {
 
         @Option(help: "Configuration file.") var config: String?
 
-        func run() throws { try convert(.unsealFromTPM, config: config, done: .toolKeysTPMUnsealed) }
+        func run() throws { try KeysCommand.convert(.unsealFromTPM, config: config, done: .toolKeysTPMUnsealed) }
     }
 
     /// Converts, prints the outcome in both languages, or the refusal with its code and what to do.

@@ -163,7 +163,8 @@ import Testing
         #expect(
             report.checks.map(\.id) == [
                 "daemon", "pcscd", "polkit", "reader", "card", "state_directory", "key_files", "tpm",
-                "configuration", "trust_anchors", "central", "free_space", "fingerprint_module", "clock", "socket_unit", "units",
+                "configuration", "trust_anchors", "central", "free_space", "fingerprint_module", "clock", "socket_unit",
+                "units",
             ])
         #expect(status == 7 && !report.ok)
     }

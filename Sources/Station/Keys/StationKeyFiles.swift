@@ -39,7 +39,8 @@ public struct StationKeyFiles: Sendable {
                 do {
                     content = try storeKeySealer.unseal(content)
                 } catch {
-                    throw KeyBundleError(.fileAccess, "cannot unseal \(path) (\(error.code)): \(error.reason)", file: path)
+                    throw KeyBundleError(
+                        .fileAccess, "cannot unseal \(path) (\(error.code)): \(error.reason)", file: path)
                 }
             }
             files.append(KeyBundle.File(role: role, name: (path as NSString).lastPathComponent, content: content))

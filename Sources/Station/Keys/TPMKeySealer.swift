@@ -62,12 +62,15 @@ public struct TPMKeySealer: KeySealer {
     }
 
     public func seal(_ plain: Data, replacing: Data?) throws(QueueError) -> Data {
-        if let replacing { return SealedKeyMarker.isSealed(replacing) ? try sealToTPM(plain) : plain }
+        if let replacing {
+            guard SealedKeyMarker.isSealed(replacing) else { return plain }
+            return try sealToTPM(plain)
+        }
         switch settings.mode {
         case .off: return plain
         case .required: return try sealToTPM(plain)
         case .ifPresent:
-            do { return try sealToTPM(plain) } catch where error.code == .tpmUnavailable { return plain }
+            do { return try sealToTPM(plain) } catch  where error.code == .tpmUnavailable { return plain }
         }
     }
 
@@ -106,7 +109,8 @@ public struct TPMKeySealer: KeySealer {
             ]
             if !pcrs.isEmpty {
                 defer { tools.flush() }
-                _ = try tools.run("tpm2_createpolicy", ["-Q", "--policy-pcr", "-l", pcrs, "-L", folder.path("pcr.policy")])
+                _ = try tools.run(
+                    "tpm2_createpolicy", ["-Q", "--policy-pcr", "-l", pcrs, "-L", folder.path("pcr.policy")])
                 // Without userwithauth the object opens only through the PCR policy.
                 create += ["-L", folder.path("pcr.policy"), "-a", "fixedtpm|fixedparent"]
             }
@@ -221,8 +225,8 @@ public struct TPMKeySealer: KeySealer {
         QueueError(.tpmUnavailable, "no TPM answers (\(error.tool)): \(error.message)")
     }
 
-    private static func associatedData(pcrs: String, public: Data, private: Data) -> Data {
-        Data((SealedKeyMarker.firstLine + pcrs + "\n").utf8) + `public` + `private`
+    private static func associatedData(pcrs: String, public publicBlob: Data, private privateBlob: Data) -> Data {
+        Data((SealedKeyMarker.firstLine + pcrs + "\n").utf8) + publicBlob + privateBlob
     }
 }
 
@@ -232,10 +236,13 @@ struct PrivateFolder {
 
     init() throws(QueueError) {
         var template = Array((NSTemporaryDirectory() + "/stationd-tpm-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
+        let made: String? = template.withUnsafeMutableBufferPointer { buffer in
+            mkdtemp(buffer.baseAddress!).map { String(cString: $0) }
+        }
+        guard let made else {
             throw QueueError(.keyFile, "cannot create a private folder for the TPM (errno \(errno))")
         }
-        root = String(cString: made)
+        root = made
     }
 
     func path(_ name: String) -> String { root + "/" + name }
