@@ -55,6 +55,11 @@ public final class SoftwareTPM: @unchecked Sendable {
         }
     }
 
+    /// A TCTI on a local port nothing listens on: no TPM answers there.
+    public static func unusedTCTI() throws -> String {
+        "swtpm:host=127.0.0.1,port=\(try PCSCHarness.freePortRange(count: 2))"
+    }
+
     /// Stops it by its PID.
     public func stop() { process.stop() }
 

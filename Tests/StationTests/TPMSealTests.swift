@@ -34,6 +34,12 @@ struct TPMSealTests {
         return configuration
     }
 
+    /// The error code opening the store in `folder` with `sealer` gives (nil: it opened).
+    static func openingCode(_ folder: URL, _ sealer: any KeySealer) -> QueueError.Code? {
+        code { () throws(QueueError) in try ApplicationQueue(configuration: queueConfiguration(folder, sealer: sealer))
+        }
+    }
+
     /// The code `body` throws (nil: it did not throw).
     static func code<T>(_ body: () throws(QueueError) -> T) -> QueueError.Code? {
         do {
@@ -60,7 +66,7 @@ struct TPMSealTests {
 
     /// A TCTI nothing listens on.
     static func deadTCTI() throws -> String {
-        "swtpm:host=127.0.0.1,port=\(try PCSCHarness.freePortRange(count: 2))"
+        try SoftwareTPM.unusedTCTI()
     }
 
     @Test func aSealedKeyUnsealsByteForByteAndOnlyWithItsTPM() throws {
@@ -155,7 +161,8 @@ struct TPMSealTests {
         let envelope = try #require(
             JSONSerialization.jsonObject(with: sealed.dropFirst(header.count)) as? [String: String])
         func damaged(_ field: String) throws -> Data {
-            var bytes = try #require(Data(base64Encoded: try #require(envelope[field])))
+            let text = try #require(envelope[field])
+            var bytes = try #require(Data(base64Encoded: text))
             bytes[bytes.count / 2] ^= 0x01
             var copy = envelope
             copy[field] = bytes.base64EncodedString()

@@ -29,11 +29,12 @@ struct TPM2Tools: Sendable {
         var inPipe: [Int32] = [-1, -1]
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe2(&inPipe, O_CLOEXEC) == 0 else { throw Failure(tool: tool, notInstalled: false, message: "pipe") }
-        guard pipe2(&outPipe, O_CLOEXEC) == 0, pipe2(&errPipe, O_CLOEXEC) == 0 else {
-            for fd in inPipe + outPipe where fd >= 0 { close(fd) }
+        guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+            for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
             throw Failure(tool: tool, notInstalled: false, message: "pipe")
         }
+        // Not inherited by other children; the spawned tool gets its ends through dup2.
+        for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         // The input is small (a 32-byte key): it fits in the pipe before the child starts.
         let written = input.withUnsafeBytes { input.isEmpty ? 0 : write(inPipe[1], $0.baseAddress, $0.count) }
         close(inPipe[1])

@@ -1,4 +1,5 @@
 import Foundation
+import Intake
 import Queue
 
 #if canImport(Glibc)
@@ -68,19 +69,8 @@ public enum TPMKeyConversion {
         unlink(pending)
         try KeyFile.write(converted, to: pending, replacing: true, what: "the converted key file")
         do {
-            // Proven from the disk: read back, opened the way the daemon will open it, and the store's key checks.
-            guard let written = FileManager.default.contents(atPath: pending), written == converted else {
-                throw QueueError(.keyFile, "the converted key file \(pending) does not read back")
-            }
-            var queueConfiguration = configuration.queueConfiguration
-            queueConfiguration.keyFilePath = pending
-            queueConfiguration.auditKeyFilePath = StoreKeyPaths.auditKey(forKeyFile: path)
-            if direction == .unsealFromTPM { queueConfiguration.keySealer = PlainKeyFile() }
-            let queue = try ApplicationQueue(configuration: queueConfiguration)
-            try queue.recordStationEvent(
-                direction == .sealToTPM ? "keys_tpm_seal" : "keys_tpm_unseal",
-                by: .supervisor(OperatorID(person), uid: uid),
-                reasonCode: configuration.tpm.pcrs.map { "pcrs:" + $0 } ?? "tpm")
+            try prove(
+                converted, at: pending, keyFile: path, direction, configuration: configuration, by: person, uid: uid)
         } catch {
             unlink(pending)
             throw error
@@ -92,5 +82,25 @@ public enum TPMKeyConversion {
         }
         KeyFile.syncFolder(of: path)
         return .converted
+    }
+
+    /// The converted file read back from the disk, opened the way the daemon will open it (the store's key checks),
+    /// and the conversion audited in the store.
+    private static func prove(
+        _ converted: Data, at pending: String, keyFile path: String, _ direction: Direction,
+        configuration: StationConfiguration, by person: String, uid: UInt32
+    ) throws(QueueError) {
+        guard let written = FileManager.default.contents(atPath: pending), written == converted else {
+            throw QueueError(.keyFile, "the converted key file \(pending) does not read back")
+        }
+        var queueConfiguration = configuration.queueConfiguration
+        queueConfiguration.keyFilePath = pending
+        queueConfiguration.auditKeyFilePath = StoreKeyPaths.auditKey(forKeyFile: path)
+        if direction == .unsealFromTPM { queueConfiguration.keySealer = PlainKeyFile() }
+        let queue = try ApplicationQueue(configuration: queueConfiguration)
+        try queue.recordStationEvent(
+            direction == .sealToTPM ? "keys_tpm_seal" : "keys_tpm_unseal",
+            by: .supervisor(OperatorID(person), uid: uid),
+            reasonCode: configuration.tpm.pcrs.map { "pcrs:" + $0 } ?? "tpm")
     }
 }
