@@ -1128,5 +1128,43 @@ extension MessageCatalog {
         "help.ctl.rotate": "Rotate the store key (supervisors; audited).",
         "help.ctl.rotation": "Where the store key's rotation stands (supervisors).",
         "help.ctl.receipt": "The citizen's receipt (HTML, PDF, printer).",
+
+        // tpm (session 9): the store key sealed to a TPM 2.0
+        "startup.tpm_unavailable":
+            "The store key file is sealed to a TPM but no TPM answers (TPM disabled in the firmware, no /dev/tpmrm0, a wrong store.tpm_tcti, the stationd user not in group tss, or tpm2-tools not installed). No application is lost: do not delete or edit the key file. Turn the TPM back on and run `stationctl doctor`; if the TPM or the board was replaced, move the old key file aside and restore the keys from the backup (`sudo stationd keys restore --from FILE`).",
+        "startup.tpm_refused":
+            "The TPM refuses to open the store key: another TPM, a cleared TPM, or the PCRs the key is bound to changed after a firmware or Secure Boot update. No application is lost and the station does not run with a wrong key. Move the current key file aside, restore the keys from the backup (`sudo stationd keys restore --from FILE`), then seal again (`sudo stationd keys seal-to-tpm`).",
+        "startup.tpm_corrupt":
+            "The store key file sealed to the TPM is damaged (malformed, or its content fails authentication). No application is lost: move the damaged file aside, restore the keys from the backup (`sudo stationd keys restore --from FILE`), then seal again (`sudo stationd keys seal-to-tpm`).",
+        "startup.tpm_not_sealed":
+            "The configuration says store.tpm = required but the store key file is not sealed to the TPM. With the daemon stopped, run `sudo stationd keys seal-to-tpm`; or set store.tpm = if-present.",
+        "tool.keys.tpm_sealed":
+            "Sealed the key file to the TPM: {path}",
+        "tool.keys.tpm_unsealed":
+            "The key file is a plain 0600 file again (not sealed to the TPM): {path}",
+        "tool.keys.tpm_already":
+            "The key file is already in that form, nothing written: {path}",
+        "tool.keys.tpm_refused":
+            "Key file not converted (code {code}); the old file is kept.",
+        "help.d.seal_to_tpm":
+            "Seal the store key file to this machine's TPM 2.0 (daemon stopped).",
+        "help.d.unseal_from_tpm":
+            "Turn a TPM-sealed store key file back into a plain file (daemon stopped).",
+        "ctl.doctor.tpm":
+            "store key and TPM: {state}",
+        "ctl.doctor.tpm.sealed":
+            "sealed to the TPM, the TPM answers",
+        "ctl.doctor.tpm.plain":
+            "a plain file, not sealed to a TPM",
+        "ctl.doctor.tpm.plain_present":
+            "a plain file; a TPM answers (`sudo stationd keys seal-to-tpm` seals it)",
+        "ctl.doctor.tpm.unread":
+            "not checked: the key file cannot be read (run with sudo)",
+        "ctl.doctor.tpm.no_answer":
+            "the key file is sealed to a TPM but no TPM answers: {error}",
+        "ctl.doctor.tpm.no_answer_fix":
+            "turn the TPM on in the firmware, install tpm2-tools, check store.tpm_tcti and /dev/tpmrm0's group (tss); do not delete the key file. A replaced TPM: restore the keys from the backup",
+        "ctl.doctor.tpm.not_sealed":
+            "store.tpm = required but the key file is not sealed to the TPM",
     ]
 }

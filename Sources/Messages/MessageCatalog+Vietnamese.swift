@@ -1121,5 +1121,43 @@ extension MessageCatalog {
         "help.ctl.rotate": "Đổi khóa kho.",
         "help.ctl.rotation": "Tiến độ đổi khóa.",
         "help.ctl.receipt": "Biên nhận.",
+
+        // tpm (session 9): the store key sealed to a TPM 2.0
+        "startup.tpm_unavailable":
+            "Tệp khóa kho được niêm phong vào TPM nhưng không có TPM nào trả lời (TPM tắt trong BIOS, không có /dev/tpmrm0, store.tpm_tcti sai, người dùng stationd không thuộc nhóm tss, hoặc chưa cài tpm2-tools). Không có hồ sơ nào bị mất: đừng xoá hay sửa tệp khóa. Bật lại TPM và chạy `stationctl doctor`; nếu TPM đã hỏng hoặc đã thay bo mạch, chuyển tệp khóa cũ sang chỗ khác rồi khôi phục khóa từ bản sao lưu (`sudo stationd keys restore --from TỆP`).",
+        "startup.tpm_refused":
+            "TPM từ chối mở khóa kho: đây là TPM khác, TPM đã bị xoá (clear), hoặc các PCR mà khóa được gắn vào đã đổi sau khi cập nhật firmware hay Secure Boot. Không có hồ sơ nào bị mất và trạm không chạy với khóa sai. Chuyển tệp khóa hiện tại sang chỗ khác, khôi phục khóa từ bản sao lưu (`sudo stationd keys restore --from TỆP`), rồi niêm phong lại (`sudo stationd keys seal-to-tpm`).",
+        "startup.tpm_corrupt":
+            "Tệp khóa kho đã niêm phong vào TPM bị hỏng (không đúng định dạng hoặc nội dung không xác thực được). Không có hồ sơ nào bị mất: chuyển tệp hỏng sang chỗ khác, khôi phục khóa từ bản sao lưu (`sudo stationd keys restore --from TỆP`), rồi niêm phong lại (`sudo stationd keys seal-to-tpm`).",
+        "startup.tpm_not_sealed":
+            "Cấu hình đặt store.tpm = required nhưng tệp khóa kho chưa được niêm phong vào TPM. Với trạm đang dừng, chạy `sudo stationd keys seal-to-tpm`; hoặc đặt store.tpm = if-present.",
+        "tool.keys.tpm_sealed":
+            "Đã niêm phong tệp khóa vào TPM: {path}",
+        "tool.keys.tpm_unsealed":
+            "Tệp khóa đã trở lại tệp thường 0600 (không niêm phong vào TPM): {path}",
+        "tool.keys.tpm_already":
+            "Tệp khóa đã ở dạng này, không ghi gì: {path}",
+        "tool.keys.tpm_refused":
+            "Không đổi tệp khóa (mã {code}); tệp cũ giữ nguyên.",
+        "help.d.seal_to_tpm":
+            "Niêm phong khóa kho vào TPM.",
+        "help.d.unseal_from_tpm":
+            "Bỏ niêm phong khóa kho khỏi TPM.",
+        "ctl.doctor.tpm":
+            "khóa kho và TPM: {state}",
+        "ctl.doctor.tpm.sealed":
+            "niêm phong vào TPM, TPM trả lời",
+        "ctl.doctor.tpm.plain":
+            "tệp thường, không niêm phong vào TPM",
+        "ctl.doctor.tpm.plain_present":
+            "tệp thường; máy có TPM trả lời (`sudo stationd keys seal-to-tpm` để niêm phong)",
+        "ctl.doctor.tpm.unread":
+            "chưa kiểm tra: không đọc được tệp khóa (chạy bằng sudo)",
+        "ctl.doctor.tpm.no_answer":
+            "tệp khóa niêm phong vào TPM nhưng TPM không trả lời: {error}",
+        "ctl.doctor.tpm.no_answer_fix":
+            "bật TPM trong BIOS, cài tpm2-tools, kiểm tra store.tpm_tcti và quyền /dev/tpmrm0 (nhóm tss); đừng xoá tệp khóa. TPM đã thay: khôi phục khóa từ bản sao lưu",
+        "ctl.doctor.tpm.not_sealed":
+            "store.tpm = required nhưng tệp khóa chưa niêm phong vào TPM",
     ]
 }

@@ -21,6 +21,10 @@ public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
             case storeDamaged = "queue.store_damaged"
             case storeLocked = "queue.store_locked"
             case storage = "queue.storage"
+            case tpmUnavailable = "queue.tpm_unavailable"
+            case tpmRefused = "queue.tpm_refused"
+            case tpmCorrupt = "queue.tpm_corrupt"
+            case tpmNotSealed = "queue.tpm_not_sealed"
         }
 
         private let backing: Backing
@@ -65,6 +69,16 @@ public struct QueueError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let storeLocked = Code(.storeLocked)
         /// Any other database failure.
         public static let storage = Code(.storage)
+        /// The key file is sealed to a TPM (or `store.tpm = required` wants one) and no TPM answers: no device, the
+        /// TCTI unreachable, or tpm2-tools not installed.
+        public static let tpmUnavailable = Code(.tpmUnavailable)
+        /// The TPM answers but will not unseal the key file: another TPM, its owner hierarchy cleared, or the PCRs the
+        /// key is bound to changed (a firmware or Secure Boot update).
+        public static let tpmRefused = Code(.tpmRefused)
+        /// The sealed key file is damaged: not a sealed envelope, or its content fails authentication.
+        public static let tpmCorrupt = Code(.tpmCorrupt)
+        /// `store.tpm = required` and the key file is not sealed to the TPM.
+        public static let tpmNotSealed = Code(.tpmNotSealed)
     }
 
     /// The stable code.

@@ -15,6 +15,10 @@ public enum StartupAdvice {
         case .storeLocked: advice = .startupStoreLocked
         case .diskFull: advice = .startupDiskFull
         case .wrongKey, .keyFile: advice = .startupKeyFile
+        case .tpmUnavailable: advice = .startupTPMUnavailable
+        case .tpmRefused: advice = .startupTPMRefused
+        case .tpmCorrupt: advice = .startupTPMCorrupt
+        case .tpmNotSealed: advice = .startupTPMNotSealed
         default: return nil
         }
         let first = advice.text(english ? .english : .vietnamese)

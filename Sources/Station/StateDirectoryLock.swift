@@ -58,9 +58,7 @@ public enum StoreMaintenance {
         let directory = (configuration.databasePath as NSString).deletingLastPathComponent
         let lock = try StateDirectoryLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
-        let queueConfiguration = ApplicationQueue.Configuration(
-            databasePath: configuration.databasePath, keyFilePath: configuration.keyFilePath,
-            minimumFreeBytes: configuration.minimumFreeBytes, retention: configuration.retention)
+        let queueConfiguration = configuration.queueConfiguration
         var problem = "requested"
         do {
             _ = try ApplicationQueue(configuration: queueConfiguration)

@@ -30,10 +30,7 @@ public enum StationDaemon {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // One daemon per state directory: a second start stops here, naming the first one's PID.
         let lock = try StateDirectoryLock(directory: directory)
-        let queue = try ApplicationQueue(
-            configuration: .init(
-                databasePath: configuration.databasePath, keyFilePath: configuration.keyFilePath,
-                minimumFreeBytes: configuration.minimumFreeBytes, retention: configuration.retention))
+        let queue = try ApplicationQueue(configuration: configuration.queueConfiguration)
         let store = StoreGateway(queue: queue)
         let audit = try await store.run { try $0.verifyAudit() }
         if !audit.isIntact {

@@ -80,7 +80,7 @@ struct StationDoctor {
 
     func run() -> [DoctorResult] {
         [
-            daemon(), pcscd(), polkit(), reader(), card(), stateDirectory(), keyFiles(), configuration(),
+            daemon(), pcscd(), polkit(), reader(), card(), stateDirectory(), keyFiles(), tpm(), configuration(),
             trustAnchors(), central(), freeSpace(), fingerprintModule(), clock(), socketUnit(), units(),
         ]
     }

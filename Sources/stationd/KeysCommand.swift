@@ -4,12 +4,16 @@ import Messages
 import SecretInput
 import Station
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `stationd keys`: the station's key files by hand (the daemon stopped).
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: HelpText.text(.helpDKeys),
-        subcommands: [Restore.self])
+        subcommands: [Restore.self, SealToTPM.self, UnsealFromTPM.self])
 
     /// `stationd keys restore --from FILE [--identity FILE] [--passphrase-file F] [--config F]`.
     struct Restore: ParsableCommand {
@@ -74,6 +78,68 @@ struct KeysCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("stationd: \(error)\n".utf8))
                 throw ExitCode(1)
             }
+        }
+    }
+
+    /// `stationd keys seal-to-tpm [--config F]`.
+    struct SealToTPM: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "seal-to-tpm",
+            abstract: HelpText.text(.helpDSealToTPM),
+            discussion: """
+                Seals the store key file (store.key_file) to this machine's TPM 2.0 through tpm2-tools, on the TCTI
+                store.tpm_tcti names (empty: /dev/tpmrm0), bound to the PCRs store.tpm_pcrs names (empty: none). The
+                sealed file is written beside the old one, proven to unseal and to open the store, audited
+                (keys_tpm_seal), then renamed over it: any failure leaves the old file. Back the keys up first
+                (stationctl keys backup): a sealed key opens only on this TPM. Refused while a daemon runs on the
+                state directory. Exit codes: 0 sealed or already sealed, 1 refused, 78 configuration.
+                """)
+
+        @Option(help: "Configuration file.") var config: String?
+
+        func run() throws { try KeysCommand.convert(.sealToTPM, config: config, done: .toolKeysTPMSealed) }
+    }
+
+    /// `stationd keys unseal-from-tpm [--config F]`.
+    struct UnsealFromTPM: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unseal-from-tpm",
+            abstract: HelpText.text(.helpDUnsealFromTPM),
+            discussion: """
+                Turns a store key file sealed to the TPM back into the plain file (0600): before moving the store to
+                another machine, or before a firmware update when the key is bound to PCRs. Proven to open the store
+                and audited (keys_tpm_unseal) before it replaces the sealed file. Set store.tpm = off (or if-present)
+                before starting the daemon again. Refused while a daemon runs on the state directory. Exit codes: 0
+                unsealed or already plain, 1 refused, 78 configuration.
+                """)
+
+        @Option(help: "Configuration file.") var config: String?
+
+        func run() throws { try KeysCommand.convert(.unsealFromTPM, config: config, done: .toolKeysTPMUnsealed) }
+    }
+
+    /// Converts, prints the outcome in both languages, or the refusal with its code and what to do.
+    static func convert(_ direction: TPMKeyConversion.Direction, config: String?, done: MessageKey) throws {
+        let configuration = try ToolConfiguration.load(config)
+        let person =
+            ProcessInfo.processInfo.environment["SUDO_USER"]
+            ?? (getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid:\(getuid())")
+        let path = ["path": configuration.keyFilePath]
+        do {
+            let outcome = try TPMKeyConversion.convert(
+                direction, configuration: configuration, by: person, uid: getuid())
+            let key: MessageKey = outcome == .converted ? done : .toolKeysTPMAlready
+            print(key.text(.vietnamese, path) + " / " + key.text(.english, path))
+        } catch {
+            let refused = MessageKey.toolKeysTPMRefused
+            let code = ["code": error.code.rawValue]
+            FileHandle.standardError.write(
+                Data((refused.text(.vietnamese, code) + " / " + refused.text(.english, code) + "\n").utf8))
+            FileHandle.standardError.write(Data("stationd: \(error)\n".utf8))
+            for line in StartupAdvice.lines(for: error)?.dropFirst() ?? [] {
+                FileHandle.standardError.write(Data("stationd: \(line)\n".utf8))
+            }
+            throw ExitCode(1)
         }
     }
 }

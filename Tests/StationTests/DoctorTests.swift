@@ -162,8 +162,9 @@ import Testing
         #expect(failed == ["daemon"], "\(report.checks.filter { !$0.ok })")
         #expect(
             report.checks.map(\.id) == [
-                "daemon", "pcscd", "polkit", "reader", "card", "state_directory", "key_files", "configuration",
-                "trust_anchors", "central", "free_space", "fingerprint_module", "clock", "socket_unit", "units",
+                "daemon", "pcscd", "polkit", "reader", "card", "state_directory", "key_files", "tpm",
+                "configuration", "trust_anchors", "central", "free_space", "fingerprint_module", "clock", "socket_unit",
+                "units",
             ])
         #expect(status == 7 && !report.ok)
     }

@@ -39,7 +39,7 @@ public enum KeyFile {
     }
 
     /// fsyncs the folder holding `path`, so a rename or link into it survives a power cut.
-    static func syncFolder(of path: String) {
+    public static func syncFolder(of path: String) {
         let directory = (path as NSString).deletingLastPathComponent
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {

@@ -59,7 +59,7 @@ extension ApplicationQueue {
         guard before.olderKeyIDs.isEmpty else {
             throw QueueError(.keyFile, "a key rotation is unfinished (older keys \(before.olderKeyIDs))")
         }
-        let ring = try KeyRing.rotate(path: configuration.keyFilePath)
+        let ring = try KeyRing.rotate(path: configuration.keyFilePath, sealer: configuration.keySealer)
         // The store learns the new key before anything is sealed under it (the database refuses unknown keys).
         let now = nowMilliseconds
         try write(expectedBytes: 4096) { db in
@@ -208,7 +208,8 @@ extension ApplicationQueue {
             return true
         }
         guard unused else { return [] }
-        let ring = try KeyRing.retire(path: configuration.keyFilePath, keeping: current)
+        let ring = try KeyRing.retire(
+            path: configuration.keyFilePath, keeping: current, sealer: configuration.keySealer)
         sealerSlot.install(PayloadSealer(keys: ring))
         return older
     }

@@ -31,6 +31,8 @@ public final class ApplicationQueue: Sendable {
         public var maximumPageCount: Int?
         /// The clock (tests pass a fixed one).
         public var now: @Sendable () -> Date
+        /// How the key file is kept on disk: the plain file (default) or sealed to a TPM (`KeySealer`).
+        public var keySealer: any KeySealer = PlainKeyFile()
         /// Where new short references come from (tests pass one that repeats, to see a collision regenerated).
         public var newReference: @Sendable () -> ShortReference = { ShortReference() }
 
@@ -74,7 +76,7 @@ public final class ApplicationQueue: Sendable {
         let creating = mode == .create
         let storeExists = !creating
         let keyPath = creating ? StorePresence.pendingKeyPath(configuration.keyFilePath) : configuration.keyFilePath
-        let keys = try KeyRing.load(path: keyPath, createIfMissing: creating)
+        let keys = try KeyRing.load(path: keyPath, createIfMissing: creating, sealer: configuration.keySealer)
         let sealer = PayloadSealer(keys: keys)
         sealerSlot = SealerSlot(sealer)
 

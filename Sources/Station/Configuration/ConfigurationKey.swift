@@ -99,6 +99,16 @@ public struct ConfigurationKey: Sendable, Hashable {
                 name: "store.reseal_batch", defaultValue: "200",
                 help: "values re-sealed per transaction while a key rotation runs (1-10000)"),
             .init(
+                name: "store.tpm", defaultValue: "off",
+                help: "seal the key file to the TPM 2.0: off, required (refuse to start without it) or if-present "
+                    + "(a new store's key; stationd keys seal-to-tpm converts an existing one)"),
+            .init(
+                name: "store.tpm_tcti", defaultValue: "",
+                help: "the TPM's TCTI for tpm2-tools (swtpm:host=127.0.0.1,port=2321); empty: /dev/tpmrm0"),
+            .init(
+                name: "store.tpm_pcrs", defaultValue: "",
+                help: "bind the sealed key to these PCRs (sha256:7: Secure Boot state); empty: the TPM only"),
+            .init(
                 name: "point.commune_code", defaultValue: "00000",
                 help: "commune code of the registration point"),
             .init(name: "point.kind", defaultValue: "fixed", help: "fixed or mobile"),

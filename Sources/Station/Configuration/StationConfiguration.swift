@@ -49,6 +49,8 @@ public struct StationConfiguration: Sendable {
     public var purgeInterval: Double
     /// Values re-sealed per transaction while a key rotation runs (`store.reseal_batch`).
     public var resealBatch: Int
+    /// Whether the key file is sealed to the TPM (`store.tpm`, `store.tpm_tcti`, `store.tpm_pcrs`).
+    public var tpm = TPMSettings()
     /// The registration point.
     public var point: RegistrationPoint
     /// Validation policy.
@@ -194,6 +196,11 @@ public struct StationConfiguration: Sendable {
         purgeInterval =
             r.value("purge.interval_seconds") { Double($0).flatMap { $0 >= 1 ? $0 : nil } } ?? 3600
         resealBatch = r.value("store.reseal_batch") { Int($0).flatMap { (1...10_000).contains($0) ? $0 : nil } } ?? 200
+        let tcti = r.string("store.tpm_tcti")
+        let pcrs = r.value("store.tpm_pcrs") { $0.isEmpty || TPMSettings.validPCRs($0) ? $0 : nil } ?? ""
+        tpm = TPMSettings(
+            mode: r.value("store.tpm") { TPMSettings.Mode(rawValue: $0) } ?? .off, tcti: tcti.isEmpty ? nil : tcti,
+            pcrs: pcrs.isEmpty ? nil : pcrs)
         let kind = r.value("point.kind") { RegistrationPoint.Kind(rawValue: $0) } ?? .fixed
         let commune =
             r.value("point.commune_code") { $0.allSatisfy(\.isNumber) && !$0.isEmpty ? $0 : nil }

@@ -10,8 +10,12 @@ import Queue
 public struct StationKeyFiles: Sendable {
     /// Role → path.
     public let paths: [(role: String, path: String)]
+    /// Opens the store key file when it is sealed to the TPM: a backup holds the key itself, which restores on any
+    /// machine (`stationd keys seal-to-tpm` seals it again there).
+    let storeKeySealer: any KeySealer
 
     public init(_ configuration: StationConfiguration) {
+        storeKeySealer = TPMKeySealer(TPMSettings(tcti: configuration.tpm.tcti))
         var paths: [(String, String)] = []
         if !configuration.keyFilePath.isEmpty {
             paths.append(("store.key_file", configuration.keyFilePath))
@@ -28,8 +32,16 @@ public struct StationKeyFiles: Sendable {
     public func collect() throws(KeyBundleError) -> KeyBundle {
         var files: [KeyBundle.File] = []
         for (role, path) in paths where access(path, F_OK) == 0 {
-            guard let content = FileManager.default.contents(atPath: path) else {
+            guard var content = FileManager.default.contents(atPath: path) else {
                 throw KeyBundleError(.fileAccess, "cannot read \(path)", file: path)
+            }
+            if role == "store.key_file" {
+                do {
+                    content = try storeKeySealer.unseal(content)
+                } catch {
+                    throw KeyBundleError(
+                        .fileAccess, "cannot unseal \(path) (\(error.code)): \(error.reason)", file: path)
+                }
             }
             files.append(KeyBundle.File(role: role, name: (path as NSString).lastPathComponent, content: content))
         }
