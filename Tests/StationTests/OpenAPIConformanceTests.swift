@@ -137,7 +137,7 @@ struct OpenAPIConformanceTests {
             ("/v1/verify", "post"),
             ("/v1/reports/{period}", "get"), ("/v1/survey", "post"), ("/v1/events", "get"), ("/v1/events/ws", "get"),
             ("/metrics", "get"),
-            ("/v1/cleansing", "get"), ("/v1/desk/stats", "get"),
+            ("/v1/cleansing", "get"), ("/v1/desk/stats", "get"), ("/v1/lists/{list}", "get"), ("/v1/invitations", "post"),
             ("/v1/listener", "get"), ("/v1/clients", "get"), ("/v1/clients", "post"), ("/v1/clients/{name}", "delete"),
             ("/v1/operators", "get"), ("/v1/operators", "post"), ("/v1/operators/{account}/disable", "post"),
             ("/v1/keys/backup", "post"), ("/v1/keys/rotate", "post"), ("/v1/keys/rotate", "get"),
@@ -183,6 +183,9 @@ struct OpenAPIConformanceTests {
             ("GET", "/v1/reports/daily?date=2026-11-23", nil, "/v1/reports/{period}", 200),
             ("GET", "/v1/reports/weekly", nil, "/v1/reports/{period}", 200),
             ("POST", "/v1/survey", "{}", "/v1/survey", 400),
+            ("GET", "/v1/lists/absent", nil, "/v1/lists/{list}", 200),
+            ("GET", "/v1/lists/nobody", nil, "/v1/lists/{list}", 404),
+            ("POST", "/v1/invitations", "{}", "/v1/invitations", 400),
             ("GET", "/v1/intake/\(sessionID)", nil, "/v1/intake/{session}", 200),
             ("POST", "/v1/intake", "{}", "/v1/intake", 409),
         ]
