@@ -1126,7 +1126,8 @@ extension MessageCatalog {
         "lists.title.absent": "Invited and not come, {day}: {count}",
         "lists.unknown": "No such list. The lists: {lists}.",
         "lists.bad_format": "The format must be table, csv or json (over the API: json or csv).",
-        "control.invitations_refused": "The invitation list was refused; nothing was imported. Fix the file and import it again:",
+        "control.invitations_refused":
+            "The invitation list was refused; nothing was imported. Fix the file and import it again:",
         "invitation.field.hamlet": "The hamlet is missing.",
         "invitation.field.full_name": "The full name is missing.",
         "invitation.id_number": "The ID number must be exactly 12 digits.",
@@ -1135,6 +1136,7 @@ extension MessageCatalog {
         "help.ctl.invitations": "Hamlets' invitation lists.",
         "help.ctl.invitations_import": "Import an invitation list CSV.",
         "ctl.lists.written": "Wrote {rows} rows to {file}.",
-        "ctl.invitations.imported": "Imported {citizens} citizens in {lists} invitation lists ({replaced} earlier rows replaced).",
+        "ctl.invitations.imported":
+            "Imported {citizens} citizens in {lists} invitation lists ({replaced} earlier rows replaced).",
     ]
 }

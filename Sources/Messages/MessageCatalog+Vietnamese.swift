@@ -1128,6 +1128,7 @@ extension MessageCatalog {
         "help.ctl.invitations": "Danh sách công dân được mời theo thôn.",
         "help.ctl.invitations_import": "Nhập danh sách mời CSV.",
         "ctl.lists.written": "Đã ghi {rows} dòng vào {file}.",
-        "ctl.invitations.imported": "Đã nhập {citizens} công dân của {lists} danh sách mời ({replaced} dòng cũ được thay).",
+        "ctl.invitations.imported":
+            "Đã nhập {citizens} công dân của {lists} danh sách mời ({replaced} dòng cũ được thay).",
     ]
 }

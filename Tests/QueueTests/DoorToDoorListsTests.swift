@@ -216,7 +216,9 @@ struct DoorToDoorListsTests {
         #expect(try fixture.queue.absentList(by: supervisor) == expected)
         // A corrected list for one hamlet and day replaces only that list.
         let corrected = try InvitationCSV.parse(
-            Self.csv(["01234,Thôn Đông,\(c(11)),Nguyễn Thị Hoà,2026-11-25", "01234,Thôn Đông,\(c(15)),Tạ Văn Mới,2026-11-25"]))
+            Self.csv([
+                "01234,Thôn Đông,\(c(11)),Nguyễn Thị Hoà,2026-11-25", "01234,Thôn Đông,\(c(15)),Tạ Văn Mới,2026-11-25",
+            ]))
         #expect(try fixture.queue.importInvitations(corrected, by: supervisor).replaced == 1)
         #expect(
             try fixture.queue.absentList(.init(hamlet: "Thôn Đông"), by: supervisor).map(\.fullName) == [
@@ -229,9 +231,10 @@ struct DoorToDoorListsTests {
         #expect(throws: QueueError.self) { try fixture.queue.absentList(by: officer) }
         #expect(throws: QueueError.self) { try fixture.queue.importInvitations(rows, by: officer) }
         let audit = try fixture.queue.auditTrail(for: nil)
-        #expect(audit.filter { $0.action == "invitations_import" }.map(\.to) == [
-            "lists:4 citizens:6", "lists:4 citizens:6", "lists:1 citizens:2",
-        ])
+        #expect(
+            audit.filter { $0.action == "invitations_import" }.map(\.to) == [
+                "lists:4 citizens:6", "lists:4 citizens:6", "lists:1 citizens:2",
+            ])
         #expect(audit.filter { $0.action == "list_view" }.count == 4)
         // In clear: neither the ID numbers nor the names.
         try fixture.queue.checkpoint()
@@ -244,10 +247,28 @@ struct DoorToDoorListsTests {
     @Test(
         "a bad invitation file is refused whole with the line and column, nothing stored",
         arguments: [
-            ("wrong header", invitationText(header: "commune_code,hamlet,id,full_name,invited_day", ["01234,Thôn Đông,001299000011,A,2026-11-25"]), "invitation.header", 1, 3),
-            ("ID not 12 digits", invitationText(["01234,Thôn Đông,001299000011,A,2026-11-25", "01234,Thôn Đông,00129900001,B,2026-11-25"]), "invitation.id_number", 3, 3),
-            ("letters in the ID", invitationText(["01234,Thôn Đông,00129900001X,A,2026-11-25"]), "invitation.id_number", 2, 3),
-            ("a citizen twice", invitationText(["01234,Thôn Đông,001299000011,A,2026-11-25", "01234,Thôn Tây,001299000011,A,2026-11-26"]), "invitation.duplicate", 3, 3),
+            (
+                "wrong header",
+                invitationText(
+                    header: "commune_code,hamlet,id,full_name,invited_day",
+                    ["01234,Thôn Đông,001299000011,A,2026-11-25"]), "invitation.header", 1, 3
+            ),
+            (
+                "ID not 12 digits",
+                invitationText([
+                    "01234,Thôn Đông,001299000011,A,2026-11-25", "01234,Thôn Đông,00129900001,B,2026-11-25",
+                ]), "invitation.id_number", 3, 3
+            ),
+            (
+                "letters in the ID", invitationText(["01234,Thôn Đông,00129900001X,A,2026-11-25"]),
+                "invitation.id_number", 2, 3
+            ),
+            (
+                "a citizen twice",
+                invitationText([
+                    "01234,Thôn Đông,001299000011,A,2026-11-25", "01234,Thôn Tây,001299000011,A,2026-11-26",
+                ]), "invitation.duplicate", 3, 3
+            ),
             ("commune code", invitationText(["1234,Thôn Đông,001299000011,A,2026-11-25"]), "invitation.field", 2, 1),
             ("bad day", invitationText(["01234,Thôn Đông,001299000011,A,25/11/2026"]), "invitation.field", 2, 5),
             ("too few columns", invitationText(["01234,Thôn Đông,001299000011,A"]), "invitation.columns", 2, 5),
@@ -280,8 +301,11 @@ struct DoorToDoorListsTests {
         let first = try #require(issues.first, "refused")
         #expect(first.code.rawValue == code)
         #expect(first.line == line && first.column == column, "\(first)")
-        #expect(!first.message.text(.vietnamese).isEmpty && first.message.text(.vietnamese) != first.message.text(.english))
-        let stored = try DatabaseQueue(path: dir.database).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM invitation") }
+        #expect(
+            !first.message.text(.vietnamese).isEmpty && first.message.text(.vietnamese) != first.message.text(.english))
+        let stored = try DatabaseQueue(path: dir.database).read {
+            try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM invitation")
+        }
         #expect(stored == 0)
     }
 }

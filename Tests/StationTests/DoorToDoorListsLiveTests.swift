@@ -49,8 +49,8 @@ import Testing
         #expect(lines.first == "Mã xã,Thôn/xóm,Số định danh,Họ và tên,Ngày được mời")
         #expect(
             Array(lines.dropFirst().dropLast()) == [
-                "16001,Thôn Đông,001299000022,\"Đặng, Văn Ước\",\(today)",
                 "16001,Thôn Đông,001299000021,Nguyễn Thị Hoà,\(today)",
+                "16001,Thôn Đông,001299000022,\"Đặng, Văn Ước\",\(today)",
             ], "invited today and not come; the one invited for 2099 not yet absent")
         #expect(csv.contains("Nguyễn Thị Hoà"))
         let mode = try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int
@@ -69,7 +69,9 @@ import Testing
 
         // A Windows-1258 file is refused with the line and column; the lists are unchanged.
         let bad = daemon.directory.appendingPathComponent("moi-1258.csv")
-        try (Data((InvitationCSV.header + "\r\n16001,Th").utf8) + Data([0xF4]) + Data("n,001299000024,A,\(today)\r\n".utf8))
+        try
+            (Data((InvitationCSV.header + "\r\n16001,Th").utf8) + Data([0xF4])
+            + Data("n,001299000024,A,\(today)\r\n".utf8))
             .write(to: bad)
         let refusedFile = try daemon.stationctl(["invitations", "import", bad.path])
         #expect(refusedFile.status != 0)

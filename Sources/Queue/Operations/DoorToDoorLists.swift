@@ -232,7 +232,7 @@ extension ApplicationQueue {
                     WHERE i.invited_day <= ? AND NOT \(Self.liveApplication("i"))
                         AND NOT EXISTS (SELECT 1 FROM eligibility e WHERE e.id_hmac = i.id_hmac)
                         \(terms.sql)
-                    """, arguments: [today.iso] + terms.arguments)
+                    """, arguments: StatementArguments([today.iso]) + terms.arguments)
         }
         var entries: [AbsentEntry] = []
         for row in rows {

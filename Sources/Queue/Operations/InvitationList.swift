@@ -90,7 +90,9 @@ public enum InvitationCSV {
     public static func parse(_ data: Data) throws(InvitationImportError) -> [Invitation] {
         var issues: [InvitationIssue] = []
         func add(_ code: InvitationIssue.Code, _ line: Int, _ column: Int, _ message: Message) {
-            if issues.count < maxIssues { issues.append(InvitationIssue(code: code, line: line, column: column, message)) }
+            if issues.count < maxIssues {
+                issues.append(InvitationIssue(code: code, line: line, column: column, message))
+            }
         }
         let (lines, undecodable) = CSVInput.lines(data)
         for bad in undecodable { add(.encoding, bad.line, bad.column, Message(.surveyEncoding)) }
