@@ -109,16 +109,17 @@ struct DoorToDoorListsTests {
         try Self.hamlet(fixture.dir, application: fixture.ids[6], "Thôn Đông")
         fixture.clock.now = Self.hanoi(3 * 24 + 9)  // Thursday 2026-11-26 09:00
 
-        // By commune, then hamlet (code-point order: "Thôn Tây" before "Thôn Đông"), none last, then name.
+        // By commune, then hamlet in Vietnamese order ("Thôn Đông" before "Thôn Tây": Đ follows D, not Y), none
+        // last, then name.
         let all = try fixture.queue.awaitingActivationList(by: supervisor)
-        #expect(all.map(\.fullName) == ["LÊ VĂN CƯỜNG", "TRẦN THỊ BÌNH", "AN VĂN KHÔNG", "PHAN XÃ KHÁC"])
-        #expect(all.map(\.hamlet) == ["Thôn Tây", "Thôn Đông", nil, "Thôn Đông"])
+        #expect(all.map(\.fullName) == ["TRẦN THỊ BÌNH", "LÊ VĂN CƯỜNG", "AN VĂN KHÔNG", "PHAN XÃ KHÁC"])
+        #expect(all.map(\.hamlet) == ["Thôn Đông", "Thôn Tây", nil, "Thôn Đông"])
         #expect(all.map(\.communeCode) == ["01234", "01234", "01234", "05678"])
-        #expect(all.map(\.idNumber) == [id(2), id(1), id(4), id(6)])
-        #expect(all.map(\.phone) == ["0912000002", "0912000001", "0912000004", "0912000006"])
-        #expect(all.map(\.approvedOn.iso) == ["2026-11-24", "2026-11-23", "2026-11-23", "2026-11-25"])
-        #expect(all.map(\.daysWaiting) == [2, 3, 3, 1])
-        #expect(all.map(\.applicationID) == [2, 1, 4, 6].map { fixture.ids[$0]!.text })
+        #expect(all.map(\.idNumber) == [id(1), id(2), id(4), id(6)])
+        #expect(all.map(\.phone) == ["0912000001", "0912000002", "0912000004", "0912000006"])
+        #expect(all.map(\.approvedOn.iso) == ["2026-11-23", "2026-11-24", "2026-11-23", "2026-11-25"])
+        #expect(all.map(\.daysWaiting) == [3, 2, 3, 1])
+        #expect(all.map(\.applicationID) == [1, 2, 4, 6].map { fixture.ids[$0]!.text })
 
         // Filters: a commune, a hamlet, "" for rows without one.
         #expect(
@@ -199,14 +200,14 @@ struct DoorToDoorListsTests {
         #expect(first == InvitationImportOutcome(citizens: 6, lists: 4, replaced: 0))
         let expected = [
             AbsentEntry(
-                communeCode: "01234", hamlet: "Thôn Tây, xóm 2", idNumber: c(12), fullName: "Đỗ Văn Giang",
-                invitedOn: CalendarDate(iso: "2026-11-26")!),
-            AbsentEntry(
                 communeCode: "01234", hamlet: "Thôn Đông", idNumber: c(14), fullName: "Mai Thị Hủy",
                 invitedOn: CalendarDate(iso: "2026-11-23")!),
             AbsentEntry(
                 communeCode: "01234", hamlet: "Thôn Đông", idNumber: c(11), fullName: "Nguyễn Thị Hoa",
                 invitedOn: CalendarDate(iso: "2026-11-25")!),
+            AbsentEntry(
+                communeCode: "01234", hamlet: "Thôn Tây, xóm 2", idNumber: c(12), fullName: "Đỗ Văn Giang",
+                invitedOn: CalendarDate(iso: "2026-11-26")!),
         ]
         #expect(try fixture.queue.absentList(by: supervisor) == expected)
 

@@ -49,9 +49,9 @@ import Testing
         #expect(lines.first == "Mã xã,Thôn/xóm,Số định danh,Họ và tên,Ngày được mời")
         #expect(
             Array(lines.dropFirst().dropLast()) == [
-                "16001,Thôn Đông,001299000021,Nguyễn Thị Hoà,\(today)",
                 "16001,Thôn Đông,001299000022,\"Đặng, Văn Ước\",\(today)",
-            ], "invited today and not come; the one invited for 2099 not yet absent")
+                "16001,Thôn Đông,001299000021,Nguyễn Thị Hoà,\(today)",
+            ], "invited today and not come (Vietnamese order: Đ before N); the one invited for 2099 not yet absent")
         #expect(csv.contains("Nguyễn Thị Hoà"))
         let mode = try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Intake
+import Messages
 
 /// The lists the door-to-door work runs on (issue 22, item 5). Each holds names, ID numbers and phone numbers in
 /// full: supervisors only, every view audited (`list_view`: which list and how many rows, no personal data).
@@ -110,6 +111,20 @@ extension ApplicationQueue {
         return (sql, arguments)
     }
 
+    /// Rows ordered by their keys in turn, each in Vietnamese alphabetical order, a missing key (no hamlet) last.
+    private static func ordered(_ a: [String?], _ b: [String?]) -> Bool {
+        for (left, right) in zip(a, b) {
+            guard let left else {
+                if right == nil { continue }
+                return false
+            }
+            guard let right else { return true }
+            let order = TextLayout.vietnameseOrder(left, right)
+            if order != .orderedSame { return order == .orderedAscending }
+        }
+        return false
+    }
+
     private func requireSupervisor(_ actor: QueueActor, _ list: DoorToDoorList) throws(QueueError) {
         guard actor.role != .officer else {
             throw QueueError(.notPermitted, "the \(list.rawValue) list is for supervisors (names, ID numbers, phones)")
@@ -163,8 +178,11 @@ extension ApplicationQueue {
                     confirmed: row["confirmed"], recordedOn: record.recordedOn, note: record.note))
         }
         entries.sort {
-            ($0.communeCode, $0.hamlet ?? "\u{10FFFF}", $0.fullName ?? "", $0.idNumber)
-                < ($1.communeCode, $1.hamlet ?? "\u{10FFFF}", $1.fullName ?? "", $1.idNumber)
+            Self.ordered(
+                [$0.communeCode, $0.hamlet, $0.fullName ?? "", $0.idNumber],
+                [
+                    $1.communeCode, $1.hamlet, $1.fullName ?? "", $1.idNumber,
+                ])
         }
         try auditView(.refusals, rows: entries.count, by: actor)
         return entries
@@ -208,8 +226,11 @@ extension ApplicationQueue {
                     approvedOn: approvedOn, daysWaiting: max(0, today.daysSinceEpoch - approvedOn.daysSinceEpoch)))
         }
         entries.sort {
-            ($0.communeCode, $0.hamlet ?? "\u{10FFFF}", $0.fullName ?? "", $0.applicationID)
-                < ($1.communeCode, $1.hamlet ?? "\u{10FFFF}", $1.fullName ?? "", $1.applicationID)
+            Self.ordered(
+                [$0.communeCode, $0.hamlet, $0.fullName ?? "", $0.applicationID],
+                [
+                    $1.communeCode, $1.hamlet, $1.fullName ?? "", $1.applicationID,
+                ])
         }
         try auditView(.awaitingActivation, rows: entries.count, by: actor)
         return entries
@@ -246,8 +267,11 @@ extension ApplicationQueue {
                     fullName: opened.fullName, invitedOn: day))
         }
         entries.sort {
-            ($0.communeCode, $0.hamlet, $0.invitedOn.iso, $0.fullName, $0.idNumber)
-                < ($1.communeCode, $1.hamlet, $1.invitedOn.iso, $1.fullName, $1.idNumber)
+            Self.ordered(
+                [$0.communeCode, $0.hamlet, $0.invitedOn.iso, $0.fullName, $0.idNumber],
+                [
+                    $1.communeCode, $1.hamlet, $1.invitedOn.iso, $1.fullName, $1.idNumber,
+                ])
         }
         try auditView(.absent, rows: entries.count, by: actor)
         return entries
