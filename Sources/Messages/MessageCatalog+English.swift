@@ -1166,5 +1166,37 @@ extension MessageCatalog {
             "turn the TPM on in the firmware, install tpm2-tools, check store.tpm_tcti and /dev/tpmrm0's group (tss); do not delete the key file. A replaced TPM: restore the keys from the backup",
         "ctl.doctor.tpm.not_sealed":
             "store.tpm = required but the key file is not sealed to the TPM",
+
+        // doors (session 9): the door-to-door lists and the invitation lists (issue 22, item 5)
+        "lists.column.hamlet": "Hamlet",
+        "lists.column.id_number": "ID number",
+        "lists.column.full_name": "Full name",
+        "lists.column.recorded_on": "Recorded on",
+        "lists.column.note": "Note",
+        "lists.column.application": "Application",
+        "lists.column.phone": "Phone",
+        "lists.column.approved_on": "Approved on",
+        "lists.column.days_waiting": "Days waiting",
+        "lists.column.invited_on": "Invited on",
+        "lists.yes": "Yes",
+        "lists.no": "No",
+        "lists.no_hamlet": "(no hamlet)",
+        "lists.title.refusals": "Citizens not yet eligible or ineligible, {day}: {count}",
+        "lists.title.awaiting_activation": "Approved, awaiting activation, {day}: {count}",
+        "lists.title.absent": "Invited and not come, {day}: {count}",
+        "lists.unknown": "No such list. The lists: {lists}.",
+        "lists.bad_format": "The format must be table, csv or json (over the API: json or csv).",
+        "control.invitations_refused":
+            "The invitation list was refused; nothing was imported. Fix the file and import it again:",
+        "invitation.field.hamlet": "The hamlet is missing.",
+        "invitation.field.full_name": "The full name is missing.",
+        "invitation.id_number": "The ID number must be exactly 12 digits.",
+        "invitation.duplicate": "This citizen is already on line {line}: one line per citizen.",
+        "help.ctl.lists": "The door-to-door lists (supervisors).",
+        "help.ctl.invitations": "Hamlets' invitation lists.",
+        "help.ctl.invitations_import": "Import an invitation list CSV.",
+        "ctl.lists.written": "Wrote {rows} rows to {file}.",
+        "ctl.invitations.imported":
+            "Imported {citizens} citizens in {lists} invitation lists ({replaced} earlier rows replaced).",
     ]
 }

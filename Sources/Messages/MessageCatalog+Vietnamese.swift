@@ -1159,5 +1159,36 @@ extension MessageCatalog {
             "bật TPM trong BIOS, cài tpm2-tools, kiểm tra store.tpm_tcti và quyền /dev/tpmrm0 (nhóm tss); đừng xoá tệp khóa. TPM đã thay: khôi phục khóa từ bản sao lưu",
         "ctl.doctor.tpm.not_sealed":
             "store.tpm = required nhưng tệp khóa chưa niêm phong vào TPM",
+
+        // doors (session 9): the door-to-door lists and the invitation lists (issue 22, item 5)
+        "lists.column.hamlet": "Thôn/xóm",
+        "lists.column.id_number": "Số định danh",
+        "lists.column.full_name": "Họ và tên",
+        "lists.column.recorded_on": "Ngày ghi nhận",
+        "lists.column.note": "Ghi chú",
+        "lists.column.application": "Hồ sơ",
+        "lists.column.phone": "Số điện thoại",
+        "lists.column.approved_on": "Ngày được duyệt",
+        "lists.column.days_waiting": "Số ngày chờ kích hoạt",
+        "lists.column.invited_on": "Ngày được mời",
+        "lists.yes": "Có",
+        "lists.no": "Chưa",
+        "lists.no_hamlet": "(không ghi thôn)",
+        "lists.title.refusals": "Danh sách công dân chưa đủ / không đủ điều kiện, ngày {day}: {count} người",
+        "lists.title.awaiting_activation": "Danh sách đã được duyệt, chờ kích hoạt, ngày {day}: {count} người",
+        "lists.title.absent": "Danh sách được mời nhưng chưa đến, ngày {day}: {count} người",
+        "lists.unknown": "Không có danh sách này. Các danh sách: {lists}.",
+        "lists.bad_format": "Định dạng phải là table, csv hoặc json (qua API: json hoặc csv).",
+        "control.invitations_refused": "Danh sách mời bị từ chối, không nhập dòng nào. Sửa tệp rồi nhập lại:",
+        "invitation.field.hamlet": "Thiếu tên thôn/xóm.",
+        "invitation.field.full_name": "Thiếu họ và tên.",
+        "invitation.id_number": "Số định danh phải gồm đúng 12 chữ số.",
+        "invitation.duplicate": "Công dân này đã có ở dòng {line}: mỗi người một dòng.",
+        "help.ctl.lists": "Danh sách vận động tại nhà (cán bộ giám sát).",
+        "help.ctl.invitations": "Danh sách công dân được mời theo thôn.",
+        "help.ctl.invitations_import": "Nhập danh sách mời CSV.",
+        "ctl.lists.written": "Đã ghi {rows} dòng vào {file}.",
+        "ctl.invitations.imported":
+            "Đã nhập {citizens} công dân của {lists} danh sách mời ({replaced} dòng cũ được thay).",
     ]
 }

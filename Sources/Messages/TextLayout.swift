@@ -53,4 +53,12 @@ public enum TextLayout {
         formatter.dateFormat = seconds ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd HH:mm"
         return formatter.string(from: date)
     }
+
+    /// `a` against `b` in Vietnamese alphabetical order (a ă â b c d đ e ê …, tones after letters), as people look
+    /// names and hamlets up in a list; code-point order would put every Đ after Y.
+    public static func vietnameseOrder(_ a: String, _ b: String) -> ComparisonResult {
+        a.compare(b, locale: vietnamese)
+    }
+
+    private static let vietnamese = Locale(identifier: "vi_VN")
 }

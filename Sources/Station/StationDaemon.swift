@@ -248,6 +248,7 @@ enum ControlServer {
         middleware.listener = gate
         router.add(middleware: middleware)
         StationRoutes(core: core).add(to: router)
+        DoorListRoutes(core: core).add(to: router)
         ReportPageRoute(core: core).add(to: router)
         FreezeRoute(core: core).add(to: router)
         UplinkRoutes(core: core).add(to: router)

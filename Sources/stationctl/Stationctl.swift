@@ -22,7 +22,7 @@ struct Stationctl: ParsableCommand {
             UploadCommand.self, EnrollCommand.self,
             ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
             ConfigCommand.self, DoctorCommand.self, SurveyCommand.self, ClientCommand.self, ListenerCommand.self,
-            CleansingCommand.self, DeskCommand.self,
+            CleansingCommand.self, DeskCommand.self, ListsCommand.self, InvitationsCommand.self,
             OperatorCommand.self, KeysCommand.self, ReceiptCommand.self,
         ]
     )

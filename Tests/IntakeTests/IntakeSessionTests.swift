@@ -391,6 +391,7 @@ import Testing
         #expect(record.note == "em nhỏ")
         #expect(record.recordedBy == OperatorID("officer-7"))
         #expect(record.recordedOn == CalendarDate(iso: "2026-05-29"))
+        #expect(record.fullName == Self.card.identity.fullName, "the door-to-door list names the citizen")
         #expect(record.isComplete)
         #expect(Self.describe(turned.handle(.refusalRecorded)) == "releaseDevices")
         #expect(turned.state == .abandoned(.refusalRecorded))

@@ -34,6 +34,13 @@ import Testing
                 day: CalendarDate(iso: "2026-11-23")!, cardCode: "HC4310199087654",
                 dateOfBirth: CalendarDate(year: 1999, month: 3, day: 15))
         ])
+        // A hamlet's invitation list (the ID number and name sealed).
+        try queue.importInvitations(
+            [
+                Invitation(
+                    communeCode: "01234", hamlet: "Thôn Đông", idNumber: CitizenID("001199000002")!,
+                    fullName: "INVITECANARY", invitedOn: CalendarDate(iso: "2026-11-23")!)
+            ], by: supervisor)
         // A report frozen for the central and not sent yet (it names officers: sealed).
         try queue.freezeReport(
             id: "daily-2026-11-23", kind: "daily", from: CalendarDate(iso: "2026-11-23")!,
@@ -51,6 +58,7 @@ import Testing
                 "SELECT COUNT(*) FROM operator WHERE name_key_id = ?",
                 "SELECT COUNT(*) FROM audit_note_reseal WHERE key_id = ?",
                 "SELECT COUNT(*) FROM outbound_report WHERE key_id = ?",
+                "SELECT COUNT(*) FROM invitation WHERE key_id = ?",
             ]
             return try tables.map { try Int.fetchOne(db, sql: $0, arguments: [keyID]) ?? 0 }.reduce(0, +)
         }
@@ -67,6 +75,7 @@ import Testing
         #expect(
             started.remaining == [
                 "applications": 7, "eligibility": 1, "cleansing": 1, "operators": 1, "audit_notes": 1, "reports": 1,
+                "invitations": 1,
             ])
         // A second rotation before this one ends is refused.
         #expect(throws: QueueError.self) { try queue.rotateKey(by: supervisor) }
@@ -84,7 +93,7 @@ import Testing
             if batch == 0 { break }
             resealed += batch
         }
-        #expect(resealed == 12)
+        #expect(resealed == 13)
         #expect(try queue.keyRotationProgress().remainingTotal == 0)
         #expect(try queue.destroyOlderKeys() == [1])
         #expect(try queue.keyRotationProgress().olderKeyIDs.isEmpty)
@@ -108,6 +117,7 @@ import Testing
             #expect(
                 try reopened.cleansingEntries(since: CalendarDate(iso: "2026-11-01")!, by: supervisor).map(\.chipValue)
                     == ["Lê Thị Hoa"])
+            #expect(try reopened.absentList(by: supervisor).map(\.fullName) == ["INVITECANARY"])
             #expect(try reopened.verifyAudit().isIntact)
         }
         let actions = try queue.auditTrail(for: nil).map(\.action)

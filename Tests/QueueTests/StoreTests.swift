@@ -153,7 +153,7 @@ import Testing
                 "v1-applications", "v1-audit", "v1-key-check", "v1-operator-indexes", "v2-eligibility",
                 "v2-status-counts", "v3-central-receipts", "v3-audit-uid", "v3-survey", "v4-cleansing",
                 "v4-desk-checks", "v4-operators", "v5-priority-group", "v6-application-reference",
-                "v7-outbound-reports", "v8-key-rotation", "v9-hamlet",
+                "v7-outbound-reports", "v8-key-rotation", "v9-hamlet", "v10-invitations",
             ])
         let pragmas = try db.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))

@@ -67,13 +67,16 @@ public struct EligibilityRecord: Sendable, Hashable, Codable, CustomStringConver
     public var recordedOn: CalendarDate
     /// Whether the local authority has confirmed it (required for `ineligible`).
     public var confirmedByLocalAuthority: Bool
+    /// The name on the card, for the door-to-door list (nil in records made before it was kept).
+    public var fullName: String?
 
     /// Creates a record.
     public init(
         idNumber: CitizenID, eligibility: EligibilityClass, note: String, recordedBy: OperatorID,
-        recordedOn: CalendarDate, confirmedByLocalAuthority: Bool
+        recordedOn: CalendarDate, confirmedByLocalAuthority: Bool, fullName: String? = nil
     ) {
         self.idNumber = idNumber
+        self.fullName = fullName
         self.eligibility = eligibility
         self.note = note
         self.recordedBy = recordedBy

@@ -456,7 +456,8 @@ public struct IntakeSession: Sendable {
     }
 
     /// The eligibility-list record of the officer's refusal for the citizen whose card this session read: their
-    /// ID number, the class and reason, the officer and the Vietnamese day; no biometrics, no portrait, no phone.
+    /// ID number and name (for the door-to-door list), the class and reason, the officer and the Vietnamese day; no
+    /// biometrics, no portrait, no phone.
     /// Nil when no card has been read (idle, finished) or the commit is under way. An `ineligible` record without
     /// the local authority's confirmation is recorded as pending it (`EligibilityRecord.isComplete`).
     public func refusal(_ eligibility: EligibilityClass, note: String, confirmed: Bool, at instant: Date)
@@ -475,7 +476,8 @@ public struct IntakeSession: Sendable {
         return EligibilityRecord(
             idNumber: draft.card.identity.idNumber, eligibility: eligibility,
             note: note.trimmingCharacters(in: .whitespacesAndNewlines), recordedBy: operatorID,
-            recordedOn: CalendarDate(vietnamDayOf: instant), confirmedByLocalAuthority: confirmed)
+            recordedOn: CalendarDate(vietnamDayOf: instant), confirmedByLocalAuthority: confirmed,
+            fullName: draft.card.identity.fullName)
     }
 
     /// The review again after a change: a new revision, validated afresh (a read-back of the old one is stale).

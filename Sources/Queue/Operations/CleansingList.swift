@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Intake
+import Messages
 
 /// One data-cleansing case of the health desk: a field where the social-insurance (BHXH) record and the chip
 /// disagree (seed 002: the 21 million participants not matched with the population database).
@@ -60,23 +61,13 @@ public enum CleansingCSV {
 
     /// The CSV bytes of `entries`.
     public static func render(_ entries: [CleansingEntry]) -> Data {
-        var text = header.joined(separator: ",") + "\r\n"
-        for entry in entries {
-            let fields = [
+        let rows = entries.map { entry in
+            [
                 entry.day.iso, entry.idNumber, entry.cardCode ?? "", entry.field, entry.insuranceValue,
                 entry.chipValue, entry.appendix, entry.group,
             ]
-            text += fields.map(quote).joined(separator: ",") + "\r\n"
         }
-        return Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8)
-    }
-
-    static func quote(_ field: String) -> String {
-        // A leading =, +, - or @ would be taken by Excel as a formula: prefixed with an apostrophe.
-        var value = field
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return ExcelCSV.render(header: header, rows: rows)
     }
 }
 

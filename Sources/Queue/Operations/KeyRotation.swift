@@ -9,7 +9,7 @@ public struct KeyRotationProgress: Sendable, Hashable {
     /// Keys still in the key file because something may be sealed under them (empty: no rotation running).
     public var olderKeyIDs: [Int]
     /// Sealed values under an older key, by what they are (`applications`, `eligibility`, `cleansing`,
-    /// `operators`, `audit_notes`).
+    /// `operators`, `reports`, `invitations`, `audit_notes`).
     public var remaining: [String: Int]
 
     /// Sealed values still under an older key.
@@ -42,6 +42,9 @@ private struct SealedColumn: Sendable {
         SealedColumn(
             name: "reports", table: "outbound_report", row: "id", keyColumn: "key_id", sealedColumn: "sealed",
             context: { "report:" + ($0["rk"] as String) }),
+        SealedColumn(
+            name: "invitations", table: "invitation", row: "seq", keyColumn: "key_id", sealedColumn: "payload",
+            context: { _ in "invitation" }),
     ]
 
     /// Extra columns the context needs.

@@ -110,31 +110,20 @@ public enum CommuneSurveyCSV {
 
     /// Parses and checks a whole file; throws every problem found, or returns all rows.
     public static func parse(_ data: Data) throws(SurveyImportError) -> [CommuneSurvey] {
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var issues: [SurveyIssue] = []
         func add(_ code: SurveyIssue.Code, _ line: Int, _ column: Int, _ message: Message) {
             if issues.count < maxIssues {
                 issues.append(SurveyIssue(code: code, line: line, column: column, message))
             }
         }
-        var lines: [(number: Int, text: String)] = []
-        for (index, raw) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            var lineBytes = Array(raw)
-            if lineBytes.last == 0x0D { lineBytes.removeLast() }
-            if let text = String(validating: lineBytes, as: UTF8.self) {
-                lines.append((index + 1, text))
-            } else {
-                let column = firstInvalidColumn(lineBytes)
-                add(.encoding, index + 1, column, Message(.surveyEncoding))
-            }
-        }
+        let (lines, undecodable) = CSVInput.lines(data)
+        for bad in undecodable { add(.encoding, bad.line, bad.column, Message(.surveyEncoding)) }
         guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
         guard let first = lines.first, !lines.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty })
         else {
             throw SurveyImportError(issues: [SurveyIssue(code: .empty, line: 1, column: 0, Message(.surveyEmpty))])
         }
-        let headerFields = fields(first.text)
+        let headerFields = CSVInput.fields(first.text)
         if headerFields != columns {
             let column =
                 Array(zip(headerFields, columns)).firstIndex { $0 != $1 }.map { $0 + 1 }
@@ -145,7 +134,7 @@ public enum CommuneSurveyCSV {
         var rows: [CommuneSurvey] = []
         var seen: [String: Int] = [:]
         for (number, text) in lines.dropFirst() where !text.trimmingCharacters(in: .whitespaces).isEmpty {
-            let values = fields(text).map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = CSVInput.fields(text).map { $0.trimmingCharacters(in: .whitespaces) }
             guard values.count == columns.count else {
                 add(
                     .columns, number, min(values.count, columns.count) + 1,
@@ -199,59 +188,5 @@ public enum CommuneSurveyCSV {
             throw SurveyImportError(issues: [SurveyIssue(code: .empty, line: 2, column: 0, Message(.surveyNoRows))])
         }
         return rows
-    }
-
-    /// Splits one line into fields (RFC 4180 quotes; `""` inside quotes is a quote).
-    static func fields(_ line: String) -> [String] {
-        var result: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        while let character = iterator.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" {
-                            current.append("\"")
-                        } else {
-                            quoted = false
-                            if next == "," {
-                                result.append(current)
-                                current = ""
-                            } else {
-                                current.append(next)
-                            }
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" && current.isEmpty {
-                quoted = true
-            } else if character == "," {
-                result.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        result.append(current)
-        return result
-    }
-
-    /// The character column (from 1) of the first byte that is not valid UTF-8.
-    static func firstInvalidColumn(_ bytes: [UInt8]) -> Int {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        var column = 1
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: column += 1
-            case .emptyInput: return column
-            case .error: return column
-            }
-        }
     }
 }

@@ -447,6 +447,36 @@ enum Schema {
                     """)
         }
 
+        migrator.registerMigration("v10-invitations") { db in
+            // A hamlet's imported list of citizens invited to a registration point on a day (issue 22, item 5): the
+            // station marks who came by matching the keyed hash of the ID number against applications and refusals.
+            // In clear only the commune, the hamlet, the day and that hash; the ID number and name are sealed. A
+            // list is (commune, hamlet, day): importing it again replaces it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE invitation (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        commune_code TEXT NOT NULL,
+                        hamlet TEXT NOT NULL,
+                        invited_day TEXT NOT NULL,
+                        id_hmac BLOB NOT NULL,
+                        imported_at INTEGER NOT NULL,
+                        key_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        UNIQUE (commune_code, hamlet, invited_day, id_hmac)
+                    ) STRICT
+                    """)
+            try db.execute(sql: "CREATE INDEX invitation_citizen ON invitation(id_hmac)")
+            try db.execute(sql: "CREATE INDEX invitation_key ON invitation(key_id)")
+            let unknown = """
+                WHEN NOT EXISTS (SELECT 1 FROM key_check WHERE key_id = NEW.key_id)
+                BEGIN SELECT RAISE(ABORT, 'sealed under a key the store does not hold'); END
+                """
+            try db.execute(sql: "CREATE TRIGGER invitation_known_key_insert BEFORE INSERT ON invitation \(unknown)")
+            try db.execute(
+                sql: "CREATE TRIGGER invitation_known_key_update BEFORE UPDATE OF key_id ON invitation \(unknown)")
+        }
+
         return migrator
     }
 }

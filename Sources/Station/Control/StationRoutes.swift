@@ -155,24 +155,9 @@ struct StationRoutes {
         do {
             rows = try CommuneSurveyCSV.parse(data)
         } catch {
-            let shown = error.issues.prefix(20)
-            let more = error.issues.count > shown.count ? error.issues.count - shown.count : 0
-            let issues = Array(shown)
-            throw APIError(
-                .badRequest, moduleCode: SurveyImportError.code,
-                text: { language in
-                    let lines = issues.map { issue in
-                        Message(
-                            .controlSurveyRefusedLine,
-                            [
-                                "line": "\(issue.line)", "column": "\(issue.column)", "code": issue.code.rawValue,
-                                "problem": language == .english ? issue.english : issue.vietnamese,
-                            ]
-                        ).text(language)
-                    }
-                    let tail = more > 0 ? [Message(.controlSurveyRefusedMore, ["count": "\(more)"]).text(language)] : []
-                    return ([Message(.controlSurveyRefused).text(language)] + lines + tail).joined(separator: "\n")
-                })
+            throw DoorListRoutes.fileRefused(
+                .controlSurveyRefused, code: SurveyImportError.code,
+                issues: error.issues.map { ($0.line, $0.column, $0.code.rawValue, $0.message) })
         }
         let actor = QueueRoutes.actor(context)
         let outcome = try await core.store.run { try $0.importSurvey(rows, by: actor) }
