@@ -108,7 +108,6 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case reportNoGroup = "report.no_group"
     case reportPointFixed = "report.point.fixed"
     case reportPointMobile = "report.point.mobile"
-    case reportHamletUnknown = "report.hamlet_unknown"
     case reportHtmlCoverageTitle = "report.html.coverage_title"
     case reportHtmlCampaignTitle = "report.html.campaign_title"
     case reportHtmlTeamsTitle = "report.html.teams_title"
@@ -712,4 +711,12 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case helpCtlRotate = "help.ctl.rotate"
     case helpCtlRotation = "help.ctl.rotation"
     case helpCtlReceipt = "help.ctl.receipt"
+    // places (session 9): the communes and hamlets of a session (issue 19 item 7), the report by hamlet (issue 22)
+    case intakeCommuneNotServed = "intake.commune_not_served"
+    case intakeHamletNotServed = "intake.hamlet_not_served"
+    case intakeHamletNoneConfigured = "intake.hamlet_none_configured"
+    case reportHtmlHamletsTitle = "report.html.hamlets_title"
+    case reportColumnHamlet = "report.column.hamlet"
+    case reportColumnUploaded = "report.column.uploaded"
+    case reportHamletNone = "report.hamlet_none"
 }

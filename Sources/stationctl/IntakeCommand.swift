@@ -36,6 +36,9 @@ struct IntakeCommand: ParsableCommand {
                 "Supervisors: accept an overridable authenticity verdict, with this reason (stored sealed).")))
     var overrideReason: String?
     @Option(help: ArgumentHelp(SecretField.overrideReason.fileHelp)) var overrideReasonFile: String?
+    @Option(help: "Commune code of this session (default: the point's; GET /v1/places lists the allowed ones).")
+    var commune: String?
+    @Option(help: "Hamlet of this session, one of the commune's (default: none).") var hamlet: String?
     @Flag(help: "Commit without asking when validation passes.") var yes = false
 
     func run() throws {
@@ -51,7 +54,8 @@ struct IntakeCommand: ParsableCommand {
         }
         let client = options.client()
         let started = try options.call(
-            client, "POST", ControlPaths.intake, json: IntakeStartRequest(operatorID: operatorID))
+            client, "POST", ControlPaths.intake,
+            json: IntakeStartRequest(operatorID: operatorID, commune: commune, hamlet: hamlet))
         var session = try started.decode(IntakeSessionWire.self)
         let base = "\(ControlPaths.intake)/\(session.id)"
         do {
