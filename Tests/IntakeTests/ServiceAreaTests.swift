@@ -14,7 +14,9 @@ import Testing
     @Test func theOfficerChoosesACommuneAndHamletOrGetsThePointsCommune() throws {
         #expect(try Self.area.place(commune: nil, hamlet: nil) == IntakePlace(communeCode: "26734"))
         #expect(try Self.area.place(commune: " ", hamlet: "") == IntakePlace(communeCode: "26734"))
-        #expect(try Self.area.place(commune: "26737", hamlet: "Xóm 1") == IntakePlace(communeCode: "26737", hamlet: "Xóm 1"))
+        #expect(
+            try Self.area.place(commune: "26737", hamlet: "Xóm 1") == IntakePlace(communeCode: "26737", hamlet: "Xóm 1")
+        )
         // As people type it: the configured spelling is recorded.
         #expect(
             try Self.area.place(commune: "26734", hamlet: " thôn tây ")
@@ -36,7 +38,8 @@ import Testing
             #expect(error.code.rawValue == "intake.commune_not_served")
             #expect(
                 error.message.text(.vietnamese)
-                    == "Trạm không được cấu hình để tiếp nhận cho xã 99999. Chọn một trong các xã: 26734, 26737, 26740.")
+                    == "Trạm không được cấu hình để tiếp nhận cho xã 99999. Chọn một trong các xã: 26734, 26737, 26740."
+            )
             #expect(error.message.text(.english).contains("Choose one of: 26734, 26737, 26740"))
         }
         do {

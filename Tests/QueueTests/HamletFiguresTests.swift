@@ -61,9 +61,10 @@ import Testing
                     ORDER BY e.seq
                     """)
         }
-        #expect(refusals.map { "\($0["commune_code"] as String)/\(($0["hamlet"] as String?) ?? "-")" } == [
-            "16002/Xóm 1", "16001/-",
-        ])
+        #expect(
+            refusals.map { "\($0["commune_code"] as String)/\(($0["hamlet"] as String?) ?? "-")" } == [
+                "16002/Xóm 1", "16001/-",
+            ])
 
         // Counted per commune and hamlet: taken, uploaded, accepted, activated, rejected, activations reported.
         let lines = try queue.reportBreakdowns(from: today, through: today).hamlets

@@ -18,13 +18,15 @@ extension IntakeCoordinatorTests {
             started.id, owner: rig.owner, place: IntakePlace(communeCode: "26737", hamlet: "Xóm 1"))
         #expect(moved.communeCode == "26737" && moved.hamlet == "Xóm 1" && moved.state == "idle")
         await #expect(throws: IntakeFailure.busy) {
-            _ = try await coordinator.choosePlace(started.id, owner: rig.other, place: IntakePlace(communeCode: "26734"))
+            _ = try await coordinator.choosePlace(
+                started.id, owner: rig.other, place: IntakePlace(communeCode: "26734"))
         }
         _ = try await coordinator.readCard(
             started.id, owner: rig.owner, key: try AccessKey.can(digits: rig.set.can), reader: nil)
         // Once the card is read the place is the application's.
         await #expect(throws: IntakeFailure.refused(.notInThisState)) {
-            _ = try await coordinator.choosePlace(started.id, owner: rig.owner, place: IntakePlace(communeCode: "26734"))
+            _ = try await coordinator.choosePlace(
+                started.id, owner: rig.owner, place: IntakePlace(communeCode: "26734"))
         }
         for finger in [Intake.FingerPosition.rightIndex, .leftIndex] {
             _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: finger, scanner: nil)

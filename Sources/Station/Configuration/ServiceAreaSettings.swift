@@ -50,8 +50,8 @@ enum ServiceAreaSettings {
                 return .failure(
                     Problem(
                         key: "point.hamlets",
-                        reason: "hamlets under commune \(code), which is not in point.communes (\(codes.joined(separator: ", ")))"
-                    ))
+                        reason: "hamlets under commune \(code), which is not in point.communes ("
+                            + codes.joined(separator: ", ") + ")"))
             }
             guard named[code] == nil else {
                 return .failure(Problem(key: "point.hamlets", reason: "commune \(code) given twice"))
