@@ -71,5 +71,15 @@ struct PlacesLiveTests {
         let table = try daemon.stationctl(["report", "daily", "--table", "hamlets"])
         #expect(table.status == 0, "\(table.output)")
         #expect(table.output.contains("Thôn/xóm") && table.output.contains("Xóm Bãi"), "\(table.output)")
+        // The supervisor's page: the table by hamlet, its numbers by data-field.
+        let htmlPath = daemon.directory.appendingPathComponent("daily.html").path
+        let html = try daemon.stationctl(["report", "daily", "--format", "html", "--out", htmlPath])
+        #expect(html.status == 0, "\(html.output)")
+        let shownPage = try String(contentsOfFile: htmlPath, encoding: .utf8)
+        #expect(shownPage.contains("<h2>Theo thôn/xóm</h2>\n<table id=\"hamlets-table\">"), "\(shownPage)")
+        #expect(
+            shownPage.contains(
+                "<tr data-key=\"26737/Xóm Bãi\"><td>26737</td><td>Xóm Bãi</td><td class=\"n\" data-field=\"taken\">1</td>"
+            ), "\(shownPage)")
     }
 }
