@@ -4,8 +4,55 @@ import Foundation
 public struct IntakeStartRequest: Codable, Sendable, Hashable {
     /// Operator id recorded in the application (default: the peer's user name).
     public var operatorID: String?
+    /// The commune the session's applications are taken for: one of `GET /v1/places` (default: the point's).
+    public var commune: String?
+    /// The hamlet, one of the commune's in `GET /v1/places` (default: none).
+    public var hamlet: String?
     /// Creates a value.
-    public init(operatorID: String? = nil) { self.operatorID = operatorID }
+    public init(operatorID: String? = nil, commune: String? = nil, hamlet: String? = nil) {
+        self.operatorID = operatorID
+        self.commune = commune
+        self.hamlet = hamlet
+    }
+}
+
+/// `PUT /v1/intake/{id}/place`: the commune and hamlet of a session that has not read a card yet.
+public struct IntakePlaceRequest: Codable, Sendable, Hashable {
+    /// One of `GET /v1/places` (absent: the point's).
+    public var commune: String?
+    /// One of the commune's hamlets (absent: none).
+    public var hamlet: String?
+    /// Creates a value.
+    public init(commune: String? = nil, hamlet: String? = nil) {
+        self.commune = commune
+        self.hamlet = hamlet
+    }
+}
+
+/// `GET /v1/places`: the communes and hamlets an intake session may be taken for (`point.communes`,
+/// `point.hamlets`), the registration point's commune first (the default).
+public struct PlacesWire: Codable, Sendable, Hashable {
+    /// One commune and its hamlets.
+    public struct Commune: Codable, Sendable, Hashable {
+        /// 5-digit code.
+        public var code: String
+        /// The hamlets an officer may choose (empty: none recorded).
+        public var hamlets: [String]
+        /// Creates a value.
+        public init(code: String, hamlets: [String]) {
+            self.code = code
+            self.hamlets = hamlets
+        }
+    }
+    /// The commune a session takes when none is chosen.
+    public var defaultCommune: String
+    /// Every commune, the default first.
+    public var communes: [Commune]
+    /// Creates a value.
+    public init(defaultCommune: String, communes: [Commune]) {
+        self.defaultCommune = defaultCommune
+        self.communes = communes
+    }
 }
 
 /// The session as the client sees it. Personal data only masked.
@@ -43,6 +90,10 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     public var resumeStep: String?
     /// Once `committed`: the application's short reference for the receipt (`K7M2-QX4G`).
     public var reference: String?
+    /// The commune the session's applications are taken for.
+    public var communeCode: String?
+    /// The hamlet chosen for the session, if any.
+    public var hamlet: String?
     /// Creates a value.
     public init(
         id: String, state: String, applicationID: String? = nil, maskedIDNumber: String? = nil,
@@ -260,6 +311,8 @@ public struct IntakeReadBackWire: Codable, Sendable, Hashable {
     public var priorityGroup: String?
     /// The commune.
     public var communeCode: String
+    /// The hamlet chosen for the session, if any.
+    public var hamlet: String?
     /// Each finger.
     public var fingers: [Finger]
     /// A live portrait is attached.

@@ -219,6 +219,8 @@ public struct ReportWire: Codable, Sendable, Hashable {
     public var refusals: [RefusalLineWire]? = nil
     /// Every configured campaign phase against its target (the campaign report; absent without phases).
     public var phases: [CampaignProgressWire]? = nil
+    /// By commune and hamlet (the session's hamlet; `hamlet` absent: none recorded), applications taken in the period.
+    public var hamlets: [HamletLineWire]? = nil
     /// Creates a value.
     public init(
         period: String, from: String, through: String, lines: [ReportLineWire], seedTable: [SeedTableLineWire]? = nil,

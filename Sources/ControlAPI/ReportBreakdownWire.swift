@@ -33,6 +33,41 @@ public struct BreakdownLineWire: Codable, Sendable, Hashable {
     }
 }
 
+/// One line of `hamlets` in `/v1/reports/:period`: the applications taken in the period in one hamlet of one
+/// commune (`hamlet` absent: none was recorded for them), by their state now.
+public struct HamletLineWire: Codable, Sendable, Hashable {
+    /// The commune's code.
+    public var communeCode: String
+    /// The hamlet chosen for the intake session; absent when none was recorded.
+    public var hamlet: String?
+    /// Applications taken (not cancelled).
+    public var taken: Int
+    /// Sent to the central (uploaded or exported) or already answered by it.
+    public var uploaded: Int
+    /// Accepted, not yet activated.
+    public var accepted: Int
+    /// Activated (of those taken in the period).
+    public var activated: Int
+    /// Rejected.
+    public var rejected: Int
+    /// Activations C06 reported on the period's days, whatever the day of capture.
+    public var activatedReported: Int
+    /// Creates a value.
+    public init(
+        communeCode: String, hamlet: String?, taken: Int, uploaded: Int, accepted: Int, activated: Int, rejected: Int,
+        activatedReported: Int
+    ) {
+        self.communeCode = communeCode
+        self.hamlet = hamlet
+        self.taken = taken
+        self.uploaded = uploaded
+        self.accepted = accepted
+        self.activated = activated
+        self.rejected = rejected
+        self.activatedReported = activatedReported
+    }
+}
+
 /// A count under a key (`rejections`: C06's reason code; `attention`: `held` or `needsAttention`).
 public struct KeyedCountWire: Codable, Sendable, Hashable {
     /// The key.
@@ -101,8 +136,24 @@ public enum BreakdownTableText {
     /// The names `stationctl report --table` takes, the seed's table first (the default).
     public static let tables = [
         "seed", "intake", "officers", "teams", "bundles", "priority", "points", "rejections", "attention", "refusals",
-        "phases",
+        "phases", "hamlets",
     ]
+
+    /// Header and rows of the breakdown by hamlet (numbers from the 3rd column on); no hamlet recorded reads
+    /// "(không rõ thôn)".
+    public static func hamlets(_ lines: [HamletLineWire], language: Language) -> ([String], [[String]]) {
+        let columns: [MessageKey] = [
+            .ctlReportColumnCommune, .reportColumnHamlet, .ctlReportColumnTaken, .reportColumnUploaded,
+            .ctlReportColumnAccepted, .ctlReportColumnActivated, .ctlReportColumnRejected,
+            .reportColumnActivatedReported,
+        ]
+        let rows = lines.map { line in
+            [line.communeCode, line.hamlet ?? MessageKey.reportHamletNone.text(language)]
+                + [line.taken, line.uploaded, line.accepted, line.activated, line.rejected, line.activatedReported]
+                .map(String.init)
+        }
+        return (columns.map { $0.text(language) }, rows)
+    }
 
     /// Header and rows of a breakdown (numbers from the 2nd column on); `term` names the keys.
     public static func lines(_ lines: [BreakdownLineWire], term: Term?, first: MessageKey, language: Language)

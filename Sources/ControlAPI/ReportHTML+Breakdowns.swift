@@ -2,7 +2,7 @@ import Foundation
 import Messages
 
 extension ReportHTML {
-    /// The officers, the breakdowns (bundle, priority group, point, rejections, on hold, refusals) and the campaign's
+    /// The officers, the breakdowns (bundle, priority group, point, hamlet, rejections, on hold, refusals) and the campaign's
     /// phases: one table each, rows keyed by `data-key` and numbers by `data-field` so a test reads them back.
     static func breakdownSections(_ report: ReportWire, language: Language) -> String {
         var html = ""
@@ -32,9 +32,13 @@ extension ReportHTML {
                 html += "<p id=\"point-name\">\(escape(name))</p>\n"
             }
         }
-        if report.points != nil {
-            html +=
-                "<p class=\"note\" id=\"hamlet-note\">\(escape(MessageKey.reportHamletUnknown.text(language)))</p>\n"
+        if let hamlets = report.hamlets, !hamlets.isEmpty {
+            let (header, rows) = BreakdownTableText.hamlets(hamlets, language: language)
+            html += table(
+                "hamlets-table", .reportHtmlHamletsTitle, header, rows,
+                keys: hamlets.map { $0.communeCode + "/" + ($0.hamlet ?? "") },
+                fields: ["taken", "uploaded", "accepted", "activated", "rejected", "activatedReported"],
+                language: language)
         }
         let keyed: [(String, MessageKey, [KeyedCountWire]?, Term?, MessageKey)] = [
             ("rejections-table", .reportHtmlRejectionsTitle, report.rejections, nil, .reportColumnRejectionReason),

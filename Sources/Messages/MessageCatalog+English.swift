@@ -130,8 +130,6 @@ extension MessageCatalog {
         "report.no_group": "(no priority group)",
         "report.point.fixed": "Fixed point",
         "report.point.mobile": "Mobile point",
-        "report.hamlet_unknown":
-            "The station does not record the hamlet of an application, so there are no figures by hamlet.",
         "report.html.coverage_title": "Level 2 activated and pending against the citizens aged 14 and over, by commune",
         "report.html.campaign_title": "Campaign phase progress (only activations count)",
         "report.html.teams_title": "By team (activated/taken)",
@@ -1198,5 +1196,20 @@ extension MessageCatalog {
         "ctl.lists.written": "Wrote {rows} rows to {file}.",
         "ctl.invitations.imported":
             "Imported {citizens} citizens in {lists} invitation lists ({replaced} earlier rows replaced).",
+
+        // places (session 9)
+        "intake.commune_not_served":
+            "The station is not configured to take applications for commune {commune}. Choose one of: {allowed}.",
+        "intake.hamlet_not_served":
+            "Hamlet \"{hamlet}\" is not in commune {commune}'s list. Choose one of: {allowed}.",
+        "intake.hamlet_none_configured":
+            "Commune {commune} has no hamlets in the station's configuration: leave the hamlet empty (\"{hamlet}\" "
+            + "cannot be used).",
+        "report.html.hamlets_title": "By hamlet",
+        "report.column.hamlet": "Hamlet",
+        "report.column.uploaded": "Uploaded",
+        "report.hamlet_none": "(no hamlet)",
+        "term.text.placeLabel": "Commune and hamlet of this intake session",
+        "term.text.placeNoHamlet": "(no hamlet chosen)",
     ]
 }

@@ -126,7 +126,6 @@ extension MessageCatalog {
         "report.no_group": "(không thuộc nhóm ưu tiên)",
         "report.point.fixed": "Điểm cố định",
         "report.point.mobile": "Điểm lưu động",
-        "report.hamlet_unknown": "Trạm không ghi thôn/xóm của hồ sơ nên không có số liệu theo thôn.",
         "report.html.coverage_title": "Mức 2 đã kích hoạt và chờ kích hoạt trên số công dân từ 14 tuổi, theo xã",
         "report.html.campaign_title": "Tiến độ đợt cao điểm (chỉ tính tài khoản đã kích hoạt)",
         "report.html.teams_title": "Kết quả theo tổ (kích hoạt/tiếp nhận)",
@@ -1190,5 +1189,19 @@ extension MessageCatalog {
         "ctl.lists.written": "Đã ghi {rows} dòng vào {file}.",
         "ctl.invitations.imported":
             "Đã nhập {citizens} công dân của {lists} danh sách mời ({replaced} dòng cũ được thay).",
+
+        // places (session 9)
+        "intake.commune_not_served":
+            "Trạm không được cấu hình để tiếp nhận cho xã {commune}. Chọn một trong các xã: {allowed}.",
+        "intake.hamlet_not_served":
+            "Thôn/xóm \"{hamlet}\" không có trong danh sách của xã {commune}. Chọn một trong: {allowed}.",
+        "intake.hamlet_none_configured":
+            "Xã {commune} không có danh sách thôn/xóm trong cấu hình trạm: để trống thôn/xóm (\"{hamlet}\" không dùng được).",
+        "report.html.hamlets_title": "Theo thôn/xóm",
+        "report.column.hamlet": "Thôn/xóm",
+        "report.column.uploaded": "Đã gửi",
+        "report.hamlet_none": "(không rõ thôn)",
+        "term.text.placeLabel": "Xã, thôn/xóm của phiên tiếp nhận",
+        "term.text.placeNoHamlet": "(không chọn thôn/xóm)",
     ]
 }

@@ -108,7 +108,6 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case reportNoGroup = "report.no_group"
     case reportPointFixed = "report.point.fixed"
     case reportPointMobile = "report.point.mobile"
-    case reportHamletUnknown = "report.hamlet_unknown"
     case reportHtmlCoverageTitle = "report.html.coverage_title"
     case reportHtmlCampaignTitle = "report.html.campaign_title"
     case reportHtmlTeamsTitle = "report.html.teams_title"
@@ -784,4 +783,13 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case helpCtlInvitationsImport = "help.ctl.invitations_import"
     case ctlListsWritten = "ctl.lists.written"
     case ctlInvitationsImported = "ctl.invitations.imported"
+
+    // places (session 9): the communes and hamlets of a session (issue 19 item 7), the report by hamlet (issue 22)
+    case intakeCommuneNotServed = "intake.commune_not_served"
+    case intakeHamletNotServed = "intake.hamlet_not_served"
+    case intakeHamletNoneConfigured = "intake.hamlet_none_configured"
+    case reportHtmlHamletsTitle = "report.html.hamlets_title"
+    case reportColumnHamlet = "report.column.hamlet"
+    case reportColumnUploaded = "report.column.uploaded"
+    case reportHamletNone = "report.hamlet_none"
 }

@@ -107,7 +107,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "fingerLeftName", "fingerNumber", "sessionState", "fingerTaken", "portraitDone", "cardPulled", "sessionEnded",
         "rbName", "rbBirth", "rbPhone", "rbNo", "rbFingers", "rbException", "rbQuality", "rbPortrait", "rbYes",
         "rbNotYet", "busyCard", "busyFinger", "noCamera", "cameraFailed", "cameraNotReady", "busyPhoto", "busyDetails",
-        "busyReview", "busyCommit", "busyRefusal", "busyAbandon",
+        "busyReview", "busyCommit", "busyRefusal", "busyAbandon", "placeLabel", "placeNoHamlet",
     ]
 
     /// The catalog key of one value.

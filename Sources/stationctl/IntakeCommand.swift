@@ -55,6 +55,9 @@ struct IntakeCommand: ParsableCommand {
     @Flag(help: "With --refuse: the local authority confirmed it (ineligible reasons).")
     var confirmedByLocalAuthority = false
     @Option(help: ArgumentHelp(SecretField.refusalNote.fileHelp)) var refusalNoteFile: String?
+    @Option(help: "Commune code of this session (default: the point's; GET /v1/places lists the allowed ones).")
+    var commune: String?
+    @Option(help: "Hamlet of this session, one of the commune's (default: none).") var hamlet: String?
     @Flag(help: "Confirm the read-back and commit without asking when validation passes.") var yes = false
 
     func run() throws {
@@ -76,7 +79,8 @@ struct IntakeCommand: ParsableCommand {
         }
         let client = options.client()
         let started = try options.call(
-            client, "POST", ControlPaths.intake, json: IntakeStartRequest(operatorID: operatorID))
+            client, "POST", ControlPaths.intake,
+            json: IntakeStartRequest(operatorID: operatorID, commune: commune, hamlet: hamlet))
         var guided = GuidedIntake(
             command: self, client: client, session: try started.decode(IntakeSessionWire.self),
             interactive: !yes && SecretInput.isTerminal)

@@ -266,7 +266,8 @@ struct ReportCommand: ParsableCommand {
             priority group and kind of registration point, with the activations C06 reported in the period;
             --table rejections: C06's rejections in the period by reason; --table attention: on hold or needing
             attention now; --table refusals: citizens recorded not yet eligible or ineligible, by reason; --table
-            phases: every campaign phase against its target. --format csv writes UTF-8 with BOM for Excel; --format
+            phases: every campaign phase against its target; --table hamlets: applications taken per commune and
+            hamlet (the intake session's; "(không rõ thôn)" when none was recorded). --format csv writes UTF-8 with BOM for Excel; --format
             json everything; --format html writes one self-contained page (the seed's table, the campaign, the
             teams and officers, the breakdowns and the last 14 days, charts drawn in the page, no script, no
             network), readable offline in any browser; --format pdf prints that page through Chromium (needs the
@@ -278,8 +279,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "table (default), json, csv, html or pdf.") var format: String = "table"
     @Option(
         help: ArgumentHelp(
-            "seed (default), intake, officers, teams, bundles, priority, points, rejections, attention, refusals "
-                + "or phases.")) var table: String = "seed"
+            "seed (default), intake, officers, teams, bundles, priority, points, rejections, attention, refusals, "
+                + "phases or hamlets.")) var table: String = "seed"
     @Option(help: "Write the report to this file.") var out: String?
 
     func validate() throws {
@@ -355,6 +356,9 @@ struct ReportCommand: ParsableCommand {
         case "phases":
             let (header, rows) = BreakdownTableText.phases(report.phases ?? [], language: language)
             chosen = (.reportHtmlPhasesTitle, header, rows, 3)
+        case "hamlets":
+            let (header, rows) = BreakdownTableText.hamlets(report.hamlets ?? [], language: language)
+            chosen = (.reportHtmlHamletsTitle, header, rows, 2)
         default:
             let columns: [MessageKey] = [
                 .ctlReportColumnCommune, .ctlReportColumnTaken, .ctlReportColumnPending, .ctlReportColumnAccepted,

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Drives Debian's Chromium (headless) through a complete intake on the station's web console.
 
-Usage: console_intake.py BASE_URL ACCOUNT SECRETS_FILE SCREENSHOT_DIR [refusal]
+Usage: console_intake.py BASE_URL ACCOUNT SECRETS_FILE SCREENSHOT_DIR [place] [refusal]
 SECRETS_FILE (0600) holds JSON {"password", "can", "phone"}: personal values and the password never go on argv.
 The camera is Chromium's fake video device. Prints one JSON line {"applicationID", "verdict", "timings"}; exits 0
 when every check passed, 1 with the failures on stderr. Any CSP violation or console error fails it.
 With `refusal`: the card's citizen is turned away at once (under 14); the page shows why and the officer records
 the refusal (reason "under14") in one step; prints {"problems", "ended"}.
+With `place`: the station serves several communes; before the card, the officer chooses commune 26737's hamlet
+"Xóm 1" in the place list; prints {"placeOptions", "place"} (the list's value as the session answered it) too.
 """
 import json
 import os
@@ -19,7 +21,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 import console_browser
 
 base, account, secrets_file, shots = sys.argv[1:5]
-refusal = sys.argv[5:6] == ["refusal"]
+refusal = "refusal" in sys.argv[5:]
+place = "place" in sys.argv[5:]
 with open(secrets_file, encoding="utf-8") as handle:
     secrets = json.load(handle)
 os.makedirs(shots, exist_ok=True)
@@ -67,6 +70,15 @@ try:
     if driver.find_element(By.TAG_NAME, "html").get_attribute("lang") != "vi":
         problems.append("the intake page is not Vietnamese")
     shot("1-card", "card step")
+    if place:
+        wait(lambda: visible("place-box"), 10)
+        result["placeOptions"] = [option.text for option in Select(element("place")).options]
+        Select(element("place")).select_by_value(json.dumps(["26737", "Xóm 1"], ensure_ascii=False,
+                                                            separators=(",", ":")))
+        wait(idle, 30)
+        result["place"] = json.loads(element("place").get_attribute("value"))
+        if element("intake-message").text.strip():
+            problems.append("place refused: " + element("intake-message").text)
 
     element("can").send_keys(secrets["can"])
     started = time.monotonic()

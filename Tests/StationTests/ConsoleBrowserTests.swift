@@ -81,11 +81,11 @@ struct ConsoleBrowserTests {
         let card: ManagedProcess
         let port: Int
 
-        init(_ name: String, dataset: URL) async throws {
+        init(_ name: String, dataset: URL, extraConfig: String = "") async throws {
             lease = try await LivePCSC.acquire()
             account = try TestAccount(gid: TestGroups.operators)
             daemon = try DaemonUnderTest(
-                name: name, extraConfig: "[listener]\nenabled = true\nport = 0\n",
+                name: name, extraConfig: "[listener]\nenabled = true\nport = 0\n" + extraConfig,
                 environment: lease.harness.clientEnvironment)
             try daemon.start()
             let pki = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki").path
@@ -214,6 +214,30 @@ struct ConsoleBrowserTests {
         #expect(record.recordedBy.rawValue == rig.account.name)
         #expect(try queue.summary().total == 0)
         #expect(try queue.auditTrail(for: nil).contains { $0.action == "eligibility" && $0.actor == rig.account.name })
+    }
+
+    /// A station serving several communes (issue 19 item 7): the officer chooses the session's commune and hamlet
+    /// before the card, and the refusal is recorded there.
+    @Test(.timeLimit(.minutes(4))) func theOfficerChoosesTheSessionsPlaceOnTheConsole() async throws {
+        let child = try IntakeCoordinatorTests.childDataSet()
+        defer { try? FileManager.default.removeItem(at: child) }
+        let set = try CitizenDataSet.load(child)
+        let rig = try await ConsoleIntake(
+            "console-place", dataset: child,
+            extraConfig: "[point]\ncommune_code = 26734\ncommunes = 26734, 26737\nhamlets = 26737: Xóm 1, Xóm 2\n")
+        let (status, output, result) = try rig.drive(can: set.can, mode: ["place", "refusal"])
+        print("console place: \(output)")
+        #expect(status == 0, "\(output)\n\(rig.daemon.log)")
+        #expect(
+            result["placeOptions"] as? [String]
+                == ["26734 — (không chọn thôn/xóm)", "26737 — (không chọn thôn/xóm)", "26737 — Xóm 1", "26737 — Xóm 2"])
+        #expect(result["place"] as? [String] == ["26737", "Xóm 1"])
+        #expect(rig.daemon.stop() == 0)
+        let queue = try ApplicationQueue(
+            configuration: .init(
+                databasePath: rig.daemon.directory.path + "/state/queue.sqlite",
+                keyFilePath: rig.daemon.directory.path + "/state/queue.key"))
+        #expect(try queue.eligibilityCounts().keys.sorted() == ["26737"])
     }
 
     @Test(.timeLimit(.minutes(3))) func officerLogsInInChromium() throws {

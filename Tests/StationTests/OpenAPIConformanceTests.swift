@@ -130,7 +130,7 @@ struct OpenAPIConformanceTests {
             ("/v1/intake/{session}", "get"), ("/v1/intake/{session}", "delete"),
             ("/v1/intake/{session}/card", "post"), ("/v1/intake/{session}/fingers", "post"),
             ("/v1/intake/{session}/portrait", "put"), ("/v1/intake/{session}/details", "put"),
-            ("/v1/intake/{session}/refusal", "post"),
+            ("/v1/intake/{session}/refusal", "post"), ("/v1/intake/{session}/place", "put"), ("/v1/places", "get"),
             ("/v1/intake/{session}/review", "post"), ("/v1/intake/{session}/commit", "post"),
             ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
             ("/v1/upload/probe", "get"),
@@ -189,6 +189,9 @@ struct OpenAPIConformanceTests {
             ("POST", "/v1/invitations", "{}", "/v1/invitations", 400),
             ("GET", "/v1/intake/\(sessionID)", nil, "/v1/intake/{session}", 200),
             ("POST", "/v1/intake", "{}", "/v1/intake", 409),
+            ("POST", "/v1/intake", #"{"commune":"99999"}"#, "/v1/intake", 400),
+            ("GET", "/v1/places", nil, "/v1/places", 200),
+            ("PUT", "/v1/intake/\(unknown)/place", "{}", "/v1/intake/{session}/place", 404),
         ]
         for (method, path, body, template, status) in cases {
             let (code, text) = try daemon.curl(method, path, body: body)

@@ -16,9 +16,11 @@ func operatorIntake(
     return try #require(answer.applicationID)
 }
 
-/// As `operatorIntake`, returning the commit's whole answer (the application id and its short reference).
+/// As `operatorIntake`, returning the commit's whole answer (the application id and its short reference);
+/// `options` go to `stationctl intake` too (e.g. `--commune`).
 func operatorIntakeAnswer(
-    _ dataSet: String, extra: [String] = [], daemon: DaemonUnderTest, harness: PCSCHarness, portrait: URL
+    _ dataSet: String, extra: [String] = [], daemon: DaemonUnderTest, harness: PCSCHarness, portrait: URL,
+    options: [String] = []
 ) async throws -> IntakeSessionWire {
     let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/\(dataSet)")
     let set = try CitizenDataSet.load(url)
@@ -29,7 +31,8 @@ func operatorIntakeAnswer(
         try await Task.sleep(for: .milliseconds(200))
     }
     let committed = try daemon.stationctl(
-        ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json"],
+        ["intake", "--can", set.can, "--portrait", portrait.path, "--phone", "0912345678", "--yes", "--json"]
+            + options,
         asGroups: OperatorIdentityTests.operators, timeout: 90)
     #expect(committed.status == 0, "\(committed.output)\n\(daemon.log.suffix(2000))")
     card.stop()

@@ -231,14 +231,27 @@ public struct IntakeSession: Sendable {
     public private(set) var state: State = .idle
     /// Who takes the applications in this session.
     public let operatorID: OperatorID
-    /// Where.
+    /// Where: the registration point, its commune the one chosen for the session.
     public let point: RegistrationPoint
+    /// The hamlet chosen for the session, if any (stored beside the application and a refusal, not in the payload).
+    public let hamlet: String?
 
     /// A new idle session.
-    public init(operatorID: OperatorID, point: RegistrationPoint) {
+    public init(operatorID: OperatorID, point: RegistrationPoint, hamlet: String? = nil) {
         self.operatorID = operatorID
         self.point = point
+        self.hamlet = hamlet
     }
+
+    /// A new idle session at `place` of the station's service area: the point with the place's commune.
+    public init(operatorID: OperatorID, point: RegistrationPoint, place: IntakePlace) {
+        var here = point
+        here.communeCode = place.communeCode
+        self.init(operatorID: operatorID, point: here, hamlet: place.hamlet)
+    }
+
+    /// The session's commune and hamlet.
+    public var place: IntakePlace { IntakePlace(communeCode: point.communeCode, hamlet: hamlet) }
 
     /// Applies an event and returns the actions to perform.
     public mutating func handle(_ event: Event) -> [Action] {
@@ -504,7 +517,7 @@ public struct IntakeSession: Sendable {
             revision: review.revision, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
             maskedIDNumber: identity.idNumber.masked, phone: draft.details.phone?.national,
             bundle: draft.details.bundle.kind, priorityGroup: draft.details.priorityGroup,
-            communeCode: point.communeCode,
+            communeCode: point.communeCode, hamlet: hamlet,
             fingers: draft.fingerprints.sorted { $0.position < $1.position }.map { ($0.position, $0.outcome) }
                 .map { ReadBack.Finger(position: $0.0, quality: Self.quality($0.1), exception: Self.exception($0.1)) },
             portraitPresent: draft.livePortrait != nil, validated: review.errors == [])
@@ -573,6 +586,8 @@ extension IntakeSession {
         public var priorityGroup: PriorityGroup?
         /// Where.
         public var communeCode: String
+        /// The hamlet chosen for the session, if any.
+        public var hamlet: String?
         /// Each finger with its quality or exception.
         public var fingers: [Finger]
         /// Whether a live portrait was taken.

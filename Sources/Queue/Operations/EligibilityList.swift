@@ -4,10 +4,11 @@ import Intake
 
 extension ApplicationQueue {
     /// Records that a citizen cannot be registered (not yet eligible, or ineligible), sealed like an
-    /// application, with an audit entry. The latest record for a citizen is the one that counts.
-    public func recordEligibility(_ record: EligibilityRecord, communeCode: String, by actor: QueueActor)
-        throws(QueueError)
-    {
+    /// application, with an audit entry. The latest record for a citizen is the one that counts. `hamlet`, the
+    /// session's hamlet if one was chosen, is kept in clear beside the record (`eligibility_hamlet`).
+    public func recordEligibility(
+        _ record: EligibilityRecord, communeCode: String, hamlet: String? = nil, by actor: QueueActor
+    ) throws(QueueError) {
         let broad: String
         switch record.eligibility {
         case .notYetEligible: broad = "notYetEligible"
@@ -36,6 +37,11 @@ extension ApplicationQueue {
                     hash, broad, communeCode, record.recordedOn.iso, record.recordedBy.rawValue,
                     record.confirmedByLocalAuthority, keyID, sealed,
                 ])
+            if let hamlet {
+                try db.execute(
+                    sql: "INSERT INTO eligibility_hamlet (seq, hamlet) VALUES (?, ?)",
+                    arguments: [db.lastInsertedRowID, hamlet])
+            }
             try AuditLog.append(
                 db, at: now, actor: actor.id, action: "eligibility", applicationID: nil, from: nil, to: broad,
                 reasonCode: nil, actorUID: actor.uid)

@@ -21,6 +21,21 @@ public struct KeyedCount: Sendable, Hashable {
     public let count: Int
 }
 
+/// One line of the breakdown by hamlet: the applications taken in the period in one hamlet of one commune (or with
+/// no hamlet recorded), and the activations C06 reported in the period for applications taken there.
+public struct HamletLine: Sendable, Hashable {
+    /// The commune's code.
+    public let communeCode: String
+    /// The hamlet chosen for the intake session; nil when none was recorded.
+    public let hamlet: String?
+    /// Applications taken in the period, by their state now.
+    public let counts: IntakeCounts
+    /// Of those, sent to the central (uploaded or exported) or already answered by it.
+    public let uploaded: Int
+    /// Activations C06 reported on the period's days, whatever the day of capture.
+    public let activatedReported: Int
+}
+
 /// One line of the refusals list: citizens recorded in the period as not yet eligible or ineligible, by reason.
 public struct RefusalFigures: Sendable, Hashable {
     /// `notYetEligible` or `ineligible`.
@@ -47,6 +62,8 @@ public struct ReportBreakdowns: Sendable, Hashable {
     public var attention: [KeyedCount]
     /// The refusals and eligibility list of the period by class and reason.
     public var refusals: [RefusalFigures]
+    /// By commune and hamlet (`application_hamlet`), the applications without a hamlet last in each commune.
+    public var hamlets: [HamletLine] = []
 }
 
 extension ApplicationQueue {
@@ -55,7 +72,7 @@ extension ApplicationQueue {
     /// reason on the days it reported them, what is on hold or needs attention, and the citizens refused.
     public func reportBreakdowns(from: CalendarDate, through: CalendarDate) throws(QueueError) -> ReportBreakdowns {
         let days: StatementArguments = [from.iso, through.iso]
-        let (bundles, groups, points, rejections, attention, refusals) = try read { db in
+        let (bundles, groups, points, rejections, attention, refusals, hamlets) = try read { db in
             let bundles = try Self.breakdown(db, key: "a.bundle", join: "", days)
             let groups = try Self.breakdown(
                 db, key: "COALESCE(p.priority_group, 'none')",
@@ -84,7 +101,8 @@ extension ApplicationQueue {
                         AND e.seq = (SELECT MAX(seq) FROM eligibility
                             WHERE id_hmac = e.id_hmac AND recorded_day BETWEEN ? AND ?)
                     """, arguments: [from.iso, through.iso, from.iso, through.iso])
-            return (bundles, groups, points, rejections, attention, refusals)
+            let hamlets = try Self.hamletLines(db, days)
+            return (bundles, groups, points, rejections, attention, refusals, hamlets)
         }
         let keyed = { (rows: [Row]) in rows.map { KeyedCount(key: $0["k"], count: $0["n"]) } }
         // The reason is sealed (it may be health data): opened here, only the counts leave.
@@ -112,7 +130,37 @@ extension ApplicationQueue {
         }
         return ReportBreakdowns(
             bundles: bundles, priorityGroups: groups, points: points, rejections: keyed(rejections),
-            attention: keyed(attention), refusals: refusalLines)
+            attention: keyed(attention), refusals: refusalLines, hamlets: hamlets)
+    }
+
+    /// The lines by commune and hamlet: `breakdown`'s counts and reported activations keyed by both (the key is
+    /// `commune US hamlet`, US the unit separator, the hamlet empty when none was recorded), with the applications
+    /// sent to the central; by commune, then hamlet, the applications without a hamlet last.
+    static func hamletLines(_ db: Database, _ days: StatementArguments) throws -> [HamletLine] {
+        let join = "LEFT JOIN application_hamlet h ON h.application_id = a.id"
+        let key = "a.commune_code || char(31) || COALESCE(h.hamlet, '')"
+        let lines = try breakdown(db, key: key, join: join, days)
+        let sent = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(key) AS k, COUNT(*) AS n FROM application a \(join)
+                WHERE \(IntakeCounts.takenFilter)
+                    AND (a.local_state IN ('uploaded', 'exported') OR a.central_state <> 'unknown')
+                GROUP BY k
+                """, arguments: days)
+        var uploaded: [String: Int] = [:]
+        for row in sent { uploaded[row["k"]] = row["n"] }
+        func order(_ line: HamletLine) -> (String, Int, String) {
+            (line.communeCode, line.hamlet == nil ? 1 : 0, line.hamlet ?? "")
+        }
+        return lines.map { line -> HamletLine in
+            let parts = line.key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            let hamlet = parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil
+            return HamletLine(
+                communeCode: parts[0], hamlet: hamlet, counts: line.counts, uploaded: uploaded[line.key] ?? 0,
+                activatedReported: line.activatedReported)
+        }
+        .sorted { order($0) < order($1) }
     }
 
     /// Intake counts and reported activations grouped by `key` (an SQL expression over `application a` and

@@ -245,9 +245,12 @@ public final class ApplicationQueue: Sendable {
     /// Stores a new application as `captured/unknown`, sealed, with its audit entries; returns when it is on
     /// disk, with its short reference (`reference(of:)`). Committing the same application id again returns
     /// normally without a second row (an intake client that lost the answer may retry). Throws `queue.duplicate`
-    /// when the citizen has a live application.
+    /// when the citizen has a live application. `hamlet`, the session's hamlet if one was chosen, is kept in clear
+    /// beside the row (`application_hamlet`) for the reports and the door-to-door lists.
     @discardableResult
-    public func commit(_ application: Application, by actor: QueueActor) throws(QueueError) -> ApplicationStatus {
+    public func commit(_ application: Application, hamlet: String? = nil, by actor: QueueActor) throws(QueueError)
+        -> ApplicationStatus
+    {
         let (keyID, sealed) = try sealer.sealApplication(application)
         let citizen = sealer.citizenHash(application.identity.idNumber)
         let now = nowMilliseconds
@@ -291,6 +294,11 @@ public final class ApplicationQueue: Sendable {
                 try db.execute(
                     sql: "INSERT INTO application_priority (application_id, priority_group) VALUES (?, ?)",
                     arguments: [application.id.text, group.rawValue])
+            }
+            if let hamlet {
+                try db.execute(
+                    sql: "INSERT INTO application_hamlet (application_id, hamlet) VALUES (?, ?)",
+                    arguments: [application.id.text, hamlet])
             }
             try Self.assignReference(db, to: application.id.text, from: configuration.newReference)
             try AuditLog.append(

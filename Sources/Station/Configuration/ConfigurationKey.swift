@@ -111,6 +111,14 @@ public struct ConfigurationKey: Sendable, Hashable {
             .init(
                 name: "point.commune_code", defaultValue: "00000",
                 help: "commune code of the registration point"),
+            .init(
+                name: "point.communes", defaultValue: "",
+                help: "communes the officer may choose per intake session: CODE, CODE (5 digits, each once, "
+                    + "point.commune_code among them, the default); empty: point.commune_code only"),
+            .init(
+                name: "point.hamlets", defaultValue: "",
+                help: "hamlets per commune: CODE: NAME, NAME; CODE: NAME (communes of point.communes; no , ; : in a "
+                    + "name); empty: no hamlet recorded"),
             .init(name: "point.kind", defaultValue: "fixed", help: "fixed or mobile"),
             .init(
                 name: "point.name", defaultValue: "Điểm đăng ký", help: "place name shown on applications"),

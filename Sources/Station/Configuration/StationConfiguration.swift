@@ -51,8 +51,10 @@ public struct StationConfiguration: Sendable {
     public var resealBatch: Int
     /// Whether the key file is sealed to the TPM (`store.tpm`, `store.tpm_tcti`, `store.tpm_pcrs`).
     public var tpm = TPMSettings()
-    /// The registration point.
+    /// The registration point (its commune the default of `serviceArea`).
     public var point: RegistrationPoint
+    /// The communes and hamlets an intake session may be taken for (`point.communes`, `point.hamlets`).
+    public var serviceArea: ServiceArea
     /// Validation policy.
     public var policy: ValidationPolicy
     /// Card exchange timeout.
@@ -206,6 +208,7 @@ public struct StationConfiguration: Sendable {
             r.value("point.commune_code") { $0.allSatisfy(\.isNumber) && !$0.isEmpty ? $0 : nil }
             ?? "00000"
         point = RegistrationPoint(communeCode: commune, kind: kind, placeName: r.string("point.name"))
+        serviceArea = r.serviceArea(pointCommune: commune)
         let age =
             r.value("intake.minimum_age") { Int($0).flatMap { (0...120).contains($0) ? $0 : nil } } ?? 14
         let fingers: Set<Intake.FingerPosition> =

@@ -15,6 +15,8 @@ struct IntakeRoutes {
             try guardProfile(context)
             let body = try await Body.decode(IntakeStartRequest.self, request, core, emptyOK: true)
             let (operatorID, onBehalfBy) = try Self.operatorOfRecord(claimed: body.operatorID, context)
+            let place = try IntakeRequests.place(
+                commune: body.commune, hamlet: body.hamlet, in: core.configuration.serviceArea)
             try await OperatorGate.refuseIfDisabled(operatorID, core)
             let intake = core.intake
             let connection = context.connection
@@ -24,7 +26,7 @@ struct IntakeRoutes {
             }
             let session = try await intake.start(
                 owner: connection, pid: context.peer?.pid ?? 0, uid: context.peer?.uid, operatorID: operatorID,
-                onBehalfBy: onBehalfBy)
+                onBehalfBy: onBehalfBy, place: place)
             // A session started on a connection belongs to it: when it closes, the session is abandoned. A console
             // officer's stays until committed or ended (their browser uses several connections).
             if connection.endsWithConnection {
@@ -33,6 +35,23 @@ struct IntakeRoutes {
                 }
             }
             return JSONResponse.make(.created, session)
+        }
+        router.get("/v1/places") { _, context in
+            try context.require(.operator)
+            let area = core.configuration.serviceArea
+            return JSONResponse.make(
+                PlacesWire(
+                    defaultCommune: area.defaultCommune,
+                    communes: area.communes.map { PlacesWire.Commune(code: $0.code, hamlets: $0.hamlets) }))
+        }
+        router.put("/v1/intake/:session/place") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(IntakePlaceRequest.self, request, core)
+            try await core.intake.checkControl(session(context), owner: context.connection)
+            let place = try IntakeRequests.place(
+                commune: body.commune, hamlet: body.hamlet, in: core.configuration.serviceArea)
+            return JSONResponse.make(
+                try await core.intake.choosePlace(session(context), owner: context.connection, place: place))
         }
         router.get("/v1/intake/:session") { _, context in
             try guardProfile(context)

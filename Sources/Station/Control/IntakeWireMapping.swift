@@ -11,6 +11,8 @@ extension IntakeSessionWire {
     /// validation problems.
     init(id: String, machine: IntakeSession, chipPortraitProblem: String?, validityModel: String?) {
         self.init(id: id, state: machine.state.name)
+        communeCode = machine.point.communeCode
+        hamlet = machine.hamlet
         let draft: IntakeSession.Draft?
         var review: IntakeSession.Review?
         var turnedAway: [IntakeError]?
@@ -52,6 +54,7 @@ extension IntakeSessionWire {
                     .init(position: $0.position.rawValue, quality: $0.quality, exception: $0.exception?.rawValue)
                 },
                 portraitPresent: summary.portraitPresent, validated: summary.validated)
+            readBack?.hamlet = summary.hamlet
         }
     }
 }
@@ -143,6 +146,16 @@ enum IntakeRequests {
                 Message(.intakeRefusalReasonInvalid), detail: "reason: \(request.reason.prefix(40))")
         }
         return (eligibility, String((request.note ?? "").prefix(500)), request.confirmedByLocalAuthority ?? false)
+    }
+
+    /// The session's commune and hamlet, checked against the station's service area: 400 with
+    /// `intake.commune_not_served` or `intake.hamlet_not_served` naming what may be chosen.
+    static func place(commune: String?, hamlet: String?, in area: ServiceArea) throws(APIError) -> IntakePlace {
+        do {
+            return try area.place(commune: commune, hamlet: hamlet)
+        } catch {
+            throw APIError(.badRequest, moduleCode: error.code.rawValue, error.message)
+        }
     }
 
     static func invalid(_ error: any Error) -> APIError {

@@ -119,6 +119,12 @@ struct ReportAssembly {
                 eligibilityClass: $0.eligibilityClass, reason: $0.reason, citizens: $0.citizens,
                 confirmed: $0.confirmed)
         }
+        report.hamlets = breakdowns.hamlets.map {
+            HamletLineWire(
+                communeCode: $0.communeCode, hamlet: $0.hamlet, taken: $0.counts.taken, uploaded: $0.uploaded,
+                accepted: $0.counts.accepted, activated: $0.counts.activated, rejected: $0.counts.rejected,
+                activatedReported: $0.activatedReported)
+        }
         if period == "campaign" { report.phases = progress }
         return report
     }

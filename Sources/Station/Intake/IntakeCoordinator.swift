@@ -66,9 +66,11 @@ actor IntakeCoordinator {
     // MARK: - Client operations
 
     /// Starts the station's session for `operatorID`: the authenticated caller, or the operator a supervisor
-    /// (`onBehalfBy`) takes it for.
+    /// (`onBehalfBy`) takes it for, at `place` (checked by the caller against the service area; nil: the point's
+    /// commune, no hamlet). The caller's own session already open is answered as it is.
     func start(
-        owner: ConnectionID, pid: Int32, uid: UInt32?, operatorID: String, onBehalfBy: String? = nil
+        owner: ConnectionID, pid: Int32, uid: UInt32?, operatorID: String, onBehalfBy: String? = nil,
+        place: IntakePlace? = nil
     ) throws(IntakeFailure)
         -> IntakeSessionWire
     {
@@ -80,9 +82,24 @@ actor IntakeCoordinator {
         let id = UUID().uuidString.lowercased()
         let session = Current(
             id: id, owner: owner, ownerPID: pid, ownerUID: uid, onBehalfBy: onBehalfBy,
-            machine: IntakeSession(operatorID: OperatorID(operatorID), point: deps.point))
+            machine: IntakeSession(
+                operatorID: OperatorID(operatorID), point: deps.point,
+                place: place ?? IntakePlace(communeCode: deps.point.communeCode)))
         current = session
         deps.logger.info("intake started", metadata: ["session": "\(id)"])
+        publish(session)
+        return wire(session)
+    }
+
+    /// Moves a session that has not read a card yet to another commune and hamlet of the service area (checked by
+    /// the caller); after the card read the place is the application's and stays (`intake.refused.notInThisState`).
+    func choosePlace(_ id: String, owner: ConnectionID, place: IntakePlace) throws(IntakeFailure)
+        -> IntakeSessionWire
+    {
+        var session = try controlled(id, owner)
+        guard case .idle = session.machine.state else { throw .refused(.notInThisState) }
+        session.machine = IntakeSession(operatorID: session.machine.operatorID, point: deps.point, place: place)
+        current = session
         publish(session)
         return wire(session)
     }
@@ -169,9 +186,11 @@ actor IntakeCoordinator {
         guard let record = session.machine.refusal(eligibility, note: note, confirmed: confirmed, at: Date()) else {
             throw IntakeFailure.refusalNeedsCard
         }
-        let commune = deps.point.communeCode
+        let place = session.machine.place
         let actor = QueueActor.officer(session.machine.operatorID, uid: session.ownerUID)
-        try await deps.store.run { queue in try queue.recordEligibility(record, communeCode: commune, by: actor) }
+        try await deps.store.run { queue in
+            try queue.recordEligibility(record, communeCode: place.communeCode, hamlet: place.hamlet, by: actor)
+        }
         deps.logger.info("refusal recorded", metadata: ["session": "\(id)"])
         if live {
             if let ended = try await apply(.refusalRecorded) { return ended }
@@ -320,11 +339,12 @@ actor IntakeCoordinator {
                 let application = deps.policy.authenticity.recordingAcceptance(in: unstamped)
                 let uid = current?.ownerUID
                 let onBehalfBy = current?.onBehalfBy
+                let hamlet = current?.machine.hamlet
                 // On behalf: the operator is recorded, the uid is the supervisor's who acted.
                 let actor = QueueActor.officer(application.operatorID, uid: uid)
                 do {
                     _ = try await deps.store.run { queue in
-                        try queue.commit(application, by: actor)
+                        try queue.commit(application, hamlet: hamlet, by: actor)
                         if let onBehalfBy {
                             try queue.recordStationEvent(
                                 "intake_on_behalf", by: .supervisor(OperatorID(onBehalfBy), uid: uid),

@@ -7,6 +7,7 @@ let officer = null;
 let session = null;
 let terms = {};
 let camera = null;
+let places = null;
 
 const $ = (id) => document.getElementById(id);
 const STEPS = ["step-card", "step-card-result", "step-refusal", "step-fingers", "step-portrait", "step-details",
@@ -79,6 +80,7 @@ function render() {
     taken.append(item);
   }
   $("portrait-done").textContent = session.portrait ? text("portraitDone") : "";
+  showPlace();
   switch (state) {
     case "idle":
       show("step-card");
@@ -129,7 +131,7 @@ function showReadBack(readBack) {
     ["rbName", readBack.fullName], ["rbBirth", readBack.dateOfBirth], ["idNumber", readBack.maskedIDNumber],
     ["rbPhone", readBack.phone || ""], ["bundleLabel", term("bundle", readBack.bundle)],
     ["priorityLabel", readBack.priorityGroup ? term("priority", readBack.priorityGroup) : text("rbNo")],
-    ["opCommune", readBack.communeCode],
+    ["opCommune", readBack.communeCode + (readBack.hamlet ? " — " + readBack.hamlet : "")],
     ["rbFingers", (readBack.fingers || []).map((f) => fingerName(f.position) + " " +
       (f.exception ? text("rbException") : text("rbQuality", { quality: f.quality }))).join("; ")],
     ["rbPortrait", text(readBack.portraitPresent ? "rbYes" : "rbNotYet")],
@@ -164,6 +166,34 @@ $("card-form").addEventListener("submit", (event) => {
   const can = $("can").value.trim();
   $("can").value = "";
   step(() => call("POST", "/v1/intake/" + session.id + "/card", { can }), text("busyCard"));
+});
+
+// The session's commune and hamlet (GET /v1/places), offered only when the station serves more than one place;
+// chosen before the card is read.
+function fillPlaces() {
+  const select = $("place");
+  select.replaceChildren();
+  const choices = [];
+  for (const commune of (places && places.communes) || []) {
+    choices.push([commune.code, ""]);
+    for (const hamlet of commune.hamlets) choices.push([commune.code, hamlet]);
+  }
+  for (const [code, hamlet] of choices) {
+    Console.option(select, JSON.stringify([code, hamlet]), code + " — " + (hamlet || text("placeNoHamlet")));
+  }
+  $("place-box").dataset.choices = String(choices.length);
+}
+
+function showPlace() {
+  const many = Number($("place-box").dataset.choices || "0") > 1;
+  $("place-box").hidden = !many;
+  $("place").disabled = session.state !== "idle";
+  if (many) $("place").value = JSON.stringify([session.communeCode || "", session.hamlet || ""]);
+}
+
+$("place").addEventListener("change", () => {
+  const [commune, hamlet] = JSON.parse($("place").value);
+  step(() => call("PUT", "/v1/intake/" + session.id + "/place", { commune, hamlet: hamlet || null }));
 });
 
 // Step 2: fingers, one at a time, by name.
@@ -265,6 +295,8 @@ async function load() {
     officer = await Console.start();
     terms = Console.terms;
     fillRefusalReasons();
+    places = await call("GET", "/v1/places").catch(() => null);
+    fillPlaces();
     await begin();
   } catch (error) {
     say(error.message);
