@@ -204,7 +204,7 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
         clock.now = monday + 86_400
         try queue?.transition(application.id, to: .s(.uploaded, .activated), by: .system)
         queue = nil
-        // Back to a store from before v3-survey, whose row was touched again days later.
+        // Back to a store from before v3-survey (and so v11), whose row was touched again days later.
         let db = try DatabaseQueue(path: dir.database)
         try db.write { db in
             for trigger in ["central_outcome_update", "central_outcome_insert", "central_outcome_delete"] {
@@ -212,7 +212,9 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
             }
             for table in ["central_outcome", "commune_survey", "commune"] { try db.execute(sql: "DROP TABLE \(table)") }
             try db.execute(sql: "DROP INDEX application_report")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-survey'")
+            try db.execute(sql: "DROP INDEX application_day")  // v11, which a store from before v3 has not run either
+            try db.execute(
+                sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3-survey', 'v11-report-indexes')")
             try db.execute(sql: "UPDATE application SET updated_at = updated_at + 5 * 86400000")
         }
         try db.close()

@@ -115,30 +115,46 @@ extension ApplicationQueue {
             let names = try Row.fetchAll(db, sql: "SELECT code, name FROM commune")
             var name: [String: String] = [:]
             for row in names { name[row["code"]] = row["name"] }
-            // Station figures per commune, counted from the commune's survey day (or from the start).
-            let station = try Row.fetchAll(
+            // Station figures per commune, counted from the commune's survey day (or from the start): how many
+            // applications were taken (an index range per commune), and how many of those C06 had decided by the
+            // end of the day (its final words carry the commune and capture day: no lookup per application).
+            // Pending = taken − decided; activated = decided as activated.
+            let since = """
+                WITH since AS (
+                    SELECT commune_code, MAX(as_of) AS as_of FROM commune_survey WHERE as_of <= ?1
+                    GROUP BY commune_code)
+                """
+            let taken = try Row.fetchAll(
                 db,
                 sql: """
-                    WITH since AS (
-                        SELECT commune_code, MAX(as_of) AS as_of FROM commune_survey WHERE as_of <= ?1
-                        GROUP BY commune_code),
-                    scoped AS (
-                        SELECT a.commune_code, a.id FROM since
-                        JOIN application a ON a.commune_code = since.commune_code
-                            AND a.captured_day BETWEEN since.as_of AND ?1
-                        WHERE a.local_state <> 'cancelled'
-                        UNION ALL
-                        SELECT a.commune_code, a.id FROM application a
-                        WHERE a.captured_day <= ?1 AND a.local_state <> 'cancelled'
-                            AND a.commune_code NOT IN (SELECT commune_code FROM since))
-                    SELECT s.commune_code,
-                        SUM(o.state = 'activated' AND o.day <= ?1) AS activated,
-                        SUM(o.day IS NULL OR o.day > ?1) AS pending
-                    FROM scoped s LEFT JOIN central_outcome o ON o.application_id = s.id
-                    GROUP BY s.commune_code
+                    \(since)
+                    SELECT a.commune_code, COUNT(*) AS n FROM since
+                    JOIN application a ON a.commune_code = since.commune_code
+                        AND a.captured_day BETWEEN since.as_of AND ?1
+                    WHERE a.local_state <> 'cancelled'
+                    GROUP BY a.commune_code
+                    UNION ALL
+                    SELECT a.commune_code, COUNT(*) AS n FROM application a
+                    WHERE a.captured_day <= ?1 AND a.local_state <> 'cancelled'
+                        AND a.commune_code NOT IN (SELECT commune_code FROM since)
+                    GROUP BY a.commune_code
+                    """, arguments: [day.iso])
+            let decided = try Row.fetchAll(
+                db,
+                sql: """
+                    \(since)
+                    SELECT o.commune_code, SUM(o.state = 'activated') AS activated, COUNT(*) AS n
+                    FROM central_outcome o LEFT JOIN since ON since.commune_code = o.commune_code
+                    WHERE o.day <= ?1 AND o.captured_day <= ?1 AND o.captured_day >= COALESCE(since.as_of, '')
+                    GROUP BY o.commune_code
                     """, arguments: [day.iso])
             var own: [String: (activated: Int, pending: Int)] = [:]
-            for row in station { own[row["commune_code"]] = (row["activated"] ?? 0, row["pending"] ?? 0) }
+            for row in taken { own[row["commune_code"], default: (0, 0)].pending += row["n"] ?? 0 }
+            for row in decided {
+                let code: String = row["commune_code"]
+                own[code, default: (0, 0)].activated += row["activated"] ?? 0
+                own[code, default: (0, 0)].pending -= row["n"] ?? 0
+            }
             let codes = Set(survey.keys).union(own.keys).sorted()
             return codes.map { code in
                 let s = survey[code]
