@@ -4,25 +4,15 @@ import Foundation
 import Messages
 import SecretInput
 
-/// The guided intake: one connection from start to commit (the session belongs to it). On a terminal a fixable
-/// problem sends the officer back to its step (the CAN, the phone, a finger, the portrait, a pulled card) with the
-/// session kept; with `--yes` or without a terminal the first problem ends the command with its exit code.
+/// The guided intake: one connection from start to commit (the session belongs to it).
 struct IntakeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
         abstract: HelpText.text(.helpCtlIntake),
         discussion: """
-            Missing values are asked for on the terminal (the CAN without echo); a wrong CAN, a phone that does
-            not pass, a poor finger, a portrait that cannot be used or a pulled card is asked for again, with the
-            session kept. Before the commit the read-back (name, date of birth, masked ID, phone, bundle, priority
-            group, commune, fingers, portrait) is printed and the officer confirms it was read to the citizen.
-            Non-interactive: give --can-file (or --mrz-file), --phone-file, --portrait and --yes ('--yes'
-            confirms the read-back); '-' reads standard input, one line per value in this order: CAN or MRZ (the
-            MRZ takes the rest of the input), phone, override reason, refusal note. Non-interactive, the first
-            problem ends the command with its exit code.
-            A citizen turned away (under 14, expired card, already registered) can be put on the eligibility
-            list: asked on the terminal, or --refuse REASON [--confirmed-by-local-authority]
-            [--refusal-note-file F]; exit 0 once recorded.
+            Missing values are asked for on the terminal (the CAN without echo). Non-interactive: give
+            --can-file (or --mrz-file), --phone-file, --portrait and --yes; '-' reads standard input, one line
+            per value in this order: CAN or MRZ (the MRZ takes the rest of the input), phone, override reason.
             The argument forms (--can, --phone, …) are for scripts only: other local users can read them via /proc.
             Exit 7 when validation problems remain, 64 when a value cannot be read.
             """)
@@ -46,19 +36,10 @@ struct IntakeCommand: ParsableCommand {
                 "Supervisors: accept an overridable authenticity verdict, with this reason (stored sealed).")))
     var overrideReason: String?
     @Option(help: ArgumentHelp(SecretField.overrideReason.fileHelp)) var overrideReasonFile: String?
-    @Option(
-        help: """
-            A citizen turned away: record them on the eligibility list with this reason (\
-            \(Term.refusalReason.values.joined(separator: ", "))).
-            """)
-    var refuse: String?
-    @Flag(help: "With --refuse: the local authority confirmed it (ineligible reasons).")
-    var confirmedByLocalAuthority = false
-    @Option(help: ArgumentHelp(SecretField.refusalNote.fileHelp)) var refusalNoteFile: String?
     @Option(help: "Commune code of this session (default: the point's; GET /v1/places lists the allowed ones).")
     var commune: String?
     @Option(help: "Hamlet of this session, one of the commune's (default: none).") var hamlet: String?
-    @Flag(help: "Confirm the read-back and commit without asking when validation passes.") var yes = false
+    @Flag(help: "Commit without asking when validation passes.") var yes = false
 
     func run() throws {
         // Values from files or standard input are read before the session starts, in the documented order;
@@ -67,29 +48,39 @@ struct IntakeCommand: ParsableCommand {
         let givenCAN = try options.secret(.can, can, file: canFile)
         let givenPhone = try options.secret(.phone, phone, file: phoneFile)
         let overrideValue = try options.secret(.overrideReason, overrideReason, file: overrideReasonFile)
-        let refusalNote = try options.secret(.refusalNote, nil, file: refusalNoteFile)
-        if let refuse, !Term.refusalReason.values.contains(refuse) {
-            FileHandle.standardError.write(
-                Data("--refuse: \(Term.refusalReason.values.joined(separator: ", "))\n".utf8))
-            throw ExitCode.validationFailure
-        }
         if !SecretInput.isTerminal {
             if givenCAN == nil && mrzValue == nil { throw options.failure(SecretInput.missing(.can)) }
-            if givenPhone == nil && refuse == nil { throw options.failure(SecretInput.missing(.phone)) }
+            if givenPhone == nil { throw options.failure(SecretInput.missing(.phone)) }
         }
         let client = options.client()
         let started = try options.call(
             client, "POST", ControlPaths.intake,
             json: IntakeStartRequest(operatorID: operatorID, commune: commune, hamlet: hamlet))
-        var guided = GuidedIntake(
-            command: self, client: client, session: try started.decode(IntakeSessionWire.self),
-            interactive: !yes && SecretInput.isTerminal)
+        var session = try started.decode(IntakeSessionWire.self)
+        let base = "\(ControlPaths.intake)/\(session.id)"
         do {
-            try guided.readCard(can: givenCAN, mrz: mrzValue)
-            if guided.session.state == "turnedAway" {
-                try guided.turnedAway(note: refusalNote)
-                return
+            let canValue =
+                try whileWaiting(client) {
+                    try givenCAN ?? (mrzValue == nil ? options.secret(.can, nil, file: nil, prompt: true) : nil)
+                }
+            progress(options.say(.ctlIntakeReadingChip))
+            session = try step(
+                client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
+            if session.state == "turnedAway" {
+                // Under 14, an expired card, an application already taken: said at once, before any finger.
+                if options.json { printLine(encode(session)) }
+                for problem in session.problems ?? [] {
+                    FileHandle.standardError.write(Data("✗ \(problem.message) [\(problem.code)]\n".utf8))
+                }
+                throw ExitCode(Exit.problems)
             }
+            progress(
+                options.say(
+                    .ctlIntakeCardRead,
+                    [
+                        "id": session.maskedIDNumber ?? "?",
+                        "authenticity": session.authenticity.map { options.name(.authenticity, $0) } ?? "?",
+                    ]))
             let excused = Dictionary(
                 uniqueKeysWithValues: exception.compactMap { item -> (Int, String)? in
                     let parts = item.split(separator: "=")
@@ -98,15 +89,49 @@ struct IntakeCommand: ParsableCommand {
                 })
             for finger in fingers.split(separator: ",").compactMap({ Int($0) }) {
                 if let reason = excused[finger] {
-                    try guided.step("POST", "fingers", json: FingerRequest(finger: finger, exception: reason))
-                } else {
-                    try guided.capture(finger)
+                    session = try step(
+                        client, "POST", "\(base)/fingers", FingerRequest(finger: finger, exception: reason))
+                    continue
+                }
+                progress(options.say(.ctlIntakePlaceFinger, ["finger": "\(finger)"]))
+                session = try step(client, "POST", "\(base)/fingers", FingerRequest(finger: finger))
+            }
+            let portraitPath =
+                portrait ?? ask(client, options.say(.ctlIntakePortraitFile))
+            let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
+            session = try decode(
+                options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
+            let phoneValue = try whileWaiting(client) {
+                try givenPhone ?? options.secret(.phone, nil, file: nil, prompt: true)
+            }
+            session = try step(
+                client, "PUT", "\(base)/details",
+                DetailsRequest(
+                    phone: phoneValue, bundle: bundle, priorityGroup: priority,
+                    overrideReason: overrideValue))
+            session = try decode(options.call(client, "POST", "\(base)/review", body: Data()))
+            if let problems = session.problems, !problems.isEmpty {
+                if options.json { printLine(encode(session)) }
+                for problem in problems {
+                    FileHandle.standardError.write(Data("✗ \(problem.message) [\(problem.code)]\n".utf8))
+                }
+                _ = try? client.request("DELETE", base)
+                throw ExitCode(Exit.problems)
+            }
+            if !yes {
+                let answer = ask(client, options.say(.ctlIntakeConfirmCommit))
+                guard ["c", "y", "có", "yes"].contains(answer.lowercased()) else {
+                    session = try decode(options.call(client, "DELETE", base))
+                    progress(options.say(.ctlIntakeAbandoned))
+                    return
                 }
             }
-            try guided.attachPortrait(portrait)
-            try guided.enterDetails(phone: givenPhone, override: overrideValue)
-            guard try guided.reviewUntilValid() else { return }
-            try guided.commit()
+            session = try decode(options.call(client, "POST", "\(base)/commit", body: Data()))
+            if options.json {
+                printLine(encode(session))
+            } else {
+                printLine(options.say(.ctlIntakeCommitted, ["id": session.applicationID ?? "?"]))
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -114,9 +139,39 @@ struct IntakeCommand: ParsableCommand {
             throw ExitCode(Exit.daemonError)
         }
     }
-}
 
-extension SecretField {
-    /// The free-text note of a refusal recorded on the eligibility list (`--refusal-note-file`).
-    static let refusalNote = SecretField(option: "refusal-note", label: .inputFieldNote)
+    private func step<T: Encodable>(
+        _ client: ControlClient, _ method: String, _ path: String, _ body: T
+    ) throws
+        -> IntakeSessionWire
+    {
+        try decode(options.call(client, method, path, json: body))
+    }
+
+    private func decode(_ response: ControlClient.Response) throws -> IntakeSessionWire {
+        try response.decode(IntakeSessionWire.self)
+    }
+
+    private func encode(_ session: IntakeSessionWire) -> String {
+        (try? ControlJSON.encoder().encode(session)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private func progress(_ text: String) {
+        if !options.json { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+    }
+
+    /// Asks on the terminal; meanwhile a heartbeat keeps the connection (and so the session) alive.
+    /// Runs `body` (which may wait for the officer at a prompt) with the session's connection kept alive.
+    private func whileWaiting<T>(_ client: ControlClient, _ body: () throws -> T) rethrows -> T {
+        let heartbeat = client.heartbeat()
+        defer { heartbeat.stop() }
+        return try body()
+    }
+
+    private func ask(_ client: ControlClient, _ prompt: String) -> String {
+        FileHandle.standardError.write(Data("\(prompt): ".utf8))
+        let heartbeat = client.heartbeat()
+        defer { heartbeat.stop() }
+        return readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
+    }
 }
