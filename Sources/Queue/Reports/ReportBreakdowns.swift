@@ -82,7 +82,8 @@ extension ApplicationQueue {
                 db,
                 sql: """
                     SELECT COALESCE(NULLIF(a.central_reason, ''), '?') AS k, COUNT(*) AS n
-                    FROM central_outcome o JOIN application a ON a.id = o.application_id
+                    FROM central_outcome o
+                    JOIN application a INDEXED BY application_id_report ON a.id = o.application_id
                     WHERE o.state = 'rejected' AND o.day BETWEEN ? AND ? AND a.central_state = 'rejected'
                     GROUP BY k ORDER BY n DESC, k
                     """, arguments: days)
@@ -178,7 +179,8 @@ extension ApplicationQueue {
             db,
             sql: """
                 SELECT \(key) AS k, COUNT(*) AS n
-                FROM central_outcome o JOIN application a ON a.id = o.application_id \(join)
+                FROM central_outcome o
+                JOIN application a INDEXED BY application_id_report ON a.id = o.application_id \(join)
                 WHERE o.state = 'activated' AND o.day BETWEEN ? AND ? GROUP BY k
                 """, arguments: days)
         var counts: [String: IntakeCounts] = [:]

@@ -522,6 +522,16 @@ enum Schema {
                             operator_id, id)
                     """)
             try db.execute(sql: "CREATE INDEX central_outcome_day ON central_outcome(state, day)")
+            // C06's words of a period joined to their applications' bundle, point, commune and reason without
+            // reading the application rows (the breakdowns name it: `INDEXED BY`, the planner prefers the unique
+            // id index, which is not covering).
+            try db.execute(
+                sql: """
+                    CREATE INDEX application_id_report
+                        ON application(id, bundle, point_kind, commune_code, central_state, central_reason)
+                    """)
+            // What is on hold or needs attention, by state and day, without reading every such row.
+            try db.execute(sql: "CREATE INDEX application_state_day ON application(local_state, captured_day)")
         }
 
         return migrator
