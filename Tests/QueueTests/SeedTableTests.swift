@@ -212,7 +212,10 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
             }
             for table in ["central_outcome", "commune_survey", "commune"] { try db.execute(sql: "DROP TABLE \(table)") }
             try db.execute(sql: "DROP INDEX application_report")
-            try db.execute(sql: "DROP INDEX application_day")  // v11, which a store from before v3 has not run either
+            // v11's indexes on the application: a store from before v3 has not run v11 either.
+            for index in ["application_day", "application_id_report", "application_state_day"] {
+                try db.execute(sql: "DROP INDEX \(index)")
+            }
             try db.execute(
                 sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3-survey', 'v11-report-indexes')")
             try db.execute(sql: "UPDATE application SET updated_at = updated_at + 5 * 86400000")
