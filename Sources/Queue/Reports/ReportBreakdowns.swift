@@ -73,11 +73,10 @@ extension ApplicationQueue {
     public func reportBreakdowns(from: CalendarDate, through: CalendarDate) throws(QueueError) -> ReportBreakdowns {
         let days: StatementArguments = [from.iso, through.iso]
         let (bundles, groups, points, rejections, attention, refusals, hamlets) = try read { db in
-            let bundles = try Self.breakdown(db, key: "a.bundle", join: "", days)
-            let groups = try Self.breakdown(
-                db, key: "COALESCE(p.priority_group, 'none')",
-                join: "LEFT JOIN application_priority p ON p.application_id = a.id", days)
-            let points = try Self.breakdown(db, key: "a.point_kind", join: "", days)
+            let reported = try ReportKey.activationsReported(db, days)
+            let bundles = try Self.breakdown(db, .bundle, days, reported)
+            let groups = try Self.breakdown(db, .priorityGroup, days, reported)
+            let points = try Self.breakdown(db, .point, days, reported)
             let rejections = try Row.fetchAll(
                 db,
                 sql: """
@@ -102,7 +101,7 @@ extension ApplicationQueue {
                         AND e.seq = (SELECT MAX(seq) FROM eligibility
                             WHERE id_hmac = e.id_hmac AND recorded_day BETWEEN ? AND ?)
                     """, arguments: [from.iso, through.iso, from.iso, through.iso])
-            let hamlets = try Self.hamletLines(db, days)
+            let hamlets = try Self.hamletLines(db, days, reported)
             return (bundles, groups, points, rejections, attention, refusals, hamlets)
         }
         let keyed = { (rows: [Row]) in rows.map { KeyedCount(key: $0["k"], count: $0["n"]) } }
@@ -137,10 +136,11 @@ extension ApplicationQueue {
     /// The lines by commune and hamlet: `breakdown`'s counts and reported activations keyed by both (the key is
     /// `commune US hamlet`, US the unit separator, the hamlet empty when none was recorded), with the applications
     /// sent to the central; by commune, then hamlet, the applications without a hamlet last.
-    static func hamletLines(_ db: Database, _ days: StatementArguments) throws -> [HamletLine] {
-        let join = "LEFT JOIN application_hamlet h ON h.application_id = a.id"
-        let key = "a.commune_code || char(31) || COALESCE(h.hamlet, '')"
-        let lines = try breakdown(db, key: key, join: join, days)
+    static func hamletLines(_ db: Database, _ days: StatementArguments, _ reported: [ReportKey.Activations])
+        throws -> [HamletLine]
+    {
+        let (key, join) = (ReportKey.place.expression, ReportKey.place.join)
+        let lines = try breakdown(db, .place, days, reported)
         let sent = try Row.fetchAll(
             db,
             sql: """
@@ -164,32 +164,74 @@ extension ApplicationQueue {
         .sorted { order($0) < order($1) }
     }
 
-    /// Intake counts and reported activations grouped by `key` (an SQL expression over `application a` and
-    /// `join`), one line per value seen in either, ordered by value.
-    static func breakdown(_ db: Database, key: String, join: String, _ days: StatementArguments) throws
-        -> [BreakdownLine]
-    {
+    /// Intake counts and reported activations grouped by `key`, one line per value seen in either, ordered by
+    /// value; the activations from `reported` (`ReportKey.activationsReported`, fetched once for every key).
+    static func breakdown(
+        _ db: Database, _ reportKey: ReportKey, _ days: StatementArguments, _ reported: [ReportKey.Activations]
+    ) throws -> [BreakdownLine] {
+        let (key, join) = (reportKey.expression, reportKey.join)
         let taken = try Row.fetchAll(
             db,
             sql: """
                 SELECT \(key) AS k, \(IntakeCounts.columns) FROM application a \(join)
                 WHERE \(IntakeCounts.takenFilter) GROUP BY k
                 """, arguments: days)
-        let reported = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(key) AS k, COUNT(*) AS n
-                FROM central_outcome o
-                JOIN application a INDEXED BY application_id_report ON a.id = o.application_id \(join)
-                WHERE o.state = 'activated' AND o.day BETWEEN ? AND ? GROUP BY k
-                """, arguments: days)
         var counts: [String: IntakeCounts] = [:]
         for row in taken { counts[row["k"]] = IntakeCounts(row: row) }
         var activations: [String: Int] = [:]
-        for row in reported { activations[row["k"]] = row["n"] }
+        for row in reported { activations[row.keys[reportKey.rawValue], default: 0] += row.count }
         return Set(counts.keys).union(activations.keys).sorted().map { key in
             BreakdownLine(
                 key: key, counts: counts[key] ?? IntakeCounts(), activatedReported: activations[key] ?? 0)
+        }
+    }
+}
+
+/// What a breakdown groups by: an SQL expression over `application a` and the side table it needs.
+enum ReportKey: Int, CaseIterable {
+    case bundle, point, priorityGroup, place
+
+    var expression: String {
+        switch self {
+        case .bundle: "a.bundle"
+        case .point: "a.point_kind"
+        case .priorityGroup: "COALESCE(p.priority_group, 'none')"
+        // Commune and hamlet in one key (unit separator between them).
+        case .place: "a.commune_code || char(31) || COALESCE(h.hamlet, '')"
+        }
+    }
+
+    var join: String {
+        switch self {
+        case .bundle, .point: ""
+        case .priorityGroup: "LEFT JOIN application_priority p ON p.application_id = a.id"
+        case .place: "LEFT JOIN application_hamlet h ON h.application_id = a.id"
+        }
+    }
+
+    /// Activations C06 reported for one combination of every key's value.
+    struct Activations {
+        /// The values, indexed by `ReportKey.rawValue`.
+        let keys: [String]
+        let count: Int
+    }
+
+    /// The activations C06 reported on the days `?…?`, counted per combination of every key's value in one pass
+    /// over them (each breakdown then sums its own key), their applications read through a covering index.
+    static func activationsReported(_ db: Database, _ days: StatementArguments) throws -> [Activations] {
+        let keys = allCases.map(\.expression).joined(separator: ", ")
+        let joins = allCases.map(\.join).filter { !$0.isEmpty }.joined(separator: " ")
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(keys), COUNT(*) AS n
+                FROM central_outcome o
+                JOIN application a INDEXED BY application_id_report ON a.id = o.application_id \(joins)
+                WHERE o.state = 'activated' AND o.day BETWEEN ? AND ?
+                GROUP BY \((1...allCases.count).map(String.init).joined(separator: ", "))
+                """, arguments: days
+        ).map { row in
+            Activations(keys: allCases.indices.map { row[$0] }, count: row["n"])
         }
     }
 }
