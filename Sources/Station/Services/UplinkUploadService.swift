@@ -224,10 +224,16 @@ final class UplinkUploadService: UploadService, Service {
             // Ends when the service's task is cancelled (graceful shutdown) or the stream is finished.
             var lastEnd: ContinuousClock.Instant?
             for await reason in wakes {
-                // A tick that fired while a cycle ran is stale: the interval counts from the cycle's end.
-                if case .due = reason, let lastEnd, lastEnd.duration(to: .now) < .seconds(settings.interval) {
+                // A tick that fired while a cycle ran is stale: the interval counts from the cycle's end. Unless an
+                // upload was asked for meanwhile: the stream keeps only the newest wake, so that tick may have
+                // replaced the request's own wake (a request lost so left `stationctl upload --wait` at
+                // "uploading" until the next interval).
+                if case .due = reason, let lastEnd, lastEnd.duration(to: .now) < .seconds(settings.interval),
+                    !state.withLock({ $0.requested })
+                {
                     continue
                 }
+                logger.debug("uplink woken", metadata: ["reason": "\(reason)"])
                 state.withLock { $0.requested = false }
                 await cycle()
                 lastEnd = .now
@@ -392,8 +398,10 @@ final class UplinkUploadService: UploadService, Service {
             state.total = 0
         }
         do {
+            logger.debug("upload cycle starts")
             try await registerProvisionedKey()
             _ = try await releaseCaptured()
+            logger.debug("upload cycle drains")
             let report = try await uploader.drain(until: Date().addingTimeInterval(max(30, settings.interval)))
             let changed = try await uploader.syncStatus()
             logger.info(
@@ -453,6 +461,8 @@ final class UplinkUploadService: UploadService, Service {
                 state.totalBytes = max(state.totalBytes, totalBytes)
             case .batchFinished(_, let received, _, _):
                 state.sent += received
+            case .retrying(let after, let code):
+                logger.debug("upload retrying", metadata: ["after_seconds": "\(after)", "code": "\(code)"])
             default:
                 break
             }
