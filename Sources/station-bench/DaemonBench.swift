@@ -44,21 +44,11 @@ enum DaemonBench {
         let idleRSS = daemon.memory("VmRSS") ?? 0
 
         let socket = daemon.socketPath
-        let environment = ProcessInfo.processInfo.environment
-        func timed(_ executable: String, _ arguments: [String]) throws -> [Double] {
-            for _ in 0..<5 { _ = try spawnAndRead(executable, arguments, environment: environment) }
-            return try (0..<runs).map { _ in
-                let start = now()
-                let output = try spawnAndRead(executable, arguments, environment: environment)
-                let elapsed = now() - start
-                guard output.status == 0 else { throw HarnessError("\(executable) exited \(output.status)") }
-                return elapsed
-            }
-        }
-        let floor = Statistics(try timed("/bin/true", []))
-        let status = Statistics(try timed(stationctl, ["status", "--json", "--socket", socket]))
-        let curl = Statistics(
-            try timed("/usr/bin/curl", ["-sf", "-o", "/dev/null", "--unix-socket", socket, "http://station/v1/status"]))
+        let floor = try spawnTimes("/bin/true", [], runs: runs)
+        let status = try spawnTimes(stationctl, ["status", "--json", "--socket", socket], runs: runs)
+        let curl = try spawnTimes(
+            "/usr/bin/curl", ["-sf", "-o", "/dev/null", "--unix-socket", socket, "http://station/v1/status"],
+            runs: runs)
         let client = ControlClient(socketPath: socket)
         var inProcess: [Double] = []
         for i in 0..<(runs + 5) {
@@ -180,7 +170,7 @@ final class BenchDaemon {
 
     init(
         directory: URL, harness: PCSCHarness, executable: String,
-        uplink: (url: String, token: String, fingerprint: String)?
+        uplink: (url: String, token: String, fingerprint: String)?, extraConfig: String = ""
     ) throws {
         let run = directory.appendingPathComponent("run-\(uplink == nil ? "idle" : "upload")")
         var base = DaemonBase.bench
@@ -199,7 +189,8 @@ final class BenchDaemon {
                 """
         }
         daemon = try DaemonUnderTest(
-            directory: run, base: base, extraConfig: uplinkSection, environment: harness.clientEnvironment)
+            directory: run, base: base, extraConfig: uplinkSection + extraConfig, environment: harness.clientEnvironment
+        )
         daemon.executable = executable
         try daemon.start(readyTimeout: 30)
     }

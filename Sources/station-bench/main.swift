@@ -253,10 +253,7 @@ do {
     }
     if which == "report" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
-        print("== Reports with \(count) applications")
-        let directory = LivePCSC.packageRoot.appendingPathComponent(".build/station-bench/report-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        print(try ReportBenchmark.run(directory: directory, applications: count))
+        try await ReportBench.run(applications: count, runs: min(iterations, 50))
     }
     if which == "listener" || which == "all" { try await ListenerBench.run(runs: min(iterations, 500)) }
     if which == "desk" || which == "all" {
