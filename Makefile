@@ -45,11 +45,14 @@ selenium: deps
 		.build/selenium/bin/pip install -q 'selenium==$(SELENIUM_VERSION)'; }
 
 ## test: every test (unit, live PC/SC through pcscd + vpcd, USB replays under umockdev, crash safety, the
-## connection flood with 2,000 idle connections and 400 half-sent bodies, schemathesis against the OpenAPI)
+## connection flood with 2,000 idle connections and 400 half-sent bodies, schemathesis against the OpenAPI), then
+## the software-TPM tests on their own (they wait a minute for tpm2-tools children; beside the rest they starved
+## the async tests' timers)
 test: deps schemathesis selenium lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	$(SWIFT) test --skip-build
+	STATION_TPM_TESTS=1 $(SWIFT) test --skip-build --filter TPMSealTests
 
 ## lint: swift-format in strict lint mode over Sources and Tests (style in .swift-format: 4 spaces, 120 columns)
 lint:

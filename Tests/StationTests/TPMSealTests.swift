@@ -14,7 +14,11 @@ import Testing
 /// unsealed byte for byte, a store written before sealing read after it, `stationd keys seal-to-tpm` and
 /// `unseal-from-tpm` both ways around the daemon, and each refusal (a damaged blob, another TPM, changed PCRs, no
 /// TPM) with its own code and the store untouched. Skipped, saying why, where swtpm or tpm2-tools are not installed.
-@Suite(.serialized, .enabled(if: SoftwareTPM.missing == nil, "\(SoftwareTPM.missing ?? "")"))
+@Suite(
+    .serialized, .enabled(if: SoftwareTPM.missing == nil, "\(SoftwareTPM.missing ?? "")"),
+    .enabled(
+        if: ProcessInfo.processInfo.environment["STATION_TPM_TESTS"] == "1",
+        "run on their own by make test (STATION_TPM_TESTS=1): beside the rest they starve the async tests' timers"))
 struct TPMSealTests {
     static let officer = QueueActor.officer(OperatorID("officer-1"))
 
