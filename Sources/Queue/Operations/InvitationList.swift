@@ -26,54 +26,31 @@ public struct Invitation: Sendable, Hashable, Codable {
     }
 }
 
-/// One problem in an invitation file, placed by line and column (both from 1) so the technician can fix the file.
-public struct InvitationIssue: Sendable, Hashable, CustomStringConvertible {
-    /// Stable codes.
-    public enum Code: String, Sendable, Hashable {
-        /// Not UTF-8 (e.g. a Windows-1258 export).
-        case encoding = "invitation.encoding"
-        /// The header is not exactly `InvitationCSV.header`.
-        case header = "invitation.header"
-        /// A row has too few or too many columns.
-        case columns = "invitation.columns"
-        /// A commune code that is not 5 digits, an empty hamlet or name, a bad day.
-        case field = "invitation.field"
-        /// An ID number that is not 12 digits.
-        case idNumber = "invitation.id_number"
-        /// A citizen listed twice in the file.
-        case duplicate = "invitation.duplicate"
-        /// No rows.
-        case empty = "invitation.empty"
-    }
-
-    /// The code.
-    public let code: Code
-    /// Line in the file (1 = header).
-    public let line: Int
-    /// Column (field number for field problems, character for encoding problems), 0 when the whole line.
-    public let column: Int
-    /// What is wrong and how to fix it, in the reader's language.
-    public let message: Message
-
-    /// Creates an issue.
-    public init(code: Code, line: Int, column: Int, _ message: Message) {
-        self.code = code
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String { "line \(line), column \(column): \(code.rawValue): \(message.text(.english))" }
-}
+/// One problem in an invitation file, placed by line and column (`CSVIssue`).
+public typealias InvitationIssue = CSVIssue<InvitationIssueCode>
 
 /// An invitation file refused as a whole (nothing imported): every problem found, in file order.
-public struct InvitationImportError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Stable code of the refusal as a whole.
-    public static let code = "invitation.invalid"
-    /// The problems (at most `InvitationCSV.maxIssues`).
-    public let issues: [InvitationIssue]
+public typealias InvitationImportError = CSVImportError<InvitationIssueCode>
 
-    public var description: String { issues.map(\.description).joined(separator: "\n") }
+/// The stable codes of an invitation file's problems.
+public enum InvitationIssueCode: String, CSVIssueCode {
+    /// Not UTF-8 (e.g. a Windows-1258 export).
+    case encoding = "invitation.encoding"
+    /// The header is not exactly `InvitationCSV.header`.
+    case header = "invitation.header"
+    /// A row has too few or too many columns.
+    case columns = "invitation.columns"
+    /// A commune code that is not 5 digits, an empty hamlet or name, a bad day.
+    case field = "invitation.field"
+    /// An ID number that is not 12 digits.
+    case idNumber = "invitation.id_number"
+    /// A citizen listed twice in the file.
+    case duplicate = "invitation.duplicate"
+    /// No rows.
+    case empty = "invitation.empty"
+
+    /// The refusal of a whole file.
+    public static var invalidFile: String { "invitation.invalid" }
 }
 
 /// A hamlet's invitation list as CSV: UTF-8 with or without BOM, the exact header `InvitationCSV.header`, one row
@@ -83,20 +60,16 @@ public enum InvitationCSV {
     public static let columns = ["commune_code", "hamlet", "id_number", "full_name", "invited_day"]
     /// The header line.
     public static var header: String { columns.joined(separator: ",") }
-    /// Problems reported at most.
-    public static let maxIssues = 50
 
     /// Parses and checks a whole file; throws every problem found, or returns all rows.
     public static func parse(_ data: Data) throws(InvitationImportError) -> [Invitation] {
-        var issues: [InvitationIssue] = []
-        func add(_ code: InvitationIssue.Code, _ line: Int, _ column: Int, _ message: Message) {
-            if issues.count < maxIssues {
-                issues.append(InvitationIssue(code: code, line: line, column: column, message))
-            }
+        var issues = CSVIssues<InvitationIssueCode>()
+        func add(_ code: InvitationIssueCode, _ line: Int, _ column: Int, _ message: Message) {
+            issues.add(code, line, column, message)
         }
         let (lines, undecodable) = CSVInput.lines(data)
         for bad in undecodable { add(.encoding, bad.line, bad.column, Message(.surveyEncoding)) }
-        guard issues.isEmpty else { throw InvitationImportError(issues: issues) }
+        guard issues.isEmpty else { throw issues.error }
         guard let first = lines.first, !lines.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty })
         else {
             throw InvitationImportError(issues: [
@@ -144,7 +117,7 @@ public enum InvitationCSV {
             rows.append(
                 Invitation(communeCode: code, hamlet: values[1], idNumber: id, fullName: values[3], invitedOn: day))
         }
-        guard issues.isEmpty else { throw InvitationImportError(issues: issues) }
+        guard issues.isEmpty else { throw issues.error }
         guard !rows.isEmpty else {
             throw InvitationImportError(issues: [
                 InvitationIssue(code: .empty, line: 2, column: 0, Message(.surveyNoRows))

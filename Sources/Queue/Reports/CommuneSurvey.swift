@@ -38,61 +38,33 @@ public struct CommuneSurvey: Sendable, Hashable, Codable {
     }
 }
 
-/// One problem in a survey file, placed by line and column (both from 1) so the technician can fix the file.
-public struct SurveyIssue: Sendable, Hashable, CustomStringConvertible {
-    /// Stable codes.
-    public enum Code: String, Sendable, Hashable {
-        /// Not UTF-8 (e.g. a Windows-1258 export).
-        case encoding = "survey.encoding"
-        /// The header is not exactly the expected one.
-        case header = "survey.header"
-        /// A row has too few or too many columns.
-        case columns = "survey.columns"
-        /// A commune code that is not 5 digits, an empty name, a bad date.
-        case field = "survey.field"
-        /// Not a whole non-negative number.
-        case number = "survey.number"
-        /// A commune named twice in the file.
-        case duplicate = "survey.duplicate"
-        /// Activated and pending above the population 14+.
-        case sum = "survey.sum"
-        /// No commune rows.
-        case empty = "survey.empty"
-    }
-
-    /// The code.
-    public let code: Code
-    /// Line in the file (1 = header).
-    public let line: Int
-    /// Column (field number for field problems, character for encoding problems), 0 when the whole line.
-    public let column: Int
-    /// What is wrong and how to fix it, in the reader's language.
-    public let message: Message
-
-    /// Creates an issue.
-    public init(code: Code, line: Int, column: Int, _ message: Message) {
-        self.code = code
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    /// The explanation in Vietnamese.
-    public var vietnamese: String { message.text(.vietnamese) }
-    /// The explanation in English.
-    public var english: String { message.text(.english) }
-
-    public var description: String { "line \(line), column \(column): \(code.rawValue): \(english)" }
-}
+/// One problem in a survey file, placed by line and column (`CSVIssue`).
+public typealias SurveyIssue = CSVIssue<SurveyIssueCode>
 
 /// A survey file refused as a whole (nothing imported): every problem found, in file order.
-public struct SurveyImportError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Stable code of the refusal as a whole.
-    public static let code = "survey.invalid"
-    /// The problems (at most `CommuneSurveyCSV.maxIssues`).
-    public let issues: [SurveyIssue]
+public typealias SurveyImportError = CSVImportError<SurveyIssueCode>
 
-    public var description: String { issues.map(\.description).joined(separator: "\n") }
+/// The stable codes of a survey file's problems.
+public enum SurveyIssueCode: String, CSVIssueCode {
+    /// Not UTF-8 (e.g. a Windows-1258 export).
+    case encoding = "survey.encoding"
+    /// The header is not exactly the expected one.
+    case header = "survey.header"
+    /// A row has too few or too many columns.
+    case columns = "survey.columns"
+    /// A commune code that is not 5 digits, an empty name, a bad date.
+    case field = "survey.field"
+    /// Not a whole non-negative number.
+    case number = "survey.number"
+    /// A commune named twice in the file.
+    case duplicate = "survey.duplicate"
+    /// Activated and pending above the population 14+.
+    case sum = "survey.sum"
+    /// No commune rows.
+    case empty = "survey.empty"
+
+    /// The refusal of a whole file.
+    public static var invalidFile: String { "survey.invalid" }
 }
 
 /// The commune survey CSV: UTF-8 with or without BOM, the exact header `CommuneSurveyCSV.header`, one row per
@@ -105,20 +77,16 @@ public enum CommuneSurveyCSV {
     ]
     /// The header line.
     public static var header: String { columns.joined(separator: ",") }
-    /// Problems reported at most (the file is refused at the first one anyway).
-    public static let maxIssues = 50
 
     /// Parses and checks a whole file; throws every problem found, or returns all rows.
     public static func parse(_ data: Data) throws(SurveyImportError) -> [CommuneSurvey] {
-        var issues: [SurveyIssue] = []
-        func add(_ code: SurveyIssue.Code, _ line: Int, _ column: Int, _ message: Message) {
-            if issues.count < maxIssues {
-                issues.append(SurveyIssue(code: code, line: line, column: column, message))
-            }
+        var issues = CSVIssues<SurveyIssueCode>()
+        func add(_ code: SurveyIssueCode, _ line: Int, _ column: Int, _ message: Message) {
+            issues.add(code, line, column, message)
         }
         let (lines, undecodable) = CSVInput.lines(data)
         for bad in undecodable { add(.encoding, bad.line, bad.column, Message(.surveyEncoding)) }
-        guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
+        guard issues.isEmpty else { throw issues.error }
         guard let first = lines.first, !lines.allSatisfy({ $0.text.trimmingCharacters(in: .whitespaces).isEmpty })
         else {
             throw SurveyImportError(issues: [SurveyIssue(code: .empty, line: 1, column: 0, Message(.surveyEmpty))])
@@ -129,7 +97,7 @@ public enum CommuneSurveyCSV {
                 Array(zip(headerFields, columns)).firstIndex { $0 != $1 }.map { $0 + 1 }
                 ?? min(headerFields.count, columns.count) + 1
             add(.header, 1, column, Message(.surveyHeader, ["header": header]))
-            throw SurveyImportError(issues: issues)
+            throw issues.error
         }
         var rows: [CommuneSurvey] = []
         var seen: [String: Int] = [:]
@@ -183,7 +151,7 @@ public enum CommuneSurveyCSV {
                     level1Activated: numbers[1], level1Pending: numbers[2], level2Activated: numbers[3],
                     level2Pending: numbers[4]))
         }
-        guard issues.isEmpty else { throw SurveyImportError(issues: issues) }
+        guard issues.isEmpty else { throw issues.error }
         guard !rows.isEmpty else {
             throw SurveyImportError(issues: [SurveyIssue(code: .empty, line: 2, column: 0, Message(.surveyNoRows))])
         }
