@@ -136,6 +136,16 @@ struct GlobalOptions: ParsableArguments {
     func printBody(_ response: ControlClient.Response) {
         printLine(String(decoding: response.body, as: UTF8.self))
     }
+
+    /// Sends a CSV file people made (a commune survey, an invitation list) to `path`; a file that cannot be read
+    /// is said and ends the command (exit 64).
+    func postCSVFile(_ file: String, to path: String) throws -> ControlClient.Response {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            FileHandle.standardError.write(Data((say(.ctlCannotReadFile, ["file": file]) + "\n").utf8))
+            throw ExitCode(ExitCode.validationFailure.rawValue)
+        }
+        return try call(client(), "POST", path, body: data, contentType: "text/csv; charset=utf-8")
+    }
 }
 
 func printLine(_ text: String) {

@@ -24,13 +24,7 @@ struct SurveyImport: ParsableCommand {
     @Argument(help: "The CSV file.") var file: String
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            FileHandle.standardError.write(
-                Data((options.say(.ctlCannotReadFile, ["file": file]) + "\n").utf8))
-            throw ExitCode(ExitCode.validationFailure.rawValue)
-        }
-        let response = try options.call(
-            options.client(), "POST", ControlPaths.survey, body: data, contentType: "text/csv; charset=utf-8")
+        let response = try options.postCSVFile(file, to: ControlPaths.survey)
         if options.json { return options.printBody(response) }
         let outcome = try response.decode(SurveyImportWire.self)
         printLine(
