@@ -216,8 +216,16 @@ func surveyCSV(_ rows: [String], bom: Bool = false, newline: String = "\n") -> D
             for index in ["application_day", "application_id_report", "application_state_day"] {
                 try db.execute(sql: "DROP INDEX \(index)")
             }
+            // Nor v12's counts, whose tables and application triggers outlive the tables dropped above.
+            for trigger in ["commune_day_taken_insert", "commune_day_taken_delete", "commune_day_taken_update"] {
+                try db.execute(sql: "DROP TRIGGER \(trigger)")
+            }
+            for table in ["commune_day_taken", "commune_day_decided"] { try db.execute(sql: "DROP TABLE \(table)") }
             try db.execute(
-                sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3-survey', 'v11-report-indexes')")
+                sql: """
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v3-survey', 'v11-report-indexes',
+                        'v12-report-counts')
+                    """)
             try db.execute(sql: "UPDATE application SET updated_at = updated_at + 5 * 86400000")
         }
         try db.close()

@@ -115,10 +115,10 @@ extension ApplicationQueue {
             let names = try Row.fetchAll(db, sql: "SELECT code, name FROM commune")
             var name: [String: String] = [:]
             for row in names { name[row["code"]] = row["name"] }
-            // Station figures per commune, counted from the commune's survey day (or from the start): how many
-            // applications were taken (an index range per commune), and how many of those C06 had decided by the
-            // end of the day (its final words carry the commune and capture day: no lookup per application).
-            // Pending = taken − decided; activated = decided as activated.
+            // Station figures per commune, counted from the commune's survey day (or from the start), summed from
+            // the counts per commune and day that triggers keep (migration v12): how many applications were taken,
+            // and how many of those C06 had decided by the end of the day. Pending = taken − decided; activated =
+            // decided as activated.
             let since = """
                 WITH since AS (
                     SELECT commune_code, MAX(as_of) AS as_of FROM commune_survey WHERE as_of <= ?1
@@ -128,25 +128,19 @@ extension ApplicationQueue {
                 db,
                 sql: """
                     \(since)
-                    SELECT a.commune_code, COUNT(*) AS n FROM since
-                    JOIN application a ON a.commune_code = since.commune_code
-                        AND a.captured_day BETWEEN since.as_of AND ?1
-                    WHERE a.local_state <> 'cancelled'
-                    GROUP BY a.commune_code
-                    UNION ALL
-                    SELECT a.commune_code, COUNT(*) AS n FROM application a
-                    WHERE a.captured_day <= ?1 AND a.local_state <> 'cancelled'
-                        AND a.commune_code NOT IN (SELECT commune_code FROM since)
-                    GROUP BY a.commune_code
+                    SELECT t.commune_code, SUM(t.taken) AS n
+                    FROM commune_day_taken t LEFT JOIN since ON since.commune_code = t.commune_code
+                    WHERE t.captured_day <= ?1 AND t.captured_day >= COALESCE(since.as_of, '')
+                    GROUP BY t.commune_code HAVING n > 0
                     """, arguments: [day.iso])
             let decided = try Row.fetchAll(
                 db,
                 sql: """
                     \(since)
-                    SELECT o.commune_code, SUM(o.state = 'activated') AS activated, COUNT(*) AS n
-                    FROM central_outcome o LEFT JOIN since ON since.commune_code = o.commune_code
-                    WHERE o.day <= ?1 AND o.captured_day <= ?1 AND o.captured_day >= COALESCE(since.as_of, '')
-                    GROUP BY o.commune_code
+                    SELECT d.commune_code, SUM(d.activated) AS activated, SUM(d.decided) AS n
+                    FROM commune_day_decided d LEFT JOIN since ON since.commune_code = d.commune_code
+                    WHERE d.day <= ?1 AND d.captured_day <= ?1 AND d.captured_day >= COALESCE(since.as_of, '')
+                    GROUP BY d.commune_code HAVING n > 0
                     """, arguments: [day.iso])
             var own: [String: (activated: Int, pending: Int)] = [:]
             for row in taken { own[row["commune_code"], default: (0, 0)].pending += row["n"] ?? 0 }
