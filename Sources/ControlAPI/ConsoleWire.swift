@@ -34,6 +34,7 @@ public struct ConsoleErrorCode: ControlAPICode {
         case noRole = "console.no_role"
         case sessionExpired = "console.session_expired"
         case csrfMissing = "console.csrf_missing"
+        case passwordCheckUnavailable = "console.password_check_unavailable"
     }
 
     private let backing: Backing
@@ -48,6 +49,8 @@ public struct ConsoleErrorCode: ControlAPICode {
     public static let loginFailed = ConsoleErrorCode(.loginFailed)
     /// Too many failed logins: the account is locked out for a while (HTTP 403), audited.
     public static let locked = ConsoleErrorCode(.locked)
+    /// The password could not be checked: the password helper (`stationd-pam.socket`) is not running (HTTP 503).
+    public static let passwordCheckUnavailable = ConsoleErrorCode(.passwordCheckUnavailable)
     /// The account is in neither the operators' nor the supervisors' group, or is root (HTTP 403).
     public static let noRole = ConsoleErrorCode(.noRole)
     /// No session, logged out, or closed for idleness (HTTP 401): log in again.

@@ -1008,6 +1008,9 @@ extension MessageCatalog {
         "term.text.busyRefusal": "Recording…",
         "term.text.busyAbandon": "Cancelling the session…",
         "console.no_role": "The account is not in the station's operators or supervisors group.",
+        "console.password_check_unavailable":
+            "The station cannot check passwords: its password service is not running. Tell the technician "
+            + "(systemctl enable --now stationd-pam.socket).",
         "control.unknown_reader": "No card reader of that name.",
         "desk.one_key": "Give one of qr, can, mrz.",
         "desk.can_invalid": "The CAN must be 6 digits (the last 6 of the ID number).",
@@ -1101,6 +1104,7 @@ extension MessageCatalog {
         "help.d.stationd": "Level-2 e-ID station daemon and tools.",
         "help.d.store": "The application store (repair by hand, daemon stopped).",
         "help.d.reinitialize": "Start a new, empty store after a lost or damaged one.",
+        "help.d.pam_helper": "Check console passwords through PAM for a daemon that is not root (root service).",
         "help.ctl.rotate": "Rotate the store key (supervisors; audited).",
         "help.ctl.rotation": "Where the store key's rotation stands (supervisors).",
         "help.ctl.receipt": "The citizen's receipt (HTML, PDF, printer).",

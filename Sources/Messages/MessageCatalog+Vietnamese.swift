@@ -1003,6 +1003,9 @@ extension MessageCatalog {
         "term.text.busyRefusal": "Đang ghi nhận…",
         "term.text.busyAbandon": "Đang hủy phiên…",
         "console.no_role": "Tài khoản không thuộc nhóm cán bộ tiếp nhận hoặc giám sát của trạm.",
+        "console.password_check_unavailable":
+            "Trạm chưa kiểm tra được mật khẩu: dịch vụ kiểm tra mật khẩu chưa chạy. Báo kỹ thuật viên "
+            + "(systemctl enable --now stationd-pam.socket).",
         "control.unknown_reader": "Không có đầu đọc thẻ tên này.",
         "desk.one_key": "Chỉ gửi một trong qr, can, mrz.",
         "desk.can_invalid": "CAN phải là 6 chữ số (6 số cuối của số định danh).",
@@ -1095,6 +1098,7 @@ extension MessageCatalog {
         "help.d.stationd": "Trạm cấp định danh điện tử mức 2.",
         "help.d.store": "Kho hồ sơ.",
         "help.d.reinitialize": "Tạo lại kho hồ sơ rỗng.",
+        "help.d.pam_helper": "Dịch vụ kiểm tra mật khẩu đăng nhập bảng điều khiển (chạy với quyền root).",
         "help.ctl.rotate": "Đổi khóa kho.",
         "help.ctl.rotation": "Tiến độ đổi khóa.",
         "help.ctl.receipt": "Biên nhận.",

@@ -294,7 +294,7 @@ enum ControlServer {
         gate.console = ConsoleLogin(
             authorization: Authorization(
                 operatorsGroup: configuration.operatorsGroup, supervisorsGroup: configuration.supervisorsGroup),
-            secure: settings.tls)
+            secure: settings.tls, passwords: settings.passwordCheck.check())
         gate.consoleHosts = ["localhost", "127.0.0.1", "[::1]", settings.address]
         let router = router(
             core: core, admission: admission, clients: clients, listenerInfo: info, gate: gate, logger: logger)

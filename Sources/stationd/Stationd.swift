@@ -27,6 +27,7 @@ struct Stationd: AsyncParsableCommand {
         subcommands: [
             ReadersCommand.self, EventsCommand.self, CardCommand.self, FingerprintCommand.self, LDSCommand.self,
             SimulateCommand.self, DaemonCommand.self, StoreCommand.self, KeysCommand.self,
+            PasswordHelperCommand.self,
         ]
     )
 }

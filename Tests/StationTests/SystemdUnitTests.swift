@@ -34,7 +34,17 @@ import Testing
         #expect(socketUnit.contains("SocketMode=0660"))
         try socketUnit.write(
             to: directory.appendingPathComponent("stationd.socket"), atomically: true, encoding: .utf8)
-        for unit in ["stationd.service", "stationd.socket"] {
+        // The console's password helper: root, for user stationd only, on a 0600 socket of theirs.
+        let helper = try String(contentsOf: root.appendingPathComponent("stationd-pam.service"), encoding: .utf8)
+        #expect(helper.contains("ExecStart=/usr/bin/stationd pam-helper --allow-user stationd"))
+        try helper.replacingOccurrences(of: "ExecStart=/usr/bin/stationd", with: "ExecStart=\(binary)")
+            .write(to: directory.appendingPathComponent("stationd-pam.service"), atomically: true, encoding: .utf8)
+        let helperSocket = try String(contentsOf: root.appendingPathComponent("stationd-pam.socket"), encoding: .utf8)
+        #expect(helperSocket.contains("SocketUser=stationd") && helperSocket.contains("SocketMode=0600"))
+        #expect(helperSocket.contains("ListenStream=\(PasswordHelper.defaultSocket)"))
+        try helperSocket.write(
+            to: directory.appendingPathComponent("stationd-pam.socket"), atomically: true, encoding: .utf8)
+        for unit in ["stationd.service", "stationd.socket", "stationd-pam.service", "stationd-pam.socket"] {
             let stderrFile = directory.appendingPathComponent("\(unit).err").path
             let result = try runTool(
                 "/bin/sh",

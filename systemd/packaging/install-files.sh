@@ -23,6 +23,9 @@ for program in $programs; do f 0755 "$bindir/$program" /usr/bin/$program; done
 # systemd: units, the user and groups, the directories
 f 0644 "$root/systemd/stationd.service" /usr/lib/systemd/system/stationd.service
 f 0644 "$root/systemd/stationd.socket" /usr/lib/systemd/system/stationd.socket
+# The console's password helper (PAM as root for the daemon, which is not)
+f 0644 "$root/systemd/stationd-pam.service" /usr/lib/systemd/system/stationd-pam.service
+f 0644 "$root/systemd/stationd-pam.socket" /usr/lib/systemd/system/stationd-pam.socket
 f 0644 "$root/systemd/stationd.sysusers.conf" /usr/lib/sysusers.d/stationd.conf
 f 0644 "$root/systemd/stationd.tmpfiles.conf" /usr/lib/tmpfiles.d/stationd.conf
 

@@ -65,6 +65,8 @@ in_root getent group stationd-supervisors > /dev/null || fail "no group stationd
     || fail "/etc/stationd/stationd.conf is $(mode_of /etc/stationd/stationd.conf)"
 enabled=/etc/systemd/system/sockets.target.wants/stationd.socket
 [ -L "$r$enabled" ] || fail "stationd.socket is not enabled ($enabled missing)"
+[ -L "$r/etc/systemd/system/sockets.target.wants/stationd-pam.socket" ] \
+    || fail "stationd-pam.socket (the console's password helper) is not enabled"
 [ ! -L "$r/etc/systemd/system/multi-user.target.wants/stationd.service" ] \
     || fail "stationd.service is enabled (the socket starts it)"
 in_root stationd --help > /dev/null || fail "installed stationd --help"

@@ -46,6 +46,8 @@ expect -rwxr-xr-x /usr/bin/stationd
 expect -rwxr-xr-x /usr/bin/stationctl
 expect -rw-r--r-- /usr/lib/systemd/system/stationd.service
 expect -rw-r--r-- /usr/lib/systemd/system/stationd.socket
+expect -rw-r--r-- /usr/lib/systemd/system/stationd-pam.socket
+expect -rw-r--r-- /usr/lib/systemd/system/stationd-pam.service
 expect -rw-r--r-- /usr/lib/sysusers.d/stationd.conf
 expect -rw-r--r-- /usr/lib/tmpfiles.d/stationd.conf
 expect -rw-r--r-- /usr/lib/udev/rules.d/70-stationd-fingerprint.rules

@@ -23,6 +23,8 @@ done <<'PATHS'
 /usr/bin/stationctl 755
 /usr/lib/systemd/system/stationd.service 644
 /usr/lib/systemd/system/stationd.socket 644
+/usr/lib/systemd/system/stationd-pam.service 644
+/usr/lib/systemd/system/stationd-pam.socket 644
 /usr/lib/sysusers.d/stationd.conf 644
 /usr/lib/tmpfiles.d/stationd.conf 644
 /usr/lib/udev/rules.d/70-stationd-fingerprint.rules 644

@@ -75,6 +75,11 @@ public struct ConfigurationKey: Sendable, Hashable {
                 help: "client tokens (names, scopes, SHA-256 of each token; 0600); empty: clients.json beside the store"
             ),
             .init(
+                name: "listener.pam_helper", defaultValue: "auto",
+                help:
+                    "how the console checks passwords: auto (PAM in the daemon when it runs as root, else the password "
+                    + "helper at /run/stationd-pam.sock), in-process, or the helper's socket path"),
+            .init(
                 name: "auth.operators_group", defaultValue: "stationd-operators",
                 help: "group whose members may read and take applications"),
             .init(

@@ -1,4 +1,3 @@
-import CPAM
 import ControlAPI
 import Dispatch
 import Foundation
@@ -10,12 +9,11 @@ import Messages
     import Glibc
 #endif
 
-/// The console's officers: PAM checks the password, the account's groups give the role exactly as SO_PEERCRED's
-/// do on the socket (`Authorization`), and `ConsoleSessionBook` keeps the sessions and the lockouts.
+/// The console's officers: PAM checks the password (in this process or through the password helper), the
+/// account's groups give the role exactly as SO_PEERCRED's do on the socket (`Authorization`), and
+/// `ConsoleSessionBook` keeps the sessions and the lockouts.
 final class ConsoleLogin: Sendable {
-    /// The PAM service (`/etc/pam.d/stationd`; without that file Debian's PAM uses `other`, i.e. `common-auth`).
-    static let pamService = "stationd"
-
+    let passwords: any PasswordCheck
     let book: Mutex<ConsoleSessionBook>
     let authorization: Authorization
     /// The listener speaks TLS (the cookie is `Secure`).
@@ -23,9 +21,11 @@ final class ConsoleLogin: Sendable {
     let clock: @Sendable () -> Double
 
     init(
-        authorization: Authorization, secure: Bool, policy: ConsoleSessionBook.Policy = .init(),
+        authorization: Authorization, secure: Bool, passwords: any PasswordCheck = InProcessPAM(),
+        policy: ConsoleSessionBook.Policy = .init(),
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
+        self.passwords = passwords
         book = Mutex(ConsoleSessionBook(policy: policy))
         self.authorization = authorization
         self.secure = secure
@@ -69,16 +69,19 @@ final class ConsoleLogin: Sendable {
         case failed(lockedNow: Bool)
         case locked(until: Double)
         case noRole
+        /// The password could not be checked (the password helper is not running); not a failed attempt.
+        case unavailable
     }
 
     /// Checks the password through PAM (off the event loop: PAM may sleep on a failure) and opens a session.
     func login(account: String, password: String) async -> Outcome {
         if let until = book.withLock({ $0.lockedUntil(account, now: clock()) }) { return .locked(until: until) }
-        var accepted = false
+        var verdict = PasswordVerdict.refused
         if Self.validAccountName(account) && !password.isEmpty {
-            accepted = await Self.pamAuthenticate(account: account, password: password)
+            verdict = await passwords.check(account: account, password: password)
         }
-        guard accepted, let identity = Self.identity(of: account) else {
+        if verdict == .unavailable { return .unavailable }
+        guard verdict == .accepted, let identity = Self.identity(of: account) else {
             return .failed(lockedNow: book.withLock { $0.recordFailure(account, now: clock()) })
         }
         let role = authorization.role(of: identity.peer)
@@ -100,15 +103,6 @@ final class ConsoleLogin: Sendable {
         return account.utf8.allSatisfy { byte in
             (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
-    }
-
-    static func pamAuthenticate(account: String, password: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let status = station_pam_authenticate(pamService, account, password)
-                continuation.resume(returning: status == 0)
-            }
         }
     }
 

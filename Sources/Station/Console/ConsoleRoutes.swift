@@ -59,6 +59,13 @@ struct ConsoleRoutes: Sendable {
                     .forbidden, code: ConsoleErrorCode.locked, Message(.consoleLocked, ["minutes": "\(minutes)"]))
             case .noRole:
                 throw APIError(.forbidden, code: ConsoleErrorCode.noRole, Message(.consoleNoRole))
+            case .unavailable:
+                core.logger.error(
+                    "console login: the password helper did not answer",
+                    metadata: ["socket": "\((login.passwords as? PasswordHelperClient)?.socketPath ?? "")"])
+                throw APIError(
+                    .serviceUnavailable, code: ConsoleErrorCode.passwordCheckUnavailable,
+                    Message(.consolePasswordCheckUnavailable))
             }
         }
         router.get(RouterPath(ControlPaths.consoleSession)) { request, _ in

@@ -19,6 +19,9 @@ public struct ListenerSettings: Sendable, Hashable {
     public var corsOrigins: [String]
     /// `listener.clients_file`: the client tokens (names, scopes, SHA-256 of each token; 0600).
     public var clientsPath: String
+    /// `listener.pam_helper`: how the console checks passwords: `auto` (PAM in the daemon when it runs as root,
+    /// else the password helper at `/run/stationd-pam.sock`), `in-process`, or the helper's socket path.
+    public var passwordCheck: PasswordCheckMode = .automatic
 
     /// Whether `address` is a loopback address (127.0.0.0/8, `::1`).
     public var isLoopback: Bool { UplinkEndpoint.isLoopback(address) }
@@ -39,11 +42,12 @@ public struct ListenerSettings: Sendable, Hashable {
                 return valid.count == parts.count ? valid : nil
             } ?? []
         let clients = r.value("listener.clients_file") { $0.isEmpty || $0.hasPrefix("/") ? $0 : nil } ?? ""
+        let passwordCheck = r.value("listener.pam_helper") { PasswordCheckMode(configured: $0) } ?? .automatic
         return ListenerSettings(
             enabled: enabled, address: address, port: port, tls: tls,
             certificatePath: certificate.isEmpty ? storeFolder + "/listener/station.crt" : certificate,
             keyPath: key.isEmpty ? storeFolder + "/listener/station.key" : key, corsOrigins: origins,
-            clientsPath: clients.isEmpty ? storeFolder + "/clients.json" : clients)
+            clientsPath: clients.isEmpty ? storeFolder + "/clients.json" : clients, passwordCheck: passwordCheck)
     }
 
     /// What is wrong with the combination (a LAN address without TLS), naming the key to fix.
