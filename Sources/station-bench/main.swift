@@ -10,7 +10,7 @@ import StationTestKit
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|desk|uplink|all]
+/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|console|desk|uplink|all]
 ///     [--iterations N] [--applications N] [--checks N]
 
 struct Statistics {
@@ -256,6 +256,9 @@ do {
         try await ReportBench.run(applications: count, runs: min(iterations, 50))
     }
     if which == "listener" || which == "all" { try await ListenerBench.run(runs: min(iterations, 500)) }
+    if which == "console" || which == "all" {
+        try await ConsoleBench.run(loads: min(iterations, 40), rounds: min(iterations, 8))
+    }
     if which == "desk" || which == "all" {
         try await DeskBench.run(checks: arguments.firstIndex(of: "--checks").flatMap { Int(arguments[$0 + 1]) } ?? 100)
     }

@@ -52,7 +52,7 @@ final class ConsoleAccounts {
         for account in [operatorAccount, supervisorAccount] {
             let body = FileManager.default.temporaryDirectory.appendingPathComponent("demo-login-\(UUID())")
             defer { try? FileManager.default.removeItem(at: body) }
-            FileManager.default.createFile(atPath: body.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: body.path, contents: nil, attributes: [.posixPermissions: 0o600])
             let json = try JSONSerialization.data(withJSONObject: [
                 "account": account.name, "password": account.password,
             ])

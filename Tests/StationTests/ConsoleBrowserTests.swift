@@ -21,38 +21,8 @@ struct ConsoleBrowserTests {
     static let driver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_login.py").path
     static let artifacts = LivePCSC.packageRoot.appendingPathComponent(".build/artifacts/console").path
 
-    /// A local account whose primary group is `gid` (the operators' or the supervisors' group the daemon's
-    /// configuration names), removed at the end (the group too, when the test made it). `suffix` tells two accounts
-    /// of one test apart.
-    final class TestAccount {
-        let name: String
-        let password: String
-        let madeGroup: String?
-
-        init(gid: UInt32, suffix: String = "") throws {
-            let name = "stnc\(getpid() % 100_000)\(suffix)"
-            let password = "Tr4m-\(UUID().uuidString.prefix(12))"
-            let group = try runTool("/usr/bin/getent", ["group", "\(gid)"])
-            self.name = name
-            self.password = password
-            madeGroup = group.status != 0 ? "stnc-\(gid % 100_000)-\(getpid() % 100_000)" : nil
-            if let madeGroup {
-                let made = try runTool("/usr/sbin/groupadd", ["-g", "\(gid)", madeGroup])
-                guard made.status == 0 else { throw HarnessError("groupadd: \(made.output)") }
-            }
-            _ = try runTool("/usr/sbin/userdel", [name])
-            let user = try runTool("/usr/sbin/useradd", ["-M", "-N", "-g", "\(gid)", "-s", "/usr/sbin/nologin", name])
-            guard user.status == 0 else { throw HarnessError("useradd: \(user.output)") }
-            // The password on standard input, never on a command line.
-            let set = try runTool("/usr/sbin/chpasswd", [], input: "\(name):\(password)\n")
-            guard set.status == 0 else { throw HarnessError("chpasswd: \(set.output)") }
-        }
-
-        deinit {
-            _ = try? runTool("/usr/sbin/userdel", [name])
-            if let madeGroup { _ = try? runTool("/usr/sbin/groupdel", [madeGroup]) }
-        }
-    }
+    /// A local account in the operators' or supervisors' group, removed at the end (StationTestKit).
+    typealias TestAccount = LocalAccount
 
     /// `curl` against the listener; the body from a file (passwords stay off the command line).
     static func curl(
