@@ -27,15 +27,18 @@ result = {"firstPaint": [], "cardShown": [], "cardExchange": [], "fingerShown": 
 
 # Stamps the moment an element's text or children change to what `ready` accepts (the page's clock).
 WATCH = """
-const [id, kind, count] = arguments;
+const [id, kind, count, button] = arguments;
 window.__shown = null;
+window.__clicked = null;
+// The click's own moment, in the page (not when Selenium's command left the bench).
+document.getElementById(button).addEventListener('click', () => { window.__clicked = performance.now(); },
+                                                 { capture: true, once: true });
 const target = document.getElementById(id);
 const ready = () => kind === 'text' ? target.textContent.trim() !== ''
                                     : target.querySelectorAll('li').length >= count;
 new MutationObserver((_, observer) => {
   if (window.__shown === null && ready()) { window.__shown = performance.now(); observer.disconnect(); }
 }).observe(target, { childList: true, characterData: true, subtree: true });
-window.__clicked = performance.now();
 """
 LAST = """
 const [suffix] = arguments;
@@ -78,7 +81,7 @@ try:
         driver.get(base + "/console/intake.html")
         wait(lambda: element("step-card").is_displayed() and idle(), 15)
         element("can").send_keys(secrets["can"])
-        driver.execute_script(WATCH, "masked-id", "text", 0)
+        driver.execute_script(WATCH, "masked-id", "text", 0, "read-card")
         element("read-card").click()
         wait(lambda: element("step-fingers").is_displayed() and idle(), 60)
         shown = driver.execute_script("return window.__shown - window.__clicked")
@@ -87,7 +90,7 @@ try:
         result["cardExchange"].append(exchange["end"] - exchange["start"])
 
         taken = len(driver.find_elements(By.CSS_SELECTOR, "#fingers-taken li"))
-        driver.execute_script(WATCH, "fingers-taken", "list", taken + 1)
+        driver.execute_script(WATCH, "fingers-taken", "list", taken + 1, "finger-2")
         element("finger-2").click()
         wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#fingers-taken li")) > taken and idle(), 60)
         exchange = driver.execute_script(LAST, "/fingers")
