@@ -264,7 +264,8 @@ struct ExportCommand: ParsableCommand {
                 "failed": "\(status.failed)", "code": status.error ?? "", "message": status.message ?? "",
             ]
             if status.state == .exporting && status.id == job.id {
-                if !options.json || progress.terminal {
+                // Nothing to say until the ready applications are counted.
+                if (!options.json || progress.terminal) && status.total + status.files > 0 {
                     progress.show(ProgressLine.bar(status.fraction) + " " + options.say(.ctlExportProgress, figures))
                 }
                 Thread.sleep(forTimeInterval: 0.2)

@@ -33,7 +33,8 @@ import Testing
         stall.code = "central.unavailable"
         stall.retryInSeconds = 8
         #expect(
-            stall.line(.vietnamese) == "Trung tâm chưa nhận hồ sơ 30 giây (mã central.unavailable), thử lại sau 8 giây.")
+            stall.line(.vietnamese)
+                == "Trung tâm chưa nhận hồ sơ 30 giây (mã central.unavailable), thử lại sau 8 giây.")
         #expect(
             stall.line(.english)
                 == "The central has taken nothing for 30 s (code central.unavailable), retrying in 8 s.")

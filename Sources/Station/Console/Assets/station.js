@@ -111,7 +111,8 @@ function showFigures(report) {
 /** The export job (GET /v1/export): its progress while it runs, what it wrote or why it failed once it ended. */
 function showExport(job) {
   const running = job.state === "exporting";
-  $("export-progress-box").hidden = !running;
+  // Nothing to say until the ready applications are counted.
+  $("export-progress-box").hidden = !running || job.total + job.files === 0;
   const figures = {
     items: job.items, total: job.total, files: job.files, kilobytes: Math.ceil(job.bytes / 1024),
     destination: job.destination || "", message: job.message || job.error || "",
