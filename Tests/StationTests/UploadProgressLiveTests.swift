@@ -113,6 +113,17 @@ import Testing
             in: vietnamese2.output)
         #expect(silentVietnamese.map { $0[0] >= 12 } == true, "\(vietnamese2.output)")
 
+        // The waiting command says so too (it polls every half second) and said the refusals before, with the
+        // next try in seconds (its request does not cut the running back-off short).
+        let shown = Date()
+        while !waiting.output.contains("Không có phản hồi từ trung tâm") && Date().timeIntervalSince(shown) < 15 {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let waited = Self.numbers(
+            #"Trung tâm chưa nhận hồ sơ \d+ giây \(mã central\.unavailable\), thử lại sau (\d+) giây"#,
+            in: waiting.output)
+        #expect(waited.map { (1...8).contains($0[0]) } == true, "\(waiting.output)")
+
         // The central answers again: the waiting command ends well, having shown the stall, and the stall is gone.
         #expect(kill(receiver.process.pid, SIGCONT) == 0)
         resumed = true

@@ -88,6 +88,8 @@ import Uplink
         }
         #expect(report.items == ids.count && report.folders.count == 3 && report.failed == 0)
         #expect(report.files == ids.count + 2 * report.folders.count)
+        // Heard after every file, not only at the end of a folder: every count of files from none to the last.
+        #expect(Set(seen.map(\.files)) == Set(0...report.files))
         var bytes = 0
         var files = 0
         for folder in report.folders {

@@ -197,10 +197,13 @@ final class UplinkUploadService: UploadService, Service {
         let enrolled = state.withLock { state -> Bool in
             guard state.uploader != nil else { return false }
             state.requested = true
+            // Between cycles the request starts one now, so a stall's next try is now, not at the next interval; a
+            // running cycle goes on with its own back-off (the request gives one more cycle after it).
+            if state.phase != .uploading, let next = state.stall?.nextRetryAt, next > Date() {
+                state.stall?.nextRetryAt = Date()
+            }
             // Shown at once so that a client polling right after this call sees the upload running.
             state.phase = .uploading
-            // A stall goes on, but its next try is now, not at the next interval.
-            if let next = state.stall?.nextRetryAt, next > Date() { state.stall?.nextRetryAt = Date() }
             (state.sentBytes, state.totalBytes, state.sent, state.total) = (0, 0, 0, 0)
             return true
         }
