@@ -203,6 +203,8 @@ try:
     driver.find_element(By.ID, "export-now").click()
     wait(driver, lambda: attribute(driver, "#export-message", "data-state") == "done")
     result["exportEn"] = text(driver, "#export-message")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                          driver.find_element(By.ID, "export-message"))
     driver.save_screenshot(os.path.join(shots, "console-station-english.png"))
     violations(driver, "station screen in English")
     driver.find_element(By.ID, "to-queue").click()
