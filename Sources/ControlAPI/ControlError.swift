@@ -62,6 +62,7 @@ public struct ControlErrorCode: ControlAPICode {
         case unavailable = "control.unavailable"
         case noEnrollmentToken = "uplink.no_token"
         case `internal` = "control.internal"
+        case exportRunning = "control.export_running"
     }
 
     private let backing: Backing
@@ -108,4 +109,6 @@ public struct ControlErrorCode: ControlAPICode {
     public static let noEnrollmentToken = ControlErrorCode(.noEnrollmentToken)
     /// Unexpected internal failure.
     public static let `internal` = ControlErrorCode(.internal)
+    /// `POST /v1/export` while an export runs (one at a time).
+    public static let exportRunning = ControlErrorCode(.exportRunning)
 }

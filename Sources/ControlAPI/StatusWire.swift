@@ -185,6 +185,9 @@ public struct UploadStatus: Codable, Sendable, Hashable {
     public var chipPassiveOnly: Int?
     /// Code of the last master list the central delivered and the station refused (`trust.*`; nil: none).
     public var masterListRefused: String?
+    /// Why the upload is not moving: since when the central has taken nothing, why, and when the next try is due
+    /// (nil while the central answers).
+    public var stall: UploadStall?
     /// Creates a value.
     public init(
         configured: Bool, state: String, progress: Double? = nil, sent: Int? = nil, total: Int? = nil,

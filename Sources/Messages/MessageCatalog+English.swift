@@ -1193,5 +1193,32 @@ extension MessageCatalog {
         "report.hamlet_none": "(no hamlet)",
         "term.text.placeLabel": "Commune and hamlet of this intake session",
         "term.text.placeNoHamlet": "(no hamlet chosen)",
+
+        // progress (session 10)
+        "upload.stall.no_answer": "No answer from the central for {stalled}, retrying in {after}.",
+        "upload.stall.no_answer_retrying": "No answer from the central for {stalled}, retrying now.",
+        "upload.stall.refused": "The central has taken nothing for {stalled} (code {code}), retrying in {after}.",
+        "upload.stall.refused_retrying": "The central has taken nothing for {stalled} (code {code}), retrying now.",
+        "duration.seconds": "{n} s",
+        "duration.minutes": "{n} min",
+        "duration.hours": "{h} h {m} min",
+        "size.kilobytes": "{n} KB",
+        "size.megabytes": "{n} MB",
+        "ctl.export.progress": "Exporting: {items}/{total} applications, {files} files, {size} to {destination}",
+        "ctl.export.done": "Exported {items}/{total} applications ({files} files, {size}) to {destination}.",
+        "ctl.export.failed_items":
+            "{failed} applications could not be packaged: moved to \"needs attention\" (see stationctl queue ls).",
+        "ctl.export.failed":
+            "The export did not succeed ({code}): {message} The applications written ({items}) stay on the medium.",
+        "control.export_running": "An export to {destination} is running: wait for it to end, then try again.",
+        "term.text.exportHeading": "Export to USB",
+        "term.text.exportToLabel": "Folder on the USB stick (absolute path)",
+        "term.text.exportNow": "Export now",
+        "term.text.exportProgress":
+            "{items}/{total} applications, {files} files ({kilobytes} KB) written to {destination}",
+        "term.text.exportProgressLabel": "Export progress",
+        "term.text.exportDone":
+            "Export done: {items}/{total} applications, {files} files ({kilobytes} KB) to {destination}.",
+        "term.text.exportFailed": "The export did not succeed: {message}",
     ]
 }

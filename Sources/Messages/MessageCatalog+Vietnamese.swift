@@ -1185,5 +1185,30 @@ extension MessageCatalog {
         "report.hamlet_none": "(không rõ thôn)",
         "term.text.placeLabel": "Xã, thôn/xóm của phiên tiếp nhận",
         "term.text.placeNoHamlet": "(không chọn thôn/xóm)",
+
+        // progress (session 10)
+        "upload.stall.no_answer": "Không có phản hồi từ trung tâm {stalled}, thử lại sau {after}.",
+        "upload.stall.no_answer_retrying": "Không có phản hồi từ trung tâm {stalled}, đang thử lại.",
+        "upload.stall.refused": "Trung tâm chưa nhận hồ sơ {stalled} (mã {code}), thử lại sau {after}.",
+        "upload.stall.refused_retrying": "Trung tâm chưa nhận hồ sơ {stalled} (mã {code}), đang thử lại.",
+        "duration.seconds": "{n} giây",
+        "duration.minutes": "{n} phút",
+        "duration.hours": "{h} giờ {m} phút",
+        "size.kilobytes": "{n} KB",
+        "size.megabytes": "{n} MB",
+        "ctl.export.progress": "Đang xuất: {items}/{total} hồ sơ, {files} tệp, {size} vào {destination}",
+        "ctl.export.done": "Đã xuất {items}/{total} hồ sơ ({files} tệp, {size}) vào {destination}.",
+        "ctl.export.failed_items":
+            "{failed} hồ sơ không đóng gói được: đã chuyển sang \"cần xử lý\" (xem stationctl queue ls).",
+        "ctl.export.failed":
+            "Xuất dữ liệu không thành công ({code}): {message} Những hồ sơ đã ghi ({items}) vẫn được giữ trên USB.",
+        "control.export_running": "Đang xuất dữ liệu vào {destination}: chờ lần xuất này xong rồi thử lại.",
+        "term.text.exportHeading": "Xuất hồ sơ ra USB",
+        "term.text.exportToLabel": "Thư mục trên USB (đường dẫn tuyệt đối)",
+        "term.text.exportNow": "Xuất ngay",
+        "term.text.exportProgress": "Đã ghi {items}/{total} hồ sơ, {files} tệp ({kilobytes} KB) vào {destination}",
+        "term.text.exportProgressLabel": "Tiến độ xuất hồ sơ",
+        "term.text.exportDone": "Xuất xong: {items}/{total} hồ sơ, {files} tệp ({kilobytes} KB) vào {destination}.",
+        "term.text.exportFailed": "Xuất không thành công: {message}",
     ]
 }

@@ -772,4 +772,20 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case reportColumnHamlet = "report.column.hamlet"
     case reportColumnUploaded = "report.column.uploaded"
     case reportHamletNone = "report.hamlet_none"
+
+    // progress (session 10): upload stalls and export progress (#19 item 9, #21 item 4)
+    case uploadStallNoAnswer = "upload.stall.no_answer"
+    case uploadStallNoAnswerRetrying = "upload.stall.no_answer_retrying"
+    case uploadStallRefused = "upload.stall.refused"
+    case uploadStallRefusedRetrying = "upload.stall.refused_retrying"
+    case durationSeconds = "duration.seconds"
+    case durationMinutes = "duration.minutes"
+    case durationHours = "duration.hours"
+    case sizeKilobytes = "size.kilobytes"
+    case sizeMegabytes = "size.megabytes"
+    case ctlExportProgress = "ctl.export.progress"
+    case ctlExportDone = "ctl.export.done"
+    case ctlExportFailedItems = "ctl.export.failed_items"
+    case ctlExportFailed = "ctl.export.failed"
+    case controlExportRunning = "control.export_running"
 }

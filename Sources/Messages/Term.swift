@@ -85,7 +85,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "cardAbsent", "noScanner", "scannerLabel", "queueHeading", "queueTotal", "uploadHeading", "uploadState",
         "uploadProgress", "uploadProgressLabel", "uploadLast", "uploadNever", "uploadStalled", "uploadNow",
         "uploadStarted", "freezeHeading", "freezeNone", "figuresHeading", "figuresCaption", "figuresCommune",
-        "figuresTaken", "figuresQuota", "figuresNoQuota", "figuresNone",
+        "figuresTaken", "figuresQuota", "figuresNoQuota", "figuresNone", "exportHeading", "exportToLabel", "exportNow",
+        "exportProgress", "exportProgressLabel", "exportDone", "exportFailed",
         // queue
         "titleQueue", "queueScreenHeading", "filterState", "filterAll", "filterApply", "queueCaption", "colTime",
         "colId", "colState", "colCentral", "colCommune", "colBundle", "colOfficer", "colActions", "more", "reason",

@@ -18,7 +18,7 @@ public struct Exporter: Sendable {
         self.credentials = credentials
     }
 
-    /// What was written.
+    /// What was written (so far, while `progress` reports it).
     public struct Report: Sendable, Hashable {
         /// Batch folders written.
         public var folders: [String] = []
@@ -26,13 +26,30 @@ public struct Exporter: Sendable {
         public var items = 0
         /// Applications that could not be packaged (moved to needsAttention).
         public var failed = 0
+        /// Applications ready when the export started.
+        public var total = 0
+        /// Files written (sealed items, manifests, signatures; a folder not moved into place included).
+        public var files = 0
+        /// Bytes of those files.
+        public var bytes = 0
     }
 
-    /// Exports all ready applications into `directory`, `batchSize` per folder.
-    public func export(to directory: String, batchSize: Int = 500) throws -> Report {
+    /// Exports all ready applications into `directory`, `batchSize` per folder; `progress` hears the report so
+    /// far once the ready applications are counted, after every file written, and after every folder recorded.
+    public func export(
+        to directory: String, batchSize: Int = 500, progress: (Report) -> Void = { _ in }
+    ) throws -> Report {
         var report = Report()
         let manager = FileManager.default
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        report.total = try queue.summary().count(.ready)
+        progress(report)
+        func write(_ data: Data, to path: String) throws {
+            try Self.writeDurably(data, to: path)
+            report.files += 1
+            report.bytes += data.count
+            progress(report)
+        }
         while true {
             let candidates = try queue.uplinkCandidates(in: [.ready], limit: batchSize)
             if candidates.isEmpty { break }
@@ -58,6 +75,7 @@ public struct Exporter: Sendable {
                     }
                 }, by: .system)
             report.failed += broken.count
+            if !broken.isEmpty { progress(report) }
             guard !packaged.isEmpty else { continue }
 
             let batchID = UUID().uuidString
@@ -73,12 +91,11 @@ public struct Exporter: Sendable {
             try manager.createDirectory(
                 atPath: temporary + "/" + ExportLayout.items, withIntermediateDirectories: true)
             for item in packaged {
-                try Self.writeDurably(
+                try write(
                     item.envelope, to: temporary + "/" + ExportLayout.items + "/" + ExportLayout.item(item.id.text))
             }
-            try Self.writeDurably(manifestBytes, to: temporary + "/" + ExportLayout.manifest)
-            try Self.writeDurably(
-                Data(Data(signature).base64EncodedString().utf8), to: temporary + "/" + ExportLayout.signature)
+            try write(manifestBytes, to: temporary + "/" + ExportLayout.manifest)
+            try write(Data(Data(signature).base64EncodedString().utf8), to: temporary + "/" + ExportLayout.signature)
             guard rename(temporary, final) == 0 else {
                 throw UplinkError(.export, "cannot move the export folder into place")
             }
@@ -90,6 +107,7 @@ public struct Exporter: Sendable {
                 }, by: .system)
             report.folders.append(final)
             report.items += packaged.count
+            progress(report)
         }
         return report
     }

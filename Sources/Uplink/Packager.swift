@@ -77,8 +77,11 @@ public enum UplinkEvent: Sendable, Hashable {
     case progress(batch: String, sentBytes: Int, totalBytes: Int)
     /// A batch ended: items received (incl. already-had), refused, unanswered (offered again next time).
     case batchFinished(batch: String, received: Int, refused: Int, unanswered: Int)
-    /// Waiting before a retry.
-    case retrying(after: TimeInterval, code: String)
+    /// Waiting `after` seconds before a retry, after a failure with `code`; the central has taken nothing for
+    /// `stalledFor` seconds (since the first attempt that failed, after the last that went through).
+    case retrying(after: TimeInterval, code: String, stalledFor: TimeInterval)
+    /// The central answered a probe: the link works again (a stall is over).
+    case centralAnswered
     /// Status sync moved this many applications.
     case statusSynced(changed: Int)
     /// The central acknowledged a daily or weekly report.

@@ -56,6 +56,12 @@ public struct UploadCycle<C: Clock>: Sendable where C.Duration == Duration {
     public private(set) var deadlineReached = false
     /// Batches finished so far.
     public private(set) var batches = 0
+    /// When the attempt (probe or batch) that first failed transiently was started, since the last attempt that
+    /// went through: how long the central has not taken anything (`stalledFor(now:)`). Nil while attempts go
+    /// through; a stall line reads it, nothing decides by it.
+    public private(set) var stalledSince: C.Instant?
+    /// When the attempt under way (the last probe or batch handed out) started.
+    private var attemptStarted: C.Instant?
 
     /// A cycle that must stop by `deadline`.
     public init(deadline: C.Instant, backoff: Backoff) {
@@ -68,13 +74,16 @@ public struct UploadCycle<C: Clock>: Sendable where C.Duration == Duration {
 
     /// The central answered the probe.
     public mutating func probed(now: C.Instant) -> Action {
+        stalledSince = nil
         guard now < deadline else { return finish(deadline: true) }
         phase = .uploading
+        attemptStarted = now
         return .uploadBatch
     }
 
     /// A batch went through (`finished`: offered and answered; false: nothing or not yet enough to send).
     public mutating func uploaded(batch finished: Bool, sentSomething: Bool, now: C.Instant) -> Action {
+        stalledSince = nil
         guard sentSomething else { return finish(deadline: false) }
         if finished { batches += 1 }
         retries.succeeded()
@@ -90,6 +99,7 @@ public struct UploadCycle<C: Clock>: Sendable where C.Duration == Duration {
             return .fail(error)
         }
         lastFailure = error.error
+        if stalledSince == nil { stalledSince = attemptStarted ?? now }
         guard let delay = retries.failed(retryAfter: error.retryAfter, using: &random) else {
             return finish(deadline: true)
         }
@@ -103,9 +113,15 @@ public struct UploadCycle<C: Clock>: Sendable where C.Duration == Duration {
     /// The wait ended.
     public mutating func woke(now: C.Instant) -> Action { next(now: now) }
 
+    /// Seconds from `stalledSince` to `now` (nil: not stalled).
+    public func stalledFor(now: C.Instant) -> Double? {
+        stalledSince.map { $0.duration(to: now) / .seconds(1) }
+    }
+
     /// Probe before the first batch and after a failure; otherwise straight to the next batch.
     private mutating func next(now: C.Instant) -> Action {
         guard now < deadline else { return finish(deadline: true) }
+        attemptStarted = now
         if batches == 0 || retries.failures > 0 {
             phase = .probing
             return .probe

@@ -171,6 +171,7 @@ public final class Uploader: Sendable {
                         if failure.error.code == .transport { events(.offline) }
                         throw failure
                     }
+                    events(.centralAnswered)
                     action = cycle.probed(now: clock.now)
                 case .uploadBatch:
                     let before = report.batches + report.reports
@@ -178,7 +179,7 @@ public final class Uploader: Sendable {
                     action = cycle.uploaded(
                         batch: report.batches + report.reports > before, sentSomething: sent, now: clock.now)
                 case .wait(let until, let delay, let code):
-                    events(.retrying(after: delay, code: code))
+                    events(.retrying(after: delay, code: code, stalledFor: cycle.stalledFor(now: clock.now) ?? 0))
                     try await clock.sleep(until: until, tolerance: nil)
                     action = cycle.woke(now: clock.now)
                 case .finish, .fail:
@@ -374,17 +375,26 @@ public final class Uploader: Sendable {
     ) async throws -> [ItemResult] where C.Duration == Duration {
         var offset = offset
         var retries = RetrySchedule(backoff: configuration.backoff, maxRetries: 12)
+        // When the first chunk that failed was sent, since the last one that went through (the stall line).
+        var stalledSince: C.Instant?
         while true {
+            let sent = clock.now
             do {
                 let (next, results) = try await step(
                     batchID: batchID, payload: payload, offset: offset, report: &report)
                 if let results { return results }
                 offset = next
                 retries.succeeded()
+                stalledSince = nil
             } catch let error as CentralClient.CallError where error.isTransient {
                 guard let delay = retries.failed(retryAfter: error.retryAfter) else { throw error }
                 report.retries += 1
-                events(.retrying(after: delay, code: error.error.code.rawValue))
+                let since = stalledSince ?? sent
+                stalledSince = since
+                events(
+                    .retrying(
+                        after: delay, code: error.error.code.rawValue,
+                        stalledFor: since.duration(to: clock.now) / .seconds(1)))
                 try await clock.sleep(for: .milliseconds(Int64((delay * 1000).rounded())))
                 // Resynchronise: the cut may have come after the receiver stored the chunk.
                 if let state = try? await progress(batchID) {

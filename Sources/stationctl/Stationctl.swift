@@ -15,7 +15,8 @@ struct Stationctl: ParsableCommand {
             Messages are Vietnamese by default (--lang en for English); --json prints the daemon's JSON.
             Exit codes: 0 done, 2 daemon not reachable, 3 not permitted (403), 4 not found (404),
             5 refused in the current state (409), 6 other daemon error, 7 validation problems remain,
-            8 `upload --wait` ended offline or failed, 64 bad arguments, 78 invalid configuration.
+            8 `upload --wait` ended offline or failed, or `export` failed, 64 bad arguments, 78 invalid
+            configuration.
             """,
         subcommands: [
             StatusCommand.self, DevicesCommand.self, IntakeCommand.self, QueueCommand.self,
@@ -36,7 +37,8 @@ enum Exit {
     static let conflict: Int32 = 5
     static let daemonError: Int32 = 6
     static let problems: Int32 = 7
-    /// `upload --wait`: the upload ended offline or failed (the reason code is printed).
+    /// `upload --wait`: the upload ended offline or failed; `export`: the export failed (the reason code is
+    /// printed).
     static let uploadFailed: Int32 = 8
     static let config: Int32 = 78
 }

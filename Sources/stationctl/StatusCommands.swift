@@ -64,6 +64,7 @@ struct StatusCommand: ParsableCommand {
             if let error = status.uplink.lastError {
                 printLine(options.say(.ctlStatusLastError, ["error": error]))
             }
+            if let stall = status.uplink.stall { printLine(stall.line(options.language)) }
             if let reports = status.reports { printLine(Self.reportLine(reports, options)) }
         }
         if status.freezeRules.isEmpty {
@@ -158,6 +159,7 @@ struct UploadCommand: ParsableCommand {
             let started = try options.call(client, "POST", ControlPaths.upload, body: Data("{}".utf8))
             if options.json && !wait { return options.printBody(started) }
         }
+        var progress = ProgressLine()
         repeat {
             let response = try options.call(client, "GET", ControlPaths.upload)
             let state = try response.decode(UploadStatus.self)
@@ -166,18 +168,15 @@ struct UploadCommand: ParsableCommand {
             } else {
                 // Once the run is over (idle again) the bar shows it complete; offline/failed keep what was done.
                 let finished = wait && state.state == "idle"
-                let progress = finished ? 1 : state.progress ?? 0
-                let width = 30
-                let filled = Int(progress * Double(width))
-                let bar =
-                    String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                let fraction = finished ? 1 : state.progress ?? 0
                 let counts = state.total.map { " \(state.sent ?? 0)/\($0)" } ?? ""
                 let label = finished ? options.say(.ctlUploadDone) : options.name(.uploadState, state.state)
-                FileHandle.standardError.write(
-                    Data("\r[\(bar)] \(Int(progress * 100))%\(counts) \(label)".utf8))
+                // A stall is said, not hidden behind a bar at 0 %: since when nothing went and when the next try is.
+                let stall = state.stall.map { " — " + $0.line(options.language) } ?? ""
+                progress.show(ProgressLine.bar(fraction) + "\(counts) \(label)\(stall)")
             }
             if !wait || state.state != "uploading" {
-                if !options.json { FileHandle.standardError.write(Data("\n".utf8)) }
+                if !options.json { progress.end() }
                 // A script must be able to trust the exit code: a waited-for upload that did not end idle failed.
                 if wait && state.state != "idle" {
                     let line = options.say(
@@ -240,14 +239,86 @@ struct EnrollCommand: ParsableCommand {
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: HelpText.text(.helpCtlExport))
+        abstract: HelpText.text(.helpCtlExport),
+        discussion: """
+            Writes every ready application, sealed and signed as for upload, to a folder per batch under --to (the
+            mounted USB stick); shows a progress line while it writes, then what it wrote (applications, files,
+            bytes, folders). --json prints the finished job's JSON instead (GET /v1/export). Exit 0 when written
+            (applications that could not be packaged are counted and moved to needs attention), 8 when the export
+            failed (what was written before stays), 5 when another export is running.
+            """)
     @OptionGroup var options: GlobalOptions
-    @Option(help: "Target directory.") var to: String
+    @Option(help: "Target directory (absolute path on the removable medium).") var to: String
 
     func run() throws {
-        let body = try JSONSerialization.data(withJSONObject: ["to": to])
-        let response = try options.call(options.client(), "POST", ControlPaths.export, body: body)
-        options.printBody(response)
+        let client = options.client()
+        let started = try options.call(client, "POST", ControlPaths.export, json: ["to": to])
+        let job = try started.decode(JobAccepted.self)
+        var progress = ProgressLine()
+        while true {
+            let response = try options.call(client, "GET", job.poll)
+            let status = try response.decode(ExportStatus.self)
+            let figures = [
+                "items": "\(status.items)", "total": "\(status.total)", "files": "\(status.files)",
+                "size": ExportStatus.size(status.bytes, options.language), "destination": status.destination ?? to,
+                "failed": "\(status.failed)", "code": status.error ?? "", "message": status.message ?? "",
+            ]
+            if status.state == .exporting && status.id == job.id {
+                // Nothing to say until the ready applications are counted.
+                if (!options.json || progress.terminal) && status.total + status.files > 0 {
+                    progress.show(ProgressLine.bar(status.fraction) + " " + options.say(.ctlExportProgress, figures))
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+                continue
+            }
+            progress.end()
+            if options.json {
+                options.printBody(response)
+            } else if status.state == .done {
+                printLine(options.say(.ctlExportDone, figures))
+                for folder in status.folders { printLine("  " + folder) }
+                if status.failed > 0 { printLine(options.say(.ctlExportFailedItems, figures)) }
+            }
+            if status.state == .failed {
+                if !options.json {
+                    FileHandle.standardError.write(Data((options.say(.ctlExportFailed, figures) + "\n").utf8))
+                }
+                throw ExitCode(Exit.uploadFailed)
+            }
+            return
+        }
+    }
+}
+
+/// The one progress line of `upload --wait` and `export` on standard error: redrawn in place on a terminal, one
+/// line per change otherwise (a log, a test).
+struct ProgressLine {
+    /// Standard error is a terminal.
+    let terminal = isatty(STDERR_FILENO) != 0
+    private var shown: String?
+
+    /// `[██████░░░░] 60%`: a bar of `fraction` (0…1).
+    static func bar(_ fraction: Double, width: Int = 30) -> String {
+        let fraction = min(1, max(0, fraction))
+        let filled = Int(fraction * Double(width))
+        return "[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
+            + "\(Int(fraction * 100))%"
+    }
+
+    /// Shows `text` (a terminal: in place of the last one; otherwise on a line of its own when it changed).
+    mutating func show(_ text: String) {
+        if terminal {
+            FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
+        } else if text != shown {
+            FileHandle.standardError.write(Data("\(text)\n".utf8))
+        }
+        shown = text
+    }
+
+    /// Ends the line on a terminal.
+    mutating func end() {
+        if terminal, shown != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown = nil
     }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives Debian's Chromium (headless) through the console's station and supervisor screens and the English switch.
 
-Usage: console_supervisor.py BASE_URL OPERATOR SUPERVISOR SECRETS_FILE SCREENSHOT_DIR APPLICATION_ID
+Usage: console_supervisor.py BASE_URL OPERATOR SUPERVISOR SECRETS_FILE SCREENSHOT_DIR APPLICATION_ID EXPORT_DIR
 SECRETS_FILE (0600) holds JSON {"operator", "supervisor"}: the two passwords (never argv).
 
 - The operator: the station screen (today's figures against the quota, the upload, the freeze rules) has no link
@@ -9,7 +9,8 @@ SECRETS_FILE (0600) holds JSON {"operator", "supervisor"}: the two passwords (ne
   operator's forged calls (cancel, an officer's record, the client tokens).
 - The supervisor: cancels today's application with a reason, reads the report in its frame, adds an officer and
   disables them, issues a health-desk token and revokes it.
-- The English switch on the supervisor screen: the page's words in English, kept on the station and queue screens.
+- The English switch on the supervisor screen: the page's words in English, kept on the station and queue screens;
+  there the upload's stall line, and an export to EXPORT_DIR followed to its end.
 Prints one JSON line; exits 0 when every check passed (no CSP violation or console error either).
 """
 import json
@@ -22,7 +23,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import console_browser
 
-base, operator, supervisor, secrets_file, shots, application = sys.argv[1:7]
+base, operator, supervisor, secrets_file, shots, application, export_dir = sys.argv[1:8]
 with open(secrets_file, encoding="utf-8") as handle:
     secrets = json.load(handle)
 problems = []
@@ -193,6 +194,17 @@ try:
     result["stationLangEn"] = attribute(driver, "html", "lang")
     result["stationTitleEn"] = text(driver, "#devices-title")
     result["countdownEn"] = text(driver, "#countdown")
+    # The central does not answer: the stall line; then an export to the "USB stick", followed to its end.
+    wait(driver, lambda: text(driver, "#upload-stall"))
+    result["stallEn"] = text(driver, "#upload-stall")
+    folder = driver.find_element(By.ID, "export-to")
+    folder.clear()
+    folder.send_keys(export_dir)
+    driver.find_element(By.ID, "export-now").click()
+    wait(driver, lambda: attribute(driver, "#export-message", "data-state") == "done")
+    result["exportEn"] = text(driver, "#export-message")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                          driver.find_element(By.ID, "export-message"))
     driver.save_screenshot(os.path.join(shots, "console-station-english.png"))
     violations(driver, "station screen in English")
     driver.find_element(By.ID, "to-queue").click()

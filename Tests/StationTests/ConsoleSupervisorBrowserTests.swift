@@ -8,7 +8,8 @@ import Testing
 /// The console's supervisor screens, the station screen's figures and the English switch, in Debian's Chromium
 /// (`Tests/Browser/console_supervisor.py`) against the real daemon with the TCP listener, two accounts made here
 /// (an operator and a supervisor, logged in through PAM) and two applications taken today in commune 16000, whose
-/// daily quota is 120. Screenshots in `.build/artifacts/console/`. Part of `ConsoleBrowserTests`, whose tests run
+/// daily quota is 120; the station enrolled with a central that is gone since (the stall line, an export to a
+/// folder). Screenshots in `.build/artifacts/console/`. Part of `ConsoleBrowserTests`, whose tests run
 /// one at a time: they make local accounts and groups of the same names.
 extension ConsoleBrowserTests {
     static let supervisorDriver = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_supervisor.py")
@@ -21,9 +22,18 @@ extension ConsoleBrowserTests {
         #expect(
             FileManager.default.isExecutableFile(atPath: Self.python),
             "Selenium is not installed: run `make selenium`")
+        let receiver = try CentralReceiverProcess.forStation()
         let daemon = try DaemonUnderTest(
-            name: "console-supervisor",
+            name: "console-supervisor", uploadingTo: receiver,
             extraConfig: "[listener]\nenabled = true\nport = 0\n[quota]\ncommune_daily = 120\n")
+        // Enrolled while the central answers (the first cycle has nothing to send), then the central is gone.
+        try daemon.start()
+        let enrolled = Date()
+        while try UploadStatusProbe.read(daemon)?.state != "idle" && Date().timeIntervalSince(enrolled) < 20 {
+            usleep(100_000)
+        }
+        #expect(daemon.stop() == 0)
+        receiver.process.stop()
         let root = daemon.directory.path
         var ids: [String] = []
         do {
@@ -59,7 +69,7 @@ extension ConsoleBrowserTests {
             [
                 Self.supervisorDriver, "http://127.0.0.1:\(port)", operatorAccount.name, supervisorAccount.name,
                 passwords.path,
-                Self.artifacts, ids[0],
+                Self.artifacts, ids[0], root + "/usb",
             ], timeout: 200)
         print("console supervisor: \(run.output)")
         #expect(run.status == 0, "\(run.output)\n\(daemon.log)")
@@ -76,8 +86,8 @@ extension ConsoleBrowserTests {
         // The station screen: today's two applications in 16000 against its quota of 120; no freeze rule broken.
         #expect(seen["figuresCommune"] as? String == "16000")
         #expect((seen["figures"] as? [[String]])?.first.map { Array($0.suffix(2)) } == ["2", "120"])
-        #expect(seen["uploadState"] as? String == "notConfigured")
-        #expect(seen["uploadStateText"] as? String == word(vietnamese, "upload", "notConfigured"))
+        #expect(seen["uploadState"] as? String == "uploading")
+        #expect(seen["uploadStateText"] as? String == word(vietnamese, "upload", "uploading"))
         #expect(seen["freeze"] as? String == word(vietnamese, "text", "freezeNone"))
 
         // The operator: no link, nothing of the supervisor's drawn, and the API refuses the forged calls.
@@ -129,6 +139,21 @@ extension ConsoleBrowserTests {
         #expect(seen["stationTitleEn"] as? String == word(english, "text", "devicesHeading"))
         #expect((seen["countdownEn"] as? String)?.contains("min") == true)
         #expect(seen["queueCaptionEn"] as? String == word(english, "text", "queueCaption"))
+        // The central gone: the stall line, worded by the daemon; the export of what was left (one application, the
+        // other cancelled) followed to its end.
+        let stall = seen["stallEn"] as? String ?? ""
+        #expect(
+            stall.range(
+                of: #"^No answer from the central for \d+ s, (retrying in \d+ s|retrying now)\.$"#,
+                options: .regularExpression) != nil, "\(stall)")
+        let exported = seen["exportEn"] as? String ?? ""
+        #expect(
+            exported.range(
+                of: #"^Export done: 1/1 applications, 3 files \(\d+ KB\) to .*/usb\.$"#, options: .regularExpression)
+                != nil, "\(exported)")
+        let left = try daemon.curl("GET", ControlPaths.queue + "/" + ids[1])
+        let leftDetail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(left.1.utf8))
+        #expect(leftDetail.item.local == "exported")
         for name in [
             "station-operator", "supervisor-as-operator", "supervisor", "supervisor-english", "station-english",
         ] {

@@ -115,7 +115,7 @@ struct UplinkLiveTests {
 
         // A supervisor's export with nothing ready writes nothing and answers the counts.
         let exportFolder = daemon.directory.appendingPathComponent("usb").path
-        let exported = try daemon.stationctl(["export", "--to", exportFolder])
+        let exported = try daemon.stationctl(["export", "--to", exportFolder, "--json"])
         #expect(exported.status == 0, "\(exported.output)")
         #expect(jsonObject(exported.output)?["items"] as? Int == 0)
 

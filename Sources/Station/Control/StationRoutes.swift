@@ -14,7 +14,9 @@ struct StationRoutes {
     func add(to router: Router<StationRequestContext>) {
         router.get("/v1/status") { _, context in
             try context.require(.operator)
-            return JSONResponse.make(try await core.status())
+            var status = try await core.status()
+            status.uplink.stall = status.uplink.stall?.said(in: context.callerLanguage)
+            return JSONResponse.make(status)
         }
         router.get("/v1/readers") { _, context in
             try context.require(.operator)
@@ -26,7 +28,9 @@ struct StationRoutes {
         }
         router.get("/v1/upload") { _, context in
             try context.require(.operator)
-            return JSONResponse.make(await core.upload.status())
+            var status = await core.upload.status()
+            status.stall = status.stall?.said(in: context.callerLanguage)
+            return JSONResponse.make(status)
         }
         router.get(RouterPath(ControlPaths.uploadProbe)) { _, context in
             try context.require(.operator)
@@ -40,7 +44,16 @@ struct StationRoutes {
         router.post("/v1/export") { request, context -> Response in
             try context.require(.supervisor)
             let body = try await Body.decode(ExportRequest.self, request, core)
-            return JSONResponse.make(try await core.upload.export(to: body.to ?? ""))
+            let id = try await core.upload.startExport(to: body.to ?? "")
+            return JSONResponse.make(.accepted, JobAccepted(id: id, poll: ControlPaths.export))
+        }
+        router.get("/v1/export") { _, context in
+            try context.require(.operator)
+            var status = await core.upload.exportStatus()
+            if status.state == .failed {
+                status.message = MessageKey.controlExportFailed.text(context.callerLanguage)
+            }
+            return JSONResponse.make(status)
         }
         router.get("/v1/reports/:period") { request, context in
             try context.require(.operator)
@@ -203,6 +216,11 @@ struct StationRoutes {
                 try await writer.finish(nil)
             })
     }
+}
+
+extension StationRequestContext {
+    /// The language the caller reads (`Accept-Language`).
+    fileprivate var callerLanguage: Language { english ? .english : .vietnamese }
 }
 
 /// `POST /v1/export` body.

@@ -67,6 +67,26 @@ final class UplinkUploadService: UploadService, Service {
         var ackedBytes = 0
         /// Code of the last failed cycle or enrollment (nil after a good cycle).
         var lastError: String?
+        /// Since when the central has taken nothing, why, and the next try (nil while it answers).
+        var stall: Stall?
+    }
+
+    /// An upload that does not move (`UploadStall` on the wire, with the seconds counted when it is read).
+    struct Stall: Sendable, Hashable {
+        var since: Date
+        var code: String
+        var retries: Int
+        var nextRetryAt: Date
+
+        /// Another failed attempt, `stalledFor` seconds into the stall as its reporter counts it (an earlier
+        /// start kept: the stall lasts until the central answers), the next try `after` seconds from now.
+        static func failed(
+            _ stall: Stall?, code: String, stalledFor: Double, after: Double, now: Date = Date()
+        ) -> Stall {
+            Stall(
+                since: min(stall?.since ?? now, now.addingTimeInterval(-max(0, stalledFor))), code: code,
+                retries: (stall?.retries ?? 0) + 1, nextRetryAt: now.addingTimeInterval(max(0, after)))
+        }
     }
 
     let settings: Settings
@@ -87,6 +107,8 @@ final class UplinkUploadService: UploadService, Service {
     private let refusedList = Mutex<(code: String, delivery: String)?>(nil)
     /// The pending interval tick.
     private let tick = Mutex<Task<Void, Never>?>(nil)
+    /// The export job running, or the last one.
+    private let exportJob = Mutex(ExportStatus())
 
     init(settings: Settings, store: StoreGateway, hub: EventHub, anchors: TrustAnchorStore, logger: Logger) {
         self.anchors = anchors
@@ -117,6 +139,9 @@ final class UplinkUploadService: UploadService, Service {
         status.chipEvidenceRejected = record?.chipEvidence?.chipEvidenceRejected
         status.chipPassiveOnly = record?.chipEvidence?.chipPassiveOnly
         status.masterListRefused = refusedList.withLock { $0?.code }
+        status.stall = current.stall.map {
+            UploadStall(since: $0.since, code: $0.code, retries: $0.retries, nextRetryAt: $0.nextRetryAt)
+        }
         if current.phase == .uploading, current.totalBytes > 0 {
             status.progress = min(1, Double(current.sentBytes) / Double(current.totalBytes))
             status.sent = current.sent
@@ -172,6 +197,11 @@ final class UplinkUploadService: UploadService, Service {
         let enrolled = state.withLock { state -> Bool in
             guard state.uploader != nil else { return false }
             state.requested = true
+            // Between cycles the request starts one now, so a stall's next try is now, not at the next interval; a
+            // running cycle goes on with its own back-off (the request gives one more cycle after it).
+            if state.phase != .uploading, let next = state.stall?.nextRetryAt, next > Date() {
+                state.stall?.nextRetryAt = Date()
+            }
             // Shown at once so that a client polling right after this call sees the upload running.
             state.phase = .uploading
             (state.sentBytes, state.totalBytes, state.sent, state.total) = (0, 0, 0, 0)
@@ -194,7 +224,7 @@ final class UplinkUploadService: UploadService, Service {
         return settings.freezeRules.evaluate(inputs)
     }
 
-    func export(to directory: String) async throws -> ExportResult {
+    func startExport(to directory: String) async throws -> String {
         guard let credentials = state.withLock({ $0.credentials }), credentials.centralKey != nil else {
             throw APIError(
                 .serviceUnavailable, moduleCode: UplinkError.Code.notEnrolled.rawValue,
@@ -203,16 +233,59 @@ final class UplinkUploadService: UploadService, Service {
         guard directory.hasPrefix("/") else {
             throw APIError(.badRequest, Message(.controlExportDirectoryRelative))
         }
-        _ = try await releaseCaptured()
-        do {
-            let report = try await store.run { queue in
-                try Exporter(queue: queue, credentials: credentials).export(to: directory)
-            }
-            logger.notice("export written", metadata: ["items": "\(report.items)", "failed": "\(report.failed)"])
-            return ExportResult(folders: report.folders, items: report.items, failed: report.failed)
-        } catch let error as UplinkError {
-            throw APIError(.internalServerError, moduleCode: error.code.rawValue, Message(.controlExportFailed))
+        let id = UUID().uuidString.lowercased()
+        let running = exportJob.withLock { job -> String? in
+            if job.state == .exporting { return job.destination ?? "" }
+            job = ExportStatus(id: id, state: .exporting, destination: directory, startedAt: Date())
+            return nil
         }
+        if let running {
+            throw APIError(
+                .conflict, code: ControlErrorCode.exportRunning,
+                Message(.controlExportRunning, ["destination": running]))
+        }
+        Task { await export(id: id, to: directory, credentials: credentials) }
+        return id
+    }
+
+    func exportStatus() async -> ExportStatus { exportJob.withLock { $0 } }
+
+    /// The export job: releases captured applications, writes the ready ones, and keeps its figures current for
+    /// `GET /v1/export` as each file is written.
+    private func export(id: String, to directory: String, credentials: StationCredentials) async {
+        let job = exportJob
+        let outcome: (state: ExportStatus.State, error: String?)
+        do {
+            _ = try await releaseCaptured()
+            let report = try await store.run { queue in
+                try Exporter(queue: queue, credentials: credentials).export(to: directory) { report in
+                    job.withLock { status in
+                        guard status.id == id else { return }
+                        status.total = report.total
+                        status.items = report.items
+                        status.failed = report.failed
+                        status.files = report.files
+                        status.bytes = report.bytes
+                        status.folders = report.folders
+                    }
+                }
+            }
+            logger.notice(
+                "export written",
+                metadata: ["items": "\(report.items)", "failed": "\(report.failed)", "bytes": "\(report.bytes)"])
+            outcome = (.done, nil)
+        } catch {
+            let code = (error as? UplinkError)?.code.rawValue ?? Self.code(of: error)
+            logger.error("export failed", metadata: ["error": "\(code)"])
+            outcome = (.failed, code)
+        }
+        job.withLock { status in
+            guard status.id == id else { return }
+            status.state = outcome.state
+            status.error = outcome.error
+            status.finishedAt = Date()
+        }
+        hub.publish(StationEvent(type: "queue.changed", reader: nil, state: nil, at: Date()))
     }
 
     // MARK: - Service
@@ -292,6 +365,7 @@ final class UplinkUploadService: UploadService, Service {
                     }
                     credentials = try await Uploader.enroll(
                         client: client, credentials: credentials, token: token, centralFingerprint: fingerprint)
+                    state.withLock { $0.stall = nil }
                     logger.notice(
                         "station enrolled; central keys pinned",
                         metadata: [
@@ -312,11 +386,13 @@ final class UplinkUploadService: UploadService, Service {
             } catch {
                 let code = Self.code(of: error)
                 logger.warning("enrollment failed; retrying", metadata: ["error": "\(code)"])
+                let pause = min(settings.interval, 30)
                 state.withLock { state in
                     state.phase = UplinkPhase.after(error: code)
                     state.lastError = code
+                    state.stall = .failed(state.stall, code: code, stalledFor: 0, after: pause)
                 }
-                try? await Task.sleep(for: .seconds(min(settings.interval, 30)))
+                try? await Task.sleep(for: .seconds(pause))
             }
         }
     }
@@ -390,6 +466,7 @@ final class UplinkUploadService: UploadService, Service {
     /// One upload: release captured applications, drain, sync statuses.
     private func cycle() async {
         guard let uploader = state.withLock({ $0.uploader }) else { return }
+        let started = Date()
         state.withLock { state in
             state.phase = .uploading
             state.sentBytes = 0
@@ -410,13 +487,32 @@ final class UplinkUploadService: UploadService, Service {
                     "batches": "\(report.batches)", "received": "\(report.received)", "refused": "\(report.refused)",
                     "status_changed": "\(changed)",
                 ])
-            state.withLock { $0.lastError = nil }
+            state.withLock { state in
+                state.lastError = nil
+                state.stall = nil
+            }
             finish(.idle)
         } catch {
             let code = Self.code(of: error)
             logger.warning("upload cycle failed", metadata: ["error": "\(code)"])
-            state.withLock { $0.lastError = code }
-            finish(UplinkPhase.after(error: code))
+            let phase = UplinkPhase.after(error: code)
+            let interval = settings.interval
+            // Out of time with work left, or no link: the stall goes on until the next cycle (one that never got to
+            // wait starts one here). Any other failure is no stall: `lastError` says what to mend.
+            let stalled = phase == .offline || (error as? UplinkError)?.code == .deadline
+            state.withLock { state in
+                state.lastError = code
+                if stalled {
+                    var stall =
+                        state.stall
+                        ?? .failed(nil, code: code, stalledFor: Date().timeIntervalSince(started), after: interval)
+                    stall.nextRetryAt = Date().addingTimeInterval(interval)
+                    state.stall = stall
+                } else {
+                    state.stall = nil
+                }
+            }
+            finish(phase)
         }
         hub.publish(StationEvent(type: "queue.changed", reader: nil, state: nil, at: Date()))
     }
@@ -459,11 +555,20 @@ final class UplinkUploadService: UploadService, Service {
             case .progress(_, let sentBytes, let totalBytes):
                 state.sentBytes = max(state.sentBytes, sentBytes)
                 state.totalBytes = max(state.totalBytes, totalBytes)
+                state.stall = nil  // the central acknowledged bytes
             case .batchFinished(_, let received, _, _):
                 state.sent += received
-            case .retrying(let after, let code):
-                logger.debug("upload retrying", metadata: ["after_seconds": "\(after)", "code": "\(code)"])
-            default:
+                state.stall = nil
+            case .retrying(let after, let code, let stalledFor):
+                logger.debug(
+                    "upload retrying",
+                    metadata: [
+                        "after_seconds": "\(after)", "code": "\(code)", "stalled_seconds": "\(Int(stalledFor))",
+                    ])
+                state.stall = .failed(state.stall, code: code, stalledFor: stalledFor, after: after)
+            case .centralAnswered, .statusSynced, .reportSent:
+                state.stall = nil
+            case .offline:
                 break
             }
         }

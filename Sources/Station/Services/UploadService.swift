@@ -14,8 +14,11 @@ public protocol UploadService: Sendable {
     func startNow() async throws -> String
     /// The freeze rules broken now (empty: new intakes allowed).
     func freezeViolations() async -> [FreezeRules.Violation]
-    /// Writes ready applications to a removable-media folder (supervisors only; checked by the route).
-    func export(to directory: String) async throws -> ExportResult
+    /// Starts writing ready applications to a removable-media folder (supervisors only; checked by the route);
+    /// returns the job's id. Throws when not possible now (not enrolled, a relative folder, an export running).
+    func startExport(to directory: String) async throws -> String
+    /// The export job running, or the last one (`GET /v1/export`).
+    func exportStatus() async -> ExportStatus
     /// Enrolls with the central, pinning its keys only if their fingerprint is the confirmed one (supervisors
     /// only; checked by the route). `supervisor` is recorded as who confirmed a change of keys.
     func enroll(_ request: EnrollRequest, by supervisor: String) async throws -> EnrollResult
@@ -32,19 +35,11 @@ extension UploadService {
         throw APIError(.unavailable, Message(.controlUploadNotConfiguredEnroll))
     }
 
-    public func export(to directory: String) async throws -> ExportResult {
+    public func startExport(to directory: String) async throws -> String {
         throw APIError(.unavailable, Message(.controlUploadNotConfiguredExport))
     }
-}
 
-/// `POST /v1/export` answer.
-public struct ExportResult: Codable, Sendable, Hashable {
-    /// Batch folders written.
-    public var folders: [String]
-    /// Applications exported.
-    public var items: Int
-    /// Applications that could not be packaged (moved to needsAttention).
-    public var failed: Int
+    public func exportStatus() async -> ExportStatus { ExportStatus() }
 }
 
 /// The upload service while no uplink is configured.

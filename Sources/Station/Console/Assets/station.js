@@ -1,6 +1,7 @@
 // The station screen: devices (with what to do when one is missing), upload progress and stall messages, the
-// freeze rules broken now with their advice, today's applications per commune against the daily quota, and the
-// queue counts. Polls the station every few seconds (every second while an upload runs). Words from the catalog.
+// export to a USB stick with its progress (supervisors start it), the freeze rules broken now with their advice,
+// today's applications per commune against the daily quota, and the queue counts. Polls the station every few
+// seconds (every second while an upload or an export runs). Words from the catalog.
 "use strict";
 const { $, text, term } = Console;
 
@@ -50,6 +51,10 @@ function showUpload(upload) {
     $("upload-progress").value = upload.progress || 0;
     $("upload-progress-text").textContent = text("uploadProgress", { sent: upload.sent || 0, total: upload.total || 0 });
   }
+  // The stall line (since when the central took nothing, the next try), worded by the station in this language.
+  const stall = upload.stall && upload.stall.message;
+  $("upload-stall").hidden = !stall;
+  $("upload-stall").textContent = stall || "";
   const stalled = upload.state === "offline" || upload.state === "failed";
   $("upload-stalled").hidden = !stalled;
   $("upload-stalled").textContent = stalled
@@ -103,6 +108,28 @@ function showFigures(report) {
   }
 }
 
+/** The export job (GET /v1/export): its progress while it runs, what it wrote or why it failed once it ended. */
+function showExport(job) {
+  const running = job.state === "exporting";
+  // Nothing to say until the ready applications are counted.
+  $("export-progress-box").hidden = !running || job.total + job.files === 0;
+  const figures = {
+    items: job.items, total: job.total, files: job.files, kilobytes: Math.ceil(job.bytes / 1024),
+    destination: job.destination || "", message: job.message || job.error || "",
+  };
+  if (running) {
+    $("export-progress").value = job.total ? (job.items + job.failed) / job.total : 0;
+    $("export-progress-text").textContent = text("exportProgress", figures);
+  }
+  const message = $("export-message");
+  message.dataset.state = job.state;
+  if (job.state === "done") message.textContent = text("exportDone", figures);
+  else if (job.state === "failed") message.textContent = text("exportFailed", figures);
+  else if (running) message.textContent = "";
+  $("export-now").disabled = running;
+  return running;
+}
+
 let timer = null;
 
 async function refresh() {
@@ -113,6 +140,7 @@ async function refresh() {
     showDevices(status.devices || {});
     showQueue(status.queue);
     running = showUpload(status.uplink || { state: "notConfigured" });
+    running = showExport(await Console.call("GET", "/v1/export", undefined, true)) || running;
     showFreeze(await Console.call("GET", "/v1/freeze", undefined, true));
     showFigures(await Console.call("GET", "/v1/reports/daily?date=" + Console.today(), undefined, true));
     $("station-message").textContent = "";
@@ -129,6 +157,15 @@ $("upload-now").addEventListener("click", async () => {
     $("upload-message").textContent = text("uploadStarted");
   } catch (error) {
     $("upload-message").textContent = error.message;
+  }
+  refresh();
+});
+
+$("export-now").addEventListener("click", async () => {
+  try {
+    await Console.call("POST", "/v1/export", { to: $("export-to").value.trim() });
+  } catch (error) {
+    $("export-message").textContent = error.message;
   }
   refresh();
 });
