@@ -978,7 +978,7 @@ extension MessageCatalog {
         "term.text.portraitTitle": "3. Portrait",
         "term.text.cameraLabel": "Camera picture",
         "term.text.takePhoto": "Take the photo",
-        "term.text.portraitFile": "Or choose a photo file (JPEG)",
+        "term.text.portraitFile": "Or choose a photo file (JPEG or PNG)",
         "term.text.detailsTitle": "4. Further details",
         "term.text.phoneLabel": "The citizen's mobile number",
         "term.text.bundleLabel": "Service bundle",

@@ -973,7 +973,7 @@ extension MessageCatalog {
         "term.text.portraitTitle": "3. Ảnh chân dung",
         "term.text.cameraLabel": "Hình từ camera",
         "term.text.takePhoto": "Chụp ảnh",
-        "term.text.portraitFile": "Hoặc chọn tệp ảnh (JPEG)",
+        "term.text.portraitFile": "Hoặc chọn tệp ảnh (JPEG hoặc PNG)",
         "term.text.detailsTitle": "4. Thông tin bổ sung",
         "term.text.phoneLabel": "Số điện thoại di động của công dân",
         "term.text.bundleLabel": "Gói dịch vụ",
