@@ -107,8 +107,8 @@ let modules: [Target] = [
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Portraits", "Queue", "Uplink", "Retry", "Messages",
-            "CPAM",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Portraits", "Queue", "Uplink", "Retry",
+            "Messages", "CPAM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
