@@ -42,15 +42,26 @@ public struct SamplePhoto: Sendable {
         encode(png: false, quality: quality, orientation: orientation)
     }
 
-    /// A PNG of the picture.
-    public func png() -> Data { encode(png: true, quality: 0, orientation: 1) }
+    /// A PNG of the picture; with `alpha`, an RGBA PNG whose left half has that opacity (0: transparent), its right
+    /// half opaque.
+    public func png(alpha: UInt8? = nil) -> Data { encode(png: true, quality: 0, orientation: 1, alpha: alpha) }
 
-    private func encode(png: Bool, quality: Int, orientation: Int) -> Data {
+    private func encode(png: Bool, quality: Int, orientation: Int, alpha: UInt8? = nil) -> Data {
         var out: UnsafeMutablePointer<UInt8>?
         var length = 0
-        let status = rgb.withUnsafeBufferPointer {
+        var pixels = rgb
+        if let alpha {
+            pixels = []
+            pixels.reserveCapacity(width * height * 4)
+            for i in stride(from: 0, to: rgb.count, by: 3) {
+                let left = (i / 3) % width < width / 2
+                pixels += [rgb[i], rgb[i + 1], rgb[i + 2], left ? alpha : 255]
+            }
+        }
+        let bands: Int32 = alpha == nil ? 3 : 4
+        let status = pixels.withUnsafeBufferPointer {
             station_image_encode(
-                $0.baseAddress, Int32(width), Int32(height), 3, png ? 1 : 0, Int32(quality), Int32(orientation),
+                $0.baseAddress, Int32(width), Int32(height), bands, png ? 1 : 0, Int32(quality), Int32(orientation),
                 &out, &length)
         }
         defer { station_image_free(out) }

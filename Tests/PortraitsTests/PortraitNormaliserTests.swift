@@ -50,6 +50,16 @@ import Testing
         #expect(portrait.width == 480 && portrait.height == 640)
     }
 
+    @Test func transparentPNGIsFlattenedOntoWhite() throws {
+        // The left half transparent (its red hidden), the right half opaque blue.
+        let portrait = try normaliser.normaliseNow(SamplePhoto(width: 480, height: 640).png(alpha: 0))
+        let pixels = try #require(SamplePhoto.decode(portrait.jpeg))
+        let left = pixels.mean(x: 120, y: 320)
+        let right = pixels.mean(x: 360, y: 320)
+        #expect(left.red > 245 && left.green > 245 && left.blue > 245, "transparent shows white: \(left)")
+        #expect(right.blue > 170 && right.red < 120, "opaque kept: \(right)")
+    }
+
     @Test func tinyPhotoIsRefusedSayingHowSmall() {
         let error = #expect(throws: IntakeError.self) {
             try normaliser.normaliseNow(SamplePhoto(width: 100, height: 100).jpeg())
