@@ -4,7 +4,7 @@
 SWIFT ?= swift
 comma := ,
 DEBIAN_PACKAGES := pkg-config util-linux nftables iproute2 pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd opensc libssl-dev openssl \
-	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libqrencode-dev zbar-tools poppler-utils libsqlite3-dev curl systemd \
+	libusb-1.0-0-dev umockdev libumockdev-dev zlib1g-dev libopenjp2-7-dev libvips-dev libqrencode-dev zbar-tools poppler-utils libsqlite3-dev curl systemd \
 	python3 python3-venv libpam0g-dev chromium chromium-driver swtpm swtpm-tools tpm2-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

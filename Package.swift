@@ -14,6 +14,10 @@ let systemLibraries: [Target] = [
     .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
     // The console's login (libpam0g-dev): a C target, since PAM's conversation is a C callback.
     .target(name: "CPAM", linkerSettings: [.linkedLibrary("pam")]),
+    // The live portrait's decoding, orientation, crop, resize and JPEG encoding (libvips-dev): through the CVips shim.
+    // Its flags come from glib-2.0's pkg-config (vips.pc's carry -pthread, which SwiftPM drops with a warning); the
+    // shim links libvips and GObject.
+    .systemLibrary(name: "CVipsLibrary", pkgConfig: "glib-2.0", providers: [.apt(["libvips-dev"])]),
     .systemLibrary(name: "CUmockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
 ]
 
@@ -62,6 +66,13 @@ let modules: [Target] = [
     ),
     // The application as a person gives it: fields, validation, the intake session (pure; only the message catalog).
     .target(name: "Intake", dependencies: ["Messages"]),
+    // libvips behind plain C calls (its API is variadic): normalise a portrait, encode and decode sample images.
+    .target(
+        name: "CVips", dependencies: ["CVipsLibrary"],
+        linkerSettings: [.linkedLibrary("vips"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0")]
+    ),
+    // A phone's or webcam's photo (JPEG or PNG) as the intake's live portrait: upright, cropped, resized, re-encoded.
+    .target(name: "Portraits", dependencies: ["CVips", "Intake", "Messages", "JobThreads"]),
     // The encrypted store of applications and their states (SQLite through GRDB), audit log, reports.
     .target(
         name: "Queue",
@@ -96,7 +107,8 @@ let modules: [Target] = [
     .target(
         name: "Station",
         dependencies: [
-            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Queue", "Uplink", "Retry", "Messages", "CPAM",
+            "ControlAPI", "SmartCard", "ChipID", "Biometrics", "Intake", "Portraits", "Queue", "Uplink", "Retry",
+            "Messages", "CPAM",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -163,7 +175,7 @@ let tooling: [Target] = [
     .target(
         name: "StationTestKit",
         dependencies: [
-            "SmartCard", "CentralAPI", "Intake", "ControlAPI", "Simulation",
+            "SmartCard", "CentralAPI", "Intake", "ControlAPI", "Simulation", "CVips",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
@@ -199,7 +211,7 @@ let tooling: [Target] = [
         name: "station-bench",
         dependencies: [
             "SmartCard", "StationTestKit", "StationBenchmarks", "Biometrics", "USBRecordings", "Queue", "ChipID",
-            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI", "CentralEvidence",
+            "Simulation", "Uplink", "ControlAPI", "Station", "Intake", "CentralAPI", "CentralEvidence", "Portraits",
             .product(name: "Crypto", package: "swift-crypto"),
         ]
     ),
@@ -232,6 +244,7 @@ let tests: [Target] = [
         dependencies: ["Biometrics", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
     ),
     .testTarget(name: "IntakeTests", dependencies: ["Intake", "Messages", "StationTestKit"]),
+    .testTarget(name: "PortraitsTests", dependencies: ["Portraits", "Intake", "StationTestKit"]),
     .testTarget(name: "MessagesTests", dependencies: ["Messages", "Intake", "Queue"]),
     // Commits and moves applications until SIGKILLed (the crash-safety tests).
     .executableTarget(

@@ -248,6 +248,20 @@ extension MessageCatalog {
             "The citizen already has an application pending or approved. Do not take a new one; check the queue.",
         "intake.duplicate.unchecked":
             "Could not check for duplicates (queue error). Retry; if it persists, call support.",
+        "intake.portrait_not_image":
+            "The file is not a photo. Choose the citizen's photo (JPEG or PNG) or take it again with the camera.",
+        "intake.portrait_unsupported_format":
+            "The photo is in a format the station does not take (only JPEG or PNG). On the phone, save the photo as "
+            + "JPEG (turn off HEIF/HEIC) or take it with the webcam.",
+        "intake.portrait_corrupt":
+            "The photo file is damaged or was not sent completely. Send it again or take the photo again.",
+        "intake.portrait_too_small":
+            "The photo is too small ({width}×{height} pixels; a portrait needs at least {minimum} after cropping to "
+            + "the portrait frame). Take it again closer, with a better camera.",
+        "intake.portrait_too_large":
+            "The photo has too many pixels ({width}×{height}). Take it again at the camera's normal resolution.",
+        "intake.portrait_imaging_failed":
+            "The station could not process the photo just now. Try again; if it persists, call support.",
         // finger names
         "finger.right_thumb": "right thumb",
         "finger.right_index": "right index finger",
@@ -304,7 +318,7 @@ extension MessageCatalog {
         "ctl.intake.reading_chip": "Reading the chip…",
         "ctl.intake.card_read": "Card read: {id} ({authenticity})",
         "ctl.intake.place_finger": "Place finger {finger} on the scanner…",
-        "ctl.intake.portrait_file": "Portrait file (JPEG)",
+        "ctl.intake.portrait_file": "Portrait file (JPEG or PNG)",
         "ctl.intake.confirm_commit": "The application is valid. Commit? (y/n)",
         "ctl.intake.abandoned": "Session abandoned.",
         "ctl.intake.committed": "Application committed: {id}",
@@ -964,7 +978,7 @@ extension MessageCatalog {
         "term.text.portraitTitle": "3. Portrait",
         "term.text.cameraLabel": "Camera picture",
         "term.text.takePhoto": "Take the photo",
-        "term.text.portraitFile": "Or choose a photo file (JPEG)",
+        "term.text.portraitFile": "Or choose a photo file (JPEG or PNG)",
         "term.text.detailsTitle": "4. Further details",
         "term.text.phoneLabel": "The citizen's mobile number",
         "term.text.bundleLabel": "Service bundle",

@@ -246,6 +246,20 @@ extension MessageCatalog {
             "Công dân đã có hồ sơ đang xử lý hoặc đã được duyệt. Không nhận hồ sơ mới; kiểm tra hàng đợi.",
         "intake.duplicate.unchecked":
             "Không kiểm tra được hồ sơ trùng (lỗi hàng đợi). Thử lại; nếu vẫn lỗi, báo kỹ thuật.",
+        "intake.portrait_not_image":
+            "Tệp này không phải là ảnh. Chọn ảnh của công dân (JPEG hoặc PNG) hoặc chụp lại bằng máy ảnh.",
+        "intake.portrait_unsupported_format":
+            "Ảnh ở định dạng trạm không nhận (chỉ nhận JPEG hoặc PNG). Trên điện thoại, lưu ảnh dạng JPEG "
+            + "(tắt HEIF/HEIC) hoặc chụp bằng webcam.",
+        "intake.portrait_corrupt":
+            "Tệp ảnh bị hỏng hoặc gửi chưa hết. Gửi lại hoặc chụp lại ảnh.",
+        "intake.portrait_too_small":
+            "Ảnh quá nhỏ ({width}×{height} điểm ảnh; ảnh chân dung cần ít nhất {minimum} sau khi cắt theo khung). "
+            + "Chụp lại gần hơn, bằng máy ảnh tốt hơn.",
+        "intake.portrait_too_large":
+            "Ảnh có quá nhiều điểm ảnh ({width}×{height}). Chụp lại ở độ phân giải thông thường của máy.",
+        "intake.portrait_imaging_failed":
+            "Trạm chưa xử lý được ảnh lúc này. Thử lại; nếu vẫn lỗi, báo kỹ thuật.",
         // finger names
         "finger.right_thumb": "ngón cái tay phải",
         "finger.right_index": "ngón trỏ tay phải",
@@ -301,7 +315,7 @@ extension MessageCatalog {
         "ctl.intake.reading_chip": "Đang đọc chip…",
         "ctl.intake.card_read": "Đã đọc thẻ: {id} ({authenticity})",
         "ctl.intake.place_finger": "Đặt ngón tay số {finger} lên máy quét…",
-        "ctl.intake.portrait_file": "Tệp ảnh chân dung (JPEG)",
+        "ctl.intake.portrait_file": "Tệp ảnh chân dung (JPEG hoặc PNG)",
         "ctl.intake.confirm_commit": "Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)",
         "ctl.intake.abandoned": "Đã hủy phiên.",
         "ctl.intake.committed": "Đã lưu hồ sơ: {id}",
@@ -959,7 +973,7 @@ extension MessageCatalog {
         "term.text.portraitTitle": "3. Ảnh chân dung",
         "term.text.cameraLabel": "Hình từ camera",
         "term.text.takePhoto": "Chụp ảnh",
-        "term.text.portraitFile": "Hoặc chọn tệp ảnh (JPEG)",
+        "term.text.portraitFile": "Hoặc chọn tệp ảnh (JPEG hoặc PNG)",
         "term.text.detailsTitle": "4. Thông tin bổ sung",
         "term.text.phoneLabel": "Số điện thoại di động của công dân",
         "term.text.bundleLabel": "Gói dịch vụ",

@@ -191,6 +191,12 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case intakeBundleAccountNumber = "intake.bundle_details.account_number"
     case intakeDuplicate = "intake.duplicate"
     case intakeDuplicateUnchecked = "intake.duplicate.unchecked"
+    case intakePortraitNotImage = "intake.portrait_not_image"
+    case intakePortraitUnsupportedFormat = "intake.portrait_unsupported_format"
+    case intakePortraitCorrupt = "intake.portrait_corrupt"
+    case intakePortraitTooSmall = "intake.portrait_too_small"
+    case intakePortraitTooLarge = "intake.portrait_too_large"
+    case intakePortraitImagingFailed = "intake.portrait_imaging_failed"
     // finger names
     case fingerRightThumb = "finger.right_thumb"
     case fingerRightIndex = "finger.right_index"

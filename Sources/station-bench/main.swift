@@ -10,7 +10,8 @@ import StationTestKit
 /// `station-bench`: speed figures, each printed beside a floor measured in the same run. Not a test: it asserts
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
-/// Usage: station-bench [apdu|sm|biometrics|pa|evidence|queue|report|daemon|listener|console|desk|uplink|all]
+/// Usage: station-bench [apdu|sm|biometrics|portrait|pa|evidence|queue|report|daemon|listener|console|desk|uplink|
+///     all]
 ///     [--iterations N] [--applications N] [--checks N]
 
 struct Statistics {
@@ -244,6 +245,7 @@ do {
         try await inProcessRead()
     }
     if which == "biometrics" || which == "all" { try await BiometricsBench.run(iterations: min(iterations, 20)) }
+    if which == "portrait" || which == "all" { try await PortraitBench.run(iterations: min(iterations, 50)) }
     if which == "pa" || which == "all" { try passiveAuthentication() }
     if which == "evidence" || which == "all" { try await EvidenceBench.run(commits: min(iterations, 200)) }
     if which == "uplink" || which == "all" { try await uplinkBench(arguments: Array(arguments)) }

@@ -359,8 +359,8 @@ enum StationRunDemo {
         throw HarnessError("timed out waiting for \(what)\n\(process.output)")
     }
 
-    /// A structurally valid JPEG (SOI, comment padding, SOF0 480×640, EOI): enough for the intake's checks.
+    /// A real 480×640 JPEG photo (`SamplePhoto`): the daemon decodes and normalises portraits.
     static func syntheticPortrait() -> Data {
-        SyntheticJPEG.headers(width: 480, height: 640, size: 3_027, fill: .byte(0x20), commentFirst: true)
+        SamplePhoto(width: 480, height: 640).jpeg()
     }
 }

@@ -24,7 +24,7 @@ struct IntakeCommand: ParsableCommand {
     @Option(help: "Reader name (default: the first with a card).") var reader: String?
     @Option(help: "Fingers to capture (ISO positions), comma-separated.") var fingers: String = "2,7"
     @Option(help: "Finger exceptions, e.g. 7=injury.") var exception: [String] = []
-    @Option(help: "Live portrait JPEG file.") var portrait: String?
+    @Option(help: "Live portrait photo file (JPEG or PNG, any common size).") var portrait: String?
     @Option(help: ArgumentHelp(SecretField.phone.argumentHelp("Mobile number."))) var phone: String?
     @Option(help: ArgumentHelp(SecretField.phone.fileHelp)) var phoneFile: String?
     @Option(help: "Bundle: utility or 2in1.") var bundle: String = "utility"

@@ -142,9 +142,10 @@ struct DaemonTests {
         #expect(wrongType.status == 400)
         #expect(wrongType.error?.code == ControlErrorCode.badRequest.rawValue)
         #expect(wrongType.error?.message.contains("finger") == true)
+        // Over control.max_body_bytes (2 MiB) on a JSON route (the portrait's own limit is larger: a phone's photo).
         let huge = Data(repeating: 0x41, count: 3 << 20)
         let tooLarge = try daemon.client().request(
-            "PUT", "/v1/intake/\(session.id)/portrait", body: huge)
+            "PUT", "/v1/intake/\(session.id)/details", body: huge)
         #expect(tooLarge.status == 413)
         #expect(tooLarge.error?.code == ControlErrorCode.tooLarge.rawValue)
         let (unknown, unknownBody) = try daemon.curl("GET", "/v1/nothing-here")

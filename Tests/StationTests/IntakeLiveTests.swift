@@ -180,9 +180,8 @@ struct IntakeLiveTests {
         #expect(daemon.stop() == 0)
     }
 
-    /// A structurally valid JPEG (SOI, 3,000 bytes of comment, SOF0 with the dimensions, EOI): enough for Intake's
-    /// checks.
+    /// A real, decodable JPEG photo of the dimensions (`SamplePhoto`): the daemon decodes and normalises portraits.
     static func syntheticJPEG(width: Int, height: Int) -> Data {
-        SyntheticJPEG.headers(width: width, height: height, size: 3_027, fill: .byte(0x20), commentFirst: true)
+        SamplePhoto(width: width, height: height).jpeg()
     }
 }

@@ -26,7 +26,7 @@ echo "test-deb: built $(basename "$deb1") ($(du -k "$deb1" | cut -f1) KiB) in $(
 # Metadata
 info=$(dpkg-deb --info "$deb1")
 depends=$(dpkg-deb --field "$deb1" Depends)
-for dependency in pcscd libccid libc6 libpcsclite1 libusb-1.0-0 libssl3 libopenjp2-7 systemd; do
+for dependency in pcscd libccid libc6 libpcsclite1 libusb-1.0-0 libssl3 libopenjp2-7 libvips42 systemd; do
     echo "$depends" | tr ',' '\n' | grep -q "^ *$dependency\( \|$\)" || fail "Depends lacks $dependency: $depends"
 done
 for script in postinst prerm postrm conffiles md5sums; do

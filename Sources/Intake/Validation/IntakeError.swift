@@ -29,6 +29,12 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
             case chipPortraitMissing = "intake.chip_portrait_missing"
             case bundleDetails = "intake.bundle_details"
             case duplicate = "intake.duplicate"
+            case portraitNotImage = "intake.portrait_not_image"
+            case portraitUnsupportedFormat = "intake.portrait_unsupported_format"
+            case portraitCorrupt = "intake.portrait_corrupt"
+            case portraitTooSmall = "intake.portrait_too_small"
+            case portraitTooLarge = "intake.portrait_too_large"
+            case portraitImagingFailed = "intake.portrait_imaging_failed"
         }
 
         private let backing: Backing
@@ -80,6 +86,18 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let bundleDetails = Code(.bundleDetails)
         /// `intake.duplicate`
         public static let duplicate = Code(.duplicate)
+        /// `intake.portrait_not_image`: the file is no image at all.
+        public static let portraitNotImage = Code(.portraitNotImage)
+        /// `intake.portrait_unsupported_format`: an image, but not JPEG or PNG (HEIC, WebP, ...).
+        public static let portraitUnsupportedFormat = Code(.portraitUnsupportedFormat)
+        /// `intake.portrait_corrupt`: a JPEG or PNG that cannot be decoded (damaged, cut short).
+        public static let portraitCorrupt = Code(.portraitCorrupt)
+        /// `intake.portrait_too_small`: too few pixels for a portrait once cropped to its ratio.
+        public static let portraitTooSmall = Code(.portraitTooSmall)
+        /// `intake.portrait_too_large`: more pixels than the station decodes.
+        public static let portraitTooLarge = Code(.portraitTooLarge)
+        /// `intake.portrait_imaging_failed`: the station's imaging library failed (not the photo's fault).
+        public static let portraitImagingFailed = Code(.portraitImagingFailed)
     }
 
     /// The stable code.

@@ -31,6 +31,9 @@ public struct ConfigurationKey: Sendable, Hashable {
                 name: "control.max_body_bytes", defaultValue: "2097152", help: "largest request body accepted"
             ),
             .init(
+                name: "control.max_portrait_bytes", defaultValue: "8388608",
+                help: "largest portrait photo accepted (a phone's JPEG or PNG, before it is normalised)"),
+            .init(
                 name: "control.request_timeout_seconds", defaultValue: "10",
                 help: "a request (head and body) must arrive within this time, or the connection is closed (408)"),
             .init(

@@ -25,6 +25,8 @@ public struct StationConfiguration: Sendable {
     public var socketGroup: String?
     /// Largest request body.
     public var maxBodyBytes: Int
+    /// Largest portrait photo (`PUT /v1/intake/:session/portrait`, before it is normalised).
+    public var maxPortraitBytes: Int
     /// Seconds a request (head and body) may take to arrive (slow clients are cut).
     public var requestTimeout: Double
     /// Seconds an idle keep-alive connection stays open between requests (nil: for ever).
@@ -168,6 +170,8 @@ public struct StationConfiguration: Sendable {
         socketGroup = group.isEmpty ? nil : group
         maxBodyBytes =
             r.value("control.max_body_bytes") { Int($0).flatMap { $0 >= 1024 ? $0 : nil } } ?? 2_097_152
+        maxPortraitBytes =
+            r.value("control.max_portrait_bytes") { Int($0).flatMap { $0 >= 1024 ? $0 : nil } } ?? 8_388_608
         requestTimeout =
             r.value("control.request_timeout_seconds") { Double($0).flatMap { $0 >= 0.5 ? $0 : nil } } ?? 10
         let idle = r.value("control.idle_timeout_seconds") { Double($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 60

@@ -84,9 +84,9 @@ struct IntakeRoutes {
         }
         router.put("/v1/intake/:session/portrait") { request, context in
             try guardProfile(context)
-            let jpeg = try await Body.collect(request, core)
+            let photo = try await Body.collect(request, core, limit: core.configuration.maxPortraitBytes)
             try await core.intake.checkControl(session(context), owner: context.connection)
-            let portrait = try IntakeRequests.portrait(jpeg)
+            let portrait = try await IntakeRequests.portrait(photo)
             return JSONResponse.make(
                 try await core.intake.attachPortrait(session(context), owner: context.connection, portrait: portrait))
         }

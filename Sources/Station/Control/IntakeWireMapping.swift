@@ -3,6 +3,7 @@ import ControlAPI
 import Foundation
 import Intake
 import Messages
+import Portraits
 import SmartCard
 
 /// The control API's view of the intake session and of its refusals: what `IntakeRoutes` answers.
@@ -95,10 +96,11 @@ enum IntakeRequests {
         return (position, reason)
     }
 
-    /// The live portrait from the request body (JPEG); 422 with the portrait's problem.
-    static func portrait(_ jpeg: Data) throws(APIError) -> LivePortrait {
+    /// The live portrait from the request body: a phone's or webcam's JPEG or PNG, normalised (upright, cropped to
+    /// 3:4, resized, re-encoded; `PortraitNormaliser`); 422 with the reason when the photo cannot be used.
+    static func portrait(_ photo: Data) async throws(APIError) -> LivePortrait {
         do {
-            return try LivePortrait(jpeg: jpeg)
+            return try await PortraitNormaliser.standard.normalise(photo)
         } catch {
             throw invalid(error)
         }

@@ -254,8 +254,9 @@ struct QueueRoutes {
 
 /// Request bodies: collected with the configured limit, decoded with typed errors.
 enum Body {
-    static func collect(_ request: Request, _ core: StationCore) async throws -> Data {
-        let limit = core.configuration.maxBodyBytes
+    /// The request's body, at most `limit` bytes (the configuration's `maxBodyBytes` unless given): 413 beyond.
+    static func collect(_ request: Request, _ core: StationCore, limit: Int? = nil) async throws -> Data {
+        let limit = limit ?? core.configuration.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError(.tooLarge, Message(.controlBodyTooLarge))
         }

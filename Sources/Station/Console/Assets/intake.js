@@ -238,7 +238,8 @@ $("take-photo").addEventListener("click", () => {
 
 $("portrait-file").addEventListener("change", () => {
   const file = $("portrait-file").files[0];
-  if (file) step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", file, "image/jpeg"), text("busyPhoto"));
+  if (file) step(() => call("PUT", "/v1/intake/" + session.id + "/portrait", file, file.type || "image/jpeg"),
+    text("busyPhoto"));
 });
 
 // Step 4: the details.
