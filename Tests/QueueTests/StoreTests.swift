@@ -154,7 +154,7 @@ import Testing
                 "v2-status-counts", "v3-central-receipts", "v3-audit-uid", "v3-survey", "v4-cleansing",
                 "v4-desk-checks", "v4-operators", "v5-priority-group", "v6-application-reference",
                 "v7-outbound-reports", "v8-key-rotation", "v9-hamlet", "v10-invitations",
-                "v11-report-indexes",
+                "v11-report-indexes", "v12-report-counts",
             ])
         let pragmas = try db.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
