@@ -248,6 +248,21 @@ extension MessageCatalog {
             "The citizen already has an application pending or approved. Do not take a new one; check the queue.",
         "intake.duplicate.unchecked":
             "Could not check for duplicates (queue error). Retry; if it persists, call support.",
+        "intake.bundle_details.bank_unknown": "the bank code is not in the station's list of banks",
+        "intake.bundle_details.consent": "the citizen has not agreed that the bank opens or links the account",
+        "intake.identity_invalid": "The citizen's details are not right: {detail}. Type them again from their papers.",
+        "intake.identity_invalid.id_number": "the personal number must be exactly 12 digits",
+        "intake.identity_invalid.full_name": "the full name is missing (letters only, no digits)",
+        "intake.identity_invalid.date_of_birth": "the date of birth must be YYYY-MM-DD and not after today",
+        "intake.identity_invalid.sex": "the sex must be M (male) or F (female)",
+        "intake.id_number_structure":
+            "The personal number does not fit the details typed: {detail}. Check the number, date of birth and sex.",
+        "intake.id_number_structure.province": "its first 3 digits are not a province code",
+        "intake.id_number_structure.century": "its 4th digit does not give the century of the year of birth",
+        "intake.id_number_structure.sex": "its 4th digit does not give the sex",
+        "intake.id_number_structure.year": "its 5th and 6th digits are not the last two digits of the year of birth",
+        "intake.no_card_bundle":
+            "The citizen has no CCCD yet: choose 2-in-1 (CCCD and e-ID), 3-in-1 or 4-in-1.",
         // finger names
         "finger.right_thumb": "right thumb",
         "finger.right_index": "right index finger",
@@ -308,6 +323,8 @@ extension MessageCatalog {
         "ctl.intake.confirm_commit": "The application is valid. Commit? (y/n)",
         "ctl.intake.abandoned": "Session abandoned.",
         "ctl.intake.committed": "Application committed: {id}",
+        "ctl.intake.suggested_priority": "Suggested priority group: {group} (choose it with --priority {value})",
+        "ctl.intake.identity_typed": "Details of the citizen without a card typed: {id}",
         "ctl.doctor.fail": "FAIL",
         "ctl.doctor.all_passed": "Every check passed.",
         "ctl.doctor.failed": "{count} check(s) failed.",
@@ -686,6 +703,7 @@ extension MessageCatalog {
         "term.authenticity.hashMismatch": "data altered",
         "term.authenticity.clone": "cloned chip",
         "term.authenticity.notChecked": "not checked",
+        "term.authenticity.noCard": "no card (details typed, matched by the central against the population database)",
         // term.bundle
         "term.bundle.utility": "1 utility (e-ID)",
         "term.bundle.2in1": "2-in-1 (CCCD + e-ID)",
@@ -749,8 +767,10 @@ extension MessageCatalog {
         "control.access_key_missing": "Give can or mrz.",
         "control.finger_invalid": "finger must be 1...10.",
         "control.finger_exception_invalid": "exception must be missingFinger, injury or unreadable.",
-        "control.bundle_invalid": "bundle must be utility or 2in1.",
+        "control.bundle_invalid": "bundle must be utility, 2in1, 3in1 or 4in1.",
         "control.priority_group_invalid": "Unknown priority group.",
+        "control.benefit_invalid":
+            "Benefits: pension, socialAllowance, meritAllowance, unemploymentInsurance or other.",
         "control.override_supervisor_only": "Only a supervisor may override an authenticity verdict.",
         "control.invalid_data": "Invalid data.",
         "control.intake_busy": "Another client controls the intake session.",

@@ -246,6 +246,21 @@ extension MessageCatalog {
             "Công dân đã có hồ sơ đang xử lý hoặc đã được duyệt. Không nhận hồ sơ mới; kiểm tra hàng đợi.",
         "intake.duplicate.unchecked":
             "Không kiểm tra được hồ sơ trùng (lỗi hàng đợi). Thử lại; nếu vẫn lỗi, báo kỹ thuật.",
+        "intake.bundle_details.bank_unknown": "mã ngân hàng không có trong danh sách ngân hàng của trạm",
+        "intake.bundle_details.consent": "công dân chưa đồng ý để ngân hàng mở hoặc liên kết tài khoản",
+        "intake.identity_invalid": "Thông tin công dân chưa đúng: {detail}. Nhập lại theo giấy tờ của công dân.",
+        "intake.identity_invalid.id_number": "số định danh cá nhân phải gồm đúng 12 chữ số",
+        "intake.identity_invalid.full_name": "chưa nhập họ và tên (chỉ chữ, không có số)",
+        "intake.identity_invalid.date_of_birth": "ngày sinh phải theo dạng NNNN-TT-NN và không sau hôm nay",
+        "intake.identity_invalid.sex": "giới tính phải là M (nam) hoặc F (nữ)",
+        "intake.id_number_structure":
+            "Số định danh không khớp với thông tin đã nhập: {detail}. Đối chiếu lại số, ngày sinh và giới tính.",
+        "intake.id_number_structure.province": "3 chữ số đầu không phải mã tỉnh, thành phố",
+        "intake.id_number_structure.century": "chữ số thứ 4 không đúng thế kỷ của năm sinh",
+        "intake.id_number_structure.sex": "chữ số thứ 4 không đúng giới tính",
+        "intake.id_number_structure.year": "chữ số thứ 5 và 6 không phải hai số cuối của năm sinh",
+        "intake.no_card_bundle":
+            "Công dân chưa có thẻ CCCD: chọn gói 2 trong 1 (cấp CCCD và định danh điện tử), 3 trong 1 hoặc 4 trong 1.",
         // finger names
         "finger.right_thumb": "ngón cái tay phải",
         "finger.right_index": "ngón trỏ tay phải",
@@ -305,6 +320,8 @@ extension MessageCatalog {
         "ctl.intake.confirm_commit": "Hồ sơ hợp lệ. Lưu hồ sơ? (c/k)",
         "ctl.intake.abandoned": "Đã hủy phiên.",
         "ctl.intake.committed": "Đã lưu hồ sơ: {id}",
+        "ctl.intake.suggested_priority": "Gợi ý nhóm ưu tiên: {group} (chọn bằng --priority {value})",
+        "ctl.intake.identity_typed": "Đã nhập thông tin công dân chưa có thẻ: {id}",
         "ctl.doctor.fail": "LỖI ",
         "ctl.doctor.all_passed": "Mọi kiểm tra đều đạt.",
         "ctl.doctor.failed": "{count} kiểm tra không đạt.",
@@ -682,6 +699,7 @@ extension MessageCatalog {
         "term.authenticity.hashMismatch": "dữ liệu bị sửa",
         "term.authenticity.clone": "chip sao chép",
         "term.authenticity.notChecked": "chưa kiểm tra",
+        "term.authenticity.noCard": "chưa có thẻ (thông tin nhập tay, trung tâm đối chiếu CSDL dân cư)",
         // term.bundle
         "term.bundle.utility": "1 tiện ích (định danh điện tử)",
         "term.bundle.2in1": "2 trong 1 (CCCD + định danh)",
@@ -748,8 +766,10 @@ extension MessageCatalog {
         "control.access_key_missing": "Cần CAN hoặc MRZ.",
         "control.finger_invalid": "Vị trí ngón tay phải từ 1 đến 10.",
         "control.finger_exception_invalid": "Lý do ngoại lệ không hợp lệ.",
-        "control.bundle_invalid": "Gói dịch vụ qua socket: utility hoặc 2in1.",
+        "control.bundle_invalid": "Gói dịch vụ: utility, 2in1, 3in1 hoặc 4in1.",
         "control.priority_group_invalid": "Nhóm ưu tiên không hợp lệ.",
+        "control.benefit_invalid":
+            "Khoản an sinh: pension, socialAllowance, meritAllowance, unemploymentInsurance hoặc other.",
         "control.override_supervisor_only": "Chỉ cán bộ giám sát được phê duyệt ngoại lệ xác thực.",
         "control.invalid_data": "Dữ liệu không hợp lệ.",
         "control.intake_busy": "Một máy trạm khác đang điều khiển phiên tiếp nhận.",

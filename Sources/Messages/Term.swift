@@ -56,7 +56,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         case .authenticity:
             [
                 "genuine", "verifiedOffline", "unconfirmed", "untrustedSigner", "chainInvalid", "hashMismatch", "clone",
-                "notChecked",
+                "notChecked", "noCard",
             ]
         case .bundle: ["utility", "2in1", "3in1", "4in1"]
         case .priorityGroup: ["students", "policyBeneficiaries", "workersAndOfficials", "withoutCCCD"]

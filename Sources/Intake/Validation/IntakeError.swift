@@ -29,6 +29,9 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
             case chipPortraitMissing = "intake.chip_portrait_missing"
             case bundleDetails = "intake.bundle_details"
             case duplicate = "intake.duplicate"
+            case identityInvalid = "intake.identity_invalid"
+            case idNumberStructure = "intake.id_number_structure"
+            case noCardBundle = "intake.no_card_bundle"
         }
 
         private let backing: Backing
@@ -80,6 +83,12 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let bundleDetails = Code(.bundleDetails)
         /// `intake.duplicate`
         public static let duplicate = Code(.duplicate)
+        /// `intake.identity_invalid`: a typed identity (no card) is incomplete or malformed.
+        public static let identityInvalid = Code(.identityInvalid)
+        /// `intake.id_number_structure`: a typed personal number does not fit the date of birth, sex or provinces.
+        public static let idNumberStructure = Code(.idNumberStructure)
+        /// `intake.no_card_bundle`: a citizen without a card applies for a CCCD (2-in-1, 3-in-1 or 4-in-1).
+        public static let noCardBundle = Code(.noCardBundle)
     }
 
     /// The stable code.
