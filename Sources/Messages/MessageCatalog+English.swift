@@ -315,6 +315,10 @@ extension MessageCatalog {
         "input.field.name": "Officer's full name",
         "input.field.override_reason": "Reason for the override",
         "input.field.qr": "The card's QR code",
+        "input.field.citizen_name": "Citizen's full name",
+        "input.field.birth_date": "Date of birth (YYYY-MM-DD)",
+        "input.field.sex": "Sex (M: male, F: female)",
+        "input.field.account_number": "Existing bank account number",
         // stationctl
         "ctl.intake.reading_chip": "Reading the chip…",
         "ctl.intake.card_read": "Card read: {id} ({authenticity})",

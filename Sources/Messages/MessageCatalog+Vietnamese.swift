@@ -312,6 +312,10 @@ extension MessageCatalog {
         "input.field.name": "Họ và tên cán bộ",
         "input.field.override_reason": "Lý do chấp nhận kết quả xác thực",
         "input.field.qr": "Mã QR trên thẻ",
+        "input.field.citizen_name": "Họ và tên công dân",
+        "input.field.birth_date": "Ngày sinh (NNNN-TT-NN)",
+        "input.field.sex": "Giới tính (M: nam, F: nữ)",
+        "input.field.account_number": "Số tài khoản ngân hàng đã có",
         // stationctl
         "ctl.intake.reading_chip": "Đang đọc chip…",
         "ctl.intake.card_read": "Đã đọc thẻ: {id} ({authenticity})",

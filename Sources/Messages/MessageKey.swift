@@ -256,6 +256,10 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case inputFieldFullName = "input.field.name"
     case inputFieldOverrideReason = "input.field.override_reason"
     case inputFieldQR = "input.field.qr"
+    case inputFieldCitizenName = "input.field.citizen_name"
+    case inputFieldBirthDate = "input.field.birth_date"
+    case inputFieldSex = "input.field.sex"
+    case inputFieldAccountNumber = "input.field.account_number"
     // stationctl
     case ctlIntakeReadingChip = "ctl.intake.reading_chip"
     case ctlIntakeCardRead = "ctl.intake.card_read"
