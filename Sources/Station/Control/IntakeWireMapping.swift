@@ -39,7 +39,10 @@ extension IntakeSessionWire {
             authenticity = draft.card.authenticity.rawValue
             fingers = draft.fingerprints.map(\.position.rawValue).sorted()
             portrait = draft.livePortrait != nil
-            CardReading.describePortrait(&self, card: draft.card, problem: chipPortraitProblem)
+            // No card, no chip portrait to describe (the verdict `noCard` says why).
+            if draft.card.authenticity != .noCard {
+                CardReading.describePortrait(&self, card: draft.card, problem: chipPortraitProblem)
+            }
             self.validityModel = validityModel
         }
         suggestedPriorityGroup = machine.suggestedPriorityGroup?.rawValue
