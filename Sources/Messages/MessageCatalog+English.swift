@@ -1213,5 +1213,16 @@ extension MessageCatalog {
         "report.hamlet_none": "(no hamlet)",
         "term.text.placeLabel": "Commune and hamlet of this intake session",
         "term.text.placeNoHamlet": "(no hamlet chosen)",
+        "term.text.bankLabel": "Bank",
+        "term.text.accountConsent": "The citizen agrees that the bank opens or links the account",
+        "term.text.loanLabel": "Applies for a preferential loan",
+        "term.text.benefitsLabel": "Benefits paid into the account",
+        "term.text.benefitPension": "pension",
+        "term.text.benefitSocialAllowance": "social allowance",
+        "term.text.benefitMeritAllowance": "allowance for persons with merit",
+        "term.text.benefitUnemployment": "unemployment insurance",
+        "term.text.benefitOther": "other",
+        "term.text.suggestedPriority": "Priority group suggested by the date of birth: {group} (choose it above if right)",
+        "term.text.rbBank": "Bank",
     ]
 }

@@ -1205,5 +1205,16 @@ extension MessageCatalog {
         "report.hamlet_none": "(không rõ thôn)",
         "term.text.placeLabel": "Xã, thôn/xóm của phiên tiếp nhận",
         "term.text.placeNoHamlet": "(không chọn thôn/xóm)",
+        "term.text.bankLabel": "Ngân hàng",
+        "term.text.accountConsent": "Công dân đồng ý để ngân hàng mở hoặc liên kết tài khoản",
+        "term.text.loanLabel": "Đăng ký vay ưu đãi",
+        "term.text.benefitsLabel": "Khoản an sinh nhận qua tài khoản",
+        "term.text.benefitPension": "lương hưu",
+        "term.text.benefitSocialAllowance": "trợ cấp xã hội",
+        "term.text.benefitMeritAllowance": "trợ cấp người có công",
+        "term.text.benefitUnemployment": "bảo hiểm thất nghiệp",
+        "term.text.benefitOther": "khoản khác",
+        "term.text.suggestedPriority": "Gợi ý nhóm ưu tiên theo ngày sinh: {group} (chọn ở trên nếu đúng)",
+        "term.text.rbBank": "Ngân hàng",
     ]
 }

@@ -108,6 +108,9 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "rbName", "rbBirth", "rbPhone", "rbNo", "rbFingers", "rbException", "rbQuality", "rbPortrait", "rbYes",
         "rbNotYet", "busyCard", "busyFinger", "noCamera", "cameraFailed", "cameraNotReady", "busyPhoto", "busyDetails",
         "busyReview", "busyCommit", "busyRefusal", "busyAbandon", "placeLabel", "placeNoHamlet",
+        // intake: every bundle (#19 item 6)
+        "bankLabel", "accountConsent", "loanLabel", "benefitsLabel", "benefitPension", "benefitSocialAllowance",
+        "benefitMeritAllowance", "benefitUnemployment", "benefitOther", "suggestedPriority", "rbBank",
     ]
 
     /// The catalog key of one value.
