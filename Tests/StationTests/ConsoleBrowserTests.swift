@@ -190,6 +190,23 @@ struct ConsoleBrowserTests {
         #expect(screens["releasedState"] as? String == "captured")
     }
 
+    /// Every bundle on the console (issue 19 item 6): the officer picks a 4-in-1, the bank from the station's list
+    /// and a benefit; without the citizen's consent the page shows the daemon's refusal; with it, the read-back names
+    /// the bank and the application is a 4-in-1.
+    @Test(.timeLimit(.minutes(4))) func anOfficerTakesAFourInOneOnTheConsole() async throws {
+        let rig = try await ConsoleIntake("console-bundle", dataset: Self.an)
+        let (status, output, result) = try rig.drive(can: "012345", mode: ["bundle"])
+        print("console bundle: \(output)")
+        #expect(status == 0, "\(output)\n\(rig.daemon.log)")
+        #expect((result["bankOptions"] as? [String])?.count == BankDirectory.all.count)
+        #expect((result["bundleRefusal"] as? String)?.contains("chưa đồng ý") == true, "\(result)")
+        #expect((result["readBack"] as? String)?.contains("VBSP") == true, "\(result)")
+        let id = try #require(result["applicationID"] as? String)
+        let (_, shown) = try rig.daemon.curl("GET", ControlPaths.queue + "/" + id)
+        let detail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.utf8))
+        #expect(detail.item.bundle == "4in1")
+    }
+
     /// A ten-year-old's card: the page says at once why the citizen cannot be registered (no finger asked), and
     /// the officer records the refusal in one step; the eligibility list holds it under the officer, and no
     /// application is stored.
