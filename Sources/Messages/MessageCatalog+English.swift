@@ -1222,7 +1222,8 @@ extension MessageCatalog {
         "term.text.benefitMeritAllowance": "allowance for persons with merit",
         "term.text.benefitUnemployment": "unemployment insurance",
         "term.text.benefitOther": "other",
-        "term.text.suggestedPriority": "Priority group suggested by the date of birth: {group} (choose it above if right)",
+        "term.text.suggestedPriority":
+            "Priority group suggested by the date of birth: {group} (choose it above if right)",
         "term.text.rbBank": "Bank",
     ]
 }

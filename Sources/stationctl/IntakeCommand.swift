@@ -35,11 +35,13 @@ struct IntakeCommand: ParsableCommand {
     @Option(help: "3in1/4in1: the bank's code (GET /v1/banks).") var bank: String?
     @Flag(help: "3in1/4in1: the citizen agreed that the bank opens or links the account.") var accountConsent = false
     @Flag(help: "3in1/4in1: the citizen also applies for a preferential loan.") var loan = false
-    @Option(help: "4in1: benefits, comma-separated (pension, socialAllowance, meritAllowance, …).") var benefits: String?
+    @Option(help: "4in1: benefits, comma-separated (pension, socialAllowance, meritAllowance, …).")
+    var benefits: String?
     @Option(help: ArgumentHelp(SecretField.accountNumber.argumentHelp("3in1/4in1: an existing account to link.")))
     var accountNumber: String?
     @Option(help: ArgumentHelp(SecretField.accountNumber.fileHelp)) var accountNumberFile: String?
-    @Flag(help: "A citizen without a chip card (2-in-1): type the identity instead of reading a card.") var noCard = false
+    @Flag(help: "A citizen without a chip card (2-in-1): type the identity instead of reading a card.")
+    var noCard = false
     @Option(help: ArgumentHelp(SecretField.idNumber.argumentHelp("--no-card: the 12-digit personal number.")))
     var id: String?
     @Option(help: ArgumentHelp(SecretField.idNumber.fileHelp)) var idFile: String?

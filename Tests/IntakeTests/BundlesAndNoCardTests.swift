@@ -186,6 +186,8 @@ import Testing
             .cardRead(
                 IntakeSession.CardRead(identity: first, authenticity: .genuine, chipPortrait: Data([1])),
                 applicationID: ApplicationID(), at: Date()))
-        #expect(chip.handle(.identityTyped(fixed, applicationID: ApplicationID(), at: Date())) == [.refuse(.notInThisState)])
+        #expect(
+            chip.handle(.identityTyped(fixed, applicationID: ApplicationID(), at: Date())) == [.refuse(.notInThisState)]
+        )
     }
 }

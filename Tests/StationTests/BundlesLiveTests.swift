@@ -53,7 +53,8 @@ struct BundlesLiveTests {
             try client.request(method, base + path, body: Data(json.utf8))
         }
         func identity(_ citizen: (String, String, String, String)) -> String {
-            #"{"idNumber":"\#(citizen.0)","fullName":"\#(citizen.1)","dateOfBirth":"\#(citizen.2)","sex":"\#(citizen.3)"}"#
+            #"{"idNumber":"\#(citizen.0)","fullName":"\#(citizen.1)","dateOfBirth":"\#(citizen.2)","#
+                + #""sex":"\#(citizen.3)"}"#
         }
         // A number whose province code does not exist: refused, named, the session still waiting for the identity.
         let wrongProvince = try send("POST", "/identity", identity(("003307012345", Self.lan.1, Self.lan.2, "F")))
@@ -174,7 +175,9 @@ struct BundlesLiveTests {
                 databasePath: daemon.directory.path + "/state/queue.sqlite",
                 keyFilePath: daemon.directory.path + "/state/queue.key"))
         let withoutCard = try queue.auditTrail(for: nil).filter { $0.action == "intake_without_card" }
-        #expect(Set(withoutCard.compactMap(\.reasonCode)) == Set([lanID, baID, thu.applicationID!].map { "application:\($0)" }))
+        #expect(
+            Set(withoutCard.compactMap(\.reasonCode))
+                == Set([lanID, baID, thu.applicationID!].map { "application:\($0)" }))
     }
 
     static func session(_ output: String) throws -> IntakeSessionWire {

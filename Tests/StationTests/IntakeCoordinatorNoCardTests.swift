@@ -47,7 +47,8 @@ import Testing
         for finger in [Intake.FingerPosition.rightIndex, .leftIndex] {
             _ = try await coordinator.captureFinger(started.id, owner: rig.owner, finger: finger, scanner: nil)
         }
-        _ = try await coordinator.attachPortrait(started.id, owner: rig.owner, portrait: IntakeCoordinatorTests.portrait)
+        _ = try await coordinator.attachPortrait(
+            started.id, owner: rig.owner, portrait: IntakeCoordinatorTests.portrait)
         _ = try await coordinator.setDetails(
             started.id, owner: rig.owner,
             details: IntakeSession.Details(phone: try PhoneNumber(parsing: "0912345678"), bundle: .twoInOne))
@@ -57,7 +58,9 @@ import Testing
         let stored = try await rig.store.run { try $0.application(id) }
         #expect(stored.authenticity == .noCard && stored.chipPortrait.isEmpty && stored.bundle == .twoInOne)
         #expect(stored.authenticityAcceptance?.decision == .operatorCommits)
-        let audit = try await rig.store.run { try $0.auditTrail(for: nil) }.filter { $0.action == "intake_without_card" }
+        let audit = try await rig.store.run { try $0.auditTrail(for: nil) }.filter {
+            $0.action == "intake_without_card"
+        }
         #expect(audit.map(\.reasonCode) == ["application:\(id.text)"])
         #expect(audit.first?.actor.contains("officer1") == true, "\(audit)")
     }
