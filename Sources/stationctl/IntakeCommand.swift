@@ -253,3 +253,20 @@ struct IntakeCommand: ParsableCommand {
         return readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
     }
 }
+
+/// `stationctl banks`: the banks a 3-in-1 or 4-in-1 may name, with the code `stationctl intake --bank` takes
+/// (`GET /v1/banks`).
+struct BanksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "banks", abstract: HelpText.text(.helpCtlBanks))
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let response = try options.call(options.client(), "GET", ControlPaths.banks)
+        if options.json { return options.printBody(response) }
+        let banks = try response.decode(BanksWire.self).banks
+        printLine(
+            TextLayout.table(
+                header: [options.say(.ctlBanksColumnCode), options.say(.ctlBanksColumnName)],
+                rows: banks.map { [$0.code, "\($0.shortName) — \($0.name)"] }))
+    }
+}

@@ -43,6 +43,10 @@ struct BundlesLiveTests {
         let banks = try ControlJSON.decoder().decode(BanksWire.self, from: Data(banksBody.utf8))
         #expect(banks.banks.first { $0.code == "970405" }?.shortName == "Agribank")
         #expect(banks.banks.count == BankDirectory.all.count)
+        let listedByCLI = try daemon.stationctl(["banks"], asGroups: operators)
+        #expect(listedByCLI.status == 0 && listedByCLI.output.contains("NGÂN HÀNG"), "\(listedByCLI.output)")
+        #expect(
+            listedByCLI.output.contains("970405") && listedByCLI.output.contains("Agribank — Ngân hàng Nông nghiệp"))
 
         // Over the socket: Lan, a student without a card, takes a 4-in-1.
         let client = daemon.client(language: "vi")
