@@ -1228,5 +1228,14 @@ extension MessageCatalog {
         "term.text.suggestedPriority":
             "Priority group suggested by the date of birth: {group} (choose it above if right)",
         "term.text.rbBank": "Bank",
+        "term.text.noCardTitle": "Citizen without a CCCD (2-in-1)",
+        "term.text.noCardHelp":
+            "Type the details from the citizen's papers; the station checks the personal number, the central matches "
+            + "them against the population database.",
+        "term.text.sexLabel": "Sex",
+        "term.text.sexMale": "Male",
+        "term.text.sexFemale": "Female",
+        "term.text.typeIdentity": "Enter the details",
+        "term.text.busyIdentity": "Checking the details…",
     ]
 }

@@ -1219,5 +1219,13 @@ extension MessageCatalog {
         "term.text.benefitOther": "khoản khác",
         "term.text.suggestedPriority": "Gợi ý nhóm ưu tiên theo ngày sinh: {group} (chọn ở trên nếu đúng)",
         "term.text.rbBank": "Ngân hàng",
+        "term.text.noCardTitle": "Công dân chưa có thẻ CCCD (2 trong 1)",
+        "term.text.noCardHelp":
+            "Nhập thông tin theo giấy tờ của công dân; trạm kiểm tra số định danh, trung tâm đối chiếu CSDL dân cư.",
+        "term.text.sexLabel": "Giới tính",
+        "term.text.sexMale": "Nam",
+        "term.text.sexFemale": "Nữ",
+        "term.text.typeIdentity": "Nhập thông tin",
+        "term.text.busyIdentity": "Đang kiểm tra thông tin…",
     ]
 }

@@ -111,6 +111,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         // intake: every bundle (#19 item 6)
         "bankLabel", "accountConsent", "loanLabel", "benefitsLabel", "benefitPension", "benefitSocialAllowance",
         "benefitMeritAllowance", "benefitUnemployment", "benefitOther", "suggestedPriority", "rbBank",
+        "noCardTitle", "noCardHelp", "sexLabel", "sexMale", "sexFemale", "typeIdentity", "busyIdentity",
     ]
 
     /// The catalog key of one value.

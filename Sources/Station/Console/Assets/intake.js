@@ -80,6 +80,10 @@ function render() {
     taken.append(item);
   }
   $("portrait-done").textContent = session.portrait ? text("portraitDone") : "";
+  // A citizen without a card applies for a CCCD: the 1-utility bundle (a chip card's) is not offered.
+  const withoutCard = session.authenticity === "noCard";
+  $("bundle").querySelector("option[value=utility]").disabled = withoutCard;
+  if (withoutCard && $("bundle").value === "utility") $("bundle").value = "2in1";
   // Suggested from the date of birth, shown; the officer chooses the group (never set by the page).
   $("priority-suggestion").textContent = session.suggestedPriorityGroup
     ? text("suggestedPriority", { group: term("priority", session.suggestedPriorityGroup) }) : "";
@@ -170,6 +174,16 @@ $("card-form").addEventListener("submit", (event) => {
   const can = $("can").value.trim();
   $("can").value = "";
   step(() => call("POST", "/v1/intake/" + session.id + "/card", { can }), text("busyCard"));
+});
+
+// A citizen without a chip card (2-in-1): the identity typed from their papers instead of the card read.
+$("identity-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = {
+    idNumber: $("id-number").value.trim(), fullName: $("citizen-name").value.trim(),
+    dateOfBirth: $("birth-date").value, sex: $("sex").value,
+  };
+  step(() => call("POST", "/v1/intake/" + session.id + "/identity", body), text("busyIdentity"));
 });
 
 // The session's commune and hamlet (GET /v1/places), offered only when the station serves more than one place;
