@@ -9,6 +9,8 @@ public enum ControlPaths {
     public static let fingerprint = "/v1/fingerprint"
     public static let queue = "/v1/queue"
     public static let intake = "/v1/intake"
+    /// `GET`: the banks a 3-in-1 or 4-in-1 may name.
+    public static let banks = "/v1/banks"
     public static let upload = "/v1/upload"
     /// `POST`: enroll with the central once the technician confirmed its key fingerprint (supervisors).
     public static let enroll = "/v1/upload/enroll"

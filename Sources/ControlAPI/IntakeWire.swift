@@ -94,6 +94,9 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     public var communeCode: String?
     /// The hamlet chosen for the session, if any.
     public var hamlet: String?
+    /// Once the card is read or the identity typed: the priority group the date of birth (and a missing card)
+    /// suggests, to show the officer; it is set only by `PUT …/details` (`priorityGroup`).
+    public var suggestedPriorityGroup: String?
     /// Creates a value.
     public init(
         id: String, state: String, applicationID: String? = nil, maskedIDNumber: String? = nil,
@@ -179,26 +182,87 @@ public struct RefusalRequest: Codable, Sendable, Hashable {
     }
 }
 
-/// `PUT /v1/intake/{id}/details`: phone, bundle, priority group.
+/// `PUT /v1/intake/{id}/details`: phone, bundle (with its bank and benefits), priority group.
 public struct DetailsRequest: Codable, Sendable, Hashable {
     /// Mobile number.
     public var phone: String?
-    /// `utility` or `2in1` (3in1/4in1 need bank details: not yet over the socket).
+    /// `utility`, `2in1`, `3in1` (with a bank) or `4in1` (with a bank and benefits). Absent: `utility`, or `2in1`
+    /// in a session without a card.
     public var bundle: String?
     /// Priority group raw value.
     public var priorityGroup: String?
     /// A supervisor's reason for accepting an overridable authenticity verdict (supervisors only).
     public var overrideReason: String?
+    /// 3in1/4in1: the bank's code, one of `GET /v1/banks`.
+    public var bankCode: String?
+    /// 3in1/4in1: an existing account to link (6–19 digits); absent: open a new one.
+    public var accountNumber: String?
+    /// 3in1/4in1: the citizen agreed that the bank opens or links the account (required).
+    public var accountConsent: Bool?
+    /// 3in1/4in1: the citizen also applies for a preferential loan.
+    public var preferentialLoan: Bool?
+    /// 4in1: the social benefits paid into the account (`pension`, `socialAllowance`, `meritAllowance`,
+    /// `unemploymentInsurance`, `other`; at least one).
+    public var benefits: [String]?
     /// Creates a value.
     public init(
         phone: String? = nil, bundle: String? = nil, priorityGroup: String? = nil,
-        overrideReason: String? = nil
+        overrideReason: String? = nil, bankCode: String? = nil, accountNumber: String? = nil,
+        accountConsent: Bool? = nil, preferentialLoan: Bool? = nil, benefits: [String]? = nil
     ) {
         self.phone = phone
         self.bundle = bundle
         self.priorityGroup = priorityGroup
         self.overrideReason = overrideReason
+        self.bankCode = bankCode
+        self.accountNumber = accountNumber
+        self.accountConsent = accountConsent
+        self.preferentialLoan = preferentialLoan
+        self.benefits = benefits
     }
+}
+
+/// `POST /v1/intake/{id}/identity`: a citizen without a chip card (2-in-1 without a card): the identity typed from
+/// their papers, instead of a card read (personal data: never logged).
+public struct TypedIdentityRequest: Codable, Sendable, Hashable {
+    /// The 12-digit personal number.
+    public var idNumber: String
+    /// Full name.
+    public var fullName: String
+    /// Date of birth, `YYYY-MM-DD`.
+    public var dateOfBirth: String
+    /// `M` or `F`.
+    public var sex: String
+    /// Creates a value.
+    public init(idNumber: String, fullName: String, dateOfBirth: String, sex: String) {
+        self.idNumber = idNumber
+        self.fullName = fullName
+        self.dateOfBirth = dateOfBirth
+        self.sex = sex
+    }
+}
+
+/// `GET /v1/banks`: the banks a 3-in-1 or 4-in-1 application may name (`BankDirectory`).
+public struct BanksWire: Codable, Sendable, Hashable {
+    /// One bank.
+    public struct Bank: Codable, Sendable, Hashable {
+        /// The NAPAS bank code (6 digits): `bankCode` of the details.
+        public var code: String
+        /// The short name (`Agribank`).
+        public var shortName: String
+        /// The full Vietnamese name.
+        public var name: String
+        /// Creates a value.
+        public init(code: String, shortName: String, name: String) {
+            self.code = code
+            self.shortName = shortName
+            self.name = name
+        }
+    }
+    /// Every bank, in the list's order.
+    public var banks: [Bank]
+    /// Creates a value.
+    public init(banks: [Bank]) { self.banks = banks }
 }
 
 /// `POST /v1/verify` (health profile): read a card, answer identity and verdict.
@@ -309,6 +373,12 @@ public struct IntakeReadBackWire: Codable, Sendable, Hashable {
     public var bundle: String
     /// The priority group, if any.
     public var priorityGroup: String?
+    /// The group the date of birth (and a missing card) suggests: shown, never set.
+    public var suggestedPriorityGroup: String?
+    /// The bank of a 3-in-1 or 4-in-1 (its code).
+    public var bankCode: String?
+    /// The benefits of a 4-in-1.
+    public var benefits: [String]?
     /// The commune.
     public var communeCode: String
     /// The hamlet chosen for the session, if any.

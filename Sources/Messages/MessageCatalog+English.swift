@@ -262,6 +262,21 @@ extension MessageCatalog {
             "The photo has too many pixels ({width}×{height}). Take it again at the camera's normal resolution.",
         "intake.portrait_imaging_failed":
             "The station could not process the photo just now. Try again; if it persists, call support.",
+        "intake.bundle_details.bank_unknown": "the bank code is not in the station's list of banks",
+        "intake.bundle_details.consent": "the citizen has not agreed that the bank opens or links the account",
+        "intake.identity_invalid": "The citizen's details are not right: {detail}. Type them again from their papers.",
+        "intake.identity_invalid.id_number": "the personal number must be exactly 12 digits",
+        "intake.identity_invalid.full_name": "the full name is missing (letters only, no digits)",
+        "intake.identity_invalid.date_of_birth": "the date of birth must be YYYY-MM-DD and not after today",
+        "intake.identity_invalid.sex": "the sex must be M (male) or F (female)",
+        "intake.id_number_structure":
+            "The personal number does not fit the details typed: {detail}. Check the number, date of birth and sex.",
+        "intake.id_number_structure.province": "its first 3 digits are not a province code",
+        "intake.id_number_structure.century": "its 4th digit does not give the century of the year of birth",
+        "intake.id_number_structure.sex": "its 4th digit does not give the sex",
+        "intake.id_number_structure.year": "its 5th and 6th digits are not the last two digits of the year of birth",
+        "intake.no_card_bundle":
+            "The citizen has no CCCD yet: choose 2-in-1 (CCCD and e-ID), 3-in-1 or 4-in-1.",
         // finger names
         "finger.right_thumb": "right thumb",
         "finger.right_index": "right index finger",
@@ -314,6 +329,10 @@ extension MessageCatalog {
         "input.field.name": "Officer's full name",
         "input.field.override_reason": "Reason for the override",
         "input.field.qr": "The card's QR code",
+        "input.field.citizen_name": "Citizen's full name",
+        "input.field.birth_date": "Date of birth (YYYY-MM-DD)",
+        "input.field.sex": "Sex (M: male, F: female)",
+        "input.field.account_number": "Existing bank account number",
         // stationctl
         "ctl.intake.reading_chip": "Reading the chip…",
         "ctl.intake.card_read": "Card read: {id} ({authenticity})",
@@ -322,6 +341,10 @@ extension MessageCatalog {
         "ctl.intake.confirm_commit": "The application is valid. Commit? (y/n)",
         "ctl.intake.abandoned": "Session abandoned.",
         "ctl.intake.committed": "Application committed: {id}",
+        "ctl.intake.suggested_priority": "Suggested priority group: {group} (choose it with --priority {value})",
+        "ctl.intake.identity_typed": "Details of the citizen without a card typed: {id}",
+        "ctl.banks.column.code": "CODE",
+        "ctl.banks.column.name": "BANK",
         "ctl.doctor.fail": "FAIL",
         "ctl.doctor.all_passed": "Every check passed.",
         "ctl.doctor.failed": "{count} check(s) failed.",
@@ -700,6 +723,7 @@ extension MessageCatalog {
         "term.authenticity.hashMismatch": "data altered",
         "term.authenticity.clone": "cloned chip",
         "term.authenticity.notChecked": "not checked",
+        "term.authenticity.noCard": "no card (details typed, matched by the central against the population database)",
         // term.bundle
         "term.bundle.utility": "1 utility (e-ID)",
         "term.bundle.2in1": "2-in-1 (CCCD + e-ID)",
@@ -763,8 +787,10 @@ extension MessageCatalog {
         "control.access_key_missing": "Give can or mrz.",
         "control.finger_invalid": "finger must be 1...10.",
         "control.finger_exception_invalid": "exception must be missingFinger, injury or unreadable.",
-        "control.bundle_invalid": "bundle must be utility or 2in1.",
+        "control.bundle_invalid": "bundle must be utility, 2in1, 3in1 or 4in1.",
         "control.priority_group_invalid": "Unknown priority group.",
+        "control.benefit_invalid":
+            "Benefits: pension, socialAllowance, meritAllowance, unemploymentInsurance or other.",
         "control.override_supervisor_only": "Only a supervisor may override an authenticity verdict.",
         "control.invalid_data": "Invalid data.",
         "control.intake_busy": "Another client controls the intake session.",
@@ -1074,6 +1100,7 @@ extension MessageCatalog {
         "help.ctl.desk_stats": "The day's check-ins by method, % by chip card (target 80 %).",
         "help.ctl.doctor": "Check the installation: pcscd, devices, directories, keys, units.",
         "help.ctl.intake": "Guided intake: card, fingers, portrait, details, review, commit.",
+        "help.ctl.banks": "The banks a 3-in-1 or 4-in-1 may name (the code for --bank).",
         "help.ctl.keys": "The station's keys: back them up, rotate the store key (supervisors).",
         "help.ctl.backup": "Back up the key files, encrypted (supervisors; audited).",
         "help.ctl.operator": "Officer records (supervisors add and disable).",
@@ -1234,5 +1261,26 @@ extension MessageCatalog {
         "term.text.exportDone":
             "Export done: {items}/{total} applications, {files} files ({kilobytes} KB) to {destination}.",
         "term.text.exportFailed": "The export did not succeed: {message}",
+        "term.text.bankLabel": "Bank",
+        "term.text.accountConsent": "The citizen agrees that the bank opens or links the account",
+        "term.text.loanLabel": "Applies for a preferential loan",
+        "term.text.benefitsLabel": "Benefits paid into the account",
+        "term.text.benefitPension": "pension",
+        "term.text.benefitSocialAllowance": "social allowance",
+        "term.text.benefitMeritAllowance": "allowance for persons with merit",
+        "term.text.benefitUnemployment": "unemployment insurance",
+        "term.text.benefitOther": "other",
+        "term.text.suggestedPriority":
+            "Priority group suggested by the date of birth: {group} (choose it above if right)",
+        "term.text.rbBank": "Bank",
+        "term.text.noCardTitle": "Citizen without a CCCD (2-in-1)",
+        "term.text.noCardHelp":
+            "Type the details from the citizen's papers; the station checks the personal number, the central matches "
+            + "them against the population database.",
+        "term.text.sexLabel": "Sex",
+        "term.text.sexMale": "Male",
+        "term.text.sexFemale": "Female",
+        "term.text.typeIdentity": "Enter the details",
+        "term.text.busyIdentity": "Checking the details…",
     ]
 }

@@ -56,7 +56,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         case .authenticity:
             [
                 "genuine", "verifiedOffline", "unconfirmed", "untrustedSigner", "chainInvalid", "hashMismatch", "clone",
-                "notChecked",
+                "notChecked", "noCard",
             ]
         case .bundle: ["utility", "2in1", "3in1", "4in1"]
         case .priorityGroup: ["students", "policyBeneficiaries", "workersAndOfficials", "withoutCCCD"]
@@ -109,6 +109,10 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "rbName", "rbBirth", "rbPhone", "rbNo", "rbFingers", "rbException", "rbQuality", "rbPortrait", "rbYes",
         "rbNotYet", "busyCard", "busyFinger", "noCamera", "cameraFailed", "cameraNotReady", "busyPhoto", "busyDetails",
         "busyReview", "busyCommit", "busyRefusal", "busyAbandon", "placeLabel", "placeNoHamlet",
+        // intake: every bundle (#19 item 6)
+        "bankLabel", "accountConsent", "loanLabel", "benefitsLabel", "benefitPension", "benefitSocialAllowance",
+        "benefitMeritAllowance", "benefitUnemployment", "benefitOther", "suggestedPriority", "rbBank",
+        "noCardTitle", "noCardHelp", "sexLabel", "sexMale", "sexFemale", "typeIdentity", "busyIdentity",
     ]
 
     /// The catalog key of one value.

@@ -215,4 +215,12 @@ extension SecretField {
     /// A supervisor's free-text reason for accepting an overridable authenticity verdict (stored sealed).
     public static let overrideReason = SecretField(
         option: "override-reason", label: .inputFieldOverrideReason)
+    /// The full name of a citizen without a card (2-in-1 without a card), as on their papers.
+    public static let citizenName = SecretField(option: "citizen-name", label: .inputFieldCitizenName)
+    /// The date of birth of a citizen without a card, `YYYY-MM-DD`.
+    public static let birthDate = SecretField(option: "birth-date", label: .inputFieldBirthDate)
+    /// The sex of a citizen without a card, `M` or `F`.
+    public static let sex = SecretField(option: "sex", label: .inputFieldSex)
+    /// An existing bank account to link (3-in-1, 4-in-1).
+    public static let accountNumber = SecretField(option: "account-number", label: .inputFieldAccountNumber)
 }

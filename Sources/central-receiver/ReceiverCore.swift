@@ -175,7 +175,9 @@ final class ReceiverCore: @unchecked Sendable {
                 centralKey: store.centralKey)
             let application = try CanonicalEncoding.decode(Application.self, from: canonical)
             guard application.id.text == item.applicationID else { return refused("ID_MISMATCH") }
-            if let chipCheck {
+            // A citizen without a card (2-in-1, verdict `noCard`) has no chip to re-check: the typed identity is
+            // matched against the population database below, as every application is.
+            if let chipCheck, application.authenticity != .noCard {
                 // Evidence missing, failing Passive Authentication or the anti-clone re-check, or without the
                 // transcript its verdict claims: refused. Passive Authentication alone: stored, counted apart.
                 let outcome = chipCheck.check(application.chipEvidence, claimed: application.authenticity) {

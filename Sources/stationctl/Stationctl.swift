@@ -24,7 +24,7 @@ struct Stationctl: ParsableCommand {
             ExportCommand.self, VerifyCommand.self, ReportCommand.self, WatchCommand.self,
             ConfigCommand.self, DoctorCommand.self, SurveyCommand.self, ClientCommand.self, ListenerCommand.self,
             CleansingCommand.self, DeskCommand.self, ListsCommand.self, InvitationsCommand.self,
-            OperatorCommand.self, KeysCommand.self, ReceiptCommand.self,
+            OperatorCommand.self, KeysCommand.self, ReceiptCommand.self, BanksCommand.self,
         ]
     )
 }

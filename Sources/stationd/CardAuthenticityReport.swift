@@ -30,7 +30,7 @@ enum CardAuthenticityReport {
         switch Intake.AuthenticityVerdict(findings: findings) {
         case .genuine: .genuine
         case .hashMismatch, .clone: .notGenuine
-        case .verifiedOffline, .unconfirmed, .untrustedSigner, .chainInvalid, .notChecked: .notConfirmed
+        case .verifiedOffline, .unconfirmed, .untrustedSigner, .chainInvalid, .notChecked, .noCard: .notConfirmed
         }
     }
 

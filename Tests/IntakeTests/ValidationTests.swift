@@ -45,6 +45,9 @@ import Testing
             case .hashMismatch, .clone, .chainInvalid, .notChecked:
                 #expect(plain == [.authenticityRefused], "\(verdict)")
                 #expect(overridden == [.authenticityRefused], "\(verdict)")
+            case .noCard:
+                // No chip to prove: the typed identity's own rule judges it (here a chip card's number and bundle).
+                #expect(plain == [.idNumberStructure, .noCardBundle] && overridden == plain, "\(plain)")
             }
         }
         var blank = validApplication(authenticity: .unconfirmed)
@@ -133,7 +136,7 @@ import Testing
         application.chipPortrait = Data()
         #expect(codes(application) == [.chipPortraitMissing])
         application = validApplication()
-        application.bundle = .threeInOne(BankAccountRequest(bankBIN: "970436"))
+        application.bundle = .threeInOne(BankAccountRequest(bankBIN: "970436", accountConsent: true))
         #expect(codes(application) == [])
         application.bundle = .threeInOne(BankAccountRequest(bankBIN: "97043"))
         #expect(codes(application) == [.bundleDetails])
@@ -142,7 +145,8 @@ import Testing
         application.bundle = .fourInOne(BankAccountRequest(bankBIN: "970436"), benefits: [])
         #expect(codes(application) == [.bundleDetails])
         application.bundle = .fourInOne(
-            BankAccountRequest(bankBIN: "970436", existingAccountNumber: "0123456789", preferentialLoan: true),
+            BankAccountRequest(
+                bankBIN: "970436", existingAccountNumber: "0123456789", accountConsent: true, preferentialLoan: true),
             benefits: [.socialAllowance])
         #expect(codes(application) == [])
     }

@@ -71,11 +71,13 @@ struct ConsoleBrowserTests {
         }
 
         /// Runs the driver; returns its exit status, output and the JSON line it printed.
-        func drive(can: String, mode: [String] = []) throws -> (status: Int32, output: String, result: [String: Any]) {
+        func drive(can: String, mode: [String] = [], identity: [String: String]? = nil) throws
+            -> (status: Int32, output: String, result: [String: Any])
+        {
             let secrets = daemon.directory.appendingPathComponent("secrets.json")
-            try JSONSerialization.data(
-                withJSONObject: ["password": account.password, "can": can, "phone": "0912345678"]
-            ).write(to: secrets)
+            var values: [String: Any] = ["password": account.password, "can": can, "phone": "0912345678"]
+            values["identity"] = identity
+            try JSONSerialization.data(withJSONObject: values).write(to: secrets)
             chmod(secrets.path, 0o600)
             let browser = try runTool(
                 ConsoleBrowserTests.python,
@@ -158,6 +160,42 @@ struct ConsoleBrowserTests {
         #expect((screens["supervisorButtons"] as? [String]).map { Set($0).isSuperset(of: ["hold", "cancel"]) } == true)
         #expect((screens["heldButtons"] as? [String])?.contains("release") == true)
         #expect(screens["releasedState"] as? String == "captured")
+    }
+
+    /// Every bundle on the console (issue 19 item 6): the officer picks a 4-in-1, the bank from the station's list
+    /// and a benefit; without the citizen's consent the page shows the daemon's refusal; with it, the read-back names
+    /// the bank and the application is a 4-in-1.
+    @Test(.timeLimit(.minutes(4))) func anOfficerTakesAFourInOneOnTheConsole() async throws {
+        let rig = try await ConsoleIntake("console-bundle", dataset: Self.an)
+        let (status, output, result) = try rig.drive(can: "012345", mode: ["bundle"])
+        print("console bundle: \(output)")
+        #expect(status == 0, "\(output)\n\(rig.daemon.log)")
+        #expect((result["bankOptions"] as? [String])?.count == BankDirectory.all.count)
+        #expect((result["bundleRefusal"] as? String)?.contains("chưa đồng ý") == true, "\(result)")
+        #expect((result["readBack"] as? String)?.contains("VBSP") == true, "\(result)")
+        let id = try #require(result["applicationID"] as? String)
+        let (_, shown) = try rig.daemon.curl("GET", ControlPaths.queue + "/" + id)
+        let detail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.utf8))
+        #expect(detail.item.bundle == "4in1")
+    }
+
+    /// A citizen without a card on the console (issue 19 item 6): the officer types the identity, the page offers
+    /// the fingers at once and suggests the student group; the 2-in-1 is committed `noCard`.
+    @Test(.timeLimit(.minutes(4))) func aCitizenWithoutACardOnTheConsole() async throws {
+        let rig = try await ConsoleIntake("console-no-card", dataset: Self.an)
+        let (status, output, result) = try rig.drive(
+            can: "", mode: ["nocard"],
+            identity: [
+                "idNumber": "001307012345", "fullName": "Nguyễn Thị Lan", "dateOfBirth": "2007-03-02", "sex": "F",
+            ])
+        print("console no card: \(output)")
+        #expect(status == 0, "\(output)\n\(rig.daemon.log)")
+        #expect(result["verdict"] as? String == "noCard" && result["maskedID"] as? String == "*********345")
+        #expect((result["suggestion"] as? String)?.contains("học sinh sinh 2005–2009") == true, "\(result)")
+        let id = try #require(result["applicationID"] as? String)
+        let (_, shown) = try rig.daemon.curl("GET", ControlPaths.queue + "/" + id)
+        let detail = try ControlJSON.decoder().decode(ApplicationDetailWire.self, from: Data(shown.utf8))
+        #expect(detail.authenticity == "noCard" && detail.item.bundle == "2in1" && detail.priorityGroup == nil)
     }
 
     /// A ten-year-old's card: the page says at once why the citizen cannot be registered (no finger asked), and

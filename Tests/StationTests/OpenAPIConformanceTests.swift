@@ -132,6 +132,7 @@ struct OpenAPIConformanceTests {
             ("/v1/intake/{session}/portrait", "put"), ("/v1/intake/{session}/details", "put"),
             ("/v1/intake/{session}/refusal", "post"), ("/v1/intake/{session}/place", "put"), ("/v1/places", "get"),
             ("/v1/intake/{session}/review", "post"), ("/v1/intake/{session}/commit", "post"),
+            ("/v1/intake/{session}/identity", "post"), ("/v1/banks", "get"),
             ("/v1/upload", "get"), ("/v1/upload", "post"), ("/v1/upload/enroll", "post"), ("/v1/export", "post"),
             ("/v1/export", "get"),
             ("/v1/upload/probe", "get"),
@@ -194,6 +195,12 @@ struct OpenAPIConformanceTests {
             ("POST", "/v1/intake", #"{"commune":"99999"}"#, "/v1/intake", 400),
             ("GET", "/v1/places", nil, "/v1/places", 200),
             ("PUT", "/v1/intake/\(unknown)/place", "{}", "/v1/intake/{session}/place", 404),
+            ("GET", "/v1/banks", nil, "/v1/banks", 200),
+            (
+                "POST", "/v1/intake/\(unknown)/identity",
+                #"{"idNumber":"001307012345","fullName":"A","dateOfBirth":"2007-03-02","sex":"F"}"#,
+                "/v1/intake/{session}/identity", 404
+            ),
         ]
         for (method, path, body, template, status) in cases {
             let (code, text) = try daemon.curl(method, path, body: body)

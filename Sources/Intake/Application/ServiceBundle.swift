@@ -1,17 +1,37 @@
 /// A bank account to open or link for the 3-in-1 and 4-in-1 bundles.
 public struct BankAccountRequest: Sendable, Hashable, Codable {
-    /// The bank's NAPAS BIN (6 digits), e.g. `970436`.
+    /// The bank's NAPAS BIN (6 digits), one of `BankDirectory.all`, e.g. `970405`.
     public var bankBIN: String
     /// An existing account number to link, or nil to open a new one.
     public var existingAccountNumber: String?
+    /// The citizen agreed that the bank opens (or links) the account with the data of this application; without
+    /// it the bundle is refused (`intake.bundle_details.consent`). False in applications stored before it.
+    public var accountConsent: Bool
     /// The citizen also applies for a preferential loan (Social Policy Bank programmes).
     public var preferentialLoan: Bool
 
     /// Creates a request.
-    public init(bankBIN: String, existingAccountNumber: String? = nil, preferentialLoan: Bool = false) {
+    public init(
+        bankBIN: String, existingAccountNumber: String? = nil, accountConsent: Bool = false,
+        preferentialLoan: Bool = false
+    ) {
         self.bankBIN = bankBIN
         self.existingAccountNumber = existingAccountNumber
+        self.accountConsent = accountConsent
         self.preferentialLoan = preferentialLoan
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case bankBIN, existingAccountNumber, accountConsent, preferentialLoan
+    }
+
+    /// Reads a request; one stored before the consent was asked has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bankBIN = try container.decode(String.self, forKey: .bankBIN)
+        existingAccountNumber = try container.decodeIfPresent(String.self, forKey: .existingAccountNumber)
+        accountConsent = try container.decodeIfPresent(Bool.self, forKey: .accountConsent) ?? false
+        preferentialLoan = try container.decode(Bool.self, forKey: .preferentialLoan)
     }
 }
 
@@ -70,5 +90,11 @@ extension PriorityGroup {
     /// on facts the card does not hold, and group 4 (no CCCD yet) on the intake without a card.
     public static func suggested(forDateOfBirth dateOfBirth: CalendarDate) -> PriorityGroup? {
         (2005...2009).contains(dateOfBirth.year) ? .students : nil
+    }
+
+    /// The group suggested for a citizen born on `dateOfBirth`, `withoutCard` when they have no CCCD yet (the
+    /// 2-in-1 without a card): students first (group 1), else group 4 for a citizen without a card.
+    public static func suggested(forDateOfBirth dateOfBirth: CalendarDate, withoutCard: Bool) -> PriorityGroup? {
+        suggested(forDateOfBirth: dateOfBirth) ?? (withoutCard ? .withoutCCCD : nil)
     }
 }

@@ -32,6 +32,10 @@ public enum AuthenticityVerdict: String, Sendable, Hashable, Codable, CaseIterab
     case clone
     /// Authentication did not run (EF.SOD unreadable or absent): nothing proven either way.
     case notChecked
+    /// No chip card: a citizen without a CCCD yet (2-in-1 without a card), the identity typed by the officer and
+    /// checked for its structure; the central matches it against the population database. Never a chip's verdict
+    /// and never named in `[authenticity]`: any operator commits it.
+    case noCard
 
     /// Verdicts no configuration can make acceptable: altered data and copied chips.
     public static let neverAcceptable: Set<AuthenticityVerdict> = [.hashMismatch, .clone]

@@ -165,6 +165,10 @@ public struct IntakeSession: Sendable {
     public enum Event: Sendable, Hashable {
         /// The chip was read; `applicationID` and `at` are supplied by the caller so the machine stays pure.
         case cardRead(CardRead, applicationID: ApplicationID, at: Date)
+        /// A citizen without a chip card: the officer typed the identity (`ChipIdentity.typed`, already checked).
+        /// From idle it stands for the card read (verdict `noCard`, no chip portrait, bundle 2-in-1); later it
+        /// corrects the typed identity of a session without a card, keeping everything else.
+        case identityTyped(ChipIdentity, applicationID: ApplicationID, at: Date)
         case startBiometrics
         case portraitCaptured(LivePortrait)
         case fingerprintCaptured(FingerprintCapture)
@@ -259,6 +263,27 @@ public struct IntakeSession: Sendable {
         case (.idle, .cardRead(let card, let id, let at)):
             state = .cardRead(Draft(applicationID: id, startedAt: at, card: card))
             return [.screen(Application.ScreeningInput(identity: card.identity, at: at))]
+
+        // A citizen without a card: the typed identity stands for the card read, the session is a 2-in-1.
+        case (.idle, .identityTyped(let identity, let id, let at)):
+            var draft = Draft(
+                applicationID: id, startedAt: at,
+                card: CardRead(identity: identity, authenticity: .noCard, chipPortrait: Data()))
+            draft.details.bundle = .twoInOne
+            state = .cardRead(draft)
+            return [.screen(Application.ScreeningInput(identity: identity, at: at))]
+        case (.cardRead(var draft), .identityTyped(let identity, _, _)) where draft.card.authenticity == .noCard:
+            draft.card.identity = identity
+            state = .cardRead(draft)
+            return []
+        case (.biometrics(var draft), .identityTyped(let identity, _, _)) where draft.card.authenticity == .noCard:
+            draft.card.identity = identity
+            state = .biometrics(draft)
+            return []
+        case (.review(var draft, let review), .identityTyped(let identity, _, _))
+        where draft.card.authenticity == .noCard && !review.persisting:
+            draft.card.identity = identity
+            return revalidate(draft, after: review)
 
         case (.cardRead(let draft), .screened(let errors)) where !errors.isEmpty:
             state = .turnedAway(errors, draft)
@@ -508,6 +533,18 @@ public struct IntakeSession: Sendable {
         return approval
     }
 
+    /// The priority group the citizen's date of birth (and a missing card) suggests, shown to the officer once the
+    /// card is read or the identity typed; never set without them (`Details.priorityGroup`). Nil when none fits.
+    public var suggestedPriorityGroup: PriorityGroup? {
+        let draft: Draft
+        switch state {
+        case .cardRead(let held), .biometrics(let held), .review(let held, _), .paused(let held, _, _): draft = held
+        default: return nil
+        }
+        return PriorityGroup.suggested(
+            forDateOfBirth: draft.card.identity.dateOfBirth, withoutCard: draft.card.authenticity == .noCard)
+    }
+
     /// What the officer reads back to the citizen before confirming: the review's revision (confirm it with
     /// `confirmReadBack(revision:)`), nil outside the review.
     public var readBack: ReadBack? {
@@ -517,7 +554,7 @@ public struct IntakeSession: Sendable {
             revision: review.revision, fullName: identity.fullName, dateOfBirth: identity.dateOfBirth,
             maskedIDNumber: identity.idNumber.masked, phone: draft.details.phone?.national,
             bundle: draft.details.bundle.kind, priorityGroup: draft.details.priorityGroup,
-            communeCode: point.communeCode, hamlet: hamlet,
+            suggestedPriorityGroup: suggestedPriorityGroup, communeCode: point.communeCode, hamlet: hamlet,
             fingers: draft.fingerprints.sorted { $0.position < $1.position }.map { ($0.position, $0.outcome) }
                 .map { ReadBack.Finger(position: $0.0, quality: Self.quality($0.1), exception: Self.exception($0.1)) },
             portraitPresent: draft.livePortrait != nil, validated: review.errors == [])
@@ -584,6 +621,8 @@ extension IntakeSession {
         public var bundle: String
         /// The priority group, if one was chosen.
         public var priorityGroup: PriorityGroup?
+        /// The group the date of birth (and a missing card) suggests: shown, never set.
+        public var suggestedPriorityGroup: PriorityGroup?
         /// Where.
         public var communeCode: String
         /// The hamlet chosen for the session, if any.

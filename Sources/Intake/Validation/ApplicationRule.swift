@@ -89,6 +89,7 @@ public struct ValidationPolicy: Sendable, Hashable {
             FingerprintRule(required: requiredFingers, minimumQuality: minimumFingerprintQuality),
             ChipPortraitRule(),
             BundleDetailsRule(),
+            TypedIdentityRule(),
             NoDuplicateRule(),
         ])
     }

@@ -45,9 +45,11 @@ public struct AuthenticityPolicy: Sendable, Hashable, Codable {
     /// Verdicts the health desk answers `accept` for.
     public let healthAccepts: Set<AuthenticityVerdict>
 
-    /// Verdicts nobody accepts: all those in neither `operatorCommits` nor `supervisorOverrides`.
+    /// Verdicts nobody accepts: all those in neither `operatorCommits` nor `supervisorOverrides` (`noCard` is no
+    /// chip's verdict: outside the policy).
     public var neverAccepted: Set<AuthenticityVerdict> {
         Set(AuthenticityVerdict.allCases).subtracting(operatorCommits).subtracting(supervisorOverrides)
+            .subtracting([.noCard])
     }
 
     /// Builds a policy; throws when a set names `hashMismatch` or `clone`, when the operator and supervisor sets
@@ -98,6 +100,8 @@ public struct AuthenticityPolicy: Sendable, Hashable, Codable {
 
     /// Who may accept `verdict`.
     public func decision(for verdict: AuthenticityVerdict) -> Decision {
+        // No card, no chip to prove: the identity is the central's to match (any operator, `TypedIdentityRule`).
+        if verdict == .noCard { return .operatorCommits }
         if AuthenticityVerdict.neverAcceptable.contains(verdict) { return .refused }
         if operatorCommits.contains(verdict) { return .operatorCommits }
         if supervisorOverrides.contains(verdict) { return .supervisorOverride }
@@ -106,7 +110,7 @@ public struct AuthenticityPolicy: Sendable, Hashable, Codable {
 
     /// The health desk's answer: `true` for `accept`, `false` for `refer`.
     public func healthAccepts(_ verdict: AuthenticityVerdict) -> Bool {
-        !AuthenticityVerdict.neverAcceptable.contains(verdict) && healthAccepts.contains(verdict)
+        verdict != .noCard && !AuthenticityVerdict.neverAcceptable.contains(verdict) && healthAccepts.contains(verdict)
     }
 
     /// How an application's verdict was accepted under this policy, to store with it; nil when it is not.
@@ -147,10 +151,11 @@ public struct AuthenticityPolicy: Sendable, Hashable, Codable {
         AuthenticityVerdict.allCases.filter(set.contains)
     }
 
-    /// Parses a comma-separated list of verdict names (`genuine, verifiedOffline`); nil if any name is unknown.
+    /// Parses a comma-separated list of verdict names (`genuine, verifiedOffline`); nil if any name is unknown
+    /// (`noCard` is no chip's verdict: not a name here).
     public static func verdicts(_ text: String) -> Set<AuthenticityVerdict>? {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let found = parts.compactMap(AuthenticityVerdict.init(rawValue:))
+        let found = parts.compactMap(AuthenticityVerdict.init(rawValue:)).filter { $0 != .noCard }
         return found.count == parts.count ? Set(found) : nil
     }
 }

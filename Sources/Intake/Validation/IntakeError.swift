@@ -35,6 +35,9 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
             case portraitTooSmall = "intake.portrait_too_small"
             case portraitTooLarge = "intake.portrait_too_large"
             case portraitImagingFailed = "intake.portrait_imaging_failed"
+            case identityInvalid = "intake.identity_invalid"
+            case idNumberStructure = "intake.id_number_structure"
+            case noCardBundle = "intake.no_card_bundle"
         }
 
         private let backing: Backing
@@ -98,6 +101,12 @@ public struct IntakeError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let portraitTooLarge = Code(.portraitTooLarge)
         /// `intake.portrait_imaging_failed`: the station's imaging library failed (not the photo's fault).
         public static let portraitImagingFailed = Code(.portraitImagingFailed)
+        /// `intake.identity_invalid`: a typed identity (no card) is incomplete or malformed.
+        public static let identityInvalid = Code(.identityInvalid)
+        /// `intake.id_number_structure`: a typed personal number does not fit the date of birth, sex or provinces.
+        public static let idNumberStructure = Code(.idNumberStructure)
+        /// `intake.no_card_bundle`: a citizen without a card applies for a CCCD (2-in-1, 3-in-1 or 4-in-1).
+        public static let noCardBundle = Code(.noCardBundle)
     }
 
     /// The stable code.

@@ -96,6 +96,8 @@ public struct DataGroupConsistencyRule: ApplicationRule {
 
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
+        // A typed identity (no card) has no data groups to compare: `TypedIdentityRule` checks it.
+        if application.authenticity == .noCard { return [] }
         switch application.identity.consistency {
         case .consistent:
             return []
@@ -184,22 +186,28 @@ public struct ChipPortraitRule: ApplicationRule {
     public init() {}
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
-        guard application.chipPortrait.isEmpty else { return [] }
+        // No card, no chip portrait: the central matches the live portrait against the population database.
+        guard application.chipPortrait.isEmpty, application.authenticity != .noCard else { return [] }
         return [
             IntakeError(.chipPortraitMissing, Message(.intakeChipPortraitMissing))
         ]
     }
 }
 
-/// The bundle's extra fields are complete: a 6-digit bank BIN, a plausible account number if linking one, at
-/// least one benefit for 4-in-1.
+/// The bundle's extra fields are complete: a bank from `BankDirectory` by its 6-digit code, the citizen's consent
+/// to the account, a plausible account number if linking one, at least one benefit for 4-in-1.
 public struct BundleDetailsRule: ApplicationRule {
     /// Creates the rule.
     public init() {}
     /// The problems found; empty when the application passes.
     public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
+        check(application.bundle)
+    }
+
+    /// The same check on the bundle alone (the details step refuses a wrong bundle at once).
+    public func check(_ bundle: ServiceBundle) -> [IntakeError] {
         let bank: BankAccountRequest
-        switch application.bundle {
+        switch bundle {
         case .utility, .twoInOne: return []
         case .threeInOne(let request): bank = request
         case .fourInOne(let request, let benefits):
@@ -210,14 +218,40 @@ public struct BundleDetailsRule: ApplicationRule {
         guard bank.bankBIN.count == 6, digits(bank.bankBIN) else {
             return [BundleDetailsRule.error(.intakeBundleBankBIN)]
         }
+        guard BankDirectory.bank(code: bank.bankBIN) != nil else {
+            return [BundleDetailsRule.error(.intakeBundleBankUnknown)]
+        }
         if let account = bank.existingAccountNumber, !(6...19).contains(account.count) || !digits(account) {
             return [BundleDetailsRule.error(.intakeBundleAccountNumber)]
         }
+        guard bank.accountConsent else { return [BundleDetailsRule.error(.intakeBundleConsent)] }
         return []
     }
 
     static func error(_ detail: MessageKey) -> IntakeError {
         IntakeError(.bundleDetails, Message(.intakeBundleDetails, parts: ["detail": Message(detail)]))
+    }
+}
+
+/// An application without a card (`noCard`): the typed personal number fits the date of birth, the sex and the
+/// province codes, and the bundle issues a CCCD (2-in-1, 3-in-1 or 4-in-1; the 1-utility bundle needs a chip card).
+public struct TypedIdentityRule: ApplicationRule {
+    /// Creates the rule.
+    public init() {}
+    /// The problems found; empty when the application passes.
+    public func check(_ application: Application, in context: ValidationContext) -> [IntakeError] {
+        guard application.authenticity == .noCard else { return [] }
+        var errors: [IntakeError] = []
+        let identity = application.identity
+        if let problem = identity.idNumber.structureProblems(dateOfBirth: identity.dateOfBirth, sex: identity.sex)
+            .first
+        {
+            errors.append(ChipIdentity.structureError(problem))
+        }
+        if application.bundle == .utility {
+            errors.append(IntakeError(.noCardBundle, Message(.intakeNoCardBundle)))
+        }
+        return errors
     }
 }
 

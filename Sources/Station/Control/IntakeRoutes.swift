@@ -66,6 +66,18 @@ struct IntakeRoutes {
                 try await core.intake.readCard(
                     session(context), owner: context.connection, key: key, reader: body.reader))
         }
+        router.post("/v1/intake/:session/identity") { request, context in
+            try guardProfile(context)
+            let body = try await Body.decode(TypedIdentityRequest.self, request, core)
+            try await core.intake.checkControl(session(context), owner: context.connection)
+            let identity = try IntakeRequests.identity(body, today: CalendarDate(vietnamDayOf: Date()))
+            return JSONResponse.make(
+                try await core.intake.typeIdentity(session(context), owner: context.connection, identity: identity))
+        }
+        router.get("/v1/banks") { _, context in
+            try context.require(.operator)
+            return JSONResponse.make(IntakeRequests.banks)
+        }
         router.post("/v1/intake/:session/fingers") { request, context in
             try guardProfile(context)
             let body = try await Body.decode(FingerRequest.self, request, core)
@@ -95,7 +107,8 @@ struct IntakeRoutes {
             let body = try await Body.decode(DetailsRequest.self, request, core)
             let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
             try await core.intake.checkControl(session(context), owner: context.connection)
-            let details = try IntakeRequests.details(body, supervisor: supervisor)
+            let details = try IntakeRequests.details(
+                body, supervisor: supervisor, withoutCard: await core.intake.isWithoutCard(session(context)))
             return JSONResponse.make(
                 try await core.intake.setDetails(session(context), owner: context.connection, details: details))
         }

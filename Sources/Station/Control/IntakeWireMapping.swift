@@ -40,9 +40,13 @@ extension IntakeSessionWire {
             authenticity = draft.card.authenticity.rawValue
             fingers = draft.fingerprints.map(\.position.rawValue).sorted()
             portrait = draft.livePortrait != nil
-            CardReading.describePortrait(&self, card: draft.card, problem: chipPortraitProblem)
+            // No card, no chip portrait to describe (the verdict `noCard` says why).
+            if draft.card.authenticity != .noCard {
+                CardReading.describePortrait(&self, card: draft.card, problem: chipPortraitProblem)
+            }
             self.validityModel = validityModel
         }
+        suggestedPriorityGroup = machine.suggestedPriorityGroup?.rawValue
         if let errors = turnedAway ?? review?.errors {
             problems = errors.map { ValidationProblem(code: $0.code.rawValue, message: $0.vietnamese) }
         }
@@ -56,6 +60,16 @@ extension IntakeSessionWire {
                 },
                 portraitPresent: summary.portraitPresent, validated: summary.validated)
             readBack?.hamlet = summary.hamlet
+            readBack?.suggestedPriorityGroup = summary.suggestedPriorityGroup?.rawValue
+            if let draft {
+                switch draft.details.bundle {
+                case .threeInOne(let bank): readBack?.bankCode = bank.bankBIN
+                case .fourInOne(let bank, let benefits):
+                    readBack?.bankCode = bank.bankBIN
+                    readBack?.benefits = SocialBenefit.allCases.filter(benefits.contains).map(\.rawValue)
+                case .utility, .twoInOne: break
+                }
+            }
         }
     }
 }
@@ -106,9 +120,13 @@ enum IntakeRequests {
         }
     }
 
-    /// The details: phone, bundle, priority group and a supervisor's override (`supervisor` nil: the caller is
-    /// not a supervisor, and an override is refused with 403).
-    static func details(_ request: DetailsRequest, supervisor: String?) throws(APIError) -> IntakeSession.Details {
+    /// The details: phone, bundle (with its bank and benefits), priority group and a supervisor's override
+    /// (`supervisor` nil: the caller is not a supervisor, and an override is refused with 403). `withoutCard`: the
+    /// session has no card, and an absent bundle is the 2-in-1. A bundle whose bank or benefits do not pass is
+    /// refused at once (422 `intake.bundle_details`, naming what is missing).
+    static func details(_ request: DetailsRequest, supervisor: String?, withoutCard: Bool = false)
+        throws(APIError) -> IntakeSession.Details
+    {
         var details = IntakeSession.Details()
         if let phone = request.phone, !phone.isEmpty {
             do {
@@ -117,12 +135,8 @@ enum IntakeRequests {
                 throw invalid(error)
             }
         }
-        switch request.bundle ?? "utility" {
-        case "utility": details.bundle = .utility
-        case "2in1": details.bundle = .twoInOne
-        default:
-            throw APIError(.badRequest, Message(.controlBundleInvalid))
-        }
+        details.bundle = try bundle(request, withoutCard: withoutCard)
+        if let problem = BundleDetailsRule().check(details.bundle).first { throw invalid(problem) }
         if let group = request.priorityGroup {
             guard let parsed = PriorityGroup(rawValue: group) else {
                 throw APIError(.badRequest, Message(.controlPriorityGroupInvalid))
@@ -136,6 +150,50 @@ enum IntakeRequests {
             details.authenticityOverride = SupervisorOverride(supervisor: OperatorID(supervisor), reason: reason)
         }
         return details
+    }
+
+    /// The bundle of the details: 400 `control.bundle_invalid` or `control.benefit_invalid` for a name the
+    /// station does not know; the bank and benefits as given (the rule judges them).
+    static func bundle(_ request: DetailsRequest, withoutCard: Bool) throws(APIError) -> ServiceBundle {
+        let bank = BankAccountRequest(
+            bankBIN: (request.bankCode ?? "").trimmingCharacters(in: .whitespaces),
+            existingAccountNumber: request.accountNumber.map { $0.filter { !$0.isWhitespace } }.flatMap {
+                $0.isEmpty ? nil : $0
+            },
+            accountConsent: request.accountConsent ?? false, preferentialLoan: request.preferentialLoan ?? false)
+        switch request.bundle ?? (withoutCard ? "2in1" : "utility") {
+        case "utility": return .utility
+        case "2in1": return .twoInOne
+        case "3in1": return .threeInOne(bank)
+        case "4in1":
+            var benefits = Set<SocialBenefit>()
+            for name in request.benefits ?? [] {
+                guard let benefit = SocialBenefit(rawValue: name) else {
+                    throw APIError(.badRequest, Message(.controlBenefitInvalid))
+                }
+                benefits.insert(benefit)
+            }
+            return .fourInOne(bank, benefits: benefits)
+        default:
+            throw APIError(.badRequest, Message(.controlBundleInvalid))
+        }
+    }
+
+    /// The identity typed for a citizen without a card, checked (422 `intake.identity_invalid` or
+    /// `intake.id_number_structure`, naming the field; never with the values typed).
+    static func identity(_ request: TypedIdentityRequest, today: CalendarDate) throws(APIError) -> ChipIdentity {
+        do {
+            return try ChipIdentity.typed(
+                idNumber: request.idNumber, fullName: request.fullName, dateOfBirth: request.dateOfBirth,
+                sex: request.sex, today: today)
+        } catch {
+            throw invalid(error)
+        }
+    }
+
+    /// The station's bank list as `GET /v1/banks` answers it.
+    static var banks: BanksWire {
+        BanksWire(banks: BankDirectory.all.map { .init(code: $0.code, shortName: $0.shortName, name: $0.name) })
     }
 
     /// A value the citizen gave that does not pass (422 with the value's own code).

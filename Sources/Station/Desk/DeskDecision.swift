@@ -56,7 +56,8 @@ struct DeskDecision: Sendable, Hashable {
             return DeskReason(code: "desk.chain_invalid", Message(.deskChainInvalid))
         case .unconfirmed:
             return DeskReason(code: "desk.unconfirmed", Message(.deskUnconfirmed))
-        case .notChecked:
+        case .notChecked, .noCard:
+            // `noCard` is never a chip's verdict (a card was read); said as "not checked" all the same.
             return DeskReason(code: "desk.not_checked", Message(.deskNotChecked))
         }
     }

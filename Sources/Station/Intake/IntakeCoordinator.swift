@@ -152,6 +152,34 @@ actor IntakeCoordinator {
         return try get(id)
     }
 
+    /// A citizen without a chip card (2-in-1 without a card): `identity` typed by the officer and checked by the
+    /// caller stands for the card read (verdict `noCard`, bundle 2-in-1), screened at once like a card (under 14, a
+    /// live application), then on to the fingers. Any operator may; the commit is audited `intake_without_card`
+    /// (the application's id, no personal data). In a session without a card, a later call corrects the identity
+    /// and keeps everything else; a session with a card answers `intake.refused.notInThisState`.
+    func typeIdentity(_ id: String, owner: ConnectionID, identity: ChipIdentity) async throws -> IntakeSessionWire {
+        let session = try controlled(id, owner)
+        let now = Date()
+        let fresh: Bool
+        if case .idle = session.machine.state { fresh = true } else { fresh = false }
+        if let ended = try await apply(.identityTyped(identity, applicationID: ApplicationID(), at: now)) {
+            return ended
+        }
+        deps.logger.info("identity typed without a card", metadata: ["session": "\(id)"])
+        if fresh, case .cardRead = current?.machine.state { try await apply(.startBiometrics) }
+        return try get(id)
+    }
+
+    /// Whether session `id` is one without a card (its identity typed): its details default to the 2-in-1.
+    func isWithoutCard(_ id: String) -> Bool {
+        guard let current, current.id == id else { return false }
+        switch current.machine.state {
+        case .cardRead(let draft), .biometrics(let draft), .review(let draft, _), .paused(let draft, _, _):
+            return draft.card.authenticity == .noCard
+        default: return false
+        }
+    }
+
     /// Records a finger that cannot be captured (missing, injured, unreadable) instead of a capture: only with a
     /// supervisor's confirmation and reason (`approval`); without one the session answers
     /// `intake.notice.exceptionNeedsSupervisor` and stays as it was.
@@ -345,6 +373,11 @@ actor IntakeCoordinator {
                 do {
                     _ = try await deps.store.run { queue in
                         try queue.commit(application, hamlet: hamlet, by: actor)
+                        if application.authenticity == .noCard {
+                            // Any operator takes a citizen without a card; said plainly in the audit trail.
+                            try queue.recordStationEvent(
+                                "intake_without_card", by: actor, reasonCode: "application:\(application.id.text)")
+                        }
                         if let onBehalfBy {
                             try queue.recordStationEvent(
                                 "intake_on_behalf", by: .supervisor(OperatorID(onBehalfBy), uid: uid),

@@ -80,6 +80,13 @@ function render() {
     taken.append(item);
   }
   $("portrait-done").textContent = session.portrait ? text("portraitDone") : "";
+  // A citizen without a card applies for a CCCD: the 1-utility bundle (a chip card's) is not offered.
+  const withoutCard = session.authenticity === "noCard";
+  $("bundle").querySelector("option[value=utility]").disabled = withoutCard;
+  if (withoutCard && $("bundle").value === "utility") $("bundle").value = "2in1";
+  // Suggested from the date of birth, shown; the officer chooses the group (never set by the page).
+  $("priority-suggestion").textContent = session.suggestedPriorityGroup
+    ? text("suggestedPriority", { group: term("priority", session.suggestedPriorityGroup) }) : "";
   showPlace();
   switch (state) {
     case "idle":
@@ -131,6 +138,7 @@ function showReadBack(readBack) {
     ["rbName", readBack.fullName], ["rbBirth", readBack.dateOfBirth], ["idNumber", readBack.maskedIDNumber],
     ["rbPhone", readBack.phone || ""], ["bundleLabel", term("bundle", readBack.bundle)],
     ["priorityLabel", readBack.priorityGroup ? term("priority", readBack.priorityGroup) : text("rbNo")],
+    ...(readBack.bankCode ? [["rbBank", bankName(readBack.bankCode)]] : []),
     ["opCommune", readBack.communeCode + (readBack.hamlet ? " — " + readBack.hamlet : "")],
     ["rbFingers", (readBack.fingers || []).map((f) => fingerName(f.position) + " " +
       (f.exception ? text("rbException") : text("rbQuality", { quality: f.quality }))).join("; ")],
@@ -166,6 +174,16 @@ $("card-form").addEventListener("submit", (event) => {
   const can = $("can").value.trim();
   $("can").value = "";
   step(() => call("POST", "/v1/intake/" + session.id + "/card", { can }), text("busyCard"));
+});
+
+// A citizen without a chip card (2-in-1): the identity typed from their papers instead of the card read.
+$("identity-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = {
+    idNumber: $("id-number").value.trim(), fullName: $("citizen-name").value.trim(),
+    dateOfBirth: $("birth-date").value, sex: $("sex").value,
+  };
+  step(() => call("POST", "/v1/intake/" + session.id + "/identity", body), text("busyIdentity"));
 });
 
 // The session's commune and hamlet (GET /v1/places), offered only when the station serves more than one place;
@@ -247,7 +265,34 @@ $("details-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const body = { phone: $("phone").value.trim(), bundle: $("bundle").value };
   if ($("priority").value) body.priorityGroup = $("priority").value;
+  if (["3in1", "4in1"].includes(body.bundle)) {
+    body.bankCode = $("bank").value;
+    body.accountConsent = $("account-consent").checked;
+    body.preferentialLoan = $("loan").checked;
+  }
+  if (body.bundle === "4in1") {
+    body.benefits = [...document.querySelectorAll("input[name=benefit]:checked")].map((box) => box.value);
+  }
   step(() => call("PUT", "/v1/intake/" + session.id + "/details", body), text("busyDetails"));
+});
+
+// 3-in-1 and 4-in-1: the bank (from the station's list, GET /v1/banks), the consent, the loan, the benefits.
+let banks = [];
+function bankName(code) {
+  const bank = banks.find((entry) => entry.code === code);
+  return bank ? bank.shortName + " — " + bank.name : code;
+}
+$("bundle").addEventListener("change", async () => {
+  const bundle = $("bundle").value;
+  $("bank-fields").hidden = !["3in1", "4in1"].includes(bundle);
+  $("benefit-fields").hidden = bundle !== "4in1";
+  if ($("bank-fields").hidden || banks.length) return;
+  try {
+    banks = (await call("GET", "/v1/banks")).banks;
+    for (const bank of banks) Console.option($("bank"), bank.code, bank.shortName + " — " + bank.name);
+  } catch (error) {
+    say(error.message);
+  }
 });
 
 // Step 5: validate, read back, commit.
