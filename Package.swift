@@ -67,10 +67,8 @@ let modules: [Target] = [
     // The application as a person gives it: fields, validation, the intake session (pure; only the message catalog).
     .target(name: "Intake", dependencies: ["Messages"]),
     // libvips behind plain C calls (its API is variadic): normalise a portrait, encode and decode sample images.
-    .target(
-        name: "CVips", dependencies: ["CVipsLibrary"],
-        linkerSettings: [.linkedLibrary("vips"), .linkedLibrary("gobject-2.0"), .linkedLibrary("glib-2.0")]
-    ),
+    // libvips is opened at the first use (dlopen), not linked: linked, it loads ~100 libraries into every stationd.
+    .target(name: "CVips", dependencies: ["CVipsLibrary"]),
     // A phone's or webcam's photo (JPEG or PNG) as the intake's live portrait: upright, cropped, resized, re-encoded.
     .target(name: "Portraits", dependencies: ["CVips", "Intake", "Messages", "JobThreads"]),
     // The encrypted store of applications and their states (SQLite through GRDB), audit log, reports.

@@ -63,15 +63,21 @@ import Testing
             stall = try Self.upload(daemon)["stall"] as? [String: Any] ?? [:]
         }
         #expect(stall["code"] as? String == "central.unavailable", "\(stall)\n\(daemon.log)")
+        // However late this poll sees it (a loaded machine): stalled since the refused attempt began, the next try 8 s
+        // after the refusal, so the two add up to the Retry-After plus the attempt's own time (each rounded).
         let retryIn = stall["retryInSeconds"] as? Int ?? -1
-        #expect((5...8).contains(retryIn), "\(stall)")
-        #expect((0...3).contains(stall["stalledSeconds"] as? Int ?? -1), "\(stall)")
+        let stalledSeconds = stall["stalledSeconds"] as? Int ?? -1
+        #expect((0...8).contains(retryIn) && stalledSeconds >= 0, "\(stall)")
+        #expect((7...10).contains(stalledSeconds + retryIn), "\(stall)")
         #expect(stall["retries"] as? Int == 1, "\(stall)")
         let vietnamese = try daemon.stationctl(["upload", "--status"])
         let refused = Self.numbers(
             #"Trung tâm chưa nhận hồ sơ (\d+) giây \(mã central\.unavailable\), thử lại sau (\d+) giây\."#,
             in: vietnamese.output)
-        #expect(refused.map { $0[0] <= 4 && (4...8).contains($0[1]) } == true, "\(vietnamese.output)")
+        // The same sum, or a second refusal's (the stall still counted from the first attempt).
+        #expect(
+            refused.map { (0...8).contains($0[1]) && [7, 8, 9, 10, 15, 16, 17, 18].contains($0[0] + $0[1]) } == true,
+            "\(vietnamese.output)")
         let english = try daemon.stationctl(["upload", "--status", "--lang", "en"])
         let refusedEnglish = Self.numbers(
             #"The central has taken nothing for (\d+) s \(code central\.unavailable\), retrying in (\d+) s\."#,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # build-deb.sh BIN_DIR GENERATE_MANUAL OUT_DIR [VERSION]: the stationd .deb, built with Debian's own tools:
 # the files staged by install-files.sh, Depends found by dpkg-shlibdeps (plus pcscd and libccid, which are talked
-# to rather than linked), the maintainer scripts of packaging/debian, dpkg-deb --root-owner-group.
+# to rather than linked, and libvips42, opened at the first portrait rather than linked), the maintainer scripts of packaging/debian, dpkg-deb --root-owner-group.
 # Prints the .deb's path. BIN_DIR must hold release builds with the Swift runtime linked statically
 # (`make release`): a Swift runtime linked dynamically is in no Debian package, so such a .deb could not run.
 set -eu
