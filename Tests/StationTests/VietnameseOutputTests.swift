@@ -28,7 +28,8 @@ struct VietnameseOutputTests {
     @Test func everyCommandSpeaksVietnamese() throws {
         let daemon = try DaemonUnderTest(name: "vietnamese")
         try daemon.start()
-        #expect(daemon.stop() == 0)
+        let stopped = daemon.stop()
+        #expect(stopped == 0, "\(daemon.log)")
         // Applications in most states, written straight into the daemon's store while it is stopped.
         var ids: [ApplicationID] = []
         do {
