@@ -82,7 +82,9 @@ import Testing
         let refusedEnglish = Self.numbers(
             #"The central has taken nothing for (\d+) s \(code central\.unavailable\), retrying in (\d+) s\."#,
             in: english.output)
-        #expect(refusedEnglish.map { (4...8).contains($0[1]) } == true, "\(english.output)")
+        #expect(
+            refusedEnglish.map { (0...8).contains($0[1]) && [7, 8, 9, 10, 15, 16, 17, 18].contains($0[0] + $0[1]) }
+                == true, "\(english.output)")
 
         // An officer waits for the upload; meanwhile the central stops answering at all: it keeps its port (the
         // kernel accepts connections) but never answers, so each probe times out after 5 s.
@@ -128,7 +130,7 @@ import Testing
         let waited = Self.numbers(
             #"Trung tâm chưa nhận hồ sơ \d+ giây \(mã central\.unavailable\), thử lại sau (\d+) giây"#,
             in: waiting.output)
-        #expect(waited.map { (1...8).contains($0[0]) } == true, "\(waiting.output)")
+        #expect(waited.map { (0...8).contains($0[0]) } == true, "\(waiting.output)")
 
         // The central answers again: the waiting command ends well, having shown the stall, and the stall is gone.
         #expect(kill(receiver.process.pid, SIGCONT) == 0)
