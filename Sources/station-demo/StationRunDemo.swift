@@ -141,7 +141,9 @@ enum StationRunDemo {
         chmod(phoneFile.path, 0o600)
         _ = chown(phoneFile.path, Operator.uid, Operator.gid)
         let first = try intake(can: can, phoneFile: phoneFile, portrait: portrait, environment: environment)
-        try expectVerdict(first, "verifiedOffline", environment: environment)
+        // The enrolment's first status sync may already have brought the central's master list (it runs a second
+        // after the start, while the card is placed): then this card too reads genuine.
+        try expectVerdict(first, ["verifiedOffline", "genuine"], environment: environment)
 
         say(
             "Truyền hồ sơ lên trung tâm (stationctl upload --wait)",
@@ -176,7 +178,7 @@ enum StationRunDemo {
         let secondID = try intake(
             can: String((second?["idNumber"] as? String ?? "").suffix(6)), phoneFile: phoneFile, portrait: portrait,
             environment: environment)
-        try expectVerdict(secondID, "genuine", environment: environment)
+        try expectVerdict(secondID, ["genuine"], environment: environment)
 
         say(
             "Trạm như người vận hành thấy (stationctl status, stationctl queue ls)",
@@ -293,14 +295,14 @@ enum StationRunDemo {
     }
 
     /// Fails the demo unless the application was committed with `verdict`.
-    static func expectVerdict(_ id: String, _ verdict: String, environment: [String: String]) throws {
+    static func expectVerdict(_ id: String, _ verdicts: Set<String>, environment: [String: String]) throws {
         let shown = try runTool(
             try Binaries.path("stationctl"), ["queue", "show", id, "--json"], environment: environment, timeout: 20)
         let object = try? JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
         let authenticity = object?["authenticity"] as? String ?? "?"
         print(english ? "authenticity: \(authenticity)" : "xác thực thẻ: \(authenticity)")
-        guard authenticity == verdict else {
-            throw HarnessError("application \(id) committed as \(authenticity), expected \(verdict)")
+        guard verdicts.contains(authenticity) else {
+            throw HarnessError("application \(id) committed as \(authenticity), expected \(verdicts.sorted())")
         }
     }
 
