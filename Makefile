@@ -67,8 +67,9 @@ test-%: deps
 	STATION_TARGETS=$*Tests$(if $(TEST_WITH),$(comma)$(TEST_WITH)) $(SWIFT) test
 
 ## demo: the station with simulated devices: pcscd + vpcd + a simulated CCCD, a card read, a fingerprint, then the
-## daemon with the central receiver: an operator's intake (verifiedOffline, or genuine if enrolment already brought the list), an upload that delivers the test master
-## list, a second intake (genuine), the status and the queue
+## daemon with the central receiver: an operator's intake (verifiedOffline, or genuine if the enrolment's first sync
+## already brought the list), an upload that delivers the test master list, a second intake (genuine), the status
+## and the queue
 
 demo: demo-build
 	.build/debug/station-demo
