@@ -64,11 +64,7 @@ public struct InProcessPAM: PasswordCheck {
     public init() {}
 
     public func check(account: String, password: String) async -> PasswordVerdict {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.checkNow(account: account, password: password))
-            }
-        }
+        await offThePool { Self.checkNow(account: account, password: password) }
     }
 
     /// The blocking PAM call (pam_authenticate, then pam_acct_mgmt).
@@ -111,11 +107,7 @@ public struct PasswordHelperClient: PasswordCheck {
 
     public func check(account: String, password: String) async -> PasswordVerdict {
         let path = socketPath
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Self.checkNow(socketPath: path, account: account, password: password))
-            }
-        }
+        return await offThePool { Self.checkNow(socketPath: path, account: account, password: password) }
     }
 
     /// Sends one request and reads its answer; anything but a clear verdict is `unavailable`.
@@ -132,6 +124,14 @@ public struct PasswordHelperClient: PasswordCheck {
             let answer = try? JSONDecoder().decode(PasswordHelper.Answer.self, from: reply)
         else { return .unavailable }
         return PasswordVerdict(rawValue: answer.result) ?? .unavailable
+    }
+}
+
+/// Runs a blocking password check on a Dispatch thread, never on Swift's cooperative pool (PAM sleeps seconds after
+/// a failure; the helper's answer may take as long).
+private func offThePool(_ check: @escaping @Sendable () -> PasswordVerdict) async -> PasswordVerdict {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: check()) }
     }
 }
 

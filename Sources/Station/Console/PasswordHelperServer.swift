@@ -88,8 +88,9 @@ public struct PasswordHelperServer: Sendable {
     /// Reads one request on `connection`, checks it and writes the answer.
     func answer(_ connection: Int32) {
         UnixStream.setTimeouts(connection, seconds: 10)
-        guard let uid = Self.peerUID(connection), allowedUIDs.contains(uid) else {
-            log("refused a caller that is not allowed (uid \(Self.peerUID(connection).map(String.init) ?? "unknown"))")
+        let uid = Self.peerUID(connection)
+        guard let uid, allowedUIDs.contains(uid) else {
+            log("refused a caller that is not allowed (uid \(uid.map(String.init) ?? "unknown"))")
             reply(connection, "peer_refused")
             return
         }
