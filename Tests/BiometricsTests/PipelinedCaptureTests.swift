@@ -74,21 +74,19 @@ import Testing
         await station.endSession("failing")
     }
 
-    /// The encoder is held until the test opens it (or 120 s pass): the capture must come back, decided, with its
+    /// The encoder is held until the test opens it (or 600 s pass): the capture must come back, decided, with its
     /// record not yet encoded (a serial encoding could only return after the gate gave up, encoded); the record
-    /// then arrives intact. The wall-clock bound is loose on purpose (the simulator is slow on a loaded machine).
+    /// then arrives intact. No wall-clock bound: on a loaded 2-core machine the whole suite's tasks can wait
+    /// 115 s for a thread, and the encoder's state, not the time, tells a pipelined capture from a serial one.
     @Test func decisionArrivesWhileTheEncoderStillRuns() async throws {
         let gate = Gate()
         let station = try Self.station(encoder: GatedEncoder(gate: gate))
         let owner = ClaimOwner(session: "gated")
         let decided = DecisionLog()
-        let start = ContinuousClock.now
         let pending = try await station.beginCapture(
             for: owner, finger: .rightIndex,
             decided: { decided.add($0) })
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(110))  // a serial encoding would hold the capture for the gate's 120 s
-        #expect(!gate.isOpen && !pending.isEncoded)
+        #expect(!gate.isOpen && !gate.passed && !pending.isEncoded)
         #expect(decided.all.map(\.accepted) == [true] && pending.outcome.meetsThreshold)
         #expect(decided.all.first?.image == pending.outcome.image)
         gate.open()
@@ -160,10 +158,16 @@ final class Gate: @unchecked Sendable {
             condition.broadcast()
         }
     }
-    func wait(limit: TimeInterval = 120) {
+    func wait(limit: TimeInterval = 600) {
         let deadline = Date(timeIntervalSinceNow: limit)
-        condition.withLock { while !opened && condition.wait(until: deadline) {} }
+        condition.withLock {
+            while !opened && condition.wait(until: deadline) {}
+            _passed = true
+        }
     }
+    private var _passed = false
+    /// Whether a waiter has gone through the gate (opened, or given up at the limit).
+    var passed: Bool { condition.withLock { _passed } }
     private var _started = false
     var started: Bool { condition.withLock { _started } }
     func markStarted() {
