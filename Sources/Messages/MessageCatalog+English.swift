@@ -180,6 +180,12 @@ extension MessageCatalog {
         "ctl.doctor.units.problem": "state: {states}",
         "ctl.doctor.units.fix":
             "sudo systemctl reset-failed stationd.service && sudo systemctl enable --now stationd.socket",
+        "ctl.doctor.console_login": "console login: the password helper stationd-pam.socket",
+        "ctl.doctor.console_login.not_checked":
+            "console login: the password helper is not installed under systemd, not checked",
+        "ctl.doctor.console_login.problem": "officers cannot log in to the console (state: {states})",
+        "ctl.doctor.console_login.fix":
+            "sudo systemctl reset-failed stationd-pam.service && sudo systemctl enable --now stationd-pam.socket",
         "report.pdf_failed":
             "Chromium could not print the report to PDF (status {status}); use --format html and print from a browser.",
         // keys: #23 item 4 (stationctl keys backup, stationd keys restore)

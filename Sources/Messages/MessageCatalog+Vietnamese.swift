@@ -176,6 +176,13 @@ extension MessageCatalog {
         "ctl.doctor.units.problem": "trạng thái: {states}",
         "ctl.doctor.units.fix":
             "sudo systemctl reset-failed stationd.service && sudo systemctl enable --now stationd.socket",
+        "ctl.doctor.console_login": "đăng nhập trang điều khiển: dịch vụ kiểm tra mật khẩu stationd-pam.socket",
+        "ctl.doctor.console_login.not_checked":
+            "đăng nhập trang điều khiển: dịch vụ kiểm tra mật khẩu chưa cài dưới systemd, bỏ qua",
+        "ctl.doctor.console_login.problem":
+            "cán bộ không đăng nhập được trang điều khiển (trạng thái: {states})",
+        "ctl.doctor.console_login.fix":
+            "sudo systemctl reset-failed stationd-pam.service && sudo systemctl enable --now stationd-pam.socket",
         "report.pdf_failed":
             "Chromium không in được báo cáo ra PDF (mã {status}); dùng --format html rồi in từ trình duyệt.",
         // keys: #23 item 4 (stationctl keys backup, stationd keys restore)

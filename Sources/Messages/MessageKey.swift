@@ -165,6 +165,11 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlStatusReportRefused = "ctl.status.report_refused"
     case ctlDoctorUnitsProblem = "ctl.doctor.units.problem"
     case ctlDoctorUnitsFix = "ctl.doctor.units.fix"
+    // the console's password helper (stationd-pam.socket) in `stationctl doctor`
+    case ctlDoctorConsoleLogin = "ctl.doctor.console_login"
+    case ctlDoctorConsoleLoginNotChecked = "ctl.doctor.console_login.not_checked"
+    case ctlDoctorConsoleLoginProblem = "ctl.doctor.console_login.problem"
+    case ctlDoctorConsoleLoginFix = "ctl.doctor.console_login.fix"
     case intakeCardPulled = "intake.card_pulled"
     // intake rules (IntakeError)
     case intakeUnderAge = "intake.under_age"

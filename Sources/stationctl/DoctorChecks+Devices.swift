@@ -185,6 +185,30 @@ extension StationDoctor {
         return fail(id, title, say(.ctlDoctorUnitsProblem, ["states": states]), say(.ctlDoctorUnitsFix))
     }
 
+    /// The console's password helper (`stationd-pam.socket`, a root service the packaged daemon asks to check
+    /// officers' passwords): enabled and listening, its service not failed. Checked under systemd when the unit
+    /// is installed; a development machine without it is told the check did not look.
+    func consoleLogin() -> DoctorResult {
+        let id = "console_login"
+        let installed = ["/usr/lib/systemd/system", "/lib/systemd/system", "/etc/systemd/system"].contains {
+            FileManager.default.fileExists(atPath: path($0 + "/stationd-pam.socket"))
+        }
+        guard FileManager.default.fileExists(atPath: path("/run/systemd/system")), installed else {
+            return pass(id, say(.ctlDoctorConsoleLoginNotChecked))
+        }
+        let title = say(.ctlDoctorConsoleLogin)
+        let socketEnabled = systemctl("is-enabled", "stationd-pam.socket")
+        let socketActive = systemctl("is-active", "stationd-pam.socket")
+        let serviceActive = systemctl("is-active", "stationd-pam.service")
+        let healthy =
+            socketEnabled == "enabled" && socketActive == "active"
+            && ["active", "activating", "inactive", "reloading"].contains(serviceActive)
+        if healthy { return pass(id, title) }
+        let states = "stationd-pam.socket \(socketEnabled)/\(socketActive), stationd-pam.service \(serviceActive)"
+        return fail(
+            id, title, say(.ctlDoctorConsoleLoginProblem, ["states": states]), say(.ctlDoctorConsoleLoginFix))
+    }
+
     /// The one-word answer of `systemctl VERB UNIT` (found through PATH), or "unknown".
     func systemctl(_ verb: String, _ unit: String) -> String {
         let process = Process()

@@ -81,7 +81,7 @@ struct StationDoctor {
     func run() -> [DoctorResult] {
         [
             daemon(), pcscd(), polkit(), reader(), card(), stateDirectory(), keyFiles(), tpm(), configuration(),
-            trustAnchors(), central(), freeSpace(), fingerprintModule(), clock(), socketUnit(), units(),
+            trustAnchors(), central(), freeSpace(), fingerprintModule(), clock(), socketUnit(), units(), consoleLogin(),
         ]
     }
 

@@ -164,7 +164,7 @@ import Testing
             report.checks.map(\.id) == [
                 "daemon", "pcscd", "polkit", "reader", "card", "state_directory", "key_files", "tpm",
                 "configuration", "trust_anchors", "central", "free_space", "fingerprint_module", "clock", "socket_unit",
-                "units",
+                "units", "console_login",
             ])
         #expect(status == 7 && !report.ok)
     }
@@ -285,6 +285,49 @@ import Testing
         #expect(units.problem?.contains("stationd.socket disabled/inactive") == true)
         #expect(units.problem?.contains("stationd.service failed") == true)
         #expect(units.fix?.contains("systemctl enable --now stationd.socket") == true)
+    }
+
+    /// The packaged daemon runs as `stationd` and checks console passwords through the root helper
+    /// `stationd-pam.socket`: with it disabled or its service failed no officer can log in to the console. Checked
+    /// under systemd when the unit is installed; otherwise the check says it did not look.
+    @Test("the console's password helper unit, when it is installed under systemd")
+    func consoleLogin() throws {
+        let root = try Self.healthyTree()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("run/systemd/system"), withIntermediateDirectories: true)
+        let good = try Self.fakeSystemctl([
+            "is-enabled stationd.socket": "enabled", "is-active stationd.socket": "active",
+            "is-active stationd.service": "inactive",
+            "is-enabled stationd-pam.socket": "enabled", "is-active stationd-pam.socket": "active",
+            "is-active stationd-pam.service": "inactive",
+        ])
+        defer { try? FileManager.default.removeItem(at: good) }
+        // Not installed (a development machine): said, and passes.
+        let (_, bare) = try Self.doctor(root, bin: good)
+        let notInstalled = try #require(bare.checks.first { $0.id == "console_login" })
+        #expect(notInstalled.ok && notInstalled.title.contains("chưa cài"), "\(notInstalled)")
+
+        let units = root.appendingPathComponent("usr/lib/systemd/system")
+        try FileManager.default.createDirectory(at: units, withIntermediateDirectories: true)
+        try Data("[Socket]\n".utf8).write(to: units.appendingPathComponent("stationd-pam.socket"))
+        let (_, healthy) = try Self.doctor(root, bin: good)
+        #expect(healthy.checks.first { $0.id == "console_login" }?.ok == true, "\(healthy.checks)")
+
+        let broken = try Self.fakeSystemctl([
+            "is-enabled stationd.socket": "enabled", "is-active stationd.socket": "active",
+            "is-active stationd.service": "inactive",
+            "is-enabled stationd-pam.socket": "disabled", "is-active stationd-pam.socket": "inactive",
+            "is-active stationd-pam.service": "failed",
+        ])
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let (status, report) = try Self.doctor(root, bin: broken)
+        let login = try #require(report.checks.first { $0.id == "console_login" })
+        #expect(!login.ok && status == 7)
+        #expect(login.problem?.contains("stationd-pam.socket disabled/inactive") == true, "\(login)")
+        #expect(login.problem?.contains("stationd-pam.service failed") == true)
+        #expect(login.fix?.contains("systemctl enable --now stationd-pam.socket") == true)
+        #expect(report.checks.first { $0.id == "units" }?.ok == true)
     }
 }
 
