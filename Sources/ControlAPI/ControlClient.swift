@@ -78,22 +78,11 @@ public final class ControlClient: @unchecked Sendable {
         if let tcp { return try connectTCP(port: tcp.port) }
         let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw TransportError(reason: "socket() failed", errno: Glibc.errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        guard let address = UnixSocketAddress(socketPath) else {
             _ = Glibc.close(socket)
             throw TransportError(reason: "socket path too long", errno: nil)
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
+        guard address.connect(socket) == 0 else {
             let code = Glibc.errno
             _ = Glibc.close(socket)
             throw TransportError(

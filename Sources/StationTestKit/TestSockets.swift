@@ -1,3 +1,4 @@
+import ControlAPI
 import Foundation
 
 #if canImport(Glibc)
@@ -12,18 +13,11 @@ public enum TestSockets {
         -> Int32
     {
         let fd = socket(AF_UNIX, type, 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        guard let address = UnixSocketAddress(path) else {
+            close(fd)
+            throw HarnessError("socket path too long: \(path)")
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                let length = socklen_t(MemoryLayout<sockaddr_un>.size)
-                return bind ? Glibc.bind(fd, $0, length) : connect(fd, $0, length)
-            }
-        }
-        guard result == 0 else {
+        guard (bind ? address.bind(fd) : address.connect(fd)) == 0 else {
             let code = errno
             close(fd)
             throw HarnessError("\(bind ? "bind" : "connect") \(path): errno \(code)")

@@ -135,17 +135,7 @@ import Testing
 
     static func listen(_ path: String) throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() { buffer[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard bound == 0, Glibc.listen(descriptor, 4) == 0 else {
+        guard UnixSocketAddress(path)?.bind(descriptor) == 0, Glibc.listen(descriptor, 4) == 0 else {
             throw HarnessError("cannot listen on \(path): errno \(errno)")
         }
         return descriptor

@@ -1,4 +1,5 @@
 import CPAM
+import ControlAPI
 import Dispatch
 import Foundation
 
@@ -137,29 +138,12 @@ private func offThePool(_ check: @escaping @Sendable () -> PasswordVerdict) asyn
 
 /// Blocking Unix stream sockets for the password helper and its client.
 enum UnixStream {
-    /// Fills `address` with `path`; false when the path does not fit.
-    static func address(_ path: String) -> sockaddr_un? {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else { return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        return address
-    }
-
     /// A stream socket connected to `path`, reads and writes timing out after `timeoutSeconds`.
     static func connect(_ path: String, timeoutSeconds: Double) -> Int32? {
-        guard var address = address(path) else { return nil }
+        guard let address = UnixSocketAddress(path) else { return nil }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
+        guard address.connect(fd) == 0 else {
             close(fd)
             return nil
         }

@@ -1,3 +1,4 @@
+import ControlAPI
 import Dispatch
 import Foundation
 
@@ -33,17 +34,13 @@ public struct PasswordHelperServer: Sendable {
 
     /// A listening socket at `path` (a stale socket file there is replaced), mode 0600, owned by `owner`.
     public static func listen(path: String, owner: UInt32?) throws(PasswordHelperError) -> Int32 {
-        guard var address = UnixStream.address(path) else { throw PasswordHelperError("socket path too long: \(path)") }
+        guard let address = UnixSocketAddress(path) else { throw PasswordHelperError("socket path too long: \(path)") }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw PasswordHelperError("socket: errno \(errno)") }
         var status = stat()
         if lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
         let previous = umask(0o177)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let bound = address.bind(fd)
         umask(previous)
         guard bound == 0 else {
             let code = errno

@@ -1,3 +1,4 @@
+import ControlAPI
 import Foundation
 
 #if canImport(Glibc)
@@ -40,22 +41,11 @@ public struct SystemdNotifier: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(socketPath.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }  // abstract namespace
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let length = socklen_t(
-            MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
+        guard let address = UnixSocketAddress(socketPath) else { return false }  // "@name": abstract namespace
         let payload = Array(message.utf8)
-        let sent = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                payload.withUnsafeBytes { raw in
-                    sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), address, length)
-                }
+        let sent = address.withSocketAddress { address, length in
+            payload.withUnsafeBytes { raw in
+                sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), address, length)
             }
         }
         return sent == payload.count
