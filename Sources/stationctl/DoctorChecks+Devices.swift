@@ -172,16 +172,8 @@ extension StationDoctor {
             return pass(id, say(.ctlDoctorUnitsNotSystemd))
         }
         let title = say(.ctlDoctorUnits)
-        let socketEnabled = systemctl("is-enabled", "stationd.socket")
-        let socketActive = systemctl("is-active", "stationd.socket")
-        let serviceActive = systemctl("is-active", "stationd.service")
-        // The service starts on the first connection: inactive is normal, failed is not.
-        let healthy =
-            socketEnabled == "enabled" && socketActive == "active"
-            && ["active", "activating", "inactive", "reloading"].contains(serviceActive)
+        let (healthy, states) = socketActivated("stationd")
         if healthy { return pass(id, title) }
-        let states =
-            "stationd.socket \(socketEnabled)/\(socketActive), stationd.service \(serviceActive)"
         return fail(id, title, say(.ctlDoctorUnitsProblem, ["states": states]), say(.ctlDoctorUnitsFix))
     }
 
@@ -197,16 +189,22 @@ extension StationDoctor {
             return pass(id, say(.ctlDoctorConsoleLoginNotChecked))
         }
         let title = say(.ctlDoctorConsoleLogin)
-        let socketEnabled = systemctl("is-enabled", "stationd-pam.socket")
-        let socketActive = systemctl("is-active", "stationd-pam.socket")
-        let serviceActive = systemctl("is-active", "stationd-pam.service")
+        let (healthy, states) = socketActivated("stationd-pam")
+        if healthy { return pass(id, title) }
+        return fail(
+            id, title, say(.ctlDoctorConsoleLoginProblem, ["states": states]), say(.ctlDoctorConsoleLoginFix))
+    }
+
+    /// A socket-activated pair `NAME.socket`/`NAME.service` is healthy when the socket is enabled and active and
+    /// the service is not failed (it starts on the first connection: inactive is normal); `states` names all three.
+    func socketActivated(_ name: String) -> (healthy: Bool, states: String) {
+        let socketEnabled = systemctl("is-enabled", "\(name).socket")
+        let socketActive = systemctl("is-active", "\(name).socket")
+        let serviceActive = systemctl("is-active", "\(name).service")
         let healthy =
             socketEnabled == "enabled" && socketActive == "active"
             && ["active", "activating", "inactive", "reloading"].contains(serviceActive)
-        if healthy { return pass(id, title) }
-        let states = "stationd-pam.socket \(socketEnabled)/\(socketActive), stationd-pam.service \(serviceActive)"
-        return fail(
-            id, title, say(.ctlDoctorConsoleLoginProblem, ["states": states]), say(.ctlDoctorConsoleLoginFix))
+        return (healthy, "\(name).socket \(socketEnabled)/\(socketActive), \(name).service \(serviceActive)")
     }
 
     /// The one-word answer of `systemctl VERB UNIT` (found through PATH), or "unknown".
