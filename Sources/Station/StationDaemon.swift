@@ -44,11 +44,14 @@ public enum StationDaemon {
         notifier.status("probing devices")
         let devices = DeviceState()
         await probeReaders(devices, logger: logger)
+        let hub = EventHub()
         let fingerprintStation: FingerprintStation?
         do {
+            // Every attempt of every capture (the intake's included) reaches /v1/events as `capture.attempt`.
             fingerprintStation = try FingerprintStation(
                 configuration: BiometricsConfiguration(
-                    simulator: configuration.simulator, useUSB: configuration.useUSB))
+                    simulator: configuration.simulator, useUSB: configuration.useUSB),
+                attempts: hub.captureAttempts)
         } catch {
             logger.warning("fingerprint layer unavailable", metadata: ["error": "\(type(of: error))"])
             fingerprintStation = nil
@@ -56,7 +59,6 @@ public enum StationDaemon {
         let fingerprints = FingerprintStationHandle(station: fingerprintStation)
         devices.setScanners(await fingerprints.scanners())
 
-        let hub = EventHub()
         let metrics = StationMetrics.bootstrapped
         let anchors = TrustAnchorStore(
             configured: configuration.trustList,

@@ -37,8 +37,10 @@ final class ConsoleLogin: Sendable {
     func admit(sessionID: String, _ request: Request, _ context: inout StationRequestContext) throws(APIError) {
         let method = request.method
         let stateChanging = !(method == .get || method == .head || method == .options)
-        // A screen's own polling says so; it does not count as the officer's activity.
-        let renews = stateChanging || request.headers[Self.pollHeader] == nil
+        // A screen's own polling says so, and a screen's event stream (which the browser reopens by itself after
+        // a restart) is not the officer's doing either: neither holds off the idle logout.
+        let renews =
+            stateChanging || (request.headers[Self.pollHeader] == nil && request.uri.path != ControlPaths.events)
         let check = book.withLock {
             $0.check(
                 id: sessionID, csrf: request.headers[Self.csrfHeader], stateChanging: stateChanging, now: clock(),

@@ -350,3 +350,119 @@ async function load() {
 }
 
 load();
+
+// ── Live: the station's events (GET /v1/events, Server-Sent Events, with the console's session cookie) ──────────
+// The page follows the station as it happens, not only its own requests' answers: a card placed asks for the CAN,
+// a card pulled is said at once, each capture attempt shows the finger by name, its quality and the scanner's
+// advice while the capture's request is still running. The browser reopens the stream by itself; when it was lost
+// (the daemon restarted) the page re-reads the session's state once it is back. No polling.
+const live = { source: null, lost: false, retry: null };
+
+/** The name of an advice code, to follow a dash: the catalog's sentence with its first letter small. */
+function liveAdvice(code) {
+  const name = Console.term("advice", code);
+  return name.charAt(0).toLocaleLowerCase(Console.language) + name.slice(1);
+}
+
+/** One capture attempt as the officer reads it: the finger by name, never its number. */
+function liveAttemptText(event) {
+  const values = {
+    finger: Console.term("finger", String(event.finger)), attempt: event.attempt, quality: event.quality,
+    advice: (event.advice || []).map(liveAdvice).join("; "),
+  };
+  return text(event.accepted ? "captureAccepted" : "captureAdvised", values);
+}
+
+/** Says `message` in the live notice (`kind`: placed, pulled; none clears it). */
+function liveNotice(message, kind) {
+  $("live-notice").textContent = message || "";
+  $("live-notice").dataset.kind = kind || "";
+}
+
+/** A request of the page's own is running (its buttons are disabled meanwhile). */
+function liveBusy() { return $("abandon").disabled; }
+
+/** Re-reads the session's state and shows it (after a lost stream, or when the station changed it). */
+async function liveRefresh() {
+  if (!session || liveBusy()) return;
+  try {
+    session = await call("GET", "/v1/intake/" + session.id);
+    render();
+  } catch (error) {
+    // The session is gone (the daemon restarted without it): the officer's next one, as on a reload.
+    if (!liveBusy()) await begin();
+  }
+}
+
+function liveCardInserted() {
+  if (!session || !["idle", "paused"].includes(session.state)) return;
+  liveNotice(text("cardPlaced"), "placed");
+  $("step-card").hidden = false;
+  $("can").focus();
+}
+
+function liveCardRemoved() {
+  // Before the card read nothing is lost; with a chip read the session pauses until the card is back.
+  if (!session || ["idle", "committed", "abandoned"].includes(session.state)) return;
+  liveNotice(text("cardPulled"), "pulled");
+}
+
+/** The station changed an intake's state: a notice it answered goes, and the page shows the state. */
+function liveIntakeState(state) {
+  const kind = $("live-notice").dataset.kind;
+  if ((kind === "placed" && !["idle", "paused"].includes(state)) || (kind === "pulled" && state !== "paused")) {
+    liveNotice("");
+  }
+  liveRefresh();
+}
+
+function liveCaptureAttempt(event) {
+  if (!session || event.session !== session.id) return;
+  const line = liveAttemptText(event);
+  const shown = $("capture-live");
+  shown.textContent = line;
+  shown.dataset.accepted = String(event.accepted);
+  const item = document.createElement("li");
+  item.textContent = line;
+  item.dataset.finger = String(event.finger);
+  item.dataset.attempt = String(event.attempt);
+  item.dataset.quality = String(event.quality);
+  item.dataset.accepted = String(event.accepted);
+  item.dataset.advice = (event.advice || []).join(" ");
+  item.dataset.decidedAt = String(event.decidedAtMillis || "");
+  $("capture-attempts").append(item);
+}
+
+/** Opens the event stream; a stream the browser gave up on (the daemon refused it) is opened again later. */
+function liveStart() {
+  if (!window.EventSource) return;
+  const source = new EventSource("/v1/events");
+  live.source = source;
+  const on = (type, handle) => source.addEventListener(type, (message) => {
+    let event = null;
+    try { event = JSON.parse(message.data); } catch (error) { return; }
+    handle(event);
+  });
+  on("card.inserted", liveCardInserted);
+  on("card.removed", liveCardRemoved);
+  on("intake.state", (event) => liveIntakeState(event.state));
+  on("capture.attempt", liveCaptureAttempt);
+  source.addEventListener("open", () => {
+    if (!live.lost) return;
+    live.lost = false;
+    say(text("eventsReconnected"));
+    liveRefresh();
+  });
+  source.addEventListener("error", () => {
+    live.lost = true;
+    if (source.readyState !== EventSource.CLOSED || live.retry) return;
+    // Refused (a new daemon that does not know this login): the session's check sends the officer to the login.
+    live.retry = setTimeout(async () => {
+      live.retry = null;
+      try { await Console.call("GET", "/console/session", undefined, true); } catch (error) { /* logged out */ }
+      liveStart();
+    }, 3000);
+  });
+}
+
+liveStart();
