@@ -373,7 +373,7 @@ function liveAttemptText(event) {
   return text(event.accepted ? "captureAccepted" : "captureAdvised", values);
 }
 
-/** Says `message` in the live notice (`kind`: placed, pulled; none clears it). */
+/** Says `message` in the live notice (`kind`: placed; none clears it). */
 function liveNotice(message, kind) {
   $("live-notice").textContent = message || "";
   $("live-notice").dataset.kind = kind || "";
@@ -402,22 +402,27 @@ function liveCardInserted() {
 }
 
 function liveCardRemoved() {
-  // Before the card read nothing is lost; with a chip read the session pauses until the card is back.
+  // Before the card read nothing is lost; with a chip read the session pauses until the card is back: said at
+  // once, in the page's message line (where the paused session's own message follows).
   if (!session || ["idle", "committed", "abandoned"].includes(session.state)) return;
-  liveNotice(text("cardPulled"), "pulled");
+  liveNotice("");
+  say(text("cardPulled"));
 }
 
 /** The station changed an intake's state: a notice it answered goes, and the page shows the state. */
 function liveIntakeState(state) {
-  const kind = $("live-notice").dataset.kind;
-  if ((kind === "placed" && !["idle", "paused"].includes(state)) || (kind === "pulled" && state !== "paused")) {
-    liveNotice("");
-  }
+  if ($("live-notice").dataset.kind === "placed" && !["idle", "paused"].includes(state)) liveNotice("");
   liveRefresh();
 }
 
 function liveCaptureAttempt(event) {
   if (!session || event.session !== session.id) return;
+  const list = $("capture-attempts");
+  if (list.dataset.session !== session.id) {
+    // A new citizen: the last one's attempts go.
+    list.replaceChildren();
+    list.dataset.session = session.id;
+  }
   const line = liveAttemptText(event);
   const shown = $("capture-live");
   shown.textContent = line;
@@ -430,7 +435,7 @@ function liveCaptureAttempt(event) {
   item.dataset.accepted = String(event.accepted);
   item.dataset.advice = (event.advice || []).join(" ");
   item.dataset.decidedAt = String(event.decidedAtMillis || "");
-  $("capture-attempts").append(item);
+  list.append(item);
 }
 
 /** Opens the event stream; a stream the browser gave up on (the daemon refused it) is opened again later. */
