@@ -151,7 +151,10 @@ public enum StationDaemon {
         if configuration.listener.enabled {
             let listener = try ControlServer.makeListener(
                 core: core, clients: clients, info: listenerInfo, logger: logger)
-            services.append(.init(service: listener, serviceName: "tcp-listener"))
+            // Right after the control server: services stop in reverse order, so the listener stops after the
+            // intake-sessions service has ended the event streams (an open console or desk stream would otherwise
+            // hold its graceful stop up until the service manager's kill).
+            services.insert(.init(service: listener, serviceName: "tcp-listener"), at: 1)
         }
         if let uplink {
             services.append(

@@ -9,7 +9,10 @@ Checks, in the page as the officer sees it:
 - the capture of the right index finger (the simulated module scripted poor-then-good): each attempt shown live,
   the finger by name, its quality and the advice, the poor one before the capture's request answered;
 - the card pulled: "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục" at once, then the paused session.
-Prints one JSON line {"placed", "focused", "attempts", "attemptShownBeforeAnswer", "pulled", "paused", "timings"};
+- the daemon restarted (SIGNAL_DIR/restart): the page goes to the login by itself, and once logged in again the
+  intake screen shows the session as the new daemon has it.
+Prints one JSON line {"placed", "focused", "attempts", "attemptShownBeforeAnswer", "pulled", "paused",
+"afterRestart", "stateAfterRestart", "timings"};
 exits 0 when every check passed, 1 with the failures on stderr. Any CSP violation or console error fails it.
 """
 import json
@@ -134,6 +137,30 @@ try:
     wait(lambda: driver.execute_script("return session ? session.state : ''") == "paused", 30)
     result["paused"] = element("intake-message").text
     shot("4-paused", "paused")
+
+    # The daemon restarts: the page's event stream is lost, then refused by the new daemon (logins live in the
+    # daemon's memory): the page goes to the login by itself; logged in again, the intake screen shows the session's
+    # state as the new daemon has it. The lost connection and the refusals are the expected network errors.
+    signal("restart")
+    restarted_at = time.monotonic()
+    wait(lambda: driver.current_url.rstrip("/").endswith("/console")
+         and len(driver.find_elements(By.ID, "login-form")) == 1, 120)
+    result["timings"]["restart_to_login_ms"] = round((time.monotonic() - restarted_at) * 1000, 1)
+    expected = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_RESPONSE", "ERR_INCOMPLETE_CHUNKED",
+                "401", "Failed to fetch")
+    for entry in driver.get_log("browser"):
+        message = entry["message"]
+        if entry["level"] in ("SEVERE", "WARNING") and not any(word in message for word in expected):
+            problems.append(f"restart: console {entry['level']}: {message}")
+    result["afterRestart"] = driver.current_url
+    wait(lambda: element("login-form"), 10)
+    console_browser.login(driver, account, secrets["password"])
+    wait(lambda: driver.current_url.endswith("/console/station.html"), 15)
+    element("to-intake").click()
+    wait(lambda: element("step-card").is_displayed() and idle(), 15)
+    result["stateAfterRestart"] = driver.execute_script("return session ? session.state : ''")
+    result["stateTextAfterRestart"] = element("intake-state").text
+    shot("5-after-restart", "after the restart")
 except Exception as error:  # a timeout names what the page showed
     message = ""
     try:

@@ -9,8 +9,10 @@ import Testing
 /// page is open, the simulated fingerprint module scripted poor-then-good. `Tests/Browser/console_live.py` asks for
 /// the card to be placed and pulled (files in a signal folder) and checks what the page shows: the CAN asked for
 /// by itself when the card is placed, each capture attempt live with the finger's name, quality and advice (the poor
-/// one before the capture's request answered), the pulled card said at once. Any CSP violation or console error
-/// fails it; screenshots in `.build/artifacts/console/console-live-*.png`.
+/// one before the capture's request answered), the pulled card said at once; then the daemon restarts and the page
+/// goes to the login by itself (logins live in the daemon's memory) and, logged in again, shows the session's
+/// state. Any CSP violation or console error fails it (but the restart's lost connection and refusals);
+/// screenshots in `.build/artifacts/console/console-live-*.png`.
 @Suite(.serialized)
 struct ConsoleLiveBrowserTests {
     @Test(.timeLimit(.minutes(4))) func theIntakeScreenFollowsTheStationsEvents() async throws {
@@ -59,7 +61,18 @@ struct ConsoleLiveBrowserTests {
             card = try lease.harness.startCardReported(arguments: ["--dataset", dataset.path, "--pki", pki])
         }
         if try await asked("pull", within: 150) { card?.stop() }
-        let status = browser.wait(timeout: 90)
+        // The daemon restarts on the same port (the page's address).
+        if try await asked("restart", within: 90) {
+            let stopping = Date()
+            _ = daemon.stop()
+            let stopped = Date()
+            daemon.extraConfig = "[listener]\nenabled = true\nport = \(port)\n"
+            try daemon.start()
+            print(
+                "daemon restart: stopped in \(stopped.timeIntervalSince(stopping)) s, ready again in "
+                    + "\(Date().timeIntervalSince(stopped)) s")
+        }
+        let status = browser.wait(timeout: 150)
         let output = browser.output
         print("console live: \(output)")
         #expect(status == 0, "\(output)\n\(daemon.log)")
@@ -82,7 +95,12 @@ struct ConsoleLiveBrowserTests {
         #expect((attempts.last?["text"] as? String)?.hasSuffix("— đạt") == true)
         #expect(result["attemptShownBeforeAnswer"] as? Bool == true, "\(result)")
         #expect(result["pulled"] as? String == "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục.", "\(result)")
-        for name in ["1-card-placed", "2-capture-advice", "3-card-pulled", "4-paused"] {
+        // After the restart: the login, then the intake screen with the session as the new daemon has it (the old
+        // daemon's session ended with it).
+        #expect((result["afterRestart"] as? String)?.hasSuffix("/console/") == true, "\(result)")
+        #expect(result["stateAfterRestart"] as? String == "idle", "\(result)")
+        #expect((result["stateTextAfterRestart"] as? String)?.contains("chờ thẻ") == true, "\(result)")
+        for name in ["1-card-placed", "2-capture-advice", "3-card-pulled", "4-paused", "5-after-restart"] {
             #expect(FileManager.default.fileExists(atPath: ConsoleBrowserTests.artifacts + "/console-live-\(name).png"))
         }
         // Each attempt reached the screen soon after the scanner's decision (issue 21: ≤ 100 ms; a loaded machine

@@ -354,8 +354,9 @@ load();
 // ── Live: the station's events (GET /v1/events, Server-Sent Events, with the console's session cookie) ──────────
 // The page follows the station as it happens, not only its own requests' answers: a card placed asks for the CAN,
 // a card pulled is said at once, each capture attempt shows the finger by name, its quality and the scanner's
-// advice while the capture's request is still running. The browser reopens the stream by itself; when it was lost
-// (the daemon restarted) the page re-reads the session's state once it is back. No polling.
+// advice while the capture's request is still running. A lost stream (the daemon stopped or restarted) is opened
+// again as soon as the station answers, and the page re-reads the session's state; a daemon that no longer knows the
+// login sends the officer to the login page. No polling while the stream is open.
 const live = { source: null, lost: false, retry: null };
 
 /** The name of an advice code, to follow a dash: the catalog's sentence with its first letter small. */
@@ -438,7 +439,7 @@ function liveCaptureAttempt(event) {
   list.append(item);
 }
 
-/** Opens the event stream; a stream the browser gave up on (the daemon refused it) is opened again later. */
+/** Opens the event stream. A lost stream is closed and the station asked again every second until it answers. */
 function liveStart() {
   if (!window.EventSource) return;
   const source = new EventSource("/v1/events");
@@ -459,15 +460,26 @@ function liveStart() {
     liveRefresh();
   });
   source.addEventListener("error", () => {
+    source.close();
     live.lost = true;
-    if (source.readyState !== EventSource.CLOSED || live.retry) return;
-    // Refused (a new daemon that does not know this login): the session's check sends the officer to the login.
-    live.retry = setTimeout(async () => {
-      live.retry = null;
-      try { await Console.call("GET", "/console/session", undefined, true); } catch (error) { /* logged out */ }
-      liveStart();
-    }, 3000);
+    if (!live.retry) live.retry = setTimeout(liveProbe, 1000);
   });
+}
+
+/**
+ * The stream was lost (the daemon stopped, restarted, or refused it): asks the station for the officer's login
+ * every second until it answers. A new daemon that does not know this login sends the officer to the login page
+ * (common.js on 401); one that does gets the stream opened again and the session's state read back.
+ */
+async function liveProbe() {
+  live.retry = null;
+  try {
+    await Console.call("GET", "/console/session", undefined, true);
+  } catch (error) {
+    if (error.status === undefined) { live.retry = setTimeout(liveProbe, 1000); return; }  // not answering yet
+    if (error.message === "logged out") return;
+  }
+  liveStart();
 }
 
 liveStart();
