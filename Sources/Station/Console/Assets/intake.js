@@ -383,15 +383,22 @@ function liveNotice(message, kind) {
 /** A request of the page's own is running (its buttons are disabled meanwhile). */
 function liveBusy() { return $("abandon").disabled; }
 
-/** Re-reads the session's state and shows it (after a lost stream, or when the station changed it). */
-async function liveRefresh() {
+/**
+ * Re-reads the session's state and shows it: when the station changed it (an ended session stays as the page shows
+ * it: the receipt), or `afterLoss`, once a lost stream is back.
+ */
+async function liveRefresh(afterLoss) {
   if (!session || liveBusy()) return;
+  if (!afterLoss && ["committed", "abandoned"].includes(session.state)) return;
   try {
-    session = await call("GET", "/v1/intake/" + session.id);
+    const now = await call("GET", "/v1/intake/" + session.id);
+    if (liveBusy()) return;  // the officer's own request answers for it
+    session = now;
     render();
   } catch (error) {
-    // The session is gone (the daemon restarted without it): the officer's next one, as on a reload.
-    if (!liveBusy()) await begin();
+    // After a lost stream the session may be gone (a daemon restarted without it): the officer's next one, as on a
+    // reload.
+    if (afterLoss && !liveBusy()) await begin();
   }
 }
 
@@ -457,7 +464,7 @@ function liveStart() {
     if (!live.lost) return;
     live.lost = false;
     say(text("eventsReconnected"));
-    liveRefresh();
+    liveRefresh(true);
   });
   source.addEventListener("error", () => {
     source.close();
