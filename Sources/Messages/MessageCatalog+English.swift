@@ -715,6 +715,9 @@ extension MessageCatalog {
         "term.event.upload.progress": "upload progress",
         "term.event.capture.attempt": "fingerprint attempt",
         "term.event.intake.finger": "fingerprint taken",
+        "term.event.verify.done": "card check done",
+        "term.event.patient.verified": "patient verified",
+        "term.event.scanners.changed": "fingerprint scanners",
         // term.verdict
         "term.verdict.accept": "ACCEPT",
         "term.verdict.refer": "REFER",

@@ -711,6 +711,9 @@ extension MessageCatalog {
         "term.event.upload.progress": "tiến độ truyền lên",
         "term.event.capture.attempt": "lấy vân tay",
         "term.event.intake.finger": "đã lấy vân tay",
+        "term.event.verify.done": "kiểm tra thẻ xong",
+        "term.event.patient.verified": "đã xác minh người bệnh",
+        "term.event.scanners.changed": "số máy quét vân tay",
         // term.verdict
         "term.verdict.accept": "CHẤP NHẬN",
         "term.verdict.refer": "CHUYỂN QUẦY",

@@ -55,7 +55,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         case .event:
             [
                 "reader.added", "reader.removed", "card.inserted", "card.removed", "pcsc.lost", "pcsc.restored",
-                "intake.state", "queue.changed", "upload.progress", "capture.attempt", "intake.finger",
+                "intake.state", "queue.changed", "upload.progress", "capture.attempt", "intake.finger", "verify.done",
+                "patient.verified", "scanners.changed",
             ]
         case .verdict: ["accept", "refer"]
         case .authenticity:

@@ -525,6 +525,7 @@ struct WatchCommand: ParsableCommand {
             case "upload.progress": options.name(.uploadState, state)
             case "queue.changed": options.name(.localState, state)
             case "intake.finger": options.name(.finger, state)
+            case "verify.done", "patient.verified": options.name(.verdict, state)
             default: state
             }
         }

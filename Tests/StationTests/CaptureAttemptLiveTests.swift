@@ -52,9 +52,11 @@ struct CaptureAttemptLiveTests {
             }
         }.start()
         let watches = Received.Watches()
-        for language in ["vi", "en"] {
+        // Vietnamese: the two attempts, then the session's state and the finger taken (the coordinator's events).
+        for (language, count) in [("vi", 4), ("en", 2)] {
             Thread {
-                let result = try? daemon.stationctl(["watch", "--count", "2", "--lang", language], timeout: 60)
+                let result = try? daemon.stationctl(
+                    ["watch", "--count", "\(count)", "--lang", language], timeout: 60)
                 watches.set(language, result?.output ?? "")
             }.start()
         }
@@ -94,6 +96,7 @@ struct CaptureAttemptLiveTests {
         #expect(
             vietnamese.contains("lấy vân tay ngón trỏ tay phải: lần 1, chất lượng \(quality) — đặt ngón tay vào giữa"))
         #expect(vietnamese.contains("ngón trỏ tay phải: lần 2, chất lượng") && vietnamese.contains("— đạt"))
+        #expect(vietnamese.contains("đã lấy vân tay ngón trỏ tay phải"), "\(vietnamese)")
         for word in ["capture", "attempt", "finger", "quality", "centre", "accepted", "move-to"] {
             #expect(!vietnamese.contains(word), "\(word) in \(vietnamese)")
         }
