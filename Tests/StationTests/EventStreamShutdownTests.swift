@@ -55,4 +55,13 @@ struct EventStreamShutdownTests {
         #expect(seen == 0)
         #expect(hub.subscriberCount == 0)
     }
+
+    /// The console's event stream is not the officer's activity: it does not hold the idle logout off (a page left
+    /// open still logs out), while the officer's own reads and every write do.
+    @Test func theConsolesEventStreamDoesNotRenewTheIdleLogout() {
+        #expect(!ConsoleLogin.renews(stateChanging: false, polled: false, path: ControlPaths.events))
+        #expect(!ConsoleLogin.renews(stateChanging: false, polled: true, path: "/v1/status"))
+        #expect(ConsoleLogin.renews(stateChanging: false, polled: false, path: "/v1/intake/abc"))
+        #expect(ConsoleLogin.renews(stateChanging: true, polled: true, path: "/v1/intake"))
+    }
 }
