@@ -391,7 +391,8 @@ async function liveRefresh(afterLoss) {
   if (!session || liveBusy()) return;
   if (!afterLoss && ["committed", "abandoned"].includes(session.state)) return;
   try {
-    const now = await call("GET", "/v1/intake/" + session.id);
+    // Not the officer's doing: asked as a poll, so it does not hold the idle logout off.
+    const now = await Console.call("GET", "/v1/intake/" + session.id, undefined, true);
     if (liveBusy()) return;  // the officer's own request answers for it
     session = now;
     render();
