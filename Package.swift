@@ -239,7 +239,7 @@ let tests: [Target] = [
     ),
     .testTarget(
         name: "BiometricsTests",
-        dependencies: ["Biometrics", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
+        dependencies: ["Biometrics", "Messages", "USBRecordings", "biometrics-replay", "biometrics-hotplug-probe"]
     ),
     .testTarget(name: "IntakeTests", dependencies: ["Intake", "Messages", "StationTestKit"]),
     .testTarget(name: "PortraitsTests", dependencies: ["Portraits", "Intake", "StationTestKit"]),

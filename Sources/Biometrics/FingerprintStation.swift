@@ -75,15 +75,21 @@ public actor FingerprintStation {
     private var tails: [String: Task<CaptureRecord, Error>] = [:]
     private let encoder: any CaptureRecordEncoder
     private let encodingQueue = RecordEncodingQueue()
+    private let attempts: @Sendable (CaptureAttempt) -> Void
 
     /// Loads profiles and opens libusb (when USB is enabled). `encoder` builds the records (default: ISO/IEC
     /// 19794-4 in the configured edition and compression); it runs on the station's record-encoding thread.
+    /// `attempts` sees every attempt of every capture as soon as it is decided (its quality known, before the
+    /// finger-removal wait and before the capture returns), whoever started the capture: the daemon publishes it
+    /// as the `capture.attempt` event. It runs inside the capture flow: it must return at once.
     public init(
         configuration: BiometricsConfiguration, claims: ScannerClaims = ScannerClaims(),
-        encoder: (any CaptureRecordEncoder)? = nil
+        encoder: (any CaptureRecordEncoder)? = nil,
+        attempts: @escaping @Sendable (CaptureAttempt) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
         self.claims = claims
+        self.attempts = attempts
         self.encoder =
             encoder
             ?? ISORecordEncoder(
@@ -155,13 +161,18 @@ public actor FingerprintStation {
     {
         let scanner = try await scanner(deviceID)
         let (policy, encoder, queue) = (configuration.policy, self.encoder, encodingQueue)
+        let (observer, session) = (attempts, owner.session)
+        let decidedAndReported: @Sendable (CaptureDecision) -> Void = { decision in
+            observer(CaptureAttempt(decision, session: session, finger: finger))
+            decided(decision)
+        }
         let pipelined = try await claims.withClaim(scanner.deviceID, for: owner) {
             try await scanner.open()
             do {
                 let pipelined = try await CaptureFlow(policy: policy)
                     .runPipelined(
                         on: scanner, finger: finger, encoder: encoder, queue: queue, advise: advise,
-                        decided: decided)
+                        decided: decidedAndReported)
                 await scanner.close()
                 return pipelined
             } catch {
@@ -169,7 +180,6 @@ public actor FingerprintStation {
                 throw error
             }
         }
-        let session = owner.session
         let previous = tails[session]
         let (device, quality, date, encoding) = (
             scanner.deviceID, pipelined.outcome.quality.score,

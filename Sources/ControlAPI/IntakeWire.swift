@@ -299,7 +299,7 @@ public struct VerifyResult: Codable, Sendable, Hashable {
 /// One Server-Sent Event on `/v1/events` (`event:` is `type`, `data:` is this object as JSON).
 public struct StationEvent: Codable, Sendable, Hashable {
     /// `reader.added`, `reader.removed`, `card.inserted`, `card.removed`, `pcsc.lost`, `pcsc.restored`,
-    /// `intake.state`, `queue.changed`, `upload.progress`.
+    /// `intake.state`, `queue.changed`, `upload.progress`, `capture.attempt`.
     public var type: String
     /// Reader name for reader/card events.
     public var reader: String?
@@ -311,6 +311,23 @@ public struct StationEvent: Codable, Sendable, Hashable {
     public var at: Date
     /// `patient.verified` only: the desk check's result (personal data, for the desk's subscribed HIS).
     public var patient: PatientVerification?
+    /// `capture.attempt` only: the intake session whose capture this is.
+    public var session: String?
+    /// `capture.attempt` only: the finger, by its ISO/IEC 19794-4 position 1...10 (people read its name).
+    public var finger: Int?
+    /// `capture.attempt` only: the attempt's number, from 1.
+    public var attempt: Int?
+    /// `capture.attempt` only: the attempt's quality, 0...100.
+    public var quality: Int?
+    /// `capture.attempt` only: the capture accepts this attempt and ends with it.
+    public var accepted: Bool?
+    /// `capture.attempt` only: advice for the next press (`CaptureAdvice` codes such as `press-harder`), empty
+    /// when accepted.
+    public var advice: [String]?
+    /// `capture.attempt` only: when the attempt was decided, in milliseconds since 1970 (`at` keeps whole
+    /// seconds): what the console's "quality shown ≤ 100 ms after the decision" is measured from.
+    public var decidedAtMillis: Int64?
+
     /// Creates a value.
     public init(
         type: String, reader: String? = nil, state: String? = nil, applicationID: String? = nil,
@@ -323,6 +340,24 @@ public struct StationEvent: Codable, Sendable, Hashable {
         self.at = at
         self.patient = patient
     }
+
+    /// A `capture.attempt` event: one attempt of a finger's capture in `session`, as soon as it is decided.
+    public static func captureAttempt(
+        session: String, finger: Int, attempt: Int, quality: Int, accepted: Bool, advice: [String], decidedAt: Date
+    ) -> StationEvent {
+        var event = StationEvent(type: captureAttemptType, at: decidedAt)
+        event.session = session
+        event.finger = finger
+        event.attempt = attempt
+        event.quality = quality
+        event.accepted = accepted
+        event.advice = advice
+        event.decidedAtMillis = Int64((decidedAt.timeIntervalSince1970 * 1000).rounded())
+        return event
+    }
+
+    /// The type of `captureAttempt` events.
+    public static let captureAttemptType = "capture.attempt"
 }
 
 /// JSON coding shared by daemon and clients: ISO 8601 dates, sorted keys.

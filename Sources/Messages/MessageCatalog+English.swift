@@ -653,6 +653,8 @@ extension MessageCatalog {
         "ctl.queue.point": "Registration point: {value}",
         "ctl.queue.sealed_note": " (sealed note)",
         "ctl.watch.lost": "Connection lost",
+        "ctl.watch.capture_advised": "{finger}: attempt {attempt}, quality {quality} — {advice}",
+        "ctl.watch.capture_accepted": "{finger}: attempt {attempt}, quality {quality} — accepted",
         "ctl.verify.verdict": "Verdict: {verdict}",
         "ctl.report.title": "Report {period} {from}…{through}",
         "ctl.report.daily": "daily",
@@ -717,6 +719,11 @@ extension MessageCatalog {
         "term.event.intake.state": "intake session",
         "term.event.queue.changed": "queue changed",
         "term.event.upload.progress": "upload progress",
+        "term.event.capture.attempt": "fingerprint attempt",
+        "term.event.intake.finger": "fingerprint taken",
+        "term.event.verify.done": "card check done",
+        "term.event.patient.verified": "patient verified",
+        "term.event.scanners.changed": "fingerprint scanners",
         // term.verdict
         "term.verdict.accept": "ACCEPT",
         "term.verdict.refer": "REFER",
@@ -1288,5 +1295,9 @@ extension MessageCatalog {
         "term.text.sexFemale": "Female",
         "term.text.typeIdentity": "Enter the details",
         "term.text.busyIdentity": "Checking the details…",
+        "term.text.cardPlaced": "Card placed: enter the CAN",
+        "term.text.captureAdvised": "{finger}: attempt {attempt}, quality {quality} — {advice}",
+        "term.text.captureAccepted": "{finger}: attempt {attempt}, quality {quality} — accepted",
+        "term.text.eventsReconnected": "Connected to the station again.",
     ]
 }

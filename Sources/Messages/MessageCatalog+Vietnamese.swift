@@ -650,6 +650,8 @@ extension MessageCatalog {
         "ctl.queue.point": "Điểm đăng ký: {value}",
         "ctl.queue.sealed_note": " (có ghi chú niêm phong)",
         "ctl.watch.lost": "Mất kết nối",
+        "ctl.watch.capture_advised": "{finger}: lần {attempt}, chất lượng {quality} — {advice}",
+        "ctl.watch.capture_accepted": "{finger}: lần {attempt}, chất lượng {quality} — đạt",
         "ctl.verify.verdict": "Kết luận: {verdict}",
         "ctl.report.title": "Báo cáo {period} {from}…{through}",
         "ctl.report.daily": "ngày",
@@ -714,6 +716,11 @@ extension MessageCatalog {
         "term.event.intake.state": "phiên tiếp nhận",
         "term.event.queue.changed": "hàng đợi thay đổi",
         "term.event.upload.progress": "tiến độ truyền lên",
+        "term.event.capture.attempt": "lấy vân tay",
+        "term.event.intake.finger": "đã lấy vân tay",
+        "term.event.verify.done": "kiểm tra thẻ xong",
+        "term.event.patient.verified": "đã xác minh người bệnh",
+        "term.event.scanners.changed": "số máy quét vân tay",
         // term.verdict
         "term.verdict.accept": "CHẤP NHẬN",
         "term.verdict.refer": "CHUYỂN QUẦY",
@@ -1277,5 +1284,9 @@ extension MessageCatalog {
         "term.text.sexFemale": "Nữ",
         "term.text.typeIdentity": "Nhập thông tin",
         "term.text.busyIdentity": "Đang kiểm tra thông tin…",
+        "term.text.cardPlaced": "Đã đặt thẻ: nhập CAN",
+        "term.text.captureAdvised": "{finger}: lần {attempt}, chất lượng {quality} — {advice}",
+        "term.text.captureAccepted": "{finger}: lần {attempt}, chất lượng {quality} — đạt",
+        "term.text.eventsReconnected": "Đã kết nối lại với trạm.",
     ]
 }

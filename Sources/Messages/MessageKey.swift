@@ -556,6 +556,8 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlQueuePoint = "ctl.queue.point"
     case ctlQueueSealedNote = "ctl.queue.sealed_note"
     case ctlWatchLost = "ctl.watch.lost"
+    case ctlWatchCaptureAdvised = "ctl.watch.capture_advised"
+    case ctlWatchCaptureAccepted = "ctl.watch.capture_accepted"
     case ctlVerifyVerdict = "ctl.verify.verdict"
     case ctlReportTitle = "ctl.report.title"
     case ctlReportDaily = "ctl.report.daily"

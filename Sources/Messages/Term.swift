@@ -31,6 +31,11 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     /// The web console's own words (headings, labels, buttons, notices), by id: `GET /console/terms` gives the
     /// pages every text they show in the chosen language, so the pages hold none of their own.
     case consoleText = "text"
+    /// A finger by its ISO/IEC 19794-4 position ("2": "ngón trỏ tay phải"): the names are the catalog's finger
+    /// names (`finger.*`), so people never read a position's number.
+    case finger
+    /// The capture flow's advice by its code (`CaptureAdvice`: "press-harder"): the catalog's `biometric.advice.*`.
+    case advice
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -50,7 +55,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         case .event:
             [
                 "reader.added", "reader.removed", "card.inserted", "card.removed", "pcsc.lost", "pcsc.restored",
-                "intake.state", "queue.changed", "upload.progress",
+                "intake.state", "queue.changed", "upload.progress", "capture.attempt", "intake.finger", "verify.done",
+                "patient.verified", "scanners.changed",
             ]
         case .verdict: ["accept", "refer"]
         case .authenticity:
@@ -63,6 +69,12 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         case .queueReason: ["citizenRequest", "dataError", "duplicate", "deviceFault", "other"]
         case .role: ["operator", "supervisor", "root"]
         case .consoleText: Self.consoleTextIDs
+        case .finger: (1...10).map(String.init)
+        case .advice:
+            [
+                "place-finger", "press-harder", "finger-too-dry", "finger-too-wet", "move-to-centre", "clean-sensor",
+                "keep-still", "lift-finger",
+            ]
         case .refusalReason:
             [
                 "under14", "noPhone", "minorWithoutPhonePermission", "inPrison", "missing", "abroad", "absent",
@@ -113,10 +125,25 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "bankLabel", "accountConsent", "loanLabel", "benefitsLabel", "benefitPension", "benefitSocialAllowance",
         "benefitMeritAllowance", "benefitUnemployment", "benefitOther", "suggestedPriority", "rbBank",
         "noCardTitle", "noCardHelp", "sexLabel", "sexMale", "sexFemale", "typeIdentity", "busyIdentity",
+        // intake: driven by the station's events (#21 item 3)
+        "cardPlaced", "captureAdvised", "captureAccepted", "eventsReconnected",
     ]
 
-    /// The catalog key of one value.
-    public func key(_ value: String) -> String { "term.\(rawValue).\(value)" }
+    /// The catalog key of one value. Fingers and advice are named by the catalog's own keys for them (one text
+    /// for each, whether a message or a vocabulary shows it).
+    public func key(_ value: String) -> String {
+        switch self {
+        case .finger: Int(value).flatMap { Self.fingerKeys[$0] }?.rawValue ?? "term.finger.\(value)"
+        case .advice: "biometric.advice.\(value)"
+        default: "term.\(rawValue).\(value)"
+        }
+    }
+
+    /// Positions 1...10 and their names' keys.
+    static let fingerKeys: [Int: MessageKey] = [
+        1: .fingerRightThumb, 2: .fingerRightIndex, 3: .fingerRightMiddle, 4: .fingerRightRing, 5: .fingerRightLittle,
+        6: .fingerLeftThumb, 7: .fingerLeftIndex, 8: .fingerLeftMiddle, 9: .fingerLeftRing, 10: .fingerLeftLittle,
+    ]
 
     /// The name of `value` in `language`; a value the catalog does not know (a newer daemon) is shown as it is.
     public func name(_ value: String, _ language: Language) -> String {

@@ -44,11 +44,14 @@ public enum StationDaemon {
         notifier.status("probing devices")
         let devices = DeviceState()
         await probeReaders(devices, logger: logger)
+        let hub = EventHub()
         let fingerprintStation: FingerprintStation?
         do {
+            // Every attempt of every capture (the intake's included) reaches /v1/events as `capture.attempt`.
             fingerprintStation = try FingerprintStation(
                 configuration: BiometricsConfiguration(
-                    simulator: configuration.simulator, useUSB: configuration.useUSB))
+                    simulator: configuration.simulator, useUSB: configuration.useUSB),
+                attempts: hub.captureAttempts)
         } catch {
             logger.warning("fingerprint layer unavailable", metadata: ["error": "\(type(of: error))"])
             fingerprintStation = nil
@@ -56,7 +59,6 @@ public enum StationDaemon {
         let fingerprints = FingerprintStationHandle(station: fingerprintStation)
         devices.setScanners(await fingerprints.scanners())
 
-        let hub = EventHub()
         let metrics = StationMetrics.bootstrapped
         let anchors = TrustAnchorStore(
             configured: configuration.trustList,
@@ -149,7 +151,10 @@ public enum StationDaemon {
         if configuration.listener.enabled {
             let listener = try ControlServer.makeListener(
                 core: core, clients: clients, info: listenerInfo, logger: logger)
-            services.append(.init(service: listener, serviceName: "tcp-listener"))
+            // Right after the control server: services stop in reverse order, so the listener stops after the
+            // intake-sessions service has ended the event streams (an open console or desk stream would otherwise
+            // hold its graceful stop up until the service manager's kill).
+            services.insert(.init(service: listener, serviceName: "tcp-listener"), at: 1)
         }
         if let uplink {
             services.append(

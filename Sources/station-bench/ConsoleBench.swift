@@ -18,7 +18,7 @@ enum ConsoleBench {
     static func run(loads: Int, rounds: Int) async throws {
         say(
             "== Console in headless Chromium (goals: intake screen first paint p95 < 300 ms; identity on the screen "
-                + "≤ card read + 50 ms; finger quality ≤ 100 ms after the capture; idle RSS < 40 MB)")
+                + "≤ card read + 50 ms; finger quality ≤ 100 ms after the scanner's decision; idle RSS < 40 MB)")
         let python = LivePCSC.packageRoot.appendingPathComponent(".build/selenium/bin/python").path
         let script = LivePCSC.packageRoot.appendingPathComponent("Tests/Browser/console_bench.py").path
         guard FileManager.default.isExecutableFile(atPath: python),
@@ -84,11 +84,15 @@ enum ConsoleBench {
                 + "page adds \(ms(cardAdded)) [\(cardAdded <= 0.05 ? "goal met" : "GOAL NOT MET"): ≤ 50 ms]")
         let fingerShown = stats("fingerShown")
         let fingerExchange = stats("fingerExchange")
+        let fingerLive = stats("fingerDecisionShown")
         say(
-            "finger: capture answered → quality on the screen ×\(fingerShown.samples.count) p50 "
+            "finger: the scanner's decision → quality on the screen (capture.attempt event) ×"
+                + "\(fingerLive.samples.count) p50 \(ms(fingerLive.median)) p95 \(ms(p95(fingerLive))) "
+                + "[\(p95(fingerLive) <= 0.1 && fingerLive.samples.count > 0 ? "goal met" : "GOAL NOT MET"): ≤ 100 ms]")
+        say(
+            "finger: capture answered → taken on the screen ×\(fingerShown.samples.count) p50 "
                 + "\(ms(fingerShown.median)) p95 \(ms(p95(fingerShown))) (the capture's exchange p50 "
-                + "\(ms(fingerExchange.median)), the scanner's time) [\(p95(fingerShown) <= 0.1 ? "goal met" : "GOAL NOT MET"): ≤ 100 ms]"
-        )
+                + "\(ms(fingerExchange.median)), the scanner's time and the record's encoding)")
         say(
             String(
                 format: "daemon RSS with the console served: idle %.1f MB, after the browser run %.1f MB "

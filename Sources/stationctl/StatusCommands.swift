@@ -516,17 +516,22 @@ struct WatchCommand: ParsableCommand {
         if status != 200 { throw ExitCode(GlobalOptions.exitCode(status)) }
     }
 
-    /// One event as a person reads it: local time, the event's name, the reader, the state's name, the id.
+    /// One event as a person reads it: local time, the event's name, the reader, the state's name, the id; a
+    /// capture attempt as its finger by name, the attempt, the quality and the advice.
     static func line(_ event: StationEvent, type: String, _ options: GlobalOptions) -> String {
         let state = event.state.map { state in
             switch type {
             case "intake.state": options.name(.sessionState, state)
             case "upload.progress": options.name(.uploadState, state)
             case "queue.changed": options.name(.localState, state)
+            case "intake.finger": options.name(.finger, state)
+            case "verify.done", "patient.verified": options.name(.verdict, state)
             default: state
             }
         }
-        let detail = [event.reader, state, event.applicationID].compactMap { $0 }.joined(separator: " ")
+        let detail =
+            event.captureAttemptText(options.language)
+            ?? [event.reader, state, event.applicationID].compactMap { $0 }.joined(separator: " ")
         return "\(TextLayout.localTime(event.at, seconds: true)) \(options.name(.event, type)) \(detail)"
     }
 }

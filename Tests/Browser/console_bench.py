@@ -7,7 +7,10 @@ SECRETS_FILE (0600) holds JSON {"password", "can"}. Prints one JSON line:
 - "cardShown" / "cardExchange": ms from the officer's click on "read card" to the identity on the screen, and the
   card request's exchange with the daemon (the read itself: request start → last byte), ROUNDS times;
 - "fingerShown" / "fingerExchange": ms from the capture's answer (its last byte) to the finger's quality on the
-  screen, and the capture request's exchange, ROUNDS times.
+  screen, and the capture request's exchange, ROUNDS times;
+- "fingerDecisionShown": ms from the scanner's decision on the accepted attempt (the capture.attempt event's
+  decidedAtMillis, the daemon's clock) to the frame that shows its quality (the page's clock: both read the same
+  machine's wall clock), ROUNDS times: the event path, while the capture's request is still running.
 Times come from the page's own clock (Performance API, MutationObserver), not from Selenium's round trips.
 """
 import json
@@ -23,7 +26,8 @@ with open(secrets_file, encoding="utf-8") as handle:
     secrets = json.load(handle)
 
 driver = console_browser.start(fake_camera=True)
-result = {"firstPaint": [], "cardShown": [], "cardExchange": [], "fingerShown": [], "fingerExchange": []}
+result = {"firstPaint": [], "cardShown": [], "cardExchange": [], "fingerShown": [], "fingerExchange": [],
+          "fingerDecisionShown": []}
 
 # Stamps the moment an element's text or children change to what `ready` accepts (the page's clock).
 WATCH = """
@@ -39,6 +43,15 @@ const ready = () => kind === 'text' ? target.textContent.trim() !== ''
 new MutationObserver((_, observer) => {
   if (window.__shown === null && ready()) { window.__shown = performance.now(); observer.disconnect(); }
 }).observe(target, { childList: true, characterData: true, subtree: true });
+"""
+# Stamps each live capture attempt with the wall-clock moment of the frame that shows it.
+ATTEMPTS = """
+const list = document.getElementById('capture-attempts');
+new MutationObserver((records) => {
+  for (const record of records) for (const node of record.addedNodes) {
+    if (node.dataset) requestAnimationFrame(() => { node.dataset.shownAt = String(performance.timeOrigin + performance.now()); });
+  }
+}).observe(list, { childList: true });
 """
 LAST = """
 const [suffix] = arguments;
@@ -91,8 +104,16 @@ try:
 
         taken = len(driver.find_elements(By.CSS_SELECTOR, "#fingers-taken li"))
         driver.execute_script(WATCH, "fingers-taken", "list", taken + 1, "finger-2")
+        driver.execute_script(ATTEMPTS)
         element("finger-2").click()
         wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#fingers-taken li")) > taken and idle(), 60)
+        wait(lambda: driver.execute_script(
+            "const a = document.querySelector('#capture-attempts li[data-accepted=true]');"
+            " return !!(a && a.dataset.shownAt)"), 10)
+        accepted = driver.execute_script(
+            "const a = document.querySelector('#capture-attempts li[data-accepted=true]');"
+            " return [Number(a.dataset.decidedAt), Number(a.dataset.shownAt)]")
+        result["fingerDecisionShown"].append(accepted[1] - accepted[0])
         exchange = driver.execute_script(LAST, "/fingers")
         shown_at = driver.execute_script("return window.__shown")
         result["fingerShown"].append(shown_at - exchange["end"])

@@ -101,4 +101,14 @@ import Testing
         // 2026-11-23T07:05:00Z is 14:05 in Hanoi.
         #expect(TextLayout.localTime(Date(timeIntervalSince1970: 1_795_417_500)) == "2026-11-23 14:05")
     }
+
+    /// Fingers are named, never numbered: the vocabulary's positions are the ISO positions, each named by the
+    /// finger's own message (one text whether a message or the console shows it).
+    @Test func fingerVocabularyIsTheFingersNames() {
+        #expect(Set(Term.finger.values) == Set(FingerPosition.allCases.map { String($0.rawValue) }))
+        for finger in FingerPosition.allCases {
+            #expect(Term.finger.name(String(finger.rawValue), .vietnamese) == finger.vietnameseName)
+            #expect(Term.finger.name(String(finger.rawValue), .english) == finger.englishName)
+        }
+    }
 }

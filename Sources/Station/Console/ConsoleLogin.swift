@@ -37,8 +37,8 @@ final class ConsoleLogin: Sendable {
     func admit(sessionID: String, _ request: Request, _ context: inout StationRequestContext) throws(APIError) {
         let method = request.method
         let stateChanging = !(method == .get || method == .head || method == .options)
-        // A screen's own polling says so; it does not count as the officer's activity.
-        let renews = stateChanging || request.headers[Self.pollHeader] == nil
+        let renews = Self.renews(
+            stateChanging: stateChanging, polled: request.headers[Self.pollHeader] != nil, path: request.uri.path)
         let check = book.withLock {
             $0.check(
                 id: sessionID, csrf: request.headers[Self.csrfHeader], stateChanging: stateChanging, now: clock(),
@@ -54,6 +54,13 @@ final class ConsoleLogin: Sendable {
         case .csrfMismatch:
             throw APIError(.forbidden, code: ConsoleErrorCode.csrfMissing, Message(.consoleCsrfMissing))
         }
+    }
+
+    /// Whether a request is the officer's doing and so renews the idle logout: every write does; a screen's own
+    /// polling says so (`X-Console-Poll`) and does not, nor does a screen's event stream (`/v1/events`, opened by
+    /// the page itself and held open for as long as it is shown).
+    static func renews(stateChanging: Bool, polled: Bool, path: String) -> Bool {
+        stateChanging || (!polled && path != ControlPaths.events)
     }
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!

@@ -350,3 +350,144 @@ async function load() {
 }
 
 load();
+
+// ── Live: the station's events (GET /v1/events, Server-Sent Events, with the console's session cookie) ──────────
+// The page follows the station as it happens, not only its own requests' answers: a card placed asks for the CAN,
+// a card pulled is said at once, each capture attempt shows the finger by name, its quality and the scanner's
+// advice while the capture's request is still running. A lost stream (the daemon stopped or restarted) is opened
+// again as soon as the station answers, and the page re-reads the session's state; a daemon that no longer knows the
+// login sends the officer to the login page. No polling while the stream is open.
+const live = { source: null, lost: false, retry: null };
+
+/** The name of an advice code, to follow a dash: the catalog's sentence with its first letter small. */
+function liveAdvice(code) {
+  const name = Console.term("advice", code);
+  return name.charAt(0).toLocaleLowerCase(Console.language) + name.slice(1);
+}
+
+/** One capture attempt as the officer reads it: the finger by name, never its number. */
+function liveAttemptText(event) {
+  const values = {
+    finger: Console.term("finger", String(event.finger)), attempt: event.attempt, quality: event.quality,
+    advice: (event.advice || []).map(liveAdvice).join("; "),
+  };
+  return text(event.accepted ? "captureAccepted" : "captureAdvised", values);
+}
+
+/** Says `message` in the live notice (`kind`: placed; none clears it). */
+function liveNotice(message, kind) {
+  $("live-notice").textContent = message || "";
+  $("live-notice").dataset.kind = kind || "";
+}
+
+/** A request of the page's own is running (its buttons are disabled meanwhile). */
+function liveBusy() { return $("abandon").disabled; }
+
+/**
+ * Re-reads the session's state and shows it: when the station changed it (an ended session stays as the page shows
+ * it: the receipt), or `afterLoss`, once a lost stream is back.
+ */
+async function liveRefresh(afterLoss) {
+  if (!session || liveBusy()) return;
+  if (!afterLoss && ["committed", "abandoned"].includes(session.state)) return;
+  try {
+    // Not the officer's doing: asked as a poll, so it does not hold the idle logout off.
+    const now = await Console.call("GET", "/v1/intake/" + session.id, undefined, true);
+    if (liveBusy()) return;  // the officer's own request answers for it
+    session = now;
+    render();
+  } catch (error) {
+    // After a lost stream the session may be gone (a daemon restarted without it): the officer's next one, as on a
+    // reload.
+    if (afterLoss && !liveBusy()) await begin();
+  }
+}
+
+function liveCardInserted() {
+  if (!session || !["idle", "paused"].includes(session.state)) return;
+  liveNotice(text("cardPlaced"), "placed");
+  $("step-card").hidden = false;
+  $("can").focus();
+}
+
+function liveCardRemoved() {
+  // Before the card read nothing is lost; with a chip read the session pauses until the card is back: said at
+  // once, in the page's message line (where the paused session's own message follows).
+  if (!session || ["idle", "committed", "abandoned"].includes(session.state)) return;
+  liveNotice("");
+  say(text("cardPulled"));
+}
+
+/** The station changed an intake's state: a notice it answered goes, and the page shows the state. */
+function liveIntakeState(state) {
+  if ($("live-notice").dataset.kind === "placed" && !["idle", "paused"].includes(state)) liveNotice("");
+  liveRefresh();
+}
+
+function liveCaptureAttempt(event) {
+  if (!session || event.session !== session.id) return;
+  const list = $("capture-attempts");
+  if (list.dataset.session !== session.id) {
+    // A new citizen: the last one's attempts go.
+    list.replaceChildren();
+    list.dataset.session = session.id;
+  }
+  const line = liveAttemptText(event);
+  const shown = $("capture-live");
+  shown.textContent = line;
+  shown.dataset.accepted = String(event.accepted);
+  const item = document.createElement("li");
+  item.textContent = line;
+  item.dataset.finger = String(event.finger);
+  item.dataset.attempt = String(event.attempt);
+  item.dataset.quality = String(event.quality);
+  item.dataset.accepted = String(event.accepted);
+  item.dataset.advice = (event.advice || []).join(" ");
+  item.dataset.decidedAt = String(event.decidedAtMillis || "");
+  list.append(item);
+}
+
+/** Opens the event stream. A lost stream is closed and the station asked again every second until it answers. */
+function liveStart() {
+  if (!window.EventSource) return;
+  const source = new EventSource("/v1/events");
+  live.source = source;
+  const on = (type, handle) => source.addEventListener(type, (message) => {
+    let event = null;
+    try { event = JSON.parse(message.data); } catch (error) { return; }
+    handle(event);
+  });
+  on("card.inserted", liveCardInserted);
+  on("card.removed", liveCardRemoved);
+  on("intake.state", (event) => liveIntakeState(event.state));
+  on("capture.attempt", liveCaptureAttempt);
+  source.addEventListener("open", () => {
+    if (!live.lost) return;
+    live.lost = false;
+    say(text("eventsReconnected"));
+    liveRefresh(true);
+  });
+  source.addEventListener("error", () => {
+    source.close();
+    live.lost = true;
+    if (!live.retry) live.retry = setTimeout(liveProbe, 1000);
+  });
+}
+
+/**
+ * The stream was lost (the daemon stopped, restarted, or refused it): asks the station for the officer's login
+ * every second until it answers. A new daemon that does not know this login sends the officer to the login page
+ * (common.js on 401); one that does gets the stream opened again and the session's state read back.
+ */
+async function liveProbe() {
+  live.retry = null;
+  try {
+    await Console.call("GET", "/console/session", undefined, true);
+  } catch (error) {
+    if (error.status === undefined) { live.retry = setTimeout(liveProbe, 1000); return; }  // not answering yet
+    if (error.message === "logged out") return;
+  }
+  liveStart();
+}
+
+liveStart();
