@@ -97,6 +97,11 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     /// Once the card is read or the identity typed: the priority group the date of birth (and a missing card)
     /// suggests, to show the officer; it is set only by `PUT …/details` (`priorityGroup`).
     public var suggestedPriorityGroup: String?
+    /// The officer's finger exception requests in this session, pending a supervisor or decided (absent when none).
+    public var exceptionRequests: [FingerExceptionWire]?
+    /// What the officer is told with this answer while the session goes on (e.g. an exception request waits for a
+    /// supervisor: `intake.notice.exceptionAwaitsSupervisor`), in the caller's language.
+    public var notice: ValidationProblem?
     /// Creates a value.
     public init(
         id: String, state: String, applicationID: String? = nil, maskedIDNumber: String? = nil,

@@ -31,6 +31,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     /// The web console's own words (headings, labels, buttons, notices), by id: `GET /console/terms` gives the
     /// pages every text they show in the chosen language, so the pages hold none of their own.
     case consoleText = "text"
+    /// Why a finger cannot be captured (`FingerException`): an officer's exception request, the supervisor's list.
+    case fingerException = "exception"
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -68,6 +70,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
                 "under14", "noPhone", "minorWithoutPhonePermission", "inPrison", "missing", "abroad", "absent",
                 "remoteNoCoverage", "illness", "mentalDisability", "noCivilCapacity",
             ]
+        case .fingerException: ["missingFinger", "injury", "unreadable"]
         }
     }
 
@@ -113,6 +116,11 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "bankLabel", "accountConsent", "loanLabel", "benefitsLabel", "benefitPension", "benefitSocialAllowance",
         "benefitMeritAllowance", "benefitUnemployment", "benefitOther", "suggestedPriority", "rbBank",
         "noCardTitle", "noCardHelp", "sexLabel", "sexMale", "sexFemale", "typeIdentity", "busyIdentity",
+        // finger exceptions confirmed by a supervisor (#19 item 5, #21 item 5): intake, then supervisor
+        "excTitle", "excHelp", "excFinger", "excKind", "excNote", "excRequest", "excWithdraw", "excPending",
+        "excConfirmed", "excDeclined", "busyException",
+        "exceptionsHeading", "exceptionsCaption", "exceptionsEmpty", "colCitizen", "colFinger", "colKind", "colNote",
+        "excReasonLabel", "excConfirm", "excDecline", "excDone",
     ]
 
     /// The catalog key of one value.
