@@ -839,4 +839,5 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlExceptionsConfirmed = "ctl.exceptions.confirmed"
     case ctlExceptionsDeclined = "ctl.exceptions.declined"
     case ctlExceptionsUnknownFinger = "ctl.exceptions.unknown_finger"
+    case inputFieldExceptionReason = "input.field.exception_reason"
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ControlAPI
 import Foundation
 import Messages
+import SecretInput
 
 /// `stationctl exceptions [ls|confirm|decline]`: the finger exceptions officers asked for, waiting for a supervisor
 /// (`/v1/exceptions`). A supervisor at any terminal confirms or declines one with a reason; the supervisor is the
@@ -73,16 +74,24 @@ struct ExceptionsList: ParsableCommand {
 struct ExceptionDecision: ParsableArguments {
     @Argument(help: "The intake session (its id, from `stationctl exceptions ls`).") var session: String
     @Argument(help: "The finger: 1–10 or right-index, left-index, right-thumb, …") var finger: String
-    @Option(help: "Why (required; shown to the officer, never logged).") var reason: String
+    @Option(help: ArgumentHelp(Self.reasonField.argumentHelp("Why (required; shown to the officer, never logged).")))
+    var reason: String?
+    @Option(help: ArgumentHelp(Self.reasonField.fileHelp)) var reasonFile: String?
+
+    /// The reason may describe the citizen's hand: from a file, standard input or the prompt rather than argv.
+    static let reasonField = SecretField(option: "reason", label: .inputFieldExceptionReason)
 
     /// Sends the decision; prints what was decided, by the finger's name.
     func send(_ verb: String, _ options: GlobalOptions, done: MessageKey) throws {
         guard let position = FingerArgument.position(finger) else {
             throw ValidationError(options.say(.ctlExceptionsUnknownFinger, ["finger": finger]))
         }
+        guard let why = try options.secret(Self.reasonField, reason, file: reasonFile, prompt: true) else {
+            throw options.failure(SecretInput.missing(Self.reasonField))
+        }
         let path = "\(ControlPaths.exceptions)/\(session)/\(position)/\(verb)"
         let response = try options.call(
-            options.client(), "POST", path, json: ExceptionDecisionRequest(reason: reason))
+            options.client(), "POST", path, json: ExceptionDecisionRequest(reason: why))
         if options.json { return options.printBody(response) }
         let wire = try response.decode(IntakeSessionWire.self)
         let kind = wire.exceptionRequests?.first { $0.finger == position }?.exception ?? ""

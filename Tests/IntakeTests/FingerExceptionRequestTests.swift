@@ -36,7 +36,9 @@ import Testing
         let pending = try #require(session.exceptionRequests.first)
         #expect(session.exceptionRequests.count == 1)
         #expect(pending.finger == .leftIndex && pending.exception == .injury && pending.isPending)
-        #expect(pending.note == "bị bỏng" && pending.requestedBy.rawValue == "officer-7" && pending.requestedAt == Self.asked)
+        #expect(
+            pending.note == "bị bỏng" && pending.requestedBy.rawValue == "officer-7"
+                && pending.requestedAt == Self.asked)
         // Nothing recorded for the finger yet: the review finds it missing.
         guard case .biometrics(let draft) = session.state else {
             Issue.record("expected biometrics")

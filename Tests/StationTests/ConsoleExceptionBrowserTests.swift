@@ -86,9 +86,10 @@ extension ConsoleBrowserTests {
                 $0.action == "finger_exception_confirmed" && $0.actor == supervisor.name
                     && $0.reasonCode == "application:\(id);finger:7;exception:injury"
             })
-        for name in ["1-operator-pending", "2-operator-on-supervisor-screen", "3-supervisor-list",
-            "4-supervisor-confirmed", "5-operator-confirmed", "6-read-back"]
-        {
+        for name in [
+            "1-operator-pending", "2-operator-on-supervisor-screen", "3-supervisor-list",
+            "4-supervisor-confirmed", "5-operator-confirmed", "6-read-back",
+        ] {
             #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-exception-\(name).png"))
         }
         #expect(!rig.daemon.log.contains("băng bó") && !rig.daemon.log.contains(supervisor.password))

@@ -44,7 +44,8 @@ extension ConsoleBrowserTests {
 
     @Test(.timeLimit(.minutes(3))) func aSupervisorAtAnotherTerminalConfirmsAnOperatorsFingerException() throws {
         let account = try TestAccount(gid: TestGroups.operators, suffix: "x")
-        let daemon = try DaemonUnderTest(name: "finger-exception", extraConfig: "[listener]\nenabled = true\nport = 0\n")
+        let daemon = try DaemonUnderTest(
+            name: "finger-exception", extraConfig: "[listener]\nenabled = true\nport = 0\n")
         try daemon.start()
         defer { _ = daemon.stop() }
         let base = "http://127.0.0.1:\(try daemon.listenerPort())"
@@ -93,7 +94,8 @@ extension ConsoleBrowserTests {
         let list = try daemon.stationctl(["exceptions", "ls"])
         #expect(list.status == 0, "\(list.output)")
         for shown in [
-            "ngón trỏ tay trái", "bị thương", "băng bó sau tai nạn", "*********345 N.T.L.", account.name, id, "Ngón tay",
+            "ngón trỏ tay trái", "bị thương", "băng bó sau tai nạn", "*********345 N.T.L.", account.name, id,
+            "Ngón tay",
         ] {
             #expect(list.output.contains(shown), "\(shown) missing: \(list.output)")
         }

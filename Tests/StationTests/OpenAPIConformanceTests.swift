@@ -148,7 +148,8 @@ struct OpenAPIConformanceTests {
             ("/console/login", "post"), ("/console/logout", "post"), ("/console/session", "get"),
             ("/console/terms", "get"), ("/console", "get"), ("/console/{file}", "get"),
             ("/v1/exceptions", "get"), ("/v1/exceptions/{session}/{finger}/confirm", "post"),
-            ("/v1/exceptions/{session}/{finger}/decline", "post"), ("/v1/intake/{session}/exceptions/{finger}", "delete"),
+            ("/v1/exceptions/{session}/{finger}/decline", "post"),
+            ("/v1/intake/{session}/exceptions/{finger}", "delete"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]

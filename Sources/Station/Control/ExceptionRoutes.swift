@@ -62,7 +62,8 @@ struct ExceptionRoutes {
         var answer = session
         let notice = IntakeSession.Notice.exceptionAwaitsSupervisor
         answer.notice = ValidationProblem(
-            code: "intake.notice.\(notice.rawValue)", message: notice.message.text(context.english ? .english : .vietnamese))
+            code: "intake.notice.\(notice.rawValue)",
+            message: notice.message.text(context.english ? .english : .vietnamese))
         return JSONResponse.make(.accepted, answer)
     }
 

@@ -247,7 +247,8 @@ actor IntakeCoordinator {
         try await deps.store.run {
             try $0.recordStationEvent(
                 action, by: .supervisor(approval.supervisor, uid: uid),
-                reasonCode: "application:\(application);finger:\(finger.rawValue);exception:\(request.exception.rawValue)")
+                reasonCode:
+                    "application:\(application);finger:\(finger.rawValue);exception:\(request.exception.rawValue)")
         }
         let at = Date()
         try await apply(
