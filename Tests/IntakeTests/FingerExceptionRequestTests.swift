@@ -71,6 +71,10 @@ import Testing
             Base.describe(session.handle(.exceptionDeclined(.leftIndex, Self.supervisor, at: Self.decided)))
                 == "refuse:exceptionDecided")
         #expect(session.exceptionRequests.first?.decision?.confirmed == true)
+        // A confirmed exception is recorded: neither withdrawn nor asked again (capturing the finger undoes it).
+        #expect(Base.describe(session.handle(.exceptionWithdrawn(.leftIndex))) == "refuse:exceptionDecided")
+        #expect(Base.describe(session.handle(Self.request())) == "refuse:exceptionDecided")
+        #expect(session.exceptionRequests.first?.decision?.confirmed == true)
         // The read-back names the exception; the application goes through with it.
         #expect(Base.describe(session.handle(.finishBiometrics)) == "validate")
         #expect(session.readBack?.fingers.first { $0.position == .leftIndex }?.exception == .injury)

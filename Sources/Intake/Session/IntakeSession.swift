@@ -392,20 +392,24 @@ public struct IntakeSession: Sendable {
             draft.record(position, exception, approval)
             return revalidate(draft, after: review)
 
-        // An officer's exception request waits for a supervisor; the session stays in its step.
+        // An officer's exception request waits for a supervisor; the session stays in its step. A finger whose
+        // exception a supervisor confirmed is recorded: capture it to undo that, not ask again.
         case (.biometrics(var draft), .exceptionRequested(let request)):
+            guard !draft.confirmedException(request.finger) else { return [.refuse(.exceptionDecided)] }
             draft.exceptionRequests[request.finger] = request
             state = .biometrics(draft)
             return []
         case (.review(var draft, let review), .exceptionRequested(let request)) where !review.persisting:
+            guard !draft.confirmedException(request.finger) else { return [.refuse(.exceptionDecided)] }
             draft.exceptionRequests[request.finger] = request
             state = .review(draft, review)
             return []
+        // Withdrawn while pending, or a decline taken note of; a confirmed one is recorded (capture the finger).
         case (_, .exceptionWithdrawn(let finger)):
             guard var draft = openDraft else { return [.refuse(.notInThisState)] }
-            guard draft.exceptionRequests.removeValue(forKey: finger) != nil else {
-                return [.refuse(.noExceptionRequest)]
-            }
+            guard draft.exceptionRequests[finger] != nil else { return [.refuse(.noExceptionRequest)] }
+            guard !draft.confirmedException(finger) else { return [.refuse(.exceptionDecided)] }
+            draft.exceptionRequests[finger] = nil
             return replaceDraft(draft, changed: false)
         case (_, .exceptionConfirmed(let finger, let approval, let at)):
             return decide(finger, approval, at: at, confirm: true)
@@ -690,6 +694,11 @@ extension IntakeSession.Draft {
         fingerprints.append(FingerprintCapture(position: position, outcome: .exception(exception)))
         exceptionApprovals[position] = approval
         exceptionRequests[position] = nil
+    }
+
+    /// Whether a supervisor confirmed the officer's request for `finger` (its exception is recorded).
+    fileprivate func confirmedException(_ finger: FingerPosition) -> Bool {
+        exceptionRequests[finger]?.decision?.confirmed == true
     }
 }
 
