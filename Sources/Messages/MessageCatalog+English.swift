@@ -1302,6 +1302,7 @@ extension MessageCatalog {
         "ctl.exceptions.confirmed": "Confirmed the exception of the {finger} ({kind}) in session {session}.",
         "ctl.exceptions.declined": "Declined the exception of the {finger} in session {session}: the officer is to capture that finger.",
         "input.field.exception_reason": "Reason for the finger exception decision",
+        "intake.exception_text_too_long": "The note or reason is too long (at most 500 characters): shorten it.",
         "ctl.exceptions.unknown_finger": "Unknown finger \"{finger}\": use 1–10 or a name such as right-index, left-index.",
         "term.exception.missingFinger": "missing finger",
         "term.exception.injury": "injured",

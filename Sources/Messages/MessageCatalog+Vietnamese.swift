@@ -1290,6 +1290,7 @@ extension MessageCatalog {
         "ctl.exceptions.confirmed": "Đã xác nhận ngoại lệ {finger} ({kind}) của phiên {session}.",
         "ctl.exceptions.declined": "Đã từ chối ngoại lệ {finger} của phiên {session}: cán bộ sẽ lấy vân tay ngón này.",
         "input.field.exception_reason": "Lý do xác nhận hoặc từ chối ngoại lệ ngón tay",
+        "intake.exception_text_too_long": "Ghi chú hoặc lý do quá dài (tối đa 500 ký tự): viết ngắn lại.",
         "ctl.exceptions.unknown_finger": "Không rõ ngón tay \"{finger}\": dùng số 1–10 hoặc tên như right-index, left-index.",
         "term.exception.missingFinger": "mất ngón",
         "term.exception.injury": "bị thương",

@@ -840,4 +840,5 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlExceptionsDeclined = "ctl.exceptions.declined"
     case ctlExceptionsUnknownFinger = "ctl.exceptions.unknown_finger"
     case inputFieldExceptionReason = "input.field.exception_reason"
+    case intakeExceptionTextTooLong = "intake.exception_text_too_long"
 }

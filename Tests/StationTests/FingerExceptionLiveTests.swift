@@ -114,6 +114,10 @@ extension ConsoleBrowserTests {
         #expect(told.exceptionRequests?.first?.status == "declined")
         #expect(told.exceptionRequests?.first?.decisionReason == "lau khô rồi thử lại")
         #expect(told.exceptionRequests?.first?.decidedBy == "root" && told.fingers == [2])
+        let long = String(repeating: "a", count: 501)
+        let tooLong = try daemon.curl(
+            "POST", "\(ControlPaths.exceptions)/\(id)/7/confirm", body: #"{"reason":"\#(long)"}"#)
+        #expect(tooLong.0 == 400 && errorCode(tooLong.1) == "intake.exception_text_too_long", "\(tooLong)")
         let again = try daemon.curl("POST", "\(ControlPaths.exceptions)/\(id)/7/confirm", body: #"{"reason":"x"}"#)
         #expect(again.0 == 409 && errorCode(again.1) == "intake.refused.exceptionDecided", "\(again)")
 

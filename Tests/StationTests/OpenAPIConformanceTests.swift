@@ -211,7 +211,7 @@ struct OpenAPIConformanceTests {
             ),
             (
                 "POST", "/v1/exceptions/\(sessionID)/7/decline", #"{"reason":"  "}"#,
-                "/v1/exceptions/{session}/{finger}/decline", 404
+                "/v1/exceptions/{session}/{finger}/decline", 422
             ),
             ("DELETE", "/v1/intake/\(unknown)/exceptions/7", nil, "/v1/intake/{session}/exceptions/{finger}", 404),
         ]

@@ -30,13 +30,14 @@ struct ExceptionRoutes {
                 try guardSupervisor(context)
                 let body = try await Body.decode(ExceptionDecisionRequest.self, request, core)
                 let finger = try Self.finger(context)
+                let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !reason.isEmpty else { throw APIError(IntakeFailure.refused(.exceptionReasonMissing)) }
+                try Self.checkLength(reason)
                 let supervisor = context.peer?.userName ?? "unknown"
                 return JSONResponse.make(
                     try await core.intake.decideFingerException(
                         context.parameters.get("session") ?? "", finger: finger, confirm: confirm,
-                        approval: SupervisorOverride(
-                            supervisor: OperatorID(supervisor),
-                            reason: body.reason.trimmingCharacters(in: .whitespacesAndNewlines)),
+                        approval: SupervisorOverride(supervisor: OperatorID(supervisor), reason: reason),
                         uid: context.peer?.uid))
             }
         }
@@ -65,6 +66,18 @@ struct ExceptionRoutes {
             code: "intake.notice.\(notice.rawValue)",
             message: notice.message.text(context.english ? .english : .vietnamese))
         return JSONResponse.make(.accepted, answer)
+    }
+
+    /// The longest note or reason taken (characters).
+    static let maximumText = 500
+
+    /// A note or reason longer than `maximumText`: 400 `intake.exception_text_too_long`.
+    static func checkLength(_ text: String) throws(APIError) {
+        guard text.count <= maximumText else {
+            throw APIError(
+                .badRequest, moduleCode: MessageKey.intakeExceptionTextTooLong.rawValue,
+                Message(.intakeExceptionTextTooLong))
+        }
     }
 
     /// A name's initials ("Nguyễn Văn An" → "N.V.A."): enough for a supervisor to know the citizen at the desk.

@@ -92,6 +92,7 @@ struct IntakeRoutes {
                             approval: approval))
                 }
                 // The officer's request waits for a supervisor at another screen (`/v1/exceptions`): 202.
+                try ExceptionRoutes.checkLength(body.exceptionReason ?? "")
                 return ExceptionRoutes.awaitingSupervisor(
                     try await core.intake.requestFingerException(
                         session(context), owner: context.connection, finger: finger, reason: exception,
