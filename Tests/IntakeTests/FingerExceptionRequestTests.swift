@@ -99,6 +99,11 @@ import Testing
             return
         }
         #expect(after.revision == 2 && after.errors == nil)
+        // While the commit is under way nothing is left to decide.
+        _ = session.handle(.validated(revision: 2, errors: []))
+        #expect(session.exceptionRequests.count == 1)
+        _ = session.handle(.confirm)
+        #expect(session.state.name == "review.persisting" && session.exceptionRequests.isEmpty)
     }
 
     @Test func aDeclineLeavesTheFingerToCaptureAndTellsTheOfficer() throws {

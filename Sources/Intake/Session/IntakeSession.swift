@@ -614,18 +614,14 @@ public struct IntakeSession: Sendable {
         return replaceDraft(draft, changed: confirm)
     }
 
-    /// The exception requests of the session in progress, by finger (none once it ended).
+    /// The exception requests of the session in progress, by finger; none once the commit is under way or the
+    /// session ended (they die with it), so nothing can be decided then.
     public var exceptionRequests: [ExceptionRequest] {
-        (openDraft ?? persistingDraft)?.exceptionRequests.values.sorted { $0.finger < $1.finger } ?? []
+        openDraft?.exceptionRequests.values.sorted { $0.finger < $1.finger } ?? []
     }
 
     /// The identity of the citizen of the session in progress (what a supervisor needs to know whose finger it is).
-    public var identity: ChipIdentity? { (openDraft ?? persistingDraft)?.card.identity }
-
-    private var persistingDraft: Draft? {
-        if case .review(let draft, _) = state { return draft }
-        return nil
-    }
+    public var identity: ChipIdentity? { openDraft?.card.identity }
 
     /// An approval with a supervisor and a reason, or nil.
     private static func valid(_ approval: SupervisorOverride?) -> SupervisorOverride? {
