@@ -156,9 +156,10 @@ public struct FingerRequest: Codable, Sendable, Hashable {
     public var finger: Int
     /// Scanner id (default: the first).
     public var scanner: String?
-    /// `missingFinger`, `injury` or `unreadable` instead of a capture: only a supervisor confirms one.
+    /// `missingFinger`, `injury` or `unreadable` instead of a capture: only a supervisor confirms one (an operator's
+    /// is kept as a request pending a supervisor: `/v1/exceptions`).
     public var exception: String?
-    /// The supervisor's reason for the exception (required with `exception`).
+    /// A supervisor caller's reason for the exception (recorded at once); an operator's note for the supervisor.
     public var exceptionReason: String?
     /// Creates a value.
     public init(finger: Int, scanner: String? = nil, exception: String? = nil, exceptionReason: String? = nil) {

@@ -1328,6 +1328,7 @@ extension MessageCatalog {
         "term.text.excReasonLabel": "Reason for the decision",
         "term.text.excConfirm": "Confirm",
         "term.text.excDecline": "Decline",
+        "term.text.excDismiss": "Understood",
         "term.text.excDone": "Decision recorded for the {finger}.",
     ]
 }

@@ -1316,6 +1316,7 @@ extension MessageCatalog {
         "term.text.excReasonLabel": "Lý do quyết định",
         "term.text.excConfirm": "Xác nhận",
         "term.text.excDecline": "Từ chối",
+        "term.text.excDismiss": "Đã rõ",
         "term.text.excDone": "Đã ghi quyết định cho {finger}.",
     ]
 }

@@ -120,7 +120,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "excTitle", "excHelp", "excFinger", "excKind", "excNote", "excRequest", "excWithdraw", "excPending",
         "excConfirmed", "excDeclined", "busyException",
         "exceptionsHeading", "exceptionsCaption", "exceptionsEmpty", "colCitizen", "colFinger", "colKind", "colNote",
-        "excReasonLabel", "excConfirm", "excDecline", "excDone",
+        "excReasonLabel", "excConfirm", "excDecline", "excDone", "excDismiss",
     ]
 
     /// The catalog key of one value.

@@ -9,8 +9,9 @@ on argv. The camera is Chromium's fake video device.
 - The operator reads the card, captures the right index finger, asks for the left index finger to be skipped
   (injury, with a note); the page says it waits for a supervisor ("đang chờ tổ trưởng xác nhận"). The operator's
   supervisor screen draws nothing of the supervisor's, and the API refuses the operator's forged list and confirm.
-- The supervisor sees the request (masked ID number and initials, the finger by name, the kind, the note),
-  confirms it with a reason; the list empties.
+- The supervisor sees the request (masked ID number and initials, the finger by name, the kind, the note) and
+  declines it with a reason: the operator's page shows the decline and the reason by itself; the operator asks
+  again and the supervisor confirms it with a reason; the list empties.
 - The operator's page, polling, shows it confirmed without a reload; the read-back names the exception; commit.
 Prints one JSON line; exits 0 when every check passed (no CSP violation or console error either, but the forged
 calls' expected 403s).
@@ -101,6 +102,26 @@ def shot(driver, name):
 
 
 PENDING = '#exception-requests li[data-finger="7"]'
+ROW = '#exceptions-rows tr[data-finger="7"]'
+
+
+def ask_exception():
+    """The operator asks for the left index finger to be skipped (injury, with a note); it waits."""
+    Select(officer.find_element(By.ID, "exception-finger")).select_by_value("7")
+    Select(officer.find_element(By.ID, "exception-kind")).select_by_value("injury")
+    officer.find_element(By.ID, "exception-note").send_keys("ngón trỏ trái băng bó sau tai nạn")
+    officer.find_element(By.ID, "request-exception").click()
+    wait(officer, lambda: attribute(officer, PENDING, "data-status") == "pending" and idle(officer))
+
+
+def decide(verb, reason):
+    """The supervisor gives a reason and confirms or declines the request in the list; it leaves the list."""
+    wait(boss, lambda: find(boss, ROW) is not None)
+    boss.find_element(By.CSS_SELECTOR, ROW + " input.exception-reason").send_keys(reason)
+    boss.find_element(By.CSS_SELECTOR, ROW + f" button.{verb}-exception").click()
+    wait(boss, lambda: find(boss, ROW) is None and text(boss, "#exceptions-empty"))
+
+
 officer = logged_in(operator, secrets["operator"], camera=True)
 boss = None
 try:
@@ -115,11 +136,7 @@ try:
     result["exceptionBoxShown"] = officer.find_element(By.ID, "exception-box").is_displayed()
     result["kindOptions"] = [o.get_attribute("value") for o in Select(officer.find_element(By.ID, "exception-kind")).options]
     officer.find_element(By.ID, "exception-title").click()
-    Select(officer.find_element(By.ID, "exception-finger")).select_by_value("7")
-    Select(officer.find_element(By.ID, "exception-kind")).select_by_value("injury")
-    officer.find_element(By.ID, "exception-note").send_keys("ngón trỏ trái băng bó sau tai nạn")
-    officer.find_element(By.ID, "request-exception").click()
-    wait(officer, lambda: attribute(officer, PENDING, "data-status") == "pending" and idle(officer))
+    ask_exception()
     result["pendingText"] = text(officer, PENDING)
     result["pendingNotice"] = text(officer, "#exception-message")
     result["stateWhilePending"] = text(officer, "#intake-state")
@@ -146,17 +163,25 @@ try:
     # The supervisor: the request in the list, confirmed with a reason.
     boss = logged_in(supervisor, secrets["supervisor"])
     boss.find_element(By.ID, "to-supervisor").click()
-    ROW = '#exceptions-rows tr[data-finger="7"]'
     wait(boss, lambda: find(boss, ROW) is not None)
     result["supervisorRow"] = [cell.text for cell in boss.find_elements(By.CSS_SELECTOR, ROW + " td")][:6]
     result["supervisorRows"] = len(boss.find_elements(By.CSS_SELECTOR, "#exceptions-rows tr"))
-    boss.find_element(By.CSS_SELECTOR, ROW + " input.exception-reason").send_keys("đã xem vết thương, băng kín")
     shot(boss, "3-supervisor-list")
-    boss.find_element(By.CSS_SELECTOR, ROW + " button.confirm-exception").click()
-    wait(boss, lambda: find(boss, ROW) is None and text(boss, "#exceptions-empty"))
+
+    # First declined: the operator's page says so with the reason, and the operator asks again.
+    decide("decline", "lau khô tay rồi thử lại")
+    wait(officer, lambda: attribute(officer, PENDING, "data-status") == "declined", 20)
+    result["declinedText"] = text(officer, PENDING)
+    officer.execute_script("arguments[0].scrollIntoView()", officer.find_element(By.ID, "exception-box"))
+    shot(officer, "4-operator-declined")
+    ask_exception()
+
+    # Then confirmed: the list empties.
+    decide("confirm", "đã xem vết thương, băng kín")
     result["supervisorDone"] = text(boss, "#exceptions-message")
     result["supervisorEmpty"] = text(boss, "#exceptions-empty")
     shot(boss, "4-supervisor-confirmed")
+    problems_of(officer, "operator's intake screen")
     problems_of(boss, "supervisor screen")
 
     # The operator's page shows the decision by itself (polling), then the read-back and the commit.

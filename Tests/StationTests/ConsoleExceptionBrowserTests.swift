@@ -68,6 +68,10 @@ extension ConsoleBrowserTests {
         #expect(row.dropFirst(5).first == "ngón trỏ trái băng bó sau tai nạn")
         #expect(seen["supervisorEmpty"] as? String == word("text", "exceptionsEmpty"))
 
+        // Declined first: the operator's page said so, with the supervisor's reason.
+        let declined = seen["declinedText"] as? String ?? ""
+        #expect(declined.contains(supervisor.name) && declined.contains("lau khô tay rồi thử lại"), "\(seen)")
+        #expect(declined.contains("lấy vân tay ngón này"), "\(declined)")
         // The operator's page showed the decision without a reload; the read-back and the stored application
         // carry the exception.
         #expect((seen["confirmedText"] as? String)?.contains(supervisor.name) == true, "\(seen)")
@@ -83,12 +87,16 @@ extension ConsoleBrowserTests {
         #expect(stored.operatorID.rawValue == rig.account.name)
         #expect(
             try queue.auditTrail(for: nil).contains {
+                $0.action == "finger_exception_declined" && $0.actor == supervisor.name
+            })
+        #expect(
+            try queue.auditTrail(for: nil).contains {
                 $0.action == "finger_exception_confirmed" && $0.actor == supervisor.name
                     && $0.reasonCode == "application:\(id);finger:7;exception:injury"
             })
         for name in [
             "1-operator-pending", "2-operator-on-supervisor-screen", "3-supervisor-list",
-            "4-supervisor-confirmed", "5-operator-confirmed", "6-read-back",
+            "4-operator-declined", "4-supervisor-confirmed", "5-operator-confirmed", "6-read-back",
         ] {
             #expect(FileManager.default.fileExists(atPath: Self.artifacts + "/console-exception-\(name).png"))
         }

@@ -351,8 +351,10 @@ function renderExceptions() {
       const withdraw = document.createElement("button");
       withdraw.type = "button";
       withdraw.className = "secondary withdraw";
-      withdraw.textContent = text("excWithdraw");
-      withdraw.setAttribute("aria-label", text("excWithdraw") + " — " + fingerName(request.finger));
+      // Pending: taken back; declined: the decline read (either way the request goes).
+      const label = request.status === "declined" ? "excDismiss" : "excWithdraw";
+      withdraw.textContent = text(label);
+      withdraw.setAttribute("aria-label", text(label) + " — " + fingerName(request.finger));
       withdraw.addEventListener("click", () => step(
         () => call("DELETE", "/v1/intake/" + session.id + "/exceptions/" + request.finger)));
       item.append(" ", withdraw);
