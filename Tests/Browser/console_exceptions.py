@@ -19,6 +19,7 @@ calls' expected 403s).
 import json
 import os
 import sys
+import time
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -177,6 +178,7 @@ try:
     ask_exception()
 
     # Then confirmed: the list empties.
+    clicked = time.monotonic()
     decide("confirm", "đã xem vết thương, băng kín")
     result["supervisorDone"] = text(boss, "#exceptions-message")
     result["supervisorEmpty"] = text(boss, "#exceptions-empty")
@@ -186,6 +188,7 @@ try:
 
     # The operator's page shows the decision by itself (polling), then the read-back and the commit.
     wait(officer, lambda: attribute(officer, PENDING, "data-status") == "confirmed", 20)
+    result["confirmShownOnOperatorPageMs"] = round((time.monotonic() - clicked) * 1000)
     result["confirmedText"] = text(officer, PENDING)
     officer.execute_script("arguments[0].scrollIntoView()", officer.find_element(By.ID, "exception-box"))
     shot(officer, "5-operator-confirmed")
