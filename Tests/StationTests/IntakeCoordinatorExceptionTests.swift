@@ -82,6 +82,11 @@ extension IntakeCoordinatorTests {
         let audit = try await rig.store.run { try $0.auditTrail(for: nil) }
         let line = try #require(audit.first { $0.action == "finger_exception_confirmed" })
         #expect(line.actor == "sup" && line.reasonCode == "application:\(id.text);finger:7;exception:injury")
+        #expect(
+            audit.contains {
+                $0.action == "finger_exception_requested" && $0.actor == "officer1" && $0.actorUID == 1000
+                    && $0.reasonCode == "application:\(id.text);finger:7;exception:injury"
+            })
         #expect(!audit.contains { ($0.reasonCode ?? "").contains("bỏng") || ($0.reasonCode ?? "").contains("vết") })
         // The requests died with the session.
         #expect(await coordinator.pendingFingerExceptions.isEmpty)

@@ -195,7 +195,7 @@ actor IntakeCoordinator {
     /// The officer's request to record `finger` as an exception (`reason`), with their note for the supervisor: kept
     /// pending on the session (the officer is `requestedBy`, the session's authenticated officer), which stays in its
     /// step. A supervisor confirms or declines it from any client (`decideFingerException`). A second request for the
-    /// same finger replaces the first.
+    /// same finger replaces the first. Audited `finger_exception_requested` by the officer.
     func requestFingerException(
         _ id: String, owner: ConnectionID, finger: Intake.FingerPosition, reason: FingerException, note: String
     ) async throws -> IntakeSessionWire {
@@ -205,6 +205,19 @@ actor IntakeCoordinator {
                 IntakeSession.ExceptionRequest(
                     finger: finger, exception: reason, note: note, requestedBy: session.machine.operatorID,
                     requestedAt: Date())))
+        // Audited by the officer like the decision (the application, the finger, the kind; never the note); a
+        // request that cannot be audited is not kept.
+        let application = wire(session).applicationID ?? "none"
+        do {
+            try await deps.store.run {
+                try $0.recordStationEvent(
+                    "finger_exception_requested", by: .officer(session.machine.operatorID, uid: session.ownerUID),
+                    reasonCode: "application:\(application);finger:\(finger.rawValue);exception:\(reason.rawValue)")
+            }
+        } catch {
+            _ = try? await apply(.exceptionWithdrawn(finger))
+            throw error
+        }
         deps.logger.info("finger exception requested", metadata: ["session": "\(id)", "finger": "\(finger.rawValue)"])
         return try get(id)
     }
