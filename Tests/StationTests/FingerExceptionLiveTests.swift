@@ -107,9 +107,14 @@ extension ConsoleBrowserTests {
         // Declined with a blank reason: 422; with a reason: the officer is told, the finger stays to capture.
         let blank = try daemon.curl("POST", "\(ControlPaths.exceptions)/\(id)/7/decline", body: #"{"reason":"  "}"#)
         #expect(blank.0 == 422 && errorCode(blank.1) == "intake.refused.exceptionReasonMissing", "\(blank)")
-        let declined = try daemon.curl(
-            "POST", "\(ControlPaths.exceptions)/\(id)/7/decline", body: #"{"reason":"lau khô rồi thử lại"}"#)
-        #expect(declined.0 == 200, "\(declined)")
+        // At the terminal, the reason from a file (never on the command line); the finger by its number.
+        let reasonFile = daemon.directory.appendingPathComponent("reason.txt")
+        try "lau khô rồi thử lại\n".write(to: reasonFile, atomically: true, encoding: .utf8)
+        let declined = try daemon.stationctl(["exceptions", "decline", id, "7", "--reason-file", reasonFile.path])
+        #expect(declined.status == 0, "\(declined.output)")
+        #expect(declined.output.contains("Đã từ chối ngoại lệ ngón trỏ tay trái"), "\(declined.output)")
+        let unknown = try daemon.stationctl(["exceptions", "decline", id, "ngón-cái", "--reason", "x"])
+        #expect(unknown.status == 64 && unknown.output.contains("Không rõ ngón tay"), "\(unknown.output)")
         let told = try officer.session(try officer.call("GET", "\(ControlPaths.intake)/\(id)").body)
         #expect(told.exceptionRequests?.first?.status == "declined")
         #expect(told.exceptionRequests?.first?.decisionReason == "lau khô rồi thử lại")
