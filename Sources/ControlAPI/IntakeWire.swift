@@ -97,6 +97,11 @@ public struct IntakeSessionWire: Codable, Sendable, Hashable {
     /// Once the card is read or the identity typed: the priority group the date of birth (and a missing card)
     /// suggests, to show the officer; it is set only by `PUT …/details` (`priorityGroup`).
     public var suggestedPriorityGroup: String?
+    /// The officer's finger exception requests in this session, pending a supervisor or decided (absent when none).
+    public var exceptionRequests: [FingerExceptionWire]?
+    /// What the officer is told with this answer while the session goes on (e.g. an exception request waits for a
+    /// supervisor: `intake.notice.exceptionAwaitsSupervisor`), in the caller's language.
+    public var notice: ValidationProblem?
     /// Creates a value.
     public init(
         id: String, state: String, applicationID: String? = nil, maskedIDNumber: String? = nil,
@@ -151,9 +156,10 @@ public struct FingerRequest: Codable, Sendable, Hashable {
     public var finger: Int
     /// Scanner id (default: the first).
     public var scanner: String?
-    /// `missingFinger`, `injury` or `unreadable` instead of a capture: only a supervisor confirms one.
+    /// `missingFinger`, `injury` or `unreadable` instead of a capture: only a supervisor confirms one (an operator's
+    /// is kept as a request pending a supervisor: `/v1/exceptions`).
     public var exception: String?
-    /// The supervisor's reason for the exception (required with `exception`).
+    /// A supervisor caller's reason for the exception (recorded at once); an operator's note for the supervisor.
     public var exceptionReason: String?
     /// Creates a value.
     public init(finger: Int, scanner: String? = nil, exception: String? = nil, exceptionReason: String? = nil) {

@@ -36,6 +36,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     case finger
     /// The capture flow's advice by its code (`CaptureAdvice`: "press-harder"): the catalog's `biometric.advice.*`.
     case advice
+    /// Why a finger cannot be captured (`FingerException`): an officer's exception request, the supervisor's list.
+    case fingerException = "exception"
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -80,6 +82,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
                 "under14", "noPhone", "minorWithoutPhonePermission", "inPrison", "missing", "abroad", "absent",
                 "remoteNoCoverage", "illness", "mentalDisability", "noCivilCapacity",
             ]
+        case .fingerException: ["missingFinger", "injury", "unreadable"]
         }
     }
 
@@ -116,8 +119,8 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "refusalHelp", "refusalConfirmed", "refusalNote", "recordRefusal", "fingersTitle", "fingersHelp",
         "fingerRight", "fingerLeft", "portraitTitle", "cameraLabel", "takePhoto", "portraitFile", "detailsTitle",
         "phoneLabel", "bundleLabel", "priorityLabel", "priorityNone", "saveDetails", "intakeReviewTitle",
-        "reviewButton", "readBackDone", "commitButton", "endedTitle", "restart", "abandonButton", "fingerRightName",
-        "fingerLeftName", "fingerNumber", "sessionState", "fingerTaken", "portraitDone", "cardPulled", "sessionEnded",
+        "reviewButton", "readBackDone", "commitButton", "endedTitle", "restart", "abandonButton",
+        "sessionState", "fingerTaken", "portraitDone", "cardPulled", "sessionEnded",
         "rbName", "rbBirth", "rbPhone", "rbNo", "rbFingers", "rbException", "rbQuality", "rbPortrait", "rbYes",
         "rbNotYet", "busyCard", "busyFinger", "noCamera", "cameraFailed", "cameraNotReady", "busyPhoto", "busyDetails",
         "busyReview", "busyCommit", "busyRefusal", "busyAbandon", "placeLabel", "placeNoHamlet",
@@ -127,6 +130,11 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         "noCardTitle", "noCardHelp", "sexLabel", "sexMale", "sexFemale", "typeIdentity", "busyIdentity",
         // intake: driven by the station's events (#21 item 3)
         "cardPlaced", "captureAdvised", "captureAccepted", "eventsReconnected",
+        // finger exceptions confirmed by a supervisor (#19 item 5, #21 item 5): intake, then supervisor
+        "excTitle", "excHelp", "excFinger", "excKind", "excNote", "excRequest", "excWithdraw", "excPending",
+        "excConfirmed", "excDeclined", "busyException",
+        "exceptionsHeading", "exceptionsCaption", "exceptionsEmpty", "colCitizen", "colFinger", "colKind", "colNote",
+        "excReasonLabel", "excConfirm", "excDecline", "excDone", "excDismiss",
     ]
 
     /// The catalog key of one value. Fingers and advice are named by the catalog's own keys for them (one text

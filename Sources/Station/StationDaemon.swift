@@ -259,6 +259,7 @@ enum ControlServer {
         UplinkRoutes(core: core).add(to: router)
         QueueRoutes(core: core).add(to: router)
         IntakeRoutes(core: core).add(to: router)
+        ExceptionRoutes(core: core).add(to: router)
         ClientRoutes(core: core, clients: clients, listener: listenerInfo).add(to: router)
         OperatorRoutes(core: core).add(to: router)
         KeysRoutes(core: core).add(to: router)

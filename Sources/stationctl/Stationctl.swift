@@ -25,6 +25,7 @@ struct Stationctl: ParsableCommand {
             ConfigCommand.self, DoctorCommand.self, SurveyCommand.self, ClientCommand.self, ListenerCommand.self,
             CleansingCommand.self, DeskCommand.self, ListsCommand.self, InvitationsCommand.self,
             OperatorCommand.self, KeysCommand.self, ReceiptCommand.self, BanksCommand.self,
+            ExceptionsCommand.self,
         ]
     )
 }

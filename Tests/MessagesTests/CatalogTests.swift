@@ -74,6 +74,7 @@ import Testing
         #expect(Set(Term.queueReason.values) == Set(OperatorReason.allCases.map(\.rawValue)))
         #expect(Set(Term.sessionState.values) == Set(IntakeSession.State.allNames))
         #expect(Set(Term.bundle.values) == Set(ServiceBundle.allKinds))
+        #expect(Set(Term.fingerException.values) == Set(FingerException.allCases.map(\.rawValue)))
     }
 
     @Test func namesAreVietnameseByDefaultAndUnknownValuesShowAsTheyAre() {

@@ -147,6 +147,9 @@ struct OpenAPIConformanceTests {
             ("/v1/reports/{period}/html", "get"), ("/v1/freeze", "get"),
             ("/console/login", "post"), ("/console/logout", "post"), ("/console/session", "get"),
             ("/console/terms", "get"), ("/console", "get"), ("/console/{file}", "get"),
+            ("/v1/exceptions", "get"), ("/v1/exceptions/{session}/{finger}/confirm", "post"),
+            ("/v1/exceptions/{session}/{finger}/decline", "post"),
+            ("/v1/intake/{session}/exceptions/{finger}", "delete"),
         ]
         for (path, method) in expected {
             let operation = (document.paths[path] as? [String: Any])?[method] as? [String: Any]
@@ -201,6 +204,16 @@ struct OpenAPIConformanceTests {
                 #"{"idNumber":"001307012345","fullName":"A","dateOfBirth":"2007-03-02","sex":"F"}"#,
                 "/v1/intake/{session}/identity", 404
             ),
+            ("GET", "/v1/exceptions", nil, "/v1/exceptions", 200),
+            (
+                "POST", "/v1/exceptions/\(sessionID)/7/confirm", #"{"reason":"băng bó"}"#,
+                "/v1/exceptions/{session}/{finger}/confirm", 404
+            ),
+            (
+                "POST", "/v1/exceptions/\(sessionID)/7/decline", #"{"reason":"  "}"#,
+                "/v1/exceptions/{session}/{finger}/decline", 422
+            ),
+            ("DELETE", "/v1/intake/\(unknown)/exceptions/7", nil, "/v1/intake/{session}/exceptions/{finger}", 404),
         ]
         for (method, path, body, template, status) in cases {
             let (code, text) = try daemon.curl(method, path, body: body)

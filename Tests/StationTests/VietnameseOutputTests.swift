@@ -55,7 +55,7 @@ struct VietnameseOutputTests {
         let commands: [[String]] = [
             ["status"], ["devices"], ["queue", "ls"], ["queue", "show", ids[2].text], ["queue", "show", ids[3].text],
             ["queue", "release", ids[2].text], ["upload", "--status"], ["report", "daily", "--table", "intake"],
-            ["report", "weekly"],
+            ["report", "weekly"], ["exceptions", "ls"],
         ]
         for command in commands {
             let result = try daemon.stationctl(command)

@@ -27,6 +27,9 @@ public struct IntakeSession: Sendable {
         /// The supervisor who allowed each finger recorded as an exception, and why (MOSIP: an exception is never
         /// the officer's decision alone).
         public var exceptionApprovals: [FingerPosition: SupervisorOverride] = [:]
+        /// The officer's exception requests by finger, pending a supervisor or decided (kept until the finger is
+        /// captured, the request withdrawn or the session ends: they die with it).
+        public var exceptionRequests: [FingerPosition: ExceptionRequest] = [:]
     }
 
     /// The chip read as Intake needs it (mapped from `ChipID`'s result by the station).
@@ -149,6 +152,9 @@ public struct IntakeSession: Sendable {
         case exceptionNeedsSupervisor
         /// The application changed after the read-back: read it back again before confirming.
         case readBackStale
+        /// The officer's finger exception is kept as a request: a supervisor confirms or declines it from their own
+        /// screen; the session goes on meanwhile.
+        case exceptionAwaitsSupervisor
 
         /// The text, from the message catalog.
         public var message: Message {
@@ -157,6 +163,7 @@ public struct IntakeSession: Sendable {
             case .otherCard: Message(.intakeOtherCard)
             case .exceptionNeedsSupervisor: Message(.intakeExceptionNeedsSupervisor)
             case .readBackStale: Message(.intakeReadBackStale)
+            case .exceptionAwaitsSupervisor: Message(.intakeExceptionAwaitsSupervisor)
             }
         }
     }
@@ -200,6 +207,15 @@ public struct IntakeSession: Sendable {
         case confirmReadBack(revision: Int)
         /// The officer's refusal was recorded in the eligibility list.
         case refusalRecorded
+        /// The session's officer asks for a finger to be recorded as an exception (kept pending a supervisor).
+        case exceptionRequested(ExceptionRequest)
+        /// The officer takes back the request for a finger (e.g. it was captured after all).
+        case exceptionWithdrawn(FingerPosition)
+        /// A supervisor (from any screen) confirms the pending request for a finger, with a reason: the exception is
+        /// recorded as `fingerException` records it.
+        case exceptionConfirmed(FingerPosition, SupervisorOverride, at: Date)
+        /// A supervisor declines the pending request for a finger, with a reason: the finger is to be captured.
+        case exceptionDeclined(FingerPosition, SupervisorOverride, at: Date)
     }
 
     /// Why an event was refused (the state did not change).
@@ -208,6 +224,12 @@ public struct IntakeSession: Sendable {
         case portraitMissing
         case notValidated
         case validationFailed
+        /// No exception request for that finger in this session.
+        case noExceptionRequest
+        /// The exception request was already confirmed or declined.
+        case exceptionDecided
+        /// A supervisor's decision without a reason.
+        case exceptionReasonMissing
     }
 
     /// What the station must do.
@@ -355,6 +377,7 @@ public struct IntakeSession: Sendable {
             draft.fingerprints.removeAll { $0.position == capture.position }
             draft.fingerprints.append(capture)
             draft.exceptionApprovals[capture.position] = nil
+            draft.exceptionRequests[capture.position] = nil
             return revalidate(draft, after: review)
 
         // A finger exception needs a supervisor and a reason.
@@ -368,6 +391,30 @@ public struct IntakeSession: Sendable {
             guard let approval = Self.valid(approval) else { return [.tell(.exceptionNeedsSupervisor)] }
             draft.record(position, exception, approval)
             return revalidate(draft, after: review)
+
+        // An officer's exception request waits for a supervisor; the session stays in its step. A finger whose
+        // exception a supervisor confirmed is recorded: capture it to undo that, not ask again.
+        case (.biometrics(var draft), .exceptionRequested(let request)):
+            guard !draft.confirmedException(request.finger) else { return [.refuse(.exceptionDecided)] }
+            draft.exceptionRequests[request.finger] = request
+            state = .biometrics(draft)
+            return []
+        case (.review(var draft, let review), .exceptionRequested(let request)) where !review.persisting:
+            guard !draft.confirmedException(request.finger) else { return [.refuse(.exceptionDecided)] }
+            draft.exceptionRequests[request.finger] = request
+            state = .review(draft, review)
+            return []
+        // Withdrawn while pending, or a decline taken note of; a confirmed one is recorded (capture the finger).
+        case (_, .exceptionWithdrawn(let finger)):
+            guard var draft = openDraft else { return [.refuse(.notInThisState)] }
+            guard draft.exceptionRequests[finger] != nil else { return [.refuse(.noExceptionRequest)] }
+            guard !draft.confirmedException(finger) else { return [.refuse(.exceptionDecided)] }
+            draft.exceptionRequests[finger] = nil
+            return replaceDraft(draft, changed: false)
+        case (_, .exceptionConfirmed(let finger, let approval, let at)):
+            return decide(finger, approval, at: at, confirm: true)
+        case (_, .exceptionDeclined(let finger, let approval, let at)):
+            return decide(finger, approval, at: at, confirm: false)
 
         // Confirming what was read back: only the revision the citizen heard.
         case (.review(_, let review), .confirmReadBack(let revision)) where !review.persisting:
@@ -393,6 +440,7 @@ public struct IntakeSession: Sendable {
             draft.fingerprints.removeAll { $0.position == capture.position }
             draft.fingerprints.append(capture)
             draft.exceptionApprovals[capture.position] = nil
+            draft.exceptionRequests[capture.position] = nil
             state = .biometrics(draft)
             return []
 
@@ -525,6 +573,56 @@ public struct IntakeSession: Sendable {
         return application(from: draft).map { [.validate($0, revision: next.revision)] } ?? []
     }
 
+    /// The collected draft of a session that can still change (card read, fingers, review before the commit, paused);
+    /// nil otherwise.
+    private var openDraft: Draft? {
+        switch state {
+        case .cardRead(let draft), .biometrics(let draft), .paused(let draft, _, _): draft
+        case .review(let draft, let review) where !review.persisting: draft
+        default: nil
+        }
+    }
+
+    /// Puts a changed draft back in the state it came from; in review, an application that `changed` is validated
+    /// again (a new revision).
+    private mutating func replaceDraft(_ draft: Draft, changed: Bool) -> [Action] {
+        switch state {
+        case .cardRead: state = .cardRead(draft)
+        case .biometrics: state = .biometrics(draft)
+        case .paused(_, let review, let step): state = .paused(draft, review, resume: step)
+        case .review(_, let review):
+            if changed { return revalidate(draft, after: review) }
+            state = .review(draft, review)
+        default: return [.refuse(.notInThisState)]
+        }
+        return []
+    }
+
+    /// A supervisor's decision on the pending request for `finger`: confirmed, the exception is recorded with the
+    /// approval; declined, the finger stays to be captured. The decision stays on the request (a second one is
+    /// refused `exceptionDecided`).
+    private mutating func decide(_ finger: FingerPosition, _ approval: SupervisorOverride, at: Date, confirm: Bool)
+        -> [Action]
+    {
+        guard var draft = openDraft else { return [.refuse(.notInThisState)] }
+        guard var request = draft.exceptionRequests[finger] else { return [.refuse(.noExceptionRequest)] }
+        guard request.decision == nil else { return [.refuse(.exceptionDecided)] }
+        guard let approval = Self.valid(approval) else { return [.refuse(.exceptionReasonMissing)] }
+        request.decision = ExceptionRequest.Decision(confirmed: confirm, by: approval, at: at)
+        if confirm { draft.record(finger, request.exception, approval) }
+        draft.exceptionRequests[finger] = request
+        return replaceDraft(draft, changed: confirm)
+    }
+
+    /// The exception requests of the session in progress, by finger; none once the commit is under way or the
+    /// session ended (they die with it), so nothing can be decided then.
+    public var exceptionRequests: [ExceptionRequest] {
+        openDraft?.exceptionRequests.values.sorted { $0.finger < $1.finger } ?? []
+    }
+
+    /// The identity of the citizen of the session in progress (what a supervisor needs to know whose finger it is).
+    public var identity: ChipIdentity? { openDraft?.card.identity }
+
     /// An approval with a supervisor and a reason, or nil.
     private static func valid(_ approval: SupervisorOverride?) -> SupervisorOverride? {
         guard let approval, !approval.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
@@ -591,6 +689,57 @@ extension IntakeSession.Draft {
         fingerprints.removeAll { $0.position == position }
         fingerprints.append(FingerprintCapture(position: position, outcome: .exception(exception)))
         exceptionApprovals[position] = approval
+        exceptionRequests[position] = nil
+    }
+
+    /// Whether a supervisor confirmed the officer's request for `finger` (its exception is recorded).
+    fileprivate func confirmedException(_ finger: FingerPosition) -> Bool {
+        exceptionRequests[finger]?.decision?.confirmed == true
+    }
+}
+
+extension IntakeSession {
+    /// An officer's request to record a finger as an exception (MOSIP: never the officer's decision alone): kept on
+    /// the session until a supervisor confirms or declines it, the officer withdraws it, the finger is captured or
+    /// the session ends. The note and the decision's reason are the officers' words: shown, never logged or audited.
+    public struct ExceptionRequest: Sendable, Hashable {
+        /// A supervisor's decision.
+        public struct Decision: Sendable, Hashable {
+            /// Confirmed (the exception recorded) or declined (the finger to be captured).
+            public var confirmed: Bool
+            /// Who decided (from authentication), and why.
+            public var by: SupervisorOverride
+            /// When.
+            public var at: Date
+        }
+
+        /// Which finger.
+        public var finger: FingerPosition
+        /// Why it cannot be captured.
+        public var exception: FingerException
+        /// The officer's note for the supervisor (may be empty).
+        public var note: String
+        /// The session's officer, who asked.
+        public var requestedBy: OperatorID
+        /// When.
+        public var requestedAt: Date
+        /// Nil while pending.
+        public var decision: Decision?
+
+        /// A pending request.
+        public init(
+            finger: FingerPosition, exception: FingerException, note: String, requestedBy: OperatorID,
+            requestedAt: Date
+        ) {
+            self.finger = finger
+            self.exception = exception
+            self.note = note.trimmingCharacters(in: .whitespacesAndNewlines)
+            self.requestedBy = requestedBy
+            self.requestedAt = requestedAt
+        }
+
+        /// Whether it waits for a supervisor.
+        public var isPending: Bool { decision == nil }
     }
 }
 

@@ -85,14 +85,31 @@ struct IntakeRoutes {
             let (finger, exception) = try IntakeRequests.finger(body)
             if let exception {
                 let supervisor = context.role >= .supervisor ? context.peer?.userName : nil
-                return JSONResponse.make(
-                    try await core.intake.recordFingerException(
+                if let approval = IntakeRequests.exceptionApproval(body, supervisor: supervisor) {
+                    return JSONResponse.make(
+                        try await core.intake.recordFingerException(
+                            session(context), owner: context.connection, finger: finger, reason: exception,
+                            approval: approval))
+                }
+                // The officer's request waits for a supervisor at another screen (`/v1/exceptions`): 202.
+                try ExceptionRoutes.checkLength(body.exceptionReason ?? "")
+                return ExceptionRoutes.awaitingSupervisor(
+                    try await core.intake.requestFingerException(
                         session(context), owner: context.connection, finger: finger, reason: exception,
-                        approval: IntakeRequests.exceptionApproval(body, supervisor: supervisor)))
+                        note: body.exceptionReason ?? ""),
+                    context)
             }
             return JSONResponse.make(
                 try await core.intake.captureFinger(
                     session(context), owner: context.connection, finger: finger, scanner: body.scanner))
+        }
+        router.delete("/v1/intake/:session/exceptions/:finger") { _, context in
+            try guardProfile(context)
+            try await core.intake.checkControl(session(context), owner: context.connection)
+            let finger = try ExceptionRoutes.finger(context)
+            return JSONResponse.make(
+                try await core.intake.withdrawFingerException(
+                    session(context), owner: context.connection, finger: finger))
         }
         router.put("/v1/intake/:session/portrait") { request, context in
             try guardProfile(context)

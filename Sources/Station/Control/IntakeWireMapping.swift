@@ -1,6 +1,7 @@
 import ChipID
 import ControlAPI
 import Foundation
+import Hummingbird
 import Intake
 import Messages
 import Portraits
@@ -47,6 +48,8 @@ extension IntakeSessionWire {
             self.validityModel = validityModel
         }
         suggestedPriorityGroup = machine.suggestedPriorityGroup?.rawValue
+        let requests = machine.exceptionRequests
+        if !requests.isEmpty { exceptionRequests = requests.map(FingerExceptionWire.init) }
         if let errors = turnedAway ?? review?.errors {
             problems = errors.map { ValidationProblem(code: $0.code.rawValue, message: $0.vietnamese) }
         }
@@ -238,7 +241,14 @@ extension APIError {
         case .noCard: self.init(.conflict, moduleCode: SmartCardError.Code.noCard.rawValue, Message(.controlNoCard))
         case .noScanner: self.init(.unavailable, Message(.controlNoScanner))
         case .refused(let refusal):
-            self.init(.conflict, moduleCode: "intake.refused.\(refusal.rawValue)", Message(Self.message(refusal)))
+            // A finger exception request that is not there is 404, a decision without a reason 422.
+            let status: HTTPResponse.Status =
+                switch refusal {
+                case .noExceptionRequest: .notFound
+                case .exceptionReasonMissing: .unprocessableContent
+                default: .conflict
+                }
+            self.init(status, moduleCode: "intake.refused.\(refusal.rawValue)", Message(Self.message(refusal)))
         case .persistFailed(let code):
             self.init(.conflict, moduleCode: code, Message(.controlPersistFailed, ["code": code]))
         case .notice(let notice):
@@ -255,6 +265,9 @@ extension APIError {
         case .portraitMissing: .intakeRefusedPortraitMissing
         case .notValidated: .intakeRefusedNotValidated
         case .validationFailed: .intakeRefusedValidationFailed
+        case .noExceptionRequest: .intakeRefusedNoExceptionRequest
+        case .exceptionDecided: .intakeRefusedExceptionDecided
+        case .exceptionReasonMissing: .intakeRefusedExceptionReasonMissing
         }
     }
 }

@@ -192,6 +192,86 @@ actor IntakeCoordinator {
         return try get(id)
     }
 
+    /// The officer's request to record `finger` as an exception (`reason`), with their note for the supervisor: kept
+    /// pending on the session (the officer is `requestedBy`, the session's authenticated officer), which stays in its
+    /// step. A supervisor confirms or declines it from any client (`decideFingerException`). A second request for the
+    /// same finger replaces the first. Audited `finger_exception_requested` by the officer.
+    func requestFingerException(
+        _ id: String, owner: ConnectionID, finger: Intake.FingerPosition, reason: FingerException, note: String
+    ) async throws -> IntakeSessionWire {
+        let session = try controlled(id, owner)
+        try await apply(
+            .exceptionRequested(
+                IntakeSession.ExceptionRequest(
+                    finger: finger, exception: reason, note: note, requestedBy: session.machine.operatorID,
+                    requestedAt: Date())))
+        // Audited by the officer like the decision (the application, the finger, the kind; never the note); a
+        // request that cannot be audited is not kept.
+        let application = wire(session).applicationID ?? "none"
+        do {
+            try await deps.store.run {
+                try $0.recordStationEvent(
+                    "finger_exception_requested", by: .officer(session.machine.operatorID, uid: session.ownerUID),
+                    reasonCode: "application:\(application);finger:\(finger.rawValue);exception:\(reason.rawValue)")
+            }
+        } catch {
+            _ = try? await apply(.exceptionWithdrawn(finger))
+            throw error
+        }
+        deps.logger.info("finger exception requested", metadata: ["session": "\(id)", "finger": "\(finger.rawValue)"])
+        return try get(id)
+    }
+
+    /// The officer takes back the request for `finger` (the finger was captured after all, or asked by mistake).
+    func withdrawFingerException(_ id: String, owner: ConnectionID, finger: Intake.FingerPosition) async throws
+        -> IntakeSessionWire
+    {
+        _ = try controlled(id, owner)
+        try await apply(.exceptionWithdrawn(finger))
+        return try get(id)
+    }
+
+    /// The finger exception requests waiting for a supervisor: those of the session in progress (requests die with
+    /// their session), with the session and the citizen's masked ID number and initials.
+    var pendingFingerExceptions: [(session: String, request: IntakeSession.ExceptionRequest, identity: ChipIdentity)] {
+        guard let current, let identity = current.machine.identity else { return [] }
+        return current.machine.exceptionRequests.filter(\.isPending).map { (current.id, $0, identity) }
+    }
+
+    /// A supervisor's decision on the pending request for `finger` in session `id`, from any client (the supervisor
+    /// need not control the session): confirmed, the exception is recorded through the machine as a supervisor's
+    /// `fingerException` is; declined, the officer is told and captures the finger. Audited
+    /// `finger_exception_confirmed` / `finger_exception_declined` by the supervisor with the application's id, the
+    /// finger and the kind (never the note or the reason: officers' words). No such request (or session): refused
+    /// `noExceptionRequest`; decided already: `exceptionDecided`; a blank reason: `exceptionReasonMissing`.
+    func decideFingerException(
+        _ id: String, finger: Intake.FingerPosition, confirm: Bool, approval: SupervisorOverride, uid: UInt32?
+    ) async throws -> IntakeSessionWire {
+        guard let session = current, session.id == id,
+            let request = session.machine.exceptionRequests.first(where: { $0.finger == finger })
+        else { throw IntakeFailure.refused(.noExceptionRequest) }
+        guard request.isPending else { throw IntakeFailure.refused(.exceptionDecided) }
+        guard !approval.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw IntakeFailure.refused(.exceptionReasonMissing)
+        }
+        guard !session.busy else { throw IntakeFailure.stepInProgress }
+        let application = wire(session).applicationID ?? "none"
+        let action = confirm ? "finger_exception_confirmed" : "finger_exception_declined"
+        try await deps.store.run {
+            try $0.recordStationEvent(
+                action, by: .supervisor(approval.supervisor, uid: uid),
+                reasonCode:
+                    "application:\(application);finger:\(finger.rawValue);exception:\(request.exception.rawValue)")
+        }
+        let at = Date()
+        try await apply(
+            confirm ? .exceptionConfirmed(finger, approval, at: at) : .exceptionDeclined(finger, approval, at: at))
+        deps.logger.info(
+            "finger exception decided",
+            metadata: ["session": "\(id)", "finger": "\(finger.rawValue)", "confirmed": "\(confirm)"])
+        return try get(id)
+    }
+
     /// Records in the eligibility list that the citizen whose card this session read cannot be registered today
     /// (`eligibility`: not yet eligible or ineligible, with the reason), by the session's officer, and ends the
     /// session (`refusalRecorded`): no finger, portrait or phone is kept. Works on the session in progress and on a

@@ -12,12 +12,11 @@ let places = null;
 const $ = (id) => document.getElementById(id);
 const STEPS = ["step-card", "step-card-result", "step-refusal", "step-fingers", "step-portrait", "step-details",
   "step-review", "step-receipt", "step-ended"];
-const FINGERS = { 2: "fingerRightName", 7: "fingerLeftName" };
 const text = Console.text;
 
-/** A finger's name, by its ISO position. */
+/** A finger's name by its ISO position, from the catalog's finger vocabulary ("ngón trỏ tay phải"): never a number. */
 function fingerName(position) {
-  return FINGERS[position] ? text(FINGERS[position]) : text("fingerNumber", { n: position });
+  return term("finger", String(position));
 }
 
 function term(family, value) {
@@ -126,6 +125,7 @@ function render() {
       show("step-ended");
       say(text("sessionEnded", { reason: term("abandon", session.abandonReason || "") }));
   }
+  renderExceptions();
 }
 
 function showReadBack(readBack) {
@@ -324,6 +324,76 @@ $("restart").addEventListener("click", () => begin());
 $("abandon").addEventListener("click", () => step(() => call("DELETE", "/v1/intake/" + session.id),
   text("busyAbandon")));
 
+// ---- Finger exceptions (issue 19 item 5): the officer asks for a finger to be skipped (kind and a note); it waits
+// on the session for a supervisor, who confirms or declines it on the supervisor screen. While one waits, the page
+// polls the session (a poll, not activity) and shows the decision when it comes.
+let exceptionPoll = null;
+
+/** The exception area: shown with the fingers; each request with its status; polling while one is pending. */
+function renderExceptions() {
+  $("exception-box").hidden = $("step-fingers").hidden;
+  $("exception-message").textContent = session.notice ? session.notice.message : "";
+  const list = $("exception-requests");
+  list.replaceChildren();
+  const requests = session.exceptionRequests || [];
+  for (const request of requests) {
+    const item = document.createElement("li");
+    item.dataset.finger = String(request.finger);
+    item.dataset.status = request.status;
+    const words = { finger: fingerName(request.finger), kind: term("exception", request.exception),
+      by: request.decidedBy || "", reason: request.decisionReason || "" };
+    const line = document.createElement("span");
+    line.textContent = text({ pending: "excPending", confirmed: "excConfirmed", declined: "excDeclined" }[request.status]
+      || "excPending", words);
+    item.append(line);
+    if (request.status !== "confirmed") {
+      const withdraw = document.createElement("button");
+      withdraw.type = "button";
+      withdraw.className = "secondary withdraw";
+      // Pending: taken back; declined: the decline read (either way the request goes).
+      const label = request.status === "declined" ? "excDismiss" : "excWithdraw";
+      withdraw.textContent = text(label);
+      withdraw.setAttribute("aria-label", text(label) + " — " + fingerName(request.finger));
+      withdraw.addEventListener("click", () => step(
+        () => call("DELETE", "/v1/intake/" + session.id + "/exceptions/" + request.finger)));
+      item.append(" ", withdraw);
+    }
+    list.append(item);
+  }
+  const waiting = requests.some((request) => request.status === "pending");
+  if (waiting && !exceptionPoll) exceptionPoll = setInterval(pollExceptions, 2000);
+  if (!waiting && exceptionPoll) { clearInterval(exceptionPoll); exceptionPoll = null; }
+}
+
+/** Reads the session again; draws it only when a request was decided (the officer's typing is left alone). */
+async function pollExceptions() {
+  if (!session) return;
+  try {
+    const fresh = await Console.call("GET", "/v1/intake/" + session.id, undefined, true);
+    if (JSON.stringify(fresh.exceptionRequests || []) !== JSON.stringify(session.exceptionRequests || [])
+      || fresh.state !== session.state) {
+      session = fresh;
+      render();
+    }
+  } catch (error) {
+    if (error.message !== "logged out") $("exception-message").textContent = error.message;
+  }
+}
+
+function fillExceptionKinds() {
+  for (const entry of terms.exception || []) Console.option($("exception-kind"), entry.value, entry.name);
+  for (const option of $("exception-finger").options) option.textContent = fingerName(Number(option.value));
+}
+
+$("exception-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const body = { finger: Number($("exception-finger").value), exception: $("exception-kind").value,
+    exceptionReason: $("exception-note").value.trim() };
+  $("exception-note").value = "";
+  step(() => call("POST", "/v1/intake/" + session.id + "/fingers", body), text("busyException"));
+});
+// ---- end of finger exceptions
+
 /** Starts the officer's session, or resumes the one they already hold. */
 async function begin() {
   try {
@@ -341,6 +411,7 @@ async function load() {
     officer = await Console.start();
     terms = Console.terms;
     fillRefusalReasons();
+    fillExceptionKinds();
     places = await call("GET", "/v1/places").catch(() => null);
     fillPlaces();
     await begin();

@@ -1,4 +1,5 @@
-// The supervisor screens: today's applications to review (hold or cancel with a reason from the closed set,
+// The supervisor screens: the finger exceptions officers asked for (confirm or decline with a reason; refreshed
+// every few seconds), today's applications to review (hold or cancel with a reason from the closed set,
 // release), the station's report as `stationctl report --format html` draws it (GET /v1/reports/{period}/html in
 // a sandboxed frame: no script, nothing loaded), the officers' records (add, disable) and the health desk's client
 // tokens (issue, revoke; a new token shown once). An operator sees none of it, and the API refuses them anyway.
@@ -23,6 +24,53 @@ function button(name, label, subject, action) {
   element.setAttribute("aria-label", text(label) + " — " + subject);
   element.addEventListener("click", action);
   return element;
+}
+
+/**
+ * The finger exceptions waiting for a supervisor (GET /v1/exceptions): who asked, the citizen (masked ID number and
+ * initials only), the finger by name, the kind, the officer's note; a reason field with confirm and decline. Drawn
+ * again only when the list changed, so a reason being typed is kept.
+ */
+let exceptionsShown = null;
+async function loadExceptions(poll) {
+  const items = await Console.call("GET", "/v1/exceptions", undefined, poll);
+  const key = JSON.stringify(items.map((item) => [item.session, item.finger, item.requestedAt]));
+  if (key === exceptionsShown) return;
+  exceptionsShown = key;
+  const rows = $("exceptions-rows");
+  rows.replaceChildren();
+  for (const item of items) {
+    const row = document.createElement("tr");
+    row.dataset.session = item.session;
+    row.dataset.finger = String(item.finger);
+    cells(row, [Console.when(item.requestedAt), item.requestedBy, item.maskedIDNumber + " " + item.initials,
+      item.fingerName, term("exception", item.exception), item.note]);
+    const actions = document.createElement("td");
+    const subject = item.fingerName + " — " + item.maskedIDNumber;
+    const reason = document.createElement("input");
+    reason.className = "exception-reason";
+    reason.maxLength = 200;
+    reason.autocomplete = "off";
+    reason.setAttribute("aria-label", text("excReasonLabel") + " — " + subject);
+    reason.placeholder = text("excReasonLabel");
+    const decide = (verb) => async () => {
+      try {
+        await Console.call("POST", "/v1/exceptions/" + encodeURIComponent(item.session) + "/" + item.finger + "/" + verb,
+          { reason: reason.value });
+        say("exceptions-message", text("excDone", { finger: item.fingerName }));
+      } catch (error) {
+        say("exceptions-message", error.message);
+        return;
+      }
+      exceptionsShown = null;
+      await loadExceptions();
+    };
+    actions.append(reason, " ", button("confirm-exception", "excConfirm", subject, decide("confirm")), " ",
+      button("decline-exception", "excDecline", subject, decide("decline")));
+    row.append(actions);
+    rows.append(row);
+  }
+  say("exceptions-empty", items.length ? "" : text("exceptionsEmpty"));
 }
 
 /** Today's applications (Vietnam's day), newest first, with the supervisor's actions. */
@@ -145,5 +193,8 @@ Console.start().then(async () => {
   for (const entry of Console.terms.clientScope || []) Console.option($("cl-scope"), entry.value, entry.name);
   $("supervisor-screens").hidden = false;
   showReport();
-  await Promise.all([loadReview(), loadOperators(), loadClients()]);
+  await Promise.all([loadExceptions(), loadReview(), loadOperators(), loadClients()]);
+  setInterval(() => loadExceptions(true).catch((error) => {
+    if (error.message !== "logged out") say("exceptions-message", error.message);
+  }), 3000);
 }).catch((error) => { if (error.message !== "logged out") say("supervisor-message", error.message); });
