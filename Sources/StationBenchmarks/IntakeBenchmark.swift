@@ -139,14 +139,16 @@ public enum IntakeBenchmark {
         public var description: String {
             func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
             func figures(_ samples: [Double]) -> String {
-                "p50 " + ms(Self.percentile(samples, 0.5)).padding(8) + "  p99 "
-                    + ms(Self.percentile(samples, 0.99)).padding(8)
+                "p50 " + ms(Self.percentile(samples, 0.5)).padding(9) + "  p99 "
+                    + ms(Self.percentile(samples, 0.99))
             }
             var lines: [String] = []
             lines.append(
                 "whole intake, card read → commit ×\(whole.count) (verdict \(authenticity)): \(figures(whole))")
             lines.append(
-                String(format: "parts alone (each after a %.0f ms pause, its session's other steps not timed):", settle * 1000))
+                String(
+                    format: "parts alone (each after a %.0f ms pause, its session's other steps not timed):",
+                    settle * 1000))
             for part in Part.allCases {
                 lines.append("  " + part.label.padding(22) + figures(alone(part)))
             }
@@ -161,7 +163,7 @@ public enum IntakeBenchmark {
                 let within = Self.percentile(inWhole[step] ?? [], 0.5)
                 let by = Self.percentile(alone[step] ?? [], 0.5)
                 lines.append(
-                    "  " + step.label.padding(40) + ms(within).padding(9) + " → " + ms(by).padding(9)
+                    "  " + step.label.padding(40) + ms(within).padding(10) + " → " + ms(by).padding(10)
                         + " (" + ms(Self.percentile(alone[step] ?? [], 0.99)) + ")"
                         + String(format: "  %+.1f ms", (within - by) * 1000))
             }
@@ -267,7 +269,9 @@ public enum IntakeBenchmark {
                 let began = DispatchTime.now().uptimeNanoseconds
                 try take(.card) { try client.request("POST", path + "/card", json: CardReadRequest(can: can)) }
                 try take(.firstFinger) { try client.request("POST", path + "/fingers", json: FingerRequest(finger: 2)) }
-                try take(.secondFinger) { try client.request("POST", path + "/fingers", json: FingerRequest(finger: 7)) }
+                try take(.secondFinger) {
+                    try client.request("POST", path + "/fingers", json: FingerRequest(finger: 7))
+                }
                 try take(.portrait) {
                     try client.request("PUT", path + "/portrait", body: portrait, contentType: "image/jpeg")
                 }
@@ -291,7 +295,8 @@ public enum IntakeBenchmark {
                 }
                 // The same citizen comes again next round: a supervisor (root) cancels this application.
                 _ = try expect(
-                    client.request("POST", "\(ControlPaths.queue)/\(id)/cancel", json: QueueActionRequest(reason: "other")),
+                    client.request(
+                        "POST", "\(ControlPaths.queue)/\(id)/cancel", json: QueueActionRequest(reason: "other")),
                     200, "cancel")
                 return (steps, total)
             } catch {

@@ -32,7 +32,9 @@ struct IntakeBenchmarkTests {
             #expect(report.whole[round] >= steps)
         }
         // Two captures are two steps: more than either alone.
-        #expect(report.alone(.captures).indices.allSatisfy { report.alone(.captures)[$0] > report.alone[.firstFinger]![$0] })
+        #expect(
+            report.alone(.captures).indices.allSatisfy { report.alone(.captures)[$0] > report.alone[.firstFinger]![$0] }
+        )
         #expect(report.ratio.isFinite && report.ratio > 0)
         let text = report.description
         #expect(text.contains("whole intake, card read → commit ×3 (verdict genuine): p50 "))
