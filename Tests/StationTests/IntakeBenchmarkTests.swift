@@ -41,7 +41,7 @@ struct IntakeBenchmarkTests {
         for part in IntakeBenchmark.Part.allCases { #expect(text.contains("  \(part.label) ")) }
         #expect(text.contains("sum of the parts"))
         #expect(text.contains(String(format: "whole / sum of the parts: %.2f× at p50", report.ratio)))
-        #expect(text.contains("goal ≤ 1.2×: met") || text.contains("goal ≤ 1.2×: NOT met"))
+        #expect(text.contains("(goal ≤ 1.2×: met at p50") || text.contains("(goal ≤ 1.2×: NOT met at p50"))
         #expect(!text.contains("nan"))
     }
 }
