@@ -20,7 +20,9 @@ import StationTestKit
 ///   (`PUT …/details`), the read-back (`POST …/review`) and the commit of that read-back (`POST …/commit` with its
 ///   revision): the time from sending the card request to the commit's answer, each request's share kept;
 /// - **parts**: the same requests in a session of their own, each sent only after a pause (`Options.settle`) so
-///   nothing of the step before is still running in the daemon, each timed alone.
+///   nothing of the step before is still running in the daemon, then a `GET /v1/status` (not timed: the daemon's
+///   threads wake on a request outside the session, as back to back the step before woke them; without it each
+///   small step alone paid ~0.5 ms for the wake-up), each timed alone.
 ///
 /// "Alone" means the same daemon, the same devices and the same request path, without the rest of the session
 /// around it: the state machine allows no capture before a card read, no validation before the draft is complete
@@ -260,7 +262,12 @@ public enum IntakeBenchmark {
             var steps: [(Step, Double)] = []
             var answers: [Step: ControlClient.Response] = [:]
             func take(_ step: Step, _ request: () throws -> ControlClient.Response) throws {
-                if let settle { usleep(useconds_t(settle * 1e6)) }
+                if let settle {
+                    usleep(useconds_t(settle * 1e6))
+                    // The daemon's threads wake from the pause on a request that is no part of the session, so the
+                    // timed step does not pay for waking them (back to back, the step before did).
+                    _ = try client.request("GET", ControlPaths.status)
+                }
                 let start = DispatchTime.now().uptimeNanoseconds
                 let answer = try request()
                 steps.append((step, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
