@@ -44,12 +44,33 @@ public enum IntakeBenchmark {
         public var warmUp: Int
         /// The pause before each part measured alone, in seconds.
         public var settle: Double
+        /// The live portrait sent: the console's webcam shot, or a phone's photo.
+        public var portrait: Portrait
 
         /// Options for `intakes` rounds.
-        public init(intakes: Int, warmUp: Int = 2, settle: Double = 0.1) {
+        public init(intakes: Int, warmUp: Int = 2, settle: Double = 0.1, portrait: Portrait = .webcam) {
             self.intakes = intakes
             self.warmUp = warmUp
             self.settle = settle
+            self.portrait = portrait
+        }
+    }
+
+    /// The photo `PUT …/portrait` gets.
+    public enum Portrait: String, Sendable {
+        /// What the console sends from a 640×480 camera: the 3:4 middle, 360×480, JPEG quality 0.92.
+        case webcam
+        /// A phone's 12-megapixel photo (4000×3000 JPEG, quality 92, EXIF orientation 6).
+        case phone
+
+        /// As printed.
+        public var label: String { self == .webcam ? "360×480 webcam JPEG" : "12 MP phone JPEG" }
+
+        var photo: Data {
+            switch self {
+            case .webcam: SamplePhoto(width: 360, height: 480).jpeg(quality: 92)
+            case .phone: SamplePhoto(width: 4000, height: 3000).jpeg(quality: 92, orientation: 6)
+            }
         }
     }
 
@@ -63,7 +84,7 @@ public enum IntakeBenchmark {
             case .card: "card read (POST card)"
             case .firstFinger: "right index finger (POST fingers)"
             case .secondFinger: "left index finger (POST fingers)"
-            case .portrait: "portrait 360×480 JPEG (PUT portrait)"
+            case .portrait: "portrait (PUT portrait)"
             case .details: "phone (PUT details)"
             case .review: "validation + read-back (POST review)"
             case .commit: "commit (POST commit)"
@@ -108,6 +129,8 @@ public enum IntakeBenchmark {
         public var authenticity = ""
         /// The pause before each step measured alone.
         public var settle = 0.0
+        /// The portrait sent.
+        public var portrait = Portrait.webcam
 
         /// A part measured alone, per round.
         public func alone(_ part: Part) -> [Double] {
@@ -146,7 +169,8 @@ public enum IntakeBenchmark {
             }
             var lines: [String] = []
             lines.append(
-                "whole intake, card read → commit ×\(whole.count) (verdict \(authenticity)): \(figures(whole))")
+                "whole intake, card read → commit ×\(whole.count) (verdict \(authenticity), portrait: "
+                    + "\(portrait.label)): " + figures(whole))
             lines.append(
                 String(
                     format: "parts alone (each after a %.0f ms pause, its session's other steps not timed):",
@@ -215,10 +239,11 @@ public enum IntakeBenchmark {
             usleep(100_000)
         }
         let intake = Session(
-            client: client, can: citizen.can, portrait: SamplePhoto(width: 360, height: 480).jpeg(quality: 92))
+            client: client, can: citizen.can, portrait: options.portrait.photo)
 
         var report = Report()
         report.settle = options.settle
+        report.portrait = options.portrait
         for round in 0..<(options.warmUp + options.intakes) {
             let counted = round >= options.warmUp
             // Alternate which session goes first, so neither always follows the other.

@@ -12,7 +12,7 @@ import StationTestKit
 ///
 /// Usage: station-bench [apdu|sm|biometrics|portrait|pa|evidence|queue|report|daemon|listener|console|desk|uplink|
 ///     intake|all]
-///     [--iterations N] [--applications N] [--checks N] [--intakes N]
+///     [--iterations N] [--applications N] [--checks N] [--intakes N] [--portrait webcam|phone]
 
 struct Statistics {
     let samples: [Double]
@@ -265,8 +265,12 @@ do {
         try await DeskBench.run(checks: arguments.firstIndex(of: "--checks").flatMap { Int(arguments[$0 + 1]) } ?? 100)
     }
     if which == "intake" || which == "all" {
+        let portrait = arguments.firstIndex(of: "--portrait").flatMap {
+            IntakeBenchmark.Portrait(rawValue: arguments[$0 + 1])
+        }
         try await IntakeBench.run(
-            intakes: arguments.firstIndex(of: "--intakes").flatMap { Int(arguments[$0 + 1]) } ?? min(iterations, 100))
+            intakes: arguments.firstIndex(of: "--intakes").flatMap { Int(arguments[$0 + 1]) } ?? min(iterations, 100),
+            portrait: portrait ?? .webcam)
     }
     if which == "daemon" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000

@@ -37,7 +37,8 @@ struct IntakeBenchmarkTests {
         )
         #expect(report.ratio.isFinite && report.ratio > 0)
         let text = report.description
-        #expect(text.contains("whole intake, card read → commit ×3 (verdict genuine): p50 "))
+        #expect(
+            text.contains("whole intake, card read → commit ×3 (verdict genuine, portrait: 360×480 webcam JPEG): p50 "))
         for part in IntakeBenchmark.Part.allCases { #expect(text.contains("  \(part.label) ")) }
         #expect(text.contains("sum of the parts"))
         #expect(text.contains(String(format: "whole / sum of the parts: %.2f× at p50", report.ratio)))
