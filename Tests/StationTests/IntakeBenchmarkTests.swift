@@ -43,6 +43,7 @@ struct IntakeBenchmarkTests {
         #expect(text.contains("sum of the parts"))
         #expect(text.contains(String(format: "whole / sum of the parts: %.2f× at p50", report.ratio)))
         #expect(text.contains("(goal ≤ 1.2×: met at p50") || text.contains("(goal ≤ 1.2×: NOT met at p50"))
+        #expect(text.contains(" at p90, ") && text.contains(" at p99 ("))
         #expect(!text.contains("nan"))
     }
 }
