@@ -16,7 +16,7 @@ import StationTestKit
 /// genuine) and the simulated fingerprint module, on one kept-alive control connection, as root (an operator with
 /// supervisor rights). Each round runs two sessions, in alternating order:
 /// - **whole**: `POST /v1/intake` (not timed), then at once the card (`POST …/card` with the CAN), both index
-///   fingers (`POST …/fingers` ×2), the portrait (`PUT …/portrait`: the console's 360×480 webcam JPEG), the phone
+///   fingers (`POST …/fingers` ×2), the portrait (`PUT …/portrait`: `Options.portrait`), the phone
 ///   (`PUT …/details`), the read-back (`POST …/review`) and the commit of that read-back (`POST …/commit` with its
 ///   revision): the time from sending the card request to the commit's answer, each request's share kept;
 /// - **parts**: the same requests in a session of their own, each sent only after a pause (`Options.settle`) so
