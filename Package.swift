@@ -197,12 +197,12 @@ let tooling: [Target] = [
         name: "insurance-gateway", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
     // Fingerprint modules' USB traffic as recorded (usbmon pcapng) and the capture times in it (tests, benches).
     .target(name: "USBRecordings", dependencies: ["Biometrics"]),
-    // The measurements behind `station-bench` (queue, reports, upload, fingerprint processing).
+    // The measurements behind `station-bench` (queue, reports, upload, fingerprint processing, intake).
     .target(
         name: "StationBenchmarks",
         dependencies: [
-            "Biometrics", "Intake", "Queue", "CentralAPI", "Uplink", "Retry", "StationTestKit",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "Biometrics", "Intake", "Queue", "CentralAPI", "Uplink", "Retry", "StationTestKit", "ControlAPI",
+            "Simulation", .product(name: "GRDB", package: "GRDB.swift"),
         ]
     ),
     .executableTarget(
@@ -278,7 +278,7 @@ let tests: [Target] = [
         name: "StationTests",
         dependencies: [
             "Station", "ControlAPI", "StationTestKit", "stationd", "stationctl", "station-simulator", "Simulation",
-            "central-receiver", "insurance-gateway", "Queue", "Uplink", "CentralAPI", "Intake",
+            "central-receiver", "insurance-gateway", "Queue", "Uplink", "CentralAPI", "Intake", "StationBenchmarks",
         ]
     ),
     .testTarget(

@@ -11,8 +11,8 @@ import StationTestKit
 /// nothing, it reports. `make bench` runs it on a release build.
 ///
 /// Usage: station-bench [apdu|sm|biometrics|portrait|pa|evidence|queue|report|daemon|listener|console|desk|uplink|
-///     all]
-///     [--iterations N] [--applications N] [--checks N]
+///     intake|all]
+///     [--iterations N] [--applications N] [--checks N] [--intakes N] [--portrait webcam|phone]
 
 struct Statistics {
     let samples: [Double]
@@ -263,6 +263,14 @@ do {
     }
     if which == "desk" || which == "all" {
         try await DeskBench.run(checks: arguments.firstIndex(of: "--checks").flatMap { Int(arguments[$0 + 1]) } ?? 100)
+    }
+    if which == "intake" || which == "all" {
+        let portrait = arguments.firstIndex(of: "--portrait").flatMap {
+            IntakeBenchmark.Portrait(rawValue: arguments[$0 + 1])
+        }
+        try await IntakeBench.run(
+            intakes: arguments.firstIndex(of: "--intakes").flatMap { Int(arguments[$0 + 1]) } ?? min(iterations, 100),
+            portrait: portrait ?? .webcam)
     }
     if which == "daemon" || which == "all" {
         let count = arguments.firstIndex(of: "--applications").flatMap { Int(arguments[$0 + 1]) } ?? 100_000
