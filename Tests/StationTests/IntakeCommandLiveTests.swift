@@ -7,9 +7,15 @@ import StationTestKit
 import Testing
 
 /// `stationctl intake` forgives the officer's mistakes (issue 19 items 1–3), against the daemon with the simulated
-/// CCCD on the live reader: on a terminal a wrong CAN and a phone that does not pass are asked again in the same
-/// session, the read-back is printed and confirmed before the commit; a citizen turned away is recorded on the
-/// eligibility list (`--refuse`).
+/// CCCD on the live reader: on a terminal a wrong CAN, a poor finger, a portrait file that cannot be read and a
+/// phone that does not pass are asked again in the same session, a pulled card is waited for, the read-back is
+/// printed and confirmed before the commit; a citizen turned away is recorded on the eligibility list.
+///
+/// The terminal tests run `stationctl` on a pseudo-terminal driven by a Python script (`onTerminal`). Everything that
+/// waits (the driver, the test's own choreography around the card) waits on threads of its own, never on Swift's
+/// cooperative pool, which long synchronous tests elsewhere in the suite can hold for minutes; the driver and the
+/// test coordinate through marker files with bounded waits; the driver fails the run at once when another process
+/// has the terminal open (it would take the typed lines: the cause of the stalls that had this suite reverted).
 @Suite(.serialized)
 struct IntakeCommandLiveTests {
     let lease: LivePCSC.Lease
@@ -19,17 +25,21 @@ struct IntakeCommandLiveTests {
     /// How long `stationctl` may print nothing it is expected to print (the next prompt, a progress line, its end)
     /// before the driver gives up: far above what a loaded 2-core machine needs, far below a test's time limit.
     static let stallSeconds = 45.0
+    /// How long the driver waits at a marked prompt for the test's `.go`, and the test for the driver's `.reached`.
+    static let markerSeconds = 120.0
 
-    /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair whose text appears
-    /// after the previous answer) as an officer types. A finger's capture that failed (a slow, loaded machine) is
-    /// retaken ("Lấy lại …? (c/k)": c). `pausingAt: (N, MARKER)`: when the Nth prompt appears the driver creates
-    /// `MARKER.reached` and answers only once `MARKER.go` exists (the test acts on the devices meanwhile); it
-    /// creates `MARKER.ended` when it stops, whatever happened.
+    /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair, once the output ends
+    /// with its text and ": ", printed after the previous answer) as an officer types. A finger's capture that failed
+    /// ("Lấy lại …? (c/k)") is retaken: c. `pausingAt: (N, MARKER)`: when the Nth prompt appears the driver creates
+    /// `MARKER.reached` and answers only once `MARKER.go` exists (the test acts on the devices meanwhile); it creates
+    /// `MARKER.ended` when it stops, whatever happened.
     ///
-    /// Never holds the PC/SC lease for long: when `stationctl` prints nothing for `stallSeconds` (while a prompt
-    /// is expected or after the last answer), the driver notes where each of its threads (and each of `watch`'s,
-    /// the daemon's) is blocked, and a backtrace of `stationctl` when gdb is there, kills it by its PID and ends
-    /// with status 124 and the transcript so far. It runs on a thread of its own, not on the test's executor.
+    /// Before each answer the driver looks for any other process with the terminal device open (`/proc/*/fd`): one
+    /// would take the typed lines. It names them, kills `stationctl` by its PID and ends with status 125.
+    /// Never holds the PC/SC lease for long: when `stationctl` prints nothing for `stallSeconds`, or the test does
+    /// not say go within `markerSeconds`, the driver notes where each of its threads (and each of `watch`'s, the
+    /// daemon's) is blocked, and a backtrace of `stationctl` when gdb is there, kills it by its PID and ends with
+    /// status 124 and the transcript so far. It runs on a thread of its own, not on the test's executor.
     private static func onTerminal(
         _ arguments: [String], answers: [(prompt: String, answer: String)], pausingAt marker: (Int, String)? = nil,
         watch: [pid_t?] = []
@@ -38,12 +48,12 @@ struct IntakeCommandLiveTests {
     {
         let driver = """
             import json, os, pty, select, shutil, subprocess, sys, time
-            pairs, stall = json.loads(sys.argv[1]), float(sys.argv[2])
-            watched = [int(p) for p in sys.argv[3].split(",") if p]
+            pairs, stall, marker_wait = json.loads(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+            watched = [int(p) for p in sys.argv[4].split(",") if p]
             markers = [p[2] for p in pairs if len(p) > 2]
             pid, fd = pty.fork()
             if pid == 0:
-                os.execv(sys.argv[4], sys.argv[4:])
+                os.execv(sys.argv[5], sys.argv[5:])
 
             def threads(p):
                 try:
@@ -72,12 +82,40 @@ struct IntakeCommandLiveTests {
                     return [f"  gdb: {error}"]
                 return ["  " + l for l in run.stdout.splitlines() if l.startswith(("Thread ", "#"))]
 
-            out, seen, retake, stalled = b"", 0, 0, None
+            def terminal():
+                # stationctl's standard input: the terminal device (set up before it printed anything).
+                try:
+                    return os.readlink(f"/proc/{pid}/fd/0")
+                except OSError:
+                    return None
+
+            def others(device):
+                # Every process but stationctl with the terminal device open: a reader there takes typed lines.
+                found = []
+                for entry in os.listdir("/proc"):
+                    if not entry.isdigit() or int(entry) == pid:
+                        continue
+                    try:
+                        descriptors = os.listdir(f"/proc/{entry}/fd")
+                    except OSError:
+                        continue
+                    for descriptor in descriptors:
+                        try:
+                            if os.readlink(f"/proc/{entry}/fd/{descriptor}") != device:
+                                continue
+                            with open(f"/proc/{entry}/comm") as f:
+                                found.append(f"pid {entry} ({f.read().strip()}) fd {descriptor}")
+                        except OSError:
+                            pass
+                return found
+
+            out, seen, retake, failure, status = b"", 0, 0, None, 0
             due = time.time() + stall
             try:
                 while True:
                     if time.time() > due:
-                        stalled = pairs[0][0] if pairs else "the end of stationctl"
+                        failure = (124, f"stationctl (pid {pid}) printed nothing for {stall:.0f} s, waiting for: "
+                                   + (pairs[0][0] if pairs else "the end of stationctl"))
                         break
                     ready, _, _ = select.select([fd], [], [], 0.2)
                     if ready:
@@ -90,31 +128,43 @@ struct IntakeCommandLiveTests {
                         out += chunk
                         due = time.time() + stall  # it is moving
                     text = out.decode("utf-8", "replace")
-                    if "Lấy lại " in text[retake:] and text.endswith("(c/k): "):  # a capture failed (a loaded machine)
+                    if "Lấy lại " in text[retake:] and text.endswith("(c/k): "):  # a capture failed: retake it
                         retake = len(text)
                         os.write(fd, b"c\\n")
-                    if pairs and pairs[0][0] in text[seen:]:
-                        seen = text.index(pairs[0][0], seen) + len(pairs[0][0])
+                    # Only at the prompt itself: the output so far ends with it, printed after the last answer.
+                    # A hidden prompt turns echo off with TCSAFLUSH before it prints, which discards anything typed
+                    # earlier; text that merely contains the prompt (a message, a retry) is not a prompt.
+                    if pairs and len(text) > seen and text.endswith(pairs[0][0] + ": "):
+                        seen = len(text)
+                        device = terminal()
+                        intruders = others(device) if device else []
+                        if intruders:
+                            failure = (125, f"another process has stationctl's terminal {device} open and would "
+                                       "take the typed lines: " + "; ".join(intruders))
+                            break
                         if len(pairs[0]) > 2:  # tell the test the prompt is up, wait until it says go
                             open(pairs[0][2] + ".reached", "w").close()
-                            waited = time.time() + 4 * stall
+                            waited = time.time() + marker_wait
                             while not os.path.exists(pairs[0][2] + ".go") and time.time() < waited:
                                 time.sleep(0.1)
+                            if not os.path.exists(pairs[0][2] + ".go"):
+                                failure = (124, f"the test did not say go within {marker_wait:.0f} s")
+                                break
                         time.sleep(0.3)
                         os.write(fd, (pairs.pop(0)[1] + "\\n").encode())
                         due = time.time() + stall
                 report = ""
-                if stalled is not None:
-                    lines = ["", f"[pty driver] stationctl (pid {pid}) printed nothing for {stall:.0f} s, "
-                             f"waiting for: {stalled}", "[pty driver] where its threads wait:"]
-                    lines += threads(pid) + backtrace(pid)
+                if failure is not None:
+                    status = failure[0]
+                    lines = ["", "[pty driver] " + failure[1], "[pty driver] where its threads wait:"]
+                    lines += threads(pid) + (backtrace(pid) if status == 124 else [])
                     for other in watched:
                         lines += [f"[pty driver] pid {other}:"] + threads(other)
                     report = "\\n".join(lines) + "\\n[pty driver] killed stationctl\\n"
                     os.kill(pid, 9)
-                _, status = os.waitpid(pid, 0)
+                _, code = os.waitpid(pid, 0)
                 sys.stdout.write(out.decode("utf-8", "replace") + report)
-                sys.exit(124 if stalled is not None else os.waitstatus_to_exitcode(status))
+                sys.exit(status if failure is not None else os.waitstatus_to_exitcode(code))
             finally:
                 for marker in markers:
                     open(marker + ".ended", "w").close()
@@ -125,25 +175,36 @@ struct IntakeCommandLiveTests {
                     [pair.prompt, pair.answer] + (marker?.0 == index ? [marker!.1] : [])
                 }), as: UTF8.self)
         let watched = watch.compactMap { $0 }.map(String.init).joined(separator: ",")
-        let command = ["python3", "-c", driver, pairs, "\(stallSeconds)", watched, try Binaries.path("stationctl")]
-        let limit = stallSeconds * Double(answers.count + 6) + 120
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try runTool("/usr/bin/env", command + arguments, timeout: limit) })
-            }.start()
+        let command = [
+            "python3", "-c", driver, pairs, "\(stallSeconds)", "\(markerSeconds)", watched,
+            try Binaries.path("stationctl"),
+        ]
+        let limit = stallSeconds * Double(answers.count + 6) + markerSeconds + 120
+        return try await offThePool { try runTool("/usr/bin/env", command + arguments, timeout: limit) }
+    }
+
+    /// Runs `body` on a thread of its own (it waits on processes and files), not on Swift's cooperative pool.
+    private static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 
-    private func daemonWithCard(_ name: String, dataSet url: URL, extra: [String] = []) async throws -> (
-        DaemonUnderTest, ManagedProcess
-    ) {
+    /// A started daemon with the card of `url` on the live reader; `fingerprints`: the simulated scanner's presses
+    /// in order (`[biometrics] simulator`; default all good).
+    private func daemonWithCard(
+        _ name: String, dataSet url: URL, extra: [String] = [], fingerprints: String? = nil
+    ) async throws -> (DaemonUnderTest, ManagedProcess) {
         let daemon = try DaemonUnderTest(
             name: name, extraConfig: "[point]\ncommune_code = 26734\n", environment: harness.clientEnvironment)
+        if let fingerprints { daemon.base.fingerprintSimulator = fingerprints }
         try daemon.start()
         let card = try harness.startCard(arguments: ["--dataset", url.path] + extra)
-        let deadline = Date(timeIntervalSinceNow: 45)
-        while try !daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(200))
+        try await Self.offThePool {
+            let deadline = Date(timeIntervalSinceNow: 45)
+            while try !daemon.curl("GET", "/v1/readers").1.contains(#""cardPresent":true"#) && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
         }
         return (daemon, card)
     }
@@ -158,25 +219,35 @@ struct IntakeCommandLiveTests {
         (jsonObject(try daemon.curl("GET", "/v1/status").1)?["queue"] as? [String: Any])?["total"] as? Int
     }
 
-    /// A wrong CAN is asked again and a landline is asked again, in ONE session: the right CAN and a mobile number
-    /// end in one committed application; the read-back is printed in Vietnamese and confirmed first.
-    @Test func aWrongCANAndALandlineAreAskedAgainThenTheReadBackIsConfirmed() async throws {
+    /// In ONE session: a wrong CAN is asked again, a right index finger that gives no image in three presses is
+    /// retaken, a portrait file that cannot be read is asked again, a landline is asked again; the right answers end
+    /// in one committed application, the read-back printed in Vietnamese and confirmed first.
+    @Test func eachMistakeIsAskedAgainInOneSessionThenTheReadBackIsConfirmed() async throws {
         let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
-        let (daemon, card) = try await daemonWithCard("ctl-retry", dataSet: url)
+        // The simulated scanner's presses, in order: three blank ones (the right index finger's capture fails),
+        // then good ones (its retake, the left index finger).
+        let (daemon, card) = try await daemonWithCard(
+            "ctl-retry", dataSet: url, fingerprints: "blank, blank, blank, good")
         defer { card.stop() }
         let wrong = set.can == "000000" ? "111111" : "000000"
+        let missing = daemon.directory.appendingPathComponent("no-such-photo.jpg").path
         let result = try await Self.onTerminal(
-            ["intake", "--socket", daemon.socketPath, "--portrait", try portrait(daemon).path],
+            ["intake", "--socket", daemon.socketPath],
             answers: [
                 ("CAN (6 số cuối số định danh)", wrong),
                 ("CAN (6 số cuối số định danh)", set.can),
+                ("Tệp ảnh chân dung (JPEG hoặc PNG)", missing),
+                ("Tệp ảnh chân dung (JPEG hoặc PNG)", try portrait(daemon).path),
                 ("Số điện thoại di động", "0241234567"),
                 ("Số điện thoại di động", "0912345678"),
                 ("Đã đọc lại cho công dân và công dân xác nhận đúng? (c/k)", "c"),
             ], watch: [daemon.pid])
         #expect(result.status == 0, "\(result.output)\n\(daemon.log.suffix(2000))")
         #expect(result.output.contains("chip.access_denied"), "\(result.output)")
+        #expect(result.output.contains("biometric.quality-too-low"), "\(result.output)")
+        #expect(result.output.contains("Lấy lại ngón trỏ tay phải? (c/k)"), "\(result.output)")
+        #expect(result.output.contains("Không đọc được tệp ảnh \(missing): chọn tệp khác"), "\(result.output)")
         #expect(result.output.contains("intake.phone_landline"), "\(result.output)")
         // The read-back, in Vietnamese, before the question.
         let readBack = try #require(result.output.range(of: "Đọc lại cho công dân:"), "\(result.output)")
@@ -184,7 +255,7 @@ struct IntakeCommandLiveTests {
         #expect(readBack.upperBound < question.lowerBound)
         for line in [
             "Họ và tên: \(set.fullName)", "Số định danh: *********\(set.idNumber.suffix(3))",
-            "Số điện thoại: 0912345678", "Mã xã/phường: 26734", "ngón trỏ tay phải: chất lượng",
+            "Số điện thoại: 0912345678", "Mã xã/phường: 26734", "Gói dịch vụ: ", "ngón trỏ tay phải: chất lượng",
             "ngón trỏ tay trái: chất lượng", "Ảnh chân dung: có",
             // The fingers by name, never by ISO number (issue 19 item 5).
             "Đặt ngón trỏ tay phải lên máy quét…", "Đặt ngón trỏ tay trái lên máy quét…",
@@ -198,13 +269,13 @@ struct IntakeCommandLiveTests {
     }
 
     /// The card pulled out while the officer types the phone: the session pauses, the command says so in
-    /// Vietnamese, waits for the card, reads it again and sends the phone again; one application.
+    /// Vietnamese, waits for the card, reads it again and sends the phone again; one application. The test's part
+    /// (pull the card when the phone prompt is up, see the session paused, put the card back, say go) runs on a
+    /// thread of its own, so a starved cooperative pool cannot hold the driver at the prompt.
     @Test func aPulledCardIsWaitedForAndTheSessionResumes() async throws {
         let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
         let (daemon, first) = try await daemonWithCard("ctl-pulled", dataSet: url)
-        var card = first
-        defer { card.stop() }
         let marker = daemon.directory.appendingPathComponent("phone-prompt").path
         let arguments = ["intake", "--socket", daemon.socketPath, "--portrait", try portrait(daemon).path]
         let answers = [
@@ -213,27 +284,28 @@ struct IntakeCommandLiveTests {
         ]
         let daemonPID = daemon.pid
         async let run = Self.onTerminal(arguments, answers: answers, pausingAt: (1, marker), watch: [daemonPID])
-        // Until the phone prompt is up (or the driver gave up: its transcript says why).
-        let reached = Date(timeIntervalSinceNow: 4 * Self.stallSeconds)
-        while !FileManager.default.fileExists(atPath: marker + ".reached")
-            && !FileManager.default.fileExists(atPath: marker + ".ended") && Date() < reached
-        {
-            try await Task.sleep(for: .milliseconds(100))
+        let harness = harness
+        let (card, reached, paused) = try await Self.offThePool { () throws -> (ManagedProcess, Bool, Bool) in
+            func exists(_ suffix: String) -> Bool { FileManager.default.fileExists(atPath: marker + suffix) }
+            // Until the phone prompt is up (or the driver ended: its transcript says why).
+            let deadline = Date(timeIntervalSinceNow: Self.stallSeconds * 4 + Self.markerSeconds)
+            while !exists(".reached") && !exists(".ended") && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+            guard exists(".reached") else { return (first, false, false) }
+            first.stop()
+            let pausedBy = Date(timeIntervalSinceNow: 30)
+            var paused = false
+            while !paused && Date() < pausedBy {
+                paused = try daemon.curl("GET", "/v1/status").1.contains(#""state":"paused""#)
+                if !paused { Thread.sleep(forTimeInterval: 0.1) }
+            }
+            let again = try harness.startCard(arguments: ["--dataset", url.path])
+            _ = FileManager.default.createFile(atPath: marker + ".go", contents: nil)
+            return (again, true, paused)
         }
-        guard FileManager.default.fileExists(atPath: marker + ".reached") else {
-            let result = try await run
-            Issue.record("the phone prompt never came:\n\(result.output)\n\(daemon.log.suffix(2000))")
-            return
-        }
-        card.stop()
-        let paused = Date(timeIntervalSinceNow: 10)
-        while try !daemon.curl("GET", "/v1/status").1.contains(#""state":"paused""#) && Date() < paused {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(try daemon.curl("GET", "/v1/status").1.contains(#""state":"paused""#))
-        card = try harness.startCard(arguments: ["--dataset", url.path])
-        _ = FileManager.default.createFile(atPath: marker + ".go", contents: nil)
+        defer { card.stop() }
         let result = try await run
+        #expect(reached, "the phone prompt never came:\n\(result.output)\n\(daemon.log.suffix(2000))")
+        #expect(paused, "the pulled card did not pause the session")
         #expect(result.status == 0, "\(result.output)\n\(daemon.log.suffix(2000))")
         #expect(result.output.contains("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục"), "\(result.output)")
         #expect(result.output.contains("Đã lưu hồ sơ:"), "\(result.output)")
@@ -249,46 +321,77 @@ struct IntakeCommandLiveTests {
         let (daemon, card) = try await daemonWithCard("ctl-yes", dataSet: url)
         defer { card.stop() }
         let portrait = try portrait(daemon).path
-        let landline = try daemon.stationctl(
-            ["intake", "--can", set.can, "--portrait", portrait, "--phone", "0241234567", "--yes", "--lang", "en"],
-            timeout: 90)
+        let landline = try await Self.offThePool {
+            try daemon.stationctl(
+                ["intake", "--can", set.can, "--portrait", portrait, "--phone", "0241234567", "--yes", "--lang", "en"],
+                timeout: 90)
+        }
         #expect(landline.status == 7, "\(landline.output)")
         #expect(landline.output.contains("intake.phone_landline"))
         #expect(try total(daemon) == 0)
-        let committed = try daemon.stationctl(
-            ["intake", "--can", set.can, "--portrait", portrait, "--phone", "0912345678", "--yes", "--lang", "en"],
-            timeout: 90)
+        let committed = try await Self.offThePool {
+            try daemon.stationctl(
+                [
+                    "intake", "--can", set.can, "--portrait", portrait, "--phone", "0912345678", "--yes", "--lang",
+                    "en", "--bundle", "3in1", "--bank", "970405", "--account-consent",
+                ], timeout: 90)
+        }
         #expect(committed.status == 0, "\(committed.output)")
         #expect(committed.output.contains("Read back to the citizen:"), "\(committed.output)")
         #expect(committed.output.contains("right index finger: quality"), "\(committed.output)")
+        #expect(committed.output.contains("Bundle: 3-in-1"), "\(committed.output)")
+        #expect(committed.output.contains("Bank (code): 970405"), "\(committed.output)")
         #expect(committed.output.contains("Place the left index finger on the scanner…"), "\(committed.output)")
         #expect(committed.output.contains("Application committed:"))
         #expect(try total(daemon) == 1)
         #expect(daemon.stop() == 0)
     }
 
-    /// A child (under 14) is turned away at the card read; `--refuse under14` records them on the eligibility list
-    /// in the same connection, read back from the store.
-    @Test func aTurnedAwayCitizenIsRecordedWithRefuse() async throws {
+    /// A child (under 14) is turned away at the card read, before any finger. On a terminal the command offers to
+    /// record the citizen, lists the reasons by their Vietnamese names, asks for the local authority's confirmation
+    /// of an ineligible reason and a note, and records it in one step; scriptable, `--refuse under14` records it in
+    /// the same connection. Each record read back from the store (the latest counts).
+    @Test func aTurnedAwayCitizenIsRecordedOnTheTerminalOrWithRefuse() async throws {
         let child = try IntakeCoordinatorTests.childDataSet()
         defer { try? FileManager.default.removeItem(at: child) }
         let set = try CitizenDataSet.load(child)
         let pki = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/pki").path
         let (daemon, card) = try await daemonWithCard("ctl-refuse", dataSet: child, extra: ["--pki", pki])
         defer { card.stop() }
-        let refused = try daemon.stationctl(
-            ["intake", "--can", set.can, "--refuse", "under14", "--lang", "en"], timeout: 90)
+        let queue = {
+            try ApplicationQueue(
+                configuration: .init(
+                    databasePath: daemon.directory.path + "/state/queue.sqlite",
+                    keyFilePath: daemon.directory.path + "/state/queue.key"))
+        }
+        let citizen = try #require(CitizenID(set.idNumber))
+        let onTerminal = try await Self.onTerminal(
+            ["intake", "--socket", daemon.socketPath],
+            answers: [
+                ("CAN (6 số cuối số định danh)", set.can),
+                ("Ghi nhận công dân vào danh sách chưa đăng ký được? (c/k)", "c"),
+                ("Chọn lý do (1–11)", "9"),
+                ("Chính quyền địa phương đã xác nhận? (c/k)", "c"),
+                ("Ghi chú (Enter để bỏ qua)", ""),
+            ], watch: [daemon.pid])
+        #expect(onTerminal.status == 0, "\(onTerminal.output)\n\(daemon.log.suffix(2000))")
+        #expect(onTerminal.output.contains("[intake.under_age]"), "\(onTerminal.output)")
+        #expect(onTerminal.output.contains("  9. ốm đau, bệnh nặng"), "\(onTerminal.output)")
+        #expect(
+            onTerminal.output.contains("Đã ghi nhận vào danh sách chưa đăng ký được: ốm đau, bệnh nặng"),
+            "\(onTerminal.output)")
+        #expect(!onTerminal.output.contains("Đặt ngón"), "turned away before any finger")
+        let recorded = try #require(try queue().eligibility(of: citizen))
+        #expect(recorded.eligibility == .ineligible(.illness) && recorded.confirmedByLocalAuthority)
+
+        let refused = try await Self.offThePool {
+            try daemon.stationctl(["intake", "--can", set.can, "--refuse", "under14", "--lang", "en"], timeout: 90)
+        }
         #expect(refused.status == 0, "\(refused.output)\n\(daemon.log.suffix(2000))")
         #expect(refused.output.contains("intake.under_age"), "\(refused.output)")
-        #expect(refused.output.contains("Recorded on the eligibility list"), "\(refused.output)")
+        #expect(refused.output.contains("Recorded on the eligibility list: under 14"), "\(refused.output)")
         #expect(try total(daemon) == 0)
         #expect(daemon.stop() == 0)
-        let queue = try ApplicationQueue(
-            configuration: .init(
-                databasePath: daemon.directory.path + "/state/queue.sqlite",
-                keyFilePath: daemon.directory.path + "/state/queue.key"))
-        let citizen = try #require(CitizenID(set.idNumber))
-        let record = try #require(try queue.eligibility(of: citizen))
-        #expect(record.eligibility == .notYetEligible(.under14))
+        #expect(try queue().eligibility(of: citizen)?.eligibility == .notYetEligible(.under14))
     }
 }
