@@ -18,6 +18,8 @@ struct GuidedIntake {
     private var cardRequest: CardReadRequest?
     /// The details as last sent (a phone asked again is sent with the rest unchanged).
     private var details = DetailsRequest()
+    /// Whether a pulled card was already said while the officer was at a prompt.
+    private let pauseNotice = PauseNotice()
 
     init(command: IntakeCommand, client: ControlClient, session: IntakeSessionWire, interactive: Bool) {
         self.command = command
@@ -390,9 +392,10 @@ struct GuidedIntake {
         return false
     }
 
-    /// Says the card was pulled out, waits for it and reads it again with the same key: the session resumes.
+    /// Says the card was pulled out (unless it was said at a prompt already), waits for it and reads it again with
+    /// the same key: the session resumes.
     private mutating func resume() throws {
-        FileHandle.standardError.write(Data((options.say(.intakeCardPulled) + "\n").utf8))
+        if !pauseNotice.take() { FileHandle.standardError.write(Data((options.say(.intakeCardPulled) + "\n").utf8)) }
         guard let cardRequest else { return }
         while true {
             waitForCard()
@@ -433,10 +436,24 @@ struct GuidedIntake {
         if !options.json { FileHandle.standardError.write(Data((text + "\n").utf8)) }
     }
 
-    /// Runs `body` (which may wait for the officer at a prompt) with the session's connection kept alive.
+    /// Runs `body` (which may wait for the officer at a prompt) with the session watched: a request on its
+    /// connection every half second keeps it alive, and a card pulled out meanwhile is said at once ("Thẻ đã bị rút
+    /// ra: đặt lại thẻ để tiếp tục"), not only when the officer has answered. The session resumes after the answer.
     private func whileWaiting<T>(_ body: () throws -> T) rethrows -> T {
-        let heartbeat = client.heartbeat()
-        defer { heartbeat.stop() }
+        guard interactive else {  // `--yes` on a terminal still asks for what is missing: keep the session alive
+            let heartbeat = client.heartbeat()
+            defer { heartbeat.stop() }
+            return try body()
+        }
+        let notice = pauseNotice
+        let text = options.say(.intakeCardPulled)
+        let watch = client.heartbeat(path: base, every: 0.5) { answer in
+            guard answer.status == 200, (try? answer.decode(IntakeSessionWire.self))?.state == "paused",
+                notice.markSaid()
+            else { return }
+            FileHandle.standardError.write(Data("\n\(text)\n".utf8))
+        }
+        defer { watch.stop() }
         return try body()
     }
 
@@ -449,5 +466,27 @@ struct GuidedIntake {
     /// A yes/no question: yes is `c`, `có`, `y` or `yes`.
     private func confirmed(_ prompt: String) -> Bool {
         ["c", "y", "có", "yes"].contains(ask(prompt).lowercased())
+    }
+}
+
+/// Whether the officer was told at a prompt that the card was pulled out: said once per pause.
+private final class PauseNotice: @unchecked Sendable {
+    private let lock = NSLock()
+    private var said = false
+
+    /// Marks the pause as said; true the first time (say it then).
+    func markSaid() -> Bool {
+        lock.withLock {
+            defer { said = true }
+            return !said
+        }
+    }
+
+    /// Whether it was said, and forgets it (the session resumes: a later pull is said again).
+    func take() -> Bool {
+        lock.withLock {
+            defer { said = false }
+            return said
+        }
     }
 }

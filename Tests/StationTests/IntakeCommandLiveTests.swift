@@ -30,9 +30,10 @@ struct IntakeCommandLiveTests {
 
     /// Runs `stationctl ARGS` on a pseudo-terminal and answers each prompt (the first pair, once the output ends
     /// with its text and ": ", printed after the previous answer) as an officer types. A finger's capture that failed
-    /// ("Lấy lại …? (c/k)") is retaken: c. `pausingAt: (N, MARKER)`: when the Nth prompt appears the driver creates
-    /// `MARKER.reached` and answers only once `MARKER.go` exists (the test acts on the devices meanwhile); it creates
-    /// `MARKER.ended` when it stops, whatever happened.
+    /// ("Lấy lại …? (c/k)") is retaken: c. `pausingAt: (N, MARKER, SAYING)`: when the Nth prompt appears the driver
+    /// creates `MARKER.reached` and answers only once `MARKER.go` exists (the test acts on the devices meanwhile) and,
+    /// with `SAYING`, once `stationctl` has printed that text after the prompt (said at once, before any answer); it
+    /// creates `MARKER.ended` when it stops, whatever happened.
     ///
     /// Before each answer the driver looks for any other process with the terminal device open (`/proc/*/fd`): one
     /// would take the typed lines. It names them, kills `stationctl` by its PID and ends with status 125.
@@ -41,7 +42,8 @@ struct IntakeCommandLiveTests {
     /// daemon's) is blocked, and a backtrace of `stationctl` when gdb is there, kills it by its PID and ends with
     /// status 124 and the transcript so far. It runs on a thread of its own, not on the test's executor.
     private static func onTerminal(
-        _ arguments: [String], answers: [(prompt: String, answer: String)], pausingAt marker: (Int, String)? = nil,
+        _ arguments: [String], answers: [(prompt: String, answer: String)],
+        pausingAt marker: (index: Int, path: String, saying: String?)? = nil,
         watch: [pid_t?] = []
     ) async throws
         -> (status: Int32, output: String)
@@ -135,7 +137,7 @@ struct IntakeCommandLiveTests {
                     # A hidden prompt turns echo off with TCSAFLUSH before it prints, which discards anything typed
                     # earlier; text that merely contains the prompt (a message, a retry) is not a prompt.
                     if pairs and len(text) > seen and text.endswith(pairs[0][0] + ": "):
-                        seen = len(text)
+                        seen, mark = len(text), len(out)
                         device = terminal()
                         intruders = others(device) if device else []
                         if intruders:
@@ -150,6 +152,16 @@ struct IntakeCommandLiveTests {
                             if not os.path.exists(pairs[0][2] + ".go"):
                                 failure = (124, f"the test did not say go within {marker_wait:.0f} s")
                                 break
+                            if len(pairs[0]) > 3:  # stationctl must say this before the officer answers
+                                said = time.time() + stall
+                                while pairs[0][3] not in out[mark:].decode("utf-8", "replace"):
+                                    if time.time() > said:
+                                        break
+                                    if select.select([fd], [], [], 0.2)[0]:
+                                        out += os.read(fd, 4096)
+                                if pairs[0][3] not in out[mark:].decode("utf-8", "replace"):
+                                    failure = (124, f"stationctl did not say at the prompt: {pairs[0][3]}")
+                                    break
                         time.sleep(0.3)
                         os.write(fd, (pairs.pop(0)[1] + "\\n").encode())
                         due = time.time() + stall
@@ -172,7 +184,8 @@ struct IntakeCommandLiveTests {
         let pairs = String(
             decoding: try JSONSerialization.data(
                 withJSONObject: answers.enumerated().map { index, pair in
-                    [pair.prompt, pair.answer] + (marker?.0 == index ? [marker!.1] : [])
+                    [pair.prompt, pair.answer]
+                        + (marker.map { $0.index == index ? [$0.path] + ($0.saying.map { [$0] } ?? []) : [] } ?? [])
                 }), as: UTF8.self)
         let watched = watch.compactMap { $0 }.map(String.init).joined(separator: ",")
         let command = [
@@ -268,8 +281,9 @@ struct IntakeCommandLiveTests {
         #expect(daemon.stop() == 0)
     }
 
-    /// The card pulled out while the officer types the phone: the session pauses, the command says so in
-    /// Vietnamese, waits for the card, reads it again and sends the phone again; one application. The test's part
+    /// The card pulled out while the officer types the phone: the session pauses and the command says so in
+    /// Vietnamese at once, at the prompt; once the phone is typed it waits for the card, reads it again and sends the
+    /// phone again; one application. The test's part
     /// (pull the card when the phone prompt is up, see the session paused, put the card back, say go) runs on a
     /// thread of its own, so a starved cooperative pool cannot hold the driver at the prompt.
     @Test func aPulledCardIsWaitedForAndTheSessionResumes() async throws {
@@ -283,7 +297,9 @@ struct IntakeCommandLiveTests {
             ("Đã đọc lại cho công dân và công dân xác nhận đúng? (c/k)", "c"),
         ]
         let daemonPID = daemon.pid
-        async let run = Self.onTerminal(arguments, answers: answers, pausingAt: (1, marker), watch: [daemonPID])
+        async let run = Self.onTerminal(
+            arguments, answers: answers, pausingAt: (1, marker, "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục"),
+            watch: [daemonPID])
         let harness = harness
         let (card, reached, paused) = try await Self.offThePool { () throws -> (ManagedProcess, Bool, Bool) in
             func exists(_ suffix: String) -> Bool { FileManager.default.fileExists(atPath: marker + suffix) }
@@ -307,7 +323,13 @@ struct IntakeCommandLiveTests {
         #expect(reached, "the phone prompt never came:\n\(result.output)\n\(daemon.log.suffix(2000))")
         #expect(paused, "the pulled card did not pause the session")
         #expect(result.status == 0, "\(result.output)\n\(daemon.log.suffix(2000))")
-        #expect(result.output.contains("Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục"), "\(result.output)")
+        // Said at once, while the officer was still at the phone prompt (before the number was typed), once.
+        let said = try #require(
+            result.output.range(of: "Thẻ đã bị rút ra: đặt lại thẻ để tiếp tục"), "\(result.output)")
+        let typed = try #require(result.output.range(of: "0912345678"), "\(result.output)")
+        #expect(said.upperBound < typed.lowerBound, "\(result.output)")
+        #expect(result.output.components(separatedBy: "Thẻ đã bị rút ra").count == 2, "\(result.output)")
+        #expect(result.output.contains("Đặt thẻ lên đầu đọc…"), "\(result.output)")
         #expect(result.output.contains("Đã lưu hồ sơ:"), "\(result.output)")
         #expect(try total(daemon) == 1)
         #expect(daemon.stop() == 0)
