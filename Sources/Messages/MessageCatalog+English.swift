@@ -165,6 +165,7 @@ extension MessageCatalog {
         "ctl.intake.readback_bank": "Bank (code): {value}",
         "ctl.intake.readback_benefits": "Benefits paid into the account: {value}",
         "ctl.intake.readback_hamlet": "Hamlet: {value}",
+        "ctl.intake.refuse_unknown": "--refuse {value} is not a reason on the list; use one of: {reasons}",
         "ctl.status.chip_passive_only": ", {count} passive authentication only",
         "listener.websocket_path": "Only {path} accepts a WebSocket.",
         // doctor (#23 item 5): the reader known to libccid, the card's ATR, the systemd units' state

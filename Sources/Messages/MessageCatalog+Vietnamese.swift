@@ -161,6 +161,7 @@ extension MessageCatalog {
         "ctl.intake.readback_bank": "Ngân hàng (mã): {value}",
         "ctl.intake.readback_benefits": "Khoản an sinh nhận qua tài khoản: {value}",
         "ctl.intake.readback_hamlet": "Thôn/tổ dân phố: {value}",
+        "ctl.intake.refuse_unknown": "--refuse {value} không có trong danh sách lý do; dùng một trong: {reasons}",
         "ctl.status.chip_passive_only": ", {count} chỉ xác thực thụ động",
         "listener.websocket_path": "Chỉ {path} nhận kết nối WebSocket.",
         // doctor (#23 item 5): the reader known to libccid, the card's ATR, the systemd units' state

@@ -158,6 +158,7 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlIntakeReadbackBank = "ctl.intake.readback_bank"
     case ctlIntakeReadbackBenefits = "ctl.intake.readback_benefits"
     case ctlIntakeReadbackHamlet = "ctl.intake.readback_hamlet"
+    case ctlIntakeRefuseUnknown = "ctl.intake.refuse_unknown"
     case ctlStatusChipPassiveOnly = "ctl.status.chip_passive_only"
     case listenerWebSocketPath = "listener.websocket_path"
     // doctor (#23 item 5): the reader known to libccid, the card's ATR, the systemd units' state

@@ -96,8 +96,9 @@ struct IntakeCommand: ParsableCommand {
         let accountValue = try options.secret(.accountNumber, accountNumber, file: accountNumberFile)
         let refusalNote = try options.secret(.refusalNote, nil, file: refusalNoteFile)
         if let refuse, !Term.refusalReason.values.contains(refuse) {
+            let reasons = Term.refusalReason.values.joined(separator: ", ")
             FileHandle.standardError.write(
-                Data("--refuse: \(Term.refusalReason.values.joined(separator: ", "))\n".utf8))
+                Data((options.say(.ctlIntakeRefuseUnknown, ["value": refuse, "reasons": reasons]) + "\n").utf8))
             throw ExitCode.validationFailure
         }
         if !SecretInput.isTerminal {

@@ -412,6 +412,12 @@ struct IntakeCommandLiveTests {
         #expect(refused.status == 0, "\(refused.output)\n\(daemon.log.suffix(2000))")
         #expect(refused.output.contains("intake.under_age"), "\(refused.output)")
         #expect(refused.output.contains("Recorded on the eligibility list: under 14"), "\(refused.output)")
+        // A reason not on the list: said in Vietnamese with the list, exit 64, before any session.
+        let unknown = try await Self.offThePool {
+            try daemon.stationctl(["intake", "--can", set.can, "--refuse", "sick"], timeout: 90)
+        }
+        #expect(unknown.status == 64, "\(unknown.output)")
+        #expect(unknown.output.contains("--refuse sick không có trong danh sách lý do"), "\(unknown.output)")
         #expect(try total(daemon) == 0)
         #expect(daemon.stop() == 0)
         #expect(try queue().eligibility(of: citizen)?.eligibility == .notYetEligible(.under14))
