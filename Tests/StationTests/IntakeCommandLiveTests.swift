@@ -336,7 +336,8 @@ struct IntakeCommandLiveTests {
     }
 
     /// Scriptable: `--yes` confirms the read-back (printed all the same) and commits that revision; without a
-    /// terminal a landline still ends the command with the problem's exit code and nothing stored.
+    /// terminal a landline still ends the command with the problem's exit code (7) and nothing stored, and the same
+    /// citizen again is turned away as a duplicate right after the card read (exit 7).
     @Test func yesConfirmsTheReadBackAndNonInteractiveKeepsItsExitCodes() async throws {
         let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
@@ -365,6 +366,16 @@ struct IntakeCommandLiveTests {
         #expect(committed.output.contains("Bank (code): 970405"), "\(committed.output)")
         #expect(committed.output.contains("Place the left index finger on the scanner…"), "\(committed.output)")
         #expect(committed.output.contains("Application committed:"))
+        #expect(try total(daemon) == 1)
+        // The same citizen again: turned away right after the card read (before any finger), naming the
+        // application already taken; without --refuse, nothing recorded: exit 7.
+        let again = try await Self.offThePool {
+            try daemon.stationctl(
+                ["intake", "--can", set.can, "--portrait", portrait, "--phone", "0912345678", "--yes"], timeout: 90)
+        }
+        #expect(again.status == 7, "\(again.output)")
+        #expect(again.output.contains("[intake.duplicate]"), "\(again.output)")
+        #expect(!again.output.contains("Đặt ngón"), "\(again.output)")
         #expect(try total(daemon) == 1)
         #expect(daemon.stop() == 0)
     }
