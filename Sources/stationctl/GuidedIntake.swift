@@ -156,12 +156,22 @@ struct GuidedIntake {
                 _ = try? client.request("DELETE", base)
                 throw ExitCode(Exit.problems)
             }
-            if codes.contains(where: { $0.hasPrefix("intake.fingerprint") }) {
-                for finger in session.readBack?.fingers ?? [] where finger.exception == nil {
-                    let name = fingerName(finger.position)
-                    if confirmed(options.say(.ctlIntakeRetakeFinger, ["finger": name])) {
-                        try capture(finger.position)
-                    }
+            let fingerProblems = problems.filter { $0.code.hasPrefix("intake.fingerprint") }.map(\.message)
+            if !fingerProblems.isEmpty {
+                // Only the fingers the problems name (each message names its finger, in this command's language);
+                // every captured finger when none is recognised. Declining every retake leaves the problem: stop.
+                let named = (1...10).filter { position in fingerProblems.contains { $0.contains(fingerName(position)) }
+                }
+                let captured = (session.readBack?.fingers ?? []).filter { $0.exception == nil }.map(\.position)
+                var retaken = false
+                for position in named.isEmpty ? captured : named
+                where confirmed(options.say(.ctlIntakeRetakeFinger, ["finger": fingerName(position)])) {
+                    try capture(position)
+                    retaken = true
+                }
+                guard retaken else {
+                    _ = try? client.request("DELETE", base)
+                    throw ExitCode(Exit.problems)
                 }
             }
             if codes.contains(where: { $0.hasPrefix("intake.portrait") }) { try attachPortrait(nil) }

@@ -233,15 +233,17 @@ struct IntakeCommandLiveTests {
     }
 
     /// In ONE session: a wrong CAN is asked again, a right index finger that gives no image in three presses is
-    /// retaken, a portrait file that cannot be read is asked again, a landline is asked again; the right answers end
-    /// in one committed application, the read-back printed in Vietnamese and confirmed first.
+    /// retaken, a portrait file that cannot be read is asked again, a landline is asked again, the poor right index
+    /// finger the review finds is retaken (that finger only); the right answers end in one committed application,
+    /// the read-back printed in Vietnamese and confirmed first.
     @Test func eachMistakeIsAskedAgainInOneSessionThenTheReadBackIsConfirmed() async throws {
         let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
-        // The simulated scanner's presses, in order: three blank ones (the right index finger's capture fails),
-        // then good ones (its retake, the left index finger).
+        // The simulated scanner's presses, in order: three blank ones (the right index finger's capture fails), three
+        // partial ones (its retake keeps the best, quality 20, below the station's 40), then good ones (the left
+        // index finger; the right one retaken after the review named it).
         let (daemon, card) = try await daemonWithCard(
-            "ctl-retry", dataSet: url, fingerprints: "blank, blank, blank, good")
+            "ctl-retry", dataSet: url, fingerprints: "blank, blank, blank, partial, partial, partial, good, good")
         defer { card.stop() }
         let wrong = set.can == "000000" ? "111111" : "000000"
         let missing = daemon.directory.appendingPathComponent("no-such-photo.jpg").path
@@ -260,6 +262,10 @@ struct IntakeCommandLiveTests {
         #expect(result.output.contains("chip.access_denied"), "\(result.output)")
         #expect(result.output.contains("biometric.quality-too-low"), "\(result.output)")
         #expect(result.output.contains("Lấy lại ngón trỏ tay phải? (c/k)"), "\(result.output)")
+        // The review names the poor finger: only that one is asked again.
+        #expect(result.output.contains("[intake.fingerprint_low_quality]"), "\(result.output)")
+        #expect(result.output.components(separatedBy: "Lấy lại ngón trỏ tay phải?").count == 3, "\(result.output)")
+        #expect(!result.output.contains("Lấy lại ngón trỏ tay trái?"), "\(result.output)")
         #expect(result.output.contains("Không đọc được tệp ảnh \(missing): chọn tệp khác"), "\(result.output)")
         #expect(result.output.contains("intake.phone_landline"), "\(result.output)")
         // The read-back, in Vietnamese, before the question.
