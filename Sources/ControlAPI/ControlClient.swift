@@ -249,7 +249,17 @@ public final class ControlClient: @unchecked Sendable {
     /// advertised (every 10 s when it advertised none). Use it while waiting for a person between requests of a
     /// session that belongs to the connection (a guided intake); the answers are ignored.
     public func heartbeat(path: String = ControlPaths.readers) -> Heartbeat {
-        Heartbeat(client: self, path: path, interval: max(0.2, (idleTimeout ?? 30) / 3))
+        Heartbeat(client: self, path: path, interval: max(0.2, (idleTimeout ?? 30) / 3), onAnswer: nil)
+    }
+
+    /// As `heartbeat(path:)`, but every `interval` seconds (never less often than the idle timeout needs) and each
+    /// answer handed to `onAnswer` on the heartbeat's thread: a guided intake watches its session this way while the
+    /// officer types, to say at once that the card was pulled out.
+    public func heartbeat(
+        path: String, every interval: Double, onAnswer: @escaping @Sendable (Response) -> Void
+    ) -> Heartbeat {
+        let keepAlive = max(0.2, (idleTimeout ?? 30) / 3)
+        return Heartbeat(client: self, path: path, interval: min(max(0.2, interval), keepAlive), onAnswer: onAnswer)
     }
 
     /// A running heartbeat (see `heartbeat(path:)`).
@@ -257,10 +267,12 @@ public final class ControlClient: @unchecked Sendable {
         private let stopped = DispatchSemaphore(value: 0)
         private let finished = DispatchSemaphore(value: 0)
 
-        init(client: ControlClient, path: String, interval: Double) {
+        init(
+            client: ControlClient, path: String, interval: Double, onAnswer: (@Sendable (Response) -> Void)?
+        ) {
             let thread = Thread { [stopped, finished] in
                 while stopped.wait(timeout: .now() + interval) == .timedOut {
-                    _ = try? client.request("GET", path)
+                    if let answer = try? client.request("GET", path) { onAnswer?(answer) }
                 }
                 finished.signal()
             }

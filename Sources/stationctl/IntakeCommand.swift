@@ -4,19 +4,29 @@ import Foundation
 import Messages
 import SecretInput
 
-/// The guided intake: one connection from start to commit (the session belongs to it).
+/// The guided intake: one connection from start to commit (the session belongs to it). On a terminal a fixable
+/// problem sends the officer back to its step (the CAN, the phone, a finger, the portrait, a pulled card) with the
+/// session kept; with `--yes` or without a terminal the first problem ends the command with its exit code.
 struct IntakeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
         abstract: HelpText.text(.helpCtlIntake),
         discussion: """
-            Missing values are asked for on the terminal (the CAN without echo). Non-interactive: give
-            --can-file (or --mrz-file), --phone-file, --portrait and --yes; '-' reads standard input, one line
-            per value in this order: CAN or MRZ (the MRZ takes the rest of the input), phone, override reason,
-            account number. A citizen without a chip card (2-in-1 without a card): --no-card with --id-file,
+            Missing values are asked for on the terminal (the CAN without echo); a wrong CAN, a phone that does
+            not pass, a poor finger, a portrait that cannot be used or a pulled card is asked for again, with the
+            session kept. Before the commit the read-back (name, date of birth, masked ID, phone, bundle, bank,
+            priority group, commune, fingers, portrait) is printed and the officer confirms it was read to the
+            citizen. Non-interactive: give --can-file (or --mrz-file), --phone-file, --portrait and --yes ('--yes'
+            confirms the read-back); '-' reads standard input, one line per value in this order: CAN or MRZ (the
+            MRZ takes the rest of the input), phone, override reason, account number, refusal note.
+            Non-interactive, the first problem ends the command with its exit code.
+            A citizen without a chip card (2-in-1 without a card): --no-card with --id-file,
             --citizen-name-file, --birth-date-file (YYYY-MM-DD) and --sex-file (M or F), read in that order in place
             of the CAN. 3-in-1 and 4-in-1: --bank CODE (GET /v1/banks), --account-consent once the citizen agreed,
             --loan, --benefits (4-in-1), --account-number-file to link an existing account.
+            A citizen turned away (under 14, expired card, already registered) can be put on the eligibility
+            list: asked on the terminal, or --refuse REASON [--confirmed-by-local-authority]
+            [--refusal-note-file F]; exit 0 once recorded.
             The argument forms (--can, --phone, …) are for scripts only: other local users can read them via /proc.
             Exit 7 when validation problems remain, 64 when a value cannot be read.
             """)
@@ -64,7 +74,16 @@ struct IntakeCommand: ParsableCommand {
     @Option(help: "Commune code of this session (default: the point's; GET /v1/places lists the allowed ones).")
     var commune: String?
     @Option(help: "Hamlet of this session, one of the commune's (default: none).") var hamlet: String?
-    @Flag(help: "Commit without asking when validation passes.") var yes = false
+    @Option(
+        help: """
+            A citizen turned away: record them on the eligibility list with this reason (\
+            \(Term.refusalReason.values.joined(separator: ", "))).
+            """)
+    var refuse: String?
+    @Flag(help: "With --refuse: the local authority confirmed it (ineligible reasons).")
+    var confirmedByLocalAuthority = false
+    @Option(help: ArgumentHelp(SecretField.refusalNote.fileHelp)) var refusalNoteFile: String?
+    @Flag(help: "Confirm the read-back and commit without asking when validation passes.") var yes = false
 
     func run() throws {
         // Values from files or standard input are read before the session starts, in the documented order;
@@ -75,54 +94,35 @@ struct IntakeCommand: ParsableCommand {
         let givenPhone = try options.secret(.phone, phone, file: phoneFile)
         let overrideValue = try options.secret(.overrideReason, overrideReason, file: overrideReasonFile)
         let accountValue = try options.secret(.accountNumber, accountNumber, file: accountNumberFile)
+        let refusalNote = try options.secret(.refusalNote, nil, file: refusalNoteFile)
+        if let refuse, !Term.refusalReason.values.contains(refuse) {
+            let reasons = Term.refusalReason.values.joined(separator: ", ")
+            FileHandle.standardError.write(
+                Data((options.say(.ctlIntakeRefuseUnknown, ["value": refuse, "reasons": reasons]) + "\n").utf8))
+            throw ExitCode.validationFailure
+        }
         if !SecretInput.isTerminal {
             if !noCard && givenCAN == nil && mrzValue == nil { throw options.failure(SecretInput.missing(.can)) }
-            if givenPhone == nil { throw options.failure(SecretInput.missing(.phone)) }
+            if givenPhone == nil && refuse == nil { throw options.failure(SecretInput.missing(.phone)) }
         }
         let client = options.client()
         let started = try options.call(
             client, "POST", ControlPaths.intake,
             json: IntakeStartRequest(operatorID: operatorID, commune: commune, hamlet: hamlet))
-        var session = try started.decode(IntakeSessionWire.self)
-        let base = "\(ControlPaths.intake)/\(session.id)"
+        var guided = GuidedIntake(
+            command: self, client: client, session: try started.decode(IntakeSessionWire.self),
+            interactive: !yes && SecretInput.isTerminal)
         do {
             if let typed {
                 // No card: the identity typed stands for the card read (checked by the daemon, 422 naming the field).
-                session = try validatedStep(client, "POST", "\(base)/identity", typed)
+                try guided.typeIdentity(typed)
             } else {
-                let canValue =
-                    try whileWaiting(client) {
-                        try givenCAN ?? (mrzValue == nil ? options.secret(.can, nil, file: nil, prompt: true) : nil)
-                    }
-                progress(options.say(.ctlIntakeReadingChip))
-                session = try step(
-                    client, "POST", "\(base)/card", CardReadRequest(can: canValue, mrz: mrzValue, reader: reader))
+                try guided.readCard(can: givenCAN, mrz: mrzValue)
             }
-            if session.state == "turnedAway" {
+            if guided.session.state == "turnedAway" {
                 // Under 14, an expired card, an application already taken: said at once, before any finger.
-                if options.json { printLine(encode(session)) }
-                for problem in session.problems ?? [] {
-                    FileHandle.standardError.write(Data("✗ \(problem.message) [\(problem.code)]\n".utf8))
-                }
-                throw ExitCode(Exit.problems)
-            }
-            if typed != nil {
-                progress(options.say(.ctlIntakeIdentityTyped, ["id": session.maskedIDNumber ?? "?"]))
-            } else {
-                progress(
-                    options.say(
-                        .ctlIntakeCardRead,
-                        [
-                            "id": session.maskedIDNumber ?? "?",
-                            "authenticity": session.authenticity.map { options.name(.authenticity, $0) } ?? "?",
-                        ]))
-            }
-            // The priority group the date of birth suggests: said, never set without --priority.
-            if priority == nil, let suggested = session.suggestedPriorityGroup {
-                progress(
-                    options.say(
-                        .ctlIntakeSuggestedPriority,
-                        ["group": options.name(.priorityGroup, suggested), "value": suggested]))
+                try guided.turnedAway(note: refusalNote)
+                return
             }
             let excused = Dictionary(
                 uniqueKeysWithValues: exception.compactMap { item -> (Int, String)? in
@@ -132,66 +132,27 @@ struct IntakeCommand: ParsableCommand {
                 })
             for finger in fingers.split(separator: ",").compactMap({ Int($0) }) {
                 if let reason = excused[finger] {
-                    session = try step(
-                        client, "POST", "\(base)/fingers", FingerRequest(finger: finger, exception: reason))
-                    continue
+                    try guided.step("POST", "fingers", json: FingerRequest(finger: finger, exception: reason))
+                } else {
+                    try guided.capture(finger)
                 }
-                progress(options.say(.ctlIntakePlaceFinger, ["finger": "\(finger)"]))
-                session = try step(client, "POST", "\(base)/fingers", FingerRequest(finger: finger))
             }
-            let portraitPath =
-                portrait ?? ask(client, options.say(.ctlIntakePortraitFile))
-            let jpeg = try Data(contentsOf: URL(fileURLWithPath: portraitPath))
-            session = try decode(
-                options.call(client, "PUT", "\(base)/portrait", body: jpeg, contentType: "image/jpeg"))
-            let phoneValue = try whileWaiting(client) {
-                try givenPhone ?? options.secret(.phone, nil, file: nil, prompt: true)
-            }
-            session = try validatedStep(
-                client, "PUT", "\(base)/details",
+            try guided.attachPortrait(portrait)
+            try guided.enterDetails(
                 DetailsRequest(
-                    phone: phoneValue, bundle: bundle, priorityGroup: priority,
+                    phone: givenPhone, bundle: bundle, priorityGroup: priority,
                     overrideReason: overrideValue, bankCode: bank, accountNumber: accountValue,
                     accountConsent: accountConsent ? true : nil, preferentialLoan: loan ? true : nil,
                     benefits: benefits.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 ))
-            session = try decode(options.call(client, "POST", "\(base)/review", body: Data()))
-            if let problems = session.problems, !problems.isEmpty {
-                if options.json { printLine(encode(session)) }
-                for problem in problems {
-                    FileHandle.standardError.write(Data("✗ \(problem.message) [\(problem.code)]\n".utf8))
-                }
-                _ = try? client.request("DELETE", base)
-                throw ExitCode(Exit.problems)
-            }
-            if !yes {
-                let answer = ask(client, options.say(.ctlIntakeConfirmCommit))
-                guard ["c", "y", "có", "yes"].contains(answer.lowercased()) else {
-                    session = try decode(options.call(client, "DELETE", base))
-                    progress(options.say(.ctlIntakeAbandoned))
-                    return
-                }
-            }
-            session = try decode(options.call(client, "POST", "\(base)/commit", body: Data()))
-            if options.json {
-                printLine(encode(session))
-            } else {
-                printLine(options.say(.ctlIntakeCommitted, ["id": session.applicationID ?? "?"]))
-            }
+            guard try guided.reviewUntilValid() else { return }
+            try guided.commit()
         } catch let exit as ExitCode {
             throw exit
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(Exit.daemonError)
         }
-    }
-
-    private func step<T: Encodable>(
-        _ client: ControlClient, _ method: String, _ path: String, _ body: T
-    ) throws
-        -> IntakeSessionWire
-    {
-        try decode(options.call(client, method, path, json: body))
     }
 
     /// The identity of a citizen without a card, from files, standard input (in this order) or prompts.
@@ -207,51 +168,11 @@ struct IntakeCommand: ParsableCommand {
             idNumber: try value(.idNumber, id, idFile), fullName: try value(.citizenName, citizenName, citizenNameFile),
             dateOfBirth: try value(.birthDate, birthDate, birthDateFile), sex: try value(.sex, sex, sexFile))
     }
+}
 
-    /// A step whose values the daemon judges: a refused value (422: the identity, the phone, the bundle) is said
-    /// with its code and ends the command with exit 7, as validation problems do.
-    private func validatedStep<T: Encodable>(
-        _ client: ControlClient, _ method: String, _ path: String, _ body: T
-    ) throws -> IntakeSessionWire {
-        let response = try client.request(method, path, body: try ControlJSON.encoder().encode(body))
-        if (200..<300).contains(response.status) { return try decode(response) }
-        if options.json {
-            printLine(String(decoding: response.body, as: UTF8.self))
-        } else {
-            let detail = response.error
-            let code = detail?.code ?? "http.\(response.status)"
-            FileHandle.standardError.write(
-                Data("✗ \(detail?.message ?? "HTTP \(response.status)") [\(code)]\n".utf8))
-        }
-        throw ExitCode(response.status == 422 ? Exit.problems : GlobalOptions.exitCode(response.status))
-    }
-
-    private func decode(_ response: ControlClient.Response) throws -> IntakeSessionWire {
-        try response.decode(IntakeSessionWire.self)
-    }
-
-    private func encode(_ session: IntakeSessionWire) -> String {
-        (try? ControlJSON.encoder().encode(session)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    private func progress(_ text: String) {
-        if !options.json { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-    }
-
-    /// Asks on the terminal; meanwhile a heartbeat keeps the connection (and so the session) alive.
-    /// Runs `body` (which may wait for the officer at a prompt) with the session's connection kept alive.
-    private func whileWaiting<T>(_ client: ControlClient, _ body: () throws -> T) rethrows -> T {
-        let heartbeat = client.heartbeat()
-        defer { heartbeat.stop() }
-        return try body()
-    }
-
-    private func ask(_ client: ControlClient, _ prompt: String) -> String {
-        FileHandle.standardError.write(Data("\(prompt): ".utf8))
-        let heartbeat = client.heartbeat()
-        defer { heartbeat.stop() }
-        return readLine()?.trimmingCharacters(in: .whitespaces) ?? ""
-    }
+extension SecretField {
+    /// The free-text note of a refusal recorded on the eligibility list (`--refusal-note-file`).
+    static let refusalNote = SecretField(option: "refusal-note", label: .inputFieldNote)
 }
 
 /// `stationctl banks`: the banks a 3-in-1 or 4-in-1 may name, with the code `stationctl intake --bank` takes

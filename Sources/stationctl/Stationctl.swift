@@ -73,9 +73,19 @@ struct GlobalOptions: ParsableArguments {
         _ client: ControlClient, _ method: String, _ path: String, body: Data? = nil,
         contentType: String = "application/json"
     ) throws -> ControlClient.Response {
-        let response: ControlClient.Response
+        let response = try send(client, method, path, body: body, contentType: contentType)
+        guard (200..<300).contains(response.status) else { throw report(response) }
+        return response
+    }
+
+    /// Sends a request and answers whatever the daemon said (an error status too); a daemon that cannot be reached
+    /// is said and ends the command (exit 2).
+    func send(
+        _ client: ControlClient, _ method: String, _ path: String, body: Data? = nil,
+        contentType: String = "application/json"
+    ) throws -> ControlClient.Response {
         do {
-            response = try client.request(method, path, body: body, contentType: contentType)
+            return try client.request(method, path, body: body, contentType: contentType)
         } catch {
             let message = say(.ctlUnreachable)
             if json {
@@ -85,22 +95,29 @@ struct GlobalOptions: ParsableArguments {
             }
             throw ExitCode(Exit.unreachable)
         }
-        guard (200..<300).contains(response.status) else {
-            if json {
-                printLine(String(decoding: response.body, as: UTF8.self))
-            } else {
-                let detail = response.error
-                let line =
-                    "\(detail?.message ?? "HTTP \(response.status)") [\(detail?.code ?? "http.\(response.status)")]"
-                FileHandle.standardError.write(Data((line + "\n").utf8))
-                if let technical = detail?.detail {  // which file or field and why, for technicians
-                    let label = say(.ctlTechnicalDetail)
-                    FileHandle.standardError.write(Data("\(label): \(technical)\n".utf8))
-                }
-            }
-            throw ExitCode(Self.exitCode(response.status))
+    }
+
+    /// Prints an error answer (the JSON with --json, else the message, its code and the technical detail) and
+    /// gives the exit to throw for its status.
+    func report(_ response: ControlClient.Response) -> ExitCode {
+        if json {
+            printLine(String(decoding: response.body, as: UTF8.self))
+        } else {
+            explain(response)
         }
-        return response
+        return ExitCode(Self.exitCode(response.status))
+    }
+
+    /// Prints an error answer's message, code and technical detail on standard error (the officer reads it).
+    func explain(_ response: ControlClient.Response) {
+        let detail = response.error
+        let line =
+            "\(detail?.message ?? "HTTP \(response.status)") [\(detail?.code ?? "http.\(response.status)")]"
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        if let technical = detail?.detail {  // which file or field and why, for technicians
+            let label = say(.ctlTechnicalDetail)
+            FileHandle.standardError.write(Data("\(label): \(technical)\n".utf8))
+        }
     }
 
     func call<T: Encodable>(_ client: ControlClient, _ method: String, _ path: String, json value: T)

@@ -322,7 +322,7 @@ final class PseudoTerminal {
     init() throws {
         // posix_openpt/unlockpt/ptsname by hand (Glibc's Swift module leaves them out): /dev/ptmx, TIOCSPTLCK 0,
         // TIOCGPTN.
-        controller = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        controller = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)  // never inherited by a child
         var unlock: Int32 = 0
         var number: UInt32 = 0
         guard controller >= 0, ioctl(controller, 0x4004_5431, &unlock) == 0,
