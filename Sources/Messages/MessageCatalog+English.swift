@@ -1323,8 +1323,10 @@ extension MessageCatalog {
         "term.text.captureAccepted": "{finger}: attempt {attempt}, quality {quality} — accepted",
         "term.text.eventsReconnected": "Connected to the station again.",
         // exceptions (session 11)
-        "intake.exception_awaits_supervisor": "The finger exception was sent: waiting for a supervisor to confirm it. Go on with the other steps meanwhile.",
-        "intake.refused.noExceptionRequest": "There is no exception request for this finger in the intake session in progress.",
+        "intake.exception_awaits_supervisor":
+            "The finger exception was sent: waiting for a supervisor to confirm it. Go on with the other steps meanwhile.",
+        "intake.refused.noExceptionRequest":
+            "There is no exception request for this finger in the intake session in progress.",
         "intake.refused.exceptionDecided": "This exception request was already confirmed or declined.",
         "intake.refused.exceptionReasonMissing": "Give a reason to confirm or decline a finger exception.",
         "help.ctl.exceptions": "Finger exceptions waiting for a supervisor.",
@@ -1340,15 +1342,18 @@ extension MessageCatalog {
         "ctl.exceptions.column.note": "Officer's note",
         "ctl.exceptions.column.requested": "Requested at",
         "ctl.exceptions.confirmed": "Confirmed the exception of the {finger} ({kind}) in session {session}.",
-        "ctl.exceptions.declined": "Declined the exception of the {finger} in session {session}: the officer is to capture that finger.",
+        "ctl.exceptions.declined":
+            "Declined the exception of the {finger} in session {session}: the officer is to capture that finger.",
         "input.field.exception_reason": "Reason for the finger exception decision",
         "intake.exception_text_too_long": "The note or reason is too long (at most 500 characters): shorten it.",
-        "ctl.exceptions.unknown_finger": "Unknown finger \"{finger}\": use 1–10 or a name such as right-index, left-index.",
+        "ctl.exceptions.unknown_finger":
+            "Unknown finger \"{finger}\": use 1–10 or a name such as right-index, left-index.",
         "term.exception.missingFinger": "missing finger",
         "term.exception.injury": "injured",
         "term.exception.unreadable": "unreadable ridges",
         "term.text.excTitle": "Cannot capture a finger?",
-        "term.text.excHelp": "Ask to skip a finger (injured, missing, worn ridges): a supervisor confirms it on the supervisor screen.",
+        "term.text.excHelp":
+            "Ask to skip a finger (injured, missing, worn ridges): a supervisor confirms it on the supervisor screen.",
         "term.text.excFinger": "Finger",
         "term.text.excKind": "Kind",
         "term.text.excNote": "Note for the supervisor",

@@ -1312,8 +1312,10 @@ extension MessageCatalog {
         "term.text.captureAccepted": "{finger}: lần {attempt}, chất lượng {quality} — đạt",
         "term.text.eventsReconnected": "Đã kết nối lại với trạm.",
         // exceptions (session 11)
-        "intake.exception_awaits_supervisor": "Đã gửi đề nghị bỏ qua ngón tay: đang chờ tổ trưởng xác nhận. Trong lúc chờ, tiếp tục các bước khác.",
-        "intake.refused.noExceptionRequest": "Không có đề nghị ngoại lệ nào cho ngón tay này trong phiên tiếp nhận đang diễn ra.",
+        "intake.exception_awaits_supervisor":
+            "Đã gửi đề nghị bỏ qua ngón tay: đang chờ tổ trưởng xác nhận. Trong lúc chờ, tiếp tục các bước khác.",
+        "intake.refused.noExceptionRequest":
+            "Không có đề nghị ngoại lệ nào cho ngón tay này trong phiên tiếp nhận đang diễn ra.",
         "intake.refused.exceptionDecided": "Đề nghị ngoại lệ này đã được xác nhận hoặc từ chối rồi.",
         "intake.refused.exceptionReasonMissing": "Cần ghi lý do khi xác nhận hoặc từ chối ngoại lệ ngón tay.",
         "help.ctl.exceptions": "Ngoại lệ ngón tay chờ tổ trưởng xác nhận.",
@@ -1332,12 +1334,14 @@ extension MessageCatalog {
         "ctl.exceptions.declined": "Đã từ chối ngoại lệ {finger} của phiên {session}: cán bộ sẽ lấy vân tay ngón này.",
         "input.field.exception_reason": "Lý do xác nhận hoặc từ chối ngoại lệ ngón tay",
         "intake.exception_text_too_long": "Ghi chú hoặc lý do quá dài (tối đa 500 ký tự): viết ngắn lại.",
-        "ctl.exceptions.unknown_finger": "Không rõ ngón tay \"{finger}\": dùng số 1–10 hoặc tên như right-index, left-index.",
+        "ctl.exceptions.unknown_finger":
+            "Không rõ ngón tay \"{finger}\": dùng số 1–10 hoặc tên như right-index, left-index.",
         "term.exception.missingFinger": "mất ngón",
         "term.exception.injury": "bị thương",
         "term.exception.unreadable": "không đọc được vân tay",
         "term.text.excTitle": "Không lấy được vân tay ngón này?",
-        "term.text.excHelp": "Đề nghị bỏ qua một ngón tay (bị thương, bị cụt, mòn vân): tổ trưởng xác nhận trên màn hình giám sát.",
+        "term.text.excHelp":
+            "Đề nghị bỏ qua một ngón tay (bị thương, bị cụt, mòn vân): tổ trưởng xác nhận trên màn hình giám sát.",
         "term.text.excFinger": "Ngón tay",
         "term.text.excKind": "Lý do",
         "term.text.excNote": "Ghi chú cho tổ trưởng",
