@@ -66,6 +66,13 @@ public final class ControlClient: @unchecked Sendable {
 
     deinit { close() }
 
+    /// Wakes a request or an event stream blocked on this connection from another thread (`shutdown(2)`): it ends
+    /// with a transport error. The connection is closed by its own thread afterwards.
+    public func interrupt() {
+        let descriptor = fd
+        if descriptor >= 0 { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+    }
+
     /// Closes the connection.
     public func close() {
         if fd >= 0 { _ = Glibc.close(fd) }
@@ -292,14 +299,16 @@ public final class ControlClient: @unchecked Sendable {
     }
 
     /// Opens a Server-Sent Events stream and calls `onEvent(type, data)` for each event until it returns false
-    /// or the stream ends. Returns the status code when the daemon refused the stream.
+    /// or the stream ends. `onOpen` is called once the daemon accepted the stream (every event from then on is
+    /// delivered). Returns the status code when the daemon refused the stream.
     @discardableResult
-    public func events(_ path: String = ControlPaths.events, onEvent: (String, String) -> Bool) throws
-        -> Int
-    {
+    public func events(
+        _ path: String = ControlPaths.events, onOpen: () -> Void = {}, onEvent: (String, String) -> Bool
+    ) throws -> Int {
         try sendRequest("GET", path, body: nil, contentType: "", accept: "text/event-stream")
         let (status, headers) = try readHead()
         guard status == 200 else { return status }
+        onOpen()
         let chunked = headers["transfer-encoding"]?.lowercased() == "chunked"
         var text = ""
         var type = "message"

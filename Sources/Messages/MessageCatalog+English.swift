@@ -142,6 +142,11 @@ extension MessageCatalog {
         "ctl.report.pdf_needs_out": "--format pdf needs --out FILE",
         // intakecli (issue 19 items 1-3: stationctl intake re-asks a step, reads back, records a refusal)
         "ctl.intake.retake_finger": "Retake the {finger}? (y/n)",
+        "ctl.intake.exception_waiting":
+            "Exception for the {finger}: waiting for a supervisor (supervisor screen or stationctl exceptions confirm)…",
+        "ctl.intake.exception_confirmed": "Supervisor {by} confirmed the exception for the {finger}.",
+        "ctl.intake.exception_declined":
+            "Supervisor {by} declined the exception for the {finger} ({reason}): capture this finger.",
         "ctl.intake.place_card": "Put the card on the reader…",
         "ctl.intake.portrait_unreadable": "Cannot read the picture file {path}: choose another",
         "ctl.intake.yes": "yes",

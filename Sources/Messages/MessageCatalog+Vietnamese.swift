@@ -138,6 +138,10 @@ extension MessageCatalog {
         "ctl.report.pdf_needs_out": "--format pdf cần --out TỆP",
         // intakecli (issue 19 items 1-3: stationctl intake re-asks a step, reads back, records a refusal)
         "ctl.intake.retake_finger": "Lấy lại {finger}? (c/k)",
+        "ctl.intake.exception_waiting":
+            "Ngoại lệ {finger}: đang chờ tổ trưởng xác nhận (màn hình giám sát hoặc stationctl exceptions confirm)…",
+        "ctl.intake.exception_confirmed": "Tổ trưởng {by} đã xác nhận ngoại lệ {finger}.",
+        "ctl.intake.exception_declined": "Tổ trưởng {by} không xác nhận ngoại lệ {finger} ({reason}): lấy vân tay ngón này.",
         "ctl.intake.place_card": "Đặt thẻ lên đầu đọc…",
         "ctl.intake.portrait_unreadable": "Không đọc được tệp ảnh {path}: chọn tệp khác",
         "ctl.intake.yes": "có",

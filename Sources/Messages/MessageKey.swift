@@ -135,6 +135,9 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case ctlReportPdfNeedsOut = "ctl.report.pdf_needs_out"
     // intakecli (issue 19 items 1-3: stationctl intake re-asks a step, reads back, records a refusal)
     case ctlIntakeRetakeFinger = "ctl.intake.retake_finger"
+    case ctlIntakeExceptionWaiting = "ctl.intake.exception_waiting"
+    case ctlIntakeExceptionConfirmed = "ctl.intake.exception_confirmed"
+    case ctlIntakeExceptionDeclined = "ctl.intake.exception_declined"
     case ctlIntakePlaceCard = "ctl.intake.place_card"
     case ctlIntakePortraitUnreadable = "ctl.intake.portrait_unreadable"
     case ctlIntakeYes = "ctl.intake.yes"

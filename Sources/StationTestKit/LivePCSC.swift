@@ -5,6 +5,10 @@ import Foundation
 /// libpcsclite reads the socket path once per process, so every live test in the process (whatever its test
 /// target) talks to the same pcscd. A test takes a `Lease` for its whole run: leases are handed out one at a time,
 /// in order, so a test that restarts pcscd or pulls a card never disturbs another.
+///
+/// A test's time limit counts its wait for the lease: the whole suite's live tests queue for the one reader (about
+/// 450 s of live tests on 2 cores), so live tests take `.timeLimit(.minutes(10))`, a guard against a hang, not a
+/// budget for their own work (a 4-minute limit ran out in the queue once the suite gained four live tests).
 public enum LivePCSC {
     private static let started: Result<PCSCHarness, Error> = Result {
         try PCSCHarness(directory: packageRoot.appendingPathComponent(".build/station-harness/\(getpid())"))

@@ -87,11 +87,22 @@ struct GuidedIntake {
         }
     }
 
-    /// Captures one finger; a failed capture may be retaken (interactive).
+    /// Captures one finger; a failed capture may be retaken (interactive). While the scanner works, each attempt
+    /// is said as the daemon decides it: the finger by name, the quality and the capture flow's advice ("ấn ngón
+    /// tay mạnh hơn").
     mutating func capture(_ finger: Int) throws {
         while true {
             progress(options.say(.ctlIntakePlaceFinger, ["finger": fingerName(finger)]))
-            guard let problem = try perform("POST", "/fingers", json: FingerRequest(finger: finger)) else { return }
+            let watch = attemptWatch()
+            let answer: ControlClient.Response?
+            do {
+                answer = try perform("POST", "/fingers", json: FingerRequest(finger: finger))
+                watch?.stop()
+            } catch {
+                watch?.stop()
+                throw error
+            }
+            guard let problem = answer else { return }
             guard interactive, problem.error?.code.hasPrefix("biometric.") == true else {
                 throw options.report(problem)
             }
@@ -102,9 +113,45 @@ struct GuidedIntake {
         }
     }
 
-    /// Sends a step whose failure is never asked again (a finger exception).
-    mutating func step<T: Encodable>(_ method: String, _ path: String, json value: T) throws {
-        if let problem = try perform(method, "/" + path, json: value) { throw options.report(problem) }
+    /// Asks for a finger exception (`kind`: missingFinger, injury, unreadable). An officer's request waits for a
+    /// supervisor's word (the supervisor screen, or `stationctl exceptions confirm`); the intake goes on meanwhile
+    /// and `awaitExceptionDecisions()` waits for it before the read-back. A refusal is never asked again.
+    mutating func requestException(_ finger: Int, kind: String) throws {
+        if let problem = try perform("POST", "/fingers", json: FingerRequest(finger: finger, exception: kind)) {
+            throw options.report(problem)
+        }
+        if let notice = session.notice { progress(notice.message) }
+    }
+
+    /// Waits (polling the session every second, which also keeps its connection alive) until a supervisor has
+    /// decided every exception still pending, and says each decision. A declined exception's finger is captured
+    /// instead (interactive); without a terminal it ends the command (exit 7).
+    mutating func awaitExceptionDecisions() throws {
+        var said: Set<Int> = []
+        while true {
+            let pending = (session.exceptionRequests ?? []).filter { $0.status == "pending" }
+            if pending.isEmpty { break }
+            for request in pending where said.insert(request.finger).inserted {
+                progress(options.say(.ctlIntakeExceptionWaiting, ["finger": fingerName(request.finger)]))
+            }
+            Thread.sleep(forTimeInterval: 1)
+            let now = try options.send(client, "GET", base)
+            guard now.status == 200 else { throw options.report(now) }
+            session = try decode(now)
+        }
+        for request in session.exceptionRequests ?? [] where said.contains(request.finger) {
+            let words = [
+                "finger": fingerName(request.finger), "by": request.decidedBy ?? "?",
+                "reason": request.decisionReason ?? "",
+            ]
+            if request.status == "confirmed" {
+                progress(options.say(.ctlIntakeExceptionConfirmed, words))
+            } else if request.status == "declined" {
+                progress(options.say(.ctlIntakeExceptionDeclined, words))
+                guard interactive else { throw ExitCode(Exit.problems) }
+                try capture(request.finger)
+            }
+        }
     }
 
     /// Attaches the portrait from `given` or a path asked for; an unreadable or unusable file is asked again
@@ -440,6 +487,16 @@ struct GuidedIntake {
 
     private func encode(_ session: IntakeSessionWire) -> String {
         (try? ControlJSON.encoder().encode(session)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// The capture attempts of this session, said live on standard error (none with `--json`).
+    private func attemptWatch() -> EventWatch? {
+        guard !options.json else { return nil }
+        let (id, language) = (session.id, options.language)
+        return EventWatch(client: options.client()) { _, event in
+            guard event.session == id, let line = event.captureAttemptText(language) else { return }
+            FileHandle.standardError.write(Data(("  " + line + "\n").utf8))
+        }
     }
 
     private func progress(_ text: String) {

@@ -132,7 +132,7 @@ struct IntakeCommand: ParsableCommand {
                 })
             for finger in fingers.split(separator: ",").compactMap({ Int($0) }) {
                 if let reason = excused[finger] {
-                    try guided.step("POST", "fingers", json: FingerRequest(finger: finger, exception: reason))
+                    try guided.requestException(finger, kind: reason)
                 } else {
                     try guided.capture(finger)
                 }
@@ -145,6 +145,7 @@ struct IntakeCommand: ParsableCommand {
                     accountConsent: accountConsent ? true : nil, preferentialLoan: loan ? true : nil,
                     benefits: benefits.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 ))
+            try guided.awaitExceptionDecisions()
             guard try guided.reviewUntilValid() else { return }
             try guided.commit()
         } catch let exit as ExitCode {

@@ -16,7 +16,7 @@ struct ActiveAuthenticationEvidenceLiveTests {
     var harness: PCSCHarness { lease.harness }
     init() async throws { lease = try await LivePCSC.acquire() }
 
-    @Test(.timeLimit(.minutes(4))) func theActiveAuthenticationTranscriptTravelsAndVerifies() async throws {
+    @Test(.timeLimit(.minutes(10))) func theActiveAuthenticationTranscriptTravelsAndVerifies() async throws {
         let root = LivePCSC.packageRoot
         let receiver = try CentralReceiverProcess(
             population: root.appendingPathComponent("Devices/central/population.csv"),

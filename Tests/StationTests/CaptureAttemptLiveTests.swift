@@ -23,7 +23,7 @@ struct CaptureAttemptLiveTests {
         var all: [(StationEvent, Date)] { lock.withLock { events } }
     }
 
-    @Test(.timeLimit(.minutes(3))) func eachAttemptIsPublishedWithItsAdviceBeforeTheCaptureAnswers() async throws {
+    @Test(.timeLimit(.minutes(10))) func eachAttemptIsPublishedWithItsAdviceBeforeTheCaptureAnswers() async throws {
         let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
         let set = try CitizenDataSet.load(url)
         let daemon = try DaemonUnderTest(name: "capture-attempts", environment: harness.clientEnvironment)

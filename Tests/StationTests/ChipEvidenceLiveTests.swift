@@ -17,7 +17,7 @@ struct ChipEvidenceLiveTests {
     var harness: PCSCHarness { lease.harness }
     init() async throws { lease = try await LivePCSC.acquire() }
 
-    @Test(.timeLimit(.minutes(4))) func theReceiverReverifiesTheChipEvidence() async throws {
+    @Test(.timeLimit(.minutes(10))) func theReceiverReverifiesTheChipEvidence() async throws {
         let root = LivePCSC.packageRoot
         let pki = root.appendingPathComponent("Devices/cards/pki")
         let (receiver, daemon) = try DaemonUnderTest.stationWithoutCSCA(name: "chip-evidence", harness: harness)

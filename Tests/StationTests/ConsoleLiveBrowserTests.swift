@@ -15,7 +15,7 @@ import Testing
 /// screenshots in `.build/artifacts/console/console-live-*.png`.
 @Suite(.serialized)
 struct ConsoleLiveBrowserTests {
-    @Test(.timeLimit(.minutes(4))) func theIntakeScreenFollowsTheStationsEvents() async throws {
+    @Test(.timeLimit(.minutes(10))) func theIntakeScreenFollowsTheStationsEvents() async throws {
         #expect(
             FileManager.default.isExecutableFile(atPath: ConsoleBrowserTests.python),
             "Selenium is not installed: run `make selenium`")

@@ -383,7 +383,7 @@ struct DoctorCardLiveTests {
 /// `uploading` while it retries, so the check needs a fresh probe to see it: see the report of #23 item 5.)
 @Suite("doctor: the central and its pins")
 struct DoctorCentralLiveTests {
-    @Test(.timeLimit(.minutes(3))) func central() async throws {
+    @Test(.timeLimit(.minutes(10))) func central() async throws {
         let receiver = try CentralReceiverProcess.forStation()
         defer { receiver.process.stop() }
         let state = "/tmp/stationd-test-\(getpid())-doctor-central/uplink"

@@ -260,6 +260,13 @@ struct IntakeCommandLiveTests {
             ], watch: [daemon.pid])
         #expect(result.status == 0, "\(result.output)\n\(daemon.log.suffix(2000))")
         #expect(result.output.contains("chip.access_denied"), "\(result.output)")
+        // Each press said live while the finger request runs (capture.attempt): the finger by name, the quality
+        // and the capture flow's advice, the accepted one as such.
+        #expect(result.output.contains("ngón trỏ tay phải: lần 1, chất lượng 0 — vui lòng đặt ngón tay lên máy quét"))
+        #expect(result.output.contains("ngón trỏ tay phải: lần 3, chất lượng 2"), "\(result.output)")
+        #expect(result.output.contains(" — đặt ngón tay vào giữa máy quét"), "\(result.output)")
+        #expect(result.output.contains("ngón trỏ tay trái: lần 1, chất lượng "), "\(result.output)")
+        #expect(result.output.contains(" — đạt"), "\(result.output)")
         #expect(result.output.contains("biometric.quality-too-low"), "\(result.output)")
         #expect(result.output.contains("Lấy lại ngón trỏ tay phải? (c/k)"), "\(result.output)")
         // The review names the poor finger: only that one is asked again.
@@ -338,6 +345,56 @@ struct IntakeCommandLiveTests {
         #expect(result.output.contains("Đặt thẻ lên đầu đọc…"), "\(result.output)")
         #expect(result.output.contains("Đã lưu hồ sơ:"), "\(result.output)")
         #expect(try total(daemon) == 1)
+        #expect(daemon.stop() == 0)
+    }
+
+    /// `--exception 7=injury` from an operator is a request a supervisor decides at another terminal: the command
+    /// says it waits, goes on with the portrait and phone, waits before the read-back until the supervisor's word,
+    /// says it, and commits with the exception in the read-back. A declined exception, without a terminal to capture
+    /// the finger on, ends the command (exit 7) with nothing stored.
+    @Test func anExceptionWaitsForTheSupervisorsWordBeforeTheReadBack() async throws {
+        let url = LivePCSC.packageRoot.appendingPathComponent("Devices/cards/nguyen-van-an.json")
+        let set = try CitizenDataSet.load(url)
+        let (daemon, card) = try await daemonWithCard("ctl-exception", dataSet: url)
+        defer { card.stop() }
+        let portrait = try portrait(daemon).path
+        let operators = [TestGroups.socket, TestGroups.operators]
+        let arguments = [
+            "intake", "--can", set.can, "--portrait", portrait, "--phone", "0912345678", "--yes", "--exception",
+            "7=injury",
+        ]
+        for (decision, reason) in [("decline", "vân tay đọc được, lấy lại"), ("confirm", "đã xem vết thương")] {
+            async let run = Self.offThePool { try daemon.stationctl(arguments, asGroups: operators, timeout: 120) }
+            // The supervisor (root at the socket) decides once the request is listed.
+            let decided = try await Self.offThePool { () -> (Int32, String) in
+                let deadline = Date(timeIntervalSinceNow: 60)
+                var session: String?
+                while session == nil && Date() < deadline {
+                    let listed = try daemon.curl("GET", ControlPaths.exceptions).1
+                    let requests = (try? JSONSerialization.jsonObject(with: Data(listed.utf8))) as? [[String: Any]]
+                    session = requests?.first?["session"] as? String
+                    if session == nil { Thread.sleep(forTimeInterval: 0.3) }
+                }
+                guard let session else { return (-1, "no request listed") }
+                Thread.sleep(forTimeInterval: 1.5)  // the command is waiting at the read-back by now
+                return try daemon.stationctl(["exceptions", decision, session, "7", "--reason", reason])
+            }
+            #expect(decided.0 == 0, "\(decided.1)")
+            let result = try await run
+            #expect(
+                result.output.contains("Ngoại lệ ngón trỏ tay trái: đang chờ tổ trưởng xác nhận"), "\(result.output)")
+            if decision == "decline" {
+                #expect(result.status == 7, "\(result.output)")
+                #expect(
+                    result.output.contains("không xác nhận ngoại lệ ngón trỏ tay trái (\(reason))"), "\(result.output)")
+                #expect(try total(daemon) == 0)
+            } else {
+                #expect(result.status == 0, "\(result.output)")
+                #expect(result.output.contains("đã xác nhận ngoại lệ ngón trỏ tay trái."), "\(result.output)")
+                #expect(result.output.contains("Đã lưu hồ sơ:"), "\(result.output)")
+                #expect(try total(daemon) == 1)
+            }
+        }
         #expect(daemon.stop() == 0)
     }
 

@@ -16,7 +16,7 @@ struct MasterListDeliveryLiveTests {
     var harness: PCSCHarness { lease.harness }
     init() async throws { lease = try await LivePCSC.acquire() }
 
-    @Test(.timeLimit(.minutes(4))) func aDeliveredMasterListTurnsTheNextReadGenuine() async throws {
+    @Test(.timeLimit(.minutes(10))) func aDeliveredMasterListTurnsTheNextReadGenuine() async throws {
         let root = LivePCSC.packageRoot
         let pki = root.appendingPathComponent("Devices/cards/pki")
         let masterList = pki.appendingPathComponent("masterlist-TEST-ONLY.ml")

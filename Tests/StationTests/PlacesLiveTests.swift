@@ -13,7 +13,7 @@ struct PlacesLiveTests {
     var harness: PCSCHarness { lease.harness }
     init() async throws { lease = try await LivePCSC.acquire() }
 
-    @Test(.timeLimit(.minutes(5))) func aSessionForASecondCommuneAndHamletIsCountedThere() async throws {
+    @Test(.timeLimit(.minutes(10))) func aSessionForASecondCommuneAndHamletIsCountedThere() async throws {
         let daemon = try DaemonUnderTest(
             name: "places",
             extraConfig: "[point]\ncommune_code = 26734\ncommunes = 26734, 26737\nhamlets = 26737: Xóm 1, Xóm Bãi\n",

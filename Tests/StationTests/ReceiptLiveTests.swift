@@ -14,7 +14,7 @@ struct ReceiptLiveTests {
     var harness: PCSCHarness { lease.harness }
     init() async throws { lease = try await LivePCSC.acquire() }
 
-    @Test(.timeLimit(.minutes(5))) func commitReferenceLookupAndTheReceipt() async throws {
+    @Test(.timeLimit(.minutes(10))) func commitReferenceLookupAndTheReceipt() async throws {
         let daemon = try DaemonUnderTest(
             name: "receipt", extraConfig: "[receipt]\nprinter = quay-tiep-nhan\n",
             environment: harness.clientEnvironment)

@@ -16,7 +16,7 @@ struct UplinkLiveTests {
     var harness: PCSCHarness { lease.harness }
     init() async throws { lease = try await LivePCSC.acquire() }
 
-    @Test(.timeLimit(.minutes(5))) func intakeUploadedExactlyOnceThenAccepted() async throws {
+    @Test(.timeLimit(.minutes(10))) func intakeUploadedExactlyOnceThenAccepted() async throws {
         let root = LivePCSC.packageRoot
         let receiver = try CentralReceiverProcess.forStation()
         let url = root.appendingPathComponent("Devices/cards/nguyen-van-an.json")
