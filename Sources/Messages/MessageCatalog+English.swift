@@ -283,6 +283,10 @@ extension MessageCatalog {
         "intake.bundle_details.account_number": "the account number must be 6–19 digits",
         "intake.duplicate":
             "The citizen already has an application pending or approved. Do not take a new one; check the queue.",
+        "intake.duplicate.pending":
+            "The citizen already has application {reference}, waiting for the central's decision. No new application; see: stationctl queue show {reference}.",
+        "intake.duplicate.accepted":
+            "The citizen already has application {reference}, approved by the central: help them activate it in VNeID. No new application.",
         "intake.duplicate.unchecked":
             "Could not check for duplicates (queue error). Retry; if it persists, call support.",
         "intake.portrait_not_image":
@@ -377,7 +381,7 @@ extension MessageCatalog {
         "ctl.intake.portrait_file": "Portrait file (JPEG or PNG)",
         "ctl.intake.confirm_commit": "Read back to the citizen, and the citizen confirms it is right? (y/n)",
         "ctl.intake.abandoned": "Session abandoned.",
-        "ctl.intake.committed": "Application committed: {id}",
+        "ctl.intake.committed": "Application committed: {reference} (receipt: stationctl receipt {reference} --print)",
         "ctl.intake.suggested_priority": "Suggested priority group: {group} (choose it with --priority {value})",
         "ctl.intake.identity_typed": "Details of the citizen without a card typed: {id}",
         "ctl.banks.column.code": "CODE",

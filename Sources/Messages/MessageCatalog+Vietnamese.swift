@@ -141,7 +141,8 @@ extension MessageCatalog {
         "ctl.intake.exception_waiting":
             "Ngoại lệ {finger}: đang chờ tổ trưởng xác nhận (màn hình giám sát hoặc stationctl exceptions confirm)…",
         "ctl.intake.exception_confirmed": "Tổ trưởng {by} đã xác nhận ngoại lệ {finger}.",
-        "ctl.intake.exception_declined": "Tổ trưởng {by} không xác nhận ngoại lệ {finger} ({reason}): lấy vân tay ngón này.",
+        "ctl.intake.exception_declined":
+            "Tổ trưởng {by} không xác nhận ngoại lệ {finger} ({reason}): lấy vân tay ngón này.",
         "ctl.intake.place_card": "Đặt thẻ lên đầu đọc…",
         "ctl.intake.portrait_unreadable": "Không đọc được tệp ảnh {path}: chọn tệp khác",
         "ctl.intake.yes": "có",
@@ -281,6 +282,10 @@ extension MessageCatalog {
         "intake.bundle_details.account_number": "số tài khoản phải gồm 6–19 chữ số",
         "intake.duplicate":
             "Công dân đã có hồ sơ đang xử lý hoặc đã được duyệt. Không nhận hồ sơ mới; kiểm tra hàng đợi.",
+        "intake.duplicate.pending":
+            "Công dân đã có hồ sơ {reference}, đang chờ trung tâm xét duyệt. Không nhận hồ sơ mới; xem: stationctl queue show {reference}.",
+        "intake.duplicate.accepted":
+            "Công dân đã có hồ sơ {reference}, đã được trung tâm duyệt: hướng dẫn công dân kích hoạt trên VNeID. Không nhận hồ sơ mới.",
         "intake.duplicate.unchecked":
             "Không kiểm tra được hồ sơ trùng (lỗi hàng đợi). Thử lại; nếu vẫn lỗi, báo kỹ thuật.",
         "intake.portrait_not_image":
@@ -374,7 +379,7 @@ extension MessageCatalog {
         "ctl.intake.portrait_file": "Tệp ảnh chân dung (JPEG hoặc PNG)",
         "ctl.intake.confirm_commit": "Đã đọc lại cho công dân và công dân xác nhận đúng? (c/k)",
         "ctl.intake.abandoned": "Đã hủy phiên.",
-        "ctl.intake.committed": "Đã lưu hồ sơ: {id}",
+        "ctl.intake.committed": "Đã lưu hồ sơ: {reference} (in biên nhận: stationctl receipt {reference} --print)",
         "ctl.intake.suggested_priority": "Gợi ý nhóm ưu tiên: {group} (chọn bằng --priority {value})",
         "ctl.intake.identity_typed": "Đã nhập thông tin công dân chưa có thẻ: {id}",
         "ctl.banks.column.code": "MÃ",

@@ -225,6 +225,8 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case intakeBundleAccountNumber = "intake.bundle_details.account_number"
     case intakeDuplicate = "intake.duplicate"
     case intakeDuplicateUnchecked = "intake.duplicate.unchecked"
+    case intakeDuplicatePending = "intake.duplicate.pending"
+    case intakeDuplicateAccepted = "intake.duplicate.accepted"
     case intakePortraitNotImage = "intake.portrait_not_image"
     case intakePortraitUnsupportedFormat = "intake.portrait_unsupported_format"
     case intakePortraitCorrupt = "intake.portrait_corrupt"

@@ -253,7 +253,9 @@ struct GuidedIntake {
         if options.json {
             printLine(encode(session))
         } else {
-            printLine(options.say(.ctlIntakeCommitted, ["id": session.applicationID ?? "?"]))
+            // The short reference the officer reads aloud and the citizen's receipt carries, never the UUID.
+            let reference = session.reference ?? session.applicationID ?? "?"
+            printLine(options.say(.ctlIntakeCommitted, ["reference": reference]))
         }
     }
 

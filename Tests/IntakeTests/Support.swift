@@ -32,12 +32,17 @@ func validApplication(
 
 /// A fake queue answer for the duplicate rule.
 struct FakePriors: PriorApplicationLookup {
-    var statuses: [PriorApplicationStatus]
+    var records: [PriorApplication]
     var fails = false
     struct Failure: Error {}
-    func priorApplications(for idNumber: CitizenID) throws -> [PriorApplicationStatus] {
+    init(statuses: [PriorApplicationStatus], fails: Bool = false) {
+        records = statuses.map { PriorApplication($0) }
+        self.fails = fails
+    }
+    init(records: [PriorApplication]) { self.records = records }
+    func priorApplications(for idNumber: CitizenID) throws -> [PriorApplication] {
         if fails { throw Failure() }
-        return statuses
+        return records
     }
 }
 

@@ -122,6 +122,26 @@ import Testing
         #expect(codes(application, offline) == [])
     }
 
+    /// The refusal names the application already taken, by the reference on its receipt, and what became of it, so
+    /// the officer can tell the citizen and look it up (`stationctl queue show REF`).
+    @Test func aDuplicateNamesTheExistingApplicationsReferenceAndState() throws {
+        let reference = try ShortReference.parse("K7M2-QX4G")
+        let pending = ValidationContext(
+            today: date("2026-11-23"),
+            priorApplications: FakePriors(records: [PriorApplication(.rejected), PriorApplication(.pending, reference)])
+        )
+        let refusal = try #require(rules.check(validApplication(), in: pending).first { $0.code == .duplicate })
+        #expect(refusal.message.text(.vietnamese).contains("K7M2-QX4G"))
+        #expect(refusal.message.text(.vietnamese).contains("đang chờ trung tâm xét duyệt"))
+        #expect(refusal.message.text(.english).contains("K7M2-QX4G"))
+        #expect(refusal.message.text(.english).contains("waiting for the central's decision"))
+        let accepted = ValidationContext(
+            today: date("2026-11-23"), priorApplications: FakePriors(records: [PriorApplication(.accepted, reference)]))
+        let approved = try #require(rules.check(validApplication(), in: accepted).first { $0.code == .duplicate })
+        #expect(approved.message.text(.vietnamese).contains("K7M2-QX4G"))
+        #expect(approved.message.text(.vietnamese).contains("đã được trung tâm duyệt"))
+    }
+
     @Test func dataGroupConsistency() {
         var application = validApplication()
         application.identity.consistency = .mismatch

@@ -223,7 +223,7 @@ final class TestClock: @unchecked Sendable {
         let item = try queue.list(QueueFilter(centralStates: [.accepted]), limit: 5).items
         #expect(item.map(\.id) == [accepted.id])
         #expect(item.first?.purged == true)
-        #expect(try queue.priorApplications(for: accepted.identity.idNumber) == [.accepted])
+        #expect(try queue.priorApplications(for: accepted.identity.idNumber).map(\.status) == [.accepted])
         #expect(try queue.application(rejected.id) == rejected)
         #expect(try queue.application(pending.id) == pending)
         // Activation after purge is still recorded.

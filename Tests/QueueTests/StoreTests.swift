@@ -46,7 +46,8 @@ import Testing
         let citizen = SampleApplications.randomCitizenID()
         let first = sampleApplication(citizen: citizen)
         try queue.commit(first, by: officer)
-        #expect(try queue.priorApplications(for: citizen) == [.pending])
+        let reference = try #require(try queue.reference(of: first.id))
+        #expect(try queue.priorApplications(for: citizen) == [PriorApplication(.pending, reference)])
         #expect(throws: QueueError.self) { try queue.commit(sampleApplication(citizen: citizen), by: officer) }
         do {
             try queue.commit(sampleApplication(citizen: citizen), by: officer)
@@ -59,14 +60,14 @@ import Testing
         ] {
             try queue.transition(first.id, to: step, by: .system)
         }
-        #expect(try queue.priorApplications(for: citizen) == [.rejected])
+        #expect(try queue.priorApplications(for: citizen).map(\.status) == [.rejected])
         let second = sampleApplication(citizen: citizen)
         try queue.commit(second, by: officer)
         // The second is live again: a third is refused; cancelling the second allows it.
         #expect(throws: QueueError.self) { try queue.commit(sampleApplication(citizen: citizen), by: officer) }
         try queue.cancel(second.id, by: supervisor, reason: .citizenRequest)
         try queue.commit(sampleApplication(citizen: citizen), by: officer)
-        #expect(Set(try queue.priorApplications(for: citizen)) == [.rejected, .cancelled, .pending])
+        #expect(Set(try queue.priorApplications(for: citizen).map(\.status)) == [.rejected, .cancelled, .pending])
     }
 
     @Test func illegalTransitionWritesNothing() throws {

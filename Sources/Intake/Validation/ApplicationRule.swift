@@ -10,10 +10,23 @@ public enum PriorApplicationStatus: String, Sendable, Hashable, CaseIterable {
     case cancelled
 }
 
+/// An earlier application for the same citizen: what became of it and the reference on its receipt.
+public struct PriorApplication: Sendable, Hashable {
+    /// What it became, as far as duplicate detection cares.
+    public var status: PriorApplicationStatus
+    /// The short reference on its receipt (`K7M2-QX4G`); nil when it has none.
+    public var reference: ShortReference?
+    /// Creates a value.
+    public init(_ status: PriorApplicationStatus, _ reference: ShortReference? = nil) {
+        self.status = status
+        self.reference = reference
+    }
+}
+
 /// Answers "has this citizen already applied?" — implemented by the queue, faked in tests.
 public protocol PriorApplicationLookup: Sendable {
-    /// Statuses of earlier applications for the same ID number (any order; empty when none).
-    func priorApplications(for idNumber: CitizenID) throws -> [PriorApplicationStatus]
+    /// Earlier applications for the same ID number (any order; empty when none).
+    func priorApplications(for idNumber: CitizenID) throws -> [PriorApplication]
 }
 
 /// Everything a rule may consult besides the application itself.

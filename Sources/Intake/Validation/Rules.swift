@@ -268,7 +268,7 @@ public struct NoDuplicateRule: ApplicationRule {
     /// The same check on the identity alone (early screening right after the card read).
     public func check(_ identity: ChipIdentity, in context: ValidationContext) -> [IntakeError] {
         guard let lookup = context.priorApplications else { return [] }
-        let prior: [PriorApplicationStatus]
+        let prior: [PriorApplication]
         do {
             prior = try lookup.priorApplications(for: identity.idNumber)
         } catch {
@@ -276,10 +276,12 @@ public struct NoDuplicateRule: ApplicationRule {
                 IntakeError(.duplicate, Message(.intakeDuplicateUnchecked))
             ]
         }
-        guard prior.contains(where: { $0 == .pending || $0 == .accepted }) else { return [] }
-        return [
-            IntakeError(.duplicate, Message(.intakeDuplicate))
-        ]
+        // The live one, accepted first (the citizen's account), named by its receipt's reference and state.
+        guard let live = prior.first(where: { $0.status == .accepted }) ?? prior.first(where: { $0.status == .pending })
+        else { return [] }
+        guard let reference = live.reference else { return [IntakeError(.duplicate, Message(.intakeDuplicate))] }
+        let key: MessageKey = live.status == .accepted ? .intakeDuplicateAccepted : .intakeDuplicatePending
+        return [IntakeError(.duplicate, Message(key, ["reference": reference.description]))]
     }
 }
 

@@ -472,20 +472,26 @@ public final class ApplicationQueue: Sendable {
 }
 
 extension ApplicationQueue: PriorApplicationLookup {
-    /// Statuses of earlier applications for this citizen, found by the keyed hash of the ID number.
-    public func priorApplications(for idNumber: CitizenID) throws -> [PriorApplicationStatus] {
+    /// Earlier applications for this citizen, found by the keyed hash of the ID number: each one's status and the
+    /// reference on its receipt.
+    public func priorApplications(for idNumber: CitizenID) throws -> [PriorApplication] {
         let hash = sealer.citizenHash(idNumber)
         return try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT local_state, central_state, central_reason FROM application WHERE id_hmac = ?",
+                db,
+                sql: """
+                    SELECT local_state, central_state, central_reason, r.reference FROM application a
+                    LEFT JOIN application_reference r ON r.application_id = a.id WHERE a.id_hmac = ?
+                    """,
                 arguments: [hash]
-            ).map { row -> PriorApplicationStatus in
+            ).map { row -> PriorApplication in
+                let reference = (row["reference"] as String?).flatMap { try? ShortReference.parse($0) }
                 let status = Self.status(row)
-                if status.local == .cancelled { return .cancelled }
+                if status.local == .cancelled { return PriorApplication(.cancelled, reference) }
                 switch status.central.kind {
-                case .rejected: return .rejected
-                case .accepted, .activated: return .accepted
-                default: return .pending
+                case .rejected: return PriorApplication(.rejected, reference)
+                case .accepted, .activated: return PriorApplication(.accepted, reference)
+                default: return PriorApplication(.pending, reference)
                 }
             }
         }
