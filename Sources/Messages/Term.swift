@@ -38,6 +38,9 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
     case advice
     /// Why a finger cannot be captured (`FingerException`): an officer's exception request, the supervisor's list.
     case fingerException = "exception"
+    /// What an intake session tells the officer while it goes on (`IntakeSession.Notice`, the `intake.notice`
+    /// event): the catalog's own messages for them ("Thẻ đã bị rút ra: …").
+    case notice
 
     /// Every value of the family, as it appears on the wire. `MessagesTests` checks these against the modules'
     /// own enums, and that each has a name in both catalogs.
@@ -83,6 +86,7 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
                 "remoteNoCoverage", "illness", "mentalDisability", "noCivilCapacity",
             ]
         case .fingerException: ["missingFinger", "injury", "unreadable"]
+        case .notice: Self.noticeKeys.keys.sorted()
         }
     }
 
@@ -143,9 +147,17 @@ public enum Term: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .finger: Int(value).flatMap { Self.fingerKeys[$0] }?.rawValue ?? "term.finger.\(value)"
         case .advice: "biometric.advice.\(value)"
+        case .notice: Self.noticeKeys[value]?.rawValue ?? "term.notice.\(value)"
         default: "term.\(rawValue).\(value)"
         }
     }
+
+    /// The session's notices and their messages' keys, the same as `IntakeSession.Notice.message` (CatalogTests).
+    public static let noticeKeys: [String: MessageKey] = [
+        "cardPulled": .intakeCardPulled, "otherCard": .intakeOtherCard,
+        "exceptionNeedsSupervisor": .intakeExceptionNeedsSupervisor, "readBackStale": .intakeReadBackStale,
+        "exceptionAwaitsSupervisor": .intakeExceptionAwaitsSupervisor,
+    ]
 
     /// Positions 1...10 and their names' keys.
     static let fingerKeys: [Int: MessageKey] = [

@@ -526,6 +526,7 @@ struct WatchCommand: ParsableCommand {
             case "queue.changed": options.name(.localState, state)
             case "intake.finger": options.name(.finger, state)
             case "verify.done", "patient.verified": options.name(.verdict, state)
+            case "intake.notice": options.name(.notice, state)
             default: state
             }
         }

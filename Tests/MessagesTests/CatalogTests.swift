@@ -75,6 +75,11 @@ import Testing
         #expect(Set(Term.sessionState.values) == Set(IntakeSession.State.allNames))
         #expect(Set(Term.bundle.values) == Set(ServiceBundle.allKinds))
         #expect(Set(Term.fingerException.values) == Set(FingerException.allCases.map(\.rawValue)))
+        #expect(Set(Term.notice.values) == Set(IntakeSession.Notice.allCases.map(\.rawValue)))
+        for notice in IntakeSession.Notice.allCases {
+            #expect(notice.message.text(.vietnamese) == Term.notice.name(notice.rawValue, .vietnamese))
+        }
+        #expect(Term.notice.name("cardPulled", .vietnamese).hasPrefix("Thẻ đã bị rút ra"))
     }
 
     @Test func namesAreVietnameseByDefaultAndUnknownValuesShowAsTheyAre() {
